@@ -1,0 +1,6 @@
+//! OneWindow's domain: plain types and pure rules, no I/O and no database types.
+//! Time, ids and randomness are passed in by the callers.
+
+pub mod auth;
+pub mod ids;
+pub mod org;

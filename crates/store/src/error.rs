@@ -1,0 +1,36 @@
+//! What can go wrong in the store, in terms the web layer turns into problem+json or pages.
+
+use onewindow_domain::org::FieldErrors;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The input breaks a rule; nothing was written.
+    #[error("invalid input: {0:?}")]
+    Invalid(FieldErrors),
+    /// The named thing does not exist (or is not visible).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+impl From<FieldErrors> for StoreError {
+    fn from(e: FieldErrors) -> Self {
+        StoreError::Invalid(e)
+    }
+}
+
+/// Turns a unique-constraint violation into a field error; other errors pass through.
+/// Both databases report the kind the same way through sqlx, whatever the constraint's name.
+pub(crate) fn unique_as(field: &'static str, message: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+    move |e| match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            StoreError::Invalid(FieldErrors::single(field, message))
+        }
+        _ => StoreError::Database(e),
+    }
+}

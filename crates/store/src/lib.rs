@@ -1,0 +1,154 @@
+//! Persistence for OneWindow on SQLite (the embedded default) and PostgreSQL (production),
+//! from one codebase: the same migrations and the same SQL text, bound with `$N` placeholders
+//! that both databases understand, through sqlx's runtime-chosen `Any` driver.
+
+pub mod accounts;
+mod error;
+mod migrate;
+pub mod org;
+pub mod testing;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+pub use error::{StoreError, StoreResult};
+
+/// Which database a store talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Backend, StoreError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::Config(format!(
+                "unsupported database URL (use sqlite://… or postgres://…): {url}"
+            )))
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+/// The handle every layer above uses. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Opens the database, creating an SQLite file when absent. Does not migrate.
+    pub async fn connect(url: &str) -> StoreResult<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let url = match backend {
+            Backend::Sqlite if !url.contains("mode=") => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{sep}mode=rwc")
+            }
+            _ => url.to_owned(),
+        };
+        let options = AnyConnectOptions::from_str(&url)?;
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u32;
+        let pool_options = AnyPoolOptions::new()
+            .acquire_timeout(Duration::from_secs(10))
+            // SQLite has one writer at a time; a few readers beside it are all WAL can use.
+            .max_connections(match backend {
+                Backend::Sqlite => cores.max(2) + 2,
+                Backend::Postgres => cores * 4 + 2,
+            });
+        let pool = match backend {
+            Backend::Sqlite => {
+                pool_options
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
+                                 PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await?
+            }
+            Backend::Postgres => pool_options.connect_with(options).await?,
+        };
+        Ok(Store { pool, backend })
+    }
+
+    /// Connects and brings the schema up to date.
+    pub async fn open(url: &str) -> StoreResult<Store> {
+        let store = Store::connect(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Applies pending migrations; returns how many ran.
+    pub async fn migrate(&self) -> StoreResult<usize> {
+        migrate::run(&self.pool, self.backend).await
+    }
+
+    /// Whether the database answers, for `/readyz`.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// A yes/no column, stored as 0/1 on every database and shown as a JSON boolean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(transparent)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Flag(pub bool);
+
+impl Flag {
+    pub fn get(self) -> bool {
+        self.0
+    }
+}
+
+impl TryFrom<i64> for Flag {
+    type Error = std::convert::Infallible;
+    fn try_from(v: i64) -> Result<Self, Self::Error> {
+        Ok(Flag(v != 0))
+    }
+}
+
+impl std::ops::Not for Flag {
+    type Output = bool;
+    fn not(self) -> bool {
+        !self.0
+    }
+}
+
+/// Current time as stored: UTC milliseconds.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}

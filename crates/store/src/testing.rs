@@ -1,0 +1,126 @@
+//! Fresh databases for tests: an SQLite file in a temporary folder, and a new PostgreSQL database
+//! when `ONEWINDOW_TEST_PG` names a server. Under `CI=true` PostgreSQL is required, so a CI run
+//! can never pass by quietly testing SQLite alone.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use sqlx::{AssertSqlSafe, Connection};
+
+use crate::{Backend, Store};
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// The backends this test run must cover.
+pub fn backends() -> Vec<Backend> {
+    let mut list = vec![Backend::Sqlite];
+    match std::env::var("ONEWINDOW_TEST_PG") {
+        Ok(url) if !url.is_empty() => list.push(Backend::Postgres),
+        _ if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("CI=true but ONEWINDOW_TEST_PG is not set: PostgreSQL tests must run in CI")
+        }
+        _ => {}
+    }
+    list
+}
+
+/// A database that exists for one test. SQLite files live under the system temp folder;
+/// PostgreSQL databases are dropped by `cleanup`, and leftovers older than an hour are swept
+/// at the next creation.
+pub struct TestDb {
+    pub url: String,
+    pub backend: Backend,
+    pg_admin: Option<(String, String)>,
+    dir: Option<PathBuf>,
+}
+
+fn unique_suffix() -> String {
+    format!(
+        "{}_{}_{}",
+        chrono::Utc::now().timestamp(),
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+impl TestDb {
+    pub async fn create(backend: Backend) -> TestDb {
+        sqlx::any::install_default_drivers();
+        match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(format!("onewindow-test-{}", unique_suffix()));
+                std::fs::create_dir_all(&dir).expect("create temp dir");
+                TestDb {
+                    url: format!("sqlite://{}/test.db", dir.display()),
+                    backend,
+                    pg_admin: None,
+                    dir: Some(dir),
+                }
+            }
+            Backend::Postgres => {
+                let admin = std::env::var("ONEWINDOW_TEST_PG")
+                    .expect("ONEWINDOW_TEST_PG must name a PostgreSQL server for PostgreSQL tests");
+                let name = format!("ow_t_{}", unique_suffix());
+                let mut conn = sqlx::AnyConnection::connect(&admin)
+                    .await
+                    .expect("connect to ONEWINDOW_TEST_PG");
+                sweep_stale(&mut conn).await;
+                sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create test database");
+                let _ = conn.close().await;
+                let base = admin
+                    .rsplit_once('/')
+                    .map(|(b, _)| b.to_owned())
+                    .unwrap_or(admin.clone());
+                TestDb {
+                    url: format!("{base}/{name}"),
+                    backend,
+                    pg_admin: Some((admin, name)),
+                    dir: None,
+                }
+            }
+        }
+    }
+
+    /// A migrated store on this database.
+    pub async fn store(&self) -> Store {
+        Store::open(&self.url).await.expect("open test store")
+    }
+
+    pub async fn cleanup(self) {
+        if let Some((admin, name)) = &self.pg_admin
+            && let Ok(mut conn) = sqlx::AnyConnection::connect(admin).await
+        {
+            let _ = sqlx::query(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                .execute(&mut conn)
+                .await;
+        }
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+async fn sweep_stale(conn: &mut sqlx::AnyConnection) {
+    let cutoff = chrono::Utc::now().timestamp() - 3600;
+    let names: Vec<(String,)> =
+        sqlx::query_as("SELECT datname FROM pg_database WHERE datname LIKE 'ow_t_%'")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap_or_default();
+    for (name,) in names {
+        let created: i64 = name
+            .trim_start_matches("ow_t_")
+            .split('_')
+            .next()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(i64::MAX);
+        if created < cutoff {
+            let _ = sqlx::query(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                .execute(&mut *conn)
+                .await;
+        }
+    }
+}
