@@ -1,1 +1,299 @@
-fn main() {}
+//! The `onewindow` binary: run the platform, load demo data, migrate, and manage accounts and
+//! API tokens from the shell.
+
+mod demo;
+mod settings;
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use onewindow_domain::auth::TokenScope;
+use onewindow_store::Store;
+use onewindow_store::org::{NewStaff, StaffInput};
+use onewindow_web::AppState;
+use rand::Rng;
+
+use settings::{LogFormat, Settings};
+
+#[derive(Parser)]
+#[command(name = "onewindow", version, about = "一窗通办 OneWindow：政务服务平台")]
+struct Cli {
+    #[command(flatten)]
+    common: Common,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Settings shared by every command. Each comes from its flag, else its ONEWINDOW_*
+/// environment variable, else the TOML file named by --config, else the default.
+#[derive(Args, Clone, Default)]
+pub struct Common {
+    /// TOML settings file (keys: database_url, listen, data_dir, secure_cookies, log_format).
+    #[arg(long, global = true, env = "ONEWINDOW_CONFIG")]
+    config: Option<PathBuf>,
+    /// sqlite://PATH or postgres://USER@HOST/DB [default: sqlite://DATA_DIR/onewindow.db]
+    #[arg(long, global = true, env = "ONEWINDOW_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Folder for the embedded database, keys and uploaded files [default: ./onewindow-data]
+    #[arg(long, global = true, env = "ONEWINDOW_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Address to serve on [default: 127.0.0.1:8080]
+    #[arg(long, global = true, env = "ONEWINDOW_LISTEN")]
+    listen: Option<String>,
+    /// Mark cookies Secure (when served behind TLS).
+    #[arg(long, global = true, env = "ONEWINDOW_SECURE_COOKIES")]
+    secure_cookies: Option<bool>,
+    /// Log lines as `json` (one object per line) or `text` [default: json for serve, text otherwise]
+    #[arg(long, global = true, env = "ONEWINDOW_LOG_FORMAT")]
+    log_format: Option<LogFormat>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a data folder with an SQLite database and demo data (a city centre with halls,
+    /// departments, windows, staff and applicants), print the demo logins, and serve.
+    Demo,
+    /// Serve the platform; migrations run on start.
+    Serve,
+    /// Bring the database schema up to date and exit.
+    Migrate,
+    /// Manage login accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API bearer tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a staff account (a platform administrator needs no centre).
+    Add {
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        mobile: String,
+        /// Role key, repeatable: clerk, reviewer, approver, chief_representative, centre_admin, supervisor
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        #[arg(long)]
+        centre: Option<i64>,
+        #[arg(long)]
+        department: Option<i64>,
+        /// Initial password; a random one is generated and printed when omitted.
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// Set a new password (also lifts a lockout and ends the account's sessions).
+    Passwd {
+        login: String,
+        /// A random one is generated and printed when omitted.
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// Disable a login; its sessions end at once.
+    Disable { login: String },
+    /// Re-enable a disabled login.
+    Enable { login: String },
+    /// List every account.
+    List,
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token for an account and print it (it is shown only once).
+    Create {
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        name: String,
+        /// read or write
+        #[arg(long, default_value = "read")]
+        scope: String,
+    },
+    /// Revoke a token by id.
+    Revoke { id: i64 },
+    /// List tokens (never their values).
+    List,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let serving = matches!(cli.command, Command::Serve | Command::Demo);
+    let settings = Settings::resolve(&cli.common)?;
+    init_logging(settings.log_format.unwrap_or(if matches!(cli.command, Command::Serve) {
+        LogFormat::Json
+    } else {
+        LogFormat::Text
+    }), serving);
+    match cli.command {
+        Command::Demo => run_demo(settings).await,
+        Command::Serve => {
+            let store = open_store(&settings).await?;
+            serve(store, &settings).await
+        }
+        Command::Migrate => {
+            let store = Store::connect(&settings.database_url).await?;
+            let ran = store.migrate().await?;
+            println!("已执行 {ran} 个迁移；数据库结构为最新。");
+            Ok(())
+        }
+        Command::User(cmd) => user_command(&open_store(&settings).await?, cmd).await,
+        Command::Token(cmd) => token_command(&open_store(&settings).await?, cmd).await,
+    }
+}
+
+fn init_logging(format: LogFormat, serving: bool) {
+    let default = if serving { "info,sqlx=warn" } else { "warn" };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ONEWINDOW_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    if settings.database_url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&settings.data_dir)
+            .with_context(|| format!("creating data folder {}", settings.data_dir.display()))?;
+    }
+    Store::open(&settings.database_url)
+        .await
+        .with_context(|| format!("opening database {}", settings.redacted_url()))
+}
+
+async fn serve(store: Store, settings: &Settings) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(&settings.listen)
+        .await
+        .with_context(|| format!("binding {}", settings.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, database = store.backend().name(), "serving");
+    println!("OneWindow 一窗通办 已启动：http://{addr}/");
+    onewindow_web::serve(listener, AppState { store, secure_cookies: settings.secure_cookies }).await
+}
+
+async fn run_demo(settings: Settings) -> anyhow::Result<()> {
+    let store = open_store(&settings).await?;
+    let logins = demo::load(&store).await?;
+    println!("演示数据目录：{}", settings.data_dir.display());
+    if logins.is_empty() {
+        println!("数据库中已有数据，未重复载入演示数据。");
+    } else {
+        println!("演示账号（登录名 / 密码 / 身份）：");
+        for (login, password, role) in &logins {
+            println!("  {login:<20} {password:<12} {role}");
+        }
+    }
+    serve(store, &settings).await
+}
+
+fn random_password() -> String {
+    const CHARS: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    loop {
+        let p: String = (0..12).map(|_| CHARS[rng.random_range(0..CHARS.len())] as char).collect();
+        if p.chars().any(|c| c.is_ascii_digit()) && p.chars().any(|c| c.is_ascii_alphabetic()) {
+            return p;
+        }
+    }
+}
+
+fn show_invalid(e: onewindow_store::StoreError) -> anyhow::Error {
+    match e {
+        onewindow_store::StoreError::Invalid(fields) => {
+            let lines: Vec<String> = fields.0.iter().map(|(f, m)| format!("  {f}: {m}")).collect();
+            anyhow::anyhow!("输入有误：\n{}", lines.join("\n"))
+        }
+        other => other.into(),
+    }
+}
+
+async fn user_command(store: &Store, cmd: UserCommand) -> anyhow::Result<()> {
+    match cmd {
+        UserCommand::Add { login, name, mobile, roles, centre, department, password } => {
+            let generated = password.is_none();
+            let password = password.unwrap_or_else(random_password);
+            let staff = store
+                .create_staff(&NewStaff {
+                    staff: StaffInput { centre_id: centre, department_id: department, name, mobile, roles, backup_staff_id: None },
+                    login,
+                    password: password.clone(),
+                })
+                .await
+                .map_err(show_invalid)?;
+            println!("已创建账号 {}（人员编号 {}）", staff.login, staff.id);
+            if generated {
+                println!("初始密码：{password}");
+            }
+        }
+        UserCommand::Passwd { login, password } => {
+            let account = store.find_account(&login).await.context("no such login")?;
+            let generated = password.is_none();
+            let password = password.unwrap_or_else(random_password);
+            store.set_password(account.id, &password).await.map_err(show_invalid)?;
+            store.record_security_event("password_changed", Some(account.id), Some(&login), None, "命令行").await?;
+            println!("已重设 {login} 的密码，原有会话已注销。");
+            if generated {
+                println!("新密码：{password}");
+            }
+        }
+        UserCommand::Disable { login } => {
+            let account = store.find_account(&login).await.context("no such login")?;
+            store.set_account_disabled(account.id, true).await?;
+            store.record_security_event("account_disabled", Some(account.id), Some(&login), None, "命令行").await?;
+            println!("已停用 {login}。");
+        }
+        UserCommand::Enable { login } => {
+            let account = store.find_account(&login).await.context("no such login")?;
+            store.set_account_disabled(account.id, false).await?;
+            println!("已启用 {login}。");
+        }
+        UserCommand::List => {
+            println!("{:<6} {:<10} {:<22} {:<16} 状态", "编号", "类型", "登录名", "姓名/名称");
+            for a in store.list_accounts().await? {
+                let status = if a.disabled.get() {
+                    "停用"
+                } else if a.locked_until.is_some_and(|u| u > onewindow_store::now_ms()) {
+                    "锁定中"
+                } else {
+                    "正常"
+                };
+                println!("{:<6} {:<10} {:<22} {:<16} {status}", a.id, a.kind, a.login, a.display_name);
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn token_command(store: &Store, cmd: TokenCommand) -> anyhow::Result<()> {
+    match cmd {
+        TokenCommand::Create { login, name, scope } => {
+            let Some(scope) = TokenScope::parse(&scope) else {
+                bail!("scope must be read or write");
+            };
+            let account = store.find_account(&login).await.context("no such login")?;
+            let (token, plain) = store.create_token(account.id, &name, scope).await.map_err(show_invalid)?;
+            store.record_security_event("token_created", Some(account.id), Some(&login), None, &name).await?;
+            println!("令牌 {}（{}，{}）已创建，只显示这一次：", token.id, token.name, token.scope);
+            println!("{plain}");
+        }
+        TokenCommand::Revoke { id } => {
+            let token = store.revoke_token(id).await?;
+            store.record_security_event("token_revoked", Some(token.account_id), None, None, &format!("令牌 {id}（命令行）")).await?;
+            println!("已吊销令牌 {id}。");
+        }
+        TokenCommand::List => {
+            for t in store.list_tokens(None).await? {
+                let state = if t.revoked_at.is_some() { "已吊销" } else { "有效" };
+                println!("{:<6} 账号 {:<6} {:<8} {:<20} {state}", t.id, t.account_id, t.scope, t.name);
+            }
+        }
+    }
+    Ok(())
+}

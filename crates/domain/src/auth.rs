@@ -72,6 +72,8 @@ pub enum Action {
     GrantPowers,
     /// Read the security log (logins, lockouts, denials).
     ViewSecurityLog,
+    /// Manage other people's accounts and API tokens.
+    ManageAccounts,
     /// See one's own account.
     ViewOwnAccount,
 }
@@ -85,6 +87,7 @@ impl Action {
                 | Action::ManageWindows
                 | Action::ManageStaff
                 | Action::GrantPowers
+                | Action::ManageAccounts
         )
     }
 }
@@ -149,7 +152,9 @@ pub fn authorize(who: &Principal, action: Action, department: Option<i64>) -> Re
                 Err(Denied::Role)
             }
         }
-        Action::ManageOrganisation | Action::GrantPowers => Err(Denied::Role),
+        Action::ManageOrganisation | Action::GrantPowers | Action::ManageAccounts => {
+            Err(Denied::Role)
+        }
     }
 }
 

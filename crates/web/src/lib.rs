@@ -1,1 +1,131 @@
+//! The web face of OneWindow: server-rendered pages in Simplified Chinese, the JSON API under
+//! `/api/v1` with its OpenAPI document, health checks, and the middleware every request passes.
 
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod pages;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderName, Request, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use onewindow_store::Store;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+/// Shared by every handler. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    /// Mark cookies `Secure` (set when served behind TLS).
+    pub secure_cookies: bool,
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole application as one router.
+pub fn app(state: AppState) -> Router {
+    let (api_router, openapi) = api::router().split_for_parts();
+    let openapi_json = serde_json::to_string_pretty(&openapi).unwrap_or_default();
+    Router::new()
+        .merge(pages::router())
+        .merge(api_router)
+        .route(
+            "/api/v1/openapi.json",
+            get(move || async move {
+                ([(header::CONTENT_TYPE, "application/json")], openapi_json.clone())
+            }),
+        )
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::session_middleware,
+        ))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                        let id = req
+                            .headers()
+                            .get(REQUEST_ID)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("-");
+                        tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+                    }),
+                )
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(CatchPanicLayer::custom(|_| server_error_page())),
+        )
+        .with_state(state)
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    if state.store.ping().await {
+        "ready".into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+    }
+}
+
+async fn not_found(req: Request<axum::body::Body>) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        error::ApiError::NotFound("route").into_response()
+    } else {
+        error::PageError::NotFound.into_response()
+    }
+}
+
+fn server_error_page() -> Response {
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Html(pages::render_error_page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "系统繁忙",
+            "服务器处理时出错，您的操作未完成。请稍后再试。",
+        )),
+    )
+        .into_response()
+}
+
+/// Serves until Ctrl-C or SIGTERM.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> anyhow::Result<()> {
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    // Give in-flight requests a moment; axum waits for them after this returns.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+}

@@ -1,0 +1,288 @@
+//! Demo data for `onewindow demo`: a city government service centre modelled on the Linyi
+//! centre described in the seed reports (floors 1–2 便民服务, 3 审批+税务, 4 中介, 5 交易),
+//! its departments with valid credit codes, windows, staff for every role and two applicants.
+
+use anyhow::Context;
+use onewindow_domain::ids::{credit_check_char, resident_check_char};
+use onewindow_domain::org::Power;
+use onewindow_store::Store;
+use onewindow_store::accounts::{CompanyRegistration, IndividualRegistration};
+use onewindow_store::org::*;
+
+/// The password every demo account gets.
+const DEMO_PASSWORD: &str = "demo2026";
+
+/// A unified social credit code with valid GB 11714 (organisation code) and GB 32100 checks.
+fn credit_code(prefix: &str, division: &str, org8: &str) -> String {
+    const WEIGHTS: [u32; 8] = [3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = org8
+        .chars()
+        .zip(WEIGHTS)
+        .map(|(c, w)| c.to_digit(36).unwrap_or(0) * w)
+        .sum();
+    let org_check = match 11 - sum % 11 {
+        10 => 'X',
+        11 => '0',
+        n => char::from_digit(n, 10).unwrap_or('0'),
+    };
+    let body = format!("{prefix}{division}{org8}{org_check}");
+    let chars: Vec<char> = body.chars().collect();
+    format!("{body}{}", credit_check_char(&chars))
+}
+
+fn resident_id(first17: &str) -> String {
+    let chars: Vec<char> = first17.chars().collect();
+    format!("{first17}{}", resident_check_char(&chars))
+}
+
+const DEPARTMENTS: &[(&str, &str)] = &[
+    ("临沂市行政审批服务局", "行政审批"),
+    ("临沂市市场监督管理局", "市场监管"),
+    ("临沂市公安局", "公安"),
+    ("临沂市住房和城乡建设局", "住建"),
+    ("临沂市自然资源和规划局", "自然资源"),
+    ("临沂市人力资源和社会保障局", "人社"),
+    ("临沂市民政局", "民政"),
+    ("临沂市卫生健康委员会", "卫健"),
+    ("国家税务总局临沂市税务局", "税务"),
+    ("临沂市交通运输局", "交通运输"),
+    ("临沂市生态环境局", "生态环境"),
+    ("临沂市消防救援支队", "消防救援"),
+    ("临沂市教育局", "教育"),
+    ("临沂市文化和旅游局", "文旅"),
+    ("临沂市农业农村局", "农业农村"),
+    ("临沂市不动产登记中心", "不动产登记"),
+    ("临沂市医疗保障局", "医保"),
+    ("临沂市住房公积金管理中心", "公积金"),
+];
+
+/// Loads the demo organisation into an empty database. Returns the demo logins as
+/// (login, password, description); empty when the database already had data.
+pub async fn load(store: &Store) -> anyhow::Result<Vec<(String, String, String)>> {
+    if !store.list_centres().await?.is_empty() {
+        return Ok(Vec::new());
+    }
+    let region = |code: &str, name: &str, level: i64, parent: Option<&str>| RegionInput {
+        code: code.into(),
+        name: name.into(),
+        level,
+        parent_code: parent.map(str::to_owned),
+    };
+    store.create_region(&region("370000000000", "山东省", 2, None)).await?;
+    store.create_region(&region("371300000000", "临沂市", 3, Some("370000000000"))).await?;
+    store.create_region(&region("371302000000", "兰山区", 4, Some("371300000000"))).await?;
+    store.create_region(&region("371311000000", "罗庄区", 4, Some("371300000000"))).await?;
+    store.create_region(&region("371312000000", "河东区", 4, Some("371300000000"))).await?;
+
+    let centre = store
+        .create_centre(&CentreInput {
+            name: "临沂市政务服务中心".into(),
+            kind: "main".into(),
+            region_code: "371300000000".into(),
+            parent_centre_id: None,
+            address: "山东省临沂市北城新区北京路与沂河路交汇处".into(),
+            phone: "0539-12345".into(),
+            hours: "周一至周五 9:00-12:00，13:30-17:00（周六上午提供延时预约服务）".into(),
+        })
+        .await?;
+    store
+        .create_centre(&CentreInput {
+            name: "临沂市公安交警分中心".into(),
+            kind: "sub".into(),
+            region_code: "371300000000".into(),
+            parent_centre_id: Some(centre.id),
+            address: "临沂市兰山区通达路交警支队车管所".into(),
+            phone: "0539-12345".into(),
+            hours: "周一至周日 8:30-17:30".into(),
+        })
+        .await?;
+
+    let halls: &[(&str, i64, &str, &[(&str, &str)])] = &[
+        ("便民服务大厅", 1, "个人事项集中办理，设导办台和自助服务区", &[
+            ("综合受理区", "一窗受理，无差别综合窗口"),
+            ("社保医保区", "社会保险、医疗保障、公积金"),
+            ("不动产登记区", "不动产登记、交易、缴税一窗办理"),
+            ("自助服务区", "24 小时自助终端"),
+        ]),
+        ("便民服务二厅", 2, "户政、出入境、民政事项", &[("公安服务区", "户籍、身份证、出入境"), ("民政服务区", "婚姻登记、社会救助")]),
+        ("行政审批大厅", 3, "企业开办、工程建设项目审批、税务", &[
+            ("企业开办区", "营业执照、刻章、发票一次办结"),
+            ("工程建设审批区", "并联审批、联合验收"),
+            ("税务服务区", "申报纳税、发票领用"),
+        ]),
+        ("中介服务大厅", 4, "中介超市与代办服务", &[("中介服务区", "测绘、评估、设计等中介服务")]),
+        ("公共资源交易大厅", 5, "开标、评标、拍卖", &[("开标区", "开标室 6 间"), ("评标区", "封闭评标室")]),
+    ];
+    let mut zone_ids = Vec::new();
+    for (name, floor, description, zones) in halls {
+        let hall = store
+            .create_hall(centre.id, &HallInput { name: (*name).into(), floor: *floor, description: (*description).into() })
+            .await?;
+        for (zone, purpose) in *zones {
+            let z = store.create_zone(hall.id, &ZoneInput { name: (*zone).into(), purpose: (*purpose).into() }).await?;
+            zone_ids.push(((*zone).to_owned(), z.id));
+        }
+    }
+    let zone = |name: &str| zone_ids.iter().find(|(z, _)| z == name).map(|(_, id)| *id);
+
+    let mut depts = Vec::new();
+    for (i, (name, short)) in DEPARTMENTS.iter().enumerate() {
+        let code = credit_code("11", "371300", &format!("0043{:04}", 1021 + i * 37));
+        let d = store
+            .create_department(&DepartmentInput {
+                centre_id: centre.id,
+                name: (*name).into(),
+                short_name: (*short).into(),
+                credit_code: code,
+                phone: format!("0539-87{:05}", 10001 + i * 11),
+            })
+            .await
+            .with_context(|| format!("demo department {name}"))?;
+        depts.push(d);
+    }
+    let dept = |short: &str| depts.iter().find(|d| d.short_name == short).map(|d| d.id);
+
+    for n in 1..=6 {
+        store
+            .create_window(&WindowInput {
+                centre_id: centre.id,
+                number: format!("Z{n:02}"),
+                name: format!("综合受理 {n} 号窗口"),
+                department_id: None,
+                zone_id: zone("综合受理区"),
+                is_open: n <= 5,
+            })
+            .await?;
+    }
+    let dept_windows: &[(&str, &str, &str)] = &[
+        ("A01", "市场监管", "企业开办区"),
+        ("A02", "市场监管", "企业开办区"),
+        ("A03", "税务", "税务服务区"),
+        ("A04", "行政审批", "企业开办区"),
+        ("B01", "住建", "工程建设审批区"),
+        ("B02", "自然资源", "工程建设审批区"),
+        ("B03", "生态环境", "工程建设审批区"),
+        ("B04", "消防救援", "工程建设审批区"),
+        ("C01", "公安", "公安服务区"),
+        ("C02", "公安", "公安服务区"),
+        ("C03", "民政", "民政服务区"),
+        ("D01", "人社", "社保医保区"),
+        ("D02", "医保", "社保医保区"),
+        ("D03", "公积金", "社保医保区"),
+        ("E01", "不动产登记", "不动产登记区"),
+        ("E02", "不动产登记", "不动产登记区"),
+        ("F01", "卫健", "企业开办区"),
+        ("F02", "交通运输", "企业开办区"),
+        ("F03", "教育", "企业开办区"),
+        ("F04", "文旅", "企业开办区"),
+        ("F05", "农业农村", "企业开办区"),
+    ];
+    for (number, short, zone_name) in dept_windows {
+        let d = depts.iter().find(|d| d.short_name == *short).context("demo department")?;
+        store
+            .create_window(&WindowInput {
+                centre_id: centre.id,
+                number: (*number).into(),
+                name: format!("{}窗口", d.short_name),
+                department_id: Some(d.id),
+                zone_id: zone(zone_name),
+                is_open: true,
+            })
+            .await?;
+    }
+
+    let people: &[(&str, &str, &str, Option<&str>, &[&str], &str)] = &[
+        ("admin", "赵文静", "13905390001", None, &["centre_admin"], "中心管理员"),
+        ("jiancha", "钱立诚", "13905390002", None, &["supervisor"], "电子监察"),
+        ("shouxi", "孙建国", "13905390003", Some("市场监管"), &["chief_representative", "approver"], "首席代表（市场监管）"),
+        ("shenpi", "李明远", "13905390004", Some("市场监管"), &["approver"], "审批人（市场监管）"),
+        ("shenhe", "周晓燕", "13905390005", Some("市场监管"), &["reviewer"], "审核人（市场监管）"),
+        ("chuangkou", "吴佳怡", "13905390006", Some("市场监管"), &["clerk"], "窗口人员（市场监管）"),
+        ("zonghe", "郑海波", "13905390007", None, &["clerk"], "综合窗口人员"),
+        ("zhujian", "王振华", "13905390008", Some("住建"), &["chief_representative", "reviewer"], "首席代表（住建）"),
+        ("budongchan", "冯丽娟", "13905390009", Some("不动产登记"), &["clerk", "reviewer"], "窗口人员（不动产登记）"),
+    ];
+    let mut logins = Vec::new();
+    let mut created = Vec::new();
+    for (login, name, mobile, short, roles, description) in people {
+        let staff = store
+            .create_staff(&NewStaff {
+                staff: StaffInput {
+                    centre_id: Some(centre.id),
+                    department_id: short.and_then(dept),
+                    name: (*name).into(),
+                    mobile: (*mobile).into(),
+                    roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+                    backup_staff_id: None,
+                },
+                login: (*login).into(),
+                password: DEMO_PASSWORD.into(),
+            })
+            .await
+            .with_context(|| format!("demo staff {login}"))?;
+        logins.push(((*login).to_owned(), DEMO_PASSWORD.to_owned(), (*description).to_owned()));
+        created.push(staff);
+    }
+    let by_login = |login: &str| created.iter().find(|s| s.login == login).context("demo staff");
+    let admin = by_login("admin")?.account_id;
+    for login in ["shouxi", "zhujian"] {
+        let chief = by_login(login)?;
+        for power in Power::ALL {
+            store.grant_power(chief.id, *power, admin).await?;
+        }
+    }
+    // A/B posts: the reviewer backs up the clerk, the approver backs up the chief.
+    for (a, b) in [("chuangkou", "shenhe"), ("shouxi", "shenpi")] {
+        let a = by_login(a)?;
+        let b = by_login(b)?;
+        store
+            .update_staff(a.id, &StaffInput {
+                centre_id: a.centre_id,
+                department_id: a.department_id,
+                name: a.name.clone(),
+                mobile: a.mobile.clone(),
+                roles: a.roles.clone(),
+                backup_staff_id: Some(b.id),
+            })
+            .await?;
+    }
+
+    let person_id = resident_id("37130219900307241");
+    store
+        .register_individual(&IndividualRegistration {
+            name: "张伟".into(),
+            resident_id: person_id.clone(),
+            mobile: "13805391234".into(),
+            password: DEMO_PASSWORD.into(),
+        })
+        .await?;
+    logins.push((person_id, DEMO_PASSWORD.to_owned(), "个人申请人 张伟".to_owned()));
+    let company_code = credit_code("91", "371302", "MA3C7Q5K");
+    store
+        .register_company(&CompanyRegistration {
+            name: "临沂沂蒙云商贸有限公司".into(),
+            credit_code: company_code.clone(),
+            legal_representative: "刘芳".into(),
+            mobile: "13805395678".into(),
+            password: DEMO_PASSWORD.into(),
+        })
+        .await?;
+    logins.push((company_code, DEMO_PASSWORD.to_owned(), "企业申请人 临沂沂蒙云商贸有限公司".to_owned()));
+    Ok(logins)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use onewindow_domain::ids::{CreditCode, ResidentId};
+
+    #[test]
+    fn generated_codes_are_valid() {
+        for i in 0..DEPARTMENTS.len() {
+            let code = credit_code("11", "371300", &format!("0043{:04}", 1021 + i * 37));
+            assert!(CreditCode::parse(&code).is_ok(), "{code}");
+        }
+        assert!(CreditCode::parse(&credit_code("91", "371302", "MA3C7Q5K")).is_ok());
+        assert!(ResidentId::parse(&resident_id("37130219900307241")).is_ok());
+    }
+}

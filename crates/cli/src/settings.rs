@@ -1,0 +1,114 @@
+//! Where settings come from: a flag, else its ONEWINDOW_* environment variable (both handled by
+//! clap), else the optional TOML file, else the default.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use serde::Deserialize;
+
+use crate::Common;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Json,
+    Text,
+}
+
+/// The optional TOML file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    database_url: Option<String>,
+    data_dir: Option<PathBuf>,
+    listen: Option<String>,
+    secure_cookies: Option<bool>,
+    log_format: Option<LogFormat>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub data_dir: PathBuf,
+    pub listen: String,
+    pub secure_cookies: bool,
+    pub log_format: Option<LogFormat>,
+}
+
+impl Settings {
+    pub fn resolve(cli: &Common) -> anyhow::Result<Settings> {
+        let file = match &cli.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading settings file {}", path.display()))?;
+                toml::from_str(&text).with_context(|| format!("parsing settings file {}", path.display()))?
+            }
+            None => FileSettings::default(),
+        };
+        let data_dir = cli
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("onewindow-data"));
+        let database_url = cli
+            .database_url
+            .clone()
+            .or(file.database_url)
+            .unwrap_or_else(|| format!("sqlite://{}/onewindow.db", data_dir.display()));
+        Ok(Settings {
+            database_url,
+            data_dir,
+            listen: cli.listen.clone().or(file.listen).unwrap_or_else(|| "127.0.0.1:8080".into()),
+            secure_cookies: cli.secure_cookies.or(file.secure_cookies).unwrap_or(false),
+            log_format: cli.log_format.or(file.log_format),
+        })
+    }
+
+    /// The database URL without its password, for messages.
+    pub fn redacted_url(&self) -> String {
+        match url_password_span(&self.database_url) {
+            Some((start, end)) => format!("{}***{}", &self.database_url[..start], &self.database_url[end..]),
+            None => self.database_url.clone(),
+        }
+    }
+}
+
+fn url_password_span(url: &str) -> Option<(usize, usize)> {
+    let scheme_end = url.find("://")? + 3;
+    let at = scheme_end + url[scheme_end..].find('@')?;
+    let colon = scheme_end + url[scheme_end..at].find(':')?;
+    Some((colon + 1, at))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_beat_file_and_file_beats_defaults() {
+        let dir = std::env::temp_dir().join(format!("ow-settings-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("onewindow.toml");
+        std::fs::write(&file, "listen = \"0.0.0.0:9000\"\ndata_dir = \"/srv/ow\"\n").unwrap();
+        let cli = Common { config: Some(file.clone()), listen: Some("127.0.0.1:1".into()), ..Default::default() };
+        let s = Settings::resolve(&cli).unwrap();
+        assert_eq!(s.listen, "127.0.0.1:1");
+        assert_eq!(s.data_dir, PathBuf::from("/srv/ow"));
+        assert_eq!(s.database_url, "sqlite:///srv/ow/onewindow.db");
+        std::fs::write(&file, "lisen = 1\n").unwrap();
+        assert!(Settings::resolve(&cli).is_err(), "unknown keys are refused");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn passwords_are_hidden_in_messages() {
+        let s = Settings {
+            database_url: "postgres://ow:secret@db/ow".into(),
+            data_dir: PathBuf::new(),
+            listen: String::new(),
+            secure_cookies: false,
+            log_format: None,
+        };
+        assert_eq!(s.redacted_url(), "postgres://ow:***@db/ow");
+    }
+}

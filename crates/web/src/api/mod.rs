@@ -1,0 +1,107 @@
+//! The JSON API under `/api/v1`. Handlers and the OpenAPI document are registered together
+//! (utoipa-axum), so the document cannot drift from the routes.
+
+mod accounts;
+mod org;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use serde::de::DeserializeOwned;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use onewindow_domain::org::FieldErrors;
+
+use crate::error::ApiError;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "OneWindow 一窗通办 API",
+        description = "政务服务平台接口。错误以 application/problem+json 返回，含字段级说明。\
+                       集成方使用 `Authorization: Bearer <token>`；浏览器会话的写请求须带 `X-CSRF-Token`。"
+    ),
+    modifiers(&BearerAuth),
+    components(schemas(crate::error::Problem, crate::error::FieldProblem)),
+    tags(
+        (name = "organisation", description = "行政区划、中心、部门、窗口、人员"),
+        (name = "accounts", description = "账号、注册、令牌、安全日志"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    let v1 = OpenApiRouter::new()
+        .routes(routes!(accounts::me))
+        .routes(routes!(accounts::register_individual))
+        .routes(routes!(accounts::register_company))
+        .routes(routes!(accounts::list_tokens, accounts::create_token))
+        .routes(routes!(accounts::revoke_token))
+        .routes(routes!(accounts::list_security_events))
+        .routes(routes!(org::list_regions, org::create_region))
+        .routes(routes!(org::update_region))
+        .routes(routes!(org::list_centres, org::create_centre))
+        .routes(routes!(org::get_centre, org::update_centre))
+        .routes(routes!(org::list_halls, org::create_hall))
+        .routes(routes!(org::list_zones, org::create_zone))
+        .routes(routes!(org::list_departments, org::create_department))
+        .routes(routes!(org::get_department, org::update_department))
+        .routes(routes!(org::list_windows, org::create_window))
+        .routes(routes!(org::get_window, org::update_window))
+        .routes(routes!(org::list_staff, org::create_staff))
+        .routes(routes!(org::get_staff, org::update_staff))
+        .routes(routes!(org::grant_power))
+        .routes(routes!(org::revoke_power))
+        .routes(routes!(org::set_active));
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
+}
+
+/// `Json` whose rejections are problem+json too.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(JsonRejection::JsonDataError(e)) => Err(data_error(&e.body_text())),
+            Err(e) => Err(ApiError::BadRequest(e.body_text())),
+        }
+    }
+}
+
+/// Turns serde's "path: message" (or "missing field `x`") into a field error, so that a JSON
+/// client learns which field to fix just as a form user does.
+fn data_error(text: &str) -> ApiError {
+    let detail = text
+        .split_once("target type: ")
+        .map_or(text, |(_, rest)| rest);
+    if let Some(field) = detail
+        .split_once("missing field `")
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(f, _)| f)
+    {
+        return FieldErrors::single(field, "必填").into();
+    }
+    match detail.split_once(": ") {
+        Some((path, message)) if !path.contains(' ') && path != "." => {
+            FieldErrors::single(path, format!("格式不正确（{message}）")).into()
+        }
+        _ => ApiError::BadRequest(text.to_owned()),
+    }
+}

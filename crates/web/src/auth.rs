@@ -1,0 +1,332 @@
+//! Who is asking, and may they: session cookies with their CSRF token, bearer tokens for
+//! integrations, and `require`, the single gate every handler passes through.
+
+use std::net::SocketAddr;
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use onewindow_domain::auth::{Action, Denied, Principal, authorize};
+use onewindow_store::StoreError;
+use onewindow_store::accounts::SessionInfo;
+use onewindow_store::org::Deactivatable;
+use rand::RngCore;
+
+use crate::AppState;
+use crate::error::{ApiError, Problem, problem_response};
+use crate::pages::render_error_page;
+
+pub const SESSION_COOKIE: &str = "ow_session";
+const CSRF_COOKIE: &str = "ow_csrf";
+pub const CSRF_FIELD: &str = "_csrf";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+/// Largest form body the CSRF check will buffer; uploads use multipart and the header.
+const FORM_LIMIT: usize = 2 * 1024 * 1024;
+
+/// What the session middleware learned about this request.
+#[derive(Clone)]
+pub struct RequestCtx {
+    pub session: Option<SessionInfo>,
+    /// The CSRF token forms on this page must carry.
+    pub csrf: String,
+    pub remote: Option<String>,
+}
+
+impl RequestCtx {
+    pub fn principal(&self) -> Option<&Principal> {
+        self.session.as_ref().map(|s| &s.principal)
+    }
+}
+
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
+    ))
+    .expect("cookie is ASCII")
+}
+
+fn random_token() -> String {
+    let mut bytes = [0u8; 24];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+fn is_state_changing(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// Resolves the session cookie once per request and rejects state-changing requests that do
+/// not carry this session's CSRF token (form field `_csrf` or header `X-CSRF-Token`).
+/// Requests with a bearer token are exempt: browsers never attach those on their own.
+pub async fn session_middleware(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let remote = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
+    let session = match cookie(&parts.headers, SESSION_COOKIE) {
+        Some(token) => match state.store.session(token).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = ?e, "session lookup failed");
+                return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response();
+            }
+        },
+        None => None,
+    };
+    let mut new_csrf_cookie = None;
+    let csrf = match (&session, cookie(&parts.headers, CSRF_COOKIE)) {
+        (Some(s), _) => s.csrf_token.clone(),
+        (None, Some(c)) if c.len() == 48 => c.to_owned(),
+        (None, _) => {
+            let t = random_token();
+            new_csrf_cookie = Some(t.clone());
+            t
+        }
+    };
+    let has_bearer = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("Bearer "));
+    let mut body = body;
+    if is_state_changing(&parts.method) && !has_bearer {
+        let is_api = parts.uri.path().starts_with("/api/");
+        // An API call with neither session nor bearer is left to the handler's 401.
+        let needs_check = !is_api || session.is_some();
+        if needs_check {
+            let mut provided = parts
+                .headers
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let is_form = parts
+                .headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+            if provided.is_none() && is_form {
+                let bytes = match to_bytes(body, FORM_LIMIT).await {
+                    Ok(b) => b,
+                    Err(_) => {
+                        return (StatusCode::PAYLOAD_TOO_LARGE, "表单过大").into_response();
+                    }
+                };
+                provided = url::form_urlencoded::parse(&bytes)
+                    .find(|(k, _)| k == CSRF_FIELD)
+                    .map(|(_, v)| v.into_owned());
+                body = Body::from(bytes);
+            }
+            if !provided.is_some_and(|p| constant_time_eq(&p, &csrf)) {
+                let who = session.as_ref().map(|s| &s.principal);
+                let _ = state
+                    .store
+                    .record_security_event(
+                        "csrf_rejected",
+                        who.map(|p| p.account_id),
+                        who.map(|p| p.login.as_str()),
+                        remote.as_deref(),
+                        &format!("{} {}", parts.method, parts.uri.path()),
+                    )
+                    .await;
+                return if is_api {
+                    ApiError::Forbidden("缺少或错误的 CSRF 令牌（X-CSRF-Token）".into()).into_response()
+                } else {
+                    (
+                        StatusCode::FORBIDDEN,
+                        Html(render_error_page(
+                            StatusCode::FORBIDDEN,
+                            "页面已过期",
+                            "表单安全校验未通过，可能是页面停留过久。请返回上一页刷新后重新提交。",
+                        )),
+                    )
+                        .into_response()
+                };
+            }
+        }
+    }
+    parts.extensions.insert(RequestCtx {
+        session,
+        csrf,
+        remote,
+    });
+    let mut response = next.run(Request::from_parts(parts, body)).await;
+    if let Some(token) = new_csrf_cookie {
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            set_cookie(CSRF_COOKIE, &token, 24 * 3600, state.secure_cookies),
+        );
+    }
+    response
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestCtx {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<RequestCtx>()
+            .cloned()
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("session middleware missing")))
+    }
+}
+
+/// The caller of an API endpoint: a bearer token, or a browser session.
+pub struct ApiUser {
+    pub principal: Principal,
+    pub remote: Option<String>,
+}
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let ctx = RequestCtx::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        if let Some(token) = bearer {
+            return match state.store.token_principal(token.trim()).await {
+                Ok(Some(principal)) => Ok(ApiUser {
+                    principal,
+                    remote: ctx.remote,
+                }),
+                Ok(None) => {
+                    let _ = state
+                        .store
+                        .record_security_event(
+                            "token_rejected",
+                            None,
+                            None,
+                            ctx.remote.as_deref(),
+                            &format!("{} {}", parts.method, parts.uri.path()),
+                        )
+                        .await;
+                    Err(ApiError::Unauthenticated("令牌无效或已吊销").into_response())
+                }
+                Err(e) => Err(ApiError::from(e).into_response()),
+            };
+        }
+        match ctx.session {
+            Some(s) => Ok(ApiUser {
+                principal: s.principal,
+                remote: ctx.remote,
+            }),
+            None => Err(problem_response(Problem {
+                kind: "/problems/unauthenticated".into(),
+                title: "需要登录或有效的访问令牌".into(),
+                status: 401,
+                code: "unauthenticated".into(),
+                detail: Some("send Authorization: Bearer <token>".into()),
+                errors: vec![],
+            })),
+        }
+    }
+}
+
+/// A signed-in user on a page; anonymous visitors are sent to the login page.
+pub struct PageUser {
+    pub principal: Principal,
+    pub ctx: RequestCtx,
+}
+
+impl FromRequestParts<AppState> for PageUser {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let ctx = RequestCtx::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        match ctx.session.clone() {
+            Some(s) => Ok(PageUser {
+                principal: s.principal,
+                ctx,
+            }),
+            None => {
+                let next = parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .unwrap_or("/");
+                let next: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+                Err(Redirect::to(&format!("/login?next={next}")).into_response())
+            }
+        }
+    }
+}
+
+/// The one gate: asks the domain's `authorize` and records every denial in the security log.
+pub async fn require(
+    state: &AppState,
+    who: &Principal,
+    remote: Option<&str>,
+    action: Action,
+    department: Option<i64>,
+) -> Result<(), Denied> {
+    match authorize(who, action, department) {
+        Ok(()) => Ok(()),
+        Err(denied) => {
+            let _ = state
+                .store
+                .record_security_event(
+                    "denied",
+                    Some(who.account_id),
+                    Some(&who.login),
+                    remote,
+                    &format!("{action:?} (部门 {department:?})：{denied}"),
+                )
+                .await;
+            Err(denied)
+        }
+    }
+}
+
+/// The kinds of record that are deactivated rather than deleted, by their URL segment.
+pub fn deactivatable(kind: &str) -> Option<Deactivatable> {
+    Some(match kind {
+        "regions" => Deactivatable::Region,
+        "centres" => Deactivatable::Centre,
+        "halls" => Deactivatable::Hall,
+        "zones" => Deactivatable::Zone,
+        "departments" => Deactivatable::Department,
+        "windows" => Deactivatable::Window,
+        "staff" => Deactivatable::Staff,
+        _ => return None,
+    })
+}
+
+/// Which action and department guard (de)activating one record.
+pub async fn activation_gate(state: &AppState, what: Deactivatable, id: &str) -> Result<(Action, Option<i64>), StoreError> {
+    let numeric = || id.parse::<i64>().map_err(|_| StoreError::NotFound("record"));
+    Ok(match what {
+        Deactivatable::Window => (Action::ManageWindows, state.store.get_window(numeric()?).await?.department_id),
+        Deactivatable::Staff => (Action::ManageStaff, state.store.get_staff(numeric()?).await?.department_id),
+        _ => (Action::ManageOrganisation, None),
+    })
+}
+

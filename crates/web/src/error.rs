@@ -1,0 +1,216 @@
+//! Errors as people and programs see them: `application/problem+json` (RFC 9457) with
+//! field-level messages for the API, and friendly Chinese pages for the browser.
+
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use onewindow_domain::auth::Denied;
+use onewindow_domain::org::FieldErrors;
+use onewindow_store::StoreError;
+use serde::Serialize;
+
+use crate::pages::render_error_page;
+
+/// One field's problem.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
+}
+
+/// The problem+json body every API error uses.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem, e.g. `/problems/validation`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Short Chinese summary.
+    pub title: String,
+    pub status: u16,
+    /// Stable English code for programs.
+    pub code: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldProblem>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("validation failed")]
+    Invalid(FieldErrors),
+    #[error("not found: {0}")]
+    NotFound(&'static str),
+    #[error("unauthenticated: {0}")]
+    Unauthenticated(&'static str),
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Invalid(f) => ApiError::Invalid(f),
+            StoreError::NotFound(what) => ApiError::NotFound(what),
+            other => ApiError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<FieldErrors> for ApiError {
+    fn from(e: FieldErrors) -> Self {
+        ApiError::Invalid(e)
+    }
+}
+
+impl From<Denied> for ApiError {
+    fn from(d: Denied) -> Self {
+        ApiError::Forbidden(d.to_string())
+    }
+}
+
+impl ApiError {
+    pub fn problem(&self) -> Problem {
+        let (status, code, title, detail, errors) = match self {
+            ApiError::Invalid(f) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation",
+                "输入有误",
+                None,
+                f.0.iter()
+                    .map(|(field, message)| FieldProblem {
+                        field: field.clone(),
+                        message: message.clone(),
+                    })
+                    .collect(),
+            ),
+            ApiError::NotFound(what) => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "未找到",
+                Some(format!("{what} not found")),
+                vec![],
+            ),
+            ApiError::Unauthenticated(why) => (
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "需要登录或有效的访问令牌",
+                Some((*why).to_owned()),
+                vec![],
+            ),
+            ApiError::Forbidden(why) => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "无权执行此操作",
+                Some(why.clone()),
+                vec![],
+            ),
+            ApiError::BadRequest(why) => (
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                "请求格式有误",
+                Some(why.clone()),
+                vec![],
+            ),
+            ApiError::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "服务器内部错误",
+                Some("请稍后再试；如问题持续，请联系管理员".to_owned()),
+                vec![],
+            ),
+        };
+        Problem {
+            kind: format!("/problems/{code}"),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            code: code.to_owned(),
+            detail,
+            errors,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(e) = &self {
+            tracing::error!(error = ?e, "internal error");
+        }
+        problem_response(self.problem())
+    }
+}
+
+pub fn problem_response(problem: Problem) -> Response {
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = serde_json::to_vec(&problem).unwrap_or_default();
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        body,
+    )
+        .into_response()
+}
+
+/// An error on a server-rendered page: shown as a friendly page, never a stack trace.
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<StoreError> for PageError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(_) => PageError::NotFound,
+            StoreError::Invalid(f) => PageError::BadRequest(
+                f.0.into_iter()
+                    .map(|(_, m)| m)
+                    .collect::<Vec<_>>()
+                    .join("；"),
+            ),
+            other => PageError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<Denied> for PageError {
+    fn from(d: Denied) -> Self {
+        PageError::Forbidden(d.to_string())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let (status, title, message) = match &self {
+            PageError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "页面不存在",
+                "您访问的页面不存在或已被移除。".to_owned(),
+            ),
+            PageError::Forbidden(why) => (
+                StatusCode::FORBIDDEN,
+                "无权访问",
+                format!("{why}。如需此权限，请联系中心管理员。"),
+            ),
+            PageError::BadRequest(why) => (StatusCode::BAD_REQUEST, "请求有误", why.clone()),
+            PageError::Internal(e) => {
+                tracing::error!(error = ?e, "internal error on page");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "系统繁忙",
+                    "服务器处理时出错，您的操作未完成。请稍后再试。".to_owned(),
+                )
+            }
+        };
+        (status, Html(render_error_page(status, title, &message))).into_response()
+    }
+}
