@@ -56,6 +56,23 @@ const DEPARTMENTS: &[(&str, &str)] = &[
     ("临沂市住房公积金管理中心", "公积金"),
 ];
 
+/// (name, floor, description, zones as (name, purpose)).
+type HallSeed = (
+    &'static str,
+    i64,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+/// (login, name, mobile, department short name, roles, description).
+type PersonSeed = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    &'static [&'static str],
+    &'static str,
+);
+
 /// Loads the demo organisation into an empty database. Returns the demo logins as
 /// (login, password, description); empty when the database already had data.
 pub async fn load(store: &Store) -> anyhow::Result<Vec<(String, String, String)>> {
@@ -68,11 +85,21 @@ pub async fn load(store: &Store) -> anyhow::Result<Vec<(String, String, String)>
         level,
         parent_code: parent.map(str::to_owned),
     };
-    store.create_region(&region("370000000000", "山东省", 2, None)).await?;
-    store.create_region(&region("371300000000", "临沂市", 3, Some("370000000000"))).await?;
-    store.create_region(&region("371302000000", "兰山区", 4, Some("371300000000"))).await?;
-    store.create_region(&region("371311000000", "罗庄区", 4, Some("371300000000"))).await?;
-    store.create_region(&region("371312000000", "河东区", 4, Some("371300000000"))).await?;
+    store
+        .create_region(&region("370000000000", "山东省", 2, None))
+        .await?;
+    store
+        .create_region(&region("371300000000", "临沂市", 3, Some("370000000000")))
+        .await?;
+    store
+        .create_region(&region("371302000000", "兰山区", 4, Some("371300000000")))
+        .await?;
+    store
+        .create_region(&region("371311000000", "罗庄区", 4, Some("371300000000")))
+        .await?;
+    store
+        .create_region(&region("371312000000", "河东区", 4, Some("371300000000")))
+        .await?;
 
     let centre = store
         .create_centre(&CentreInput {
@@ -97,29 +124,72 @@ pub async fn load(store: &Store) -> anyhow::Result<Vec<(String, String, String)>
         })
         .await?;
 
-    let halls: &[(&str, i64, &str, &[(&str, &str)])] = &[
-        ("便民服务大厅", 1, "个人事项集中办理，设导办台和自助服务区", &[
-            ("综合受理区", "一窗受理，无差别综合窗口"),
-            ("社保医保区", "社会保险、医疗保障、公积金"),
-            ("不动产登记区", "不动产登记、交易、缴税一窗办理"),
-            ("自助服务区", "24 小时自助终端"),
-        ]),
-        ("便民服务二厅", 2, "户政、出入境、民政事项", &[("公安服务区", "户籍、身份证、出入境"), ("民政服务区", "婚姻登记、社会救助")]),
-        ("行政审批大厅", 3, "企业开办、工程建设项目审批、税务", &[
-            ("企业开办区", "营业执照、刻章、发票一次办结"),
-            ("工程建设审批区", "并联审批、联合验收"),
-            ("税务服务区", "申报纳税、发票领用"),
-        ]),
-        ("中介服务大厅", 4, "中介超市与代办服务", &[("中介服务区", "测绘、评估、设计等中介服务")]),
-        ("公共资源交易大厅", 5, "开标、评标、拍卖", &[("开标区", "开标室 6 间"), ("评标区", "封闭评标室")]),
+    let halls: &[HallSeed] = &[
+        (
+            "便民服务大厅",
+            1,
+            "个人事项集中办理，设导办台和自助服务区",
+            &[
+                ("综合受理区", "一窗受理，无差别综合窗口"),
+                ("社保医保区", "社会保险、医疗保障、公积金"),
+                ("不动产登记区", "不动产登记、交易、缴税一窗办理"),
+                ("自助服务区", "24 小时自助终端"),
+            ],
+        ),
+        (
+            "便民服务二厅",
+            2,
+            "户政、出入境、民政事项",
+            &[
+                ("公安服务区", "户籍、身份证、出入境"),
+                ("民政服务区", "婚姻登记、社会救助"),
+            ],
+        ),
+        (
+            "行政审批大厅",
+            3,
+            "企业开办、工程建设项目审批、税务",
+            &[
+                ("企业开办区", "营业执照、刻章、发票一次办结"),
+                ("工程建设审批区", "并联审批、联合验收"),
+                ("税务服务区", "申报纳税、发票领用"),
+            ],
+        ),
+        (
+            "中介服务大厅",
+            4,
+            "中介超市与代办服务",
+            &[("中介服务区", "测绘、评估、设计等中介服务")],
+        ),
+        (
+            "公共资源交易大厅",
+            5,
+            "开标、评标、拍卖",
+            &[("开标区", "开标室 6 间"), ("评标区", "封闭评标室")],
+        ),
     ];
     let mut zone_ids = Vec::new();
     for (name, floor, description, zones) in halls {
         let hall = store
-            .create_hall(centre.id, &HallInput { name: (*name).into(), floor: *floor, description: (*description).into() })
+            .create_hall(
+                centre.id,
+                &HallInput {
+                    name: (*name).into(),
+                    floor: *floor,
+                    description: (*description).into(),
+                },
+            )
             .await?;
         for (zone, purpose) in *zones {
-            let z = store.create_zone(hall.id, &ZoneInput { name: (*zone).into(), purpose: (*purpose).into() }).await?;
+            let z = store
+                .create_zone(
+                    hall.id,
+                    &ZoneInput {
+                        name: (*zone).into(),
+                        purpose: (*purpose).into(),
+                    },
+                )
+                .await?;
             zone_ids.push(((*zone).to_owned(), z.id));
         }
     }
@@ -178,7 +248,10 @@ pub async fn load(store: &Store) -> anyhow::Result<Vec<(String, String, String)>
         ("F05", "农业农村", "企业开办区"),
     ];
     for (number, short, zone_name) in dept_windows {
-        let d = depts.iter().find(|d| d.short_name == *short).context("demo department")?;
+        let d = depts
+            .iter()
+            .find(|d| d.short_name == *short)
+            .context("demo department")?;
         store
             .create_window(&WindowInput {
                 centre_id: centre.id,
@@ -191,16 +264,79 @@ pub async fn load(store: &Store) -> anyhow::Result<Vec<(String, String, String)>
             .await?;
     }
 
-    let people: &[(&str, &str, &str, Option<&str>, &[&str], &str)] = &[
-        ("admin", "赵文静", "13905390001", None, &["centre_admin"], "中心管理员"),
-        ("jiancha", "钱立诚", "13905390002", None, &["supervisor"], "电子监察"),
-        ("shouxi", "孙建国", "13905390003", Some("市场监管"), &["chief_representative", "approver"], "首席代表（市场监管）"),
-        ("shenpi", "李明远", "13905390004", Some("市场监管"), &["approver"], "审批人（市场监管）"),
-        ("shenhe", "周晓燕", "13905390005", Some("市场监管"), &["reviewer"], "审核人（市场监管）"),
-        ("chuangkou", "吴佳怡", "13905390006", Some("市场监管"), &["clerk"], "窗口人员（市场监管）"),
-        ("zonghe", "郑海波", "13905390007", None, &["clerk"], "综合窗口人员"),
-        ("zhujian", "王振华", "13905390008", Some("住建"), &["chief_representative", "reviewer"], "首席代表（住建）"),
-        ("budongchan", "冯丽娟", "13905390009", Some("不动产登记"), &["clerk", "reviewer"], "窗口人员（不动产登记）"),
+    let people: &[PersonSeed] = &[
+        (
+            "admin",
+            "赵文静",
+            "13905390001",
+            None,
+            &["centre_admin"],
+            "中心管理员",
+        ),
+        (
+            "jiancha",
+            "钱立诚",
+            "13905390002",
+            None,
+            &["supervisor"],
+            "电子监察",
+        ),
+        (
+            "shouxi",
+            "孙建国",
+            "13905390003",
+            Some("市场监管"),
+            &["chief_representative", "approver"],
+            "首席代表（市场监管）",
+        ),
+        (
+            "shenpi",
+            "李明远",
+            "13905390004",
+            Some("市场监管"),
+            &["approver"],
+            "审批人（市场监管）",
+        ),
+        (
+            "shenhe",
+            "周晓燕",
+            "13905390005",
+            Some("市场监管"),
+            &["reviewer"],
+            "审核人（市场监管）",
+        ),
+        (
+            "chuangkou",
+            "吴佳怡",
+            "13905390006",
+            Some("市场监管"),
+            &["clerk"],
+            "窗口人员（市场监管）",
+        ),
+        (
+            "zonghe",
+            "郑海波",
+            "13905390007",
+            None,
+            &["clerk"],
+            "综合窗口人员",
+        ),
+        (
+            "zhujian",
+            "王振华",
+            "13905390008",
+            Some("住建"),
+            &["chief_representative", "reviewer"],
+            "首席代表（住建）",
+        ),
+        (
+            "budongchan",
+            "冯丽娟",
+            "13905390009",
+            Some("不动产登记"),
+            &["clerk", "reviewer"],
+            "窗口人员（不动产登记）",
+        ),
     ];
     let mut logins = Vec::new();
     let mut created = Vec::new();
@@ -220,10 +356,19 @@ pub async fn load(store: &Store) -> anyhow::Result<Vec<(String, String, String)>
             })
             .await
             .with_context(|| format!("demo staff {login}"))?;
-        logins.push(((*login).to_owned(), DEMO_PASSWORD.to_owned(), (*description).to_owned()));
+        logins.push((
+            (*login).to_owned(),
+            DEMO_PASSWORD.to_owned(),
+            (*description).to_owned(),
+        ));
         created.push(staff);
     }
-    let by_login = |login: &str| created.iter().find(|s| s.login == login).context("demo staff");
+    let by_login = |login: &str| {
+        created
+            .iter()
+            .find(|s| s.login == login)
+            .context("demo staff")
+    };
     let admin = by_login("admin")?.account_id;
     for login in ["shouxi", "zhujian"] {
         let chief = by_login(login)?;
@@ -236,14 +381,17 @@ pub async fn load(store: &Store) -> anyhow::Result<Vec<(String, String, String)>
         let a = by_login(a)?;
         let b = by_login(b)?;
         store
-            .update_staff(a.id, &StaffInput {
-                centre_id: a.centre_id,
-                department_id: a.department_id,
-                name: a.name.clone(),
-                mobile: a.mobile.clone(),
-                roles: a.roles.clone(),
-                backup_staff_id: Some(b.id),
-            })
+            .update_staff(
+                a.id,
+                &StaffInput {
+                    centre_id: a.centre_id,
+                    department_id: a.department_id,
+                    name: a.name.clone(),
+                    mobile: a.mobile.clone(),
+                    roles: a.roles.clone(),
+                    backup_staff_id: Some(b.id),
+                },
+            )
             .await?;
     }
 
@@ -256,7 +404,11 @@ pub async fn load(store: &Store) -> anyhow::Result<Vec<(String, String, String)>
             password: DEMO_PASSWORD.into(),
         })
         .await?;
-    logins.push((person_id, DEMO_PASSWORD.to_owned(), "个人申请人 张伟".to_owned()));
+    logins.push((
+        person_id,
+        DEMO_PASSWORD.to_owned(),
+        "个人申请人 张伟".to_owned(),
+    ));
     let company_code = credit_code("91", "371302", "MA3C7Q5K");
     store
         .register_company(&CompanyRegistration {
@@ -267,7 +419,11 @@ pub async fn load(store: &Store) -> anyhow::Result<Vec<(String, String, String)>
             password: DEMO_PASSWORD.into(),
         })
         .await?;
-    logins.push((company_code, DEMO_PASSWORD.to_owned(), "企业申请人 临沂沂蒙云商贸有限公司".to_owned()));
+    logins.push((
+        company_code,
+        DEMO_PASSWORD.to_owned(),
+        "企业申请人 临沂沂蒙云商贸有限公司".to_owned(),
+    ));
     Ok(logins)
 }
 

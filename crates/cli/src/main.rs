@@ -17,7 +17,11 @@ use rand::Rng;
 use settings::{LogFormat, Settings};
 
 #[derive(Parser)]
-#[command(name = "onewindow", version, about = "一窗通办 OneWindow：政务服务平台")]
+#[command(
+    name = "onewindow",
+    version,
+    about = "一窗通办 OneWindow：政务服务平台"
+)]
 struct Cli {
     #[command(flatten)]
     common: Common,
@@ -125,11 +129,16 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let serving = matches!(cli.command, Command::Serve | Command::Demo);
     let settings = Settings::resolve(&cli.common)?;
-    init_logging(settings.log_format.unwrap_or(if matches!(cli.command, Command::Serve) {
-        LogFormat::Json
-    } else {
-        LogFormat::Text
-    }), serving);
+    init_logging(
+        settings
+            .log_format
+            .unwrap_or(if matches!(cli.command, Command::Serve) {
+                LogFormat::Json
+            } else {
+                LogFormat::Text
+            }),
+        serving,
+    );
     match cli.command {
         Command::Demo => run_demo(settings).await,
         Command::Serve => {
@@ -151,9 +160,15 @@ fn init_logging(format: LogFormat, serving: bool) {
     let default = if serving { "info,sqlx=warn" } else { "warn" };
     let filter = tracing_subscriber::EnvFilter::try_from_env("ONEWINDOW_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
-        LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).init(),
+        LogFormat::Json => builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
         LogFormat::Text => builder.init(),
     }
 }
@@ -175,7 +190,14 @@ async fn serve(store: Store, settings: &Settings) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, database = store.backend().name(), "serving");
     println!("OneWindow 一窗通办 已启动：http://{addr}/");
-    onewindow_web::serve(listener, AppState { store, secure_cookies: settings.secure_cookies }).await
+    onewindow_web::serve(
+        listener,
+        AppState {
+            store,
+            secure_cookies: settings.secure_cookies,
+        },
+    )
+    .await
 }
 
 async fn run_demo(settings: Settings) -> anyhow::Result<()> {
@@ -197,7 +219,9 @@ fn random_password() -> String {
     const CHARS: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::rng();
     loop {
-        let p: String = (0..12).map(|_| CHARS[rng.random_range(0..CHARS.len())] as char).collect();
+        let p: String = (0..12)
+            .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
+            .collect();
         if p.chars().any(|c| c.is_ascii_digit()) && p.chars().any(|c| c.is_ascii_alphabetic()) {
             return p;
         }
@@ -207,7 +231,11 @@ fn random_password() -> String {
 fn show_invalid(e: onewindow_store::StoreError) -> anyhow::Error {
     match e {
         onewindow_store::StoreError::Invalid(fields) => {
-            let lines: Vec<String> = fields.0.iter().map(|(f, m)| format!("  {f}: {m}")).collect();
+            let lines: Vec<String> = fields
+                .0
+                .iter()
+                .map(|(f, m)| format!("  {f}: {m}"))
+                .collect();
             anyhow::anyhow!("输入有误：\n{}", lines.join("\n"))
         }
         other => other.into(),
@@ -216,12 +244,27 @@ fn show_invalid(e: onewindow_store::StoreError) -> anyhow::Error {
 
 async fn user_command(store: &Store, cmd: UserCommand) -> anyhow::Result<()> {
     match cmd {
-        UserCommand::Add { login, name, mobile, roles, centre, department, password } => {
+        UserCommand::Add {
+            login,
+            name,
+            mobile,
+            roles,
+            centre,
+            department,
+            password,
+        } => {
             let generated = password.is_none();
             let password = password.unwrap_or_else(random_password);
             let staff = store
                 .create_staff(&NewStaff {
-                    staff: StaffInput { centre_id: centre, department_id: department, name, mobile, roles, backup_staff_id: None },
+                    staff: StaffInput {
+                        centre_id: centre,
+                        department_id: department,
+                        name,
+                        mobile,
+                        roles,
+                        backup_staff_id: None,
+                    },
                     login,
                     password: password.clone(),
                 })
@@ -236,8 +279,19 @@ async fn user_command(store: &Store, cmd: UserCommand) -> anyhow::Result<()> {
             let account = store.find_account(&login).await.context("no such login")?;
             let generated = password.is_none();
             let password = password.unwrap_or_else(random_password);
-            store.set_password(account.id, &password).await.map_err(show_invalid)?;
-            store.record_security_event("password_changed", Some(account.id), Some(&login), None, "命令行").await?;
+            store
+                .set_password(account.id, &password)
+                .await
+                .map_err(show_invalid)?;
+            store
+                .record_security_event(
+                    "password_changed",
+                    Some(account.id),
+                    Some(&login),
+                    None,
+                    "命令行",
+                )
+                .await?;
             println!("已重设 {login} 的密码，原有会话已注销。");
             if generated {
                 println!("新密码：{password}");
@@ -246,7 +300,15 @@ async fn user_command(store: &Store, cmd: UserCommand) -> anyhow::Result<()> {
         UserCommand::Disable { login } => {
             let account = store.find_account(&login).await.context("no such login")?;
             store.set_account_disabled(account.id, true).await?;
-            store.record_security_event("account_disabled", Some(account.id), Some(&login), None, "命令行").await?;
+            store
+                .record_security_event(
+                    "account_disabled",
+                    Some(account.id),
+                    Some(&login),
+                    None,
+                    "命令行",
+                )
+                .await?;
             println!("已停用 {login}。");
         }
         UserCommand::Enable { login } => {
@@ -255,16 +317,25 @@ async fn user_command(store: &Store, cmd: UserCommand) -> anyhow::Result<()> {
             println!("已启用 {login}。");
         }
         UserCommand::List => {
-            println!("{:<6} {:<10} {:<22} {:<16} 状态", "编号", "类型", "登录名", "姓名/名称");
+            println!(
+                "{:<6} {:<10} {:<22} {:<16} 状态",
+                "编号", "类型", "登录名", "姓名/名称"
+            );
             for a in store.list_accounts().await? {
                 let status = if a.disabled.get() {
                     "停用"
-                } else if a.locked_until.is_some_and(|u| u > onewindow_store::now_ms()) {
+                } else if a
+                    .locked_until
+                    .is_some_and(|u| u > onewindow_store::now_ms())
+                {
                     "锁定中"
                 } else {
                     "正常"
                 };
-                println!("{:<6} {:<10} {:<22} {:<16} {status}", a.id, a.kind, a.login, a.display_name);
+                println!(
+                    "{:<6} {:<10} {:<22} {:<16} {status}",
+                    a.id, a.kind, a.login, a.display_name
+                );
             }
         }
     }
@@ -278,20 +349,43 @@ async fn token_command(store: &Store, cmd: TokenCommand) -> anyhow::Result<()> {
                 bail!("scope must be read or write");
             };
             let account = store.find_account(&login).await.context("no such login")?;
-            let (token, plain) = store.create_token(account.id, &name, scope).await.map_err(show_invalid)?;
-            store.record_security_event("token_created", Some(account.id), Some(&login), None, &name).await?;
-            println!("令牌 {}（{}，{}）已创建，只显示这一次：", token.id, token.name, token.scope);
+            let (token, plain) = store
+                .create_token(account.id, &name, scope)
+                .await
+                .map_err(show_invalid)?;
+            store
+                .record_security_event("token_created", Some(account.id), Some(&login), None, &name)
+                .await?;
+            println!(
+                "令牌 {}（{}，{}）已创建，只显示这一次：",
+                token.id, token.name, token.scope
+            );
             println!("{plain}");
         }
         TokenCommand::Revoke { id } => {
             let token = store.revoke_token(id).await?;
-            store.record_security_event("token_revoked", Some(token.account_id), None, None, &format!("令牌 {id}（命令行）")).await?;
+            store
+                .record_security_event(
+                    "token_revoked",
+                    Some(token.account_id),
+                    None,
+                    None,
+                    &format!("令牌 {id}（命令行）"),
+                )
+                .await?;
             println!("已吊销令牌 {id}。");
         }
         TokenCommand::List => {
             for t in store.list_tokens(None).await? {
-                let state = if t.revoked_at.is_some() { "已吊销" } else { "有效" };
-                println!("{:<6} 账号 {:<6} {:<8} {:<20} {state}", t.id, t.account_id, t.scope, t.name);
+                let state = if t.revoked_at.is_some() {
+                    "已吊销"
+                } else {
+                    "有效"
+                };
+                println!(
+                    "{:<6} 账号 {:<6} {:<8} {:<20} {state}",
+                    t.id, t.account_id, t.scope, t.name
+                );
             }
         }
     }

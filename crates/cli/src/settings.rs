@@ -41,7 +41,8 @@ impl Settings {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .with_context(|| format!("reading settings file {}", path.display()))?;
-                toml::from_str(&text).with_context(|| format!("parsing settings file {}", path.display()))?
+                toml::from_str(&text)
+                    .with_context(|| format!("parsing settings file {}", path.display()))?
             }
             None => FileSettings::default(),
         };
@@ -58,7 +59,11 @@ impl Settings {
         Ok(Settings {
             database_url,
             data_dir,
-            listen: cli.listen.clone().or(file.listen).unwrap_or_else(|| "127.0.0.1:8080".into()),
+            listen: cli
+                .listen
+                .clone()
+                .or(file.listen)
+                .unwrap_or_else(|| "127.0.0.1:8080".into()),
             secure_cookies: cli.secure_cookies.or(file.secure_cookies).unwrap_or(false),
             log_format: cli.log_format.or(file.log_format),
         })
@@ -67,7 +72,11 @@ impl Settings {
     /// The database URL without its password, for messages.
     pub fn redacted_url(&self) -> String {
         match url_password_span(&self.database_url) {
-            Some((start, end)) => format!("{}***{}", &self.database_url[..start], &self.database_url[end..]),
+            Some((start, end)) => format!(
+                "{}***{}",
+                &self.database_url[..start],
+                &self.database_url[end..]
+            ),
             None => self.database_url.clone(),
         }
     }
@@ -90,7 +99,11 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("onewindow.toml");
         std::fs::write(&file, "listen = \"0.0.0.0:9000\"\ndata_dir = \"/srv/ow\"\n").unwrap();
-        let cli = Common { config: Some(file.clone()), listen: Some("127.0.0.1:1".into()), ..Default::default() };
+        let cli = Common {
+            config: Some(file.clone()),
+            listen: Some("127.0.0.1:1".into()),
+            ..Default::default()
+        };
         let s = Settings::resolve(&cli).unwrap();
         assert_eq!(s.listen, "127.0.0.1:1");
         assert_eq!(s.data_dir, PathBuf::from("/srv/ow"));

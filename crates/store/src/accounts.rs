@@ -2,8 +2,8 @@
 //! with their CSRF token, hashed API tokens, applicant self-registration, and the security log
 //! of every login, logout, lockout and denied action.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use onewindow_domain::auth::{Principal, TokenScope};
 use onewindow_domain::ids::{CreditCode, ResidentId};
 use onewindow_domain::org::{
@@ -105,8 +105,12 @@ pub struct CompanyRegistration {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoginFailure {
     /// Unknown login or wrong password; never says which.
-    BadCredentials { remaining_attempts: Option<i64> },
-    Locked { until_ms: i64 },
+    BadCredentials {
+        remaining_attempts: Option<i64>,
+    },
+    Locked {
+        until_ms: i64,
+    },
     Disabled,
 }
 
@@ -228,13 +232,25 @@ impl Store {
             }));
         };
         if row.disabled.get() {
-            self.record_security_event("login_blocked", Some(row.id), Some(&row.login), remote, "账号已停用")
-                .await?;
+            self.record_security_event(
+                "login_blocked",
+                Some(row.id),
+                Some(&row.login),
+                remote,
+                "账号已停用",
+            )
+            .await?;
             return Ok(Err(LoginFailure::Disabled));
         }
         if let Some(until) = row.locked_until.filter(|u| *u > now) {
-            self.record_security_event("login_blocked", Some(row.id), Some(&row.login), remote, "账号锁定中")
-                .await?;
+            self.record_security_event(
+                "login_blocked",
+                Some(row.id),
+                Some(&row.login),
+                remote,
+                "账号锁定中",
+            )
+            .await?;
             return Ok(Err(LoginFailure::Locked { until_ms: until }));
         }
         if verify_password(password, &row.password_hash).await {
@@ -270,8 +286,14 @@ impl Store {
             .await?;
             return Ok(Err(LoginFailure::Locked { until_ms: until }));
         }
-        self.record_security_event("login_failed", Some(row.id), Some(&row.login), remote, "密码错误")
-            .await?;
+        self.record_security_event(
+            "login_failed",
+            Some(row.id),
+            Some(&row.login),
+            remote,
+            "密码错误",
+        )
+        .await?;
         Ok(Err(LoginFailure::BadCredentials {
             remaining_attempts: Some(MAX_FAILED_LOGINS - failed),
         }))
@@ -285,19 +307,23 @@ impl Store {
                 .fetch_optional(&self.pool)
                 .await?
                 .ok_or(StoreError::NotFound("account"))?;
-        let staff: Option<(i64, Option<i64>)> =
-            sqlx::query_as("SELECT id, department_id FROM staff WHERE account_id = $1 AND active = 1")
-                .bind(account_id)
-                .fetch_optional(&self.pool)
-                .await?;
+        let staff: Option<(i64, Option<i64>)> = sqlx::query_as(
+            "SELECT id, department_id FROM staff WHERE account_id = $1 AND active = 1",
+        )
+        .bind(account_id)
+        .fetch_optional(&self.pool)
+        .await?;
         let roles = match staff {
             Some((staff_id, _)) => {
-                let rows: Vec<(String,)> =
-                    sqlx::query_as("SELECT role FROM staff_roles WHERE staff_id = $1 ORDER BY role")
-                        .bind(staff_id)
-                        .fetch_all(&self.pool)
-                        .await?;
-                rows.into_iter().filter_map(|(r,)| r.parse::<Role>().ok()).collect()
+                let rows: Vec<(String,)> = sqlx::query_as(
+                    "SELECT role FROM staff_roles WHERE staff_id = $1 ORDER BY role",
+                )
+                .bind(staff_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .filter_map(|(r,)| r.parse::<Role>().ok())
+                    .collect()
             }
             None => Vec::new(),
         };
@@ -505,7 +531,10 @@ impl Store {
         Ok(())
     }
 
-    pub async fn register_individual(&self, input: &IndividualRegistration) -> StoreResult<Account> {
+    pub async fn register_individual(
+        &self,
+        input: &IndividualRegistration,
+    ) -> StoreResult<Account> {
         let mut errors = FieldErrors::new();
         let name = required_text(&mut errors, "name", &input.name, 32);
         let id = ResidentId::parse(input.resident_id.trim());
@@ -516,8 +545,17 @@ impl Store {
         validate_password(&mut errors, "password", &input.password);
         errors.into_result()?;
         let id = id.map_err(|_| StoreError::NotFound("resident id"))?;
-        self.insert_applicant(AccountKind::Individual, id.as_str(), &name, &mobile, &input.password, Some(id.as_str()), None, None)
-            .await
+        self.insert_applicant(
+            AccountKind::Individual,
+            id.as_str(),
+            &name,
+            &mobile,
+            &input.password,
+            Some(id.as_str()),
+            None,
+            None,
+        )
+        .await
     }
 
     pub async fn register_company(&self, input: &CompanyRegistration) -> StoreResult<Account> {
@@ -527,13 +565,27 @@ impl Store {
         if let Err(e) = &code {
             errors.add("credit_code", format!("统一社会信用代码{e}"));
         }
-        let legal = required_text(&mut errors, "legal_representative", &input.legal_representative, 32);
+        let legal = required_text(
+            &mut errors,
+            "legal_representative",
+            &input.legal_representative,
+            32,
+        );
         let mobile = validate_mobile(&mut errors, "mobile", &input.mobile);
         validate_password(&mut errors, "password", &input.password);
         errors.into_result()?;
         let code = code.map_err(|_| StoreError::NotFound("credit code"))?;
-        self.insert_applicant(AccountKind::Company, code.as_str(), &name, &mobile, &input.password, None, Some(code.as_str()), Some(&legal))
-            .await
+        self.insert_applicant(
+            AccountKind::Company,
+            code.as_str(),
+            &name,
+            &mobile,
+            &input.password,
+            None,
+            Some(code.as_str()),
+            Some(&legal),
+        )
+        .await
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -548,7 +600,11 @@ impl Store {
         credit_code: Option<&str>,
         legal_representative: Option<&str>,
     ) -> StoreResult<Account> {
-        let field = if kind == AccountKind::Company { "credit_code" } else { "resident_id" };
+        let field = if kind == AccountKind::Company {
+            "credit_code"
+        } else {
+            "resident_id"
+        };
         let hash = hash_password(password).await?;
         let now = now_ms();
         sqlx::query(

@@ -26,7 +26,10 @@ impl From<FieldErrors> for StoreError {
 
 /// Turns a unique-constraint violation into a field error; other errors pass through.
 /// Both databases report the kind the same way through sqlx, whatever the constraint's name.
-pub(crate) fn unique_as(field: &'static str, message: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+pub(crate) fn unique_as(
+    field: &'static str,
+    message: &'static str,
+) -> impl Fn(sqlx::Error) -> StoreError {
     move |e| match &e {
         sqlx::Error::Database(db) if db.is_unique_violation() => {
             StoreError::Invalid(FieldErrors::single(field, message))

@@ -134,10 +134,10 @@ impl Flag {
     }
 }
 
-impl TryFrom<i64> for Flag {
-    type Error = std::convert::Infallible;
-    fn try_from(v: i64) -> Result<Self, Self::Error> {
-        Ok(Flag(v != 0))
+/// Read through `#[sqlx(try_from = "i64")]`, which the blanket `TryFrom` from this provides.
+impl From<i64> for Flag {
+    fn from(v: i64) -> Self {
+        Flag(v != 0)
     }
 }
 

@@ -43,12 +43,14 @@ pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> StoreResult<usize> 
         sqlx::raw_sql(AssertSqlSafe(render(sql, backend)))
             .execute(&mut *tx)
             .await?;
-        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
-            .bind(version)
-            .bind(*name)
-            .bind(now_ms())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+        )
+        .bind(version)
+        .bind(*name)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         tracing::info!(version, name, "applied migration");
         ran += 1;

@@ -4,8 +4,8 @@
 
 use onewindow_domain::ids::CreditCode;
 use onewindow_domain::org::{
-    CentreKind, FieldErrors, Power, RegionCode, RegionLevel, Role, required_text,
-    validate_login, validate_mobile, validate_password, validate_window_number,
+    CentreKind, FieldErrors, Power, RegionCode, RegionLevel, Role, required_text, validate_login,
+    validate_mobile, validate_password, validate_window_number,
 };
 use serde::{Deserialize, Serialize};
 use sqlx::{Any, Transaction};
@@ -273,7 +273,10 @@ impl Store {
         {
             errors.add(
                 "level",
-                format!("代码 {code} 对应{}，与所选层级不符", code.implied_level().label()),
+                format!(
+                    "代码 {code} 对应{}，与所选层级不符",
+                    code.implied_level().label()
+                ),
             );
         }
         if let Some(parent) = input.parent_code.as_deref().filter(|p| !p.is_empty()) {
@@ -517,10 +520,12 @@ impl Store {
         .fetch_one(&self.pool)
         .await
         .map_err(unique_as("name", "本大厅已有同名区域"))?;
-        Ok(sqlx::query_as("SELECT id, hall_id, name, purpose, active FROM zones WHERE id = $1")
-            .bind(id)
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_as("SELECT id, hall_id, name, purpose, active FROM zones WHERE id = $1")
+                .bind(id)
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     // ---- departments ----
@@ -672,9 +677,7 @@ impl Store {
         centre_id: i64,
     ) -> StoreResult<()> {
         match self.get_department(department_id).await {
-            Ok(d) if d.centre_id != centre_id => {
-                errors.add("department_id", "该部门属于其他中心")
-            }
+            Ok(d) if d.centre_id != centre_id => errors.add("department_id", "该部门属于其他中心"),
             Ok(d) if !d.active => errors.add("department_id", "该部门已停用"),
             Ok(_) => {}
             Err(StoreError::NotFound(_)) => errors.add("department_id", "部门不存在"),
@@ -819,11 +822,14 @@ impl Store {
         if needs_department && input.department_id.is_none() {
             errors.add("department_id", "审核人、审批人和首席代表须属于某个部门");
         }
-        let centre_bound = roles.iter().any(|r| !matches!(r, Role::CentreAdmin | Role::Supervisor));
+        let centre_bound = roles
+            .iter()
+            .any(|r| !matches!(r, Role::CentreAdmin | Role::Supervisor));
         match input.centre_id {
-            None if centre_bound || input.department_id.is_some() => {
-                errors.add("centre_id", "窗口人员、审核人、审批人和首席代表须属于某个中心")
-            }
+            None if centre_bound || input.department_id.is_some() => errors.add(
+                "centre_id",
+                "窗口人员、审核人、审批人和首席代表须属于某个中心",
+            ),
             None => {}
             Some(centre) => {
                 match self.get_centre(centre).await {
@@ -832,7 +838,8 @@ impl Store {
                     Err(e) => return Err(e),
                 }
                 if let Some(dept) = input.department_id {
-                    self.check_department_in_centre(errors, dept, centre).await?;
+                    self.check_department_in_centre(errors, dept, centre)
+                        .await?;
                 }
             }
         }
@@ -918,13 +925,15 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("UPDATE accounts SET display_name = $1, mobile = $2, updated_at = $3 WHERE id = $4")
-            .bind(input.name.trim())
-            .bind(input.mobile.trim())
-            .bind(now)
-            .bind(current.account_id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE accounts SET display_name = $1, mobile = $2, updated_at = $3 WHERE id = $4",
+        )
+        .bind(input.name.trim())
+        .bind(input.mobile.trim())
+        .bind(now)
+        .bind(current.account_id)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query("DELETE FROM staff_roles WHERE staff_id = $1")
             .bind(id)
             .execute(&mut *tx)
@@ -946,9 +955,18 @@ impl Store {
     }
 
     /// Grants a chief-representative power; granting one already held changes nothing.
-    pub async fn grant_power(&self, staff_id: i64, power: Power, by_account: i64) -> StoreResult<Staff> {
+    pub async fn grant_power(
+        &self,
+        staff_id: i64,
+        power: Power,
+        by_account: i64,
+    ) -> StoreResult<Staff> {
         let staff = self.get_staff(staff_id).await?;
-        if !staff.roles.iter().any(|r| r == Role::ChiefRepresentative.key()) {
+        if !staff
+            .roles
+            .iter()
+            .any(|r| r == Role::ChiefRepresentative.key())
+        {
             return Err(FieldErrors::single("power", "只有首席代表可以被授予此项权限").into());
         }
         if !staff.powers.iter().any(|p| p == power.key()) {
@@ -966,7 +984,12 @@ impl Store {
         self.get_staff(staff_id).await
     }
 
-    pub async fn revoke_power(&self, staff_id: i64, power: Power, by_account: i64) -> StoreResult<Staff> {
+    pub async fn revoke_power(
+        &self,
+        staff_id: i64,
+        power: Power,
+        by_account: i64,
+    ) -> StoreResult<Staff> {
         self.get_staff(staff_id).await?;
         sqlx::query(
             "UPDATE power_grants SET revoked_at = $1, revoked_by = $2
@@ -994,7 +1017,9 @@ impl Store {
         };
         let mut tx = self.pool.begin().await?;
         let sql = format!("UPDATE {table} SET active = $1, updated_at = $2 WHERE {key} = $3");
-        let q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(i64::from(active)).bind(now_ms());
+        let q = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(i64::from(active))
+            .bind(now_ms());
         let done = if key == "code" {
             q.bind(id).execute(&mut *tx).await?
         } else {
@@ -1019,7 +1044,11 @@ impl Store {
     }
 }
 
-async fn write_roles(tx: &mut Transaction<'_, Any>, staff_id: i64, roles: &[Role]) -> StoreResult<()> {
+async fn write_roles(
+    tx: &mut Transaction<'_, Any>,
+    staff_id: i64,
+    roles: &[Role],
+) -> StoreResult<()> {
     for role in roles {
         sqlx::query("INSERT INTO staff_roles (staff_id, role) VALUES ($1, $2)")
             .bind(staff_id)
@@ -1036,7 +1065,10 @@ fn department_conflict(e: sqlx::Error) -> StoreError {
             // SQLite names the columns, PostgreSQL the constraint: both mention "credit_code".
             let text = format!("{} {}", db.message(), db.constraint().unwrap_or_default());
             if text.contains("credit_code") {
-                StoreError::Invalid(FieldErrors::single("credit_code", "该统一社会信用代码已被其他部门使用"))
+                StoreError::Invalid(FieldErrors::single(
+                    "credit_code",
+                    "该统一社会信用代码已被其他部门使用",
+                ))
             } else {
                 StoreError::Invalid(FieldErrors::single("name", "本中心已有同名部门"))
             }

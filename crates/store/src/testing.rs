@@ -93,9 +93,11 @@ impl TestDb {
         if let Some((admin, name)) = &self.pg_admin
             && let Ok(mut conn) = sqlx::AnyConnection::connect(admin).await
         {
-            let _ = sqlx::query(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                .execute(&mut conn)
-                .await;
+            let _ = sqlx::query(AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut conn)
+            .await;
         }
         if let Some(dir) = &self.dir {
             let _ = std::fs::remove_dir_all(dir);
@@ -118,9 +120,11 @@ async fn sweep_stale(conn: &mut sqlx::AnyConnection) {
             .and_then(|s| s.parse().ok())
             .unwrap_or(i64::MAX);
         if created < cutoff {
-            let _ = sqlx::query(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                .execute(&mut *conn)
-                .await;
+            let _ = sqlx::query(AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut *conn)
+            .await;
         }
     }
 }

@@ -25,7 +25,12 @@ const DEPT_CODE: &str = "11371300004323789A";
 
 async fn seed_centre(store: &Store) -> Centre {
     store
-        .create_region(&RegionInput { code: "370000000000".into(), name: "山东省".into(), level: 2, parent_code: None })
+        .create_region(&RegionInput {
+            code: "370000000000".into(),
+            name: "山东省".into(),
+            level: 2,
+            parent_code: None,
+        })
         .await
         .unwrap();
     store
@@ -87,7 +92,12 @@ async fn regions_and_centres(store: &Store) {
     assert_eq!(field_of(err), vec!["parent_code"]);
     assert_eq!(store.list_regions().await.unwrap().len(), 2);
     let dup = store
-        .create_region(&RegionInput { code: "370000000000".into(), name: "重复".into(), level: 2, parent_code: None })
+        .create_region(&RegionInput {
+            code: "370000000000".into(),
+            name: "重复".into(),
+            level: 2,
+            parent_code: None,
+        })
         .await
         .unwrap_err();
     assert_eq!(field_of(dup), vec!["code"]);
@@ -106,14 +116,30 @@ async fn regions_and_centres(store: &Store) {
         .unwrap();
     assert_eq!(sub.parent_centre_id, Some(centre.id));
     let hall = store
-        .create_hall(centre.id, &HallInput { name: "一楼便民服务大厅".into(), floor: 1, description: "".into() })
+        .create_hall(
+            centre.id,
+            &HallInput {
+                name: "一楼便民服务大厅".into(),
+                floor: 1,
+                description: "".into(),
+            },
+        )
         .await
         .unwrap();
     let zone = store
-        .create_zone(hall.id, &ZoneInput { name: "综合受理区".into(), purpose: "一窗受理".into() })
+        .create_zone(
+            hall.id,
+            &ZoneInput {
+                name: "综合受理区".into(),
+                purpose: "一窗受理".into(),
+            },
+        )
         .await
         .unwrap();
-    assert_eq!(store.list_centre_zones(centre.id).await.unwrap()[0].id, zone.id);
+    assert_eq!(
+        store.list_centre_zones(centre.id).await.unwrap()[0].id,
+        zone.id
+    );
 }
 
 async fn departments_and_windows(store: &Store) {
@@ -124,13 +150,26 @@ async fn departments_and_windows(store: &Store) {
         .unwrap();
     assert_eq!(dept.credit_code, DEPT_CODE);
     // Bad credit codes: wrong check digit, lower case, full width.
-    for bad in ["11371300004323789B", "1137130000432378ab", "１1371300004323789A"] {
-        let err = store.create_department(&dept_input(centre.id, "另一个局", bad)).await.unwrap_err();
+    for bad in [
+        "11371300004323789B",
+        "1137130000432378ab",
+        "１1371300004323789A",
+    ] {
+        let err = store
+            .create_department(&dept_input(centre.id, "另一个局", bad))
+            .await
+            .unwrap_err();
         assert_eq!(field_of(err), vec!["credit_code"], "{bad}");
     }
-    let dup = store.create_department(&dept_input(centre.id, "另一个局", DEPT_CODE)).await.unwrap_err();
+    let dup = store
+        .create_department(&dept_input(centre.id, "另一个局", DEPT_CODE))
+        .await
+        .unwrap_err();
     assert_eq!(field_of(dup), vec!["credit_code"]);
-    assert_eq!(store.list_departments(Some(centre.id)).await.unwrap().len(), 1);
+    assert_eq!(
+        store.list_departments(Some(centre.id)).await.unwrap().len(),
+        1
+    );
 
     let window = store
         .create_window(&WindowInput {
@@ -183,18 +222,26 @@ async fn departments_and_windows(store: &Store) {
         .unwrap_err();
     assert_eq!(field_of(err), vec!["department_id"]);
 
-    store.set_active(Deactivatable::Window, &window.id.to_string(), false).await.unwrap();
+    store
+        .set_active(Deactivatable::Window, &window.id.to_string(), false)
+        .await
+        .unwrap();
     let w = store.get_window(window.id).await.unwrap();
     assert!(!w.active);
     assert!(matches!(
-        store.set_active(Deactivatable::Window, "999999", false).await,
+        store
+            .set_active(Deactivatable::Window, "999999", false)
+            .await,
         Err(StoreError::NotFound(_))
     ));
 }
 
 async fn staff_roles_powers_and_login(store: &Store) {
     let centre = seed_centre(store).await;
-    let dept = store.create_department(&dept_input(centre.id, "临沂市市场监督管理局", DEPT_CODE)).await.unwrap();
+    let dept = store
+        .create_department(&dept_input(centre.id, "临沂市市场监督管理局", DEPT_CODE))
+        .await
+        .unwrap();
     let chief = store
         .create_staff(&NewStaff {
             staff: StaffInput {
@@ -211,10 +258,16 @@ async fn staff_roles_powers_and_login(store: &Store) {
         .await
         .unwrap();
     assert_eq!(chief.roles, vec!["approver", "chief_representative"]);
-    let granted = store.grant_power(chief.id, Power::SealUse, chief.account_id).await.unwrap();
+    let granted = store
+        .grant_power(chief.id, Power::SealUse, chief.account_id)
+        .await
+        .unwrap();
     assert_eq!(granted.powers, vec!["seal_use"]);
     // Granting twice keeps one grant.
-    let again = store.grant_power(chief.id, Power::SealUse, chief.account_id).await.unwrap();
+    let again = store
+        .grant_power(chief.id, Power::SealUse, chief.account_id)
+        .await
+        .unwrap();
     assert_eq!(again.powers.len(), 1);
 
     let clerk = store
@@ -233,7 +286,12 @@ async fn staff_roles_powers_and_login(store: &Store) {
         .await
         .unwrap();
     assert_eq!(clerk.backup_staff_id, Some(chief.id));
-    assert!(store.grant_power(clerk.id, Power::SealUse, chief.account_id).await.is_err());
+    assert!(
+        store
+            .grant_power(clerk.id, Power::SealUse, chief.account_id)
+            .await
+            .is_err()
+    );
 
     // Duplicate login and a reviewer without department.
     let err = store
@@ -254,10 +312,18 @@ async fn staff_roles_powers_and_login(store: &Store) {
     assert_eq!(field_of(err), vec!["department_id"]);
 
     // Login, then lockout after five failures.
-    let principal = store.authenticate("lichuang", "secret123", None).await.unwrap().unwrap();
+    let principal = store
+        .authenticate("lichuang", "secret123", None)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(principal.department_id, Some(dept.id));
     for i in 1..=4 {
-        match store.authenticate("lichuang", "wrong-pass1", None).await.unwrap() {
+        match store
+            .authenticate("lichuang", "wrong-pass1", None)
+            .await
+            .unwrap()
+        {
             Err(LoginFailure::BadCredentials { remaining_attempts }) => {
                 assert_eq!(remaining_attempts, Some(5 - i))
             }
@@ -265,26 +331,56 @@ async fn staff_roles_powers_and_login(store: &Store) {
         }
     }
     assert!(matches!(
-        store.authenticate("lichuang", "wrong-pass1", None).await.unwrap(),
+        store
+            .authenticate("lichuang", "wrong-pass1", None)
+            .await
+            .unwrap(),
         Err(LoginFailure::Locked { .. })
     ));
     // Even the right password is refused while locked.
     assert!(matches!(
-        store.authenticate("lichuang", "secret123", None).await.unwrap(),
+        store
+            .authenticate("lichuang", "secret123", None)
+            .await
+            .unwrap(),
         Err(LoginFailure::Locked { .. })
     ));
-    let kinds: Vec<String> = store.list_security_events(None, 50).await.unwrap().into_iter().map(|e| e.kind).collect();
+    let kinds: Vec<String> = store
+        .list_security_events(None, 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
     assert!(kinds.contains(&"lockout".to_string()));
     // A new password lifts the lock.
-    store.set_password(clerk.account_id, "newpass456").await.unwrap();
-    assert!(store.authenticate("lichuang", "newpass456", None).await.unwrap().is_ok());
+    store
+        .set_password(clerk.account_id, "newpass456")
+        .await
+        .unwrap();
+    assert!(
+        store
+            .authenticate("lichuang", "newpass456", None)
+            .await
+            .unwrap()
+            .is_ok()
+    );
 
     // Deactivating staff disables their login and sessions.
     let session = store.create_session(clerk.account_id).await.unwrap();
     assert!(store.session(&session.token).await.unwrap().is_some());
-    store.set_active(Deactivatable::Staff, &clerk.id.to_string(), false).await.unwrap();
+    store
+        .set_active(Deactivatable::Staff, &clerk.id.to_string(), false)
+        .await
+        .unwrap();
     assert!(store.session(&session.token).await.unwrap().is_none());
-    assert_eq!(store.authenticate("lichuang", "newpass456", None).await.unwrap(), Err(LoginFailure::Disabled));
+    assert_eq!(
+        store
+            .authenticate("lichuang", "newpass456", None)
+            .await
+            .unwrap(),
+        Err(LoginFailure::Disabled)
+    );
 }
 
 async fn tokens_and_applicants(store: &Store) {
@@ -317,7 +413,10 @@ async fn tokens_and_applicants(store: &Store) {
         })
         .await
         .unwrap_err();
-    assert_eq!(field_of(bad), vec!["name", "resident_id", "mobile", "password"]);
+    assert_eq!(
+        field_of(bad),
+        vec!["name", "resident_id", "mobile", "password"]
+    );
     let company = store
         .register_company(&CompanyRegistration {
             name: "临沂某某科技有限公司".into(),
@@ -330,7 +429,10 @@ async fn tokens_and_applicants(store: &Store) {
         .unwrap();
     assert_eq!(company.login, "91350100M000100Y43");
 
-    let (token, plain) = store.create_token(person.id, "集成", TokenScope::Read).await.unwrap();
+    let (token, plain) = store
+        .create_token(person.id, "集成", TokenScope::Read)
+        .await
+        .unwrap();
     let p = store.token_principal(&plain).await.unwrap().unwrap();
     assert_eq!(p.token_scope, Some(TokenScope::Read));
     store.revoke_token(token.id).await.unwrap();

@@ -81,7 +81,11 @@ fn constant_time_eq(a: &str, b: &str) -> bool {
 /// Resolves the session cookie once per request and rejects state-changing requests that do
 /// not carry this session's CSRF token (form field `_csrf` or header `X-CSRF-Token`).
 /// Requests with a bearer token are exempt: browsers never attach those on their own.
-pub async fn session_middleware(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn session_middleware(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let (mut parts, body) = request.into_parts();
     let remote = parts
         .extensions
@@ -153,7 +157,8 @@ pub async fn session_middleware(State(state): State<AppState>, request: Request,
                     )
                     .await;
                 return if is_api {
-                    ApiError::Forbidden("缺少或错误的 CSRF 令牌（X-CSRF-Token）".into()).into_response()
+                    ApiError::Forbidden("缺少或错误的 CSRF 令牌（X-CSRF-Token）".into())
+                        .into_response()
                 } else {
                     (
                         StatusCode::FORBIDDEN,
@@ -202,7 +207,10 @@ pub struct ApiUser {
 
 impl FromRequestParts<AppState> for ApiUser {
     type Rejection = Response;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let ctx = RequestCtx::from_request_parts(parts, state)
             .await
             .map_err(IntoResponse::into_response)?;
@@ -258,7 +266,10 @@ pub struct PageUser {
 
 impl FromRequestParts<AppState> for PageUser {
     type Rejection = Response;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let ctx = RequestCtx::from_request_parts(parts, state)
             .await
             .map_err(IntoResponse::into_response)?;
@@ -321,12 +332,24 @@ pub fn deactivatable(kind: &str) -> Option<Deactivatable> {
 }
 
 /// Which action and department guard (de)activating one record.
-pub async fn activation_gate(state: &AppState, what: Deactivatable, id: &str) -> Result<(Action, Option<i64>), StoreError> {
-    let numeric = || id.parse::<i64>().map_err(|_| StoreError::NotFound("record"));
+pub async fn activation_gate(
+    state: &AppState,
+    what: Deactivatable,
+    id: &str,
+) -> Result<(Action, Option<i64>), StoreError> {
+    let numeric = || {
+        id.parse::<i64>()
+            .map_err(|_| StoreError::NotFound("record"))
+    };
     Ok(match what {
-        Deactivatable::Window => (Action::ManageWindows, state.store.get_window(numeric()?).await?.department_id),
-        Deactivatable::Staff => (Action::ManageStaff, state.store.get_staff(numeric()?).await?.department_id),
+        Deactivatable::Window => (
+            Action::ManageWindows,
+            state.store.get_window(numeric()?).await?.department_id,
+        ),
+        Deactivatable::Staff => (
+            Action::ManageStaff,
+            state.store.get_staff(numeric()?).await?.department_id,
+        ),
         _ => (Action::ManageOrganisation, None),
     })
 }
-

@@ -21,7 +21,14 @@ macro_rules! on_every_backend {
 async fn admin_builds_the_organisation_over_the_api(app: &TestApp) {
     let admin = app.staff("admin", &["centre_admin"], None, None).await;
     let token = app.token(admin.account_id, TokenScope::Write).await;
-    let (s, _) = app.api(&token, Method::POST, "/regions", Some(json!({"code": "370000000000", "name": "山东省", "level": 2}))).await;
+    let (s, _) = app
+        .api(
+            &token,
+            Method::POST,
+            "/regions",
+            Some(json!({"code": "370000000000", "name": "山东省", "level": 2})),
+        )
+        .await;
     assert_eq!(s, 201);
     let (s, _) = app
         .api(&token, Method::POST, "/regions", Some(json!({"code": "371300000000", "name": "临沂市", "level": 3, "parent_code": "370000000000"})))
@@ -34,13 +41,23 @@ async fn admin_builds_the_organisation_over_the_api(app: &TestApp) {
     let centre_id = centre["id"].as_i64().unwrap();
 
     // Every kind of bad credit code is refused with a field message, and nothing is written.
-    for bad in ["11371300004323789", "11371300004323789B", "11371300004323789a", "１1371300004323789A"] {
+    for bad in [
+        "11371300004323789",
+        "11371300004323789B",
+        "11371300004323789a",
+        "１1371300004323789A",
+    ] {
         let (s, problem) = app
             .api(&token, Method::POST, "/departments", Some(json!({"centre_id": centre_id, "name": "市场监管局", "short_name": "市场监管", "credit_code": bad})))
             .await;
         assert_eq!(s, 422, "{bad}");
         assert_eq!(problem_fields(&problem), vec!["credit_code"]);
-        assert!(problem["errors"][0]["message"].as_str().unwrap().contains("统一社会信用代码"));
+        assert!(
+            problem["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("统一社会信用代码")
+        );
     }
     let (_, list) = app.api(&token, Method::GET, "/departments", None).await;
     assert_eq!(list.as_array().unwrap().len(), 0);
@@ -52,10 +69,14 @@ async fn admin_builds_the_organisation_over_the_api(app: &TestApp) {
     let dept_id = dept["id"].as_i64().unwrap();
 
     let window = json!({"centre_id": centre_id, "number": "A01", "name": "市场准入", "department_id": dept_id});
-    let (s, w) = app.api(&token, Method::POST, "/windows", Some(window.clone())).await;
+    let (s, w) = app
+        .api(&token, Method::POST, "/windows", Some(window.clone()))
+        .await;
     assert_eq!(s, 201);
     assert_eq!(w["is_open"], json!(true));
-    let (s, problem) = app.api(&token, Method::POST, "/windows", Some(window)).await;
+    let (s, problem) = app
+        .api(&token, Method::POST, "/windows", Some(window))
+        .await;
     assert_eq!(s, 422);
     assert_eq!(problem_fields(&problem), vec!["number"]);
 
@@ -70,7 +91,14 @@ async fn admin_builds_the_organisation_over_the_api(app: &TestApp) {
     assert_eq!(problem_fields(&problem), vec!["department_id"]);
 
     // Missing and mistyped fields name the field too.
-    let (s, problem) = app.api(&token, Method::POST, "/windows", Some(json!({"centre_id": centre_id, "name": "缺编号"}))).await;
+    let (s, problem) = app
+        .api(
+            &token,
+            Method::POST,
+            "/windows",
+            Some(json!({"centre_id": centre_id, "name": "缺编号"})),
+        )
+        .await;
     assert_eq!(s, 422);
     assert_eq!(problem_fields(&problem), vec!["number"]);
 
@@ -91,29 +119,59 @@ async fn admin_builds_the_organisation_over_the_api(app: &TestApp) {
 
     // Deactivate, never delete: the window stays, inactive.
     let path = format!("/windows/{}/active", w["id"]);
-    let (s, _) = app.api(&token, Method::PUT, &path, Some(json!({"active": false}))).await;
+    let (s, _) = app
+        .api(&token, Method::PUT, &path, Some(json!({"active": false})))
+        .await;
     assert_eq!(s, 204);
-    let (_, w) = app.api(&token, Method::GET, &format!("/windows/{}", w["id"]), None).await;
+    let (_, w) = app
+        .api(&token, Method::GET, &format!("/windows/{}", w["id"]), None)
+        .await;
     assert_eq!(w["active"], json!(false));
 }
 
 async fn revoked_tokens_stop_working(app: &TestApp) {
     let admin = app.staff("admin", &["centre_admin"], None, None).await;
     let token = app.token(admin.account_id, TokenScope::Write).await;
-    let (s, created) = app.api(&token, Method::POST, "/tokens", Some(json!({"name": "集成", "scope": "read"}))).await;
+    let (s, created) = app
+        .api(
+            &token,
+            Method::POST,
+            "/tokens",
+            Some(json!({"name": "集成", "scope": "read"})),
+        )
+        .await;
     assert_eq!(s, 201);
     let second = created["token"].as_str().unwrap().to_owned();
     assert_eq!(app.api(&second, Method::GET, "/regions", None).await.0, 200);
     // A read token cannot change anything.
-    let (s, _) = app.api(&second, Method::POST, "/regions", Some(json!({"code": "370000000000", "name": "山东省", "level": 2}))).await;
+    let (s, _) = app
+        .api(
+            &second,
+            Method::POST,
+            "/regions",
+            Some(json!({"code": "370000000000", "name": "山东省", "level": 2})),
+        )
+        .await;
     assert_eq!(s, 403);
-    let (s, _) = app.api(&token, Method::DELETE, &format!("/tokens/{}", created["id"]), None).await;
+    let (s, _) = app
+        .api(
+            &token,
+            Method::DELETE,
+            &format!("/tokens/{}", created["id"]),
+            None,
+        )
+        .await;
     assert_eq!(s, 200);
     let (s, problem) = app.api(&second, Method::GET, "/regions", None).await;
     assert_eq!(s, 401);
     assert_eq!(problem["code"], json!("unauthenticated"));
     let (_, events) = app.api(&token, Method::GET, "/security-events", None).await;
-    let kinds: Vec<&str> = events.as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
     assert!(kinds.contains(&"token_rejected"));
     assert!(kinds.contains(&"token_revoked"));
 }
@@ -123,7 +181,18 @@ async fn revoked_tokens_stop_working(app: &TestApp) {
 async fn authorisation_matrix(app: &TestApp) {
     let org = app.seed_org().await;
     let (c, d, d2) = (org.centre, org.dept, org.other_dept);
-    let window = app.store.create_window(&onewindow_store::org::WindowInput { centre_id: c, number: "A01".into(), name: "窗口".into(), department_id: Some(d), zone_id: None, is_open: true }).await.unwrap();
+    let window = app
+        .store
+        .create_window(&onewindow_store::org::WindowInput {
+            centre_id: c,
+            number: "A01".into(),
+            name: "窗口".into(),
+            department_id: Some(d),
+            zone_id: None,
+            is_open: true,
+        })
+        .await
+        .unwrap();
     let target = app.staff("target", &["clerk"], Some(c), Some(d)).await;
     // Promoted to supervisor by the admin's case, after which only the admin may touch them.
     let promoted = app.staff("promoted", &["clerk"], Some(c), Some(d)).await;
@@ -139,65 +208,249 @@ async fn authorisation_matrix(app: &TestApp) {
     let mut principals: Vec<(String, String)> = Vec::new();
     for (name, r, dept) in roles {
         let s = app.staff(name, r, Some(c), *dept).await;
-        principals.push((name.to_string(), app.token(s.account_id, TokenScope::Write).await));
+        principals.push((
+            name.to_string(),
+            app.token(s.account_id, TokenScope::Write).await,
+        ));
     }
-    let chief = app.store.list_staff(None, Some(d)).await.unwrap().into_iter().find(|s| s.login == "chief").unwrap();
+    let chief = app
+        .store
+        .list_staff(None, Some(d))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.login == "chief")
+        .unwrap();
     let person = app
         .store
-        .register_individual(&onewindow_store::accounts::IndividualRegistration { name: "张三".into(), resident_id: "11010519491231002X".into(), mobile: "13900000000".into(), password: PASSWORD.into() })
+        .register_individual(&onewindow_store::accounts::IndividualRegistration {
+            name: "张三".into(),
+            resident_id: "11010519491231002X".into(),
+            mobile: "13900000000".into(),
+            password: PASSWORD.into(),
+        })
         .await
         .unwrap();
-    principals.push(("applicant".into(), app.token(person.id, TokenScope::Write).await));
+    principals.push((
+        "applicant".into(),
+        app.token(person.id, TokenScope::Write).await,
+    ));
     let admin_id = app.store.find_account("admin").await.unwrap().id;
-    principals.push(("admin_read_token".into(), app.token(admin_id, TokenScope::Read).await));
+    principals.push((
+        "admin_read_token".into(),
+        app.token(admin_id, TokenScope::Read).await,
+    ));
 
-    const STAFF: &[&str] = &["admin", "supervisor", "chief", "approver", "reviewer", "clerk", "admin_read_token"];
-    const ALL: &[&str] = &["admin", "supervisor", "chief", "approver", "reviewer", "clerk", "applicant", "admin_read_token"];
+    const STAFF: &[&str] = &[
+        "admin",
+        "supervisor",
+        "chief",
+        "approver",
+        "reviewer",
+        "clerk",
+        "admin_read_token",
+    ];
+    const ALL: &[&str] = &[
+        "admin",
+        "supervisor",
+        "chief",
+        "approver",
+        "reviewer",
+        "clerk",
+        "applicant",
+        "admin_read_token",
+    ];
     let w = window.id;
     let cases: Vec<(Method, String, Option<Value>, &[&str])> = vec![
         (Method::GET, "/me".into(), None, ALL),
         (Method::GET, "/regions".into(), None, STAFF),
-        (Method::POST, "/regions".into(), Some(json!({"code": "371400000000", "name": "德州市", "level": 3, "parent_code": "370000000000"})), &["admin"]),
-        (Method::PUT, "/regions/371300000000".into(), Some(json!({"code": "371300000000", "name": "临沂市", "level": 3, "parent_code": "370000000000"})), &["admin"]),
+        (
+            Method::POST,
+            "/regions".into(),
+            Some(
+                json!({"code": "371400000000", "name": "德州市", "level": 3, "parent_code": "370000000000"}),
+            ),
+            &["admin"],
+        ),
+        (
+            Method::PUT,
+            "/regions/371300000000".into(),
+            Some(
+                json!({"code": "371300000000", "name": "临沂市", "level": 3, "parent_code": "370000000000"}),
+            ),
+            &["admin"],
+        ),
         (Method::GET, "/centres".into(), None, STAFF),
         (Method::GET, format!("/centres/{c}"), None, STAFF),
-        (Method::POST, "/centres".into(), Some(json!({"name": "新中心", "kind": "main", "region_code": "371300000000", "address": "x", "phone": "1", "hours": "工作日"})), &["admin"]),
-        (Method::PUT, format!("/centres/{c}"), Some(json!({"name": "临沂市政务服务中心", "kind": "main", "region_code": "371300000000", "address": "北城新区", "phone": "0539-12345", "hours": "工作日"})), &["admin"]),
+        (
+            Method::POST,
+            "/centres".into(),
+            Some(
+                json!({"name": "新中心", "kind": "main", "region_code": "371300000000", "address": "x", "phone": "1", "hours": "工作日"}),
+            ),
+            &["admin"],
+        ),
+        (
+            Method::PUT,
+            format!("/centres/{c}"),
+            Some(
+                json!({"name": "临沂市政务服务中心", "kind": "main", "region_code": "371300000000", "address": "北城新区", "phone": "0539-12345", "hours": "工作日"}),
+            ),
+            &["admin"],
+        ),
         (Method::GET, format!("/centres/{c}/halls"), None, STAFF),
-        (Method::POST, format!("/centres/{c}/halls"), Some(json!({"name": "二楼", "floor": 2})), &["admin"]),
-        (Method::GET, format!("/halls/{}/zones", org.hall), None, STAFF),
-        (Method::POST, format!("/halls/{}/zones", org.hall), Some(json!({"name": "综合区"})), &["admin"]),
+        (
+            Method::POST,
+            format!("/centres/{c}/halls"),
+            Some(json!({"name": "二楼", "floor": 2})),
+            &["admin"],
+        ),
+        (
+            Method::GET,
+            format!("/halls/{}/zones", org.hall),
+            None,
+            STAFF,
+        ),
+        (
+            Method::POST,
+            format!("/halls/{}/zones", org.hall),
+            Some(json!({"name": "综合区"})),
+            &["admin"],
+        ),
         (Method::GET, "/departments".into(), None, STAFF),
         (Method::GET, format!("/departments/{d}"), None, STAFF),
-        (Method::POST, "/departments".into(), Some(json!({"centre_id": c, "name": "民政局", "short_name": "民政", "credit_code": "11371300004323789A"})), &["admin"]),
-        (Method::PUT, format!("/departments/{d}"), Some(json!({"centre_id": c, "name": "临沂市市场监督管理局", "short_name": "市场监管", "credit_code": "11371300004323789A"})), &["admin"]),
-        (Method::PUT, format!("/departments/{d}/active"), Some(json!({"active": true})), &["admin"]),
+        (
+            Method::POST,
+            "/departments".into(),
+            Some(
+                json!({"centre_id": c, "name": "民政局", "short_name": "民政", "credit_code": "11371300004323789A"}),
+            ),
+            &["admin"],
+        ),
+        (
+            Method::PUT,
+            format!("/departments/{d}"),
+            Some(
+                json!({"centre_id": c, "name": "临沂市市场监督管理局", "short_name": "市场监管", "credit_code": "11371300004323789A"}),
+            ),
+            &["admin"],
+        ),
+        (
+            Method::PUT,
+            format!("/departments/{d}/active"),
+            Some(json!({"active": true})),
+            &["admin"],
+        ),
         (Method::GET, "/windows".into(), None, STAFF),
         (Method::GET, format!("/windows/{w}"), None, STAFF),
-        (Method::POST, "/windows".into(), Some(json!({"centre_id": c, "number": "B01", "name": "本部门", "department_id": d})), &["admin", "chief"]),
-        (Method::POST, "/windows".into(), Some(json!({"centre_id": c, "number": "B02", "name": "他部门", "department_id": d2})), &["admin"]),
-        (Method::POST, "/windows".into(), Some(json!({"centre_id": c, "number": "Z01", "name": "综合"})), &["admin"]),
-        (Method::PUT, format!("/windows/{w}"), Some(json!({"centre_id": c, "number": "A01", "name": "窗口", "department_id": d})), &["admin", "chief"]),
-        (Method::PUT, format!("/windows/{w}/active"), Some(json!({"active": true})), &["admin", "chief"]),
-        (Method::GET, "/staff".into(), None, &["admin", "supervisor", "chief", "admin_read_token"]),
-        (Method::GET, format!("/staff/{}", target.id), None, &["admin", "supervisor", "chief", "admin_read_token"]),
-        (Method::POST, "/staff".into(), Some(json!({"centre_id": c, "department_id": d, "name": "新人", "mobile": "13800000009", "roles": ["clerk"], "login": "newbie", "password": "newbie123"})), &["admin", "chief"]),
-        (Method::POST, "/staff".into(), Some(json!({"centre_id": c, "name": "新管理员", "mobile": "13800000008", "roles": ["centre_admin"], "login": "newadmin", "password": "newadmin1"})), &["admin"]),
-        (Method::PUT, format!("/staff/{}", target.id), Some(json!({"centre_id": c, "department_id": d, "name": "测试target", "mobile": "13800000000", "roles": ["clerk"]})), &["admin", "chief"]),
-        (Method::PUT, format!("/staff/{}", promoted.id), Some(json!({"centre_id": c, "department_id": d, "name": "测试promoted", "mobile": "13800000000", "roles": ["clerk", "supervisor"]})), &["admin"]),
-        (Method::POST, format!("/staff/{}/powers", chief.id), Some(json!({"power": "seal_use"})), &["admin"]),
-        (Method::DELETE, format!("/staff/{}/powers/seal_use", chief.id), None, &["admin"]),
+        (
+            Method::POST,
+            "/windows".into(),
+            Some(json!({"centre_id": c, "number": "B01", "name": "本部门", "department_id": d})),
+            &["admin", "chief"],
+        ),
+        (
+            Method::POST,
+            "/windows".into(),
+            Some(json!({"centre_id": c, "number": "B02", "name": "他部门", "department_id": d2})),
+            &["admin"],
+        ),
+        (
+            Method::POST,
+            "/windows".into(),
+            Some(json!({"centre_id": c, "number": "Z01", "name": "综合"})),
+            &["admin"],
+        ),
+        (
+            Method::PUT,
+            format!("/windows/{w}"),
+            Some(json!({"centre_id": c, "number": "A01", "name": "窗口", "department_id": d})),
+            &["admin", "chief"],
+        ),
+        (
+            Method::PUT,
+            format!("/windows/{w}/active"),
+            Some(json!({"active": true})),
+            &["admin", "chief"],
+        ),
+        (
+            Method::GET,
+            "/staff".into(),
+            None,
+            &["admin", "supervisor", "chief", "admin_read_token"],
+        ),
+        (
+            Method::GET,
+            format!("/staff/{}", target.id),
+            None,
+            &["admin", "supervisor", "chief", "admin_read_token"],
+        ),
+        (
+            Method::POST,
+            "/staff".into(),
+            Some(
+                json!({"centre_id": c, "department_id": d, "name": "新人", "mobile": "13800000009", "roles": ["clerk"], "login": "newbie", "password": "newbie123"}),
+            ),
+            &["admin", "chief"],
+        ),
+        (
+            Method::POST,
+            "/staff".into(),
+            Some(
+                json!({"centre_id": c, "name": "新管理员", "mobile": "13800000008", "roles": ["centre_admin"], "login": "newadmin", "password": "newadmin1"}),
+            ),
+            &["admin"],
+        ),
+        (
+            Method::PUT,
+            format!("/staff/{}", target.id),
+            Some(
+                json!({"centre_id": c, "department_id": d, "name": "测试target", "mobile": "13800000000", "roles": ["clerk"]}),
+            ),
+            &["admin", "chief"],
+        ),
+        (
+            Method::PUT,
+            format!("/staff/{}", promoted.id),
+            Some(
+                json!({"centre_id": c, "department_id": d, "name": "测试promoted", "mobile": "13800000000", "roles": ["clerk", "supervisor"]}),
+            ),
+            &["admin"],
+        ),
+        (
+            Method::POST,
+            format!("/staff/{}/powers", chief.id),
+            Some(json!({"power": "seal_use"})),
+            &["admin"],
+        ),
+        (
+            Method::DELETE,
+            format!("/staff/{}/powers/seal_use", chief.id),
+            None,
+            &["admin"],
+        ),
         (Method::GET, "/tokens".into(), None, ALL),
         (Method::GET, "/tokens?all=true".into(), None, &["admin"]),
-        (Method::GET, "/security-events".into(), None, &["admin", "supervisor", "admin_read_token"]),
+        (
+            Method::GET,
+            "/security-events".into(),
+            None,
+            &["admin", "supervisor", "admin_read_token"],
+        ),
     ];
     for (who, token) in &principals {
         for (method, path, body, allowed) in &cases {
             let (status, resp) = app.api(token, method.clone(), path, body.clone()).await;
             if allowed.contains(&who.as_str()) {
-                assert!(status != 401 && status != 403, "{who} {method} {path}: expected allowed, got {status} {resp}");
+                assert!(
+                    status != 401 && status != 403,
+                    "{who} {method} {path}: expected allowed, got {status} {resp}"
+                );
             } else {
-                assert_eq!(status, 403, "{who} {method} {path}: expected 403, got {status} {resp}");
+                assert_eq!(
+                    status, 403,
+                    "{who} {method} {path}: expected 403, got {status} {resp}"
+                );
                 assert_eq!(resp["code"], json!("forbidden"));
             }
         }
@@ -213,29 +466,53 @@ async fn authorisation_matrix(app: &TestApp) {
         ("/admin/windows", STAFF),
         (&*format!("/admin/windows/{w}"), STAFF),
         ("/admin/staff", &["admin", "supervisor", "chief"]),
-        (&*format!("/admin/staff/{}", target.id), &["admin", "supervisor", "chief"]),
+        (
+            &*format!("/admin/staff/{}", target.id),
+            &["admin", "supervisor", "chief"],
+        ),
         ("/admin/security", &["admin", "supervisor"]),
     ];
     let mut sessions = Vec::new();
     for (name, _, _) in roles {
         sessions.push((name.to_string(), app.login(name, PASSWORD).await.0));
     }
-    sessions.push(("applicant".into(), app.login("11010519491231002X", PASSWORD).await.0));
+    sessions.push((
+        "applicant".into(),
+        app.login("11010519491231002X", PASSWORD).await.0,
+    ));
     for (who, client) in &sessions {
         for (path, allowed) in pages {
-            let status = client.get(app.url(path)).send().await.unwrap().status().as_u16();
-            let expected = if allowed.contains(&who.as_str()) { 200 } else { 403 };
+            let status = client
+                .get(app.url(path))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16();
+            let expected = if allowed.contains(&who.as_str()) {
+                200
+            } else {
+                403
+            };
             assert_eq!(status, expected, "{who} GET {path}");
         }
     }
     // Every denial was recorded.
-    let denied = app.store.list_security_events(None, 500).await.unwrap().into_iter().filter(|e| e.kind == "denied").count();
+    let denied = app
+        .store
+        .list_security_events(None, 500)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == "denied")
+        .count();
     assert!(denied > 50, "denials recorded: {denied}");
 }
 
 async fn five_failures_lock_the_account(app: &TestApp) {
     let org = app.seed_org().await;
-    app.staff("lockme", &["clerk"], Some(org.centre), Some(org.dept)).await;
+    app.staff("lockme", &["clerk"], Some(org.centre), Some(org.dept))
+        .await;
     for attempt in 1..=4 {
         let (_, resp) = app.login("lockme", "wrong-password9").await;
         assert_eq!(resp.status().as_u16(), 401);
@@ -249,7 +526,11 @@ async fn five_failures_lock_the_account(app: &TestApp) {
     assert_eq!(resp.status().as_u16(), 401);
     assert!(resp.text().await.unwrap().contains("已锁定"));
     let events = app.store.list_security_events(None, 100).await.unwrap();
-    assert!(events.iter().any(|e| e.kind == "lockout" && e.login.as_deref() == Some("lockme")));
+    assert!(
+        events
+            .iter()
+            .any(|e| e.kind == "lockout" && e.login.as_deref() == Some("lockme"))
+    );
     assert!(events.iter().any(|e| e.kind == "login_blocked"));
     // An unknown login gets the same answer as a wrong password.
     let (_, resp) = app.login("nobody", "wrong-password9").await;
@@ -261,29 +542,78 @@ async fn forms_without_csrf_are_refused(app: &TestApp) {
     app.staff("admin", &["centre_admin"], None, None).await;
     let (client, resp) = app.login("admin", PASSWORD).await;
     assert_eq!(resp.status().as_u16(), 303);
-    let form = [("centre_id", org.centre.to_string()), ("name", "临沂市民政局".into()), ("short_name", "民政".into()), ("credit_code", "91350100M000100Y43".into())];
+    let form = [
+        ("centre_id", org.centre.to_string()),
+        ("name", "临沂市民政局".into()),
+        ("short_name", "民政".into()),
+        ("credit_code", "91350100M000100Y43".into()),
+    ];
     // No token, then a wrong token: refused, nothing written.
-    let resp = client.post(app.url("/admin/departments")).form(&form).send().await.unwrap();
+    let resp = client
+        .post(app.url("/admin/departments"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 403);
     assert!(resp.text().await.unwrap().contains("页面已过期"));
     let mut wrong = form.to_vec();
     wrong.push(("_csrf", "0".repeat(48)));
-    assert_eq!(client.post(app.url("/admin/departments")).form(&wrong).send().await.unwrap().status().as_u16(), 403);
+    assert_eq!(
+        client
+            .post(app.url("/admin/departments"))
+            .form(&wrong)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        403
+    );
     assert_eq!(app.store.list_departments(None).await.unwrap().len(), 2);
     // The API through a browser session needs the header.
     let body = json!({"centre_id": org.centre, "name": "临沂市民政局", "short_name": "民政", "credit_code": "11371300004323789A"});
-    let resp = client.post(app.url("/api/v1/departments")).json(&body).send().await.unwrap();
+    let resp = client
+        .post(app.url("/api/v1/departments"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 403);
     assert_eq!(resp.headers()["content-type"], "application/problem+json");
-    assert!(app.store.list_security_events(None, 50).await.unwrap().iter().any(|e| e.kind == "csrf_rejected"));
+    assert!(
+        app.store
+            .list_security_events(None, 50)
+            .await
+            .unwrap()
+            .iter()
+            .any(|e| e.kind == "csrf_rejected")
+    );
     // With the page's token the same form works (and the duplicate credit code is then a field error).
-    let page = client.get(app.url("/admin/departments")).send().await.unwrap().text().await.unwrap();
+    let page = client
+        .get(app.url("/admin/departments"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let csrf = csrf_of(&page);
     let mut good = form.to_vec();
     good.push(("_csrf", csrf.clone()));
-    let resp = client.post(app.url("/admin/departments")).form(&good).send().await.unwrap();
+    let resp = client
+        .post(app.url("/admin/departments"))
+        .form(&good)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 422);
-    assert!(resp.text().await.unwrap().contains("该统一社会信用代码已被其他部门使用"));
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("该统一社会信用代码已被其他部门使用")
+    );
     let resp = client.post(app.url("/api/v1/departments")).header("x-csrf-token", csrf).json(&json!({"centre_id": org.centre, "name": "临沂市民政局", "short_name": "民政", "credit_code": "12371300MB2859876T"})).send().await.unwrap();
     assert_eq!(resp.status().as_u16(), 201);
 }
@@ -297,10 +627,42 @@ async fn errors_health_and_docs(app: &TestApp) {
     let resp = client.get(app.url("/api/v1/no-such")).send().await.unwrap();
     assert_eq!(resp.status().as_u16(), 404);
     assert_eq!(resp.headers()["content-type"], "application/problem+json");
-    assert_eq!(client.get(app.url("/healthz")).send().await.unwrap().status().as_u16(), 200);
-    assert_eq!(client.get(app.url("/readyz")).send().await.unwrap().text().await.unwrap(), "ready");
-    let doc: Value = client.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
-    for path in ["/api/v1/departments", "/api/v1/windows/{id}", "/api/v1/staff/{id}/powers", "/api/v1/tokens", "/api/v1/applicants/individual"] {
+    assert_eq!(
+        client
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
+    assert_eq!(
+        client
+            .get(app.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "ready"
+    );
+    let doc: Value = client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for path in [
+        "/api/v1/departments",
+        "/api/v1/windows/{id}",
+        "/api/v1/staff/{id}/powers",
+        "/api/v1/tokens",
+        "/api/v1/applicants/individual",
+    ] {
         assert!(doc["paths"].get(path).is_some(), "{path} documented");
     }
     assert!(doc["components"]["schemas"].get("Problem").is_some());
@@ -314,10 +676,25 @@ async fn errors_health_and_docs(app: &TestApp) {
     assert_eq!(resp.status().as_u16(), 422);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(problem_fields(&body), vec!["resident_id"]);
-    assert!(body["errors"][0]["message"].as_str().unwrap().contains("大写"));
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("大写")
+    );
     // The public pages render.
     for path in ["/", "/login", "/register", "/register?kind=company"] {
-        assert_eq!(client.get(app.url(path)).send().await.unwrap().status().as_u16(), 200, "{path}");
+        assert_eq!(
+            client
+                .get(app.url(path))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16(),
+            200,
+            "{path}"
+        );
     }
     // Anonymous visitors to admin pages are sent to log in.
     let resp = client.get(app.url("/admin/windows")).send().await.unwrap();

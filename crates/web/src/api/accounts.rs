@@ -34,7 +34,14 @@ pub struct Me {
 #[utoipa::path(get, path = "/me", tag = "accounts", security(("bearer" = [])),
     responses((status = 200, body = Me), (status = 401, body = crate::error::Problem)))]
 pub async fn me(State(state): State<AppState>, user: ApiUser) -> ApiResult<Json<Me>> {
-    require(&state, &user.principal, user.remote.as_deref(), Action::ViewOwnAccount, None).await?;
+    require(
+        &state,
+        &user.principal,
+        user.remote.as_deref(),
+        Action::ViewOwnAccount,
+        None,
+    )
+    .await?;
     let p = user.principal;
     Ok(Json(Me {
         account_id: p.account_id,
@@ -59,7 +66,13 @@ pub async fn register_individual(
     let account = state.store.register_individual(&input).await?;
     let _ = state
         .store
-        .record_security_event("account_registered", Some(account.id), Some(&account.login), ctx.remote.as_deref(), "自然人注册")
+        .record_security_event(
+            "account_registered",
+            Some(account.id),
+            Some(&account.login),
+            ctx.remote.as_deref(),
+            "自然人注册",
+        )
         .await;
     Ok((StatusCode::CREATED, Json(account)))
 }
@@ -75,7 +88,13 @@ pub async fn register_company(
     let account = state.store.register_company(&input).await?;
     let _ = state
         .store
-        .record_security_event("account_registered", Some(account.id), Some(&account.login), ctx.remote.as_deref(), "法人注册")
+        .record_security_event(
+            "account_registered",
+            Some(account.id),
+            Some(&account.login),
+            ctx.remote.as_deref(),
+            "法人注册",
+        )
         .await;
     Ok((StatusCode::CREATED, Json(account)))
 }
@@ -96,11 +115,30 @@ pub async fn list_tokens(
 ) -> ApiResult<Json<Vec<ApiToken>>> {
     let remote = user.remote.as_deref();
     if filter.all {
-        require(&state, &user.principal, remote, Action::ManageAccounts, None).await?;
+        require(
+            &state,
+            &user.principal,
+            remote,
+            Action::ManageAccounts,
+            None,
+        )
+        .await?;
         return Ok(Json(state.store.list_tokens(None).await?));
     }
-    require(&state, &user.principal, remote, Action::ViewOwnAccount, None).await?;
-    Ok(Json(state.store.list_tokens(Some(user.principal.account_id)).await?))
+    require(
+        &state,
+        &user.principal,
+        remote,
+        Action::ViewOwnAccount,
+        None,
+    )
+    .await?;
+    Ok(Json(
+        state
+            .store
+            .list_tokens(Some(user.principal.account_id))
+            .await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -127,17 +165,33 @@ pub async fn create_token(
     ApiJson(input): ApiJson<TokenRequest>,
 ) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
     let p = &user.principal;
-    require(&state, p, user.remote.as_deref(), Action::ViewOwnAccount, None).await?;
+    require(
+        &state,
+        p,
+        user.remote.as_deref(),
+        Action::ViewOwnAccount,
+        None,
+    )
+    .await?;
     let scope = TokenScope::parse(&input.scope)
         .ok_or_else(|| FieldErrors::single("scope", "应为 read 或 write"))?;
     // A token can never do more than the one that created it.
     if p.token_scope == Some(TokenScope::Read) && scope == TokenScope::Write {
         return Err(ApiError::Forbidden("只读令牌不能创建可写令牌".into()));
     }
-    let (details, token) = state.store.create_token(p.account_id, &input.name, scope).await?;
+    let (details, token) = state
+        .store
+        .create_token(p.account_id, &input.name, scope)
+        .await?;
     let _ = state
         .store
-        .record_security_event("token_created", Some(p.account_id), Some(&p.login), user.remote.as_deref(), &details.name)
+        .record_security_event(
+            "token_created",
+            Some(p.account_id),
+            Some(&p.login),
+            user.remote.as_deref(),
+            &details.name,
+        )
         .await;
     Ok((StatusCode::CREATED, Json(CreatedToken { token, details })))
 }
@@ -160,7 +214,13 @@ pub async fn revoke_token(
     let revoked = state.store.revoke_token(id).await?;
     let _ = state
         .store
-        .record_security_event("token_revoked", Some(p.account_id), Some(&p.login), user.remote.as_deref(), &format!("令牌 {id}"))
+        .record_security_event(
+            "token_revoked",
+            Some(p.account_id),
+            Some(&p.login),
+            user.remote.as_deref(),
+            &format!("令牌 {id}"),
+        )
         .await;
     Ok(Json(revoked))
 }
@@ -180,7 +240,14 @@ pub async fn list_security_events(
     user: ApiUser,
     Query(page): Query<EventPage>,
 ) -> ApiResult<Json<Vec<SecurityEvent>>> {
-    require(&state, &user.principal, user.remote.as_deref(), Action::ViewSecurityLog, None).await?;
+    require(
+        &state,
+        &user.principal,
+        user.remote.as_deref(),
+        Action::ViewSecurityLog,
+        None,
+    )
+    .await?;
     Ok(Json(
         state
             .store

@@ -15,13 +15,21 @@ use crate::error::ApiError;
 
 type ApiResult<T> = Result<T, ApiError>;
 
-async fn gate(state: &AppState, user: &ApiUser, action: Action, dept: Option<i64>) -> ApiResult<()> {
+async fn gate(
+    state: &AppState,
+    user: &ApiUser,
+    action: Action,
+    dept: Option<i64>,
+) -> ApiResult<()> {
     Ok(require(state, &user.principal, user.remote.as_deref(), action, dept).await?)
 }
 
 #[utoipa::path(get, path = "/regions", tag = "organisation", security(("bearer" = [])),
     responses((status = 200, body = Vec<Region>)))]
-pub async fn list_regions(State(state): State<AppState>, user: ApiUser) -> ApiResult<Json<Vec<Region>>> {
+pub async fn list_regions(
+    State(state): State<AppState>,
+    user: ApiUser,
+) -> ApiResult<Json<Vec<Region>>> {
     gate(&state, &user, Action::ViewOrganisation, None).await?;
     Ok(Json(state.store.list_regions().await?))
 }
@@ -35,7 +43,10 @@ pub async fn create_region(
     ApiJson(input): ApiJson<RegionInput>,
 ) -> ApiResult<(StatusCode, Json<Region>)> {
     gate(&state, &user, Action::ManageOrganisation, None).await?;
-    Ok((StatusCode::CREATED, Json(state.store.create_region(&input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(state.store.create_region(&input).await?),
+    ))
 }
 
 #[utoipa::path(put, path = "/regions/{code}", tag = "organisation", security(("bearer" = [])),
@@ -54,7 +65,10 @@ pub async fn update_region(
 
 #[utoipa::path(get, path = "/centres", tag = "organisation", security(("bearer" = [])),
     responses((status = 200, body = Vec<Centre>)))]
-pub async fn list_centres(State(state): State<AppState>, user: ApiUser) -> ApiResult<Json<Vec<Centre>>> {
+pub async fn list_centres(
+    State(state): State<AppState>,
+    user: ApiUser,
+) -> ApiResult<Json<Vec<Centre>>> {
     gate(&state, &user, Action::ViewOrganisation, None).await?;
     Ok(Json(state.store.list_centres().await?))
 }
@@ -68,12 +82,19 @@ pub async fn create_centre(
     ApiJson(input): ApiJson<CentreInput>,
 ) -> ApiResult<(StatusCode, Json<Centre>)> {
     gate(&state, &user, Action::ManageOrganisation, None).await?;
-    Ok((StatusCode::CREATED, Json(state.store.create_centre(&input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(state.store.create_centre(&input).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/centres/{id}", tag = "organisation", security(("bearer" = [])),
     params(("id" = i64, Path)), responses((status = 200, body = Centre)))]
-pub async fn get_centre(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>) -> ApiResult<Json<Centre>> {
+pub async fn get_centre(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Centre>> {
     gate(&state, &user, Action::ViewOrganisation, None).await?;
     Ok(Json(state.store.get_centre(id).await?))
 }
@@ -93,7 +114,11 @@ pub async fn update_centre(
 
 #[utoipa::path(get, path = "/centres/{id}/halls", tag = "organisation", security(("bearer" = [])),
     params(("id" = i64, Path)), responses((status = 200, body = Vec<Hall>)))]
-pub async fn list_halls(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>) -> ApiResult<Json<Vec<Hall>>> {
+pub async fn list_halls(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<Hall>>> {
     gate(&state, &user, Action::ViewOrganisation, None).await?;
     state.store.get_centre(id).await?;
     Ok(Json(state.store.list_halls(id).await?))
@@ -109,12 +134,19 @@ pub async fn create_hall(
     ApiJson(input): ApiJson<HallInput>,
 ) -> ApiResult<(StatusCode, Json<Hall>)> {
     gate(&state, &user, Action::ManageOrganisation, None).await?;
-    Ok((StatusCode::CREATED, Json(state.store.create_hall(id, &input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(state.store.create_hall(id, &input).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/halls/{id}/zones", tag = "organisation", security(("bearer" = [])),
     params(("id" = i64, Path)), responses((status = 200, body = Vec<Zone>)))]
-pub async fn list_zones(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>) -> ApiResult<Json<Vec<Zone>>> {
+pub async fn list_zones(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<Zone>>> {
     gate(&state, &user, Action::ViewOrganisation, None).await?;
     state.store.get_hall(id).await?;
     Ok(Json(state.store.list_zones(id).await?))
@@ -130,7 +162,10 @@ pub async fn create_zone(
     ApiJson(input): ApiJson<ZoneInput>,
 ) -> ApiResult<(StatusCode, Json<Zone>)> {
     gate(&state, &user, Action::ManageOrganisation, None).await?;
-    Ok((StatusCode::CREATED, Json(state.store.create_zone(id, &input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(state.store.create_zone(id, &input).await?),
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -161,12 +196,19 @@ pub async fn create_department(
     ApiJson(input): ApiJson<DepartmentInput>,
 ) -> ApiResult<(StatusCode, Json<Department>)> {
     gate(&state, &user, Action::ManageOrganisation, None).await?;
-    Ok((StatusCode::CREATED, Json(state.store.create_department(&input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(state.store.create_department(&input).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/departments/{id}", tag = "organisation", security(("bearer" = [])),
     params(("id" = i64, Path)), responses((status = 200, body = Department)))]
-pub async fn get_department(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>) -> ApiResult<Json<Department>> {
+pub async fn get_department(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Department>> {
     gate(&state, &user, Action::ViewOrganisation, None).await?;
     Ok(Json(state.store.get_department(id).await?))
 }
@@ -192,7 +234,12 @@ pub async fn list_windows(
     Query(filter): Query<OrgFilter>,
 ) -> ApiResult<Json<Vec<Window>>> {
     gate(&state, &user, Action::ViewOrganisation, None).await?;
-    Ok(Json(state.store.list_windows(filter.centre_id, filter.department_id).await?))
+    Ok(Json(
+        state
+            .store
+            .list_windows(filter.centre_id, filter.department_id)
+            .await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/windows", tag = "organisation", security(("bearer" = [])),
@@ -204,12 +251,19 @@ pub async fn create_window(
     ApiJson(input): ApiJson<WindowInput>,
 ) -> ApiResult<(StatusCode, Json<Window>)> {
     gate(&state, &user, Action::ManageWindows, input.department_id).await?;
-    Ok((StatusCode::CREATED, Json(state.store.create_window(&input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(state.store.create_window(&input).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/windows/{id}", tag = "organisation", security(("bearer" = [])),
     params(("id" = i64, Path)), responses((status = 200, body = Window)))]
-pub async fn get_window(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>) -> ApiResult<Json<Window>> {
+pub async fn get_window(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Window>> {
     gate(&state, &user, Action::ViewOrganisation, None).await?;
     Ok(Json(state.store.get_window(id).await?))
 }
@@ -252,7 +306,12 @@ pub async fn list_staff(
 
 /// Checks the right to manage staff of a department, and that only those who manage the whole
 /// organisation hand out centre-wide roles.
-async fn gate_staff_change(state: &AppState, user: &ApiUser, dept: Option<i64>, roles: &[String]) -> ApiResult<()> {
+async fn gate_staff_change(
+    state: &AppState,
+    user: &ApiUser,
+    dept: Option<i64>,
+    roles: &[String],
+) -> ApiResult<()> {
     gate(state, user, Action::ManageStaff, dept).await?;
     let centre_wide = [Role::CentreAdmin.key(), Role::Supervisor.key()];
     if roles.iter().any(|r| centre_wide.contains(&r.as_str())) {
@@ -270,12 +329,19 @@ pub async fn create_staff(
     ApiJson(input): ApiJson<NewStaff>,
 ) -> ApiResult<(StatusCode, Json<Staff>)> {
     gate_staff_change(&state, &user, input.staff.department_id, &input.staff.roles).await?;
-    Ok((StatusCode::CREATED, Json(state.store.create_staff(&input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(state.store.create_staff(&input).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/staff/{id}", tag = "organisation", security(("bearer" = [])),
     params(("id" = i64, Path)), responses((status = 200, body = Staff)))]
-pub async fn get_staff(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>) -> ApiResult<Json<Staff>> {
+pub async fn get_staff(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Staff>> {
     let staff = state.store.get_staff(id).await?;
     gate(&state, &user, Action::ViewStaff, staff.department_id).await?;
     Ok(Json(staff))
@@ -319,7 +385,12 @@ pub async fn grant_power(
 ) -> ApiResult<Json<Staff>> {
     gate(&state, &user, Action::GrantPowers, None).await?;
     let power = parse_power(&input.power)?;
-    Ok(Json(state.store.grant_power(id, power, user.principal.account_id).await?))
+    Ok(Json(
+        state
+            .store
+            .grant_power(id, power, user.principal.account_id)
+            .await?,
+    ))
 }
 
 #[utoipa::path(delete, path = "/staff/{id}/powers/{power}", tag = "organisation", security(("bearer" = [])),
@@ -332,7 +403,12 @@ pub async fn revoke_power(
 ) -> ApiResult<Json<Staff>> {
     gate(&state, &user, Action::GrantPowers, None).await?;
     let power = parse_power(&power)?;
-    Ok(Json(state.store.revoke_power(id, power, user.principal.account_id).await?))
+    Ok(Json(
+        state
+            .store
+            .revoke_power(id, power, user.principal.account_id)
+            .await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -14,7 +14,10 @@ use onewindow_domain::org::{CentreKind, FieldErrors, Power, RegionLevel, Role};
 use onewindow_store::org::*;
 use serde::Deserialize;
 
-use super::{Chrome, Form, FormBuilder, FormData, Notice, PageResult, form_outcome, render, render_with_status, role_labels};
+use super::{
+    Chrome, Form, FormBuilder, FormData, Notice, PageResult, form_outcome, render,
+    render_with_status, role_labels,
+};
 use crate::AppState;
 use crate::auth::{PageUser, activation_gate, deactivatable, require};
 use crate::error::PageError;
@@ -28,8 +31,14 @@ pub fn router() -> Router<AppState> {
         .route("/admin/centres/{id}", get(centre).post(update_centre))
         .route("/admin/centres/{id}/halls", post(create_hall))
         .route("/admin/halls/{id}/zones", post(create_zone))
-        .route("/admin/departments", get(departments).post(create_department))
-        .route("/admin/departments/{id}", get(department).post(update_department))
+        .route(
+            "/admin/departments",
+            get(departments).post(create_department),
+        )
+        .route(
+            "/admin/departments/{id}",
+            get(department).post(update_department),
+        )
         .route("/admin/windows", get(windows).post(create_window))
         .route("/admin/windows/{id}", get(window).post(update_window))
         .route("/admin/staff", get(staff_list).post(create_staff))
@@ -46,35 +55,60 @@ pub struct Cell {
     pub href: Option<String>,
     /// Badge style: on, off, warn, bad; empty for plain text.
     pub tag: &'static str,
-    /// A one-button form: (action, label, hidden fields).
-    pub post: Option<(String, String, Vec<(String, String)>)>,
+    pub post: Option<PostButton>,
+}
+
+/// A one-button form, e.g. 停用 or 授予.
+pub struct PostButton {
+    pub action: String,
+    pub label: String,
+    pub fields: Vec<(String, String)>,
 }
 
 impl Cell {
     fn text(text: impl Into<String>) -> Cell {
-        Cell { text: text.into(), href: None, tag: "", post: None }
+        Cell {
+            text: text.into(),
+            href: None,
+            tag: "",
+            post: None,
+        }
     }
     fn link(text: impl Into<String>, href: impl Into<String>) -> Cell {
-        Cell { href: Some(href.into()), ..Cell::text(text) }
+        Cell {
+            href: Some(href.into()),
+            ..Cell::text(text)
+        }
     }
     fn tag(text: impl Into<String>, tag: &'static str) -> Cell {
-        Cell { tag, ..Cell::text(text) }
+        Cell {
+            tag,
+            ..Cell::text(text)
+        }
     }
     fn active(active: bool) -> Cell {
-        if active { Cell::tag("启用", "on") } else { Cell::tag("已停用", "off") }
+        if active {
+            Cell::tag("启用", "on")
+        } else {
+            Cell::tag("已停用", "off")
+        }
     }
     /// The activate/deactivate button, or nothing when the user may not.
     fn toggle(kind: &str, id: impl std::fmt::Display, active: bool, allowed: bool) -> Cell {
         if !allowed {
             return Cell::text("");
         }
-        let (label, value) = if active { ("停用", "0") } else { ("启用", "1") };
+        let (label, value) = if active {
+            ("停用", "0")
+        } else {
+            ("启用", "1")
+        };
         Cell {
-            post: Some((
-                format!("/admin/{kind}/{id}/active"),
-                label.to_owned(),
-                vec![("active".to_owned(), value.to_owned())],
-            )),
+            post: Some(PostButton {
+                action: format!("/admin/{kind}/{id}/active"),
+                label: label.to_owned(),
+                fields: vec![("active".to_owned(), value.to_owned())],
+            }),
             ..Cell::text("")
         }
     }
@@ -95,10 +129,22 @@ pub struct Section {
 
 impl Section {
     fn table(heading: &str, headers: Vec<&'static str>, rows: Vec<Vec<Cell>>) -> Section {
-        Section { heading: heading.to_owned(), table: Some(Table { headers, rows, more: String::new() }), form: None }
+        Section {
+            heading: heading.to_owned(),
+            table: Some(Table {
+                headers,
+                rows,
+                more: String::new(),
+            }),
+            form: None,
+        }
     }
     fn form(form: Form) -> Section {
-        Section { heading: String::new(), table: None, form: Some(form) }
+        Section {
+            heading: String::new(),
+            table: None,
+            form: Some(form),
+        }
     }
 }
 
@@ -112,14 +158,26 @@ struct AdminPage {
 }
 
 /// Renders an admin page; with field errors it answers 422 so that clients see the failure.
-fn page(user: &PageUser, title: &str, crumbs: Vec<(String, String)>, intro: &str, sections: Vec<Section>, notice: &Notice, errors: &FieldErrors) -> PageResult {
+fn page(
+    user: &PageUser,
+    title: &str,
+    crumbs: Vec<(String, String)>,
+    intro: &str,
+    sections: Vec<Section>,
+    notice: &Notice,
+    errors: &FieldErrors,
+) -> PageResult {
     let page = AdminPage {
         chrome: Chrome::new(title, &user.ctx).with_notice(notice),
         crumbs,
         intro: intro.to_owned(),
         sections,
     };
-    if errors.is_empty() { render(&page) } else { render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page) }
+    if errors.is_empty() {
+        render(&page)
+    } else {
+        render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+    }
 }
 
 fn crumb(label: &str, href: &str) -> Vec<(String, String)> {
@@ -131,8 +189,20 @@ fn can(p: &Principal, action: Action, dept: Option<i64>) -> bool {
     authorize(p, action, dept).is_ok()
 }
 
-async fn gate(state: &AppState, user: &PageUser, action: Action, dept: Option<i64>) -> Result<(), PageError> {
-    Ok(require(state, &user.principal, user.ctx.remote.as_deref(), action, dept).await?)
+async fn gate(
+    state: &AppState,
+    user: &PageUser,
+    action: Action,
+    dept: Option<i64>,
+) -> Result<(), PageError> {
+    Ok(require(
+        state,
+        &user.principal,
+        user.ctx.remote.as_deref(),
+        action,
+        dept,
+    )
+    .await?)
 }
 
 fn redirect(to: &str, notice: &str) -> PageResult {
@@ -175,28 +245,84 @@ async fn index(State(state): State<AppState>, user: PageUser) -> PageResult {
     let p = &user.principal;
     let s = &state.store;
     let mut cards = vec![
-        IndexCard { title: "行政区划", href: "/admin/regions", count: s.list_regions().await?.len().to_string(), hint: "省、市、县、乡镇、村" },
-        IndexCard { title: "政务服务中心", href: "/admin/centres", count: s.list_centres().await?.len().to_string(), hint: "中心、分中心、大厅与区域" },
-        IndexCard { title: "进驻部门", href: "/admin/departments", count: s.list_departments(None).await?.len().to_string(), hint: "名称、简称、统一社会信用代码" },
-        IndexCard { title: "服务窗口", href: "/admin/windows", count: s.list_windows(None, None).await?.len().to_string(), hint: "部门窗口与综合窗口" },
+        IndexCard {
+            title: "行政区划",
+            href: "/admin/regions",
+            count: s.list_regions().await?.len().to_string(),
+            hint: "省、市、县、乡镇、村",
+        },
+        IndexCard {
+            title: "政务服务中心",
+            href: "/admin/centres",
+            count: s.list_centres().await?.len().to_string(),
+            hint: "中心、分中心、大厅与区域",
+        },
+        IndexCard {
+            title: "进驻部门",
+            href: "/admin/departments",
+            count: s.list_departments(None).await?.len().to_string(),
+            hint: "名称、简称、统一社会信用代码",
+        },
+        IndexCard {
+            title: "服务窗口",
+            href: "/admin/windows",
+            count: s.list_windows(None, None).await?.len().to_string(),
+            hint: "部门窗口与综合窗口",
+        },
     ];
     if can(p, Action::ViewStaff, p.department_id) {
         let dept = staff_scope(p);
-        cards.push(IndexCard { title: "工作人员", href: "/admin/staff", count: s.list_staff(None, dept).await?.len().to_string(), hint: "角色、AB岗、首席代表授权" });
+        cards.push(IndexCard {
+            title: "工作人员",
+            href: "/admin/staff",
+            count: s.list_staff(None, dept).await?.len().to_string(),
+            hint: "角色、AB岗、首席代表授权",
+        });
     }
     if can(p, Action::ViewSecurityLog, None) {
-        cards.push(IndexCard { title: "安全日志", href: "/admin/security", count: "查看".into(), hint: "登录、锁定、越权与令牌记录" });
+        cards.push(IndexCard {
+            title: "安全日志",
+            href: "/admin/security",
+            count: "查看".into(),
+            hint: "登录、锁定、越权与令牌记录",
+        });
     }
-    render(&IndexPage { chrome: Chrome::new("管理后台", &user.ctx), who: p.display_name.clone(), roles: role_labels(p), cards })
+    render(&IndexPage {
+        chrome: Chrome::new("管理后台", &user.ctx),
+        who: p.display_name.clone(),
+        roles: role_labels(p),
+        cards,
+    })
 }
 
 // ---- regions ----
 
-fn region_form(action: String, submit: &str, data: &FormData, errors: &FieldErrors, regions: &[Region], editing: bool) -> Form {
-    let levels = RegionLevel::ALL.iter().map(|l| ((*l as i64).to_string(), l.label().to_owned())).collect();
-    let parents = regions.iter().map(|r| (r.code.clone(), format!("{} {}", r.code, r.name))).collect();
-    let b = FormBuilder::new(action, submit, data, errors).title(if editing { "修改区划" } else { "新增区划" });
-    let b = if editing { b } else { b.text("code", "区划代码", true, "12 位数字，如 371300000000") };
+fn region_form(
+    action: String,
+    submit: &str,
+    data: &FormData,
+    errors: &FieldErrors,
+    regions: &[Region],
+    editing: bool,
+) -> Form {
+    let levels = RegionLevel::ALL
+        .iter()
+        .map(|l| ((*l as i64).to_string(), l.label().to_owned()))
+        .collect();
+    let parents = regions
+        .iter()
+        .map(|r| (r.code.clone(), format!("{} {}", r.code, r.name)))
+        .collect();
+    let b = FormBuilder::new(action, submit, data, errors).title(if editing {
+        "修改区划"
+    } else {
+        "新增区划"
+    });
+    let b = if editing {
+        b
+    } else {
+        b.text("code", "区划代码", true, "12 位数字，如 371300000000")
+    };
     b.text("name", "名称", true, "")
         .select("level", "层级", true, None, levels)
         .select("parent_code", "上级区划", false, Some("（无）"), parents)
@@ -212,7 +338,13 @@ fn region_input(data: &FormData, errors: &mut FieldErrors, code: Option<&str>) -
     }
 }
 
-async fn regions_page(state: &AppState, user: &PageUser, data: &FormData, errors: &FieldErrors, notice: &Notice) -> PageResult {
+async fn regions_page(
+    state: &AppState,
+    user: &PageUser,
+    data: &FormData,
+    errors: &FieldErrors,
+    notice: &Notice,
+) -> PageResult {
     gate(state, user, Action::ViewOrganisation, None).await?;
     let regions = state.store.list_regions().await?;
     let manage = can(&user.principal, Action::ManageOrganisation, None);
@@ -229,15 +361,45 @@ async fn regions_page(state: &AppState, user: &PageUser, data: &FormData, errors
             ]
         })
         .collect();
-    let mut sections = vec![Section::table("", vec!["代码", "名称", "层级", "上级", "状态", ""], rows)];
+    let mut sections = vec![Section::table(
+        "",
+        vec!["代码", "名称", "层级", "上级", "状态", ""],
+        rows,
+    )];
     if manage {
-        sections.push(Section::form(region_form("/admin/regions".into(), "新增", data, errors, &regions, false)));
+        sections.push(Section::form(region_form(
+            "/admin/regions".into(),
+            "新增",
+            data,
+            errors,
+            &regions,
+            false,
+        )));
     }
-    page(user, "行政区划", vec![], "行政区划代码为 12 位（GB/T 2260 扩展至乡镇、村）。", sections, notice, errors)
+    page(
+        user,
+        "行政区划",
+        vec![],
+        "行政区划代码为 12 位（GB/T 2260 扩展至乡镇、村）。",
+        sections,
+        notice,
+        errors,
+    )
 }
 
-async fn regions(State(state): State<AppState>, user: PageUser, Query(notice): Query<Notice>) -> PageResult {
-    regions_page(&state, &user, &FormData::default(), &FieldErrors::new(), &notice).await
+async fn regions(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(notice): Query<Notice>,
+) -> PageResult {
+    regions_page(
+        &state,
+        &user,
+        &FormData::default(),
+        &FieldErrors::new(),
+        &notice,
+    )
+    .await
 }
 
 async fn create_region(State(state): State<AppState>, user: PageUser, body: Bytes) -> PageResult {
@@ -254,31 +416,76 @@ async fn create_region(State(state): State<AppState>, user: PageUser, body: Byte
     regions_page(&state, &user, &data, &errors, &Notice::default()).await
 }
 
-async fn region_page(state: &AppState, user: &PageUser, code: &str, data: Option<&FormData>, errors: &FieldErrors, notice: &Notice) -> PageResult {
+async fn region_page(
+    state: &AppState,
+    user: &PageUser,
+    code: &str,
+    data: Option<&FormData>,
+    errors: &FieldErrors,
+    notice: &Notice,
+) -> PageResult {
     gate(state, user, Action::ViewOrganisation, None).await?;
     let region = state.store.get_region(code).await?;
-    let regions: Vec<Region> = state.store.list_regions().await?.into_iter().filter(|r| r.code != code).collect();
+    let regions: Vec<Region> = state
+        .store
+        .list_regions()
+        .await?
+        .into_iter()
+        .filter(|r| r.code != code)
+        .collect();
     let current = FormData::from_pairs([
         ("name", region.name.clone()),
         ("level", region.level.to_string()),
-        ("parent_code", region.parent_code.clone().unwrap_or_default()),
+        (
+            "parent_code",
+            region.parent_code.clone().unwrap_or_default(),
+        ),
     ]);
     let mut sections = vec![Section::table(
         "",
         vec!["代码", "名称", "状态"],
-        vec![vec![Cell::text(&region.code), Cell::text(&region.name), Cell::active(region.active.get())]],
+        vec![vec![
+            Cell::text(&region.code),
+            Cell::text(&region.name),
+            Cell::active(region.active.get()),
+        ]],
     )];
     if can(&user.principal, Action::ManageOrganisation, None) {
-        sections.push(Section::form(region_form(format!("/admin/regions/{code}"), "保存", data.unwrap_or(&current), errors, &regions, true)));
+        sections.push(Section::form(region_form(
+            format!("/admin/regions/{code}"),
+            "保存",
+            data.unwrap_or(&current),
+            errors,
+            &regions,
+            true,
+        )));
     }
-    page(user, &region.name, crumb("行政区划", "/admin/regions"), "", sections, notice, errors)
+    page(
+        user,
+        &region.name,
+        crumb("行政区划", "/admin/regions"),
+        "",
+        sections,
+        notice,
+        errors,
+    )
 }
 
-async fn region(State(state): State<AppState>, user: PageUser, Path(code): Path<String>, Query(notice): Query<Notice>) -> PageResult {
+async fn region(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(code): Path<String>,
+    Query(notice): Query<Notice>,
+) -> PageResult {
     region_page(&state, &user, &code, None, &FieldErrors::new(), &notice).await
 }
 
-async fn update_region(State(state): State<AppState>, user: PageUser, Path(code): Path<String>, body: Bytes) -> PageResult {
+async fn update_region(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> PageResult {
     gate(&state, &user, Action::ManageOrganisation, None).await?;
     let data = FormData::parse(&body);
     let mut errors = FieldErrors::new();
@@ -289,28 +496,64 @@ async fn update_region(State(state): State<AppState>, user: PageUser, Path(code)
             Err(e) => errors = e,
         }
     }
-    region_page(&state, &user, &code, Some(&data), &errors, &Notice::default()).await
+    region_page(
+        &state,
+        &user,
+        &code,
+        Some(&data),
+        &errors,
+        &Notice::default(),
+    )
+    .await
 }
 
 // ---- centres, halls, zones ----
 
-fn centre_form(action: String, submit: &str, data: &FormData, errors: &FieldErrors, regions: &[Region], centres: &[Centre]) -> Form {
-    let kinds = CentreKind::ALL.iter().map(|k| (k.key().to_owned(), k.label().to_owned())).collect();
-    let region_opts = regions.iter().map(|r| (r.code.clone(), format!("{} {}", r.code, r.name))).collect();
+fn centre_form(
+    action: String,
+    submit: &str,
+    data: &FormData,
+    errors: &FieldErrors,
+    regions: &[Region],
+    centres: &[Centre],
+) -> Form {
+    let kinds = CentreKind::ALL
+        .iter()
+        .map(|k| (k.key().to_owned(), k.label().to_owned()))
+        .collect();
+    let region_opts = regions
+        .iter()
+        .map(|r| (r.code.clone(), format!("{} {}", r.code, r.name)))
+        .collect();
     let parents = centres
         .iter()
         .filter(|c| c.kind == CentreKind::Main.key())
         .map(|c| (c.id.to_string(), c.name.clone()))
         .collect();
     FormBuilder::new(action, submit, data, errors)
-        .title(if submit == "新增" { "新增中心" } else { "修改中心" })
+        .title(if submit == "新增" {
+            "新增中心"
+        } else {
+            "修改中心"
+        })
         .text("name", "名称", true, "")
         .select("kind", "类型", true, None, kinds)
         .select("region_code", "行政区划", true, Some("请选择"), region_opts)
-        .select("parent_centre_id", "所属中心", false, Some("（无，分中心须选择）"), parents)
+        .select(
+            "parent_centre_id",
+            "所属中心",
+            false,
+            Some("（无，分中心须选择）"),
+            parents,
+        )
         .text("address", "地址", true, "")
         .tel("phone", "咨询电话", true)
-        .text("hours", "办公时间", true, "如：周一至周五 9:00-12:00，13:30-17:00")
+        .text(
+            "hours",
+            "办公时间",
+            true,
+            "如：周一至周五 9:00-12:00，13:30-17:00",
+        )
         .build()
 }
 
@@ -326,7 +569,13 @@ fn centre_input(data: &FormData, errors: &mut FieldErrors) -> CentreInput {
     }
 }
 
-async fn centres_page(state: &AppState, user: &PageUser, data: &FormData, errors: &FieldErrors, notice: &Notice) -> PageResult {
+async fn centres_page(
+    state: &AppState,
+    user: &PageUser,
+    data: &FormData,
+    errors: &FieldErrors,
+    notice: &Notice,
+) -> PageResult {
     gate(state, user, Action::ViewOrganisation, None).await?;
     let centres = state.store.list_centres().await?;
     let manage = can(&user.principal, Action::ManageOrganisation, None);
@@ -343,16 +592,38 @@ async fn centres_page(state: &AppState, user: &PageUser, data: &FormData, errors
             ]
         })
         .collect();
-    let mut sections = vec![Section::table("", vec!["名称", "类型", "区划", "地址", "状态", ""], rows)];
+    let mut sections = vec![Section::table(
+        "",
+        vec!["名称", "类型", "区划", "地址", "状态", ""],
+        rows,
+    )];
     if manage {
         let regions = state.store.list_regions().await?;
-        sections.push(Section::form(centre_form("/admin/centres".into(), "新增", data, errors, &regions, &centres)));
+        sections.push(Section::form(centre_form(
+            "/admin/centres".into(),
+            "新增",
+            data,
+            errors,
+            &regions,
+            &centres,
+        )));
     }
     page(user, "政务服务中心", vec![], "", sections, notice, errors)
 }
 
-async fn centres(State(state): State<AppState>, user: PageUser, Query(notice): Query<Notice>) -> PageResult {
-    centres_page(&state, &user, &FormData::default(), &FieldErrors::new(), &notice).await
+async fn centres(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(notice): Query<Notice>,
+) -> PageResult {
+    centres_page(
+        &state,
+        &user,
+        &FormData::default(),
+        &FieldErrors::new(),
+        &notice,
+    )
+    .await
 }
 
 async fn create_centre(State(state): State<AppState>, user: PageUser, body: Bytes) -> PageResult {
@@ -377,27 +648,60 @@ enum CentreFormData<'a> {
     Zone(&'a FormData),
 }
 
-async fn centre_page(state: &AppState, user: &PageUser, id: i64, submitted: CentreFormData<'_>, errors: &FieldErrors, notice: &Notice) -> PageResult {
+async fn centre_page(
+    state: &AppState,
+    user: &PageUser,
+    id: i64,
+    submitted: CentreFormData<'_>,
+    errors: &FieldErrors,
+    notice: &Notice,
+) -> PageResult {
     gate(state, user, Action::ViewOrganisation, None).await?;
     let s = &state.store;
     let centre = s.get_centre(id).await?;
     let manage = can(&user.principal, Action::ManageOrganisation, None);
     let halls = s.list_halls(id).await?;
     let zones = s.list_centre_zones(id).await?;
-    let hall_name = |hall_id: i64| halls.iter().find(|h| h.id == hall_id).map(|h| h.name.clone()).unwrap_or_default();
+    let hall_name = |hall_id: i64| {
+        halls
+            .iter()
+            .find(|h| h.id == hall_id)
+            .map(|h| h.name.clone())
+            .unwrap_or_default()
+    };
     let hall_rows = halls
         .iter()
-        .map(|h| vec![Cell::text(&h.name), Cell::text(h.floor.to_string()), Cell::text(&h.description), Cell::active(h.active.get()), Cell::toggle("halls", h.id, h.active.get(), manage)])
+        .map(|h| {
+            vec![
+                Cell::text(&h.name),
+                Cell::text(h.floor.to_string()),
+                Cell::text(&h.description),
+                Cell::active(h.active.get()),
+                Cell::toggle("halls", h.id, h.active.get(), manage),
+            ]
+        })
         .collect();
     let zone_rows = zones
         .iter()
-        .map(|z| vec![Cell::text(hall_name(z.hall_id)), Cell::text(&z.name), Cell::text(&z.purpose), Cell::active(z.active.get()), Cell::toggle("zones", z.id, z.active.get(), manage)])
+        .map(|z| {
+            vec![
+                Cell::text(hall_name(z.hall_id)),
+                Cell::text(&z.name),
+                Cell::text(&z.purpose),
+                Cell::active(z.active.get()),
+                Cell::toggle("zones", z.id, z.active.get(), manage),
+            ]
+        })
         .collect();
     let mut sections = vec![];
     let empty = FormData::default();
     let no_errors = FieldErrors::new();
     let pick = |which: bool, data: &'_ FormData| -> (FormData, FieldErrors) {
-        if which { (data.clone(), errors.clone()) } else { (empty.clone(), no_errors.clone()) }
+        if which {
+            (data.clone(), errors.clone())
+        } else {
+            (empty.clone(), no_errors.clone())
+        }
     };
     if manage {
         let current = FormData::from_pairs([
@@ -414,29 +718,57 @@ async fn centre_page(state: &AppState, user: &PageUser, id: i64, submitted: Cent
             _ => (current, no_errors.clone()),
         };
         let regions = s.list_regions().await?;
-        let others: Vec<Centre> = s.list_centres().await?.into_iter().filter(|c| c.id != id).collect();
-        sections.push(Section::form(centre_form(format!("/admin/centres/{id}"), "保存", &data, &errs, &regions, &others)));
+        let others: Vec<Centre> = s
+            .list_centres()
+            .await?
+            .into_iter()
+            .filter(|c| c.id != id)
+            .collect();
+        sections.push(Section::form(centre_form(
+            format!("/admin/centres/{id}"),
+            "保存",
+            &data,
+            &errs,
+            &regions,
+            &others,
+        )));
     }
-    let mut hall_section = Section::table("大厅与楼层", vec!["大厅", "楼层", "说明", "状态", ""], hall_rows);
-    let mut zone_section = Section::table("功能区域", vec!["大厅", "区域", "用途", "状态", ""], zone_rows);
+    let mut hall_section = Section::table(
+        "大厅与楼层",
+        vec!["大厅", "楼层", "说明", "状态", ""],
+        hall_rows,
+    );
+    let mut zone_section = Section::table(
+        "功能区域",
+        vec!["大厅", "区域", "用途", "状态", ""],
+        zone_rows,
+    );
     if manage {
         let (data, errs) = match submitted {
             CentreFormData::Hall(d) => pick(true, d),
             _ => pick(false, &empty),
         };
         hall_section.form = Some(
-            FormBuilder::new(format!("/admin/centres/{id}/halls"), "新增大厅", &data, &errs)
-                .text("name", "大厅名称", true, "如：一楼便民服务大厅")
-                .number("floor", "楼层", true)
-                .text("description", "说明", false, "")
-                .build(),
+            FormBuilder::new(
+                format!("/admin/centres/{id}/halls"),
+                "新增大厅",
+                &data,
+                &errs,
+            )
+            .text("name", "大厅名称", true, "如：一楼便民服务大厅")
+            .number("floor", "楼层", true)
+            .text("description", "说明", false, "")
+            .build(),
         );
         if !halls.is_empty() {
             let (data, errs) = match submitted {
                 CentreFormData::Zone(d) => pick(true, d),
                 _ => pick(false, &empty),
             };
-            let hall_opts = halls.iter().map(|h| (h.id.to_string(), h.name.clone())).collect();
+            let hall_opts = halls
+                .iter()
+                .map(|h| (h.id.to_string(), h.name.clone()))
+                .collect();
             zone_section.form = Some(
                 FormBuilder::new("/admin/halls/0/zones", "新增区域", &data, &errs)
                     .select("hall_id", "所在大厅", true, None, hall_opts)
@@ -448,14 +780,40 @@ async fn centre_page(state: &AppState, user: &PageUser, id: i64, submitted: Cent
     }
     sections.push(hall_section);
     sections.push(zone_section);
-    page(user, &centre.name, crumb("政务服务中心", "/admin/centres"), "", sections, notice, errors)
+    page(
+        user,
+        &centre.name,
+        crumb("政务服务中心", "/admin/centres"),
+        "",
+        sections,
+        notice,
+        errors,
+    )
 }
 
-async fn centre(State(state): State<AppState>, user: PageUser, Path(id): Path<i64>, Query(notice): Query<Notice>) -> PageResult {
-    centre_page(&state, &user, id, CentreFormData::None, &FieldErrors::new(), &notice).await
+async fn centre(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Query(notice): Query<Notice>,
+) -> PageResult {
+    centre_page(
+        &state,
+        &user,
+        id,
+        CentreFormData::None,
+        &FieldErrors::new(),
+        &notice,
+    )
+    .await
 }
 
-async fn update_centre(State(state): State<AppState>, user: PageUser, Path(id): Path<i64>, body: Bytes) -> PageResult {
+async fn update_centre(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> PageResult {
     gate(&state, &user, Action::ManageOrganisation, None).await?;
     let data = FormData::parse(&body);
     let mut errors = FieldErrors::new();
@@ -466,54 +824,122 @@ async fn update_centre(State(state): State<AppState>, user: PageUser, Path(id): 
             Err(e) => errors = e,
         }
     }
-    centre_page(&state, &user, id, CentreFormData::Centre(&data), &errors, &Notice::default()).await
+    centre_page(
+        &state,
+        &user,
+        id,
+        CentreFormData::Centre(&data),
+        &errors,
+        &Notice::default(),
+    )
+    .await
 }
 
-async fn create_hall(State(state): State<AppState>, user: PageUser, Path(id): Path<i64>, body: Bytes) -> PageResult {
+async fn create_hall(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> PageResult {
     gate(&state, &user, Action::ManageOrganisation, None).await?;
     let data = FormData::parse(&body);
     let mut errors = FieldErrors::new();
-    let input = HallInput { name: data.text("name"), floor: data.i64(&mut errors, "floor"), description: data.text("description") };
+    let input = HallInput {
+        name: data.text("name"),
+        floor: data.i64(&mut errors, "floor"),
+        description: data.text("description"),
+    };
     if errors.is_empty() {
         match form_outcome(state.store.create_hall(id, &input).await)? {
             Ok(_) => return redirect(&format!("/admin/centres/{id}"), "created"),
             Err(e) => errors = e,
         }
     }
-    centre_page(&state, &user, id, CentreFormData::Hall(&data), &errors, &Notice::default()).await
+    centre_page(
+        &state,
+        &user,
+        id,
+        CentreFormData::Hall(&data),
+        &errors,
+        &Notice::default(),
+    )
+    .await
 }
 
 /// The hall comes from the form's drop-down (the path segment is a placeholder for forms).
-async fn create_zone(State(state): State<AppState>, user: PageUser, Path(path_hall): Path<i64>, body: Bytes) -> PageResult {
+async fn create_zone(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(path_hall): Path<i64>,
+    body: Bytes,
+) -> PageResult {
     gate(&state, &user, Action::ManageOrganisation, None).await?;
     let data = FormData::parse(&body);
     let mut errors = FieldErrors::new();
     let hall_id = data.opt_i64(&mut errors, "hall_id").unwrap_or(path_hall);
     let hall = state.store.get_hall(hall_id).await?;
-    let input = ZoneInput { name: data.text("name"), purpose: data.text("purpose") };
+    let input = ZoneInput {
+        name: data.text("name"),
+        purpose: data.text("purpose"),
+    };
     if errors.is_empty() {
         match form_outcome(state.store.create_zone(hall_id, &input).await)? {
             Ok(_) => return redirect(&format!("/admin/centres/{}", hall.centre_id), "created"),
             Err(e) => errors = e,
         }
     }
-    centre_page(&state, &user, hall.centre_id, CentreFormData::Zone(&data), &errors, &Notice::default()).await
+    centre_page(
+        &state,
+        &user,
+        hall.centre_id,
+        CentreFormData::Zone(&data),
+        &errors,
+        &Notice::default(),
+    )
+    .await
 }
 
 // ---- departments ----
 
-fn department_form(action: String, submit: &str, data: &FormData, errors: &FieldErrors, centres: &[Centre], editing: bool) -> Form {
-    let centre_opts = centres.iter().map(|c| (c.id.to_string(), c.name.clone())).collect();
-    let b = FormBuilder::new(action, submit, data, errors).title(if editing { "修改部门" } else { "新增进驻部门" });
-    let b = if editing { b } else { b.select("centre_id", "所属中心", true, None, centre_opts) };
+fn department_form(
+    action: String,
+    submit: &str,
+    data: &FormData,
+    errors: &FieldErrors,
+    centres: &[Centre],
+    editing: bool,
+) -> Form {
+    let centre_opts = centres
+        .iter()
+        .map(|c| (c.id.to_string(), c.name.clone()))
+        .collect();
+    let b = FormBuilder::new(action, submit, data, errors).title(if editing {
+        "修改部门"
+    } else {
+        "新增进驻部门"
+    });
+    let b = if editing {
+        b
+    } else {
+        b.select("centre_id", "所属中心", true, None, centre_opts)
+    };
     b.text("name", "部门全称", true, "如：临沂市市场监督管理局")
         .text("short_name", "简称", true, "如：市场监管")
-        .text("credit_code", "统一社会信用代码", true, "18 位，按 GB 32100 校验")
+        .text(
+            "credit_code",
+            "统一社会信用代码",
+            true,
+            "18 位，按 GB 32100 校验",
+        )
         .tel("phone", "咨询电话", false)
         .build()
 }
 
-fn department_input(data: &FormData, errors: &mut FieldErrors, centre_id: Option<i64>) -> DepartmentInput {
+fn department_input(
+    data: &FormData,
+    errors: &mut FieldErrors,
+    centre_id: Option<i64>,
+) -> DepartmentInput {
     DepartmentInput {
         centre_id: centre_id.unwrap_or_else(|| data.i64(errors, "centre_id")),
         name: data.text("name"),
@@ -523,12 +949,24 @@ fn department_input(data: &FormData, errors: &mut FieldErrors, centre_id: Option
     }
 }
 
-async fn departments_page(state: &AppState, user: &PageUser, data: &FormData, errors: &FieldErrors, notice: &Notice) -> PageResult {
+async fn departments_page(
+    state: &AppState,
+    user: &PageUser,
+    data: &FormData,
+    errors: &FieldErrors,
+    notice: &Notice,
+) -> PageResult {
     gate(state, user, Action::ViewOrganisation, None).await?;
     let centres = state.store.list_centres().await?;
     let depts = state.store.list_departments(None).await?;
     let manage = can(&user.principal, Action::ManageOrganisation, None);
-    let centre_name = |id: i64| centres.iter().find(|c| c.id == id).map(|c| c.name.clone()).unwrap_or_default();
+    let centre_name = |id: i64| {
+        centres
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.name.clone())
+            .unwrap_or_default()
+    };
     let rows = depts
         .iter()
         .map(|d| {
@@ -542,18 +980,44 @@ async fn departments_page(state: &AppState, user: &PageUser, data: &FormData, er
             ]
         })
         .collect();
-    let mut sections = vec![Section::table("", vec!["部门", "简称", "统一社会信用代码", "中心", "状态", ""], rows)];
+    let mut sections = vec![Section::table(
+        "",
+        vec!["部门", "简称", "统一社会信用代码", "中心", "状态", ""],
+        rows,
+    )];
     if manage {
-        sections.push(Section::form(department_form("/admin/departments".into(), "新增", data, errors, &centres, false)));
+        sections.push(Section::form(department_form(
+            "/admin/departments".into(),
+            "新增",
+            data,
+            errors,
+            &centres,
+            false,
+        )));
     }
     page(user, "进驻部门", vec![], "", sections, notice, errors)
 }
 
-async fn departments(State(state): State<AppState>, user: PageUser, Query(notice): Query<Notice>) -> PageResult {
-    departments_page(&state, &user, &FormData::default(), &FieldErrors::new(), &notice).await
+async fn departments(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(notice): Query<Notice>,
+) -> PageResult {
+    departments_page(
+        &state,
+        &user,
+        &FormData::default(),
+        &FieldErrors::new(),
+        &notice,
+    )
+    .await
 }
 
-async fn create_department(State(state): State<AppState>, user: PageUser, body: Bytes) -> PageResult {
+async fn create_department(
+    State(state): State<AppState>,
+    user: PageUser,
+    body: Bytes,
+) -> PageResult {
     gate(&state, &user, Action::ManageOrganisation, None).await?;
     let data = FormData::parse(&body);
     let mut errors = FieldErrors::new();
@@ -567,13 +1031,26 @@ async fn create_department(State(state): State<AppState>, user: PageUser, body: 
     departments_page(&state, &user, &data, &errors, &Notice::default()).await
 }
 
-async fn department_page(state: &AppState, user: &PageUser, id: i64, data: Option<&FormData>, errors: &FieldErrors, notice: &Notice) -> PageResult {
+async fn department_page(
+    state: &AppState,
+    user: &PageUser,
+    id: i64,
+    data: Option<&FormData>,
+    errors: &FieldErrors,
+    notice: &Notice,
+) -> PageResult {
     gate(state, user, Action::ViewOrganisation, None).await?;
     let d = state.store.get_department(id).await?;
     let windows = state.store.list_windows(None, Some(id)).await?;
     let rows = windows
         .iter()
-        .map(|w| vec![Cell::link(&w.number, format!("/admin/windows/{}", w.id)), Cell::text(&w.name), Cell::active(w.active.get())])
+        .map(|w| {
+            vec![
+                Cell::link(&w.number, format!("/admin/windows/{}", w.id)),
+                Cell::text(&w.name),
+                Cell::active(w.active.get()),
+            ]
+        })
         .collect();
     let mut sections = vec![];
     if can(&user.principal, Action::ManageOrganisation, None) {
@@ -583,17 +1060,46 @@ async fn department_page(state: &AppState, user: &PageUser, id: i64, data: Optio
             ("credit_code", d.credit_code.clone()),
             ("phone", d.phone.clone()),
         ]);
-        sections.push(Section::form(department_form(format!("/admin/departments/{id}"), "保存", data.unwrap_or(&current), errors, &[], true)));
+        sections.push(Section::form(department_form(
+            format!("/admin/departments/{id}"),
+            "保存",
+            data.unwrap_or(&current),
+            errors,
+            &[],
+            true,
+        )));
     }
-    sections.push(Section::table("本部门窗口", vec!["编号", "名称", "状态"], rows));
-    page(user, &d.name, crumb("进驻部门", "/admin/departments"), &format!("统一社会信用代码：{}", d.credit_code), sections, notice, errors)
+    sections.push(Section::table(
+        "本部门窗口",
+        vec!["编号", "名称", "状态"],
+        rows,
+    ));
+    page(
+        user,
+        &d.name,
+        crumb("进驻部门", "/admin/departments"),
+        &format!("统一社会信用代码：{}", d.credit_code),
+        sections,
+        notice,
+        errors,
+    )
 }
 
-async fn department(State(state): State<AppState>, user: PageUser, Path(id): Path<i64>, Query(notice): Query<Notice>) -> PageResult {
+async fn department(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Query(notice): Query<Notice>,
+) -> PageResult {
     department_page(&state, &user, id, None, &FieldErrors::new(), &notice).await
 }
 
-async fn update_department(State(state): State<AppState>, user: PageUser, Path(id): Path<i64>, body: Bytes) -> PageResult {
+async fn update_department(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> PageResult {
     gate(&state, &user, Action::ManageOrganisation, None).await?;
     let current = state.store.get_department(id).await?;
     let data = FormData::parse(&body);
@@ -612,7 +1118,11 @@ async fn update_department(State(state): State<AppState>, user: PageUser, Path(i
 
 /// Departments this user may attach windows or staff to: all for administrators, their own
 /// for a chief representative.
-fn manageable_departments(p: &Principal, action: Action, depts: &[Department]) -> Vec<(String, String)> {
+fn manageable_departments(
+    p: &Principal,
+    action: Action,
+    depts: &[Department],
+) -> Vec<(String, String)> {
     depts
         .iter()
         .filter(|d| d.active.get() && can(p, action, Some(d.id)))
@@ -620,7 +1130,14 @@ fn manageable_departments(p: &Principal, action: Action, depts: &[Department]) -
         .collect()
 }
 
-async fn window_form(state: &AppState, p: &Principal, action: String, submit: &str, data: &FormData, errors: &FieldErrors) -> Result<Form, PageError> {
+async fn window_form(
+    state: &AppState,
+    p: &Principal,
+    action: String,
+    submit: &str,
+    data: &FormData,
+    errors: &FieldErrors,
+) -> Result<Form, PageError> {
     let centres = state.store.list_centres().await?;
     let depts = state.store.list_departments(None).await?;
     let mut zones = Vec::new();
@@ -629,14 +1146,31 @@ async fn window_form(state: &AppState, p: &Principal, action: String, submit: &s
             zones.push((z.id.to_string(), format!("{} · {}", c.name, z.name)));
         }
     }
-    let centre_opts = centres.iter().map(|c| (c.id.to_string(), c.name.clone())).collect();
-    let blank_dept = if can(p, Action::ManageWindows, None) { Some("（综合窗口，受理各部门事项）") } else { None };
+    let centre_opts = centres
+        .iter()
+        .map(|c| (c.id.to_string(), c.name.clone()))
+        .collect();
+    let blank_dept = if can(p, Action::ManageWindows, None) {
+        Some("（综合窗口，受理各部门事项）")
+    } else {
+        None
+    };
     Ok(FormBuilder::new(action, submit, data, errors)
-        .title(if submit == "新增" { "新增窗口" } else { "修改窗口" })
+        .title(if submit == "新增" {
+            "新增窗口"
+        } else {
+            "修改窗口"
+        })
         .select("centre_id", "所属中心", true, None, centre_opts)
         .text("number", "窗口编号", true, "叫号屏显示的编号，如 A01")
         .text("name", "窗口名称", true, "")
-        .select("department_id", "所属部门", false, blank_dept, manageable_departments(p, Action::ManageWindows, &depts))
+        .select(
+            "department_id",
+            "所属部门",
+            false,
+            blank_dept,
+            manageable_departments(p, Action::ManageWindows, &depts),
+        )
         .select("zone_id", "所在区域", false, Some("（未指定）"), zones)
         .checkbox("is_open", "开放中")
         .build())
@@ -653,28 +1187,56 @@ fn window_input(data: &FormData, errors: &mut FieldErrors) -> WindowInput {
     }
 }
 
-async fn windows_page(state: &AppState, user: &PageUser, data: &FormData, errors: &FieldErrors, notice: &Notice) -> PageResult {
+async fn windows_page(
+    state: &AppState,
+    user: &PageUser,
+    data: &FormData,
+    errors: &FieldErrors,
+    notice: &Notice,
+) -> PageResult {
     gate(state, user, Action::ViewOrganisation, None).await?;
     let p = &user.principal;
     let windows = state.store.list_windows(None, None).await?;
     let depts = state.store.list_departments(None).await?;
-    let dept_name = |id: Option<i64>| id.and_then(|id| depts.iter().find(|d| d.id == id)).map(|d| d.short_name.clone()).unwrap_or_default();
+    let dept_name = |id: Option<i64>| {
+        id.and_then(|id| depts.iter().find(|d| d.id == id))
+            .map(|d| d.short_name.clone())
+            .unwrap_or_default()
+    };
     let rows = windows
         .iter()
         .map(|w| {
             vec![
                 Cell::link(&w.number, format!("/admin/windows/{}", w.id)),
                 Cell::text(&w.name),
-                if w.is_comprehensive() { Cell::tag("综合窗口", "warn") } else { Cell::text("部门窗口") },
+                if w.is_comprehensive() {
+                    Cell::tag("综合窗口", "warn")
+                } else {
+                    Cell::text("部门窗口")
+                },
                 Cell::text(dept_name(w.department_id)),
-                if w.is_open.get() { Cell::tag("开放", "on") } else { Cell::tag("关闭", "off") },
+                if w.is_open.get() {
+                    Cell::tag("开放", "on")
+                } else {
+                    Cell::tag("关闭", "off")
+                },
                 Cell::active(w.active.get()),
-                Cell::toggle("windows", w.id, w.active.get(), can(p, Action::ManageWindows, w.department_id)),
+                Cell::toggle(
+                    "windows",
+                    w.id,
+                    w.active.get(),
+                    can(p, Action::ManageWindows, w.department_id),
+                ),
             ]
         })
         .collect();
-    let mut sections = vec![Section::table("", vec!["编号", "名称", "类型", "部门", "开放", "状态", ""], rows)];
-    let may_create = can(p, Action::ManageWindows, None) || can(p, Action::ManageWindows, p.department_id);
+    let mut sections = vec![Section::table(
+        "",
+        vec!["编号", "名称", "类型", "部门", "开放", "状态", ""],
+        rows,
+    )];
+    let may_create =
+        can(p, Action::ManageWindows, None) || can(p, Action::ManageWindows, p.department_id);
     if may_create {
         let defaults;
         let data = if data.0.is_empty() {
@@ -683,13 +1245,34 @@ async fn windows_page(state: &AppState, user: &PageUser, data: &FormData, errors
         } else {
             data
         };
-        sections.push(Section::form(window_form(state, p, "/admin/windows".into(), "新增", data, errors).await?));
+        sections.push(Section::form(
+            window_form(state, p, "/admin/windows".into(), "新增", data, errors).await?,
+        ));
     }
-    page(user, "服务窗口", vec![], "综合窗口不隶属于某个部门，可受理所有事项（一窗受理）。", sections, notice, errors)
+    page(
+        user,
+        "服务窗口",
+        vec![],
+        "综合窗口不隶属于某个部门，可受理所有事项（一窗受理）。",
+        sections,
+        notice,
+        errors,
+    )
 }
 
-async fn windows(State(state): State<AppState>, user: PageUser, Query(notice): Query<Notice>) -> PageResult {
-    windows_page(&state, &user, &FormData::default(), &FieldErrors::new(), &notice).await
+async fn windows(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(notice): Query<Notice>,
+) -> PageResult {
+    windows_page(
+        &state,
+        &user,
+        &FormData::default(),
+        &FieldErrors::new(),
+        &notice,
+    )
+    .await
 }
 
 async fn create_window(State(state): State<AppState>, user: PageUser, body: Bytes) -> PageResult {
@@ -706,7 +1289,14 @@ async fn create_window(State(state): State<AppState>, user: PageUser, body: Byte
     windows_page(&state, &user, &data, &errors, &Notice::default()).await
 }
 
-async fn window_page(state: &AppState, user: &PageUser, id: i64, data: Option<&FormData>, errors: &FieldErrors, notice: &Notice) -> PageResult {
+async fn window_page(
+    state: &AppState,
+    user: &PageUser,
+    id: i64,
+    data: Option<&FormData>,
+    errors: &FieldErrors,
+    notice: &Notice,
+) -> PageResult {
     gate(state, user, Action::ViewOrganisation, None).await?;
     let w = state.store.get_window(id).await?;
     let mut sections = vec![];
@@ -717,20 +1307,63 @@ async fn window_page(state: &AppState, user: &PageUser, id: i64, data: Option<&F
             ("name", w.name.clone()),
             ("department_id", opt_string(w.department_id)),
             ("zone_id", opt_string(w.zone_id)),
-            ("is_open", if w.is_open.get() { "1".into() } else { String::new() }),
+            (
+                "is_open",
+                if w.is_open.get() {
+                    "1".into()
+                } else {
+                    String::new()
+                },
+            ),
         ]);
-        sections.push(Section::form(window_form(state, &user.principal, format!("/admin/windows/{id}"), "保存", data.unwrap_or(&current), errors).await?));
+        sections.push(Section::form(
+            window_form(
+                state,
+                &user.principal,
+                format!("/admin/windows/{id}"),
+                "保存",
+                data.unwrap_or(&current),
+                errors,
+            )
+            .await?,
+        ));
     } else {
-        sections.push(Section::table("", vec!["编号", "名称", "状态"], vec![vec![Cell::text(&w.number), Cell::text(&w.name), Cell::active(w.active.get())]]));
+        sections.push(Section::table(
+            "",
+            vec!["编号", "名称", "状态"],
+            vec![vec![
+                Cell::text(&w.number),
+                Cell::text(&w.name),
+                Cell::active(w.active.get()),
+            ]],
+        ));
     }
-    page(user, &format!("{} 号窗口", w.number), crumb("服务窗口", "/admin/windows"), "", sections, notice, errors)
+    page(
+        user,
+        &format!("{} 号窗口", w.number),
+        crumb("服务窗口", "/admin/windows"),
+        "",
+        sections,
+        notice,
+        errors,
+    )
 }
 
-async fn window(State(state): State<AppState>, user: PageUser, Path(id): Path<i64>, Query(notice): Query<Notice>) -> PageResult {
+async fn window(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Query(notice): Query<Notice>,
+) -> PageResult {
     window_page(&state, &user, id, None, &FieldErrors::new(), &notice).await
 }
 
-async fn update_window(State(state): State<AppState>, user: PageUser, Path(id): Path<i64>, body: Bytes) -> PageResult {
+async fn update_window(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> PageResult {
     let current = state.store.get_window(id).await?;
     gate(&state, &user, Action::ManageWindows, current.department_id).await?;
     let data = FormData::parse(&body);
@@ -750,7 +1383,11 @@ async fn update_window(State(state): State<AppState>, user: PageUser, Path(id): 
 
 /// The department whose staff this user sees; None means every department.
 fn staff_scope(p: &Principal) -> Option<i64> {
-    if p.has_role(Role::CentreAdmin) || p.has_role(Role::Supervisor) { None } else { p.department_id }
+    if p.has_role(Role::CentreAdmin) || p.has_role(Role::Supervisor) {
+        None
+    } else {
+        p.department_id
+    }
 }
 
 /// Roles this user may hand out: centre-wide roles only by those who manage the organisation.
@@ -763,7 +1400,15 @@ fn assignable_roles(p: &Principal) -> Vec<(String, String)> {
         .collect()
 }
 
-async fn staff_form(state: &AppState, p: &Principal, action: String, submit: &str, data: &FormData, errors: &FieldErrors, own_id: Option<i64>) -> Result<Form, PageError> {
+async fn staff_form(
+    state: &AppState,
+    p: &Principal,
+    action: String,
+    submit: &str,
+    data: &FormData,
+    errors: &FieldErrors,
+    own_id: Option<i64>,
+) -> Result<Form, PageError> {
     let centres = state.store.list_centres().await?;
     let depts = state.store.list_departments(None).await?;
     let colleagues = state.store.list_staff(None, staff_scope(p)).await?;
@@ -772,23 +1417,61 @@ async fn staff_form(state: &AppState, p: &Principal, action: String, submit: &st
         .filter(|s| Some(s.id) != own_id && s.active.get())
         .map(|s| (s.id.to_string(), format!("{}（{}）", s.name, s.login)))
         .collect();
-    let centre_opts = centres.iter().map(|c| (c.id.to_string(), c.name.clone())).collect();
+    let centre_opts = centres
+        .iter()
+        .map(|c| (c.id.to_string(), c.name.clone()))
+        .collect();
     let all_depts = can(p, Action::ManageStaff, None);
     let b = FormBuilder::new(action, submit, data, errors)
-        .title(if own_id.is_none() { "新增工作人员" } else { "修改工作人员" })
+        .title(if own_id.is_none() {
+            "新增工作人员"
+        } else {
+            "修改工作人员"
+        })
         .text("name", "姓名", true, "")
         .tel("mobile", "手机号码", true);
     let b = if own_id.is_none() {
-        b.text("login", "登录名", true, "3–32 位小写字母、数字、点、下划线或连字符")
-            .password("password", "初始密码", "至少 8 位，须同时包含字母和数字")
+        b.text(
+            "login",
+            "登录名",
+            true,
+            "3–32 位小写字母、数字、点、下划线或连字符",
+        )
+        .password("password", "初始密码", "至少 8 位，须同时包含字母和数字")
     } else {
         b
     };
-    Ok(b.select("centre_id", "所属中心", all_depts, if all_depts { Some("（平台级，不属于任何中心）") } else { None }, centre_opts)
-        .select("department_id", "所属部门", !all_depts, if all_depts { Some("（不属于部门）") } else { None }, manageable_departments(p, Action::ManageStaff, &depts))
-        .checkboxes("roles", "角色", true, assignable_roles(p))
-        .select("backup_staff_id", "B 岗（AB岗）", false, Some("（无）"), backups)
-        .build())
+    Ok(b.select(
+        "centre_id",
+        "所属中心",
+        all_depts,
+        if all_depts {
+            Some("（平台级，不属于任何中心）")
+        } else {
+            None
+        },
+        centre_opts,
+    )
+    .select(
+        "department_id",
+        "所属部门",
+        !all_depts,
+        if all_depts {
+            Some("（不属于部门）")
+        } else {
+            None
+        },
+        manageable_departments(p, Action::ManageStaff, &depts),
+    )
+    .checkboxes("roles", "角色", true, assignable_roles(p))
+    .select(
+        "backup_staff_id",
+        "B 岗（AB岗）",
+        false,
+        Some("（无）"),
+        backups,
+    )
+    .build())
 }
 
 fn staff_input(data: &FormData, errors: &mut FieldErrors) -> StaffInput {
@@ -804,26 +1487,52 @@ fn staff_input(data: &FormData, errors: &mut FieldErrors) -> StaffInput {
 
 /// The same two checks as the API: manage staff of the department, and only organisation
 /// managers hand out centre-wide roles.
-async fn gate_staff_change(state: &AppState, user: &PageUser, dept: Option<i64>, roles: &[String]) -> Result<(), PageError> {
+async fn gate_staff_change(
+    state: &AppState,
+    user: &PageUser,
+    dept: Option<i64>,
+    roles: &[String],
+) -> Result<(), PageError> {
     gate(state, user, Action::ManageStaff, dept).await?;
-    if roles.iter().any(|r| r == Role::CentreAdmin.key() || r == Role::Supervisor.key()) {
+    if roles
+        .iter()
+        .any(|r| r == Role::CentreAdmin.key() || r == Role::Supervisor.key())
+    {
         gate(state, user, Action::ManageOrganisation, None).await?;
     }
     Ok(())
 }
 
 fn role_names(keys: &[String]) -> String {
-    keys.iter().filter_map(|k| k.parse::<Role>().ok()).map(|r| r.label()).collect::<Vec<_>>().join("、")
+    keys.iter()
+        .filter_map(|k| k.parse::<Role>().ok())
+        .map(|r| r.label())
+        .collect::<Vec<_>>()
+        .join("、")
 }
 
-async fn staff_page(state: &AppState, user: &PageUser, data: &FormData, errors: &FieldErrors, notice: &Notice) -> PageResult {
+async fn staff_page(
+    state: &AppState,
+    user: &PageUser,
+    data: &FormData,
+    errors: &FieldErrors,
+    notice: &Notice,
+) -> PageResult {
     let p = &user.principal;
     let scope = staff_scope(p);
     gate(state, user, Action::ViewStaff, scope).await?;
     let staff = state.store.list_staff(None, scope).await?;
     let depts = state.store.list_departments(None).await?;
-    let dept_name = |id: Option<i64>| id.and_then(|id| depts.iter().find(|d| d.id == id)).map(|d| d.short_name.clone()).unwrap_or_default();
-    let name_of = |id: Option<i64>| id.and_then(|id| staff.iter().find(|s| s.id == id)).map(|s| s.name.clone()).unwrap_or_default();
+    let dept_name = |id: Option<i64>| {
+        id.and_then(|id| depts.iter().find(|d| d.id == id))
+            .map(|d| d.short_name.clone())
+            .unwrap_or_default()
+    };
+    let name_of = |id: Option<i64>| {
+        id.and_then(|id| staff.iter().find(|s| s.id == id))
+            .map(|s| s.name.clone())
+            .unwrap_or_default()
+    };
     let rows = staff
         .iter()
         .map(|s| {
@@ -833,27 +1542,74 @@ async fn staff_page(state: &AppState, user: &PageUser, data: &FormData, errors: 
                 Cell::text(dept_name(s.department_id)),
                 Cell::text(role_names(&s.roles)),
                 Cell::text(name_of(s.backup_staff_id)),
-                Cell::text(if s.powers.is_empty() { String::new() } else { format!("{} 项", s.powers.len()) }),
+                Cell::text(if s.powers.is_empty() {
+                    String::new()
+                } else {
+                    format!("{} 项", s.powers.len())
+                }),
                 Cell::active(s.active.get()),
-                Cell::toggle("staff", s.id, s.active.get(), can(p, Action::ManageStaff, s.department_id)),
+                Cell::toggle(
+                    "staff",
+                    s.id,
+                    s.active.get(),
+                    can(p, Action::ManageStaff, s.department_id),
+                ),
             ]
         })
         .collect();
-    let mut sections = vec![Section::table("", vec!["姓名", "登录名", "部门", "角色", "B岗", "首席代表授权", "状态", ""], rows)];
+    let mut sections = vec![Section::table(
+        "",
+        vec![
+            "姓名",
+            "登录名",
+            "部门",
+            "角色",
+            "B岗",
+            "首席代表授权",
+            "状态",
+            "",
+        ],
+        rows,
+    )];
     if can(p, Action::ManageStaff, None) || can(p, Action::ManageStaff, p.department_id) {
-        sections.push(Section::form(staff_form(state, p, "/admin/staff".into(), "新增", data, errors, None).await?));
+        sections.push(Section::form(
+            staff_form(state, p, "/admin/staff".into(), "新增", data, errors, None).await?,
+        ));
     }
-    page(user, "工作人员", vec![], "每位工作人员可设 B 岗，A 岗不在时由 B 岗代为办理。停用人员后其账号立即无法登录。", sections, notice, errors)
+    page(
+        user,
+        "工作人员",
+        vec![],
+        "每位工作人员可设 B 岗，A 岗不在时由 B 岗代为办理。停用人员后其账号立即无法登录。",
+        sections,
+        notice,
+        errors,
+    )
 }
 
-async fn staff_list(State(state): State<AppState>, user: PageUser, Query(notice): Query<Notice>) -> PageResult {
-    staff_page(&state, &user, &FormData::default(), &FieldErrors::new(), &notice).await
+async fn staff_list(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(notice): Query<Notice>,
+) -> PageResult {
+    staff_page(
+        &state,
+        &user,
+        &FormData::default(),
+        &FieldErrors::new(),
+        &notice,
+    )
+    .await
 }
 
 async fn create_staff(State(state): State<AppState>, user: PageUser, body: Bytes) -> PageResult {
     let data = FormData::parse(&body);
     let mut errors = FieldErrors::new();
-    let input = NewStaff { staff: staff_input(&data, &mut errors), login: data.text("login"), password: data.text("password") };
+    let input = NewStaff {
+        staff: staff_input(&data, &mut errors),
+        login: data.text("login"),
+        password: data.text("password"),
+    };
     gate_staff_change(&state, &user, input.staff.department_id, &input.staff.roles).await?;
     if errors.is_empty() {
         match form_outcome(state.store.create_staff(&input).await)? {
@@ -864,7 +1620,14 @@ async fn create_staff(State(state): State<AppState>, user: PageUser, body: Bytes
     staff_page(&state, &user, &data, &errors, &Notice::default()).await
 }
 
-async fn staff_member_page(state: &AppState, user: &PageUser, id: i64, data: Option<&FormData>, errors: &FieldErrors, notice: &Notice) -> PageResult {
+async fn staff_member_page(
+    state: &AppState,
+    user: &PageUser,
+    id: i64,
+    data: Option<&FormData>,
+    errors: &FieldErrors,
+    notice: &Notice,
+) -> PageResult {
     let s = state.store.get_staff(id).await?;
     gate(state, user, Action::ViewStaff, s.department_id).await?;
     let p = &user.principal;
@@ -877,8 +1640,21 @@ async fn staff_member_page(state: &AppState, user: &PageUser, id: i64, data: Opt
             ("department_id", opt_string(s.department_id)),
             ("backup_staff_id", opt_string(s.backup_staff_id)),
         ]);
-        current.0.extend(s.roles.iter().map(|r| ("roles".to_owned(), r.clone())));
-        sections.push(Section::form(staff_form(state, p, format!("/admin/staff/{id}"), "保存", data.unwrap_or(&current), errors, Some(id)).await?));
+        current
+            .0
+            .extend(s.roles.iter().map(|r| ("roles".to_owned(), r.clone())));
+        sections.push(Section::form(
+            staff_form(
+                state,
+                p,
+                format!("/admin/staff/{id}"),
+                "保存",
+                data.unwrap_or(&current),
+                errors,
+                Some(id),
+            )
+            .await?,
+        ));
     }
     if s.roles.iter().any(|r| r == Role::ChiefRepresentative.key()) {
         let grant = can(p, Action::GrantPowers, None);
@@ -888,29 +1664,62 @@ async fn staff_member_page(state: &AppState, user: &PageUser, id: i64, data: Opt
                 let held = s.powers.iter().any(|h| h == power.key());
                 let button = if grant {
                     Cell {
-                        post: Some((
-                            format!("/admin/staff/{id}/powers"),
-                            if held { "收回".to_owned() } else { "授予".to_owned() },
-                            vec![("power".to_owned(), power.key().to_owned()), ("grant".to_owned(), if held { "0" } else { "1" }.to_owned())],
-                        )),
+                        post: Some(PostButton {
+                            action: format!("/admin/staff/{id}/powers"),
+                            label: if held { "收回" } else { "授予" }.to_owned(),
+                            fields: vec![
+                                ("power".to_owned(), power.key().to_owned()),
+                                ("grant".to_owned(), if held { "0" } else { "1" }.to_owned()),
+                            ],
+                        }),
                         ..Cell::text("")
                     }
                 } else {
                     Cell::text("")
                 };
-                vec![Cell::text(power.label()), if held { Cell::tag("已授权", "on") } else { Cell::tag("未授权", "off") }, button]
+                vec![
+                    Cell::text(power.label()),
+                    if held {
+                        Cell::tag("已授权", "on")
+                    } else {
+                        Cell::tag("未授权", "off")
+                    },
+                    button,
+                ]
             })
             .collect();
-        sections.push(Section::table("首席代表授权", vec!["权限", "状态", ""], rows));
+        sections.push(Section::table(
+            "首席代表授权",
+            vec!["权限", "状态", ""],
+            rows,
+        ));
     }
-    page(user, &s.name, crumb("工作人员", "/admin/staff"), &format!("登录名：{}；角色：{}", s.login, role_names(&s.roles)), sections, notice, errors)
+    page(
+        user,
+        &s.name,
+        crumb("工作人员", "/admin/staff"),
+        &format!("登录名：{}；角色：{}", s.login, role_names(&s.roles)),
+        sections,
+        notice,
+        errors,
+    )
 }
 
-async fn staff_member(State(state): State<AppState>, user: PageUser, Path(id): Path<i64>, Query(notice): Query<Notice>) -> PageResult {
+async fn staff_member(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Query(notice): Query<Notice>,
+) -> PageResult {
     staff_member_page(&state, &user, id, None, &FieldErrors::new(), &notice).await
 }
 
-async fn update_staff(State(state): State<AppState>, user: PageUser, Path(id): Path<i64>, body: Bytes) -> PageResult {
+async fn update_staff(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> PageResult {
     let current = state.store.get_staff(id).await?;
     gate_staff_change(&state, &user, current.department_id, &current.roles).await?;
     let data = FormData::parse(&body);
@@ -926,7 +1735,12 @@ async fn update_staff(State(state): State<AppState>, user: PageUser, Path(id): P
     staff_member_page(&state, &user, id, Some(&data), &errors, &Notice::default()).await
 }
 
-async fn change_power(State(state): State<AppState>, user: PageUser, Path(id): Path<i64>, body: Bytes) -> PageResult {
+async fn change_power(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> PageResult {
     gate(&state, &user, Action::GrantPowers, None).await?;
     let data = FormData::parse(&body);
     let power: Power = data.text("power").parse().map_err(PageError::BadRequest)?;
@@ -942,7 +1756,12 @@ async fn change_power(State(state): State<AppState>, user: PageUser, Path(id): P
 
 // ---- activation, security log ----
 
-async fn set_active(State(state): State<AppState>, user: PageUser, Path((kind, id)): Path<(String, String)>, body: Bytes) -> PageResult {
+async fn set_active(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path((kind, id)): Path<(String, String)>,
+    body: Bytes,
+) -> PageResult {
     let what = deactivatable(&kind).ok_or(PageError::NotFound)?;
     let (action, dept) = activation_gate(&state, what, &id).await?;
     gate(&state, &user, action, dept).await?;
@@ -977,11 +1796,22 @@ fn event_label(kind: &str) -> (&'static str, &'static str) {
     }
 }
 
-async fn security(State(state): State<AppState>, user: PageUser, Query(q): Query<SecurityQuery>) -> PageResult {
+async fn security(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(q): Query<SecurityQuery>,
+) -> PageResult {
     gate(&state, &user, Action::ViewSecurityLog, None).await?;
     const PAGE: i64 = 100;
     let events = state.store.list_security_events(q.before, PAGE).await?;
-    let more = if events.len() as i64 == PAGE { events.last().map(|e| format!("/admin/security?before={}", e.id)).unwrap_or_default() } else { String::new() };
+    let more = if events.len() as i64 == PAGE {
+        events
+            .last()
+            .map(|e| format!("/admin/security?before={}", e.id))
+            .unwrap_or_default()
+    } else {
+        String::new()
+    };
     let rows = events
         .iter()
         .map(|e| {
@@ -995,9 +1825,21 @@ async fn security(State(state): State<AppState>, user: PageUser, Query(q): Query
             ]
         })
         .collect();
-    let mut section = Section::table("", vec!["时间（北京时间）", "事件", "账号", "来源地址", "详情"], rows);
+    let mut section = Section::table(
+        "",
+        vec!["时间（北京时间）", "事件", "账号", "来源地址", "详情"],
+        rows,
+    );
     if let Some(t) = section.table.as_mut() {
         t.more = more;
     }
-    page(&user, "安全日志", vec![], "记录每次登录、退出、锁定、越权操作和令牌使用。", vec![section], &Notice::default(), &FieldErrors::new())
+    page(
+        &user,
+        "安全日志",
+        vec![],
+        "记录每次登录、退出、锁定、越权操作和令牌使用。",
+        vec![section],
+        &Notice::default(),
+        &FieldErrors::new(),
+    )
 }

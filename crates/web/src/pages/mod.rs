@@ -13,7 +13,9 @@ use axum::routing::get;
 use onewindow_domain::auth::Principal;
 use onewindow_domain::org::FieldErrors;
 use onewindow_store::StoreError;
-use onewindow_store::accounts::{CompanyRegistration, IndividualRegistration, LoginFailure, SESSION_MS};
+use onewindow_store::accounts::{
+    CompanyRegistration, IndividualRegistration, LoginFailure, SESSION_MS,
+};
 use onewindow_store::org::Centre;
 use serde::Deserialize;
 
@@ -224,7 +226,12 @@ pub struct FormBuilder<'a> {
 }
 
 impl<'a> FormBuilder<'a> {
-    pub fn new(action: impl Into<String>, submit: &str, data: &'a FormData, errors: &'a FieldErrors) -> Self {
+    pub fn new(
+        action: impl Into<String>,
+        submit: &str,
+        data: &'a FormData,
+        errors: &'a FieldErrors,
+    ) -> Self {
         FormBuilder {
             data,
             errors,
@@ -241,8 +248,20 @@ impl<'a> FormBuilder<'a> {
         self.form.title = title.to_owned();
         self
     }
-    fn push(mut self, name: &str, label: &str, kind: &'static str, required: bool, help: &str, options: Vec<Choice>) -> Self {
-        let value = if kind == "password" { String::new() } else { self.data.text(name) };
+    fn push(
+        mut self,
+        name: &str,
+        label: &str,
+        kind: &'static str,
+        required: bool,
+        help: &str,
+        options: Vec<Choice>,
+    ) -> Self {
+        let value = if kind == "password" {
+            String::new()
+        } else {
+            self.data.text(name)
+        };
         self.form.fields.push(Field {
             name: name.to_owned(),
             label: label.to_owned(),
@@ -271,10 +290,21 @@ impl<'a> FormBuilder<'a> {
         self.push(name, label, "checkbox", false, "", vec![])
     }
     /// A drop-down; `blank` adds an empty first choice with that label.
-    pub fn select(self, name: &str, label: &str, required: bool, blank: Option<&str>, options: Vec<(String, String)>) -> Self {
+    pub fn select(
+        self,
+        name: &str,
+        label: &str,
+        required: bool,
+        blank: Option<&str>,
+        options: Vec<(String, String)>,
+    ) -> Self {
         let current = self.data.text(name);
         let mut choices: Vec<Choice> = blank
-            .map(|b| Choice { value: String::new(), label: b.to_owned(), selected: current.is_empty() })
+            .map(|b| Choice {
+                value: String::new(),
+                label: b.to_owned(),
+                selected: current.is_empty(),
+            })
             .into_iter()
             .collect();
         choices.extend(options.into_iter().map(|(value, label)| Choice {
@@ -284,11 +314,21 @@ impl<'a> FormBuilder<'a> {
         }));
         self.push(name, label, "select", required, "", choices)
     }
-    pub fn checkboxes(self, name: &str, label: &str, required: bool, options: Vec<(String, String)>) -> Self {
+    pub fn checkboxes(
+        self,
+        name: &str,
+        label: &str,
+        required: bool,
+        options: Vec<(String, String)>,
+    ) -> Self {
         let current = self.data.all(name);
         let choices = options
             .into_iter()
-            .map(|(value, label)| Choice { selected: current.contains(&value), value, label })
+            .map(|(value, label)| Choice {
+                selected: current.contains(&value),
+                value,
+                label,
+            })
             .collect();
         self.push(name, label, "checkboxes", required, "", choices)
     }
@@ -332,7 +372,11 @@ struct HomePage {
 }
 
 fn floor_label(floor: i64) -> String {
-    if floor < 0 { format!("地下{}层", -floor) } else { format!("{floor}楼") }
+    if floor < 0 {
+        format!("地下{}层", -floor)
+    } else {
+        format!("{floor}楼")
+    }
 }
 
 async fn home(State(state): State<AppState>, ctx: RequestCtx) -> PageResult {
@@ -341,7 +385,12 @@ async fn home(State(state): State<AppState>, ctx: RequestCtx) -> PageResult {
     let mut centres = Vec::new();
     for centre in all.iter().filter(|c| c.active.get() && c.kind == "main") {
         let mut halls = Vec::new();
-        for h in store.list_halls(centre.id).await?.into_iter().filter(|h| h.active.get()) {
+        for h in store
+            .list_halls(centre.id)
+            .await?
+            .into_iter()
+            .filter(|h| h.active.get())
+        {
             let zones = store
                 .list_zones(h.id)
                 .await?
@@ -349,7 +398,12 @@ async fn home(State(state): State<AppState>, ctx: RequestCtx) -> PageResult {
                 .filter(|z| z.active.get())
                 .map(|z| (z.name, z.purpose))
                 .collect();
-            halls.push(HallView { floor_label: floor_label(h.floor), name: h.name, description: h.description, zones });
+            halls.push(HallView {
+                floor_label: floor_label(h.floor),
+                name: h.name,
+                description: h.description,
+                zones,
+            });
         }
         let departments = store
             .list_departments(Some(centre.id))
@@ -369,9 +423,18 @@ async fn home(State(state): State<AppState>, ctx: RequestCtx) -> PageResult {
             .filter(|s| s.parent_centre_id == Some(centre.id) && s.active.get())
             .cloned()
             .collect();
-        centres.push(CentreView { centre: centre.clone(), halls, departments, open_windows, subs });
+        centres.push(CentreView {
+            centre: centre.clone(),
+            halls,
+            departments,
+            open_windows,
+            subs,
+        });
     }
-    render(&HomePage { chrome: Chrome::new("首页", &ctx), centres })
+    render(&HomePage {
+        chrome: Chrome::new("首页", &ctx),
+        centres,
+    })
 }
 
 #[derive(Template)]
@@ -391,12 +454,12 @@ struct LoginQuery {
     notice: String,
 }
 
-/// Only same-site paths are followed after login.
+/// Only same-site paths are followed after login; anything else means "the usual place".
 fn safe_next(next: &str) -> String {
     if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
         next.to_owned()
     } else {
-        "/".to_owned()
+        String::new()
     }
 }
 
@@ -421,14 +484,26 @@ async fn login_submit(State(state): State<AppState>, ctx: RequestCtx, body: Byte
     let error = match outcome {
         Ok(principal) => {
             let session = state.store.create_session(principal.account_id).await?;
-            let mut response = Redirect::to(&next).into_response();
+            let next = match next.as_str() {
+                "" if principal.is_staff() => "/admin",
+                "" => "/",
+                other => other,
+            };
+            let mut response = Redirect::to(next).into_response();
             response.headers_mut().append(
                 header::SET_COOKIE,
-                set_cookie(SESSION_COOKIE, &session.token, SESSION_MS / 1000, state.secure_cookies),
+                set_cookie(
+                    SESSION_COOKIE,
+                    &session.token,
+                    SESSION_MS / 1000,
+                    state.secure_cookies,
+                ),
             );
             return Ok(response);
         }
-        Err(LoginFailure::BadCredentials { remaining_attempts: Some(n) }) if n <= 2 => {
+        Err(LoginFailure::BadCredentials {
+            remaining_attempts: Some(n),
+        }) if n <= 2 => {
             format!("账号或密码错误。再错 {n} 次账号将被锁定 15 分钟。")
         }
         Err(LoginFailure::BadCredentials { .. }) => "账号或密码错误。".to_owned(),
@@ -440,7 +515,12 @@ async fn login_submit(State(state): State<AppState>, ctx: RequestCtx, body: Byte
     };
     render_with_status(
         StatusCode::UNAUTHORIZED,
-        &LoginPage { chrome: Chrome::new("登录", &ctx), error, login, next },
+        &LoginPage {
+            chrome: Chrome::new("登录", &ctx),
+            error,
+            login,
+            next,
+        },
     )
 }
 
@@ -450,13 +530,20 @@ async fn logout(State(state): State<AppState>, ctx: RequestCtx) -> PageResult {
         let p = &session.principal;
         state
             .store
-            .record_security_event("logout", Some(p.account_id), Some(&p.login), ctx.remote.as_deref(), "")
+            .record_security_event(
+                "logout",
+                Some(p.account_id),
+                Some(&p.login),
+                ctx.remote.as_deref(),
+                "",
+            )
             .await?;
     }
     let mut response = Redirect::to("/").into_response();
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, state.secure_cookies));
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, "", 0, state.secure_cookies),
+    );
     Ok(response)
 }
 
@@ -481,7 +568,12 @@ fn register_form(kind: &str, data: &FormData, errors: &FieldErrors) -> Form {
             .text("credit_code", "统一社会信用代码", true, "18 位，字母须大写")
             .text("legal_representative", "法定代表人", true, "")
     } else {
-        b.text("name", "姓名", true, "").text("resident_id", "居民身份证号码", true, "18 位，末位 X 须大写")
+        b.text("name", "姓名", true, "").text(
+            "resident_id",
+            "居民身份证号码",
+            true,
+            "18 位，末位 X 须大写",
+        )
     };
     b.tel("mobile", "手机号码", true)
         .password("password", "密码", "至少 8 位，须同时包含字母和数字")
@@ -489,7 +581,11 @@ fn register_form(kind: &str, data: &FormData, errors: &FieldErrors) -> Form {
 }
 
 fn register_kind(kind: &str) -> &'static str {
-    if kind == "company" { "company" } else { "individual" }
+    if kind == "company" {
+        "company"
+    } else {
+        "individual"
+    }
 }
 
 async fn register_page(ctx: RequestCtx, Query(q): Query<RegisterQuery>) -> PageResult {
@@ -535,7 +631,13 @@ async fn register_submit(
         Ok(account) => {
             state
                 .store
-                .record_security_event("account_registered", Some(account.id), Some(&account.login), ctx.remote.as_deref(), kind)
+                .record_security_event(
+                    "account_registered",
+                    Some(account.id),
+                    Some(&account.login),
+                    ctx.remote.as_deref(),
+                    kind,
+                )
                 .await?;
             Ok(Redirect::to("/login?notice=registered").into_response())
         }
@@ -562,7 +664,11 @@ struct MePage {
 }
 
 pub fn role_labels(p: &Principal) -> String {
-    p.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join("、")
+    p.roles
+        .iter()
+        .map(|r| r.label())
+        .collect::<Vec<_>>()
+        .join("、")
 }
 
 async fn me(State(state): State<AppState>, user: PageUser) -> PageResult {

@@ -1,7 +1,7 @@
 //! The test harness: `spawn_app` starts the real application on port 0 against a fresh
 //! database, and `TestApp` has a helper for each thing a user or client does.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::net::SocketAddr;
 
@@ -27,13 +27,24 @@ pub struct TestApp {
 pub async fn spawn_app(backend: Backend) -> TestApp {
     let db = TestDb::create(backend).await;
     let store = db.store().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let state = AppState { store: store.clone(), secure_cookies: false };
+    let state = AppState {
+        store: store.clone(),
+        secure_cookies: false,
+    };
     let server = tokio::spawn(async move {
         let _ = onewindow_web::serve(listener, state).await;
     });
-    TestApp { addr, store, db: Some(db), backend, server }
+    TestApp {
+        addr,
+        store,
+        db: Some(db),
+        backend,
+        server,
+    }
 }
 
 /// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
@@ -77,8 +88,22 @@ impl TestApp {
     /// A region, a centre with a hall, and two departments.
     pub async fn seed_org(&self) -> Org {
         let s = &self.store;
-        s.create_region(&RegionInput { code: "370000000000".into(), name: "山东省".into(), level: 2, parent_code: None }).await.unwrap();
-        s.create_region(&RegionInput { code: "371300000000".into(), name: "临沂市".into(), level: 3, parent_code: Some("370000000000".into()) }).await.unwrap();
+        s.create_region(&RegionInput {
+            code: "370000000000".into(),
+            name: "山东省".into(),
+            level: 2,
+            parent_code: None,
+        })
+        .await
+        .unwrap();
+        s.create_region(&RegionInput {
+            code: "371300000000".into(),
+            name: "临沂市".into(),
+            level: 3,
+            parent_code: Some("370000000000".into()),
+        })
+        .await
+        .unwrap();
         let centre = s
             .create_centre(&CentreInput {
                 name: "临沂市政务服务中心".into(),
@@ -91,20 +116,53 @@ impl TestApp {
             })
             .await
             .unwrap();
-        let hall = s.create_hall(centre.id, &HallInput { name: "一楼大厅".into(), floor: 1, description: "".into() }).await.unwrap();
+        let hall = s
+            .create_hall(
+                centre.id,
+                &HallInput {
+                    name: "一楼大厅".into(),
+                    floor: 1,
+                    description: "".into(),
+                },
+            )
+            .await
+            .unwrap();
         let dept = s
-            .create_department(&DepartmentInput { centre_id: centre.id, name: "临沂市市场监督管理局".into(), short_name: "市场监管".into(), credit_code: "11371300004323789A".into(), phone: "".into() })
+            .create_department(&DepartmentInput {
+                centre_id: centre.id,
+                name: "临沂市市场监督管理局".into(),
+                short_name: "市场监管".into(),
+                credit_code: "11371300004323789A".into(),
+                phone: "".into(),
+            })
             .await
             .unwrap();
         let other = s
-            .create_department(&DepartmentInput { centre_id: centre.id, name: "临沂市公安局".into(), short_name: "公安".into(), credit_code: "91350100M000100Y43".into(), phone: "".into() })
+            .create_department(&DepartmentInput {
+                centre_id: centre.id,
+                name: "临沂市公安局".into(),
+                short_name: "公安".into(),
+                credit_code: "91350100M000100Y43".into(),
+                phone: "".into(),
+            })
             .await
             .unwrap();
-        Org { centre: centre.id, dept: dept.id, other_dept: other.id, hall: hall.id }
+        Org {
+            centre: centre.id,
+            dept: dept.id,
+            other_dept: other.id,
+            hall: hall.id,
+        }
     }
 
     /// A staff member with these roles and an account that logs in with PASSWORD.
-    pub async fn staff(&self, login: &str, roles: &[&str], centre: Option<i64>, dept: Option<i64>) -> Staff {
+    pub async fn staff(
+        &self,
+        login: &str,
+        roles: &[&str],
+        centre: Option<i64>,
+        dept: Option<i64>,
+    ) -> Staff {
         self.store
             .create_staff(&NewStaff {
                 staff: StaffInput {
@@ -123,36 +181,70 @@ impl TestApp {
     }
 
     pub async fn token(&self, account_id: i64, scope: TokenScope) -> String {
-        self.store.create_token(account_id, "test", scope).await.unwrap().1
+        self.store
+            .create_token(account_id, "test", scope)
+            .await
+            .unwrap()
+            .1
     }
 
     /// Logs in through the page form; returns the client holding the session.
     pub async fn login(&self, login: &str, password: &str) -> (reqwest::Client, reqwest::Response) {
         let client = browser();
-        let page = client.get(self.url("/login")).send().await.unwrap().text().await.unwrap();
+        let page = client
+            .get(self.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         let csrf = csrf_of(&page);
         let resp = client
             .post(self.url("/login"))
-            .form(&[("_csrf", csrf.as_str()), ("login", login), ("password", password), ("next", "/admin")])
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("login", login),
+                ("password", password),
+                ("next", "/admin"),
+            ])
             .send()
             .await
             .unwrap();
         (client, resp)
     }
 
-    pub async fn api(&self, token: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut req = browser().request(method, self.url(&format!("/api/v1{path}"))).bearer_auth(token);
+    pub async fn api(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = browser()
+            .request(method, self.url(&format!("/api/v1{path}")))
+            .bearer_auth(token);
         if let Some(b) = body {
             req = req.json(&b);
         }
         let resp = req.send().await.unwrap();
         let status = resp.status().as_u16();
         let text = resp.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 }
 
 /// The fields named in a problem+json body.
 pub fn problem_fields(body: &Value) -> Vec<String> {
-    body["errors"].as_array().map(|a| a.iter().map(|e| e["field"].as_str().unwrap_or("").to_owned()).collect()).unwrap_or_default()
+    body["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| e["field"].as_str().unwrap_or("").to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
 }
