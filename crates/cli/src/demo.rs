@@ -395,6 +395,17 @@ pub async fn load(store: &Store) -> anyhow::Result<Vec<(String, String, String)>
             .await?;
     }
 
+    let windows = store.list_windows(Some(centre.id), None).await?;
+    let items = crate::demo_catalog::items(&depts, &windows, &centre.hours)?;
+    store
+        .import_items(items, admin)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo catalogue: {e:?}"))?;
+    for (term, expansions) in crate::demo_catalog::SYNONYMS {
+        let expansions: Vec<String> = expansions.iter().map(|e| (*e).to_owned()).collect();
+        store.set_synonym(term, &expansions).await?;
+    }
+
     let person_id = resident_id("37130219900307241");
     store
         .register_individual(&IndividualRegistration {

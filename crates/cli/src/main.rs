@@ -2,6 +2,7 @@
 //! API tokens from the shell.
 
 mod demo;
+mod demo_catalog;
 mod settings;
 
 use std::path::PathBuf;
@@ -68,6 +69,20 @@ enum Command {
     /// Manage API bearer tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Import, export and re-index the service-item catalogue.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+}
+
+#[derive(Subcommand)]
+enum CatalogCommand {
+    /// Import a catalogue file (.json in our exchange format, or .csv): all or nothing;
+    /// new items are created and changed ones get a new published version.
+    Import { file: PathBuf },
+    /// Export the published catalogue (.json or .csv by the file's extension).
+    Export { file: PathBuf },
+    /// Rebuild the search index from the database.
+    Reindex,
 }
 
 #[derive(Subcommand)]
@@ -153,6 +168,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::User(cmd) => user_command(&open_store(&settings).await?, cmd).await,
         Command::Token(cmd) => token_command(&open_store(&settings).await?, cmd).await,
+        Command::Catalog(cmd) => catalog_command(&settings, cmd).await,
     }
 }
 
@@ -183,7 +199,11 @@ async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
         .with_context(|| format!("opening database {}", settings.redacted_url()))
 }
 
-async fn serve(store: Store, settings: &Settings) -> anyhow::Result<()> {
+async fn serve(mut store: Store, settings: &Settings) -> anyhow::Result<()> {
+    store
+        .use_search_dir(&settings.data_dir.join("search-index"))
+        .await
+        .context("opening the search index")?;
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
         .with_context(|| format!("binding {}", settings.listen))?;
@@ -387,6 +407,42 @@ async fn token_command(store: &Store, cmd: TokenCommand) -> anyhow::Result<()> {
                     t.id, t.account_id, t.scope, t.name
                 );
             }
+        }
+    }
+    Ok(())
+}
+
+fn is_csv(file: &std::path::Path) -> bool {
+    file.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+}
+
+async fn catalog_command(settings: &Settings, cmd: CatalogCommand) -> anyhow::Result<()> {
+    let mut store = open_store(settings).await?;
+    match cmd {
+        CatalogCommand::Import { file } => {
+            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let docs = if is_csv(&file) {
+                onewindow_store::catalog_csv::parse(&bytes)
+            } else {
+                match std::str::from_utf8(&bytes) {
+                    Ok(text) => onewindow_store::catalog::parse_catalog_json(text),
+                    Err(_) => Err(onewindow_domain::org::FieldErrors::single("file", "文件不是 UTF-8 编码")),
+                }
+            }
+            .map_err(|e| show_invalid(e.into()))?;
+            store.use_search_dir(&settings.data_dir.join("search-index")).await?;
+            let report = store.import_items(docs, 0).await.map_err(show_invalid)?;
+            println!("导入完成：新增 {} 项，更新 {} 项，未变 {} 项。", report.created, report.updated, report.unchanged);
+        }
+        CatalogCommand::Export { file } => {
+            let text = if is_csv(&file) { store.export_csv().await? } else { store.export_json().await? };
+            std::fs::write(&file, text).with_context(|| format!("writing {}", file.display()))?;
+            println!("已导出到 {}", file.display());
+        }
+        CatalogCommand::Reindex => {
+            store.use_search_dir(&settings.data_dir.join("search-index")).await?;
+            let n = store.reindex_catalog().await?;
+            println!("搜索索引已重建：{n} 个在办事项。");
         }
     }
     Ok(())

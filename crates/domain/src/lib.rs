@@ -2,5 +2,6 @@
 //! Time, ids and randomness are passed in by the callers.
 
 pub mod auth;
+pub mod catalog;
 pub mod ids;
 pub mod org;

@@ -3,12 +3,16 @@
 //! that both databases understand, through sqlx's runtime-chosen `Any` driver.
 
 pub mod accounts;
+pub mod catalog;
+pub mod catalog_csv;
 mod error;
 mod migrate;
 pub mod org;
+pub mod search;
 pub mod testing;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -48,6 +52,8 @@ impl Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// The catalogue's search index, kept in step with publishing.
+    search: Arc<search::CatalogIndex>,
 }
 
 impl Store {
@@ -89,14 +95,32 @@ impl Store {
             }
             Backend::Postgres => pool_options.connect_with(options).await?,
         };
-        Ok(Store { pool, backend })
+        let search = Arc::new(search::CatalogIndex::open(None)?);
+        Ok(Store { pool, backend, search })
     }
 
-    /// Connects and brings the schema up to date.
+    /// Connects, brings the schema up to date, and builds the in-memory search index.
     pub async fn open(url: &str) -> StoreResult<Store> {
         let store = Store::connect(url).await?;
         store.migrate().await?;
+        store.reindex_catalog().await?;
         Ok(store)
+    }
+
+    /// Keeps the search index in `dir` (a server's data folder) instead of memory; it is
+    /// rebuilt from the database when it does not hold exactly the published items.
+    pub async fn use_search_dir(&mut self, dir: &std::path::Path) -> StoreResult<()> {
+        self.search = Arc::new(search::CatalogIndex::open(Some(dir))?);
+        self.load_synonyms().await?;
+        let published = self.published_docs().await?.into_iter().filter(|(i, _)| i.status == "active").count();
+        if self.search.num_docs() != published as u64 {
+            self.reindex_catalog().await?;
+        }
+        Ok(())
+    }
+
+    pub fn search(&self) -> &search::CatalogIndex {
+        &self.search
     }
 
     pub fn backend(&self) -> Backend {

@@ -1,0 +1,674 @@
+//! The service-item catalogue (事项目录, GB/T 39046—2020 §6.1): one item version is an
+//! immutable document with every element of the standard, using its code tables verbatim.
+//! Validation and the field-by-field diff between versions live here.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::ids::CreditCode;
+use crate::org::FieldErrors;
+
+/// A code table: (code, Chinese name), exactly as printed in the standard.
+pub type CodeTable = &'static [(&'static str, &'static str)];
+
+/// A.1 事项类型代码.
+pub const ITEM_TYPES: CodeTable = &[
+    ("00", "行政权力事项"),
+    ("01", "行政许可"),
+    ("02", "行政处罚"),
+    ("03", "行政强制"),
+    ("04", "行政征收"),
+    ("05", "行政给付"),
+    ("06", "行政检查"),
+    ("07", "行政确认"),
+    ("08", "行政奖励"),
+    ("09", "行政裁决"),
+    ("10", "其他类别事项"),
+    ("20", "公共服务事项"),
+];
+/// A.2 行使层级代码.
+pub const EXERCISE_LEVELS: CodeTable = &[
+    ("1", "国家级/局(署、会)"),
+    ("2", "省级/直属"),
+    ("3", "市级/隶属"),
+    ("4", "县级"),
+    ("5", "镇(乡、街道)级"),
+    ("6", "村(社区)级"),
+    ("7", "分级管理"),
+];
+/// A.3 实施主体性质代码.
+pub const BODY_NATURES: CodeTable = &[
+    ("1", "法定机关"),
+    ("2", "授权组织"),
+    ("3", "受委托组织"),
+    ("9", "其他"),
+];
+/// A.4 服务对象代码.
+pub const SERVICE_TARGETS: CodeTable = &[
+    ("1", "自然人"),
+    ("2", "企业法人"),
+    ("3", "事业法人"),
+    ("4", "社会组织法人"),
+    ("5", "行政机关"),
+    ("6", "其他组织"),
+];
+/// A.5 办理形式代码.
+pub const HANDLING_FORMS: CodeTable = &[
+    ("1", "窗口办理"),
+    ("2", "电脑端网上办理"),
+    ("3", "移动端网上申请"),
+    ("4", "快递申请"),
+    ("9", "其他"),
+];
+/// A.6 办件类型代码.
+pub const CASE_TYPES: CodeTable = &[("1", "即办件"), ("2", "承诺件"), ("9", "其他")];
+/// A.7 特别程序种类代码.
+pub const SPECIAL_PROCEDURE_KINDS: CodeTable = &[("1", "延长审批"), ("2", "除延长审批之外的情况")];
+/// 网上办理深度 (一级 information only … 四级 fully online), 0 when not online at all.
+pub const ONLINE_DEPTHS: CodeTable = &[
+    ("0", "不可网办"),
+    ("1", "一级：网上咨询与下载"),
+    ("2", "二级：网上预审"),
+    ("3", "三级：网上受理，到现场一次"),
+    ("4", "四级：全程网办，零跑动"),
+];
+/// Who reviews a step.
+pub const STEP_ROLES: CodeTable = &[
+    ("clerk", "受理"),
+    ("reviewer", "审查"),
+    ("approver", "审批"),
+    ("chief_representative", "首席代表审核"),
+];
+/// Where a material comes from.
+pub const MATERIAL_SOURCES: CodeTable = &[("applicant", "申请人自备"), ("government", "政府部门核发")];
+/// Whether a material must be submitted.
+pub const MATERIAL_REQUIREMENTS: CodeTable = &[
+    ("required", "必要"),
+    ("conditional", "情形必要"),
+    ("optional", "非必要"),
+];
+/// Kinds of result.
+pub const RESULT_TYPES: CodeTable = &[("licence", "证照"), ("approval", "批文"), ("other", "其他")];
+/// Life-event themes for 个人办事 (p_…) and 法人办事 (c_…).
+pub const TOPICS: CodeTable = &[
+    ("p_birth", "生育收养"),
+    ("p_household", "户籍办理"),
+    ("p_marriage", "婚姻登记"),
+    ("p_education", "教育科研"),
+    ("p_employment", "就业创业"),
+    ("p_social_security", "社会保障"),
+    ("p_housing", "住房保障"),
+    ("p_medical", "医疗卫生"),
+    ("p_transport", "交通出行"),
+    ("p_travel", "出境入境"),
+    ("p_property", "不动产"),
+    ("p_culture", "文化体育"),
+    ("p_aid", "社会救助"),
+    ("p_funeral", "死亡殡葬"),
+    ("c_setup", "设立变更"),
+    ("c_permits", "准营准办"),
+    ("c_construction", "工程建设"),
+    ("c_tax", "税收财务"),
+    ("c_hr", "人力资源"),
+    ("c_environment", "环保绿化"),
+    ("c_safety", "安全生产"),
+    ("c_transport", "交通运输"),
+    ("c_agriculture", "农林牧渔"),
+    ("c_culture", "文化旅游"),
+    ("c_closure", "注销退出"),
+];
+
+pub fn label(table: CodeTable, code: &str) -> Option<&'static str> {
+    table.iter().find(|(c, _)| *c == code).map(|(_, l)| *l)
+}
+
+/// 设定依据: a law, the article, and the text of that article.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegalBasis {
+    pub law: String,
+    pub article: String,
+    pub text: String,
+}
+
+/// A step of the handling procedure (办理流程), with its own limit.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub name: String,
+    /// STEP_ROLES key.
+    pub role: String,
+    pub department_id: i64,
+    pub limit_days: u32,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// A special procedure (特别程序) the item may need.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpecialProcedure {
+    /// A.7 code.
+    pub kind: String,
+    pub name: String,
+    pub limit_days: u32,
+    /// Whether the time is excluded from the promised limit (otherwise it extends it).
+    pub excluded_from_limit: bool,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A fee item (收费项目). No fee items means free of charge.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fee {
+    pub name: String,
+    /// Standard amount in fen (分), so that money is never a float.
+    pub standard_fen: u64,
+    pub basis: String,
+}
+
+/// An application material (申请材料).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Material {
+    pub name: String,
+    pub originals: u32,
+    pub copies: u32,
+    /// MATERIAL_REQUIREMENTS key.
+    pub requirement: String,
+    /// For conditional materials: when it is needed.
+    #[serde(default)]
+    pub condition: String,
+    /// 容缺: may be supplied after acceptance against a written commitment.
+    #[serde(default)]
+    pub deficiency_allowed: bool,
+    /// MATERIAL_SOURCES key.
+    pub source: String,
+    #[serde(default)]
+    pub issuer: String,
+    /// The e-licence type that satisfies it (then it is not asked again).
+    #[serde(default)]
+    pub licence_type: String,
+    #[serde(default)]
+    pub template: String,
+    #[serde(default)]
+    pub sample: String,
+    #[serde(default)]
+    pub notes: String,
+}
+
+/// A frequently asked question.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Faq {
+    pub question: String,
+    pub answer: String,
+}
+
+/// One version of a service item: every GB/T 39046 §6.1 element. Field names are the
+/// standard's elements in English; codes are the standard's codes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemDoc {
+    /// 基本编码 (≤ 10).
+    pub basic_code: String,
+    /// 实施编码 (≤ 24), unique in the catalogue.
+    pub implementation_code: String,
+    /// 事项名称.
+    pub name: String,
+    /// Other names people search by.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// A.1.
+    pub item_type: String,
+    /// A.2.
+    pub exercise_level: String,
+    #[serde(default)]
+    pub division_of_powers: String,
+    #[serde(default)]
+    pub exercise_content: String,
+    pub legal_bases: Vec<LegalBasis>,
+    /// 实施主体: our department; its name and credit code are recorded in the version.
+    pub department_id: i64,
+    pub implementing_body: String,
+    pub implementing_body_code: String,
+    /// A.3.
+    pub body_nature: String,
+    /// A.6.
+    pub case_type: String,
+    /// 法定办结时限, working days.
+    pub statutory_limit_days: u32,
+    #[serde(default)]
+    pub statutory_limit_note: String,
+    /// 承诺办结时限, working days (0 for 即办件).
+    pub promised_limit_days: u32,
+    #[serde(default)]
+    pub promised_limit_note: String,
+    pub acceptance_conditions: String,
+    pub steps: Vec<Step>,
+    /// 共同实施部门.
+    #[serde(default)]
+    pub joint_department_ids: Vec<i64>,
+    #[serde(default)]
+    pub intermediary_services: Vec<String>,
+    #[serde(default)]
+    pub quantity_limit: String,
+    #[serde(default)]
+    pub special_procedures: Vec<SpecialProcedure>,
+    pub result_name: String,
+    /// RESULT_TYPES key.
+    pub result_type: String,
+    #[serde(default)]
+    pub result_sample: String,
+    #[serde(default)]
+    pub fees: Vec<Fee>,
+    /// A.4 codes.
+    pub service_targets: Vec<String>,
+    /// A.5 codes.
+    pub handling_forms: Vec<String>,
+    /// TOPICS keys.
+    #[serde(default)]
+    pub topics: Vec<String>,
+    pub appointment: bool,
+    pub online_payment: bool,
+    pub express_delivery: bool,
+    /// ONLINE_DEPTHS code.
+    pub online_depth: String,
+    /// 最多跑几次.
+    pub max_visits: u32,
+    #[serde(default)]
+    pub online_url: String,
+    pub location: String,
+    pub hours: String,
+    pub consult_phone: String,
+    pub supervise_phone: String,
+    #[serde(default)]
+    pub faqs: Vec<Faq>,
+    /// Windows that serve the item.
+    #[serde(default)]
+    pub window_ids: Vec<i64>,
+    pub materials: Vec<Material>,
+}
+
+/// What validation needs to know about the organisation.
+pub trait OrgLookup {
+    fn department_exists(&self, id: i64) -> bool;
+    fn window_exists(&self, id: i64) -> bool;
+}
+
+fn check_len(errors: &mut FieldErrors, field: &str, value: &str, max: usize, required: bool) {
+    let n = value.chars().count();
+    if required && value.trim().is_empty() {
+        errors.add(field, "不能为空");
+    } else if n > max {
+        errors.add(field, format!("不能超过 {max} 个字符"));
+    }
+}
+
+fn check_code(errors: &mut FieldErrors, field: &str, table: CodeTable, code: &str) {
+    if label(table, code).is_none() {
+        let allowed: Vec<&str> = table.iter().map(|(c, _)| *c).collect();
+        errors.add(field, format!("未知代码“{code}”，可选：{}", allowed.join("、")));
+    }
+}
+
+impl ItemDoc {
+    /// Every rule an item version must satisfy, each broken rule named by its field path.
+    pub fn validate(&self, org: &dyn OrgLookup) -> Result<(), FieldErrors> {
+        let mut e = FieldErrors::new();
+        check_len(&mut e, "name", &self.name, 200, true);
+        check_len(&mut e, "basic_code", &self.basic_code, 10, true);
+        check_len(&mut e, "implementation_code", &self.implementation_code, 24, true);
+        if !self.implementation_code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            e.add("implementation_code", "只能包含字母和数字");
+        } else if !self.basic_code.is_empty() && !self.implementation_code.starts_with(&self.basic_code) {
+            e.add("implementation_code", "实施编码须以基本编码开头");
+        }
+        for (i, alias) in self.aliases.iter().enumerate() {
+            check_len(&mut e, &format!("aliases[{i}]"), alias, 50, true);
+        }
+        check_code(&mut e, "item_type", ITEM_TYPES, &self.item_type);
+        check_code(&mut e, "exercise_level", EXERCISE_LEVELS, &self.exercise_level);
+        check_code(&mut e, "body_nature", BODY_NATURES, &self.body_nature);
+        check_code(&mut e, "case_type", CASE_TYPES, &self.case_type);
+        check_code(&mut e, "online_depth", ONLINE_DEPTHS, &self.online_depth);
+        check_code(&mut e, "result_type", RESULT_TYPES, &self.result_type);
+        check_len(&mut e, "division_of_powers", &self.division_of_powers, 1000, false);
+        if self.legal_bases.is_empty() {
+            e.add("legal_bases", "至少填写一项设定依据");
+        }
+        for (i, b) in self.legal_bases.iter().enumerate() {
+            check_len(&mut e, &format!("legal_bases[{i}].law"), &b.law, 200, true);
+            check_len(&mut e, &format!("legal_bases[{i}].article"), &b.article, 50, false);
+            check_len(&mut e, &format!("legal_bases[{i}].text"), &b.text, 1000, false);
+        }
+        if !org.department_exists(self.department_id) {
+            e.add("department_id", "实施部门不存在");
+        }
+        check_len(&mut e, "implementing_body", &self.implementing_body, 100, true);
+        if CreditCode::parse(&self.implementing_body_code).is_err() {
+            e.add("implementing_body_code", "实施主体代码应为有效的统一社会信用代码");
+        }
+        if self.promised_limit_days > self.statutory_limit_days {
+            e.add("promised_limit_days", format!("承诺时限（{} 个工作日）不能超过法定时限（{} 个工作日）", self.promised_limit_days, self.statutory_limit_days));
+        }
+        if self.statutory_limit_days > 365 {
+            e.add("statutory_limit_days", "法定时限不能超过 365 个工作日");
+        }
+        if self.case_type == "1" && self.promised_limit_days != 0 {
+            e.add("promised_limit_days", "即办件的承诺时限应为 0（当场办结）");
+        }
+        if self.case_type == "2" && self.promised_limit_days == 0 {
+            e.add("promised_limit_days", "承诺件须填写承诺办结时限");
+        }
+        check_len(&mut e, "acceptance_conditions", &self.acceptance_conditions, 4000, true);
+        if self.steps.is_empty() {
+            e.add("steps", "至少填写一个办理环节");
+        }
+        let mut step_total = 0;
+        for (i, s) in self.steps.iter().enumerate() {
+            check_len(&mut e, &format!("steps[{i}].name"), &s.name, 50, true);
+            check_code(&mut e, &format!("steps[{i}].role"), STEP_ROLES, &s.role);
+            if !org.department_exists(s.department_id) {
+                e.add(&format!("steps[{i}].department_id"), "环节的办理部门不存在");
+            }
+            step_total += s.limit_days;
+        }
+        if self.case_type == "2" && step_total > self.promised_limit_days {
+            e.add("steps", format!("各环节时限之和（{step_total} 个工作日）超过承诺时限"));
+        }
+        for (i, d) in self.joint_department_ids.iter().enumerate() {
+            if !org.department_exists(*d) {
+                e.add(&format!("joint_department_ids[{i}]"), "共同实施部门不存在");
+            } else if *d == self.department_id {
+                e.add(&format!("joint_department_ids[{i}]"), "共同实施部门不能是实施部门本身");
+            }
+        }
+        for (i, p) in self.special_procedures.iter().enumerate() {
+            check_code(&mut e, &format!("special_procedures[{i}].kind"), SPECIAL_PROCEDURE_KINDS, &p.kind);
+            check_len(&mut e, &format!("special_procedures[{i}].name"), &p.name, 50, true);
+            if p.limit_days == 0 || p.limit_days > 365 {
+                e.add(&format!("special_procedures[{i}].limit_days"), "时限应为 1–365 个工作日");
+            }
+        }
+        check_len(&mut e, "result_name", &self.result_name, 100, true);
+        for (i, f) in self.fees.iter().enumerate() {
+            check_len(&mut e, &format!("fees[{i}].name"), &f.name, 100, true);
+            check_len(&mut e, &format!("fees[{i}].basis"), &f.basis, 500, true);
+        }
+        if self.service_targets.is_empty() {
+            e.add("service_targets", "至少选择一个服务对象");
+        }
+        for (i, c) in self.service_targets.iter().enumerate() {
+            check_code(&mut e, &format!("service_targets[{i}]"), SERVICE_TARGETS, c);
+        }
+        if self.handling_forms.is_empty() {
+            e.add("handling_forms", "至少选择一种办理形式");
+        }
+        for (i, c) in self.handling_forms.iter().enumerate() {
+            check_code(&mut e, &format!("handling_forms[{i}]"), HANDLING_FORMS, c);
+        }
+        for (i, c) in self.topics.iter().enumerate() {
+            check_code(&mut e, &format!("topics[{i}]"), TOPICS, c);
+        }
+        if self.online_depth == "4" && self.max_visits != 0 {
+            e.add("max_visits", "全程网办事项的“最多跑几次”应为 0");
+        }
+        if self.max_visits > 10 {
+            e.add("max_visits", "不能超过 10 次");
+        }
+        check_len(&mut e, "location", &self.location, 100, true);
+        check_len(&mut e, "hours", &self.hours, 150, true);
+        check_len(&mut e, "consult_phone", &self.consult_phone, 18, true);
+        check_len(&mut e, "supervise_phone", &self.supervise_phone, 18, true);
+        for (i, w) in self.window_ids.iter().enumerate() {
+            if !org.window_exists(*w) {
+                e.add(&format!("window_ids[{i}]"), "窗口不存在");
+            }
+        }
+        for (i, m) in self.materials.iter().enumerate() {
+            let f = |name: &str| format!("materials[{i}].{name}");
+            check_len(&mut e, &f("name"), &m.name, 200, true);
+            check_code(&mut e, &f("requirement"), MATERIAL_REQUIREMENTS, &m.requirement);
+            check_code(&mut e, &f("source"), MATERIAL_SOURCES, &m.source);
+            if m.originals > 99 || m.copies > 99 {
+                e.add(&f("copies"), "份数不能超过 99");
+            }
+            if m.requirement == "conditional" && m.condition.trim().is_empty() {
+                e.add(&f("condition"), "情形必要的材料须写明适用情形");
+            }
+            if m.deficiency_allowed && m.requirement == "required" {
+                e.add(&f("deficiency_allowed"), "必要材料不能同时设为容缺材料");
+            }
+        }
+        e.into_result()
+    }
+
+    pub fn is_free(&self) -> bool {
+        self.fees.is_empty()
+    }
+
+    /// The limits in words, as the guide shows them.
+    pub fn limits_in_words(&self) -> String {
+        if self.case_type == "1" {
+            format!("法定 {} 个工作日，即办件当场办结", self.statutory_limit_days)
+        } else {
+            format!("法定 {} 个工作日，承诺 {} 个工作日", self.statutory_limit_days, self.promised_limit_days)
+        }
+    }
+}
+
+/// One changed element between two versions, addressed by its path (e.g. `materials[2].copies`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldChange {
+    pub path: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+/// Field-by-field differences between two versions, in document order.
+pub fn diff(before: &ItemDoc, after: &ItemDoc) -> Vec<FieldChange> {
+    let (a, b) = (
+        serde_json::to_value(before).unwrap_or(Value::Null),
+        serde_json::to_value(after).unwrap_or(Value::Null),
+    );
+    let mut out = Vec::new();
+    diff_values("", &a, &b, &mut out);
+    out
+}
+
+fn diff_values(path: &str, a: &Value, b: &Value, out: &mut Vec<FieldChange>) {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: BTreeMap<&String, ()> = x.keys().chain(y.keys()).map(|k| (k, ())).collect();
+            for k in keys.keys() {
+                let p = if path.is_empty() { (*k).clone() } else { format!("{path}.{k}") };
+                match (x.get(*k), y.get(*k)) {
+                    (Some(u), Some(v)) => diff_values(&p, u, v, out),
+                    (u, v) => out.push(FieldChange { path: p, before: u.cloned(), after: v.cloned() }),
+                }
+            }
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            for i in 0..x.len().max(y.len()) {
+                let p = format!("{path}[{i}]");
+                match (x.get(i), y.get(i)) {
+                    (Some(u), Some(v)) => diff_values(&p, u, v, out),
+                    (u, v) => out.push(FieldChange { path: p, before: u.cloned(), after: v.cloned() }),
+                }
+            }
+        }
+        _ if a != b => out.push(FieldChange { path: path.to_owned(), before: Some(a.clone()), after: Some(b.clone()) }),
+        _ => {}
+    }
+}
+
+/// The Chinese name of a document path's element, for diff pages (`materials[2].copies` →
+/// 申请材料 › 复印件份数).
+pub fn element_label(path: &str) -> String {
+    path.split('.')
+        .map(|segment| {
+            let (name, index) = match segment.split_once('[') {
+                Some((n, rest)) => (n, Some(rest.trim_end_matches(']'))),
+                None => (segment, None),
+            };
+            let label = ELEMENT_LABELS.iter().find(|(k, _)| *k == name).map_or(name, |(_, l)| l);
+            match index {
+                Some(i) => format!("{label}第{}项", i.parse::<usize>().map_or(0, |n| n + 1)),
+                None => label.to_owned(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" › ")
+}
+
+const ELEMENT_LABELS: &[(&str, &str)] = &[
+    ("basic_code", "基本编码"),
+    ("implementation_code", "实施编码"),
+    ("name", "名称"),
+    ("aliases", "别名"),
+    ("item_type", "事项类型"),
+    ("exercise_level", "行使层级"),
+    ("division_of_powers", "权限划分"),
+    ("exercise_content", "行使内容"),
+    ("legal_bases", "设定依据"),
+    ("law", "法律法规"),
+    ("article", "条款"),
+    ("text", "条文"),
+    ("department_id", "实施部门"),
+    ("implementing_body", "实施主体"),
+    ("implementing_body_code", "实施主体代码"),
+    ("body_nature", "实施主体性质"),
+    ("case_type", "办件类型"),
+    ("statutory_limit_days", "法定办结时限"),
+    ("statutory_limit_note", "法定时限说明"),
+    ("promised_limit_days", "承诺办结时限"),
+    ("promised_limit_note", "承诺时限说明"),
+    ("acceptance_conditions", "受理条件"),
+    ("steps", "办理环节"),
+    ("role", "环节角色"),
+    ("limit_days", "时限"),
+    ("description", "说明"),
+    ("joint_department_ids", "共同实施部门"),
+    ("intermediary_services", "中介服务"),
+    ("quantity_limit", "数量限制"),
+    ("special_procedures", "特别程序"),
+    ("kind", "种类"),
+    ("excluded_from_limit", "不计入时限"),
+    ("note", "说明"),
+    ("result_name", "结果名称"),
+    ("result_type", "结果类型"),
+    ("result_sample", "结果样本"),
+    ("fees", "收费项目"),
+    ("standard_fen", "收费标准（分）"),
+    ("basis", "依据"),
+    ("service_targets", "服务对象"),
+    ("handling_forms", "办理形式"),
+    ("topics", "服务主题"),
+    ("appointment", "支持预约"),
+    ("online_payment", "支持网上支付"),
+    ("express_delivery", "支持物流快递"),
+    ("online_depth", "网办深度"),
+    ("max_visits", "最多跑几次"),
+    ("online_url", "网办地址"),
+    ("location", "办理地点"),
+    ("hours", "办理时间"),
+    ("consult_phone", "咨询电话"),
+    ("supervise_phone", "监督电话"),
+    ("faqs", "常见问题"),
+    ("question", "问题"),
+    ("answer", "解答"),
+    ("window_ids", "办理窗口"),
+    ("materials", "申请材料"),
+    ("originals", "原件份数"),
+    ("copies", "复印件份数"),
+    ("requirement", "是否必要"),
+    ("condition", "适用情形"),
+    ("deficiency_allowed", "容缺"),
+    ("source", "来源"),
+    ("issuer", "出具机构"),
+    ("licence_type", "可用电子证照"),
+    ("template", "空白表格"),
+    ("sample", "示例样表"),
+    ("notes", "填报说明"),
+];
+
+#[cfg(test)]
+pub mod tests {
+    use super::*;
+
+    pub struct AllExist;
+    impl OrgLookup for AllExist {
+        fn department_exists(&self, id: i64) -> bool {
+            id > 0
+        }
+        fn window_exists(&self, id: i64) -> bool {
+            id > 0
+        }
+    }
+
+    pub fn sample() -> ItemDoc {
+        ItemDoc {
+            basic_code: "000201001".into(),
+            implementation_code: "000201001371300001".into(),
+            name: "个体工商户设立登记".into(),
+            aliases: vec!["个体户注册".into()],
+            item_type: "01".into(),
+            exercise_level: "3".into(),
+            legal_bases: vec![LegalBasis { law: "《促进个体工商户发展条例》".into(), article: "第八条".into(), text: "申请登记为个体工商户，应当向经营场所所在地的登记机关申请注册登记。".into() }],
+            department_id: 1,
+            implementing_body: "临沂市市场监督管理局".into(),
+            implementing_body_code: "11371300004323789A".into(),
+            body_nature: "1".into(),
+            case_type: "2".into(),
+            statutory_limit_days: 15,
+            promised_limit_days: 1,
+            acceptance_conditions: "有经营能力的公民".into(),
+            steps: vec![Step { name: "受理".into(), role: "clerk".into(), department_id: 1, limit_days: 1, description: String::new() }],
+            result_name: "营业执照".into(),
+            result_type: "licence".into(),
+            service_targets: vec!["1".into()],
+            handling_forms: vec!["1".into(), "2".into()],
+            online_depth: "3".into(),
+            max_visits: 1,
+            location: "一楼".into(),
+            hours: "工作日".into(),
+            consult_phone: "0539-1".into(),
+            supervise_phone: "12345".into(),
+            materials: vec![Material { name: "身份证".into(), originals: 1, copies: 0, requirement: "required".into(), source: "applicant".into(), ..Default::default() }],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_sample_is_valid() {
+        assert_eq!(sample().validate(&AllExist), Ok(()));
+    }
+
+    #[test]
+    fn rules_name_their_fields() {
+        let mut doc = sample();
+        doc.promised_limit_days = 20;
+        doc.item_type = "99".into();
+        doc.steps[0].department_id = 0;
+        doc.materials[0].deficiency_allowed = true;
+        let fields: Vec<String> = doc.validate(&AllExist).unwrap_err().0.into_iter().map(|(f, _)| f).collect();
+        assert_eq!(fields, vec!["item_type", "promised_limit_days", "steps[0].department_id", "materials[0].deficiency_allowed"]);
+    }
+
+    #[test]
+    fn diff_names_changed_paths() {
+        let a = sample();
+        let mut b = sample();
+        b.materials[0].copies = 2;
+        b.materials.push(Material { name: "照片".into(), ..Default::default() });
+        let changes = diff(&a, &b);
+        let paths: Vec<&str> = changes.iter().map(|c| c.path.as_str()).collect();
+        assert_eq!(paths, vec!["materials[0].copies", "materials[1]"]);
+        assert_eq!(element_label("materials[0].copies"), "申请材料第1项 › 复印件份数");
+        assert!(diff(&a, &a).is_empty());
+    }
+}
