@@ -74,6 +74,10 @@ pub enum Action {
     ViewSecurityLog,
     /// Manage other people's accounts and API tokens.
     ManageAccounts,
+    /// Create items and edit drafts of a department's catalogue items.
+    EditCatalog,
+    /// Publish, suspend and withdraw items; import the catalogue; edit search synonyms.
+    PublishCatalog,
     /// See one's own account.
     ViewOwnAccount,
 }
@@ -88,6 +92,8 @@ impl Action {
                 | Action::ManageStaff
                 | Action::GrantPowers
                 | Action::ManageAccounts
+                | Action::EditCatalog
+                | Action::PublishCatalog
         )
     }
 }
@@ -145,14 +151,17 @@ pub fn authorize(who: &Principal, action: Action, department: Option<i64>) -> Re
                 Err(Denied::Role)
             }
         }
-        Action::ManageWindows | Action::ManageStaff => {
+        Action::ManageWindows | Action::ManageStaff | Action::EditCatalog => {
             if who.has_role(Role::ChiefRepresentative) {
                 own_department()
             } else {
                 Err(Denied::Role)
             }
         }
-        Action::ManageOrganisation | Action::GrantPowers | Action::ManageAccounts => {
+        Action::ManageOrganisation
+        | Action::GrantPowers
+        | Action::ManageAccounts
+        | Action::PublishCatalog => {
             Err(Denied::Role)
         }
     }

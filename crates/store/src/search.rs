@@ -10,11 +10,11 @@ use std::time::Duration;
 use onewindow_domain::catalog::ItemDoc;
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, TermQuery};
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, TermQuery};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
-use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::TokenStream;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
 
 use crate::{StoreError, StoreResult};
@@ -236,8 +236,9 @@ impl CatalogIndex {
         doc
     }
 
-    /// Searches names, aliases, conditions, materials and departments. An empty or over-long
-    /// query is refused by the caller's validation (`check_query`).
+    /// Searches names, aliases, conditions, materials and departments; an empty query lists
+    /// everything the filters let through. Callers refuse empty and over-long queries typed
+    /// by people with `check_query`.
     pub fn search(&self, query: &str, filter: &SearchFilter, limit: usize) -> StoreResult<SearchResults> {
         let f = self.fields;
         let text = sanitize(query);
@@ -258,7 +259,9 @@ impl CatalogIndex {
                 }
             }
         }
-        let text_query: Box<dyn Query> = Box::new(BooleanQuery::new(alternatives));
+        // No words: every item that passes the filters (browsing by department or theme).
+        let text_query: Box<dyn Query> =
+            if text.trim().is_empty() { Box::new(AllQuery) } else { Box::new(BooleanQuery::new(alternatives)) };
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query.box_clone())];
         let term = |field: Field, value: &str| -> Box<dyn Query> {
             Box::new(TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic))
@@ -286,35 +289,75 @@ impl CatalogIndex {
         let (top, total) = searcher
             .search(&query, &(TopDocs::with_limit(limit.max(1)).order_by_score(), Count))
             .map_err(search_err)?;
-        let name_snippets = SnippetGenerator::create(&searcher, &*text_query, f.name).map_err(search_err)?;
-        let mut material_snippets = SnippetGenerator::create(&searcher, &*text_query, f.materials).map_err(search_err)?;
-        material_snippets.set_max_num_chars(80);
+        let mut terms = self.query_terms(&text);
+        for e in &expanded_with {
+            terms.extend(self.query_terms(e));
+        }
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
             let doc: TantivyDocument = searcher.doc(address).map_err(search_err)?;
             let text_of = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("").to_owned();
             let name = text_of(f.name);
-            let mut name_snippet = name_snippets.snippet_from_doc(&doc);
-            let name_html = if name_snippet.highlighted().is_empty() {
-                escape(&name)
-            } else {
-                name_snippet.set_snippet_prefix_postfix("<b>", "</b>");
-                name_snippet.to_html()
-            };
-            let mut excerpt = material_snippets.snippet_from_doc(&doc);
-            excerpt.set_snippet_prefix_postfix("<b>", "</b>");
-            let excerpt_html = if excerpt.highlighted().is_empty() { String::new() } else { excerpt.to_html() };
+            let matching: Vec<String> = text_of(f.materials)
+                .split('；')
+                .filter(|m| terms.iter().any(|t| m.contains(t.as_str())))
+                .take(3)
+                .map(|m| highlight(m, &terms))
+                .collect();
             hits.push(SearchHit {
                 item_id: doc.get_first(f.id).and_then(|v| v.as_u64()).unwrap_or(0) as i64,
+                name_html: highlight(&name, &terms),
                 name,
                 department: text_of(f.department),
-                name_html,
-                excerpt_html,
+                excerpt_html: matching.join("；"),
                 score,
             });
         }
         Ok(SearchResults { total, expanded_with, hits })
     }
+}
+
+impl CatalogIndex {
+    /// The words of a query as the index sees them; single characters only when the query is
+    /// one character, so that highlighting marks words rather than every 的 and 证.
+    fn query_terms(&self, text: &str) -> Vec<String> {
+        let mut terms = Vec::new();
+        if let Some(mut analyzer) = self.index.tokenizers().get(TOKENIZER) {
+            let mut stream = analyzer.token_stream(text);
+            while stream.advance() {
+                let t = stream.token().text.trim().to_owned();
+                if !t.is_empty() && (t.chars().count() > 1 || text.trim().chars().count() == 1) {
+                    terms.push(t);
+                }
+            }
+        }
+        terms.sort();
+        terms.dedup();
+        terms
+    }
+}
+
+/// `text` HTML-escaped, with every occurrence of any term wrapped in `<b>`.
+fn highlight(text: &str, terms: &[String]) -> String {
+    let mut marked = vec![false; text.len()];
+    for t in terms.iter().filter(|t| !t.is_empty()) {
+        for (start, _) in text.match_indices(t.as_str()) {
+            marked[start..start + t.len()].iter_mut().for_each(|m| *m = true);
+        }
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut open = false;
+    for (i, c) in text.char_indices() {
+        if marked[i] != open {
+            out.push_str(if marked[i] { "<b>" } else { "</b>" });
+            open = marked[i];
+        }
+        out.push_str(&escape(c.encode_utf8(&mut [0; 4])));
+    }
+    if open {
+        out.push_str("</b>");
+    }
+    out
 }
 
 /// Why a query cannot be searched, in words for the search box.
@@ -340,4 +383,16 @@ fn sanitize(query: &str) -> String {
 
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn highlight_merges_overlaps_and_escapes() {
+        let terms = vec!["营业".to_owned(), "营业执照".to_owned(), "执照".to_owned()];
+        assert_eq!(highlight("换领营业执照<副本>", &terms), "换领<b>营业执照</b>&lt;副本&gt;");
+        assert_eq!(highlight("无关", &terms), "无关");
+    }
 }

@@ -66,7 +66,7 @@ pub struct PostButton {
 }
 
 impl Cell {
-    fn text(text: impl Into<String>) -> Cell {
+    pub(super) fn text(text: impl Into<String>) -> Cell {
         Cell {
             text: text.into(),
             href: None,
@@ -74,13 +74,13 @@ impl Cell {
             post: None,
         }
     }
-    fn link(text: impl Into<String>, href: impl Into<String>) -> Cell {
+    pub(super) fn link(text: impl Into<String>, href: impl Into<String>) -> Cell {
         Cell {
             href: Some(href.into()),
             ..Cell::text(text)
         }
     }
-    fn tag(text: impl Into<String>, tag: &'static str) -> Cell {
+    pub(super) fn tag(text: impl Into<String>, tag: &'static str) -> Cell {
         Cell {
             tag,
             ..Cell::text(text)
@@ -128,7 +128,7 @@ pub struct Section {
 }
 
 impl Section {
-    fn table(heading: &str, headers: Vec<&'static str>, rows: Vec<Vec<Cell>>) -> Section {
+    pub(super) fn table(heading: &str, headers: Vec<&'static str>, rows: Vec<Vec<Cell>>) -> Section {
         Section {
             heading: heading.to_owned(),
             table: Some(Table {
@@ -139,7 +139,7 @@ impl Section {
             form: None,
         }
     }
-    fn form(form: Form) -> Section {
+    pub(super) fn form(form: Form) -> Section {
         Section {
             heading: String::new(),
             table: None,
@@ -158,7 +158,7 @@ struct AdminPage {
 }
 
 /// Renders an admin page; with field errors it answers 422 so that clients see the failure.
-fn page(
+pub(super) fn page(
     user: &PageUser,
     title: &str,
     crumbs: Vec<(String, String)>,

@@ -2,6 +2,8 @@
 //! admin pages are built from, and the public pages (home, login, registration, account).
 
 mod admin;
+mod catalog;
+mod item_form;
 
 use askama::Template;
 use axum::Router;
@@ -34,13 +36,14 @@ pub fn router() -> Router<AppState> {
         .route("/me", get(me))
         .route("/static/app.css", get(stylesheet))
         .merge(admin::router())
+        .merge(catalog::router())
 }
 
 async fn stylesheet() -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
+            (header::CACHE_CONTROL, "no-cache"),
         ],
         include_str!("../../static/app.css"),
     )
@@ -285,6 +288,9 @@ impl<'a> FormBuilder<'a> {
     }
     pub fn password(self, name: &str, label: &str, help: &str) -> Self {
         self.push(name, label, "password", true, help, vec![])
+    }
+    pub fn textarea(self, name: &str, label: &str, required: bool) -> Self {
+        self.push(name, label, "textarea", required, "", vec![])
     }
     pub fn checkbox(self, name: &str, label: &str) -> Self {
         self.push(name, label, "checkbox", false, "", vec![])
