@@ -2,6 +2,7 @@
 //! (utoipa-axum), so the document cannot drift from the routes.
 
 mod accounts;
+mod catalog;
 mod org;
 
 use axum::extract::rejection::JsonRejection;
@@ -29,6 +30,7 @@ use crate::error::ApiError;
     tags(
         (name = "organisation", description = "行政区划、中心、部门、窗口、人员"),
         (name = "accounts", description = "账号、注册、令牌、安全日志"),
+        (name = "catalog", description = "政务服务事项目录（GB/T 39046）：检索、版本、发布、导入导出"),
     )
 )]
 struct ApiDoc;
@@ -67,7 +69,18 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(org::get_staff, org::update_staff))
         .routes(routes!(org::grant_power))
         .routes(routes!(org::revoke_power))
-        .routes(routes!(org::set_active));
+        .routes(routes!(org::set_active))
+        .routes(routes!(catalog::list_items, catalog::create_item))
+        .routes(routes!(catalog::search_items))
+        .routes(routes!(catalog::get_item))
+        .routes(routes!(catalog::list_item_versions))
+        .routes(routes!(catalog::get_item_version))
+        .routes(routes!(catalog::diff_item_versions))
+        .routes(routes!(catalog::save_draft, catalog::get_draft))
+        .routes(routes!(catalog::item_action))
+        .routes(routes!(catalog::import_catalog))
+        .routes(routes!(catalog::export_catalog))
+        .routes(routes!(catalog::list_synonyms, catalog::put_synonym));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }
 
