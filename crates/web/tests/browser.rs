@@ -80,11 +80,15 @@ async fn screenshot(client: &Client, name: &str) {
     }
 }
 
+/// Fills the input with this id, or else this name.
 async fn fill(client: &Client, id: &str, value: &str) {
-    let el = client
-        .find(Locator::Id(id))
-        .await
-        .unwrap_or_else(|_| panic!("field {id}"));
+    let el = match client.find(Locator::Id(id)).await {
+        Ok(el) => el,
+        Err(_) => client
+            .find(Locator::Css(&format!("[name='{id}']")))
+            .await
+            .unwrap_or_else(|e| panic!("field {id}: {e}")),
+    };
     el.clear().await.unwrap();
     el.send_keys(value).await.unwrap();
 }
@@ -247,6 +251,73 @@ async fn admin_creates_department_window_and_staff_who_can_log_in() {
         "{text}"
     );
     screenshot(&client, "clerk-account").await;
+
+    client.close().await.unwrap();
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn search_guide_then_admin_edits_and_publishes_a_new_version() {
+    let Some(driver_path) = chromedriver() else {
+        eprintln!("chromedriver not installed; browser test not run");
+        return;
+    };
+    let app = spawn_app(Backend::Sqlite).await;
+    let org = app.seed_org().await;
+    let admin = app.staff("admin", &["centre_admin"], None, None).await;
+    let doc: onewindow_domain::catalog::ItemDoc = serde_json::from_value(json!({
+        "basic_code": "0102001", "implementation_code": "010200101", "name": "个体工商户设立登记",
+        "item_type": "01", "exercise_level": "3",
+        "legal_bases": [{"law": "《中华人民共和国市场主体登记管理条例》", "article": "第三条", "text": ""}],
+        "department_id": org.dept, "implementing_body": "", "implementing_body_code": "", "body_nature": "1",
+        "case_type": "2", "statutory_limit_days": 15, "promised_limit_days": 3,
+        "acceptance_conditions": "申请材料齐全、符合法定形式",
+        "steps": [{"name": "受理", "role": "clerk", "department_id": org.dept, "limit_days": 1},
+                  {"name": "审批", "role": "approver", "department_id": org.dept, "limit_days": 2}],
+        "result_name": "营业执照", "result_type": "licence", "service_targets": ["1"], "handling_forms": ["1"],
+        "appointment": true, "online_payment": false, "express_delivery": false, "online_depth": "3", "max_visits": 1,
+        "location": "一楼", "hours": "工作日", "consult_phone": "0539-1", "supervise_phone": "12345",
+        "materials": [{"name": "个体工商户登记（备案）申请书", "originals": 1, "copies": 0, "requirement": "required", "source": "applicant"}]
+    }))
+    .unwrap();
+    let item = app.store.import_items(vec![doc], admin.account_id).await.map(|_| ()).and(app.store.item_by_code("010200101").await).unwrap();
+    app.store.set_synonym("个体户", &["个体工商户".to_owned()]).await.unwrap();
+    let base = app.url("");
+    let (_driver, client) = start_browser(&driver_path).await;
+
+    // A visitor searches the everyday word and opens the guide.
+    client.goto(&format!("{base}/")).await.unwrap();
+    fill(&client, "q", "个体户").await;
+    click_and_wait(&client, "form.search button").await;
+    assert!(page_text(&client).await.contains("个体工商户设立登记"));
+    screenshot(&client, "search-results").await;
+    click_and_wait(&client, ".hit h3 a").await;
+    let text = page_text(&client).await;
+    assert!(text.contains("法定 15 个工作日，承诺 3 个工作日"), "{text}");
+    assert!(text.contains("个体工商户登记（备案）申请书"));
+    assert!(client.find(Locator::Css(".flow svg")).await.is_ok(), "the steps are drawn");
+
+    // The administrator shortens the promised limit and publishes.
+    login(&client, &base, "admin", PASSWORD).await;
+    client.goto(&format!("{base}/admin/items/{}/edit", item.id)).await.unwrap();
+    fill(&client, "f-promised_limit_days", "20").await;
+    click_and_wait(&client, "form.item-form button[type=submit]").await;
+    assert!(page_text(&client).await.contains("承诺时限（20 个工作日）不能超过法定时限（15 个工作日）"));
+    screenshot(&client, "item-edit-error").await;
+    fill(&client, "f-promised_limit_days", "2").await;
+    fill(&client, "steps[1].limit_days", "1").await;
+    click_and_wait(&client, "form.item-form button[type=submit]").await;
+    assert!(page_text(&client).await.contains("第 2 版草稿"));
+    click_and_wait(&client, "form[action$='/publish'] button").await;
+    let text = page_text(&client).await;
+    assert!(text.contains("已保存") && text.contains("第 2 版"), "{text}");
+    screenshot(&client, "item-published").await;
+
+    client.goto(&format!("{base}/items/{}", item.id)).await.unwrap();
+    assert!(page_text(&client).await.contains("承诺 2 个工作日"));
+    client.goto(&format!("{base}/items/{}?version=1", item.id)).await.unwrap();
+    let text = page_text(&client).await;
+    assert!(text.contains("承诺 3 个工作日") && text.contains("已被第 2 版替代"), "{text}");
 
     client.close().await.unwrap();
     app.stop().await;

@@ -116,6 +116,8 @@ impl Cell {
 
 pub struct Table {
     pub headers: Vec<&'static str>,
+    /// False when every header is blank (a row of buttons or links).
+    pub show_headers: bool,
     pub rows: Vec<Vec<Cell>>,
     /// Link to the next page, empty when there is none.
     pub more: String,
@@ -132,6 +134,7 @@ impl Section {
         Section {
             heading: heading.to_owned(),
             table: Some(Table {
+                show_headers: headers.iter().any(|h| !h.is_empty()),
                 headers,
                 rows,
                 more: String::new(),
