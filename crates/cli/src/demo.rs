@@ -13,7 +13,7 @@ use onewindow_store::org::*;
 const DEMO_PASSWORD: &str = "demo2026";
 
 /// A unified social credit code with valid GB 11714 (organisation code) and GB 32100 checks.
-fn credit_code(prefix: &str, division: &str, org8: &str) -> String {
+pub fn credit_code(prefix: &str, division: &str, org8: &str) -> String {
     const WEIGHTS: [u32; 8] = [3, 7, 9, 10, 5, 8, 4, 2];
     let sum: u32 = org8
         .chars()
@@ -35,7 +35,7 @@ fn resident_id(first17: &str) -> String {
     format!("{first17}{}", resident_check_char(&chars))
 }
 
-const DEPARTMENTS: &[(&str, &str)] = &[
+pub const DEPARTMENTS: &[(&str, &str)] = &[
     ("临沂市行政审批服务局", "行政审批"),
     ("临沂市市场监督管理局", "市场监管"),
     ("临沂市公安局", "公安"),
@@ -442,6 +442,35 @@ pub async fn load(store: &Store) -> anyhow::Result<Vec<(String, String, String)>
 mod tests {
     use super::*;
     use onewindow_domain::ids::{CreditCode, ResidentId};
+
+    #[tokio::test]
+    async fn the_whole_demo_loads_and_is_searchable() {
+        let db = onewindow_store::testing::TestDb::create(onewindow_store::Backend::Sqlite).await;
+        let store = db.store().await;
+        let logins = load(&store).await.unwrap();
+        assert!(logins.iter().any(|(l, _, _)| l == "admin"));
+        let items = store.list_items(&Default::default()).await.unwrap();
+        assert!(items.len() >= 120, "{} items", items.len());
+        assert!(items.iter().all(|i| i.status == "active"));
+        let departments: std::collections::HashSet<i64> =
+            items.iter().map(|i| i.department_id).collect();
+        assert!(departments.len() >= 15);
+        let search = onewindow_store::search::SearchFilter::default();
+        assert!(
+            store
+                .search()
+                .search("营业执照", &search, 10)
+                .unwrap()
+                .total
+                > 5
+        );
+        let r = store.search().search("个体户", &search, 10).unwrap();
+        assert_eq!(r.hits[0].name, "个体工商户设立登记");
+        // Loading again leaves an existing database alone.
+        assert!(load(&store).await.unwrap().is_empty());
+        store.close().await;
+        db.cleanup().await;
+    }
 
     #[test]
     fn generated_codes_are_valid() {

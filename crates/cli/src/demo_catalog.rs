@@ -22,11 +22,20 @@ pub const SYNONYMS: &[(&str, &[&str])] = &[
 
 fn material(spec: &str) -> Material {
     let mut spec = spec.trim();
-    let mut m = Material { originals: 1, requirement: "required".into(), source: "applicant".into(), ..Default::default() };
+    let mut m = Material {
+        originals: 1,
+        requirement: "required".into(),
+        source: "applicant".into(),
+        ..Default::default()
+    };
     if let Some(rest) = spec.strip_prefix('@') {
         spec = rest;
         m.source = "government".into();
-        m.licence_type = rest.split(['#', '?', '~']).next().unwrap_or(rest).to_owned();
+        m.licence_type = rest
+            .split(['#', '?', '~'])
+            .next()
+            .unwrap_or(rest)
+            .to_owned();
         m.issuer = "政府部门".into();
     }
     if let Some((name, condition)) = spec.split_once('?') {
@@ -44,7 +53,8 @@ fn material(spec: &str) -> Material {
         spec = name;
     }
     m.name = spec.to_owned();
-    if m.name.ends_with("申请书") || m.name.ends_with("申请表") || m.name.ends_with("登记表") {
+    if m.name.ends_with("申请书") || m.name.ends_with("申请表") || m.name.ends_with("登记表")
+    {
         m.notes = "可在窗口领取或在网上办事大厅下载，须签字（盖章）".into();
     }
     m
@@ -62,23 +72,44 @@ fn steps(case_type: &str, promised: u32, dept: i64) -> Vec<Step> {
     match (case_type, promised) {
         ("1", _) => vec![step("受理并办结", "clerk", 0)],
         (_, 1) => vec![step("受理", "clerk", 0), step("审查并决定", "approver", 1)],
-        (_, 2) => vec![step("受理", "clerk", 0), step("审查", "reviewer", 1), step("决定", "approver", 1)],
-        (_, p) => vec![step("受理", "clerk", 1), step("审查", "reviewer", p - 2), step("决定", "approver", 1)],
+        (_, 2) => vec![
+            step("受理", "clerk", 0),
+            step("审查", "reviewer", 1),
+            step("决定", "approver", 1),
+        ],
+        (_, p) => vec![
+            step("受理", "clerk", 1),
+            step("审查", "reviewer", p - 2),
+            step("决定", "approver", 1),
+        ],
     }
 }
 
 /// Builds every demo item; fails on the first malformed line.
-pub fn items(depts: &[Department], windows: &[Window], hours: &str) -> anyhow::Result<Vec<ItemDoc>> {
+pub fn items(
+    depts: &[Department],
+    windows: &[Window],
+    hours: &str,
+) -> anyhow::Result<Vec<ItemDoc>> {
     let mut out = Vec::new();
     let mut seq_per_dept = std::collections::HashMap::new();
-    for line in LINES.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')) {
+    for line in LINES
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+    {
         let f: Vec<&str> = line.split('|').collect();
         if f.len() != 17 {
             bail!("demo catalogue line has {} fields: {line}", f.len());
         }
-        let dept_index = depts.iter().position(|d| d.short_name == f[0]).with_context(|| format!("department {}", f[0]))?;
+        let dept_index = depts
+            .iter()
+            .position(|d| d.short_name == f[0])
+            .with_context(|| format!("department {}", f[0]))?;
         let dept = &depts[dept_index];
-        let seq = seq_per_dept.entry(dept.id).and_modify(|n| *n += 1).or_insert(1);
+        let seq = seq_per_dept
+            .entry(dept.id)
+            .and_modify(|n| *n += 1)
+            .or_insert(1);
         let basic_code = format!("{}{:02}{:03}00", f[2], dept_index + 1, seq);
         let statutory: u32 = f[4].parse()?;
         let promised: u32 = f[5].parse()?;
@@ -89,20 +120,41 @@ pub fn items(depts: &[Department], windows: &[Window], hours: &str) -> anyhow::R
             .filter(|s| !s.is_empty())
             .map(|s| {
                 let p: Vec<&str> = s.splitn(3, ':').collect();
-                Fee { name: p[0].into(), standard_fen: p.get(1).and_then(|n| n.parse().ok()).unwrap_or(0), basis: p.get(2).unwrap_or(&"").to_string() }
+                Fee {
+                    name: p[0].into(),
+                    standard_fen: p.get(1).and_then(|n| n.parse().ok()).unwrap_or(0),
+                    basis: p.get(2).unwrap_or(&"").to_string(),
+                }
             })
             .collect();
-        let own_windows: Vec<&Window> = windows.iter().filter(|w| w.department_id == Some(dept.id)).collect();
+        let own_windows: Vec<&Window> = windows
+            .iter()
+            .filter(|w| w.department_id == Some(dept.id))
+            .collect();
         let mut window_ids: Vec<i64> = own_windows.iter().map(|w| w.id).collect();
-        window_ids.extend(windows.iter().filter(|w| w.is_comprehensive()).map(|w| w.id));
+        window_ids.extend(
+            windows
+                .iter()
+                .filter(|w| w.is_comprehensive())
+                .map(|w| w.id),
+        );
         let numbers: Vec<&str> = own_windows.iter().map(|w| w.number.as_str()).collect();
         let location = if numbers.is_empty() {
             "临沂市政务服务中心一楼综合受理区".to_owned()
         } else {
-            format!("临沂市政务服务中心 {} 号窗口，或一楼综合受理区", numbers.join("、"))
+            format!(
+                "临沂市政务服务中心 {} 号窗口，或一楼综合受理区",
+                numbers.join("、")
+            )
         };
         // Construction approvals are joint with fire and environment where relevant.
-        let joint = |short: &str| depts.iter().find(|d| d.short_name == short).map(|d| d.id).filter(|id| *id != dept.id);
+        let joint = |short: &str| {
+            depts
+                .iter()
+                .find(|d| d.short_name == short)
+                .map(|d| d.id)
+                .filter(|id| *id != dept.id)
+        };
         let mut joint_department_ids = Vec::new();
         if f[10].contains("c_construction") && f[2] == "01" {
             joint_department_ids.extend(joint("消防救援"));
@@ -128,17 +180,30 @@ pub fn items(depts: &[Department], windows: &[Window], hours: &str) -> anyhow::R
             });
         }
         let targets: Vec<String> = f[11].split(',').map(str::to_owned).collect();
-        let who = if targets.iter().all(|t| t == "1") { "自然人" } else { "法人或其他组织" };
+        let who = if targets.iter().all(|t| t == "1") {
+            "自然人"
+        } else {
+            "法人或其他组织"
+        };
         out.push(ItemDoc {
             implementation_code: format!("{basic_code}37130001"),
             basic_code,
             name: f[1].into(),
-            aliases: f[15].split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+            aliases: f[15]
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
             item_type: f[2].into(),
             exercise_level: "3".into(),
-            division_of_powers: "市级负责本行政区域内的办理；县（区）级按照属地管理原则办理其辖区内事项".into(),
+            division_of_powers:
+                "市级负责本行政区域内的办理；县（区）级按照属地管理原则办理其辖区内事项".into(),
             exercise_content: format!("{}的受理、审查和决定", f[1]),
-            legal_bases: vec![LegalBasis { law: f[6].into(), article: f[7].into(), text: String::new() }],
+            legal_bases: vec![LegalBasis {
+                law: f[6].into(),
+                article: f[7].into(),
+                text: String::new(),
+            }],
             department_id: dept.id,
             implementing_body: dept.name.clone(),
             implementing_body_code: dept.credit_code.clone(),
@@ -147,8 +212,15 @@ pub fn items(depts: &[Department], windows: &[Window], hours: &str) -> anyhow::R
             statutory_limit_days: statutory,
             statutory_limit_note: "自受理之日起计算，不含法定节假日；特别程序所需时间不计入".into(),
             promised_limit_days: promised,
-            promised_limit_note: if promised < statutory { "通过流程再造压缩办理时限".into() } else { String::new() },
-            acceptance_conditions: format!("申请人为{who}，符合{}{}规定的条件；申请材料齐全、符合法定形式。", f[6], f[7]),
+            promised_limit_note: if promised < statutory {
+                "通过流程再造压缩办理时限".into()
+            } else {
+                String::new()
+            },
+            acceptance_conditions: format!(
+                "申请人为{who}，符合{}{}规定的条件；申请材料齐全、符合法定形式。",
+                f[6], f[7]
+            ),
             steps: steps(f[3], promised, dept.id),
             joint_department_ids,
             intermediary_services: Vec::new(),
@@ -160,20 +232,36 @@ pub fn items(depts: &[Department], windows: &[Window], hours: &str) -> anyhow::R
             online_payment: !fees.is_empty() && deep >= 3,
             fees,
             service_targets: targets,
-            handling_forms: if deep >= 2 { vec!["1".into(), "2".into(), "3".into()] } else { vec!["1".into()] },
-            topics: f[10].split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+            handling_forms: if deep >= 2 {
+                vec!["1".into(), "2".into(), "3".into()]
+            } else {
+                vec!["1".into()]
+            },
+            topics: f[10]
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
             appointment: true,
             express_delivery: deep >= 3,
             online_depth: depth,
             max_visits: f[13].parse()?,
-            online_url: if deep >= 2 { "/apply".into() } else { String::new() },
+            online_url: if deep >= 2 {
+                "/apply".into()
+            } else {
+                String::new()
+            },
             location,
             hours: hours.into(),
             consult_phone: dept.phone.clone(),
             supervise_phone: "12345".into(),
             faqs: Vec::new(),
             window_ids,
-            materials: f[16].split(';').filter(|s| !s.is_empty()).map(material).collect(),
+            materials: f[16]
+                .split(';')
+                .filter(|s| !s.is_empty())
+                .map(material)
+                .collect(),
         });
     }
     Ok(out)
@@ -186,9 +274,15 @@ mod tests {
     #[test]
     fn material_notation() {
         let m = material("@居民身份证");
-        assert_eq!((m.source.as_str(), m.licence_type.as_str()), ("government", "居民身份证"));
+        assert_eq!(
+            (m.source.as_str(), m.licence_type.as_str()),
+            ("government", "居民身份证")
+        );
         let m = material("委托书?委托他人办理的");
-        assert_eq!((m.requirement.as_str(), m.condition.as_str()), ("conditional", "委托他人办理的"));
+        assert_eq!(
+            (m.requirement.as_str(), m.condition.as_str()),
+            ("conditional", "委托他人办理的")
+        );
         let m = material("近期免冠证件照片~");
         assert!(m.deficiency_allowed && m.requirement == "optional");
         assert_eq!(material("合影照片#2").copies, 2);

@@ -1,6 +1,7 @@
 //! The `onewindow` binary: run the platform, load demo data, migrate, and manage accounts and
 //! API tokens from the shell.
 
+mod bench;
 mod demo;
 mod demo_catalog;
 mod settings;
@@ -72,6 +73,20 @@ enum Command {
     /// Import, export and re-index the service-item catalogue.
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Benchmarks for the performance targets (build with --release for real figures).
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Catalogue search and guide rendering over generated items, in process.
+    Catalog {
+        #[arg(long, default_value_t = 10_000)]
+        items: usize,
+        #[arg(long, default_value_t = 3_000)]
+        runs: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -169,6 +184,7 @@ async fn main() -> anyhow::Result<()> {
         Command::User(cmd) => user_command(&open_store(&settings).await?, cmd).await,
         Command::Token(cmd) => token_command(&open_store(&settings).await?, cmd).await,
         Command::Catalog(cmd) => catalog_command(&settings, cmd).await,
+        Command::Bench(BenchCommand::Catalog { items, runs }) => bench::catalog(items, runs),
     }
 }
 
@@ -413,34 +429,50 @@ async fn token_command(store: &Store, cmd: TokenCommand) -> anyhow::Result<()> {
 }
 
 fn is_csv(file: &std::path::Path) -> bool {
-    file.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+    file.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
 }
 
 async fn catalog_command(settings: &Settings, cmd: CatalogCommand) -> anyhow::Result<()> {
     let mut store = open_store(settings).await?;
     match cmd {
         CatalogCommand::Import { file } => {
-            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let docs = if is_csv(&file) {
                 onewindow_store::catalog_csv::parse(&bytes)
             } else {
                 match std::str::from_utf8(&bytes) {
                     Ok(text) => onewindow_store::catalog::parse_catalog_json(text),
-                    Err(_) => Err(onewindow_domain::org::FieldErrors::single("file", "文件不是 UTF-8 编码")),
+                    Err(_) => Err(onewindow_domain::org::FieldErrors::single(
+                        "file",
+                        "文件不是 UTF-8 编码",
+                    )),
                 }
             }
             .map_err(|e| show_invalid(e.into()))?;
-            store.use_search_dir(&settings.data_dir.join("search-index")).await?;
+            store
+                .use_search_dir(&settings.data_dir.join("search-index"))
+                .await?;
             let report = store.import_items(docs, 0).await.map_err(show_invalid)?;
-            println!("导入完成：新增 {} 项，更新 {} 项，未变 {} 项。", report.created, report.updated, report.unchanged);
+            println!(
+                "导入完成：新增 {} 项，更新 {} 项，未变 {} 项。",
+                report.created, report.updated, report.unchanged
+            );
         }
         CatalogCommand::Export { file } => {
-            let text = if is_csv(&file) { store.export_csv().await? } else { store.export_json().await? };
+            let text = if is_csv(&file) {
+                store.export_csv().await?
+            } else {
+                store.export_json().await?
+            };
             std::fs::write(&file, text).with_context(|| format!("writing {}", file.display()))?;
             println!("已导出到 {}", file.display());
         }
         CatalogCommand::Reindex => {
-            store.use_search_dir(&settings.data_dir.join("search-index")).await?;
+            store
+                .use_search_dir(&settings.data_dir.join("search-index"))
+                .await?;
             let n = store.reindex_catalog().await?;
             println!("搜索索引已重建：{n} 个在办事项。");
         }

@@ -161,9 +161,7 @@ pub fn authorize(who: &Principal, action: Action, department: Option<i64>) -> Re
         Action::ManageOrganisation
         | Action::GrantPowers
         | Action::ManageAccounts
-        | Action::PublishCatalog => {
-            Err(Denied::Role)
-        }
+        | Action::PublishCatalog => Err(Denied::Role),
     }
 }
 

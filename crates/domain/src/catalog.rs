@@ -82,7 +82,8 @@ pub const STEP_ROLES: CodeTable = &[
     ("chief_representative", "首席代表审核"),
 ];
 /// Where a material comes from.
-pub const MATERIAL_SOURCES: CodeTable = &[("applicant", "申请人自备"), ("government", "政府部门核发")];
+pub const MATERIAL_SOURCES: CodeTable =
+    &[("applicant", "申请人自备"), ("government", "政府部门核发")];
 /// Whether a material must be submitted.
 pub const MATERIAL_REQUIREMENTS: CodeTable = &[
     ("required", "必要"),
@@ -311,7 +312,10 @@ fn check_len(errors: &mut FieldErrors, field: &str, value: &str, max: usize, req
 fn check_code(errors: &mut FieldErrors, field: &str, table: CodeTable, code: &str) {
     if label(table, code).is_none() {
         let allowed: Vec<&str> = table.iter().map(|(c, _)| *c).collect();
-        errors.add(field, format!("未知代码“{code}”，可选：{}", allowed.join("、")));
+        errors.add(
+            field,
+            format!("未知代码“{code}”，可选：{}", allowed.join("、")),
+        );
     }
 }
 
@@ -321,39 +325,89 @@ impl ItemDoc {
         let mut e = FieldErrors::new();
         check_len(&mut e, "name", &self.name, 200, true);
         check_len(&mut e, "basic_code", &self.basic_code, 10, true);
-        check_len(&mut e, "implementation_code", &self.implementation_code, 24, true);
-        if !self.implementation_code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        check_len(
+            &mut e,
+            "implementation_code",
+            &self.implementation_code,
+            24,
+            true,
+        );
+        if !self
+            .implementation_code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric())
+        {
             e.add("implementation_code", "只能包含字母和数字");
-        } else if !self.basic_code.is_empty() && !self.implementation_code.starts_with(&self.basic_code) {
+        } else if !self.basic_code.is_empty()
+            && !self.implementation_code.starts_with(&self.basic_code)
+        {
             e.add("implementation_code", "实施编码须以基本编码开头");
         }
         for (i, alias) in self.aliases.iter().enumerate() {
             check_len(&mut e, &format!("aliases[{i}]"), alias, 50, true);
         }
         check_code(&mut e, "item_type", ITEM_TYPES, &self.item_type);
-        check_code(&mut e, "exercise_level", EXERCISE_LEVELS, &self.exercise_level);
+        check_code(
+            &mut e,
+            "exercise_level",
+            EXERCISE_LEVELS,
+            &self.exercise_level,
+        );
         check_code(&mut e, "body_nature", BODY_NATURES, &self.body_nature);
         check_code(&mut e, "case_type", CASE_TYPES, &self.case_type);
         check_code(&mut e, "online_depth", ONLINE_DEPTHS, &self.online_depth);
         check_code(&mut e, "result_type", RESULT_TYPES, &self.result_type);
-        check_len(&mut e, "division_of_powers", &self.division_of_powers, 1000, false);
+        check_len(
+            &mut e,
+            "division_of_powers",
+            &self.division_of_powers,
+            1000,
+            false,
+        );
         if self.legal_bases.is_empty() {
             e.add("legal_bases", "至少填写一项设定依据");
         }
         for (i, b) in self.legal_bases.iter().enumerate() {
             check_len(&mut e, &format!("legal_bases[{i}].law"), &b.law, 200, true);
-            check_len(&mut e, &format!("legal_bases[{i}].article"), &b.article, 50, false);
-            check_len(&mut e, &format!("legal_bases[{i}].text"), &b.text, 1000, false);
+            check_len(
+                &mut e,
+                &format!("legal_bases[{i}].article"),
+                &b.article,
+                50,
+                false,
+            );
+            check_len(
+                &mut e,
+                &format!("legal_bases[{i}].text"),
+                &b.text,
+                1000,
+                false,
+            );
         }
         if !org.department_exists(self.department_id) {
             e.add("department_id", "实施部门不存在");
         }
-        check_len(&mut e, "implementing_body", &self.implementing_body, 100, true);
+        check_len(
+            &mut e,
+            "implementing_body",
+            &self.implementing_body,
+            100,
+            true,
+        );
         if CreditCode::parse(&self.implementing_body_code).is_err() {
-            e.add("implementing_body_code", "实施主体代码应为有效的统一社会信用代码");
+            e.add(
+                "implementing_body_code",
+                "实施主体代码应为有效的统一社会信用代码",
+            );
         }
         if self.promised_limit_days > self.statutory_limit_days {
-            e.add("promised_limit_days", format!("承诺时限（{} 个工作日）不能超过法定时限（{} 个工作日）", self.promised_limit_days, self.statutory_limit_days));
+            e.add(
+                "promised_limit_days",
+                format!(
+                    "承诺时限（{} 个工作日）不能超过法定时限（{} 个工作日）",
+                    self.promised_limit_days, self.statutory_limit_days
+                ),
+            );
         }
         if self.statutory_limit_days > 365 {
             e.add("statutory_limit_days", "法定时限不能超过 365 个工作日");
@@ -364,7 +418,13 @@ impl ItemDoc {
         if self.case_type == "2" && self.promised_limit_days == 0 {
             e.add("promised_limit_days", "承诺件须填写承诺办结时限");
         }
-        check_len(&mut e, "acceptance_conditions", &self.acceptance_conditions, 4000, true);
+        check_len(
+            &mut e,
+            "acceptance_conditions",
+            &self.acceptance_conditions,
+            4000,
+            true,
+        );
         if self.steps.is_empty() {
             e.add("steps", "至少填写一个办理环节");
         }
@@ -378,20 +438,40 @@ impl ItemDoc {
             step_total += s.limit_days;
         }
         if self.case_type == "2" && step_total > self.promised_limit_days {
-            e.add("steps", format!("各环节时限之和（{step_total} 个工作日）超过承诺时限"));
+            e.add(
+                "steps",
+                format!("各环节时限之和（{step_total} 个工作日）超过承诺时限"),
+            );
         }
         for (i, d) in self.joint_department_ids.iter().enumerate() {
             if !org.department_exists(*d) {
                 e.add(&format!("joint_department_ids[{i}]"), "共同实施部门不存在");
             } else if *d == self.department_id {
-                e.add(&format!("joint_department_ids[{i}]"), "共同实施部门不能是实施部门本身");
+                e.add(
+                    &format!("joint_department_ids[{i}]"),
+                    "共同实施部门不能是实施部门本身",
+                );
             }
         }
         for (i, p) in self.special_procedures.iter().enumerate() {
-            check_code(&mut e, &format!("special_procedures[{i}].kind"), SPECIAL_PROCEDURE_KINDS, &p.kind);
-            check_len(&mut e, &format!("special_procedures[{i}].name"), &p.name, 50, true);
+            check_code(
+                &mut e,
+                &format!("special_procedures[{i}].kind"),
+                SPECIAL_PROCEDURE_KINDS,
+                &p.kind,
+            );
+            check_len(
+                &mut e,
+                &format!("special_procedures[{i}].name"),
+                &p.name,
+                50,
+                true,
+            );
             if p.limit_days == 0 || p.limit_days > 365 {
-                e.add(&format!("special_procedures[{i}].limit_days"), "时限应为 1–365 个工作日");
+                e.add(
+                    &format!("special_procedures[{i}].limit_days"),
+                    "时限应为 1–365 个工作日",
+                );
             }
         }
         check_len(&mut e, "result_name", &self.result_name, 100, true);
@@ -432,7 +512,12 @@ impl ItemDoc {
         for (i, m) in self.materials.iter().enumerate() {
             let f = |name: &str| format!("materials[{i}].{name}");
             check_len(&mut e, &f("name"), &m.name, 200, true);
-            check_code(&mut e, &f("requirement"), MATERIAL_REQUIREMENTS, &m.requirement);
+            check_code(
+                &mut e,
+                &f("requirement"),
+                MATERIAL_REQUIREMENTS,
+                &m.requirement,
+            );
             check_code(&mut e, &f("source"), MATERIAL_SOURCES, &m.source);
             if m.originals > 99 || m.copies > 99 {
                 e.add(&f("copies"), "份数不能超过 99");
@@ -454,9 +539,15 @@ impl ItemDoc {
     /// The limits in words, as the guide shows them.
     pub fn limits_in_words(&self) -> String {
         if self.case_type == "1" {
-            format!("法定 {} 个工作日，即办件当场办结", self.statutory_limit_days)
+            format!(
+                "法定 {} 个工作日，即办件当场办结",
+                self.statutory_limit_days
+            )
         } else {
-            format!("法定 {} 个工作日，承诺 {} 个工作日", self.statutory_limit_days, self.promised_limit_days)
+            format!(
+                "法定 {} 个工作日，承诺 {} 个工作日",
+                self.statutory_limit_days, self.promised_limit_days
+            )
         }
     }
 }
@@ -485,10 +576,18 @@ fn diff_values(path: &str, a: &Value, b: &Value, out: &mut Vec<FieldChange>) {
         (Value::Object(x), Value::Object(y)) => {
             let keys: BTreeMap<&String, ()> = x.keys().chain(y.keys()).map(|k| (k, ())).collect();
             for k in keys.keys() {
-                let p = if path.is_empty() { (*k).clone() } else { format!("{path}.{k}") };
+                let p = if path.is_empty() {
+                    (*k).clone()
+                } else {
+                    format!("{path}.{k}")
+                };
                 match (x.get(*k), y.get(*k)) {
                     (Some(u), Some(v)) => diff_values(&p, u, v, out),
-                    (u, v) => out.push(FieldChange { path: p, before: u.cloned(), after: v.cloned() }),
+                    (u, v) => out.push(FieldChange {
+                        path: p,
+                        before: u.cloned(),
+                        after: v.cloned(),
+                    }),
                 }
             }
         }
@@ -497,11 +596,19 @@ fn diff_values(path: &str, a: &Value, b: &Value, out: &mut Vec<FieldChange>) {
                 let p = format!("{path}[{i}]");
                 match (x.get(i), y.get(i)) {
                     (Some(u), Some(v)) => diff_values(&p, u, v, out),
-                    (u, v) => out.push(FieldChange { path: p, before: u.cloned(), after: v.cloned() }),
+                    (u, v) => out.push(FieldChange {
+                        path: p,
+                        before: u.cloned(),
+                        after: v.cloned(),
+                    }),
                 }
             }
         }
-        _ if a != b => out.push(FieldChange { path: path.to_owned(), before: Some(a.clone()), after: Some(b.clone()) }),
+        _ if a != b => out.push(FieldChange {
+            path: path.to_owned(),
+            before: Some(a.clone()),
+            after: Some(b.clone()),
+        }),
         _ => {}
     }
 }
@@ -515,7 +622,10 @@ pub fn element_label(path: &str) -> String {
                 Some((n, rest)) => (n, Some(rest.trim_end_matches(']'))),
                 None => (segment, None),
             };
-            let label = ELEMENT_LABELS.iter().find(|(k, _)| *k == name).map_or(name, |(_, l)| l);
+            let label = ELEMENT_LABELS
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map_or(name, |(_, l)| l);
             match index {
                 Some(i) => format!("{label}第{}项", i.parse::<usize>().map_or(0, |n| n + 1)),
                 None => label.to_owned(),
@@ -618,7 +728,11 @@ pub mod tests {
             aliases: vec!["个体户注册".into()],
             item_type: "01".into(),
             exercise_level: "3".into(),
-            legal_bases: vec![LegalBasis { law: "《促进个体工商户发展条例》".into(), article: "第八条".into(), text: "申请登记为个体工商户，应当向经营场所所在地的登记机关申请注册登记。".into() }],
+            legal_bases: vec![LegalBasis {
+                law: "《促进个体工商户发展条例》".into(),
+                article: "第八条".into(),
+                text: "申请登记为个体工商户，应当向经营场所所在地的登记机关申请注册登记。".into(),
+            }],
             department_id: 1,
             implementing_body: "临沂市市场监督管理局".into(),
             implementing_body_code: "11371300004323789A".into(),
@@ -627,7 +741,13 @@ pub mod tests {
             statutory_limit_days: 15,
             promised_limit_days: 1,
             acceptance_conditions: "有经营能力的公民".into(),
-            steps: vec![Step { name: "受理".into(), role: "clerk".into(), department_id: 1, limit_days: 1, description: String::new() }],
+            steps: vec![Step {
+                name: "受理".into(),
+                role: "clerk".into(),
+                department_id: 1,
+                limit_days: 1,
+                description: String::new(),
+            }],
             result_name: "营业执照".into(),
             result_type: "licence".into(),
             service_targets: vec!["1".into()],
@@ -638,7 +758,14 @@ pub mod tests {
             hours: "工作日".into(),
             consult_phone: "0539-1".into(),
             supervise_phone: "12345".into(),
-            materials: vec![Material { name: "身份证".into(), originals: 1, copies: 0, requirement: "required".into(), source: "applicant".into(), ..Default::default() }],
+            materials: vec![Material {
+                name: "身份证".into(),
+                originals: 1,
+                copies: 0,
+                requirement: "required".into(),
+                source: "applicant".into(),
+                ..Default::default()
+            }],
             ..Default::default()
         }
     }
@@ -655,8 +782,22 @@ pub mod tests {
         doc.item_type = "99".into();
         doc.steps[0].department_id = 0;
         doc.materials[0].deficiency_allowed = true;
-        let fields: Vec<String> = doc.validate(&AllExist).unwrap_err().0.into_iter().map(|(f, _)| f).collect();
-        assert_eq!(fields, vec!["item_type", "promised_limit_days", "steps[0].department_id", "materials[0].deficiency_allowed"]);
+        let fields: Vec<String> = doc
+            .validate(&AllExist)
+            .unwrap_err()
+            .0
+            .into_iter()
+            .map(|(f, _)| f)
+            .collect();
+        assert_eq!(
+            fields,
+            vec![
+                "item_type",
+                "promised_limit_days",
+                "steps[0].department_id",
+                "materials[0].deficiency_allowed"
+            ]
+        );
     }
 
     #[test]
@@ -664,11 +805,17 @@ pub mod tests {
         let a = sample();
         let mut b = sample();
         b.materials[0].copies = 2;
-        b.materials.push(Material { name: "照片".into(), ..Default::default() });
+        b.materials.push(Material {
+            name: "照片".into(),
+            ..Default::default()
+        });
         let changes = diff(&a, &b);
         let paths: Vec<&str> = changes.iter().map(|c| c.path.as_str()).collect();
         assert_eq!(paths, vec!["materials[0].copies", "materials[1]"]);
-        assert_eq!(element_label("materials[0].copies"), "申请材料第1项 › 复印件份数");
+        assert_eq!(
+            element_label("materials[0].copies"),
+            "申请材料第1项 › 复印件份数"
+        );
         assert!(diff(&a, &a).is_empty());
     }
 }

@@ -145,10 +145,13 @@ const SUMMARY_SELECT: &str = "SELECT i.id, i.implementation_code, i.department_i
     LEFT JOIN item_versions d ON d.id = i.draft_version_id
     JOIN item_versions v ON v.id = COALESCE(i.draft_version_id, i.current_version_id)";
 
-const VERSION_COLS: &str = "id, item_id, version, status, effective_date, created_at, published_at, doc";
+const VERSION_COLS: &str =
+    "id, item_id, version, status, effective_date, created_at, published_at, doc";
 
 fn today_shanghai() -> String {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).format("%Y-%m-%d").to_string()
+    (chrono::Utc::now() + chrono::Duration::hours(8))
+        .format("%Y-%m-%d")
+        .to_string()
 }
 
 impl Store {
@@ -190,19 +193,23 @@ impl Store {
     }
 
     pub async fn get_item(&self, id: i64) -> StoreResult<ItemSummary> {
-        sqlx::query_as(sqlx::AssertSqlSafe(format!("{SUMMARY_SELECT} WHERE i.id = $1")))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound("item"))
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{SUMMARY_SELECT} WHERE i.id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound("item"))
     }
 
     pub async fn item_by_code(&self, implementation_code: &str) -> StoreResult<ItemSummary> {
-        sqlx::query_as(sqlx::AssertSqlSafe(format!("{SUMMARY_SELECT} WHERE i.implementation_code = $1")))
-            .bind(implementation_code)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound("item"))
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{SUMMARY_SELECT} WHERE i.implementation_code = $1"
+        )))
+        .bind(implementation_code)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound("item"))
     }
 
     pub async fn get_version(&self, item_id: i64, version: i64) -> StoreResult<ItemVersion> {
@@ -220,7 +227,9 @@ impl Store {
     /// The version the public sees: the published one of an active item.
     pub async fn current_version(&self, item_id: i64) -> StoreResult<ItemVersion> {
         let item = self.get_item(item_id).await?;
-        let v = item.current_version.ok_or(StoreError::NotFound("published version"))?;
+        let v = item
+            .current_version
+            .ok_or(StoreError::NotFound("published version"))?;
         self.get_version(item_id, v).await
     }
 
@@ -245,7 +254,12 @@ impl Store {
     }
 
     /// Saves a draft: edits the open draft, or opens a new one when the item is published.
-    pub async fn save_draft(&self, item_id: i64, mut doc: ItemDoc, by: i64) -> StoreResult<ItemSummary> {
+    pub async fn save_draft(
+        &self,
+        item_id: i64,
+        mut doc: ItemDoc,
+        by: i64,
+    ) -> StoreResult<ItemSummary> {
         let item = self.get_item(item_id).await?;
         if item.status == "withdrawn" {
             return Err(FieldErrors::single("status", "已取消或下放的事项不能再编辑").into());
@@ -275,11 +289,12 @@ impl Store {
                 .await?;
             }
             None => {
-                let (next,): (i64,) =
-                    sqlx::query_as("SELECT COALESCE(MAX(version), 0) + 1 FROM item_versions WHERE item_id = $1")
-                        .bind(item_id)
-                        .fetch_one(&mut *tx)
-                        .await?;
+                let (next,): (i64,) = sqlx::query_as(
+                    "SELECT COALESCE(MAX(version), 0) + 1 FROM item_versions WHERE item_id = $1",
+                )
+                .bind(item_id)
+                .fetch_one(&mut *tx)
+                .await?;
                 let (vid,): (i64,) = sqlx::query_as(
                     "INSERT INTO item_versions (item_id, version, status, name, item_type, doc, created_by, created_at)
                      VALUES ($1, $2, 'draft', $3, $4, $5, $6, $7) RETURNING id",
@@ -293,12 +308,14 @@ impl Store {
                 .bind(now)
                 .fetch_one(&mut *tx)
                 .await?;
-                sqlx::query("UPDATE items SET draft_version_id = $1, updated_at = $2 WHERE id = $3")
-                    .bind(vid)
-                    .bind(now)
-                    .bind(item_id)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "UPDATE items SET draft_version_id = $1, updated_at = $2 WHERE id = $3",
+                )
+                .bind(vid)
+                .bind(now)
+                .bind(item_id)
+                .execute(&mut *tx)
+                .await?;
             }
         }
         sqlx::query("UPDATE items SET department_id = $1, updated_at = $2 WHERE id = $3")
@@ -347,21 +364,39 @@ impl Store {
             .bind(item_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM item_versions WHERE item_id = $1 AND version = $2 AND status = 'draft'")
-            .bind(item_id)
-            .bind(v)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "DELETE FROM item_versions WHERE item_id = $1 AND version = $2 AND status = 'draft'",
+        )
+        .bind(item_id)
+        .bind(v)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         self.get_item(item_id).await
     }
 
     /// Suspends or resumes a published item (暂停 / 恢复办理).
-    pub async fn set_item_suspended(&self, item_id: i64, suspended: bool) -> StoreResult<ItemSummary> {
+    pub async fn set_item_suspended(
+        &self,
+        item_id: i64,
+        suspended: bool,
+    ) -> StoreResult<ItemSummary> {
         let item = self.get_item(item_id).await?;
-        let (from, to) = if suspended { ("active", "suspended") } else { ("suspended", "active") };
+        let (from, to) = if suspended {
+            ("active", "suspended")
+        } else {
+            ("suspended", "active")
+        };
         if item.status != from {
-            return Err(FieldErrors::single("status", if suspended { "只有已发布的事项可以暂停" } else { "只有暂停中的事项可以恢复" }).into());
+            return Err(FieldErrors::single(
+                "status",
+                if suspended {
+                    "只有已发布的事项可以暂停"
+                } else {
+                    "只有暂停中的事项可以恢复"
+                },
+            )
+            .into());
         }
         sqlx::query("UPDATE items SET status = $1, updated_at = $2 WHERE id = $3")
             .bind(to)
@@ -375,7 +410,12 @@ impl Store {
     }
 
     /// Withdraws an item from the catalogue (取消 or 下放), with the reason. Its versions stay.
-    pub async fn withdraw_item(&self, item_id: i64, kind: Withdrawal, reason: &str) -> StoreResult<ItemSummary> {
+    pub async fn withdraw_item(
+        &self,
+        item_id: i64,
+        kind: Withdrawal,
+        reason: &str,
+    ) -> StoreResult<ItemSummary> {
         let item = self.get_item(item_id).await?;
         let mut errors = FieldErrors::new();
         if item.status == "withdrawn" {
@@ -416,7 +456,8 @@ impl Store {
                 continue;
             }
             if let Some((_, doc)) = rows.iter().find(|(id, _)| *id == item.id) {
-                let doc: ItemDoc = serde_json::from_str(doc).map_err(|e| StoreError::Config(e.to_string()))?;
+                let doc: ItemDoc =
+                    serde_json::from_str(doc).map_err(|e| StoreError::Config(e.to_string()))?;
                 out.push((item, doc));
             }
         }
@@ -435,7 +476,10 @@ impl Store {
         for (i, mut doc) in docs.into_iter().enumerate() {
             let row = i + 1;
             if !seen.insert(doc.implementation_code.clone()) {
-                errors.add(&format!("第 {row} 项 implementation_code"), format!("实施编码 {} 在文件中重复", doc.implementation_code));
+                errors.add(
+                    &format!("第 {row} 项 implementation_code"),
+                    format!("实施编码 {} 在文件中重复", doc.implementation_code),
+                );
             }
             match self.prepare_doc(&mut doc, &org).await {
                 Ok(()) => {}
@@ -454,7 +498,9 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let mut touched = Vec::new();
         for doc in prepared {
-            let current = existing.iter().find(|(_, d)| d.implementation_code == doc.implementation_code);
+            let current = existing
+                .iter()
+                .find(|(_, d)| d.implementation_code == doc.implementation_code);
             match current {
                 Some((_, d)) if *d == doc => report.unchanged += 1,
                 Some((item, _)) => {
@@ -464,7 +510,11 @@ impl Store {
                 }
                 None => {
                     let id = insert_item(&mut tx, &doc, by).await.map_err(|e| match e {
-                        StoreError::Invalid(_) => FieldErrors::single("implementation_code", format!("实施编码 {} 已被其他事项使用", doc.implementation_code)).into(),
+                        StoreError::Invalid(_) => FieldErrors::single(
+                            "implementation_code",
+                            format!("实施编码 {} 已被其他事项使用", doc.implementation_code),
+                        )
+                        .into(),
                         other => other,
                     })?;
                     publish_in(&mut tx, id, by).await?;
@@ -483,15 +533,29 @@ impl Store {
 
     /// The catalogue as our JSON exchange file, byte-for-byte stable for the same content.
     pub async fn export_json(&self) -> StoreResult<String> {
-        let items = self.published_docs().await?.into_iter().map(|(_, d)| d).collect();
-        let file = CatalogFile { schema: CATALOG_SCHEMA.to_owned(), items };
-        let mut text = serde_json::to_string_pretty(&file).map_err(|e| StoreError::Config(e.to_string()))?;
+        let items = self
+            .published_docs()
+            .await?
+            .into_iter()
+            .map(|(_, d)| d)
+            .collect();
+        let file = CatalogFile {
+            schema: CATALOG_SCHEMA.to_owned(),
+            items,
+        };
+        let mut text =
+            serde_json::to_string_pretty(&file).map_err(|e| StoreError::Config(e.to_string()))?;
         text.push('\n');
         Ok(text)
     }
 
     pub async fn export_csv(&self) -> StoreResult<String> {
-        let docs: Vec<ItemDoc> = self.published_docs().await?.into_iter().map(|(_, d)| d).collect();
+        let docs: Vec<ItemDoc> = self
+            .published_docs()
+            .await?
+            .into_iter()
+            .map(|(_, d)| d)
+            .collect();
         crate::catalog_csv::write(&docs)
     }
 }
@@ -506,11 +570,22 @@ pub struct ImportReport {
 
 /// Parses our JSON exchange file, with problems as field errors.
 pub fn parse_catalog_json(text: &str) -> Result<Vec<ItemDoc>, FieldErrors> {
-    let file: CatalogFile = serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| {
-        FieldErrors::single("file", format!("JSON 格式有误（第 {} 行第 {} 列）：{e}", e.line(), e.column()))
-    })?;
+    let file: CatalogFile =
+        serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| {
+            FieldErrors::single(
+                "file",
+                format!(
+                    "JSON 格式有误（第 {} 行第 {} 列）：{e}",
+                    e.line(),
+                    e.column()
+                ),
+            )
+        })?;
     if file.schema != CATALOG_SCHEMA {
-        return Err(FieldErrors::single("schema", format!("不支持的格式“{}”，应为 {CATALOG_SCHEMA}", file.schema)));
+        return Err(FieldErrors::single(
+            "schema",
+            format!("不支持的格式“{}”，应为 {CATALOG_SCHEMA}", file.schema),
+        ));
     }
     Ok(file.items)
 }
@@ -528,7 +603,10 @@ async fn insert_item(tx: &mut Tx<'_>, doc: &ItemDoc, by: i64) -> StoreResult<i64
     .bind(now)
     .fetch_one(&mut **tx)
     .await
-    .map_err(crate::error::unique_as("implementation_code", "该实施编码已存在"))?;
+    .map_err(crate::error::unique_as(
+        "implementation_code",
+        "该实施编码已存在",
+    ))?;
     let json = serde_json::to_string(doc).map_err(|e| StoreError::Config(e.to_string()))?;
     let (vid,): (i64,) = sqlx::query_as(
         "INSERT INTO item_versions (item_id, version, status, name, item_type, doc, created_by, created_at)
@@ -550,16 +628,23 @@ async fn insert_item(tx: &mut Tx<'_>, doc: &ItemDoc, by: i64) -> StoreResult<i64
     Ok(id)
 }
 
-async fn insert_version_and_publish(tx: &mut Tx<'_>, item_id: i64, doc: &ItemDoc, by: i64) -> StoreResult<()> {
+async fn insert_version_and_publish(
+    tx: &mut Tx<'_>,
+    item_id: i64,
+    doc: &ItemDoc,
+    by: i64,
+) -> StoreResult<()> {
     let json = serde_json::to_string(doc).map_err(|e| StoreError::Config(e.to_string()))?;
     sqlx::query("DELETE FROM item_versions WHERE item_id = $1 AND status = 'draft'")
         .bind(item_id)
         .execute(&mut **tx)
         .await?;
-    let (next,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(version), 0) + 1 FROM item_versions WHERE item_id = $1")
-        .bind(item_id)
-        .fetch_one(&mut **tx)
-        .await?;
+    let (next,): (i64,) = sqlx::query_as(
+        "SELECT COALESCE(MAX(version), 0) + 1 FROM item_versions WHERE item_id = $1",
+    )
+    .bind(item_id)
+    .fetch_one(&mut **tx)
+    .await?;
     let (vid,): (i64,) = sqlx::query_as(
         "INSERT INTO item_versions (item_id, version, status, name, item_type, doc, created_by, created_at)
          VALUES ($1, $2, 'draft', $3, $4, $5, $6, $7) RETURNING id",
@@ -585,12 +670,14 @@ async fn insert_version_and_publish(tx: &mut Tx<'_>, item_id: i64, doc: &ItemDoc
 /// Makes the draft current and supersedes the previous version, inside the caller's transaction.
 async fn publish_in(tx: &mut Tx<'_>, item_id: i64, by: i64) -> StoreResult<()> {
     let now = now_ms();
-    let (draft, current, status): (Option<i64>, Option<i64>, String) =
-        sqlx::query_as("SELECT draft_version_id, current_version_id, status FROM items WHERE id = $1")
-            .bind(item_id)
-            .fetch_one(&mut **tx)
-            .await?;
-    let draft = draft.ok_or_else(|| StoreError::from(FieldErrors::single("status", "没有待发布的草稿")))?;
+    let (draft, current, status): (Option<i64>, Option<i64>, String) = sqlx::query_as(
+        "SELECT draft_version_id, current_version_id, status FROM items WHERE id = $1",
+    )
+    .bind(item_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    let draft =
+        draft.ok_or_else(|| StoreError::from(FieldErrors::single("status", "没有待发布的草稿")))?;
     if let Some(current) = current {
         sqlx::query("UPDATE item_versions SET status = 'superseded' WHERE id = $1")
             .bind(current)
@@ -607,7 +694,11 @@ async fn publish_in(tx: &mut Tx<'_>, item_id: i64, by: i64) -> StoreResult<()> {
     .bind(draft)
     .execute(&mut **tx)
     .await?;
-    let status = if status == "draft" { "active".to_owned() } else { status };
+    let status = if status == "draft" {
+        "active".to_owned()
+    } else {
+        status
+    };
     sqlx::query(
         "UPDATE items SET current_version_id = $1, draft_version_id = NULL, status = $2, updated_at = $3 WHERE id = $4",
     )
@@ -646,41 +737,64 @@ impl Store {
     pub async fn reindex_catalog(&self) -> StoreResult<usize> {
         self.load_synonyms().await?;
         let docs = self.published_docs().await?;
-        let active: Vec<(i64, &ItemDoc)> =
-            docs.iter().filter(|(i, _)| i.status == "active").map(|(i, d)| (i.id, d)).collect();
+        let active: Vec<(i64, &ItemDoc)> = docs
+            .iter()
+            .filter(|(i, _)| i.status == "active")
+            .map(|(i, d)| (i.id, d))
+            .collect();
         self.search.rebuild(&active)?;
         Ok(active.len())
     }
 
     pub async fn list_synonyms(&self) -> StoreResult<Vec<(String, Vec<String>)>> {
-        let rows: Vec<(String, String)> = sqlx::query_as("SELECT term, expansions FROM search_synonyms ORDER BY term")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT term, expansions FROM search_synonyms ORDER BY term")
+                .fetch_all(&self.pool)
+                .await?;
         Ok(rows
             .into_iter()
-            .map(|(t, e)| (t, e.split('|').filter(|s| !s.is_empty()).map(str::to_owned).collect()))
+            .map(|(t, e)| {
+                (
+                    t,
+                    e.split('|')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                )
+            })
             .collect())
     }
 
     pub(crate) async fn load_synonyms(&self) -> StoreResult<()> {
-        self.search.set_synonyms(self.list_synonyms().await?.into_iter().collect());
+        self.search
+            .set_synonyms(self.list_synonyms().await?.into_iter().collect());
         Ok(())
     }
 
     /// Sets what a term also means (个体户 → 个体工商户); no expansions removes the term.
     pub async fn set_synonym(&self, term: &str, expansions: &[String]) -> StoreResult<()> {
         let term = term.trim();
-        let expansions: Vec<&str> = expansions.iter().map(|e| e.trim()).filter(|e| !e.is_empty() && *e != term).collect();
+        let expansions: Vec<&str> = expansions
+            .iter()
+            .map(|e| e.trim())
+            .filter(|e| !e.is_empty() && *e != term)
+            .collect();
         let mut errors = FieldErrors::new();
         if term.is_empty() || term.chars().count() > 20 {
             errors.add("term", "词语应为 1–20 个字");
         }
-        if expansions.iter().any(|e| e.chars().count() > 20 || e.contains('|')) {
+        if expansions
+            .iter()
+            .any(|e| e.chars().count() > 20 || e.contains('|'))
+        {
             errors.add("expansions", "同义词每个不超过 20 个字，且不能含“|”");
         }
         errors.into_result()?;
         if expansions.is_empty() {
-            sqlx::query("DELETE FROM search_synonyms WHERE term = $1").bind(term).execute(&self.pool).await?;
+            sqlx::query("DELETE FROM search_synonyms WHERE term = $1")
+                .bind(term)
+                .execute(&self.pool)
+                .await?;
         } else {
             sqlx::query(
                 "INSERT INTO search_synonyms (term, expansions, updated_at) VALUES ($1, $2, $3)

@@ -58,14 +58,18 @@ pub const COLUMNS: &[&str] = &[
 ];
 
 pub fn write(docs: &[ItemDoc]) -> StoreResult<String> {
-    let mut out = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    let mut out = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
     out.write_record(COLUMNS).map_err(csv_err)?;
     for doc in docs {
         let value = serde_json::to_value(doc).map_err(|e| StoreError::Config(e.to_string()))?;
         let row: Vec<String> = COLUMNS.iter().map(|c| value_text(&value[*c])).collect();
         out.write_record(&row).map_err(csv_err)?;
     }
-    let bytes = out.into_inner().map_err(|e| StoreError::Config(e.to_string()))?;
+    let bytes = out
+        .into_inner()
+        .map_err(|e| StoreError::Config(e.to_string()))?;
     String::from_utf8(bytes).map_err(|e| StoreError::Config(e.to_string()))
 }
 
@@ -76,15 +80,24 @@ fn csv_err(e: csv::Error) -> StoreError {
 /// Reads a CSV export back, reporting every problem by row and column; nothing partial.
 pub fn parse(bytes: &[u8]) -> Result<Vec<ItemDoc>, FieldErrors> {
     let text = std::str::from_utf8(bytes).map_err(|_| {
-        FieldErrors::single("file", "文件不是 UTF-8 编码（如从 Excel 另存为 GBK/ANSI，请改存为“CSV UTF-8”）")
+        FieldErrors::single(
+            "file",
+            "文件不是 UTF-8 编码（如从 Excel 另存为 GBK/ANSI，请改存为“CSV UTF-8”）",
+        )
     })?;
     let text = text.trim_start_matches('\u{feff}');
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(text.as_bytes());
     let headers = reader
         .headers()
         .map_err(|e| FieldErrors::single("file", format!("无法读取表头：{e}")))?
         .clone();
-    let missing: Vec<&str> = COLUMNS.iter().copied().filter(|c| !headers.iter().any(|h| h == *c)).collect();
+    let missing: Vec<&str> = COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| !headers.iter().any(|h| h == *c))
+        .collect();
     let unknown: Vec<&str> = headers.iter().filter(|h| !COLUMNS.contains(h)).collect();
     let mut errors = FieldErrors::new();
     if !missing.is_empty() {
@@ -94,14 +107,18 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<ItemDoc>, FieldErrors> {
         errors.add("header", format!("未知列：{}", unknown.join("、")));
     }
     errors.clone().into_result()?;
-    let template = serde_json::to_value(ItemDoc::default()).map_err(|e| FieldErrors::single("file", e.to_string()))?;
+    let template = serde_json::to_value(ItemDoc::default())
+        .map_err(|e| FieldErrors::single("file", e.to_string()))?;
     let mut docs = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let row = i + 2;
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                errors.add(&format!("第 {row} 行"), format!("CSV 格式有误（引号或列数不对）：{e}"));
+                errors.add(
+                    &format!("第 {row} 行"),
+                    format!("CSV 格式有误（引号或列数不对）：{e}"),
+                );
                 continue;
             }
         };
@@ -125,7 +142,11 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<ItemDoc>, FieldErrors> {
                         continue;
                     }
                 },
-                _ => match serde_json::from_str::<Value>(if cell.trim().is_empty() { "[]" } else { cell }) {
+                _ => match serde_json::from_str::<Value>(if cell.trim().is_empty() {
+                    "[]"
+                } else {
+                    cell
+                }) {
                     Ok(v) => v,
                     Err(e) => {
                         errors.add(&field, format!("JSON 格式有误：{e}"));
@@ -151,7 +172,12 @@ mod tests {
     #[test]
     fn columns_cover_every_element() {
         let template = serde_json::to_value(ItemDoc::default()).unwrap();
-        let mut keys: Vec<&str> = template.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut keys: Vec<&str> = template
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
         let mut cols = COLUMNS.to_vec();
         keys.sort();
         cols.sort();

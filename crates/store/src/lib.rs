@@ -96,7 +96,11 @@ impl Store {
             Backend::Postgres => pool_options.connect_with(options).await?,
         };
         let search = Arc::new(search::CatalogIndex::open(None)?);
-        Ok(Store { pool, backend, search })
+        Ok(Store {
+            pool,
+            backend,
+            search,
+        })
     }
 
     /// Connects, brings the schema up to date, and builds the in-memory search index.
@@ -112,7 +116,12 @@ impl Store {
     pub async fn use_search_dir(&mut self, dir: &std::path::Path) -> StoreResult<()> {
         self.search = Arc::new(search::CatalogIndex::open(Some(dir))?);
         self.load_synonyms().await?;
-        let published = self.published_docs().await?.into_iter().filter(|(i, _)| i.status == "active").count();
+        let published = self
+            .published_docs()
+            .await?
+            .into_iter()
+            .filter(|(i, _)| i.status == "active")
+            .count();
         if self.search.num_docs() != published as u64 {
             self.reindex_catalog().await?;
         }

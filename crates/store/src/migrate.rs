@@ -7,7 +7,11 @@ use sqlx::AssertSqlSafe;
 use crate::{Backend, StoreResult, now_ms};
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (1, "foundation", include_str!("../migrations/0001_foundation.sql")),
+    (
+        1,
+        "foundation",
+        include_str!("../migrations/0001_foundation.sql"),
+    ),
     (2, "catalog", include_str!("../migrations/0002_catalog.sql")),
 ];
 

@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, TermQuery};
 use tantivy::schema::{
-    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions, Value,
 };
 use tantivy::tokenizer::TokenStream;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
@@ -135,19 +136,28 @@ impl CatalogIndex {
                     Err(_) => {
                         std::fs::remove_dir_all(dir).map_err(search_err)?;
                         std::fs::create_dir_all(dir).map_err(search_err)?;
-                        let directory = tantivy::directory::MmapDirectory::open(dir).map_err(search_err)?;
+                        let directory =
+                            tantivy::directory::MmapDirectory::open(dir).map_err(search_err)?;
                         Index::create(directory, schema, Default::default()).map_err(search_err)?
                     }
                 }
             }
         };
-        index.tokenizers().register(TOKENIZER, tantivy_jieba::JiebaTokenizer::new());
+        index
+            .tokenizers()
+            .register(TOKENIZER, tantivy_jieba::JiebaTokenizer::new());
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::OnCommitWithDelay)
             .try_into()
             .map_err(search_err)?;
-        Ok(CatalogIndex { index, reader, write_lock: Mutex::new(()), fields, synonyms: Mutex::new(BTreeMap::new()) })
+        Ok(CatalogIndex {
+            index,
+            reader,
+            write_lock: Mutex::new(()),
+            fields,
+            synonyms: Mutex::new(BTreeMap::new()),
+        })
     }
 
     /// Runs `f` with a writer, commits, and makes the result visible to this process at once.
@@ -188,7 +198,9 @@ impl CatalogIndex {
             for (id, doc) in entries {
                 writer.delete_term(Term::from_field_u64(f.id, *id as u64));
                 if let Some(d) = doc {
-                    writer.add_document(self.document(*id, d)).map_err(search_err)?;
+                    writer
+                        .add_document(self.document(*id, d))
+                        .map_err(search_err)?;
                 }
             }
             Ok(())
@@ -200,7 +212,9 @@ impl CatalogIndex {
         self.write(|writer| {
             writer.delete_all_documents().map_err(search_err)?;
             for (id, d) in docs {
-                writer.add_document(self.document(*id, d)).map_err(search_err)?;
+                writer
+                    .add_document(self.document(*id, d))
+                    .map_err(search_err)?;
             }
             Ok(())
         })
@@ -239,15 +253,24 @@ impl CatalogIndex {
     /// Searches names, aliases, conditions, materials and departments; an empty query lists
     /// everything the filters let through. Callers refuse empty and over-long queries typed
     /// by people with `check_query`.
-    pub fn search(&self, query: &str, filter: &SearchFilter, limit: usize) -> StoreResult<SearchResults> {
+    pub fn search(
+        &self,
+        query: &str,
+        filter: &SearchFilter,
+        limit: usize,
+    ) -> StoreResult<SearchResults> {
         let f = self.fields;
         let text = sanitize(query);
-        let mut parser = QueryParser::for_index(&self.index, vec![f.name, f.aliases, f.conditions, f.materials, f.department]);
+        let mut parser = QueryParser::for_index(
+            &self.index,
+            vec![f.name, f.aliases, f.conditions, f.materials, f.department],
+        );
         parser.set_field_boost(f.name, 4.0);
         parser.set_field_boost(f.aliases, 3.0);
         parser.set_field_boost(f.department, 1.5);
         let mut expanded_with = Vec::new();
-        let mut alternatives: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, parser.parse_query_lenient(&text).0)];
+        let mut alternatives: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Should, parser.parse_query_lenient(&text).0)];
         if let Ok(synonyms) = self.synonyms.lock() {
             for (term, expansions) in synonyms.iter() {
                 if text.contains(term.as_str()) {
@@ -260,14 +283,26 @@ impl CatalogIndex {
             }
         }
         // No words: every item that passes the filters (browsing by department or theme).
-        let text_query: Box<dyn Query> =
-            if text.trim().is_empty() { Box::new(AllQuery) } else { Box::new(BooleanQuery::new(alternatives)) };
+        let text_query: Box<dyn Query> = if text.trim().is_empty() {
+            Box::new(AllQuery)
+        } else {
+            Box::new(BooleanQuery::new(alternatives))
+        };
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query.box_clone())];
         let term = |field: Field, value: &str| -> Box<dyn Query> {
-            Box::new(TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic))
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, value),
+                IndexRecordOption::Basic,
+            ))
         };
         if let Some(d) = filter.department_id {
-            clauses.push((Occur::Must, Box::new(TermQuery::new(Term::from_field_u64(f.department_id, d as u64), IndexRecordOption::Basic))));
+            clauses.push((
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_u64(f.department_id, d as u64),
+                    IndexRecordOption::Basic,
+                )),
+            ));
         }
         if let Some(t) = filter.item_type.as_deref().filter(|s| !s.is_empty()) {
             clauses.push((Occur::Must, term(f.item_type, t)));
@@ -287,7 +322,10 @@ impl CatalogIndex {
         let query = BooleanQuery::new(clauses);
         let searcher = self.reader.searcher();
         let (top, total) = searcher
-            .search(&query, &(TopDocs::with_limit(limit.max(1)).order_by_score(), Count))
+            .search(
+                &query,
+                &(TopDocs::with_limit(limit.max(1)).order_by_score(), Count),
+            )
             .map_err(search_err)?;
         let mut terms = self.query_terms(&text);
         for e in &expanded_with {
@@ -296,7 +334,12 @@ impl CatalogIndex {
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
             let doc: TantivyDocument = searcher.doc(address).map_err(search_err)?;
-            let text_of = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("").to_owned();
+            let text_of = |field: Field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+                    .to_owned()
+            };
             let name = text_of(f.name);
             let matching: Vec<String> = text_of(f.materials)
                 .split('；')
@@ -313,7 +356,11 @@ impl CatalogIndex {
                 score,
             });
         }
-        Ok(SearchResults { total, expanded_with, hits })
+        Ok(SearchResults {
+            total,
+            expanded_with,
+            hits,
+        })
     }
 }
 
@@ -342,7 +389,9 @@ fn highlight(text: &str, terms: &[String]) -> String {
     let mut marked = vec![false; text.len()];
     for t in terms.iter().filter(|t| !t.is_empty()) {
         for (start, _) in text.match_indices(t.as_str()) {
-            marked[start..start + t.len()].iter_mut().for_each(|m| *m = true);
+            marked[start..start + t.len()]
+                .iter_mut()
+                .for_each(|m| *m = true);
         }
     }
     let mut out = String::with_capacity(text.len() + 16);
@@ -377,12 +426,20 @@ fn sanitize(query: &str) -> String {
     query
         .chars()
         .take(MAX_QUERY_CHARS)
-        .map(|c| if "+-&|!(){}[]^\"~*?:\\/'".contains(c) { ' ' } else { c })
+        .map(|c| {
+            if "+-&|!(){}[]^\"~*?:\\/'".contains(c) {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect()
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 #[cfg(test)]
@@ -392,7 +449,10 @@ mod tests {
     #[test]
     fn highlight_merges_overlaps_and_escapes() {
         let terms = vec!["营业".to_owned(), "营业执照".to_owned(), "执照".to_owned()];
-        assert_eq!(highlight("换领营业执照<副本>", &terms), "换领<b>营业执照</b>&lt;副本&gt;");
+        assert_eq!(
+            highlight("换领营业执照<副本>", &terms),
+            "换领<b>营业执照</b>&lt;副本&gt;"
+        );
         assert_eq!(highlight("无关", &terms), "无关");
     }
 }

@@ -23,13 +23,47 @@ macro_rules! on_every_backend {
 
 /// Two departments; returns their ids.
 async fn org(store: &Store) -> (i64, i64) {
-    store.create_region(&RegionInput { code: "371300000000".into(), name: "临沂市".into(), level: 3, parent_code: None }).await.unwrap();
-    let c = store
-        .create_centre(&CentreInput { name: "中心".into(), kind: "main".into(), region_code: "371300000000".into(), parent_centre_id: None, address: "a".into(), phone: "1".into(), hours: "工作日".into() })
+    store
+        .create_region(&RegionInput {
+            code: "371300000000".into(),
+            name: "临沂市".into(),
+            level: 3,
+            parent_code: None,
+        })
         .await
         .unwrap();
-    let d1 = store.create_department(&DepartmentInput { centre_id: c.id, name: "临沂市市场监督管理局".into(), short_name: "市场监管".into(), credit_code: "11371300004323789A".into(), phone: "".into() }).await.unwrap();
-    let d2 = store.create_department(&DepartmentInput { centre_id: c.id, name: "临沂市公安局".into(), short_name: "公安".into(), credit_code: "91350100M000100Y43".into(), phone: "".into() }).await.unwrap();
+    let c = store
+        .create_centre(&CentreInput {
+            name: "中心".into(),
+            kind: "main".into(),
+            region_code: "371300000000".into(),
+            parent_centre_id: None,
+            address: "a".into(),
+            phone: "1".into(),
+            hours: "工作日".into(),
+        })
+        .await
+        .unwrap();
+    let d1 = store
+        .create_department(&DepartmentInput {
+            centre_id: c.id,
+            name: "临沂市市场监督管理局".into(),
+            short_name: "市场监管".into(),
+            credit_code: "11371300004323789A".into(),
+            phone: "".into(),
+        })
+        .await
+        .unwrap();
+    let d2 = store
+        .create_department(&DepartmentInput {
+            centre_id: c.id,
+            name: "临沂市公安局".into(),
+            short_name: "公安".into(),
+            credit_code: "91350100M000100Y43".into(),
+            phone: "".into(),
+        })
+        .await
+        .unwrap();
     (d1.id, d2.id)
 }
 
@@ -41,14 +75,33 @@ fn doc(code: &str, name: &str, dept: i64) -> ItemDoc {
         aliases: vec![],
         item_type: "01".into(),
         exercise_level: "3".into(),
-        legal_bases: vec![LegalBasis { law: "《中华人民共和国市场主体登记管理条例》".into(), article: "第三条".into(), text: String::new() }],
+        legal_bases: vec![LegalBasis {
+            law: "《中华人民共和国市场主体登记管理条例》".into(),
+            article: "第三条".into(),
+            text: String::new(),
+        }],
         department_id: dept,
         body_nature: "1".into(),
         case_type: "2".into(),
         statutory_limit_days: 15,
         promised_limit_days: 3,
         acceptance_conditions: "申请材料齐全、符合法定形式".into(),
-        steps: vec![Step { name: "受理".into(), role: "clerk".into(), department_id: dept, limit_days: 1, description: String::new() }, Step { name: "审批".into(), role: "approver".into(), department_id: dept, limit_days: 2, description: String::new() }],
+        steps: vec![
+            Step {
+                name: "受理".into(),
+                role: "clerk".into(),
+                department_id: dept,
+                limit_days: 1,
+                description: String::new(),
+            },
+            Step {
+                name: "审批".into(),
+                role: "approver".into(),
+                department_id: dept,
+                limit_days: 2,
+                description: String::new(),
+            },
+        ],
         result_name: "营业执照".into(),
         result_type: "licence".into(),
         service_targets: vec!["1".into()],
@@ -60,7 +113,14 @@ fn doc(code: &str, name: &str, dept: i64) -> ItemDoc {
         hours: "工作日".into(),
         consult_phone: "0539-1".into(),
         supervise_phone: "12345".into(),
-        materials: vec![Material { name: "营业执照".into(), originals: 1, copies: 1, requirement: "required".into(), source: "government".into(), ..Default::default() }],
+        materials: vec![Material {
+            name: "营业执照".into(),
+            originals: 1,
+            copies: 1,
+            requirement: "required".into(),
+            source: "government".into(),
+            ..Default::default()
+        }],
         ..Default::default()
     }
 }
@@ -74,21 +134,60 @@ fn fields(e: StoreError) -> Vec<String> {
 
 async fn versions_and_publishing(store: &Store) {
     let (d1, _) = org(store).await;
-    let item = store.create_item(doc("01", "个体工商户设立登记", d1), 1).await.unwrap();
-    assert_eq!((item.status.as_str(), item.draft_version, item.current_version), ("draft", Some(1), None));
+    let item = store
+        .create_item(doc("01", "个体工商户设立登记", d1), 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            item.status.as_str(),
+            item.draft_version,
+            item.current_version
+        ),
+        ("draft", Some(1), None)
+    );
     // The implementing body is filled in from the department.
-    assert_eq!(store.get_version(item.id, 1).await.unwrap().doc.implementing_body, "临沂市市场监督管理局");
+    assert_eq!(
+        store
+            .get_version(item.id, 1)
+            .await
+            .unwrap()
+            .doc
+            .implementing_body,
+        "临沂市市场监督管理局"
+    );
     let item = store.publish(item.id, 1).await.unwrap();
-    assert_eq!((item.status.as_str(), item.current_version, item.draft_version), ("active", Some(1), None));
+    assert_eq!(
+        (
+            item.status.as_str(),
+            item.current_version,
+            item.draft_version
+        ),
+        ("active", Some(1), None)
+    );
 
     // Editing a published item opens a new draft; the public still sees version 1.
     let mut changed = doc("01", "个体工商户设立登记", d1);
     changed.promised_limit_days = 2;
     changed.steps[1].limit_days = 1;
-    changed.materials.push(Material { name: "经营场所使用证明".into(), originals: 1, requirement: "required".into(), source: "applicant".into(), ..Default::default() });
+    changed.materials.push(Material {
+        name: "经营场所使用证明".into(),
+        originals: 1,
+        requirement: "required".into(),
+        source: "applicant".into(),
+        ..Default::default()
+    });
     let item = store.save_draft(item.id, changed.clone(), 1).await.unwrap();
     assert_eq!(item.draft_version, Some(2));
-    assert_eq!(store.current_version(item.id).await.unwrap().doc.promised_limit_days, 3);
+    assert_eq!(
+        store
+            .current_version(item.id)
+            .await
+            .unwrap()
+            .doc
+            .promised_limit_days,
+        3
+    );
     // Saving again edits the same draft.
     let item = store.save_draft(item.id, changed, 1).await.unwrap();
     assert_eq!(item.draft_version, Some(2));
@@ -96,41 +195,117 @@ async fn versions_and_publishing(store: &Store) {
     assert_eq!(item.current_version, Some(2));
     // A case filed under version 1 still reads version 1, now superseded.
     let old = store.get_version(item.id, 1).await.unwrap();
-    assert_eq!((old.status.as_str(), old.doc.promised_limit_days), ("superseded", 3));
-    let changes = onewindow_domain::catalog::diff(&old.doc, &store.get_version(item.id, 2).await.unwrap().doc);
+    assert_eq!(
+        (old.status.as_str(), old.doc.promised_limit_days),
+        ("superseded", 3)
+    );
+    let changes = onewindow_domain::catalog::diff(
+        &old.doc,
+        &store.get_version(item.id, 2).await.unwrap().doc,
+    );
     let paths: Vec<&str> = changes.iter().map(|c| c.path.as_str()).collect();
-    assert_eq!(paths, vec!["materials[1]", "promised_limit_days", "steps[1].limit_days"]);
+    assert_eq!(
+        paths,
+        vec!["materials[1]", "promised_limit_days", "steps[1].limit_days"]
+    );
 
     // Suspension hides it from search; withdrawal needs a reason and is final.
-    assert_eq!(store.search().search("个体工商户", &SearchFilter::default(), 10).unwrap().total, 1);
+    assert_eq!(
+        store
+            .search()
+            .search("个体工商户", &SearchFilter::default(), 10)
+            .unwrap()
+            .total,
+        1
+    );
     store.set_item_suspended(item.id, true).await.unwrap();
-    assert_eq!(store.search().search("个体工商户", &SearchFilter::default(), 10).unwrap().total, 0);
+    assert_eq!(
+        store
+            .search()
+            .search("个体工商户", &SearchFilter::default(), 10)
+            .unwrap()
+            .total,
+        0
+    );
     store.set_item_suspended(item.id, false).await.unwrap();
-    assert_eq!(fields(store.withdraw_item(item.id, Withdrawal::Devolved, " ").await.unwrap_err()), vec!["reason"]);
-    let item = store.withdraw_item(item.id, Withdrawal::Devolved, "下放至县级实施").await.unwrap();
-    assert_eq!((item.status.as_str(), item.withdrawn_kind.as_deref()), ("withdrawn", Some("下放")));
-    assert!(store.save_draft(item.id, doc("01", "x", d1), 1).await.is_err());
-    assert_eq!(store.search().search("个体工商户", &SearchFilter::default(), 10).unwrap().total, 0);
+    assert_eq!(
+        fields(
+            store
+                .withdraw_item(item.id, Withdrawal::Devolved, " ")
+                .await
+                .unwrap_err()
+        ),
+        vec!["reason"]
+    );
+    let item = store
+        .withdraw_item(item.id, Withdrawal::Devolved, "下放至县级实施")
+        .await
+        .unwrap();
+    assert_eq!(
+        (item.status.as_str(), item.withdrawn_kind.as_deref()),
+        ("withdrawn", Some("下放"))
+    );
+    assert!(
+        store
+            .save_draft(item.id, doc("01", "x", d1), 1)
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        store
+            .search()
+            .search("个体工商户", &SearchFilter::default(), 10)
+            .unwrap()
+            .total,
+        0
+    );
 }
 
 async fn bad_input_writes_nothing(store: &Store) {
     let (d1, _) = org(store).await;
-    store.create_item(doc("01", "食品经营许可", d1), 1).await.unwrap();
+    store
+        .create_item(doc("01", "食品经营许可", d1), 1)
+        .await
+        .unwrap();
     let mut bad = doc("02", "错误事项", d1);
     bad.item_type = "99".into();
     bad.promised_limit_days = 30;
     bad.steps[0].department_id = 9999;
     bad.materials[0].deficiency_allowed = true;
     let got = fields(store.create_item(bad, 1).await.unwrap_err());
-    assert_eq!(got, vec!["item_type", "promised_limit_days", "steps[0].department_id", "materials[0].deficiency_allowed"]);
-    let dup = fields(store.create_item(doc("01", "重复编码", d1), 1).await.unwrap_err());
+    assert_eq!(
+        got,
+        vec![
+            "item_type",
+            "promised_limit_days",
+            "steps[0].department_id",
+            "materials[0].deficiency_allowed"
+        ]
+    );
+    let dup = fields(
+        store
+            .create_item(doc("01", "重复编码", d1), 1)
+            .await
+            .unwrap_err(),
+    );
     assert_eq!(dup, vec!["implementation_code"]);
-    assert_eq!(store.list_items(&ItemFilter::default()).await.unwrap().len(), 1);
+    assert_eq!(
+        store
+            .list_items(&ItemFilter::default())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 async fn import_export_round_trip(store: &Store) {
     let (d1, d2) = org(store).await;
-    let docs = vec![doc("01", "个体工商户设立登记", d1), doc("02", "食品经营许可", d1), doc("03", "居民身份证换领", d2)];
+    let docs = vec![
+        doc("01", "个体工商户设立登记", d1),
+        doc("02", "食品经营许可", d1),
+        doc("03", "居民身份证换领", d2),
+    ];
     // One bad item: nothing at all is written, and the problem names the item and field.
     let mut with_bad = docs.clone();
     with_bad[1].case_type = "7".into();
@@ -138,18 +313,45 @@ async fn import_export_round_trip(store: &Store) {
     let e = store.import_items(with_bad, 1).await.unwrap_err();
     let got = fields(e);
     assert!(got.contains(&"第 2 项 case_type".to_owned()), "{got:?}");
-    assert!(got.contains(&"第 4 项 implementation_code".to_owned()), "{got:?}");
-    assert_eq!(store.list_items(&ItemFilter::default()).await.unwrap().len(), 0);
+    assert!(
+        got.contains(&"第 4 项 implementation_code".to_owned()),
+        "{got:?}"
+    );
+    assert_eq!(
+        store
+            .list_items(&ItemFilter::default())
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
 
     let report = store.import_items(docs, 1).await.unwrap();
-    assert_eq!((report.created, report.updated, report.unchanged), (3, 0, 0));
+    assert_eq!(
+        (report.created, report.updated, report.unchanged),
+        (3, 0, 0)
+    );
     let json1 = store.export_json().await.unwrap();
-    let again = store.import_items(parse_catalog_json(&json1).unwrap(), 1).await.unwrap();
+    let again = store
+        .import_items(parse_catalog_json(&json1).unwrap(), 1)
+        .await
+        .unwrap();
     assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 3));
-    assert_eq!(store.export_json().await.unwrap(), json1, "JSON export → import → export is byte-identical");
+    assert_eq!(
+        store.export_json().await.unwrap(),
+        json1,
+        "JSON export → import → export is byte-identical"
+    );
     let csv1 = store.export_csv().await.unwrap();
-    store.import_items(catalog_csv::parse(csv1.as_bytes()).unwrap(), 1).await.unwrap();
-    assert_eq!(store.export_csv().await.unwrap(), csv1, "CSV export → import → export is byte-identical");
+    store
+        .import_items(catalog_csv::parse(csv1.as_bytes()).unwrap(), 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.export_csv().await.unwrap(),
+        csv1,
+        "CSV export → import → export is byte-identical"
+    );
     assert_eq!(store.export_json().await.unwrap(), json1);
 
     // A changed document becomes a new published version.
@@ -162,46 +364,133 @@ async fn import_export_round_trip(store: &Store) {
     assert_eq!(item.current_version, Some(2));
 
     // Malformed CSV: missing columns, wrong encoding, broken quotes — each explained.
-    assert!(catalog_csv::parse(b"name\n").unwrap_err().0[0].1.contains("缺少列"));
-    assert!(catalog_csv::parse(&[0xc9, 0xcc, 0xb5, 0xea]).unwrap_err().0[0].1.contains("UTF-8"));
+    assert!(
+        catalog_csv::parse(b"name\n").unwrap_err().0[0]
+            .1
+            .contains("缺少列")
+    );
+    assert!(
+        catalog_csv::parse(&[0xc9, 0xcc, 0xb5, 0xea]).unwrap_err().0[0]
+            .1
+            .contains("UTF-8")
+    );
     let mut broken = csv1.clone();
     broken.push_str("\"010200109,\"unclosed\n");
     assert!(catalog_csv::parse(broken.as_bytes()).is_err());
-    assert!(parse_catalog_json("{\"schema\": \"other/9\", \"items\": []}").unwrap_err().0[0].1.contains("不支持"));
+    assert!(
+        parse_catalog_json("{\"schema\": \"other/9\", \"items\": []}")
+            .unwrap_err()
+            .0[0]
+            .1
+            .contains("不支持")
+    );
 }
 
 async fn search_with_synonyms_and_filters(store: &Store) {
     let (d1, d2) = org(store).await;
     let mut id_card = doc("03", "居民身份证换领", d2);
     id_card.topics = vec!["p_household".into()];
-    id_card.materials = vec![Material { name: "居民户口簿".into(), originals: 1, requirement: "required".into(), source: "government".into(), ..Default::default() }];
-    store.import_items(vec![doc("01", "个体工商户设立登记", d1), doc("02", "食品经营许可", d1), id_card], 1).await.unwrap();
+    id_card.materials = vec![Material {
+        name: "居民户口簿".into(),
+        originals: 1,
+        requirement: "required".into(),
+        source: "government".into(),
+        ..Default::default()
+    }];
+    store
+        .import_items(
+            vec![
+                doc("01", "个体工商户设立登记", d1),
+                doc("02", "食品经营许可", d1),
+                id_card,
+            ],
+            1,
+        )
+        .await
+        .unwrap();
 
-    let r = store.search().search("营业执照", &SearchFilter::default(), 10).unwrap();
-    assert!(r.total >= 2, "营业执照 is a material and a result of the licensing items");
-    assert!(r.hits.iter().any(|h| h.excerpt_html.contains("<b>营业执照</b>")));
+    let r = store
+        .search()
+        .search("营业执照", &SearchFilter::default(), 10)
+        .unwrap();
+    assert!(
+        r.total >= 2,
+        "营业执照 is a material and a result of the licensing items"
+    );
+    assert!(
+        r.hits
+            .iter()
+            .any(|h| h.excerpt_html.contains("<b>营业执照</b>"))
+    );
     // Without the synonym, 个体户 does not mean 个体工商户 to the tokenizer.
-    let before = store.search().search("个体户", &SearchFilter::default(), 10).unwrap();
-    store.set_synonym("个体户", &["个体工商户".to_owned()]).await.unwrap();
-    let after = store.search().search("个体户", &SearchFilter::default(), 10).unwrap();
+    let before = store
+        .search()
+        .search("个体户", &SearchFilter::default(), 10)
+        .unwrap();
+    store
+        .set_synonym("个体户", &["个体工商户".to_owned()])
+        .await
+        .unwrap();
+    let after = store
+        .search()
+        .search("个体户", &SearchFilter::default(), 10)
+        .unwrap();
     assert_eq!(after.hits[0].name, "个体工商户设立登记");
     assert_eq!(after.expanded_with, vec!["个体工商户"]);
     assert!(after.hits[0].name_html.contains("<b>个体工商户</b>"));
     assert!(after.total >= before.total);
-    store.set_synonym("身份证", &["居民身份证".to_owned()]).await.unwrap();
-    assert_eq!(store.search().search("身份证", &SearchFilter::default(), 10).unwrap().hits[0].name, "居民身份证换领");
+    store
+        .set_synonym("身份证", &["居民身份证".to_owned()])
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .search()
+            .search("身份证", &SearchFilter::default(), 10)
+            .unwrap()
+            .hits[0]
+            .name,
+        "居民身份证换领"
+    );
     // Filters.
-    let only_d2 = SearchFilter { department_id: Some(d2), ..Default::default() };
-    assert_eq!(store.search().search("营业执照", &only_d2, 10).unwrap().total, 0);
-    let household = SearchFilter { topic: Some("p_household".into()), ..Default::default() };
+    let only_d2 = SearchFilter {
+        department_id: Some(d2),
+        ..Default::default()
+    };
+    assert_eq!(
+        store
+            .search()
+            .search("营业执照", &only_d2, 10)
+            .unwrap()
+            .total,
+        0
+    );
+    let household = SearchFilter {
+        topic: Some("p_household".into()),
+        ..Default::default()
+    };
     assert_eq!(store.search().search("", &household, 10).unwrap().total, 1);
     // The index is rebuilt from the database with the same result.
     assert_eq!(store.reindex_catalog().await.unwrap(), 3);
-    assert_eq!(store.search().search("个体户", &SearchFilter::default(), 10).unwrap().hits[0].name, "个体工商户设立登记");
+    assert_eq!(
+        store
+            .search()
+            .search("个体户", &SearchFilter::default(), 10)
+            .unwrap()
+            .hits[0]
+            .name,
+        "个体工商户设立登记"
+    );
     // People's input: empty and enormous queries are refused with a reason.
     assert!(check_query("   ").is_err());
     assert!(check_query(&"营".repeat(2 * 1024 * 1024 / 3)).is_err());
-    assert!(store.search().search("(营业 AND \"执照", &SearchFilter::default(), 10).is_ok(), "syntax characters are words, not errors");
+    assert!(
+        store
+            .search()
+            .search("(营业 AND \"执照", &SearchFilter::default(), 10)
+            .is_ok(),
+        "syntax characters are words, not errors"
+    );
 }
 
 #[tokio::test]

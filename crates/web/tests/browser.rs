@@ -280,8 +280,17 @@ async fn search_guide_then_admin_edits_and_publishes_a_new_version() {
         "materials": [{"name": "个体工商户登记（备案）申请书", "originals": 1, "copies": 0, "requirement": "required", "source": "applicant"}]
     }))
     .unwrap();
-    let item = app.store.import_items(vec![doc], admin.account_id).await.map(|_| ()).and(app.store.item_by_code("010200101").await).unwrap();
-    app.store.set_synonym("个体户", &["个体工商户".to_owned()]).await.unwrap();
+    let item = app
+        .store
+        .import_items(vec![doc], admin.account_id)
+        .await
+        .map(|_| ())
+        .and(app.store.item_by_code("010200101").await)
+        .unwrap();
+    app.store
+        .set_synonym("个体户", &["个体工商户".to_owned()])
+        .await
+        .unwrap();
     let base = app.url("");
     let (_driver, client) = start_browser(&driver_path).await;
 
@@ -295,14 +304,24 @@ async fn search_guide_then_admin_edits_and_publishes_a_new_version() {
     let text = page_text(&client).await;
     assert!(text.contains("法定 15 个工作日，承诺 3 个工作日"), "{text}");
     assert!(text.contains("个体工商户登记（备案）申请书"));
-    assert!(client.find(Locator::Css(".flow svg")).await.is_ok(), "the steps are drawn");
+    assert!(
+        client.find(Locator::Css(".flow svg")).await.is_ok(),
+        "the steps are drawn"
+    );
 
     // The administrator shortens the promised limit and publishes.
     login(&client, &base, "admin", PASSWORD).await;
-    client.goto(&format!("{base}/admin/items/{}/edit", item.id)).await.unwrap();
+    client
+        .goto(&format!("{base}/admin/items/{}/edit", item.id))
+        .await
+        .unwrap();
     fill(&client, "f-promised_limit_days", "20").await;
     click_and_wait(&client, "form.item-form button[type=submit]").await;
-    assert!(page_text(&client).await.contains("承诺时限（20 个工作日）不能超过法定时限（15 个工作日）"));
+    assert!(
+        page_text(&client)
+            .await
+            .contains("承诺时限（20 个工作日）不能超过法定时限（15 个工作日）")
+    );
     screenshot(&client, "item-edit-error").await;
     fill(&client, "f-promised_limit_days", "2").await;
     fill(&client, "steps[1].limit_days", "1").await;
@@ -310,14 +329,26 @@ async fn search_guide_then_admin_edits_and_publishes_a_new_version() {
     assert!(page_text(&client).await.contains("第 2 版草稿"));
     click_and_wait(&client, "form[action$='/publish'] button").await;
     let text = page_text(&client).await;
-    assert!(text.contains("已保存") && text.contains("第 2 版"), "{text}");
+    assert!(
+        text.contains("已保存") && text.contains("第 2 版"),
+        "{text}"
+    );
     screenshot(&client, "item-published").await;
 
-    client.goto(&format!("{base}/items/{}", item.id)).await.unwrap();
+    client
+        .goto(&format!("{base}/items/{}", item.id))
+        .await
+        .unwrap();
     assert!(page_text(&client).await.contains("承诺 2 个工作日"));
-    client.goto(&format!("{base}/items/{}?version=1", item.id)).await.unwrap();
+    client
+        .goto(&format!("{base}/items/{}?version=1", item.id))
+        .await
+        .unwrap();
     let text = page_text(&client).await;
-    assert!(text.contains("承诺 3 个工作日") && text.contains("已被第 2 版替代"), "{text}");
+    assert!(
+        text.contains("承诺 3 个工作日") && text.contains("已被第 2 版替代"),
+        "{text}"
+    );
 
     client.close().await.unwrap();
     app.stop().await;

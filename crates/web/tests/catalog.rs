@@ -40,8 +40,17 @@ fn item_json(dept: i64, code: &str, name: &str, promised: u32) -> Value {
 async fn drafting_publishing_and_versions(app: &TestApp) {
     let org = app.seed_org().await;
     let admin = app.staff("admin", &["centre_admin"], None, None).await;
-    let chief = app.staff("chief", &["chief_representative"], Some(org.centre), Some(org.dept)).await;
-    let clerk = app.staff("clerk", &["clerk"], Some(org.centre), Some(org.dept)).await;
+    let chief = app
+        .staff(
+            "chief",
+            &["chief_representative"],
+            Some(org.centre),
+            Some(org.dept),
+        )
+        .await;
+    let clerk = app
+        .staff("clerk", &["clerk"], Some(org.centre), Some(org.dept))
+        .await;
     let (admin, chief, clerk) = (
         app.token(admin.account_id, TokenScope::Write).await,
         app.token(chief.account_id, TokenScope::Write).await,
@@ -49,10 +58,32 @@ async fn drafting_publishing_and_versions(app: &TestApp) {
     );
     let doc = item_json(org.dept, "01", "个体工商户设立登记", 3);
     // Departments draft their own items only; clerks and anonymous callers cannot.
-    assert_eq!(app.api(&chief, Method::POST, "/items", Some(item_json(org.other_dept, "09", "他部门事项", 3))).await.0, 403);
-    assert_eq!(app.api(&clerk, Method::POST, "/items", Some(doc.clone())).await.0, 403);
-    assert_eq!(app.api("nope", Method::POST, "/items", Some(doc.clone())).await.0, 401);
-    let (s, item) = app.api(&chief, Method::POST, "/items", Some(doc.clone())).await;
+    assert_eq!(
+        app.api(
+            &chief,
+            Method::POST,
+            "/items",
+            Some(item_json(org.other_dept, "09", "他部门事项", 3))
+        )
+        .await
+        .0,
+        403
+    );
+    assert_eq!(
+        app.api(&clerk, Method::POST, "/items", Some(doc.clone()))
+            .await
+            .0,
+        403
+    );
+    assert_eq!(
+        app.api("nope", Method::POST, "/items", Some(doc.clone()))
+            .await
+            .0,
+        401
+    );
+    let (s, item) = app
+        .api(&chief, Method::POST, "/items", Some(doc.clone()))
+        .await;
     assert_eq!(s, 201, "{item}");
     let id = item["id"].as_i64().unwrap();
     // Bad elements come back per field, nothing written.
@@ -63,40 +94,145 @@ async fn drafting_publishing_and_versions(app: &TestApp) {
     let (s, problem) = app.api(&chief, Method::POST, "/items", Some(bad)).await;
     assert_eq!(s, 422);
     let f = problem_fields(&problem);
-    assert!(f.contains(&"promised_limit_days".into()) && f.contains(&"materials[0].deficiency_allowed".into()) && f.contains(&"steps[0].department_id".into()), "{f:?}");
-    let (s, problem) = app.api(&chief, Method::POST, "/items", Some(json!({"name": "只有名称"}))).await;
+    assert!(
+        f.contains(&"promised_limit_days".into())
+            && f.contains(&"materials[0].deficiency_allowed".into())
+            && f.contains(&"steps[0].department_id".into()),
+        "{f:?}"
+    );
+    let (s, problem) = app
+        .api(
+            &chief,
+            Method::POST,
+            "/items",
+            Some(json!({"name": "只有名称"})),
+        )
+        .await;
     assert_eq!(s, 422, "{problem}");
 
     // Only centre administrators publish.
-    assert_eq!(app.api(&chief, Method::POST, &format!("/items/{id}/publish"), None).await.0, 403);
-    let (s, published) = app.api(&admin, Method::POST, &format!("/items/{id}/publish"), None).await;
+    assert_eq!(
+        app.api(&chief, Method::POST, &format!("/items/{id}/publish"), None)
+            .await
+            .0,
+        403
+    );
+    let (s, published) = app
+        .api(&admin, Method::POST, &format!("/items/{id}/publish"), None)
+        .await;
     assert_eq!((s, published["current_version"].as_i64()), (200, Some(1)));
 
     // The public sees version 1 while version 2 is drafted.
     let client = browser();
-    let list: Value = client.get(app.url("/api/v1/items")).send().await.unwrap().json().await.unwrap();
+    let list: Value = client
+        .get(app.url("/api/v1/items"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(list.as_array().unwrap().len(), 1);
-    let (s, _) = app.api(&chief, Method::PUT, &format!("/items/{id}/draft"), Some(item_json(org.dept, "01", "个体工商户设立登记", 2))).await;
+    let (s, _) = app
+        .api(
+            &chief,
+            Method::PUT,
+            &format!("/items/{id}/draft"),
+            Some(item_json(org.dept, "01", "个体工商户设立登记", 2)),
+        )
+        .await;
     assert_eq!(s, 200);
-    let public: Value = client.get(app.url(&format!("/api/v1/items/{id}"))).send().await.unwrap().json().await.unwrap();
+    let public: Value = client
+        .get(app.url(&format!("/api/v1/items/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(public["current"]["doc"]["promised_limit_days"], json!(3));
-    assert_eq!(client.get(app.url(&format!("/api/v1/items/{id}/draft"))).send().await.unwrap().status().as_u16(), 401);
-    assert_eq!(client.get(app.url(&format!("/api/v1/items/{id}/versions/2"))).send().await.unwrap().status().as_u16(), 404);
-    app.api(&admin, Method::POST, &format!("/items/{id}/publish"), None).await;
+    assert_eq!(
+        client
+            .get(app.url(&format!("/api/v1/items/{id}/draft")))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        401
+    );
+    assert_eq!(
+        client
+            .get(app.url(&format!("/api/v1/items/{id}/versions/2")))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        404
+    );
+    app.api(&admin, Method::POST, &format!("/items/{id}/publish"), None)
+        .await;
 
-    let page = client.get(app.url(&format!("/items/{id}"))).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("法定 15 个工作日，承诺 2 个工作日"), "the guide shows the new version");
-    let old = client.get(app.url(&format!("/items/{id}?version=1"))).send().await.unwrap().text().await.unwrap();
-    assert!(old.contains("承诺 3 个工作日") && old.contains("已被第 2 版替代"), "an old case still reads its version");
-    let v1: Value = client.get(app.url(&format!("/api/v1/items/{id}/versions/1"))).send().await.unwrap().json().await.unwrap();
+    let page = client
+        .get(app.url(&format!("/items/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("法定 15 个工作日，承诺 2 个工作日"),
+        "the guide shows the new version"
+    );
+    let old = client
+        .get(app.url(&format!("/items/{id}?version=1")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        old.contains("承诺 3 个工作日") && old.contains("已被第 2 版替代"),
+        "an old case still reads its version"
+    );
+    let v1: Value = client
+        .get(app.url(&format!("/api/v1/items/{id}/versions/1")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(v1["status"], json!("superseded"));
-    let changes: Value = client.get(app.url(&format!("/api/v1/items/{id}/diff?from=1&to=2"))).send().await.unwrap().json().await.unwrap();
-    let paths: Vec<&str> = changes.as_array().unwrap().iter().map(|c| c["path"].as_str().unwrap()).collect();
+    let changes: Value = client
+        .get(app.url(&format!("/api/v1/items/{id}/diff?from=1&to=2")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let paths: Vec<&str> = changes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["path"].as_str().unwrap())
+        .collect();
     assert_eq!(paths, vec!["promised_limit_days", "steps[1].limit_days"]);
     assert_eq!(changes[0]["label"], json!("承诺办结时限"));
 
     // Withdrawal needs a reason.
-    let (s, _) = app.api(&admin, Method::POST, &format!("/items/{id}/withdraw"), Some(json!({"kind": "cancelled", "reason": ""}))).await;
+    let (s, _) = app
+        .api(
+            &admin,
+            Method::POST,
+            &format!("/items/{id}/withdraw"),
+            Some(json!({"kind": "cancelled", "reason": ""})),
+        )
+        .await;
     assert_eq!(s, 422);
 }
 
@@ -106,35 +242,111 @@ async fn search_pages_and_import(app: &TestApp) {
     let admin = app.token(admin.account_id, TokenScope::Write).await;
     let file = json!({"schema": "onewindow.catalog/1", "items": [item_json(org.dept, "01", "个体工商户设立登记", 3), item_json(org.dept, "02", "有限责任公司设立登记", 3)]});
     let client = browser();
-    let resp = client.post(app.url("/api/v1/catalog/import")).bearer_auth(&admin).json(&file).send().await.unwrap();
+    let resp = client
+        .post(app.url("/api/v1/catalog/import"))
+        .bearer_auth(&admin)
+        .json(&file)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 200);
-    let exported = client.get(app.url("/api/v1/catalog/export")).send().await.unwrap().text().await.unwrap();
-    let resp = client.post(app.url("/api/v1/catalog/import")).bearer_auth(&admin).header("content-type", "application/json").body(exported.clone()).send().await.unwrap();
+    let exported = client
+        .get(app.url("/api/v1/catalog/export"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let resp = client
+        .post(app.url("/api/v1/catalog/import"))
+        .bearer_auth(&admin)
+        .header("content-type", "application/json")
+        .body(exported.clone())
+        .send()
+        .await
+        .unwrap();
     let report: Value = resp.json().await.unwrap();
     assert_eq!(report["unchanged"], json!(2));
-    assert_eq!(client.get(app.url("/api/v1/catalog/export")).send().await.unwrap().text().await.unwrap(), exported);
+    assert_eq!(
+        client
+            .get(app.url("/api/v1/catalog/export"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        exported
+    );
     // CSV in the wrong encoding is explained, not half-imported.
-    let resp = client.post(app.url("/api/v1/catalog/import")).bearer_auth(&admin).header("content-type", "text/csv").body(vec![0xb8u8, 0xf6, 0xcc, 0xe5]).send().await.unwrap();
+    let resp = client
+        .post(app.url("/api/v1/catalog/import"))
+        .bearer_auth(&admin)
+        .header("content-type", "text/csv")
+        .body(vec![0xb8u8, 0xf6, 0xcc, 0xe5])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 422);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(problem_fields(&body), vec!["file"]);
 
     // The public search page.
-    let page = client.get(app.url("/items?q=营业执照")).send().await.unwrap().text().await.unwrap();
+    let page = client
+        .get(app.url("/items?q=营业执照"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("个体工商户设立登记") && page.contains("有限责任公司设立登记"));
-    let resp = client.put(app.url("/api/v1/catalog/synonyms")).bearer_auth(&admin).json(&json!({"term": "个体户", "expansions": ["个体工商户"]})).send().await.unwrap();
+    let resp = client
+        .put(app.url("/api/v1/catalog/synonyms"))
+        .bearer_auth(&admin)
+        .json(&json!({"term": "个体户", "expansions": ["个体工商户"]}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 204);
-    let page = client.get(app.url("/items?q=个体户")).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("<b>个体工商户</b>设立登记"), "synonym found and highlighted");
+    let page = client
+        .get(app.url("/items?q=个体户"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("<b>个体工商户</b>设立登记"),
+        "synonym found and highlighted"
+    );
     let resp = client.get(app.url("/items?q=")).send().await.unwrap();
     assert_eq!(resp.status().as_u16(), 422);
-    assert!(resp.text().await.unwrap().contains("请输入要搜索的事项名称或关键词"));
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("请输入要搜索的事项名称或关键词")
+    );
     let long = "营".repeat(5000);
-    let resp = client.get(app.url(&format!("/items?q={long}"))).send().await.unwrap();
+    let resp = client
+        .get(app.url(&format!("/items?q={long}")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 422);
     let (s, problem) = app.api(&admin, Method::GET, "/items/search?q=", None).await;
     assert_eq!((s, problem_fields(&problem)), (422, vec!["q".to_owned()]));
-    let found: Value = client.get(app.url("/api/v1/items/search?q=个体户&audience=individual")).send().await.unwrap().json().await.unwrap();
+    let found: Value = client
+        .get(app.url("/api/v1/items/search?q=个体户&audience=individual"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(found["hits"][0]["name"], json!("个体工商户设立登记"));
 }
 

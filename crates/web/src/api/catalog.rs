@@ -9,7 +9,9 @@ use axum::response::{IntoResponse, Response};
 use onewindow_domain::auth::Action;
 use onewindow_domain::catalog::{FieldChange, ItemDoc, diff};
 use onewindow_domain::org::FieldErrors;
-use onewindow_store::catalog::{ImportReport, ItemFilter, ItemSummary, ItemVersion, Withdrawal, parse_catalog_json};
+use onewindow_store::catalog::{
+    ImportReport, ItemFilter, ItemSummary, ItemVersion, Withdrawal, parse_catalog_json,
+};
 use onewindow_store::search::{SearchFilter, SearchResults, check_query};
 use serde::{Deserialize, Serialize};
 
@@ -20,14 +22,22 @@ use crate::error::ApiError;
 
 type ApiResult<T> = Result<T, ApiError>;
 
-async fn gate(state: &AppState, user: &ApiUser, action: Action, dept: Option<i64>) -> ApiResult<()> {
+async fn gate(
+    state: &AppState,
+    user: &ApiUser,
+    action: Action,
+    dept: Option<i64>,
+) -> ApiResult<()> {
     Ok(require(state, &user.principal, user.remote.as_deref(), action, dept).await?)
 }
 
 #[utoipa::path(get, path = "/items", tag = "catalog", params(ItemFilter),
     responses((status = 200, body = Vec<ItemSummary>)))]
 /// Items in the catalogue; without a status filter, the active (published) ones.
-pub async fn list_items(State(state): State<AppState>, Query(mut filter): Query<ItemFilter>) -> ApiResult<Json<Vec<ItemSummary>>> {
+pub async fn list_items(
+    State(state): State<AppState>,
+    Query(mut filter): Query<ItemFilter>,
+) -> ApiResult<Json<Vec<ItemSummary>>> {
     // The public list shows what the public may see; other statuses need the admin pages.
     filter.status = Some("active".to_owned());
     Ok(Json(state.store.list_items(&filter).await?))
@@ -55,7 +65,10 @@ pub struct SearchQuery {
 #[utoipa::path(get, path = "/items/search", tag = "catalog", params(SearchQuery),
     responses((status = 200, body = SearchResults), (status = 422, body = crate::error::Problem)))]
 /// Chinese full-text search over published items, widened by the synonym table.
-pub async fn search_items(State(state): State<AppState>, Query(q): Query<SearchQuery>) -> ApiResult<Json<SearchResults>> {
+pub async fn search_items(
+    State(state): State<AppState>,
+    Query(q): Query<SearchQuery>,
+) -> ApiResult<Json<SearchResults>> {
     check_query(&q.q).map_err(|m| FieldErrors::single("q", m))?;
     let filter = SearchFilter {
         department_id: q.department_id,
@@ -65,7 +78,11 @@ pub async fn search_items(State(state): State<AppState>, Query(q): Query<SearchQ
         min_depth: q.min_depth,
         audience: q.audience,
     };
-    Ok(Json(state.store.search().search(&q.q, &filter, q.limit.unwrap_or(20).clamp(1, 100))?))
+    Ok(Json(state.store.search().search(
+        &q.q,
+        &filter,
+        q.limit.unwrap_or(20).clamp(1, 100),
+    )?))
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -78,7 +95,10 @@ pub struct ItemDetail {
 
 #[utoipa::path(get, path = "/items/{id}", tag = "catalog", params(("id" = i64, Path)),
     responses((status = 200, body = ItemDetail), (status = 404, body = crate::error::Problem)))]
-pub async fn get_item(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<ItemDetail>> {
+pub async fn get_item(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<ItemDetail>> {
     let item = state.store.get_item(id).await?;
     if item.current_version.is_none() {
         return Err(ApiError::NotFound("item"));
@@ -90,16 +110,27 @@ pub async fn get_item(State(state): State<AppState>, Path(id): Path<i64>) -> Api
 #[utoipa::path(get, path = "/items/{id}/versions", tag = "catalog", params(("id" = i64, Path)),
     responses((status = 200, body = Vec<ItemVersion>)))]
 /// Every published and superseded version, newest first.
-pub async fn list_item_versions(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Vec<ItemVersion>>> {
+pub async fn list_item_versions(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<ItemVersion>>> {
     let versions = state.store.list_versions(id).await?;
-    Ok(Json(versions.into_iter().filter(|v| v.status != "draft").collect()))
+    Ok(Json(
+        versions
+            .into_iter()
+            .filter(|v| v.status != "draft")
+            .collect(),
+    ))
 }
 
 #[utoipa::path(get, path = "/items/{id}/versions/{version}", tag = "catalog",
     params(("id" = i64, Path), ("version" = i64, Path)),
     responses((status = 200, body = ItemVersion), (status = 404, body = crate::error::Problem)))]
 /// One version, as a case filed under it sees it. Drafts are not public.
-pub async fn get_item_version(State(state): State<AppState>, Path((id, version)): Path<(i64, i64)>) -> ApiResult<Json<ItemVersion>> {
+pub async fn get_item_version(
+    State(state): State<AppState>,
+    Path((id, version)): Path<(i64, i64)>,
+) -> ApiResult<Json<ItemVersion>> {
     let v = state.store.get_version(id, version).await?;
     if v.status == "draft" {
         return Err(ApiError::NotFound("item version"));
@@ -127,45 +158,82 @@ pub struct Change {
 
 impl From<FieldChange> for Change {
     fn from(c: FieldChange) -> Self {
-        Change { label: onewindow_domain::catalog::element_label(&c.path), path: c.path, before: c.before, after: c.after }
+        Change {
+            label: onewindow_domain::catalog::element_label(&c.path),
+            path: c.path,
+            before: c.before,
+            after: c.after,
+        }
     }
 }
 
 #[utoipa::path(get, path = "/items/{id}/diff", tag = "catalog", params(("id" = i64, Path), DiffQuery),
     responses((status = 200, body = Vec<Change>)))]
 /// Field-by-field differences between two published versions.
-pub async fn diff_item_versions(State(state): State<AppState>, Path(id): Path<i64>, Query(q): Query<DiffQuery>) -> ApiResult<Json<Vec<Change>>> {
+pub async fn diff_item_versions(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<DiffQuery>,
+) -> ApiResult<Json<Vec<Change>>> {
     let a = state.store.get_version(id, q.from).await?;
     let b = state.store.get_version(id, q.to).await?;
     if a.status == "draft" || b.status == "draft" {
         return Err(ApiError::NotFound("item version"));
     }
-    Ok(Json(diff(&a.doc, &b.doc).into_iter().map(Change::from).collect()))
+    Ok(Json(
+        diff(&a.doc, &b.doc).into_iter().map(Change::from).collect(),
+    ))
 }
 
 #[utoipa::path(post, path = "/items", tag = "catalog", security(("bearer" = [])),
     request_body(content = Object, description = "An item document (every GB/T 39046 element)"),
     responses((status = 201, body = ItemSummary), (status = 422, body = crate::error::Problem)))]
 /// Creates an item as a draft.
-pub async fn create_item(State(state): State<AppState>, user: ApiUser, ApiJson(doc): ApiJson<ItemDoc>) -> ApiResult<(StatusCode, Json<ItemSummary>)> {
+pub async fn create_item(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiJson(doc): ApiJson<ItemDoc>,
+) -> ApiResult<(StatusCode, Json<ItemSummary>)> {
     gate(&state, &user, Action::EditCatalog, Some(doc.department_id)).await?;
-    Ok((StatusCode::CREATED, Json(state.store.create_item(doc, user.principal.account_id).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            state
+                .store
+                .create_item(doc, user.principal.account_id)
+                .await?,
+        ),
+    ))
 }
 
 #[utoipa::path(put, path = "/items/{id}/draft", tag = "catalog", security(("bearer" = [])), params(("id" = i64, Path)),
     request_body(content = Object, description = "The whole item document"),
     responses((status = 200, body = ItemSummary), (status = 422, body = crate::error::Problem)))]
 /// Saves the draft, opening a new one when the item is published.
-pub async fn save_draft(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>, ApiJson(doc): ApiJson<ItemDoc>) -> ApiResult<Json<ItemSummary>> {
+pub async fn save_draft(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(doc): ApiJson<ItemDoc>,
+) -> ApiResult<Json<ItemSummary>> {
     let item = state.store.get_item(id).await?;
     gate(&state, &user, Action::EditCatalog, Some(item.department_id)).await?;
     gate(&state, &user, Action::EditCatalog, Some(doc.department_id)).await?;
-    Ok(Json(state.store.save_draft(id, doc, user.principal.account_id).await?))
+    Ok(Json(
+        state
+            .store
+            .save_draft(id, doc, user.principal.account_id)
+            .await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/items/{id}/draft", tag = "catalog", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = ItemVersion), (status = 404, body = crate::error::Problem)))]
-pub async fn get_draft(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>) -> ApiResult<Json<ItemVersion>> {
+pub async fn get_draft(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<ItemVersion>> {
     let item = state.store.get_item(id).await?;
     gate(&state, &user, Action::ViewOrganisation, None).await?;
     let v = item.draft_version.ok_or(ApiError::NotFound("draft"))?;
@@ -183,7 +251,12 @@ pub struct WithdrawInput {
     request_body(content = Option<WithdrawInput>, description = "Only for withdraw: kind (cancelled or devolved) and reason"),
     responses((status = 200, body = ItemSummary), (status = 422, body = crate::error::Problem)))]
 /// The publish workflow.
-pub async fn item_action(State(state): State<AppState>, user: ApiUser, Path((id, action)): Path<(i64, String)>, body: Bytes) -> ApiResult<Json<ItemSummary>> {
+pub async fn item_action(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path((id, action)): Path<(i64, String)>,
+    body: Bytes,
+) -> ApiResult<Json<ItemSummary>> {
     let item = state.store.get_item(id).await?;
     let by = user.principal.account_id;
     let s = &state.store;
@@ -202,7 +275,8 @@ pub async fn item_action(State(state): State<AppState>, user: ApiUser, Path((id,
         }
         "withdraw" => {
             gate(&state, &user, Action::PublishCatalog, None).await?;
-            let input: WithdrawInput = serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+            let input: WithdrawInput =
+                serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
             s.withdraw_item(id, input.kind, &input.reason).await?
         }
         _ => return Err(ApiError::NotFound("route")),
@@ -214,16 +288,30 @@ pub async fn item_action(State(state): State<AppState>, user: ApiUser, Path((id,
     request_body(content = String, description = "Our JSON exchange file (application/json) or the CSV export (text/csv)"),
     responses((status = 200, body = ImportReport), (status = 422, body = crate::error::Problem)))]
 /// Imports a catalogue file, all or nothing; problems are listed by item and field.
-pub async fn import_catalog(State(state): State<AppState>, user: ApiUser, headers: HeaderMap, body: Bytes) -> ApiResult<Json<ImportReport>> {
+pub async fn import_catalog(
+    State(state): State<AppState>,
+    user: ApiUser,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<ImportReport>> {
     gate(&state, &user, Action::PublishCatalog, None).await?;
-    let csv = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/csv"));
+    let csv = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/csv"));
     let docs = if csv {
         onewindow_store::catalog_csv::parse(&body)?
     } else {
-        let text = std::str::from_utf8(&body).map_err(|_| FieldErrors::single("file", "文件不是 UTF-8 编码"))?;
+        let text = std::str::from_utf8(&body)
+            .map_err(|_| FieldErrors::single("file", "文件不是 UTF-8 编码"))?;
         parse_catalog_json(text)?
     };
-    Ok(Json(state.store.import_items(docs, user.principal.account_id).await?))
+    Ok(Json(
+        state
+            .store
+            .import_items(docs, user.principal.account_id)
+            .await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -235,11 +323,22 @@ pub struct ExportQuery {
 #[utoipa::path(get, path = "/catalog/export", tag = "catalog", params(ExportQuery),
     responses((status = 200, description = "The published catalogue as our JSON exchange file or CSV")))]
 /// The published catalogue, byte-for-byte stable for the same content.
-pub async fn export_catalog(State(state): State<AppState>, Query(q): Query<ExportQuery>) -> ApiResult<Response> {
+pub async fn export_catalog(
+    State(state): State<AppState>,
+    Query(q): Query<ExportQuery>,
+) -> ApiResult<Response> {
     Ok(if q.format.as_deref() == Some("csv") {
-        ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], state.store.export_csv().await?).into_response()
+        (
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+            state.store.export_csv().await?,
+        )
+            .into_response()
     } else {
-        ([(header::CONTENT_TYPE, "application/json")], state.store.export_json().await?).into_response()
+        (
+            [(header::CONTENT_TYPE, "application/json")],
+            state.store.export_json().await?,
+        )
+            .into_response()
     })
 }
 
@@ -251,13 +350,25 @@ pub struct Synonym {
 
 #[utoipa::path(get, path = "/catalog/synonyms", tag = "catalog", responses((status = 200, body = Vec<Synonym>)))]
 pub async fn list_synonyms(State(state): State<AppState>) -> ApiResult<Json<Vec<Synonym>>> {
-    Ok(Json(state.store.list_synonyms().await?.into_iter().map(|(term, expansions)| Synonym { term, expansions }).collect()))
+    Ok(Json(
+        state
+            .store
+            .list_synonyms()
+            .await?
+            .into_iter()
+            .map(|(term, expansions)| Synonym { term, expansions })
+            .collect(),
+    ))
 }
 
 #[utoipa::path(put, path = "/catalog/synonyms", tag = "catalog", security(("bearer" = [])), request_body = Synonym,
     responses((status = 204), (status = 422, body = crate::error::Problem)))]
 /// Sets what a term also means; an empty list removes the term.
-pub async fn put_synonym(State(state): State<AppState>, user: ApiUser, ApiJson(s): ApiJson<Synonym>) -> ApiResult<StatusCode> {
+pub async fn put_synonym(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiJson(s): ApiJson<Synonym>,
+) -> ApiResult<StatusCode> {
     gate(&state, &user, Action::PublishCatalog, None).await?;
     state.store.set_synonym(&s.term, &s.expansions).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -130,7 +130,11 @@ pub struct Section {
 }
 
 impl Section {
-    pub(super) fn table(heading: &str, headers: Vec<&'static str>, rows: Vec<Vec<Cell>>) -> Section {
+    pub(super) fn table(
+        heading: &str,
+        headers: Vec<&'static str>,
+        rows: Vec<Vec<Cell>>,
+    ) -> Section {
         Section {
             heading: heading.to_owned(),
             table: Some(Table {

@@ -12,13 +12,18 @@ use axum::routing::{get, post};
 use onewindow_domain::auth::{Action, Principal, authorize};
 use onewindow_domain::catalog::*;
 use onewindow_domain::org::FieldErrors;
-use onewindow_store::catalog::{ItemFilter, ItemSummary, ItemVersion, ITEM_STATUSES, Withdrawal, parse_catalog_json};
+use onewindow_store::catalog::{
+    ITEM_STATUSES, ItemFilter, ItemSummary, ItemVersion, Withdrawal, parse_catalog_json,
+};
 use onewindow_store::search::{SearchFilter, SearchHit, check_query};
 use serde::Deserialize;
 
 use super::admin::{Cell, PostButton, Section, page};
 use super::item_form::{RowGroup, doc_to_form, form_to_doc, groups, sections};
-use super::{Chrome, Form, FormBuilder, FormData, Notice, PageResult, form_outcome, render, render_with_status};
+use super::{
+    Chrome, Form, FormBuilder, FormData, Notice, PageResult, form_outcome, render,
+    render_with_status,
+};
 use crate::AppState;
 use crate::auth::{PageUser, RequestCtx, require};
 use crate::error::PageError;
@@ -34,7 +39,10 @@ pub fn router() -> Router<AppState> {
         .route("/admin/items/{id}/diff", get(diff_page))
         .route("/admin/items/{id}/{action}", post(item_action))
         .route("/admin/synonyms", get(synonyms).post(save_synonym))
-        .route("/admin/catalog/import", get(import_page).post(import_submit))
+        .route(
+            "/admin/catalog/import",
+            get(import_page).post(import_submit),
+        )
         .route("/admin/catalog/export", get(export))
 }
 
@@ -71,7 +79,11 @@ struct BrowsePage {
 /// How many results a page shows.
 const PAGE_HITS: usize = 50;
 
-async fn browse(State(state): State<AppState>, ctx: RequestCtx, Query(q): Query<BrowseQuery>) -> PageResult {
+async fn browse(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    Query(q): Query<BrowseQuery>,
+) -> PageResult {
     let filter = SearchFilter {
         department_id: q.department_id,
         item_type: q.item_type.clone(),
@@ -93,9 +105,14 @@ async fn browse(State(state): State<AppState>, ctx: RequestCtx, Query(q): Query<
         (None, _) => Some(state.store.search().search("", &filter, 500)?),
     };
     let (summary, expanded, hits) = match results {
-        Some(r) if q.q.is_some() => (format!("找到 {} 个相关事项", r.total), r.expanded_with.join("、"), r.hits),
+        Some(r) if q.q.is_some() => (
+            format!("找到 {} 个相关事项", r.total),
+            r.expanded_with.join("、"),
+            r.hits,
+        ),
         Some(mut r) => {
-            r.hits.sort_by(|a, b| a.department.cmp(&b.department).then(a.name.cmp(&b.name)));
+            r.hits
+                .sort_by(|a, b| a.department.cmp(&b.department).then(a.name.cmp(&b.name)));
             (format!("共 {} 个事项", r.total), String::new(), r.hits)
         }
         None => (String::new(), String::new(), Vec::new()),
@@ -120,9 +137,16 @@ async fn browse(State(state): State<AppState>, ctx: RequestCtx, Query(q): Query<
         summary,
         expanded,
         hits,
-        topics: TOPICS.iter().filter(|(k, _)| k.starts_with(audience_prefix)).map(|(k, l)| ((*k).to_owned(), (*l).to_owned())).collect(),
+        topics: TOPICS
+            .iter()
+            .filter(|(k, _)| k.starts_with(audience_prefix))
+            .map(|(k, l)| ((*k).to_owned(), (*l).to_owned()))
+            .collect(),
         departments,
-        types: ITEM_TYPES.iter().map(|(k, l)| ((*k).to_owned(), (*l).to_owned())).collect(),
+        types: ITEM_TYPES
+            .iter()
+            .map(|(k, l)| ((*k).to_owned(), (*l).to_owned()))
+            .collect(),
         topic: q.topic,
         department: q.department_id,
         audience: q.audience,
@@ -166,11 +190,18 @@ struct GuideQuery {
 }
 
 fn labels(table: CodeTable, codes: &[String]) -> String {
-    codes.iter().filter_map(|c| label(table, c)).collect::<Vec<_>>().join("、")
+    codes
+        .iter()
+        .filter_map(|c| label(table, c))
+        .collect::<Vec<_>>()
+        .join("、")
 }
 
 fn escape_xml(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// The handling procedure as a vertical flow chart: one box per step with its role and limit.
@@ -183,15 +214,32 @@ pub fn flow_svg(doc: &ItemDoc, dept_name: &dyn Fn(i64) -> String) -> String {
     let mut svg = format!(
         r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {height}" width="{W}" height="{height}" role="img" aria-label="办理流程图"><defs><marker id="arrow" markerWidth="10" markerHeight="10" refX="5" refY="5" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#14438a"/></marker></defs>"##
     );
-    let mut boxes: Vec<(String, String, bool)> = vec![("申请".into(), "申请人提交申请材料".into(), true)];
+    let mut boxes: Vec<(String, String, bool)> =
+        vec![("申请".into(), "申请人提交申请材料".into(), true)];
     for s in &doc.steps {
-        let limit = if s.limit_days == 0 { "当场".to_owned() } else { format!("{} 个工作日", s.limit_days) };
-        boxes.push((s.name.clone(), format!("{} · {} · {limit}", label(STEP_ROLES, &s.role).unwrap_or(""), dept_name(s.department_id)), false));
+        let limit = if s.limit_days == 0 {
+            "当场".to_owned()
+        } else {
+            format!("{} 个工作日", s.limit_days)
+        };
+        boxes.push((
+            s.name.clone(),
+            format!(
+                "{} · {} · {limit}",
+                label(STEP_ROLES, &s.role).unwrap_or(""),
+                dept_name(s.department_id)
+            ),
+            false,
+        ));
     }
     boxes.push(("办结".into(), format!("出具：{}", doc.result_name), true));
     for (i, (title, detail, terminal)) in boxes.iter().enumerate() {
         let y = i as i64 * (BOX_H + GAP) + 2;
-        let (fill, stroke, rx) = if *terminal { ("#fdecea", "#b3261e", 32) } else { ("#e8eef8", "#14438a", 8) };
+        let (fill, stroke, rx) = if *terminal {
+            ("#fdecea", "#b3261e", 32)
+        } else {
+            ("#e8eef8", "#14438a", 8)
+        };
         svg.push_str(&format!(
             r##"<rect x="2" y="{y}" width="{w}" height="{BOX_H}" rx="{rx}" fill="{fill}" stroke="{stroke}" stroke-width="2"/><text x="{cx}" y="{ty}" text-anchor="middle" font-size="17" font-weight="700" fill="#1c2330">{t}</text><text x="{cx}" y="{dy}" text-anchor="middle" font-size="13" fill="#5b6474">{d}</text>"##,
             w = W - 4,
@@ -215,37 +263,133 @@ pub fn flow_svg(doc: &ItemDoc, dept_name: &dyn Fn(i64) -> String) -> String {
 }
 
 /// Renders the guide of one version; the page handler and the benchmark share it.
-pub fn render_guide(version: &ItemVersion, current: Option<i64>, status: &str, dept_names: &[(i64, String)], ctx: &RequestCtx, print: bool) -> Result<String, PageError> {
+pub fn render_guide(
+    version: &ItemVersion,
+    current: Option<i64>,
+    status: &str,
+    dept_names: &[(i64, String)],
+    ctx: &RequestCtx,
+    print: bool,
+) -> Result<String, PageError> {
     let doc = &version.doc;
-    let dept_name = |id: i64| dept_names.iter().find(|(d, _)| *d == id).map(|(_, n)| n.clone()).unwrap_or_default();
+    let dept_name = |id: i64| {
+        dept_names
+            .iter()
+            .find(|(d, _)| *d == id)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default()
+    };
     let banner = match (current, status) {
         (_, "suspended") => "该事项暂停办理，恢复时间请咨询窗口。".to_owned(),
         (_, "withdrawn") => "该事项已取消或下放，以下为历史办事指南。".to_owned(),
-        (Some(c), _) if c != version.version => format!("您正在查看第 {} 版（已被第 {c} 版替代），仅供按该版本受理的办件参考。", version.version),
+        (Some(c), _) if c != version.version => format!(
+            "您正在查看第 {} 版（已被第 {c} 版替代），仅供按该版本受理的办件参考。",
+            version.version
+        ),
         _ => String::new(),
     };
     let yesno = |b: bool| if b { "是" } else { "否" }.to_owned();
     let basics = vec![
-        ("事项类型", label(ITEM_TYPES, &doc.item_type).unwrap_or("").to_owned()),
+        (
+            "事项类型",
+            label(ITEM_TYPES, &doc.item_type).unwrap_or("").to_owned(),
+        ),
         ("实施主体", doc.implementing_body.clone()),
-        ("实施主体性质", label(BODY_NATURES, &doc.body_nature).unwrap_or("").to_owned()),
-        ("行使层级", label(EXERCISE_LEVELS, &doc.exercise_level).unwrap_or("").to_owned()),
+        (
+            "实施主体性质",
+            label(BODY_NATURES, &doc.body_nature)
+                .unwrap_or("")
+                .to_owned(),
+        ),
+        (
+            "行使层级",
+            label(EXERCISE_LEVELS, &doc.exercise_level)
+                .unwrap_or("")
+                .to_owned(),
+        ),
         ("服务对象", labels(SERVICE_TARGETS, &doc.service_targets)),
-        ("办件类型", label(CASE_TYPES, &doc.case_type).unwrap_or("").to_owned()),
-        ("法定办结时限", format!("{} 个工作日 {}", doc.statutory_limit_days, doc.statutory_limit_note)),
-        ("承诺办结时限", if doc.case_type == "1" { "当场办结".into() } else { format!("{} 个工作日 {}", doc.promised_limit_days, doc.promised_limit_note) }),
+        (
+            "办件类型",
+            label(CASE_TYPES, &doc.case_type).unwrap_or("").to_owned(),
+        ),
+        (
+            "法定办结时限",
+            format!(
+                "{} 个工作日 {}",
+                doc.statutory_limit_days, doc.statutory_limit_note
+            ),
+        ),
+        (
+            "承诺办结时限",
+            if doc.case_type == "1" {
+                "当场办结".into()
+            } else {
+                format!(
+                    "{} 个工作日 {}",
+                    doc.promised_limit_days, doc.promised_limit_note
+                )
+            },
+        ),
         ("办理形式", labels(HANDLING_FORMS, &doc.handling_forms)),
-        ("网上办理深度", label(ONLINE_DEPTHS, &doc.online_depth).unwrap_or("").to_owned()),
+        (
+            "网上办理深度",
+            label(ONLINE_DEPTHS, &doc.online_depth)
+                .unwrap_or("")
+                .to_owned(),
+        ),
         ("支持预约", yesno(doc.appointment)),
         ("支持网上支付", yesno(doc.online_payment)),
         ("支持物流快递", yesno(doc.express_delivery)),
-        ("结果名称", format!("{}（{}）", doc.result_name, label(RESULT_TYPES, &doc.result_type).unwrap_or(""))),
-        ("共同实施部门", if doc.joint_department_ids.is_empty() { "无".into() } else { doc.joint_department_ids.iter().map(|d| dept_name(*d)).collect::<Vec<_>>().join("、") }),
-        ("中介服务", if doc.intermediary_services.is_empty() { "无".into() } else { doc.intermediary_services.join("、") }),
-        ("数量限制", if doc.quantity_limit.is_empty() { "无".into() } else { doc.quantity_limit.clone() }),
+        (
+            "结果名称",
+            format!(
+                "{}（{}）",
+                doc.result_name,
+                label(RESULT_TYPES, &doc.result_type).unwrap_or("")
+            ),
+        ),
+        (
+            "共同实施部门",
+            if doc.joint_department_ids.is_empty() {
+                "无".into()
+            } else {
+                doc.joint_department_ids
+                    .iter()
+                    .map(|d| dept_name(*d))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            },
+        ),
+        (
+            "中介服务",
+            if doc.intermediary_services.is_empty() {
+                "无".into()
+            } else {
+                doc.intermediary_services.join("、")
+            },
+        ),
+        (
+            "数量限制",
+            if doc.quantity_limit.is_empty() {
+                "无".into()
+            } else {
+                doc.quantity_limit.clone()
+            },
+        ),
         ("基本编码", doc.basic_code.clone()),
         ("实施编码", doc.implementation_code.clone()),
-        ("版本", format!("第 {} 版{}", version.version, version.effective_date.as_deref().map(|d| format!("，{d} 起施行")).unwrap_or_default())),
+        (
+            "版本",
+            format!(
+                "第 {} 版{}",
+                version.version,
+                version
+                    .effective_date
+                    .as_deref()
+                    .map(|d| format!("，{d} 起施行"))
+                    .unwrap_or_default()
+            ),
+        ),
     ];
     let contact = vec![
         ("办理地点", doc.location.clone()),
@@ -257,7 +401,9 @@ pub fn render_guide(version: &ItemVersion, current: Option<i64>, status: &str, d
         .materials
         .iter()
         .map(|m| {
-            let mut requirement = label(MATERIAL_REQUIREMENTS, &m.requirement).unwrap_or("").to_owned();
+            let mut requirement = label(MATERIAL_REQUIREMENTS, &m.requirement)
+                .unwrap_or("")
+                .to_owned();
             if !m.condition.is_empty() {
                 requirement.push_str(&format!("（{}）", m.condition));
             }
@@ -268,14 +414,43 @@ pub fn render_guide(version: &ItemVersion, current: Option<i64>, status: &str, d
             if !m.licence_type.is_empty() {
                 source.push_str("；可用电子证照，免提交");
             }
-            MaterialRow { name: m.name.clone(), originals: m.originals, copies: m.copies, requirement, source, notes: m.notes.clone() }
+            MaterialRow {
+                name: m.name.clone(),
+                originals: m.originals,
+                copies: m.copies,
+                requirement,
+                source,
+                notes: m.notes.clone(),
+            }
         })
         .collect();
-    let fees = doc.fees.iter().map(|f| (f.name.clone(), format!("{}.{:02} 元", f.standard_fen / 100, f.standard_fen % 100), f.basis.clone())).collect();
+    let fees = doc
+        .fees
+        .iter()
+        .map(|f| {
+            (
+                f.name.clone(),
+                format!("{}.{:02} 元", f.standard_fen / 100, f.standard_fen % 100),
+                f.basis.clone(),
+            )
+        })
+        .collect();
     let specials = doc
         .special_procedures
         .iter()
-        .map(|p| format!("{}：{} 个工作日，{}。{}", p.name, p.limit_days, if p.excluded_from_limit { "不计入办结时限" } else { "计入办结时限" }, p.note))
+        .map(|p| {
+            format!(
+                "{}：{} 个工作日，{}。{}",
+                p.name,
+                p.limit_days,
+                if p.excluded_from_limit {
+                    "不计入办结时限"
+                } else {
+                    "计入办结时限"
+                },
+                p.note
+            )
+        })
         .collect();
     let page = GuidePage {
         chrome: Chrome::new(doc.name.clone(), ctx),
@@ -296,7 +471,12 @@ pub fn render_guide(version: &ItemVersion, current: Option<i64>, status: &str, d
     page.render().map_err(|e| PageError::Internal(e.into()))
 }
 
-async fn guide(State(state): State<AppState>, ctx: RequestCtx, Path(id): Path<i64>, Query(q): Query<GuideQuery>) -> PageResult {
+async fn guide(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    Path(id): Path<i64>,
+    Query(q): Query<GuideQuery>,
+) -> PageResult {
     let item = state.store.get_item(id).await?;
     let current = item.current_version;
     let wanted = q.version.or(current).ok_or(PageError::NotFound)?;
@@ -305,15 +485,31 @@ async fn guide(State(state): State<AppState>, ctx: RequestCtx, Path(id): Path<i6
     if version.status == "draft" {
         return Err(PageError::NotFound);
     }
-    let depts: Vec<(i64, String)> = state.store.list_departments(None).await?.into_iter().map(|d| (d.id, d.name)).collect();
-    let html = render_guide(&version, current, &item.status, &depts, &ctx, q.print == Some(1))?;
+    let depts: Vec<(i64, String)> = state
+        .store
+        .list_departments(None)
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d.name))
+        .collect();
+    let html = render_guide(
+        &version,
+        current,
+        &item.status,
+        &depts,
+        &ctx,
+        q.print == Some(1),
+    )?;
     Ok(axum::response::Html(html).into_response())
 }
 
 // ---- administration ----
 
 fn status_label(status: &str) -> &'static str {
-    ITEM_STATUSES.iter().find(|(k, _)| *k == status).map_or("", |(_, l)| l)
+    ITEM_STATUSES
+        .iter()
+        .find(|(k, _)| *k == status)
+        .map_or("", |(_, l)| l)
 }
 
 fn status_tag(status: &str) -> &'static str {
@@ -329,8 +525,20 @@ fn can(p: &Principal, action: Action, dept: Option<i64>) -> bool {
     authorize(p, action, dept).is_ok()
 }
 
-async fn gate(state: &AppState, user: &PageUser, action: Action, dept: Option<i64>) -> Result<(), PageError> {
-    Ok(require(state, &user.principal, user.ctx.remote.as_deref(), action, dept).await?)
+async fn gate(
+    state: &AppState,
+    user: &PageUser,
+    action: Action,
+    dept: Option<i64>,
+) -> Result<(), PageError> {
+    Ok(require(
+        state,
+        &user.principal,
+        user.ctx.remote.as_deref(),
+        action,
+        dept,
+    )
+    .await?)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -341,15 +549,33 @@ struct AdminItemsQuery {
     notice: String,
 }
 
-async fn admin_items(State(state): State<AppState>, user: PageUser, Query(q): Query<AdminItemsQuery>) -> PageResult {
+async fn admin_items(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(q): Query<AdminItemsQuery>,
+) -> PageResult {
     gate(&state, &user, Action::ViewOrganisation, None).await?;
     let p = &user.principal;
     let manage_all = can(p, Action::PublishCatalog, None);
-    let department_id = if manage_all { q.department_id } else { p.department_id.or(q.department_id) };
-    let filter = ItemFilter { department_id, status: q.status.clone().filter(|s| !s.is_empty()), item_type: None };
+    let department_id = if manage_all {
+        q.department_id
+    } else {
+        p.department_id.or(q.department_id)
+    };
+    let filter = ItemFilter {
+        department_id,
+        status: q.status.clone().filter(|s| !s.is_empty()),
+        item_type: None,
+    };
     let items = state.store.list_items(&filter).await?;
     let depts = state.store.list_departments(None).await?;
-    let dept = |id: i64| depts.iter().find(|d| d.id == id).map(|d| d.short_name.clone()).unwrap_or_default();
+    let dept = |id: i64| {
+        depts
+            .iter()
+            .find(|d| d.id == id)
+            .map(|d| d.short_name.clone())
+            .unwrap_or_default()
+    };
     let rows = items
         .iter()
         .map(|i| {
@@ -359,8 +585,16 @@ async fn admin_items(State(state): State<AppState>, user: PageUser, Query(q): Qu
                 Cell::text(dept(i.department_id)),
                 Cell::text(label(ITEM_TYPES, &i.item_type).unwrap_or("")),
                 Cell::tag(status_label(&i.status), status_tag(&i.status)),
-                Cell::text(i.current_version.map(|v| format!("第 {v} 版")).unwrap_or_default()),
-                if i.draft_version.is_some() { Cell::tag("有草稿", "warn") } else { Cell::text("") },
+                Cell::text(
+                    i.current_version
+                        .map(|v| format!("第 {v} 版"))
+                        .unwrap_or_default(),
+                ),
+                if i.draft_version.is_some() {
+                    Cell::tag("有草稿", "warn")
+                } else {
+                    Cell::text("")
+                },
             ]
         })
         .collect();
@@ -372,15 +606,39 @@ async fn admin_items(State(state): State<AppState>, user: PageUser, Query(q): Qu
         links.push(Cell::link("搜索同义词", "/admin/synonyms"));
     }
     let status_links: Vec<Cell> = std::iter::once(Cell::link("全部", "/admin/items"))
-        .chain(ITEM_STATUSES.iter().map(|(k, l)| Cell::link(*l, format!("/admin/items?status={k}"))))
+        .chain(
+            ITEM_STATUSES
+                .iter()
+                .map(|(k, l)| Cell::link(*l, format!("/admin/items?status={k}"))),
+        )
         .collect();
     let sections = vec![
         Section::table("", vec!["", "", "", "", ""], vec![links]),
         Section::table("按状态", vec!["", "", "", "", ""], vec![status_links]),
-        Section::table(&format!("共 {} 个事项", items.len()), vec!["事项名称", "实施编码", "部门", "类型", "状态", "现行版本", ""], rows),
+        Section::table(
+            &format!("共 {} 个事项", items.len()),
+            vec![
+                "事项名称",
+                "实施编码",
+                "部门",
+                "类型",
+                "状态",
+                "现行版本",
+                "",
+            ],
+            rows,
+        ),
     ];
     let notice = Notice { notice: q.notice };
-    page(&user, "事项目录", vec![], "进驻事项动态管理：部门编辑本部门事项的草稿，中心管理员审核发布。", sections, &notice, &FieldErrors::new())
+    page(
+        &user,
+        "事项目录",
+        vec![],
+        "进驻事项动态管理：部门编辑本部门事项的草稿，中心管理员审核发布。",
+        sections,
+        &notice,
+        &FieldErrors::new(),
+    )
 }
 
 #[derive(Template)]
@@ -395,32 +653,102 @@ struct EditPage {
     groups: Vec<RowGroup>,
 }
 
-async fn edit_page(state: &AppState, user: &PageUser, title: &str, action: String, back: Option<(String, String)>, data: &FormData, errors: &FieldErrors, editing: bool) -> PageResult {
+/// Where the editor posts to and what it is editing.
+struct EditTarget {
+    title: String,
+    action: String,
+    back: Option<(String, String)>,
+    /// An existing item: its codes are fixed.
+    editing: bool,
+}
+
+impl EditTarget {
+    fn new_item() -> EditTarget {
+        EditTarget {
+            title: "新建事项".into(),
+            action: "/admin/items/new".into(),
+            back: None,
+            editing: false,
+        }
+    }
+    fn existing(item: &ItemSummary) -> EditTarget {
+        EditTarget {
+            title: format!("编辑：{}", item.name),
+            action: format!("/admin/items/{}/edit", item.id),
+            back: Some((item.name.clone(), format!("/admin/items/{}", item.id))),
+            editing: true,
+        }
+    }
+}
+
+async fn edit_page(
+    state: &AppState,
+    user: &PageUser,
+    target: EditTarget,
+    data: &FormData,
+    errors: &FieldErrors,
+) -> PageResult {
     let p = &user.principal;
     let all_depts = state.store.list_departments(None).await?;
-    let depts: Vec<_> = all_depts.iter().filter(|d| d.active.get()).cloned().collect();
-    let own: Vec<_> = depts.iter().filter(|d| can(p, Action::EditCatalog, Some(d.id))).cloned().collect();
-    let windows = state.store.list_windows(None, None).await?.into_iter().filter(|w| w.active.get()).collect::<Vec<_>>();
-    let mut scalar = sections(data, errors, &own, &windows, editing);
+    let depts: Vec<_> = all_depts
+        .iter()
+        .filter(|d| d.active.get())
+        .cloned()
+        .collect();
+    let own: Vec<_> = depts
+        .iter()
+        .filter(|d| can(p, Action::EditCatalog, Some(d.id)))
+        .cloned()
+        .collect();
+    let windows = state
+        .store
+        .list_windows(None, None)
+        .await?
+        .into_iter()
+        .filter(|w| w.active.get())
+        .collect::<Vec<_>>();
+    let mut scalar = sections(data, errors, &own, &windows, target.editing);
     // Joint departments and step departments may be any department, not only one's own.
     if let Some(first) = scalar.get_mut(2) {
         let joint = FormBuilder::new("", "", data, errors)
-            .checkboxes("joint_department_ids", "共同实施部门", false, depts.iter().map(|d| (d.id.to_string(), d.name.clone())).collect())
+            .checkboxes(
+                "joint_department_ids",
+                "共同实施部门",
+                false,
+                depts
+                    .iter()
+                    .map(|d| (d.id.to_string(), d.name.clone()))
+                    .collect(),
+            )
             .build();
-        if let (Some(slot), Some(field)) = (first.fields.iter_mut().find(|f| f.name == "joint_department_ids"), joint.fields.into_iter().next()) {
+        if let (Some(slot), Some(field)) = (
+            first
+                .fields
+                .iter_mut()
+                .find(|f| f.name == "joint_department_ids"),
+            joint.fields.into_iter().next(),
+        ) {
             *slot = field;
         }
     }
     let page = EditPage {
-        chrome: Chrome::new(title, &user.ctx),
-        back,
-        action,
+        chrome: Chrome::new(target.title, &user.ctx),
+        back: target.back,
+        action: target.action,
         has_errors: !errors.is_empty(),
-        error_list: errors.0.iter().map(|(f, m)| format!("{}：{m}", element_label(f))).collect(),
+        error_list: errors
+            .0
+            .iter()
+            .map(|(f, m)| format!("{}：{m}", element_label(f)))
+            .collect(),
         sections: scalar,
         groups: groups(data, errors, &depts),
     };
-    if errors.is_empty() { render(&page) } else { render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page) }
+    if errors.is_empty() {
+        render(&page)
+    } else {
+        render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+    }
 }
 
 /// A new item starts from sensible defaults for this centre.
@@ -435,7 +763,13 @@ fn new_item_defaults(user: &PageUser) -> FormData {
         ("max_visits", "1".to_owned()),
         ("appointment", "1".to_owned()),
         ("supervise_phone", "12345".to_owned()),
-        ("department_id", user.principal.department_id.map(|d| d.to_string()).unwrap_or_default()),
+        (
+            "department_id",
+            user.principal
+                .department_id
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+        ),
     ]);
     d.0.push(("service_targets".into(), "1".into()));
     d.0.push(("handling_forms".into(), "1".into()));
@@ -443,8 +777,21 @@ fn new_item_defaults(user: &PageUser) -> FormData {
 }
 
 async fn new_item(State(state): State<AppState>, user: PageUser) -> PageResult {
-    gate(&state, &user, Action::EditCatalog, user.principal.department_id).await?;
-    edit_page(&state, &user, "新建事项", "/admin/items/new".into(), None, &new_item_defaults(&user), &FieldErrors::new(), false).await
+    gate(
+        &state,
+        &user,
+        Action::EditCatalog,
+        user.principal.department_id,
+    )
+    .await?;
+    edit_page(
+        &state,
+        &user,
+        EditTarget::new_item(),
+        &new_item_defaults(&user),
+        &FieldErrors::new(),
+    )
+    .await
 }
 
 async fn create_item(State(state): State<AppState>, user: PageUser, body: Bytes) -> PageResult {
@@ -452,54 +799,103 @@ async fn create_item(State(state): State<AppState>, user: PageUser, body: Bytes)
     let (doc, mut errors) = form_to_doc(&data);
     gate(&state, &user, Action::EditCatalog, Some(doc.department_id)).await?;
     if errors.is_empty() {
-        match form_outcome(state.store.create_item(doc, user.principal.account_id).await)? {
-            Ok(item) => return Ok(Redirect::to(&format!("/admin/items/{}?notice=created", item.id)).into_response()),
+        match form_outcome(
+            state
+                .store
+                .create_item(doc, user.principal.account_id)
+                .await,
+        )? {
+            Ok(item) => {
+                return Ok(
+                    Redirect::to(&format!("/admin/items/{}?notice=created", item.id))
+                        .into_response(),
+                );
+            }
             Err(e) => errors = e,
         }
     }
-    edit_page(&state, &user, "新建事项", "/admin/items/new".into(), None, &data, &errors, false).await
+    edit_page(&state, &user, EditTarget::new_item(), &data, &errors).await
 }
 
 async fn working_doc(state: &AppState, item: &ItemSummary) -> Result<ItemVersion, PageError> {
-    let v = item.draft_version.or(item.current_version).ok_or(PageError::NotFound)?;
+    let v = item
+        .draft_version
+        .or(item.current_version)
+        .ok_or(PageError::NotFound)?;
     Ok(state.store.get_version(item.id, v).await?)
 }
 
-async fn edit_item(State(state): State<AppState>, user: PageUser, Path(id): Path<i64>) -> PageResult {
+async fn edit_item(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+) -> PageResult {
     let item = state.store.get_item(id).await?;
     gate(&state, &user, Action::EditCatalog, Some(item.department_id)).await?;
     let version = working_doc(&state, &item).await?;
-    let back = Some((item.name.clone(), format!("/admin/items/{id}")));
-    edit_page(&state, &user, &format!("编辑：{}", item.name), format!("/admin/items/{id}/edit"), back, &doc_to_form(&version.doc), &FieldErrors::new(), true).await
+    edit_page(
+        &state,
+        &user,
+        EditTarget::existing(&item),
+        &doc_to_form(&version.doc),
+        &FieldErrors::new(),
+    )
+    .await
 }
 
-async fn save_item(State(state): State<AppState>, user: PageUser, Path(id): Path<i64>, body: Bytes) -> PageResult {
+async fn save_item(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> PageResult {
     let item = state.store.get_item(id).await?;
     gate(&state, &user, Action::EditCatalog, Some(item.department_id)).await?;
     let mut data = FormData::parse(&body);
-    data.0.retain(|(k, _)| k != "basic_code" && k != "implementation_code");
+    data.0
+        .retain(|(k, _)| k != "basic_code" && k != "implementation_code");
     let base = working_doc(&state, &item).await?.doc;
     data.0.push(("basic_code".into(), base.basic_code.clone()));
-    data.0.push(("implementation_code".into(), base.implementation_code.clone()));
+    data.0.push((
+        "implementation_code".into(),
+        base.implementation_code.clone(),
+    ));
     let (doc, mut errors) = form_to_doc(&data);
     gate(&state, &user, Action::EditCatalog, Some(doc.department_id)).await?;
     if errors.is_empty() {
-        match form_outcome(state.store.save_draft(id, doc, user.principal.account_id).await)? {
-            Ok(_) => return Ok(Redirect::to(&format!("/admin/items/{id}?notice=saved")).into_response()),
+        match form_outcome(
+            state
+                .store
+                .save_draft(id, doc, user.principal.account_id)
+                .await,
+        )? {
+            Ok(_) => {
+                return Ok(Redirect::to(&format!("/admin/items/{id}?notice=saved")).into_response());
+            }
             Err(e) => errors = e,
         }
     }
-    let back = Some((item.name.clone(), format!("/admin/items/{id}")));
-    edit_page(&state, &user, &format!("编辑：{}", item.name), format!("/admin/items/{id}/edit"), back, &data, &errors, true).await
+    edit_page(&state, &user, EditTarget::existing(&item), &data, &errors).await
 }
 
 fn button(action: String, label: &str, fields: Vec<(String, String)>) -> Cell {
     let mut c = Cell::text("");
-    c.post = Some(PostButton { action, label: label.to_owned(), fields });
+    c.post = Some(PostButton {
+        action,
+        label: label.to_owned(),
+        fields,
+    });
     c
 }
 
-async fn admin_item_page(state: &AppState, user: &PageUser, id: i64, notice: &Notice, errors: &FieldErrors, withdraw_data: &FormData) -> PageResult {
+async fn admin_item_page(
+    state: &AppState,
+    user: &PageUser,
+    id: i64,
+    notice: &Notice,
+    errors: &FieldErrors,
+    withdraw_data: &FormData,
+) -> PageResult {
     let item = state.store.get_item(id).await?;
     gate(state, user, Action::ViewOrganisation, None).await?;
     let p = &user.principal;
@@ -509,73 +905,177 @@ async fn admin_item_page(state: &AppState, user: &PageUser, id: i64, notice: &No
     let summary = vec![vec![
         Cell::text(&item.implementation_code),
         Cell::tag(status_label(&item.status), status_tag(&item.status)),
-        Cell::text(item.current_version.map(|v| format!("第 {v} 版")).unwrap_or_else(|| "未发布".into())),
-        Cell::text(item.draft_version.map(|v| format!("第 {v} 版草稿")).unwrap_or_default()),
-        Cell::text(item.withdrawn_kind.clone().map(|k| format!("{k}：{}", item.withdrawn_reason.clone().unwrap_or_default())).unwrap_or_default()),
+        Cell::text(
+            item.current_version
+                .map(|v| format!("第 {v} 版"))
+                .unwrap_or_else(|| "未发布".into()),
+        ),
+        Cell::text(
+            item.draft_version
+                .map(|v| format!("第 {v} 版草稿"))
+                .unwrap_or_default(),
+        ),
+        Cell::text(
+            item.withdrawn_kind
+                .clone()
+                .map(|k| format!("{k}：{}", item.withdrawn_reason.clone().unwrap_or_default()))
+                .unwrap_or_default(),
+        ),
     ]];
     let mut actions = Vec::new();
     if edit {
-        actions.push(Cell::link(if item.draft_version.is_some() { "编辑草稿" } else { "修改（生成新草稿）" }, format!("/admin/items/{id}/edit")));
+        actions.push(Cell::link(
+            if item.draft_version.is_some() {
+                "编辑草稿"
+            } else {
+                "修改（生成新草稿）"
+            },
+            format!("/admin/items/{id}/edit"),
+        ));
     }
     if publish && item.draft_version.is_some() && item.status != "withdrawn" {
-        actions.push(button(format!("/admin/items/{id}/publish"), "发布草稿", vec![]));
+        actions.push(button(
+            format!("/admin/items/{id}/publish"),
+            "发布草稿",
+            vec![],
+        ));
     }
     if edit && item.draft_version.is_some() && item.current_version.is_some() {
-        actions.push(button(format!("/admin/items/{id}/discard"), "丢弃草稿", vec![]));
+        actions.push(button(
+            format!("/admin/items/{id}/discard"),
+            "丢弃草稿",
+            vec![],
+        ));
     }
     if publish && item.status == "active" {
-        actions.push(button(format!("/admin/items/{id}/suspend"), "暂停办理", vec![]));
+        actions.push(button(
+            format!("/admin/items/{id}/suspend"),
+            "暂停办理",
+            vec![],
+        ));
     }
     if publish && item.status == "suspended" {
-        actions.push(button(format!("/admin/items/{id}/resume"), "恢复办理", vec![]));
+        actions.push(button(
+            format!("/admin/items/{id}/resume"),
+            "恢复办理",
+            vec![],
+        ));
     }
     if item.current_version.is_some() {
         actions.push(Cell::link("查看办事指南", format!("/items/{id}")));
     }
-    let latest_published = versions.iter().find(|v| v.status != "draft").map(|v| v.version);
+    let latest_published = versions
+        .iter()
+        .find(|v| v.status != "draft")
+        .map(|v| v.version);
     let version_rows = versions
         .iter()
         .map(|v| {
             let diff_link = match latest_published {
-                Some(l) if l != v.version => Cell::link("与现行版比较", format!("/admin/items/{id}/diff?from={l}&to={}", v.version)),
+                Some(l) if l != v.version => Cell::link(
+                    "与现行版比较",
+                    format!("/admin/items/{id}/diff?from={l}&to={}", v.version),
+                ),
                 _ => Cell::text(""),
             };
             vec![
                 Cell::text(format!("第 {} 版", v.version)),
-                Cell::tag(match v.status.as_str() { "draft" => "草稿", "published" => "现行", _ => "已替代" }, match v.status.as_str() { "published" => "on", "draft" => "warn", _ => "off" }),
+                Cell::tag(
+                    match v.status.as_str() {
+                        "draft" => "草稿",
+                        "published" => "现行",
+                        _ => "已替代",
+                    },
+                    match v.status.as_str() {
+                        "published" => "on",
+                        "draft" => "warn",
+                        _ => "off",
+                    },
+                ),
                 Cell::text(v.effective_date.clone().unwrap_or_default()),
-                if v.status == "draft" { Cell::text(&v.doc.name) } else { Cell::link(&v.doc.name, format!("/items/{id}?version={}", v.version)) },
+                if v.status == "draft" {
+                    Cell::text(&v.doc.name)
+                } else {
+                    Cell::link(&v.doc.name, format!("/items/{id}?version={}", v.version))
+                },
                 diff_link,
             ]
         })
         .collect();
     let mut sections = vec![
-        Section::table("", vec!["实施编码", "状态", "现行版本", "草稿", "取消/下放"], summary),
+        Section::table(
+            "",
+            vec!["实施编码", "状态", "现行版本", "草稿", "取消/下放"],
+            summary,
+        ),
         Section::table("操作", vec!["", "", "", "", "", ""], vec![actions]),
-        Section::table("版本历史", vec!["版本", "状态", "生效日期", "名称", ""], version_rows),
+        Section::table(
+            "版本历史",
+            vec!["版本", "状态", "生效日期", "名称", ""],
+            version_rows,
+        ),
     ];
     if publish && item.status != "withdrawn" && item.current_version.is_some() {
-        let kinds = vec![("cancelled".to_owned(), "取消".to_owned()), ("devolved".to_owned(), "下放".to_owned())];
+        let kinds = vec![
+            ("cancelled".to_owned(), "取消".to_owned()),
+            ("devolved".to_owned(), "下放".to_owned()),
+        ];
         sections.push(Section {
             heading: String::new(),
             table: None,
             form: Some(
-                FormBuilder::new(format!("/admin/items/{id}/withdraw"), "确认取消/下放", withdraw_data, errors)
-                    .title("取消或下放事项")
-                    .select("kind", "方式", true, None, kinds)
-                    .text("reason", "原因", true, "如：根据《国务院关于取消和下放一批行政许可事项的决定》")
-                    .build(),
+                FormBuilder::new(
+                    format!("/admin/items/{id}/withdraw"),
+                    "确认取消/下放",
+                    withdraw_data,
+                    errors,
+                )
+                .title("取消或下放事项")
+                .select("kind", "方式", true, None, kinds)
+                .text(
+                    "reason",
+                    "原因",
+                    true,
+                    "如：根据《国务院关于取消和下放一批行政许可事项的决定》",
+                )
+                .build(),
             ),
         });
     }
-    page(user, &item.name, vec![("事项目录".into(), "/admin/items".into())], "", sections, notice, errors)
+    page(
+        user,
+        &item.name,
+        vec![("事项目录".into(), "/admin/items".into())],
+        "",
+        sections,
+        notice,
+        errors,
+    )
 }
 
-async fn admin_item(State(state): State<AppState>, user: PageUser, Path(id): Path<i64>, Query(notice): Query<Notice>) -> PageResult {
-    admin_item_page(&state, &user, id, &notice, &FieldErrors::new(), &FormData::default()).await
+async fn admin_item(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Query(notice): Query<Notice>,
+) -> PageResult {
+    admin_item_page(
+        &state,
+        &user,
+        id,
+        &notice,
+        &FieldErrors::new(),
+        &FormData::default(),
+    )
+    .await
 }
 
-async fn item_action(State(state): State<AppState>, user: PageUser, Path((id, action)): Path<(i64, String)>, body: Bytes) -> PageResult {
+async fn item_action(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path((id, action)): Path<(i64, String)>,
+    body: Bytes,
+) -> PageResult {
     let item = state.store.get_item(id).await?;
     let by = user.principal.account_id;
     let store = &state.store;
@@ -590,7 +1090,10 @@ async fn item_action(State(state): State<AppState>, user: PageUser, Path((id, ac
         }
         "suspend" | "resume" => {
             gate(&state, &user, Action::PublishCatalog, None).await?;
-            store.set_item_suspended(id, action == "suspend").await.map(|_| "saved")
+            store
+                .set_item_suspended(id, action == "suspend")
+                .await
+                .map(|_| "saved")
         }
         "withdraw" => {
             gate(&state, &user, Action::PublishCatalog, None).await?;
@@ -601,14 +1104,26 @@ async fn item_action(State(state): State<AppState>, user: PageUser, Path((id, ac
             };
             match form_outcome(store.withdraw_item(id, kind, &data.text("reason")).await)? {
                 Ok(_) => Ok("saved"),
-                Err(errors) => return admin_item_page(&state, &user, id, &Notice::default(), &errors, &data).await,
+                Err(errors) => {
+                    return admin_item_page(&state, &user, id, &Notice::default(), &errors, &data)
+                        .await;
+                }
             }
         }
         _ => return Err(PageError::NotFound),
     };
     match form_outcome(result)? {
-        Ok(notice) => Ok(Redirect::to(&format!("/admin/items/{id}?notice={notice}")).into_response()),
-        Err(errors) => Err(PageError::BadRequest(errors.0.into_iter().map(|(_, m)| m).collect::<Vec<_>>().join("；"))),
+        Ok(notice) => {
+            Ok(Redirect::to(&format!("/admin/items/{id}?notice={notice}")).into_response())
+        }
+        Err(errors) => Err(PageError::BadRequest(
+            errors
+                .0
+                .into_iter()
+                .map(|(_, m)| m)
+                .collect::<Vec<_>>()
+                .join("；"),
+        )),
     }
 }
 
@@ -627,22 +1142,40 @@ fn show_value(v: &Option<serde_json::Value>) -> String {
     }
 }
 
-async fn diff_page(State(state): State<AppState>, user: PageUser, Path(id): Path<i64>, Query(q): Query<DiffQuery>) -> PageResult {
+async fn diff_page(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Query(q): Query<DiffQuery>,
+) -> PageResult {
     gate(&state, &user, Action::ViewOrganisation, None).await?;
     let item = state.store.get_item(id).await?;
     let a = state.store.get_version(id, q.from).await?;
     let b = state.store.get_version(id, q.to).await?;
     let rows: Vec<Vec<Cell>> = diff(&a.doc, &b.doc)
         .iter()
-        .map(|c| vec![Cell::text(element_label(&c.path)), Cell::text(show_value(&c.before)), Cell::text(show_value(&c.after))])
+        .map(|c| {
+            vec![
+                Cell::text(element_label(&c.path)),
+                Cell::text(show_value(&c.before)),
+                Cell::text(show_value(&c.after)),
+            ]
+        })
         .collect();
     let heading = format!("第 {} 版 → 第 {} 版：{} 处不同", q.from, q.to, rows.len());
     page(
         &user,
         &format!("{}：版本比较", item.name),
-        vec![("事项目录".into(), "/admin/items".into()), (item.name.clone(), format!("/admin/items/{id}"))],
+        vec![
+            ("事项目录".into(), "/admin/items".into()),
+            (item.name.clone(), format!("/admin/items/{id}")),
+        ],
         "",
-        vec![Section::table(&heading, vec!["要素", "原版本", "新版本"], rows)],
+        vec![Section::table(
+            &heading,
+            vec!["要素", "原版本", "新版本"],
+            rows,
+        )],
         &Notice::default(),
         &FieldErrors::new(),
     )
@@ -650,40 +1183,102 @@ async fn diff_page(State(state): State<AppState>, user: PageUser, Path(id): Path
 
 // ---- synonyms, import, export ----
 
-async fn synonyms_page(state: &AppState, user: &PageUser, data: &FormData, errors: &FieldErrors, notice: &Notice) -> PageResult {
+async fn synonyms_page(
+    state: &AppState,
+    user: &PageUser,
+    data: &FormData,
+    errors: &FieldErrors,
+    notice: &Notice,
+) -> PageResult {
     gate(state, user, Action::PublishCatalog, None).await?;
     let rows = state
         .store
         .list_synonyms()
         .await?
         .into_iter()
-        .map(|(t, e)| vec![Cell::text(&t), Cell::text(e.join("、")), button("/admin/synonyms".into(), "删除", vec![("term".into(), t), ("expansions".into(), String::new())])])
+        .map(|(t, e)| {
+            vec![
+                Cell::text(&t),
+                Cell::text(e.join("、")),
+                button(
+                    "/admin/synonyms".into(),
+                    "删除",
+                    vec![("term".into(), t), ("expansions".into(), String::new())],
+                ),
+            ]
+        })
         .collect();
     let form = FormBuilder::new("/admin/synonyms", "保存", data, errors)
         .title("新增或修改")
         .text("term", "群众常用说法", true, "如：个体户")
-        .text("expansions", "对应的规范说法", true, "多个用顿号分隔，如：个体工商户")
+        .text(
+            "expansions",
+            "对应的规范说法",
+            true,
+            "多个用顿号分隔，如：个体工商户",
+        )
         .build();
-    page(user, "搜索同义词", vec![("事项目录".into(), "/admin/items".into())], "搜索某个说法时，同时搜索它对应的规范说法。", vec![Section::table("", vec!["说法", "同时搜索", ""], rows), Section::form(form)], notice, errors)
+    page(
+        user,
+        "搜索同义词",
+        vec![("事项目录".into(), "/admin/items".into())],
+        "搜索某个说法时，同时搜索它对应的规范说法。",
+        vec![
+            Section::table("", vec!["说法", "同时搜索", ""], rows),
+            Section::form(form),
+        ],
+        notice,
+        errors,
+    )
 }
 
-async fn synonyms(State(state): State<AppState>, user: PageUser, Query(notice): Query<Notice>) -> PageResult {
-    synonyms_page(&state, &user, &FormData::default(), &FieldErrors::new(), &notice).await
+async fn synonyms(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(notice): Query<Notice>,
+) -> PageResult {
+    synonyms_page(
+        &state,
+        &user,
+        &FormData::default(),
+        &FieldErrors::new(),
+        &notice,
+    )
+    .await
 }
 
 async fn save_synonym(State(state): State<AppState>, user: PageUser, body: Bytes) -> PageResult {
     gate(&state, &user, Action::PublishCatalog, None).await?;
     let data = FormData::parse(&body);
-    let expansions: Vec<String> = data.text("expansions").split(['、', ',', '，']).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
-    match form_outcome(state.store.set_synonym(&data.text("term"), &expansions).await)? {
+    let expansions: Vec<String> = data
+        .text("expansions")
+        .split(['、', ',', '，'])
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect();
+    match form_outcome(
+        state
+            .store
+            .set_synonym(&data.text("term"), &expansions)
+            .await,
+    )? {
         Ok(()) => Ok(Redirect::to("/admin/synonyms?notice=saved").into_response()),
         Err(errors) => synonyms_page(&state, &user, &data, &errors, &Notice::default()).await,
     }
 }
 
-async fn import_page_with(state: &AppState, user: &PageUser, data: &FormData, errors: &FieldErrors, notice: &str) -> PageResult {
+async fn import_page_with(
+    state: &AppState,
+    user: &PageUser,
+    data: &FormData,
+    errors: &FieldErrors,
+    notice: &str,
+) -> PageResult {
     gate(state, user, Action::PublishCatalog, None).await?;
-    let formats = vec![("json".to_owned(), "JSON（onewindow.catalog/1）".to_owned()), ("csv".to_owned(), "CSV（UTF-8）".to_owned())];
+    let formats = vec![
+        ("json".to_owned(), "JSON（onewindow.catalog/1）".to_owned()),
+        ("csv".to_owned(), "CSV（UTF-8）".to_owned()),
+    ];
     let form = FormBuilder::new("/admin/catalog/import", "导入", data, errors)
         .title("粘贴导出文件的内容")
         .select("format", "格式", true, None, formats)
@@ -696,13 +1291,31 @@ async fn import_page_with(state: &AppState, user: &PageUser, data: &FormData, er
     for (f, m) in &errors.0 {
         rows.push(vec![Cell::tag(format!("{f}：{m}"), "bad")]);
     }
-    let sections = vec![Section::table("结果", vec!["说明"], rows), Section::form(form)];
+    let sections = vec![
+        Section::table("结果", vec!["说明"], rows),
+        Section::form(form),
+    ];
     let title = "导入事项目录";
-    page(user, title, vec![("事项目录".into(), "/admin/items".into())], "全部校验通过才写入，有任何一项出错则不导入任何内容。新事项直接发布；已有事项内容有变化的发布为新版本。", sections, &Notice::default(), errors)
+    page(
+        user,
+        title,
+        vec![("事项目录".into(), "/admin/items".into())],
+        "全部校验通过才写入，有任何一项出错则不导入任何内容。新事项直接发布；已有事项内容有变化的发布为新版本。",
+        sections,
+        &Notice::default(),
+        errors,
+    )
 }
 
 async fn import_page(State(state): State<AppState>, user: PageUser) -> PageResult {
-    import_page_with(&state, &user, &FormData::from_pairs([("format", "json".to_owned())]), &FieldErrors::new(), "").await
+    import_page_with(
+        &state,
+        &user,
+        &FormData::from_pairs([("format", "json".to_owned())]),
+        &FieldErrors::new(),
+        "",
+    )
+    .await
 }
 
 async fn import_submit(State(state): State<AppState>, user: PageUser, body: Bytes) -> PageResult {
@@ -715,13 +1328,28 @@ async fn import_submit(State(state): State<AppState>, user: PageUser, body: Byte
         parse_catalog_json(&content)
     };
     let outcome = match docs {
-        Ok(docs) => form_outcome(state.store.import_items(docs, user.principal.account_id).await)?,
+        Ok(docs) => form_outcome(
+            state
+                .store
+                .import_items(docs, user.principal.account_id)
+                .await,
+        )?,
         Err(e) => Err(e),
     };
     match outcome {
         Ok(r) => {
-            let notice = format!("导入完成：新增 {} 项，更新 {} 项，未变 {} 项。", r.created, r.updated, r.unchanged);
-            import_page_with(&state, &user, &FormData::from_pairs([("format", data.text("format"))]), &FieldErrors::new(), &notice).await
+            let notice = format!(
+                "导入完成：新增 {} 项，更新 {} 项，未变 {} 项。",
+                r.created, r.updated, r.unchanged
+            );
+            import_page_with(
+                &state,
+                &user,
+                &FormData::from_pairs([("format", data.text("format"))]),
+                &FieldErrors::new(),
+                &notice,
+            )
+            .await
         }
         Err(errors) => import_page_with(&state, &user, &data, &errors, "").await,
     }
@@ -732,16 +1360,34 @@ struct ExportQuery {
     format: Option<String>,
 }
 
-async fn export(State(state): State<AppState>, user: PageUser, Query(q): Query<ExportQuery>) -> PageResult {
+async fn export(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(q): Query<ExportQuery>,
+) -> PageResult {
     gate(&state, &user, Action::ViewOrganisation, None).await?;
     let csv = q.format.as_deref() == Some("csv");
     let (body, mime, name) = if csv {
-        (state.store.export_csv().await?, "text/csv; charset=utf-8", "catalog.csv")
+        (
+            state.store.export_csv().await?,
+            "text/csv; charset=utf-8",
+            "catalog.csv",
+        )
     } else {
-        (state.store.export_json().await?, "application/json", "catalog.json")
+        (
+            state.store.export_json().await?,
+            "application/json",
+            "catalog.json",
+        )
     };
     Ok((
-        [(header::CONTENT_TYPE, mime.to_owned()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))],
+        [
+            (header::CONTENT_TYPE, mime.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
         body,
     )
         .into_response())

@@ -37,19 +37,33 @@ struct Column {
 }
 
 fn col(key: &'static str, label: &'static str, kind: &'static str) -> Column {
-    Column { key, label, kind, options: vec![] }
+    Column {
+        key,
+        label,
+        kind,
+        options: vec![],
+    }
 }
 
 fn select_col(key: &'static str, label: &'static str, options: Vec<(String, String)>) -> Column {
-    Column { key, label, kind: "select", options }
+    Column {
+        key,
+        label,
+        kind: "select",
+        options,
+    }
 }
 
 fn table(t: CodeTable) -> Vec<(String, String)> {
-    t.iter().map(|(c, l)| ((*c).to_owned(), format!("{c} {l}"))).collect()
+    t.iter()
+        .map(|(c, l)| ((*c).to_owned(), format!("{c} {l}")))
+        .collect()
 }
 
 fn plain(t: CodeTable) -> Vec<(String, String)> {
-    t.iter().map(|(c, l)| ((*c).to_owned(), (*l).to_owned())).collect()
+    t.iter()
+        .map(|(c, l)| ((*c).to_owned(), (*l).to_owned()))
+        .collect()
 }
 
 /// Yuan with two decimals, from fen.
@@ -60,7 +74,11 @@ fn yuan(fen: u64) -> String {
 fn parse_yuan(s: &str) -> Option<u64> {
     let s = s.trim();
     let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
-    if whole.is_empty() || frac.len() > 2 || !whole.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+    if whole.is_empty()
+        || frac.len() > 2
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     let frac = format!("{frac:0<2}");
@@ -72,22 +90,54 @@ fn flag(b: bool) -> String {
 }
 
 /// The list elements, their columns, and how many blank rows to offer.
-fn list_specs(depts: &[(String, String)]) -> Vec<(&'static str, &'static str, &'static str, Vec<Column>)> {
+fn list_specs(
+    depts: &[(String, String)],
+) -> Vec<(&'static str, &'static str, &'static str, Vec<Column>)> {
     vec![
-        ("legal_bases", "设定依据", "法律法规名称、条款及条文。", vec![col("law", "法律法规", "text"), col("article", "条款", "text"), col("text", "条文", "text")]),
+        (
+            "legal_bases",
+            "设定依据",
+            "法律法规名称、条款及条文。",
+            vec![
+                col("law", "法律法规", "text"),
+                col("article", "条款", "text"),
+                col("text", "条文", "text"),
+            ],
+        ),
         (
             "steps",
             "办理流程（环节）",
             "按顺序填写；各环节时限之和不得超过承诺时限。",
-            vec![col("name", "环节名称", "text"), select_col("role", "环节角色", plain(STEP_ROLES)), select_col("department_id", "办理部门", depts.to_vec()), col("limit_days", "时限（工作日）", "number"), col("description", "说明", "text")],
+            vec![
+                col("name", "环节名称", "text"),
+                select_col("role", "环节角色", plain(STEP_ROLES)),
+                select_col("department_id", "办理部门", depts.to_vec()),
+                col("limit_days", "时限（工作日）", "number"),
+                col("description", "说明", "text"),
+            ],
         ),
         (
             "special_procedures",
             "特别程序",
             "听证、专家评审、现场核查、延长审批等；“不计入时限”的时间从办结时限中扣除。",
-            vec![select_col("kind", "种类", table(SPECIAL_PROCEDURE_KINDS)), col("name", "名称", "text"), col("limit_days", "时限（工作日）", "number"), col("excluded_from_limit", "不计入时限", "checkbox"), col("note", "说明", "text")],
+            vec![
+                select_col("kind", "种类", table(SPECIAL_PROCEDURE_KINDS)),
+                col("name", "名称", "text"),
+                col("limit_days", "时限（工作日）", "number"),
+                col("excluded_from_limit", "不计入时限", "checkbox"),
+                col("note", "说明", "text"),
+            ],
         ),
-        ("fees", "收费项目", "不收费则不填。", vec![col("name", "收费项目", "text"), col("standard_yuan", "标准（元）", "text"), col("basis", "收费依据", "text")]),
+        (
+            "fees",
+            "收费项目",
+            "不收费则不填。",
+            vec![
+                col("name", "收费项目", "text"),
+                col("standard_yuan", "标准（元）", "text"),
+                col("basis", "收费依据", "text"),
+            ],
+        ),
         (
             "materials",
             "申请材料",
@@ -107,7 +157,15 @@ fn list_specs(depts: &[(String, String)]) -> Vec<(&'static str, &'static str, &'
                 col("notes", "填报说明", "text"),
             ],
         ),
-        ("faqs", "常见问题", "", vec![col("question", "问题", "text"), col("answer", "解答", "text")]),
+        (
+            "faqs",
+            "常见问题",
+            "",
+            vec![
+                col("question", "问题", "text"),
+                col("answer", "解答", "text"),
+            ],
+        ),
     ]
 }
 
@@ -131,7 +189,10 @@ pub fn doc_to_form(doc: &ItemDoc) -> FormData {
     put("promised_limit_days", doc.promised_limit_days.to_string());
     put("promised_limit_note", doc.promised_limit_note.clone());
     put("acceptance_conditions", doc.acceptance_conditions.clone());
-    put("intermediary_services", doc.intermediary_services.join("\n"));
+    put(
+        "intermediary_services",
+        doc.intermediary_services.join("\n"),
+    );
     put("quantity_limit", doc.quantity_limit.clone());
     put("result_name", doc.result_name.clone());
     put("result_type", doc.result_type.clone());
@@ -169,15 +230,24 @@ pub fn doc_to_form(doc: &ItemDoc) -> FormData {
     for (i, s) in doc.steps.iter().enumerate() {
         put(&format!("steps[{i}].name"), s.name.clone());
         put(&format!("steps[{i}].role"), s.role.clone());
-        put(&format!("steps[{i}].department_id"), s.department_id.to_string());
+        put(
+            &format!("steps[{i}].department_id"),
+            s.department_id.to_string(),
+        );
         put(&format!("steps[{i}].limit_days"), s.limit_days.to_string());
         put(&format!("steps[{i}].description"), s.description.clone());
     }
     for (i, p) in doc.special_procedures.iter().enumerate() {
         put(&format!("special_procedures[{i}].kind"), p.kind.clone());
         put(&format!("special_procedures[{i}].name"), p.name.clone());
-        put(&format!("special_procedures[{i}].limit_days"), p.limit_days.to_string());
-        put(&format!("special_procedures[{i}].excluded_from_limit"), flag(p.excluded_from_limit));
+        put(
+            &format!("special_procedures[{i}].limit_days"),
+            p.limit_days.to_string(),
+        );
+        put(
+            &format!("special_procedures[{i}].excluded_from_limit"),
+            flag(p.excluded_from_limit),
+        );
         put(&format!("special_procedures[{i}].note"), p.note.clone());
     }
     for (i, fee) in doc.fees.iter().enumerate() {
@@ -207,7 +277,11 @@ pub fn doc_to_form(doc: &ItemDoc) -> FormData {
     f
 }
 
-fn number<T: std::str::FromStr + Default>(data: &FormData, errors: &mut FieldErrors, name: &str) -> T {
+fn number<T: std::str::FromStr + Default>(
+    data: &FormData,
+    errors: &mut FieldErrors,
+    name: &str,
+) -> T {
     let v = data.text(name);
     if v.trim().is_empty() {
         return T::default();
@@ -251,7 +325,10 @@ fn row_indices(data: &FormData, list: &str, key: &str) -> Vec<usize> {
 pub fn form_to_doc(data: &FormData) -> (ItemDoc, FieldErrors) {
     let mut e = FieldErrors::new();
     let split = |s: String| -> Vec<String> {
-        s.split(['、', ',', '，', '\n']).map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect()
+        s.split(['、', ',', '，', '\n'])
+            .map(|p| p.trim().to_owned())
+            .filter(|p| !p.is_empty())
+            .collect()
     };
     let mut doc = ItemDoc {
         basic_code: data.text("basic_code").trim().to_owned(),
@@ -294,7 +371,11 @@ pub fn form_to_doc(data: &FormData) -> (ItemDoc, FieldErrors) {
     };
     for i in row_indices(data, "legal_bases", "law") {
         let k = |n: &str| format!("legal_bases[{i}].{n}");
-        doc.legal_bases.push(LegalBasis { law: data.text(&k("law")), article: data.text(&k("article")), text: data.text(&k("text")) });
+        doc.legal_bases.push(LegalBasis {
+            law: data.text(&k("law")),
+            article: data.text(&k("article")),
+            text: data.text(&k("text")),
+        });
     }
     for i in row_indices(data, "steps", "name") {
         let k = |n: &str| format!("steps[{i}].{n}");
@@ -322,7 +403,11 @@ pub fn form_to_doc(data: &FormData) -> (ItemDoc, FieldErrors) {
             e.add(&k("standard_yuan"), "金额格式应为如 12 或 12.50");
             0
         });
-        doc.fees.push(Fee { name: data.text(&k("name")), standard_fen, basis: data.text(&k("basis")) });
+        doc.fees.push(Fee {
+            name: data.text(&k("name")),
+            standard_fen,
+            basis: data.text(&k("basis")),
+        });
     }
     for i in row_indices(data, "materials", "name") {
         let k = |n: &str| format!("materials[{i}].{n}");
@@ -343,29 +428,70 @@ pub fn form_to_doc(data: &FormData) -> (ItemDoc, FieldErrors) {
     }
     for i in row_indices(data, "faqs", "question") {
         let k = |n: &str| format!("faqs[{i}].{n}");
-        doc.faqs.push(Faq { question: data.text(&k("question")), answer: data.text(&k("answer")) });
+        doc.faqs.push(Faq {
+            question: data.text(&k("question")),
+            answer: data.text(&k("answer")),
+        });
     }
     (doc, e)
 }
 
 /// The scalar sections of the editor.
-pub fn sections(data: &FormData, errors: &FieldErrors, depts: &[Department], windows: &[Window], editing: bool) -> Vec<Form> {
-    let dept_opts: Vec<(String, String)> = depts.iter().map(|d| (d.id.to_string(), d.name.clone())).collect();
+pub fn sections(
+    data: &FormData,
+    errors: &FieldErrors,
+    depts: &[Department],
+    windows: &[Window],
+    editing: bool,
+) -> Vec<Form> {
+    let dept_opts: Vec<(String, String)> = depts
+        .iter()
+        .map(|d| (d.id.to_string(), d.name.clone()))
+        .collect();
     let b = |title: &str| FormBuilder::new("", "", data, errors).title(title);
     let ident = b("基本信息");
     let ident = if editing {
         ident
     } else {
-        ident.text("basic_code", "基本编码", true, "国家基本目录编码，不超过 10 位").text("implementation_code", "实施编码", true, "以基本编码开头，不超过 24 位，保存后不可修改")
+        ident
+            .text(
+                "basic_code",
+                "基本编码",
+                true,
+                "国家基本目录编码，不超过 10 位",
+            )
+            .text(
+                "implementation_code",
+                "实施编码",
+                true,
+                "以基本编码开头，不超过 24 位，保存后不可修改",
+            )
     };
     vec![
         ident
             .text("name", "事项名称", true, "")
-            .text("aliases", "别名（搜索用）", false, "多个用顿号分隔，如：个体户注册、个体户开业")
+            .text(
+                "aliases",
+                "别名（搜索用）",
+                false,
+                "多个用顿号分隔，如：个体户注册、个体户开业",
+            )
             .select("item_type", "事项类型", true, None, table(ITEM_TYPES))
-            .select("exercise_level", "行使层级", true, None, table(EXERCISE_LEVELS))
+            .select(
+                "exercise_level",
+                "行使层级",
+                true,
+                None,
+                table(EXERCISE_LEVELS),
+            )
             .select("department_id", "实施部门", true, None, dept_opts.clone())
-            .select("body_nature", "实施主体性质", true, None, table(BODY_NATURES))
+            .select(
+                "body_nature",
+                "实施主体性质",
+                true,
+                None,
+                table(BODY_NATURES),
+            )
             .textarea("division_of_powers", "权限划分", false)
             .textarea("exercise_content", "行使内容", false)
             .build(),
@@ -389,7 +515,13 @@ pub fn sections(data: &FormData, errors: &FieldErrors, depts: &[Department], win
             .checkboxes("service_targets", "服务对象", true, table(SERVICE_TARGETS))
             .checkboxes("handling_forms", "办理形式", true, table(HANDLING_FORMS))
             .checkboxes("topics", "服务主题", false, plain(TOPICS))
-            .select("online_depth", "网上办理深度", true, None, plain(ONLINE_DEPTHS))
+            .select(
+                "online_depth",
+                "网上办理深度",
+                true,
+                None,
+                plain(ONLINE_DEPTHS),
+            )
             .number("max_visits", "最多跑几次", true)
             .checkbox("appointment", "支持预约办理")
             .checkbox("online_payment", "支持网上支付")
@@ -401,21 +533,36 @@ pub fn sections(data: &FormData, errors: &FieldErrors, depts: &[Department], win
             .text("hours", "办理时间", true, "")
             .tel("consult_phone", "咨询电话", true)
             .tel("supervise_phone", "监督电话", true)
-            .checkboxes("window_ids", "办理窗口", false, windows.iter().map(|w| (w.id.to_string(), format!("{} {}", w.number, w.name))).collect())
+            .checkboxes(
+                "window_ids",
+                "办理窗口",
+                false,
+                windows
+                    .iter()
+                    .map(|w| (w.id.to_string(), format!("{} {}", w.number, w.name)))
+                    .collect(),
+            )
             .build(),
     ]
 }
 
 /// The list sections: the submitted or saved rows plus blank ones.
 pub fn groups(data: &FormData, errors: &FieldErrors, depts: &[Department]) -> Vec<RowGroup> {
-    let dept_opts: Vec<(String, String)> = depts.iter().map(|d| (d.id.to_string(), d.short_name.clone())).collect();
+    let dept_opts: Vec<(String, String)> = depts
+        .iter()
+        .map(|d| (d.id.to_string(), d.short_name.clone()))
+        .collect();
     list_specs(&dept_opts)
         .into_iter()
         .map(|(list, title, help, columns)| {
             let filled = data
                 .0
                 .iter()
-                .filter_map(|(k, _)| k.strip_prefix(&format!("{list}[")).and_then(|r| r.split(']').next()).and_then(|n| n.parse::<usize>().ok()))
+                .filter_map(|(k, _)| {
+                    k.strip_prefix(&format!("{list}["))
+                        .and_then(|r| r.split(']').next())
+                        .and_then(|n| n.parse::<usize>().ok())
+                })
                 .max()
                 .map_or(0, |m| m + 1);
             let blank = if list == "materials" { 3 } else { 2 };
@@ -428,7 +575,15 @@ pub fn groups(data: &FormData, errors: &FieldErrors, depts: &[Department]) -> Ve
                             let value = data.text(&name);
                             RowCell {
                                 error: errors.message_for(&name).map(str::to_owned),
-                                options: c.options.iter().map(|(v, l)| Choice { selected: *v == value, value: v.clone(), label: l.clone() }).collect(),
+                                options: c
+                                    .options
+                                    .iter()
+                                    .map(|(v, l)| Choice {
+                                        selected: *v == value,
+                                        value: v.clone(),
+                                        label: l.clone(),
+                                    })
+                                    .collect(),
                                 name,
                                 label: c.label,
                                 kind: c.kind,
@@ -438,7 +593,13 @@ pub fn groups(data: &FormData, errors: &FieldErrors, depts: &[Department]) -> Ve
                         .collect()
                 })
                 .collect();
-            RowGroup { title, help, columns: columns.iter().map(|c| c.label).collect(), rows, error: errors.message_for(list).map(str::to_owned) }
+            RowGroup {
+                title,
+                help,
+                columns: columns.iter().map(|c| c.label).collect(),
+                rows,
+                error: errors.message_for(list).map(str::to_owned),
+            }
         })
         .collect()
 }
@@ -462,9 +623,26 @@ mod tests {
         let doc = ItemDoc {
             name: "测试".into(),
             aliases: vec!["甲".into(), "乙".into()],
-            materials: vec![Material { name: "身份证".into(), copies: 2, requirement: "optional".into(), deficiency_allowed: true, source: "applicant".into(), ..Default::default() }],
-            fees: vec![Fee { name: "工本费".into(), standard_fen: 2050, basis: "依据".into() }],
-            steps: vec![Step { name: "受理".into(), role: "clerk".into(), department_id: 3, limit_days: 1, description: String::new() }],
+            materials: vec![Material {
+                name: "身份证".into(),
+                copies: 2,
+                requirement: "optional".into(),
+                deficiency_allowed: true,
+                source: "applicant".into(),
+                ..Default::default()
+            }],
+            fees: vec![Fee {
+                name: "工本费".into(),
+                standard_fen: 2050,
+                basis: "依据".into(),
+            }],
+            steps: vec![Step {
+                name: "受理".into(),
+                role: "clerk".into(),
+                department_id: 3,
+                limit_days: 1,
+                description: String::new(),
+            }],
             service_targets: vec!["1".into(), "2".into()],
             appointment: true,
             ..Default::default()

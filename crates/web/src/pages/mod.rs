@@ -3,6 +3,7 @@
 
 mod admin;
 mod catalog;
+pub use catalog::render_guide;
 mod item_form;
 
 use askama::Template;

@@ -1,0 +1,207 @@
+//! `onewindow bench`: in-process benchmarks for the performance targets in the issues.
+//! Figures are printed, never asserted: they are measurements, not tests.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use onewindow_domain::catalog::ItemDoc;
+use onewindow_store::Flag;
+use onewindow_store::catalog::ItemVersion;
+use onewindow_store::org::{Department, Window};
+use onewindow_store::search::{CatalogIndex, SearchFilter};
+use onewindow_web::auth::RequestCtx;
+
+/// What people type into the search box, and a few filters.
+const QUERIES: &[&str] = &[
+    "营业执照",
+    "个体户",
+    "身份证",
+    "结婚登记",
+    "公积金提取",
+    "施工许可",
+    "食品经营许可",
+    "社保卡",
+    "护照",
+    "驾照",
+    "二手房过户",
+    "低保",
+    "环评",
+    "消防",
+    "医师执业",
+    "出生登记",
+    "户口迁移",
+    "退休",
+    "失业保险金",
+    "税务登记",
+    "房产证",
+    "发票",
+    "开公司",
+    "道路运输",
+    "教师资格",
+    "旅行社",
+    "农药",
+    "排污许可",
+    "不动产登记",
+    "异地就医",
+];
+
+const DISTRICTS: &[&str] = &[
+    "",
+    "（兰山区）",
+    "（罗庄区）",
+    "（河东区）",
+    "（沂南县）",
+    "（郯城县）",
+    "（沂水县）",
+    "（兰陵县）",
+    "（费县）",
+    "（平邑县）",
+    "（莒南县）",
+    "（蒙阴县）",
+    "（临沭县）",
+    "（经开区）",
+    "（高新区）",
+    "（临港区）",
+];
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn report(label: &str, mut samples: Vec<Duration>) {
+    samples.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "{label:<34} n={:<6} p50={:>7.3} ms  p99={:>7.3} ms  max={:>7.3} ms",
+        samples.len(),
+        ms(percentile(&samples, 0.50)),
+        ms(percentile(&samples, 0.99)),
+        ms(*samples.last().unwrap_or(&Duration::ZERO)),
+    );
+}
+
+fn departments() -> Vec<Department> {
+    crate::demo::DEPARTMENTS
+        .iter()
+        .enumerate()
+        .map(|(i, (name, short))| Department {
+            id: i as i64 + 1,
+            centre_id: 1,
+            name: (*name).to_owned(),
+            short_name: (*short).to_owned(),
+            credit_code: crate::demo::credit_code(
+                "11",
+                "371300",
+                &format!("0043{:04}", 1021 + i * 37),
+            ),
+            phone: format!("0539-87{:05}", 10001 + i * 11),
+            active: Flag(true),
+        })
+        .collect()
+}
+
+/// `n` realistic items: the demo catalogue, repeated for every district of the city.
+pub fn generate_items(n: usize) -> anyhow::Result<Vec<ItemDoc>> {
+    let base =
+        crate::demo_catalog::items(&departments(), &Vec::<Window>::new(), "工作日 9:00-17:00")?;
+    let mut out = Vec::with_capacity(n);
+    'outer: for round in 0.. {
+        for doc in &base {
+            if out.len() == n {
+                break 'outer;
+            }
+            let mut d = doc.clone();
+            d.name = format!("{}{}", d.name, DISTRICTS[round % DISTRICTS.len()]);
+            d.implementation_code = format!("{}{:05}", d.basic_code, round);
+            out.push(d);
+        }
+    }
+    Ok(out)
+}
+
+pub fn catalog(items: usize, runs: usize) -> anyhow::Result<()> {
+    println!("生成 {items} 个事项……");
+    let docs = generate_items(items)?;
+    let index = CatalogIndex::open(None)?;
+    let started = Instant::now();
+    let entries: Vec<(i64, &ItemDoc)> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (i as i64 + 1, d))
+        .collect();
+    index.rebuild(&entries)?;
+    println!(
+        "建立索引：{} 个事项，用时 {:.2} s",
+        index.num_docs(),
+        started.elapsed().as_secs_f64()
+    );
+    index.set_synonyms(
+        crate::demo_catalog::SYNONYMS
+            .iter()
+            .map(|(t, e)| ((*t).to_owned(), e.iter().map(|s| (*s).to_owned()).collect()))
+            .collect(),
+    );
+
+    // Warm up the tokenizer's dictionary and the caches.
+    for q in QUERIES {
+        index.search(q, &SearchFilter::default(), 20)?;
+    }
+    let mut plain = Vec::with_capacity(runs);
+    let mut filtered = Vec::with_capacity(runs);
+    let mut hits = 0usize;
+    for i in 0..runs {
+        let q = QUERIES[i % QUERIES.len()];
+        let t = Instant::now();
+        hits += index.search(q, &SearchFilter::default(), 20)?.hits.len();
+        plain.push(t.elapsed());
+        let filter = SearchFilter {
+            department_id: Some((i % 18) as i64 + 1),
+            min_depth: Some(2),
+            ..Default::default()
+        };
+        let t = Instant::now();
+        index.search(q, &filter, 20)?;
+        filtered.push(t.elapsed());
+    }
+    println!(
+        "平均每次命中 {:.1} 条（每页 20 条）",
+        hits as f64 / runs as f64
+    );
+    report("search (top 20, highlighted)", plain);
+    report("search + department + depth filter", filtered);
+
+    let depts: Vec<(i64, String)> = departments().into_iter().map(|d| (d.id, d.name)).collect();
+    let ctx = RequestCtx {
+        session: None,
+        csrf: "0".repeat(48),
+        remote: None,
+    };
+    let mut renders = Vec::with_capacity(runs);
+    let mut bytes = 0usize;
+    for i in 0..runs {
+        let doc = &docs[(i * 7919) % docs.len()];
+        let version = ItemVersion {
+            id: i as i64,
+            item_id: i as i64,
+            version: 1,
+            status: "published".into(),
+            effective_date: Some("2026-11-22".into()),
+            created_at: 0,
+            published_at: Some(0),
+            doc: doc.clone(),
+        };
+        let t = Instant::now();
+        let html =
+            onewindow_web::pages::render_guide(&version, Some(1), "active", &depts, &ctx, false)
+                .context("render")?;
+        renders.push(t.elapsed());
+        bytes += html.len();
+    }
+    println!(
+        "办事指南页面平均 {:.1} KB",
+        bytes as f64 / runs as f64 / 1024.0
+    );
+    report("guide page render", renders);
+    Ok(())
+}
