@@ -33,6 +33,9 @@ pub struct ItemSummary {
     pub current_version: Option<i64>,
     /// The draft version number, if one is being edited.
     pub draft_version: Option<i64>,
+    /// A version published to take effect on a later day.
+    pub scheduled_version: Option<i64>,
+    pub scheduled_date: Option<String>,
     pub withdrawn_kind: Option<String>,
     pub withdrawn_reason: Option<String>,
 }
@@ -139,16 +142,19 @@ pub const CATALOG_SCHEMA: &str = "onewindow.catalog/1";
 
 const SUMMARY_SELECT: &str = "SELECT i.id, i.implementation_code, i.department_id, i.status,
         v.name, v.item_type, c.version AS current_version, d.version AS draft_version,
+        s.version AS scheduled_version, s.effective_date AS scheduled_date,
         i.withdrawn_kind, i.withdrawn_reason
     FROM items i
     LEFT JOIN item_versions c ON c.id = i.current_version_id
     LEFT JOIN item_versions d ON d.id = i.draft_version_id
-    JOIN item_versions v ON v.id = COALESCE(i.draft_version_id, i.current_version_id)";
+    LEFT JOIN item_versions s ON s.id = i.scheduled_version_id
+    JOIN item_versions v ON v.id = COALESCE(i.draft_version_id, i.scheduled_version_id, i.current_version_id)";
 
 const VERSION_COLS: &str =
     "id, item_id, version, status, effective_date, created_at, published_at, doc";
 
-fn today_shanghai() -> String {
+/// Today's date in Asia/Shanghai, the business time zone.
+pub fn today_shanghai() -> String {
     (chrono::Utc::now() + chrono::Duration::hours(8))
         .format("%Y-%m-%d")
         .to_string()
@@ -328,9 +334,39 @@ impl Store {
         self.get_item(item_id).await
     }
 
-    /// Publishes the open draft: it becomes the version the public sees and new cases use;
-    /// the previous one is kept, superseded, for the cases filed under it.
+    /// Publishes the open draft today: it becomes the version the public sees and new cases
+    /// use; the previous one is kept, superseded, for the cases filed under it.
     pub async fn publish(&self, item_id: i64, by: i64) -> StoreResult<ItemSummary> {
+        self.publish_on(item_id, by, None).await
+    }
+
+    /// Publishes the open draft with an effective date (`YYYY-MM-DD`, today or later; None is
+    /// today). A later date schedules it: the current version stays until that day.
+    pub async fn publish_on(
+        &self,
+        item_id: i64,
+        by: i64,
+        effective: Option<&str>,
+    ) -> StoreResult<ItemSummary> {
+        let today = today_shanghai();
+        let effective = match effective.map(str::trim).filter(|d| !d.is_empty()) {
+            None => today.clone(),
+            Some(d) => match chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d") {
+                Ok(date) if date.format("%Y-%m-%d").to_string() >= today => {
+                    date.format("%Y-%m-%d").to_string()
+                }
+                Ok(_) => {
+                    return Err(
+                        FieldErrors::single("effective_date", "生效日期不能早于今天").into(),
+                    );
+                }
+                Err(_) => {
+                    return Err(
+                        FieldErrors::single("effective_date", "日期格式应为 YYYY-MM-DD").into(),
+                    );
+                }
+            },
+        };
         let item = self.get_item(item_id).await?;
         let Some(draft) = item.draft_version else {
             return Err(FieldErrors::single("status", "没有待发布的草稿").into());
@@ -342,11 +378,69 @@ impl Store {
         let version = self.get_version(item_id, draft).await?;
         version.doc.validate(&self.org_snapshot().await?)?;
         let mut tx = self.pool.begin().await?;
-        publish_in(&mut tx, item_id, by).await?;
+        if effective > today {
+            schedule_in(&mut tx, item_id, by, &effective).await?;
+        } else {
+            publish_in(&mut tx, item_id, by).await?;
+        }
         tx.commit().await?;
         let item = self.get_item(item_id).await?;
         self.index_item(&item).await?;
         Ok(item)
+    }
+
+    /// Makes every scheduled version whose effective date has come current (run by the server
+    /// at start and every minute; idempotent). Returns how many items changed.
+    pub async fn activate_due_versions(&self, today: &str) -> StoreResult<usize> {
+        let due: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT i.id, s.id FROM items i JOIN item_versions s ON s.id = i.scheduled_version_id
+             WHERE s.effective_date <= $1",
+        )
+        .bind(today)
+        .fetch_all(&self.pool)
+        .await?;
+        for (item_id, version_id) in &due {
+            let mut tx = self.pool.begin().await?;
+            let (current, status): (Option<i64>, String) =
+                sqlx::query_as("SELECT current_version_id, status FROM items WHERE id = $1 AND scheduled_version_id = $2")
+                    .bind(item_id)
+                    .bind(version_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .unwrap_or((None, String::new()));
+            if status.is_empty() {
+                continue; // another instance got there first
+            }
+            if let Some(current) = current {
+                sqlx::query("UPDATE item_versions SET status = 'superseded' WHERE id = $1")
+                    .bind(current)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query("UPDATE item_versions SET status = 'published' WHERE id = $1")
+                .bind(version_id)
+                .execute(&mut *tx)
+                .await?;
+            let status = if status == "draft" {
+                "active".to_owned()
+            } else {
+                status
+            };
+            sqlx::query(
+                "UPDATE items SET current_version_id = $1, scheduled_version_id = NULL, status = $2, updated_at = $3
+                 WHERE id = $4",
+            )
+            .bind(version_id)
+            .bind(&status)
+            .bind(now_ms())
+            .bind(item_id)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            let item = self.get_item(*item_id).await?;
+            self.index_item(&item).await?;
+        }
+        Ok(due.len())
     }
 
     /// Drops the open draft, leaving the published version as it was.
@@ -665,6 +759,40 @@ async fn insert_version_and_publish(
         .execute(&mut **tx)
         .await?;
     publish_in(tx, item_id, by).await
+}
+
+/// Turns the draft into a version scheduled for `effective`, replacing an earlier schedule.
+async fn schedule_in(tx: &mut Tx<'_>, item_id: i64, by: i64, effective: &str) -> StoreResult<()> {
+    let (draft, scheduled): (Option<i64>, Option<i64>) =
+        sqlx::query_as("SELECT draft_version_id, scheduled_version_id FROM items WHERE id = $1")
+            .bind(item_id)
+            .fetch_one(&mut **tx)
+            .await?;
+    let draft =
+        draft.ok_or_else(|| StoreError::from(FieldErrors::single("status", "没有待发布的草稿")))?;
+    if let Some(old) = scheduled {
+        sqlx::query("DELETE FROM item_versions WHERE id = $1 AND status = 'scheduled'")
+            .bind(old)
+            .execute(&mut **tx)
+            .await?;
+    }
+    sqlx::query(
+        "UPDATE item_versions SET status = 'scheduled', effective_date = $1, published_by = $2, published_at = $3
+         WHERE id = $4",
+    )
+    .bind(effective)
+    .bind(by)
+    .bind(now_ms())
+    .bind(draft)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("UPDATE items SET scheduled_version_id = $1, draft_version_id = NULL, updated_at = $2 WHERE id = $3")
+        .bind(draft)
+        .bind(now_ms())
+        .bind(item_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// Makes the draft current and supersedes the previous version, inside the caller's transaction.

@@ -13,6 +13,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0001_foundation.sql"),
     ),
     (2, "catalog", include_str!("../migrations/0002_catalog.sql")),
+    (
+        3,
+        "scheduled_versions",
+        include_str!("../migrations/0003_scheduled_versions.sql"),
+    ),
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

@@ -493,6 +493,96 @@ async fn search_with_synonyms_and_filters(store: &Store) {
     );
 }
 
+async fn scheduled_publishing(store: &Store) {
+    let (d1, _) = org(store).await;
+    let item = store
+        .create_item(doc("01", "食品经营许可", d1), 1)
+        .await
+        .unwrap();
+    store.publish(item.id, 1).await.unwrap();
+    let mut next = doc("01", "食品经营许可", d1);
+    next.promised_limit_days = 2;
+    next.steps[1].limit_days = 1;
+    store.save_draft(item.id, next, 1).await.unwrap();
+    let today =
+        chrono::NaiveDate::parse_from_str(&onewindow_store::catalog::today_shanghai(), "%Y-%m-%d")
+            .unwrap();
+    let yesterday = (today - chrono::Duration::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    let next_week = (today + chrono::Duration::days(7))
+        .format("%Y-%m-%d")
+        .to_string();
+    assert_eq!(
+        fields(
+            store
+                .publish_on(item.id, 1, Some(&yesterday))
+                .await
+                .unwrap_err()
+        ),
+        vec!["effective_date"]
+    );
+    assert_eq!(
+        fields(
+            store
+                .publish_on(item.id, 1, Some("2026-13-01"))
+                .await
+                .unwrap_err()
+        ),
+        vec!["effective_date"]
+    );
+    let item = store
+        .publish_on(item.id, 1, Some(&next_week))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            item.current_version,
+            item.scheduled_version,
+            item.draft_version
+        ),
+        (Some(1), Some(2), None)
+    );
+    assert_eq!(item.scheduled_date.as_deref(), Some(next_week.as_str()));
+    // Until the day comes the public and new cases keep version 1.
+    assert_eq!(
+        store
+            .activate_due_versions(&today.format("%Y-%m-%d").to_string())
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .current_version(item.id)
+            .await
+            .unwrap()
+            .doc
+            .promised_limit_days,
+        3
+    );
+    assert_eq!(store.activate_due_versions(&next_week).await.unwrap(), 1);
+    assert_eq!(
+        store.activate_due_versions(&next_week).await.unwrap(),
+        0,
+        "idempotent"
+    );
+    let item = store.get_item(item.id).await.unwrap();
+    assert_eq!(
+        (item.current_version, item.scheduled_version),
+        (Some(2), None)
+    );
+    assert_eq!(
+        store.get_version(item.id, 1).await.unwrap().status,
+        "superseded"
+    );
+}
+
+#[tokio::test]
+async fn catalog_scheduled_publishing() {
+    on_every_backend!(scheduled_publishing);
+}
+
 #[tokio::test]
 async fn catalog_versions_and_publishing() {
     on_every_backend!(versions_and_publishing);

@@ -46,6 +46,8 @@ pub enum ApiError {
     Forbidden(String),
     #[error("bad request: {0}")]
     BadRequest(String),
+    #[error("request body too large")]
+    TooLarge,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -113,6 +115,13 @@ impl ApiError {
                 "bad_request",
                 "请求格式有误",
                 Some(why.clone()),
+                vec![],
+            ),
+            ApiError::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "请求内容过大",
+                Some("request bodies are limited to 2 MB".to_owned()),
                 vec![],
             ),
             ApiError::Internal(_) => (

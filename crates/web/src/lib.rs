@@ -97,15 +97,34 @@ fn server_error_page() -> Response {
         .into_response()
 }
 
-/// Serves until Ctrl-C or SIGTERM.
+/// Serves until Ctrl-C or SIGTERM, with the background jobs beside it.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> anyhow::Result<()> {
+    let jobs = tokio::spawn(scheduled_versions(state.store.clone()));
     axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    jobs.abort();
     Ok(())
+}
+
+/// Catalogue versions published for a later day take effect on that day (checked at start
+/// and every minute; safe with several instances).
+async fn scheduled_versions(store: Store) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        match store
+            .activate_due_versions(&onewindow_store::catalog::today_shanghai())
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(items = n, "scheduled catalogue versions took effect"),
+            Err(e) => tracing::error!(error = ?e, "activating scheduled catalogue versions"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

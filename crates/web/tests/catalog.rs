@@ -339,6 +339,24 @@ async fn search_pages_and_import(app: &TestApp) {
     assert_eq!(resp.status().as_u16(), 422);
     let (s, problem) = app.api(&admin, Method::GET, "/items/search?q=", None).await;
     assert_eq!((s, problem_fields(&problem)), (422, vec!["q".to_owned()]));
+    // Long input through the JSON body reaches validation; beyond the body limit it is a 413.
+    let resp = client
+        .post(app.url("/api/v1/items/search"))
+        .json(&json!({"q": "营".repeat(600_000)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 422);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(problem_fields(&body), vec!["q"]);
+    let resp = client
+        .post(app.url("/api/v1/items/search"))
+        .json(&json!({"q": "营".repeat(800_000)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 413);
+    assert_eq!(resp.headers()["content-type"], "application/problem+json");
     let found: Value = client
         .get(app.url("/api/v1/items/search?q=个体户&audience=individual"))
         .send()

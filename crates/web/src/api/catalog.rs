@@ -43,7 +43,7 @@ pub async fn list_items(
     Ok(Json(state.store.list_items(&filter).await?))
 }
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Deserialize, utoipa::IntoParams, utoipa::ToSchema)]
 pub struct SearchQuery {
     /// Words to search for (1–100 characters).
     pub q: String,
@@ -69,6 +69,21 @@ pub async fn search_items(
     State(state): State<AppState>,
     Query(q): Query<SearchQuery>,
 ) -> ApiResult<Json<SearchResults>> {
+    run_search(&state, q)
+}
+
+#[utoipa::path(post, path = "/items/search", tag = "catalog", request_body = SearchQuery,
+    responses((status = 200, body = SearchResults), (status = 422, body = crate::error::Problem),
+              (status = 413, body = crate::error::Problem)))]
+/// The same search with the query in a JSON body, for clients whose input may be long.
+pub async fn search_items_post(
+    State(state): State<AppState>,
+    ApiJson(q): ApiJson<SearchQuery>,
+) -> ApiResult<Json<SearchResults>> {
+    run_search(&state, q)
+}
+
+fn run_search(state: &AppState, q: SearchQuery) -> ApiResult<Json<SearchResults>> {
     check_query(&q.q).map_err(|m| FieldErrors::single("q", m))?;
     let filter = SearchFilter {
         department_id: q.department_id,
@@ -240,6 +255,12 @@ pub async fn get_draft(
     Ok(Json(state.store.get_version(id, v).await?))
 }
 
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct PublishInput {
+    /// YYYY-MM-DD, today or later; a later date schedules the version. Default today.
+    pub effective_date: Option<String>,
+}
+
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct WithdrawInput {
     pub kind: Withdrawal,
@@ -248,7 +269,7 @@ pub struct WithdrawInput {
 
 #[utoipa::path(post, path = "/items/{id}/{action}", tag = "catalog", security(("bearer" = [])),
     params(("id" = i64, Path), ("action" = String, Path, description = "publish, discard, suspend, resume or withdraw")),
-    request_body(content = Option<WithdrawInput>, description = "Only for withdraw: kind (cancelled or devolved) and reason"),
+    request_body(content = Option<WithdrawInput>, description = "publish: optional {effective_date}; withdraw: {kind (cancelled or devolved), reason}"),
     responses((status = 200, body = ItemSummary), (status = 422, body = crate::error::Problem)))]
 /// The publish workflow.
 pub async fn item_action(
@@ -263,7 +284,13 @@ pub async fn item_action(
     let result = match action.as_str() {
         "publish" => {
             gate(&state, &user, Action::PublishCatalog, None).await?;
-            s.publish(id, by).await?
+            let input: PublishInput = if body.is_empty() {
+                PublishInput::default()
+            } else {
+                serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?
+            };
+            s.publish_on(id, by, input.effective_date.as_deref())
+                .await?
         }
         "discard" => {
             gate(&state, &user, Action::EditCatalog, Some(item.department_id)).await?;

@@ -71,7 +71,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(org::revoke_power))
         .routes(routes!(org::set_active))
         .routes(routes!(catalog::list_items, catalog::create_item))
-        .routes(routes!(catalog::search_items))
+        .routes(routes!(catalog::search_items, catalog::search_items_post))
         .routes(routes!(catalog::get_item))
         .routes(routes!(catalog::list_item_versions))
         .routes(routes!(catalog::get_item_version))
@@ -93,6 +93,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
             Err(JsonRejection::JsonDataError(e)) => Err(data_error(&e.body_text())),
+            Err(JsonRejection::BytesRejection(e))
+                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE =>
+            {
+                Err(ApiError::TooLarge)
+            }
             Err(e) => Err(ApiError::BadRequest(e.body_text())),
         }
     }

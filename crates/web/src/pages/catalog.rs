@@ -280,6 +280,11 @@ pub fn render_guide(
             .unwrap_or_default()
     };
     let banner = match (current, status) {
+        _ if version.status == "scheduled" => format!(
+            "第 {} 版将于 {} 起施行，此前仍按现行版本办理。",
+            version.version,
+            version.effective_date.as_deref().unwrap_or("")
+        ),
         (_, "suspended") => "该事项暂停办理，恢复时间请咨询窗口。".to_owned(),
         (_, "withdrawn") => "该事项已取消或下放，以下为历史办事指南。".to_owned(),
         (Some(c), _) if c != version.version => format!(
@@ -933,13 +938,7 @@ async fn admin_item_page(
             format!("/admin/items/{id}/edit"),
         ));
     }
-    if publish && item.draft_version.is_some() && item.status != "withdrawn" {
-        actions.push(button(
-            format!("/admin/items/{id}/publish"),
-            "发布草稿",
-            vec![],
-        ));
-    }
+    let publish_form = publish && item.draft_version.is_some() && item.status != "withdrawn";
     if edit && item.draft_version.is_some() && item.current_version.is_some() {
         actions.push(button(
             format!("/admin/items/{id}/discard"),
@@ -1015,6 +1014,34 @@ async fn admin_item_page(
             version_rows,
         ),
     ];
+    if publish_form {
+        let defaults =
+            FormData::from_pairs([("effective_date", onewindow_store::catalog::today_shanghai())]);
+        let data = if withdraw_data.0.iter().any(|(k, _)| k == "effective_date") {
+            withdraw_data
+        } else {
+            &defaults
+        };
+        sections.insert(
+            2,
+            Section::form(
+                FormBuilder::new(
+                    format!("/admin/items/{id}/publish"),
+                    "发布草稿",
+                    data,
+                    errors,
+                )
+                .title("发布")
+                .text(
+                    "effective_date",
+                    "生效日期",
+                    true,
+                    "今天发布即生效；填写以后的日期则到期自动生效，此前仍按现行版本办理",
+                )
+                .build(),
+            ),
+        );
+    }
     if publish && item.status != "withdrawn" && item.current_version.is_some() {
         let kinds = vec![
             ("cancelled".to_owned(), "取消".to_owned()),
@@ -1082,7 +1109,18 @@ async fn item_action(
     let result = match action.as_str() {
         "publish" => {
             gate(&state, &user, Action::PublishCatalog, None).await?;
-            store.publish(id, by).await.map(|_| "saved")
+            let data = FormData::parse(&body);
+            match form_outcome(
+                store
+                    .publish_on(id, by, Some(&data.text("effective_date")))
+                    .await,
+            )? {
+                Ok(_) => Ok("saved"),
+                Err(errors) => {
+                    return admin_item_page(&state, &user, id, &Notice::default(), &errors, &data)
+                        .await;
+                }
+            }
         }
         "discard" => {
             gate(&state, &user, Action::EditCatalog, Some(item.department_id)).await?;
