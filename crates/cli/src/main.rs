@@ -226,10 +226,12 @@ async fn serve(mut store: Store, settings: &Settings) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, database = store.backend().name(), "serving");
     println!("OneWindow 一窗通办 已启动：http://{addr}/");
+    let blobs = onewindow_store::blobs::BlobStore::new(settings.data_dir.join("files"));
     onewindow_web::serve(
         listener,
         AppState {
             store,
+            blobs,
             secure_cookies: settings.secure_cookies,
         },
     )

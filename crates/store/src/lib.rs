@@ -3,6 +3,7 @@
 //! that both databases understand, through sqlx's runtime-chosen `Any` driver.
 
 pub mod accounts;
+pub mod blobs;
 pub mod catalog;
 pub mod catalog_csv;
 mod error;

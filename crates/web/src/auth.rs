@@ -132,6 +132,14 @@ pub async fn session_middleware(
                 .get(header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+            if provided.is_none() {
+                // Multipart uploads carry the token in the action URL's query string.
+                provided = parts.uri.query().and_then(|q| {
+                    url::form_urlencoded::parse(q.as_bytes())
+                        .find(|(k, _)| k == CSRF_FIELD)
+                        .map(|(_, v)| v.into_owned())
+                });
+            }
             if provided.is_none() && is_form {
                 let bytes = match to_bytes(body, FORM_LIMIT).await {
                     Ok(b) => b,

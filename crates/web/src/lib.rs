@@ -24,6 +24,8 @@ use tower_http::trace::TraceLayer;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// Uploaded files (templates, samples), content-addressed on disk.
+    pub blobs: onewindow_store::blobs::BlobStore,
     /// Mark cookies `Secure` (set when served behind TLS).
     pub secure_cookies: bool,
 }

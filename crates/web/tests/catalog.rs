@@ -377,3 +377,95 @@ async fn catalog_drafting_publishing_and_versions() {
 async fn catalog_search_pages_and_import() {
     on_every_backend!(search_pages_and_import);
 }
+
+async fn template_files_upload_and_download(app: &TestApp) {
+    let org = app.seed_org().await;
+    let admin_staff = app.staff("admin", &["centre_admin"], None, None).await;
+    let admin = app.token(admin_staff.account_id, TokenScope::Write).await;
+    let (_, item) = app
+        .api(
+            &admin,
+            Method::POST,
+            "/items",
+            Some(item_json(org.dept, "01", "个体工商户设立登记", 3)),
+        )
+        .await;
+    let id = item["id"].as_i64().unwrap();
+    app.api(&admin, Method::POST, &format!("/items/{id}/publish"), None)
+        .await;
+    let (client, _) = app.login("admin", PASSWORD).await;
+    let page = client
+        .get(app.url(&format!("/admin/items/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_of(&page);
+    let pdf = b"%PDF-1.4 individual business application form".to_vec();
+    let upload = |name: &'static str, bytes: Vec<u8>, token: Option<String>| {
+        let form = reqwest::multipart::Form::new()
+            .text("target", "materials[0].template")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(name),
+            );
+        let url = match token {
+            Some(t) => app.url(&format!("/admin/items/{id}/files?_csrf={t}")),
+            None => app.url(&format!("/admin/items/{id}/files")),
+        };
+        client.post(url).multipart(form).send()
+    };
+    // Without the token: refused.
+    assert_eq!(
+        upload("申请书.pdf", pdf.clone(), None)
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        403
+    );
+    // An executable is refused with the reason.
+    let resp = upload("申请书.exe", b"MZ".to_vec(), Some(csrf.clone()))
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 422);
+    assert!(resp.text().await.unwrap().contains("不支持的文件类型"));
+    // A PDF lands in the draft; publishing makes it downloadable from the guide.
+    let resp = upload("个体工商户登记申请书.pdf", pdf.clone(), Some(csrf))
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 303);
+    app.api(&admin, Method::POST, &format!("/items/{id}/publish"), None)
+        .await;
+    let guide = browser()
+        .get(app.url(&format!("/items/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let start = guide.find("/files/").expect("the guide links the template");
+    let link = &guide[start..start + guide[start..].find('"').unwrap()];
+    let resp = browser().get(app.url(link)).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(resp.headers()["content-type"], "application/pdf");
+    assert_eq!(resp.bytes().await.unwrap().to_vec(), pdf);
+    assert_eq!(
+        browser()
+            .get(app.url("/files/00/x.pdf"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn catalog_template_files() {
+    on_every_backend!(template_files_upload_and_download);
+}

@@ -37,6 +37,13 @@ pub fn router() -> Router<AppState> {
         .route("/admin/items/{id}", get(admin_item))
         .route("/admin/items/{id}/edit", get(edit_item).post(save_item))
         .route("/admin/items/{id}/diff", get(diff_page))
+        .route(
+            "/admin/items/{id}/files",
+            post(upload_file).layer(axum::extract::DefaultBodyLimit::max(
+                onewindow_store::blobs::MAX_FILE_BYTES + 1024 * 1024,
+            )),
+        )
+        .route("/files/{sha256}/{name}", get(download))
         .route("/admin/items/{id}/{action}", post(item_action))
         .route("/admin/synonyms", get(synonyms).post(save_synonym))
         .route(
@@ -161,6 +168,16 @@ struct MaterialRow {
     requirement: String,
     source: String,
     notes: String,
+    /// Downloads: (label, link).
+    files: Vec<(String, String)>,
+}
+
+/// A link for a document value that refers to an uploaded file.
+fn file_link(value: &str) -> Option<String> {
+    onewindow_store::blobs::parse_file_ref(value).map(|(hash, name)| {
+        let name: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
+        format!("/files/{hash}/{name}")
+    })
 }
 
 #[derive(Template)]
@@ -180,6 +197,7 @@ struct GuidePage {
     fees: Vec<(String, String, String)>,
     specials: Vec<String>,
     flow_svg: String,
+    result_sample: Option<(String, String)>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -396,6 +414,7 @@ pub fn render_guide(
             ),
         ),
     ];
+    let result_sample = file_link(&doc.result_sample).map(|href| ("结果样本".to_owned(), href));
     let contact = vec![
         ("办理地点", doc.location.clone()),
         ("办理时间", doc.hours.clone()),
@@ -419,13 +438,23 @@ pub fn render_guide(
             if !m.licence_type.is_empty() {
                 source.push_str("；可用电子证照，免提交");
             }
+            let mut notes = m.notes.clone();
+            let mut files = Vec::new();
+            for (label, value) in [("空白表格", &m.template), ("示例样表", &m.sample)] {
+                match file_link(value) {
+                    Some(href) => files.push((label.to_owned(), href)),
+                    None if !value.is_empty() => notes.push_str(&format!(" {label}：{value}")),
+                    None => {}
+                }
+            }
             MaterialRow {
                 name: m.name.clone(),
                 originals: m.originals,
                 copies: m.copies,
                 requirement,
                 source,
-                notes: m.notes.clone(),
+                notes,
+                files,
             }
         })
         .collect();
@@ -471,6 +500,7 @@ pub fn render_guide(
         fees,
         specials,
         flow_svg: flow_svg(doc, &dept_name),
+        result_sample,
         doc: doc.clone(),
     };
     page.render().map_err(|e| PageError::Internal(e.into()))
@@ -1014,6 +1044,42 @@ async fn admin_item_page(
             version_rows,
         ),
     ];
+    if edit {
+        let working = working_doc(state, &item).await?.doc;
+        let mut targets: Vec<(String, String)> = Vec::new();
+        for (i, m) in working.materials.iter().enumerate() {
+            targets.push((
+                format!("materials[{i}].template"),
+                format!("{}：空白表格", m.name),
+            ));
+            targets.push((
+                format!("materials[{i}].sample"),
+                format!("{}：示例样表", m.name),
+            ));
+        }
+        targets.push((
+            "result_sample".into(),
+            format!("结果样本：{}", working.result_name),
+        ));
+        let defaults = FormData::default();
+        let data = if withdraw_data.0.iter().any(|(k, _)| k == "target") {
+            withdraw_data
+        } else {
+            &defaults
+        };
+        sections.push(Section::form(
+            FormBuilder::new(format!("/admin/items/{id}/files"), "上传", data, errors)
+                .title("上传空白表格、示例样表或结果样本")
+                .select("target", "用于", true, None, targets)
+                .file(
+                    "file",
+                    "文件",
+                    "PDF、OFD、Word、Excel、WPS 或图片，不超过 10 MB；上传后存入草稿，发布后公开",
+                    &user.ctx.csrf,
+                )
+                .build(),
+        ));
+    }
     if publish_form {
         let defaults =
             FormData::from_pairs([("effective_date", onewindow_store::catalog::today_shanghai())]);
@@ -1427,6 +1493,119 @@ async fn export(
             ),
         ],
         body,
+    )
+        .into_response())
+}
+
+async fn upload_file(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    mut multipart: axum::extract::Multipart,
+) -> PageResult {
+    let item = state.store.get_item(id).await?;
+    gate(&state, &user, Action::EditCatalog, Some(item.department_id)).await?;
+    let mut target = String::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut errors = FieldErrors::new();
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or_default().to_owned();
+                let filename = field.file_name().map(str::to_owned);
+                match field.bytes().await {
+                    Ok(bytes) if name == "file" => {
+                        file = Some((filename.unwrap_or_default(), bytes.to_vec()))
+                    }
+                    Ok(bytes) if name == "target" => {
+                        target = String::from_utf8_lossy(&bytes).into_owned()
+                    }
+                    Ok(_) => {}
+                    Err(_) => errors.add("file", "文件不能超过 10 MB，或上传被中断"),
+                }
+            }
+            Ok(None) => break,
+            Err(_) => {
+                errors.add("file", "文件不能超过 10 MB，或上传被中断");
+                break;
+            }
+        }
+    }
+    let data = FormData::from_pairs([("target", target.clone())]);
+    let Some((filename, bytes)) = file.filter(|_| errors.is_empty()) else {
+        if errors.is_empty() {
+            errors.add("file", "请选择文件");
+        }
+        return admin_item_page(&state, &user, id, &Notice::default(), &errors, &data).await;
+    };
+    let sha = match form_outcome(state.blobs.put(&filename, &bytes))? {
+        Ok(sha) => sha,
+        Err(errors) => {
+            return admin_item_page(&state, &user, id, &Notice::default(), &errors, &data).await;
+        }
+    };
+    let reference = onewindow_store::blobs::file_ref(&sha, filename.trim());
+    let mut doc = working_doc(&state, &item).await?.doc;
+    let slot = if target == "result_sample" {
+        Some(&mut doc.result_sample)
+    } else {
+        target
+            .strip_prefix("materials[")
+            .and_then(|r| r.split_once("]."))
+            .and_then(|(i, kind)| Some((i.parse::<usize>().ok()?, kind)))
+            .and_then(|(i, kind)| {
+                let m = doc.materials.get_mut(i)?;
+                match kind {
+                    "template" => Some(&mut m.template),
+                    "sample" => Some(&mut m.sample),
+                    _ => None,
+                }
+            })
+    };
+    let Some(slot) = slot else {
+        return admin_item_page(
+            &state,
+            &user,
+            id,
+            &Notice::default(),
+            &FieldErrors::single("target", "请选择文件的用途"),
+            &data,
+        )
+        .await;
+    };
+    *slot = reference;
+    match form_outcome(
+        state
+            .store
+            .save_draft(id, doc, user.principal.account_id)
+            .await,
+    )? {
+        Ok(_) => Ok(Redirect::to(&format!("/admin/items/{id}?notice=saved")).into_response()),
+        Err(errors) => admin_item_page(&state, &user, id, &Notice::default(), &errors, &data).await,
+    }
+}
+
+/// A published file. Its address is its content's hash, so it may be cached for ever.
+async fn download(
+    State(state): State<AppState>,
+    Path((sha256, name)): Path<(String, String)>,
+) -> PageResult {
+    let bytes = state.blobs.get(&sha256)?;
+    let mime = onewindow_store::blobs::content_type(&name).unwrap_or("application/octet-stream");
+    let encoded: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename*=UTF-8''{encoded}"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                "public, max-age=31536000, immutable".to_owned(),
+            ),
+        ],
+        bytes,
     )
         .into_response())
 }

@@ -220,6 +220,8 @@ pub struct Form {
     pub submit: String,
     pub fields: Vec<Field>,
     pub has_errors: bool,
+    /// Sends files: the CSRF token then travels in the action's query string.
+    pub multipart: bool,
 }
 
 /// Builds a form whose values come from `data` and whose messages come from `errors`.
@@ -245,6 +247,7 @@ impl<'a> FormBuilder<'a> {
                 submit: submit.to_owned(),
                 fields: Vec::new(),
                 has_errors: !errors.is_empty(),
+                multipart: false,
             },
         }
     }
@@ -338,6 +341,17 @@ impl<'a> FormBuilder<'a> {
             })
             .collect();
         self.push(name, label, "checkboxes", required, "", choices)
+    }
+    /// A file input; the form becomes multipart and must carry the CSRF token in its URL.
+    pub fn file(mut self, name: &str, label: &str, help: &str, csrf: &str) -> Self {
+        self.form.multipart = true;
+        let sep = if self.form.action.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
+        self.form.action = format!("{}{sep}_csrf={csrf}", self.form.action);
+        self.push(name, label, "file", true, help, vec![])
     }
     pub fn build(self) -> Form {
         self.form

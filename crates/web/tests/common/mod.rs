@@ -31,8 +31,14 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
+    let blobs = onewindow_store::blobs::BlobStore::new(std::env::temp_dir().join(format!(
+        "ow-files-{}-{}",
+        std::process::id(),
+        addr.port()
+    )));
     let state = AppState {
         store: store.clone(),
+        blobs,
         secure_cookies: false,
     };
     let server = tokio::spawn(async move {
