@@ -327,6 +327,7 @@ async fn search_guide_then_admin_edits_and_publishes_a_new_version() {
     fill(&client, "steps[1].limit_days", "1").await;
     click_and_wait(&client, "form.item-form button[type=submit]").await;
     assert!(page_text(&client).await.contains("第 2 版草稿"));
+    screenshot(&client, "item-draft").await;
     click_and_wait(&client, "form[action$='/publish'] button").await;
     let text = page_text(&client).await;
     assert!(

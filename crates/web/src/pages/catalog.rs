@@ -1034,7 +1034,7 @@ async fn admin_item_page(
     let mut sections = vec![
         Section::table(
             "",
-            vec!["实施编码", "状态", "现行版本", "草稿", "取消/下放"],
+            vec!["实施编码", "状态", "现行版本", "草稿", "待生效", "取消/下放"],
             summary,
         ),
         Section::table("操作", vec!["", "", "", "", "", ""], vec![actions]),
