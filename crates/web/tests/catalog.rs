@@ -224,6 +224,78 @@ async fn drafting_publishing_and_versions(app: &TestApp) {
     assert_eq!(paths, vec!["promised_limit_days", "steps[1].limit_days"]);
     assert_eq!(changes[0]["label"], json!("承诺办结时限"));
 
+    // A version published for next week waits, labelled, while version 2 stays current.
+    let (s, _) = app
+        .api(
+            &chief,
+            Method::PUT,
+            &format!("/items/{id}/draft"),
+            Some(item_json(org.dept, "01", "个体工商户设立登记", 1)),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let next_week = (chrono::Utc::now() + chrono::Duration::days(8))
+        .format("%Y-%m-%d")
+        .to_string();
+    let (s, scheduled) = app
+        .api(
+            &admin,
+            Method::POST,
+            &format!("/items/{id}/publish"),
+            Some(json!({"effective_date": next_week})),
+        )
+        .await;
+    assert_eq!(
+        (
+            s,
+            scheduled["scheduled_version"].as_i64(),
+            scheduled["current_version"].as_i64()
+        ),
+        (200, Some(3), Some(2))
+    );
+    let (s, problem) = app
+        .api(
+            &admin,
+            Method::POST,
+            &format!("/items/{id}/publish"),
+            Some(json!({"effective_date": "2020-01-01"})),
+        )
+        .await;
+    assert_eq!(s, 422, "{problem}");
+    let (session, _) = app.login("chief", PASSWORD).await;
+    let admin_page = session
+        .get(app.url(&format!("/admin/items/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        admin_page.contains("待生效")
+            && admin_page.contains(&format!("第 3 版将于 {next_week} 起施行"))
+    );
+    let upcoming = client
+        .get(app.url(&format!("/items/{id}?version=3")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(upcoming.contains("此前仍按现行版本办理"));
+    assert!(
+        client
+            .get(app.url(&format!("/items/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .contains("承诺 2 个工作日")
+    );
+
     // Withdrawal needs a reason.
     let (s, _) = app
         .api(

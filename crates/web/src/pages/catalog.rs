@@ -951,6 +951,16 @@ async fn admin_item_page(
                 .unwrap_or_default(),
         ),
         Cell::text(
+            item.scheduled_version
+                .map(|v| {
+                    format!(
+                        "第 {v} 版将于 {} 起施行",
+                        item.scheduled_date.clone().unwrap_or_default()
+                    )
+                })
+                .unwrap_or_default(),
+        ),
+        Cell::text(
             item.withdrawn_kind
                 .clone()
                 .map(|k| format!("{k}：{}", item.withdrawn_reason.clone().unwrap_or_default()))
@@ -1013,11 +1023,12 @@ async fn admin_item_page(
                     match v.status.as_str() {
                         "draft" => "草稿",
                         "published" => "现行",
+                        "scheduled" => "待生效",
                         _ => "已替代",
                     },
                     match v.status.as_str() {
                         "published" => "on",
-                        "draft" => "warn",
+                        "draft" | "scheduled" => "warn",
                         _ => "off",
                     },
                 ),
@@ -1034,7 +1045,14 @@ async fn admin_item_page(
     let mut sections = vec![
         Section::table(
             "",
-            vec!["实施编码", "状态", "现行版本", "草稿", "待生效", "取消/下放"],
+            vec![
+                "实施编码",
+                "状态",
+                "现行版本",
+                "草稿",
+                "待生效",
+                "取消/下放",
+            ],
             summary,
         ),
         Section::table("操作", vec!["", "", "", "", "", ""], vec![actions]),
