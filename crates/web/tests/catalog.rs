@@ -541,3 +541,58 @@ async fn template_files_upload_and_download(app: &TestApp) {
 async fn catalog_template_files() {
     on_every_backend!(template_files_upload_and_download);
 }
+
+async fn import_through_the_admin_page(app: &TestApp) {
+    let org = app.seed_org().await;
+    app.staff("admin", &["centre_admin"], None, None).await;
+    let (client, _) = app.login("admin", PASSWORD).await;
+    let page = client
+        .get(app.url("/admin/catalog/import"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_of(&page);
+    let send = |name: &'static str, bytes: Vec<u8>| {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(name),
+        );
+        client
+            .post(app.url(&format!("/admin/catalog/import?_csrf={csrf}")))
+            .multipart(form)
+            .send()
+    };
+    let mut bad = item_json(org.dept, "01", "个体工商户设立登记", 3);
+    bad["case_type"] = json!("7");
+    let file = json!({"schema": "onewindow.catalog/1", "items": [item_json(org.dept, "02", "食品经营许可", 3), bad]});
+    let resp = send("catalog.json", serde_json::to_vec(&file).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 422);
+    assert!(resp.text().await.unwrap().contains("第 2 项 case_type"));
+    assert_eq!(
+        app.store
+            .list_items(&Default::default())
+            .await
+            .unwrap()
+            .len(),
+        0,
+        "nothing half-written"
+    );
+    let good = json!({"schema": "onewindow.catalog/1", "items": [item_json(org.dept, "02", "食品经营许可", 3)]});
+    let resp = send("catalog.json", serde_json::to_vec(&good).unwrap())
+        .await
+        .unwrap();
+    assert!(resp.text().await.unwrap().contains("导入完成：新增 1 项"));
+    let csv = app.store.export_csv().await.unwrap();
+    let resp = send("catalog.csv", csv.into_bytes()).await.unwrap();
+    assert!(resp.text().await.unwrap().contains("未变 1 项"));
+}
+
+#[tokio::test]
+async fn catalog_import_page() {
+    on_every_backend!(import_through_the_admin_page);
+}

@@ -48,7 +48,9 @@ pub fn router() -> Router<AppState> {
         .route("/admin/synonyms", get(synonyms).post(save_synonym))
         .route(
             "/admin/catalog/import",
-            get(import_page).post(import_submit),
+            get(import_page)
+                .post(import_submit)
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
         )
         .route("/admin/catalog/export", get(export))
 }
@@ -1397,14 +1399,14 @@ async fn import_page_with(
     notice: &str,
 ) -> PageResult {
     gate(state, user, Action::PublishCatalog, None).await?;
-    let formats = vec![
-        ("json".to_owned(), "JSON（onewindow.catalog/1）".to_owned()),
-        ("csv".to_owned(), "CSV（UTF-8）".to_owned()),
-    ];
     let form = FormBuilder::new("/admin/catalog/import", "导入", data, errors)
-        .title("粘贴导出文件的内容")
-        .select("format", "格式", true, None, formats)
-        .textarea("content", "文件内容", true)
+        .title("上传目录文件")
+        .file(
+            "file",
+            "目录文件",
+            "本系统导出的 .json（onewindow.catalog/1）或 .csv（UTF-8）文件",
+            &user.ctx.csrf,
+        )
         .build();
     let mut rows = Vec::new();
     if !notice.is_empty() {
@@ -1430,33 +1432,58 @@ async fn import_page_with(
 }
 
 async fn import_page(State(state): State<AppState>, user: PageUser) -> PageResult {
-    import_page_with(
-        &state,
-        &user,
-        &FormData::from_pairs([("format", "json".to_owned())]),
-        &FieldErrors::new(),
-        "",
-    )
-    .await
+    import_page_with(&state, &user, &FormData::default(), &FieldErrors::new(), "").await
 }
 
-async fn import_submit(State(state): State<AppState>, user: PageUser, body: Bytes) -> PageResult {
+/// Catalogue files can be large: about 4 KB per item in JSON.
+pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
+
+async fn import_submit(
+    State(state): State<AppState>,
+    user: PageUser,
+    mut multipart: axum::extract::Multipart,
+) -> PageResult {
     gate(&state, &user, Action::PublishCatalog, None).await?;
-    let data = FormData::parse(&body);
-    let content = data.text("content");
-    let docs = if data.text("format") == "csv" {
-        onewindow_store::catalog_csv::parse(content.as_bytes())
-    } else {
-        parse_catalog_json(&content)
-    };
-    let outcome = match docs {
-        Ok(docs) => form_outcome(
-            state
-                .store
-                .import_items(docs, user.principal.account_id)
-                .await,
-        )?,
-        Err(e) => Err(e),
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut errors = FieldErrors::new();
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) if field.name() == Some("file") => {
+                let name = field.file_name().unwrap_or_default().to_owned();
+                match field.bytes().await {
+                    Ok(bytes) => file = Some((name, bytes.to_vec())),
+                    Err(_) => errors.add("file", "文件过大（不超过 64 MB）或上传被中断"),
+                }
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(_) => {
+                errors.add("file", "文件过大（不超过 64 MB）或上传被中断");
+                break;
+            }
+        }
+    }
+    let outcome = match file.filter(|(_, b)| !b.is_empty()) {
+        _ if !errors.is_empty() => Err(errors),
+        None => Err(FieldErrors::single("file", "请选择要导入的文件")),
+        Some((name, bytes)) => {
+            let docs = if name.to_ascii_lowercase().ends_with(".csv") {
+                onewindow_store::catalog_csv::parse(&bytes)
+            } else {
+                std::str::from_utf8(&bytes)
+                    .map_err(|_| FieldErrors::single("file", "文件不是 UTF-8 编码"))
+                    .and_then(parse_catalog_json)
+            };
+            match docs {
+                Ok(docs) => form_outcome(
+                    state
+                        .store
+                        .import_items(docs, user.principal.account_id)
+                        .await,
+                )?,
+                Err(e) => Err(e),
+            }
+        }
     };
     match outcome {
         Ok(r) => {
@@ -1467,13 +1494,13 @@ async fn import_submit(State(state): State<AppState>, user: PageUser, body: Byte
             import_page_with(
                 &state,
                 &user,
-                &FormData::from_pairs([("format", data.text("format"))]),
+                &FormData::default(),
                 &FieldErrors::new(),
                 &notice,
             )
             .await
         }
-        Err(errors) => import_page_with(&state, &user, &data, &errors, "").await,
+        Err(errors) => import_page_with(&state, &user, &FormData::default(), &errors, "").await,
     }
 }
 
