@@ -15,21 +15,12 @@ use onewindow_store::catalog::{
 use onewindow_store::search::{SearchFilter, SearchResults, check_query};
 use serde::{Deserialize, Serialize};
 
-use super::ApiJson;
+use super::{ApiJson, gate};
 use crate::AppState;
-use crate::auth::{ApiUser, require};
+use crate::auth::ApiUser;
 use crate::error::ApiError;
 
 type ApiResult<T> = Result<T, ApiError>;
-
-async fn gate(
-    state: &AppState,
-    user: &ApiUser,
-    action: Action,
-    dept: Option<i64>,
-) -> ApiResult<()> {
-    Ok(require(state, &user.principal, user.remote.as_deref(), action, dept).await?)
-}
 
 #[utoipa::path(get, path = "/items", tag = "catalog", params(ItemFilter),
     responses((status = 200, body = Vec<ItemSummary>)))]

@@ -123,3 +123,13 @@ fn data_error(text: &str) -> ApiError {
         _ => ApiError::BadRequest(text.to_owned()),
     }
 }
+
+/// Asks the one permission gate for an API caller.
+pub(super) async fn gate(
+    state: &AppState,
+    user: &crate::auth::ApiUser,
+    action: onewindow_domain::auth::Action,
+    dept: Option<i64>,
+) -> Result<(), ApiError> {
+    Ok(crate::auth::require(state, &user.principal, user.remote.as_deref(), action, dept).await?)
+}

@@ -8,21 +8,12 @@ use onewindow_domain::org::{Power, Role};
 use onewindow_store::org::*;
 use serde::Deserialize;
 
-use super::ApiJson;
+use super::{ApiJson, gate};
 use crate::AppState;
-use crate::auth::{ApiUser, activation_gate, deactivatable, require};
+use crate::auth::{ApiUser, activation_gate, deactivatable};
 use crate::error::ApiError;
 
 type ApiResult<T> = Result<T, ApiError>;
-
-async fn gate(
-    state: &AppState,
-    user: &ApiUser,
-    action: Action,
-    dept: Option<i64>,
-) -> ApiResult<()> {
-    Ok(require(state, &user.principal, user.remote.as_deref(), action, dept).await?)
-}
 
 #[utoipa::path(get, path = "/regions", tag = "organisation", security(("bearer" = [])),
     responses((status = 200, body = Vec<Region>)))]

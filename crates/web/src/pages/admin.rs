@@ -9,17 +9,17 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use chrono::{FixedOffset, TimeZone};
-use onewindow_domain::auth::{Action, Principal, authorize};
+use onewindow_domain::auth::{Action, Principal};
 use onewindow_domain::org::{CentreKind, FieldErrors, Power, RegionLevel, Role};
 use onewindow_store::org::*;
 use serde::Deserialize;
 
 use super::{
-    Chrome, Form, FormBuilder, FormData, Notice, PageResult, form_outcome, render,
+    Chrome, Form, FormBuilder, FormData, Notice, PageResult, can, form_outcome, gate, render,
     render_with_status, role_labels,
 };
 use crate::AppState;
-use crate::auth::{PageUser, activation_gate, deactivatable, require};
+use crate::auth::{PageUser, activation_gate, deactivatable};
 use crate::error::PageError;
 
 pub fn router() -> Router<AppState> {
@@ -189,27 +189,6 @@ pub(super) fn page(
 
 fn crumb(label: &str, href: &str) -> Vec<(String, String)> {
     vec![(label.to_owned(), href.to_owned())]
-}
-
-/// Whether to offer a control; the action itself is still checked by `require`.
-fn can(p: &Principal, action: Action, dept: Option<i64>) -> bool {
-    authorize(p, action, dept).is_ok()
-}
-
-async fn gate(
-    state: &AppState,
-    user: &PageUser,
-    action: Action,
-    dept: Option<i64>,
-) -> Result<(), PageError> {
-    Ok(require(
-        state,
-        &user.principal,
-        user.ctx.remote.as_deref(),
-        action,
-        dept,
-    )
-    .await?)
 }
 
 fn redirect(to: &str, notice: &str) -> PageResult {

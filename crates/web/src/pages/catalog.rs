@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
-use onewindow_domain::auth::{Action, Principal, authorize};
+use onewindow_domain::auth::Action;
 use onewindow_domain::catalog::*;
 use onewindow_domain::org::FieldErrors;
 use onewindow_store::catalog::{
@@ -21,11 +21,11 @@ use serde::Deserialize;
 use super::admin::{Cell, PostButton, Section, page};
 use super::item_form::{RowGroup, doc_to_form, form_to_doc, groups, sections};
 use super::{
-    Chrome, Form, FormBuilder, FormData, Notice, PageResult, form_outcome, render,
-    render_with_status,
+    Chrome, Form, FormBuilder, FormData, Notice, PageResult, can, form_outcome, gate, read_upload,
+    render, render_with_status,
 };
 use crate::AppState;
-use crate::auth::{PageUser, RequestCtx, require};
+use crate::auth::{PageUser, RequestCtx};
 use crate::error::PageError;
 
 pub fn router() -> Router<AppState> {
@@ -556,26 +556,6 @@ fn status_tag(status: &str) -> &'static str {
         "suspended" => "warn",
         _ => "off",
     }
-}
-
-fn can(p: &Principal, action: Action, dept: Option<i64>) -> bool {
-    authorize(p, action, dept).is_ok()
-}
-
-async fn gate(
-    state: &AppState,
-    user: &PageUser,
-    action: Action,
-    dept: Option<i64>,
-) -> Result<(), PageError> {
-    Ok(require(
-        state,
-        &user.principal,
-        user.ctx.remote.as_deref(),
-        action,
-        dept,
-    )
-    .await?)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -1444,29 +1424,16 @@ async fn import_submit(
     mut multipart: axum::extract::Multipart,
 ) -> PageResult {
     gate(&state, &user, Action::PublishCatalog, None).await?;
-    let mut file: Option<(String, Vec<u8>)> = None;
-    let mut errors = FieldErrors::new();
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(field)) if field.name() == Some("file") => {
-                let name = field.file_name().unwrap_or_default().to_owned();
-                match field.bytes().await {
-                    Ok(bytes) => file = Some((name, bytes.to_vec())),
-                    Err(_) => errors.add("file", "文件过大（不超过 64 MB）或上传被中断"),
-                }
-            }
-            Ok(Some(_)) => {}
-            Ok(None) => break,
-            Err(_) => {
-                errors.add("file", "文件过大（不超过 64 MB）或上传被中断");
-                break;
-            }
-        }
-    }
-    let outcome = match file.filter(|(_, b)| !b.is_empty()) {
-        _ if !errors.is_empty() => Err(errors),
-        None => Err(FieldErrors::single("file", "请选择要导入的文件")),
-        Some((name, bytes)) => {
+    let upload = read_upload(
+        &mut multipart,
+        "file",
+        "文件过大（不超过 64 MB）或上传被中断",
+    )
+    .await;
+    let outcome = match upload {
+        Err(errors) => Err(errors),
+        Ok((None, _)) => Err(FieldErrors::single("file", "请选择要导入的文件")),
+        Ok((Some((name, bytes)), _)) => {
             let docs = if name.to_ascii_lowercase().ends_with(".csv") {
                 onewindow_store::catalog_csv::parse(&bytes)
             } else {
@@ -1550,37 +1517,25 @@ async fn upload_file(
 ) -> PageResult {
     let item = state.store.get_item(id).await?;
     gate(&state, &user, Action::EditCatalog, Some(item.department_id)).await?;
-    let mut target = String::new();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    let mut errors = FieldErrors::new();
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or_default().to_owned();
-                let filename = field.file_name().map(str::to_owned);
-                match field.bytes().await {
-                    Ok(bytes) if name == "file" => {
-                        file = Some((filename.unwrap_or_default(), bytes.to_vec()))
-                    }
-                    Ok(bytes) if name == "target" => {
-                        target = String::from_utf8_lossy(&bytes).into_owned()
-                    }
-                    Ok(_) => {}
-                    Err(_) => errors.add("file", "文件不能超过 10 MB，或上传被中断"),
-                }
-            }
-            Ok(None) => break,
-            Err(_) => {
-                errors.add("file", "文件不能超过 10 MB，或上传被中断");
-                break;
-            }
+    let (file, data) = match read_upload(&mut multipart, "file", "文件不能超过 10 MB，或上传被中断")
+        .await
+    {
+        Ok(read) => read,
+        Err(errors) => {
+            return admin_item_page(
+                &state,
+                &user,
+                id,
+                &Notice::default(),
+                &errors,
+                &FormData::default(),
+            )
+            .await;
         }
-    }
-    let data = FormData::from_pairs([("target", target.clone())]);
-    let Some((filename, bytes)) = file.filter(|_| errors.is_empty()) else {
-        if errors.is_empty() {
-            errors.add("file", "请选择文件");
-        }
+    };
+    let target = data.text("target");
+    let Some((filename, bytes)) = file else {
+        let errors = FieldErrors::single("file", "请选择文件");
         return admin_item_page(&state, &user, id, &Notice::default(), &errors, &data).await;
     };
     let sha = match form_outcome(state.blobs.put(&filename, &bytes))? {

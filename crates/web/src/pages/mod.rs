@@ -368,6 +368,64 @@ pub fn form_outcome<T>(result: Result<T, StoreError>) -> Result<Result<T, FieldE
     }
 }
 
+/// Whether to offer a control; the action itself is still checked by `gate`.
+pub(crate) fn can(
+    p: &Principal,
+    action: onewindow_domain::auth::Action,
+    dept: Option<i64>,
+) -> bool {
+    onewindow_domain::auth::authorize(p, action, dept).is_ok()
+}
+
+/// Asks the one permission gate for a page user; denials become the friendly 403 page.
+pub(crate) async fn gate(
+    state: &AppState,
+    user: &PageUser,
+    action: onewindow_domain::auth::Action,
+    dept: Option<i64>,
+) -> Result<(), PageError> {
+    Ok(crate::auth::require(
+        state,
+        &user.principal,
+        user.ctx.remote.as_deref(),
+        action,
+        dept,
+    )
+    .await?)
+}
+
+/// Reads the file part named `field` of a multipart form: (file name, bytes). Oversized or
+/// broken uploads become a field error on `field`.
+pub(crate) async fn read_upload(
+    multipart: &mut axum::extract::Multipart,
+    field: &str,
+    too_large: &str,
+) -> Result<(Option<(String, Vec<u8>)>, FormData), FieldErrors> {
+    let mut file = None;
+    let mut other = FormData::default();
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(part)) => {
+                let name = part.name().unwrap_or_default().to_owned();
+                let filename = part.file_name().map(str::to_owned);
+                let bytes = part
+                    .bytes()
+                    .await
+                    .map_err(|_| FieldErrors::single(field, too_large))?;
+                if name == field {
+                    file = Some((filename.unwrap_or_default(), bytes.to_vec()));
+                } else {
+                    other
+                        .0
+                        .push((name, String::from_utf8_lossy(&bytes).into_owned()));
+                }
+            }
+            Ok(None) => return Ok((file.filter(|(_, b)| !b.is_empty()), other)),
+            Err(_) => return Err(FieldErrors::single(field, too_large)),
+        }
+    }
+}
+
 // ---- public pages ----
 
 struct HallView {
