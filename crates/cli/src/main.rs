@@ -73,9 +73,25 @@ enum Command {
     /// Import, export and re-index the service-item catalogue.
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// The working-day calendar (statutory holidays and make-up workdays).
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
     /// Benchmarks for the performance targets (build with --release for real figures).
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// The day a limit of N working days ends, counted from the day after --from.
+    Deadline {
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        #[arg(long)]
+        working_days: u32,
+    },
+    /// Whether a day is a working day, and why.
+    IsWorkday { date: chrono::NaiveDate },
 }
 
 #[derive(Subcommand)]
@@ -185,6 +201,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Token(cmd) => token_command(&open_store(&settings).await?, cmd).await,
         Command::Catalog(cmd) => catalog_command(&settings, cmd).await,
         Command::Bench(BenchCommand::Catalog { items, runs }) => bench::catalog(items, runs),
+        Command::Calendar(cmd) => calendar_command(cmd),
     }
 }
 
@@ -477,6 +494,23 @@ async fn catalog_command(settings: &Settings, cmd: CatalogCommand) -> anyhow::Re
                 .await?;
             let n = store.reindex_catalog().await?;
             println!("搜索索引已重建：{n} 个在办事项。");
+        }
+    }
+    Ok(())
+}
+
+fn calendar_command(cmd: CalendarCommand) -> anyhow::Result<()> {
+    let calendar = onewindow_domain::calendar::WorkCalendar::official()?;
+    match cmd {
+        CalendarCommand::Deadline { from, working_days } => {
+            let deadline = calendar.add_working_days(from, working_days)?;
+            println!("{deadline}");
+            eprintln!("自 {from} 次日起计 {working_days} 个工作日，{deadline} 下班前届满。");
+        }
+        CalendarCommand::IsWorkday { date } => {
+            let day = calendar.day(date)?;
+            println!("{}", if day.workday { "yes" } else { "no" });
+            eprintln!("{date}：{}", day.reason);
         }
     }
     Ok(())

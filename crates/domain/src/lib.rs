@@ -2,6 +2,7 @@
 //! Time, ids and randomness are passed in by the callers.
 
 pub mod auth;
+pub mod calendar;
 pub mod catalog;
 pub mod ids;
 pub mod org;
