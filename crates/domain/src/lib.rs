@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod calendar;
+pub mod case;
 pub mod catalog;
 pub mod ids;
 pub mod org;

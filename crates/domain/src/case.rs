@@ -1,0 +1,1575 @@
+//! 办件: the case aggregate. `decide` turns a command into events or refuses it naming the
+//! rule; `apply` folds events into state. Pure: time, ids, the actor and the calendar come in
+//! through `Ctx`, and every computed fact (case number, deadline) is recorded in the event.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::{CalendarError, WorkCalendar};
+use crate::org::{Power, Role};
+
+/// The item version a case is filed under, as far as handling needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemRef {
+    pub item_id: i64,
+    pub version: i64,
+    pub name: String,
+    pub department_id: i64,
+    /// A.6: "1" 即办件, "2" 承诺件.
+    pub case_type: String,
+    pub promised_days: u32,
+    pub statutory_days: u32,
+    pub steps: Vec<StepRef>,
+    /// Sum of the fee standards, in fen.
+    pub fee_standard_fen: u64,
+    pub materials: Vec<MaterialRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepRef {
+    pub name: String,
+    pub role: Role,
+    pub department_id: i64,
+    pub limit_days: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaterialRef {
+    pub name: String,
+    pub required: bool,
+    pub deficiency_allowed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Applicant {
+    /// individual or company.
+    pub kind: String,
+    pub name: String,
+    /// A validated resident id or credit code.
+    pub id_number: String,
+    pub mobile: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Window,
+    Online,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum Delivery {
+    Pickup,
+    Express { waybill: String },
+    Electronic,
+}
+
+/// Where a case stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Nothing yet.
+    New,
+    /// Submitted, waiting for acceptance (待受理).
+    Submitted,
+    /// Accepted and under review (审查中); the clock runs unless paused.
+    InReview,
+    /// Decided (准予 / 不予), waiting for conclusion.
+    Decided,
+    Concluded,
+    Delivered,
+    /// 不予受理.
+    Refused,
+    /// 撤回 by the applicant.
+    Withdrawn,
+    /// 退件.
+    Returned,
+}
+
+impl Stage {
+    pub fn label(self) -> &'static str {
+        match self {
+            Stage::New => "未提交",
+            Stage::Submitted => "待受理",
+            Stage::InReview => "办理中",
+            Stage::Decided => "已决定",
+            Stage::Concluded => "已办结",
+            Stage::Delivered => "已送达",
+            Stage::Refused => "不予受理",
+            Stage::Withdrawn => "已撤回",
+            Stage::Returned => "已退件",
+        }
+    }
+    fn is_closed(self) -> bool {
+        matches!(
+            self,
+            Stage::Concluded
+                | Stage::Delivered
+                | Stage::Refused
+                | Stage::Withdrawn
+                | Stage::Returned
+        )
+    }
+}
+
+/// Why the clock is stopped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Pause {
+    /// 一次性告知: waiting for the applicant.
+    Supplement { since: NaiveDate },
+    /// A special procedure whose time is excluded from the limit.
+    Special { name: String, since: NaiveDate },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Missing {
+    pub material: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    pub approved: bool,
+    pub reasons: String,
+    pub legal_basis: String,
+}
+
+/// What happened to a case. Every computed value is recorded here, so replaying the events
+/// needs no calendar and no clock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    Submitted {
+        channel: Channel,
+        item: Box<ItemRef>,
+        applicant: Applicant,
+        materials: Vec<String>,
+    },
+    Accepted {
+        case_no: String,
+        query_code: String,
+        accepted_on: NaiveDate,
+        due: NaiveDate,
+    },
+    AcceptanceRefused {
+        reasons: String,
+        legal_basis: String,
+    },
+    AcceptedWithDeficiencies {
+        case_no: String,
+        query_code: String,
+        accepted_on: NaiveDate,
+        due: NaiveDate,
+        pending: Vec<String>,
+        supply_by: NaiveDate,
+        commitment: String,
+    },
+    ApprovedOnPledge {
+        pledge: String,
+        verify_by: NaiveDate,
+    },
+    SupplementRequested {
+        missing: Vec<Missing>,
+        second: bool,
+        reason: String,
+        since: NaiveDate,
+    },
+    SupplementReceived {
+        paused_days: u32,
+        due: NaiveDate,
+    },
+    DeficiencySupplied {
+        material: String,
+    },
+    DeficiencyWaived {
+        material: String,
+        reason: String,
+    },
+    StepCompleted {
+        step: usize,
+        opinion: String,
+    },
+    StepReturned {
+        to_step: usize,
+        reasons: String,
+    },
+    Reassigned {
+        staff_id: i64,
+        reason: String,
+    },
+    SpecialProcedureStarted {
+        name: String,
+        excluded: bool,
+        since: NaiveDate,
+    },
+    SpecialProcedureEnded {
+        name: String,
+        paused_days: u32,
+        due: NaiveDate,
+    },
+    Extended {
+        days: u32,
+        reason: String,
+        approved_by: i64,
+        due: NaiveDate,
+    },
+    Decided {
+        decision: Decision,
+    },
+    FeeCollected {
+        amount_fen: u64,
+        standard_fen: u64,
+        override_reason: Option<String>,
+    },
+    Concluded {
+        on: NaiveDate,
+        on_time: bool,
+    },
+    Delivered {
+        delivery: Delivery,
+    },
+    Withdrawn {
+        reason: String,
+    },
+    Returned {
+        reasons: String,
+    },
+}
+
+/// What someone asks to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Command {
+    Submit {
+        channel: Channel,
+        item: Box<ItemRef>,
+        applicant: Applicant,
+        materials: Vec<String>,
+    },
+    Accept,
+    RefuseAcceptance {
+        reasons: String,
+        legal_basis: String,
+    },
+    AcceptWithDeficiencies {
+        pending: Vec<String>,
+        supply_by: NaiveDate,
+        commitment: String,
+    },
+    ApproveOnPledge {
+        pledge: String,
+        verify_by: NaiveDate,
+    },
+    RequestSupplement {
+        missing: Vec<Missing>,
+        reason: String,
+    },
+    SupplementReceived,
+    SupplyDeficiency {
+        material: String,
+    },
+    WaiveDeficiency {
+        material: String,
+        reason: String,
+    },
+    CompleteStep {
+        opinion: String,
+    },
+    ReturnStep {
+        reasons: String,
+    },
+    Reassign {
+        staff_id: i64,
+        reason: String,
+    },
+    StartSpecialProcedure {
+        name: String,
+        excluded: bool,
+    },
+    EndSpecialProcedure,
+    Extend {
+        days: u32,
+        reason: String,
+    },
+    Decide {
+        decision: Decision,
+    },
+    CollectFee {
+        amount_fen: u64,
+        override_reason: Option<String>,
+    },
+    Conclude,
+    Deliver {
+        delivery: Delivery,
+    },
+    Withdraw {
+        reason: String,
+    },
+    ReturnCase {
+        reasons: String,
+    },
+}
+
+/// Who acts. Staff carry roles, department and granted powers; applicants carry their account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub account_id: i64,
+    pub staff_id: Option<i64>,
+    pub roles: Vec<Role>,
+    pub department_id: Option<i64>,
+    pub powers: Vec<Power>,
+    /// Staff this person is the B post for (AB岗).
+    pub backup_for: Vec<i64>,
+}
+
+impl Actor {
+    fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+    fn is_staff(&self) -> bool {
+        self.staff_id.is_some()
+    }
+}
+
+/// Everything `decide` needs from outside.
+pub struct Ctx<'a> {
+    pub today: NaiveDate,
+    pub actor: &'a Actor,
+    pub calendar: &'a WorkCalendar,
+    /// Fresh identifiers for acceptance, made by the caller (sequence, random code).
+    pub case_no: String,
+    pub query_code: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CaseError {
+    #[error("当前状态（{0}）不能执行此操作")]
+    WrongStage(&'static str),
+    #[error("无权执行此操作：{0}")]
+    NotAllowed(&'static str),
+    #[error("{0}")]
+    Rule(String),
+    #[error(transparent)]
+    Calendar(#[from] CalendarError),
+}
+
+impl CaseError {
+    /// Stable codes for the API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CaseError::WrongStage(_) => "illegal_transition",
+            CaseError::NotAllowed(_) => "forbidden",
+            CaseError::Rule(_) => "rule",
+            CaseError::Calendar(_) => "calendar",
+        }
+    }
+}
+
+fn rule(message: impl Into<String>) -> CaseError {
+    CaseError::Rule(message.into())
+}
+
+/// The state folded from a case's events.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CaseState {
+    pub stage: Option<Stage>,
+    pub item: Option<ItemRef>,
+    pub applicant: Option<Applicant>,
+    pub materials: Vec<String>,
+    pub case_no: Option<String>,
+    pub query_code: Option<String>,
+    pub accepted_on: Option<NaiveDate>,
+    /// The deadline, moved by pauses and extensions.
+    pub due: Option<NaiveDate>,
+    pub current_step: usize,
+    pub assignee: Option<i64>,
+    pub paused: Option<Pause>,
+    pub supplement_notices: u32,
+    pub pending_deficiencies: Vec<String>,
+    pub deficiency_supply_by: Option<NaiveDate>,
+    pub pledge_verify_by: Option<NaiveDate>,
+    pub extended_days: u32,
+    pub paused_days: u32,
+    pub decision: Option<Decision>,
+    pub fee_collected: bool,
+    pub returns: u32,
+    /// Number of events applied; commands name the version they expect.
+    pub version: u64,
+}
+
+impl CaseState {
+    pub fn stage(&self) -> Stage {
+        self.stage.unwrap_or(Stage::New)
+    }
+
+    pub fn from_events<'a>(events: impl IntoIterator<Item = &'a Event>) -> CaseState {
+        let mut s = CaseState::default();
+        for e in events {
+            s.apply(e);
+        }
+        s
+    }
+
+    /// Working days left until the deadline (negative when overdue); None when no clock runs.
+    pub fn remaining_days(
+        &self,
+        today: NaiveDate,
+        cal: &WorkCalendar,
+    ) -> Result<Option<i64>, CalendarError> {
+        match (self.due, self.stage()) {
+            (Some(due), Stage::InReview | Stage::Decided) if self.paused.is_none() => {
+                Ok(Some(if today <= due {
+                    i64::from(cal.working_days_between(today, due)?)
+                } else {
+                    -i64::from(cal.working_days_between(due, today)?)
+                }))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    pub fn apply(&mut self, event: &Event) {
+        self.version += 1;
+        match event {
+            Event::Submitted {
+                item,
+                applicant,
+                materials,
+                ..
+            } => {
+                self.stage = Some(Stage::Submitted);
+                self.item = Some(item.as_ref().clone());
+                self.applicant = Some(applicant.clone());
+                self.materials = materials.clone();
+            }
+            Event::Accepted {
+                case_no,
+                query_code,
+                accepted_on,
+                due,
+            } => {
+                self.stage = Some(Stage::InReview);
+                self.case_no = Some(case_no.clone());
+                self.query_code = Some(query_code.clone());
+                self.accepted_on = Some(*accepted_on);
+                self.due = Some(*due);
+                self.paused = None;
+            }
+            Event::AcceptedWithDeficiencies {
+                case_no,
+                query_code,
+                accepted_on,
+                due,
+                pending,
+                supply_by,
+                ..
+            } => {
+                self.stage = Some(Stage::InReview);
+                self.case_no = Some(case_no.clone());
+                self.query_code = Some(query_code.clone());
+                self.accepted_on = Some(*accepted_on);
+                self.due = Some(*due);
+                self.pending_deficiencies = pending.clone();
+                self.deficiency_supply_by = Some(*supply_by);
+            }
+            Event::AcceptanceRefused { .. } => self.stage = Some(Stage::Refused),
+            Event::ApprovedOnPledge { verify_by, .. } => self.pledge_verify_by = Some(*verify_by),
+            Event::SupplementRequested { since, .. } => {
+                self.supplement_notices += 1;
+                self.paused = Some(Pause::Supplement { since: *since });
+            }
+            Event::SupplementReceived { paused_days, due }
+            | Event::SpecialProcedureEnded {
+                paused_days, due, ..
+            } => {
+                self.paused = None;
+                self.paused_days += paused_days;
+                if self.due.is_some() {
+                    self.due = Some(*due);
+                }
+            }
+            Event::DeficiencySupplied { material } | Event::DeficiencyWaived { material, .. } => {
+                self.pending_deficiencies.retain(|m| m != material);
+            }
+            Event::StepCompleted { step, .. } => {
+                self.current_step = step + 1;
+                self.assignee = None;
+            }
+            Event::StepReturned { to_step, .. } => {
+                self.current_step = *to_step;
+                self.returns += 1;
+                self.assignee = None;
+            }
+            Event::Reassigned { staff_id, .. } => self.assignee = Some(*staff_id),
+            Event::SpecialProcedureStarted {
+                name,
+                excluded,
+                since,
+            } => {
+                if *excluded {
+                    self.paused = Some(Pause::Special {
+                        name: name.clone(),
+                        since: *since,
+                    });
+                }
+            }
+            Event::Extended { days, due, .. } => {
+                self.extended_days += days;
+                self.due = Some(*due);
+            }
+            Event::Decided { decision } => {
+                self.stage = Some(Stage::Decided);
+                self.decision = Some(decision.clone());
+            }
+            Event::FeeCollected { .. } => self.fee_collected = true,
+            Event::Concluded { .. } => self.stage = Some(Stage::Concluded),
+            Event::Delivered { .. } => self.stage = Some(Stage::Delivered),
+            Event::Withdrawn { .. } => self.stage = Some(Stage::Withdrawn),
+            Event::Returned { .. } => self.stage = Some(Stage::Returned),
+        }
+    }
+}
+
+/// The deadline for a case accepted on `accepted_on`, with pauses and extensions.
+fn deadline(
+    cal: &WorkCalendar,
+    item: &ItemRef,
+    accepted_on: NaiveDate,
+    paused: u32,
+    extended: u32,
+) -> Result<NaiveDate, CalendarError> {
+    cal.add_working_days(accepted_on, item.promised_days + paused + extended)
+}
+
+fn require_text(value: &str, what: &str) -> Result<(), CaseError> {
+    if value.trim().is_empty() {
+        Err(rule(format!("须填写{what}")))
+    } else {
+        Ok(())
+    }
+}
+
+/// Refuses a command that breaks a rule, or returns the events it causes.
+pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Event>, CaseError> {
+    let stage = state.stage();
+    let actor = ctx.actor;
+    let item = || {
+        state
+            .item
+            .as_ref()
+            .ok_or(CaseError::WrongStage(stage.label()))
+    };
+    let in_stage = |allowed: &[Stage]| {
+        if allowed.contains(&stage) {
+            Ok(())
+        } else {
+            Err(CaseError::WrongStage(stage.label()))
+        }
+    };
+    // Staff of the item's department (or any clerk at a comprehensive window) accept.
+    let may_accept = |item: &ItemRef| {
+        actor.has(Role::Clerk)
+            && (actor.department_id.is_none() || actor.department_id == Some(item.department_id))
+    };
+    let not_paused = || {
+        if state.paused.is_some() {
+            Err(rule("办件处于暂停计时状态，须先结束补正或特别程序"))
+        } else {
+            Ok(())
+        }
+    };
+    match command {
+        Command::Submit {
+            channel,
+            item,
+            applicant,
+            materials,
+        } => {
+            in_stage(&[Stage::New])?;
+            if *channel == Channel::Window && !actor.has(Role::Clerk) {
+                return Err(CaseError::NotAllowed("窗口登记须由窗口人员办理"));
+            }
+            Ok(vec![Event::Submitted {
+                channel: *channel,
+                item: item.clone(),
+                applicant: applicant.clone(),
+                materials: materials.clone(),
+            }])
+        }
+        Command::Accept => {
+            in_stage(&[Stage::Submitted])?;
+            let item = item()?;
+            if !may_accept(item) {
+                return Err(CaseError::NotAllowed(
+                    "只有本部门窗口人员或综合窗口人员可以受理",
+                ));
+            }
+            let missing: Vec<&str> = item
+                .materials
+                .iter()
+                .filter(|m| m.required && !state.materials.contains(&m.name))
+                .map(|m| m.name.as_str())
+                .collect();
+            if !missing.is_empty() {
+                return Err(rule(format!(
+                    "必要材料不齐：{}；请一次性告知补正或容缺受理",
+                    missing.join("、")
+                )));
+            }
+            let accepted = Event::Accepted {
+                case_no: ctx.case_no.clone(),
+                query_code: ctx.query_code.clone(),
+                accepted_on: ctx.today,
+                due: deadline(ctx.calendar, item, ctx.today, 0, 0)?,
+            };
+            if item.case_type == "1" {
+                // 即办件: accepted, decided and concluded in one act.
+                return Ok(vec![
+                    accepted,
+                    Event::Decided {
+                        decision: Decision {
+                            approved: true,
+                            reasons: "即办件当场办结".into(),
+                            legal_basis: String::new(),
+                        },
+                    },
+                    Event::Concluded {
+                        on: ctx.today,
+                        on_time: true,
+                    },
+                ]);
+            }
+            Ok(vec![accepted])
+        }
+        Command::RefuseAcceptance {
+            reasons,
+            legal_basis,
+        } => {
+            in_stage(&[Stage::Submitted])?;
+            if !may_accept(item()?) {
+                return Err(CaseError::NotAllowed(
+                    "只有本部门窗口人员或综合窗口人员可以作出不予受理",
+                ));
+            }
+            require_text(reasons, "不予受理的理由")?;
+            require_text(legal_basis, "不予受理的法律依据")?;
+            Ok(vec![Event::AcceptanceRefused {
+                reasons: reasons.clone(),
+                legal_basis: legal_basis.clone(),
+            }])
+        }
+        Command::AcceptWithDeficiencies {
+            pending,
+            supply_by,
+            commitment,
+        } => {
+            in_stage(&[Stage::Submitted])?;
+            let item = item()?;
+            if !may_accept(item) {
+                return Err(CaseError::NotAllowed(
+                    "只有本部门窗口人员或综合窗口人员可以容缺受理",
+                ));
+            }
+            if pending.is_empty() {
+                return Err(rule("须列明容缺的材料"));
+            }
+            for name in pending {
+                match item.materials.iter().find(|m| &m.name == name) {
+                    Some(m) if m.deficiency_allowed => {}
+                    Some(_) => return Err(rule(format!("“{name}”不是可容缺材料"))),
+                    None => return Err(rule(format!("“{name}”不是本事项的材料"))),
+                }
+            }
+            require_text(commitment, "申请人的书面承诺")?;
+            if *supply_by <= ctx.today {
+                return Err(rule("补交期限须晚于今天"));
+            }
+            Ok(vec![Event::AcceptedWithDeficiencies {
+                case_no: ctx.case_no.clone(),
+                query_code: ctx.query_code.clone(),
+                accepted_on: ctx.today,
+                due: deadline(ctx.calendar, item, ctx.today, 0, 0)?,
+                pending: pending.clone(),
+                supply_by: *supply_by,
+                commitment: commitment.clone(),
+            }])
+        }
+        Command::ApproveOnPledge { pledge, verify_by } => {
+            in_stage(&[Stage::InReview])?;
+            if !actor.has(Role::Approver) {
+                return Err(CaseError::NotAllowed("告知承诺审批须由审批人作出"));
+            }
+            require_text(pledge, "承诺书内容")?;
+            if *verify_by <= ctx.today {
+                return Err(rule("核查期限须晚于今天"));
+            }
+            Ok(vec![
+                Event::ApprovedOnPledge {
+                    pledge: pledge.clone(),
+                    verify_by: *verify_by,
+                },
+                Event::Decided {
+                    decision: Decision {
+                        approved: true,
+                        reasons: "告知承诺审批".into(),
+                        legal_basis: String::new(),
+                    },
+                },
+            ])
+        }
+        Command::RequestSupplement { missing, reason } => {
+            in_stage(&[Stage::Submitted, Stage::InReview])?;
+            let item = item()?;
+            let department_staff =
+                actor.department_id == Some(item.department_id) || may_accept(item);
+            if !actor.is_staff() || !department_staff {
+                return Err(CaseError::NotAllowed(
+                    "只有办理部门的工作人员可以一次性告知",
+                ));
+            }
+            if missing.is_empty()
+                || missing
+                    .iter()
+                    .any(|m| m.material.trim().is_empty() || m.reason.trim().is_empty())
+            {
+                return Err(rule("一次性告知须逐项列明缺少或有误的材料及原因"));
+            }
+            let second = state.supplement_notices > 0;
+            if second && reason.trim().is_empty() {
+                return Err(rule("同一办件第二次要求补正须说明理由（将记入电子监察）"));
+            }
+            not_paused()?;
+            Ok(vec![Event::SupplementRequested {
+                missing: missing.clone(),
+                second,
+                reason: reason.clone(),
+                since: ctx.today,
+            }])
+        }
+        Command::SupplementReceived => {
+            let Some(Pause::Supplement { since }) = &state.paused else {
+                return Err(rule("没有等待补正的告知"));
+            };
+            let paused_days = ctx.calendar.working_days_between(*since, ctx.today)?;
+            let due = match (state.accepted_on, state.item.as_ref()) {
+                (Some(on), Some(item)) => deadline(
+                    ctx.calendar,
+                    item,
+                    on,
+                    state.paused_days + paused_days,
+                    state.extended_days,
+                )?,
+                _ => ctx.today,
+            };
+            Ok(vec![Event::SupplementReceived { paused_days, due }])
+        }
+        Command::SupplyDeficiency { material } => {
+            in_stage(&[Stage::InReview, Stage::Decided])?;
+            if !state.pending_deficiencies.contains(material) {
+                return Err(rule(format!("“{material}”不在待补交的容缺材料中")));
+            }
+            Ok(vec![Event::DeficiencySupplied {
+                material: material.clone(),
+            }])
+        }
+        Command::WaiveDeficiency { material, reason } => {
+            in_stage(&[Stage::InReview, Stage::Decided])?;
+            if !(actor.has(Role::ChiefRepresentative)
+                && actor.powers.contains(&Power::SupplementVerification))
+            {
+                return Err(CaseError::NotAllowed(
+                    "免于补交容缺材料须由具有补办件核实权的首席代表决定",
+                ));
+            }
+            if !state.pending_deficiencies.contains(material) {
+                return Err(rule(format!("“{material}”不在待补交的容缺材料中")));
+            }
+            require_text(reason, "免于补交的理由")?;
+            Ok(vec![Event::DeficiencyWaived {
+                material: material.clone(),
+                reason: reason.clone(),
+            }])
+        }
+        Command::CompleteStep { opinion } => {
+            in_stage(&[Stage::InReview])?;
+            not_paused()?;
+            let item = item()?;
+            let Some(step) = item.steps.get(state.current_step) else {
+                return Err(rule("所有环节已办理完毕，请作出决定"));
+            };
+            let own = actor.has(step.role) && actor.department_id == Some(step.department_id);
+            let backup = state
+                .assignee
+                .is_some_and(|a| actor.backup_for.contains(&a));
+            let assigned = state.assignee.is_some() && state.assignee == actor.staff_id;
+            if !(own || backup || assigned) {
+                return Err(CaseError::NotAllowed("当前环节不由您办理"));
+            }
+            require_text(opinion, "办理意见")?;
+            Ok(vec![Event::StepCompleted {
+                step: state.current_step,
+                opinion: opinion.clone(),
+            }])
+        }
+        Command::ReturnStep { reasons } => {
+            in_stage(&[Stage::InReview])?;
+            if state.current_step == 0 {
+                return Err(rule("已是第一个环节，无法退回"));
+            }
+            let Some(step) = item()?.steps.get(state.current_step) else {
+                return Err(rule("所有环节已办理完毕，不能退回"));
+            };
+            if !(actor.has(step.role) && actor.department_id == Some(step.department_id)) {
+                return Err(CaseError::NotAllowed("当前环节不由您办理"));
+            }
+            require_text(reasons, "退回理由")?;
+            Ok(vec![Event::StepReturned {
+                to_step: state.current_step - 1,
+                reasons: reasons.clone(),
+            }])
+        }
+        Command::Reassign { staff_id, reason } => {
+            in_stage(&[Stage::InReview])?;
+            if !(actor.has(Role::ChiefRepresentative)
+                && actor.department_id == Some(item()?.department_id))
+            {
+                return Err(CaseError::NotAllowed("转办须由本部门首席代表决定"));
+            }
+            require_text(reason, "转办理由")?;
+            Ok(vec![Event::Reassigned {
+                staff_id: *staff_id,
+                reason: reason.clone(),
+            }])
+        }
+        Command::StartSpecialProcedure { name, excluded } => {
+            in_stage(&[Stage::InReview])?;
+            not_paused()?;
+            if actor.department_id != Some(item()?.department_id) {
+                return Err(CaseError::NotAllowed("只有办理部门可以启动特别程序"));
+            }
+            require_text(name, "特别程序名称")?;
+            Ok(vec![Event::SpecialProcedureStarted {
+                name: name.clone(),
+                excluded: *excluded,
+                since: ctx.today,
+            }])
+        }
+        Command::EndSpecialProcedure => {
+            let Some(Pause::Special { name, since }) = &state.paused else {
+                return Err(rule("没有进行中的暂停计时的特别程序"));
+            };
+            let paused_days = ctx.calendar.working_days_between(*since, ctx.today)?;
+            let (Some(on), Some(item)) = (state.accepted_on, state.item.as_ref()) else {
+                return Err(CaseError::WrongStage(stage.label()));
+            };
+            let due = deadline(
+                ctx.calendar,
+                item,
+                on,
+                state.paused_days + paused_days,
+                state.extended_days,
+            )?;
+            Ok(vec![Event::SpecialProcedureEnded {
+                name: name.clone(),
+                paused_days,
+                due,
+            }])
+        }
+        Command::Extend { days, reason } => {
+            in_stage(&[Stage::InReview])?;
+            let item = item()?;
+            let approver = (actor.has(Role::Approver) || actor.has(Role::ChiefRepresentative))
+                && actor.department_id == Some(item.department_id);
+            if !approver {
+                return Err(CaseError::NotAllowed(
+                    "延长审批须经本部门负责人（审批人或首席代表）批准",
+                ));
+            }
+            require_text(reason, "延长理由")?;
+            if *days == 0 || state.extended_days + days > 10 {
+                return Err(rule("延长期限为 1 至 10 个工作日（行政许可法第四十二条）"));
+            }
+            let on = state
+                .accepted_on
+                .ok_or(CaseError::WrongStage(stage.label()))?;
+            let due = deadline(
+                ctx.calendar,
+                item,
+                on,
+                state.paused_days,
+                state.extended_days + days,
+            )?;
+            Ok(vec![Event::Extended {
+                days: *days,
+                reason: reason.clone(),
+                approved_by: actor.account_id,
+                due,
+            }])
+        }
+        Command::Decide { decision } => {
+            in_stage(&[Stage::InReview])?;
+            not_paused()?;
+            let item = item()?;
+            if !(actor.has(Role::Approver) && actor.department_id == Some(item.department_id)) {
+                return Err(CaseError::NotAllowed("决定须由办理部门的审批人作出"));
+            }
+            if state.current_step + 1 < item.steps.len() {
+                return Err(rule(format!(
+                    "尚有环节未办理（当前：{}）",
+                    item.steps[state.current_step].name
+                )));
+            }
+            if !decision.approved {
+                require_text(&decision.reasons, "不予许可的理由")?;
+                require_text(&decision.legal_basis, "不予许可的法律依据")?;
+            }
+            Ok(vec![Event::Decided {
+                decision: decision.clone(),
+            }])
+        }
+        Command::CollectFee {
+            amount_fen,
+            override_reason,
+        } => {
+            in_stage(&[Stage::InReview, Stage::Decided])?;
+            let item = item()?;
+            if state.fee_collected {
+                return Err(rule("已收费，不能重复收取"));
+            }
+            if *amount_fen > item.fee_standard_fen
+                && override_reason
+                    .as_deref()
+                    .is_none_or(|r| r.trim().is_empty())
+            {
+                return Err(rule(format!(
+                    "收费 {} 分超过标准 {} 分；确需超标准收费须说明理由（将记入电子监察）",
+                    amount_fen, item.fee_standard_fen
+                )));
+            }
+            Ok(vec![Event::FeeCollected {
+                amount_fen: *amount_fen,
+                standard_fen: item.fee_standard_fen,
+                override_reason: override_reason.clone(),
+            }])
+        }
+        Command::Conclude => {
+            in_stage(&[Stage::Decided])?;
+            if !state.pending_deficiencies.is_empty() {
+                return Err(rule(format!(
+                    "容缺材料尚未补齐：{}",
+                    state.pending_deficiencies.join("、")
+                )));
+            }
+            let on_time = state.due.is_none_or(|due| ctx.today <= due);
+            Ok(vec![Event::Concluded {
+                on: ctx.today,
+                on_time,
+            }])
+        }
+        Command::Deliver { delivery } => {
+            in_stage(&[Stage::Concluded])?;
+            if let Delivery::Express { waybill } = delivery {
+                require_text(waybill, "快递运单号")?;
+            }
+            Ok(vec![Event::Delivered {
+                delivery: delivery.clone(),
+            }])
+        }
+        Command::Withdraw { reason } => {
+            if stage.is_closed() || stage == Stage::Decided || stage == Stage::New {
+                return Err(CaseError::WrongStage(stage.label()));
+            }
+            // The applicant (whose ownership the caller checks) or a window clerk for them.
+            if actor.is_staff() && !actor.has(Role::Clerk) {
+                return Err(CaseError::NotAllowed(
+                    "撤回由申请人提出，或由窗口人员代为登记",
+                ));
+            }
+            require_text(reason, "撤回理由")?;
+            Ok(vec![Event::Withdrawn {
+                reason: reason.clone(),
+            }])
+        }
+        Command::ReturnCase { reasons } => {
+            in_stage(&[Stage::Submitted, Stage::InReview])?;
+            if !(actor.has(Role::ChiefRepresentative)
+                && actor.powers.contains(&Power::ReturnGatekeeping))
+            {
+                return Err(CaseError::NotAllowed(
+                    "退件须由具有退办件把关权的首席代表决定",
+                ));
+            }
+            require_text(reasons, "退件理由")?;
+            Ok(vec![Event::Returned {
+                reasons: reasons.clone(),
+            }])
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn item(case_type: &str) -> ItemRef {
+        let step = |name: &str, role, limit_days| StepRef {
+            name: name.into(),
+            role,
+            department_id: 7,
+            limit_days,
+        };
+        ItemRef {
+            item_id: 1,
+            version: 3,
+            name: "食品经营许可".into(),
+            department_id: 7,
+            case_type: case_type.into(),
+            promised_days: if case_type == "1" { 0 } else { 5 },
+            statutory_days: 20,
+            steps: vec![
+                step("受理", Role::Clerk, 1),
+                step("审查", Role::Reviewer, 3),
+                step("决定", Role::Approver, 1),
+            ],
+            fee_standard_fen: 0,
+            materials: vec![
+                MaterialRef {
+                    name: "申请书".into(),
+                    required: true,
+                    deficiency_allowed: false,
+                },
+                MaterialRef {
+                    name: "健康证明".into(),
+                    required: false,
+                    deficiency_allowed: true,
+                },
+            ],
+        }
+    }
+
+    fn staff(id: i64, roles: &[Role], powers: &[Power]) -> Actor {
+        Actor {
+            account_id: id,
+            staff_id: Some(id),
+            roles: roles.to_vec(),
+            department_id: Some(7),
+            powers: powers.to_vec(),
+            backup_for: vec![],
+        }
+    }
+
+    struct Case {
+        state: CaseState,
+        cal: WorkCalendar,
+    }
+
+    impl Case {
+        fn new() -> Case {
+            Case {
+                state: CaseState::default(),
+                cal: WorkCalendar::official().unwrap(),
+            }
+        }
+        fn run(
+            &mut self,
+            actor: &Actor,
+            today: &str,
+            cmd: Command,
+        ) -> Result<Vec<Event>, CaseError> {
+            let ctx = Ctx {
+                today: d(today),
+                actor,
+                calendar: &self.cal,
+                case_no: "SJ20260924000001".into(),
+                query_code: "8K3Q7Z".into(),
+            };
+            let events = decide(&self.state, &cmd, &ctx)?;
+            for e in &events {
+                self.state.apply(e);
+            }
+            Ok(events)
+        }
+        fn submit(&mut self, kind: &str, materials: &[&str]) {
+            let clerk = staff(1, &[Role::Clerk], &[]);
+            self.run(
+                &clerk,
+                "2026-09-24",
+                Command::Submit {
+                    channel: Channel::Window,
+                    item: Box::new(item(kind)),
+                    applicant: Applicant {
+                        kind: "individual".into(),
+                        name: "张伟".into(),
+                        id_number: "11010519491231002X".into(),
+                        mobile: "13800000000".into(),
+                    },
+                    materials: materials.iter().map(|m| (*m).to_owned()).collect(),
+                },
+            )
+            .unwrap();
+        }
+    }
+
+    #[test]
+    fn a_promised_case_from_window_to_delivery_across_national_day() {
+        let (clerk, reviewer, approver) = (
+            staff(1, &[Role::Clerk], &[]),
+            staff(2, &[Role::Reviewer], &[]),
+            staff(3, &[Role::Approver], &[]),
+        );
+        let mut c = Case::new();
+        c.submit("2", &["申请书"]);
+        c.run(&clerk, "2026-09-24", Command::Accept).unwrap();
+        // Accepted Thursday 24 September: 5 working days end Friday 9 October.
+        assert_eq!(c.state.due, Some(d("2026-10-09")));
+        assert_eq!(
+            c.state.remaining_days(d("2026-09-24"), &c.cal).unwrap(),
+            Some(5)
+        );
+        c.run(
+            &clerk,
+            "2026-09-28",
+            Command::CompleteStep {
+                opinion: "材料齐全".into(),
+            },
+        )
+        .unwrap();
+        c.run(
+            &reviewer,
+            "2026-09-29",
+            Command::CompleteStep {
+                opinion: "符合条件".into(),
+            },
+        )
+        .unwrap();
+        // The approver must finish the last step before deciding... which is the decision step.
+        c.run(
+            &approver,
+            "2026-09-30",
+            Command::Decide {
+                decision: Decision {
+                    approved: true,
+                    reasons: "符合条件".into(),
+                    legal_basis: String::new(),
+                },
+            },
+        )
+        .unwrap();
+        c.run(&approver, "2026-10-08", Command::Conclude).unwrap();
+        assert!(matches!(c.state.stage(), Stage::Concluded));
+        c.run(
+            &clerk,
+            "2026-10-09",
+            Command::Deliver {
+                delivery: Delivery::Express {
+                    waybill: "SF1234567890".into(),
+                },
+            },
+        )
+        .unwrap();
+        assert_eq!(c.state.stage(), Stage::Delivered);
+        assert_eq!(c.state.version, 7);
+    }
+
+    #[test]
+    fn instant_cases_conclude_on_acceptance() {
+        let mut c = Case::new();
+        c.submit("1", &["申请书"]);
+        let events = c
+            .run(
+                &staff(1, &[Role::Clerk], &[]),
+                "2026-09-24",
+                Command::Accept,
+            )
+            .unwrap();
+        assert_eq!(events.len(), 3);
+        assert_eq!(c.state.stage(), Stage::Concluded);
+    }
+
+    #[test]
+    fn supplement_pauses_the_clock_and_a_second_notice_needs_a_reason() {
+        let clerk = staff(1, &[Role::Clerk], &[]);
+        let mut c = Case::new();
+        c.submit("2", &["申请书"]);
+        c.run(&clerk, "2026-09-24", Command::Accept).unwrap();
+        let missing = vec![Missing {
+            material: "健康证明".into(),
+            reason: "已过期".into(),
+        }];
+        c.run(
+            &clerk,
+            "2026-09-28",
+            Command::RequestSupplement {
+                missing: missing.clone(),
+                reason: String::new(),
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            c.state.remaining_days(d("2026-09-29"), &c.cal).unwrap(),
+            None,
+            "paused clocks do not count"
+        );
+        assert!(matches!(
+            c.run(
+                &clerk,
+                "2026-09-29",
+                Command::CompleteStep {
+                    opinion: "x".into()
+                }
+            ),
+            Err(CaseError::Rule(_))
+        ));
+        // Notice on Monday 28 September (a day worked), received Thursday 8 October: the clock
+        // stood still on 29 and 30 September and 8 October. Saturday 10 October is a make-up day.
+        let e = c
+            .run(&clerk, "2026-10-08", Command::SupplementReceived)
+            .unwrap();
+        assert!(matches!(
+            e[0],
+            Event::SupplementReceived { paused_days: 3, .. }
+        ));
+        assert_eq!(c.state.due, Some(d("2026-10-13")));
+        assert!(matches!(
+            c.run(
+                &clerk,
+                "2026-10-09",
+                Command::RequestSupplement {
+                    missing: missing.clone(),
+                    reason: " ".into()
+                }
+            ),
+            Err(CaseError::Rule(_))
+        ));
+        let e = c
+            .run(
+                &clerk,
+                "2026-10-09",
+                Command::RequestSupplement {
+                    missing,
+                    reason: "申请人补交的证明仍不完整".into(),
+                },
+            )
+            .unwrap();
+        assert!(matches!(
+            e[0],
+            Event::SupplementRequested { second: true, .. }
+        ));
+    }
+
+    #[test]
+    fn deficiencies_block_conclusion_until_supplied_or_waived() {
+        let (clerk, approver) = (
+            staff(1, &[Role::Clerk], &[]),
+            staff(3, &[Role::Approver], &[]),
+        );
+        let mut c = Case::new();
+        c.submit("2", &["申请书"]);
+        assert!(
+            matches!(
+                c.run(
+                    &clerk,
+                    "2026-09-24",
+                    Command::AcceptWithDeficiencies {
+                        pending: vec!["申请书".into()],
+                        supply_by: d("2026-10-20"),
+                        commitment: "承诺".into()
+                    }
+                ),
+                Err(CaseError::Rule(_))
+            ),
+            "required materials are never 容缺"
+        );
+        c.run(
+            &clerk,
+            "2026-09-24",
+            Command::AcceptWithDeficiencies {
+                pending: vec!["健康证明".into()],
+                supply_by: d("2026-10-20"),
+                commitment: "本人承诺十五日内补交".into(),
+            },
+        )
+        .unwrap();
+        c.run(
+            &clerk,
+            "2026-09-25",
+            Command::CompleteStep {
+                opinion: "受理".into(),
+            },
+        )
+        .unwrap();
+        c.run(
+            &staff(2, &[Role::Reviewer], &[]),
+            "2026-09-28",
+            Command::CompleteStep {
+                opinion: "符合条件".into(),
+            },
+        )
+        .unwrap();
+        c.run(
+            &approver,
+            "2026-09-28",
+            Command::Decide {
+                decision: Decision {
+                    approved: true,
+                    reasons: String::new(),
+                    legal_basis: String::new(),
+                },
+            },
+        )
+        .unwrap();
+        assert!(
+            matches!(c.run(&approver, "2026-09-28", Command::Conclude), Err(CaseError::Rule(m)) if m.contains("健康证明"))
+        );
+        let chief_without = staff(4, &[Role::ChiefRepresentative], &[]);
+        assert!(matches!(
+            c.run(
+                &chief_without,
+                "2026-09-28",
+                Command::WaiveDeficiency {
+                    material: "健康证明".into(),
+                    reason: "已核实".into()
+                }
+            ),
+            Err(CaseError::NotAllowed(_))
+        ));
+        let chief = staff(
+            4,
+            &[Role::ChiefRepresentative],
+            &[Power::SupplementVerification],
+        );
+        c.run(
+            &chief,
+            "2026-09-28",
+            Command::WaiveDeficiency {
+                material: "健康证明".into(),
+                reason: "已通过电子证照核实".into(),
+            },
+        )
+        .unwrap();
+        c.run(&approver, "2026-09-28", Command::Conclude).unwrap();
+    }
+
+    #[test]
+    fn illegal_transitions_and_wrong_people_are_refused() {
+        let (clerk, reviewer, approver) = (
+            staff(1, &[Role::Clerk], &[]),
+            staff(2, &[Role::Reviewer], &[]),
+            staff(3, &[Role::Approver], &[]),
+        );
+        let mut c = Case::new();
+        c.submit("2", &[]);
+        let decide_now = Command::Decide {
+            decision: Decision {
+                approved: true,
+                reasons: String::new(),
+                legal_basis: String::new(),
+            },
+        };
+        assert!(
+            matches!(
+                c.run(&approver, "2026-09-24", decide_now.clone()),
+                Err(CaseError::WrongStage(_))
+            ),
+            "decide before acceptance"
+        );
+        assert!(
+            matches!(
+                c.run(&clerk, "2026-09-24", Command::Accept),
+                Err(CaseError::Rule(_))
+            ),
+            "required material missing"
+        );
+        assert!(
+            matches!(
+                c.run(
+                    &clerk,
+                    "2026-09-24",
+                    Command::RefuseAcceptance {
+                        reasons: "不符合条件".into(),
+                        legal_basis: String::new()
+                    }
+                ),
+                Err(CaseError::Rule(_))
+            ),
+            "legal basis required"
+        );
+        let mut other_dept = clerk.clone();
+        other_dept.department_id = Some(8);
+        assert!(matches!(
+            c.run(&other_dept, "2026-09-24", Command::Accept),
+            Err(CaseError::NotAllowed(_))
+        ));
+        c.state.materials.push("申请书".into());
+        c.run(&clerk, "2026-09-24", Command::Accept).unwrap();
+        assert!(
+            matches!(
+                c.run(
+                    &reviewer,
+                    "2026-09-25",
+                    Command::CompleteStep {
+                        opinion: "x".into()
+                    }
+                ),
+                Err(CaseError::NotAllowed(_))
+            ),
+            "the clerk's step first"
+        );
+        assert!(
+            matches!(
+                c.run(&approver, "2026-09-28", decide_now),
+                Err(CaseError::Rule(_))
+            ),
+            "steps remain"
+        );
+        assert!(matches!(
+            c.run(
+                &clerk,
+                "2026-09-28",
+                Command::ReturnCase {
+                    reasons: "x".into()
+                }
+            ),
+            Err(CaseError::NotAllowed(_))
+        ));
+        assert!(
+            matches!(
+                c.run(
+                    &clerk,
+                    "2026-09-28",
+                    Command::CollectFee {
+                        amount_fen: 100,
+                        override_reason: None
+                    }
+                ),
+                Err(CaseError::Rule(_))
+            ),
+            "above the standard"
+        );
+        c.run(
+            &clerk,
+            "2026-09-28",
+            Command::CollectFee {
+                amount_fen: 100,
+                override_reason: Some("工本费标准调整，经批准".into()),
+            },
+        )
+        .unwrap();
+        assert!(matches!(
+            c.run(
+                &reviewer,
+                "2026-09-28",
+                Command::Withdraw { reason: "x".into() }
+            ),
+            Err(CaseError::NotAllowed(_))
+        ));
+        c.run(
+            &clerk,
+            "2026-09-28",
+            Command::Withdraw {
+                reason: "申请人主动撤回".into(),
+            },
+        )
+        .unwrap();
+        assert!(matches!(
+            c.run(&clerk, "2026-09-28", Command::SupplementReceived),
+            Err(CaseError::Rule(_))
+        ));
+    }
+
+    #[test]
+    fn extensions_need_approval_and_move_the_deadline() {
+        let (clerk, reviewer, approver) = (
+            staff(1, &[Role::Clerk], &[]),
+            staff(2, &[Role::Reviewer], &[]),
+            staff(3, &[Role::Approver], &[]),
+        );
+        let mut c = Case::new();
+        c.submit("2", &["申请书"]);
+        c.run(&clerk, "2026-09-24", Command::Accept).unwrap();
+        assert!(matches!(
+            c.run(
+                &reviewer,
+                "2026-09-28",
+                Command::Extend {
+                    days: 5,
+                    reason: "复杂".into()
+                }
+            ),
+            Err(CaseError::NotAllowed(_))
+        ));
+        assert!(matches!(
+            c.run(
+                &approver,
+                "2026-09-28",
+                Command::Extend {
+                    days: 11,
+                    reason: "复杂".into()
+                }
+            ),
+            Err(CaseError::Rule(_))
+        ));
+        c.run(
+            &approver,
+            "2026-09-28",
+            Command::Extend {
+                days: 5,
+                reason: "需现场核查".into(),
+            },
+        )
+        .unwrap();
+        // 10 working days after 24 September, counting the make-up Saturday 10 October.
+        assert_eq!(c.state.due, Some(d("2026-10-15")));
+        // An excluded special procedure pauses, then moves the deadline by its working days.
+        c.run(
+            &reviewer,
+            "2026-09-29",
+            Command::StartSpecialProcedure {
+                name: "专家评审".into(),
+                excluded: true,
+            },
+        )
+        .unwrap();
+        c.run(&reviewer, "2026-10-09", Command::EndSpecialProcedure)
+            .unwrap();
+        assert_eq!(c.state.paused_days, 3, "30 Sep, 8 Oct, 9 Oct");
+        assert_eq!(c.state.due, Some(d("2026-10-20")));
+    }
+
+    #[test]
+    fn a_deadline_beyond_the_calendar_data_is_refused_not_guessed() {
+        let mut c = Case::new();
+        c.submit("2", &["申请书"]);
+        let late = c.run(
+            &staff(1, &[Role::Clerk], &[]),
+            "2026-12-30",
+            Command::Accept,
+        );
+        assert!(matches!(
+            late,
+            Err(CaseError::Calendar(CalendarError::OutOfRange { .. }))
+        ));
+        assert_eq!(c.state.stage(), Stage::Submitted, "nothing happened");
+    }
+
+    #[test]
+    fn events_round_trip_through_json() {
+        let e = Event::Delivered {
+            delivery: Delivery::Express {
+                waybill: "SF1".into(),
+            },
+        };
+        let text = serde_json::to_string(&e).unwrap();
+        assert_eq!(
+            text,
+            r#"{"type":"delivered","delivery":{"method":"express","waybill":"SF1"}}"#
+        );
+        assert_eq!(serde_json::from_str::<Event>(&text).unwrap(), e);
+    }
+}
