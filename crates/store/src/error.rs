@@ -10,6 +10,9 @@ pub enum StoreError {
     /// The named thing does not exist (or is not visible).
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The record changed since the caller read it (optimistic concurrency).
+    #[error("version conflict: now at {current}")]
+    Conflict { current: u64 },
     #[error("configuration: {0}")]
     Config(String),
     #[error(transparent)]

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod blobs;
+pub mod cases;
 pub mod catalog;
 pub mod catalog_csv;
 mod error;

@@ -18,6 +18,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "scheduled_versions",
         include_str!("../migrations/0003_scheduled_versions.sql"),
     ),
+    (
+        4,
+        "case_events",
+        include_str!("../migrations/0004_case_events.sql"),
+    ),
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

@@ -1,0 +1,107 @@
+//! `onewindow audit verify` against a real data folder: clean, then tampered.
+
+use std::process::Command as Process;
+
+use chrono::NaiveDate;
+use onewindow_domain::calendar::WorkCalendar;
+use onewindow_domain::case::*;
+use onewindow_domain::org::Role;
+use onewindow_store::Store;
+use onewindow_store::cases::Provenance;
+
+fn verify(dir: &std::path::Path) -> (i32, String) {
+    let out = Process::new(env!("CARGO_BIN_EXE_onewindow"))
+        .args(["--data-dir", dir.to_str().unwrap(), "audit", "verify"])
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn audit_verify_names_the_first_bad_event_and_fails() {
+    let dir = std::env::temp_dir().join(format!("ow-audit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = Store::open(&format!("sqlite://{}/onewindow.db", dir.display()))
+        .await
+        .unwrap();
+    let actor = Actor {
+        account_id: 1,
+        staff_id: Some(1),
+        roles: vec![Role::Clerk],
+        department_id: Some(7),
+        powers: vec![],
+        backup_for: vec![],
+    };
+    let cal = WorkCalendar::official().unwrap();
+    let ctx = Ctx {
+        today: NaiveDate::from_ymd_opt(2026, 9, 24).unwrap(),
+        actor: &actor,
+        calendar: &cal,
+        case_no: "SJ1".into(),
+        query_code: "Q1".into(),
+    };
+    let item = ItemRef {
+        item_id: 1,
+        version: 1,
+        name: "婚姻登记".into(),
+        department_id: 7,
+        case_type: "1".into(),
+        promised_days: 0,
+        statutory_days: 1,
+        steps: vec![StepRef {
+            name: "受理并办结".into(),
+            role: Role::Clerk,
+            department_id: 7,
+            limit_days: 0,
+        }],
+        fee_standard_fen: 0,
+        materials: vec![],
+    };
+    let submit = Command::Submit {
+        channel: Channel::Window,
+        item: Box::new(item),
+        applicant: Applicant {
+            kind: "individual".into(),
+            name: "张伟".into(),
+            id_number: "11010519491231002X".into(),
+            mobile: "13800000000".into(),
+        },
+        materials: vec![],
+    };
+    let by = Provenance {
+        actor_id: 1,
+        command_id: "c1",
+        at: 1,
+    };
+    let (id, state) = store
+        .create_case(&decide(&CaseState::default(), &submit, &ctx).unwrap(), &by)
+        .await
+        .unwrap();
+    store
+        .append_case_events(
+            id,
+            state.version,
+            &decide(&state, &Command::Accept, &ctx).unwrap(),
+            &by,
+        )
+        .await
+        .unwrap();
+
+    let (code, out) = verify(&dir);
+    assert_eq!(code, 0, "{out}");
+    sqlx::query("UPDATE case_events SET payload = REPLACE(payload, 'SJ1', 'SJ9') WHERE seq = 2")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let (code, out) = verify(&dir);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains(&format!("办件 {id} 第 2 个事件")) && out.contains("被修改"),
+        "{out}"
+    );
+    store.close().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}

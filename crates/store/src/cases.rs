@@ -1,0 +1,309 @@
+//! The case event log: the source of truth for every case (全过程留痕). Events are appended
+//! with optimistic concurrency, each chained to the previous one by SHA-256, and the `cases`
+//! read model is updated in the same transaction. `verify_case_log` recomputes every chain.
+
+use onewindow_domain::case::{CaseState, Event};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::{Store, StoreError, StoreResult, now_ms};
+
+/// The `prev_hash` of a case's first event.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// One stored event with its provenance.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct StoredEvent {
+    pub case_id: i64,
+    pub seq: i64,
+    pub kind: String,
+    pub payload: String,
+    pub actor_id: i64,
+    pub command_id: String,
+    pub at: i64,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// Who caused the events and under which command (for idempotency and the audit trail).
+#[derive(Debug, Clone)]
+pub struct Provenance<'a> {
+    pub actor_id: i64,
+    pub command_id: &'a str,
+    pub at: i64,
+}
+
+/// A broken chain: the case, the first bad event, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditProblem {
+    pub case_id: i64,
+    pub seq: i64,
+    pub problem: String,
+}
+
+/// SHA-256 over the previous hash and every stored field of the event, each length-prefixed so
+/// that no two different events join to the same bytes.
+pub fn chain_hash(prev: &str, event: &StoredEvent) -> String {
+    let mut h = Sha256::new();
+    let (case_id, seq, actor, at) = (
+        event.case_id.to_string(),
+        event.seq.to_string(),
+        event.actor_id.to_string(),
+        event.at.to_string(),
+    );
+    for part in [
+        prev,
+        &case_id,
+        &seq,
+        &event.kind,
+        &event.payload,
+        &actor,
+        &event.command_id,
+        &at,
+    ] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+fn encode(event: &Event) -> StoreResult<(String, String)> {
+    let value = serde_json::to_value(event).map_err(|e| StoreError::Config(e.to_string()))?;
+    let kind = value["type"].as_str().unwrap_or("unknown").to_owned();
+    Ok((kind, value.to_string()))
+}
+
+type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
+
+impl Store {
+    /// Opens a new case with its first events; returns its id and state.
+    pub async fn create_case(
+        &self,
+        events: &[Event],
+        by: &Provenance<'_>,
+    ) -> StoreResult<(i64, CaseState)> {
+        let state = CaseState::from_events(events);
+        let item = state
+            .item
+            .as_ref()
+            .ok_or_else(|| StoreError::Config("a case starts with its submission".into()))?;
+        let mut tx = self.pool.begin().await?;
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO cases (stage, item_id, item_version, department_id, applicant, version, head_hash, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $7) RETURNING id",
+        )
+        .bind(format!("{:?}", state.stage()))
+        .bind(item.item_id)
+        .bind(item.version)
+        .bind(item.department_id)
+        .bind(state.applicant.as_ref().map(|a| a.name.clone()).unwrap_or_default())
+        .bind(GENESIS)
+        .bind(by.at)
+        .fetch_one(&mut *tx)
+        .await?;
+        let state = append_in(&mut tx, id, CaseState::default(), GENESIS, events, by).await?;
+        tx.commit().await?;
+        Ok((id, state))
+    }
+
+    /// Appends events if the case is still at `expected` version; otherwise
+    /// `StoreError::Conflict` with the current version, and nothing is written.
+    pub async fn append_case_events(
+        &self,
+        case_id: i64,
+        expected: u64,
+        events: &[Event],
+        by: &Provenance<'_>,
+    ) -> StoreResult<CaseState> {
+        let mut tx = self.pool.begin().await?;
+        let (version, head): (i64, String) =
+            sqlx::query_as("SELECT version, head_hash FROM cases WHERE id = $1")
+                .bind(case_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound("case"))?;
+        if version as u64 != expected {
+            return Err(StoreError::Conflict {
+                current: version as u64,
+            });
+        }
+        let past: Vec<(String,)> =
+            sqlx::query_as("SELECT payload FROM case_events WHERE case_id = $1 ORDER BY seq")
+                .bind(case_id)
+                .fetch_all(&mut *tx)
+                .await?;
+        let mut state = CaseState::default();
+        for (payload,) in &past {
+            let e: Event = serde_json::from_str(payload)
+                .map_err(|e| StoreError::Config(format!("case {case_id}: {e}")))?;
+            state.apply(&e);
+        }
+        let state = append_in(&mut tx, case_id, state, &head, events, by).await?;
+        tx.commit().await?;
+        Ok(state)
+    }
+
+    pub async fn case_events(&self, case_id: i64) -> StoreResult<Vec<StoredEvent>> {
+        Ok(sqlx::query_as(
+            "SELECT case_id, seq, kind, payload, actor_id, command_id, at, prev_hash, hash
+             FROM case_events WHERE case_id = $1 ORDER BY seq",
+        )
+        .bind(case_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Recomputes every case's chain and compares it with the read model's head; returns the
+    /// first problem of each broken case (empty when the log is intact).
+    pub async fn verify_case_log(&self) -> StoreResult<Vec<AuditProblem>> {
+        let rows: Vec<StoredEvent> = sqlx::query_as(
+            "SELECT case_id, seq, kind, payload, actor_id, command_id, at, prev_hash, hash
+             FROM case_events ORDER BY case_id, seq, id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let heads: Vec<(i64, i64, String)> =
+            sqlx::query_as("SELECT id, version, head_hash FROM cases ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?;
+        let mut problems = Vec::new();
+        let mut i = 0;
+        for (case_id, version, head) in heads {
+            let mut prev = GENESIS.to_owned();
+            let mut expected_seq = 1;
+            let mut problem: Option<AuditProblem> = None;
+            while i < rows.len() && rows[i].case_id < case_id {
+                problems.push(AuditProblem {
+                    case_id: rows[i].case_id,
+                    seq: rows[i].seq,
+                    problem: "事件不属于任何办件（被插入）".into(),
+                });
+                let orphan = rows[i].case_id;
+                while i < rows.len() && rows[i].case_id == orphan {
+                    i += 1;
+                }
+            }
+            while i < rows.len() && rows[i].case_id == case_id {
+                let r = &rows[i];
+                i += 1;
+                if problem.is_some() {
+                    continue;
+                }
+                let found = |what: &str| {
+                    Some(AuditProblem {
+                        case_id,
+                        seq: r.seq,
+                        problem: what.to_owned(),
+                    })
+                };
+                if r.seq != expected_seq {
+                    problem = found(&format!(
+                        "事件序号不连续（应为 {expected_seq}）：有事件被删除、插入或重排"
+                    ));
+                } else if r.prev_hash != prev {
+                    problem = found("前一事件哈希不符：事件被插入或重排");
+                } else if chain_hash(&prev, r) != r.hash {
+                    problem = found("事件内容与哈希不符：事件被修改");
+                }
+                prev = r.hash.clone();
+                expected_seq += 1;
+            }
+            let count = expected_seq - 1;
+            if problem.is_none() && (count != version || prev != head) {
+                problem = Some(AuditProblem {
+                    case_id,
+                    seq: count + 1,
+                    problem: format!(
+                        "链尾与办件记录不符（记录 {version} 个事件，实有 {count} 个）：事件被删除或截断"
+                    ),
+                });
+            }
+            problems.extend(problem);
+        }
+        while i < rows.len() {
+            problems.push(AuditProblem {
+                case_id: rows[i].case_id,
+                seq: rows[i].seq,
+                problem: "事件不属于任何办件（被插入）".into(),
+            });
+            let orphan = rows[i].case_id;
+            while i < rows.len() && rows[i].case_id == orphan {
+                i += 1;
+            }
+        }
+        Ok(problems)
+    }
+}
+
+/// Chains and inserts `events` after `state`, then brings the read model in step.
+async fn append_in(
+    tx: &mut Tx<'_>,
+    case_id: i64,
+    mut state: CaseState,
+    head: &str,
+    events: &[Event],
+    by: &Provenance<'_>,
+) -> StoreResult<CaseState> {
+    let mut prev = head.to_owned();
+    for event in events {
+        let seq = state.version as i64 + 1;
+        let (kind, payload) = encode(event)?;
+        let mut stored = StoredEvent {
+            case_id,
+            seq,
+            kind,
+            payload,
+            actor_id: by.actor_id,
+            command_id: by.command_id.to_owned(),
+            at: by.at,
+            prev_hash: prev.clone(),
+            hash: String::new(),
+        };
+        stored.hash = chain_hash(&prev, &stored);
+        let StoredEvent {
+            kind,
+            payload,
+            hash,
+            ..
+        } = stored;
+        sqlx::query(
+            "INSERT INTO case_events (case_id, seq, kind, payload, actor_id, command_id, at, prev_hash, hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(case_id)
+        .bind(seq)
+        .bind(&kind)
+        .bind(&payload)
+        .bind(by.actor_id)
+        .bind(by.command_id)
+        .bind(by.at)
+        .bind(&prev)
+        .bind(&hash)
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| match &e {
+            // Another writer appended the same sequence number first.
+            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict { current: state.version + 1 },
+            _ => StoreError::Database(e),
+        })?;
+        state.apply(event);
+        prev = hash;
+    }
+    let stage = format!("{:?}", state.stage());
+    sqlx::query(
+        "UPDATE cases SET stage = $1, case_no = $2, query_code = $3, accepted_on = $4, due = $5, version = $6,
+                head_hash = $7, updated_at = $8 WHERE id = $9",
+    )
+    .bind(stage)
+    .bind(state.case_no.clone())
+    .bind(state.query_code.clone())
+    .bind(state.accepted_on.map(|d| d.to_string()))
+    .bind(state.due.map(|d| d.to_string()))
+    .bind(state.version as i64)
+    .bind(&prev)
+    .bind(now_ms().max(by.at))
+    .bind(case_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(state)
+}

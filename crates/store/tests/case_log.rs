@@ -1,0 +1,222 @@
+//! The case event log on every backend: optimistic concurrency, and tampering with the
+//! database directly (update, delete, insert, reorder, cut the tail) is caught and named.
+
+use chrono::NaiveDate;
+use onewindow_domain::calendar::WorkCalendar;
+use onewindow_domain::case::*;
+use onewindow_domain::org::Role;
+use onewindow_store::cases::Provenance;
+use onewindow_store::testing::{TestDb, backends};
+use onewindow_store::{Store, StoreError};
+
+macro_rules! on_every_backend {
+    ($case:ident) => {
+        for backend in backends() {
+            let db = TestDb::create(backend).await;
+            let store = db.store().await;
+            $case(&store).await;
+            store.close().await;
+            db.cleanup().await;
+        }
+    };
+}
+
+fn item() -> ItemRef {
+    ItemRef {
+        item_id: 1,
+        version: 1,
+        name: "食品经营许可".into(),
+        department_id: 7,
+        case_type: "2".into(),
+        promised_days: 5,
+        statutory_days: 20,
+        steps: vec![
+            StepRef {
+                name: "受理".into(),
+                role: Role::Clerk,
+                department_id: 7,
+                limit_days: 1,
+            },
+            StepRef {
+                name: "审查".into(),
+                role: Role::Reviewer,
+                department_id: 7,
+                limit_days: 3,
+            },
+            StepRef {
+                name: "决定".into(),
+                role: Role::Approver,
+                department_id: 7,
+                limit_days: 1,
+            },
+        ],
+        fee_standard_fen: 0,
+        materials: vec![MaterialRef {
+            name: "申请书".into(),
+            required: true,
+            deficiency_allowed: false,
+        }],
+    }
+}
+
+fn clerk() -> Actor {
+    Actor {
+        account_id: 1,
+        staff_id: Some(1),
+        roles: vec![Role::Clerk],
+        department_id: Some(7),
+        powers: vec![],
+        backup_for: vec![],
+    }
+}
+
+/// A case submitted, accepted and past its first step: three events.
+async fn accepted_case(store: &Store, n: u32) -> i64 {
+    let cal = WorkCalendar::official().unwrap();
+    let actor = clerk();
+    let ctx = |today: &str| Ctx {
+        today: NaiveDate::parse_from_str(today, "%Y-%m-%d").unwrap(),
+        actor: &actor,
+        calendar: &cal,
+        case_no: format!("SJ202609240000{n:02}"),
+        query_code: format!("Q{n:05}"),
+    };
+    let by = Provenance {
+        actor_id: 1,
+        command_id: "cmd",
+        at: 1,
+    };
+    let submit = Command::Submit {
+        channel: Channel::Window,
+        item: Box::new(item()),
+        applicant: Applicant {
+            kind: "individual".into(),
+            name: "张伟".into(),
+            id_number: "11010519491231002X".into(),
+            mobile: "13800000000".into(),
+        },
+        materials: vec!["申请书".into()],
+    };
+    let events = decide(&CaseState::default(), &submit, &ctx("2026-09-24")).unwrap();
+    let (id, state) = store.create_case(&events, &by).await.unwrap();
+    let events = decide(&state, &Command::Accept, &ctx("2026-09-24")).unwrap();
+    let state = store
+        .append_case_events(id, state.version, &events, &by)
+        .await
+        .unwrap();
+    let events = decide(
+        &state,
+        &Command::CompleteStep {
+            opinion: "材料齐全".into(),
+        },
+        &ctx("2026-09-28"),
+    )
+    .unwrap();
+    let state = store
+        .append_case_events(id, state.version, &events, &by)
+        .await
+        .unwrap();
+    assert_eq!(state.version, 3);
+    id
+}
+
+async fn concurrency_and_tamper_evidence(store: &Store) {
+    let cases: Vec<i64> = {
+        let mut v = Vec::new();
+        for n in 0..6 {
+            v.push(accepted_case(store, n).await);
+        }
+        v
+    };
+    assert!(
+        store.verify_case_log().await.unwrap().is_empty(),
+        "an untouched log verifies"
+    );
+
+    // A stale version is a conflict and writes nothing.
+    let by = Provenance {
+        actor_id: 1,
+        command_id: "late",
+        at: 2,
+    };
+    let withdraw = [Event::Withdrawn {
+        reason: "撤回".into(),
+    }];
+    match store.append_case_events(cases[0], 2, &withdraw, &by).await {
+        Err(StoreError::Conflict { current }) => assert_eq!(current, 3),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(store.case_events(cases[0]).await.unwrap().len(), 3);
+
+    let pool = store.pool();
+    let exec = |sql: String| async move {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(pool)
+            .await
+            .unwrap()
+    };
+    // 1: an event's content is changed.
+    exec(format!("UPDATE case_events SET payload = REPLACE(payload, '材料齐全', '材料不全') WHERE case_id = {} AND seq = 3", cases[1])).await;
+    // 2: a middle event is deleted.
+    exec(format!(
+        "DELETE FROM case_events WHERE case_id = {} AND seq = 2",
+        cases[2]
+    ))
+    .await;
+    // 3: an event is inserted at the end without touching the case record.
+    let last = store.case_events(cases[3]).await.unwrap().pop().unwrap();
+    exec(format!(
+        "INSERT INTO case_events (case_id, seq, kind, payload, actor_id, command_id, at, prev_hash, hash)
+         VALUES ({}, 4, 'withdrawn', '{{}}', 1, 'forged', 3, '{}', '{}')",
+        cases[3], last.hash, last.hash
+    ))
+    .await;
+    // 4: two events swap places.
+    exec(format!(
+        "UPDATE case_events SET seq = 99 WHERE case_id = {} AND seq = 2",
+        cases[4]
+    ))
+    .await;
+    exec(format!(
+        "UPDATE case_events SET seq = 2 WHERE case_id = {} AND seq = 3",
+        cases[4]
+    ))
+    .await;
+    exec(format!(
+        "UPDATE case_events SET seq = 3 WHERE case_id = {} AND seq = 99",
+        cases[4]
+    ))
+    .await;
+    // 5: the tail is cut (the read model still says 3 events).
+    exec(format!(
+        "DELETE FROM case_events WHERE case_id = {} AND seq = 3",
+        cases[5]
+    ))
+    .await;
+
+    let problems = store.verify_case_log().await.unwrap();
+    let found: Vec<(i64, i64)> = problems.iter().map(|p| (p.case_id, p.seq)).collect();
+    assert_eq!(
+        found,
+        vec![
+            (cases[1], 3),
+            (cases[2], 3),
+            (cases[3], 4),
+            (cases[4], 2),
+            (cases[5], 3)
+        ],
+        "{problems:#?}"
+    );
+    assert!(problems[0].problem.contains("被修改"));
+    assert!(problems[1].problem.contains("序号不连续"));
+    assert!(problems[4].problem.contains("截断"));
+    assert!(
+        !found.iter().any(|(c, _)| *c == cases[0]),
+        "the untouched case stays clean"
+    );
+}
+
+#[tokio::test]
+async fn case_log_concurrency_and_tamper_evidence() {
+    on_every_backend!(concurrency_and_tamper_evidence);
+}
