@@ -86,8 +86,11 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Recompute every case's hash chain; exit 1 naming the first bad event of each case.
+    /// Recompute every case's hash chain and check the latest signed checkpoint; exit 1 naming
+    /// the first bad event of each case.
     Verify,
+    /// Sign a checkpoint of every case's head now (the server also does so every ten minutes).
+    Checkpoint,
 }
 
 #[derive(Subcommand)]
@@ -213,15 +216,42 @@ async fn main() -> anyhow::Result<()> {
         Command::Calendar(cmd) => calendar_command(cmd),
         Command::Audit(AuditCommand::Verify) => {
             let store = open_store(&settings).await?;
-            let problems = store.verify_case_log().await?;
+            let mut problems = store.verify_case_log().await?;
+            let key_path = settings.data_dir.join("audit-key");
+            if key_path.exists() {
+                let key = onewindow_store::checkpoints::AuditKey::load_or_create(&key_path)?;
+                problems.extend(
+                    store
+                        .verify_latest_checkpoint(&key.public_key_hex())
+                        .await?,
+                );
+            } else {
+                eprintln!("数据目录中没有签名密钥，仅校验哈希链。");
+            }
             if problems.is_empty() {
-                println!("事件日志完整：所有办件的哈希链校验通过。");
+                println!("事件日志完整：所有办件的哈希链和最新签名检查点校验通过。");
                 return Ok(());
             }
             for p in &problems {
-                println!("办件 {} 第 {} 个事件：{}", p.case_id, p.seq, p.problem);
+                if p.case_id == 0 {
+                    println!("检查点 {}：{}", p.seq, p.problem);
+                } else {
+                    println!("办件 {} 第 {} 个事件：{}", p.case_id, p.seq, p.problem);
+                }
             }
             std::process::exit(1);
+        }
+        Command::Audit(AuditCommand::Checkpoint) => {
+            let store = open_store(&settings).await?;
+            let key = onewindow_store::checkpoints::AuditKey::load_or_create(
+                &settings.data_dir.join("audit-key"),
+            )?;
+            let cp = store.checkpoint(&key).await?;
+            println!(
+                "已签发检查点 {}：{} 个办件，Merkle 根 {}",
+                cp.id, cp.case_count, cp.merkle_root
+            );
+            Ok(())
         }
     }
 }
@@ -265,11 +295,15 @@ async fn serve(mut store: Store, settings: &Settings) -> anyhow::Result<()> {
     tracing::info!(%addr, database = store.backend().name(), "serving");
     println!("OneWindow 一窗通办 已启动：http://{addr}/");
     let blobs = onewindow_store::blobs::BlobStore::new(settings.data_dir.join("files"));
+    let audit_key = std::sync::Arc::new(onewindow_store::checkpoints::AuditKey::load_or_create(
+        &settings.data_dir.join("audit-key"),
+    )?);
     onewindow_web::serve(
         listener,
         AppState {
             store,
             blobs,
+            audit_key,
             secure_cookies: settings.secure_cookies,
         },
     )

@@ -92,6 +92,60 @@ async fn audit_verify_names_the_first_bad_event_and_fails() {
 
     let (code, out) = verify(&dir);
     assert_eq!(code, 0, "{out}");
+    // Sign a checkpoint, then cut the case's last event and rewrite its record to match.
+    let out = Process::new(env!("CARGO_BIN_EXE_onewindow"))
+        .args(["--data-dir", dir.to_str().unwrap(), "audit", "checkpoint"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        dir.join("audit-key").exists(),
+        "the key is created in the data folder"
+    );
+    let events = store.case_events(id).await.unwrap();
+    let last = events.last().unwrap().clone();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DELETE FROM case_events WHERE case_id = {id} AND seq = {}",
+        last.seq
+    )))
+    .execute(store.pool())
+    .await
+    .unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE cases SET version = {}, head_hash = '{}' WHERE id = {id}",
+        last.seq - 1,
+        events[events.len() - 2].hash
+    )))
+    .execute(store.pool())
+    .await
+    .unwrap();
+    let (code, out) = verify(&dir);
+    assert_eq!(code, 1);
+    assert!(out.contains("检查点") && out.contains("截断"), "{out}");
+    // Put the event back so that the next check looks at content tampering alone.
+    sqlx::query(
+        "INSERT INTO case_events (case_id, seq, kind, payload, actor_id, command_id, at, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(last.case_id)
+    .bind(last.seq)
+    .bind(&last.kind)
+    .bind(&last.payload)
+    .bind(last.actor_id)
+    .bind(&last.command_id)
+    .bind(last.at)
+    .bind(&last.prev_hash)
+    .bind(&last.hash)
+    .execute(store.pool())
+    .await
+    .unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE cases SET version = {}, head_hash = '{}' WHERE id = {id}",
+        last.seq, last.hash
+    )))
+    .execute(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(verify(&dir).0, 0, "restored");
     sqlx::query("UPDATE case_events SET payload = REPLACE(payload, 'SJ1', 'SJ9') WHERE seq = 2")
         .execute(store.pool())
         .await

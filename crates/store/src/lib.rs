@@ -7,6 +7,7 @@ pub mod blobs;
 pub mod cases;
 pub mod catalog;
 pub mod catalog_csv;
+pub mod checkpoints;
 mod error;
 mod migrate;
 pub mod org;

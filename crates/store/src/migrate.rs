@@ -23,6 +23,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "case_events",
         include_str!("../migrations/0004_case_events.sql"),
     ),
+    (
+        5,
+        "audit_checkpoints",
+        include_str!("../migrations/0005_audit_checkpoints.sql"),
+    ),
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

@@ -220,3 +220,80 @@ async fn concurrency_and_tamper_evidence(store: &Store) {
 async fn case_log_concurrency_and_tamper_evidence() {
     on_every_backend!(concurrency_and_tamper_evidence);
 }
+
+async fn signed_checkpoints_catch_a_consistent_truncation(store: &Store) {
+    use onewindow_store::checkpoints::AuditKey;
+    let key = AuditKey::from_seed([7; 32]);
+    let a = accepted_case(store, 1).await;
+    let b = accepted_case(store, 2).await;
+    store.checkpoint(&key).await.unwrap();
+    assert!(
+        store
+            .verify_latest_checkpoint(&key.public_key_hex())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A careful attacker cuts case b's last event and rewrites its record to match: the chain
+    // alone looks whole, but the signed checkpoint remembers the old head.
+    let events = store.case_events(b).await.unwrap();
+    let pool = store.pool();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DELETE FROM case_events WHERE case_id = {b} AND seq = 3"
+    )))
+    .execute(pool)
+    .await
+    .unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE cases SET version = 2, head_hash = '{}' WHERE id = {b}",
+        events[1].hash
+    )))
+    .execute(pool)
+    .await
+    .unwrap();
+    assert!(
+        store.verify_case_log().await.unwrap().is_empty(),
+        "the chain alone cannot see it"
+    );
+    let problems = store
+        .verify_latest_checkpoint(&key.public_key_hex())
+        .await
+        .unwrap();
+    assert_eq!(
+        problems
+            .iter()
+            .map(|p| (p.case_id, p.seq))
+            .collect::<Vec<_>>(),
+        vec![(b, 3)]
+    );
+    assert!(!problems.iter().any(|p| p.case_id == a));
+    // A checkpoint signed by another key, or with edited heads, is itself refused.
+    let other = AuditKey::from_seed([8; 32]);
+    store.checkpoint(&other).await.unwrap();
+    assert!(
+        store
+            .verify_latest_checkpoint(&key.public_key_hex())
+            .await
+            .unwrap()[0]
+            .problem
+            .contains("签名无效")
+    );
+    store.checkpoint(&key).await.unwrap();
+    sqlx::query("UPDATE audit_checkpoints SET heads = REPLACE(heads, '\"version\":3', '\"version\":2') WHERE id = (SELECT MAX(id) FROM audit_checkpoints)")
+        .execute(pool)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .verify_latest_checkpoint(&key.public_key_hex())
+            .await
+            .unwrap()[0]
+            .problem
+            .contains("Merkle")
+    );
+}
+
+#[tokio::test]
+async fn case_log_signed_checkpoints() {
+    on_every_backend!(signed_checkpoints_catch_a_consistent_truncation);
+}

@@ -26,6 +26,8 @@ pub struct AppState {
     pub store: Store,
     /// Uploaded files (templates, samples), content-addressed on disk.
     pub blobs: onewindow_store::blobs::BlobStore,
+    /// Signs the case log's checkpoints; its public half is published.
+    pub audit_key: std::sync::Arc<onewindow_store::checkpoints::AuditKey>,
     /// Mark cookies `Secure` (set when served behind TLS).
     pub secure_cookies: bool,
 }
@@ -102,6 +104,7 @@ fn server_error_page() -> Response {
 /// Serves until Ctrl-C or SIGTERM, with the background jobs beside it.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> anyhow::Result<()> {
     let jobs = tokio::spawn(scheduled_versions(state.store.clone()));
+    let checkpoints = tokio::spawn(checkpointer(state.store.clone(), state.audit_key.clone()));
     axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -109,7 +112,19 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> anyhow
     .with_graceful_shutdown(shutdown_signal())
     .await?;
     jobs.abort();
+    checkpoints.abort();
     Ok(())
+}
+
+/// Signs a checkpoint of the case log at start and every ten minutes.
+async fn checkpointer(store: Store, key: std::sync::Arc<onewindow_store::checkpoints::AuditKey>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        if let Err(e) = store.checkpoint(&key).await {
+            tracing::error!(error = ?e, "signing a case-log checkpoint");
+        }
+    }
 }
 
 /// Catalogue versions published for a later day take effect on that day (checked at start

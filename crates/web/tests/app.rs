@@ -666,6 +666,16 @@ async fn errors_health_and_docs(app: &TestApp) {
         assert!(doc["paths"].get(path).is_some(), "{path} documented");
     }
     assert!(doc["components"]["schemas"].get("Problem").is_some());
+    let key: Value = client
+        .get(app.url("/api/v1/audit/public-key"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(key["public_key"].as_str().map(str::len), Some(64));
+    assert_eq!(key["algorithm"], json!("Ed25519"));
     // Registration over the API validates the resident id.
     let resp = client
         .post(app.url("/api/v1/applicants/individual"))

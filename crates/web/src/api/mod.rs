@@ -80,7 +80,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(catalog::item_action))
         .routes(routes!(catalog::import_catalog))
         .routes(routes!(catalog::export_catalog))
-        .routes(routes!(catalog::list_synonyms, catalog::put_synonym));
+        .routes(routes!(catalog::list_synonyms, catalog::put_synonym))
+        .routes(routes!(audit_public_key));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }
 
@@ -132,4 +133,22 @@ pub(super) async fn gate(
     dept: Option<i64>,
 ) -> Result<(), ApiError> {
     Ok(crate::auth::require(state, &user.principal, user.remote.as_deref(), action, dept).await?)
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct PublicKey {
+    /// Ed25519 public key (hex) that signs the case log's checkpoints.
+    pub public_key: String,
+    pub algorithm: &'static str,
+}
+
+#[utoipa::path(get, path = "/audit/public-key", tag = "accounts", responses((status = 200, body = PublicKey)))]
+/// The key that verifies the signed checkpoints of the case event log.
+async fn audit_public_key(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> axum::Json<PublicKey> {
+    axum::Json(PublicKey {
+        public_key: state.audit_key.public_key_hex(),
+        algorithm: "Ed25519",
+    })
 }

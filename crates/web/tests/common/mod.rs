@@ -39,6 +39,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     let state = AppState {
         store: store.clone(),
         blobs,
+        audit_key: std::sync::Arc::new(onewindow_store::checkpoints::AuditKey::from_seed([1; 32])),
         secure_cookies: false,
     };
     let server = tokio::spawn(async move {
