@@ -56,6 +56,13 @@ pub struct ItemVersion {
 }
 
 #[derive(sqlx::FromRow)]
+struct PublishedRow {
+    #[sqlx(flatten)]
+    item: ItemSummary,
+    current_doc: String,
+}
+
+#[derive(sqlx::FromRow)]
 struct VersionRow {
     id: i64,
     item_id: i64,
@@ -140,11 +147,12 @@ pub struct CatalogFile {
 
 pub const CATALOG_SCHEMA: &str = "onewindow.catalog/1";
 
-const SUMMARY_SELECT: &str = "SELECT i.id, i.implementation_code, i.department_id, i.status,
+const SUMMARY_COLS: &str = "i.id, i.implementation_code, i.department_id, i.status,
         v.name, v.item_type, c.version AS current_version, d.version AS draft_version,
         s.version AS scheduled_version, s.effective_date AS scheduled_date,
-        i.withdrawn_kind, i.withdrawn_reason
-    FROM items i
+        i.withdrawn_kind, i.withdrawn_reason";
+
+const SUMMARY_FROM: &str = "FROM items i
     LEFT JOIN item_versions c ON c.id = i.current_version_id
     LEFT JOIN item_versions d ON d.id = i.draft_version_id
     LEFT JOIN item_versions s ON s.id = i.scheduled_version_id
@@ -186,7 +194,7 @@ impl Store {
 
     pub async fn list_items(&self, filter: &ItemFilter) -> StoreResult<Vec<ItemSummary>> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "{SUMMARY_SELECT}
+            "SELECT {SUMMARY_COLS} {SUMMARY_FROM}
              WHERE ($1 IS NULL OR i.department_id = $1) AND ($2 IS NULL OR i.status = $2)
                AND ($3 IS NULL OR v.item_type = $3)
              ORDER BY i.department_id, i.implementation_code"
@@ -200,7 +208,7 @@ impl Store {
 
     pub async fn get_item(&self, id: i64) -> StoreResult<ItemSummary> {
         sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "{SUMMARY_SELECT} WHERE i.id = $1"
+            "SELECT {SUMMARY_COLS} {SUMMARY_FROM} WHERE i.id = $1"
         )))
         .bind(id)
         .fetch_optional(&self.pool)
@@ -210,7 +218,7 @@ impl Store {
 
     pub async fn item_by_code(&self, implementation_code: &str) -> StoreResult<ItemSummary> {
         sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "{SUMMARY_SELECT} WHERE i.implementation_code = $1"
+            "SELECT {SUMMARY_COLS} {SUMMARY_FROM} WHERE i.implementation_code = $1"
         )))
         .bind(implementation_code)
         .fetch_optional(&self.pool)
@@ -275,7 +283,7 @@ impl Store {
         }
         let org = self.org_snapshot().await?;
         self.prepare_doc(&mut doc, &org).await?;
-        let json = serde_json::to_string(&doc).map_err(|e| StoreError::Config(e.to_string()))?;
+        let json = to_json(&doc)?;
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         match item.draft_version {
@@ -293,43 +301,15 @@ impl Store {
                 .bind(v)
                 .execute(&mut *tx)
                 .await?;
+                sqlx::query("UPDATE items SET department_id = $1, updated_at = $2 WHERE id = $3")
+                    .bind(doc.department_id)
+                    .bind(now)
+                    .bind(item_id)
+                    .execute(&mut *tx)
+                    .await?;
             }
-            None => {
-                let (next,): (i64,) = sqlx::query_as(
-                    "SELECT COALESCE(MAX(version), 0) + 1 FROM item_versions WHERE item_id = $1",
-                )
-                .bind(item_id)
-                .fetch_one(&mut *tx)
-                .await?;
-                let (vid,): (i64,) = sqlx::query_as(
-                    "INSERT INTO item_versions (item_id, version, status, name, item_type, doc, created_by, created_at)
-                     VALUES ($1, $2, 'draft', $3, $4, $5, $6, $7) RETURNING id",
-                )
-                .bind(item_id)
-                .bind(next)
-                .bind(&doc.name)
-                .bind(&doc.item_type)
-                .bind(&json)
-                .bind(by)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
-                sqlx::query(
-                    "UPDATE items SET draft_version_id = $1, updated_at = $2 WHERE id = $3",
-                )
-                .bind(vid)
-                .bind(now)
-                .bind(item_id)
-                .execute(&mut *tx)
-                .await?;
-            }
+            None => insert_draft_version(&mut tx, item_id, &doc, by).await?,
         }
-        sqlx::query("UPDATE items SET department_id = $1, updated_at = $2 WHERE id = $3")
-            .bind(doc.department_id)
-            .bind(now)
-            .bind(item_id)
-            .execute(&mut *tx)
-            .await?;
         tx.commit().await?;
         self.get_item(item_id).await
     }
@@ -401,41 +381,16 @@ impl Store {
         .await?;
         for (item_id, version_id) in &due {
             let mut tx = self.pool.begin().await?;
-            let (current, status): (Option<i64>, String) =
-                sqlx::query_as("SELECT current_version_id, status FROM items WHERE id = $1 AND scheduled_version_id = $2")
+            let still_due: Option<(i64,)> =
+                sqlx::query_as("SELECT id FROM items WHERE id = $1 AND scheduled_version_id = $2")
                     .bind(item_id)
                     .bind(version_id)
                     .fetch_optional(&mut *tx)
-                    .await?
-                    .unwrap_or((None, String::new()));
-            if status.is_empty() {
+                    .await?;
+            if still_due.is_none() {
                 continue; // another instance got there first
             }
-            if let Some(current) = current {
-                sqlx::query("UPDATE item_versions SET status = 'superseded' WHERE id = $1")
-                    .bind(current)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            sqlx::query("UPDATE item_versions SET status = 'published' WHERE id = $1")
-                .bind(version_id)
-                .execute(&mut *tx)
-                .await?;
-            let status = if status == "draft" {
-                "active".to_owned()
-            } else {
-                status
-            };
-            sqlx::query(
-                "UPDATE items SET current_version_id = $1, scheduled_version_id = NULL, status = $2, updated_at = $3
-                 WHERE id = $4",
-            )
-            .bind(version_id)
-            .bind(&status)
-            .bind(now_ms())
-            .bind(item_id)
-            .execute(&mut *tx)
-            .await?;
+            make_current(&mut tx, *item_id, *version_id).await?;
             tx.commit().await?;
             let item = self.get_item(*item_id).await?;
             self.index_item(&item).await?;
@@ -538,25 +493,34 @@ impl Store {
 
     /// The published documents of every item that is not withdrawn, in code order.
     pub async fn published_docs(&self) -> StoreResult<Vec<(ItemSummary, ItemDoc)>> {
-        let items = self.list_items(&ItemFilter::default()).await?;
-        let rows: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT i.id, v.doc FROM items i JOIN item_versions v ON v.id = i.current_version_id",
-        )
+        let rows: Vec<PublishedRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {SUMMARY_COLS}, c.doc AS current_doc {SUMMARY_FROM}
+             WHERE i.status <> 'withdrawn' AND c.id IS NOT NULL"
+        )))
         .fetch_all(&self.pool)
         .await?;
-        let mut out = Vec::new();
-        for item in items {
-            if item.status == "withdrawn" {
-                continue;
-            }
-            if let Some((_, doc)) = rows.iter().find(|(id, _)| *id == item.id) {
-                let doc: ItemDoc =
-                    serde_json::from_str(doc).map_err(|e| StoreError::Config(e.to_string()))?;
-                out.push((item, doc));
-            }
-        }
+        let mut out = rows
+            .into_iter()
+            .map(|r| {
+                let doc: ItemDoc = serde_json::from_str(&r.current_doc)
+                    .map_err(|e| StoreError::Config(e.to_string()))?;
+                Ok((r.item, doc))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        // Sorted here rather than in SQL: PostgreSQL's collation may differ from byte order,
+        // and exports must be byte-identical on every database.
         out.sort_by(|a, b| a.1.implementation_code.cmp(&b.1.implementation_code));
         Ok(out)
+    }
+
+    /// How many items the public can find (active, with a published version).
+    pub async fn count_active_items(&self) -> StoreResult<u64> {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM items WHERE status = 'active' AND current_version_id IS NOT NULL",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n as u64)
     }
 
     /// Imports a whole file, all or nothing: every document is checked first (problems are
@@ -701,24 +665,7 @@ async fn insert_item(tx: &mut Tx<'_>, doc: &ItemDoc, by: i64) -> StoreResult<i64
         "implementation_code",
         "该实施编码已存在",
     ))?;
-    let json = serde_json::to_string(doc).map_err(|e| StoreError::Config(e.to_string()))?;
-    let (vid,): (i64,) = sqlx::query_as(
-        "INSERT INTO item_versions (item_id, version, status, name, item_type, doc, created_by, created_at)
-         VALUES ($1, 1, 'draft', $2, $3, $4, $5, $6) RETURNING id",
-    )
-    .bind(id)
-    .bind(&doc.name)
-    .bind(&doc.item_type)
-    .bind(&json)
-    .bind(by)
-    .bind(now)
-    .fetch_one(&mut **tx)
-    .await?;
-    sqlx::query("UPDATE items SET draft_version_id = $1 WHERE id = $2")
-        .bind(vid)
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
+    insert_draft_version(tx, id, doc, by).await?;
     Ok(id)
 }
 
@@ -728,11 +675,22 @@ async fn insert_version_and_publish(
     doc: &ItemDoc,
     by: i64,
 ) -> StoreResult<()> {
-    let json = serde_json::to_string(doc).map_err(|e| StoreError::Config(e.to_string()))?;
     sqlx::query("DELETE FROM item_versions WHERE item_id = $1 AND status = 'draft'")
         .bind(item_id)
         .execute(&mut **tx)
         .await?;
+    insert_draft_version(tx, item_id, doc, by).await?;
+    publish_in(tx, item_id, by).await
+}
+
+/// Inserts `doc` as the item's next version, a draft, and points the item at it.
+async fn insert_draft_version(
+    tx: &mut Tx<'_>,
+    item_id: i64,
+    doc: &ItemDoc,
+    by: i64,
+) -> StoreResult<()> {
+    let now = now_ms();
     let (next,): (i64,) = sqlx::query_as(
         "SELECT COALESCE(MAX(version), 0) + 1 FROM item_versions WHERE item_id = $1",
     )
@@ -747,18 +705,65 @@ async fn insert_version_and_publish(
     .bind(next)
     .bind(&doc.name)
     .bind(&doc.item_type)
-    .bind(&json)
+    .bind(to_json(doc)?)
     .bind(by)
-    .bind(now_ms())
+    .bind(now)
     .fetch_one(&mut **tx)
     .await?;
-    sqlx::query("UPDATE items SET draft_version_id = $1, department_id = $2 WHERE id = $3")
-        .bind(vid)
-        .bind(doc.department_id)
-        .bind(item_id)
+    sqlx::query(
+        "UPDATE items SET draft_version_id = $1, department_id = $2, updated_at = $3 WHERE id = $4",
+    )
+    .bind(vid)
+    .bind(doc.department_id)
+    .bind(now)
+    .bind(item_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+fn to_json(doc: &ItemDoc) -> StoreResult<String> {
+    serde_json::to_string(doc).map_err(|e| StoreError::Config(e.to_string()))
+}
+
+/// Makes `version_id` the version the public sees and new cases use: the previous one is
+/// superseded, and the draft or schedule that held it is cleared. A never-published item
+/// becomes active.
+async fn make_current(tx: &mut Tx<'_>, item_id: i64, version_id: i64) -> StoreResult<()> {
+    let (current, status): (Option<i64>, String) =
+        sqlx::query_as("SELECT current_version_id, status FROM items WHERE id = $1")
+            .bind(item_id)
+            .fetch_one(&mut **tx)
+            .await?;
+    if let Some(current) = current {
+        sqlx::query("UPDATE item_versions SET status = 'superseded' WHERE id = $1")
+            .bind(current)
+            .execute(&mut **tx)
+            .await?;
+    }
+    sqlx::query("UPDATE item_versions SET status = 'published' WHERE id = $1")
+        .bind(version_id)
         .execute(&mut **tx)
         .await?;
-    publish_in(tx, item_id, by).await
+    let status = if status == "draft" {
+        "active".to_owned()
+    } else {
+        status
+    };
+    sqlx::query(
+        "UPDATE items SET current_version_id = $1,
+                draft_version_id = CASE WHEN draft_version_id = $1 THEN NULL ELSE draft_version_id END,
+                scheduled_version_id = CASE WHEN scheduled_version_id = $1 THEN NULL ELSE scheduled_version_id END,
+                status = $2, updated_at = $3
+         WHERE id = $4",
+    )
+    .bind(version_id)
+    .bind(&status)
+    .bind(now_ms())
+    .bind(item_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// Turns the draft into a version scheduled for `effective`, replacing an earlier schedule.
@@ -795,48 +800,25 @@ async fn schedule_in(tx: &mut Tx<'_>, item_id: i64, by: i64, effective: &str) ->
     Ok(())
 }
 
-/// Makes the draft current and supersedes the previous version, inside the caller's transaction.
+/// Publishes the draft today, inside the caller's transaction.
 async fn publish_in(tx: &mut Tx<'_>, item_id: i64, by: i64) -> StoreResult<()> {
-    let now = now_ms();
-    let (draft, current, status): (Option<i64>, Option<i64>, String) = sqlx::query_as(
-        "SELECT draft_version_id, current_version_id, status FROM items WHERE id = $1",
-    )
-    .bind(item_id)
-    .fetch_one(&mut **tx)
-    .await?;
+    let (draft,): (Option<i64>,) =
+        sqlx::query_as("SELECT draft_version_id FROM items WHERE id = $1")
+            .bind(item_id)
+            .fetch_one(&mut **tx)
+            .await?;
     let draft =
         draft.ok_or_else(|| StoreError::from(FieldErrors::single("status", "没有待发布的草稿")))?;
-    if let Some(current) = current {
-        sqlx::query("UPDATE item_versions SET status = 'superseded' WHERE id = $1")
-            .bind(current)
-            .execute(&mut **tx)
-            .await?;
-    }
     sqlx::query(
-        "UPDATE item_versions SET status = 'published', effective_date = $1, published_by = $2, published_at = $3
-         WHERE id = $4",
+        "UPDATE item_versions SET effective_date = $1, published_by = $2, published_at = $3 WHERE id = $4",
     )
     .bind(today_shanghai())
     .bind(by)
-    .bind(now)
+    .bind(now_ms())
     .bind(draft)
     .execute(&mut **tx)
     .await?;
-    let status = if status == "draft" {
-        "active".to_owned()
-    } else {
-        status
-    };
-    sqlx::query(
-        "UPDATE items SET current_version_id = $1, draft_version_id = NULL, status = $2, updated_at = $3 WHERE id = $4",
-    )
-    .bind(draft)
-    .bind(&status)
-    .bind(now)
-    .bind(item_id)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    make_current(tx, item_id, draft).await
 }
 
 /// Reads a JSON value's field as text for CSV and search.

@@ -106,11 +106,12 @@ impl Store {
         })
     }
 
-    /// Connects, brings the schema up to date, and builds the in-memory search index.
+    /// Connects and brings the schema up to date. The search index starts empty in memory and
+    /// follows every publish; a server swaps in its on-disk index with `use_search_dir`, which
+    /// rebuilds it when out of step, so start-up builds it at most once.
     pub async fn open(url: &str) -> StoreResult<Store> {
         let store = Store::connect(url).await?;
         store.migrate().await?;
-        store.reindex_catalog().await?;
         Ok(store)
     }
 
@@ -119,13 +120,8 @@ impl Store {
     pub async fn use_search_dir(&mut self, dir: &std::path::Path) -> StoreResult<()> {
         self.search = Arc::new(search::CatalogIndex::open(Some(dir))?);
         self.load_synonyms().await?;
-        let published = self
-            .published_docs()
-            .await?
-            .into_iter()
-            .filter(|(i, _)| i.status == "active")
-            .count();
-        if self.search.num_docs() != published as u64 {
+        let published = self.count_active_items().await?;
+        if self.search.num_docs() != published {
             self.reindex_catalog().await?;
         }
         Ok(())
