@@ -724,30 +724,7 @@ async fn edit_page(
         .into_iter()
         .filter(|w| w.active.get())
         .collect::<Vec<_>>();
-    let mut scalar = sections(data, errors, &own, &windows, target.editing);
-    // Joint departments and step departments may be any department, not only one's own.
-    if let Some(first) = scalar.get_mut(2) {
-        let joint = FormBuilder::new("", "", data, errors)
-            .checkboxes(
-                "joint_department_ids",
-                "共同实施部门",
-                false,
-                depts
-                    .iter()
-                    .map(|d| (d.id.to_string(), d.name.clone()))
-                    .collect(),
-            )
-            .build();
-        if let (Some(slot), Some(field)) = (
-            first
-                .fields
-                .iter_mut()
-                .find(|f| f.name == "joint_department_ids"),
-            joint.fields.into_iter().next(),
-        ) {
-            *slot = field;
-        }
-    }
+    let scalar = sections(data, errors, &own, &depts, &windows, target.editing);
     let page = EditPage {
         chrome: Chrome::new(target.title, &user.ctx),
         back: target.back,

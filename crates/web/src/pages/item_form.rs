@@ -436,18 +436,23 @@ pub fn form_to_doc(data: &FormData) -> (ItemDoc, FieldErrors) {
     (doc, e)
 }
 
-/// The scalar sections of the editor.
+/// The scalar sections of the editor. `own` are the departments this user may make the item's
+/// implementing department; joint departments may be any of `all`.
 pub fn sections(
     data: &FormData,
     errors: &FieldErrors,
-    depts: &[Department],
+    own: &[Department],
+    all: &[Department],
     windows: &[Window],
     editing: bool,
 ) -> Vec<Form> {
-    let dept_opts: Vec<(String, String)> = depts
-        .iter()
-        .map(|d| (d.id.to_string(), d.name.clone()))
-        .collect();
+    let options = |depts: &[Department]| -> Vec<(String, String)> {
+        depts
+            .iter()
+            .map(|d| (d.id.to_string(), d.name.clone()))
+            .collect()
+    };
+    let dept_opts = options(own);
     let b = |title: &str| FormBuilder::new("", "", data, errors).title(title);
     let ident = b("基本信息");
     let ident = if editing {
@@ -504,7 +509,7 @@ pub fn sections(
             .build(),
         b("条件与结果")
             .textarea("acceptance_conditions", "受理条件", true)
-            .checkboxes("joint_department_ids", "共同实施部门", false, dept_opts)
+            .checkboxes("joint_department_ids", "共同实施部门", false, options(all))
             .textarea("intermediary_services", "中介服务（每行一项）", false)
             .text("quantity_limit", "数量限制", false, "")
             .text("result_name", "结果名称", true, "")
