@@ -408,12 +408,15 @@ pub async fn load(store: &Store) -> anyhow::Result<Vec<(String, String, String)>
 
     let person_id = resident_id("37130219900307241");
     store
-        .register_individual(&IndividualRegistration {
-            name: "张伟".into(),
-            resident_id: person_id.clone(),
-            mobile: "13805391234".into(),
-            password: DEMO_PASSWORD.into(),
-        })
+        .register_individual(
+            &IndividualRegistration {
+                name: "张伟".into(),
+                resident_id: person_id.clone(),
+                mobile: "13805391234".into(),
+                password: DEMO_PASSWORD.into(),
+            },
+            None,
+        )
         .await?;
     logins.push((
         person_id,
@@ -422,13 +425,16 @@ pub async fn load(store: &Store) -> anyhow::Result<Vec<(String, String, String)>
     ));
     let company_code = credit_code("91", "371302", "MA3C7Q5K");
     store
-        .register_company(&CompanyRegistration {
-            name: "临沂沂蒙云商贸有限公司".into(),
-            credit_code: company_code.clone(),
-            legal_representative: "刘芳".into(),
-            mobile: "13805395678".into(),
-            password: DEMO_PASSWORD.into(),
-        })
+        .register_company(
+            &CompanyRegistration {
+                name: "临沂沂蒙云商贸有限公司".into(),
+                credit_code: company_code.clone(),
+                legal_representative: "刘芳".into(),
+                mobile: "13805395678".into(),
+                password: DEMO_PASSWORD.into(),
+            },
+            None,
+        )
         .await?;
     logins.push((
         company_code,

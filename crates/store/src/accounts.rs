@@ -101,6 +101,18 @@ pub struct CompanyRegistration {
     pub password: String,
 }
 
+/// An applicant account as inserted.
+struct ApplicantRow<'a> {
+    kind: AccountKind,
+    login: &'a str,
+    name: &'a str,
+    mobile: &'a str,
+    password: &'a str,
+    resident_id: Option<&'a str>,
+    credit_code: Option<&'a str>,
+    legal_representative: Option<&'a str>,
+}
+
 /// Why a login did not succeed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoginFailure {
@@ -531,9 +543,11 @@ impl Store {
         Ok(())
     }
 
+    /// Registers an individual applicant and records it in the security log.
     pub async fn register_individual(
         &self,
         input: &IndividualRegistration,
+        remote: Option<&str>,
     ) -> StoreResult<Account> {
         let mut errors = FieldErrors::new();
         let name = required_text(&mut errors, "name", &input.name, 32);
@@ -545,20 +559,25 @@ impl Store {
         validate_password(&mut errors, "password", &input.password);
         errors.into_result()?;
         let id = id.map_err(|_| StoreError::NotFound("resident id"))?;
-        self.insert_applicant(
-            AccountKind::Individual,
-            id.as_str(),
-            &name,
-            &mobile,
-            &input.password,
-            Some(id.as_str()),
-            None,
-            None,
-        )
-        .await
+        let row = ApplicantRow {
+            kind: AccountKind::Individual,
+            login: id.as_str(),
+            name: &name,
+            mobile: &mobile,
+            password: &input.password,
+            resident_id: Some(id.as_str()),
+            credit_code: None,
+            legal_representative: None,
+        };
+        self.insert_applicant(&row, remote).await
     }
 
-    pub async fn register_company(&self, input: &CompanyRegistration) -> StoreResult<Account> {
+    /// Registers a company applicant and records it in the security log.
+    pub async fn register_company(
+        &self,
+        input: &CompanyRegistration,
+        remote: Option<&str>,
+    ) -> StoreResult<Account> {
         let mut errors = FieldErrors::new();
         let name = required_text(&mut errors, "name", &input.name, 100);
         let code = CreditCode::parse(input.credit_code.trim());
@@ -575,37 +594,30 @@ impl Store {
         validate_password(&mut errors, "password", &input.password);
         errors.into_result()?;
         let code = code.map_err(|_| StoreError::NotFound("credit code"))?;
-        self.insert_applicant(
-            AccountKind::Company,
-            code.as_str(),
-            &name,
-            &mobile,
-            &input.password,
-            None,
-            Some(code.as_str()),
-            Some(&legal),
-        )
-        .await
+        let row = ApplicantRow {
+            kind: AccountKind::Company,
+            login: code.as_str(),
+            name: &name,
+            mobile: &mobile,
+            password: &input.password,
+            resident_id: None,
+            credit_code: Some(code.as_str()),
+            legal_representative: Some(&legal),
+        };
+        self.insert_applicant(&row, remote).await
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn insert_applicant(
         &self,
-        kind: AccountKind,
-        login: &str,
-        name: &str,
-        mobile: &str,
-        password: &str,
-        resident_id: Option<&str>,
-        credit_code: Option<&str>,
-        legal_representative: Option<&str>,
+        row: &ApplicantRow<'_>,
+        remote: Option<&str>,
     ) -> StoreResult<Account> {
-        let field = if kind == AccountKind::Company {
+        let field = if row.kind == AccountKind::Company {
             "credit_code"
         } else {
             "resident_id"
         };
-        let hash = hash_password(password).await?;
+        let hash = hash_password(row.password).await?;
         let now = now_ms();
         sqlx::query(
             "INSERT INTO accounts (kind, login, display_name, password_hash, mobile, resident_id,
@@ -613,19 +625,29 @@ impl Store {
                                    created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, 0, $9, $9)",
         )
-        .bind(kind.key())
-        .bind(login)
-        .bind(name)
+        .bind(row.kind.key())
+        .bind(row.login)
+        .bind(row.name)
         .bind(&hash)
-        .bind(mobile)
-        .bind(resident_id)
-        .bind(credit_code)
-        .bind(legal_representative)
+        .bind(row.mobile)
+        .bind(row.resident_id)
+        .bind(row.credit_code)
+        .bind(row.legal_representative)
         .bind(now)
         .execute(&self.pool)
         .await
         .map_err(unique_as(field, "该证件号码已注册"))?;
-        self.find_account(login).await
+        let account = self.find_account(row.login).await?;
+        let detail = format!("{}注册", row.kind.label());
+        self.record_security_event(
+            "account_registered",
+            Some(account.id),
+            Some(&account.login),
+            remote,
+            &detail,
+        )
+        .await?;
+        Ok(account)
     }
 }
 

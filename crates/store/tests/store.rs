@@ -385,32 +385,41 @@ async fn staff_roles_powers_and_login(store: &Store) {
 
 async fn tokens_and_applicants(store: &Store) {
     let person = store
-        .register_individual(&IndividualRegistration {
-            name: "张三".into(),
-            resident_id: "11010519491231002X".into(),
-            mobile: "13900000000".into(),
-            password: "zhangsan1".into(),
-        })
+        .register_individual(
+            &IndividualRegistration {
+                name: "张三".into(),
+                resident_id: "11010519491231002X".into(),
+                mobile: "13900000000".into(),
+                password: "zhangsan1".into(),
+            },
+            None,
+        )
         .await
         .unwrap();
     assert_eq!(person.kind, "individual");
     let dup = store
-        .register_individual(&IndividualRegistration {
-            name: "张三".into(),
-            resident_id: "11010519491231002X".into(),
-            mobile: "13900000000".into(),
-            password: "zhangsan1".into(),
-        })
+        .register_individual(
+            &IndividualRegistration {
+                name: "张三".into(),
+                resident_id: "11010519491231002X".into(),
+                mobile: "13900000000".into(),
+                password: "zhangsan1".into(),
+            },
+            None,
+        )
         .await
         .unwrap_err();
     assert_eq!(field_of(dup), vec!["resident_id"]);
     let bad = store
-        .register_individual(&IndividualRegistration {
-            name: "".into(),
-            resident_id: "110105194912310021".into(),
-            mobile: "2".into(),
-            password: "short".into(),
-        })
+        .register_individual(
+            &IndividualRegistration {
+                name: "".into(),
+                resident_id: "110105194912310021".into(),
+                mobile: "2".into(),
+                password: "short".into(),
+            },
+            None,
+        )
         .await
         .unwrap_err();
     assert_eq!(
@@ -418,13 +427,16 @@ async fn tokens_and_applicants(store: &Store) {
         vec!["name", "resident_id", "mobile", "password"]
     );
     let company = store
-        .register_company(&CompanyRegistration {
-            name: "临沂某某科技有限公司".into(),
-            credit_code: "91350100M000100Y43".into(),
-            legal_representative: "李四".into(),
-            mobile: "13900000001".into(),
-            password: "company12".into(),
-        })
+        .register_company(
+            &CompanyRegistration {
+                name: "临沂某某科技有限公司".into(),
+                credit_code: "91350100M000100Y43".into(),
+                legal_representative: "李四".into(),
+                mobile: "13900000001".into(),
+                password: "company12".into(),
+            },
+            None,
+        )
         .await
         .unwrap();
     assert_eq!(company.login, "91350100M000100Y43");

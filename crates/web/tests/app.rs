@@ -223,12 +223,15 @@ async fn authorisation_matrix(app: &TestApp) {
         .unwrap();
     let person = app
         .store
-        .register_individual(&onewindow_store::accounts::IndividualRegistration {
-            name: "张三".into(),
-            resident_id: "11010519491231002X".into(),
-            mobile: "13900000000".into(),
-            password: PASSWORD.into(),
-        })
+        .register_individual(
+            &onewindow_store::accounts::IndividualRegistration {
+                name: "张三".into(),
+                resident_id: "11010519491231002X".into(),
+                mobile: "13900000000".into(),
+                password: PASSWORD.into(),
+            },
+            None,
+        )
         .await
         .unwrap();
     principals.push((

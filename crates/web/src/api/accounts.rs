@@ -63,17 +63,10 @@ pub async fn register_individual(
     ctx: RequestCtx,
     ApiJson(input): ApiJson<IndividualRegistration>,
 ) -> ApiResult<(StatusCode, Json<Account>)> {
-    let account = state.store.register_individual(&input).await?;
-    let _ = state
+    let account = state
         .store
-        .record_security_event(
-            "account_registered",
-            Some(account.id),
-            Some(&account.login),
-            ctx.remote.as_deref(),
-            "自然人注册",
-        )
-        .await;
+        .register_individual(&input, ctx.remote.as_deref())
+        .await?;
     Ok((StatusCode::CREATED, Json(account)))
 }
 
@@ -85,17 +78,10 @@ pub async fn register_company(
     ctx: RequestCtx,
     ApiJson(input): ApiJson<CompanyRegistration>,
 ) -> ApiResult<(StatusCode, Json<Account>)> {
-    let account = state.store.register_company(&input).await?;
-    let _ = state
+    let account = state
         .store
-        .record_security_event(
-            "account_registered",
-            Some(account.id),
-            Some(&account.login),
-            ctx.remote.as_deref(),
-            "法人注册",
-        )
-        .await;
+        .register_company(&input, ctx.remote.as_deref())
+        .await?;
     Ok((StatusCode::CREATED, Json(account)))
 }
 

@@ -687,39 +687,33 @@ async fn register_submit(
     let result = if kind == "company" {
         state
             .store
-            .register_company(&CompanyRegistration {
-                name: data.text("name"),
-                credit_code: data.text("credit_code"),
-                legal_representative: data.text("legal_representative"),
-                mobile: data.text("mobile"),
-                password: data.text("password"),
-            })
+            .register_company(
+                &CompanyRegistration {
+                    name: data.text("name"),
+                    credit_code: data.text("credit_code"),
+                    legal_representative: data.text("legal_representative"),
+                    mobile: data.text("mobile"),
+                    password: data.text("password"),
+                },
+                ctx.remote.as_deref(),
+            )
             .await
     } else {
         state
             .store
-            .register_individual(&IndividualRegistration {
-                name: data.text("name"),
-                resident_id: data.text("resident_id"),
-                mobile: data.text("mobile"),
-                password: data.text("password"),
-            })
+            .register_individual(
+                &IndividualRegistration {
+                    name: data.text("name"),
+                    resident_id: data.text("resident_id"),
+                    mobile: data.text("mobile"),
+                    password: data.text("password"),
+                },
+                ctx.remote.as_deref(),
+            )
             .await
     };
     match form_outcome(result)? {
-        Ok(account) => {
-            state
-                .store
-                .record_security_event(
-                    "account_registered",
-                    Some(account.id),
-                    Some(&account.login),
-                    ctx.remote.as_deref(),
-                    kind,
-                )
-                .await?;
-            Ok(Redirect::to("/login?notice=registered").into_response())
-        }
+        Ok(_) => Ok(Redirect::to("/login?notice=registered").into_response()),
         Err(errors) => render_with_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             &RegisterPage {
