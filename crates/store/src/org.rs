@@ -7,6 +7,8 @@ use onewindow_domain::org::{
     CentreKind, FieldErrors, Power, RegionCode, RegionLevel, Role, required_text, validate_login,
     validate_mobile, validate_password, validate_window_number,
 };
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use sqlx::{Any, Transaction};
 
@@ -737,61 +739,72 @@ impl Store {
         centre_id: Option<i64>,
         department_id: Option<i64>,
     ) -> StoreResult<Vec<Staff>> {
-        let mut rows: Vec<Staff> = sqlx::query_as(
-            "SELECT s.id, s.account_id, a.login, s.centre_id, s.department_id, s.name, s.mobile,
-                    s.backup_staff_id, s.active
-             FROM staff s JOIN accounts a ON a.id = s.account_id
-             WHERE ($1 IS NULL OR s.centre_id = $1) AND ($2 IS NULL OR s.department_id = $2)
-             ORDER BY s.id",
-        )
-        .bind(centre_id)
-        .bind(department_id)
-        .fetch_all(&self.pool)
-        .await?;
-        self.attach_roles_and_powers(&mut rows).await?;
-        Ok(rows)
+        self.select_staff(centre_id, department_id, None).await
     }
 
     pub async fn get_staff(&self, id: i64) -> StoreResult<Staff> {
-        let row: Option<Staff> = sqlx::query_as(
-            "SELECT s.id, s.account_id, a.login, s.centre_id, s.department_id, s.name, s.mobile,
-                    s.backup_staff_id, s.active
-             FROM staff s JOIN accounts a ON a.id = s.account_id WHERE s.id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        let mut rows: Vec<Staff> = row.into_iter().collect();
-        self.attach_roles_and_powers(&mut rows).await?;
-        rows.pop().ok_or(StoreError::NotFound("staff"))
+        self.select_staff(None, None, Some(id))
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound("staff"))
     }
 
-    async fn attach_roles_and_powers(&self, rows: &mut [Staff]) -> StoreResult<()> {
-        if rows.is_empty() {
-            return Ok(());
-        }
-        let roles: Vec<(i64, String)> =
-            sqlx::query_as("SELECT staff_id, role FROM staff_roles ORDER BY staff_id, role")
-                .fetch_all(&self.pool)
-                .await?;
-        let powers: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT staff_id, power FROM power_grants WHERE revoked_at IS NULL ORDER BY id",
-        )
+    /// Staff matching every given filter, with their roles and current powers, read only for
+    /// the staff selected.
+    async fn select_staff(
+        &self,
+        centre_id: Option<i64>,
+        department_id: Option<i64>,
+        id: Option<i64>,
+    ) -> StoreResult<Vec<Staff>> {
+        const FILTER: &str =
+            "($1 IS NULL OR s.centre_id = $1) AND ($2 IS NULL OR s.department_id = $2)
+                              AND ($3 IS NULL OR s.id = $3)";
+        let mut rows: Vec<Staff> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT s.id, s.account_id, a.login, s.centre_id, s.department_id, s.name, s.mobile,
+                    s.backup_staff_id, s.active
+             FROM staff s JOIN accounts a ON a.id = s.account_id
+             WHERE {FILTER} ORDER BY s.id"
+        )))
+        .bind(centre_id)
+        .bind(department_id)
+        .bind(id)
         .fetch_all(&self.pool)
         .await?;
-        for row in rows.iter_mut() {
-            row.roles = roles
-                .iter()
-                .filter(|(s, _)| *s == row.id)
-                .map(|(_, r)| r.clone())
-                .collect();
-            row.powers = powers
-                .iter()
-                .filter(|(s, _)| *s == row.id)
-                .map(|(_, p)| p.clone())
-                .collect();
+        if rows.is_empty() {
+            return Ok(rows);
         }
-        Ok(())
+        let roles: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT r.staff_id, r.role FROM staff_roles r JOIN staff s ON s.id = r.staff_id
+             WHERE {FILTER} ORDER BY r.staff_id, r.role"
+        )))
+        .bind(centre_id)
+        .bind(department_id)
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        let powers: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT g.staff_id, g.power FROM power_grants g JOIN staff s ON s.id = g.staff_id
+             WHERE g.revoked_at IS NULL AND {FILTER} ORDER BY g.id"
+        )))
+        .bind(centre_id)
+        .bind(department_id)
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut roles_of: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+        for (staff, role) in roles {
+            roles_of.entry(staff).or_default().push(role);
+        }
+        let mut powers_of: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+        for (staff, power) in powers {
+            powers_of.entry(staff).or_default().push(power);
+        }
+        for row in rows.iter_mut() {
+            row.roles = roles_of.remove(&row.id).unwrap_or_default();
+            row.powers = powers_of.remove(&row.id).unwrap_or_default();
+        }
+        Ok(rows)
     }
 
     async fn validate_staff(
