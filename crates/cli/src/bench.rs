@@ -82,20 +82,16 @@ fn report(label: &str, mut samples: Vec<Duration>) {
 }
 
 fn departments() -> Vec<Department> {
-    crate::demo::DEPARTMENTS
-        .iter()
+    crate::demo::department_inputs(1)
+        .into_iter()
         .enumerate()
-        .map(|(i, (name, short))| Department {
+        .map(|(i, d)| Department {
             id: i as i64 + 1,
-            centre_id: 1,
-            name: (*name).to_owned(),
-            short_name: (*short).to_owned(),
-            credit_code: crate::demo::credit_code(
-                "11",
-                "371300",
-                &format!("0043{:04}", 1021 + i * 37),
-            ),
-            phone: format!("0539-87{:05}", 10001 + i * 11),
+            centre_id: d.centre_id,
+            name: d.name,
+            short_name: d.short_name,
+            credit_code: d.credit_code,
+            phone: d.phone,
             active: Flag(true),
         })
         .collect()

@@ -56,6 +56,21 @@ pub const DEPARTMENTS: &[(&str, &str)] = &[
     ("临沂市住房公积金管理中心", "公积金"),
 ];
 
+/// The demo departments of a centre, with valid credit codes and phone numbers.
+pub fn department_inputs(centre_id: i64) -> Vec<DepartmentInput> {
+    DEPARTMENTS
+        .iter()
+        .enumerate()
+        .map(|(i, (name, short))| DepartmentInput {
+            centre_id,
+            name: (*name).into(),
+            short_name: (*short).into(),
+            credit_code: credit_code("11", "371300", &format!("0043{:04}", 1021 + i * 37)),
+            phone: format!("0539-87{:05}", 10001 + i * 11),
+        })
+        .collect()
+}
+
 /// (name, floor, description, zones as (name, purpose)).
 type HallSeed = (
     &'static str,
@@ -196,18 +211,11 @@ pub async fn load(store: &Store) -> anyhow::Result<Vec<(String, String, String)>
     let zone = |name: &str| zone_ids.iter().find(|(z, _)| z == name).map(|(_, id)| *id);
 
     let mut depts = Vec::new();
-    for (i, (name, short)) in DEPARTMENTS.iter().enumerate() {
-        let code = credit_code("11", "371300", &format!("0043{:04}", 1021 + i * 37));
+    for input in department_inputs(centre.id) {
         let d = store
-            .create_department(&DepartmentInput {
-                centre_id: centre.id,
-                name: (*name).into(),
-                short_name: (*short).into(),
-                credit_code: code,
-                phone: format!("0539-87{:05}", 10001 + i * 11),
-            })
+            .create_department(&input)
             .await
-            .with_context(|| format!("demo department {name}"))?;
+            .with_context(|| format!("demo department {}", input.name))?;
         depts.push(d);
     }
     let dept = |short: &str| depts.iter().find(|d| d.short_name == short).map(|d| d.id);
@@ -480,9 +488,12 @@ mod tests {
 
     #[test]
     fn generated_codes_are_valid() {
-        for i in 0..DEPARTMENTS.len() {
-            let code = credit_code("11", "371300", &format!("0043{:04}", 1021 + i * 37));
-            assert!(CreditCode::parse(&code).is_ok(), "{code}");
+        for d in department_inputs(1) {
+            assert!(
+                CreditCode::parse(&d.credit_code).is_ok(),
+                "{}",
+                d.credit_code
+            );
         }
         assert!(CreditCode::parse(&credit_code("91", "371302", "MA3C7Q5K")).is_ok());
         assert!(ResidentId::parse(&resident_id("37130219900307241")).is_ok());
