@@ -361,3 +361,13 @@ pub async fn activation_gate(
         _ => (Action::ManageOrganisation, None),
     })
 }
+
+/// Which permission guards a step of the catalogue's publish workflow, for pages and API alike
+/// (None: no such step).
+pub fn catalog_step_gate(step: &str, item_department: i64) -> Option<(Action, Option<i64>)> {
+    match step {
+        "publish" | "suspend" | "resume" | "withdraw" => Some((Action::PublishCatalog, None)),
+        "discard" => Some((Action::EditCatalog, Some(item_department))),
+        _ => None,
+    }
+}

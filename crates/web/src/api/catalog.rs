@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{ApiJson, gate};
 use crate::AppState;
-use crate::auth::ApiUser;
+use crate::auth::{ApiUser, catalog_step_gate};
 use crate::error::ApiError;
 
 type ApiResult<T> = Result<T, ApiError>;
@@ -270,11 +270,13 @@ pub async fn item_action(
     body: Bytes,
 ) -> ApiResult<Json<ItemSummary>> {
     let item = state.store.get_item(id).await?;
+    let (needed, dept) =
+        catalog_step_gate(&action, item.department_id).ok_or(ApiError::NotFound("route"))?;
+    gate(&state, &user, needed, dept).await?;
     let by = user.principal.account_id;
     let s = &state.store;
     let result = match action.as_str() {
         "publish" => {
-            gate(&state, &user, Action::PublishCatalog, None).await?;
             let input: PublishInput = if body.is_empty() {
                 PublishInput::default()
             } else {
@@ -283,16 +285,9 @@ pub async fn item_action(
             s.publish_on(id, by, input.effective_date.as_deref())
                 .await?
         }
-        "discard" => {
-            gate(&state, &user, Action::EditCatalog, Some(item.department_id)).await?;
-            s.discard_draft(id).await?
-        }
-        "suspend" | "resume" => {
-            gate(&state, &user, Action::PublishCatalog, None).await?;
-            s.set_item_suspended(id, action == "suspend").await?
-        }
+        "discard" => s.discard_draft(id).await?,
+        "suspend" | "resume" => s.set_item_suspended(id, action == "suspend").await?,
         "withdraw" => {
-            gate(&state, &user, Action::PublishCatalog, None).await?;
             let input: WithdrawInput =
                 serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
             s.withdraw_item(id, input.kind, &input.reason).await?

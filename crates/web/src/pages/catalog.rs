@@ -25,7 +25,7 @@ use super::{
     render, render_with_status,
 };
 use crate::AppState;
-use crate::auth::{PageUser, RequestCtx};
+use crate::auth::{PageUser, RequestCtx, catalog_step_gate};
 use crate::error::PageError;
 
 pub fn router() -> Router<AppState> {
@@ -1147,11 +1147,13 @@ async fn item_action(
     body: Bytes,
 ) -> PageResult {
     let item = state.store.get_item(id).await?;
+    let (needed, dept) =
+        catalog_step_gate(&action, item.department_id).ok_or(PageError::NotFound)?;
+    gate(&state, &user, needed, dept).await?;
     let by = user.principal.account_id;
     let store = &state.store;
     let result = match action.as_str() {
         "publish" => {
-            gate(&state, &user, Action::PublishCatalog, None).await?;
             let data = FormData::parse(&body);
             match form_outcome(
                 store
@@ -1165,19 +1167,12 @@ async fn item_action(
                 }
             }
         }
-        "discard" => {
-            gate(&state, &user, Action::EditCatalog, Some(item.department_id)).await?;
-            store.discard_draft(id).await.map(|_| "saved")
-        }
-        "suspend" | "resume" => {
-            gate(&state, &user, Action::PublishCatalog, None).await?;
-            store
-                .set_item_suspended(id, action == "suspend")
-                .await
-                .map(|_| "saved")
-        }
+        "discard" => store.discard_draft(id).await.map(|_| "saved"),
+        "suspend" | "resume" => store
+            .set_item_suspended(id, action == "suspend")
+            .await
+            .map(|_| "saved"),
         "withdraw" => {
-            gate(&state, &user, Action::PublishCatalog, None).await?;
             let data = FormData::parse(&body);
             let kind = match data.text("kind").as_str() {
                 "devolved" => Withdrawal::Devolved,
