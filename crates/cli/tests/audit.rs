@@ -58,6 +58,7 @@ async fn audit_verify_names_the_first_bad_event_and_fails() {
             limit_days: 0,
         }],
         fee_standard_fen: 0,
+        region_code: "371300000000".into(),
         materials: vec![],
     };
     let submit = Command::Submit {
@@ -75,6 +76,7 @@ async fn audit_verify_names_the_first_bad_event_and_fails() {
         actor_id: 1,
         command_id: "c1",
         at: 1,
+        today: chrono::NaiveDate::from_ymd_opt(2026, 9, 24).unwrap(),
     };
     let (id, state) = store
         .create_case(&decide(&CaseState::default(), &submit, &ctx).unwrap(), &by)

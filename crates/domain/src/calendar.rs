@@ -125,8 +125,16 @@ impl WorkCalendar {
         })
     }
 
-    /// An administrator's correction: this day is worked or not, whatever the data says.
+    /// An administrator's correction: this day is worked or not, whatever the data says. A day
+    /// in a year beyond the data opens that whole year (weekends off until its holidays are
+    /// entered), which is how a centre enters next year's arrangement once it is announced.
     pub fn set_day(&mut self, date: NaiveDate, workday: bool, name: &str) {
+        if date > self.last {
+            self.last = NaiveDate::from_ymd_opt(date.year(), 12, 31).unwrap_or(date);
+        }
+        if date < self.first {
+            self.first = NaiveDate::from_ymd_opt(date.year(), 1, 1).unwrap_or(date);
+        }
         let kind = if workday {
             SpecialDay::Work(name.to_owned())
         } else {

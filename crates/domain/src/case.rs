@@ -23,6 +23,55 @@ pub struct ItemRef {
     /// Sum of the fee standards, in fen.
     pub fee_standard_fen: u64,
     pub materials: Vec<MaterialRef>,
+    /// The region whose working-day calendar applies (the department's centre).
+    #[serde(default)]
+    pub region_code: String,
+}
+
+impl ItemRef {
+    /// What handling needs of a published catalogue version.
+    pub fn from_doc(
+        item_id: i64,
+        version: i64,
+        doc: &crate::catalog::ItemDoc,
+        region_code: &str,
+    ) -> ItemRef {
+        ItemRef {
+            item_id,
+            version,
+            name: doc.name.clone(),
+            department_id: doc.department_id,
+            case_type: doc.case_type.clone(),
+            promised_days: doc.promised_limit_days,
+            statutory_days: doc.statutory_limit_days,
+            steps: doc
+                .steps
+                .iter()
+                .map(|s| StepRef {
+                    name: s.name.clone(),
+                    role: s.role.parse().unwrap_or(Role::Reviewer),
+                    department_id: s.department_id,
+                    limit_days: s.limit_days,
+                })
+                .collect(),
+            fee_standard_fen: doc.fees.iter().map(|f| f.standard_fen).sum(),
+            materials: doc
+                .materials
+                .iter()
+                .map(|m| MaterialRef {
+                    name: m.name.clone(),
+                    required: m.requirement == "required",
+                    deficiency_allowed: m.deficiency_allowed,
+                })
+                .collect(),
+            region_code: region_code.to_owned(),
+        }
+    }
+
+    /// The name of step `i`, or 决定 once every step is done.
+    pub fn step_name(&self, i: usize) -> &str {
+        self.steps.get(i).map_or("决定", |s| s.name.as_str())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,6 +104,21 @@ pub struct Applicant {
 pub enum Channel {
     Window,
     Online,
+}
+
+impl Channel {
+    pub fn key(self) -> &'static str {
+        match self {
+            Channel::Window => "window",
+            Channel::Online => "online",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Channel::Window => "窗口",
+            Channel::Online => "网上",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,7 +165,7 @@ impl Stage {
             Stage::Returned => "已退件",
         }
     }
-    fn is_closed(self) -> bool {
+    pub fn is_closed(self) -> bool {
         matches!(
             self,
             Stage::Concluded
@@ -190,10 +254,12 @@ pub enum Event {
     StepCompleted {
         step: usize,
         opinion: String,
+        on: NaiveDate,
     },
     StepReturned {
         to_step: usize,
         reasons: String,
+        on: NaiveDate,
     },
     Reassigned {
         staff_id: i64,
@@ -371,10 +437,64 @@ fn rule(message: impl Into<String>) -> CaseError {
     CaseError::Rule(message.into())
 }
 
+/// The next piece of work on a case: what, for which role of which department, and since when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Work {
+    pub what: String,
+    pub role: Role,
+    pub department_id: i64,
+    /// Set when a chief representative assigned the case to one person.
+    pub assignee: Option<i64>,
+    pub since: Option<NaiveDate>,
+}
+
+/// A deadline watched by supervision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Timer {
+    pub kind: TimerKind,
+    /// From this day the deadline is close (yellow).
+    pub warn_on: NaiveDate,
+    /// The last working day; after its close the deadline is missed (red).
+    pub due_on: NaiveDate,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimerKind {
+    /// The case's promised limit.
+    Case,
+    /// The current step's own limit.
+    Step,
+    /// 容缺 materials due.
+    Deficiency,
+    /// 告知承诺 verification due.
+    PledgeVerification,
+}
+
+impl TimerKind {
+    pub fn key(self) -> &'static str {
+        match self {
+            TimerKind::Case => "case",
+            TimerKind::Step => "step",
+            TimerKind::Deficiency => "deficiency",
+            TimerKind::PledgeVerification => "pledge_verification",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            TimerKind::Case => "办件承诺时限",
+            TimerKind::Step => "环节时限",
+            TimerKind::Deficiency => "容缺材料补交期限",
+            TimerKind::PledgeVerification => "告知承诺核查期限",
+        }
+    }
+}
+
 /// The state folded from a case's events.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct CaseState {
     pub stage: Option<Stage>,
+    pub channel: Option<Channel>,
     pub item: Option<ItemRef>,
     pub applicant: Option<Applicant>,
     pub materials: Vec<String>,
@@ -384,6 +504,8 @@ pub struct CaseState {
     /// The deadline, moved by pauses and extensions.
     pub due: Option<NaiveDate>,
     pub current_step: usize,
+    /// When the current step began (acceptance, or the previous step's completion).
+    pub step_since: Option<NaiveDate>,
     pub assignee: Option<i64>,
     pub paused: Option<Pause>,
     pub supplement_notices: u32,
@@ -430,16 +552,94 @@ impl CaseState {
         }
     }
 
+    /// Who has to act next, for the inboxes; None once the case is closed.
+    pub fn open_work(&self) -> Option<Work> {
+        let item = self.item.as_ref()?;
+        let at = |what: &str, role: Role, department_id: i64| {
+            Some(Work {
+                what: what.to_owned(),
+                role,
+                department_id,
+                assignee: self.assignee,
+                since: self.step_since,
+            })
+        };
+        match (self.stage(), &self.paused) {
+            (Stage::Submitted, _) => at("受理", Role::Clerk, item.department_id),
+            (Stage::InReview, Some(Pause::Supplement { .. })) => {
+                at("等待补正", Role::Clerk, item.department_id)
+            }
+            (Stage::InReview, _) => match item.steps.get(self.current_step) {
+                Some(step) => at(&step.name, step.role, step.department_id),
+                None => at("决定", Role::Approver, item.department_id),
+            },
+            (Stage::Decided, _) => at("办结", Role::Approver, item.department_id),
+            (Stage::Concluded, _) => at("送达", Role::Clerk, item.department_id),
+            _ => None,
+        }
+    }
+
+    /// The deadlines supervision watches, each with the day its warning starts.
+    pub fn timers(&self, cal: &WorkCalendar) -> Result<Vec<Timer>, CalendarError> {
+        let mut timers = Vec::new();
+        let (Some(item), Some(accepted_on)) = (self.item.as_ref(), self.accepted_on) else {
+            return Ok(timers);
+        };
+        let clock_runs = matches!(self.stage(), Stage::InReview | Stage::Decided)
+            && self.paused.is_none();
+        if clock_runs && let Some(due) = self.due {
+            let total = item.promised_days + self.paused_days + self.extended_days;
+            // Warn in the last third of the limit, at least the last working day.
+            let warn_days = (item.promised_days / 3).max(1).min(total);
+            timers.push(Timer {
+                kind: TimerKind::Case,
+                warn_on: cal.add_working_days(accepted_on, total - warn_days)?,
+                due_on: due,
+            });
+        }
+        if clock_runs
+            && self.stage() == Stage::InReview
+            && let (Some(step), Some(since)) = (item.steps.get(self.current_step), self.step_since)
+            && step.limit_days > 0
+        {
+            let due_on = cal.add_working_days(since, step.limit_days)?;
+            timers.push(Timer {
+                kind: TimerKind::Step,
+                warn_on: cal.add_working_days(since, step.limit_days - 1)?,
+                due_on,
+            });
+        }
+        if !self.stage().is_closed()
+            && !self.pending_deficiencies.is_empty()
+            && let Some(by) = self.deficiency_supply_by
+        {
+            timers.push(Timer {
+                kind: TimerKind::Deficiency,
+                warn_on: by,
+                due_on: by,
+            });
+        }
+        if let Some(by) = self.pledge_verify_by {
+            timers.push(Timer {
+                kind: TimerKind::PledgeVerification,
+                warn_on: by,
+                due_on: by,
+            });
+        }
+        Ok(timers)
+    }
+
     pub fn apply(&mut self, event: &Event) {
         self.version += 1;
         match event {
             Event::Submitted {
+                channel,
                 item,
                 applicant,
                 materials,
-                ..
             } => {
                 self.stage = Some(Stage::Submitted);
+                self.channel = Some(*channel);
                 self.item = Some(item.as_ref().clone());
                 self.applicant = Some(applicant.clone());
                 self.materials = materials.clone();
@@ -454,6 +654,7 @@ impl CaseState {
                 self.case_no = Some(case_no.clone());
                 self.query_code = Some(query_code.clone());
                 self.accepted_on = Some(*accepted_on);
+                self.step_since = Some(*accepted_on);
                 self.due = Some(*due);
                 self.paused = None;
             }
@@ -470,6 +671,7 @@ impl CaseState {
                 self.case_no = Some(case_no.clone());
                 self.query_code = Some(query_code.clone());
                 self.accepted_on = Some(*accepted_on);
+                self.step_since = Some(*accepted_on);
                 self.due = Some(*due);
                 self.pending_deficiencies = pending.clone();
                 self.deficiency_supply_by = Some(*supply_by);
@@ -493,12 +695,14 @@ impl CaseState {
             Event::DeficiencySupplied { material } | Event::DeficiencyWaived { material, .. } => {
                 self.pending_deficiencies.retain(|m| m != material);
             }
-            Event::StepCompleted { step, .. } => {
+            Event::StepCompleted { step, on, .. } => {
                 self.current_step = step + 1;
+                self.step_since = Some(*on);
                 self.assignee = None;
             }
-            Event::StepReturned { to_step, .. } => {
+            Event::StepReturned { to_step, on, .. } => {
                 self.current_step = *to_step;
+                self.step_since = Some(*on);
                 self.returns += 1;
                 self.assignee = None;
             }
@@ -811,6 +1015,7 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
             Ok(vec![Event::StepCompleted {
                 step: state.current_step,
                 opinion: opinion.clone(),
+                on: ctx.today,
             }])
         }
         Command::ReturnStep { reasons } => {
@@ -828,6 +1033,7 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
             Ok(vec![Event::StepReturned {
                 to_step: state.current_step - 1,
                 reasons: reasons.clone(),
+                on: ctx.today,
             }])
         }
         Command::Reassign { staff_id, reason } => {
@@ -956,6 +1162,14 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
         }
         Command::Conclude => {
             in_stage(&[Stage::Decided])?;
+            let department = item()?.department_id;
+            if !((actor.has(Role::Approver) || actor.has(Role::Clerk))
+                && (actor.department_id == Some(department) || actor.department_id.is_none()))
+            {
+                return Err(CaseError::NotAllowed(
+                    "办结须由办理部门的审批人或窗口人员登记",
+                ));
+            }
             if !state.pending_deficiencies.is_empty() {
                 return Err(rule(format!(
                     "容缺材料尚未补齐：{}",
@@ -970,6 +1184,9 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
         }
         Command::Deliver { delivery } => {
             in_stage(&[Stage::Concluded])?;
+            if !actor.has(Role::Clerk) {
+                return Err(CaseError::NotAllowed("送达由窗口人员登记"));
+            }
             if let Delivery::Express { waybill } = delivery {
                 require_text(waybill, "快递运单号")?;
             }
@@ -1038,6 +1255,7 @@ mod tests {
                 step("决定", Role::Approver, 1),
             ],
             fee_standard_fen: 0,
+            region_code: "371300000000".into(),
             materials: vec![
                 MaterialRef {
                     name: "申请书".into(),

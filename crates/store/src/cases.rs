@@ -2,7 +2,9 @@
 //! with optimistic concurrency, each chained to the previous one by SHA-256, and the `cases`
 //! read model is updated in the same transaction. `verify_case_log` recomputes every chain.
 
-use onewindow_domain::case::{CaseState, Event};
+use chrono::NaiveDate;
+use onewindow_domain::calendar::WorkCalendar;
+use onewindow_domain::case::{CaseState, Event, Stage};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -31,6 +33,8 @@ pub struct Provenance<'a> {
     pub actor_id: i64,
     pub command_id: &'a str,
     pub at: i64,
+    /// The business day (Asia/Shanghai) the events belong to, for the daily rollups.
+    pub today: NaiveDate,
 }
 
 /// A broken chain: the case, the first bad event, and what is wrong.
@@ -73,7 +77,7 @@ fn encode(event: &Event) -> StoreResult<(String, String)> {
     Ok((kind, value.to_string()))
 }
 
-type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
+pub(crate) type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
 impl Store {
     /// Opens a new case with its first events; returns its id and state.
@@ -83,25 +87,10 @@ impl Store {
         by: &Provenance<'_>,
     ) -> StoreResult<(i64, CaseState)> {
         let state = CaseState::from_events(events);
-        let item = state
-            .item
-            .as_ref()
-            .ok_or_else(|| StoreError::Config("a case starts with its submission".into()))?;
+        let cal = self.calendar_for(&region_of(&state)).await?;
         let mut tx = self.pool.begin().await?;
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO cases (stage, item_id, item_version, department_id, applicant, version, head_hash, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $7) RETURNING id",
-        )
-        .bind(format!("{:?}", state.stage()))
-        .bind(item.item_id)
-        .bind(item.version)
-        .bind(item.department_id)
-        .bind(state.applicant.as_ref().map(|a| a.name.clone()).unwrap_or_default())
-        .bind(GENESIS)
-        .bind(by.at)
-        .fetch_one(&mut *tx)
-        .await?;
-        let state = append_in(&mut tx, id, CaseState::default(), GENESIS, events, by).await?;
+        let id = insert_case(&mut tx, &state, None, by).await?;
+        let state = append_in(&mut tx, id, CaseState::default(), GENESIS, events, by, &cal).await?;
         tx.commit().await?;
         Ok((id, state))
     }
@@ -116,29 +105,14 @@ impl Store {
         by: &Provenance<'_>,
     ) -> StoreResult<CaseState> {
         let mut tx = self.pool.begin().await?;
-        let (version, head): (i64, String) =
-            sqlx::query_as("SELECT version, head_hash FROM cases WHERE id = $1")
-                .bind(case_id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or(StoreError::NotFound("case"))?;
-        if version as u64 != expected {
+        let (state, head) = load_case(&mut tx, case_id).await?;
+        if state.version != expected {
             return Err(StoreError::Conflict {
-                current: version as u64,
+                current: state.version,
             });
         }
-        let past: Vec<(String,)> =
-            sqlx::query_as("SELECT payload FROM case_events WHERE case_id = $1 ORDER BY seq")
-                .bind(case_id)
-                .fetch_all(&mut *tx)
-                .await?;
-        let mut state = CaseState::default();
-        for (payload,) in &past {
-            let e: Event = serde_json::from_str(payload)
-                .map_err(|e| StoreError::Config(format!("case {case_id}: {e}")))?;
-            state.apply(&e);
-        }
-        let state = append_in(&mut tx, case_id, state, &head, events, by).await?;
+        let cal = self.calendar_for(&region_of(&state)).await?;
+        let state = append_in(&mut tx, case_id, state, &head, events, by, &cal).await?;
         tx.commit().await?;
         Ok(state)
     }
@@ -162,13 +136,14 @@ impl Store {
         )
         .fetch_all(&self.pool)
         .await?;
-        let heads: Vec<(i64, i64, String)> =
-            sqlx::query_as("SELECT id, version, head_hash FROM cases ORDER BY id")
+        let heads: Vec<(i64, i64, String, String)> =
+            sqlx::query_as("SELECT id, version, head_hash, state FROM cases ORDER BY id")
                 .fetch_all(&self.pool)
                 .await?;
         let mut problems = Vec::new();
         let mut i = 0;
-        for (case_id, version, head) in heads {
+        for (case_id, version, head, snapshot) in heads {
+            let mut folded = CaseState::default();
             let mut prev = GENESIS.to_owned();
             let mut expected_seq = 1;
             let mut problem: Option<AuditProblem> = None;
@@ -204,6 +179,11 @@ impl Store {
                     problem = found("前一事件哈希不符：事件被插入或重排");
                 } else if chain_hash(&prev, r) != r.hash {
                     problem = found("事件内容与哈希不符：事件被修改");
+                } else {
+                    match serde_json::from_str::<Event>(&r.payload) {
+                        Ok(e) => folded.apply(&e),
+                        Err(_) => problem = found("事件内容无法解析"),
+                    }
                 }
                 prev = r.hash.clone();
                 expected_seq += 1;
@@ -216,6 +196,15 @@ impl Store {
                     problem: format!(
                         "链尾与办件记录不符（记录 {version} 个事件，实有 {count} 个）：事件被删除或截断"
                     ),
+                });
+            }
+            if problem.is_none()
+                && serde_json::from_str::<CaseState>(&snapshot).ok().as_ref() != Some(&folded)
+            {
+                problem = Some(AuditProblem {
+                    case_id,
+                    seq: count,
+                    problem: "办件状态记录与事件重演结果不符：读模型被修改".into(),
                 });
             }
             problems.extend(problem);
@@ -235,16 +224,90 @@ impl Store {
     }
 }
 
-/// Chains and inserts `events` after `state`, then brings the read model in step.
-async fn append_in(
+/// The region whose calendar a case follows.
+pub(crate) fn region_of(state: &CaseState) -> String {
+    state
+        .item
+        .as_ref()
+        .map(|i| i.region_code.clone())
+        .unwrap_or_default()
+}
+
+/// Inserts the `cases` row of a new case (before its first events are appended).
+pub(crate) async fn insert_case(
+    tx: &mut Tx<'_>,
+    submitted: &CaseState,
+    applicant_account: Option<i64>,
+    by: &Provenance<'_>,
+) -> StoreResult<i64> {
+    let item = submitted
+        .item
+        .as_ref()
+        .ok_or_else(|| StoreError::Config("a case starts with its submission".into()))?;
+    let applicant = submitted.applicant.as_ref();
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO cases (stage, item_id, item_version, department_id, applicant, applicant_id, applicant_account,
+                            item_name, channel, submitted_on, version, head_hash, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12, $12) RETURNING id",
+    )
+    .bind(stage_key(Stage::New))
+    .bind(item.item_id)
+    .bind(item.version)
+    .bind(item.department_id)
+    .bind(applicant.map(|a| a.name.clone()).unwrap_or_default())
+    .bind(applicant.map(|a| a.id_number.clone()).unwrap_or_default())
+    .bind(applicant_account)
+    .bind(&item.name)
+    .bind(submitted.channel.map_or("window", |c| c.key()))
+    .bind(by.today.to_string())
+    .bind(GENESIS)
+    .bind(by.at)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(id)
+}
+
+/// A case's folded state (kept on its row) and the head of its chain.
+pub(crate) async fn load_case(tx: &mut Tx<'_>, case_id: i64) -> StoreResult<(CaseState, String)> {
+    let (state, head): (String, String) =
+        sqlx::query_as("SELECT state, head_hash FROM cases WHERE id = $1")
+            .bind(case_id)
+            .fetch_optional(&mut **tx)
+            .await?
+            .ok_or(StoreError::NotFound("case"))?;
+    let state = serde_json::from_str(&state)
+        .map_err(|e| StoreError::Config(format!("case {case_id} state: {e}")))?;
+    Ok((state, head))
+}
+
+/// The stage as stored and filtered on.
+pub fn stage_key(stage: Stage) -> &'static str {
+    match stage {
+        Stage::New => "new",
+        Stage::Submitted => "submitted",
+        Stage::InReview => "in_review",
+        Stage::Decided => "decided",
+        Stage::Concluded => "concluded",
+        Stage::Delivered => "delivered",
+        Stage::Refused => "refused",
+        Stage::Withdrawn => "withdrawn",
+        Stage::Returned => "returned",
+    }
+}
+
+/// Chains and inserts `events` after `state`, then brings every read model in step: the case
+/// row, its task, its timers and the daily rollups.
+pub(crate) async fn append_in(
     tx: &mut Tx<'_>,
     case_id: i64,
     mut state: CaseState,
     head: &str,
     events: &[Event],
     by: &Provenance<'_>,
+    cal: &WorkCalendar,
 ) -> StoreResult<CaseState> {
     let mut prev = head.to_owned();
+    let mut rollup = Rollup::default();
     for event in events {
         let seq = state.version as i64 + 1;
         let (kind, payload) = encode(event)?;
@@ -287,14 +350,22 @@ async fn append_in(
             _ => StoreError::Database(e),
         })?;
         state.apply(event);
+        rollup.count(event, &state);
         prev = hash;
     }
-    let stage = format!("{:?}", state.stage());
+    let snapshot = serde_json::to_string(&state).map_err(|e| StoreError::Config(e.to_string()))?;
+    let work = state.open_work();
+    let concluded_on = events.iter().find_map(|e| match e {
+        Event::Concluded { on, .. } => Some(on.to_string()),
+        _ => None,
+    });
     sqlx::query(
         "UPDATE cases SET stage = $1, case_no = $2, query_code = $3, accepted_on = $4, due = $5, version = $6,
-                head_hash = $7, updated_at = $8 WHERE id = $9",
+                head_hash = $7, updated_at = $8, state = $9, step_name = $10, assignee = $11, paused = $12,
+                concluded_on = COALESCE($13, concluded_on)
+         WHERE id = $14",
     )
-    .bind(stage)
+    .bind(stage_key(state.stage()))
     .bind(state.case_no.clone())
     .bind(state.query_code.clone())
     .bind(state.accepted_on.map(|d| d.to_string()))
@@ -302,8 +373,123 @@ async fn append_in(
     .bind(state.version as i64)
     .bind(&prev)
     .bind(now_ms().max(by.at))
+    .bind(snapshot)
+    .bind(work.as_ref().map(|w| w.what.clone()))
+    .bind(state.assignee)
+    .bind(i64::from(state.paused.is_some()))
+    .bind(concluded_on)
     .bind(case_id)
     .execute(&mut **tx)
     .await?;
+
+    // The case's one open task, replaced.
+    sqlx::query("DELETE FROM case_tasks WHERE case_id = $1")
+        .bind(case_id)
+        .execute(&mut **tx)
+        .await?;
+    if let Some(w) = &work {
+        sqlx::query(
+            "INSERT INTO case_tasks (case_id, department_id, role, assignee, what, since, due)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(case_id)
+        .bind(w.department_id)
+        .bind(w.role.key())
+        .bind(w.assignee)
+        .bind(&w.what)
+        .bind(w.since.map(|d| d.to_string()))
+        .bind(state.due.map(|d| d.to_string()))
+        .execute(&mut **tx)
+        .await?;
+    }
+
+    // Its timers, replaced.
+    sqlx::query("DELETE FROM case_timers WHERE case_id = $1")
+        .bind(case_id)
+        .execute(&mut **tx)
+        .await?;
+    let department = state.item.as_ref().map_or(0, |i| i.department_id);
+    for t in state.timers(cal).map_err(|e| StoreError::Config(e.to_string()))? {
+        sqlx::query(
+            "INSERT INTO case_timers (case_id, kind, department_id, warn_on, due_on) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(case_id)
+        .bind(t.kind.key())
+        .bind(department)
+        .bind(t.warn_on.to_string())
+        .bind(t.due_on.to_string())
+        .execute(&mut **tx)
+        .await?;
+    }
+
+    if !rollup.is_empty()
+        && let Some(item) = &state.item
+    {
+        sqlx::query(
+            "INSERT INTO case_rollups (day, department_id, item_id, received, accepted, concluded, instant, promised,
+                                       concluded_on_time, overdue)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             ON CONFLICT (day, department_id, item_id) DO UPDATE SET
+                received = case_rollups.received + excluded.received,
+                accepted = case_rollups.accepted + excluded.accepted,
+                concluded = case_rollups.concluded + excluded.concluded,
+                instant = case_rollups.instant + excluded.instant,
+                promised = case_rollups.promised + excluded.promised,
+                concluded_on_time = case_rollups.concluded_on_time + excluded.concluded_on_time,
+                overdue = case_rollups.overdue + excluded.overdue",
+        )
+        .bind(by.today.to_string())
+        .bind(item.department_id)
+        .bind(item.item_id)
+        .bind(rollup.received)
+        .bind(rollup.accepted)
+        .bind(rollup.concluded)
+        .bind(rollup.instant)
+        .bind(rollup.promised)
+        .bind(rollup.on_time)
+        .bind(rollup.overdue)
+        .execute(&mut **tx)
+        .await?;
+    }
     Ok(state)
+}
+
+/// What one command adds to the day's figures for its department and item.
+#[derive(Default)]
+struct Rollup {
+    received: i64,
+    accepted: i64,
+    concluded: i64,
+    instant: i64,
+    promised: i64,
+    on_time: i64,
+    overdue: i64,
+}
+
+impl Rollup {
+    fn count(&mut self, event: &Event, state: &CaseState) {
+        match event {
+            Event::Submitted { .. } => self.received += 1,
+            Event::Accepted { .. } | Event::AcceptedWithDeficiencies { .. } => {
+                self.accepted += 1;
+                if state.item.as_ref().is_some_and(|i| i.case_type == "1") {
+                    self.instant += 1;
+                } else {
+                    self.promised += 1;
+                }
+            }
+            Event::Concluded { on_time, .. } => {
+                self.concluded += 1;
+                if *on_time {
+                    self.on_time += 1;
+                } else {
+                    self.overdue += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    fn is_empty(&self) -> bool {
+        self.received + self.accepted + self.concluded == 0
+    }
 }

@@ -13,6 +13,12 @@ pub enum StoreError {
     /// The record changed since the caller read it (optimistic concurrency).
     #[error("version conflict: now at {current}")]
     Conflict { current: u64 },
+    /// The case command breaks a rule of the case aggregate; nothing was written.
+    #[error("{0}")]
+    Rejected(onewindow_domain::case::CaseError),
+    /// An Idempotency-Key was used before with a different request.
+    #[error("idempotency key reused with a different request")]
+    IdempotencyMismatch,
     #[error("configuration: {0}")]
     Config(String),
     #[error(transparent)]

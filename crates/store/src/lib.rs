@@ -4,6 +4,9 @@
 
 pub mod accounts;
 pub mod blobs;
+pub mod calendar;
+pub mod case_commands;
+pub mod case_queries;
 pub mod cases;
 pub mod catalog;
 pub mod catalog_csv;
@@ -57,6 +60,10 @@ pub struct Store {
     backend: Backend,
     /// The catalogue's search index, kept in step with publishing.
     search: Arc<search::CatalogIndex>,
+    /// The working-day calendars with the administrators' corrections.
+    calendars: Arc<calendar::Calendars>,
+    /// The group-commit writer for case commands, started on first use.
+    writer: Arc<case_commands::Writer>,
 }
 
 impl Store {
@@ -64,12 +71,24 @@ impl Store {
     pub async fn connect(url: &str) -> StoreResult<Store> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
+        // `synchronous=normal|full` is ours (SQLite only): FULL, the default, fsyncs every
+        // commit so that an acknowledged case survives a power cut; group commit keeps it fast.
+        let (url, synchronous) = take_param(url, "synchronous");
+        let synchronous = match synchronous.as_deref() {
+            None | Some("full") | Some("FULL") => "FULL",
+            Some("normal") | Some("NORMAL") => "NORMAL",
+            Some(other) => {
+                return Err(StoreError::Config(format!(
+                    "synchronous={other}: use normal or full"
+                )));
+            }
+        };
         let url = match backend {
             Backend::Sqlite if !url.contains("mode=") => {
                 let sep = if url.contains('?') { '&' } else { '?' };
                 format!("{url}{sep}mode=rwc")
             }
-            _ => url.to_owned(),
+            _ => url,
         };
         let options = AnyConnectOptions::from_str(&url)?;
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u32;
@@ -83,12 +102,12 @@ impl Store {
         let pool = match backend {
             Backend::Sqlite => {
                 pool_options
-                    .after_connect(|conn, _| {
+                    .after_connect(move |conn, _| {
                         Box::pin(async move {
-                            conn.execute(
+                            conn.execute(sqlx::AssertSqlSafe(format!(
                                 "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
-                                 PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
-                            )
+                                 PRAGMA busy_timeout = 5000; PRAGMA synchronous = {synchronous};"
+                            )))
                             .await?;
                             Ok(())
                         })
@@ -103,6 +122,8 @@ impl Store {
             pool,
             backend,
             search,
+            calendars: Arc::new(calendar::Calendars::new()?),
+            writer: case_commands::new_writer(),
         })
     }
 
@@ -177,6 +198,29 @@ impl std::ops::Not for Flag {
     type Output = bool;
     fn not(self) -> bool {
         !self.0
+    }
+}
+
+/// Removes `name=value` from a URL's query, returning the URL and the value.
+fn take_param(url: &str, name: &str) -> (String, Option<String>) {
+    let Some((base, query)) = url.split_once('?') else {
+        return (url.to_owned(), None);
+    };
+    let mut value = None;
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|kv| match kv.split_once('=') {
+            Some((k, v)) if k == name => {
+                value = Some(v.to_owned());
+                false
+            }
+            _ => true,
+        })
+        .collect();
+    if kept.is_empty() {
+        (base.to_owned(), value)
+    } else {
+        (format!("{base}?{}", kept.join("&")), value)
     }
 }
 

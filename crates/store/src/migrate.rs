@@ -28,6 +28,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "audit_checkpoints",
         include_str!("../migrations/0005_audit_checkpoints.sql"),
     ),
+    (
+        6,
+        "case_read_models",
+        include_str!("../migrations/0006_case_read_models.sql"),
+    ),
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

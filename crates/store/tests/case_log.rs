@@ -51,6 +51,7 @@ fn item() -> ItemRef {
             },
         ],
         fee_standard_fen: 0,
+        region_code: "371300000000".into(),
         materials: vec![MaterialRef {
             name: "申请书".into(),
             required: true,
@@ -85,6 +86,7 @@ async fn accepted_case(store: &Store, n: u32) -> i64 {
         actor_id: 1,
         command_id: "cmd",
         at: 1,
+        today: chrono::NaiveDate::from_ymd_opt(2026, 9, 24).unwrap(),
     };
     let submit = Command::Submit {
         channel: Channel::Window,
@@ -138,6 +140,7 @@ async fn concurrency_and_tamper_evidence(store: &Store) {
         actor_id: 1,
         command_id: "late",
         at: 2,
+        today: chrono::NaiveDate::from_ymd_opt(2026, 9, 24).unwrap(),
     };
     let withdraw = [Event::Withdrawn {
         reason: "撤回".into(),
@@ -244,9 +247,16 @@ async fn signed_checkpoints_catch_a_consistent_truncation(store: &Store) {
     .execute(pool)
     .await
     .unwrap();
+    let folded = CaseState::from_events(
+        &events[..2]
+            .iter()
+            .map(|e| serde_json::from_str::<Event>(&e.payload).unwrap())
+            .collect::<Vec<_>>(),
+    );
     sqlx::query(sqlx::AssertSqlSafe(format!(
-        "UPDATE cases SET version = 2, head_hash = '{}' WHERE id = {b}",
-        events[1].hash
+        "UPDATE cases SET version = 2, head_hash = '{}', state = '{}' WHERE id = {b}",
+        events[1].hash,
+        serde_json::to_string(&folded).unwrap()
     )))
     .execute(pool)
     .await

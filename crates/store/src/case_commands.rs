@@ -1,0 +1,313 @@
+//! Running a command against a case: load its state, decide, append the events with every read
+//! model, and commit; idempotent by the caller's key and guarded by the expected version.
+//!
+//! Commands reach the database through one writer task that takes whatever commands are waiting
+//! and runs them in a single transaction, each inside its own savepoint (group commit): with
+//! `synchronous=FULL` one fsync then acknowledges many commands, and a refused command rolls
+//! back only its savepoint. A caller is answered only after the commit, so an acknowledged
+//! command is on disk.
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use onewindow_domain::case::{Actor, CaseError, CaseState, Command, Ctx, Event, decide};
+use rand::Rng;
+use sha2::{Digest, Sha256};
+use sqlx::Acquire;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::cases::{GENESIS, Provenance, Tx, append_in, insert_case, load_case, region_of};
+use crate::{Store, StoreError, StoreResult};
+
+/// One command as the web layer or a benchmark hands it in.
+#[derive(Debug, Clone)]
+pub struct CommandRequest {
+    /// None for a submission, which opens a new case.
+    pub case_id: Option<i64>,
+    /// The version the caller saw; a different current version is a conflict.
+    pub expected_version: Option<u64>,
+    pub command: Command,
+    pub actor: Actor,
+    /// The client's Idempotency-Key; a retry with it returns the first result.
+    pub idempotency_key: Option<String>,
+    /// The business day (Asia/Shanghai) and the moment (UTC ms).
+    pub today: NaiveDate,
+    pub at: i64,
+}
+
+/// What a command did.
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CommandOutcome {
+    pub case_id: i64,
+    /// The case's version after the command.
+    pub version: u64,
+    /// The events the command appended (on a replay: the events it appended the first time).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    pub events: Vec<Event>,
+    /// True when this answers a retry of an earlier request with the same key.
+    pub replayed: bool,
+}
+
+/// Characters of a query code: no 0/O, 1/I/L.
+const CODE_CHARS: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+
+fn query_code() -> String {
+    let mut rng = rand::rng();
+    (0..6)
+        .map(|_| CODE_CHARS[rng.random_range(0..CODE_CHARS.len())] as char)
+        .collect()
+}
+
+/// A case number: the region code, the acceptance date and the case id, e.g. 37130020260924000123.
+pub fn case_number(region: &str, today: NaiveDate, case_id: i64) -> String {
+    let region = if region.len() >= 6 {
+        &region[..6]
+    } else {
+        "000000"
+    };
+    format!("{region}{}{case_id:06}", today.format("%Y%m%d"))
+}
+
+/// What identifies a request for idempotency: the key, scoped to the account that sent it.
+fn command_key(req: &CommandRequest) -> Option<String> {
+    req.idempotency_key
+        .as_ref()
+        .map(|k| format!("{}:{k}", req.actor.account_id))
+}
+
+/// A digest of what was asked, so a key replayed with a different body is refused.
+fn request_hash(req: &CommandRequest) -> String {
+    let body = serde_json::to_string(&(req.case_id, req.expected_version, &req.command))
+        .unwrap_or_default();
+    hex::encode(Sha256::digest(body.as_bytes()))
+}
+
+struct Job {
+    request: CommandRequest,
+    reply: oneshot::Sender<StoreResult<CommandOutcome>>,
+}
+
+/// The handle to the writer task.
+#[derive(Default)]
+pub(crate) struct Writer {
+    sender: std::sync::OnceLock<mpsc::Sender<Job>>,
+}
+
+/// At most this many commands share one transaction.
+const MAX_BATCH: usize = 256;
+
+impl Store {
+    /// Runs a command: decided against the case's current state and committed with its read
+    /// models, or refused with nothing written.
+    pub async fn execute(&self, request: CommandRequest) -> StoreResult<CommandOutcome> {
+        let sender = self.writer.sender.get_or_init(|| {
+            let (tx, rx) = mpsc::channel(4096);
+            tokio::spawn(write_loop(self.clone(), rx));
+            tx
+        });
+        let (reply, answer) = oneshot::channel();
+        sender
+            .send(Job { request, reply })
+            .await
+            .map_err(|_| StoreError::Config("case writer stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Config("case writer stopped".into()))?
+    }
+}
+
+async fn write_loop(store: Store, mut rx: mpsc::Receiver<Job>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let jobs = std::mem::take(&mut batch);
+        run_batch(&store, jobs).await;
+    }
+}
+
+/// Runs jobs in one transaction; each job's effects are kept or undone by its savepoint.
+async fn run_batch(store: &Store, jobs: Vec<Job>) {
+    let mut results = Vec::with_capacity(jobs.len());
+    let outcome: StoreResult<()> = async {
+        let mut tx = store.pool.begin().await?;
+        let single = jobs.len() == 1;
+        for job in &jobs {
+            let result = if single {
+                run_one(store, &mut tx, &job.request).await
+            } else {
+                let mut sp = tx.begin().await?;
+                let r = run_one(store, &mut sp, &job.request).await;
+                if r.is_ok() {
+                    sp.commit().await?;
+                } else {
+                    sp.rollback().await?;
+                }
+                r
+            };
+            results.push(result);
+        }
+        if results.iter().any(|r| r.is_ok()) {
+            tx.commit().await?;
+        } else {
+            tx.rollback().await?;
+        }
+        Ok(())
+    }
+    .await;
+    match outcome {
+        Ok(()) => {
+            for (job, result) in jobs.into_iter().zip(results) {
+                let _ = job.reply.send(result);
+            }
+        }
+        Err(e) => {
+            // The transaction failed as a whole: nobody's command is acknowledged.
+            let message = e.to_string();
+            tracing::error!(error = %message, "case batch failed");
+            for job in jobs {
+                let _ = job.reply.send(Err(StoreError::Config(format!(
+                    "写入失败，请重试：{message}"
+                ))));
+            }
+        }
+    }
+}
+
+async fn run_one(
+    store: &Store,
+    tx: &mut Tx<'_>,
+    req: &CommandRequest,
+) -> StoreResult<CommandOutcome> {
+    let key = command_key(req);
+    let hash = request_hash(req);
+    if let Some(key) = &key
+        && let Some(outcome) = replay(tx, key, &hash).await?
+    {
+        return Ok(outcome);
+    }
+    let (state, head) = match req.case_id {
+        Some(id) => load_case(tx, id).await?,
+        None => (CaseState::default(), GENESIS.to_owned()),
+    };
+    if let Some(expected) = req.expected_version
+        && expected != state.version
+    {
+        return Err(StoreError::Conflict {
+            current: state.version,
+        });
+    }
+    // Applicants act only on their own cases.
+    if req.actor.staff_id.is_none()
+        && let Some(id) = req.case_id
+    {
+        let (owner,): (Option<i64>,) =
+            sqlx::query_as("SELECT applicant_account FROM cases WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut **tx)
+                .await?;
+        if owner != Some(req.actor.account_id) {
+            return Err(StoreError::Rejected(CaseError::NotAllowed(
+                "只能办理本人的申请",
+            )));
+        }
+    }
+    let region = match &req.command {
+        Command::Submit { item, .. } => item.region_code.clone(),
+        _ => region_of(&state),
+    };
+    let cal = store.calendar_for(&region).await?;
+    let events = {
+        let ctx = Ctx {
+            today: req.today,
+            actor: &req.actor,
+            calendar: &cal,
+            case_no: case_number(&region, req.today, req.case_id.unwrap_or(0)),
+            query_code: query_code(),
+        };
+        decide(&state, &req.command, &ctx).map_err(StoreError::Rejected)?
+    };
+    let command_id = key.clone().unwrap_or_else(|| {
+        let mut bytes = [0u8; 16];
+        rand::rng().fill(&mut bytes);
+        hex::encode(bytes)
+    });
+    let by = Provenance {
+        actor_id: req.actor.account_id,
+        command_id: &command_id,
+        at: req.at,
+        today: req.today,
+    };
+    let (case_id, after) = match req.case_id {
+        Some(id) => {
+            let after = append_in(tx, id, state, &head, &events, &by, &cal).await?;
+            (id, after)
+        }
+        None => {
+            let opened = CaseState::from_events(&events);
+            let applicant_account = req.actor.staff_id.is_none().then_some(req.actor.account_id);
+            let id = insert_case(tx, &opened, applicant_account, &by).await?;
+            let after = append_in(tx, id, CaseState::default(), GENESIS, &events, &by, &cal).await?;
+            (id, after)
+        }
+    };
+    if let Some(key) = &key {
+        sqlx::query(
+            "INSERT INTO case_commands (command_key, case_id, request_hash, first_seq, version, at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(key)
+        .bind(case_id)
+        .bind(&hash)
+        .bind((after.version as usize - events.len() + 1) as i64)
+        .bind(after.version as i64)
+        .bind(req.at)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(CommandOutcome {
+        case_id,
+        version: after.version,
+        events,
+        replayed: false,
+    })
+}
+
+/// The first result of an earlier request with the same key, if there was one.
+async fn replay(tx: &mut Tx<'_>, key: &str, hash: &str) -> StoreResult<Option<CommandOutcome>> {
+    let Some((case_id, stored_hash, first, version)): Option<(i64, String, i64, i64)> =
+        sqlx::query_as(
+            "SELECT case_id, request_hash, first_seq, version FROM case_commands WHERE command_key = $1",
+        )
+        .bind(key)
+        .fetch_optional(&mut **tx)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if stored_hash != hash {
+        return Err(StoreError::IdempotencyMismatch);
+    }
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT payload FROM case_events WHERE case_id = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq",
+    )
+    .bind(case_id)
+    .bind(first)
+    .bind(version)
+    .fetch_all(&mut **tx)
+    .await?;
+    let events = rows
+        .iter()
+        .map(|(p,)| serde_json::from_str(p).map_err(|e| StoreError::Config(e.to_string())))
+        .collect::<StoreResult<Vec<Event>>>()?;
+    Ok(Some(CommandOutcome {
+        case_id,
+        version: version as u64,
+        events,
+        replayed: true,
+    }))
+}
+
+/// Keeps the writer handle shareable between clones of the store.
+pub(crate) fn new_writer() -> Arc<Writer> {
+    Arc::new(Writer::default())
+}

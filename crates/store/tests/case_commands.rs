@@ -1,0 +1,461 @@
+//! Case commands through the store on every backend: the lifecycle with its read models
+//! (tasks, timers, rollups), idempotency keys, stale versions, group commit of concurrent
+//! commands with a refused one among them, and calendar corrections.
+
+use chrono::NaiveDate;
+use onewindow_domain::case::*;
+use onewindow_domain::org::{Power, Role};
+use onewindow_store::case_commands::{CommandOutcome, CommandRequest};
+use onewindow_store::case_queries::{CaseFilter, InboxFilter};
+use onewindow_store::testing::{TestDb, backends};
+use onewindow_store::{Store, StoreError};
+
+macro_rules! on_every_backend {
+    ($case:ident) => {
+        for backend in backends() {
+            let db = TestDb::create(backend).await;
+            let store = db.store().await;
+            $case(&store).await;
+            store.close().await;
+            db.cleanup().await;
+        }
+    };
+}
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+fn item() -> ItemRef {
+    let step = |name: &str, role, limit_days| StepRef {
+        name: name.into(),
+        role,
+        department_id: 7,
+        limit_days,
+    };
+    ItemRef {
+        item_id: 11,
+        version: 2,
+        name: "食品经营许可".into(),
+        department_id: 7,
+        case_type: "2".into(),
+        promised_days: 5,
+        statutory_days: 20,
+        steps: vec![
+            step("受理", Role::Clerk, 1),
+            step("审查", Role::Reviewer, 2),
+            step("决定", Role::Approver, 1),
+        ],
+        fee_standard_fen: 0,
+        materials: vec![MaterialRef {
+            name: "申请书".into(),
+            required: true,
+            deficiency_allowed: false,
+        }],
+        region_code: "371300000000".into(),
+    }
+}
+
+fn staff(id: i64, role: Role) -> Actor {
+    Actor {
+        account_id: id,
+        staff_id: Some(id),
+        roles: vec![role],
+        department_id: Some(7),
+        powers: if role == Role::ChiefRepresentative {
+            Power::ALL.to_vec()
+        } else {
+            vec![]
+        },
+        backup_for: vec![],
+    }
+}
+
+fn submit(name: &str) -> Command {
+    Command::Submit {
+        channel: Channel::Window,
+        item: Box::new(item()),
+        applicant: Applicant {
+            kind: "individual".into(),
+            name: name.into(),
+            id_number: "11010519491231002X".into(),
+            mobile: "13800000000".into(),
+        },
+        materials: vec!["申请书".into()],
+    }
+}
+
+async fn run(
+    store: &Store,
+    case_id: Option<i64>,
+    actor: &Actor,
+    today: &str,
+    command: Command,
+) -> Result<CommandOutcome, StoreError> {
+    store
+        .execute(CommandRequest {
+            case_id,
+            expected_version: None,
+            command,
+            actor: actor.clone(),
+            idempotency_key: None,
+            today: d(today),
+            at: 1_790_000_000_000,
+        })
+        .await
+}
+
+async fn lifecycle_with_read_models(store: &Store) {
+    let (clerk, reviewer, approver) = (
+        staff(1, Role::Clerk),
+        staff(2, Role::Reviewer),
+        staff(3, Role::Approver),
+    );
+    let id = run(store, None, &clerk, "2026-09-24", submit("张伟"))
+        .await
+        .unwrap()
+        .case_id;
+    let accepted = run(store, Some(id), &clerk, "2026-09-24", Command::Accept)
+        .await
+        .unwrap();
+    let Event::Accepted { case_no, due, .. } = &accepted.events[0] else {
+        panic!("{:?}", accepted.events)
+    };
+    assert_eq!(case_no, &format!("37130020260924{id:06}"));
+    assert_eq!(*due, d("2026-10-09"), "5 working days across National Day");
+
+    // The clerk's first step, then the reviewer's inbox holds the case.
+    run(
+        store,
+        Some(id),
+        &clerk,
+        "2026-09-25",
+        Command::CompleteStep {
+            opinion: "材料齐全".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let inbox = store
+        .inbox(
+            &reviewer,
+            &InboxFilter {
+                limit: 20,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(inbox.rows.len(), 1);
+    assert_eq!(inbox.rows[0].step_name.as_deref(), Some("审查"));
+    assert!(
+        store
+            .inbox(
+                &clerk,
+                &InboxFilter {
+                    limit: 20,
+                    ..Default::default()
+                }
+            )
+            .await
+            .unwrap()
+            .rows
+            .is_empty()
+    );
+    // Timers: the case limit (warned on its last working day, 8 October) and the step limit
+    // (2 working days after Friday 25 September, Mid-Autumn Festival: 28 and 29 September).
+    let timers: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT kind, warn_on, due_on FROM case_timers WHERE case_id = $1 ORDER BY kind")
+            .bind(id)
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        timers,
+        vec![
+            ("case".into(), "2026-10-08".into(), "2026-10-09".into()),
+            ("step".into(), "2026-09-28".into(), "2026-09-29".into()),
+        ]
+    );
+
+    run(
+        store,
+        Some(id),
+        &reviewer,
+        "2026-09-28",
+        Command::CompleteStep {
+            opinion: "符合条件".into(),
+        },
+    )
+    .await
+    .unwrap();
+    run(
+        store,
+        Some(id),
+        &approver,
+        "2026-09-29",
+        Command::Decide {
+            decision: Decision {
+                approved: true,
+                reasons: "符合条件".into(),
+                legal_basis: "《食品经营许可和备案管理办法》".into(),
+            },
+        },
+    )
+    .await
+    .unwrap();
+    run(store, Some(id), &approver, "2026-09-30", Command::Conclude)
+        .await
+        .unwrap();
+    let delivered = run(
+        store,
+        Some(id),
+        &clerk,
+        "2026-10-09",
+        Command::Deliver {
+            delivery: Delivery::Pickup,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(delivered.version, 7);
+    let view = store.case_view(id).await.unwrap();
+    assert_eq!(view.row.stage, "delivered");
+    assert_eq!(view.events.len(), 7);
+    assert_eq!(view.events[1].actor_name, "");
+    let (tasks, timers): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM case_tasks WHERE case_id = $1), (SELECT COUNT(*) FROM case_timers WHERE case_id = $1)",
+    )
+    .bind(id)
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!((tasks, timers), (0, 0), "a closed case leaves no work and no timers");
+
+    let sept = store.rollups("2026-09-01", "2026-09-30").await.unwrap();
+    assert_eq!(sept.len(), 1);
+    let r = &sept[0];
+    assert_eq!(
+        (r.received, r.accepted, r.promised, r.concluded, r.concluded_on_time, r.overdue),
+        (1, 1, 1, 1, 1, 0)
+    );
+
+    // The public lookup needs both the number and the code.
+    let code = view.state.query_code.clone().unwrap();
+    assert!(store.case_by_query_code(case_no, &code).await.is_ok());
+    assert!(matches!(
+        store.case_by_query_code(case_no, "WRONG1").await,
+        Err(StoreError::NotFound(_))
+    ));
+    let found = store
+        .search_cases(&CaseFilter {
+            applicant: Some("张".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(found.rows.len(), 1);
+    assert!(store.verify_case_log().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn case_commands_lifecycle_with_read_models() {
+    on_every_backend!(lifecycle_with_read_models);
+}
+
+async fn idempotency_and_versions(store: &Store) {
+    let clerk = staff(1, Role::Clerk);
+    let id = run(store, None, &clerk, "2026-09-24", submit("李娜"))
+        .await
+        .unwrap()
+        .case_id;
+    let request = |key: &str, expected, command| CommandRequest {
+        case_id: Some(id),
+        expected_version: Some(expected),
+        command,
+        actor: clerk.clone(),
+        idempotency_key: Some(key.into()),
+        today: d("2026-09-24"),
+        at: 1,
+    };
+    let first = store
+        .execute(request("k-1", 1, Command::Accept))
+        .await
+        .unwrap();
+    let again = store
+        .execute(request("k-1", 1, Command::Accept))
+        .await
+        .unwrap();
+    assert!(again.replayed && !first.replayed);
+    assert_eq!((first.version, again.version), (2, 2));
+    assert_eq!(first.events, again.events, "a retry returns the first result");
+    assert_eq!(store.case_events(id).await.unwrap().len(), 2, "and no second event");
+    // The same key with another body is refused.
+    assert!(matches!(
+        store
+            .execute(request(
+                "k-1",
+                1,
+                Command::Withdraw {
+                    reason: "x".into()
+                }
+            ))
+            .await,
+        Err(StoreError::IdempotencyMismatch)
+    ));
+    // A stale version is a conflict naming the current one; nothing is written.
+    assert!(matches!(
+        store
+            .execute(request(
+                "k-2",
+                1,
+                Command::CompleteStep {
+                    opinion: "x".into()
+                }
+            ))
+            .await,
+        Err(StoreError::Conflict { current: 2 })
+    ));
+    // A refused command writes nothing either, and its key stays free.
+    assert!(matches!(
+        store.execute(request("k-3", 2, Command::Conclude)).await,
+        Err(StoreError::Rejected(CaseError::WrongStage(_)))
+    ));
+    assert_eq!(store.case_events(id).await.unwrap().len(), 2);
+    store
+        .execute(request(
+            "k-3",
+            2,
+            Command::CompleteStep {
+                opinion: "材料齐全".into(),
+            },
+        ))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn case_commands_idempotency_and_versions() {
+    on_every_backend!(idempotency_and_versions);
+}
+
+async fn group_commit(store: &Store) {
+    let clerk = staff(1, Role::Clerk);
+    let mut ids = Vec::new();
+    for n in 0..24 {
+        ids.push(
+            run(store, None, &clerk, "2026-09-24", submit(&format!("申请人{n}")))
+                .await
+                .unwrap()
+                .case_id,
+        );
+    }
+    // All at once: they share transactions; the one refused (a second acceptance) is undone
+    // alone.
+    let mut handles = Vec::new();
+    for (n, id) in ids.iter().enumerate() {
+        let store = store.clone();
+        let clerk = clerk.clone();
+        let id = *id;
+        handles.push(tokio::spawn(async move {
+            let command = if n == 5 {
+                Command::CompleteStep {
+                    opinion: "x".into(),
+                }
+            } else {
+                Command::Accept
+            };
+            run(&store, Some(id), &clerk, "2026-09-24", command).await
+        }));
+    }
+    let mut refused = 0;
+    for h in handles {
+        if h.await.unwrap().is_err() {
+            refused += 1;
+        }
+    }
+    assert_eq!(refused, 1);
+    let (accepted,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM cases WHERE stage = 'in_review'")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+    assert_eq!(accepted, 23);
+    let numbers: Vec<(Option<String>,)> =
+        sqlx::query_as("SELECT case_no FROM cases WHERE stage = 'in_review'")
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+    assert!(numbers.iter().all(|(n,)| n.is_some()));
+    assert!(store.verify_case_log().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn case_commands_group_commit() {
+    on_every_backend!(group_commit);
+}
+
+async fn calendar_corrections(store: &Store) {
+    let clerk = staff(1, Role::Clerk);
+    // A day off for this city only (e.g. a typhoon closure) moves new deadlines by a day.
+    store
+        .set_calendar_day("371300", "2026-10-12", false, "台风停工", 1)
+        .await
+        .unwrap();
+    store
+        .set_calendar_day("440300", "2026-10-13", false, "其他城市", 1)
+        .await
+        .unwrap();
+    let id = run(store, None, &clerk, "2026-09-30", submit("王芳"))
+        .await
+        .unwrap()
+        .case_id;
+    let out = run(store, Some(id), &clerk, "2026-09-30", Command::Accept)
+        .await
+        .unwrap();
+    // From Wednesday 30 September: 8, 9, 10 (make-up Saturday), 13, 14 October; the other
+    // city's day off does not apply here.
+    let Event::Accepted { due, .. } = &out.events[0] else {
+        panic!()
+    };
+    assert_eq!(*due, d("2026-10-14"));
+    // Bad corrections are refused with field messages.
+    match store.set_calendar_day("12", "2026-13-01", true, " ", 1).await {
+        Err(StoreError::Invalid(e)) => {
+            assert!(e.message_for("region_code").is_some());
+            assert!(e.message_for("day").is_some());
+            assert!(e.message_for("name").is_some());
+        }
+        other => panic!("{other:?}"),
+    }
+    // A deadline beyond the calendar data is refused, naming the rule, and nothing is written.
+    let id = run(store, None, &clerk, "2026-12-30", submit("赵强"))
+        .await
+        .unwrap()
+        .case_id;
+    match run(store, Some(id), &clerk, "2026-12-30", Command::Accept).await {
+        Err(StoreError::Rejected(CaseError::Calendar(e))) => {
+            assert!(e.to_string().contains("超出工作日历"))
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(store.case_events(id).await.unwrap().len(), 1);
+    // Once next year's first holiday is entered, the year is open.
+    store
+        .set_calendar_day("", "2027-01-01", false, "元旦", 1)
+        .await
+        .unwrap();
+    let out = run(store, Some(id), &clerk, "2026-12-30", Command::Accept)
+        .await
+        .unwrap();
+    let Event::Accepted { due, .. } = &out.events[0] else {
+        panic!()
+    };
+    assert_eq!(*due, d("2027-01-07"));
+}
+
+#[tokio::test]
+async fn case_commands_calendar_corrections() {
+    on_every_backend!(calendar_corrections);
+}
