@@ -35,7 +35,8 @@ struct Cli {
 /// environment variable, else the TOML file named by --config, else the default.
 #[derive(Args, Clone, Default)]
 pub struct Common {
-    /// TOML settings file (keys: database_url, listen, data_dir, secure_cookies, log_format).
+    /// TOML settings file (keys: database_url, listen, data_dir, secure_cookies, log_format,
+    /// today).
     #[arg(long, global = true, env = "ONEWINDOW_CONFIG")]
     config: Option<PathBuf>,
     /// sqlite://PATH or postgres://USER@HOST/DB [default: sqlite://DATA_DIR/onewindow.db]
@@ -53,6 +54,10 @@ pub struct Common {
     /// Log lines as `json` (one object per line) or `text` [default: json for serve, text otherwise]
     #[arg(long, global = true, env = "ONEWINDOW_LOG_FORMAT")]
     log_format: Option<LogFormat>,
+    /// Handle cases as if today were this date (training and demonstrations) [default: the
+    /// date in Asia/Shanghai]
+    #[arg(long, global = true, env = "ONEWINDOW_TODAY")]
+    today: Option<chrono::NaiveDate>,
 }
 
 #[derive(Subcommand)]
@@ -305,6 +310,9 @@ async fn serve(mut store: Store, settings: &Settings) -> anyhow::Result<()> {
             blobs,
             audit_key,
             secure_cookies: settings.secure_cookies,
+            clock: onewindow_web::cases::Clock {
+                fixed: settings.today,
+            },
         },
     )
     .await

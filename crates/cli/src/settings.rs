@@ -24,6 +24,7 @@ struct FileSettings {
     listen: Option<String>,
     secure_cookies: Option<bool>,
     log_format: Option<LogFormat>,
+    today: Option<chrono::NaiveDate>,
 }
 
 #[derive(Debug, Clone)]
@@ -33,6 +34,8 @@ pub struct Settings {
     pub listen: String,
     pub secure_cookies: bool,
     pub log_format: Option<LogFormat>,
+    /// A fixed business date, for training and demonstrations.
+    pub today: Option<chrono::NaiveDate>,
 }
 
 impl Settings {
@@ -66,6 +69,7 @@ impl Settings {
                 .unwrap_or_else(|| "127.0.0.1:8080".into()),
             secure_cookies: cli.secure_cookies.or(file.secure_cookies).unwrap_or(false),
             log_format: cli.log_format.or(file.log_format),
+            today: cli.today.or(file.today),
         })
     }
 
@@ -121,6 +125,7 @@ mod tests {
             listen: String::new(),
             secure_cookies: false,
             log_format: None,
+            today: None,
         };
         assert_eq!(s.redacted_url(), "postgres://ow:***@db/ow");
     }

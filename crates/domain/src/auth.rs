@@ -80,6 +80,16 @@ pub enum Action {
     PublishCatalog,
     /// See one's own account.
     ViewOwnAccount,
+    /// Submit an application and act on one's own cases (applicants; the case aggregate checks
+    /// ownership and every rule).
+    Apply,
+    /// See the cases of a department (staff of it, centre-wide roles, comprehensive windows).
+    ViewCases,
+    /// Act on cases at the workbench; the case aggregate then decides each command by role,
+    /// department, A/B post and granted powers.
+    HandleCases,
+    /// Correct the working-day calendar.
+    ManageCalendar,
 }
 
 impl Action {
@@ -94,6 +104,9 @@ impl Action {
                 | Action::ManageAccounts
                 | Action::EditCatalog
                 | Action::PublishCatalog
+                | Action::Apply
+                | Action::HandleCases
+                | Action::ManageCalendar
         )
     }
 }
@@ -120,7 +133,7 @@ pub fn authorize(who: &Principal, action: Action, department: Option<i64>) -> Re
     if action.is_write() && who.token_scope == Some(TokenScope::Read) {
         return Err(Denied::ReadOnlyToken);
     }
-    if action == Action::ViewOwnAccount {
+    if matches!(action, Action::ViewOwnAccount | Action::Apply) {
         return Ok(());
     }
     if !who.is_staff() {
@@ -158,10 +171,34 @@ pub fn authorize(who: &Principal, action: Action, department: Option<i64>) -> Re
                 Err(Denied::Role)
             }
         }
+        Action::ViewCases => {
+            if who.has_role(Role::Supervisor) || who.department_id.is_none() {
+                Ok(())
+            } else {
+                own_department()
+            }
+        }
+        Action::HandleCases => {
+            if [
+                Role::Clerk,
+                Role::Reviewer,
+                Role::Approver,
+                Role::ChiefRepresentative,
+            ]
+            .iter()
+            .any(|r| who.has_role(*r))
+            {
+                Ok(())
+            } else {
+                Err(Denied::Role)
+            }
+        }
         Action::ManageOrganisation
         | Action::GrantPowers
         | Action::ManageAccounts
-        | Action::PublishCatalog => Err(Denied::Role),
+        | Action::PublishCatalog
+        | Action::ManageCalendar
+        | Action::Apply => Err(Denied::Role),
     }
 }
 

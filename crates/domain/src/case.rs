@@ -1226,6 +1226,128 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
     }
 }
 
+/// The commands `ctx.actor` may give on this case now, as the aggregate itself judges them:
+/// each is tried with placeholder inputs, and only refusals of stage or permission count, so a
+/// page offers exactly the forms that can succeed once filled in.
+pub fn available_commands(state: &CaseState, ctx: &Ctx) -> Vec<&'static str> {
+    let text = || "-".to_owned();
+    let later = ctx.today + chrono::Duration::days(30);
+    let material = state
+        .pending_deficiencies
+        .first()
+        .cloned()
+        .unwrap_or_else(text);
+    let candidates: Vec<(&'static str, Command)> = vec![
+        ("accept", Command::Accept),
+        (
+            "accept_with_deficiencies",
+            Command::AcceptWithDeficiencies {
+                pending: vec![text()],
+                supply_by: later,
+                commitment: text(),
+            },
+        ),
+        (
+            "refuse_acceptance",
+            Command::RefuseAcceptance {
+                reasons: text(),
+                legal_basis: text(),
+            },
+        ),
+        (
+            "request_supplement",
+            Command::RequestSupplement {
+                missing: vec![Missing {
+                    material: text(),
+                    reason: text(),
+                }],
+                reason: text(),
+            },
+        ),
+        ("supplement_received", Command::SupplementReceived),
+        (
+            "supply_deficiency",
+            Command::SupplyDeficiency {
+                material: material.clone(),
+            },
+        ),
+        (
+            "waive_deficiency",
+            Command::WaiveDeficiency {
+                material,
+                reason: text(),
+            },
+        ),
+        ("complete_step", Command::CompleteStep { opinion: text() }),
+        ("return_step", Command::ReturnStep { reasons: text() }),
+        (
+            "reassign",
+            Command::Reassign {
+                staff_id: 0,
+                reason: text(),
+            },
+        ),
+        (
+            "start_special_procedure",
+            Command::StartSpecialProcedure {
+                name: text(),
+                excluded: true,
+            },
+        ),
+        ("end_special_procedure", Command::EndSpecialProcedure),
+        (
+            "extend",
+            Command::Extend {
+                days: 1,
+                reason: text(),
+            },
+        ),
+        (
+            "approve_on_pledge",
+            Command::ApproveOnPledge {
+                pledge: text(),
+                verify_by: later,
+            },
+        ),
+        (
+            "decide",
+            Command::Decide {
+                decision: Decision {
+                    approved: true,
+                    reasons: text(),
+                    legal_basis: text(),
+                },
+            },
+        ),
+        (
+            "collect_fee",
+            Command::CollectFee {
+                amount_fen: 0,
+                override_reason: None,
+            },
+        ),
+        ("conclude", Command::Conclude),
+        (
+            "deliver",
+            Command::Deliver {
+                delivery: Delivery::Pickup,
+            },
+        ),
+        ("withdraw", Command::Withdraw { reason: text() }),
+        ("return_case", Command::ReturnCase { reasons: text() }),
+    ];
+    candidates
+        .into_iter()
+        .filter(|(_, command)| {
+            !matches!(
+                decide(state, command, ctx),
+                Err(CaseError::WrongStage(_) | CaseError::NotAllowed(_))
+            )
+        })
+        .map(|(name, _)| name)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,8 +2,8 @@
 //! the statistics rollups, and the staff member as the case aggregate sees them.
 
 use onewindow_domain::auth::Principal;
-use onewindow_domain::case::{Actor, CaseState};
-use onewindow_domain::org::{Power, Role};
+use onewindow_domain::case::{Actor, Applicant, CaseState, ItemRef};
+use onewindow_domain::org::{FieldErrors, Power, Role};
 use serde::Serialize;
 
 use crate::cases::StoredEvent;
@@ -122,6 +122,65 @@ pub fn sees_all_cases(p: &Principal) -> bool {
 }
 
 impl Store {
+    /// What a new case is filed under: the item's published version (refused when the item is
+    /// suspended, withdrawn or unpublished) and the region whose calendar applies.
+    pub async fn item_ref_for_case(&self, item_id: i64) -> StoreResult<ItemRef> {
+        let item = self.get_item(item_id).await?;
+        let version = match (item.status.as_str(), item.current_version) {
+            ("active", Some(v)) => v,
+            _ => {
+                return Err(StoreError::Invalid(FieldErrors::single(
+                    "item_id",
+                    "该事项未发布、已暂停或已取消，不能受理",
+                )));
+            }
+        };
+        let doc = self.get_version(item_id, version).await?.doc;
+        let (region,): (String,) = sqlx::query_as(
+            "SELECT c.region_code FROM departments d JOIN centres c ON c.id = d.centre_id WHERE d.id = $1",
+        )
+        .bind(doc.department_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(ItemRef::from_doc(item_id, version, &doc, &region))
+    }
+
+    /// The applicant an online application is filed for: the account's own verified identity.
+    pub async fn applicant_of(&self, account_id: i64) -> StoreResult<Applicant> {
+        let (kind, name, mobile, resident_id, credit_code): (
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+        ) = sqlx::query_as(
+            "SELECT kind, display_name, mobile, resident_id, credit_code FROM accounts WHERE id = $1",
+        )
+        .bind(account_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound("account"))?;
+        let id_number = resident_id.or(credit_code).ok_or(StoreError::Invalid(
+            FieldErrors::single("applicant", "只有已实名注册的申请人可以在线申请"),
+        ))?;
+        Ok(Applicant {
+            kind,
+            name,
+            id_number,
+            mobile,
+        })
+    }
+
+    /// The department handling a case.
+    pub async fn case_department(&self, case_id: i64) -> StoreResult<i64> {
+        let (d,): (i64,) = sqlx::query_as("SELECT department_id FROM cases WHERE id = $1")
+            .bind(case_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound("case"))?;
+        Ok(d)
+    }
+
     /// The staff member or applicant as the case aggregate sees them: roles, department,
     /// chief-representative powers and whom they back up (AB岗).
     pub async fn case_actor(&self, p: &Principal) -> StoreResult<Actor> {

@@ -261,6 +261,7 @@ impl FromRequestParts<AppState> for ApiUser {
                 code: "unauthenticated".into(),
                 detail: Some("send Authorization: Bearer <token>".into()),
                 errors: vec![],
+                current_version: None,
             })),
         }
     }

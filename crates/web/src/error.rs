@@ -32,6 +32,9 @@ pub struct Problem {
     pub detail: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldProblem>,
+    /// On a version conflict (409): the case's current version, to reload and retry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<u64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +51,12 @@ pub enum ApiError {
     BadRequest(String),
     #[error("request body too large")]
     TooLarge,
+    #[error("version conflict: now {0}")]
+    Conflict(u64),
+    #[error("case rule: {0}")]
+    Case(onewindow_domain::case::CaseError),
+    #[error("idempotency key reused")]
+    IdempotencyMismatch,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -57,6 +66,9 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::Invalid(f) => ApiError::Invalid(f),
             StoreError::NotFound(what) => ApiError::NotFound(what),
+            StoreError::Conflict { current } => ApiError::Conflict(current),
+            StoreError::Rejected(e) => ApiError::Case(e),
+            StoreError::IdempotencyMismatch => ApiError::IdempotencyMismatch,
             other => ApiError::Internal(other.into()),
         }
     }
@@ -124,6 +136,37 @@ impl ApiError {
                 Some("request bodies are limited to 2 MB".to_owned()),
                 vec![],
             ),
+            ApiError::Conflict(current) => {
+                return Problem {
+                    kind: "/problems/version_conflict".into(),
+                    title: "办件已被他人更新".into(),
+                    status: 409,
+                    code: "version_conflict".into(),
+                    detail: Some(format!(
+                        "办件当前版本为 {current}，请重新读取后再提交"
+                    )),
+                    errors: vec![],
+                    current_version: Some(*current),
+                };
+            }
+            ApiError::Case(e) => {
+                use onewindow_domain::case::CaseError;
+                let (status, title) = match e {
+                    CaseError::WrongStage(_) => (StatusCode::CONFLICT, "当前状态不允许此操作"),
+                    CaseError::NotAllowed(_) => (StatusCode::FORBIDDEN, "无权执行此操作"),
+                    CaseError::Rule(_) | CaseError::Calendar(_) => {
+                        (StatusCode::UNPROCESSABLE_ENTITY, "不符合办理规则")
+                    }
+                };
+                (status, e.code(), title, Some(e.to_string()), vec![])
+            }
+            ApiError::IdempotencyMismatch => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "幂等键已用于另一请求",
+                Some("同一 Idempotency-Key 只能用于完全相同的请求；新的操作请使用新的键".to_owned()),
+                vec![],
+            ),
             ApiError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -139,6 +182,7 @@ impl ApiError {
             code: code.to_owned(),
             detail,
             errors,
+            current_version: None,
         }
     }
 }

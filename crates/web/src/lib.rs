@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod cases;
 pub mod error;
 pub mod pages;
 
@@ -30,6 +31,8 @@ pub struct AppState {
     pub audit_key: std::sync::Arc<onewindow_store::checkpoints::AuditKey>,
     /// Mark cookies `Secure` (set when served behind TLS).
     pub secure_cookies: bool,
+    /// The business date for case handling.
+    pub clock: cases::Clock,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

@@ -2,6 +2,7 @@
 //! (utoipa-axum), so the document cannot drift from the routes.
 
 mod accounts;
+pub mod cases;
 mod catalog;
 mod org;
 
@@ -31,6 +32,7 @@ use crate::error::ApiError;
         (name = "organisation", description = "行政区划、中心、部门、窗口、人员"),
         (name = "accounts", description = "账号、注册、令牌、安全日志"),
         (name = "catalog", description = "政务服务事项目录（GB/T 39046）：检索、版本、发布、导入导出"),
+        (name = "cases", description = "办件：申请、受理、补正、审查、决定、办结、送达；收件箱、检索、办件查询、工作日历"),
     )
 )]
 struct ApiDoc;
@@ -81,6 +83,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(catalog::import_catalog))
         .routes(routes!(catalog::export_catalog))
         .routes(routes!(catalog::list_synonyms, catalog::put_synonym))
+        .routes(routes!(cases::submit_case, cases::search_cases))
+        .routes(routes!(cases::get_case))
+        .routes(routes!(cases::run_command))
+        .routes(routes!(cases::inbox))
+        .routes(routes!(cases::progress))
+        .routes(routes!(cases::list_calendar_days, cases::set_calendar_day))
+        .routes(routes!(cases::deadline))
         .routes(routes!(audit_public_key));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

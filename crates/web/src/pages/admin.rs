@@ -8,7 +8,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
-use chrono::{FixedOffset, TimeZone};
 use onewindow_domain::auth::{Action, Principal};
 use onewindow_domain::org::{CentreKind, FieldErrors, Power, RegionLevel, Role};
 use onewindow_store::org::*;
@@ -194,14 +193,6 @@ fn crumb(label: &str, href: &str) -> Vec<(String, String)> {
 fn redirect(to: &str, notice: &str) -> PageResult {
     let sep = if to.contains('?') { '&' } else { '?' };
     Ok(Redirect::to(&format!("{to}{sep}notice={notice}")).into_response())
-}
-
-fn shanghai(ms: i64) -> String {
-    let tz = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    tz.timestamp_millis_opt(ms)
-        .single()
-        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
-        .unwrap_or_default()
 }
 
 fn opt_string(v: Option<i64>) -> String {
@@ -1803,7 +1794,7 @@ async fn security(
         .map(|e| {
             let (label, tag) = event_label(&e.kind);
             vec![
-                Cell::text(shanghai(e.at)),
+                Cell::text(super::local_time(e.at)),
                 Cell::tag(label, tag),
                 Cell::text(e.login.clone().unwrap_or_default()),
                 Cell::text(e.remote.clone().unwrap_or_default()),

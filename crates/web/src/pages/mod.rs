@@ -5,6 +5,7 @@ mod admin;
 mod catalog;
 pub use catalog::render_guide;
 mod item_form;
+mod work;
 
 use askama::Template;
 use axum::Router;
@@ -38,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/static/app.css", get(stylesheet))
         .merge(admin::router())
         .merge(catalog::router())
+        .merge(work::router())
 }
 
 async fn stylesheet() -> Response {
@@ -101,9 +103,20 @@ impl Notice {
             "registered" => "注册成功，请登录。",
             "granted" => "已授权。",
             "revoked" => "已收回授权。",
+            "case_registered" => "已登记，待受理。",
             _ => "",
         }
     }
+}
+
+/// A stored time (UTC ms) as people in the centre read it (Asia/Shanghai, UTC+8).
+pub fn local_time(ms: i64) -> String {
+    use chrono::TimeZone;
+    let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    tz.timestamp_millis_opt(ms)
+        .single()
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_default()
 }
 
 pub fn render(t: &impl Template) -> PageResult {

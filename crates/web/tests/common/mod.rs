@@ -25,6 +25,12 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_on(backend, None).await
+}
+
+/// The application with its business date fixed (deadlines then do not depend on the day the
+/// tests run).
+pub async fn spawn_app_on(backend: Backend, today: Option<&str>) -> TestApp {
     let db = TestDb::create(backend).await;
     let store = db.store().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -41,6 +47,9 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         blobs,
         audit_key: std::sync::Arc::new(onewindow_store::checkpoints::AuditKey::from_seed([1; 32])),
         secure_cookies: false,
+        clock: onewindow_web::cases::Clock {
+            fixed: today.map(|d| d.parse().expect("test date")),
+        },
     };
     let server = tokio::spawn(async move {
         let _ = onewindow_web::serve(listener, state).await;
