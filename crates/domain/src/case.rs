@@ -777,6 +777,12 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
         actor.has(Role::Clerk)
             && (actor.department_id.is_none() || actor.department_id == Some(item.department_id))
     };
+    // Staff of the handling department, or a comprehensive-window clerk.
+    let department_staff = |item: &ItemRef| {
+        actor.is_staff()
+            && (actor.department_id == Some(item.department_id)
+                || (actor.department_id.is_none() && actor.has(Role::Clerk)))
+    };
     let not_paused = || {
         if state.paused.is_some() {
             Err(rule("办件处于暂停计时状态，须先结束补正或特别程序"))
@@ -926,9 +932,13 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
         Command::RequestSupplement { missing, reason } => {
             in_stage(&[Stage::Submitted, Stage::InReview])?;
             let item = item()?;
-            let department_staff =
-                actor.department_id == Some(item.department_id) || may_accept(item);
-            if !actor.is_staff() || !department_staff {
+            // Before acceptance the window tells; afterwards any staff of the department may.
+            let allowed = if stage == Stage::Submitted {
+                may_accept(item)
+            } else {
+                department_staff(item)
+            };
+            if !allowed {
                 return Err(CaseError::NotAllowed(
                     "只有办理部门的工作人员可以一次性告知",
                 ));
@@ -954,8 +964,11 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
         }
         Command::SupplementReceived => {
             let Some(Pause::Supplement { since }) = &state.paused else {
-                return Err(rule("没有等待补正的告知"));
+                return Err(CaseError::WrongStage(stage.label()));
             };
+            if !department_staff(item()?) {
+                return Err(CaseError::NotAllowed("只有办理部门的工作人员可以登记补正材料"));
+            }
             let paused_days = ctx.calendar.working_days_between(*since, ctx.today)?;
             let due = match (state.accepted_on, state.item.as_ref()) {
                 (Some(on), Some(item)) => deadline(
@@ -971,6 +984,12 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
         }
         Command::SupplyDeficiency { material } => {
             in_stage(&[Stage::InReview, Stage::Decided])?;
+            if state.pending_deficiencies.is_empty() {
+                return Err(CaseError::WrongStage(stage.label()));
+            }
+            if !department_staff(item()?) {
+                return Err(CaseError::NotAllowed("只有办理部门的工作人员可以登记补交材料"));
+            }
             if !state.pending_deficiencies.contains(material) {
                 return Err(rule(format!("“{material}”不在待补交的容缺材料中")));
             }
@@ -980,6 +999,9 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
         }
         Command::WaiveDeficiency { material, reason } => {
             in_stage(&[Stage::InReview, Stage::Decided])?;
+            if state.pending_deficiencies.is_empty() {
+                return Err(CaseError::WrongStage(stage.label()));
+            }
             if !(actor.has(Role::ChiefRepresentative)
                 && actor.powers.contains(&Power::SupplementVerification))
             {
@@ -1021,7 +1043,8 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
         Command::ReturnStep { reasons } => {
             in_stage(&[Stage::InReview])?;
             if state.current_step == 0 {
-                return Err(rule("已是第一个环节，无法退回"));
+                // Nothing to return to: not an option at this point.
+                return Err(CaseError::WrongStage(stage.label()));
             }
             let Some(step) = item()?.steps.get(state.current_step) else {
                 return Err(rule("所有环节已办理完毕，不能退回"));
@@ -1064,8 +1087,11 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
         }
         Command::EndSpecialProcedure => {
             let Some(Pause::Special { name, since }) = &state.paused else {
-                return Err(rule("没有进行中的暂停计时的特别程序"));
+                return Err(CaseError::WrongStage(stage.label()));
             };
+            if !department_staff(item()?) {
+                return Err(CaseError::NotAllowed("只有办理部门可以结束特别程序"));
+            }
             let paused_days = ctx.calendar.working_days_between(*since, ctx.today)?;
             let (Some(on), Some(item)) = (state.accepted_on, state.item.as_ref()) else {
                 return Err(CaseError::WrongStage(stage.label()));
@@ -1141,8 +1167,11 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
         } => {
             in_stage(&[Stage::InReview, Stage::Decided])?;
             let item = item()?;
+            if !(actor.has(Role::Clerk) && department_staff(item)) {
+                return Err(CaseError::NotAllowed("收费由办理部门或综合窗口的窗口人员登记"));
+            }
             if state.fee_collected {
-                return Err(rule("已收费，不能重复收取"));
+                return Err(CaseError::WrongStage(stage.label()));
             }
             if *amount_fen > item.fee_standard_fen
                 && override_reason
@@ -1351,6 +1380,49 @@ pub fn available_commands(state: &CaseState, ctx: &Ctx) -> Vec<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pages_offer_only_what_the_aggregate_would_allow() {
+        let mut c = Case::new();
+        c.submit("2", &["申请书"]);
+        let cal = WorkCalendar::official().unwrap();
+        let offered = |actor: &Actor, state: &CaseState| {
+            available_commands(
+                state,
+                &Ctx {
+                    today: d("2026-09-24"),
+                    actor,
+                    calendar: &cal,
+                    case_no: String::new(),
+                    query_code: String::new(),
+                },
+            )
+        };
+        let clerk = staff(1, &[Role::Clerk], &[]);
+        let reviewer = staff(2, &[Role::Reviewer], &[]);
+        assert_eq!(
+            offered(&clerk, &c.state),
+            vec![
+                "accept",
+                "accept_with_deficiencies",
+                "refuse_acceptance",
+                "request_supplement",
+                "withdraw"
+            ]
+        );
+        assert!(offered(&reviewer, &c.state).is_empty());
+        c.run(&clerk, "2026-09-24", Command::Accept).unwrap();
+        assert_eq!(
+            offered(&clerk, &c.state),
+            vec![
+                "request_supplement",
+                "complete_step",
+                "start_special_procedure",
+                "collect_fee",
+                "withdraw"
+            ]
+        );
+    }
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -1819,7 +1891,7 @@ mod tests {
         .unwrap();
         assert!(matches!(
             c.run(&clerk, "2026-09-28", Command::SupplementReceived),
-            Err(CaseError::Rule(_))
+            Err(CaseError::WrongStage(_))
         ));
     }
 

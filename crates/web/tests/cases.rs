@@ -1,0 +1,274 @@
+//! The case API end to end on every backend: window registration with validated ids, acceptance
+//! with an Idempotency-Key, stale versions, refusals by rule, role and department, the whole
+//! lifecycle through review, decision, conclusion and delivery, the public progress lookup, and
+//! online applications by applicants.
+
+mod common;
+
+use common::*;
+use onewindow_domain::auth::TokenScope;
+use onewindow_domain::catalog::ItemDoc;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+macro_rules! on_every_backend {
+    ($case:ident) => {
+        for backend in backends() {
+            let app = spawn_app_on(backend, Some("2026-09-24")).await;
+            $case(&app).await;
+            app.stop().await;
+        }
+    };
+}
+
+/// A published promised item of `dept`: window acceptance, review, approval; 5 working days;
+/// a fee of 10 yuan.
+async fn publish_item(app: &TestApp, dept: i64, by: i64) -> i64 {
+    let doc: ItemDoc = serde_json::from_value(json!({
+        "basic_code": "0102001", "implementation_code": "0102001371300009", "name": "食品经营许可",
+        "item_type": "01", "exercise_level": "3",
+        "legal_bases": [{"law": "《中华人民共和国食品安全法》", "article": "第三十五条", "text": ""}],
+        "department_id": dept, "implementing_body": "", "implementing_body_code": "", "body_nature": "1",
+        "case_type": "2", "statutory_limit_days": 20, "promised_limit_days": 5,
+        "acceptance_conditions": "申请材料齐全、符合法定形式",
+        "steps": [{"name": "受理", "role": "clerk", "department_id": dept, "limit_days": 1},
+                  {"name": "审查", "role": "reviewer", "department_id": dept, "limit_days": 2},
+                  {"name": "决定", "role": "approver", "department_id": dept, "limit_days": 1}],
+        "fees": [{"name": "工本费", "standard_fen": 1000, "basis": "测试"}],
+        "result_name": "食品经营许可证", "result_type": "licence", "service_targets": ["1"], "handling_forms": ["1", "2"],
+        "topics": [], "appointment": false, "online_payment": false, "express_delivery": true,
+        "online_depth": "3", "max_visits": 1, "location": "一楼", "hours": "工作日", "consult_phone": "0539-1",
+        "supervise_phone": "12345",
+        "materials": [{"name": "申请书", "originals": 1, "copies": 0, "requirement": "required", "source": "applicant"},
+                      {"name": "健康证明", "originals": 1, "copies": 0, "requirement": "optional", "deficiency_allowed": true, "source": "applicant"}]
+    }))
+    .unwrap();
+    app.store.import_items(vec![doc], by).await.unwrap();
+    app.store.list_items(&Default::default()).await.unwrap()[0].id
+}
+
+async fn command(
+    app: &TestApp,
+    token: &str,
+    case: i64,
+    key: Option<&str>,
+    body: Value,
+) -> (u16, Value) {
+    let mut req = browser()
+        .post(app.url(&format!("/api/v1/cases/{case}/commands")))
+        .bearer_auth(token)
+        .json(&body);
+    if let Some(k) = key {
+        req = req.header("Idempotency-Key", k);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap())
+}
+
+async fn lifecycle(app: &TestApp) {
+    let org = app.seed_org().await;
+    let clerk = app.staff("clerk", &["clerk"], Some(org.centre), Some(org.dept)).await;
+    let reviewer = app.staff("rev", &["reviewer"], Some(org.centre), Some(org.dept)).await;
+    let approver = app.staff("appr", &["approver"], Some(org.centre), Some(org.dept)).await;
+    let outsider = app
+        .staff("other", &["clerk", "reviewer"], Some(org.centre), Some(org.other_dept))
+        .await;
+    let item = publish_item(app, org.dept, clerk.account_id).await;
+    let t_clerk = app.token(clerk.account_id, TokenScope::Write).await;
+    let t_rev = app.token(reviewer.account_id, TokenScope::Write).await;
+    let t_appr = app.token(approver.account_id, TokenScope::Write).await;
+    let t_out = app.token(outsider.account_id, TokenScope::Write).await;
+    let t_read = app.token(clerk.account_id, TokenScope::Read).await;
+
+    // A wrong check digit is named on its field; nothing is opened.
+    let mut application = json!({"item_id": item, "materials": ["申请书"],
+        "applicant": {"kind": "individual", "name": "张伟", "id_number": "110105194912310021", "mobile": "13800000000"}});
+    let (status, body) = app
+        .api(&t_clerk, Method::POST, "/cases", Some(application.clone()))
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(problem_fields(&body), vec!["applicant.id_number"]);
+    application["applicant"]["id_number"] = json!("11010519491231002X");
+    let (status, body) = app
+        .api(&t_clerk, Method::POST, "/cases", Some(application))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["case_id"].as_i64().unwrap();
+    assert_eq!(body["version"], 1);
+
+    // Read-only tokens and other departments cannot act.
+    let (status, _) = command(app, &t_read, id, None, json!({"command": {"type": "accept"}})).await;
+    assert_eq!(status, 403);
+    let (status, body) = command(app, &t_out, id, None, json!({"command": {"type": "accept"}})).await;
+    assert_eq!(status, 403, "{body}");
+
+    // Acceptance with a key: a retry returns the first result, another body is refused.
+    let accept = json!({"expected_version": 1, "command": {"type": "accept"}});
+    let (status, first) = command(app, &t_clerk, id, Some("acc-1"), accept.clone()).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["events"][0]["due"], "2026-10-09");
+    let (status, again) = command(app, &t_clerk, id, Some("acc-1"), accept).await;
+    assert_eq!(status, 200);
+    assert_eq!(again["replayed"], true);
+    assert_eq!(again["events"], first["events"]);
+    let (status, body) = command(
+        app,
+        &t_clerk,
+        id,
+        Some("acc-1"),
+        json!({"expected_version": 1, "command": {"type": "withdraw", "reason": "x"}}),
+    )
+    .await;
+    assert_eq!((status, body["code"].as_str()), (422, Some("idempotency_key_reused")));
+
+    // A stale version: 409 with the current one.
+    let (status, body) = command(
+        app,
+        &t_clerk,
+        id,
+        None,
+        json!({"expected_version": 1, "command": {"type": "complete_step", "opinion": "齐全"}}),
+    )
+    .await;
+    assert_eq!((status, body["current_version"].as_u64()), (409, Some(2)), "{body}");
+    // Illegal transitions and broken rules name the rule.
+    let (status, body) = command(app, &t_appr, id, None, json!({"command": {"type": "conclude"}})).await;
+    assert_eq!((status, body["code"].as_str()), (409, Some("illegal_transition")), "{body}");
+    let (status, body) = command(
+        app,
+        &t_clerk,
+        id,
+        None,
+        json!({"command": {"type": "collect_fee", "amount_fen": 2000}}),
+    )
+    .await;
+    assert_eq!((status, body["code"].as_str()), (422, Some("rule")), "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("超过标准"));
+    let (status, body) = command(
+        app,
+        &t_rev,
+        id,
+        None,
+        json!({"command": {"type": "complete_step", "opinion": "x"}}),
+    )
+    .await;
+    assert_eq!(status, 403, "not the reviewer's step yet: {body}");
+
+    // The lifecycle; each role's inbox holds the case when it is their turn.
+    let steps: [(&str, Value); 3] = [
+        (&t_clerk, json!({"type": "complete_step", "opinion": "材料齐全"})),
+        (&t_rev, json!({"type": "complete_step", "opinion": "符合条件"})),
+        (&t_appr, json!({"type": "decide", "decision": {"approved": true, "reasons": "符合条件", "legal_basis": ""}})),
+    ];
+    for (token, cmd) in steps {
+        let (_, inbox) = app.api(token, Method::GET, "/inbox", None).await;
+        assert_eq!(inbox["rows"][0]["id"], id, "{inbox}");
+        let (status, body) = command(app, token, id, None, json!({"command": cmd})).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (status, _) = command(app, &t_appr, id, None, json!({"command": {"type": "conclude"}})).await;
+    assert_eq!(status, 200);
+    let (status, body) = command(
+        app,
+        &t_clerk,
+        id,
+        None,
+        json!({"command": {"type": "deliver", "delivery": {"method": "express", "waybill": "SF1001"}}}),
+    )
+    .await;
+    assert_eq!((status, body["version"].as_u64()), (200, Some(7)), "{body}");
+
+    // Staff read the case with its timeline; other departments may not.
+    let (status, view) = app.api(&t_rev, Method::GET, &format!("/cases/{id}"), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(view["events"].as_array().unwrap().len(), 7);
+    assert_eq!(view["row"]["stage"], "delivered");
+    let (status, _) = app.api(&t_out, Method::GET, &format!("/cases/{id}"), None).await;
+    assert_eq!(status, 403);
+    let (status, found) = app
+        .api(&t_clerk, Method::GET, "/cases?applicant=%E5%BC%A0", None)
+        .await;
+    assert_eq!((status, found["rows"].as_array().unwrap().len()), (200, 1));
+    let (_, found) = app.api(&t_out, Method::GET, "/cases", None).await;
+    assert!(found["rows"].as_array().unwrap().is_empty(), "other departments see none");
+
+    // The public lookup: number and code, progress only.
+    let case_no = view["row"]["case_no"].as_str().unwrap().to_owned();
+    let code = view["state"]["query_code"].as_str().unwrap().to_lowercase();
+    let resp = browser()
+        .get(app.url(&format!("/api/v1/progress?case_no={case_no}&query_code={code}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let text = resp.text().await.unwrap();
+    assert!(text.contains("已寄出，快递单号 SF1001"), "{text}");
+    assert!(!text.contains("张伟") && !text.contains("1101051949"), "nothing personal: {text}");
+    let resp = browser()
+        .get(app.url(&format!("/api/v1/progress?case_no={case_no}&query_code=AAAAAA")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+    let page = browser()
+        .get(app.url(&format!("/progress?case_no={case_no}&query_code={code}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("2026-10-09") && page.contains("已送达"), "{page}");
+
+    // An applicant applies online as themselves and sees only their own cases.
+    app.store
+        .register_individual(
+            &onewindow_store::accounts::IndividualRegistration {
+                name: "李娜".into(),
+                resident_id: "440524188001010014".into(),
+                mobile: "13900000000".into(),
+                password: PASSWORD.into(),
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let (client, _) = app.login("440524188001010014", PASSWORD).await;
+    let csrf = csrf_of(&client.get(app.url("/me")).send().await.unwrap().text().await.unwrap());
+    let resp = client
+        .post(app.url("/api/v1/cases"))
+        .header("X-CSRF-Token", &csrf)
+        .json(&json!({"item_id": item, "materials": ["申请书"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let online: Value = resp.json().await.unwrap();
+    assert_eq!(online["events"][0]["channel"], "online");
+    assert_eq!(online["events"][0]["applicant"]["name"], "李娜");
+    let mine: Value = client
+        .get(app.url("/api/v1/cases"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine["rows"].as_array().unwrap().len(), 1);
+    let other = client
+        .get(app.url(&format!("/api/v1/cases/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 404, "another applicant's case is not there");
+    // The window clerk sees the online application waiting for acceptance.
+    let (_, inbox) = app.api(&t_clerk, Method::GET, "/inbox?what=%E5%8F%97%E7%90%86", None).await;
+    assert_eq!(inbox["rows"][0]["id"], online["case_id"], "{inbox}");
+    assert!(app.store.verify_case_log().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn cases_lifecycle_through_the_api() {
+    on_every_backend!(lifecycle);
+}
