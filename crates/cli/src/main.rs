@@ -2,6 +2,7 @@
 //! API tokens from the shell.
 
 mod bench;
+mod bench_cases;
 mod demo;
 mod demo_catalog;
 mod settings;
@@ -120,6 +121,23 @@ enum BenchCommand {
         #[arg(long, default_value_t = 3_000)]
         runs: usize,
     },
+    /// Case commands as stateless round trips (load, decide, append with read models, commit),
+    /// 6-command lifecycles from concurrent clients through the group-commit writer.
+    Cases {
+        /// `sqlite` (a fresh temporary file) or a postgres:// URL (a fresh database beside it).
+        #[arg(long, default_value = "sqlite")]
+        database: String,
+        /// SQLite: `normal` or `full` (fsync on every commit).
+        #[arg(long, default_value = "normal")]
+        synchronous: String,
+        #[arg(long, default_value_t = 1)]
+        clients: usize,
+        #[arg(long, default_value_t = 2_000)]
+        lifecycles: usize,
+        /// Cases put in the database (submitted and accepted) before measuring.
+        #[arg(long, default_value_t = 0)]
+        seed: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -218,6 +236,22 @@ async fn main() -> anyhow::Result<()> {
         Command::Token(cmd) => token_command(&open_store(&settings).await?, cmd).await,
         Command::Catalog(cmd) => catalog_command(&settings, cmd).await,
         Command::Bench(BenchCommand::Catalog { items, runs }) => bench::catalog(items, runs),
+        Command::Bench(BenchCommand::Cases {
+            database,
+            synchronous,
+            clients,
+            lifecycles,
+            seed,
+        }) => {
+            bench_cases::cases(bench_cases::Options {
+                database,
+                synchronous,
+                clients: clients.max(1),
+                lifecycles,
+                seed,
+            })
+            .await
+        }
         Command::Calendar(cmd) => calendar_command(cmd),
         Command::Audit(AuditCommand::Verify) => {
             let store = open_store(&settings).await?;

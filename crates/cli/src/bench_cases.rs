@@ -1,0 +1,303 @@
+//! `onewindow bench cases`: the case engine's round trip under load. Each command is a separate
+//! request to the store (load the case, decide, append events and read models, commit), as a
+//! web request makes it; concurrent clients share the group-commit writer.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use onewindow_domain::case::{
+    Actor, Applicant, Channel, Command, Decision, ItemRef, MaterialRef, StepRef,
+};
+use onewindow_domain::org::Role;
+use onewindow_store::case_commands::CommandRequest;
+use onewindow_store::{Backend, Store};
+
+pub struct Options {
+    /// sqlite (a fresh file in a temporary folder) or a postgres:// URL (a fresh database is
+    /// created beside it and dropped afterwards).
+    pub database: String,
+    /// SQLite only: normal or full.
+    pub synchronous: String,
+    pub clients: usize,
+    /// Lifecycles (6 commands each) measured.
+    pub lifecycles: usize,
+    /// Cases put in the database before measuring.
+    pub seed: usize,
+}
+
+fn item() -> ItemRef {
+    let step = |name: &str, role| StepRef {
+        name: name.into(),
+        role,
+        department_id: 7,
+        limit_days: 2,
+    };
+    ItemRef {
+        item_id: 1,
+        version: 1,
+        name: "食品经营许可".into(),
+        department_id: 7,
+        case_type: "2".into(),
+        promised_days: 5,
+        statutory_days: 20,
+        steps: vec![
+            step("受理", Role::Clerk),
+            step("审查", Role::Reviewer),
+            step("决定", Role::Approver),
+        ],
+        fee_standard_fen: 0,
+        materials: vec![MaterialRef {
+            name: "申请书".into(),
+            required: true,
+            deficiency_allowed: false,
+        }],
+        region_code: "371300000000".into(),
+    }
+}
+
+fn actor() -> Actor {
+    Actor {
+        account_id: 1,
+        staff_id: Some(1),
+        roles: vec![Role::Clerk, Role::Reviewer, Role::Approver],
+        department_id: Some(7),
+        powers: vec![],
+        backup_for: vec![],
+    }
+}
+
+fn lifecycle() -> [Command; 6] {
+    [
+        Command::Submit {
+            channel: Channel::Window,
+            item: Box::new(item()),
+            applicant: Applicant {
+                kind: "individual".into(),
+                name: "张伟".into(),
+                id_number: "11010519491231002X".into(),
+                mobile: "13800000000".into(),
+            },
+            materials: vec!["申请书".into()],
+        },
+        Command::Accept,
+        Command::CompleteStep {
+            opinion: "材料齐全，符合受理条件".into(),
+        },
+        Command::CompleteStep {
+            opinion: "经审查，申请人符合法定条件".into(),
+        },
+        Command::Decide {
+            decision: Decision {
+                approved: true,
+                reasons: "符合法定条件、标准".into(),
+                legal_basis: "《中华人民共和国行政许可法》第三十八条".into(),
+            },
+        },
+        Command::Conclude,
+    ]
+}
+
+async fn run_command(
+    store: &Store,
+    case_id: Option<i64>,
+    version: Option<u64>,
+    command: Command,
+    today: NaiveDate,
+) -> anyhow::Result<(i64, u64)> {
+    let out = store
+        .execute(CommandRequest {
+            case_id,
+            expected_version: version,
+            command,
+            actor: actor(),
+            idempotency_key: None,
+            today,
+            at: onewindow_store::now_ms(),
+        })
+        .await?;
+    Ok((out.case_id, out.version))
+}
+
+/// Runs `n` lifecycles (or only the first `steps` commands of each) on this client; returns
+/// per-command latencies.
+async fn client(
+    store: Store,
+    n: usize,
+    steps: usize,
+    done: Arc<AtomicU64>,
+) -> anyhow::Result<Vec<Duration>> {
+    let today = NaiveDate::from_ymd_opt(2026, 9, 24).expect("date");
+    let mut latencies = Vec::with_capacity(n * steps);
+    for _ in 0..n {
+        let (mut id, mut version) = (None, None);
+        for command in lifecycle().into_iter().take(steps) {
+            let t = Instant::now();
+            let (case_id, v) = run_command(&store, id, version, command, today).await?;
+            latencies.push(t.elapsed());
+            id = Some(case_id);
+            version = Some(v);
+        }
+        done.fetch_add(1, Ordering::Relaxed);
+    }
+    Ok(latencies)
+}
+
+/// Runs `total` lifecycles over `clients` concurrent clients.
+async fn drive(
+    store: &Store,
+    clients: usize,
+    total: usize,
+    steps: usize,
+    progress: Option<&str>,
+) -> anyhow::Result<(Vec<Duration>, Duration)> {
+    let done = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    let mut handles = Vec::new();
+    for c in 0..clients {
+        let share = total / clients + usize::from(c < total % clients);
+        handles.push(tokio::spawn(client(store.clone(), share, steps, done.clone())));
+    }
+    let ticker = progress.map(|label| {
+        let done = done.clone();
+        let label = label.to_owned();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                let d = done.load(Ordering::Relaxed) as usize;
+                let filled = d * 40 / total.max(1);
+                eprint!(
+                    "\r{label} [{}{}] {d}/{total}",
+                    "#".repeat(filled),
+                    ".".repeat(40 - filled)
+                );
+                if d >= total {
+                    eprintln!();
+                    break;
+                }
+            }
+        })
+    });
+    let mut latencies = Vec::new();
+    for h in handles {
+        latencies.extend(h.await??);
+    }
+    if let Some(t) = ticker {
+        let _ = t.await;
+    }
+    Ok((latencies, start.elapsed()))
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// Bytes the database holds now (SQLite: the file and its WAL; PostgreSQL: the database).
+async fn database_bytes(store: &Store, sqlite_path: Option<&std::path::Path>) -> u64 {
+    match sqlite_path {
+        Some(path) => {
+            let wal = path.with_extension("db-wal");
+            [path.to_path_buf(), wal]
+                .iter()
+                .filter_map(|p| std::fs::metadata(p).ok())
+                .map(|m| m.len())
+                .sum()
+        }
+        None => sqlx::query_as::<_, (i64,)>("SELECT pg_database_size(current_database())")
+            .fetch_one(store.pool())
+            .await
+            .map(|(n,)| n as u64)
+            .unwrap_or(0),
+    }
+}
+
+pub async fn cases(opts: Options) -> anyhow::Result<()> {
+    let dir = std::env::temp_dir().join(format!("onewindow-bench-{}", std::process::id()));
+    let (url, sqlite_path, pg) = if opts.database == "sqlite" {
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join("bench.db");
+        (
+            format!(
+                "sqlite://{}?synchronous={}",
+                path.display(),
+                opts.synchronous
+            ),
+            Some(path),
+            None,
+        )
+    } else {
+        let db = format!("onewindow_bench_{}", std::process::id());
+        let admin = Store::connect(&opts.database).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")))
+            .execute(admin.pool())
+            .await
+            .context("creating the benchmark database")?;
+        let (base, _) = opts
+            .database
+            .rsplit_once('/')
+            .context("a postgres URL ends with /database")?;
+        (format!("{base}/{db}"), None, Some((admin, db)))
+    };
+    let store = Store::open(&url).await?;
+    let backend = store.backend();
+    println!(
+        "bench cases: {}{}, {} clients, {} lifecycles of 6 commands, {} cases seeded",
+        backend.name(),
+        if backend == Backend::Sqlite {
+            format!(" synchronous={}", opts.synchronous.to_uppercase())
+        } else {
+            String::new()
+        },
+        opts.clients,
+        opts.lifecycles,
+        opts.seed
+    );
+    if opts.seed > 0 {
+        // Submitted and accepted cases, as a busy centre's database holds.
+        let t = Instant::now();
+        drive(&store, 32, opts.seed, 2, Some("seeding")).await?;
+        println!(
+            "seeded {} cases in {:.1} s",
+            opts.seed,
+            t.elapsed().as_secs_f64()
+        );
+    }
+    let before = database_bytes(&store, sqlite_path.as_deref()).await;
+    let (mut latencies, elapsed) =
+        drive(&store, opts.clients, opts.lifecycles, 6, Some("measuring")).await?;
+    let after = database_bytes(&store, sqlite_path.as_deref()).await;
+    latencies.sort();
+    let commands = latencies.len() as f64;
+    println!(
+        "{} commands in {:.2} s: {:.0} commands/s; per command p50 {:.3} ms, p99 {:.3} ms; {:.0} bytes written per command",
+        latencies.len(),
+        elapsed.as_secs_f64(),
+        commands / elapsed.as_secs_f64(),
+        percentile(&latencies, 0.50).as_secs_f64() * 1e3,
+        percentile(&latencies, 0.99).as_secs_f64() * 1e3,
+        after.saturating_sub(before) as f64 / commands
+    );
+    let problems = store.verify_case_log().await?;
+    println!(
+        "audit verify: {}",
+        if problems.is_empty() {
+            "clean".to_owned()
+        } else {
+            format!("{} problems", problems.len())
+        }
+    );
+    store.close().await;
+    if let Some((admin, db)) = pg {
+        sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {db}")))
+            .execute(admin.pool())
+            .await?;
+        admin.close().await;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
