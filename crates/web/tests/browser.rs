@@ -354,3 +354,175 @@ async fn search_guide_then_admin_edits_and_publishes_a_new_version() {
     client.close().await.unwrap();
     app.stop().await;
 }
+
+/// Clicks the submit button of the case page's form for `action`.
+async fn act(client: &Client, action: &str) {
+    click_and_wait(
+        client,
+        &format!("form.action-form:has(input[name=action][value={action}]) button[type=submit]"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_case_from_the_window_to_delivery_followed_by_the_applicant() {
+    let Some(driver_path) = chromedriver() else {
+        eprintln!("chromedriver not installed; browser test not run");
+        return;
+    };
+    // Thursday 24 September 2026, the day before the Mid-Autumn Festival.
+    let app = spawn_app_on(Backend::Sqlite, Some("2026-09-24")).await;
+    let org = app.seed_org().await;
+    let clerk = app
+        .staff("clerk", &["clerk"], Some(org.centre), Some(org.dept))
+        .await;
+    app.staff("rev", &["reviewer"], Some(org.centre), Some(org.dept))
+        .await;
+    app.staff("appr", &["approver"], Some(org.centre), Some(org.dept))
+        .await;
+    let doc: onewindow_domain::catalog::ItemDoc = serde_json::from_value(json!({
+        "basic_code": "0102001", "implementation_code": "0102001371300009", "name": "食品经营许可",
+        "item_type": "01", "exercise_level": "3",
+        "legal_bases": [{"law": "《中华人民共和国食品安全法》", "article": "第三十五条", "text": ""}],
+        "department_id": org.dept, "implementing_body": "", "implementing_body_code": "", "body_nature": "1",
+        "case_type": "2", "statutory_limit_days": 20, "promised_limit_days": 5,
+        "acceptance_conditions": "申请材料齐全、符合法定形式",
+        "steps": [{"name": "受理", "role": "clerk", "department_id": org.dept, "limit_days": 1},
+                  {"name": "审查", "role": "reviewer", "department_id": org.dept, "limit_days": 2},
+                  {"name": "决定", "role": "approver", "department_id": org.dept, "limit_days": 1}],
+        "result_name": "食品经营许可证", "result_type": "licence", "service_targets": ["1"], "handling_forms": ["1"],
+        "appointment": false, "online_payment": false, "express_delivery": true, "online_depth": "3", "max_visits": 1,
+        "location": "一楼", "hours": "工作日", "consult_phone": "0539-1", "supervise_phone": "12345",
+        "materials": [{"name": "食品经营许可申请书", "originals": 1, "copies": 0, "requirement": "required", "source": "applicant"},
+                      {"name": "从业人员健康证明", "originals": 0, "copies": 1, "requirement": "optional", "deficiency_allowed": true, "source": "applicant"}]
+    }))
+    .unwrap();
+    app.store
+        .import_items(vec![doc], clerk.account_id)
+        .await
+        .unwrap();
+    let item = app
+        .store
+        .item_by_code("0102001371300009")
+        .await
+        .unwrap()
+        .id;
+    let base = app.url("");
+    let (_driver, client) = start_browser(&driver_path).await;
+
+    // The clerk picks the item, enters the applicant (first with a wrong check digit), ticks
+    // the materials checklist and accepts.
+    login(&client, &base, "clerk", PASSWORD).await;
+    client.goto(&format!("{base}/work/accept")).await.unwrap();
+    select(&client, "pick-item", &item.to_string()).await;
+    click_and_wait(&client, "form.filters button").await;
+    fill(&client, "f-applicant_name", "王小明").await;
+    fill(&client, "f-applicant_id_number", "110105194912310021").await;
+    fill(&client, "f-applicant_mobile", "13812345678").await;
+    client
+        .find(Locator::Css("input[name=materials][value='食品经营许可申请书']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    screenshot(&client, "case-accept-form").await;
+    submit_main_form(&client).await;
+    let text = page_text(&client).await;
+    assert!(text.contains("校验码"), "{text}");
+    screenshot(&client, "case-accept-error").await;
+    fill(&client, "f-applicant_id_number", "11010519491231002X").await;
+    submit_main_form(&client).await;
+    let text = page_text(&client).await;
+    // Five working days after 24 September: 25 September is the Mid-Autumn Festival and
+    // 1–7 October National Day, so 28, 29, 30 September, 8 and 9 October.
+    assert!(
+        text.contains("受理回执") && text.contains("2026-10-09"),
+        "{text}"
+    );
+    screenshot(&client, "case-receipt").await;
+    let view = app
+        .store
+        .search_cases(&onewindow_store::case_queries::CaseFilter {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let id = view.rows[0].id;
+    let case_no = view.rows[0].case_no.clone().unwrap();
+    let code = app
+        .store
+        .case_view(id)
+        .await
+        .unwrap()
+        .state
+        .query_code
+        .unwrap();
+    assert!(text.contains(&case_no) && text.contains(&code));
+
+    // The clerk records the acceptance opinion; the reviewer and the approver follow.
+    client
+        .goto(&format!("{base}/work/cases/{id}"))
+        .await
+        .unwrap();
+    fill(&client, "o-complete_step", "材料齐全，符合法定形式").await;
+    act(&client, "complete_step").await;
+    assert!(page_text(&client).await.contains("已保存"));
+    click_and_wait(&client, "nav form button").await;
+
+    login(&client, &base, "rev", PASSWORD).await;
+    client.goto(&format!("{base}/work")).await.unwrap();
+    let text = page_text(&client).await;
+    assert!(
+        text.contains(&case_no) && text.contains("剩余 5 个工作日"),
+        "{text}"
+    );
+    screenshot(&client, "case-inbox").await;
+    click_and_wait(&client, "table.cases a").await;
+    fill(&client, "o-complete_step", "经审查，经营场所和设施符合要求").await;
+    act(&client, "complete_step").await;
+    click_and_wait(&client, "nav form button").await;
+
+    login(&client, &base, "appr", PASSWORD).await;
+    client
+        .goto(&format!("{base}/work/cases/{id}"))
+        .await
+        .unwrap();
+    fill(&client, "dr-decide", "符合法定条件、标准").await;
+    act(&client, "decide").await;
+    act(&client, "conclude").await;
+    assert!(page_text(&client).await.contains("已办结"));
+    click_and_wait(&client, "nav form button").await;
+
+    login(&client, &base, "clerk", PASSWORD).await;
+    client
+        .goto(&format!("{base}/work/cases/{id}"))
+        .await
+        .unwrap();
+    select(&client, "dm-deliver", "express").await;
+    fill(&client, "wb-deliver", "SF1234567890").await;
+    act(&client, "deliver").await;
+    let text = page_text(&client).await;
+    assert!(
+        text.contains("已送达") && text.contains("已寄出，快递单号 SF1234567890"),
+        "{text}"
+    );
+    screenshot(&client, "case-delivered").await;
+    click_and_wait(&client, "nav form button").await;
+
+    // The applicant follows the case with the number and code from the receipt.
+    client.goto(&format!("{base}/progress")).await.unwrap();
+    fill(&client, "f-case_no", &case_no).await;
+    fill(&client, "f-query_code", &code.to_lowercase()).await;
+    submit_main_form(&client).await;
+    let text = page_text(&client).await;
+    assert!(
+        text.contains("已送达") && text.contains("2026-10-09") && !text.contains("王小明"),
+        "{text}"
+    );
+    screenshot(&client, "case-progress").await;
+
+    client.close().await.unwrap();
+    app.stop().await;
+}
