@@ -158,7 +158,12 @@ async fn drive(
     let mut handles = Vec::new();
     for c in 0..clients {
         let share = total / clients + usize::from(c < total % clients);
-        handles.push(tokio::spawn(client(store.clone(), share, steps, done.clone())));
+        handles.push(tokio::spawn(client(
+            store.clone(),
+            share,
+            steps,
+            done.clone(),
+        )));
     }
     let ticker = progress.map(|label| {
         let done = done.clone();

@@ -3,10 +3,14 @@
 //! its departments with valid credit codes, windows, staff for every role and two applicants.
 
 use anyhow::Context;
+use onewindow_domain::case::{
+    Actor, Applicant, Channel, Command, Decision, Delivery, ItemRef, Missing,
+};
 use onewindow_domain::ids::{credit_check_char, resident_check_char};
 use onewindow_domain::org::Power;
 use onewindow_store::Store;
 use onewindow_store::accounts::{CompanyRegistration, IndividualRegistration};
+use onewindow_store::case_commands::CommandRequest;
 use onewindow_store::org::*;
 
 /// The password every demo account gets.
@@ -90,7 +94,10 @@ type PersonSeed = (
 
 /// Loads the demo organisation into an empty database. Returns the demo logins as
 /// (login, password, description); empty when the database already had data.
-pub async fn load(store: &Store) -> anyhow::Result<Vec<(String, String, String)>> {
+pub async fn load(
+    store: &Store,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<Vec<(String, String, String)>> {
     if !store.list_centres().await?.is_empty() {
         return Ok(Vec::new());
     }
@@ -449,7 +456,263 @@ pub async fn load(store: &Store) -> anyhow::Result<Vec<(String, String, String)>
         DEMO_PASSWORD.to_owned(),
         "企业申请人 临沂沂蒙云商贸有限公司".to_owned(),
     ));
+    if let Err(e) = demo_cases(store, &created, today).await {
+        // Outside the calendar's years, say, the centre still runs; it starts without cases.
+        eprintln!("演示办件未载入：{e}");
+    }
     Ok(logins)
+}
+
+/// The case aggregate's view of a demo staff member.
+fn actor_of(staff: &Staff, powers: bool) -> Actor {
+    Actor {
+        account_id: staff.account_id,
+        staff_id: Some(staff.id),
+        roles: staff.roles.iter().filter_map(|r| r.parse().ok()).collect(),
+        department_id: staff.department_id,
+        powers: if powers { Power::ALL.to_vec() } else { vec![] },
+        backup_for: vec![],
+    }
+}
+
+/// `n` working days before `today` (today itself when it is not a working day counts as 0).
+fn working_days_before(
+    cal: &onewindow_domain::calendar::WorkCalendar,
+    today: chrono::NaiveDate,
+    n: u32,
+) -> anyhow::Result<chrono::NaiveDate> {
+    let mut day = today;
+    let mut left = n;
+    while left > 0 {
+        day -= chrono::Duration::days(1);
+        if cal.is_workday(day)? {
+            left -= 1;
+        }
+    }
+    Ok(day)
+}
+
+/// Cases at every stage in the 市场监管 window, so that the inboxes, countdown badges, search
+/// and 办件查询 have something to show: due in days, due soon, overdue, waiting for a
+/// supplement, online and waiting for acceptance, an instant item, one delivered.
+async fn demo_cases(
+    store: &Store,
+    staff: &[Staff],
+    today: chrono::NaiveDate,
+) -> anyhow::Result<()> {
+    let who = |login: &str| {
+        staff
+            .iter()
+            .find(|s| s.login == login)
+            .with_context(|| format!("demo staff {login}"))
+    };
+    let (clerk, reviewer, approver) = (
+        actor_of(who("chuangkou")?, false),
+        actor_of(who("shenhe")?, false),
+        actor_of(who("shenpi")?, false),
+    );
+    let cal = store.calendar_for("371300000000").await?;
+    let items = store.list_items(&Default::default()).await?;
+    let item = |name: &str| {
+        items
+            .iter()
+            .find(|i| i.name == name)
+            .map(|i| i.id)
+            .with_context(|| format!("demo item {name}"))
+    };
+    let run = |case_id: Option<i64>, actor: &Actor, day: chrono::NaiveDate, command: Command| {
+        store.execute(CommandRequest {
+            case_id,
+            expected_version: None,
+            command,
+            actor: actor.clone(),
+            idempotency_key: None,
+            today: day,
+            at: onewindow_store::now_ms(),
+        })
+    };
+    let applicant = |name: &str, id: &str, mobile: &str| Applicant {
+        kind: "individual".into(),
+        name: name.into(),
+        id_number: id.into(),
+        mobile: mobile.into(),
+    };
+    let all_required = |r: &ItemRef| -> Vec<String> {
+        r.materials
+            .iter()
+            .filter(|m| m.required)
+            .map(|m| m.name.clone())
+            .collect()
+    };
+    let food = store.item_ref_for_case(item("食品经营许可")?).await?;
+    // (applicant, accepted this many working days ago, steps done after acceptance)
+    let plans = [
+        (
+            applicant("王小明", &resident_id("37130219850612301"), "13905391001"),
+            0u32,
+            0usize,
+        ),
+        (
+            applicant("李秀英", &resident_id("37131119780304262"), "13905391002"),
+            2,
+            1,
+        ),
+        (
+            applicant("陈建华", &resident_id("37131219920918153"), "13905391003"),
+            4,
+            2,
+        ),
+        (
+            applicant("赵丽", &resident_id("37130219880101044"), "13905391004"),
+            7,
+            3,
+        ),
+    ];
+    for (who_applies, ago, steps) in plans {
+        let day = working_days_before(&cal, today, ago)?;
+        let opened = run(
+            None,
+            &clerk,
+            day,
+            Command::Submit {
+                channel: Channel::Window,
+                item: Box::new(food.clone()),
+                applicant: who_applies,
+                materials: all_required(&food),
+            },
+        )
+        .await?;
+        let id = Some(opened.case_id);
+        run(id, &clerk, day, Command::Accept).await?;
+        let opinions = [
+            (&clerk, "材料齐全，符合法定形式"),
+            (&reviewer, "经现场核查，经营场所和设施符合要求"),
+            (&approver, "符合法定条件"),
+        ];
+        for (actor, opinion) in opinions.iter().take(steps) {
+            run(
+                id,
+                actor,
+                day,
+                Command::CompleteStep {
+                    opinion: (*opinion).into(),
+                },
+            )
+            .await?;
+        }
+    }
+    // Waiting for a supplement (the clock stopped).
+    let opened = run(
+        None,
+        &clerk,
+        working_days_before(&cal, today, 1)?,
+        Command::Submit {
+            channel: Channel::Window,
+            item: Box::new(food.clone()),
+            applicant: applicant("孙伟", &resident_id("37132119900707071"), "13905391005"),
+            materials: all_required(&food),
+        },
+    )
+    .await?;
+    run(
+        Some(opened.case_id),
+        &clerk,
+        working_days_before(&cal, today, 1)?,
+        Command::Accept,
+    )
+    .await?;
+    run(
+        Some(opened.case_id),
+        &clerk,
+        today,
+        Command::RequestSupplement {
+            missing: vec![Missing {
+                material: "从业人员健康证明".into(),
+                reason: "所附健康证明已过有效期，请提交有效期内的证明".into(),
+            }],
+            reason: String::new(),
+        },
+    )
+    .await?;
+    // An instant item concluded on the spot, and a business registration delivered.
+    let name_check = store.item_ref_for_case(item("企业名称自主申报")?).await?;
+    let opened = run(
+        None,
+        &clerk,
+        today,
+        Command::Submit {
+            channel: Channel::Window,
+            item: Box::new(name_check.clone()),
+            applicant: applicant("周敏", &resident_id("37130219830520182"), "13905391006"),
+            materials: all_required(&name_check),
+        },
+    )
+    .await?;
+    run(Some(opened.case_id), &clerk, today, Command::Accept).await?;
+    let shop = store.item_ref_for_case(item("个体工商户设立登记")?).await?;
+    let day = working_days_before(&cal, today, 3)?;
+    let opened = run(
+        None,
+        &clerk,
+        day,
+        Command::Submit {
+            channel: Channel::Window,
+            item: Box::new(shop.clone()),
+            applicant: applicant("吴强", &resident_id("37130219950211091"), "13905391007"),
+            materials: all_required(&shop),
+        },
+    )
+    .await?;
+    let id = Some(opened.case_id);
+    run(id, &clerk, day, Command::Accept).await?;
+    run(
+        id,
+        &clerk,
+        day,
+        Command::CompleteStep {
+            opinion: "材料齐全".into(),
+        },
+    )
+    .await?;
+    for step in 1..shop.steps.len() {
+        let actor = match shop.steps[step].role {
+            onewindow_domain::org::Role::Reviewer => &reviewer,
+            _ => &approver,
+        };
+        run(
+            id,
+            actor,
+            day,
+            Command::CompleteStep {
+                opinion: "符合条件".into(),
+            },
+        )
+        .await?;
+    }
+    run(
+        id,
+        &approver,
+        day,
+        Command::Decide {
+            decision: Decision {
+                approved: true,
+                reasons: "符合个体工商户登记条件".into(),
+                legal_basis: String::new(),
+            },
+        },
+    )
+    .await?;
+    run(id, &approver, day, Command::Conclude).await?;
+    run(
+        id,
+        &clerk,
+        today,
+        Command::Deliver {
+            delivery: Delivery::Pickup,
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -461,7 +724,8 @@ mod tests {
     async fn the_whole_demo_loads_and_is_searchable() {
         let db = onewindow_store::testing::TestDb::create(onewindow_store::Backend::Sqlite).await;
         let store = db.store().await;
-        let logins = load(&store).await.unwrap();
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        let logins = load(&store, today).await.unwrap();
         assert!(logins.iter().any(|(l, _, _)| l == "admin"));
         let items = store.list_items(&Default::default()).await.unwrap();
         assert!(items.len() >= 120, "{} items", items.len());
@@ -481,7 +745,13 @@ mod tests {
         let r = store.search().search("个体户", &search, 10).unwrap();
         assert_eq!(r.hits[0].name, "个体工商户设立登记");
         // Loading again leaves an existing database alone.
-        assert!(load(&store).await.unwrap().is_empty());
+        let (cases,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM cases")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(cases, 7, "demo cases at every stage");
+        assert!(store.verify_case_log().await.unwrap().is_empty());
+        assert!(load(&store, today).await.unwrap().is_empty());
         store.close().await;
         db.cleanup().await;
     }

@@ -107,9 +107,30 @@ enum CalendarCommand {
         from: chrono::NaiveDate,
         #[arg(long)]
         working_days: u32,
+        /// Apply this region's corrections too (6 or 12 digits).
+        #[arg(long, default_value = "")]
+        region: String,
     },
     /// Whether a day is a working day, and why.
-    IsWorkday { date: chrono::NaiveDate },
+    IsWorkday {
+        date: chrono::NaiveDate,
+        #[arg(long, default_value = "")]
+        region: String,
+    },
+    /// Correct a day (a holiday announced late, a local closure, next year's arrangement):
+    /// cases accepted afterwards follow it.
+    SetDay {
+        date: chrono::NaiveDate,
+        /// `true`: worked (调休上班); `false`: a day off.
+        #[arg(long, action = clap::ArgAction::Set)]
+        workday: bool,
+        /// The holiday or the reason.
+        #[arg(long)]
+        name: String,
+        /// 6- or 12-digit region code; empty for everywhere.
+        #[arg(long, default_value = "")]
+        region: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -252,7 +273,7 @@ async fn main() -> anyhow::Result<()> {
             })
             .await
         }
-        Command::Calendar(cmd) => calendar_command(cmd),
+        Command::Calendar(cmd) => calendar_command(cmd, &settings).await,
         Command::Audit(AuditCommand::Verify) => {
             let store = open_store(&settings).await?;
             let mut problems = store.verify_case_log().await?;
@@ -354,7 +375,10 @@ async fn serve(mut store: Store, settings: &Settings) -> anyhow::Result<()> {
 
 async fn run_demo(settings: Settings) -> anyhow::Result<()> {
     let store = open_store(&settings).await?;
-    let logins = demo::load(&store).await?;
+    let today = settings
+        .today
+        .unwrap_or_else(|| (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive());
+    let logins = demo::load(&store, today).await?;
     println!("演示数据目录：{}", settings.data_dir.display());
     if logins.is_empty() {
         println!("数据库中已有数据，未重复载入演示数据。");
@@ -596,15 +620,76 @@ async fn catalog_command(settings: &Settings, cmd: CatalogCommand) -> anyhow::Re
     Ok(())
 }
 
-fn calendar_command(cmd: CalendarCommand) -> anyhow::Result<()> {
-    let calendar = onewindow_domain::calendar::WorkCalendar::official()?;
+/// The calendar commands answer from the official data plus the corrections stored in the
+/// database (for `--region`, or nationwide ones only).
+async fn calendar_command(cmd: CalendarCommand, settings: &Settings) -> anyhow::Result<()> {
+    // Without a database yet (a fresh machine), the official data alone answers.
+    let sqlite_missing = settings
+        .database_url
+        .strip_prefix("sqlite://")
+        .is_some_and(|path| !std::path::Path::new(path.split('?').next().unwrap_or(path)).exists());
+    if sqlite_missing && !matches!(cmd, CalendarCommand::SetDay { .. }) {
+        let official = onewindow_domain::calendar::WorkCalendar::official()?;
+        return answer_calendar(cmd, &official);
+    }
+    let store = open_store(settings).await?;
+    let region = match &cmd {
+        CalendarCommand::Deadline { region, .. }
+        | CalendarCommand::IsWorkday { region, .. }
+        | CalendarCommand::SetDay { region, .. } => region.clone(),
+    };
+    let calendar = store.calendar_for(&region).await?;
     match cmd {
-        CalendarCommand::Deadline { from, working_days } => {
+        CalendarCommand::SetDay {
+            date,
+            workday,
+            name,
+            region,
+        } => {
+            let day = store
+                .set_calendar_day(&region, &date.to_string(), workday, &name, 0)
+                .await
+                .map_err(|e| match e {
+                    onewindow_store::StoreError::Invalid(f) => anyhow::anyhow!(
+                        "{}",
+                        f.0.into_iter()
+                            .map(|(k, m)| format!("{k}: {m}"))
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    ),
+                    other => other.into(),
+                })?;
+            println!(
+                "{} {} {}（{}）",
+                day.day,
+                if workday { "上班" } else { "休息" },
+                if day.region_code.is_empty() {
+                    "全国"
+                } else {
+                    &day.region_code
+                },
+                day.name
+            );
+        }
+        other => answer_calendar(other, &calendar)?,
+    }
+    Ok(())
+}
+
+fn answer_calendar(
+    cmd: CalendarCommand,
+    calendar: &onewindow_domain::calendar::WorkCalendar,
+) -> anyhow::Result<()> {
+    match cmd {
+        CalendarCommand::SetDay { .. } => {}
+        CalendarCommand::Deadline {
+            from, working_days, ..
+        } => {
             let deadline = calendar.add_working_days(from, working_days)?;
             println!("{deadline}");
             eprintln!("自 {from} 次日起计 {working_days} 个工作日，{deadline} 下班前届满。");
         }
-        CalendarCommand::IsWorkday { date } => {
+        CalendarCommand::IsWorkday { date, .. } => {
             let day = calendar.day(date)?;
             println!("{}", if day.workday { "yes" } else { "no" });
             eprintln!("{date}：{}", day.reason);

@@ -83,7 +83,10 @@ async fn seed(url: &str) -> (String, i64) {
         "materials": [{"name": "申请书", "originals": 1, "copies": 0, "requirement": "required", "source": "applicant"}]
     }))
     .unwrap();
-    store.import_items(vec![doc], clerk.account_id).await.unwrap();
+    store
+        .import_items(vec![doc], clerk.account_id)
+        .await
+        .unwrap();
     let item = store.list_items(&Default::default()).await.unwrap()[0].id;
     let token = store
         .create_token(clerk.account_id, "load", TokenScope::Write)
@@ -161,7 +164,10 @@ async fn load(
             return;
         };
         let id = body["case_id"].as_i64().unwrap();
-        acked.lock().unwrap().push((id, body["version"].as_u64().unwrap()));
+        acked
+            .lock()
+            .unwrap()
+            .push((id, body["version"].as_u64().unwrap()));
         let mut version = body["version"].as_u64().unwrap();
         for c in &commands {
             let Ok(resp) = http
@@ -222,7 +228,12 @@ async fn acknowledged_commands_survive_sigkill() {
             let _ = c.await;
         }
         let acked = acked.lock().unwrap().clone();
-        assert!(acked.len() >= 100, "{}: only {} acknowledged", backend.name(), acked.len());
+        assert!(
+            acked.len() >= 100,
+            "{}: only {} acknowledged",
+            backend.name(),
+            acked.len()
+        );
 
         // Restart: every acknowledged command's events are there.
         let (mut server, addr) = start(&db.url, &dir);

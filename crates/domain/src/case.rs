@@ -585,8 +585,8 @@ impl CaseState {
         let (Some(item), Some(accepted_on)) = (self.item.as_ref(), self.accepted_on) else {
             return Ok(timers);
         };
-        let clock_runs = matches!(self.stage(), Stage::InReview | Stage::Decided)
-            && self.paused.is_none();
+        let clock_runs =
+            matches!(self.stage(), Stage::InReview | Stage::Decided) && self.paused.is_none();
         if clock_runs && let Some(due) = self.due {
             let total = item.promised_days + self.paused_days + self.extended_days;
             // Warn in the last third of the limit, at least the last working day.
@@ -967,7 +967,9 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
                 return Err(CaseError::WrongStage(stage.label()));
             };
             if !department_staff(item()?) {
-                return Err(CaseError::NotAllowed("只有办理部门的工作人员可以登记补正材料"));
+                return Err(CaseError::NotAllowed(
+                    "只有办理部门的工作人员可以登记补正材料",
+                ));
             }
             let paused_days = ctx.calendar.working_days_between(*since, ctx.today)?;
             let due = match (state.accepted_on, state.item.as_ref()) {
@@ -988,7 +990,9 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
                 return Err(CaseError::WrongStage(stage.label()));
             }
             if !department_staff(item()?) {
-                return Err(CaseError::NotAllowed("只有办理部门的工作人员可以登记补交材料"));
+                return Err(CaseError::NotAllowed(
+                    "只有办理部门的工作人员可以登记补交材料",
+                ));
             }
             if !state.pending_deficiencies.contains(material) {
                 return Err(rule(format!("“{material}”不在待补交的容缺材料中")));
@@ -1168,7 +1172,9 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
             in_stage(&[Stage::InReview, Stage::Decided])?;
             let item = item()?;
             if !(actor.has(Role::Clerk) && department_staff(item)) {
-                return Err(CaseError::NotAllowed("收费由办理部门或综合窗口的窗口人员登记"));
+                return Err(CaseError::NotAllowed(
+                    "收费由办理部门或综合窗口的窗口人员登记",
+                ));
             }
             if state.fee_collected {
                 return Err(CaseError::WrongStage(stage.label()));

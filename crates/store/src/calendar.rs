@@ -52,10 +52,22 @@ fn applies(scope: &str, region: &str) -> bool {
     }
 }
 
+/// A 6-digit region code as its 12-digit form; others unchanged.
+pub fn normalize_region(code: &str) -> String {
+    let code = code.trim();
+    if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
+        format!("{code}000000")
+    } else {
+        code.to_owned()
+    }
+}
+
 impl Store {
     /// The calendar for cases of `region` (a region code, or '' for the official calendar with
     /// nationwide corrections). Cached until the next correction.
     pub async fn calendar_for(&self, region: &str) -> StoreResult<Arc<WorkCalendar>> {
+        let region = normalize_region(region);
+        let region = region.as_str();
         if let Some(c) = self.calendars.by_region.read().unwrap().get(region) {
             return Ok(c.clone());
         }
@@ -96,10 +108,7 @@ impl Store {
         by: i64,
     ) -> StoreResult<CalendarDay> {
         let mut errors = FieldErrors::new();
-        let mut region_code = region_code.trim().to_owned();
-        if region_code.len() == 6 {
-            region_code.push_str("000000");
-        }
+        let region_code = normalize_region(region_code);
         if !region_code.is_empty() && RegionCode::parse(&region_code).is_err() {
             errors.add(
                 "region_code",

@@ -246,7 +246,8 @@ async fn run_one(
             let opened = CaseState::from_events(&events);
             let applicant_account = req.actor.staff_id.is_none().then_some(req.actor.account_id);
             let id = insert_case(tx, &opened, applicant_account, &by).await?;
-            let after = append_in(tx, id, CaseState::default(), GENESIS, &events, &by, &cal).await?;
+            let after =
+                append_in(tx, id, CaseState::default(), GENESIS, &events, &by, &cal).await?;
             (id, after)
         }
     };

@@ -31,7 +31,8 @@ pub struct CaseRow {
     pub version: i64,
 }
 
-const ROW: &str = "c.id, c.case_no, c.stage, c.item_id, c.item_name, c.department_id, c.applicant, c.channel,
+const ROW: &str =
+    "c.id, c.case_no, c.stage, c.item_id, c.item_name, c.department_id, c.applicant, c.channel,
     c.step_name, c.assignee, c.submitted_on, c.accepted_on, c.due, c.paused, c.version";
 
 /// One page of rows and the cursor of the next, if any.
@@ -160,9 +161,13 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?
         .ok_or(StoreError::NotFound("account"))?;
-        let id_number = resident_id.or(credit_code).ok_or(StoreError::Invalid(
-            FieldErrors::single("applicant", "只有已实名注册的申请人可以在线申请"),
-        ))?;
+        let id_number =
+            resident_id
+                .or(credit_code)
+                .ok_or(StoreError::Invalid(FieldErrors::single(
+                    "applicant",
+                    "只有已实名注册的申请人可以在线申请",
+                )))?;
         Ok(Applicant {
             kind,
             name,
@@ -199,13 +204,15 @@ impl Store {
             .bind(staff_id)
             .fetch_all(&self.pool)
             .await?;
-            actor.powers = powers.iter().filter_map(|(k,)| k.parse::<Power>().ok()).collect();
-            let backs: Vec<(i64,)> = sqlx::query_as(
-                "SELECT id FROM staff WHERE backup_staff_id = $1 AND active = 1",
-            )
-            .bind(staff_id)
-            .fetch_all(&self.pool)
-            .await?;
+            actor.powers = powers
+                .iter()
+                .filter_map(|(k,)| k.parse::<Power>().ok())
+                .collect();
+            let backs: Vec<(i64,)> =
+                sqlx::query_as("SELECT id FROM staff WHERE backup_staff_id = $1 AND active = 1")
+                    .bind(staff_id)
+                    .fetch_all(&self.pool)
+                    .await?;
             actor.backup_for = backs.into_iter().map(|(id,)| id).collect();
         }
         Ok(actor)
@@ -220,7 +227,11 @@ impl Store {
             mine.push(s);
         }
         mine.extend(&actor.backup_for);
-        let roles: Vec<String> = actor.roles.iter().map(|r| format!("'{}'", r.key())).collect();
+        let roles: Vec<String> = actor
+            .roles
+            .iter()
+            .map(|r| format!("'{}'", r.key()))
+            .collect();
         let mut open = if roles.is_empty() {
             "0 = 1".to_owned()
         } else {
@@ -234,7 +245,10 @@ impl Store {
         } else {
             format!(
                 "t.assignee IN ({})",
-                mine.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+                mine.iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
             )
         };
         let sort = "COALESCE(t.due, '9999-12-31')";
@@ -267,6 +281,15 @@ impl Store {
         }))
     }
 
+    /// The kinds of open work there are now (受理, a step's name, 办结 …), for inbox filters.
+    pub async fn task_kinds(&self) -> StoreResult<Vec<String>> {
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT DISTINCT what FROM case_tasks ORDER BY what")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.into_iter().map(|(w,)| w).collect())
+    }
+
     /// Case search, newest first, by keyset.
     pub async fn search_cases(&self, f: &CaseFilter) -> StoreResult<Page<CaseRow>> {
         let like = |s: &Option<String>| {
@@ -276,9 +299,7 @@ impl Store {
                 .map(|s| format!("%{}%", s.replace(['%', '_'], "")))
                 .unwrap_or_default()
         };
-        let exact = |s: &Option<String>| {
-            s.as_deref().map(str::trim).unwrap_or_default().to_owned()
-        };
+        let exact = |s: &Option<String>| s.as_deref().map(str::trim).unwrap_or_default().to_owned();
         let sql = format!(
             "SELECT {ROW} FROM cases c
              WHERE ($1 = '' OR c.case_no = $1)
@@ -334,15 +355,17 @@ impl Store {
         .await?;
         let events = events
             .into_iter()
-            .map(|(seq, kind, payload, actor_id, name, at, hash)| TimelineEntry {
-                seq,
-                kind,
-                payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
-                actor_id,
-                actor_name: name.unwrap_or_default(),
-                at,
-                hash,
-            })
+            .map(
+                |(seq, kind, payload, actor_id, name, at, hash)| TimelineEntry {
+                    seq,
+                    kind,
+                    payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
+                    actor_id,
+                    actor_name: name.unwrap_or_default(),
+                    at,
+                    hash,
+                },
+            )
             .collect();
         Ok(CaseView {
             row,

@@ -409,7 +409,10 @@ pub(crate) async fn append_in(
         .execute(&mut **tx)
         .await?;
     let department = state.item.as_ref().map_or(0, |i| i.department_id);
-    for t in state.timers(cal).map_err(|e| StoreError::Config(e.to_string()))? {
+    for t in state
+        .timers(cal)
+        .map_err(|e| StoreError::Config(e.to_string()))?
+    {
         sqlx::query(
             "INSERT INTO case_timers (case_id, kind, department_id, warn_on, due_on) VALUES ($1, $2, $3, $4, $5)",
         )

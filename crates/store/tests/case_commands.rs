@@ -164,12 +164,13 @@ async fn lifecycle_with_read_models(store: &Store) {
     );
     // Timers: the case limit (warned on its last working day, 8 October) and the step limit
     // (2 working days after Friday 25 September, Mid-Autumn Festival: 28 and 29 September).
-    let timers: Vec<(String, String, String)> =
-        sqlx::query_as("SELECT kind, warn_on, due_on FROM case_timers WHERE case_id = $1 ORDER BY kind")
-            .bind(id)
-            .fetch_all(store.pool())
-            .await
-            .unwrap();
+    let timers: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT kind, warn_on, due_on FROM case_timers WHERE case_id = $1 ORDER BY kind",
+    )
+    .bind(id)
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
     assert_eq!(
         timers,
         vec![
@@ -230,13 +231,24 @@ async fn lifecycle_with_read_models(store: &Store) {
     .fetch_one(store.pool())
     .await
     .unwrap();
-    assert_eq!((tasks, timers), (0, 0), "a closed case leaves no work and no timers");
+    assert_eq!(
+        (tasks, timers),
+        (0, 0),
+        "a closed case leaves no work and no timers"
+    );
 
     let sept = store.rollups("2026-09-01", "2026-09-30").await.unwrap();
     assert_eq!(sept.len(), 1);
     let r = &sept[0];
     assert_eq!(
-        (r.received, r.accepted, r.promised, r.concluded, r.concluded_on_time, r.overdue),
+        (
+            r.received,
+            r.accepted,
+            r.promised,
+            r.concluded,
+            r.concluded_on_time,
+            r.overdue
+        ),
         (1, 1, 1, 1, 1, 0)
     );
 
@@ -289,18 +301,19 @@ async fn idempotency_and_versions(store: &Store) {
         .unwrap();
     assert!(again.replayed && !first.replayed);
     assert_eq!((first.version, again.version), (2, 2));
-    assert_eq!(first.events, again.events, "a retry returns the first result");
-    assert_eq!(store.case_events(id).await.unwrap().len(), 2, "and no second event");
+    assert_eq!(
+        first.events, again.events,
+        "a retry returns the first result"
+    );
+    assert_eq!(
+        store.case_events(id).await.unwrap().len(),
+        2,
+        "and no second event"
+    );
     // The same key with another body is refused.
     assert!(matches!(
         store
-            .execute(request(
-                "k-1",
-                1,
-                Command::Withdraw {
-                    reason: "x".into()
-                }
-            ))
+            .execute(request("k-1", 1, Command::Withdraw { reason: "x".into() }))
             .await,
         Err(StoreError::IdempotencyMismatch)
     ));
@@ -345,10 +358,16 @@ async fn group_commit(store: &Store) {
     let mut ids = Vec::new();
     for n in 0..24 {
         ids.push(
-            run(store, None, &clerk, "2026-09-24", submit(&format!("申请人{n}")))
-                .await
-                .unwrap()
-                .case_id,
+            run(
+                store,
+                None,
+                &clerk,
+                "2026-09-24",
+                submit(&format!("申请人{n}")),
+            )
+            .await
+            .unwrap()
+            .case_id,
         );
     }
     // All at once: they share transactions; the one refused (a second acceptance) is undone
@@ -421,7 +440,10 @@ async fn calendar_corrections(store: &Store) {
     };
     assert_eq!(*due, d("2026-10-14"));
     // Bad corrections are refused with field messages.
-    match store.set_calendar_day("12", "2026-13-01", true, " ", 1).await {
+    match store
+        .set_calendar_day("12", "2026-13-01", true, " ", 1)
+        .await
+    {
         Err(StoreError::Invalid(e)) => {
             assert!(e.message_for("region_code").is_some());
             assert!(e.message_for("day").is_some());

@@ -142,9 +142,7 @@ impl ApiError {
                     title: "办件已被他人更新".into(),
                     status: 409,
                     code: "version_conflict".into(),
-                    detail: Some(format!(
-                        "办件当前版本为 {current}，请重新读取后再提交"
-                    )),
+                    detail: Some(format!("办件当前版本为 {current}，请重新读取后再提交")),
                     errors: vec![],
                     current_version: Some(*current),
                 };
@@ -164,7 +162,9 @@ impl ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "idempotency_key_reused",
                 "幂等键已用于另一请求",
-                Some("同一 Idempotency-Key 只能用于完全相同的请求；新的操作请使用新的键".to_owned()),
+                Some(
+                    "同一 Idempotency-Key 只能用于完全相同的请求；新的操作请使用新的键".to_owned(),
+                ),
                 vec![],
             ),
             ApiError::Internal(_) => (

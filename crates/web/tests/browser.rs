@@ -401,12 +401,7 @@ async fn a_case_from_the_window_to_delivery_followed_by_the_applicant() {
         .import_items(vec![doc], clerk.account_id)
         .await
         .unwrap();
-    let item = app
-        .store
-        .item_by_code("0102001371300009")
-        .await
-        .unwrap()
-        .id;
+    let item = app.store.item_by_code("0102001371300009").await.unwrap().id;
     let base = app.url("");
     let (_driver, client) = start_browser(&driver_path).await;
 
@@ -420,7 +415,9 @@ async fn a_case_from_the_window_to_delivery_followed_by_the_applicant() {
     fill(&client, "f-applicant_id_number", "110105194912310021").await;
     fill(&client, "f-applicant_mobile", "13812345678").await;
     client
-        .find(Locator::Css("input[name=materials][value='食品经营许可申请书']"))
+        .find(Locator::Css(
+            "input[name=materials][value='食品经营许可申请书']",
+        ))
         .await
         .unwrap()
         .click()

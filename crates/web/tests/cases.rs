@@ -68,11 +68,22 @@ async fn command(
 
 async fn lifecycle(app: &TestApp) {
     let org = app.seed_org().await;
-    let clerk = app.staff("clerk", &["clerk"], Some(org.centre), Some(org.dept)).await;
-    let reviewer = app.staff("rev", &["reviewer"], Some(org.centre), Some(org.dept)).await;
-    let approver = app.staff("appr", &["approver"], Some(org.centre), Some(org.dept)).await;
+    let clerk = app
+        .staff("clerk", &["clerk"], Some(org.centre), Some(org.dept))
+        .await;
+    let reviewer = app
+        .staff("rev", &["reviewer"], Some(org.centre), Some(org.dept))
+        .await;
+    let approver = app
+        .staff("appr", &["approver"], Some(org.centre), Some(org.dept))
+        .await;
     let outsider = app
-        .staff("other", &["clerk", "reviewer"], Some(org.centre), Some(org.other_dept))
+        .staff(
+            "other",
+            &["clerk", "reviewer"],
+            Some(org.centre),
+            Some(org.other_dept),
+        )
         .await;
     let item = publish_item(app, org.dept, clerk.account_id).await;
     let t_clerk = app.token(clerk.account_id, TokenScope::Write).await;
@@ -98,9 +109,23 @@ async fn lifecycle(app: &TestApp) {
     assert_eq!(body["version"], 1);
 
     // Read-only tokens and other departments cannot act.
-    let (status, _) = command(app, &t_read, id, None, json!({"command": {"type": "accept"}})).await;
+    let (status, _) = command(
+        app,
+        &t_read,
+        id,
+        None,
+        json!({"command": {"type": "accept"}}),
+    )
+    .await;
     assert_eq!(status, 403);
-    let (status, body) = command(app, &t_out, id, None, json!({"command": {"type": "accept"}})).await;
+    let (status, body) = command(
+        app,
+        &t_out,
+        id,
+        None,
+        json!({"command": {"type": "accept"}}),
+    )
+    .await;
     assert_eq!(status, 403, "{body}");
 
     // Acceptance with a key: a retry returns the first result, another body is refused.
@@ -120,7 +145,10 @@ async fn lifecycle(app: &TestApp) {
         json!({"expected_version": 1, "command": {"type": "withdraw", "reason": "x"}}),
     )
     .await;
-    assert_eq!((status, body["code"].as_str()), (422, Some("idempotency_key_reused")));
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("idempotency_key_reused"))
+    );
 
     // A stale version: 409 with the current one.
     let (status, body) = command(
@@ -131,10 +159,25 @@ async fn lifecycle(app: &TestApp) {
         json!({"expected_version": 1, "command": {"type": "complete_step", "opinion": "齐全"}}),
     )
     .await;
-    assert_eq!((status, body["current_version"].as_u64()), (409, Some(2)), "{body}");
+    assert_eq!(
+        (status, body["current_version"].as_u64()),
+        (409, Some(2)),
+        "{body}"
+    );
     // Illegal transitions and broken rules name the rule.
-    let (status, body) = command(app, &t_appr, id, None, json!({"command": {"type": "conclude"}})).await;
-    assert_eq!((status, body["code"].as_str()), (409, Some("illegal_transition")), "{body}");
+    let (status, body) = command(
+        app,
+        &t_appr,
+        id,
+        None,
+        json!({"command": {"type": "conclude"}}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("illegal_transition")),
+        "{body}"
+    );
     let (status, body) = command(
         app,
         &t_clerk,
@@ -143,7 +186,11 @@ async fn lifecycle(app: &TestApp) {
         json!({"command": {"type": "collect_fee", "amount_fen": 2000}}),
     )
     .await;
-    assert_eq!((status, body["code"].as_str()), (422, Some("rule")), "{body}");
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("rule")),
+        "{body}"
+    );
     assert!(body["detail"].as_str().unwrap().contains("超过标准"));
     let (status, body) = command(
         app,
@@ -157,9 +204,18 @@ async fn lifecycle(app: &TestApp) {
 
     // The lifecycle; each role's inbox holds the case when it is their turn.
     let steps: [(&str, Value); 3] = [
-        (&t_clerk, json!({"type": "complete_step", "opinion": "材料齐全"})),
-        (&t_rev, json!({"type": "complete_step", "opinion": "符合条件"})),
-        (&t_appr, json!({"type": "decide", "decision": {"approved": true, "reasons": "符合条件", "legal_basis": ""}})),
+        (
+            &t_clerk,
+            json!({"type": "complete_step", "opinion": "材料齐全"}),
+        ),
+        (
+            &t_rev,
+            json!({"type": "complete_step", "opinion": "符合条件"}),
+        ),
+        (
+            &t_appr,
+            json!({"type": "decide", "decision": {"approved": true, "reasons": "符合条件", "legal_basis": ""}}),
+        ),
     ];
     for (token, cmd) in steps {
         let (_, inbox) = app.api(token, Method::GET, "/inbox", None).await;
@@ -167,7 +223,14 @@ async fn lifecycle(app: &TestApp) {
         let (status, body) = command(app, token, id, None, json!({"command": cmd})).await;
         assert_eq!(status, 200, "{body}");
     }
-    let (status, _) = command(app, &t_appr, id, None, json!({"command": {"type": "conclude"}})).await;
+    let (status, _) = command(
+        app,
+        &t_appr,
+        id,
+        None,
+        json!({"command": {"type": "conclude"}}),
+    )
+    .await;
     assert_eq!(status, 200);
     let (status, body) = command(
         app,
@@ -180,33 +243,47 @@ async fn lifecycle(app: &TestApp) {
     assert_eq!((status, body["version"].as_u64()), (200, Some(7)), "{body}");
 
     // Staff read the case with its timeline; other departments may not.
-    let (status, view) = app.api(&t_rev, Method::GET, &format!("/cases/{id}"), None).await;
+    let (status, view) = app
+        .api(&t_rev, Method::GET, &format!("/cases/{id}"), None)
+        .await;
     assert_eq!(status, 200);
     assert_eq!(view["events"].as_array().unwrap().len(), 7);
     assert_eq!(view["row"]["stage"], "delivered");
-    let (status, _) = app.api(&t_out, Method::GET, &format!("/cases/{id}"), None).await;
+    let (status, _) = app
+        .api(&t_out, Method::GET, &format!("/cases/{id}"), None)
+        .await;
     assert_eq!(status, 403);
     let (status, found) = app
         .api(&t_clerk, Method::GET, "/cases?applicant=%E5%BC%A0", None)
         .await;
     assert_eq!((status, found["rows"].as_array().unwrap().len()), (200, 1));
     let (_, found) = app.api(&t_out, Method::GET, "/cases", None).await;
-    assert!(found["rows"].as_array().unwrap().is_empty(), "other departments see none");
+    assert!(
+        found["rows"].as_array().unwrap().is_empty(),
+        "other departments see none"
+    );
 
     // The public lookup: number and code, progress only.
     let case_no = view["row"]["case_no"].as_str().unwrap().to_owned();
     let code = view["state"]["query_code"].as_str().unwrap().to_lowercase();
     let resp = browser()
-        .get(app.url(&format!("/api/v1/progress?case_no={case_no}&query_code={code}")))
+        .get(app.url(&format!(
+            "/api/v1/progress?case_no={case_no}&query_code={code}"
+        )))
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
     let text = resp.text().await.unwrap();
     assert!(text.contains("已寄出，快递单号 SF1001"), "{text}");
-    assert!(!text.contains("张伟") && !text.contains("1101051949"), "nothing personal: {text}");
+    assert!(
+        !text.contains("张伟") && !text.contains("1101051949"),
+        "nothing personal: {text}"
+    );
     let resp = browser()
-        .get(app.url(&format!("/api/v1/progress?case_no={case_no}&query_code=AAAAAA")))
+        .get(app.url(&format!(
+            "/api/v1/progress?case_no={case_no}&query_code=AAAAAA"
+        )))
         .send()
         .await
         .unwrap();
@@ -219,7 +296,10 @@ async fn lifecycle(app: &TestApp) {
         .text()
         .await
         .unwrap();
-    assert!(page.contains("2026-10-09") && page.contains("已送达"), "{page}");
+    assert!(
+        page.contains("2026-10-09") && page.contains("已送达"),
+        "{page}"
+    );
 
     // An applicant applies online as themselves and sees only their own cases.
     app.store
@@ -235,7 +315,16 @@ async fn lifecycle(app: &TestApp) {
         .await
         .unwrap();
     let (client, _) = app.login("440524188001010014", PASSWORD).await;
-    let csrf = csrf_of(&client.get(app.url("/me")).send().await.unwrap().text().await.unwrap());
+    let csrf = csrf_of(
+        &client
+            .get(app.url("/me"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    );
     let resp = client
         .post(app.url("/api/v1/cases"))
         .header("X-CSRF-Token", &csrf)
@@ -263,7 +352,14 @@ async fn lifecycle(app: &TestApp) {
         .unwrap();
     assert_eq!(other.status(), 404, "another applicant's case is not there");
     // The window clerk sees the online application waiting for acceptance.
-    let (_, inbox) = app.api(&t_clerk, Method::GET, "/inbox?what=%E5%8F%97%E7%90%86", None).await;
+    let (_, inbox) = app
+        .api(
+            &t_clerk,
+            Method::GET,
+            "/inbox?what=%E5%8F%97%E7%90%86",
+            None,
+        )
+        .await;
     assert_eq!(inbox["rows"][0]["id"], online["case_id"], "{inbox}");
     assert!(app.store.verify_case_log().await.unwrap().is_empty());
 }

@@ -30,11 +30,7 @@ fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
     };
     match v.to_str() {
         Ok(k) if !k.is_empty() && k.len() <= 128 => Ok(Some(k.to_owned())),
-        _ => Err(FieldErrors::single(
-            "Idempotency-Key",
-            "应为 1–128 个可见 ASCII 字符",
-        )
-        .into()),
+        _ => Err(FieldErrors::single("Idempotency-Key", "应为 1–128 个可见 ASCII 字符").into()),
     }
 }
 
@@ -51,14 +47,7 @@ pub async fn submit_case(
     ApiJson(input): ApiJson<SubmitInput>,
 ) -> ApiResult<(StatusCode, Json<CommandOutcome>)> {
     let key = idempotency_key(&headers)?;
-    let out = submit(
-        &state,
-        &user.principal,
-        user.remote.as_deref(),
-        &input,
-        key,
-    )
-    .await?;
+    let out = submit(&state, &user.principal, user.remote.as_deref(), &input, key).await?;
     let status = if out.replayed {
         StatusCode::OK
     } else {
@@ -178,9 +167,17 @@ pub async fn search_cases(
     Query(q): Query<CaseQuery>,
 ) -> ApiResult<Json<Page<CaseRow>>> {
     if user.principal.is_staff() {
-        gate(&state, &user, Action::ViewCases, user.principal.department_id).await?;
+        gate(
+            &state,
+            &user,
+            Action::ViewCases,
+            user.principal.department_id,
+        )
+        .await?;
     }
-    Ok(Json(state.store.search_cases(&q.filter(&user.principal)).await?))
+    Ok(Json(
+        state.store.search_cases(&q.filter(&user.principal)).await?,
+    ))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -204,7 +201,13 @@ pub async fn inbox(
     user: ApiUser,
     Query(q): Query<InboxQuery>,
 ) -> ApiResult<Json<Page<CaseRow>>> {
-    gate(&state, &user, Action::ViewCases, user.principal.department_id).await?;
+    gate(
+        &state,
+        &user,
+        Action::ViewCases,
+        user.principal.department_id,
+    )
+    .await?;
     let actor = state.store.case_actor(&user.principal).await?;
     Ok(Json(
         state
@@ -273,9 +276,9 @@ pub fn public_label(payload: &serde_json::Value) -> String {
         Ok(e) => match e {
             Event::Submitted { channel, .. } => format!("{}提交申请", channel.label()),
             Event::Accepted { due, .. } => format!("已受理，承诺办结日期 {due}"),
-            Event::AcceptedWithDeficiencies {
-                due, supply_by, ..
-            } => format!("容缺受理，承诺办结日期 {due}；请于 {supply_by} 前补交容缺材料"),
+            Event::AcceptedWithDeficiencies { due, supply_by, .. } => {
+                format!("容缺受理，承诺办结日期 {due}；请于 {supply_by} 前补交容缺材料")
+            }
             Event::AcceptanceRefused { .. } => "不予受理（请查收不予受理决定书）".into(),
             Event::ApprovedOnPledge { .. } => "告知承诺审批".into(),
             Event::SupplementRequested { missing, .. } => format!(
@@ -288,7 +291,9 @@ pub fn public_label(payload: &serde_json::Value) -> String {
             ),
             Event::SupplementReceived { due, .. } => format!("已收到补正材料，办结日期 {due}"),
             Event::DeficiencySupplied { material } => format!("已补交容缺材料：{material}"),
-            Event::DeficiencyWaived { material, .. } => format!("容缺材料“{material}”经核实免于补交"),
+            Event::DeficiencyWaived { material, .. } => {
+                format!("容缺材料“{material}”经核实免于补交")
+            }
             Event::StepCompleted { .. } => "办理环节完成".into(),
             Event::StepReturned { .. } => "退回上一环节复核".into(),
             Event::Reassigned { .. } => "转办".into(),

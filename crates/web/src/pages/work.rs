@@ -16,8 +16,8 @@ use onewindow_domain::case::{
     CaseState, Command, Ctx, Decision, Delivery, Missing, Stage, available_commands,
 };
 use onewindow_domain::org::{FieldErrors, Role};
-use onewindow_store::catalog::ItemFilter;
 use onewindow_store::case_queries::{CaseRow, CaseView, InboxFilter, sees_all_cases};
+use onewindow_store::catalog::ItemFilter;
 use serde::Deserialize;
 
 use super::{Chrome, FormData, PageResult, gate, local_time, render, render_with_status};
@@ -173,7 +173,13 @@ async fn inbox(
     user: PageUser,
     Query(q): Query<InboxParams>,
 ) -> PageResult {
-    gate(&state, &user, Action::ViewCases, user.principal.department_id).await?;
+    gate(
+        &state,
+        &user,
+        Action::ViewCases,
+        user.principal.department_id,
+    )
+    .await?;
     let actor = state.store.case_actor(&user.principal).await?;
     let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
     let page = state
@@ -191,7 +197,7 @@ async fn inbox(
         .await?;
     let today = state.clock.today();
     let cal = state.store.calendar_for("").await?;
-    let what = ["受理", "等待补正", "审查", "审核", "决定", "办结", "送达"];
+    let what = state.store.task_kinds().await?;
     render(&ListPage {
         chrome: Chrome::new("我的待办", &user.ctx),
         inbox: true,
@@ -204,10 +210,15 @@ async fn inbox(
                 "环节".into(),
                 q.what.clone(),
                 std::iter::once((String::new(), "全部".to_owned()))
-                    .chain(what.iter().map(|w| ((*w).to_owned(), (*w).to_owned())))
+                    .chain(what.into_iter().map(|w| (w.clone(), w)))
                     .collect(),
             ),
-            ("due_by".into(), "期限不晚于".into(), q.due_by.clone(), vec![]),
+            (
+                "due_by".into(),
+                "期限不晚于".into(),
+                q.due_by.clone(),
+                vec![],
+            ),
         ],
         rows: page.rows.iter().map(|r| row_view(r, today, &cal)).collect(),
         next: page
@@ -246,7 +257,13 @@ async fn search(
     user: PageUser,
     Query(q): Query<SearchParams>,
 ) -> PageResult {
-    gate(&state, &user, Action::ViewCases, user.principal.department_id).await?;
+    gate(
+        &state,
+        &user,
+        Action::ViewCases,
+        user.principal.department_id,
+    )
+    .await?;
     let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
     let query = CaseQuery {
         case_no: opt(&q.case_no),
@@ -296,7 +313,11 @@ async fn search(
                 "状态".into(),
                 q.stage.clone(),
                 std::iter::once((String::new(), "全部".to_owned()))
-                    .chain(stages.iter().map(|s| ((*s).to_owned(), stage_label(s).to_owned())))
+                    .chain(
+                        stages
+                            .iter()
+                            .map(|s| ((*s).to_owned(), stage_label(s).to_owned())),
+                    )
                     .collect(),
             ),
             text("from", "申请日期自（YYYY-MM-DD）", &q.from),
@@ -371,13 +392,27 @@ async fn accept_page(
     user: PageUser,
     Query(q): Query<AcceptParams>,
 ) -> PageResult {
-    gate(&state, &user, Action::HandleCases, user.principal.department_id).await?;
+    gate(
+        &state,
+        &user,
+        Action::HandleCases,
+        user.principal.department_id,
+    )
+    .await?;
     let mut data = FormData::default();
     if let Some(id) = q.item_id {
         data.0.push(("item_id".into(), id.to_string()));
         data.0.push(("applicant_kind".into(), "individual".into()));
     }
-    accept_form(&state, &user, data, FieldErrors::new(), String::new(), StatusCode::OK).await
+    accept_form(
+        &state,
+        &user,
+        data,
+        FieldErrors::new(),
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 async fn accept_form(
@@ -559,7 +594,13 @@ async fn check_acceptance(
 }
 
 async fn accept_submit(State(state): State<AppState>, user: PageUser, body: Bytes) -> PageResult {
-    gate(&state, &user, Action::HandleCases, user.principal.department_id).await?;
+    gate(
+        &state,
+        &user,
+        Action::HandleCases,
+        user.principal.department_id,
+    )
+    .await?;
     let data = FormData::parse(&body);
     let mut errors = FieldErrors::new();
     let item_id = data.i64(&mut errors, "item_id");
@@ -614,13 +655,24 @@ async fn accept_submit(State(state): State<AppState>, user: PageUser, body: Byte
     let opened = match opened {
         Ok(o) => o,
         Err(ApiError::Invalid(e)) => {
-            return accept_form(&state, &user, data, e, String::new(), StatusCode::UNPROCESSABLE_ENTITY)
-                .await;
+            return accept_form(
+                &state,
+                &user,
+                data,
+                e,
+                String::new(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
         }
         Err(e) => return Err(page_error(e)),
     };
     let Some(command) = command else {
-        return Ok(Redirect::to(&format!("/work/cases/{}?notice=case_registered", opened.case_id)).into_response());
+        return Ok(Redirect::to(&format!(
+            "/work/cases/{}?notice=case_registered",
+            opened.case_id
+        ))
+        .into_response());
     };
     let id = opened.case_id;
     match act(
@@ -634,7 +686,12 @@ async fn accept_submit(State(state): State<AppState>, user: PageUser, body: Byte
     )
     .await
     {
-        Ok(_) if matches!(command, Command::Accept | Command::AcceptWithDeficiencies { .. }) => {
+        Ok(_)
+            if matches!(
+                command,
+                Command::Accept | Command::AcceptWithDeficiencies { .. }
+            ) =>
+        {
             Ok(Redirect::to(&format!("/work/cases/{id}/receipt")).into_response())
         }
         Ok(_) => Ok(Redirect::to(&format!("/work/cases/{id}?notice=saved")).into_response()),
@@ -647,7 +704,10 @@ fn page_error(e: ApiError) -> PageError {
         ApiError::NotFound(_) => PageError::NotFound,
         ApiError::Forbidden(why) => PageError::Forbidden(why),
         ApiError::Invalid(f) => PageError::BadRequest(
-            f.0.into_iter().map(|(_, m)| m).collect::<Vec<_>>().join("；"),
+            f.0.into_iter()
+                .map(|(_, m)| m)
+                .collect::<Vec<_>>()
+                .join("；"),
         ),
         ApiError::Case(e) => PageError::BadRequest(e.to_string()),
         ApiError::Conflict(_) => {
@@ -723,11 +783,18 @@ fn mask_id(id: &str) -> String {
 /// The details of an event staff may read on the timeline.
 fn event_detail(payload: &serde_json::Value) -> String {
     let s = |k: &str| payload[k].as_str().unwrap_or_default().to_owned();
-    let parts: Vec<String> = ["opinion", "reasons", "reason", "legal_basis", "pledge", "commitment"]
-        .iter()
-        .map(|k| s(k))
-        .filter(|v| !v.is_empty() && v != "-")
-        .collect();
+    let parts: Vec<String> = [
+        "opinion",
+        "reasons",
+        "reason",
+        "legal_basis",
+        "pledge",
+        "commitment",
+    ]
+    .iter()
+    .map(|k| s(k))
+    .filter(|v| !v.is_empty() && v != "-")
+    .collect();
     let mut out = parts.join("；");
     if let Some(d) = payload.get("decision") {
         let approved = d["approved"].as_bool().unwrap_or(false);
@@ -768,7 +835,10 @@ async fn case_view_page(
     let s = &view.state;
     let today = state.clock.today();
     let item = s.item.clone();
-    let region = item.as_ref().map(|i| i.region_code.clone()).unwrap_or_default();
+    let region = item
+        .as_ref()
+        .map(|i| i.region_code.clone())
+        .unwrap_or_default();
     let cal = state.store.calendar_for(&region).await?;
     let actor = state.store.case_actor(&user.principal).await?;
     let actions = if user.principal.is_staff() {
@@ -804,15 +874,24 @@ async fn case_view_page(
         today,
         &cal,
     );
-    let applicant = s.applicant.clone().unwrap_or(onewindow_domain::case::Applicant {
-        kind: String::new(),
-        name: String::new(),
-        id_number: String::new(),
-        mobile: String::new(),
-    });
+    let applicant = s
+        .applicant
+        .clone()
+        .unwrap_or(onewindow_domain::case::Applicant {
+            kind: String::new(),
+            name: String::new(),
+            id_number: String::new(),
+            mobile: String::new(),
+        });
     Ok(CasePage {
         chrome: Chrome::new(
-            format!("办件 {}", view.row.case_no.clone().unwrap_or_else(|| format!("#{}", view.row.id))),
+            format!(
+                "办件 {}",
+                view.row
+                    .case_no
+                    .clone()
+                    .unwrap_or_else(|| format!("#{}", view.row.id))
+            ),
             &user.ctx,
         ),
         id: view.row.id,
@@ -865,7 +944,13 @@ async fn case_view_page(
         data,
         fee_standard: item
             .as_ref()
-            .map(|i| format!("{}.{:02}", i.fee_standard_fen / 100, i.fee_standard_fen % 100))
+            .map(|i| {
+                format!(
+                    "{}.{:02}",
+                    i.fee_standard_fen / 100,
+                    i.fee_standard_fen % 100
+                )
+            })
             .unwrap_or_default(),
         form_id: form_id(),
     })
@@ -876,7 +961,10 @@ fn parse_yuan(errors: &mut FieldErrors, data: &FormData, name: &str) -> u64 {
     let t = data.text(name);
     let t = t.trim();
     let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
-    match (whole.parse::<u64>(), frac.len() <= 2 && frac.bytes().all(|b| b.is_ascii_digit())) {
+    match (
+        whole.parse::<u64>(),
+        frac.len() <= 2 && frac.bytes().all(|b| b.is_ascii_digit()),
+    ) {
         (Ok(w), true) => w * 100 + format!("{frac:0<2}").parse::<u64>().unwrap_or(0),
         _ => {
             errors.add(name, "请填写金额（元），最多两位小数");
@@ -948,7 +1036,9 @@ fn form_command(data: &FormData, errors: &mut FieldErrors) -> Option<Command> {
                 _ => Delivery::Pickup,
             },
         },
-        "withdraw" => Command::Withdraw { reason: t("reason") },
+        "withdraw" => Command::Withdraw {
+            reason: t("reason"),
+        },
         "return_case" => Command::ReturnCase {
             reasons: t("reasons"),
         },
@@ -1001,12 +1091,12 @@ async fn case_act(
                 Err(ApiError::IdempotencyMismatch) => {
                     "该表单已提交过，请刷新页面后重新填写。".into()
                 }
-                Err(ApiError::Invalid(f)) => f
-                    .0
-                    .into_iter()
-                    .map(|(_, m)| m)
-                    .collect::<Vec<_>>()
-                    .join("；"),
+                Err(ApiError::Invalid(f)) => {
+                    f.0.into_iter()
+                        .map(|(_, m)| m)
+                        .collect::<Vec<_>>()
+                        .join("；")
+                }
                 Err(e) => return Err(page_error(e)),
             }
         }
@@ -1052,17 +1142,15 @@ struct ReceiptPage {
     progress_url: String,
 }
 
-async fn receipt(
-    State(state): State<AppState>,
-    user: PageUser,
-    Path(id): Path<i64>,
-) -> PageResult {
+async fn receipt(State(state): State<AppState>, user: PageUser, Path(id): Path<i64>) -> PageResult {
     let view = visible_case(&state, &user.principal, user.ctx.remote.as_deref(), id)
         .await
         .map_err(page_error)?;
     let s = &view.state;
     let (Some(case_no), Some(item)) = (s.case_no.clone(), s.item.clone()) else {
-        return Err(PageError::BadRequest("该办件尚未受理，没有受理回执。".into()));
+        return Err(PageError::BadRequest(
+            "该办件尚未受理，没有受理回执。".into(),
+        ));
     };
     let department = state.store.get_department(item.department_id).await?;
     let centre = state.store.get_centre(department.centre_id).await?;
@@ -1075,7 +1163,10 @@ async fn receipt(
         case_no: case_no.clone(),
         query_code: s.query_code.clone().unwrap_or_default(),
         item_name: item.name.clone(),
-        applicant: applicant.as_ref().map(|a| a.name.clone()).unwrap_or_default(),
+        applicant: applicant
+            .as_ref()
+            .map(|a| a.name.clone())
+            .unwrap_or_default(),
         applicant_id: applicant
             .as_ref()
             .map(|a| mask_id(&a.id_number))
