@@ -368,3 +368,72 @@ async fn lifecycle(app: &TestApp) {
 async fn cases_lifecycle_through_the_api() {
     on_every_backend!(lifecycle);
 }
+
+async fn calendar_corrections(app: &TestApp) {
+    let org = app.seed_org().await;
+    let clerk = app
+        .staff("clerk", &["clerk"], Some(org.centre), Some(org.dept))
+        .await;
+    let admin = app.staff("admin", &["centre_admin"], None, None).await;
+    let t_clerk = app.token(clerk.account_id, TokenScope::Write).await;
+    let t_admin = app.token(admin.account_id, TokenScope::Write).await;
+    let day =
+        json!({"region_code": "371300", "day": "2026-10-12", "workday": false, "name": "台风停工"});
+    let (status, _) = app
+        .api(&t_clerk, Method::PUT, "/calendar/days", Some(day.clone()))
+        .await;
+    assert_eq!(status, 403);
+    let (status, body) = app
+        .api(
+            &t_admin,
+            Method::PUT,
+            "/calendar/days",
+            Some(json!({"day": "2026-02-30", "workday": true, "name": ""})),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(problem_fields(&body), vec!["day", "name"]);
+    let (status, _) = app
+        .api(&t_admin, Method::PUT, "/calendar/days", Some(day))
+        .await;
+    assert_eq!(status, 200);
+    let (_, here) = app
+        .api(
+            &t_clerk,
+            Method::GET,
+            "/calendar/deadline?from=2026-09-30&working_days=5&region_code=371300000000",
+            None,
+        )
+        .await;
+    let (_, elsewhere) = app
+        .api(
+            &t_clerk,
+            Method::GET,
+            "/calendar/deadline?from=2026-09-30&working_days=5",
+            None,
+        )
+        .await;
+    assert_eq!(
+        (here["deadline"].as_str(), elsewhere["deadline"].as_str()),
+        (Some("2026-10-14"), Some("2026-10-13"))
+    );
+    // The administrator's page lists it.
+    let (client, _) = app.login("admin", PASSWORD).await;
+    let page = client
+        .get(app.url("/admin/calendar"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("台风停工") && page.contains("371300000000"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn cases_calendar_corrections() {
+    on_every_backend!(calendar_corrections);
+}
