@@ -117,19 +117,34 @@ impl Store {
     }
 }
 
+/// The writer takes a connection per batch and gives it back, so that closing the pool never
+/// waits for it.
 async fn write_loop(store: Store, mut rx: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let jobs = std::mem::take(&mut batch);
-        run_batch(&store, jobs).await;
+        match store.pool.acquire().await {
+            Ok(mut conn) => run_batch(&store, &mut conn, jobs).await,
+            Err(e) => {
+                for job in jobs {
+                    let _ = job.reply.send(Err(StoreError::Config(format!(
+                        "数据库暂不可用，请稍后重试：{e}"
+                    ))));
+                }
+            }
+        }
     }
 }
 
 /// Runs jobs in one transaction; each job's effects are kept or undone by its savepoint.
-async fn run_batch(store: &Store, jobs: Vec<Job>) {
+async fn run_batch(
+    store: &Store,
+    conn: &mut sqlx::pool::PoolConnection<sqlx::Any>,
+    jobs: Vec<Job>,
+) {
     let mut results = Vec::with_capacity(jobs.len());
     let outcome: StoreResult<()> = async {
-        let mut tx = store.pool.begin().await?;
+        let mut tx = conn.begin().await?;
         let single = jobs.len() == 1;
         for job in &jobs {
             let result = if single {

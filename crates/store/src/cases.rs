@@ -295,8 +295,89 @@ pub fn stage_key(stage: Stage) -> &'static str {
     }
 }
 
+/// A value bound into a write batch.
+enum Val {
+    Int(i64),
+    OptInt(Option<i64>),
+    Text(String),
+    OptText(Option<String>),
+}
+
+/// The statements of one append. On SQLite they run as one multi-statement query (one trip to
+/// the database thread instead of one per statement, which is what a command's cost is made
+/// of); on PostgreSQL, which takes one statement per extended-protocol query, one by one.
+/// Each statement is written with its own `$1..$k`; the batch renumbers them.
+#[derive(Default)]
+struct WriteBatch {
+    statements: Vec<(&'static str, Vec<Val>)>,
+}
+
+impl WriteBatch {
+    fn push(&mut self, sql: &'static str, args: Vec<Val>) {
+        self.statements.push((sql, args));
+    }
+
+    fn bind<'q>(
+        mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+        args: Vec<Val>,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+        for a in args {
+            q = match a {
+                Val::Int(v) => q.bind(v),
+                Val::OptInt(v) => q.bind(v),
+                Val::Text(v) => q.bind(v),
+                Val::OptText(v) => q.bind(v),
+            };
+        }
+        q
+    }
+
+    async fn run(self, tx: &mut Tx<'_>) -> Result<(), sqlx::Error> {
+        if tx.backend_name() == "SQLite" {
+            let mut sql = String::new();
+            let mut all = Vec::new();
+            for (stmt, args) in self.statements {
+                sql.push_str(&renumber(stmt, all.len()));
+                sql.push_str(";\n");
+                all.extend(args);
+            }
+            Self::bind(sqlx::query(sqlx::AssertSqlSafe(sql)), all)
+                .execute(&mut **tx)
+                .await?;
+        } else {
+            for (stmt, args) in self.statements {
+                Self::bind(sqlx::query(stmt), args)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `$k` placeholders shifted by `offset`.
+fn renumber(sql: &str, offset: usize) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '$' {
+            let mut digits = String::new();
+            while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                digits.push(*d);
+                chars.next();
+            }
+            match digits.parse::<usize>() {
+                Ok(n) => out.push_str(&(n + offset).to_string()),
+                Err(_) => out.push_str(&digits),
+            }
+        }
+    }
+    out
+}
+
 /// Chains and inserts `events` after `state`, then brings every read model in step: the case
-/// row, its task, its timers and the daily rollups.
+/// row, its task and its timers (each rewritten only when it changed), and the daily rollups.
 pub(crate) async fn append_in(
     tx: &mut Tx<'_>,
     case_id: i64,
@@ -306,6 +387,12 @@ pub(crate) async fn append_in(
     by: &Provenance<'_>,
     cal: &WorkCalendar,
 ) -> StoreResult<CaseState> {
+    let work_before = state.open_work();
+    let timers_before = state
+        .timers(cal)
+        .map_err(|e| StoreError::Config(e.to_string()))?;
+    let fresh = state.version == 0;
+    let mut batch = WriteBatch::default();
     let mut prev = head.to_owned();
     let mut rollup = Rollup::default();
     for event in events {
@@ -323,35 +410,24 @@ pub(crate) async fn append_in(
             hash: String::new(),
         };
         stored.hash = chain_hash(&prev, &stored);
-        let StoredEvent {
-            kind,
-            payload,
-            hash,
-            ..
-        } = stored;
-        sqlx::query(
+        batch.push(
             "INSERT INTO case_events (case_id, seq, kind, payload, actor_id, command_id, at, prev_hash, hash)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(case_id)
-        .bind(seq)
-        .bind(&kind)
-        .bind(&payload)
-        .bind(by.actor_id)
-        .bind(by.command_id)
-        .bind(by.at)
-        .bind(&prev)
-        .bind(&hash)
-        .execute(&mut **tx)
-        .await
-        .map_err(|e| match &e {
-            // Another writer appended the same sequence number first.
-            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict { current: state.version + 1 },
-            _ => StoreError::Database(e),
-        })?;
+            vec![
+                Val::Int(case_id),
+                Val::Int(seq),
+                Val::Text(stored.kind),
+                Val::Text(stored.payload),
+                Val::Int(by.actor_id),
+                Val::Text(stored.command_id),
+                Val::Int(by.at),
+                Val::Text(prev),
+                Val::Text(stored.hash.clone()),
+            ],
+        );
         state.apply(event);
         rollup.count(event, &state);
-        prev = hash;
+        prev = stored.hash;
     }
     let snapshot = serde_json::to_string(&state).map_err(|e| StoreError::Config(e.to_string()))?;
     let work = state.open_work();
@@ -359,76 +435,80 @@ pub(crate) async fn append_in(
         Event::Concluded { on, .. } => Some(on.to_string()),
         _ => None,
     });
-    sqlx::query(
+    batch.push(
         "UPDATE cases SET stage = $1, case_no = $2, query_code = $3, accepted_on = $4, due = $5, version = $6,
                 head_hash = $7, updated_at = $8, state = $9, step_name = $10, assignee = $11, paused = $12,
                 concluded_on = COALESCE($13, concluded_on)
          WHERE id = $14",
-    )
-    .bind(stage_key(state.stage()))
-    .bind(state.case_no.clone())
-    .bind(state.query_code.clone())
-    .bind(state.accepted_on.map(|d| d.to_string()))
-    .bind(state.due.map(|d| d.to_string()))
-    .bind(state.version as i64)
-    .bind(&prev)
-    .bind(now_ms().max(by.at))
-    .bind(snapshot)
-    .bind(work.as_ref().map(|w| w.what.clone()))
-    .bind(state.assignee)
-    .bind(i64::from(state.paused.is_some()))
-    .bind(concluded_on)
-    .bind(case_id)
-    .execute(&mut **tx)
-    .await?;
+        vec![
+            Val::Text(stage_key(state.stage()).to_owned()),
+            Val::OptText(state.case_no.clone()),
+            Val::OptText(state.query_code.clone()),
+            Val::OptText(state.accepted_on.map(|d| d.to_string())),
+            Val::OptText(state.due.map(|d| d.to_string())),
+            Val::Int(state.version as i64),
+            Val::Text(prev.clone()),
+            Val::Int(now_ms().max(by.at)),
+            Val::Text(snapshot),
+            Val::OptText(work.as_ref().map(|w| w.what.clone())),
+            Val::OptInt(state.assignee),
+            Val::Int(i64::from(state.paused.is_some())),
+            Val::OptText(concluded_on),
+            Val::Int(case_id),
+        ],
+    );
 
-    // The case's one open task, replaced.
-    sqlx::query("DELETE FROM case_tasks WHERE case_id = $1")
-        .bind(case_id)
-        .execute(&mut **tx)
-        .await?;
-    if let Some(w) = &work {
-        sqlx::query(
-            "INSERT INTO case_tasks (case_id, department_id, role, assignee, what, since, due)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(case_id)
-        .bind(w.department_id)
-        .bind(w.role.key())
-        .bind(w.assignee)
-        .bind(&w.what)
-        .bind(w.since.map(|d| d.to_string()))
-        .bind(state.due.map(|d| d.to_string()))
-        .execute(&mut **tx)
-        .await?;
+    // The case's one open task (the deadline it shows may move without the work changing).
+    if fresh || work != work_before || events.iter().any(moves_deadline) {
+        batch.push(
+            "DELETE FROM case_tasks WHERE case_id = $1",
+            vec![Val::Int(case_id)],
+        );
+        if let Some(w) = &work {
+            batch.push(
+                "INSERT INTO case_tasks (case_id, department_id, role, assignee, what, since, due)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                vec![
+                    Val::Int(case_id),
+                    Val::Int(w.department_id),
+                    Val::Text(w.role.key().to_owned()),
+                    Val::OptInt(w.assignee),
+                    Val::Text(w.what.clone()),
+                    Val::OptText(w.since.map(|d| d.to_string())),
+                    Val::OptText(state.due.map(|d| d.to_string())),
+                ],
+            );
+        }
     }
 
-    // Its timers, replaced.
-    sqlx::query("DELETE FROM case_timers WHERE case_id = $1")
-        .bind(case_id)
-        .execute(&mut **tx)
-        .await?;
-    let department = state.item.as_ref().map_or(0, |i| i.department_id);
-    for t in state
+    // Its timers.
+    let timers = state
         .timers(cal)
-        .map_err(|e| StoreError::Config(e.to_string()))?
-    {
-        sqlx::query(
-            "INSERT INTO case_timers (case_id, kind, department_id, warn_on, due_on) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(case_id)
-        .bind(t.kind.key())
-        .bind(department)
-        .bind(t.warn_on.to_string())
-        .bind(t.due_on.to_string())
-        .execute(&mut **tx)
-        .await?;
+        .map_err(|e| StoreError::Config(e.to_string()))?;
+    if timers != timers_before {
+        batch.push(
+            "DELETE FROM case_timers WHERE case_id = $1",
+            vec![Val::Int(case_id)],
+        );
+        let department = state.item.as_ref().map_or(0, |i| i.department_id);
+        for t in timers {
+            batch.push(
+                "INSERT INTO case_timers (case_id, kind, department_id, warn_on, due_on) VALUES ($1, $2, $3, $4, $5)",
+                vec![
+                    Val::Int(case_id),
+                    Val::Text(t.kind.key().to_owned()),
+                    Val::Int(department),
+                    Val::Text(t.warn_on.to_string()),
+                    Val::Text(t.due_on.to_string()),
+                ],
+            );
+        }
     }
 
     if !rollup.is_empty()
         && let Some(item) = &state.item
     {
-        sqlx::query(
+        batch.push(
             "INSERT INTO case_rollups (day, department_id, item_id, received, accepted, concluded, instant, promised,
                                        concluded_on_time, overdue)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
@@ -440,21 +520,37 @@ pub(crate) async fn append_in(
                 promised = case_rollups.promised + excluded.promised,
                 concluded_on_time = case_rollups.concluded_on_time + excluded.concluded_on_time,
                 overdue = case_rollups.overdue + excluded.overdue",
-        )
-        .bind(by.today.to_string())
-        .bind(item.department_id)
-        .bind(item.item_id)
-        .bind(rollup.received)
-        .bind(rollup.accepted)
-        .bind(rollup.concluded)
-        .bind(rollup.instant)
-        .bind(rollup.promised)
-        .bind(rollup.on_time)
-        .bind(rollup.overdue)
-        .execute(&mut **tx)
-        .await?;
+            vec![
+                Val::Text(by.today.to_string()),
+                Val::Int(item.department_id),
+                Val::Int(item.item_id),
+                Val::Int(rollup.received),
+                Val::Int(rollup.accepted),
+                Val::Int(rollup.concluded),
+                Val::Int(rollup.instant),
+                Val::Int(rollup.promised),
+                Val::Int(rollup.on_time),
+                Val::Int(rollup.overdue),
+            ],
+        );
     }
+    let version = state.version;
+    batch.run(tx).await.map_err(|e| match &e {
+        // Another writer appended the same sequence number first.
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict {
+            current: version,
+        },
+        _ => StoreError::Database(e),
+    })?;
     Ok(state)
+}
+
+/// Events that move the deadline without changing who works next.
+fn moves_deadline(e: &Event) -> bool {
+    matches!(
+        e,
+        Event::Extended { .. } | Event::SupplementReceived { .. } | Event::SpecialProcedureEnded { .. }
+    )
 }
 
 /// What one command adds to the day's figures for its department and item.
