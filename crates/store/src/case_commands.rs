@@ -7,6 +7,7 @@
 //! back only its savepoint. A caller is answered only after the commit, so an acknowledged
 //! command is on disk.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -16,8 +17,8 @@ use sha2::{Digest, Sha256};
 use sqlx::Acquire;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::cases::{GENESIS, Provenance, Tx, append_in, insert_case, load_case, region_of};
-use crate::{Store, StoreError, StoreResult};
+use crate::cases::{GENESIS, Provenance, Val, insert_case, load_case, prepare_append, region_of};
+use crate::{Backend, Store, StoreError, StoreResult};
 
 /// One command as the web layer or a benchmark hands it in.
 #[derive(Debug, Clone)]
@@ -88,14 +89,39 @@ struct Job {
     reply: oneshot::Sender<StoreResult<CommandOutcome>>,
 }
 
-/// The handle to the writer task.
+/// The handle to the writer task, and on SQLite the states of recently written cases.
 #[derive(Default)]
 pub(crate) struct Writer {
     sender: std::sync::OnceLock<mpsc::Sender<Job>>,
+    /// case id → (folded state, chain head) as last committed by this writer. Used on SQLite
+    /// only, where one process owns the file; a stale entry (another process wrote) shows up as
+    /// a sequence conflict and is reloaded.
+    recent: std::sync::Mutex<HashMap<i64, (CaseState, String)>>,
 }
 
 /// At most this many commands share one transaction.
 const MAX_BATCH: usize = 256;
+/// At most this many case states are kept.
+const RECENT_CASES: usize = 20_000;
+
+impl Writer {
+    fn recall(&self, case_id: i64) -> Option<(CaseState, String)> {
+        self.recent.lock().ok()?.get(&case_id).cloned()
+    }
+    fn remember(&self, case_id: i64, state: CaseState, head: String) {
+        if let Ok(mut m) = self.recent.lock() {
+            if m.len() >= RECENT_CASES {
+                m.clear();
+            }
+            m.insert(case_id, (state, head));
+        }
+    }
+    fn forget(&self, case_id: Option<i64>) {
+        if let (Some(id), Ok(mut m)) = (case_id, self.recent.lock()) {
+            m.remove(&id);
+        }
+    }
+}
 
 impl Store {
     /// Runs a command: decided against the case's current state and committed with its read
@@ -124,7 +150,15 @@ async fn write_loop(store: Store, mut rx: mpsc::Receiver<Job>) {
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let jobs = std::mem::take(&mut batch);
         match store.pool.acquire().await {
-            Ok(mut conn) => run_batch(&store, &mut conn, jobs).await,
+            Ok(mut conn) => {
+                if jobs.len() == 1 && store.backend == Backend::Sqlite {
+                    let job = jobs.into_iter().next().expect("one job");
+                    let result = run_alone(&store, &mut conn, &job.request).await;
+                    let _ = job.reply.send(result);
+                } else {
+                    run_batch(&store, &mut conn, jobs).await;
+                }
+            }
             Err(e) => {
                 for job in jobs {
                     let _ = job.reply.send(Err(StoreError::Config(format!(
@@ -132,6 +166,31 @@ async fn write_loop(store: Store, mut rx: mpsc::Receiver<Job>) {
                     ))));
                 }
             }
+        }
+    }
+}
+
+/// One command alone on SQLite: the reads, then the writes with BEGIN and COMMIT in a single
+/// trip to the database thread. The case state comes from the writer's memory when it has it.
+async fn run_alone(
+    store: &Store,
+    conn: &mut sqlx::AnyConnection,
+    req: &CommandRequest,
+) -> StoreResult<CommandOutcome> {
+    let mut use_recent = true;
+    loop {
+        let result = run_one(store, conn, req, Mode::Alone { use_recent }).await;
+        if result.is_err() {
+            // Whatever part of the batch ran is undone (no-op when BEGIN never ran).
+            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+            store.writer.forget(req.case_id);
+        }
+        match result {
+            Err(StoreError::Conflict { .. }) if use_recent && req.case_id.is_some() => {
+                // Perhaps another process wrote: decide again on what the database holds.
+                use_recent = false;
+            }
+            other => return other,
         }
     }
 }
@@ -145,21 +204,16 @@ async fn run_batch(
     let mut results = Vec::with_capacity(jobs.len());
     let outcome: StoreResult<()> = async {
         let mut tx = conn.begin().await?;
-        let single = jobs.len() == 1;
         for job in &jobs {
-            let result = if single {
-                run_one(store, &mut tx, &job.request).await
+            store.writer.forget(job.request.case_id);
+            let mut sp = tx.begin().await?;
+            let r = run_one(store, &mut sp, &job.request, Mode::InTransaction).await;
+            if r.is_ok() {
+                sp.commit().await?;
             } else {
-                let mut sp = tx.begin().await?;
-                let r = run_one(store, &mut sp, &job.request).await;
-                if r.is_ok() {
-                    sp.commit().await?;
-                } else {
-                    sp.rollback().await?;
-                }
-                r
-            };
-            results.push(result);
+                sp.rollback().await?;
+            }
+            results.push(r);
         }
         if results.iter().any(|r| r.is_ok()) {
             tx.commit().await?;
@@ -188,21 +242,36 @@ async fn run_batch(
     }
 }
 
+/// How a command's writes are committed.
+#[derive(Clone, Copy)]
+enum Mode {
+    /// Inside the caller's transaction (a savepoint of a group commit).
+    InTransaction,
+    /// SQLite, alone: the write batch carries its own BEGIN and COMMIT.
+    Alone { use_recent: bool },
+}
+
 async fn run_one(
     store: &Store,
-    tx: &mut Tx<'_>,
+    conn: &mut sqlx::AnyConnection,
     req: &CommandRequest,
+    mode: Mode,
 ) -> StoreResult<CommandOutcome> {
     let key = command_key(req);
     let hash = request_hash(req);
     if let Some(key) = &key
-        && let Some(outcome) = replay(tx, key, &hash).await?
+        && let Some(outcome) = replay(conn, key, &hash).await?
     {
         return Ok(outcome);
     }
-    let (state, head) = match req.case_id {
-        Some(id) => load_case(tx, id).await?,
-        None => (CaseState::default(), GENESIS.to_owned()),
+    let remembered = match (mode, req.case_id) {
+        (Mode::Alone { use_recent: true }, Some(id)) => store.writer.recall(id),
+        _ => None,
+    };
+    let (state, head) = match (remembered, req.case_id) {
+        (Some(known), _) => known,
+        (None, Some(id)) => load_case(conn, id).await?,
+        (None, None) => (CaseState::default(), GENESIS.to_owned()),
     };
     if let Some(expected) = req.expected_version
         && expected != state.version
@@ -218,7 +287,7 @@ async fn run_one(
         let (owner,): (Option<i64>,) =
             sqlx::query_as("SELECT applicant_account FROM cases WHERE id = $1")
                 .bind(id)
-                .fetch_one(&mut **tx)
+                .fetch_one(&mut *conn)
                 .await?;
         if owner != Some(req.actor.account_id) {
             return Err(StoreError::Rejected(CaseError::NotAllowed(
@@ -252,50 +321,68 @@ async fn run_one(
         at: req.at,
         today: req.today,
     };
-    let (case_id, after) = match req.case_id {
-        Some(id) => {
-            let after = append_in(tx, id, state, &head, &events, &by, &cal).await?;
-            (id, after)
-        }
+    let alone = matches!(mode, Mode::Alone { .. });
+    let (case_id, prior, head) = match req.case_id {
+        Some(id) => (id, state, head),
         None => {
+            // A new case's row comes first, inside the transaction.
+            if alone {
+                sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+            }
             let opened = CaseState::from_events(&events);
             let applicant_account = req.actor.staff_id.is_none().then_some(req.actor.account_id);
-            let id = insert_case(tx, &opened, applicant_account, &by).await?;
-            let after =
-                append_in(tx, id, CaseState::default(), GENESIS, &events, &by, &cal).await?;
-            (id, after)
+            let id = insert_case(conn, &opened, applicant_account, &by).await?;
+            (id, CaseState::default(), GENESIS.to_owned())
         }
     };
+    let (after, new_head, mut batch) = prepare_append(case_id, prior, &head, &events, &by, &cal)?;
     if let Some(key) = &key {
-        sqlx::query(
+        batch.push(
             "INSERT INTO case_commands (command_key, case_id, request_hash, first_seq, version, at)
              VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(key)
-        .bind(case_id)
-        .bind(&hash)
-        .bind((after.version as usize - events.len() + 1) as i64)
-        .bind(after.version as i64)
-        .bind(req.at)
-        .execute(&mut **tx)
-        .await?;
+            vec![
+                Val::Text(key.clone()),
+                Val::Int(case_id),
+                Val::Text(hash),
+                Val::Int((after.version as usize - events.len() + 1) as i64),
+                Val::Int(after.version as i64),
+                Val::Int(req.at),
+            ],
+        );
+    }
+    if alone {
+        let begin = if req.case_id.is_some() {
+            "BEGIN IMMEDIATE;\n"
+        } else {
+            ""
+        };
+        batch.wrap(begin, "COMMIT;");
+    }
+    let version = after.version;
+    batch.run(conn).await?;
+    if alone {
+        store.writer.remember(case_id, after, new_head);
     }
     Ok(CommandOutcome {
         case_id,
-        version: after.version,
+        version,
         events,
         replayed: false,
     })
 }
 
 /// The first result of an earlier request with the same key, if there was one.
-async fn replay(tx: &mut Tx<'_>, key: &str, hash: &str) -> StoreResult<Option<CommandOutcome>> {
+async fn replay(
+    conn: &mut sqlx::AnyConnection,
+    key: &str,
+    hash: &str,
+) -> StoreResult<Option<CommandOutcome>> {
     let Some((case_id, stored_hash, first, version)): Option<(i64, String, i64, i64)> =
         sqlx::query_as(
             "SELECT case_id, request_hash, first_seq, version FROM case_commands WHERE command_key = $1",
         )
         .bind(key)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *conn)
         .await?
     else {
         return Ok(None);
@@ -309,7 +396,7 @@ async fn replay(tx: &mut Tx<'_>, key: &str, hash: &str) -> StoreResult<Option<Co
     .bind(case_id)
     .bind(first)
     .bind(version)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *conn)
     .await?;
     let events = rows
         .iter()

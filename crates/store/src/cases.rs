@@ -77,8 +77,6 @@ fn encode(event: &Event) -> StoreResult<(String, String)> {
     Ok((kind, value.to_string()))
 }
 
-pub(crate) type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
-
 impl Store {
     /// Opens a new case with its first events; returns its id and state.
     pub async fn create_case(
@@ -235,7 +233,7 @@ pub(crate) fn region_of(state: &CaseState) -> String {
 
 /// Inserts the `cases` row of a new case (before its first events are appended).
 pub(crate) async fn insert_case(
-    tx: &mut Tx<'_>,
+    conn: &mut sqlx::AnyConnection,
     submitted: &CaseState,
     applicant_account: Option<i64>,
     by: &Provenance<'_>,
@@ -262,17 +260,20 @@ pub(crate) async fn insert_case(
     .bind(by.today.to_string())
     .bind(GENESIS)
     .bind(by.at)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *conn)
     .await?;
     Ok(id)
 }
 
 /// A case's folded state (kept on its row) and the head of its chain.
-pub(crate) async fn load_case(tx: &mut Tx<'_>, case_id: i64) -> StoreResult<(CaseState, String)> {
+pub(crate) async fn load_case(
+    conn: &mut sqlx::AnyConnection,
+    case_id: i64,
+) -> StoreResult<(CaseState, String)> {
     let (state, head): (String, String) =
         sqlx::query_as("SELECT state, head_hash FROM cases WHERE id = $1")
             .bind(case_id)
-            .fetch_optional(&mut **tx)
+            .fetch_optional(&mut *conn)
             .await?
             .ok_or(StoreError::NotFound("case"))?;
     let state = serde_json::from_str(&state)
@@ -296,7 +297,7 @@ pub fn stage_key(stage: Stage) -> &'static str {
 }
 
 /// A value bound into a write batch.
-enum Val {
+pub(crate) enum Val {
     Int(i64),
     OptInt(Option<i64>),
     Text(String),
@@ -308,13 +309,24 @@ enum Val {
 /// of); on PostgreSQL, which takes one statement per extended-protocol query, one by one.
 /// Each statement is written with its own `$1..$k`; the batch renumbers them.
 #[derive(Default)]
-struct WriteBatch {
+pub(crate) struct WriteBatch {
     statements: Vec<(&'static str, Vec<Val>)>,
+    /// SQLite only: statements around the batch in the same trip (BEGIN … COMMIT).
+    before: &'static str,
+    after: &'static str,
+    /// The case's version once written (reported on a conflict).
+    version: u64,
 }
 
 impl WriteBatch {
-    fn push(&mut self, sql: &'static str, args: Vec<Val>) {
+    pub(crate) fn push(&mut self, sql: &'static str, args: Vec<Val>) {
         self.statements.push((sql, args));
+    }
+
+    /// Makes the batch its own transaction on SQLite (the caller rolls back on failure).
+    pub(crate) fn wrap(&mut self, before: &'static str, after: &'static str) {
+        self.before = before;
+        self.after = after;
     }
 
     fn bind<'q>(
@@ -332,22 +344,34 @@ impl WriteBatch {
         q
     }
 
-    async fn run(self, tx: &mut Tx<'_>) -> Result<(), sqlx::Error> {
-        if tx.backend_name() == "SQLite" {
-            let mut sql = String::new();
+    pub(crate) async fn run(self, conn: &mut sqlx::AnyConnection) -> StoreResult<()> {
+        let version = self.version;
+        self.execute(conn).await.map_err(|e| match &e {
+            // Another writer appended the same sequence number first.
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::Conflict { current: version }
+            }
+            _ => StoreError::Database(e),
+        })
+    }
+
+    async fn execute(self, conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+        if conn.backend_name() == "SQLite" {
+            let mut sql = String::from(self.before);
             let mut all = Vec::new();
             for (stmt, args) in self.statements {
                 sql.push_str(&renumber(stmt, all.len()));
                 sql.push_str(";\n");
                 all.extend(args);
             }
+            sql.push_str(self.after);
             Self::bind(sqlx::query(sqlx::AssertSqlSafe(sql)), all)
-                .execute(&mut **tx)
+                .execute(&mut *conn)
                 .await?;
         } else {
             for (stmt, args) in self.statements {
                 Self::bind(sqlx::query(stmt), args)
-                    .execute(&mut **tx)
+                    .execute(&mut *conn)
                     .await?;
             }
         }
@@ -379,14 +403,29 @@ fn renumber(sql: &str, offset: usize) -> String {
 /// Chains and inserts `events` after `state`, then brings every read model in step: the case
 /// row, its task and its timers (each rewritten only when it changed), and the daily rollups.
 pub(crate) async fn append_in(
-    tx: &mut Tx<'_>,
+    conn: &mut sqlx::AnyConnection,
+    case_id: i64,
+    state: CaseState,
+    head: &str,
+    events: &[Event],
+    by: &Provenance<'_>,
+    cal: &WorkCalendar,
+) -> StoreResult<CaseState> {
+    let (state, _, batch) = prepare_append(case_id, state, head, events, by, cal)?;
+    batch.run(conn).await?;
+    Ok(state)
+}
+
+/// The statements that append `events` and update the read models, with the state and the
+/// chain's head after them; nothing is written yet.
+pub(crate) fn prepare_append(
     case_id: i64,
     mut state: CaseState,
     head: &str,
     events: &[Event],
     by: &Provenance<'_>,
     cal: &WorkCalendar,
-) -> StoreResult<CaseState> {
+) -> StoreResult<(CaseState, String, WriteBatch)> {
     let work_before = state.open_work();
     let timers_before = state
         .timers(cal)
@@ -534,22 +573,17 @@ pub(crate) async fn append_in(
             ],
         );
     }
-    let version = state.version;
-    batch.run(tx).await.map_err(|e| match &e {
-        // Another writer appended the same sequence number first.
-        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict {
-            current: version,
-        },
-        _ => StoreError::Database(e),
-    })?;
-    Ok(state)
+    batch.version = state.version;
+    Ok((state, prev, batch))
 }
 
 /// Events that move the deadline without changing who works next.
 fn moves_deadline(e: &Event) -> bool {
     matches!(
         e,
-        Event::Extended { .. } | Event::SupplementReceived { .. } | Event::SpecialProcedureEnded { .. }
+        Event::Extended { .. }
+            | Event::SupplementReceived { .. }
+            | Event::SpecialProcedureEnded { .. }
     )
 }
 

@@ -346,6 +346,38 @@ async fn idempotency_and_versions(store: &Store) {
         ))
         .await
         .unwrap();
+    // Another writer (another process) changes the case behind the store's back: the next
+    // command is decided on what the database holds, not on a remembered state.
+    store
+        .append_case_events(
+            id,
+            3,
+            &[Event::Withdrawn {
+                reason: "申请人撤回".into(),
+            }],
+            &onewindow_store::cases::Provenance {
+                actor_id: 9,
+                command_id: "elsewhere",
+                at: 2,
+                today: d("2026-09-25"),
+            },
+        )
+        .await
+        .unwrap();
+    let mut late = request(
+        "k-4",
+        3,
+        Command::CompleteStep {
+            opinion: "符合条件".into(),
+        },
+    );
+    late.expected_version = None;
+    late.actor = staff(2, Role::Reviewer);
+    assert!(matches!(
+        store.execute(late).await,
+        Err(StoreError::Rejected(CaseError::WrongStage(_)))
+    ));
+    assert!(store.verify_case_log().await.unwrap().is_empty());
 }
 
 #[tokio::test]
