@@ -99,6 +99,18 @@ pub struct TimelineEntry {
     pub hash: String,
 }
 
+/// A stored event with its actor's name, as the timeline query reads it.
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    seq: i64,
+    kind: String,
+    payload: String,
+    actor_id: i64,
+    actor_name: Option<String>,
+    at: i64,
+    hash: String,
+}
+
 /// Daily figures of one department and item.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -345,8 +357,8 @@ impl Store {
                 .await?;
         let state: CaseState =
             serde_json::from_str(&state).map_err(|e| StoreError::Config(e.to_string()))?;
-        let events: Vec<(i64, String, String, i64, Option<String>, i64, String)> = sqlx::query_as(
-            "SELECT e.seq, e.kind, e.payload, e.actor_id, a.display_name, e.at, e.hash
+        let events: Vec<EventRow> = sqlx::query_as(
+            "SELECT e.seq, e.kind, e.payload, e.actor_id, a.display_name AS actor_name, e.at, e.hash
              FROM case_events e LEFT JOIN accounts a ON a.id = e.actor_id
              WHERE e.case_id = $1 ORDER BY e.seq",
         )
@@ -355,17 +367,15 @@ impl Store {
         .await?;
         let events = events
             .into_iter()
-            .map(
-                |(seq, kind, payload, actor_id, name, at, hash)| TimelineEntry {
-                    seq,
-                    kind,
-                    payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
-                    actor_id,
-                    actor_name: name.unwrap_or_default(),
-                    at,
-                    hash,
-                },
-            )
+            .map(|r| TimelineEntry {
+                seq: r.seq,
+                kind: r.kind,
+                payload: serde_json::from_str(&r.payload).unwrap_or(serde_json::Value::Null),
+                actor_id: r.actor_id,
+                actor_name: r.actor_name.unwrap_or_default(),
+                at: r.at,
+                hash: r.hash,
+            })
             .collect();
         Ok(CaseView {
             row,

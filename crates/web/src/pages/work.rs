@@ -145,6 +145,23 @@ fn query_string(pairs: &[(&str, &str)]) -> String {
 
 // ---- inbox and search ----
 
+/// One filter of a case list: a text box, or a drop-down when it has options.
+pub struct Filter {
+    pub name: String,
+    pub label: String,
+    pub value: String,
+    pub options: Vec<(String, String)>,
+}
+
+fn filter(name: &str, label: &str, value: &str, options: Vec<(String, String)>) -> Filter {
+    Filter {
+        name: name.to_owned(),
+        label: label.to_owned(),
+        value: value.to_owned(),
+        options,
+    }
+}
+
 #[derive(Template)]
 #[template(path = "work_list.html")]
 struct ListPage {
@@ -152,7 +169,7 @@ struct ListPage {
     inbox: bool,
     clerk: bool,
     intro: String,
-    filters: Vec<(String, String, String, Vec<(String, String)>)>,
+    filters: Vec<Filter>,
     rows: Vec<RowView>,
     next: String,
     today: String,
@@ -205,20 +222,15 @@ async fn inbox(
         intro: "分派给您、您作为 B 岗顶岗，以及您所在部门和角色待办的办件，按办结期限先后排列。"
             .into(),
         filters: vec![
-            (
-                "what".into(),
-                "环节".into(),
-                q.what.clone(),
+            filter(
+                "what",
+                "环节",
+                &q.what,
                 std::iter::once((String::new(), "全部".to_owned()))
                     .chain(what.into_iter().map(|w| (w.clone(), w)))
                     .collect(),
             ),
-            (
-                "due_by".into(),
-                "期限不晚于".into(),
-                q.due_by.clone(),
-                vec![],
-            ),
+            filter("due_by", "期限不晚于", &q.due_by, vec![]),
         ],
         rows: page.rows.iter().map(|r| row_view(r, today, &cal)).collect(),
         next: page
@@ -292,9 +304,7 @@ async fn search(
         "withdrawn",
         "returned",
     ];
-    let text = |name: &str, label: &str, value: &str| {
-        (name.to_owned(), label.to_owned(), value.to_owned(), vec![])
-    };
+    let text = |name: &str, label: &str, value: &str| filter(name, label, value, vec![]);
     render(&ListPage {
         chrome: Chrome::new("办件检索", &user.ctx),
         inbox: false,
@@ -308,10 +318,10 @@ async fn search(
             text("case_no", "办件编号", &q.case_no),
             text("applicant", "申请人（姓名或证件号码）", &q.applicant),
             text("item", "事项名称", &q.item),
-            (
-                "stage".into(),
-                "状态".into(),
-                q.stage.clone(),
+            filter(
+                "stage",
+                "状态",
+                &q.stage,
                 std::iter::once((String::new(), "全部".to_owned()))
                     .chain(
                         stages
