@@ -189,10 +189,16 @@ async fn drive(
     for h in handles {
         latencies.extend(h.await??);
     }
+    let elapsed = start.elapsed();
     if let Some(t) = ticker {
-        let _ = t.await;
+        t.abort();
+        eprintln!(
+            "\r{} [{}] {total}/{total}",
+            progress.unwrap_or(""),
+            "#".repeat(40)
+        );
     }
-    Ok((latencies, start.elapsed()))
+    Ok((latencies, elapsed))
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {

@@ -263,15 +263,19 @@ impl Progress {
                 .iter()
                 .map(|e| ProgressStep {
                     at: crate::pages::local_time(e.at),
-                    what: public_label(&e.payload),
+                    what: public_label(&e.payload, view.state.item.as_ref()),
                 })
                 .collect(),
         }
     }
 }
 
-/// An event as the applicant may read it.
-pub fn public_label(payload: &serde_json::Value) -> String {
+/// An event as the applicant may read it; steps are named from the item version.
+pub fn public_label(
+    payload: &serde_json::Value,
+    item: Option<&onewindow_domain::case::ItemRef>,
+) -> String {
+    let step = |i: usize| item.map_or("办理", |it| it.step_name(i)).to_owned();
     match serde_json::from_value::<Event>(payload.clone()) {
         Ok(e) => match e {
             Event::Submitted { channel, .. } => format!("{}提交申请", channel.label()),
@@ -294,8 +298,8 @@ pub fn public_label(payload: &serde_json::Value) -> String {
             Event::DeficiencyWaived { material, .. } => {
                 format!("容缺材料“{material}”经核实免于补交")
             }
-            Event::StepCompleted { .. } => "办理环节完成".into(),
-            Event::StepReturned { .. } => "退回上一环节复核".into(),
+            Event::StepCompleted { step: i, .. } => format!("{}环节完成", step(i)),
+            Event::StepReturned { to_step, .. } => format!("退回{}环节复核", step(to_step)),
             Event::Reassigned { .. } => "转办".into(),
             Event::SpecialProcedureStarted { name, excluded, .. } => {
                 if excluded {

@@ -942,7 +942,7 @@ async fn case_view_page(
             .iter()
             .map(|e| TimelineView {
                 at: local_time(e.at),
-                what: public_label(&e.payload),
+                what: public_label(&e.payload, item.as_ref()),
                 detail: event_detail(&e.payload),
                 actor: e.actor_name.clone(),
             })
