@@ -208,22 +208,24 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-/// Bytes the database holds now (SQLite: the file and its WAL; PostgreSQL: the database).
-async fn database_bytes(store: &Store, sqlite_path: Option<&std::path::Path>) -> u64 {
-    match sqlite_path {
-        Some(path) => {
-            let wal = path.with_extension("db-wal");
-            [path.to_path_buf(), wal]
-                .iter()
-                .filter_map(|p| std::fs::metadata(p).ok())
-                .map(|m| m.len())
-                .sum()
-        }
-        None => sqlx::query_as::<_, (i64,)>("SELECT pg_database_size(current_database())")
+/// Bytes written so far: for SQLite, what this process handed to `write` (database, WAL and
+/// checkpoints, from /proc/self/io); for PostgreSQL, the database's size.
+async fn database_bytes(store: &Store, sqlite: bool) -> u64 {
+    if sqlite {
+        std::fs::read_to_string("/proc/self/io")
+            .ok()
+            .and_then(|io| {
+                io.lines()
+                    .find_map(|l| l.strip_prefix("wchar: "))
+                    .and_then(|n| n.trim().parse().ok())
+            })
+            .unwrap_or(0)
+    } else {
+        sqlx::query_as::<_, (i64,)>("SELECT pg_database_size(current_database())")
             .fetch_one(store.pool())
             .await
             .map(|(n,)| n as u64)
-            .unwrap_or(0),
+            .unwrap_or(0)
     }
 }
 
@@ -278,10 +280,10 @@ pub async fn cases(opts: Options) -> anyhow::Result<()> {
             t.elapsed().as_secs_f64()
         );
     }
-    let before = database_bytes(&store, sqlite_path.as_deref()).await;
+    let before = database_bytes(&store, sqlite_path.is_some()).await;
     let (mut latencies, elapsed) =
         drive(&store, opts.clients, opts.lifecycles, 6, Some("measuring")).await?;
-    let after = database_bytes(&store, sqlite_path.as_deref()).await;
+    let after = database_bytes(&store, sqlite_path.is_some()).await;
     latencies.sort();
     let commands = latencies.len() as f64;
     println!(

@@ -106,7 +106,8 @@ impl Store {
                         Box::pin(async move {
                             conn.execute(sqlx::AssertSqlSafe(format!(
                                 "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
-                                 PRAGMA busy_timeout = 5000; PRAGMA synchronous = {synchronous};"
+                                 PRAGMA busy_timeout = 5000; PRAGMA synchronous = {synchronous}; \
+                                 PRAGMA wal_autocheckpoint = 10000;"
                             )))
                             .await?;
                             Ok(())
