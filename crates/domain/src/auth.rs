@@ -90,6 +90,8 @@ pub enum Action {
     HandleCases,
     /// Correct the working-day calendar.
     ManageCalendar,
+    /// Electronic supervision: alerts, findings and indicators (supervisors, centre admins).
+    Supervise,
 }
 
 impl Action {
@@ -148,7 +150,7 @@ pub fn authorize(who: &Principal, action: Action, department: Option<i64>) -> Re
     };
     match action {
         Action::ViewOrganisation | Action::ViewOwnAccount => Ok(()),
-        Action::ViewSecurityLog => {
+        Action::ViewSecurityLog | Action::Supervise => {
             if who.has_role(Role::Supervisor) {
                 Ok(())
             } else {

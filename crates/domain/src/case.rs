@@ -506,6 +506,9 @@ pub struct CaseState {
     pub current_step: usize,
     /// When the current step began (acceptance, or the previous step's completion).
     pub step_since: Option<NaiveDate>,
+    /// Working days the clock stood still during the current step (they extend its limit).
+    #[serde(default)]
+    pub step_paused_days: u32,
     pub assignee: Option<i64>,
     pub paused: Option<Pause>,
     pub supplement_notices: u32,
@@ -589,8 +592,9 @@ impl CaseState {
             matches!(self.stage(), Stage::InReview | Stage::Decided) && self.paused.is_none();
         if clock_runs && let Some(due) = self.due {
             let total = item.promised_days + self.paused_days + self.extended_days;
-            // Warn in the last third of the limit, at least the last working day.
-            let warn_days = (item.promised_days / 3).max(1).min(total);
+            // Yellow with one working day left or 20% of the limit, whichever is more.
+            let limit = item.promised_days + self.extended_days;
+            let warn_days = limit.div_ceil(5).max(1).min(total);
             timers.push(Timer {
                 kind: TimerKind::Case,
                 warn_on: cal.add_working_days(accepted_on, total - warn_days)?,
@@ -602,11 +606,11 @@ impl CaseState {
             && let (Some(step), Some(since)) = (item.steps.get(self.current_step), self.step_since)
             && step.limit_days > 0
         {
-            let due_on = cal.add_working_days(since, step.limit_days)?;
+            let limit = step.limit_days + self.step_paused_days;
             timers.push(Timer {
                 kind: TimerKind::Step,
-                warn_on: cal.add_working_days(since, step.limit_days - 1)?,
-                due_on,
+                warn_on: cal.add_working_days(since, limit - 1)?,
+                due_on: cal.add_working_days(since, limit)?,
             });
         }
         if !self.stage().is_closed()
@@ -688,6 +692,7 @@ impl CaseState {
             } => {
                 self.paused = None;
                 self.paused_days += paused_days;
+                self.step_paused_days += paused_days;
                 if self.due.is_some() {
                     self.due = Some(*due);
                 }
@@ -698,11 +703,13 @@ impl CaseState {
             Event::StepCompleted { step, on, .. } => {
                 self.current_step = step + 1;
                 self.step_since = Some(*on);
+                self.step_paused_days = 0;
                 self.assignee = None;
             }
             Event::StepReturned { to_step, on, .. } => {
                 self.current_step = *to_step;
                 self.step_since = Some(*on);
+                self.step_paused_days = 0;
                 self.returns += 1;
                 self.assignee = None;
             }

@@ -15,6 +15,7 @@ mod error;
 mod migrate;
 pub mod org;
 pub mod search;
+pub mod supervision;
 pub mod testing;
 
 use std::str::FromStr;

@@ -33,6 +33,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "case_read_models",
         include_str!("../migrations/0006_case_read_models.sql"),
     ),
+    (
+        7,
+        "supervision_alerts",
+        include_str!("../migrations/0007_supervision_alerts.sql"),
+    ),
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

@@ -108,6 +108,7 @@ fn server_error_page() -> Response {
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> anyhow::Result<()> {
     let jobs = tokio::spawn(scheduled_versions(state.store.clone()));
     let checkpoints = tokio::spawn(checkpointer(state.store.clone(), state.audit_key.clone()));
+    let sweeper = tokio::spawn(supervision_sweeper(state.store.clone(), state.clock));
     axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -116,6 +117,7 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> anyhow
     .await?;
     jobs.abort();
     checkpoints.abort();
+    sweeper.abort();
     Ok(())
 }
 
@@ -126,6 +128,25 @@ async fn checkpointer(store: Store, key: std::sync::Arc<onewindow_store::checkpo
         tick.tick().await;
         if let Err(e) = store.checkpoint(&key).await {
             tracing::error!(error = ?e, "signing a case-log checkpoint");
+        }
+    }
+}
+
+/// Electronic supervision: raises deadline warnings and overdue alerts every minute. Safe with
+/// several instances on one database (each threshold is raised once by its unique key).
+async fn supervision_sweeper(store: Store, clock: cases::Clock) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        match store.sweep(clock.today()).await {
+            Ok(r) if r.yellow + r.red > 0 => tracing::info!(
+                yellow = r.yellow,
+                red = r.red,
+                notified = r.notified,
+                "supervision alerts raised"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = ?e, "supervision sweep"),
         }
     }
 }

@@ -437,3 +437,69 @@ async fn calendar_corrections(app: &TestApp) {
 async fn cases_calendar_corrections() {
     on_every_backend!(calendar_corrections);
 }
+
+async fn alerts_and_notifications(app: &TestApp) {
+    let org = app.seed_org().await;
+    let clerk = app
+        .staff("clerk", &["clerk"], Some(org.centre), Some(org.dept))
+        .await;
+    let supervisor = app.staff("jiancha", &["supervisor"], None, None).await;
+    let item = publish_item(app, org.dept, clerk.account_id).await;
+    let t_clerk = app.token(clerk.account_id, TokenScope::Write).await;
+    let t_sup = app.token(supervisor.account_id, TokenScope::Read).await;
+    let (_, opened) = app
+        .api(
+            &t_clerk,
+            Method::POST,
+            "/cases",
+            Some(json!({"item_id": item, "materials": ["申请书"],
+                "applicant": {"kind": "individual", "name": "张伟", "id_number": "11010519491231002X", "mobile": "13800000000"}})),
+        )
+        .await;
+    let id = opened["case_id"].as_i64().unwrap();
+    let (status, _) = command(
+        app,
+        &t_clerk,
+        id,
+        None,
+        json!({"command": {"type": "accept"}}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    // Left alone past its deadline (9 October): the sweeper raises it.
+    let report = app
+        .store
+        .sweep(chrono::NaiveDate::from_ymd_opt(2026, 10, 12).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(report.red, 2, "{report:?}");
+    let (status, alerts) = app
+        .api(&t_sup, Method::GET, "/supervision/alerts", None)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(alerts.as_array().unwrap().len(), 2);
+    assert!(
+        alerts
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["level"] == "red")
+    );
+    let (status, _) = app
+        .api(&t_clerk, Method::GET, "/supervision/alerts", None)
+        .await;
+    assert_eq!(status, 403);
+    let (_, mine) = app.api(&t_clerk, Method::GET, "/notifications", None).await;
+    assert_eq!(
+        mine.as_array().unwrap().len(),
+        2,
+        "the clerk's step is overdue: {mine}"
+    );
+    let (_, theirs) = app.api(&t_sup, Method::GET, "/notifications", None).await;
+    assert_eq!(theirs[0]["title"], "办件超期");
+}
+
+#[tokio::test]
+async fn cases_alerts_and_notifications() {
+    on_every_backend!(alerts_and_notifications);
+}

@@ -440,3 +440,30 @@ pub async fn deadline(
         deadline: d.to_string(),
     }))
 }
+
+#[utoipa::path(get, path = "/notifications", tag = "cases", security(("bearer" = [])),
+    responses((status = 200, body = Vec<onewindow_store::supervision::Notification>)))]
+/// The caller's in-app notifications (deadline warnings and overdue alerts), newest first.
+pub async fn notifications(
+    State(state): State<AppState>,
+    user: ApiUser,
+) -> ApiResult<Json<Vec<onewindow_store::supervision::Notification>>> {
+    gate(&state, &user, Action::ViewOwnAccount, None).await?;
+    Ok(Json(
+        state
+            .store
+            .notifications(user.principal.account_id, 100)
+            .await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/supervision/alerts", tag = "cases", security(("bearer" = [])),
+    responses((status = 200, body = Vec<onewindow_store::supervision::Alert>)))]
+/// Deadline warnings (yellow) and overdue alerts (red), newest first (supervisors).
+pub async fn supervision_alerts(
+    State(state): State<AppState>,
+    user: ApiUser,
+) -> ApiResult<Json<Vec<onewindow_store::supervision::Alert>>> {
+    gate(&state, &user, Action::Supervise, None).await?;
+    Ok(Json(state.store.alerts(None, 500).await?))
+}

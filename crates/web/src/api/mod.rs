@@ -90,6 +90,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::progress))
         .routes(routes!(cases::list_calendar_days, cases::set_calendar_day))
         .routes(routes!(cases::deadline))
+        .routes(routes!(cases::notifications))
+        .routes(routes!(cases::supervision_alerts))
         .routes(routes!(audit_public_key));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

@@ -1,0 +1,338 @@
+//! The supervision sweeper on every backend, with injected dates across the 2026 Mid-Autumn and
+//! National Day holidays: each threshold raises one alert, paused clocks stay quiet, the right
+//! people are notified, and racing sweepers raise nothing twice.
+
+use chrono::NaiveDate;
+use onewindow_domain::case::*;
+use onewindow_domain::org::{Power, Role};
+use onewindow_store::case_commands::CommandRequest;
+use onewindow_store::org::*;
+use onewindow_store::supervision::SweepReport;
+use onewindow_store::testing::{TestDb, backends};
+use onewindow_store::{Store, StoreError};
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+struct World {
+    item: ItemRef,
+    clerk: Actor,
+    reviewer_account: i64,
+    chief_account: i64,
+    supervisor_account: i64,
+    clerk_account: i64,
+}
+
+async fn world(store: &Store) -> World {
+    store
+        .create_region(&RegionInput {
+            code: "371300000000".into(),
+            name: "临沂市".into(),
+            level: 3,
+            parent_code: None,
+        })
+        .await
+        .unwrap();
+    let centre = store
+        .create_centre(&CentreInput {
+            name: "临沂市政务服务中心".into(),
+            kind: "main".into(),
+            region_code: "371300000000".into(),
+            parent_centre_id: None,
+            address: "北城新区".into(),
+            phone: "0539-12345".into(),
+            hours: "工作日".into(),
+        })
+        .await
+        .unwrap();
+    let dept = store
+        .create_department(&DepartmentInput {
+            centre_id: centre.id,
+            name: "临沂市市场监督管理局".into(),
+            short_name: "市场监管".into(),
+            credit_code: "11371300004323789A".into(),
+            phone: "".into(),
+        })
+        .await
+        .unwrap();
+    let staff = |login: &str, role: &str, department: Option<i64>| NewStaff {
+        staff: StaffInput {
+            centre_id: Some(centre.id),
+            department_id: department,
+            name: login.into(),
+            mobile: "13800000000".into(),
+            roles: vec![role.into()],
+            backup_staff_id: None,
+        },
+        login: login.into(),
+        password: "secret123".into(),
+    };
+    let clerk = store
+        .create_staff(&staff("clerk", "clerk", Some(dept.id)))
+        .await
+        .unwrap();
+    let reviewer = store
+        .create_staff(&staff("rev", "reviewer", Some(dept.id)))
+        .await
+        .unwrap();
+    let chief = store
+        .create_staff(&staff("chief", "chief_representative", Some(dept.id)))
+        .await
+        .unwrap();
+    let supervisor = store
+        .create_staff(&staff("jiancha", "supervisor", None))
+        .await
+        .unwrap();
+    let step = |name: &str, role, limit_days| StepRef {
+        name: name.into(),
+        role,
+        department_id: dept.id,
+        limit_days,
+    };
+    World {
+        item: ItemRef {
+            item_id: 1,
+            version: 1,
+            name: "食品经营许可".into(),
+            department_id: dept.id,
+            case_type: "2".into(),
+            promised_days: 5,
+            statutory_days: 20,
+            steps: vec![
+                step("受理", Role::Clerk, 1),
+                step("审查", Role::Reviewer, 2),
+                step("决定", Role::Approver, 1),
+            ],
+            fee_standard_fen: 0,
+            materials: vec![],
+            region_code: "371300000000".into(),
+        },
+        clerk: Actor {
+            account_id: clerk.account_id,
+            staff_id: Some(clerk.id),
+            roles: vec![Role::Clerk],
+            department_id: Some(dept.id),
+            powers: vec![Power::SupplementVerification],
+            backup_for: vec![],
+        },
+        reviewer_account: reviewer.account_id,
+        chief_account: chief.account_id,
+        supervisor_account: supervisor.account_id,
+        clerk_account: clerk.account_id,
+    }
+}
+
+async fn run(
+    store: &Store,
+    w: &World,
+    case: Option<i64>,
+    day: &str,
+    command: Command,
+) -> Result<i64, StoreError> {
+    store
+        .execute(CommandRequest {
+            case_id: case,
+            expected_version: None,
+            command,
+            actor: w.clerk.clone(),
+            idempotency_key: None,
+            today: d(day),
+            at: 1,
+        })
+        .await
+        .map(|o| o.case_id)
+}
+
+async fn open_case(store: &Store, w: &World, name: &str) -> i64 {
+    let id = run(
+        store,
+        w,
+        None,
+        "2026-09-24",
+        Command::Submit {
+            channel: Channel::Window,
+            item: Box::new(w.item.clone()),
+            applicant: Applicant {
+                kind: "individual".into(),
+                name: name.into(),
+                id_number: "11010519491231002X".into(),
+                mobile: "13800000000".into(),
+            },
+            materials: vec![],
+        },
+    )
+    .await
+    .unwrap();
+    run(store, w, Some(id), "2026-09-24", Command::Accept)
+        .await
+        .unwrap();
+    id
+}
+
+fn report(yellow: u64, red: u64) -> (u64, u64) {
+    (yellow, red)
+}
+
+fn levels(r: &SweepReport) -> (u64, u64) {
+    (r.yellow, r.red)
+}
+
+async fn sweeps_across_the_holidays(store: &Store) {
+    let w = world(store).await;
+    // Case A: accepted Thursday 24 September, due Friday 9 October (5 working days across the
+    // Mid-Autumn Festival on the 25th and National Day). The clerk's step is done the same day,
+    // so 审查 runs from the 24th with 2 working days: 28 and 29 September.
+    let a = open_case(store, &w, "张伟").await;
+    run(
+        store,
+        &w,
+        Some(a),
+        "2026-09-24",
+        Command::CompleteStep {
+            opinion: "材料齐全".into(),
+        },
+    )
+    .await
+    .unwrap();
+    // Case B: waiting for a supplement from the day of acceptance — its clock is stopped.
+    let b = open_case(store, &w, "李娜").await;
+    run(
+        store,
+        &w,
+        Some(b),
+        "2026-09-24",
+        Command::RequestSupplement {
+            missing: vec![Missing {
+                material: "健康证明".into(),
+                reason: "已过期".into(),
+            }],
+            reason: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+
+    let sweep = |day: &'static str| async move { levels(&store.sweep(d(day)).await.unwrap()) };
+    assert_eq!(
+        sweep("2026-09-25").await,
+        report(0, 0),
+        "a holiday, nothing due"
+    );
+    assert_eq!(
+        sweep("2026-09-28").await,
+        report(1, 0),
+        "审查 has one day left"
+    );
+    assert_eq!(sweep("2026-09-28").await, report(0, 0), "raised once");
+    assert_eq!(
+        sweep("2026-09-29").await,
+        report(0, 0),
+        "the step's last day"
+    );
+    assert_eq!(
+        sweep("2026-09-30").await,
+        report(0, 1),
+        "the step is overdue"
+    );
+    assert_eq!(sweep("2026-10-05").await, report(0, 0), "National Day");
+    assert_eq!(
+        sweep("2026-10-08").await,
+        report(1, 0),
+        "the case has one day left"
+    );
+    assert_eq!(sweep("2026-10-09").await, report(0, 0), "its last day");
+    assert_eq!(
+        sweep("2026-10-10").await,
+        report(0, 1),
+        "the make-up Saturday: overdue"
+    );
+    assert_eq!(sweep("2026-10-12").await, report(0, 0));
+    let alerts = store.alerts(None, 100).await.unwrap();
+    assert_eq!(alerts.len(), 4);
+    assert!(
+        alerts.iter().all(|x| x.case_id == a),
+        "the paused case never warns"
+    );
+
+    // The reviewer (whose step it is), the chief representative and the supervisor are told;
+    // the clerk, whose work is done, is not.
+    let count = |account| async move { store.notifications(account, 100).await.unwrap().len() };
+    assert_eq!(count(w.reviewer_account).await, 4);
+    assert_eq!(count(w.chief_account).await, 4);
+    assert_eq!(count(w.supervisor_account).await, 4);
+    assert_eq!(count(w.clerk_account).await, 0);
+    let n = store.notifications(w.supervisor_account, 1).await.unwrap();
+    assert_eq!(n[0].title, "办件超期");
+    assert!(n[0].body.contains("已超过期限 2026-10-09"), "{}", n[0].body);
+
+    // Once the supplement arrives the clock runs again: the 7 working days it stood still
+    // extend both the case (due 19 October) and its 受理 step (due 13 October).
+    run(
+        store,
+        &w,
+        Some(b),
+        "2026-10-12",
+        Command::SupplementReceived,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        sweep("2026-10-12").await,
+        report(1, 0),
+        "the step's last day but one"
+    );
+    assert_eq!(
+        sweep("2026-10-14").await,
+        report(0, 1),
+        "the step is overdue"
+    );
+}
+
+#[tokio::test]
+async fn supervision_sweeps_across_the_holidays() {
+    for backend in backends() {
+        let db = TestDb::create(backend).await;
+        let store = db.store().await;
+        sweeps_across_the_holidays(&store).await;
+        store.close().await;
+        db.cleanup().await;
+    }
+}
+
+async fn racing_sweepers(store: &Store) {
+    let w = world(store).await;
+    for n in 0..20 {
+        open_case(store, &w, &format!("申请人{n}")).await;
+    }
+    // Two sweepers (as two server instances would) at once, twice over.
+    let (x, y) = tokio::join!(store.sweep(d("2026-10-10")), store.sweep(d("2026-10-10")));
+    let (x, y) = (x.unwrap(), y.unwrap());
+    assert_eq!(
+        x.red + y.red,
+        40,
+        "each case's limit and first step, once: {x:?} {y:?}"
+    );
+    let again = store.sweep(d("2026-10-10")).await.unwrap();
+    assert_eq!(levels(&again), (0, 0));
+    assert_eq!(
+        store
+            .notifications(w.supervisor_account, 1000)
+            .await
+            .unwrap()
+            .len(),
+        40,
+        "one notification per alert and person"
+    );
+}
+
+#[tokio::test]
+async fn supervision_racing_sweepers_raise_once() {
+    for backend in backends() {
+        let db = TestDb::create(backend).await;
+        let store = db.store().await;
+        racing_sweepers(&store).await;
+        store.close().await;
+        db.cleanup().await;
+    }
+}
