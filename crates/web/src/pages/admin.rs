@@ -46,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/{kind}/{id}/active", post(set_active))
         .route("/admin/security", get(security))
         .route("/admin/calendar", get(calendar).post(set_calendar_day))
+        .route("/admin/supervision", get(supervision))
 }
 
 // ---- page pieces ----
@@ -261,6 +262,14 @@ async fn index(State(state): State<AppState>, user: PageUser) -> PageResult {
             href: "/admin/staff",
             count: s.list_staff(None, dept).await?.len().to_string(),
             hint: "角色、AB岗、首席代表授权",
+        });
+    }
+    if can(p, Action::Supervise, None) {
+        cards.push(IndexCard {
+            title: "电子监察",
+            href: "/admin/supervision",
+            count: "查看".into(),
+            hint: "办件预警、超期与提醒",
         });
     }
     if can(p, Action::ViewSecurityLog, None) {
@@ -1892,6 +1901,73 @@ fn event_label(kind: &str) -> (&'static str, &'static str) {
         "account_registered" => ("注册", "on"),
         _ => ("其他", "off"),
     }
+}
+
+/// The supervisors' view of deadlines: every warning and overdue alert, newest first, linked to
+/// its case.
+async fn supervision(State(state): State<AppState>, user: PageUser) -> PageResult {
+    gate(&state, &user, Action::Supervise, None).await?;
+    let alerts = state.store.alerts(None, 300).await?;
+    let departments = state.store.list_departments(None).await?;
+    let dept_name = |id: i64| {
+        departments
+            .iter()
+            .find(|d| d.id == id)
+            .map_or_else(String::new, |d| d.short_name.clone())
+    };
+    let kind = |k: &str| match k {
+        "case" => "办件时限",
+        "step" => "环节时限",
+        "deficiency" => "容缺补交",
+        "pledge_verification" => "承诺核查",
+        _ => "时限",
+    };
+    let (red, yellow) = alerts.iter().fold((0, 0), |(r, y), a| {
+        if a.level == "red" {
+            (r + 1, y)
+        } else {
+            (r, y + 1)
+        }
+    });
+    let rows = alerts
+        .iter()
+        .map(|a| {
+            vec![
+                Cell::text(&a.raised_on),
+                if a.level == "red" {
+                    Cell::tag("超期", "bad")
+                } else {
+                    Cell::tag("预警", "warn")
+                },
+                Cell::link(
+                    a.case_no
+                        .clone()
+                        .unwrap_or_else(|| format!("#{}", a.case_id)),
+                    format!("/work/cases/{}", a.case_id),
+                ),
+                Cell::text(&a.item_name),
+                Cell::text(dept_name(a.department_id)),
+                Cell::text(kind(&a.timer_kind)),
+                Cell::text(&a.due_on),
+            ]
+        })
+        .collect();
+    page(
+        &user,
+        "电子监察",
+        vec![],
+        &format!(
+            "每分钟检查一次全部办件时限：剩余一个工作日或时限的 20%（取多者）时预警，期限届满仍未办结即超期；暂停计时的办件不预警。最近 {} 条：超期 {red} 条，预警 {yellow} 条。",
+            alerts.len()
+        ),
+        vec![Section::table(
+            "预警与超期",
+            vec!["日期", "级别", "办件编号", "事项", "部门", "类别", "期限"],
+            rows,
+        )],
+        &Notice::default(),
+        &FieldErrors::new(),
+    )
 }
 
 async fn security(

@@ -173,6 +173,8 @@ struct ListPage {
     rows: Vec<RowView>,
     next: String,
     today: String,
+    /// The latest deadline warnings and overdue alerts for this person (inbox only).
+    alerts: Vec<onewindow_store::supervision::Notification>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -232,6 +234,10 @@ async fn inbox(
             ),
             filter("due_by", "期限不晚于", &q.due_by, vec![]),
         ],
+        alerts: state
+            .store
+            .notifications(user.principal.account_id, 5)
+            .await?,
         rows: page.rows.iter().map(|r| row_view(r, today, &cal)).collect(),
         next: page
             .next
@@ -314,6 +320,7 @@ async fn search(
         } else {
             "检索本部门的办件。".into()
         },
+        alerts: vec![],
         filters: vec![
             text("case_no", "办件编号", &q.case_no),
             text("applicant", "申请人（姓名或证件号码）", &q.applicant),
