@@ -497,6 +497,34 @@ async fn alerts_and_notifications(app: &TestApp) {
     );
     let (_, theirs) = app.api(&t_sup, Method::GET, "/notifications", None).await;
     assert_eq!(theirs[0]["title"], "办件超期");
+    // The supervisors' page lists it; the clerk sees the reminder on the inbox instead.
+    let (client, _) = app.login("jiancha", PASSWORD).await;
+    let page = client
+        .get(app.url("/admin/supervision"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("超期 2 条"));
+    let (client, _) = app.login("clerk", PASSWORD).await;
+    let page = client
+        .get(app.url("/admin/supervision"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 403);
+    let inbox = client
+        .get(app.url("/work"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        inbox.contains("时限提醒") && inbox.contains("已超过期限 2026-10-09"),
+        "{inbox}"
+    );
 }
 
 #[tokio::test]
