@@ -1034,8 +1034,12 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
             not_paused()?;
             let item = item()?;
             let Some(step) = item.steps.get(state.current_step) else {
-                return Err(rule("所有环节已办理完毕，请作出决定"));
+                return Err(CaseError::WrongStage(stage.label()));
             };
+            if step.role == Role::Approver && state.current_step + 1 == item.steps.len() {
+                // The last step is the approver's decision: 作出决定 completes it.
+                return Err(CaseError::WrongStage(stage.label()));
+            }
             let own = actor.has(step.role) && actor.department_id == Some(step.department_id);
             let backup = state
                 .assignee
@@ -1435,6 +1439,26 @@ mod tests {
                 "withdraw"
             ]
         );
+        // At the approver's last step the decision is the act, not a separate completion.
+        c.run(
+            &clerk,
+            "2026-09-24",
+            Command::CompleteStep {
+                opinion: "齐全".into(),
+            },
+        )
+        .unwrap();
+        c.run(
+            &reviewer,
+            "2026-09-28",
+            Command::CompleteStep {
+                opinion: "符合".into(),
+            },
+        )
+        .unwrap();
+        let approver = staff(3, &[Role::Approver], &[]);
+        let offered_now = offered(&approver, &c.state);
+        assert!(offered_now.contains(&"decide") && !offered_now.contains(&"complete_step"));
     }
 
     fn d(s: &str) -> NaiveDate {
