@@ -38,6 +38,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "supervision_alerts",
         include_str!("../migrations/0007_supervision_alerts.sql"),
     ),
+    (8, "urgings", include_str!("../migrations/0008_urgings.sql")),
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

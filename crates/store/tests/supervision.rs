@@ -250,6 +250,82 @@ async fn sweeps_across_the_holidays(store: &Store) {
     assert_eq!(sweep("2026-10-12").await, report(0, 0));
     let alerts = store.alerts(None, 100).await.unwrap();
     assert_eq!(alerts.len(), 4);
+
+    // Red on the case limit issued one urging notice (the step's red did not), due back two
+    // working days later: Monday 12 and Tuesday 13 October.
+    let urgings = store.urgings(None, 10).await.unwrap();
+    assert_eq!(urgings.len(), 1);
+    let u = &urgings[0];
+    assert_eq!(
+        (u.case_id, u.reply_by.as_str(), u.issued_by),
+        (a, "2026-10-13", None)
+    );
+    // Only the urged unit explains; a rejection needs a note; a rejected explanation is filed
+    // again and then accepted.
+    let supervisor = Actor {
+        account_id: w.supervisor_account,
+        staff_id: Some(99),
+        roles: vec![Role::Supervisor],
+        department_id: None,
+        powers: vec![],
+        backup_for: vec![],
+    };
+    assert!(matches!(
+        store.explain_urging(u.id, &supervisor, "x").await,
+        Err(StoreError::Rejected(CaseError::NotAllowed(_)))
+    ));
+    assert!(matches!(
+        store
+            .decide_urging(u.id, w.supervisor_account, true, "")
+            .await,
+        Err(StoreError::Rejected(CaseError::Rule(_)))
+    ));
+    store
+        .explain_urging(u.id, &w.clerk, "国庆假期后现场核查排期延误")
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .decide_urging(u.id, w.supervisor_account, false, " ")
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+    store
+        .decide_urging(u.id, w.supervisor_account, false, "未说明整改措施")
+        .await
+        .unwrap();
+    store
+        .explain_urging(
+            u.id,
+            &w.clerk,
+            "核查排期延误；已调整为当日核查并于 10 月 12 日办结",
+        )
+        .await
+        .unwrap();
+    let done = store
+        .decide_urging(u.id, w.supervisor_account, true, "")
+        .await
+        .unwrap();
+    assert_eq!(done.decision.as_deref(), Some("accepted"));
+    // A supervisor may urge any case by hand.
+    let manual = store
+        .issue_urging(
+            b,
+            w.supervisor_account,
+            "申请人反映补正后无人联系",
+            1,
+            d("2026-10-12"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (manual.reply_by.as_str(), manual.issued_by),
+        ("2026-10-13", Some(w.supervisor_account))
+    );
+    assert!(matches!(
+        store.issue_urging(b, 1, " ", 0, d("2026-10-12")).await,
+        Err(StoreError::Invalid(_))
+    ));
     assert!(
         alerts.iter().all(|x| x.case_id == a),
         "the paused case never warns"

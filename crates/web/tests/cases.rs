@@ -525,6 +525,86 @@ async fn alerts_and_notifications(app: &TestApp) {
         inbox.contains("时限提醒") && inbox.contains("已超过期限 2026-10-09"),
         "{inbox}"
     );
+
+    // The red case limit issued an urging notice; the clerk's unit explains, the supervisor
+    // accepts; a clerk may not urge.
+    assert_eq!(report.urged, 1);
+    let t_sup_w = app.token(supervisor.account_id, TokenScope::Write).await;
+    let (_, urgings) = app
+        .api(&t_sup, Method::GET, "/supervision/urgings", None)
+        .await;
+    let u = urgings[0]["id"].as_i64().unwrap();
+    assert_eq!(urgings[0]["reply_by"], "2026-10-14");
+    let (status, body) = app
+        .api(
+            &t_clerk,
+            Method::POST,
+            &format!("/supervision/urgings/{u}/decision"),
+            Some(json!({"accepted": true})),
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = app
+        .api(
+            &t_clerk,
+            Method::POST,
+            &format!("/supervision/urgings/{u}/explanation"),
+            Some(json!({"explanation": "节后现场核查排期延误，已于当日办结"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = app
+        .api(
+            &t_sup_w,
+            Method::POST,
+            &format!("/supervision/urgings/{u}/decision"),
+            Some(json!({"accepted": false})),
+        )
+        .await;
+    assert_eq!(
+        (status, problem_fields(&body)),
+        (422, vec!["note".to_owned()])
+    );
+    let (status, body) = app
+        .api(
+            &t_sup_w,
+            Method::POST,
+            &format!("/supervision/urgings/{u}/decision"),
+            Some(json!({"accepted": true})),
+        )
+        .await;
+    assert_eq!((status, body["decision"].as_str()), (200, Some("accepted")));
+    let (status, _) = app
+        .api(
+            &t_clerk,
+            Method::POST,
+            "/supervision/urgings",
+            Some(json!({"case_id": id, "reason": "x", "reply_days": 2})),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (status, manual) = app
+        .api(
+            &t_sup_w,
+            Method::POST,
+            "/supervision/urgings",
+            Some(json!({"case_id": id, "reason": "群众来电反映", "reply_days": 1})),
+        )
+        .await;
+    assert_eq!(status, 201, "{manual}");
+    let (client, _) = app.login("jiancha", PASSWORD).await;
+    let notice = client
+        .get(app.url(&format!("/admin/supervision/urgings/{u}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        notice.contains("催办通知书") && notice.contains("采纳"),
+        "{notice}"
+    );
 }
 
 #[tokio::test]

@@ -467,3 +467,111 @@ pub async fn supervision_alerts(
     gate(&state, &user, Action::Supervise, None).await?;
     Ok(Json(state.store.alerts(None, 500).await?))
 }
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct UrgingInput {
+    pub case_id: i64,
+    /// 催办事由.
+    pub reason: String,
+    /// Working days to reply, 1–10.
+    pub reply_days: u32,
+}
+
+#[utoipa::path(get, path = "/supervision/urgings", tag = "cases", security(("bearer" = [])),
+    responses((status = 200, body = Vec<onewindow_store::supervision::Urging>)))]
+/// Urging notices, newest first: supervisors see all, other staff their department's.
+pub async fn list_urgings(
+    State(state): State<AppState>,
+    user: ApiUser,
+) -> ApiResult<Json<Vec<onewindow_store::supervision::Urging>>> {
+    let p = &user.principal;
+    let department = if onewindow_domain::auth::authorize(p, Action::Supervise, None).is_ok() {
+        None
+    } else {
+        gate(&state, &user, Action::ViewCases, p.department_id).await?;
+        Some(p.department_id.unwrap_or(-1))
+    };
+    Ok(Json(state.store.urgings(department, 200).await?))
+}
+
+#[utoipa::path(post, path = "/supervision/urgings", tag = "cases", security(("bearer" = [])),
+    request_body = UrgingInput,
+    responses((status = 201, body = onewindow_store::supervision::Urging), (status = 422, body = crate::error::Problem)))]
+/// A supervisor issues an urging notice (催办通知书) for a case.
+pub async fn issue_urging(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiJson(input): ApiJson<UrgingInput>,
+) -> ApiResult<(StatusCode, Json<onewindow_store::supervision::Urging>)> {
+    gate(&state, &user, Action::Supervise, None).await?;
+    let u = state
+        .store
+        .issue_urging(
+            input.case_id,
+            user.principal.account_id,
+            &input.reason,
+            input.reply_days,
+            state.clock.today(),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(u)))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ExplanationInput {
+    /// 超期原因及整改措施.
+    pub explanation: String,
+}
+
+#[utoipa::path(post, path = "/supervision/urgings/{id}/explanation", tag = "cases", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = ExplanationInput,
+    responses((status = 200, body = onewindow_store::supervision::Urging), (status = 403, body = crate::error::Problem)))]
+/// The urged unit files its overdue explanation (超期说明).
+pub async fn explain_urging(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<ExplanationInput>,
+) -> ApiResult<Json<onewindow_store::supervision::Urging>> {
+    gate(
+        &state,
+        &user,
+        Action::HandleCases,
+        user.principal.department_id,
+    )
+    .await?;
+    let actor = state.store.case_actor(&user.principal).await?;
+    Ok(Json(
+        state
+            .store
+            .explain_urging(id, &actor, &input.explanation)
+            .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct UrgingDecisionInput {
+    pub accepted: bool,
+    /// Required when not accepted.
+    #[serde(default)]
+    pub note: String,
+}
+
+#[utoipa::path(post, path = "/supervision/urgings/{id}/decision", tag = "cases", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = UrgingDecisionInput,
+    responses((status = 200, body = onewindow_store::supervision::Urging), (status = 422, body = crate::error::Problem)))]
+/// A supervisor accepts or rejects the explanation.
+pub async fn decide_urging(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<UrgingDecisionInput>,
+) -> ApiResult<Json<onewindow_store::supervision::Urging>> {
+    gate(&state, &user, Action::Supervise, None).await?;
+    Ok(Json(
+        state
+            .store
+            .decide_urging(id, user.principal.account_id, input.accepted, &input.note)
+            .await?,
+    ))
+}

@@ -92,6 +92,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::deadline))
         .routes(routes!(cases::notifications))
         .routes(routes!(cases::supervision_alerts))
+        .routes(routes!(cases::list_urgings, cases::issue_urging))
+        .routes(routes!(cases::explain_urging))
+        .routes(routes!(cases::decide_urging))
         .routes(routes!(audit_public_key));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

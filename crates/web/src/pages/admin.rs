@@ -47,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/security", get(security))
         .route("/admin/calendar", get(calendar).post(set_calendar_day))
         .route("/admin/supervision", get(supervision))
+        .route("/admin/supervision/urgings/{id}", get(urging_notice))
 }
 
 // ---- page pieces ----
@@ -1960,14 +1961,86 @@ async fn supervision(State(state): State<AppState>, user: PageUser) -> PageResul
             "每分钟检查一次全部办件时限：剩余一个工作日或时限的 20%（取多者）时预警，期限届满仍未办结即超期；暂停计时的办件不预警。最近 {} 条：超期 {red} 条，预警 {yellow} 条。",
             alerts.len()
         ),
-        vec![Section::table(
-            "预警与超期",
-            vec!["日期", "级别", "办件编号", "事项", "部门", "类别", "期限"],
-            rows,
-        )],
+        vec![
+            Section::table(
+                "催办通知书",
+                vec!["发出日期", "办件编号", "事项", "部门", "答复期限", "状态"],
+                state
+                    .store
+                    .urgings(None, 100)
+                    .await?
+                    .iter()
+                    .map(|u| {
+                        vec![
+                            Cell::text(&u.issued_on),
+                            Cell::link(
+                                u.case_no
+                                    .clone()
+                                    .unwrap_or_else(|| format!("#{}", u.case_id)),
+                                format!("/admin/supervision/urgings/{}", u.id),
+                            ),
+                            Cell::text(&u.item_name),
+                            Cell::text(dept_name(u.department_id)),
+                            Cell::text(&u.reply_by),
+                            match (u.explanation.is_some(), u.decision.as_deref()) {
+                                (_, Some("accepted")) => Cell::tag("说明已采纳", "on"),
+                                (_, Some(_)) => Cell::tag("说明未采纳", "bad"),
+                                (true, None) => Cell::tag("待审核说明", "warn"),
+                                (false, None) => Cell::tag("待说明", "warn"),
+                            },
+                        ]
+                    })
+                    .collect(),
+            ),
+            Section::table(
+                "预警与超期",
+                vec!["日期", "级别", "办件编号", "事项", "部门", "类别", "期限"],
+                rows,
+            ),
+        ],
         &Notice::default(),
         &FieldErrors::new(),
     )
+}
+
+#[derive(Template)]
+#[template(path = "urging.html")]
+struct UrgingPage {
+    chrome: Chrome,
+    u: onewindow_store::supervision::Urging,
+    centre: String,
+    department: String,
+    addressee: String,
+}
+
+/// The printable urging notice, for supervisors and the urged department.
+async fn urging_notice(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let u = state.store.urging(id).await?;
+    if !can(&user.principal, Action::Supervise, None) {
+        gate(&state, &user, Action::ViewCases, Some(u.department_id)).await?;
+    }
+    let department = state.store.get_department(u.department_id).await?;
+    let centre = state.store.get_centre(department.centre_id).await?;
+    let addressee = match u.addressee_staff {
+        Some(s) => state
+            .store
+            .get_staff(s)
+            .await
+            .map(|s| s.name)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    render(&UrgingPage {
+        chrome: Chrome::new("催办通知书", &user.ctx),
+        u,
+        centre: centre.name,
+        department: department.name,
+        addressee,
+    })
 }
 
 async fn security(
