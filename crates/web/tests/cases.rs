@@ -605,6 +605,74 @@ async fn alerts_and_notifications(app: &TestApp) {
         notice.contains("催办通知书") && notice.contains("采纳"),
         "{notice}"
     );
+
+    // The manual notice through the pages: the clerk sees it on the inbox and explains there,
+    // the supervisor decides there.
+    let m = manual["id"].as_i64().unwrap();
+    let (clerk_client, _) = app.login("clerk", PASSWORD).await;
+    let inbox = clerk_client
+        .get(app.url("/work"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        inbox.contains("催办通知") && inbox.contains(&format!("/admin/supervision/urgings/{m}"))
+    );
+    let page = clerk_client
+        .get(app.url(&format!("/admin/supervision/urgings/{m}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("提交超期说明") && !page.contains("审核超期说明"));
+    let csrf = csrf_of(&page);
+    let empty = clerk_client
+        .post(app.url(&format!("/admin/supervision/urgings/{m}/explain")))
+        .form(&[("_csrf", csrf.as_str()), ("explanation", " ")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(empty.status(), 422);
+    assert!(empty.text().await.unwrap().contains("请填写超期原因"));
+    let filed = clerk_client
+        .post(app.url(&format!("/admin/supervision/urgings/{m}/explain")))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("explanation", "已电话联系申请人并当日办结"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(filed.status(), 303);
+    let page = client
+        .get(app.url(&format!("/admin/supervision/urgings/{m}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("审核超期说明") && page.contains("已电话联系申请人"));
+    let csrf = csrf_of(&page);
+    let refused = client
+        .post(app.url(&format!("/admin/supervision/urgings/{m}/decide")))
+        .form(&[("_csrf", csrf.as_str()), ("accepted", "0"), ("note", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 422);
+    let decided = client
+        .post(app.url(&format!("/admin/supervision/urgings/{m}/decide")))
+        .form(&[("_csrf", csrf.as_str()), ("accepted", "1"), ("note", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(decided.status(), 303);
 }
 
 #[tokio::test]

@@ -48,6 +48,14 @@ pub fn router() -> Router<AppState> {
         .route("/admin/calendar", get(calendar).post(set_calendar_day))
         .route("/admin/supervision", get(supervision))
         .route("/admin/supervision/urgings/{id}", get(urging_notice))
+        .route(
+            "/admin/supervision/urgings/{id}/explain",
+            post(urging_explain),
+        )
+        .route(
+            "/admin/supervision/urgings/{id}/decide",
+            post(urging_decide),
+        )
 }
 
 // ---- page pieces ----
@@ -2011,6 +2019,11 @@ struct UrgingPage {
     centre: String,
     department: String,
     addressee: String,
+    /// The urged unit may file (or refile) its explanation.
+    may_explain: bool,
+    /// A supervisor may accept or reject a filed explanation.
+    may_decide: bool,
+    error: String,
 }
 
 /// The printable urging notice, for supervisors and the urged department.
@@ -2018,11 +2031,28 @@ async fn urging_notice(
     State(state): State<AppState>,
     user: PageUser,
     Path(id): Path<i64>,
+    Query(notice): Query<Notice>,
+) -> PageResult {
+    urging_page(&state, &user, id, String::new(), &notice).await
+}
+
+async fn urging_page(
+    state: &AppState,
+    user: &PageUser,
+    id: i64,
+    error: String,
+    notice: &Notice,
 ) -> PageResult {
     let u = state.store.urging(id).await?;
     if !can(&user.principal, Action::Supervise, None) {
         gate(&state, &user, Action::ViewCases, Some(u.department_id)).await?;
     }
+    let p = &user.principal;
+    let may_explain = p.is_staff()
+        && p.department_id == Some(u.department_id)
+        && u.decision.as_deref() != Some("accepted");
+    let may_decide =
+        can(p, Action::Supervise, None) && u.explanation.is_some() && u.decision.is_none();
     let department = state.store.get_department(u.department_id).await?;
     let centre = state.store.get_centre(department.centre_id).await?;
     let addressee = match u.addressee_staff {
@@ -2034,13 +2064,87 @@ async fn urging_notice(
             .unwrap_or_default(),
         None => String::new(),
     };
-    render(&UrgingPage {
-        chrome: Chrome::new("催办通知书", &user.ctx),
+    let page = UrgingPage {
+        chrome: Chrome::new("催办通知书", &user.ctx).with_notice(notice),
         u,
         centre: centre.name,
         department: department.name,
         addressee,
-    })
+        may_explain,
+        may_decide,
+        error,
+    };
+    if page.error.is_empty() {
+        render(&page)
+    } else {
+        render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+    }
+}
+
+/// The reason a supervision step was refused, for the page.
+fn refusal(e: onewindow_store::StoreError) -> Result<String, PageError> {
+    use onewindow_store::StoreError;
+    match e {
+        StoreError::Invalid(f) => Ok(f
+            .0
+            .into_iter()
+            .map(|(_, m)| m)
+            .collect::<Vec<_>>()
+            .join("；")),
+        StoreError::Rejected(onewindow_domain::case::CaseError::NotAllowed(why)) => {
+            Err(PageError::Forbidden(why.to_owned()))
+        }
+        StoreError::Rejected(r) => Ok(r.to_string()),
+        other => Err(other.into()),
+    }
+}
+
+async fn urging_explain(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> PageResult {
+    gate(
+        &state,
+        &user,
+        Action::HandleCases,
+        user.principal.department_id,
+    )
+    .await?;
+    let data = FormData::parse(&body);
+    let actor = state.store.case_actor(&user.principal).await?;
+    match state
+        .store
+        .explain_urging(id, &actor, &data.text("explanation"))
+        .await
+    {
+        Ok(_) => redirect(&format!("/admin/supervision/urgings/{id}"), "saved"),
+        Err(e) => urging_page(&state, &user, id, refusal(e)?, &Notice::default()).await,
+    }
+}
+
+async fn urging_decide(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> PageResult {
+    gate(&state, &user, Action::Supervise, None).await?;
+    let data = FormData::parse(&body);
+    match state
+        .store
+        .decide_urging(
+            id,
+            user.principal.account_id,
+            data.text("accepted") == "1",
+            &data.text("note"),
+        )
+        .await
+    {
+        Ok(_) => redirect(&format!("/admin/supervision/urgings/{id}"), "saved"),
+        Err(e) => urging_page(&state, &user, id, refusal(e)?, &Notice::default()).await,
+    }
 }
 
 async fn security(

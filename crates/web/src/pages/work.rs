@@ -175,6 +175,8 @@ struct ListPage {
     today: String,
     /// The latest deadline warnings and overdue alerts for this person (inbox only).
     alerts: Vec<onewindow_store::supervision::Notification>,
+    /// Urging notices to this person's department still waiting for an accepted explanation.
+    urgings: Vec<onewindow_store::supervision::Urging>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -238,6 +240,16 @@ async fn inbox(
             .store
             .notifications(user.principal.account_id, 5)
             .await?,
+        urgings: match user.principal.department_id {
+            Some(d) => state
+                .store
+                .urgings(Some(d), 20)
+                .await?
+                .into_iter()
+                .filter(|u| u.decision.as_deref() != Some("accepted"))
+                .collect(),
+            None => vec![],
+        },
         rows: page.rows.iter().map(|r| row_view(r, today, &cal)).collect(),
         next: page
             .next
@@ -321,6 +333,7 @@ async fn search(
             "检索本部门的办件。".into()
         },
         alerts: vec![],
+        urgings: vec![],
         filters: vec![
             text("case_no", "办件编号", &q.case_no),
             text("applicant", "申请人（姓名或证件号码）", &q.applicant),
