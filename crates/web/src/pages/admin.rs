@@ -2045,7 +2045,7 @@ async fn urging_page(
 ) -> PageResult {
     let u = state.store.urging(id).await?;
     if !can(&user.principal, Action::Supervise, None) {
-        gate(&state, &user, Action::ViewCases, Some(u.department_id)).await?;
+        gate(state, user, Action::ViewCases, Some(u.department_id)).await?;
     }
     let p = &user.principal;
     let may_explain = p.is_staff()
