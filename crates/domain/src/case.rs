@@ -1272,6 +1272,41 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
     }
 }
 
+/// The supervision finding an event proves, if any: the rule's code and what happened. Called
+/// with the state after the event. Deadline findings come from the sweeper instead.
+pub fn finding_of(event: &Event, after: &CaseState) -> Option<(&'static str, String)> {
+    match event {
+        Event::SupplementRequested {
+            second: true,
+            reason,
+            ..
+        } => Some((
+            "second_supplement",
+            format!("第二次要求补正，理由：{reason}"),
+        )),
+        Event::FeeCollected {
+            amount_fen,
+            standard_fen,
+            override_reason,
+        } if amount_fen > standard_fen => Some((
+            "fee_override",
+            format!(
+                "实收 {}.{:02} 元，标准 {}.{:02} 元；理由：{}",
+                amount_fen / 100,
+                amount_fen % 100,
+                standard_fen / 100,
+                standard_fen % 100,
+                override_reason.as_deref().unwrap_or("")
+            ),
+        )),
+        Event::StepReturned { reasons, .. } if after.returns >= 2 => Some((
+            "repeated_returns",
+            format!("第 {} 次退回，理由：{reasons}", after.returns),
+        )),
+        _ => None,
+    }
+}
+
 /// The commands `ctx.actor` may give on this case now, as the aggregate itself judges them:
 /// each is tried with placeholder inputs, and only refusals of stage or permission count, so a
 /// page offers exactly the forms that can succeed once filled in.
@@ -1397,6 +1432,38 @@ pub fn available_commands(state: &CaseState, ctx: &Ctx) -> Vec<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn findings_follow_their_events() {
+        let mut after = CaseState::default();
+        let notice = |second| Event::SupplementRequested {
+            missing: vec![],
+            second,
+            reason: "仍不完整".into(),
+            since: d("2026-09-28"),
+        };
+        assert_eq!(finding_of(&notice(false), &after), None);
+        assert_eq!(
+            finding_of(&notice(true), &after).unwrap().0,
+            "second_supplement"
+        );
+        let fee = |amount_fen| Event::FeeCollected {
+            amount_fen,
+            standard_fen: 1000,
+            override_reason: Some("加急".into()),
+        };
+        assert_eq!(finding_of(&fee(1000), &after), None);
+        assert_eq!(finding_of(&fee(1001), &after).unwrap().0, "fee_override");
+        let back = Event::StepReturned {
+            to_step: 0,
+            reasons: "材料存疑".into(),
+            on: d("2026-09-28"),
+        };
+        after.returns = 1;
+        assert_eq!(finding_of(&back, &after), None, "one return is normal work");
+        after.returns = 2;
+        assert_eq!(finding_of(&back, &after).unwrap().0, "repeated_returns");
+    }
 
     #[test]
     fn pages_offer_only_what_the_aggregate_would_allow() {

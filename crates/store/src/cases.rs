@@ -466,6 +466,23 @@ pub(crate) fn prepare_append(
         );
         state.apply(event);
         rollup.count(event, &state);
+        if let Some((rule, detail)) = onewindow_domain::case::finding_of(event, &state) {
+            // Raised only while its rule is switched on.
+            batch.push(
+                "INSERT INTO findings (rule_code, case_id, department_id, event_seq, detail, raised_on, raised_at)
+                 SELECT $1, $2, $3, $4, $5, $6, $7 WHERE EXISTS
+                    (SELECT 1 FROM finding_rules WHERE code = $1 AND enabled = 1)",
+                vec![
+                    Val::Text(rule.to_owned()),
+                    Val::Int(case_id),
+                    Val::Int(state.item.as_ref().map_or(0, |i| i.department_id)),
+                    Val::Int(seq),
+                    Val::Text(detail),
+                    Val::Text(by.today.to_string()),
+                    Val::Int(by.at),
+                ],
+            );
+        }
         prev = stored.hash;
     }
     let snapshot = serde_json::to_string(&state).map_err(|e| StoreError::Config(e.to_string()))?;

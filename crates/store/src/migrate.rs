@@ -39,6 +39,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0007_supervision_alerts.sql"),
     ),
     (8, "urgings", include_str!("../migrations/0008_urgings.sql")),
+    (
+        9,
+        "findings",
+        include_str!("../migrations/0009_findings.sql"),
+    ),
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

@@ -23,6 +23,41 @@ pub struct SweepReport {
     pub notified: u64,
     /// Urging notices issued for cases that turned red.
     pub urged: u64,
+    /// Findings raised for missed deadlines.
+    pub findings: u64,
+}
+
+/// A rule of the findings rule set.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FindingRule {
+    pub code: String,
+    pub name: String,
+    /// minor or major.
+    pub severity: String,
+    #[sqlx(try_from = "i64")]
+    pub enabled: crate::Flag,
+}
+
+/// A finding and the event or alert that proves it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Finding {
+    pub id: i64,
+    pub rule_code: String,
+    pub rule_name: String,
+    pub severity: String,
+    pub case_id: i64,
+    pub case_no: Option<String>,
+    pub department_id: i64,
+    /// The event (sequence number in the case's log) that proves it.
+    pub event_seq: Option<i64>,
+    /// Or the deadline alert.
+    pub alert_id: Option<i64>,
+    pub detail: String,
+    pub raised_on: String,
+    pub disposition: Option<String>,
+    pub closed_by: Option<i64>,
 }
 
 /// An urging notice (催办通知书) and its answer.
@@ -131,6 +166,18 @@ const URGE_RED: &str =
     FROM supervision_alerts a LEFT JOIN case_tasks t ON t.case_id = a.case_id
     WHERE a.sweep_id = $1 AND a.level = 'red' AND a.timer_kind = 'case'";
 
+/// Missed deadlines become findings under the rule for their timer, while it is switched on.
+const FIND_RED: &str = "INSERT INTO findings (rule_code, case_id, department_id, alert_id, detail, raised_on, raised_at)
+    SELECT r.code, a.case_id, a.department_id, a.id, '期限 ' || a.due_on || ' 已过', $2, $3
+    FROM supervision_alerts a JOIN finding_rules r ON r.enabled = 1 AND r.code =
+        CASE a.timer_kind WHEN 'case' THEN 'case_overdue' WHEN 'step' THEN 'step_overdue'
+                          WHEN 'deficiency' THEN 'deficiency_not_supplied' ELSE 'pledge_not_verified' END
+    WHERE a.sweep_id = $1 AND a.level = 'red'";
+
+const FINDING_COLS: &str =
+    "f.id, f.rule_code, r.name AS rule_name, r.severity, f.case_id, c.case_no,
+    f.department_id, f.event_seq, f.alert_id, f.detail, f.raised_on, f.disposition, f.closed_by";
+
 impl Store {
     /// Raises every threshold crossed by `today` that has not been raised yet, and notifies.
     pub async fn sweep(&self, today: NaiveDate) -> StoreResult<SweepReport> {
@@ -173,6 +220,17 @@ impl Store {
         } else {
             0
         };
+        let findings = if red > 0 {
+            sqlx::query(FIND_RED)
+                .bind(&sweep_id)
+                .bind(&day)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+        } else {
+            0
+        };
         let notified = if red + yellow > 0 {
             sqlx::query(NOTIFY)
                 .bind(&sweep_id)
@@ -189,7 +247,72 @@ impl Store {
             red,
             notified,
             urged,
+            findings,
         })
+    }
+
+    pub async fn finding_rules(&self) -> StoreResult<Vec<FindingRule>> {
+        Ok(
+            sqlx::query_as("SELECT code, name, severity, enabled FROM finding_rules ORDER BY code")
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Switches a rule on or off; findings already raised stay.
+    pub async fn set_finding_rule(&self, code: &str, enabled: bool) -> StoreResult<()> {
+        let changed = sqlx::query("UPDATE finding_rules SET enabled = $1 WHERE code = $2")
+            .bind(i64::from(enabled))
+            .bind(code)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::NotFound("finding rule"));
+        }
+        Ok(())
+    }
+
+    /// Findings, newest first; only open ones when `open_only`.
+    pub async fn findings(&self, open_only: bool, limit: i64) -> StoreResult<Vec<Finding>> {
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {FINDING_COLS} FROM findings f JOIN finding_rules r ON r.code = f.rule_code
+             JOIN cases c ON c.id = f.case_id
+             WHERE ($1 = 0 OR f.closed_at IS NULL) ORDER BY f.id DESC LIMIT $2"
+        )))
+        .bind(i64::from(open_only))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// A supervisor closes a finding with its disposition (处理结果).
+    pub async fn close_finding(&self, id: i64, by: i64, disposition: &str) -> StoreResult<()> {
+        if disposition.trim().is_empty() {
+            return Err(FieldErrors::single("disposition", "请填写处理结果").into());
+        }
+        let closed = sqlx::query(
+            "UPDATE findings SET disposition = $1, closed_by = $2, closed_at = $3
+             WHERE id = $4 AND closed_at IS NULL",
+        )
+        .bind(disposition.trim())
+        .bind(by)
+        .bind(now_ms())
+        .bind(id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if closed == 0 {
+            let exists: Option<(i64,)> = sqlx::query_as("SELECT id FROM findings WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+            return Err(match exists {
+                Some(_) => StoreError::Rejected(CaseError::Rule("该问题已处理完毕".into())),
+                None => StoreError::NotFound("finding"),
+            });
+        }
+        Ok(())
     }
 
     /// A supervisor urges a case by hand: the reason, and working days to reply (1–10).

@@ -251,6 +251,28 @@ async fn sweeps_across_the_holidays(store: &Store) {
     let alerts = store.alerts(None, 100).await.unwrap();
     assert_eq!(alerts.len(), 4);
 
+    // Both reds are findings under their rules, proved by their alerts; closing needs a
+    // disposition, and a closed finding stays closed.
+    let findings = store.findings(true, 100).await.unwrap();
+    let mut codes: Vec<&str> = findings.iter().map(|f| f.rule_code.as_str()).collect();
+    codes.sort();
+    assert_eq!(codes, vec!["case_overdue", "step_overdue"]);
+    assert!(findings.iter().all(|f| f.alert_id.is_some()));
+    let f = findings[0].id;
+    assert!(matches!(
+        store.close_finding(f, w.supervisor_account, " ").await,
+        Err(StoreError::Invalid(_))
+    ));
+    store
+        .close_finding(f, w.supervisor_account, "已约谈经办人，纳入月度考核")
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.close_finding(f, w.supervisor_account, "再次").await,
+        Err(StoreError::Rejected(_))
+    ));
+    assert_eq!(store.findings(true, 100).await.unwrap().len(), 1);
+
     // Red on the case limit issued one urging notice (the step's red did not), due back two
     // working days later: Monday 12 and Tuesday 13 October.
     let urgings = store.urgings(None, 10).await.unwrap();
@@ -408,6 +430,119 @@ async fn supervision_racing_sweepers_raise_once() {
         let db = TestDb::create(backend).await;
         let store = db.store().await;
         racing_sweepers(&store).await;
+        store.close().await;
+        db.cleanup().await;
+    }
+}
+
+async fn event_findings(store: &Store) {
+    let mut w = world(store).await;
+    w.item.fee_standard_fen = 1000;
+    let notice = |reason: &str| Command::RequestSupplement {
+        missing: vec![Missing {
+            material: "健康证明".into(),
+            reason: "已过期".into(),
+        }],
+        reason: reason.into(),
+    };
+    let a = open_case(store, &w, "张伟").await;
+    run(store, &w, Some(a), "2026-09-24", notice(""))
+        .await
+        .unwrap();
+    assert!(
+        store.findings(false, 10).await.unwrap().is_empty(),
+        "a first notice is fine"
+    );
+    run(
+        store,
+        &w,
+        Some(a),
+        "2026-09-28",
+        Command::SupplementReceived,
+    )
+    .await
+    .unwrap();
+    run(
+        store,
+        &w,
+        Some(a),
+        "2026-09-28",
+        notice("申请人补交的证明仍已过期"),
+    )
+    .await
+    .unwrap();
+    let found = store.findings(false, 10).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        (found[0].rule_code.as_str(), found[0].event_seq),
+        ("second_supplement", Some(5)),
+        "proved by the fifth event"
+    );
+    // Switched off, the rule raises nothing more.
+    store
+        .set_finding_rule("second_supplement", false)
+        .await
+        .unwrap();
+    run(
+        store,
+        &w,
+        Some(a),
+        "2026-09-29",
+        Command::SupplementReceived,
+    )
+    .await
+    .unwrap();
+    run(store, &w, Some(a), "2026-09-29", notice("第三次"))
+        .await
+        .unwrap();
+    assert_eq!(store.findings(false, 10).await.unwrap().len(), 1);
+    assert!(matches!(
+        store.set_finding_rule("no_such_rule", true).await,
+        Err(StoreError::NotFound(_))
+    ));
+
+    // A fee at the standard is fine; above it (with the required reason) is a finding.
+    let b = open_case(store, &w, "李娜").await;
+    run(
+        store,
+        &w,
+        Some(b),
+        "2026-09-24",
+        Command::CollectFee {
+            amount_fen: 1000,
+            override_reason: None,
+        },
+    )
+    .await
+    .unwrap();
+    let c = open_case(store, &w, "王芳").await;
+    run(
+        store,
+        &w,
+        Some(c),
+        "2026-09-24",
+        Command::CollectFee {
+            amount_fen: 1500,
+            override_reason: Some("加急制证费".into()),
+        },
+    )
+    .await
+    .unwrap();
+    let found = store.findings(false, 10).await.unwrap();
+    assert_eq!(found.len(), 2);
+    assert_eq!(
+        (found[0].rule_code.as_str(), found[0].case_id),
+        ("fee_override", c)
+    );
+    assert!(found[0].detail.contains("实收 15.00 元，标准 10.00 元"));
+}
+
+#[tokio::test]
+async fn supervision_findings_on_the_event_stream() {
+    for backend in backends() {
+        let db = TestDb::create(backend).await;
+        let store = db.store().await;
+        event_findings(&store).await;
         store.close().await;
         db.cleanup().await;
     }

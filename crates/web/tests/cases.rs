@@ -673,6 +673,48 @@ async fn alerts_and_notifications(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(decided.status(), 303);
+
+    // The two missed deadlines are findings; a supervisor closes one with its disposition but
+    // may not switch rules off (administrators do).
+    let (_, findings) = app
+        .api(&t_sup, Method::GET, "/supervision/findings?open=true", None)
+        .await;
+    assert_eq!(findings.as_array().unwrap().len(), 2, "{findings}");
+    let f = findings[0]["id"].as_i64().unwrap();
+    let (status, body) = app
+        .api(
+            &t_sup_w,
+            Method::POST,
+            &format!("/supervision/findings/{f}/close"),
+            Some(json!({"disposition": ""})),
+        )
+        .await;
+    assert_eq!(
+        (status, problem_fields(&body)),
+        (422, vec!["disposition".to_owned()])
+    );
+    let (status, _) = app
+        .api(
+            &t_sup_w,
+            Method::POST,
+            &format!("/supervision/findings/{f}/close"),
+            Some(json!({"disposition": "已约谈并整改"})),
+        )
+        .await;
+    assert_eq!(status, 204);
+    let (_, rules) = app
+        .api(&t_sup, Method::GET, "/supervision/rules", None)
+        .await;
+    assert_eq!(rules.as_array().unwrap().len(), 7);
+    let (status, _) = app
+        .api(
+            &t_sup_w,
+            Method::PUT,
+            "/supervision/rules/step_overdue",
+            Some(json!({"enabled": false})),
+        )
+        .await;
+    assert_eq!(status, 403);
 }
 
 #[tokio::test]

@@ -575,3 +575,77 @@ pub async fn decide_urging(
             .await?,
     ))
 }
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct FindingQuery {
+    /// Only findings not yet closed.
+    #[serde(default)]
+    pub open: bool,
+}
+
+#[utoipa::path(get, path = "/supervision/findings", tag = "cases", security(("bearer" = [])),
+    params(FindingQuery), responses((status = 200, body = Vec<onewindow_store::supervision::Finding>)))]
+/// Findings raised by the rule set, newest first, each with the event or alert that proves it.
+pub async fn list_findings(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Query(q): Query<FindingQuery>,
+) -> ApiResult<Json<Vec<onewindow_store::supervision::Finding>>> {
+    gate(&state, &user, Action::Supervise, None).await?;
+    Ok(Json(state.store.findings(q.open, 500).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct CloseFindingInput {
+    /// 处理结果.
+    pub disposition: String,
+}
+
+#[utoipa::path(post, path = "/supervision/findings/{id}/close", tag = "cases", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = CloseFindingInput,
+    responses((status = 204), (status = 422, body = crate::error::Problem)))]
+/// A supervisor closes a finding with its disposition.
+pub async fn close_finding(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<CloseFindingInput>,
+) -> ApiResult<StatusCode> {
+    gate(&state, &user, Action::Supervise, None).await?;
+    state
+        .store
+        .close_finding(id, user.principal.account_id, &input.disposition)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/supervision/rules", tag = "cases", security(("bearer" = [])),
+    responses((status = 200, body = Vec<onewindow_store::supervision::FindingRule>)))]
+/// The findings rule set with its switches.
+pub async fn list_rules(
+    State(state): State<AppState>,
+    user: ApiUser,
+) -> ApiResult<Json<Vec<onewindow_store::supervision::FindingRule>>> {
+    gate(&state, &user, Action::Supervise, None).await?;
+    Ok(Json(state.store.finding_rules().await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct RuleSwitch {
+    pub enabled: bool,
+}
+
+#[utoipa::path(put, path = "/supervision/rules/{code}", tag = "cases", security(("bearer" = [])),
+    params(("code" = String, Path)), request_body = RuleSwitch,
+    responses((status = 204), (status = 404, body = crate::error::Problem)))]
+/// Switches a rule on or off (centre administrators); findings already raised stay.
+pub async fn switch_rule(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(code): Path<String>,
+    ApiJson(input): ApiJson<RuleSwitch>,
+) -> ApiResult<StatusCode> {
+    gate(&state, &user, Action::ManageCalendar, None).await?;
+    state.store.set_finding_rule(&code, input.enabled).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

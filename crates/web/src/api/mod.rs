@@ -95,6 +95,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::list_urgings, cases::issue_urging))
         .routes(routes!(cases::explain_urging))
         .routes(routes!(cases::decide_urging))
+        .routes(routes!(cases::list_findings))
+        .routes(routes!(cases::close_finding))
+        .routes(routes!(cases::list_rules))
+        .routes(routes!(cases::switch_rule))
         .routes(routes!(audit_public_key));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

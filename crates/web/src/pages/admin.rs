@@ -2001,6 +2001,35 @@ async fn supervision(State(state): State<AppState>, user: PageUser) -> PageResul
                     .collect(),
             ),
             Section::table(
+                "待处理的监察问题",
+                vec!["发现日期", "规则", "程度", "办件编号", "部门", "情况"],
+                state
+                    .store
+                    .findings(true, 100)
+                    .await?
+                    .iter()
+                    .map(|f| {
+                        vec![
+                            Cell::text(&f.raised_on),
+                            Cell::text(&f.rule_name),
+                            if f.severity == "major" {
+                                Cell::tag("严重", "bad")
+                            } else {
+                                Cell::tag("一般", "warn")
+                            },
+                            Cell::link(
+                                f.case_no
+                                    .clone()
+                                    .unwrap_or_else(|| format!("#{}", f.case_id)),
+                                format!("/work/cases/{}", f.case_id),
+                            ),
+                            Cell::text(dept_name(f.department_id)),
+                            Cell::text(&f.detail),
+                        ]
+                    })
+                    .collect(),
+            ),
+            Section::table(
                 "预警与超期",
                 vec!["日期", "级别", "办件编号", "事项", "部门", "类别", "期限"],
                 rows,
