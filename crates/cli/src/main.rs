@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_cases;
+mod bench_supervision;
 mod demo;
 mod demo_catalog;
 mod settings;
@@ -159,6 +160,19 @@ enum BenchCommand {
         #[arg(long, default_value_t = 0)]
         seed: usize,
     },
+    /// The supervision sweep over a large open caseload: with nothing due, and with many cases
+    /// overdue at once.
+    Supervision {
+        /// `sqlite` (a fresh temporary file) or a postgres:// URL (a fresh database beside it).
+        #[arg(long, default_value = "sqlite")]
+        database: String,
+        #[arg(long, default_value_t = 1_000_000)]
+        cases: usize,
+        #[arg(long, default_value_t = 10_000)]
+        due: usize,
+        #[arg(long, default_value_t = 50)]
+        runs: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -257,6 +271,20 @@ async fn main() -> anyhow::Result<()> {
         Command::Token(cmd) => token_command(&open_store(&settings).await?, cmd).await,
         Command::Catalog(cmd) => catalog_command(&settings, cmd).await,
         Command::Bench(BenchCommand::Catalog { items, runs }) => bench::catalog(items, runs),
+        Command::Bench(BenchCommand::Supervision {
+            database,
+            cases,
+            due,
+            runs,
+        }) => {
+            bench_supervision::supervision(bench_supervision::Options {
+                database,
+                cases,
+                due: due.min(cases),
+                runs: runs.max(1),
+            })
+            .await
+        }
         Command::Bench(BenchCommand::Cases {
             database,
             synchronous,

@@ -1,0 +1,198 @@
+//! `onewindow bench supervision`: the sweeper over a large open caseload. The open cases and
+//! their timers are written as the case engine writes them, in bulk (SQL), so that a million
+//! can be seeded in seconds; the sweep itself is the server's.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use onewindow_store::Store;
+use onewindow_store::org::*;
+
+pub struct Options {
+    pub database: String,
+    pub cases: usize,
+    pub due: usize,
+    pub runs: usize,
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+pub async fn supervision(opts: Options) -> anyhow::Result<()> {
+    let dir = std::env::temp_dir().join(format!("onewindow-bench-sup-{}", std::process::id()));
+    let (url, pg) = if opts.database == "sqlite" {
+        std::fs::create_dir_all(&dir)?;
+        (format!("sqlite://{}/bench.db", dir.display()), None)
+    } else {
+        let db = format!("onewindow_bench_sup_{}", std::process::id());
+        let admin = Store::connect(&opts.database).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")))
+            .execute(admin.pool())
+            .await
+            .context("creating the benchmark database")?;
+        let (base, _) = opts
+            .database
+            .rsplit_once('/')
+            .context("a postgres URL ends with /database")?;
+        (format!("{base}/{db}"), Some((admin, db)))
+    };
+    let store = Store::open(&url).await?;
+    println!(
+        "bench supervision: {}, {} open cases, {} of them newly overdue",
+        store.backend().name(),
+        opts.cases,
+        opts.due
+    );
+    // A department with a supervisor and a chief representative, who are notified.
+    store
+        .create_region(&RegionInput {
+            code: "371300000000".into(),
+            name: "临沂市".into(),
+            level: 3,
+            parent_code: None,
+        })
+        .await?;
+    let centre = store
+        .create_centre(&CentreInput {
+            name: "临沂市政务服务中心".into(),
+            kind: "main".into(),
+            region_code: "371300000000".into(),
+            parent_centre_id: None,
+            address: "北城新区".into(),
+            phone: "0539-12345".into(),
+            hours: "工作日".into(),
+        })
+        .await?;
+    let dept = store
+        .create_department(&DepartmentInput {
+            centre_id: centre.id,
+            name: "临沂市市场监督管理局".into(),
+            short_name: "市场监管".into(),
+            credit_code: "11371300004323789A".into(),
+            phone: "".into(),
+        })
+        .await?;
+    for (login, role, department) in [
+        ("jiancha", "supervisor", None),
+        ("shouxi", "chief_representative", Some(dept.id)),
+    ] {
+        store
+            .create_staff(&NewStaff {
+                staff: StaffInput {
+                    centre_id: Some(centre.id),
+                    department_id: department,
+                    name: login.into(),
+                    mobile: "13800000000".into(),
+                    roles: vec![role.into()],
+                    backup_staff_id: None,
+                },
+                login: login.into(),
+                password: "bench2026pass".into(),
+            })
+            .await?;
+    }
+
+    // Open cases in chunks: each with its row, its task and its case timer. The last `due` are
+    // due on Friday 20 November 2026, the rest at the end of the year.
+    let t = Instant::now();
+    let chunk = 50_000usize;
+    let mut done = 0usize;
+    while done < opts.cases {
+        let n = chunk.min(opts.cases - done);
+        let first = done as i64 + 1;
+        let last = (done + n) as i64;
+        let due_from = (opts.cases - opts.due) as i64 + 1;
+        let mut tx = store.pool().begin().await?;
+        sqlx::query(
+            "WITH RECURSIVE seq(n) AS (SELECT $1 UNION ALL SELECT n + 1 FROM seq WHERE n < $2)
+             INSERT INTO cases (id, stage, item_id, item_version, department_id, case_no, query_code, applicant,
+                                accepted_on, due, version, head_hash, created_at, updated_at, state, item_name,
+                                applicant_id, channel, step_name, paused, submitted_on)
+             SELECT n, 'in_review', 1, 1, $3, '371300202611' || CAST(n AS TEXT), 'Q', '申请人',
+                    '2026-11-02', CASE WHEN n >= $4 THEN '2026-11-20' ELSE '2026-12-31' END, 2, '', 0, 0,
+                    '{}', '食品经营许可', '', 'window', '审查', 0, '2026-11-02'
+             FROM seq",
+        )
+        .bind(first)
+        .bind(last)
+        .bind(dept.id)
+        .bind(due_from)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO case_tasks (case_id, department_id, role, assignee, what, since, due)
+             SELECT id, department_id, 'reviewer', NULL, '审查', accepted_on, due FROM cases
+             WHERE id >= $1 AND id <= $2",
+        )
+        .bind(first)
+        .bind(last)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO case_timers (case_id, kind, department_id, warn_on, due_on)
+             SELECT id, 'case', department_id,
+                    CASE WHEN due = '2026-11-20' THEN '2026-11-19' ELSE '2026-12-28' END, due
+             FROM cases WHERE id >= $1 AND id <= $2",
+        )
+        .bind(first)
+        .bind(last)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        done += n;
+        let filled = done * 40 / opts.cases.max(1);
+        eprint!(
+            "\rseeding [{}{}] {done}/{}",
+            "#".repeat(filled),
+            ".".repeat(40 - filled),
+            opts.cases
+        );
+    }
+    eprintln!();
+    if store.backend() == onewindow_store::Backend::Postgres {
+        sqlx::query("ANALYZE").execute(store.pool()).await?;
+    }
+    println!("seeded in {:.1} s", t.elapsed().as_secs_f64());
+
+    // Nothing due: Monday 2 November.
+    let quiet = NaiveDate::from_ymd_opt(2026, 11, 2).expect("date");
+    let mut times = Vec::with_capacity(opts.runs);
+    for _ in 0..opts.runs {
+        let t = Instant::now();
+        let r = store.sweep(quiet).await?;
+        times.push(t.elapsed());
+        anyhow::ensure!(r.yellow + r.red == 0, "nothing should be due: {r:?}");
+    }
+    times.sort();
+    println!(
+        "sweep with nothing due: p50 {:.2} ms, p99 {:.2} ms over {} sweeps",
+        percentile(&times, 0.5).as_secs_f64() * 1e3,
+        percentile(&times, 0.99).as_secs_f64() * 1e3,
+        opts.runs
+    );
+    // Monday 23 November: the `due` cases are overdue at once.
+    let t = Instant::now();
+    let r = store
+        .sweep(NaiveDate::from_ymd_opt(2026, 11, 23).expect("date"))
+        .await?;
+    println!(
+        "sweep with {} newly overdue: {:.1} ms ({} red, {} urging notices, {} findings, {} notifications)",
+        opts.due,
+        t.elapsed().as_secs_f64() * 1e3,
+        r.red,
+        r.urged,
+        r.findings,
+        r.notified
+    );
+    store.close().await;
+    if let Some((admin, db)) = pg {
+        sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {db}")))
+            .execute(admin.pool())
+            .await?;
+        admin.close().await;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
