@@ -27,6 +27,45 @@ pub struct SweepReport {
     pub findings: u64,
 }
 
+/// A department's efficiency indicators for a period, from the daily rollups.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Indicators {
+    pub department_id: i64,
+    pub received: i64,
+    pub accepted: i64,
+    pub instant: i64,
+    pub promised: i64,
+    pub concluded: i64,
+    pub concluded_on_time: i64,
+    pub overdue: i64,
+    pub urged: i64,
+    /// 办结率: concluded / accepted (percent, one decimal); None without accepted cases.
+    pub conclusion_rate: Option<f64>,
+    /// 按时办结率: concluded on time / concluded.
+    pub on_time_rate: Option<f64>,
+    /// 催办率: urging notices / accepted.
+    pub urging_rate: Option<f64>,
+    /// 延误率: concluded late / concluded.
+    pub delay_rate: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+struct DepartmentSums {
+    department_id: i64,
+    received: i64,
+    accepted: i64,
+    instant: i64,
+    promised: i64,
+    concluded: i64,
+    on_time: i64,
+    overdue: i64,
+}
+
+fn rate(part: i64, whole: i64) -> Option<f64> {
+    (whole > 0).then(|| (part as f64 * 1000.0 / whole as f64).round() / 10.0)
+}
+
 /// A rule of the findings rule set.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -249,6 +288,63 @@ impl Store {
             urged,
             findings,
         })
+    }
+
+    /// Indicators per department for the days `from..=to` (YYYY-MM-DD), every active
+    /// department listed even when it had no cases.
+    pub async fn indicators(&self, from: &str, to: &str) -> StoreResult<Vec<Indicators>> {
+        let sums: Vec<DepartmentSums> = sqlx::query_as(
+            "SELECT department_id, CAST(SUM(received) AS BIGINT) AS received, CAST(SUM(accepted) AS BIGINT) AS accepted,
+                    CAST(SUM(instant) AS BIGINT) AS instant, CAST(SUM(promised) AS BIGINT) AS promised,
+                    CAST(SUM(concluded) AS BIGINT) AS concluded,
+                    CAST(SUM(concluded_on_time) AS BIGINT) AS on_time, CAST(SUM(overdue) AS BIGINT) AS overdue
+             FROM case_rollups WHERE day >= $1 AND day <= $2 GROUP BY department_id",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        let urged: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT department_id, COUNT(*) FROM urgings WHERE issued_on >= $1 AND issued_on <= $2
+             GROUP BY department_id",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        let departments: Vec<(i64,)> =
+            sqlx::query_as("SELECT id FROM departments WHERE active = 1 ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(departments
+            .into_iter()
+            .map(|(d,)| {
+                let s = sums
+                    .iter()
+                    .find(|r| r.department_id == d)
+                    .cloned()
+                    .unwrap_or(DepartmentSums {
+                        department_id: d,
+                        ..Default::default()
+                    });
+                let urged = urged.iter().find(|u| u.0 == d).map_or(0, |u| u.1);
+                Indicators {
+                    department_id: d,
+                    received: s.received,
+                    accepted: s.accepted,
+                    instant: s.instant,
+                    promised: s.promised,
+                    concluded: s.concluded,
+                    concluded_on_time: s.on_time,
+                    overdue: s.overdue,
+                    urged,
+                    conclusion_rate: rate(s.concluded, s.accepted),
+                    on_time_rate: rate(s.on_time, s.concluded),
+                    urging_rate: rate(urged, s.accepted),
+                    delay_rate: rate(s.overdue, s.concluded),
+                }
+            })
+            .collect())
     }
 
     pub async fn finding_rules(&self) -> StoreResult<Vec<FindingRule>> {

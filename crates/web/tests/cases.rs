@@ -715,6 +715,75 @@ async fn alerts_and_notifications(app: &TestApp) {
         )
         .await;
     assert_eq!(status, 403);
+
+    // Indicators from the rollups, and the monthly bulletin as a page and as CSV.
+    let (status, figures) = app
+        .api(
+            &t_sup,
+            Method::GET,
+            "/supervision/indicators?from=2026-09-01&to=2026-10-31",
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{figures}");
+    let ours = figures
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["department_id"] == org.dept)
+        .unwrap();
+    assert_eq!(
+        (
+            ours["received"].as_i64(),
+            ours["accepted"].as_i64(),
+            ours["urged"].as_i64()
+        ),
+        (Some(1), Some(1), Some(2))
+    );
+    assert_eq!(ours["conclusion_rate"].as_f64(), Some(0.0));
+    assert_eq!(ours["urging_rate"].as_f64(), Some(200.0));
+    let (status, body) = app
+        .api(
+            &t_sup,
+            Method::GET,
+            "/supervision/indicators?from=2026-10-31&to=2026-10-01",
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, problem_fields(&body)),
+        (422, vec!["to".to_owned()])
+    );
+    let page = client
+        .get(app.url("/admin/supervision/bulletin?month=2026-09"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("2026-09 月通报") && page.contains("临沂市市场监督管理局"),
+        "{page}"
+    );
+    let csv = client
+        .get(app.url("/admin/supervision/bulletin?month=2026-09&format=csv"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.starts_with("部门,收件,受理") && csv.contains("临沂市市场监督管理局,1,1"),
+        "{csv}"
+    );
+    let bad = client
+        .get(app.url("/admin/supervision/bulletin?month=2026-13"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
 }
 
 #[tokio::test]

@@ -649,3 +649,34 @@ pub async fn switch_rule(
     state.store.set_finding_rule(&code, input.enabled).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PeriodQuery {
+    /// First day (YYYY-MM-DD).
+    pub from: String,
+    /// Last day (YYYY-MM-DD).
+    pub to: String,
+}
+
+#[utoipa::path(get, path = "/supervision/indicators", tag = "cases", security(("bearer" = [])),
+    params(PeriodQuery), responses((status = 200, body = Vec<onewindow_store::supervision::Indicators>),
+        (status = 422, body = crate::error::Problem)))]
+/// Efficiency indicators per department for a period (办结率, 按时办结率, 催办率, 延误率 …).
+pub async fn indicators(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Query(q): Query<PeriodQuery>,
+) -> ApiResult<Json<Vec<onewindow_store::supervision::Indicators>>> {
+    gate(&state, &user, Action::Supervise, None).await?;
+    let mut errors = FieldErrors::new();
+    for (name, value) in [("from", &q.from), ("to", &q.to)] {
+        if NaiveDate::parse_from_str(value, "%Y-%m-%d").is_err() {
+            errors.add(name, "日期格式应为 YYYY-MM-DD");
+        }
+    }
+    if errors.is_empty() && q.from > q.to {
+        errors.add("to", "结束日期不能早于开始日期");
+    }
+    errors.into_result()?;
+    Ok(Json(state.store.indicators(&q.from, &q.to).await?))
+}

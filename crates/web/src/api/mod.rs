@@ -99,6 +99,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::close_finding))
         .routes(routes!(cases::list_rules))
         .routes(routes!(cases::switch_rule))
+        .routes(routes!(cases::indicators))
         .routes(routes!(audit_public_key));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

@@ -48,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/calendar", get(calendar).post(set_calendar_day))
         .route("/admin/supervision", get(supervision))
         .route("/admin/supervision/urgings/{id}", get(urging_notice))
+        .route("/admin/supervision/bulletin", get(bulletin))
         .route(
             "/admin/supervision/urgings/{id}/explain",
             post(urging_explain),
@@ -1971,6 +1972,14 @@ async fn supervision(State(state): State<AppState>, user: PageUser) -> PageResul
         ),
         vec![
             Section::table(
+                "",
+                vec![""],
+                vec![vec![Cell::link(
+                    "月通报（各部门效能指标）",
+                    "/admin/supervision/bulletin",
+                )]],
+            ),
+            Section::table(
                 "催办通知书",
                 vec!["发出日期", "办件编号", "事项", "部门", "答复期限", "状态"],
                 state
@@ -2035,6 +2044,128 @@ async fn supervision(State(state): State<AppState>, user: PageUser) -> PageResul
                 rows,
             ),
         ],
+        &Notice::default(),
+        &FieldErrors::new(),
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct MonthQuery {
+    #[serde(default)]
+    month: String,
+    #[serde(default)]
+    format: String,
+}
+
+/// 月通报: every department's indicators for a month, as a printable page or CSV.
+async fn bulletin(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(q): Query<MonthQuery>,
+) -> PageResult {
+    gate(&state, &user, Action::Supervise, None).await?;
+    let month = if q.month.is_empty() {
+        state.clock.today().format("%Y-%m").to_string()
+    } else {
+        q.month.clone()
+    };
+    let first = chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
+        .map_err(|_| PageError::BadRequest("月份格式应为 YYYY-MM，例如 2026-11".into()))?;
+    let last = first
+        .checked_add_months(chrono::Months::new(1))
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(first);
+    let figures = state
+        .store
+        .indicators(&first.to_string(), &last.to_string())
+        .await?;
+    let departments = state.store.list_departments(None).await?;
+    let name = |id: i64| {
+        departments
+            .iter()
+            .find(|d| d.id == id)
+            .map_or_else(String::new, |d| d.name.clone())
+    };
+    let pct = |r: Option<f64>| r.map_or_else(|| "—".to_owned(), |v| format!("{v:.1}%"));
+    let headers = vec![
+        "部门",
+        "收件",
+        "受理",
+        "即办件",
+        "承诺件",
+        "办结",
+        "按时办结",
+        "超期办结",
+        "催办",
+        "办结率",
+        "按时办结率",
+        "催办率",
+        "延误率",
+    ];
+    let rows: Vec<Vec<String>> = figures
+        .iter()
+        .map(|f| {
+            vec![
+                name(f.department_id),
+                f.received.to_string(),
+                f.accepted.to_string(),
+                f.instant.to_string(),
+                f.promised.to_string(),
+                f.concluded.to_string(),
+                f.concluded_on_time.to_string(),
+                f.overdue.to_string(),
+                f.urged.to_string(),
+                pct(f.conclusion_rate),
+                pct(f.on_time_rate),
+                pct(f.urging_rate),
+                pct(f.delay_rate),
+            ]
+        })
+        .collect();
+    if q.format == "csv" {
+        let mut out = csv::Writer::from_writer(vec![]);
+        out.write_record(&headers)
+            .and_then(|_| rows.iter().try_for_each(|r| out.write_record(r)))
+            .map_err(|e| PageError::Internal(e.into()))?;
+        let bytes = out
+            .into_inner()
+            .map_err(|e| PageError::Internal(anyhow::anyhow!("{e}")))?;
+        return Ok((
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "text/csv; charset=utf-8".to_owned(),
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"bulletin-{month}.csv\""),
+                ),
+            ],
+            bytes,
+        )
+            .into_response());
+    }
+    let section = Section::table(
+        &format!("{month} 各部门效能指标"),
+        headers,
+        rows.into_iter()
+            .map(|r| r.into_iter().map(Cell::text).collect())
+            .collect(),
+    );
+    let export = Section::table(
+        "",
+        vec![""],
+        vec![vec![Cell::link(
+            "导出 CSV",
+            format!("/admin/supervision/bulletin?month={month}&format=csv"),
+        )]],
+    );
+    page(
+        &user,
+        &format!("{month} 月通报"),
+        crumb("电子监察", "/admin/supervision"),
+        "数据来自办件事件流逐日汇总（与事件同一事务写入）。办结率＝办结/受理；按时办结率＝按时办结/办结；催办率＝催办通知/受理；延误率＝超期办结/办结。",
+        vec![section, export],
         &Notice::default(),
         &FieldErrors::new(),
     )
