@@ -702,6 +702,44 @@ async fn alerts_and_notifications(app: &TestApp) {
         )
         .await;
     assert_eq!(status, 204);
+    // The other one through the supervision page.
+    let other = findings[1]["id"].as_i64().unwrap().to_string();
+    let page = client
+        .get(app.url("/admin/supervision"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_of(&page);
+    let empty = client
+        .post(app.url("/admin/supervision/findings/close"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("finding_id", other.as_str()),
+            ("disposition", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(empty.status(), 422);
+    assert!(empty.text().await.unwrap().contains("请填写处理结果"));
+    let closed = client
+        .post(app.url("/admin/supervision/findings/close"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("finding_id", other.as_str()),
+            ("disposition", "环节超期已整改"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(closed.status(), 303);
+    let (_, open) = app
+        .api(&t_sup, Method::GET, "/supervision/findings?open=true", None)
+        .await;
+    assert!(open.as_array().unwrap().is_empty());
     let (_, rules) = app
         .api(&t_sup, Method::GET, "/supervision/rules", None)
         .await;

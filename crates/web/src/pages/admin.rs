@@ -49,6 +49,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/supervision", get(supervision))
         .route("/admin/supervision/urgings/{id}", get(urging_notice))
         .route("/admin/supervision/bulletin", get(bulletin))
+        .route("/admin/supervision/findings/close", post(close_finding))
         .route(
             "/admin/supervision/urgings/{id}/explain",
             post(urging_explain),
@@ -1915,9 +1916,53 @@ fn event_label(kind: &str) -> (&'static str, &'static str) {
 
 /// The supervisors' view of deadlines: every warning and overdue alert, newest first, linked to
 /// its case.
-async fn supervision(State(state): State<AppState>, user: PageUser) -> PageResult {
+async fn supervision(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(notice): Query<Notice>,
+) -> PageResult {
+    supervision_page(
+        &state,
+        &user,
+        &FormData::default(),
+        &FieldErrors::new(),
+        &notice,
+    )
+    .await
+}
+
+/// A supervisor closes a finding with its disposition.
+async fn close_finding(State(state): State<AppState>, user: PageUser, body: Bytes) -> PageResult {
     gate(&state, &user, Action::Supervise, None).await?;
+    let data = FormData::parse(&body);
+    let mut errors = FieldErrors::new();
+    let id = data.i64(&mut errors, "finding_id");
+    if errors.is_empty() {
+        match form_outcome(
+            state
+                .store
+                .close_finding(id, user.principal.account_id, &data.text("disposition"))
+                .await,
+        ) {
+            Ok(Ok(())) => return redirect("/admin/supervision", "saved"),
+            Ok(Err(e)) => errors = e,
+            Err(PageError::BadRequest(why)) => errors.add("finding_id", why),
+            Err(e) => return Err(e),
+        }
+    }
+    supervision_page(&state, &user, &data, &errors, &Notice::default()).await
+}
+
+async fn supervision_page(
+    state: &AppState,
+    user: &PageUser,
+    data: &FormData,
+    errors: &FieldErrors,
+    notice: &Notice,
+) -> PageResult {
+    gate(state, user, Action::Supervise, None).await?;
     let alerts = state.store.alerts(None, 300).await?;
+    let open_findings = state.store.findings(true, 100).await?;
     let departments = state.store.list_departments(None).await?;
     let dept_name = |id: i64| {
         departments
@@ -2012,10 +2057,7 @@ async fn supervision(State(state): State<AppState>, user: PageUser) -> PageResul
             Section::table(
                 "待处理的监察问题",
                 vec!["发现日期", "规则", "程度", "办件编号", "部门", "情况"],
-                state
-                    .store
-                    .findings(true, 100)
-                    .await?
+                open_findings
                     .iter()
                     .map(|f| {
                         vec![
@@ -2038,14 +2080,45 @@ async fn supervision(State(state): State<AppState>, user: PageUser) -> PageResul
                     })
                     .collect(),
             ),
+            Section::form(
+                FormBuilder::new(
+                    "/admin/supervision/findings/close",
+                    "处理完毕",
+                    data,
+                    errors,
+                )
+                .title("处理监察问题")
+                .select(
+                    "finding_id",
+                    "问题",
+                    true,
+                    Some("请选择"),
+                    open_findings
+                        .iter()
+                        .map(|f| {
+                            (
+                                f.id.to_string(),
+                                format!(
+                                    "{} {} {}",
+                                    f.raised_on,
+                                    f.rule_name,
+                                    f.case_no.clone().unwrap_or_default()
+                                ),
+                            )
+                        })
+                        .collect(),
+                )
+                .textarea("disposition", "处理结果", true)
+                .build(),
+            ),
             Section::table(
                 "预警与超期",
                 vec!["日期", "级别", "办件编号", "事项", "部门", "类别", "期限"],
                 rows,
             ),
         ],
-        &Notice::default(),
-        &FieldErrors::new(),
+        notice,
+        errors,
     )
 }
 
