@@ -2008,7 +2008,7 @@ async fn supervision_page(
         })
         .collect();
     page(
-        &user,
+        user,
         "电子监察",
         vec![],
         &format!(
