@@ -66,6 +66,19 @@ fn rate(part: i64, whole: i64) -> Option<f64> {
     (whole > 0).then(|| (part as f64 * 1000.0 / whole as f64).round() / 10.0)
 }
 
+/// The live counts on the supervision dashboard.
+#[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LiveCounts {
+    /// Open cases with a yellow alert on their current deadlines.
+    pub yellow: i64,
+    /// Open cases with a red alert.
+    pub red: i64,
+    pub open_findings: i64,
+    /// Urging notices without an accepted explanation.
+    pub pending_urgings: i64,
+}
+
 /// A rule of the findings rule set.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -345,6 +358,29 @@ impl Store {
                 }
             })
             .collect())
+    }
+
+    /// What the dashboard shows live: open cases by alert level (each case counted once, at its
+    /// worst level), open findings and pending urgings.
+    pub async fn live_counts(&self) -> StoreResult<LiveCounts> {
+        let (yellow, red, findings, urgings): (i64, i64, i64, i64) = sqlx::query_as(
+            "SELECT
+                (SELECT COUNT(DISTINCT a.case_id) FROM supervision_alerts a JOIN cases c ON c.id = a.case_id
+                  WHERE a.level = 'yellow' AND c.stage IN ('in_review', 'decided')
+                    AND NOT EXISTS (SELECT 1 FROM supervision_alerts r WHERE r.case_id = a.case_id AND r.level = 'red')),
+                (SELECT COUNT(DISTINCT a.case_id) FROM supervision_alerts a JOIN cases c ON c.id = a.case_id
+                  WHERE a.level = 'red' AND c.stage IN ('in_review', 'decided')),
+                (SELECT COUNT(*) FROM findings WHERE closed_at IS NULL),
+                (SELECT COUNT(*) FROM urgings WHERE decision IS NULL OR decision <> 'accepted')",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(LiveCounts {
+            yellow,
+            red,
+            open_findings: findings,
+            pending_urgings: urgings,
+        })
     }
 
     pub async fn finding_rules(&self) -> StoreResult<Vec<FindingRule>> {

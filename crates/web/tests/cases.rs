@@ -702,6 +702,27 @@ async fn alerts_and_notifications(app: &TestApp) {
         )
         .await;
     assert_eq!(status, 204);
+    // The dashboard's live counts arrive as server-sent events.
+    let mut live = client
+        .get(app.url("/admin/supervision/live"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.status(), 200);
+    let first = String::from_utf8(live.chunk().await.unwrap().unwrap().to_vec()).unwrap();
+    assert!(
+        first.contains("event: counts") && first.contains("\"red\":1"),
+        "{first}"
+    );
+    drop(live);
+    let (clerk_again, _) = app.login("clerk", PASSWORD).await;
+    let denied = clerk_again
+        .get(app.url("/admin/supervision/live"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(denied.status(), 403);
+
     // The other one through the supervision page.
     let other = findings[1]["id"].as_i64().unwrap().to_string();
     let page = client

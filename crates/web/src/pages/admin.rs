@@ -49,6 +49,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/supervision", get(supervision))
         .route("/admin/supervision/urgings/{id}", get(urging_notice))
         .route("/admin/supervision/bulletin", get(bulletin))
+        .route("/admin/supervision/live", get(live_counts))
         .route("/admin/supervision/findings/close", post(close_finding))
         .route(
             "/admin/supervision/urgings/{id}/explain",
@@ -174,6 +175,59 @@ struct AdminPage {
     crumbs: Vec<(String, String)>,
     intro: String,
     sections: Vec<Section>,
+    /// Live counts streamed over SSE (the supervision dashboard).
+    live: Option<onewindow_store::supervision::LiveCounts>,
+}
+
+/// The supervision dashboard: an admin page with the live counts on top.
+#[allow(clippy::too_many_arguments)]
+fn live_page(
+    user: &PageUser,
+    live: onewindow_store::supervision::LiveCounts,
+    title: &str,
+    crumbs: Vec<(String, String)>,
+    intro: &str,
+    sections: Vec<Section>,
+    notice: &Notice,
+    errors: &FieldErrors,
+) -> PageResult {
+    let page = AdminPage {
+        chrome: Chrome::new(title, &user.ctx).with_notice(notice),
+        crumbs,
+        intro: intro.to_owned(),
+        sections,
+        live: Some(live),
+    };
+    if errors.is_empty() {
+        render(&page)
+    } else {
+        render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+    }
+}
+
+/// The dashboard's live counts as server-sent events, every five seconds.
+async fn live_counts(
+    State(state): State<AppState>,
+    user: PageUser,
+) -> Result<
+    axum::response::sse::Sse<
+        impl futures_util::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>,
+    >,
+    PageError,
+> {
+    gate(&state, &user, Action::Supervise, None).await?;
+    let stream =
+        futures_util::stream::unfold((state.store.clone(), true), |(store, first)| async move {
+            if !first {
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            }
+            let counts = store.live_counts().await.unwrap_or_default();
+            let event = axum::response::sse::Event::default()
+                .event("counts")
+                .data(serde_json::to_string(&counts).unwrap_or_default());
+            Some((Ok(event), (store, false)))
+        });
+    Ok(axum::response::sse::Sse::new(stream).keep_alive(axum::response::sse::KeepAlive::default()))
 }
 
 /// Renders an admin page; with field errors it answers 422 so that clients see the failure.
@@ -191,6 +245,7 @@ pub(super) fn page(
         crumbs,
         intro: intro.to_owned(),
         sections,
+        live: None,
     };
     if errors.is_empty() {
         render(&page)
@@ -2007,8 +2062,10 @@ async fn supervision_page(
             ]
         })
         .collect();
-    page(
+    let live = state.store.live_counts().await?;
+    live_page(
         user,
+        live,
         "电子监察",
         vec![],
         &format!(
