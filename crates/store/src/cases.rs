@@ -431,6 +431,7 @@ pub(crate) fn prepare_append(
         .timers(cal)
         .map_err(|e| StoreError::Config(e.to_string()))?;
     let fresh = state.version == 0;
+    let (stage_before, case_no_before) = (state.stage(), state.case_no.clone());
     let mut batch = WriteBatch::default();
     let mut prev = head.to_owned();
     let mut rollup = Rollup::default();
@@ -492,13 +493,11 @@ pub(crate) fn prepare_append(
         _ => None,
     });
     batch.push(
-        "UPDATE cases SET stage = $1, case_no = $2, query_code = $3, accepted_on = $4, due = $5, version = $6,
-                head_hash = $7, updated_at = $8, state = $9, step_name = $10, assignee = $11, paused = $12,
-                concluded_on = COALESCE($13, concluded_on)
-         WHERE id = $14",
+        "UPDATE cases SET query_code = $1, accepted_on = $2, due = $3, version = $4,
+                head_hash = $5, updated_at = $6, state = $7, step_name = $8, assignee = $9, paused = $10,
+                concluded_on = COALESCE($11, concluded_on)
+         WHERE id = $12",
         vec![
-            Val::Text(stage_key(state.stage()).to_owned()),
-            Val::OptText(state.case_no.clone()),
             Val::OptText(state.query_code.clone()),
             Val::OptText(state.accepted_on.map(|d| d.to_string())),
             Val::OptText(state.due.map(|d| d.to_string())),
@@ -513,6 +512,18 @@ pub(crate) fn prepare_append(
             Val::Int(case_id),
         ],
     );
+    // The indexed columns only when they change: rewriting an index entry costs a page even
+    // when the value is the same.
+    if fresh || state.stage() != stage_before || state.case_no != case_no_before {
+        batch.push(
+            "UPDATE cases SET stage = $1, case_no = $2 WHERE id = $3",
+            vec![
+                Val::Text(stage_key(state.stage()).to_owned()),
+                Val::OptText(state.case_no.clone()),
+                Val::Int(case_id),
+            ],
+        );
+    }
 
     // The case's one open task (the deadline it shows may move without the work changing).
     if fresh || work != work_before || events.iter().any(moves_deadline) {
