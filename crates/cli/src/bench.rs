@@ -64,9 +64,66 @@ const DISTRICTS: &[&str] = &[
     "（临港区）",
 ];
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i.min(sorted.len() - 1)]
+}
+
+/// A fresh database for one benchmark: an SQLite file in a temporary folder (with `params` on
+/// its URL), or a new PostgreSQL database beside the server a postgres:// URL names.
+pub(crate) struct ScratchDb {
+    pub url: String,
+    /// The SQLite file, when it is one.
+    pub sqlite_path: Option<std::path::PathBuf>,
+    dir: std::path::PathBuf,
+    /// The server connection and the database's name, to drop it afterwards.
+    postgres: Option<(onewindow_store::Store, String)>,
+}
+
+impl ScratchDb {
+    pub async fn create(database: &str, name: &str, params: &str) -> anyhow::Result<ScratchDb> {
+        let unique = format!("onewindow_{name}_{}", std::process::id());
+        let dir = std::env::temp_dir().join(&unique);
+        if database == "sqlite" {
+            std::fs::create_dir_all(&dir)?;
+            let path = dir.join("bench.db");
+            return Ok(ScratchDb {
+                url: format!("sqlite://{}{params}", path.display()),
+                sqlite_path: Some(path),
+                dir,
+                postgres: None,
+            });
+        }
+        let admin = onewindow_store::Store::connect(database).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {unique}")))
+            .execute(admin.pool())
+            .await
+            .context("creating the benchmark database")?;
+        let (base, _) = database
+            .rsplit_once('/')
+            .context("a postgres URL ends with /database")?;
+        Ok(ScratchDb {
+            url: format!("{base}/{unique}"),
+            sqlite_path: None,
+            dir,
+            postgres: Some((admin, unique)),
+        })
+    }
+
+    /// Removes the database (close its stores first).
+    pub async fn remove(self) -> anyhow::Result<()> {
+        if let Some((admin, db)) = self.postgres {
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {db}")))
+                .execute(admin.pool())
+                .await?;
+            admin.close().await;
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+        Ok(())
+    }
 }
 
 fn report(label: &str, mut samples: Vec<Duration>) {

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use chrono::NaiveDate;
 use onewindow_domain::case::{
     Actor, Applicant, Channel, Command, Decision, ItemRef, MaterialRef, StepRef,
@@ -14,6 +13,8 @@ use onewindow_domain::case::{
 use onewindow_domain::org::Role;
 use onewindow_store::case_commands::CommandRequest;
 use onewindow_store::{Backend, Store};
+
+use crate::bench::{ScratchDb, percentile};
 
 pub struct Options {
     /// sqlite (a fresh file in a temporary folder) or a postgres:// URL (a fresh database is
@@ -201,13 +202,6 @@ async fn drive(
     Ok((latencies, elapsed))
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
 /// Bytes written so far: for SQLite, what this process handed to `write` (database, WAL and
 /// checkpoints, from /proc/self/io); for PostgreSQL, the database's size.
 async fn database_bytes(store: &Store, sqlite: bool) -> u64 {
@@ -230,32 +224,14 @@ async fn database_bytes(store: &Store, sqlite: bool) -> u64 {
 }
 
 pub async fn cases(opts: Options) -> anyhow::Result<()> {
-    let dir = std::env::temp_dir().join(format!("onewindow-bench-{}", std::process::id()));
-    let (url, sqlite_path, pg) = if opts.database == "sqlite" {
-        std::fs::create_dir_all(&dir)?;
-        let path = dir.join("bench.db");
-        (
-            format!(
-                "sqlite://{}?synchronous={}",
-                path.display(),
-                opts.synchronous
-            ),
-            Some(path),
-            None,
-        )
-    } else {
-        let db = format!("onewindow_bench_{}", std::process::id());
-        let admin = Store::connect(&opts.database).await?;
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")))
-            .execute(admin.pool())
-            .await
-            .context("creating the benchmark database")?;
-        let (base, _) = opts
-            .database
-            .rsplit_once('/')
-            .context("a postgres URL ends with /database")?;
-        (format!("{base}/{db}"), None, Some((admin, db)))
-    };
+    let scratch = ScratchDb::create(
+        &opts.database,
+        "bench_cases",
+        &format!("?synchronous={}", opts.synchronous),
+    )
+    .await?;
+    let sqlite_path = scratch.sqlite_path.clone();
+    let url = scratch.url.clone();
     let store = Store::open(&url).await?;
     let backend = store.backend();
     println!(
@@ -305,12 +281,5 @@ pub async fn cases(opts: Options) -> anyhow::Result<()> {
         }
     );
     store.close().await;
-    if let Some((admin, db)) = pg {
-        sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {db}")))
-            .execute(admin.pool())
-            .await?;
-        admin.close().await;
-    }
-    let _ = std::fs::remove_dir_all(&dir);
-    Ok(())
+    scratch.remove().await
 }

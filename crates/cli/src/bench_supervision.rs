@@ -2,12 +2,13 @@
 //! their timers are written as the case engine writes them, in bulk (SQL), so that a million
 //! can be seeded in seconds; the sweep itself is the server's.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use anyhow::Context;
 use chrono::NaiveDate;
 use onewindow_store::Store;
 use onewindow_store::org::*;
+
+use crate::bench::{ScratchDb, percentile};
 
 pub struct Options {
     pub database: String,
@@ -16,28 +17,9 @@ pub struct Options {
     pub runs: usize,
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
 pub async fn supervision(opts: Options) -> anyhow::Result<()> {
-    let dir = std::env::temp_dir().join(format!("onewindow-bench-sup-{}", std::process::id()));
-    let (url, pg) = if opts.database == "sqlite" {
-        std::fs::create_dir_all(&dir)?;
-        (format!("sqlite://{}/bench.db", dir.display()), None)
-    } else {
-        let db = format!("onewindow_bench_sup_{}", std::process::id());
-        let admin = Store::connect(&opts.database).await?;
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")))
-            .execute(admin.pool())
-            .await
-            .context("creating the benchmark database")?;
-        let (base, _) = opts
-            .database
-            .rsplit_once('/')
-            .context("a postgres URL ends with /database")?;
-        (format!("{base}/{db}"), Some((admin, db)))
-    };
+    let scratch = ScratchDb::create(&opts.database, "bench_supervision", "").await?;
+    let url = scratch.url.clone();
     let store = Store::open(&url).await?;
     println!(
         "bench supervision: {}, {} open cases, {} of them newly overdue",
@@ -222,12 +204,5 @@ pub async fn supervision(opts: Options) -> anyhow::Result<()> {
         opts.runs
     );
     store.close().await;
-    if let Some((admin, db)) = pg {
-        sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {db}")))
-            .execute(admin.pool())
-            .await?;
-        admin.close().await;
-    }
-    let _ = std::fs::remove_dir_all(&dir);
-    Ok(())
+    scratch.remove().await
 }
