@@ -191,18 +191,16 @@ fn live_page(
     notice: &Notice,
     errors: &FieldErrors,
 ) -> PageResult {
-    let page = AdminPage {
-        chrome: Chrome::new(title, &user.ctx).with_notice(notice),
-        crumbs,
-        intro: intro.to_owned(),
-        sections,
-        live: Some(live),
-    };
-    if errors.is_empty() {
-        render(&page)
-    } else {
-        render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
-    }
+    render_admin(
+        AdminPage {
+            chrome: Chrome::new(title, &user.ctx).with_notice(notice),
+            crumbs,
+            intro: intro.to_owned(),
+            sections,
+            live: Some(live),
+        },
+        errors,
+    )
 }
 
 /// The dashboard's live counts as server-sent events, every five seconds.
@@ -240,13 +238,20 @@ pub(super) fn page(
     notice: &Notice,
     errors: &FieldErrors,
 ) -> PageResult {
-    let page = AdminPage {
-        chrome: Chrome::new(title, &user.ctx).with_notice(notice),
-        crumbs,
-        intro: intro.to_owned(),
-        sections,
-        live: None,
-    };
+    render_admin(
+        AdminPage {
+            chrome: Chrome::new(title, &user.ctx).with_notice(notice),
+            crumbs,
+            intro: intro.to_owned(),
+            sections,
+            live: None,
+        },
+        errors,
+    )
+}
+
+/// With field errors an admin page answers 422 so that clients see the failure.
+fn render_admin(page: AdminPage, errors: &FieldErrors) -> PageResult {
     if errors.is_empty() {
         render(&page)
     } else {
