@@ -217,6 +217,20 @@ impl WorkCalendar {
         Ok(n)
     }
 
+    /// Working days left from `today` until the close of `due`: 0 on the last day, negative
+    /// (the working days overdue) after it.
+    pub fn remaining_working_days(
+        &self,
+        today: NaiveDate,
+        due: NaiveDate,
+    ) -> Result<i64, CalendarError> {
+        Ok(if today <= due {
+            i64::from(self.working_days_between(today, due)?)
+        } else {
+            -i64::from(self.working_days_between(due, today)?)
+        })
+    }
+
     /// Every make-up workday and holiday listed, for checks and pages.
     pub fn special_days(&self) -> impl Iterator<Item = (&NaiveDate, &SpecialDay)> {
         self.special.iter()

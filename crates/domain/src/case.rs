@@ -152,6 +152,34 @@ pub enum Stage {
 }
 
 impl Stage {
+    pub const ALL: [Stage; 9] = [
+        Stage::New,
+        Stage::Submitted,
+        Stage::InReview,
+        Stage::Decided,
+        Stage::Concluded,
+        Stage::Delivered,
+        Stage::Refused,
+        Stage::Withdrawn,
+        Stage::Returned,
+    ];
+    /// The stable key stored in the database and used in filters.
+    pub fn key(self) -> &'static str {
+        match self {
+            Stage::New => "new",
+            Stage::Submitted => "submitted",
+            Stage::InReview => "in_review",
+            Stage::Decided => "decided",
+            Stage::Concluded => "concluded",
+            Stage::Delivered => "delivered",
+            Stage::Refused => "refused",
+            Stage::Withdrawn => "withdrawn",
+            Stage::Returned => "returned",
+        }
+    }
+    pub fn from_key(key: &str) -> Option<Stage> {
+        Stage::ALL.into_iter().find(|s| s.key() == key)
+    }
     pub fn label(self) -> &'static str {
         match self {
             Stage::New => "未提交",
@@ -545,11 +573,7 @@ impl CaseState {
     ) -> Result<Option<i64>, CalendarError> {
         match (self.due, self.stage()) {
             (Some(due), Stage::InReview | Stage::Decided) if self.paused.is_none() => {
-                Ok(Some(if today <= due {
-                    i64::from(cal.working_days_between(today, due)?)
-                } else {
-                    -i64::from(cal.working_days_between(due, today)?)
-                }))
+                Ok(Some(cal.remaining_working_days(today, due)?))
             }
             _ => Ok(None),
         }

@@ -248,7 +248,7 @@ pub(crate) async fn insert_case(
                             item_name, channel, submitted_on, version, head_hash, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12, $12) RETURNING id",
     )
-    .bind(stage_key(Stage::New))
+    .bind(Stage::New.key())
     .bind(item.item_id)
     .bind(item.version)
     .bind(item.department_id)
@@ -279,21 +279,6 @@ pub(crate) async fn load_case(
     let state = serde_json::from_str(&state)
         .map_err(|e| StoreError::Config(format!("case {case_id} state: {e}")))?;
     Ok((state, head))
-}
-
-/// The stage as stored and filtered on.
-pub fn stage_key(stage: Stage) -> &'static str {
-    match stage {
-        Stage::New => "new",
-        Stage::Submitted => "submitted",
-        Stage::InReview => "in_review",
-        Stage::Decided => "decided",
-        Stage::Concluded => "concluded",
-        Stage::Delivered => "delivered",
-        Stage::Refused => "refused",
-        Stage::Withdrawn => "withdrawn",
-        Stage::Returned => "returned",
-    }
 }
 
 /// A value bound into a write batch.
@@ -518,7 +503,7 @@ pub(crate) fn prepare_append(
         batch.push(
             "UPDATE cases SET stage = $1, case_no = $2 WHERE id = $3",
             vec![
-                Val::Text(stage_key(state.stage()).to_owned()),
+                Val::Text(state.stage().key().to_owned()),
                 Val::OptText(state.case_no.clone()),
                 Val::Int(case_id),
             ],

@@ -235,6 +235,27 @@ impl From<StoreError> for PageError {
     }
 }
 
+/// A shared case operation (pages call the same code as the API) refused on a page.
+impl From<ApiError> for PageError {
+    fn from(e: ApiError) -> Self {
+        match e {
+            ApiError::NotFound(_) => PageError::NotFound,
+            ApiError::Forbidden(why) => PageError::Forbidden(why),
+            ApiError::Invalid(f) => PageError::BadRequest(
+                f.0.into_iter()
+                    .map(|(_, m)| m)
+                    .collect::<Vec<_>>()
+                    .join("；"),
+            ),
+            ApiError::Case(e) => PageError::BadRequest(e.to_string()),
+            ApiError::Conflict(_) => {
+                PageError::BadRequest("办件已被他人更新，请返回刷新后再操作。".into())
+            }
+            other => PageError::Internal(anyhow::anyhow!(other.to_string())),
+        }
+    }
+}
+
 impl From<Denied> for PageError {
     fn from(d: Denied) -> Self {
         PageError::Forbidden(d.to_string())

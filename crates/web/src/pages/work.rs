@@ -73,12 +73,7 @@ fn badge(
     let Some(due) = due.and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()) else {
         return (String::new(), "off");
     };
-    let remaining = if today <= due {
-        cal.working_days_between(today, due).map(i64::from)
-    } else {
-        cal.working_days_between(due, today).map(|n| -i64::from(n))
-    };
-    match remaining {
+    match cal.remaining_working_days(today, due) {
         Ok(n) if n < 0 => (format!("超期 {} 个工作日", -n), "bad"),
         Ok(0) => ("今日到期".into(), "bad"),
         Ok(n) if n <= 2 => (format!("剩余 {n} 个工作日"), "warn"),
@@ -88,17 +83,7 @@ fn badge(
 }
 
 fn stage_label(key: &str) -> &'static str {
-    match key {
-        "submitted" => "待受理",
-        "in_review" => "办理中",
-        "decided" => "已决定",
-        "concluded" => "已办结",
-        "delivered" => "已送达",
-        "refused" => "不予受理",
-        "withdrawn" => "已撤回",
-        "returned" => "已退件",
-        _ => "未提交",
-    }
+    Stage::from_key(key).unwrap_or(Stage::New).label()
 }
 
 fn row_view(r: &CaseRow, today: NaiveDate, cal: &WorkCalendar) -> RowView {
@@ -312,16 +297,6 @@ async fn search(
         .await?;
     let today = state.clock.today();
     let cal = state.store.calendar_for("").await?;
-    let stages = [
-        "submitted",
-        "in_review",
-        "decided",
-        "concluded",
-        "delivered",
-        "refused",
-        "withdrawn",
-        "returned",
-    ];
     let text = |name: &str, label: &str, value: &str| filter(name, label, value, vec![]);
     render(&ListPage {
         chrome: Chrome::new("办件检索", &user.ctx),
@@ -344,9 +319,10 @@ async fn search(
                 &q.stage,
                 std::iter::once((String::new(), "全部".to_owned()))
                     .chain(
-                        stages
+                        // Every stored stage but 未提交, which no stored case has.
+                        Stage::ALL[1..]
                             .iter()
-                            .map(|s| ((*s).to_owned(), stage_label(s).to_owned())),
+                            .map(|s| (s.key().to_owned(), s.label().to_owned())),
                     )
                     .collect(),
             ),
@@ -695,7 +671,7 @@ async fn accept_submit(State(state): State<AppState>, user: PageUser, body: Byte
             )
             .await;
         }
-        Err(e) => return Err(page_error(e)),
+        Err(e) => return Err(PageError::from(e)),
     };
     let Some(command) = command else {
         return Ok(Redirect::to(&format!(
@@ -725,25 +701,7 @@ async fn accept_submit(State(state): State<AppState>, user: PageUser, body: Byte
             Ok(Redirect::to(&format!("/work/cases/{id}/receipt")).into_response())
         }
         Ok(_) => Ok(Redirect::to(&format!("/work/cases/{id}?notice=saved")).into_response()),
-        Err(e) => Err(page_error(e)),
-    }
-}
-
-fn page_error(e: ApiError) -> PageError {
-    match e {
-        ApiError::NotFound(_) => PageError::NotFound,
-        ApiError::Forbidden(why) => PageError::Forbidden(why),
-        ApiError::Invalid(f) => PageError::BadRequest(
-            f.0.into_iter()
-                .map(|(_, m)| m)
-                .collect::<Vec<_>>()
-                .join("；"),
-        ),
-        ApiError::Case(e) => PageError::BadRequest(e.to_string()),
-        ApiError::Conflict(_) => {
-            PageError::BadRequest("办件已被他人更新，请返回刷新后再操作。".into())
-        }
-        other => PageError::Internal(anyhow::anyhow!(other.to_string())),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -850,7 +808,7 @@ async fn case_page(
 ) -> PageResult {
     let view = visible_case(&state, &user.principal, user.ctx.remote.as_deref(), id)
         .await
-        .map_err(page_error)?;
+        .map_err(PageError::from)?;
     let mut page = case_view_page(&state, &user, &view, FormData::default()).await?;
     page.chrome = page.chrome.with_notice(&notice);
     render(&page)
@@ -1127,7 +1085,7 @@ async fn case_act(
                         .collect::<Vec<_>>()
                         .join("；")
                 }
-                Err(e) => return Err(page_error(e)),
+                Err(e) => return Err(PageError::from(e)),
             }
         }
         _ => errors
@@ -1139,7 +1097,7 @@ async fn case_act(
     };
     let view = visible_case(&state, &user.principal, user.ctx.remote.as_deref(), id)
         .await
-        .map_err(page_error)?;
+        .map_err(PageError::from)?;
     let action = data.text("action");
     let mut page = case_view_page(&state, &user, &view, data).await?;
     page.error = failure;
@@ -1175,7 +1133,7 @@ struct ReceiptPage {
 async fn receipt(State(state): State<AppState>, user: PageUser, Path(id): Path<i64>) -> PageResult {
     let view = visible_case(&state, &user.principal, user.ctx.remote.as_deref(), id)
         .await
-        .map_err(page_error)?;
+        .map_err(PageError::from)?;
     let s = &view.state;
     let (Some(case_no), Some(item)) = (s.case_no.clone(), s.item.clone()) else {
         return Err(PageError::BadRequest(
