@@ -55,9 +55,7 @@ async fn verify_password(password: &str, hash: &str) -> bool {
 
 /// A random secret as lowercase hex, and its SHA-256 as stored.
 fn new_secret() -> (String, String) {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let secret = hex::encode(bytes);
+    let secret = crate::random_hex(32);
     let hash = sha256_hex(&secret);
     (secret, hash)
 }

@@ -310,11 +310,7 @@ async fn run_one(
         };
         decide(&state, &req.command, &ctx).map_err(StoreError::Rejected)?
     };
-    let command_id = key.clone().unwrap_or_else(|| {
-        let mut bytes = [0u8; 16];
-        rand::rng().fill(&mut bytes);
-        hex::encode(bytes)
-    });
+    let command_id = key.clone().unwrap_or_else(|| crate::random_hex(16));
     let by = Provenance {
         actor_id: req.actor.account_id,
         command_id: &command_id,

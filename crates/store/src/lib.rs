@@ -226,6 +226,14 @@ fn take_param(url: &str, name: &str) -> (String, Option<String>) {
     }
 }
 
+/// `n` random bytes as lowercase hex: secrets, command ids, form tokens.
+pub fn random_hex(n: usize) -> String {
+    use rand::RngCore;
+    let mut bytes = vec![0u8; n];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
 /// Current time as stored: UTC milliseconds.
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()

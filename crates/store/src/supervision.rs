@@ -7,7 +7,6 @@
 //! and its notifications are written in the same transaction by the sweeper that inserted it.
 
 use chrono::NaiveDate;
-use rand::Rng;
 use serde::Serialize;
 
 use onewindow_domain::case::{Actor, CaseError};
@@ -233,11 +232,7 @@ const FINDING_COLS: &str =
 impl Store {
     /// Raises every threshold crossed by `today` that has not been raised yet, and notifies.
     pub async fn sweep(&self, today: NaiveDate) -> StoreResult<SweepReport> {
-        let sweep_id = {
-            let mut bytes = [0u8; 12];
-            rand::rng().fill(&mut bytes);
-            hex::encode(bytes)
-        };
+        let sweep_id = crate::random_hex(12);
         let day = today.to_string();
         let at = now_ms();
         let mut tx = self.pool.begin().await?;

@@ -105,10 +105,7 @@ fn row_view(r: &CaseRow, today: NaiveDate, cal: &WorkCalendar) -> RowView {
 /// A fresh token for a form: the submission's Idempotency-Key, so a double click or a
 /// resubmitted page runs the command once.
 fn form_id() -> String {
-    use rand::Rng;
-    let mut bytes = [0u8; 12];
-    rand::rng().fill(&mut bytes);
-    hex::encode(bytes)
+    onewindow_store::random_hex(12)
 }
 
 /// The form's idempotency key, when the page sent one.
