@@ -476,6 +476,59 @@ pub struct Work {
     pub since: Option<NaiveDate>,
 }
 
+/// When a deadline turns yellow (预警): with `min_days` working days left or `percent` of the
+/// limit left, whichever is more. Set by the centre; the default is one day or 20%.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WarnThreshold {
+    pub percent: u32,
+    pub min_days: u32,
+}
+
+impl Default for WarnThreshold {
+    fn default() -> Self {
+        WarnThreshold {
+            percent: 20,
+            min_days: 1,
+        }
+    }
+}
+
+impl WarnThreshold {
+    /// Working days before the deadline at which a limit of `limit` days turns yellow.
+    pub fn days_before(&self, limit: u32) -> u32 {
+        (limit * self.percent).div_ceil(100).max(self.min_days)
+    }
+
+    /// A threshold that makes sense: a share of 0–99% and 0–30 days, not both zero (a warning
+    /// must come before the deadline, never with it or after it).
+    pub fn validate(percent: i64, min_days: i64) -> Result<WarnThreshold, crate::org::FieldErrors> {
+        let mut errors = crate::org::FieldErrors::new();
+        if !(0..=99).contains(&percent) {
+            errors.add(
+                "percent",
+                "预警比例应为 0 至 99（%）：100% 即受理当日就预警，负数则在超期之后",
+            );
+        }
+        if !(0..=30).contains(&min_days) {
+            errors.add(
+                "min_days",
+                "预警天数应为 0 至 30 个工作日，负数意味着超期后才预警",
+            );
+        }
+        if percent == 0 && min_days == 0 {
+            errors.add(
+                "min_days",
+                "预警比例与天数不能同时为 0：黄色预警须早于红色超期",
+            );
+        }
+        errors.into_result()?;
+        Ok(WarnThreshold {
+            percent: percent as u32,
+            min_days: min_days as u32,
+        })
+    }
+}
+
 /// A deadline watched by supervision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Timer {
@@ -607,7 +660,11 @@ impl CaseState {
     }
 
     /// The deadlines supervision watches, each with the day its warning starts.
-    pub fn timers(&self, cal: &WorkCalendar) -> Result<Vec<Timer>, CalendarError> {
+    pub fn timers(
+        &self,
+        cal: &WorkCalendar,
+        warn: &WarnThreshold,
+    ) -> Result<Vec<Timer>, CalendarError> {
         let mut timers = Vec::new();
         let (Some(item), Some(accepted_on)) = (self.item.as_ref(), self.accepted_on) else {
             return Ok(timers);
@@ -616,9 +673,9 @@ impl CaseState {
             matches!(self.stage(), Stage::InReview | Stage::Decided) && self.paused.is_none();
         if clock_runs && let Some(due) = self.due {
             let total = item.promised_days + self.paused_days + self.extended_days;
-            // Yellow with one working day left or 20% of the limit, whichever is more.
-            let limit = item.promised_days + self.extended_days;
-            let warn_days = limit.div_ceil(5).max(1).min(total);
+            let warn_days = warn
+                .days_before(item.promised_days + self.extended_days)
+                .min(total);
             timers.push(Timer {
                 kind: TimerKind::Case,
                 warn_on: cal.add_working_days(accepted_on, total - warn_days)?,
@@ -631,9 +688,10 @@ impl CaseState {
             && step.limit_days > 0
         {
             let limit = step.limit_days + self.step_paused_days;
+            let warn_days = warn.days_before(step.limit_days).min(limit);
             timers.push(Timer {
                 kind: TimerKind::Step,
-                warn_on: cal.add_working_days(since, limit - 1)?,
+                warn_on: cal.add_working_days(since, limit - warn_days)?,
                 due_on: cal.add_working_days(since, limit)?,
             });
         }

@@ -14,9 +14,9 @@ use chrono::NaiveDate;
 use onewindow_domain::case::{Actor, CaseError, CaseState, Command, Ctx, Event, decide};
 use rand::Rng;
 use sha2::{Digest, Sha256};
-use sqlx::Acquire;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::case_db::{CaseDb, SqliteWriter};
 use crate::cases::{GENESIS, Provenance, Val, insert_case, load_case, prepare_append, region_of};
 use crate::{Backend, Store, StoreError, StoreResult};
 
@@ -95,12 +95,16 @@ pub(crate) struct Writer {
     sender: std::sync::OnceLock<mpsc::Sender<Job>>,
     /// case id → (folded state, chain head) as last committed by this writer. Used on SQLite
     /// only, where one process owns the file; a stale entry (another process wrote) shows up as
-    /// a sequence conflict and is reloaded.
+    /// a conflict and the command is decided again on what the database holds.
     recent: std::sync::Mutex<HashMap<i64, (CaseState, String)>>,
+    /// Transactions the writer committed (tells the WAL copier there is work).
+    commits: std::sync::atomic::AtomicU64,
 }
 
 /// At most this many commands share one transaction.
 const MAX_BATCH: usize = 256;
+/// The writer gives a pooled connection back after this long without commands.
+const IDLE_RELEASE: std::time::Duration = std::time::Duration::from_millis(100);
 /// At most this many case states are kept.
 const RECENT_CASES: usize = 20_000;
 
@@ -130,6 +134,9 @@ impl Store {
         let sender = self.writer.sender.get_or_init(|| {
             let (tx, rx) = mpsc::channel(4096);
             tokio::spawn(write_loop(self.clone(), rx));
+            if self.backend == Backend::Sqlite {
+                tokio::spawn(copy_wal(self.clone()));
+            }
             tx
         });
         let (reply, answer) = oneshot::channel();
@@ -143,82 +150,132 @@ impl Store {
     }
 }
 
-/// The writer takes a connection per batch and gives it back, so that closing the pool never
-/// waits for it.
+/// Takes whatever commands wait and runs them in one transaction. On SQLite the writer has its
+/// own connection, opened once (see `case_db`); on PostgreSQL it keeps a pooled connection
+/// while commands keep coming and gives it back after a short idle spell, so that closing the
+/// pool never waits long for it.
 async fn write_loop(store: Store, mut rx: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let jobs = std::mem::take(&mut batch);
-        match store.pool.acquire().await {
-            Ok(mut conn) => {
-                if jobs.len() == 1 && store.backend == Backend::Sqlite {
-                    let job = jobs.into_iter().next().expect("one job");
-                    let result = run_alone(&store, &mut conn, &job.request).await;
-                    let _ = job.reply.send(result);
-                } else {
-                    run_batch(&store, &mut conn, jobs).await;
-                }
-            }
-            Err(e) => {
-                for job in jobs {
-                    let _ = job.reply.send(Err(StoreError::Config(format!(
-                        "数据库暂不可用，请稍后重试：{e}"
-                    ))));
-                }
-            }
-        }
-    }
-}
-
-/// One command alone on SQLite: the reads, then the writes with BEGIN and COMMIT in a single
-/// trip to the database thread. The case state comes from the writer's memory when it has it.
-async fn run_alone(
-    store: &Store,
-    conn: &mut sqlx::AnyConnection,
-    req: &CommandRequest,
-) -> StoreResult<CommandOutcome> {
-    let mut use_recent = true;
+    let mut sqlite: Option<SqliteWriter> = None;
+    let mut pooled: Option<sqlx::pool::PoolConnection<sqlx::Any>> = None;
     loop {
-        let result = run_one(store, conn, req, Mode::Alone { use_recent }).await;
-        if result.is_err() {
-            // Whatever part of the batch ran is undone (no-op when BEGIN never ran).
-            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-            store.writer.forget(req.case_id);
-        }
-        match result {
-            Err(StoreError::Conflict { .. }) if use_recent && req.case_id.is_some() => {
-                // Perhaps another process wrote: decide again on what the database holds.
-                use_recent = false;
+        let received = if pooled.is_some() {
+            match tokio::time::timeout(IDLE_RELEASE, rx.recv_many(&mut batch, MAX_BATCH)).await {
+                Ok(n) => n,
+                Err(_) => {
+                    pooled = None;
+                    continue;
+                }
             }
-            other => return other,
+        } else {
+            rx.recv_many(&mut batch, MAX_BATCH).await
+        };
+        if received == 0 {
+            return;
+        }
+        let jobs = std::mem::take(&mut batch);
+        let opened = match (&store.sqlite_file, &sqlite, &pooled) {
+            (Some(_), Some(_), _) | (None, _, Some(_)) => Ok(()),
+            (Some((path, synchronous)), None, _) => {
+                SqliteWriter::open(path, synchronous).map(|w| sqlite = Some(w))
+            }
+            (None, _, None) => store
+                .pool
+                .acquire()
+                .await
+                .map(|c| pooled = Some(c))
+                .map_err(StoreError::from),
+        };
+        if let Err(e) = opened {
+            for job in jobs {
+                let _ = job.reply.send(Err(StoreError::Config(format!(
+                    "数据库暂不可用，请稍后重试：{e}"
+                ))));
+            }
+            continue;
+        }
+        match (&mut sqlite, &mut pooled) {
+            (Some(db), _) => run_batch(&store, db, jobs, "BEGIN IMMEDIATE", true).await,
+            (None, Some(conn)) => run_batch(&store, &mut **conn, jobs, "BEGIN", false).await,
+            (None, None) => unreachable!("a connection was opened above"),
+        }
+        store
+            .writer
+            .commits
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Copies committed WAL frames into the SQLite database file from a pooled connection, so that
+/// the writer does not stop to do it after a commit (its own automatic checkpoint is only a
+/// backstop for a WAL that has grown large). Passive: it never blocks the writer.
+async fn copy_wal(store: Store) {
+    let mut seen = 0;
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        if store.pool.is_closed() {
+            return;
+        }
+        let written = store
+            .writer
+            .commits
+            .load(std::sync::atomic::Ordering::Relaxed);
+        if written == seen {
+            continue;
+        }
+        seen = written;
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&store.pool)
+            .await
+        {
+            if store.pool.is_closed() {
+                return;
+            }
+            tracing::warn!(error = %e, "copying the WAL into the database");
         }
     }
 }
 
-/// Runs jobs in one transaction; each job's effects are kept or undone by its savepoint.
+/// Runs jobs in one transaction; each job's effects are kept or undone by its savepoint, and
+/// nobody is answered before the commit. With `use_recent` (SQLite) a case's state comes from
+/// the writer's memory when it has it; a conflict then decides once more on what is stored.
 async fn run_batch(
     store: &Store,
-    conn: &mut sqlx::pool::PoolConnection<sqlx::Any>,
+    db: &mut impl CaseDb,
     jobs: Vec<Job>,
+    begin: &'static str,
+    use_recent: bool,
 ) {
     let mut results = Vec::with_capacity(jobs.len());
     let outcome: StoreResult<()> = async {
-        let mut tx = conn.begin().await?;
+        db.exec(begin).await?;
         for job in &jobs {
-            store.writer.forget(job.request.case_id);
-            let mut sp = tx.begin().await?;
-            let r = run_one(store, &mut sp, &job.request, Mode::InTransaction).await;
-            if r.is_ok() {
-                sp.commit().await?;
-            } else {
-                sp.rollback().await?;
+            let mut recent = use_recent;
+            loop {
+                db.exec("SAVEPOINT command").await?;
+                let r = run_one(store, db, &job.request, recent).await;
+                if r.is_ok() {
+                    db.exec("RELEASE SAVEPOINT command").await?;
+                } else {
+                    db.exec("ROLLBACK TO SAVEPOINT command").await?;
+                    db.exec("RELEASE SAVEPOINT command").await?;
+                    store.writer.forget(job.request.case_id);
+                }
+                match r {
+                    Err(StoreError::Conflict { .. }) if recent && job.request.case_id.is_some() => {
+                        recent = false;
+                    }
+                    other => {
+                        results.push(other);
+                        break;
+                    }
+                }
             }
-            results.push(r);
         }
         if results.iter().any(|r| r.is_ok()) {
-            tx.commit().await?;
+            db.exec("COMMIT").await?;
         } else {
-            tx.rollback().await?;
+            db.exec("ROLLBACK").await?;
         }
         Ok(())
     }
@@ -226,14 +283,21 @@ async fn run_batch(
     match outcome {
         Ok(()) => {
             for (job, result) in jobs.into_iter().zip(results) {
-                let _ = job.reply.send(result);
+                let _ = job.reply.send(result.map(|(outcome, after)| {
+                    if use_recent && let Some((state, head)) = after {
+                        store.writer.remember(outcome.case_id, state, head);
+                    }
+                    outcome
+                }));
             }
         }
         Err(e) => {
             // The transaction failed as a whole: nobody's command is acknowledged.
+            let _ = db.exec("ROLLBACK").await;
             let message = e.to_string();
             tracing::error!(error = %message, "case batch failed");
             for job in jobs {
+                store.writer.forget(job.request.case_id);
                 let _ = job.reply.send(Err(StoreError::Config(format!(
                     "写入失败，请重试：{message}"
                 ))));
@@ -242,36 +306,29 @@ async fn run_batch(
     }
 }
 
-/// How a command's writes are committed.
-#[derive(Clone, Copy)]
-enum Mode {
-    /// Inside the caller's transaction (a savepoint of a group commit).
-    InTransaction,
-    /// SQLite, alone: the write batch carries its own BEGIN and COMMIT.
-    Alone { use_recent: bool },
-}
-
+/// One command: decided on the case's state and written with its read models (inside the
+/// caller's savepoint). Returns the outcome and, for the writer's memory, the state and head.
 async fn run_one(
     store: &Store,
-    conn: &mut sqlx::AnyConnection,
+    db: &mut impl CaseDb,
     req: &CommandRequest,
-    mode: Mode,
-) -> StoreResult<CommandOutcome> {
+    use_recent: bool,
+) -> StoreResult<(CommandOutcome, Option<(CaseState, String)>)> {
     let key = command_key(req);
     let hash = request_hash(req);
     if let Some(key) = &key
-        && let Some(outcome) = replay(conn, key, &hash).await?
+        && let Some(outcome) = replay(db, key, &hash).await?
     {
-        return Ok(outcome);
+        return Ok((outcome, None));
     }
-    let remembered = match (mode, req.case_id) {
-        (Mode::Alone { use_recent: true }, Some(id)) => store.writer.recall(id),
+    let remembered = match req.case_id {
+        Some(id) if use_recent => store.writer.recall(id),
         _ => None,
     };
-    let (state, head) = match (remembered, req.case_id) {
-        (Some(known), _) => known,
-        (None, Some(id)) => load_case(conn, id).await?,
-        (None, None) => (CaseState::default(), GENESIS.to_owned()),
+    let (state, head, owner) = match (remembered, req.case_id) {
+        (Some((state, head)), Some(_)) if req.actor.staff_id.is_some() => (state, head, None),
+        (_, Some(id)) => load_case(db, id).await?,
+        (_, None) => (CaseState::default(), GENESIS.to_owned(), None),
     };
     if let Some(expected) = req.expected_version
         && expected != state.version
@@ -281,19 +338,11 @@ async fn run_one(
         });
     }
     // Applicants act only on their own cases.
-    if req.actor.staff_id.is_none()
-        && let Some(id) = req.case_id
+    if req.actor.staff_id.is_none() && req.case_id.is_some() && owner != Some(req.actor.account_id)
     {
-        let (owner,): (Option<i64>,) =
-            sqlx::query_as("SELECT applicant_account FROM cases WHERE id = $1")
-                .bind(id)
-                .fetch_one(&mut *conn)
-                .await?;
-        if owner != Some(req.actor.account_id) {
-            return Err(StoreError::Rejected(CaseError::NotAllowed(
-                "只能办理本人的申请",
-            )));
-        }
+        return Err(StoreError::Rejected(CaseError::NotAllowed(
+            "只能办理本人的申请",
+        )));
     }
     let region = match &req.command {
         Command::Submit { item, .. } => item.region_code.clone(),
@@ -317,21 +366,19 @@ async fn run_one(
         at: req.at,
         today: req.today,
     };
-    let alone = matches!(mode, Mode::Alone { .. });
     let (case_id, prior, head) = match req.case_id {
         Some(id) => (id, state, head),
         None => {
-            // A new case's row comes first, inside the transaction.
-            if alone {
-                sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
-            }
+            // A new case's row comes first.
             let opened = CaseState::from_events(&events);
             let applicant_account = req.actor.staff_id.is_none().then_some(req.actor.account_id);
-            let id = insert_case(conn, &opened, applicant_account, &by).await?;
+            let id = insert_case(db, &opened, applicant_account, &by).await?;
             (id, CaseState::default(), GENESIS.to_owned())
         }
     };
-    let (after, new_head, mut batch) = prepare_append(case_id, prior, &head, &events, &by, &cal)?;
+    let warn = store.warn_threshold().await?;
+    let (after, new_head, mut batch) =
+        prepare_append(case_id, prior, &head, &events, &by, &cal, &warn)?;
     if let Some(key) = &key {
         batch.push(
             "INSERT INTO case_commands (command_key, case_id, request_hash, first_seq, version, at)
@@ -346,57 +393,36 @@ async fn run_one(
             ],
         );
     }
-    if alone {
-        let begin = if req.case_id.is_some() {
-            "BEGIN IMMEDIATE;\n"
-        } else {
-            ""
-        };
-        batch.wrap(begin, "COMMIT;");
-    }
     let version = after.version;
-    batch.run(conn).await?;
-    if alone {
-        store.writer.remember(case_id, after, new_head);
-    }
-    Ok(CommandOutcome {
-        case_id,
-        version,
-        events,
-        replayed: false,
-    })
+    batch.run(db).await?;
+    Ok((
+        CommandOutcome {
+            case_id,
+            version,
+            events,
+            replayed: false,
+        },
+        Some((after, new_head)),
+    ))
 }
 
 /// The first result of an earlier request with the same key, if there was one.
 async fn replay(
-    conn: &mut sqlx::AnyConnection,
+    db: &mut impl CaseDb,
     key: &str,
     hash: &str,
 ) -> StoreResult<Option<CommandOutcome>> {
-    let Some((case_id, stored_hash, first, version)): Option<(i64, String, i64, i64)> =
-        sqlx::query_as(
-            "SELECT case_id, request_hash, first_seq, version FROM case_commands WHERE command_key = $1",
-        )
-        .bind(key)
-        .fetch_optional(&mut *conn)
-        .await?
-    else {
+    let Some((case_id, stored_hash, first, version)) = db.command_row(key).await? else {
         return Ok(None);
     };
     if stored_hash != hash {
         return Err(StoreError::IdempotencyMismatch);
     }
-    let rows: Vec<(String,)> = sqlx::query_as(
-        "SELECT payload FROM case_events WHERE case_id = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq",
-    )
-    .bind(case_id)
-    .bind(first)
-    .bind(version)
-    .fetch_all(&mut *conn)
-    .await?;
-    let events = rows
+    let events = db
+        .payloads(case_id, first, version)
+        .await?
         .iter()
-        .map(|(p,)| serde_json::from_str(p).map_err(|e| StoreError::Config(e.to_string())))
+        .map(|p| serde_json::from_str(p).map_err(|e| StoreError::Config(e.to_string())))
         .collect::<StoreResult<Vec<Event>>>()?;
     Ok(Some(CommandOutcome {
         case_id,

@@ -4,10 +4,11 @@
 
 use chrono::NaiveDate;
 use onewindow_domain::calendar::WorkCalendar;
-use onewindow_domain::case::{CaseState, Event, Stage};
+use onewindow_domain::case::{CaseState, Event, Stage, WarnThreshold};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::case_db::CaseDb;
 use crate::{Store, StoreError, StoreResult, now_ms};
 
 /// The `prev_hash` of a case's first event.
@@ -86,9 +87,12 @@ impl Store {
     ) -> StoreResult<(i64, CaseState)> {
         let state = CaseState::from_events(events);
         let cal = self.calendar_for(&region_of(&state)).await?;
+        let warn = self.warn_threshold().await?;
         let mut tx = self.pool.begin().await?;
-        let id = insert_case(&mut tx, &state, None, by).await?;
-        let state = append_in(&mut tx, id, CaseState::default(), GENESIS, events, by, &cal).await?;
+        let id = insert_case(&mut *tx, &state, None, by).await?;
+        let (state, _, batch) =
+            prepare_append(id, CaseState::default(), GENESIS, events, by, &cal, &warn)?;
+        batch.run(&mut *tx).await?;
         tx.commit().await?;
         Ok((id, state))
     }
@@ -103,14 +107,16 @@ impl Store {
         by: &Provenance<'_>,
     ) -> StoreResult<CaseState> {
         let mut tx = self.pool.begin().await?;
-        let (state, head) = load_case(&mut tx, case_id).await?;
+        let (state, head, _) = load_case(&mut *tx, case_id).await?;
         if state.version != expected {
             return Err(StoreError::Conflict {
                 current: state.version,
             });
         }
         let cal = self.calendar_for(&region_of(&state)).await?;
-        let state = append_in(&mut tx, case_id, state, &head, events, by, &cal).await?;
+        let warn = self.warn_threshold().await?;
+        let (state, _, batch) = prepare_append(case_id, state, &head, events, by, &cal, &warn)?;
+        batch.run(&mut *tx).await?;
         tx.commit().await?;
         Ok(state)
     }
@@ -233,7 +239,7 @@ pub(crate) fn region_of(state: &CaseState) -> String {
 
 /// Inserts the `cases` row of a new case (before its first events are appended).
 pub(crate) async fn insert_case(
-    conn: &mut sqlx::AnyConnection,
+    db: &mut impl CaseDb,
     submitted: &CaseState,
     applicant_account: Option<i64>,
     by: &Provenance<'_>,
@@ -243,42 +249,40 @@ pub(crate) async fn insert_case(
         .as_ref()
         .ok_or_else(|| StoreError::Config("a case starts with its submission".into()))?;
     let applicant = submitted.applicant.as_ref();
-    let (id,): (i64,) = sqlx::query_as(
+    db.insert_id(
         "INSERT INTO cases (stage, item_id, item_version, department_id, applicant, applicant_id, applicant_account,
                             item_name, channel, submitted_on, version, head_hash, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12, $12) RETURNING id",
+        vec![
+            Val::Text(Stage::New.key().to_owned()),
+            Val::Int(item.item_id),
+            Val::Int(item.version),
+            Val::Int(item.department_id),
+            Val::Text(applicant.map(|a| a.name.clone()).unwrap_or_default()),
+            Val::Text(applicant.map(|a| a.id_number.clone()).unwrap_or_default()),
+            Val::OptInt(applicant_account),
+            Val::Text(item.name.clone()),
+            Val::Text(submitted.channel.map_or("window", |c| c.key()).to_owned()),
+            Val::Text(by.today.to_string()),
+            Val::Text(GENESIS.to_owned()),
+            Val::Int(by.at),
+        ],
     )
-    .bind(Stage::New.key())
-    .bind(item.item_id)
-    .bind(item.version)
-    .bind(item.department_id)
-    .bind(applicant.map(|a| a.name.clone()).unwrap_or_default())
-    .bind(applicant.map(|a| a.id_number.clone()).unwrap_or_default())
-    .bind(applicant_account)
-    .bind(&item.name)
-    .bind(submitted.channel.map_or("window", |c| c.key()))
-    .bind(by.today.to_string())
-    .bind(GENESIS)
-    .bind(by.at)
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(id)
+    .await
 }
 
-/// A case's folded state (kept on its row) and the head of its chain.
+/// A case's folded state (kept on its row), the head of its chain and its applicant account.
 pub(crate) async fn load_case(
-    conn: &mut sqlx::AnyConnection,
+    db: &mut impl CaseDb,
     case_id: i64,
-) -> StoreResult<(CaseState, String)> {
-    let (state, head): (String, String) =
-        sqlx::query_as("SELECT state, head_hash FROM cases WHERE id = $1")
-            .bind(case_id)
-            .fetch_optional(&mut *conn)
-            .await?
-            .ok_or(StoreError::NotFound("case"))?;
-    let state = serde_json::from_str(&state)
+) -> StoreResult<(CaseState, String, Option<i64>)> {
+    let row = db
+        .case_row(case_id)
+        .await?
+        .ok_or(StoreError::NotFound("case"))?;
+    let state = serde_json::from_str(&row.state)
         .map_err(|e| StoreError::Config(format!("case {case_id} state: {e}")))?;
-    Ok((state, head))
+    Ok((state, row.head, row.applicant_account))
 }
 
 /// A value bound into a write batch.
@@ -289,16 +293,10 @@ pub(crate) enum Val {
     OptText(Option<String>),
 }
 
-/// The statements of one append. On SQLite they run as one multi-statement query (one trip to
-/// the database thread instead of one per statement, which is what a command's cost is made
-/// of); on PostgreSQL, which takes one statement per extended-protocol query, one by one.
-/// Each statement is written with its own `$1..$k`; the batch renumbers them.
+/// The statements of one append, each written with its own `$1..$k`.
 #[derive(Default)]
 pub(crate) struct WriteBatch {
     statements: Vec<(&'static str, Vec<Val>)>,
-    /// SQLite only: statements around the batch in the same trip (BEGIN … COMMIT).
-    before: &'static str,
-    after: &'static str,
     /// The case's version once written (reported on a conflict).
     version: u64,
 }
@@ -308,97 +306,18 @@ impl WriteBatch {
         self.statements.push((sql, args));
     }
 
-    /// Makes the batch its own transaction on SQLite (the caller rolls back on failure).
-    pub(crate) fn wrap(&mut self, before: &'static str, after: &'static str) {
-        self.before = before;
-        self.after = after;
-    }
-
-    fn bind<'q>(
-        mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
-        args: Vec<Val>,
-    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
-        for a in args {
-            q = match a {
-                Val::Int(v) => q.bind(v),
-                Val::OptInt(v) => q.bind(v),
-                Val::Text(v) => q.bind(v),
-                Val::OptText(v) => q.bind(v),
-            };
-        }
-        q
-    }
-
-    pub(crate) async fn run(self, conn: &mut sqlx::AnyConnection) -> StoreResult<()> {
-        let version = self.version;
-        self.execute(conn).await.map_err(|e| match &e {
-            // Another writer appended the same sequence number first.
-            sqlx::Error::Database(db) if db.is_unique_violation() => {
-                StoreError::Conflict { current: version }
-            }
-            _ => StoreError::Database(e),
-        })
-    }
-
-    async fn execute(self, conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
-        if conn.backend_name() == "SQLite" {
-            let mut sql = String::from(self.before);
-            let mut all = Vec::new();
-            for (stmt, args) in self.statements {
-                sql.push_str(&renumber(stmt, all.len()));
-                sql.push_str(";\n");
-                all.extend(args);
-            }
-            sql.push_str(self.after);
-            Self::bind(sqlx::query(sqlx::AssertSqlSafe(sql)), all)
-                .execute(&mut *conn)
-                .await?;
-        } else {
-            for (stmt, args) in self.statements {
-                Self::bind(sqlx::query(stmt), args)
-                    .execute(&mut *conn)
-                    .await?;
+    /// Runs the statements; a unique-key violation means another writer appended the same
+    /// sequence number first (or used the same key): a conflict.
+    pub(crate) async fn run(self, db: &mut impl CaseDb) -> StoreResult<()> {
+        for (sql, args) in self.statements {
+            if !db.write(sql, args).await? {
+                return Err(StoreError::Conflict {
+                    current: self.version,
+                });
             }
         }
         Ok(())
     }
-}
-
-/// `$k` placeholders shifted by `offset`.
-fn renumber(sql: &str, offset: usize) -> String {
-    let mut out = String::with_capacity(sql.len() + 8);
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        out.push(c);
-        if c == '$' {
-            let mut digits = String::new();
-            while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
-                digits.push(*d);
-                chars.next();
-            }
-            match digits.parse::<usize>() {
-                Ok(n) => out.push_str(&(n + offset).to_string()),
-                Err(_) => out.push_str(&digits),
-            }
-        }
-    }
-    out
-}
-
-/// Chains and inserts `events` after `state`, then brings every read model in step: the case
-/// row, its task and its timers (each rewritten only when it changed), and the daily rollups.
-pub(crate) async fn append_in(
-    conn: &mut sqlx::AnyConnection,
-    case_id: i64,
-    state: CaseState,
-    head: &str,
-    events: &[Event],
-    by: &Provenance<'_>,
-    cal: &WorkCalendar,
-) -> StoreResult<CaseState> {
-    let (state, _, batch) = prepare_append(case_id, state, head, events, by, cal)?;
-    batch.run(conn).await?;
-    Ok(state)
 }
 
 /// The statements that append `events` and update the read models, with the state and the
@@ -410,10 +329,11 @@ pub(crate) fn prepare_append(
     events: &[Event],
     by: &Provenance<'_>,
     cal: &WorkCalendar,
+    warn: &WarnThreshold,
 ) -> StoreResult<(CaseState, String, WriteBatch)> {
     let work_before = state.open_work();
     let timers_before = state
-        .timers(cal)
+        .timers(cal, warn)
         .map_err(|e| StoreError::Config(e.to_string()))?;
     let fresh = state.version == 0;
     let (stage_before, case_no_before) = (state.stage(), state.case_no.clone());
@@ -474,41 +394,72 @@ pub(crate) fn prepare_append(
     let snapshot = serde_json::to_string(&state).map_err(|e| StoreError::Config(e.to_string()))?;
     let work = state.open_work();
     let concluded_on = events.iter().find_map(|e| match e {
-        Event::Concluded { on, .. } => Some(on.to_string()),
+        Event::Concluded { on, .. } => Some(*on),
         _ => None,
     });
-    batch.push(
-        "UPDATE cases SET query_code = $1, accepted_on = $2, due = $3, version = $4,
-                head_hash = $5, updated_at = $6, state = $7, step_name = $8, assignee = $9, paused = $10,
-                concluded_on = COALESCE($11, concluded_on)
-         WHERE id = $12",
-        vec![
-            Val::OptText(state.query_code.clone()),
-            Val::OptText(state.accepted_on.map(|d| d.to_string())),
-            Val::OptText(state.due.map(|d| d.to_string())),
-            Val::Int(state.version as i64),
-            Val::Text(prev.clone()),
-            Val::Int(now_ms().max(by.at)),
-            Val::Text(snapshot),
-            Val::OptText(work.as_ref().map(|w| w.what.clone())),
-            Val::OptInt(state.assignee),
-            Val::Int(i64::from(state.paused.is_some())),
-            Val::OptText(concluded_on),
-            Val::Int(case_id),
-        ],
-    );
-    // The indexed columns only when they change: rewriting an index entry costs a page even
-    // when the value is the same.
-    if fresh || state.stage() != stage_before || state.case_no != case_no_before {
-        batch.push(
-            "UPDATE cases SET stage = $1, case_no = $2 WHERE id = $3",
-            vec![
-                Val::Text(state.stage().key().to_owned()),
-                Val::OptText(state.case_no.clone()),
-                Val::Int(case_id),
-            ],
-        );
+    let accepted_by = events
+        .iter()
+        .any(|e| {
+            matches!(
+                e,
+                Event::Accepted { .. } | Event::AcceptedWithDeficiencies { .. }
+            )
+        })
+        .then_some(by.actor_id);
+    // At conclusion: the working days the clock ran, and whether the case went through without
+    // a return or a correction notice (准确率).
+    let (days_used, accurate) = match (concluded_on, state.accepted_on) {
+        (Some(on), Some(accepted)) => {
+            let ran = cal
+                .remaining_working_days(accepted, on)
+                .map_err(|e| StoreError::Config(e.to_string()))?;
+            let used = (ran - i64::from(state.paused_days)).max(0);
+            let accurate = state.returns == 0 && state.supplement_notices == 0;
+            (Some(used), Some(i64::from(accurate)))
+        }
+        _ => (None, None),
+    };
+    // The indexed stage and case number only when they change: rewriting an index entry costs
+    // a page even when the value is the same.
+    let indexed = fresh || state.stage() != stage_before || state.case_no != case_no_before;
+    let mut row = vec![
+        Val::OptText(state.query_code.clone()),
+        Val::OptText(state.accepted_on.map(|d| d.to_string())),
+        Val::OptText(state.due.map(|d| d.to_string())),
+        Val::Int(state.version as i64),
+        Val::Text(prev.clone()),
+        Val::Int(now_ms().max(by.at)),
+        Val::Text(snapshot),
+        Val::OptText(work.as_ref().map(|w| w.what.clone())),
+        Val::OptInt(state.assignee),
+        Val::Int(i64::from(state.paused.is_some())),
+        Val::OptText(concluded_on.map(|d| d.to_string())),
+        Val::OptInt(accepted_by),
+        Val::OptInt(days_used),
+        Val::OptInt(accurate),
+        Val::Int(case_id),
+    ];
+    if indexed {
+        row.push(Val::Text(state.stage().key().to_owned()));
+        row.push(Val::OptText(state.case_no.clone()));
     }
+    batch.push(
+        if indexed {
+            "UPDATE cases SET query_code = $1, accepted_on = $2, due = $3, version = $4,
+                head_hash = $5, updated_at = $6, state = $7, step_name = $8, assignee = $9, paused = $10,
+                concluded_on = COALESCE($11, concluded_on), accepted_by = COALESCE($12, accepted_by),
+                days_used = COALESCE($13, days_used), accurate = COALESCE($14, accurate),
+                stage = $16, case_no = $17
+             WHERE id = $15"
+        } else {
+            "UPDATE cases SET query_code = $1, accepted_on = $2, due = $3, version = $4,
+                head_hash = $5, updated_at = $6, state = $7, step_name = $8, assignee = $9, paused = $10,
+                concluded_on = COALESCE($11, concluded_on), accepted_by = COALESCE($12, accepted_by),
+                days_used = COALESCE($13, days_used), accurate = COALESCE($14, accurate)
+             WHERE id = $15"
+        },
+        row,
+    );
 
     // The case's one open task (the deadline it shows may move without the work changing).
     if fresh || work != work_before || events.iter().any(moves_deadline) {
@@ -535,7 +486,7 @@ pub(crate) fn prepare_append(
 
     // Its timers.
     let timers = state
-        .timers(cal)
+        .timers(cal, warn)
         .map_err(|e| StoreError::Config(e.to_string()))?;
     if timers != timers_before {
         batch.push(
@@ -562,8 +513,8 @@ pub(crate) fn prepare_append(
     {
         batch.push(
             "INSERT INTO case_rollups (day, department_id, item_id, received, accepted, concluded, instant, promised,
-                                       concluded_on_time, overdue)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                                       concluded_on_time, overdue, accurate, days_used, days_promised)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
              ON CONFLICT (day, department_id, item_id) DO UPDATE SET
                 received = case_rollups.received + excluded.received,
                 accepted = case_rollups.accepted + excluded.accepted,
@@ -571,7 +522,10 @@ pub(crate) fn prepare_append(
                 instant = case_rollups.instant + excluded.instant,
                 promised = case_rollups.promised + excluded.promised,
                 concluded_on_time = case_rollups.concluded_on_time + excluded.concluded_on_time,
-                overdue = case_rollups.overdue + excluded.overdue",
+                overdue = case_rollups.overdue + excluded.overdue,
+                accurate = case_rollups.accurate + excluded.accurate,
+                days_used = case_rollups.days_used + excluded.days_used,
+                days_promised = case_rollups.days_promised + excluded.days_promised",
             vec![
                 Val::Text(by.today.to_string()),
                 Val::Int(item.department_id),
@@ -583,6 +537,13 @@ pub(crate) fn prepare_append(
                 Val::Int(rollup.promised),
                 Val::Int(rollup.on_time),
                 Val::Int(rollup.overdue),
+                Val::Int(accurate.unwrap_or(0)),
+                Val::Int(days_used.unwrap_or(0)),
+                Val::Int(if concluded_on.is_some() {
+                    i64::from(item.promised_days + state.extended_days)
+                } else {
+                    0
+                }),
             ],
         );
     }

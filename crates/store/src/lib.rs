@@ -3,9 +3,11 @@
 //! that both databases understand, through sqlx's runtime-chosen `Any` driver.
 
 pub mod accounts;
+pub mod assessment;
 pub mod blobs;
 pub mod calendar;
 pub mod case_commands;
+mod case_db;
 pub mod case_queries;
 pub mod cases;
 pub mod catalog;
@@ -65,6 +67,11 @@ pub struct Store {
     calendars: Arc<calendar::Calendars>,
     /// The group-commit writer for case commands, started on first use.
     writer: Arc<case_commands::Writer>,
+    /// The warning threshold as the centre set it (loaded on first use).
+    warn: Arc<std::sync::RwLock<Option<onewindow_domain::case::WarnThreshold>>>,
+    /// SQLite: the database file and its `synchronous` setting, for the case writer's own
+    /// connection.
+    sqlite_file: Option<(std::path::PathBuf, &'static str)>,
 }
 
 impl Store {
@@ -92,6 +99,15 @@ impl Store {
             _ => url,
         };
         let options = AnyConnectOptions::from_str(&url)?;
+        let sqlite_file = match backend {
+            Backend::Sqlite => Some((
+                sqlx::sqlite::SqliteConnectOptions::from_str(&url)?
+                    .get_filename()
+                    .to_path_buf(),
+                synchronous,
+            )),
+            Backend::Postgres => None,
+        };
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u32;
         let pool_options = AnyPoolOptions::new()
             .acquire_timeout(Duration::from_secs(10))
@@ -126,6 +142,8 @@ impl Store {
             search,
             calendars: Arc::new(calendar::Calendars::new()?),
             writer: case_commands::new_writer(),
+            warn: Arc::default(),
+            sqlite_file,
         })
     }
 

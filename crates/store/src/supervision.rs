@@ -9,7 +9,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use onewindow_domain::case::{Actor, CaseError};
+use onewindow_domain::case::{Actor, CaseError, CaseState, WarnThreshold};
 use onewindow_domain::org::FieldErrors;
 
 use crate::{Store, StoreError, StoreResult, now_ms};
@@ -47,6 +47,11 @@ pub struct Indicators {
     pub urging_rate: Option<f64>,
     /// 延误率: concluded late / concluded.
     pub delay_rate: Option<f64>,
+    /// 准确率: concluded without a return or a correction notice / concluded.
+    pub accuracy_rate: Option<f64>,
+    /// Average working days used per concluded case, and promised.
+    pub avg_days_used: Option<f64>,
+    pub avg_days_promised: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, sqlx::FromRow)]
@@ -59,9 +64,17 @@ struct DepartmentSums {
     concluded: i64,
     on_time: i64,
     overdue: i64,
+    accurate: i64,
+    days_used: i64,
+    days_promised: i64,
 }
 
-fn rate(part: i64, whole: i64) -> Option<f64> {
+/// Average of `total` over `n`, one decimal.
+pub(crate) fn average(total: i64, n: i64) -> Option<f64> {
+    (n > 0).then(|| (total as f64 * 10.0 / n as f64).round() / 10.0)
+}
+
+pub(crate) fn rate(part: i64, whole: i64) -> Option<f64> {
     (whole > 0).then(|| (part as f64 * 1000.0 / whole as f64).round() / 10.0)
 }
 
@@ -229,7 +242,149 @@ const FINDING_COLS: &str =
     "f.id, f.rule_code, r.name AS rule_name, r.severity, f.case_id, c.case_no,
     f.department_id, f.event_seq, f.alert_id, f.detail, f.raised_on, f.disposition, f.closed_by";
 
+/// The centre's supervision settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SupervisionSettings {
+    /// Yellow with this share of the limit left (percent) …
+    pub warn_percent: i64,
+    /// … or this many working days left, whichever is more.
+    pub warn_min_days: i64,
+    /// A window scoring at least this much in a quarter, without a card, is a red-flag window.
+    pub red_flag_score: i64,
+}
+
 impl Store {
+    /// The warning threshold in force (cached; changed only through `set_settings`).
+    pub async fn warn_threshold(&self) -> StoreResult<WarnThreshold> {
+        if let Some(w) = *self.warn.read().expect("warn threshold lock") {
+            return Ok(w);
+        }
+        let s = self.settings().await?;
+        let w = WarnThreshold {
+            percent: s.warn_percent.clamp(0, 99) as u32,
+            min_days: s.warn_min_days.clamp(0, 30) as u32,
+        };
+        *self.warn.write().expect("warn threshold lock") = Some(w);
+        Ok(w)
+    }
+
+    pub async fn settings(&self) -> StoreResult<SupervisionSettings> {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT key, value FROM supervision_settings")
+                .fetch_all(&self.pool)
+                .await?;
+        let get = |k: &str, default: i64| {
+            rows.iter()
+                .find(|(key, _)| key == k)
+                .map_or(default, |(_, v)| *v)
+        };
+        Ok(SupervisionSettings {
+            warn_percent: get("warn_percent", 20),
+            warn_min_days: get("warn_min_days", 1),
+            red_flag_score: get("red_flag_score", 95),
+        })
+    }
+
+    /// Changes the settings. A new warning threshold moves the warning day of every running
+    /// deadline at once, in the same transaction, so no case keeps an old one; case commands
+    /// wait meanwhile. Returns how many timers moved.
+    pub async fn set_settings(&self, new: SupervisionSettings, by: i64) -> StoreResult<u64> {
+        let warn = WarnThreshold::validate(new.warn_percent, new.warn_min_days);
+        let mut errors = match &warn {
+            Ok(_) => FieldErrors::new(),
+            Err(e) => e.clone(),
+        };
+        if !(60..=100).contains(&new.red_flag_score) {
+            errors.add("red_flag_score", "红旗窗口分数线应为 60 至 100 分");
+        }
+        errors.into_result()?;
+        let warn = warn.expect("validated");
+        let old = self.warn_threshold().await?;
+        // Commands decided from now on use the new threshold; those already written are
+        // brought in step below, after they commit (the exclusive lock waits for them).
+        *self.warn.write().expect("warn threshold lock") = Some(warn);
+        let result = self.rewrite_settings(new, warn, by).await;
+        if result.is_err() {
+            *self.warn.write().expect("warn threshold lock") = Some(old);
+        }
+        result
+    }
+
+    async fn rewrite_settings(
+        &self,
+        new: SupervisionSettings,
+        warn: WarnThreshold,
+        by: i64,
+    ) -> StoreResult<u64> {
+        let mut conn = self.pool.acquire().await?;
+        let begin = match self.backend {
+            crate::Backend::Sqlite => "BEGIN IMMEDIATE",
+            crate::Backend::Postgres => "BEGIN",
+        };
+        sqlx::query(begin).execute(&mut *conn).await?;
+        let result: StoreResult<u64> = async {
+            if self.backend == crate::Backend::Postgres {
+                sqlx::query("LOCK TABLE case_timers IN EXCLUSIVE MODE")
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            for (key, value) in [
+                ("warn_percent", new.warn_percent),
+                ("warn_min_days", new.warn_min_days),
+                ("red_flag_score", new.red_flag_score),
+            ] {
+                sqlx::query(
+                    "UPDATE supervision_settings SET value = $1, changed_by = $2, changed_at = $3
+                     WHERE key = $4",
+                )
+                .bind(value)
+                .bind(by)
+                .bind(now_ms())
+                .bind(key)
+                .execute(&mut *conn)
+                .await?;
+            }
+            let running: Vec<(i64, String)> = sqlx::query_as(
+                "SELECT id, state FROM cases WHERE id IN (SELECT case_id FROM case_timers) ORDER BY id",
+            )
+            .fetch_all(&mut *conn)
+            .await?;
+            let mut moved = 0;
+            for (id, state) in running {
+                let state: CaseState = serde_json::from_str(&state)
+                    .map_err(|e| StoreError::Config(format!("case {id} state: {e}")))?;
+                let cal = self.calendar_for(&crate::cases::region_of(&state)).await?;
+                let timers = state
+                    .timers(&cal, &warn)
+                    .map_err(|e| StoreError::Config(e.to_string()))?;
+                for t in timers {
+                    moved += sqlx::query(
+                        "UPDATE case_timers SET warn_on = $1 WHERE case_id = $2 AND kind = $3 AND warn_on <> $1",
+                    )
+                    .bind(t.warn_on.to_string())
+                    .bind(id)
+                    .bind(t.kind.key())
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected();
+                }
+            }
+            Ok(moved)
+        }
+        .await;
+        match result {
+            Ok(moved) => {
+                sqlx::query("COMMIT").execute(&mut *conn).await?;
+                Ok(moved)
+            }
+            Err(e) => {
+                let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+                Err(e)
+            }
+        }
+    }
+
     /// Raises every threshold crossed by `today` that has not been raised yet, and notifies.
     pub async fn sweep(&self, today: NaiveDate) -> StoreResult<SweepReport> {
         let sweep_id = crate::random_hex(12);
@@ -305,7 +460,9 @@ impl Store {
             "SELECT department_id, CAST(SUM(received) AS BIGINT) AS received, CAST(SUM(accepted) AS BIGINT) AS accepted,
                     CAST(SUM(instant) AS BIGINT) AS instant, CAST(SUM(promised) AS BIGINT) AS promised,
                     CAST(SUM(concluded) AS BIGINT) AS concluded,
-                    CAST(SUM(concluded_on_time) AS BIGINT) AS on_time, CAST(SUM(overdue) AS BIGINT) AS overdue
+                    CAST(SUM(concluded_on_time) AS BIGINT) AS on_time, CAST(SUM(overdue) AS BIGINT) AS overdue,
+                    CAST(SUM(accurate) AS BIGINT) AS accurate, CAST(SUM(days_used) AS BIGINT) AS days_used,
+                    CAST(SUM(days_promised) AS BIGINT) AS days_promised
              FROM case_rollups WHERE day >= $1 AND day <= $2 GROUP BY department_id",
         )
         .bind(from)
@@ -350,6 +507,9 @@ impl Store {
                     on_time_rate: rate(s.on_time, s.concluded),
                     urging_rate: rate(urged, s.accepted),
                     delay_rate: rate(s.overdue, s.concluded),
+                    accuracy_rate: rate(s.accurate, s.concluded),
+                    avg_days_used: average(s.days_used, s.concluded),
+                    avg_days_promised: average(s.days_promised, s.concluded),
                 }
             })
             .collect())

@@ -132,20 +132,37 @@ async fn checkpointer(store: Store, key: std::sync::Arc<onewindow_store::checkpo
     }
 }
 
-/// Electronic supervision: raises deadline warnings and overdue alerts every minute. Safe with
-/// several instances on one database (each threshold is raised once by its unique key).
+/// Electronic supervision: raises deadline warnings and overdue alerts every minute, and issues
+/// the cards the month has earned when something turned red and once a day. Safe with several
+/// instances on one database (each threshold and each card is raised once by its unique key).
 async fn supervision_sweeper(store: Store, clock: cases::Clock) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
+    let mut cards_checked = None;
     loop {
         tick.tick().await;
-        match store.sweep(clock.today()).await {
-            Ok(r) if r.yellow + r.red > 0 => tracing::info!(
-                yellow = r.yellow,
-                red = r.red,
-                notified = r.notified,
-                "supervision alerts raised"
-            ),
-            Ok(_) => {}
+        let today = clock.today();
+        match store.sweep(today).await {
+            Ok(r) => {
+                if r.yellow + r.red > 0 {
+                    tracing::info!(
+                        yellow = r.yellow,
+                        red = r.red,
+                        notified = r.notified,
+                        "supervision alerts raised"
+                    );
+                }
+                if r.red > 0 || cards_checked != Some(today) {
+                    match store.issue_cards(today).await {
+                        Ok(n) => {
+                            cards_checked = Some(today);
+                            if n > 0 {
+                                tracing::info!(cards = n, "supervision cards issued");
+                            }
+                        }
+                        Err(e) => tracing::error!(error = ?e, "issuing supervision cards"),
+                    }
+                }
+            }
             Err(e) => tracing::error!(error = ?e, "supervision sweep"),
         }
     }

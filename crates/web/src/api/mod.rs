@@ -2,6 +2,7 @@
 //! (utoipa-axum), so the document cannot drift from the routes.
 
 mod accounts;
+mod assessment;
 pub mod cases;
 mod catalog;
 mod org;
@@ -33,6 +34,7 @@ use crate::error::ApiError;
         (name = "accounts", description = "账号、注册、令牌、安全日志"),
         (name = "catalog", description = "政务服务事项目录（GB/T 39046）：检索、版本、发布、导入导出"),
         (name = "cases", description = "办件：申请、受理、补正、审查、决定、办结、送达；收件箱、检索、办件查询、工作日历"),
+        (name = "supervision", description = "电子监察：预警阈值、黄牌红牌与申诉、扣分考核、星级评定、红旗窗口"),
     )
 )]
 struct ApiDoc;
@@ -100,6 +102,17 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::list_rules))
         .routes(routes!(cases::switch_rule))
         .routes(routes!(cases::indicators))
+        .routes(routes!(assessment::get_settings, assessment::put_settings))
+        .routes(routes!(assessment::list_card_rules))
+        .routes(routes!(assessment::change_card_rule))
+        .routes(routes!(assessment::list_cards))
+        .routes(routes!(assessment::appeal_card))
+        .routes(routes!(assessment::decide_card_appeal))
+        .routes(routes!(assessment::get_scheme))
+        .routes(routes!(assessment::put_scheme))
+        .routes(routes!(assessment::assessment))
+        .routes(routes!(assessment::unit_indicators))
+        .routes(routes!(assessment::seat_staff))
         .routes(routes!(audit_public_key));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }
