@@ -336,6 +336,7 @@ pub(crate) fn prepare_append(
         .timers(cal, warn)
         .map_err(|e| StoreError::Config(e.to_string()))?;
     let fresh = state.version == 0;
+    let due_before = state.due;
     let (stage_before, case_no_before) = (state.stage(), state.case_no.clone());
     let mut batch = WriteBatch::default();
     let mut prev = head.to_owned();
@@ -461,50 +462,88 @@ pub(crate) fn prepare_append(
         row,
     );
 
-    // The case's one open task (the deadline it shows may move without the work changing).
-    if fresh || work != work_before || events.iter().any(moves_deadline) {
-        batch.push(
+    // The case's one open task and its timers, each row written only when it changed and with
+    // only the indexed columns that changed: every index entry rewritten costs a page.
+    let due_before = due_before.map(|d| d.to_string());
+    let due = state.due.map(|d| d.to_string());
+    match (&work_before, &work) {
+        (_, None) if work_before.is_some() => batch.push(
             "DELETE FROM case_tasks WHERE case_id = $1",
             vec![Val::Int(case_id)],
-        );
-        if let Some(w) = &work {
-            batch.push(
-                "INSERT INTO case_tasks (case_id, department_id, role, assignee, what, since, due)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                vec![
-                    Val::Int(case_id),
-                    Val::Int(w.department_id),
-                    Val::Text(w.role.key().to_owned()),
-                    Val::OptInt(w.assignee),
-                    Val::Text(w.what.clone()),
-                    Val::OptText(w.since.map(|d| d.to_string())),
-                    Val::OptText(state.due.map(|d| d.to_string())),
-                ],
-            );
+        ),
+        (_, None) => {}
+        (None, Some(w)) => batch.push(
+            "INSERT INTO case_tasks (case_id, department_id, role, assignee, what, since, due)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            vec![
+                Val::Int(case_id),
+                Val::Int(w.department_id),
+                Val::Text(w.role.key().to_owned()),
+                Val::OptInt(w.assignee),
+                Val::Text(w.what.clone()),
+                Val::OptText(w.since.map(|d| d.to_string())),
+                Val::OptText(due.clone()),
+            ],
+        ),
+        (Some(b), Some(w)) if (b.department_id, b.role, b.assignee) == (w.department_id, w.role, w.assignee) => {
+            if (&b.what, b.since, &due_before) != (&w.what, w.since, &due) {
+                batch.push(
+                    "UPDATE case_tasks SET what = $1, since = $2, due = $3 WHERE case_id = $4",
+                    vec![
+                        Val::Text(w.what.clone()),
+                        Val::OptText(w.since.map(|d| d.to_string())),
+                        Val::OptText(due.clone()),
+                        Val::Int(case_id),
+                    ],
+                );
+            }
         }
+        (Some(_), Some(w)) => batch.push(
+            "UPDATE case_tasks SET department_id = $1, role = $2, assignee = $3, what = $4, since = $5, due = $6
+             WHERE case_id = $7",
+            vec![
+                Val::Int(w.department_id),
+                Val::Text(w.role.key().to_owned()),
+                Val::OptInt(w.assignee),
+                Val::Text(w.what.clone()),
+                Val::OptText(w.since.map(|d| d.to_string())),
+                Val::OptText(due.clone()),
+                Val::Int(case_id),
+            ],
+        ),
     }
 
-    // Its timers.
     let timers = state
         .timers(cal, warn)
         .map_err(|e| StoreError::Config(e.to_string()))?;
-    if timers != timers_before {
+    let department = state.item.as_ref().map_or(0, |i| i.department_id);
+    for gone in timers_before
+        .iter()
+        .filter(|b| !timers.iter().any(|t| t.kind == b.kind))
+    {
         batch.push(
-            "DELETE FROM case_timers WHERE case_id = $1",
-            vec![Val::Int(case_id)],
+            "DELETE FROM case_timers WHERE case_id = $1 AND kind = $2",
+            vec![Val::Int(case_id), Val::Text(gone.kind.key().to_owned())],
         );
-        let department = state.item.as_ref().map_or(0, |i| i.department_id);
-        for t in timers {
-            batch.push(
-                "INSERT INTO case_timers (case_id, kind, department_id, warn_on, due_on) VALUES ($1, $2, $3, $4, $5)",
-                vec![
-                    Val::Int(case_id),
-                    Val::Text(t.kind.key().to_owned()),
-                    Val::Int(department),
-                    Val::Text(t.warn_on.to_string()),
-                    Val::Text(t.due_on.to_string()),
-                ],
-            );
+    }
+    for t in &timers {
+        let args = vec![
+            Val::Text(t.warn_on.to_string()),
+            Val::Text(t.due_on.to_string()),
+            Val::Int(case_id),
+            Val::Text(t.kind.key().to_owned()),
+            Val::Int(department),
+        ];
+        match timers_before.iter().find(|b| b.kind == t.kind) {
+            Some(b) if b == t => {}
+            Some(_) => batch.push(
+                "UPDATE case_timers SET warn_on = $1, due_on = $2 WHERE case_id = $3 AND kind = $4",
+                args.into_iter().take(4).collect(),
+            ),
+            None => batch.push(
+                "INSERT INTO case_timers (warn_on, due_on, case_id, kind, department_id) VALUES ($1, $2, $3, $4, $5)",
+                args,
+            ),
         }
     }
 
@@ -549,16 +588,6 @@ pub(crate) fn prepare_append(
     }
     batch.version = state.version;
     Ok((state, prev, batch))
-}
-
-/// Events that move the deadline without changing who works next.
-fn moves_deadline(e: &Event) -> bool {
-    matches!(
-        e,
-        Event::Extended { .. }
-            | Event::SupplementReceived { .. }
-            | Event::SpecialProcedureEnded { .. }
-    )
 }
 
 /// What one command adds to the day's figures for its department and item.
