@@ -505,19 +505,19 @@ impl WarnThreshold {
         let mut errors = crate::org::FieldErrors::new();
         if !(0..=99).contains(&percent) {
             errors.add(
-                "percent",
+                "warn_percent",
                 "预警比例应为 0 至 99（%）：100% 即受理当日就预警，负数则在超期之后",
             );
         }
         if !(0..=30).contains(&min_days) {
             errors.add(
-                "min_days",
+                "warn_min_days",
                 "预警天数应为 0 至 30 个工作日，负数意味着超期后才预警",
             );
         }
         if percent == 0 && min_days == 0 {
             errors.add(
-                "min_days",
+                "warn_min_days",
                 "预警比例与天数不能同时为 0：黄色预警须早于红色超期",
             );
         }

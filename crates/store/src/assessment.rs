@@ -527,7 +527,7 @@ impl Store {
         if issued > 0 {
             sqlx::query(
                 "INSERT INTO notifications (account_id, case_id, alert_id, title, body, created_at)
-                 SELECT DISTINCT s.account_id, NULL, NULL,
+                 SELECT DISTINCT s.account_id, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT),
                         CASE k.color WHEN 'red' THEN '红牌警示' ELSE '黄牌警示' END, k.reason, $2
                  FROM cards k JOIN staff s ON s.active = 1 AND (
                      (k.target = 'staff' AND s.id = k.target_id)

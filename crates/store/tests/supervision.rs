@@ -5,9 +5,10 @@
 use chrono::NaiveDate;
 use onewindow_domain::case::*;
 use onewindow_domain::org::{Power, Role};
+use onewindow_store::assessment::{Assessment, CardRuleChange, Period, Target};
 use onewindow_store::case_commands::CommandRequest;
 use onewindow_store::org::*;
-use onewindow_store::supervision::SweepReport;
+use onewindow_store::supervision::{SupervisionSettings, SweepReport};
 use onewindow_store::testing::{TestDb, backends};
 use onewindow_store::{Store, StoreError};
 
@@ -543,6 +544,287 @@ async fn supervision_findings_on_the_event_stream() {
         let db = TestDb::create(backend).await;
         let store = db.store().await;
         event_findings(&store).await;
+        store.close().await;
+        db.cleanup().await;
+    }
+}
+
+/// A clerk who may also review and approve (to take a case through quickly).
+fn all_roles(w: &World) -> Actor {
+    Actor {
+        roles: vec![Role::Clerk, Role::Reviewer, Role::Approver],
+        ..w.clerk.clone()
+    }
+}
+
+async fn conclude_quickly(store: &Store, w: &World, id: i64, day: &str) {
+    let commands = [
+        Command::CompleteStep {
+            opinion: "材料齐全".into(),
+        },
+        Command::CompleteStep {
+            opinion: "符合条件".into(),
+        },
+        Command::Decide {
+            decision: Decision {
+                approved: true,
+                reasons: "符合法定条件".into(),
+                legal_basis: "《中华人民共和国行政许可法》第三十八条".into(),
+            },
+        },
+        Command::Conclude,
+    ];
+    for command in commands {
+        store
+            .execute(CommandRequest {
+                case_id: Some(id),
+                expected_version: None,
+                command,
+                actor: all_roles(w),
+                idempotency_key: None,
+                today: d(day),
+                at: 1,
+            })
+            .await
+            .unwrap();
+    }
+}
+
+fn settings(warn_percent: i64, warn_min_days: i64, red_flag_score: i64) -> SupervisionSettings {
+    SupervisionSettings {
+        warn_percent,
+        warn_min_days,
+        red_flag_score,
+    }
+}
+
+fn field_of(e: StoreError) -> Vec<String> {
+    match e {
+        StoreError::Invalid(f) => f.0.into_iter().map(|(k, _)| k).collect(),
+        other => panic!("expected field errors, got {other:?}"),
+    }
+}
+
+async fn thresholds_cards_and_assessment(store: &Store) {
+    let w = world(store).await;
+    let by = w.supervisor_account;
+    let department = w.item.department_id;
+
+    // Thresholds that make no sense are refused, and nothing changes.
+    for (bad, field) in [
+        (settings(-5, 1, 95), "warn_percent"),
+        (settings(100, 1, 95), "warn_percent"),
+        (settings(20, -1, 95), "warn_min_days"),
+        (settings(0, 0, 95), "min_days"),
+        (settings(20, 1, 30), "red_flag_score"),
+    ] {
+        let fields = field_of(store.set_settings(bad, by).await.unwrap_err());
+        assert!(
+            fields.iter().any(|f| f.contains(field)),
+            "{bad:?}: {fields:?}"
+        );
+    }
+    assert_eq!(store.settings().await.unwrap(), settings(20, 1, 95));
+
+    // A case accepted on Thursday 24 September is due Friday 9 October. With the default
+    // threshold it turns yellow on 8 October; with 60% (three of its five days) on 29 September,
+    // and the running timer moves at once.
+    let a = open_case(store, &w, "张伟").await;
+    let b = open_case(store, &w, "李娜").await;
+    let moved = store.set_settings(settings(60, 1, 90), by).await.unwrap();
+    assert!(moved >= 2, "both cases' limits moved: {moved}");
+    store.sweep(d("2026-09-29")).await.unwrap();
+    let case_yellow = |alerts: &[onewindow_store::supervision::Alert]| {
+        alerts
+            .iter()
+            .filter(|x| x.timer_kind == "case" && x.level == "yellow")
+            .count()
+    };
+    assert_eq!(case_yellow(&store.alerts(None, 100).await.unwrap()), 2);
+    // A case accepted after the change gets the new threshold too.
+    let c = open_case(store, &w, "王芳").await;
+    store.set_settings(settings(20, 1, 90), by).await.unwrap();
+    store.sweep(d("2026-09-30")).await.unwrap();
+    assert_eq!(
+        case_yellow(&store.alerts(None, 100).await.unwrap()),
+        2,
+        "back at the default, the third case is not yellow yet"
+    );
+
+    // Seat the clerk at window 1; conclude case C promptly: it counts as accurate, two working
+    // days used against five promised.
+    let centre = store.list_centres().await.unwrap()[0].id;
+    let window = store
+        .create_window(&WindowInput {
+            centre_id: centre,
+            number: "1".into(),
+            name: "市场监管综合窗口".into(),
+            department_id: Some(department),
+            zone_id: None,
+            is_open: true,
+        })
+        .await
+        .unwrap();
+    let clerk_staff = w.clerk.staff_id.unwrap();
+    store
+        .seat_staff(clerk_staff, Some(window.id), by)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.seat_staff(clerk_staff, Some(9999), by).await,
+        Err(StoreError::Invalid(_))
+    ));
+    conclude_quickly(store, &w, c, "2026-09-29").await;
+    let sept = store
+        .indicators("2026-09-01", "2026-09-30")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|i| i.department_id == department)
+        .unwrap();
+    assert_eq!(sept.concluded, 1);
+    assert_eq!(sept.accuracy_rate, Some(100.0));
+    assert_eq!(sept.avg_days_used, Some(2.0));
+    assert_eq!(sept.avg_days_promised, Some(5.0));
+    let september = Period::parse("2026-09").unwrap();
+    let by_window = store
+        .unit_indicators(Target::Window, &september)
+        .await
+        .unwrap();
+    let win = by_window.iter().find(|u| u.unit_id == window.id).unwrap();
+    assert_eq!((win.received, win.accepted, win.concluded), (3, 3, 1));
+    assert_eq!(win.accuracy_rate, Some(100.0));
+
+    // A and B go overdue in October: cards for the department, the window and the clerk, each
+    // rule once a month.
+    store.sweep(d("2026-10-12")).await.unwrap();
+    let issued = store.issue_cards(d("2026-10-12")).await.unwrap();
+    assert_eq!(issued, 6, "{:?}", store.cards(None, 50).await.unwrap());
+    assert_eq!(store.issue_cards(d("2026-10-13")).await.unwrap(), 0);
+    let cards = store.cards(Some("2026-10"), 50).await.unwrap();
+    let card = |rule: &str| cards.iter().find(|c| c.rule_code == rule).unwrap().clone();
+    assert_eq!(card("department_red").count, 2);
+    assert_eq!(card("window_red").target_id, window.id);
+    assert_eq!(card("staff_red").target_id, clerk_staff);
+    assert!(
+        store
+            .notifications(w.clerk_account, 100)
+            .await
+            .unwrap()
+            .iter()
+            .any(|n| n.title == "红牌警示")
+    );
+
+    // Appeals: only the unit answers; once; a decision needs a note.
+    let staff_red = card("staff_red");
+    let supervisor = Actor {
+        account_id: w.supervisor_account,
+        staff_id: Some(9999),
+        roles: vec![Role::Supervisor],
+        department_id: None,
+        powers: vec![],
+        backup_for: vec![],
+    };
+    assert!(matches!(
+        store.appeal_card(staff_red.id, &supervisor, "不服").await,
+        Err(StoreError::Rejected(CaseError::NotAllowed(_)))
+    ));
+    assert!(matches!(
+        store.appeal_card(staff_red.id, &w.clerk, "  ").await,
+        Err(StoreError::Invalid(_))
+    ));
+    let appealed = store
+        .appeal_card(staff_red.id, &w.clerk, "国庆假期系统停机，已补正")
+        .await
+        .unwrap();
+    assert_eq!(appealed.status, "appealed");
+    assert!(matches!(
+        store.appeal_card(staff_red.id, &w.clerk, "再申诉").await,
+        Err(StoreError::Rejected(CaseError::Rule(_)))
+    ));
+    assert!(matches!(
+        store.decide_card_appeal(staff_red.id, by, true, "").await,
+        Err(StoreError::Invalid(_))
+    ));
+
+    // The assessment: 100 less the scheme's deductions; revoking the red card gives its points
+    // back.
+    let october = Period::parse("2026-10").unwrap();
+    let score_of =
+        |rows: Vec<Assessment>, id: i64| rows.into_iter().find(|a| a.target_id == id).unwrap();
+    let before = score_of(
+        store.assessment(Target::Staff, &october).await.unwrap(),
+        clerk_staff,
+    );
+    assert_eq!(
+        before.score,
+        (100 - before.deductions.iter().map(|l| l.points).sum::<i64>()).max(0)
+    );
+    assert_eq!(
+        before.stars,
+        onewindow_store::assessment::stars(before.score)
+    );
+    store
+        .decide_card_appeal(staff_red.id, by, true, "情况属实，撤销")
+        .await
+        .unwrap();
+    let after = score_of(
+        store.assessment(Target::Staff, &october).await.unwrap(),
+        clerk_staff,
+    );
+    assert_eq!(after.score, (before.score + 10).min(100));
+    let windows = store.assessment(Target::Window, &october).await.unwrap();
+    assert!(
+        !score_of(windows, window.id).red_flag,
+        "a carded window is no red-flag window"
+    );
+
+    // Card rules change only from the start of a later month.
+    let change = |from: &str| CardRuleChange {
+        enabled: false,
+        threshold: 2,
+        from: from.into(),
+    };
+    assert_eq!(
+        field_of(
+            store
+                .change_card_rule("department_red", &change("2026-10-20"), d("2026-10-12"))
+                .await
+                .unwrap_err()
+        ),
+        vec!["from"]
+    );
+    assert!(matches!(
+        store
+            .change_card_rule("department_red", &change("2026-11-01"), d("2026-10-12"))
+            .await
+            .unwrap()
+            .pending_from
+            .as_deref(),
+        Some("2026-11-01")
+    ));
+    store.issue_cards(d("2026-10-31")).await.unwrap();
+    let rule = |rules: Vec<onewindow_store::assessment::CardRule>| {
+        rules
+            .into_iter()
+            .find(|r| r.code == "department_red")
+            .unwrap()
+    };
+    assert!(
+        rule(store.card_rules().await.unwrap()).enabled.get(),
+        "still October"
+    );
+    store.issue_cards(d("2026-11-02")).await.unwrap();
+    assert!(!rule(store.card_rules().await.unwrap()).enabled.get());
+    let _ = (a, b);
+}
+
+#[tokio::test]
+async fn supervision_thresholds_cards_and_assessment() {
+    for backend in backends() {
+        let db = TestDb::create(backend).await;
+        let store = db.store().await;
+        thresholds_cards_and_assessment(&store).await;
         store.close().await;
         db.cleanup().await;
     }

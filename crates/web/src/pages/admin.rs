@@ -21,8 +21,11 @@ use crate::AppState;
 use crate::auth::{PageUser, activation_gate, deactivatable};
 use crate::error::PageError;
 
+mod assessment;
+
 pub fn router() -> Router<AppState> {
     Router::new()
+        .merge(assessment::router())
         .route("/admin", get(index))
         .route("/admin/regions", get(regions).post(create_region))
         .route("/admin/regions/{code}", get(region).post(update_region))
@@ -1516,6 +1519,9 @@ async fn window_page(
             ]],
         ));
     }
+    let manage = can(&user.principal, Action::ManageWindows, w.department_id);
+    sections
+        .extend(assessment::seat_sections(state, &w, manage, &FormData::default(), errors).await?);
     page(
         user,
         &format!("{} 号窗口", w.number),
@@ -2068,23 +2074,75 @@ async fn supervision_page(
         })
         .collect();
     let live = state.store.live_counts().await?;
+    let settings = state.store.settings().await?;
+    let month = onewindow_store::assessment::Period::month_of(state.clock.today());
+    let figures = state
+        .store
+        .indicators(&month.from.to_string(), &month.to.to_string())
+        .await?;
+    let pct = |r: Option<f64>| r.map_or_else(|| "—".to_owned(), |v| format!("{v:.1}%"));
+    let department_rows = figures
+        .iter()
+        .map(|f| {
+            vec![
+                Cell::link(
+                    dept_name(f.department_id),
+                    format!(
+                        "/admin/supervision/departments/{}?month={}",
+                        f.department_id, month.key
+                    ),
+                ),
+                Cell::text(f.accepted.to_string()),
+                Cell::text(f.concluded.to_string()),
+                Cell::text(pct(f.conclusion_rate)),
+                Cell::text(pct(f.on_time_rate)),
+                Cell::text(pct(f.urging_rate)),
+                Cell::text(pct(f.delay_rate)),
+                Cell::text(pct(f.accuracy_rate)),
+                if f.overdue > 0 {
+                    Cell::tag(f.overdue.to_string(), "bad")
+                } else {
+                    Cell::text("0")
+                },
+            ]
+        })
+        .collect();
     live_page(
         user,
         live,
         "电子监察",
         vec![],
         &format!(
-            "每分钟检查一次全部办件时限：剩余一个工作日或时限的 20%（取多者）时预警，期限届满仍未办结即超期；暂停计时的办件不预警。最近 {} 条：超期 {red} 条，预警 {yellow} 条。",
+            "每分钟检查一次全部办件及各环节时限：剩余 {} 个工作日或时限的 {}%（取多者）时预警，期限届满仍未办结即超期；暂停计时的办件不预警。最近 {} 条：超期 {red} 条，预警 {yellow} 条。",
+            settings.warn_min_days,
+            settings.warn_percent,
             alerts.len()
         ),
         vec![
             Section::table(
                 "",
-                vec![""],
-                vec![vec![Cell::link(
-                    "月通报（各部门效能指标）",
-                    "/admin/supervision/bulletin",
-                )]],
+                vec!["", "", "", ""],
+                vec![vec![
+                    Cell::link("月通报", "/admin/supervision/bulletin"),
+                    Cell::link("考核与星级评定", "/admin/supervision/assessment"),
+                    Cell::link("黄牌红牌", "/admin/supervision/cards"),
+                    Cell::link("监察规则设置", "/admin/supervision/settings"),
+                ]],
+            ),
+            Section::table(
+                &format!("{} 各部门效能（点击部门查看办件）", month.label),
+                vec![
+                    "部门",
+                    "受理",
+                    "办结",
+                    "办结率",
+                    "按时办结率",
+                    "催办率",
+                    "延误率",
+                    "准确率",
+                    "超期办结",
+                ],
+                department_rows,
             ),
             Section::table(
                 "催办通知书",
@@ -2236,7 +2294,11 @@ async fn bulletin(
         "按时办结率",
         "催办率",
         "延误率",
+        "准确率",
+        "平均用时（工作日）",
+        "平均承诺时限（工作日）",
     ];
+    let days = |r: Option<f64>| r.map_or_else(|| "—".to_owned(), |v| format!("{v:.1}"));
     let rows: Vec<Vec<String>> = figures
         .iter()
         .map(|f| {
@@ -2254,6 +2316,9 @@ async fn bulletin(
                 pct(f.on_time_rate),
                 pct(f.urging_rate),
                 pct(f.delay_rate),
+                pct(f.accuracy_rate),
+                days(f.avg_days_used),
+                days(f.avg_days_promised),
             ]
         })
         .collect();
@@ -2299,7 +2364,7 @@ async fn bulletin(
         &user,
         &format!("{month} 月通报"),
         crumb("电子监察", "/admin/supervision"),
-        "数据来自办件事件流逐日汇总（与事件同一事务写入）。办结率＝办结/受理；按时办结率＝按时办结/办结；催办率＝催办通知/受理；延误率＝超期办结/办结。",
+        "数据来自办件事件流逐日汇总（与事件同一事务写入）。办结率＝办结/受理；按时办结率＝按时办结/办结；催办率＝催办通知/受理；延误率＝超期办结/办结；准确率＝无退回、无补正的办结/办结；平均用时为受理到办结实际计时的工作日（暂停不计）。",
         vec![section, export],
         &Notice::default(),
         &FieldErrors::new(),

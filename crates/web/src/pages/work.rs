@@ -159,6 +159,8 @@ struct ListPage {
     alerts: Vec<onewindow_store::supervision::Notification>,
     /// Urging notices to this person's department still waiting for an accepted explanation.
     urgings: Vec<onewindow_store::supervision::Urging>,
+    /// Cards given to this person, their window or their department, not revoked.
+    cards: Vec<onewindow_store::assessment::Card>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -231,6 +233,16 @@ async fn inbox(
                 .filter(|u| u.decision.as_deref() != Some("accepted"))
                 .collect(),
             None => vec![],
+        },
+        cards: {
+            let seats = state.store.seats().await?;
+            let mut cards = state.store.cards(None, 200).await?;
+            cards.retain(|c| {
+                c.status != "revoked"
+                    && onewindow_store::assessment::card_concerns(c, &actor, &seats)
+            });
+            cards.truncate(10);
+            cards
         },
         rows: page.rows.iter().map(|r| row_view(r, today, &cal)).collect(),
         next: page
@@ -306,6 +318,7 @@ async fn search(
         },
         alerts: vec![],
         urgings: vec![],
+        cards: vec![],
         filters: vec![
             text("case_no", "办件编号", &q.case_no),
             text("applicant", "申请人（姓名或证件号码）", &q.applicant),
