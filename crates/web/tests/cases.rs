@@ -843,6 +843,222 @@ async fn alerts_and_notifications(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(bad.status(), 400);
+
+    // Thresholds: nonsense is refused field by field; a centre administrator sets them.
+    let admin = app
+        .staff("zhuren", &["centre_admin"], Some(org.centre), None)
+        .await;
+    let t_admin = app.token(admin.account_id, TokenScope::Write).await;
+    let (status, body) = app
+        .api(
+            &t_admin,
+            Method::PUT,
+            "/supervision/settings",
+            Some(json!({"warn_percent": 120, "warn_min_days": -1, "red_flag_score": 95})),
+        )
+        .await;
+    assert_eq!(
+        (status, problem_fields(&body)),
+        (
+            422,
+            vec!["warn_percent".to_owned(), "warn_min_days".to_owned()]
+        )
+    );
+    let (status, body) = app
+        .api(
+            &t_admin,
+            Method::PUT,
+            "/supervision/settings",
+            Some(json!({"warn_percent": 30, "warn_min_days": 2, "red_flag_score": 90})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["settings"]["warn_min_days"], 2);
+    let (status, _) = app
+        .api(
+            &t_sup_w,
+            Method::PUT,
+            "/supervision/settings",
+            Some(json!({"warn_percent": 30, "warn_min_days": 2, "red_flag_score": 90})),
+        )
+        .await;
+    assert_eq!(status, 403, "supervisors watch; administrators set");
+
+    // Cards: the overdue case earns the department and the accepting clerk a yellow card; the
+    // clerk appeals, the supervisor upholds.
+    let issued = app
+        .store
+        .issue_cards(chrono::NaiveDate::from_ymd_opt(2026, 10, 12).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(issued, 2);
+    let (_, cards) = app
+        .api(
+            &t_sup,
+            Method::GET,
+            "/supervision/cards?period=2026-10",
+            None,
+        )
+        .await;
+    assert_eq!(cards.as_array().unwrap().len(), 2, "{cards}");
+    let (_, mine) = app
+        .api(&t_clerk, Method::GET, "/supervision/cards", None)
+        .await;
+    let staff_card = mine
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["target"] == "staff")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let appeal = format!("/supervision/cards/{staff_card}/appeal");
+    let (status, body) = app
+        .api(
+            &t_clerk,
+            Method::POST,
+            &appeal,
+            Some(json!({"grounds": " "})),
+        )
+        .await;
+    assert_eq!(
+        (status, problem_fields(&body)),
+        (422, vec!["grounds".to_owned()])
+    );
+    let (status, body) = app
+        .api(
+            &t_clerk,
+            Method::POST,
+            &appeal,
+            Some(json!({"grounds": "申请人未按时补交材料"})),
+        )
+        .await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("appealed")));
+    let decision = format!("/supervision/cards/{staff_card}/decision");
+    let (status, _) = app
+        .api(
+            &t_clerk,
+            Method::POST,
+            &decision,
+            Some(json!({"revoke": true, "note": "自己撤销"})),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (status, body) = app
+        .api(
+            &t_sup_w,
+            Method::POST,
+            &decision,
+            Some(json!({"revoke": false, "note": "超期属实，维持"})),
+        )
+        .await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("upheld")));
+    let inbox = client_clerk_inbox(app).await;
+    assert!(
+        inbox.contains("黄牌红牌") && inbox.contains("申诉已驳回"),
+        "{inbox}"
+    );
+
+    // Assessment and unit indicators; bad periods and units are named.
+    let (status, scores) = app
+        .api(
+            &t_sup,
+            Method::GET,
+            "/supervision/assessment?unit=staff&period=2026-Q4",
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{scores}");
+    let clerk_score = scores
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["target_id"] == clerk.id)
+        .unwrap();
+    assert!(
+        clerk_score["score"].as_i64().unwrap() < 100,
+        "{clerk_score}"
+    );
+    let (status, body) = app
+        .api(
+            &t_sup,
+            Method::GET,
+            "/supervision/assessment?unit=hall&period=2026-Q5",
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, problem_fields(&body)),
+        (422, vec!["unit".to_owned(), "period".to_owned()])
+    );
+    let (status, _) = app
+        .api(
+            &t_sup,
+            Method::GET,
+            "/supervision/unit-indicators?unit=staff&period=2026-09",
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    // The pages: assessment, cards, settings (with a refused threshold), the drill-down.
+    for (path, expect) in [
+        (
+            "/admin/supervision/assessment?unit=staff&period=2026-Q4",
+            "得分与星级",
+        ),
+        ("/admin/supervision/cards", "黄牌"),
+        ("/admin/supervision/settings", "百分制扣分标准"),
+        (
+            &format!("/admin/supervision/departments/{}?month=2026-10", org.dept) as &str,
+            &format!("/work/cases/{id}") as &str,
+        ),
+    ] {
+        let page = client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(page.status(), 200, "{path}");
+        let text = page.text().await.unwrap();
+        assert!(text.contains(expect), "{path}: {text}");
+    }
+    let (admin_client, _) = app.login("zhuren", PASSWORD).await;
+    let page = admin_client
+        .get(app.url("/admin/supervision/settings"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let refused = admin_client
+        .post(app.url("/admin/supervision/settings"))
+        .form(&[
+            ("_csrf", csrf_of(&page).as_str()),
+            ("warn_percent", "0"),
+            ("warn_min_days", "0"),
+            ("red_flag_score", "95"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 422);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("黄色预警须早于红色超期")
+    );
+}
+
+async fn client_clerk_inbox(app: &TestApp) -> String {
+    let (client, _) = app.login("clerk", PASSWORD).await;
+    client
+        .get(app.url("/work"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
