@@ -391,6 +391,17 @@ pub async fn load(
             store.grant_power(chief.id, *power, admin).await?;
         }
     }
+    // Seats (座席): the window clerks at their departments' windows.
+    let windows = store.list_windows(Some(centre.id), None).await?;
+    for login in ["chuangkou", "budongchan"] {
+        let clerk = by_login(login)?;
+        if let Some(w) = windows
+            .iter()
+            .find(|w| w.department_id.is_some() && w.department_id == clerk.department_id)
+        {
+            store.seat_staff(clerk.id, Some(w.id), admin).await?;
+        }
+    }
     // A/B posts: the reviewer backs up the clerk, the approver backs up the chief.
     for (a, b) in [("chuangkou", "shenhe"), ("shouxi", "shenpi")] {
         let a = by_login(a)?;

@@ -503,7 +503,7 @@ impl Store {
             }
             let sql = format!(
                 "INSERT INTO cards (rule_code, target, target_id, color, period, count, reason, issued_on, issued_at)
-                 SELECT $3, $4, t.unit_id, $5, $6, t.n, $7 || '：' || CAST(t.n AS TEXT) || ' 次（' || $8 || '）', $9, $10
+                 SELECT $3, $4, t.unit_id, $5, $6, t.n, $7 || ' ' || CAST(t.n AS TEXT) || ' 次（' || $8 || '）', $9, $10
                  FROM ({}) t WHERE t.n >= $11
                  ON CONFLICT (rule_code, target_id, period) DO NOTHING",
                 metric.count_sql(target)
@@ -515,7 +515,7 @@ impl Store {
                 .bind(target.key())
                 .bind(&color)
                 .bind(&period.key)
-                .bind(format!("{}（{}）", name, metric.label()))
+                .bind(format!("{name}：{}", metric.label()))
                 .bind(&period.label)
                 .bind(&day)
                 .bind(at)
