@@ -85,3 +85,9 @@ INSERT INTO assessment_deductions (code, name, points) VALUES
     ('major_findings', '严重问题（每项）', 3),
     ('yellow_cards', '黄牌（每张）', 5),
     ('red_cards', '红牌（每张）', 10);
+
+-- An urging notice whose reply deadline passed without an explanation is a finding, once.
+ALTER TABLE findings ADD COLUMN urging_id BIGINT;
+CREATE UNIQUE INDEX findings_urging_once ON findings(rule_code, urging_id);
+CREATE INDEX urgings_unanswered ON urgings(reply_by) WHERE explanation IS NULL;
+INSERT INTO finding_rules (code, name, severity) VALUES ('urging_unanswered', '催办逾期未说明', 'minor');

@@ -238,6 +238,14 @@ const FIND_RED: &str = "INSERT INTO findings (rule_code, case_id, department_id,
                           WHEN 'deficiency' THEN 'deficiency_not_supplied' ELSE 'pledge_not_verified' END
     WHERE a.sweep_id = $1 AND a.level = 'red'";
 
+/// Urging notices past their reply deadline without an explanation become findings, once each.
+const FIND_UNANSWERED: &str = "INSERT INTO findings (rule_code, case_id, department_id, urging_id, detail, raised_on, raised_at)
+    SELECT r.code, u.case_id, u.department_id, u.id,
+        '催办通知书答复期限 ' || u.reply_by || ' 已过，未提交超期说明', $1, $2
+    FROM urgings u JOIN finding_rules r ON r.code = 'urging_unanswered' AND r.enabled = 1
+    WHERE u.reply_by < $1 AND u.explanation IS NULL
+    ON CONFLICT DO NOTHING";
+
 const FINDING_COLS: &str =
     "f.id, f.rule_code, r.name AS rule_name, r.severity, f.case_id, c.case_no,
     f.department_id, f.event_seq, f.alert_id, f.detail, f.raised_on, f.disposition, f.closed_by";
@@ -433,6 +441,13 @@ impl Store {
         } else {
             0
         };
+        let findings = findings
+            + sqlx::query(FIND_UNANSWERED)
+                .bind(&day)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
         let notified = if red + yellow > 0 {
             sqlx::query(NOTIFY)
                 .bind(&sweep_id)

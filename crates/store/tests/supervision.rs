@@ -829,3 +829,48 @@ async fn supervision_thresholds_cards_and_assessment() {
         db.cleanup().await;
     }
 }
+
+async fn unanswered_urgings(store: &Store) {
+    let w = world(store).await;
+    let silent = open_case(store, &w, "张伟").await;
+    let answered = open_case(store, &w, "李娜").await;
+    for case in [silent, answered] {
+        store
+            .issue_urging(case, w.supervisor_account, "请加快办理", 1, d("2026-09-28"))
+            .await
+            .unwrap();
+    }
+    let urgings = store.urgings(None, 10).await.unwrap();
+    let of = |case: i64| urgings.iter().find(|u| u.case_id == case).unwrap().id;
+    store
+        .explain_urging(of(answered), &w.clerk, "申请人补充材料，已加快办理")
+        .await
+        .unwrap();
+    let unanswered = |findings: Vec<onewindow_store::supervision::Finding>| {
+        findings
+            .into_iter()
+            .filter(|f| f.rule_code == "urging_unanswered")
+            .map(|f| f.case_id)
+            .collect::<Vec<_>>()
+    };
+    // The reply is due on 29 September: nothing on that day, the silent one the day after, once.
+    store.sweep(d("2026-09-29")).await.unwrap();
+    assert!(unanswered(store.findings(false, 100).await.unwrap()).is_empty());
+    store.sweep(d("2026-09-30")).await.unwrap();
+    store.sweep(d("2026-09-30")).await.unwrap();
+    assert_eq!(
+        unanswered(store.findings(false, 100).await.unwrap()),
+        vec![silent]
+    );
+}
+
+#[tokio::test]
+async fn supervision_unanswered_urgings_are_findings() {
+    for backend in backends() {
+        let db = TestDb::create(backend).await;
+        let store = db.store().await;
+        unanswered_urgings(&store).await;
+        store.close().await;
+        db.cleanup().await;
+    }
+}

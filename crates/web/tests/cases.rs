@@ -764,7 +764,7 @@ async fn alerts_and_notifications(app: &TestApp) {
     let (_, rules) = app
         .api(&t_sup, Method::GET, "/supervision/rules", None)
         .await;
-    assert_eq!(rules.as_array().unwrap().len(), 7);
+    assert_eq!(rules.as_array().unwrap().len(), 8);
     let (status, _) = app
         .api(
             &t_sup_w,
