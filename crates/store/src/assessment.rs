@@ -121,6 +121,13 @@ impl Target {
             Target::Staff => "s.id",
         }
     }
+    /// The unit a case belongs to (`c`: the case, `s` / `ws` as joined by `ACCEPTED_BY`).
+    fn case_column(self) -> &'static str {
+        match self {
+            Target::Department => "c.department_id",
+            _ => self.column(),
+        }
+    }
     /// A unit's display name, from its id in `id`.
     fn name_sql(self, id: &str) -> String {
         match self {
@@ -132,6 +139,10 @@ impl Target {
         }
     }
 }
+
+/// The clerk who accepted case `c` (`s`) and the window they sit at (`ws`).
+const ACCEPTED_BY: &str = "LEFT JOIN staff s ON s.account_id = c.accepted_by
+    LEFT JOIN window_staff ws ON ws.staff_id = s.id";
 
 /// What is counted against a unit in a period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -192,9 +203,7 @@ impl Metric {
 
     /// Rows counted, as `FROM … WHERE …` with the period in $1..$2.
     fn source(self, target: Target) -> String {
-        const CASE: &str = "JOIN cases c ON c.id = x.case_id
-            LEFT JOIN staff s ON s.account_id = c.accepted_by
-            LEFT JOIN window_staff ws ON ws.staff_id = s.id";
+        let case = format!("JOIN cases c ON c.id = x.case_id {ACCEPTED_BY}");
         let cards = |color: &str| {
             format!(
                 "FROM cards x WHERE x.color = '{color}' AND x.status <> 'revoked' AND x.target = '{}'
@@ -204,7 +213,7 @@ impl Metric {
         };
         match self {
             Metric::OverdueCases | Metric::OverdueSteps => format!(
-                "FROM supervision_alerts x {CASE} WHERE x.level = 'red' AND x.timer_kind = '{}'
+                "FROM supervision_alerts x {case} WHERE x.level = 'red' AND x.timer_kind = '{}'
                    AND x.raised_on >= $1 AND x.raised_on <= $2",
                 if self == Metric::OverdueCases {
                     "case"
@@ -213,14 +222,14 @@ impl Metric {
                 }
             ),
             Metric::Urgings => {
-                format!("FROM urgings x {CASE} WHERE x.issued_on >= $1 AND x.issued_on <= $2")
+                format!("FROM urgings x {case} WHERE x.issued_on >= $1 AND x.issued_on <= $2")
             }
             Metric::RejectedExplanations => format!(
-                "FROM urgings x {CASE} WHERE x.decision = 'rejected'
+                "FROM urgings x {case} WHERE x.decision = 'rejected'
                    AND x.issued_on >= $1 AND x.issued_on <= $2"
             ),
             Metric::MinorFindings | Metric::MajorFindings => format!(
-                "FROM findings x JOIN finding_rules r ON r.code = x.rule_code {CASE}
+                "FROM findings x JOIN finding_rules r ON r.code = x.rule_code {case}
                  WHERE r.severity = '{}' AND x.raised_on >= $1 AND x.raised_on <= $2",
                 if self == Metric::MinorFindings {
                     "minor"
@@ -562,6 +571,19 @@ impl Store {
         Ok(cards)
     }
 
+    /// The cards that concern `who` (see `card_concerns`), newest first: of one month, or all.
+    pub async fn cards_concerning(
+        &self,
+        who: &Actor,
+        period: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<Card>> {
+        let seats = self.seats().await?;
+        let mut cards = self.cards(period, limit).await?;
+        cards.retain(|c| card_concerns(c, who, &seats));
+        Ok(cards)
+    }
+
     pub async fn card(&self, id: i64) -> StoreResult<Card> {
         let mut c: Card = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {CARD_COLS} FROM cards WHERE id = $1"
@@ -689,31 +711,6 @@ impl Store {
         Ok(sqlx::query_as(sql).fetch_all(&self.pool).await?)
     }
 
-    /// Cases each unit accepted in the period.
-    async fn accepted_counts(
-        &self,
-        target: Target,
-        period: &Period,
-    ) -> StoreResult<Vec<(i64, i64)>> {
-        let unit = match target {
-            Target::Department => "c.department_id",
-            _ => target.column(),
-        };
-        let (from, to) = period.range();
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {unit}, COUNT(*) FROM cases c
-             LEFT JOIN staff s ON s.account_id = c.accepted_by
-             LEFT JOIN window_staff ws ON ws.staff_id = s.id
-             WHERE c.submitted_on >= $1 AND c.submitted_on <= $2 AND c.accepted_on IS NOT NULL
-               AND {unit} IS NOT NULL
-             GROUP BY {unit}"
-        )))
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await?)
-    }
-
     /// Scores every unit of a kind for a period: 100 points less the scheme's deductions.
     pub async fn assessment(
         &self,
@@ -728,46 +725,51 @@ impl Store {
                 counts.push((d, self.metric_counts(target, m, period).await?));
             }
         }
-        let accepted = self.accepted_counts(target, period).await?;
         let find =
             |rows: &[(i64, i64)], id: i64| rows.iter().find(|r| r.0 == id).map_or(0, |r| r.1);
         Ok(self
-            .units(target)
+            .unit_indicators(target, period)
             .await?
             .into_iter()
-            .map(|(id, name)| {
-                let deductions: Vec<DeductionLine> = counts
-                    .iter()
-                    .map(|(d, rows)| {
-                        let n = find(rows, id);
-                        DeductionLine {
-                            code: d.code.clone(),
-                            count: n,
-                            points: n * d.points,
-                        }
-                    })
-                    .collect();
-                let score = (100 - deductions.iter().map(|d| d.points).sum::<i64>()).max(0);
-                let cards = deductions
-                    .iter()
-                    .filter(|d| d.code == "yellow_cards" || d.code == "red_cards")
-                    .map(|d| d.count)
-                    .sum::<i64>();
-                let accepted = find(&accepted, id);
-                Assessment {
-                    target_id: id,
-                    name,
-                    accepted,
-                    deductions,
-                    score,
-                    stars: stars(score),
-                    grade: grade(score),
-                    red_flag: target == Target::Window
-                        && score >= red_flag_score
-                        && cards == 0
-                        && accepted > 0,
-                }
-            })
+            .map(
+                |UnitIndicators {
+                     unit_id: id,
+                     name,
+                     accepted,
+                     ..
+                 }| {
+                    let deductions: Vec<DeductionLine> = counts
+                        .iter()
+                        .map(|(d, rows)| {
+                            let n = find(rows, id);
+                            DeductionLine {
+                                code: d.code.clone(),
+                                count: n,
+                                points: n * d.points,
+                            }
+                        })
+                        .collect();
+                    let score = (100 - deductions.iter().map(|d| d.points).sum::<i64>()).max(0);
+                    let cards = deductions
+                        .iter()
+                        .filter(|d| d.code == "yellow_cards" || d.code == "red_cards")
+                        .map(|d| d.count)
+                        .sum::<i64>();
+                    Assessment {
+                        target_id: id,
+                        name,
+                        accepted,
+                        deductions,
+                        score,
+                        stars: stars(score),
+                        grade: grade(score),
+                        red_flag: target == Target::Window
+                            && score >= red_flag_score
+                            && cards == 0
+                            && accepted > 0,
+                    }
+                },
+            )
             .collect())
     }
 
@@ -778,10 +780,7 @@ impl Store {
         target: Target,
         period: &Period,
     ) -> StoreResult<Vec<UnitIndicators>> {
-        let unit = match target {
-            Target::Department => "c.department_id",
-            _ => target.column(),
-        };
+        let unit = target.case_column();
         let (from, to) = period.range();
         #[allow(clippy::type_complexity)]
         let rows: Vec<(i64, i64, i64, i64, i64, i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -792,9 +791,7 @@ impl Store {
                 CAST(SUM(CASE WHEN c.concluded_on IS NOT NULL AND c.concluded_on > c.due THEN 1 ELSE 0 END) AS BIGINT),
                 CAST(COALESCE(SUM(c.accurate), 0) AS BIGINT),
                 CAST(COALESCE(SUM(c.days_used), 0) AS BIGINT)
-             FROM cases c
-             LEFT JOIN staff s ON s.account_id = c.accepted_by
-             LEFT JOIN window_staff ws ON ws.staff_id = s.id
+             FROM cases c {ACCEPTED_BY}
              WHERE c.submitted_on >= $1 AND c.submitted_on <= $2 AND {unit} IS NOT NULL
              GROUP BY {unit}"
         )))

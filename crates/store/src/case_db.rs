@@ -75,10 +75,11 @@ impl CaseDb for sqlx::AnyConnection {
     }
 
     async fn insert_id(&mut self, sql: &'static str, args: Vec<Val>) -> StoreResult<i64> {
-        let (id,): (i64,) = bind_any_as(sqlx::query_as(sql), args)
+        use sqlx::Row;
+        let row = bind_any(sqlx::query(sql), args)
             .fetch_one(&mut *self)
             .await?;
-        Ok(id)
+        Ok(row.try_get(0)?)
     }
 
     async fn case_row(&mut self, case_id: i64) -> StoreResult<Option<CaseRow>> {
@@ -109,21 +110,6 @@ impl CaseDb for sqlx::AnyConnection {
             .await?;
         Ok(rows.into_iter().map(|(p,)| p).collect())
     }
-}
-
-fn bind_any_as<'q, O>(
-    mut q: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments>,
-    args: Vec<Val>,
-) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments> {
-    for a in args {
-        q = match a {
-            Val::Int(v) => q.bind(v),
-            Val::OptInt(v) => q.bind(v),
-            Val::Text(v) => q.bind(v),
-            Val::OptText(v) => q.bind(v),
-        };
-    }
-    q
 }
 
 /// The case writer's SQLite connection.

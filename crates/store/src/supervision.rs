@@ -299,10 +299,7 @@ impl Store {
     /// wait meanwhile. Returns how many timers moved.
     pub async fn set_settings(&self, new: SupervisionSettings, by: i64) -> StoreResult<u64> {
         let warn = WarnThreshold::validate(new.warn_percent, new.warn_min_days);
-        let mut errors = match &warn {
-            Ok(_) => FieldErrors::new(),
-            Err(e) => e.clone(),
-        };
+        let mut errors = warn.as_ref().err().cloned().unwrap_or_default();
         if !(60..=100).contains(&new.red_flag_score) {
             errors.add("red_flag_score", "红旗窗口分数线应为 60 至 100 分");
         }

@@ -104,19 +104,15 @@ pub async fn list_cards(
     user: ApiUser,
     Query(q): Query<CardQuery>,
 ) -> ApiResult<Json<Vec<Card>>> {
-    let cards = state.store.cards(q.period.as_deref(), 500).await?;
     let p = &user.principal;
+    let period = q.period.as_deref();
     if onewindow_domain::auth::authorize(p, Action::Supervise, None).is_ok() {
-        return Ok(Json(cards));
+        return Ok(Json(state.store.cards(period, 500).await?));
     }
     gate(&state, &user, Action::ViewCases, p.department_id).await?;
     let actor = state.store.case_actor(p).await?;
-    let seats = state.store.seats().await?;
     Ok(Json(
-        cards
-            .into_iter()
-            .filter(|c| onewindow_store::assessment::card_concerns(c, &actor, &seats))
-            .collect(),
+        state.store.cards_concerning(&actor, period, 500).await?,
     ))
 }
 

@@ -271,6 +271,16 @@ fn redirect(to: &str, notice: &str) -> PageResult {
     Ok(Redirect::to(&format!("{to}{sep}notice={notice}")).into_response())
 }
 
+/// A rate as the supervision pages show it: one decimal and a percent sign, or a dash.
+fn pct(r: Option<f64>) -> String {
+    r.map_or_else(|| "—".to_owned(), |v| format!("{v:.1}%"))
+}
+
+/// An average (working days) with one decimal, or a dash.
+fn days(r: Option<f64>) -> String {
+    r.map_or_else(|| "—".to_owned(), |v| format!("{v:.1}"))
+}
+
 fn opt_string(v: Option<i64>) -> String {
     v.map(|n| n.to_string()).unwrap_or_default()
 }
@@ -2080,7 +2090,6 @@ async fn supervision_page(
         .store
         .indicators(&month.from.to_string(), &month.to.to_string())
         .await?;
-    let pct = |r: Option<f64>| r.map_or_else(|| "—".to_owned(), |v| format!("{v:.1}%"));
     let department_rows = figures
         .iter()
         .map(|f| {
@@ -2279,7 +2288,6 @@ async fn bulletin(
             .find(|d| d.id == id)
             .map_or_else(String::new, |d| d.name.clone())
     };
-    let pct = |r: Option<f64>| r.map_or_else(|| "—".to_owned(), |v| format!("{v:.1}%"));
     let headers = vec![
         "部门",
         "收件",
@@ -2298,7 +2306,6 @@ async fn bulletin(
         "平均用时（工作日）",
         "平均承诺时限（工作日）",
     ];
-    let days = |r: Option<f64>| r.map_or_else(|| "—".to_owned(), |v| format!("{v:.1}"));
     let rows: Vec<Vec<String>> = figures
         .iter()
         .map(|f| {

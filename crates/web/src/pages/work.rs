@@ -235,12 +235,8 @@ async fn inbox(
             None => vec![],
         },
         cards: {
-            let seats = state.store.seats().await?;
-            let mut cards = state.store.cards(None, 200).await?;
-            cards.retain(|c| {
-                c.status != "revoked"
-                    && onewindow_store::assessment::card_concerns(c, &actor, &seats)
-            });
+            let mut cards = state.store.cards_concerning(&actor, None, 200).await?;
+            cards.retain(|c| c.status != "revoked");
             cards.truncate(10);
             cards
         },

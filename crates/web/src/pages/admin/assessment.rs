@@ -12,7 +12,7 @@ use onewindow_store::assessment::{Card, CardRuleChange, Metric, Period, Target, 
 use onewindow_store::supervision::SupervisionSettings;
 use serde::Deserialize;
 
-use super::{Cell, Section, crumb, page, redirect};
+use super::{Cell, Section, crumb, days, page, pct, redirect};
 use crate::AppState;
 use crate::auth::PageUser;
 use crate::error::PageError;
@@ -33,14 +33,6 @@ pub fn router() -> Router<AppState> {
         .route("/admin/supervision/assessment", get(assessment))
         .route("/admin/supervision/departments/{id}", get(department))
         .route("/admin/windows/{id}/seat", post(seat))
-}
-
-fn pct(r: Option<f64>) -> String {
-    r.map_or_else(|| "—".to_owned(), |v| format!("{v:.1}%"))
-}
-
-fn days(r: Option<f64>) -> String {
-    r.map_or_else(|| "—".to_owned(), |v| format!("{v:.1}"))
 }
 
 fn color_cell(color: &str) -> Cell {
@@ -370,12 +362,12 @@ async fn cards(
         gate(&state, &user, Action::ViewCases, p.department_id).await?;
     }
     let period = (!q.period.is_empty()).then_some(q.period.as_str());
-    let mut list = state.store.cards(period, 500).await?;
-    if !supervisor {
+    let list = if supervisor {
+        state.store.cards(period, 500).await?
+    } else {
         let actor = state.store.case_actor(p).await?;
-        let seats = state.store.seats().await?;
-        list.retain(|c| card_concerns(c, &actor, &seats));
-    }
+        state.store.cards_concerning(&actor, period, 500).await?
+    };
     page(
         &user,
         "黄牌红牌",
