@@ -471,7 +471,80 @@ pub async fn load(
         // Outside the calendar's years, say, the centre still runs; it starts without cases.
         eprintln!("演示办件未载入：{e}");
     }
+    demo_reports(store, by_login("budongchan")?, today).await?;
     Ok(logins)
+}
+
+/// The real-estate registry's own system (不动产登记系统) reports four cases: one handled
+/// properly, one result with no acceptance, one concluded the day before it was accepted and
+/// one refusal without reasons — the 体外循环 signals supervision looks for.
+async fn demo_reports(
+    store: &Store,
+    clerk: &Staff,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<()> {
+    use onewindow_domain::exchange::{AcceptRecord, ProcessRecord, Report, ResultRecord};
+    let department = clerk
+        .department_id
+        .context("the registry clerk's department")?;
+    let at = |days: i64, time: &str| format!("{} {time}", today - chrono::Duration::days(days));
+    let accept = |no: &str, accepted: String| AcceptRecord {
+        row_guid: format!("{no}-A"),
+        project_no: no.into(),
+        task_code: "BDC000101".into(),
+        task_name: "国有建设用地使用权及房屋所有权转移登记".into(),
+        project_type: "2".into(),
+        applyer_name: "王建国".into(),
+        applyer_type: "1".into(),
+        applyer_page_code: resident_id("37130219851102331"),
+        apply_date: at(9, "08:40:00"),
+        apply_type: "1".into(),
+        handle_user_name: clerk.name.clone(),
+        accept_date: accepted,
+        promise_date: None,
+    };
+    let result = |no: &str, kind: &str, date: String, explain: &str| ResultRecord {
+        row_guid: format!("{no}-R"),
+        project_no: no.into(),
+        result_date: date,
+        result_type: kind.into(),
+        result_explain: explain.into(),
+        result_cetr_name: if kind == "1" {
+            "不动产权证书".into()
+        } else {
+            String::new()
+        },
+        is_delivery_results: "0".into(),
+        handle_user_name: clerk.name.clone(),
+        ..Default::default()
+    };
+    let report = Report {
+        accept: vec![
+            accept("BDC2026110001", at(8, "09:10:00")),
+            accept("BDC2026110003", at(5, "10:00:00")),
+        ],
+        process: vec![ProcessRecord {
+            row_guid: "BDC2026110001-P1".into(),
+            project_no: "BDC2026110001".into(),
+            process_name: "登簿".into(),
+            event_name: "1".into(),
+            event_start_time: at(7, "09:00:00"),
+            event_end_time: at(6, "15:30:00"),
+            handle_user_name: clerk.name.clone(),
+            handle_explain: "权属清楚，准予登簿".into(),
+        }],
+        result: vec![
+            result("BDC2026110001", "1", at(6, "16:00:00"), "准予登记"),
+            result("BDC2026110002", "1", at(4, "11:20:00"), "准予登记"),
+            result("BDC2026110003", "1", at(6, "14:00:00"), "准予登记"),
+            result("BDC2026110004", "3", at(3, "09:30:00"), ""),
+        ],
+    };
+    store
+        .report_cases(department, clerk.account_id, report, today)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo reports: {e:?}"))?;
+    Ok(())
 }
 
 /// The case aggregate's view of a demo staff member.
@@ -761,6 +834,16 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(cases, 7, "demo cases at every stage");
+        let reported = store.reported_cases(None, 10).await.unwrap();
+        assert_eq!(reported.len(), 4);
+        let findings = store.findings(true, 100).await.unwrap();
+        for rule in [
+            "result_without_case",
+            "decision_before_acceptance",
+            "refused_without_reasons",
+        ] {
+            assert!(findings.iter().any(|f| f.rule_code == rule), "{rule}");
+        }
         assert!(store.verify_case_log().await.unwrap().is_empty());
         assert!(load(&store, today).await.unwrap().is_empty());
         store.close().await;

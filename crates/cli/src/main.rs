@@ -38,7 +38,7 @@ struct Cli {
 #[derive(Args, Clone, Default)]
 pub struct Common {
     /// TOML settings file (keys: database_url, listen, data_dir, secure_cookies, log_format,
-    /// today).
+    /// today, sms_gateway, email_gateway).
     #[arg(long, global = true, env = "ONEWINDOW_CONFIG")]
     config: Option<PathBuf>,
     /// sqlite://PATH or postgres://USER@HOST/DB [default: sqlite://DATA_DIR/onewindow.db]
@@ -60,6 +60,13 @@ pub struct Common {
     /// date in Asia/Shanghai]
     #[arg(long, global = true, env = "ONEWINDOW_TODAY")]
     today: Option<chrono::NaiveDate>,
+    /// SMS gateway (http://…): every in-app notification is also posted there as JSON for the
+    /// staff member's mobile [default: none]
+    #[arg(long, global = true, env = "ONEWINDOW_SMS_GATEWAY")]
+    sms_gateway: Option<String>,
+    /// E-mail gateway (http://…), posted to like the SMS gateway [default: none]
+    #[arg(long, global = true, env = "ONEWINDOW_EMAIL_GATEWAY")]
+    email_gateway: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -386,6 +393,18 @@ async fn serve(mut store: Store, settings: &Settings) -> anyhow::Result<()> {
     let audit_key = std::sync::Arc::new(onewindow_store::checkpoints::AuditKey::load_or_create(
         &settings.data_dir.join("audit-key"),
     )?);
+    let mut notifiers: onewindow_web::notify::Notifiers = Vec::new();
+    for (channel, url) in [
+        ("sms", &settings.sms_gateway),
+        ("email", &settings.email_gateway),
+    ] {
+        if let Some(url) = url {
+            notifiers.push(std::sync::Arc::new(
+                onewindow_web::notify::WebhookNotifier::new(channel, url)?,
+            ));
+            tracing::info!(channel, "notifications also go to a gateway");
+        }
+    }
     onewindow_web::serve(
         listener,
         AppState {
@@ -397,6 +416,7 @@ async fn serve(mut store: Store, settings: &Settings) -> anyhow::Result<()> {
                 fixed: settings.today,
             },
         },
+        notifiers,
     )
     .await
 }

@@ -25,6 +25,8 @@ struct FileSettings {
     secure_cookies: Option<bool>,
     log_format: Option<LogFormat>,
     today: Option<chrono::NaiveDate>,
+    sms_gateway: Option<String>,
+    email_gateway: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -36,6 +38,9 @@ pub struct Settings {
     pub log_format: Option<LogFormat>,
     /// A fixed business date, for training and demonstrations.
     pub today: Option<chrono::NaiveDate>,
+    /// Gateways every notification is also posted to.
+    pub sms_gateway: Option<String>,
+    pub email_gateway: Option<String>,
 }
 
 impl Settings {
@@ -70,6 +75,8 @@ impl Settings {
             secure_cookies: cli.secure_cookies.or(file.secure_cookies).unwrap_or(false),
             log_format: cli.log_format.or(file.log_format),
             today: cli.today.or(file.today),
+            sms_gateway: cli.sms_gateway.clone().or(file.sms_gateway),
+            email_gateway: cli.email_gateway.clone().or(file.email_gateway),
         })
     }
 
@@ -126,6 +133,8 @@ mod tests {
             secure_cookies: false,
             log_format: None,
             today: None,
+            sms_gateway: None,
+            email_gateway: None,
         };
         assert_eq!(s.redacted_url(), "postgres://ow:***@db/ow");
     }

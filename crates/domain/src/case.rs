@@ -26,6 +26,9 @@ pub struct ItemRef {
     /// The region whose working-day calendar applies (the department's centre).
     #[serde(default)]
     pub region_code: String,
+    /// The item may be applied for online only: its handling forms (A.5) leave out 窗口办理.
+    #[serde(default)]
+    pub online_only: bool,
 }
 
 impl ItemRef {
@@ -65,6 +68,7 @@ impl ItemRef {
                 })
                 .collect(),
             region_code: region_code.to_owned(),
+            online_only: !doc.handling_forms.iter().any(|f| f == "1"),
         }
     }
 
@@ -1358,6 +1362,14 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
 /// with the state after the event. Deadline findings come from the sweeper instead.
 pub fn finding_of(event: &Event, after: &CaseState) -> Option<(&'static str, String)> {
     match event {
+        Event::Submitted {
+            channel: Channel::Window,
+            item,
+            ..
+        } if item.online_only => Some((
+            "online_only_at_window",
+            format!("事项“{}”应网上办理，本件在窗口申请", item.name),
+        )),
         Event::SupplementRequested {
             second: true,
             reason,
@@ -1545,6 +1557,34 @@ mod tests {
         assert_eq!(finding_of(&back, &after), None, "one return is normal work");
         after.returns = 2;
         assert_eq!(finding_of(&back, &after).unwrap().0, "repeated_returns");
+        // An item that must be handled online, taken at a window; online, or with a window
+        // among its forms, it is fine.
+        let submitted = |channel, online_only| Event::Submitted {
+            channel,
+            item: Box::new(ItemRef {
+                online_only,
+                ..item("2")
+            }),
+            applicant: Applicant {
+                kind: "individual".into(),
+                name: "张伟".into(),
+                id_number: "11010519491231002X".into(),
+                mobile: "13800000000".into(),
+            },
+            materials: vec![],
+        };
+        assert_eq!(
+            finding_of(&submitted(Channel::Window, true), &after)
+                .unwrap()
+                .0,
+            "online_only_at_window"
+        );
+        assert_eq!(finding_of(&submitted(Channel::Online, true), &after), None);
+        assert_eq!(finding_of(&submitted(Channel::Window, false), &after), None);
+        let mut doc = crate::catalog::tests::sample();
+        assert!(!ItemRef::from_doc(1, 1, &doc, "").online_only);
+        doc.handling_forms = vec!["2".into(), "3".into()];
+        assert!(ItemRef::from_doc(1, 1, &doc, "").online_only);
     }
 
     #[test]
@@ -1636,6 +1676,7 @@ mod tests {
             ],
             fee_standard_fen: 0,
             region_code: "371300000000".into(),
+            online_only: false,
             materials: vec![
                 MaterialRef {
                     name: "申请书".into(),

@@ -309,7 +309,7 @@ fn check_len(errors: &mut FieldErrors, field: &str, value: &str, max: usize, req
     }
 }
 
-fn check_code(errors: &mut FieldErrors, field: &str, table: CodeTable, code: &str) {
+pub(crate) fn check_code(errors: &mut FieldErrors, field: &str, table: CodeTable, code: &str) {
     if label(table, code).is_none() {
         let allowed: Vec<&str> = table.iter().map(|(c, _)| *c).collect();
         errors.add(

@@ -5,5 +5,6 @@ pub mod auth;
 pub mod calendar;
 pub mod case;
 pub mod catalog;
+pub mod exchange;
 pub mod ids;
 pub mod org;

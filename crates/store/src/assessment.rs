@@ -228,8 +228,10 @@ impl Metric {
                 "FROM urgings x {case} WHERE x.decision = 'rejected'
                    AND x.issued_on >= $1 AND x.issued_on <= $2"
             ),
+            // A finding on a case a department's system reported has no case of ours: it
+            // counts for the department only.
             Metric::MinorFindings | Metric::MajorFindings => format!(
-                "FROM findings x JOIN finding_rules r ON r.code = x.rule_code {case}
+                "FROM findings x JOIN finding_rules r ON r.code = x.rule_code LEFT {case}
                  WHERE r.severity = '{}' AND x.raised_on >= $1 AND x.raised_on <= $2",
                 if self == Metric::MinorFindings {
                     "minor"

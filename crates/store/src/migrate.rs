@@ -54,6 +54,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "assessment",
         include_str!("../migrations/0011_assessment.sql"),
     ),
+    (
+        12,
+        "reported_cases",
+        include_str!("../migrations/0012_reported_cases.sql"),
+    ),
+    (
+        13,
+        "notification_outbox",
+        include_str!("../migrations/0013_notification_outbox.sql"),
+    ),
 ];
 
 /// A migration's text for one database: all of it, or, when it has `-- [sqlite]` and

@@ -103,7 +103,7 @@ pub struct FindingRule {
     pub enabled: crate::Flag,
 }
 
-/// A finding and the event or alert that proves it.
+/// A finding and the event, alert, urging or reported record that proves it.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Finding {
@@ -111,8 +111,13 @@ pub struct Finding {
     pub rule_code: String,
     pub rule_name: String,
     pub severity: String,
-    pub case_id: i64,
+    /// The case on the platform; None when a department's system reported it.
+    pub case_id: Option<i64>,
+    /// The case number: ours, or the reporting system's 办件编号.
     pub case_no: Option<String>,
+    /// The reported case and its record that prove it (体外循环 and other exchange signals).
+    pub report_id: Option<i64>,
+    pub record_id: Option<i64>,
     pub department_id: i64,
     /// The event (sequence number in the case's log) that proves it.
     pub event_seq: Option<i64>,
@@ -246,9 +251,15 @@ const FIND_UNANSWERED: &str = "INSERT INTO findings (rule_code, case_id, departm
     WHERE u.reply_by < $1 AND u.explanation IS NULL
     ON CONFLICT DO NOTHING";
 
-const FINDING_COLS: &str =
-    "f.id, f.rule_code, r.name AS rule_name, r.severity, f.case_id, c.case_no,
+const FINDING_COLS: &str = "f.id, f.rule_code, r.name AS rule_name, r.severity, f.case_id,
+    COALESCE(c.case_no, rc.project_no) AS case_no, rr.reported_case_id AS report_id, f.record_id,
     f.department_id, f.event_seq, f.alert_id, f.detail, f.raised_on, f.disposition, f.closed_by";
+
+/// Findings with their rule, and the case or reported case they concern.
+const FINDING_FROM: &str = "findings f JOIN finding_rules r ON r.code = f.rule_code
+    LEFT JOIN cases c ON c.id = f.case_id
+    LEFT JOIN reported_records rr ON rr.id = f.record_id
+    LEFT JOIN reported_cases rc ON rc.id = rr.reported_case_id";
 
 /// The centre's supervision settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -575,8 +586,7 @@ impl Store {
     /// Findings, newest first; only open ones when `open_only`.
     pub async fn findings(&self, open_only: bool, limit: i64) -> StoreResult<Vec<Finding>> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {FINDING_COLS} FROM findings f JOIN finding_rules r ON r.code = f.rule_code
-             JOIN cases c ON c.id = f.case_id
+            "SELECT {FINDING_COLS} FROM {FINDING_FROM}
              WHERE ($1 = 0 OR f.closed_at IS NULL) ORDER BY f.id DESC LIMIT $2"
         )))
         .bind(i64::from(open_only))

@@ -7,6 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use sqlx::{AssertSqlSafe, Connection};
 
+use onewindow_domain::catalog::{ItemDoc, LegalBasis, Material, Step};
+
 use crate::{Backend, Store};
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -126,5 +128,65 @@ async fn sweep_stale(conn: &mut sqlx::AnyConnection) {
             .execute(&mut *conn)
             .await;
         }
+    }
+}
+
+/// A valid item document of department `dept`, implementation code `0102001{code}`, with a
+/// window among its handling forms.
+pub fn item_doc(code: &str, name: &str, dept: i64) -> ItemDoc {
+    ItemDoc {
+        basic_code: "0102001".into(),
+        implementation_code: format!("0102001{code}"),
+        name: name.into(),
+        aliases: vec![],
+        item_type: "01".into(),
+        exercise_level: "3".into(),
+        legal_bases: vec![LegalBasis {
+            law: "《中华人民共和国市场主体登记管理条例》".into(),
+            article: "第三条".into(),
+            text: String::new(),
+        }],
+        department_id: dept,
+        body_nature: "1".into(),
+        case_type: "2".into(),
+        statutory_limit_days: 15,
+        promised_limit_days: 3,
+        acceptance_conditions: "申请材料齐全、符合法定形式".into(),
+        steps: vec![
+            Step {
+                name: "受理".into(),
+                role: "clerk".into(),
+                department_id: dept,
+                limit_days: 1,
+                description: String::new(),
+            },
+            Step {
+                name: "审批".into(),
+                role: "approver".into(),
+                department_id: dept,
+                limit_days: 2,
+                description: String::new(),
+            },
+        ],
+        result_name: "营业执照".into(),
+        result_type: "licence".into(),
+        service_targets: vec!["1".into()],
+        handling_forms: vec!["1".into()],
+        topics: vec!["c_setup".into()],
+        online_depth: "3".into(),
+        max_visits: 1,
+        location: "一楼".into(),
+        hours: "工作日".into(),
+        consult_phone: "0539-1".into(),
+        supervise_phone: "12345".into(),
+        materials: vec![Material {
+            name: "营业执照".into(),
+            originals: 1,
+            copies: 1,
+            requirement: "required".into(),
+            source: "government".into(),
+            ..Default::default()
+        }],
+        ..Default::default()
     }
 }

@@ -53,6 +53,7 @@ fn item() -> ItemRef {
             deficiency_allowed: false,
         }],
         region_code: "371300000000".into(),
+        online_only: false,
     }
 }
 

@@ -5,6 +5,7 @@ pub mod api;
 pub mod auth;
 pub mod cases;
 pub mod error;
+pub mod notify;
 pub mod pages;
 
 use std::net::SocketAddr;
@@ -105,8 +106,13 @@ fn server_error_page() -> Response {
 }
 
 /// Serves until Ctrl-C or SIGTERM, with the background jobs beside it.
-pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> anyhow::Result<()> {
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    notifiers: notify::Notifiers,
+) -> anyhow::Result<()> {
     let jobs = tokio::spawn(scheduled_versions(state.store.clone()));
+    let notifier = tokio::spawn(notify::notifier_job(state.store.clone(), notifiers));
     let checkpoints = tokio::spawn(checkpointer(state.store.clone(), state.audit_key.clone()));
     let sweeper = tokio::spawn(supervision_sweeper(state.store.clone(), state.clock));
     axum::serve(
@@ -118,6 +124,7 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> anyhow
     jobs.abort();
     checkpoints.abort();
     sweeper.abort();
+    notifier.abort();
     Ok(())
 }
 

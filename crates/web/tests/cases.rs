@@ -764,7 +764,7 @@ async fn alerts_and_notifications(app: &TestApp) {
     let (_, rules) = app
         .api(&t_sup, Method::GET, "/supervision/rules", None)
         .await;
-    assert_eq!(rules.as_array().unwrap().len(), 8);
+    assert_eq!(rules.as_array().unwrap().len(), 12);
     let (status, _) = app
         .api(
             &t_sup_w,
@@ -1064,4 +1064,146 @@ async fn client_clerk_inbox(app: &TestApp) -> String {
 #[tokio::test]
 async fn cases_alerts_and_notifications() {
     on_every_backend!(alerts_and_notifications);
+}
+
+/// What the fake SMS gateway received: (Idempotency-Key, body).
+type Received = std::sync::Arc<std::sync::Mutex<Vec<(String, Value)>>>;
+
+/// A stand-in for the centre's SMS gateway: records each post, and answers 503 while
+/// `failures` is above zero.
+async fn fake_gateway(failures: usize) -> (String, Received) {
+    use axum::http::{HeaderMap, StatusCode};
+    let received: Received = Default::default();
+    let left = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(failures));
+    let router = axum::Router::new().route(
+        "/sms",
+        axum::routing::post({
+            let received = received.clone();
+            move |headers: HeaderMap, axum::Json(body): axum::Json<Value>| {
+                let received = received.clone();
+                let left = left.clone();
+                async move {
+                    let key = headers
+                        .get("idempotency-key")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_owned();
+                    received.lock().unwrap().push((key, body));
+                    let failing = left
+                        .fetch_update(
+                            std::sync::atomic::Ordering::SeqCst,
+                            std::sync::atomic::Ordering::SeqCst,
+                            |n| n.checked_sub(1),
+                        )
+                        .is_ok();
+                    if failing {
+                        StatusCode::SERVICE_UNAVAILABLE
+                    } else {
+                        StatusCode::OK
+                    }
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (format!("http://{addr}/sms"), received)
+}
+
+async fn notifier(app: &TestApp) {
+    use onewindow_web::notify::{DispatchReport, Notifier, WebhookNotifier, dispatch_once};
+    let org = app.seed_org().await;
+    let clerk = app
+        .staff("clerk", &["clerk"], Some(org.centre), Some(org.dept))
+        .await;
+    app.staff("jiancha", &["supervisor"], None, None).await;
+    let item = publish_item(app, org.dept, clerk.account_id).await;
+    let t_clerk = app.token(clerk.account_id, TokenScope::Write).await;
+    let (_, opened) = app
+        .api(
+            &t_clerk,
+            Method::POST,
+            "/cases",
+            Some(json!({"item_id": item, "materials": ["申请书"],
+                "applicant": {"kind": "individual", "name": "张伟", "id_number": "11010519491231002X", "mobile": "13800000000"}})),
+        )
+        .await;
+    let id = opened["case_id"].as_i64().unwrap();
+    command(
+        app,
+        &t_clerk,
+        id,
+        None,
+        json!({"command": {"type": "accept"}}),
+    )
+    .await;
+    app.store
+        .sweep(chrono::NaiveDate::from_ymd_opt(2026, 10, 12).unwrap())
+        .await
+        .unwrap();
+
+    // The SMS gateway fails once; an e-mail gateway is configured but down.
+    let (sms_url, received) = fake_gateway(1).await;
+    let notifiers: Vec<std::sync::Arc<dyn Notifier>> = vec![
+        std::sync::Arc::new(WebhookNotifier::new("sms", &sms_url).unwrap()),
+        std::sync::Arc::new(WebhookNotifier::new("email", "http://127.0.0.1:9/mail").unwrap()),
+    ];
+    assert!(WebhookNotifier::new("sms", "https://sms.example.cn/send").is_err());
+    let t0 = onewindow_store::now_ms();
+    let first = dispatch_once(&app.store, &notifiers, t0).await.unwrap();
+    let n = received.lock().unwrap().len() as u64;
+    assert_eq!(n, 4, "clerk and supervisor, case and step overdue");
+    assert_eq!(
+        first,
+        DispatchReport {
+            queued: 8,
+            sent: 3,
+            failed: 5
+        }
+    );
+    {
+        let got = received.lock().unwrap();
+        let (key, body) = &got[1];
+        assert!(
+            key.starts_with("onewindow-") && key.ends_with("-sms"),
+            "{key}"
+        );
+        assert_eq!(body["mobile"], "13800000000");
+        assert!(
+            body["text"]
+                .as_str()
+                .unwrap()
+                .starts_with("【一窗通办】办件超期：")
+        );
+    }
+    // Nothing is due again at once: failures back off.
+    let again = dispatch_once(&app.store, &notifiers, t0).await.unwrap();
+    assert_eq!(again, DispatchReport::default());
+    // A minute later the failed SMS goes through, once; the e-mail keeps failing and is
+    // abandoned after its fifth try. Nothing is sent twice.
+    let mut sent = 0;
+    for minutes in [1, 3, 7, 15, 31] {
+        let r = dispatch_once(&app.store, &notifiers, t0 + minutes * 60_000)
+            .await
+            .unwrap();
+        sent += r.sent;
+    }
+    assert_eq!(sent, 1);
+    let got = received.lock().unwrap().clone();
+    assert_eq!(got.len(), 5);
+    let mut keys: Vec<&str> = got.iter().map(|(k, _)| k.as_str()).collect();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), 4, "the retry carries the same key");
+    let counts = app.store.outbox_counts().await.unwrap();
+    assert_eq!(
+        (counts.sent, counts.abandoned, counts.pending, counts.failed),
+        (4, 4, 0, 0)
+    );
+}
+
+#[tokio::test]
+async fn cases_notifications_go_to_gateways() {
+    on_every_backend!(notifier);
 }

@@ -5,6 +5,7 @@ mod accounts;
 mod assessment;
 pub mod cases;
 mod catalog;
+mod exchange;
 mod org;
 
 use axum::extract::rejection::JsonRejection;
@@ -35,6 +36,7 @@ use crate::error::ApiError;
         (name = "catalog", description = "政务服务事项目录（GB/T 39046）：检索、版本、发布、导入导出"),
         (name = "cases", description = "办件：申请、受理、补正、审查、决定、办结、送达；收件箱、检索、办件查询、工作日历"),
         (name = "supervision", description = "电子监察：预警阈值、黄牌红牌与申诉、扣分考核、星级评定、红旗窗口"),
+        (name = "exchange", description = "部门自建系统办件数据汇聚：受理、过程、结果信息报送"),
     )
 )]
 struct ApiDoc;
@@ -113,6 +115,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(assessment::assessment))
         .routes(routes!(assessment::unit_indicators))
         .routes(routes!(assessment::seat_staff))
+        .routes(routes!(exchange::report_cases))
+        .routes(routes!(exchange::get_reported_case))
         .routes(routes!(audit_public_key));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

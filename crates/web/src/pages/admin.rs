@@ -22,10 +22,12 @@ use crate::auth::{PageUser, activation_gate, deactivatable};
 use crate::error::PageError;
 
 mod assessment;
+mod reported;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(assessment::router())
+        .merge(reported::router())
         .route("/admin", get(index))
         .route("/admin/regions", get(regions).post(create_region))
         .route("/admin/regions/{code}", get(region).post(update_region))
@@ -279,6 +281,16 @@ fn pct(r: Option<f64>) -> String {
 /// An average (working days) with one decimal, or a dash.
 fn days(r: Option<f64>) -> String {
     r.map_or_else(|| "—".to_owned(), |v| format!("{v:.1}"))
+}
+
+/// The case a finding concerns, linked: ours, or the one a department's system reported.
+fn finding_case(f: &onewindow_store::supervision::Finding) -> Cell {
+    let label = f.case_no.clone().unwrap_or_else(|| format!("#{}", f.id));
+    match (f.case_id, f.report_id) {
+        (Some(id), _) => Cell::link(label, format!("/work/cases/{id}")),
+        (None, Some(report)) => Cell::link(label, format!("/admin/supervision/reported/{report}")),
+        (None, None) => Cell::text(label),
+    }
 }
 
 fn opt_string(v: Option<i64>) -> String {
@@ -2197,12 +2209,7 @@ async fn supervision_page(
                             } else {
                                 Cell::tag("一般", "warn")
                             },
-                            Cell::link(
-                                f.case_no
-                                    .clone()
-                                    .unwrap_or_else(|| format!("#{}", f.case_id)),
-                                format!("/work/cases/{}", f.case_id),
-                            ),
+                            finding_case(f),
                             Cell::text(dept_name(f.department_id)),
                             Cell::text(&f.detail),
                         ]

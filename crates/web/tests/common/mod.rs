@@ -52,7 +52,7 @@ pub async fn spawn_app_on(backend: Backend, today: Option<&str>) -> TestApp {
         },
     };
     let server = tokio::spawn(async move {
-        let _ = onewindow_web::serve(listener, state).await;
+        let _ = onewindow_web::serve(listener, state, vec![]).await;
     });
     TestApp {
         addr,

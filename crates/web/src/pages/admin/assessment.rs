@@ -819,7 +819,7 @@ async fn department(
                         vec![
                             Cell::text(&x.raised_on),
                             Cell::text(&x.rule_name),
-                            case_link(&x.case_no, x.case_id),
+                            super::finding_case(x),
                             Cell::text(&x.detail),
                             Cell::text(x.disposition.clone().unwrap_or_default()),
                         ]
