@@ -3,8 +3,8 @@
 //! and per staff member; and the 100-point deduction scheme behind star ratings (星级评定),
 //! quarterly grades and red-flag windows (红旗窗口).
 //!
-//! Who answers for a case: its department, and the clerk who accepted it (首问负责) with the
-//! window that clerk sits at (座席, `window_staff`).
+//! Who answers for a case: its department, the clerk who accepted it (首问负责) and the window
+//! that clerk sat at (座席, `window_staff`) when they accepted it (`cases.accepted_window`).
 
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
@@ -113,15 +113,15 @@ impl Target {
         }
     }
     /// The unit a row of a supervision table belongs to (`x`: the row, `c`: its case,
-    /// `s` / `ws`: the accepting clerk and their seat).
+    /// `s`: the accepting clerk).
     fn column(self) -> &'static str {
         match self {
             Target::Department => "x.department_id",
-            Target::Window => "ws.window_id",
+            Target::Window => "c.accepted_window",
             Target::Staff => "s.id",
         }
     }
-    /// The unit a case belongs to (`c`: the case, `s` / `ws` as joined by `ACCEPTED_BY`).
+    /// The unit a case belongs to (`c`: the case, `s` as joined by `ACCEPTED_BY`).
     fn case_column(self) -> &'static str {
         match self {
             Target::Department => "c.department_id",
@@ -140,9 +140,8 @@ impl Target {
     }
 }
 
-/// The clerk who accepted case `c` (`s`) and the window they sit at (`ws`).
-const ACCEPTED_BY: &str = "LEFT JOIN staff s ON s.account_id = c.accepted_by
-    LEFT JOIN window_staff ws ON ws.staff_id = s.id";
+/// The clerk who accepted case `c` (`s`).
+const ACCEPTED_BY: &str = "LEFT JOIN staff s ON s.account_id = c.accepted_by";
 
 /// What is counted against a unit in a period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -449,6 +449,9 @@ pub(crate) fn prepare_append(
             "UPDATE cases SET query_code = $1, accepted_on = $2, due = $3, version = $4,
                 head_hash = $5, updated_at = $6, state = $7, step_name = $8, assignee = $9, paused = $10,
                 concluded_on = COALESCE($11, concluded_on), accepted_by = COALESCE($12, accepted_by),
+                accepted_window = CASE WHEN $12 IS NULL THEN accepted_window ELSE
+                    (SELECT ws.window_id FROM staff s JOIN window_staff ws ON ws.staff_id = s.id
+                     WHERE s.account_id = $12) END,
                 days_used = COALESCE($13, days_used), accurate = COALESCE($14, accurate),
                 stage = $16, case_no = $17
              WHERE id = $15"
@@ -456,6 +459,9 @@ pub(crate) fn prepare_append(
             "UPDATE cases SET query_code = $1, accepted_on = $2, due = $3, version = $4,
                 head_hash = $5, updated_at = $6, state = $7, step_name = $8, assignee = $9, paused = $10,
                 concluded_on = COALESCE($11, concluded_on), accepted_by = COALESCE($12, accepted_by),
+                accepted_window = CASE WHEN $12 IS NULL THEN accepted_window ELSE
+                    (SELECT ws.window_id FROM staff s JOIN window_staff ws ON ws.staff_id = s.id
+                     WHERE s.account_id = $12) END,
                 days_used = COALESCE($13, days_used), accurate = COALESCE($14, accurate)
              WHERE id = $15"
         },

@@ -64,6 +64,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "notification_outbox",
         include_str!("../migrations/0013_notification_outbox.sql"),
     ),
+    (
+        14,
+        "accepted_window",
+        include_str!("../migrations/0014_accepted_window.sql"),
+    ),
 ];
 
 /// A migration's text for one database: all of it, or, when it has `-- [sqlite]` and

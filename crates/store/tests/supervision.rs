@@ -629,6 +629,28 @@ async fn thresholds_cards_and_assessment(store: &Store) {
     }
     assert_eq!(store.settings().await.unwrap(), settings(20, 1, 95));
 
+    // The clerk sits at window 1: the cases they accept count for it.
+    let centre = store.list_centres().await.unwrap()[0].id;
+    let window = store
+        .create_window(&WindowInput {
+            centre_id: centre,
+            number: "1".into(),
+            name: "市场监管综合窗口".into(),
+            department_id: Some(department),
+            zone_id: None,
+            is_open: true,
+        })
+        .await
+        .unwrap();
+    let clerk_staff = w.clerk.staff_id.unwrap();
+    store
+        .seat_staff(clerk_staff, Some(window.id), by)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.seat_staff(clerk_staff, Some(9999), by).await,
+        Err(StoreError::Invalid(_))
+    ));
     // A case accepted on Thursday 24 September is due Friday 9 October. With the default
     // threshold it turns yellow on 8 October; with 60% (three of its five days) on 29 September,
     // and the running timer moves at once.
@@ -654,29 +676,8 @@ async fn thresholds_cards_and_assessment(store: &Store) {
         "back at the default, the third case is not yellow yet"
     );
 
-    // Seat the clerk at window 1; conclude case C promptly: it counts as accurate, two working
-    // days used against five promised.
-    let centre = store.list_centres().await.unwrap()[0].id;
-    let window = store
-        .create_window(&WindowInput {
-            centre_id: centre,
-            number: "1".into(),
-            name: "市场监管综合窗口".into(),
-            department_id: Some(department),
-            zone_id: None,
-            is_open: true,
-        })
-        .await
-        .unwrap();
-    let clerk_staff = w.clerk.staff_id.unwrap();
-    store
-        .seat_staff(clerk_staff, Some(window.id), by)
-        .await
-        .unwrap();
-    assert!(matches!(
-        store.seat_staff(clerk_staff, Some(9999), by).await,
-        Err(StoreError::Invalid(_))
-    ));
+    // Case C is concluded promptly: it counts as accurate, two working days used against five
+    // promised.
     conclude_quickly(store, &w, c, "2026-09-29").await;
     let sept = store
         .indicators("2026-09-01", "2026-09-30")
@@ -697,6 +698,40 @@ async fn thresholds_cards_and_assessment(store: &Store) {
     let win = by_window.iter().find(|u| u.unit_id == window.id).unwrap();
     assert_eq!((win.received, win.accepted, win.concluded), (3, 3, 1));
     assert_eq!(win.accuracy_rate, Some(100.0));
+    // Moved to another window (轮岗), the clerk leaves their earlier cases with window 1.
+    let window2 = store
+        .create_window(&WindowInput {
+            centre_id: centre,
+            number: "2".into(),
+            name: "市场监管二号窗口".into(),
+            department_id: Some(department),
+            zone_id: None,
+            is_open: true,
+        })
+        .await
+        .unwrap();
+    store
+        .seat_staff(clerk_staff, Some(window2.id), by)
+        .await
+        .unwrap();
+    let by_window = store
+        .unit_indicators(Target::Window, &september)
+        .await
+        .unwrap();
+    let accepted = |id: i64| {
+        by_window
+            .iter()
+            .find(|u| u.unit_id == id)
+            .map(|u| u.accepted)
+    };
+    assert_eq!(
+        (accepted(window.id), accepted(window2.id)),
+        (Some(3), Some(0))
+    );
+    store
+        .seat_staff(clerk_staff, Some(window.id), by)
+        .await
+        .unwrap();
 
     // A and B go overdue in October: cards for the department, the window and the clerk, each
     // rule once a month.
