@@ -834,7 +834,7 @@ async fn alerts_and_notifications(app: &TestApp) {
         .await
         .unwrap();
     assert!(
-        csv.starts_with("部门,收件,受理") && csv.contains("临沂市市场监督管理局,1,1"),
+        csv.starts_with("\u{feff}部门,收件,受理") && csv.contains("临沂市市场监督管理局,1,1"),
         "{csv}"
     );
     let bad = client
@@ -1006,6 +1006,10 @@ async fn alerts_and_notifications(app: &TestApp) {
         (
             "/admin/supervision/assessment?unit=staff&period=2026-Q4",
             "得分与星级",
+        ),
+        (
+            "/admin/supervision/assessment?unit=staff&period=2026-Q4&format=csv",
+            "\u{feff}名称,受理,得分,星级,等级,一般问题（次）,一般问题（扣分）",
         ),
         ("/admin/supervision/cards", "黄牌"),
         ("/admin/supervision/settings", "百分制扣分标准"),

@@ -293,6 +293,32 @@ fn finding_case(f: &onewindow_store::supervision::Finding) -> Cell {
     }
 }
 
+/// A table as a CSV download, UTF-8 with a byte-order mark so that spreadsheet programs on
+/// Chinese Windows read the characters right.
+fn csv_download(filename: &str, headers: &[&str], rows: &[Vec<String>]) -> PageResult {
+    let mut out = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    out.write_record(headers)
+        .and_then(|_| rows.iter().try_for_each(|r| out.write_record(r)))
+        .map_err(|e| PageError::Internal(e.into()))?;
+    let bytes = out
+        .into_inner()
+        .map_err(|e| PageError::Internal(anyhow::anyhow!("{e}")))?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
 fn opt_string(v: Option<i64>) -> String {
     v.map(|n| n.to_string()).unwrap_or_default()
 }
@@ -2337,27 +2363,7 @@ async fn bulletin(
         })
         .collect();
     if q.format == "csv" {
-        let mut out = csv::Writer::from_writer(vec![]);
-        out.write_record(&headers)
-            .and_then(|_| rows.iter().try_for_each(|r| out.write_record(r)))
-            .map_err(|e| PageError::Internal(e.into()))?;
-        let bytes = out
-            .into_inner()
-            .map_err(|e| PageError::Internal(anyhow::anyhow!("{e}")))?;
-        return Ok((
-            [
-                (
-                    axum::http::header::CONTENT_TYPE,
-                    "text/csv; charset=utf-8".to_owned(),
-                ),
-                (
-                    axum::http::header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"bulletin-{month}.csv\""),
-                ),
-            ],
-            bytes,
-        )
-            .into_response());
+        return csv_download(&format!("bulletin-{month}.csv"), &headers, &rows);
     }
     let section = Section::table(
         &format!("{month} 各部门效能指标"),

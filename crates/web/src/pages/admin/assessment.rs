@@ -332,6 +332,9 @@ struct PeriodQuery {
     unit: String,
     #[serde(default)]
     month: String,
+    /// csv for a download.
+    #[serde(default)]
+    format: String,
 }
 
 fn card_rows(cards: &[Card]) -> Vec<Vec<Cell>> {
@@ -626,6 +629,9 @@ async fn assessment(
             ]
         })
         .collect();
+    if q.format == "csv" {
+        return assessment_csv(target, &period, &scores, &figures, &scheme);
+    }
     let quarter = Period::quarter_of(today);
     let month = Period::month_of(today);
     let switch = Target::ALL
@@ -657,6 +663,14 @@ async fn assessment(
                     month.key
                 ),
             ),
+            Cell::link(
+                "导出 CSV",
+                format!(
+                    "/admin/supervision/assessment?unit={}&period={}&format=csv",
+                    target.key(),
+                    period.key
+                ),
+            ),
         ])
         .collect();
     page(
@@ -665,7 +679,7 @@ async fn assessment(
         crumb("电子监察", "/admin/supervision"),
         "百分制：100 分减去各扣分项（次数 × 每次扣分，见监察规则设置）。窗口与人员按受理人（首问负责）及其所在窗口归集。红旗窗口：季度得分不低于分数线、期内有受理且未被亮牌。指标按期内收件的办件计：准确率＝无退回、无补正办结/办结；平均用时为实际计时工作日。",
         vec![
-            Section::table("", vec![""; 5], vec![switch]),
+            Section::table("", vec![""; 6], vec![switch]),
             Section::table("得分与星级", headers, rows),
             Section::table(
                 "效能指标",
@@ -686,6 +700,80 @@ async fn assessment(
         ],
         &Notice::default(),
         &FieldErrors::new(),
+    )
+}
+
+/// The assessment as a spreadsheet: one row per unit with its score, stars, grade, every
+/// deduction (times and points) and its indicators.
+fn assessment_csv(
+    target: Target,
+    period: &Period,
+    scores: &[onewindow_store::assessment::Assessment],
+    figures: &[onewindow_store::assessment::UnitIndicators],
+    scheme: &[onewindow_store::assessment::Deduction],
+) -> PageResult {
+    let mut headers: Vec<String> = ["名称", "受理", "得分", "星级", "等级"]
+        .map(String::from)
+        .to_vec();
+    for d in scheme {
+        let label = Metric::from_key(&d.code).map_or("扣分", Metric::label);
+        headers.push(format!("{label}（次）"));
+        headers.push(format!("{label}（扣分）"));
+    }
+    if target == Target::Window {
+        headers.push("红旗窗口".into());
+    }
+    headers.extend(
+        [
+            "收件",
+            "办结",
+            "办结率",
+            "按时办结率",
+            "催办率",
+            "延误率",
+            "准确率",
+            "平均用时（工作日）",
+        ]
+        .map(String::from),
+    );
+    let rows: Vec<Vec<String>> = scores
+        .iter()
+        .map(|a| {
+            let mut row = vec![
+                a.name.clone(),
+                a.accepted.to_string(),
+                a.score.to_string(),
+                a.stars.to_string(),
+                a.grade.to_owned(),
+            ];
+            for line in &a.deductions {
+                row.push(line.count.to_string());
+                row.push(line.points.to_string());
+            }
+            if target == Target::Window {
+                row.push(if a.red_flag { "是" } else { "否" }.into());
+            }
+            match figures.iter().find(|f| f.unit_id == a.target_id) {
+                Some(f) => row.extend([
+                    f.received.to_string(),
+                    f.concluded.to_string(),
+                    pct(f.conclusion_rate),
+                    pct(f.on_time_rate),
+                    pct(f.urging_rate),
+                    pct(f.delay_rate),
+                    pct(f.accuracy_rate),
+                    days(f.avg_days_used),
+                ]),
+                None => row.extend(std::iter::repeat_n(String::new(), 8)),
+            }
+            row
+        })
+        .collect();
+    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+    super::csv_download(
+        &format!("assessment-{}-{}.csv", target.key(), period.key),
+        &headers,
+        &rows,
     )
 }
 
