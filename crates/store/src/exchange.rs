@@ -82,6 +82,17 @@ async fn case_of(
     project_no: &str,
     at: i64,
 ) -> StoreResult<(i64, Option<String>, Option<String>, Option<String>)> {
+    let find = || {
+        sqlx::query_as(
+            "SELECT id, accepted_at, result_at, result_type FROM reported_cases
+             WHERE department_id = $1 AND project_no = $2",
+        )
+        .bind(department_id)
+        .bind(project_no)
+    };
+    if let Some(found) = find().fetch_optional(&mut **tx).await? {
+        return Ok(found);
+    }
     sqlx::query(
         "INSERT INTO reported_cases (department_id, project_no, first_at, updated_at)
          VALUES ($1, $2, $3, $3) ON CONFLICT (department_id, project_no) DO NOTHING",
@@ -91,14 +102,7 @@ async fn case_of(
     .bind(at)
     .execute(&mut **tx)
     .await?;
-    Ok(sqlx::query_as(
-        "SELECT id, accepted_at, result_at, result_type FROM reported_cases
-         WHERE department_id = $1 AND project_no = $2",
-    )
-    .bind(department_id)
-    .bind(project_no)
-    .fetch_one(&mut **tx)
-    .await?)
+    Ok(find().fetch_one(&mut **tx).await?)
 }
 
 /// Stores a record once; None when it was received before.

@@ -1051,6 +1051,21 @@ async fn alerts_and_notifications(app: &TestApp) {
             .unwrap()
             .contains("黄色预警须早于红色超期")
     );
+    // The finding rules are listed with their switches; one is switched off.
+    assert!(
+        page.contains("result_without_case")
+            && page.contains("/admin/supervision/finding-rules/fee_override")
+    );
+    let switched = admin_client
+        .post(app.url("/admin/supervision/finding-rules/fee_override"))
+        .form(&[("_csrf", csrf_of(&page).as_str()), ("enabled", "0")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(switched.status(), 303);
+    let rules = app.store.finding_rules().await.unwrap();
+    let fee = rules.iter().find(|r| r.code == "fee_override").unwrap();
+    assert!(!fee.enabled.get());
 }
 
 async fn client_clerk_inbox(app: &TestApp) -> String {

@@ -2168,11 +2168,12 @@ async fn supervision_page(
         vec![
             Section::table(
                 "",
-                vec!["", "", "", ""],
+                vec!["", "", "", "", ""],
                 vec![vec![
                     Cell::link("月通报", "/admin/supervision/bulletin"),
                     Cell::link("考核与星级评定", "/admin/supervision/assessment"),
                     Cell::link("黄牌红牌", "/admin/supervision/cards"),
+                    Cell::link("部门系统报送", "/admin/supervision/reported"),
                     Cell::link("监察规则设置", "/admin/supervision/settings"),
                 ]],
             ),

@@ -26,6 +26,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/admin/supervision/card-rules", post(change_card_rule))
         .route("/admin/supervision/scheme", post(set_points))
+        .route(
+            "/admin/supervision/finding-rules/{code}",
+            post(switch_finding_rule),
+        )
         .route("/admin/supervision/cards", get(cards))
         .route("/admin/supervision/cards/{id}", get(card))
         .route("/admin/supervision/cards/{id}/appeal", post(appeal))
@@ -187,6 +191,46 @@ async fn settings_page(
             .build(),
         ));
     }
+    let finding_rules = state.store.finding_rules().await?;
+    sections.push(Section::table(
+        "监察问题规则（逐条比对办件事件、时限与部门报送记录）",
+        vec!["代码", "规则", "程度", "状态", ""],
+        finding_rules
+            .iter()
+            .map(|r| {
+                let on = r.enabled.get();
+                vec![
+                    Cell::text(&r.code),
+                    Cell::text(&r.name),
+                    if r.severity == "major" {
+                        Cell::tag("严重", "bad")
+                    } else {
+                        Cell::tag("一般", "warn")
+                    },
+                    if on {
+                        Cell::tag("启用", "on")
+                    } else {
+                        Cell::tag("停用", "off")
+                    },
+                    if manage {
+                        Cell {
+                            post: Some(super::PostButton {
+                                action: format!("/admin/supervision/finding-rules/{}", r.code),
+                                label: if on { "停用" } else { "启用" }.to_owned(),
+                                fields: vec![(
+                                    "enabled".to_owned(),
+                                    if on { "0" } else { "1" }.to_owned(),
+                                )],
+                            }),
+                            ..Cell::text("")
+                        }
+                    } else {
+                        Cell::text("")
+                    },
+                ]
+            })
+            .collect(),
+    ));
     sections.push(Section::table(
         "百分制扣分标准",
         vec!["扣分项", "每次扣分"],
@@ -320,6 +364,22 @@ async fn set_points(State(state): State<AppState>, user: PageUser, body: Bytes) 
         &Notice::default(),
     )
     .await
+}
+
+/// Switches a finding rule on or off; findings already raised stay.
+async fn switch_finding_rule(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> PageResult {
+    gate(&state, &user, Action::ManageCalendar, None).await?;
+    let data = FormData::parse(&body);
+    state
+        .store
+        .set_finding_rule(&code, data.text("enabled") == "1")
+        .await?;
+    redirect("/admin/supervision/settings", "saved")
 }
 
 // ---- cards ----

@@ -68,10 +68,11 @@ async fn list(
                 Cell::text(dept_name(c.department_id)),
                 Cell::text(c.task_name.clone().unwrap_or_default()),
                 Cell::text(c.applicant.clone().unwrap_or_default()),
-                Cell::text(code(HANDLING_FORMS, c.apply_type.as_deref())),
                 Cell::text(c.accepted_at.clone().unwrap_or_else(|| "无受理记录".into())),
-                Cell::text(c.result_at.clone().unwrap_or_default()),
-                Cell::text(code(RESULT_TYPES, c.result_type.as_deref())),
+                Cell::text(match (&c.result_at, &c.result_type) {
+                    (Some(at), kind) => format!("{} {at}", code(RESULT_TYPES, kind.as_deref())),
+                    _ => String::new(),
+                }),
                 if c.findings > 0 {
                     Cell::tag(format!("{} 项", c.findings), "bad")
                 } else {
@@ -92,10 +93,8 @@ async fn list(
                 "部门",
                 "事项",
                 "申请人",
-                "申请方式",
                 "受理时间",
-                "办结时间",
-                "办结结果",
+                "办结",
                 "监察问题",
             ],
             rows,
@@ -139,7 +138,8 @@ fn fields(kind: &str) -> &'static [(&'static str, &'static str, Option<CodeTable
     }
 }
 
-fn describe(kind: &str, payload: &str) -> String {
+/// A record's fields as (label, value) rows, codes shown by their names.
+fn describe(kind: &str, payload: &str) -> Vec<Vec<Cell>> {
     let v: serde_json::Value = serde_json::from_str(payload).unwrap_or_default();
     fields(kind)
         .iter()
@@ -149,10 +149,9 @@ fn describe(kind: &str, payload: &str) -> String {
                 return None;
             }
             let shown = table.and_then(|t| label(t, raw)).unwrap_or(raw);
-            Some(format!("{name}：{shown}"))
+            Some(vec![Cell::text(*name), Cell::text(shown)])
         })
-        .collect::<Vec<_>>()
-        .join("；")
+        .collect()
 }
 
 async fn one(State(state): State<AppState>, user: PageUser, Path(id): Path<i64>) -> PageResult {
@@ -175,44 +174,43 @@ async fn one(State(state): State<AppState>, user: PageUser, Path(id): Path<i64>)
         "process" => "过程信息",
         _ => "结果信息",
     };
+    let mut sections: Vec<Section> = records
+        .iter()
+        .map(|r| {
+            Section::table(
+                &format!(
+                    "{}（接收于 {}，记录标识 {}）",
+                    kind_label(&r.kind),
+                    local_time(r.received_at),
+                    r.row_guid
+                ),
+                vec!["项目", "内容"],
+                describe(&r.kind, &r.payload),
+            )
+        })
+        .collect();
+    sections.push(Section::table(
+        "监察问题",
+        vec!["日期", "规则", "办件编号", "情况", "处理结果"],
+        findings
+            .iter()
+            .map(|f| {
+                vec![
+                    Cell::text(&f.raised_on),
+                    Cell::text(&f.rule_name),
+                    finding_case(f),
+                    Cell::text(&f.detail),
+                    Cell::text(f.disposition.clone().unwrap_or_else(|| "待处理".into())),
+                ]
+            })
+            .collect(),
+    ));
     page(
         &user,
         &format!("报送办件 {}", case.project_no),
         crumb("部门系统报送办件", "/admin/supervision/reported"),
         "按接收顺序列出该办件的每一条报送记录，记录一经接收即原样保存，重复报送（同一记录标识）不重复保存。",
-        vec![
-            Section::table(
-                "报送记录",
-                vec!["接收时间", "信息类别", "记录标识", "内容"],
-                records
-                    .iter()
-                    .map(|r| {
-                        vec![
-                            Cell::text(local_time(r.received_at)),
-                            Cell::text(kind_label(&r.kind)),
-                            Cell::text(&r.row_guid),
-                            Cell::text(describe(&r.kind, &r.payload)),
-                        ]
-                    })
-                    .collect(),
-            ),
-            Section::table(
-                "监察问题",
-                vec!["日期", "规则", "办件编号", "情况", "处理结果"],
-                findings
-                    .iter()
-                    .map(|f| {
-                        vec![
-                            Cell::text(&f.raised_on),
-                            Cell::text(&f.rule_name),
-                            finding_case(f),
-                            Cell::text(&f.detail),
-                            Cell::text(f.disposition.clone().unwrap_or_else(|| "待处理".into())),
-                        ]
-                    })
-                    .collect(),
-            ),
-        ],
+        sections,
         &Notice::default(),
         &FieldErrors::new(),
     )
