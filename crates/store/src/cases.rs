@@ -449,9 +449,6 @@ pub(crate) fn prepare_append(
             "UPDATE cases SET query_code = $1, accepted_on = $2, due = $3, version = $4,
                 head_hash = $5, updated_at = $6, state = $7, step_name = $8, assignee = $9, paused = $10,
                 concluded_on = COALESCE($11, concluded_on), accepted_by = COALESCE($12, accepted_by),
-                accepted_window = CASE WHEN $12 IS NULL THEN accepted_window ELSE
-                    (SELECT ws.window_id FROM staff s JOIN window_staff ws ON ws.staff_id = s.id
-                     WHERE s.account_id = $12) END,
                 days_used = COALESCE($13, days_used), accurate = COALESCE($14, accurate),
                 stage = $16, case_no = $17
              WHERE id = $15"
@@ -459,14 +456,22 @@ pub(crate) fn prepare_append(
             "UPDATE cases SET query_code = $1, accepted_on = $2, due = $3, version = $4,
                 head_hash = $5, updated_at = $6, state = $7, step_name = $8, assignee = $9, paused = $10,
                 concluded_on = COALESCE($11, concluded_on), accepted_by = COALESCE($12, accepted_by),
-                accepted_window = CASE WHEN $12 IS NULL THEN accepted_window ELSE
-                    (SELECT ws.window_id FROM staff s JOIN window_staff ws ON ws.staff_id = s.id
-                     WHERE s.account_id = $12) END,
                 days_used = COALESCE($13, days_used), accurate = COALESCE($14, accurate)
              WHERE id = $15"
         },
         row,
     );
+    // At acceptance, the window the accepting clerk sits at (a statement of its own, run only
+    // then: a subquery in the UPDATE above would cost every command).
+    if let Some(clerk) = accepted_by {
+        batch.push(
+            "UPDATE cases SET accepted_window =
+                (SELECT ws.window_id FROM staff s JOIN window_staff ws ON ws.staff_id = s.id
+                 WHERE s.account_id = $1)
+             WHERE id = $2",
+            vec![Val::Int(clerk), Val::Int(case_id)],
+        );
+    }
 
     // The case's one open task and its timers, each row written only when it changed and with
     // only the indexed columns that changed: every index entry rewritten costs a page.
