@@ -71,8 +71,8 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
 ];
 
-/// A migration's text for one database: all of it, or, when it has `-- [sqlite]` and
-/// `-- [postgres]` sections, just that database's section.
+/// A migration's text for one database. With `-- [sqlite]` and `-- [postgres]` sections, what
+/// stands before the first section is for both, followed by that database's section.
 fn section(sql: &str, backend: Backend) -> String {
     let marker = match backend {
         Backend::Sqlite => "-- [sqlite]",
@@ -81,9 +81,10 @@ fn section(sql: &str, backend: Backend) -> String {
     let Some(start) = sql.find(marker) else {
         return sql.to_owned();
     };
+    let common = sql.find("\n-- [").map_or("", |first| &sql[..first]);
     let body = &sql[start + marker.len()..];
     let end = body.find("\n-- [").unwrap_or(body.len());
-    body[..end].to_owned()
+    format!("{common}\n{}", &body[..end])
 }
 
 fn render(sql: &str, backend: Backend) -> String {
@@ -131,4 +132,23 @@ pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> StoreResult<usize> 
         ran += 1;
     }
     Ok(ran)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sections_follow_the_common_part() {
+        let sql = "CREATE TABLE a (id {{id}});\n-- [sqlite]\nS;\n-- [postgres]\nP;\n";
+        assert_eq!(
+            section(sql, Backend::Sqlite),
+            "CREATE TABLE a (id {{id}});\n\nS;"
+        );
+        assert_eq!(
+            section(sql, Backend::Postgres),
+            "CREATE TABLE a (id {{id}});\n\nP;\n"
+        );
+        assert_eq!(section("X;", Backend::Postgres), "X;");
+    }
 }

@@ -955,6 +955,7 @@ async fn reported_and_online_only(store: &Store) {
     let dept = w.item.department_id;
     let by = w.clerk_account;
     let today = d("2026-11-04");
+    let send = |r: Report| store.report_cases(dept, by, r, today);
 
     // An item that must be handled online, taken at the window, is a finding proved by the
     // submission; applied for online, or an item with a window, is not.
@@ -1014,42 +1015,33 @@ async fn reported_and_online_only(store: &Store) {
             "准予登记",
         )],
     };
-    let o = store
-        .report_cases(dept, by, ok.clone(), today)
-        .await
-        .unwrap();
+    let o = send(ok.clone()).await.unwrap();
     assert_eq!((o.stored, o.duplicates, o.findings.len()), (3, 0, 0));
     // Sent again: stored once, nothing raised twice.
-    let o = store.report_cases(dept, by, ok, today).await.unwrap();
+    let o = send(ok).await.unwrap();
     assert_eq!((o.stored, o.duplicates, o.findings.len()), (0, 3, 0));
 
     // 体外循环: a result with no acceptance; a result dated before its acceptance (in one
     // report, and across two); a refusal without reasons (and one with them, which is fine).
-    let o = store
-        .report_cases(
-            dept,
-            by,
-            Report {
-                accept: vec![accept("BJ003", "a-3", "X1", "2", "2026-11-03 10:00:00")],
-                result: vec![
-                    result("BJ002", "r-2", "1", "2026-11-03 16:00:00", ""),
-                    result("BJ003", "r-3", "1", "2026-11-02 15:00:00", ""),
-                    result("BJ004", "r-4", "1", "2026-11-01 15:00:00", ""),
-                    result("BJ005", "r-5", "3", "2026-11-02 15:00:00", " "),
-                    result(
-                        "BJ006",
-                        "r-6",
-                        "3",
-                        "2026-11-02 15:00:00",
-                        "经营场所不符合要求",
-                    ),
-                ],
-                ..Default::default()
-            },
-            today,
-        )
-        .await
-        .unwrap();
+    let o = send(Report {
+        accept: vec![accept("BJ003", "a-3", "X1", "2", "2026-11-03 10:00:00")],
+        result: vec![
+            result("BJ002", "r-2", "1", "2026-11-03 16:00:00", ""),
+            result("BJ003", "r-3", "1", "2026-11-02 15:00:00", ""),
+            result("BJ004", "r-4", "1", "2026-11-01 15:00:00", ""),
+            result("BJ005", "r-5", "3", "2026-11-02 15:00:00", " "),
+            result(
+                "BJ006",
+                "r-6",
+                "3",
+                "2026-11-02 15:00:00",
+                "经营场所不符合要求",
+            ),
+        ],
+        ..Default::default()
+    })
+    .await
+    .unwrap();
     assert_eq!(
         raised(&o),
         [
@@ -1063,7 +1055,7 @@ async fn reported_and_online_only(store: &Store) {
         accept: vec![accept("BJ004", "a-4", "X1", "2", "2026-11-02 09:00:00")],
         ..Default::default()
     };
-    let o = store.report_cases(dept, by, late, today).await.unwrap();
+    let o = send(late).await.unwrap();
     assert_eq!(raised(&o), [("decision_before_acceptance", "BJ004")]);
 
     // A result for a case accepted on the platform (外网受理、内网办理) is not without a case.
@@ -1074,18 +1066,12 @@ async fn reported_and_online_only(store: &Store) {
         .row
         .case_no
         .unwrap();
-    let o = store
-        .report_cases(
-            dept,
-            by,
-            Report {
-                result: vec![result(&case_no, "r-7", "1", "2026-09-25 10:00:00", "")],
-                ..Default::default()
-            },
-            today,
-        )
-        .await
-        .unwrap();
+    let o = send(Report {
+        result: vec![result(&case_no, "r-7", "1", "2026-09-25 10:00:00", "")],
+        ..Default::default()
+    })
+    .await
+    .unwrap();
     assert!(o.findings.is_empty(), "{:?}", o.findings);
 
     // An online-only catalogue item reported as applied for at a window.
@@ -1096,22 +1082,16 @@ async fn reported_and_online_only(store: &Store) {
     let item = store.create_item(doc, by).await.unwrap();
     store.publish(item.id, by).await.unwrap();
     let code = item.implementation_code.clone();
-    let o = store
-        .report_cases(
-            dept,
-            by,
-            Report {
-                accept: vec![
-                    accept("BJ008", "a-8", &code, "2", "2026-11-03 09:00:00"),
-                    accept("BJ009", "a-9", &code, "1", "2026-11-03 09:00:00"),
-                    accept("BJ010", "a-10", "X1", "1", "2026-11-03 09:00:00"),
-                ],
-                ..Default::default()
-            },
-            today,
-        )
-        .await
-        .unwrap();
+    let o = send(Report {
+        accept: vec![
+            accept("BJ008", "a-8", &code, "2", "2026-11-03 09:00:00"),
+            accept("BJ009", "a-9", &code, "1", "2026-11-03 09:00:00"),
+            accept("BJ010", "a-10", "X1", "1", "2026-11-03 09:00:00"),
+        ],
+        ..Default::default()
+    })
+    .await
+    .unwrap();
     assert_eq!(raised(&o), [("online_only_at_window", "BJ009")]);
 
     // Switched off, a rule raises nothing.
@@ -1119,37 +1099,25 @@ async fn reported_and_online_only(store: &Store) {
         .set_finding_rule("result_without_case", false)
         .await
         .unwrap();
-    let o = store
-        .report_cases(
-            dept,
-            by,
-            Report {
-                result: vec![result("BJ011", "r-11", "1", "2026-11-03 16:00:00", "")],
-                ..Default::default()
-            },
-            today,
-        )
-        .await
-        .unwrap();
+    let o = send(Report {
+        result: vec![result("BJ011", "r-11", "1", "2026-11-03 16:00:00", "")],
+        ..Default::default()
+    })
+    .await
+    .unwrap();
     assert!(o.findings.is_empty());
 
     // Bad records: every problem named, nothing stored.
     let mut bad = accept("BJ012", "a-12", "X1", "2", "2026-11-03 09:00:00");
     bad.applyer_page_code = "110105194912310021".into();
     let before = store.reported_cases(Some(dept), 100).await.unwrap().len();
-    let e = store
-        .report_cases(
-            dept,
-            by,
-            Report {
-                accept: vec![bad],
-                result: vec![result("BJ013", "r-13", "7", "2026-11-03", "")],
-                ..Default::default()
-            },
-            today,
-        )
-        .await
-        .unwrap_err();
+    let e = send(Report {
+        accept: vec![bad],
+        result: vec![result("BJ013", "r-13", "7", "2026-11-03", "")],
+        ..Default::default()
+    })
+    .await
+    .unwrap_err();
     assert_eq!(
         field_of(e),
         [

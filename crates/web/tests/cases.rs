@@ -438,15 +438,11 @@ async fn cases_calendar_corrections() {
     on_every_backend!(calendar_corrections);
 }
 
-async fn alerts_and_notifications(app: &TestApp) {
-    let org = app.seed_org().await;
-    let clerk = app
-        .staff("clerk", &["clerk"], Some(org.centre), Some(org.dept))
-        .await;
-    let supervisor = app.staff("jiancha", &["supervisor"], None, None).await;
-    let item = publish_item(app, org.dept, clerk.account_id).await;
-    let t_clerk = app.token(clerk.account_id, TokenScope::Write).await;
-    let t_sup = app.token(supervisor.account_id, TokenScope::Read).await;
+/// A case of the published item, opened at the window and accepted on 24 September by `clerk`
+/// (an account of `dept`); returns it and the clerk's token.
+async fn accepted_case(app: &TestApp, dept: i64, clerk: i64) -> (i64, String) {
+    let item = publish_item(app, dept, clerk).await;
+    let t_clerk = app.token(clerk, TokenScope::Write).await;
     let (_, opened) = app
         .api(
             &t_clerk,
@@ -466,6 +462,17 @@ async fn alerts_and_notifications(app: &TestApp) {
     )
     .await;
     assert_eq!(status, 200);
+    (id, t_clerk)
+}
+
+async fn alerts_and_notifications(app: &TestApp) {
+    let org = app.seed_org().await;
+    let clerk = app
+        .staff("clerk", &["clerk"], Some(org.centre), Some(org.dept))
+        .await;
+    let supervisor = app.staff("jiancha", &["supervisor"], None, None).await;
+    let t_sup = app.token(supervisor.account_id, TokenScope::Read).await;
+    let (id, t_clerk) = accepted_case(app, org.dept, clerk.account_id).await;
     // Left alone past its deadline (9 October): the sweeper raises it.
     let report = app
         .store
@@ -1137,26 +1144,7 @@ async fn notifier(app: &TestApp) {
         .staff("clerk", &["clerk"], Some(org.centre), Some(org.dept))
         .await;
     app.staff("jiancha", &["supervisor"], None, None).await;
-    let item = publish_item(app, org.dept, clerk.account_id).await;
-    let t_clerk = app.token(clerk.account_id, TokenScope::Write).await;
-    let (_, opened) = app
-        .api(
-            &t_clerk,
-            Method::POST,
-            "/cases",
-            Some(json!({"item_id": item, "materials": ["申请书"],
-                "applicant": {"kind": "individual", "name": "张伟", "id_number": "11010519491231002X", "mobile": "13800000000"}})),
-        )
-        .await;
-    let id = opened["case_id"].as_i64().unwrap();
-    command(
-        app,
-        &t_clerk,
-        id,
-        None,
-        json!({"command": {"type": "accept"}}),
-    )
-    .await;
+    accepted_case(app, org.dept, clerk.account_id).await;
     app.store
         .sweep(chrono::NaiveDate::from_ymd_opt(2026, 10, 12).unwrap())
         .await

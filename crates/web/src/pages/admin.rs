@@ -283,6 +283,13 @@ fn days(r: Option<f64>) -> String {
     r.map_or_else(|| "—".to_owned(), |v| format!("{v:.1}"))
 }
 
+/// A department's short name (简称) from a list loaded once; empty when unknown.
+fn short_name(departments: &[onewindow_store::org::Department], id: Option<i64>) -> String {
+    id.and_then(|id| departments.iter().find(|d| d.id == id))
+        .map(|d| d.short_name.clone())
+        .unwrap_or_default()
+}
+
 /// The case a finding concerns, linked: ours, or the one a department's system reported.
 fn finding_case(f: &onewindow_store::supervision::Finding) -> Cell {
     let label = f.case_no.clone().unwrap_or_else(|| format!("#{}", f.id));
@@ -1427,11 +1434,7 @@ async fn windows_page(
     let p = &user.principal;
     let windows = state.store.list_windows(None, None).await?;
     let depts = state.store.list_departments(None).await?;
-    let dept_name = |id: Option<i64>| {
-        id.and_then(|id| depts.iter().find(|d| d.id == id))
-            .map(|d| d.short_name.clone())
-            .unwrap_or_default()
-    };
+    let dept_name = |id: Option<i64>| short_name(&depts, id);
     let rows = windows
         .iter()
         .map(|w| {
@@ -1755,11 +1758,7 @@ async fn staff_page(
     gate(state, user, Action::ViewStaff, scope).await?;
     let staff = state.store.list_staff(None, scope).await?;
     let depts = state.store.list_departments(None).await?;
-    let dept_name = |id: Option<i64>| {
-        id.and_then(|id| depts.iter().find(|d| d.id == id))
-            .map(|d| d.short_name.clone())
-            .unwrap_or_default()
-    };
+    let dept_name = |id: Option<i64>| short_name(&depts, id);
     let name_of = |id: Option<i64>| {
         id.and_then(|id| staff.iter().find(|s| s.id == id))
             .map(|s| s.name.clone())
@@ -2078,12 +2077,7 @@ async fn supervision_page(
     let alerts = state.store.alerts(None, 300).await?;
     let open_findings = state.store.findings(true, 100).await?;
     let departments = state.store.list_departments(None).await?;
-    let dept_name = |id: i64| {
-        departments
-            .iter()
-            .find(|d| d.id == id)
-            .map_or_else(String::new, |d| d.short_name.clone())
-    };
+    let dept_name = |id: i64| short_name(&departments, Some(id));
     let kind = |k: &str| match k {
         "case" => "办件时限",
         "step" => "环节时限",

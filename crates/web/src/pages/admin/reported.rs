@@ -51,12 +51,7 @@ async fn list(
     let department = scope(&state, &user).await?.or(q.department);
     let cases = state.store.reported_cases(department, 500).await?;
     let departments = state.store.list_departments(None).await?;
-    let dept_name = |id: i64| {
-        departments
-            .iter()
-            .find(|d| d.id == id)
-            .map_or_else(String::new, |d| d.short_name.clone())
-    };
+    let dept_name = |id: i64| super::short_name(&departments, Some(id));
     let rows = cases
         .iter()
         .map(|c| {
