@@ -69,6 +69,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "accepted_window",
         include_str!("../migrations/0014_accepted_window.sql"),
     ),
+    (
+        15,
+        "findings_partial_keys",
+        include_str!("../migrations/0015_findings_partial_keys.sql"),
+    ),
 ];
 
 /// A migration's text for one database. With `-- [sqlite]` and `-- [postgres]` sections, what

@@ -34,6 +34,8 @@ pub struct Outgoing {
 /// Delivery counts by status, for the supervision page.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct OutboxCounts {
+    /// Notifications no notifier has taken yet.
+    pub waiting: i64,
     pub pending: i64,
     pub sent: i64,
     pub failed: i64,
@@ -43,55 +45,59 @@ pub struct OutboxCounts {
 impl Store {
     /// Takes up to `limit` notifications not yet offered to the outside channels and queues one
     /// delivery per channel for those created since `since` (older ones are only marked: an
-    /// outage of the notifier does not send stale news later). Returns deliveries queued.
+    /// outage of the notifier does not send stale news later; with no channel, all are only
+    /// marked). Returns how many notifications were taken and deliveries queued.
     pub async fn queue_deliveries(
         &self,
         channels: &[&str],
         since: i64,
         now: i64,
         limit: i64,
-    ) -> StoreResult<u64> {
+    ) -> StoreResult<(u64, u64)> {
         let mut tx = self.pool.begin().await?;
         let lock = match self.backend {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
         };
-        let taken: Vec<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT id, created_at FROM notifications WHERE dispatched_at IS NULL
-             ORDER BY id LIMIT $1{lock}"
+        let taken: Vec<(i64,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT id FROM notifications WHERE dispatched_at IS NULL ORDER BY id LIMIT $1{lock}"
         )))
         .bind(limit)
         .fetch_all(&mut *tx)
         .await?;
         if taken.is_empty() {
-            return Ok(0);
+            return Ok((0, 0));
         }
+        // Ids read back from the database, so the list is plain integers.
+        let ids = taken
+            .iter()
+            .map(|(id,)| id.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
         let mut queued = 0;
-        for (id, created_at) in &taken {
-            sqlx::query("UPDATE notifications SET dispatched_at = $1 WHERE id = $2")
-                .bind(now)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            if *created_at < since {
-                continue;
-            }
-            for channel in channels {
-                queued += sqlx::query(
-                    "INSERT INTO notification_deliveries
-                        (notification_id, channel, status, attempts, next_at, updated_at)
-                     VALUES ($1, $2, 'pending', 0, $3, $3) ON CONFLICT DO NOTHING",
-                )
-                .bind(id)
-                .bind(*channel)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            }
+        for channel in channels {
+            queued += sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO notification_deliveries
+                    (notification_id, channel, status, attempts, next_at, updated_at)
+                 SELECT id, $1, 'pending', 0, $2, $2 FROM notifications
+                 WHERE id IN ({ids}) AND created_at >= $3
+                 ON CONFLICT DO NOTHING"
+            )))
+            .bind(*channel)
+            .bind(now)
+            .bind(since)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
         }
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE notifications SET dispatched_at = $1 WHERE id IN ({ids})"
+        )))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
-        Ok(queued)
+        Ok((taken.len() as u64, queued))
     }
 
     /// Leases up to `limit` deliveries that are due (new, or failed and waiting to retry),
@@ -179,7 +185,12 @@ impl Store {
                 .fetch_all(&self.pool)
                 .await?;
         let get = |s: &str| rows.iter().find(|r| r.0 == s).map_or(0, |r| r.1);
+        let (waiting,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM notifications WHERE dispatched_at IS NULL")
+                .fetch_one(&self.pool)
+                .await?;
         Ok(OutboxCounts {
+            waiting,
             pending: get("pending"),
             sent: get("sent"),
             failed: get("failed"),

@@ -133,13 +133,17 @@ pub async fn dispatch_once(
     now: i64,
 ) -> StoreResult<DispatchReport> {
     let channels: Vec<&str> = notifiers.iter().map(|n| n.channel()).collect();
-    let mut report = DispatchReport {
-        queued: store
-            .queue_deliveries(&channels, now - FRESH_MS, now, 500)
-            .await?,
-        ..Default::default()
-    };
+    let mut report = DispatchReport::default();
     // A bounded number of batches per round; the rest waits for the next.
+    for _ in 0..20 {
+        let (taken, queued) = store
+            .queue_deliveries(&channels, now - FRESH_MS, now, 1000)
+            .await?;
+        report.queued += queued;
+        if taken < 1000 {
+            break;
+        }
+    }
     for _ in 0..20 {
         let due = store.lease_deliveries(now, 50).await?;
         if due.is_empty() {
@@ -161,11 +165,9 @@ pub async fn dispatch_once(
     Ok(report)
 }
 
-/// The background job: a round every ten seconds, while any channel is configured.
+/// The background job: a round every ten seconds. Without any channel configured it only
+/// marks new notifications as handed on, so that none wait for a gateway that is not there.
 pub async fn notifier_job(store: Store, notifiers: Notifiers) {
-    if notifiers.is_empty() {
-        return;
-    }
     let mut tick = tokio::time::interval(Duration::from_secs(10));
     loop {
         tick.tick().await;

@@ -1208,6 +1208,17 @@ async fn notifier(app: &TestApp) {
         (counts.sent, counts.abandoned, counts.pending, counts.failed),
         (4, 4, 0, 0)
     );
+    // With no channel configured, new notifications (the month's cards) are only marked as
+    // handed on: none waits for a gateway.
+    let cards = app
+        .store
+        .issue_cards(chrono::NaiveDate::from_ymd_opt(2026, 10, 12).unwrap())
+        .await
+        .unwrap();
+    assert!(cards > 0);
+    let quiet = dispatch_once(&app.store, &[], t0).await.unwrap();
+    assert_eq!(quiet, DispatchReport::default());
+    assert_eq!(app.store.outbox_counts().await.unwrap().waiting, 0);
 }
 
 #[tokio::test]

@@ -2116,6 +2116,7 @@ async fn supervision_page(
         })
         .collect();
     let live = state.store.live_counts().await?;
+    let outbox = state.store.outbox_counts().await?;
     let settings = state.store.settings().await?;
     let month = onewindow_store::assessment::Period::month_of(state.clock.today());
     let figures = state
@@ -2272,6 +2273,26 @@ async fn supervision_page(
                 "预警与超期",
                 vec!["日期", "级别", "办件编号", "事项", "部门", "类别", "期限"],
                 rows,
+            ),
+            Section::table(
+                "站外通知（短信、邮件网关）",
+                vec!["待转交", "待发送", "已发送", "失败待重试", "已放弃"],
+                vec![
+                    [
+                        outbox.waiting,
+                        outbox.pending,
+                        outbox.sent,
+                        outbox.failed,
+                        outbox.abandoned,
+                    ]
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| match (i, *n) {
+                        (3 | 4, n) if n > 0 => Cell::tag(n.to_string(), "bad"),
+                        (_, n) => Cell::text(n.to_string()),
+                    })
+                    .collect(),
+                ],
             ),
         ],
         notice,
