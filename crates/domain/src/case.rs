@@ -266,6 +266,13 @@ pub enum Event {
         pledge: String,
         verify_by: NaiveDate,
     },
+    /// The 告知承诺 checked after approval (事中事后核查): truthful, or found untrue, with what
+    /// was found and done.
+    PledgeVerified {
+        on: NaiveDate,
+        truthful: bool,
+        notes: String,
+    },
     SupplementRequested {
         missing: Vec<Missing>,
         second: bool,
@@ -359,6 +366,10 @@ pub enum Command {
     ApproveOnPledge {
         pledge: String,
         verify_by: NaiveDate,
+    },
+    VerifyPledge {
+        truthful: bool,
+        notes: String,
     },
     RequestSupplement {
         missing: Vec<Missing>,
@@ -575,6 +586,13 @@ impl TimerKind {
     }
 }
 
+/// The outcome of a 告知承诺 verification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PledgeCheck {
+    pub on: NaiveDate,
+    pub truthful: bool,
+}
+
 /// The state folded from a case's events.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct CaseState {
@@ -600,6 +618,9 @@ pub struct CaseState {
     pub pending_deficiencies: Vec<String>,
     pub deficiency_supply_by: Option<NaiveDate>,
     pub pledge_verify_by: Option<NaiveDate>,
+    /// The verification of the pledge, once done: the day and whether it held.
+    #[serde(default)]
+    pub pledge_check: Option<PledgeCheck>,
     pub extended_days: u32,
     pub paused_days: u32,
     pub decision: Option<Decision>,
@@ -709,7 +730,9 @@ impl CaseState {
                 due_on: by,
             });
         }
-        if let Some(by) = self.pledge_verify_by {
+        if let Some(by) = self.pledge_verify_by
+            && self.pledge_check.is_none()
+        {
             timers.push(Timer {
                 kind: TimerKind::PledgeVerification,
                 warn_on: by,
@@ -768,6 +791,12 @@ impl CaseState {
             }
             Event::AcceptanceRefused { .. } => self.stage = Some(Stage::Refused),
             Event::ApprovedOnPledge { verify_by, .. } => self.pledge_verify_by = Some(*verify_by),
+            Event::PledgeVerified { on, truthful, .. } => {
+                self.pledge_check = Some(PledgeCheck {
+                    on: *on,
+                    truthful: *truthful,
+                });
+            }
             Event::SupplementRequested { since, .. } => {
                 self.supplement_notices += 1;
                 self.paused = Some(Pause::Supplement { since: *since });
@@ -1021,6 +1050,33 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
                     },
                 },
             ])
+        }
+        Command::VerifyPledge { truthful, notes } => {
+            // Any time after the approval on pledge, concluded or delivered included, once.
+            if state.pledge_verify_by.is_none() || state.pledge_check.is_some() {
+                return Err(CaseError::WrongStage(stage.label()));
+            }
+            let department = item()?.department_id;
+            if !((actor.has(Role::Reviewer) || actor.has(Role::Approver))
+                && actor.department_id == Some(department))
+            {
+                return Err(CaseError::NotAllowed(
+                    "告知承诺核查须由办理部门的审查或审批人员登记",
+                ));
+            }
+            require_text(
+                notes,
+                if *truthful {
+                    "核查情况"
+                } else {
+                    "核查发现的不实情况及处理措施"
+                },
+            )?;
+            Ok(vec![Event::PledgeVerified {
+                on: ctx.today,
+                truthful: *truthful,
+                notes: notes.clone(),
+            }])
         }
         Command::RequestSupplement { missing, reason } => {
             in_stage(&[Stage::Submitted, Stage::InReview])?;
@@ -1485,6 +1541,13 @@ pub fn available_commands(state: &CaseState, ctx: &Ctx) -> Vec<&'static str> {
             },
         ),
         (
+            "verify_pledge",
+            Command::VerifyPledge {
+                truthful: true,
+                notes: text(),
+            },
+        ),
+        (
             "decide",
             Command::Decide {
                 decision: Decision {
@@ -1900,6 +1963,107 @@ mod tests {
             e[0],
             Event::SupplementRequested { second: true, .. }
         ));
+    }
+
+    #[test]
+    fn a_pledge_is_verified_once_by_the_department_after_approval() {
+        let (clerk, reviewer, approver) = (
+            staff(1, &[Role::Clerk], &[]),
+            staff(2, &[Role::Reviewer], &[]),
+            staff(3, &[Role::Approver], &[]),
+        );
+        let pledge_timer = |c: &Case| {
+            c.state
+                .timers(&c.cal, &WarnThreshold::default())
+                .unwrap()
+                .into_iter()
+                .find(|t| t.kind == TimerKind::PledgeVerification)
+        };
+        let verify = |truthful, notes: &str| Command::VerifyPledge {
+            truthful,
+            notes: notes.into(),
+        };
+        let mut c = Case::new();
+        c.submit("2", &["申请书"]);
+        c.run(&clerk, "2026-09-24", Command::Accept).unwrap();
+        assert!(
+            matches!(
+                c.run(&reviewer, "2026-09-24", verify(true, "属实")),
+                Err(CaseError::WrongStage(_))
+            ),
+            "nothing to verify before an approval on pledge"
+        );
+        for (who, day) in [(&clerk, "2026-09-24"), (&reviewer, "2026-09-28")] {
+            c.run(
+                who,
+                day,
+                Command::CompleteStep {
+                    opinion: "符合".into(),
+                },
+            )
+            .unwrap();
+        }
+        c.run(
+            &approver,
+            "2026-09-28",
+            Command::ApproveOnPledge {
+                pledge: "申请人承诺经营场所符合食品安全要求".into(),
+                verify_by: d("2026-10-28"),
+            },
+        )
+        .unwrap();
+        c.run(&approver, "2026-09-28", Command::Conclude).unwrap();
+        assert_eq!(
+            pledge_timer(&c).map(|t| t.due_on),
+            Some(d("2026-10-28")),
+            "the verification deadline runs on after conclusion"
+        );
+        assert!(matches!(
+            c.run(&clerk, "2026-10-20", verify(true, "现场核查属实")),
+            Err(CaseError::NotAllowed(_))
+        ));
+        let mut other = staff(5, &[Role::Reviewer], &[]);
+        other.department_id = Some(8);
+        assert!(matches!(
+            c.run(&other, "2026-10-20", verify(true, "现场核查属实")),
+            Err(CaseError::NotAllowed(_))
+        ));
+        assert!(matches!(
+            c.run(&reviewer, "2026-10-20", verify(false, " ")),
+            Err(CaseError::Rule(m)) if m.contains("不实情况")
+        ));
+        let events = c
+            .run(
+                &reviewer,
+                "2026-10-20",
+                verify(false, "经营场所与承诺不符，已责令限期整改并纳入信用记录"),
+            )
+            .unwrap();
+        assert!(matches!(
+            &events[..],
+            [Event::PledgeVerified { on, truthful: false, .. }] if *on == d("2026-10-20")
+        ));
+        assert_eq!(
+            c.state.pledge_check,
+            Some(PledgeCheck {
+                on: d("2026-10-20"),
+                truthful: false
+            })
+        );
+        assert_eq!(
+            pledge_timer(&c),
+            None,
+            "verified: supervision stops watching"
+        );
+        assert!(matches!(
+            c.run(&reviewer, "2026-10-21", verify(true, "复查")),
+            Err(CaseError::WrongStage(_))
+        ));
+        assert_eq!(
+            finding_of(&events[0], &c.state),
+            None,
+            "an untrue pledge is the applicant's, not a handling fault"
+        );
     }
 
     #[test]

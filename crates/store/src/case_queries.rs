@@ -43,6 +43,18 @@ pub struct Page<T> {
     pub next: Option<String>,
 }
 
+/// A case approved on pledge (告知承诺) whose verification is still to be recorded.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PledgeDue {
+    pub case_id: i64,
+    pub case_no: Option<String>,
+    pub item_name: String,
+    pub applicant: String,
+    /// The day by which the pledge must be verified.
+    pub verify_by: String,
+}
+
 /// Inbox filters.
 #[derive(Debug, Clone, Default)]
 pub struct InboxFilter {
@@ -291,6 +303,26 @@ impl Store {
         Ok(page(rows, f.limit, |r| {
             format!("{}|{}", r.due.as_deref().unwrap_or("9999-12-31"), r.id)
         }))
+    }
+
+    /// A department's cases approved on pledge and not yet verified, the earliest deadline
+    /// first: the verification comes after approval, often after conclusion, when the case has
+    /// no open task.
+    pub async fn pledges_to_verify(
+        &self,
+        department_id: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<PledgeDue>> {
+        Ok(sqlx::query_as(
+            "SELECT c.id AS case_id, c.case_no, c.item_name, c.applicant, t.due_on AS verify_by
+             FROM case_timers t JOIN cases c ON c.id = t.case_id
+             WHERE t.kind = 'pledge_verification' AND t.department_id = $1
+             ORDER BY t.due_on, t.case_id LIMIT $2",
+        )
+        .bind(department_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     /// The kinds of open work there are now (受理, a step's name, 办结 …), for inbox filters.

@@ -74,6 +74,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "findings_partial_keys",
         include_str!("../migrations/0015_findings_partial_keys.sql"),
     ),
+    (
+        16,
+        "pledge_checks",
+        include_str!("../migrations/0016_pledge_checks.sql"),
+    ),
 ];
 
 /// A migration's text for one database. With `-- [sqlite]` and `-- [postgres]` sections, what

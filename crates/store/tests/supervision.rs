@@ -913,6 +913,180 @@ async fn supervision_unanswered_urgings_are_findings() {
     }
 }
 
+/// 容缺 materials and 告知承诺 verification past their dates are findings; supplied or verified
+/// in time, they are not.
+async fn deficiency_and_pledge_findings(store: &Store) {
+    let mut w = world(store).await;
+    w.item.materials = vec![MaterialRef {
+        name: "健康证明".into(),
+        required: false,
+        deficiency_allowed: true,
+    }];
+    let all = all_roles(&w);
+    let as_all = |case: i64, day: &'static str, command: Command| {
+        let actor = all.clone();
+        async move {
+            store
+                .execute(CommandRequest {
+                    case_id: Some(case),
+                    expected_version: None,
+                    command,
+                    actor,
+                    idempotency_key: None,
+                    today: d(day),
+                    at: 1,
+                })
+                .await
+                .unwrap();
+        }
+    };
+    // Two cases accepted with 健康证明 to follow by Monday 12 October; one brings it on the 9th.
+    let mut deficient = vec![];
+    for name in ["张伟", "李娜"] {
+        let id = run(
+            store,
+            &w,
+            None,
+            "2026-09-24",
+            Command::Submit {
+                channel: Channel::Window,
+                item: Box::new(w.item.clone()),
+                applicant: Applicant {
+                    kind: "individual".into(),
+                    name: name.into(),
+                    id_number: "11010519491231002X".into(),
+                    mobile: "13800000000".into(),
+                },
+                materials: vec![],
+            },
+        )
+        .await
+        .unwrap();
+        run(
+            store,
+            &w,
+            Some(id),
+            "2026-09-24",
+            Command::AcceptWithDeficiencies {
+                pending: vec!["健康证明".into()],
+                supply_by: d("2026-10-12"),
+                commitment: "本人承诺于 10 月 12 日前补交健康证明".into(),
+            },
+        )
+        .await
+        .unwrap();
+        deficient.push(id);
+    }
+    let [silent, supplied] = deficient[..] else {
+        unreachable!()
+    };
+    as_all(
+        supplied,
+        "2026-10-09",
+        Command::SupplyDeficiency {
+            material: "健康证明".into(),
+        },
+    )
+    .await;
+
+    // Two cases approved on pledge, to be verified by 12 October, and concluded; one is
+    // verified on the 9th.
+    let mut pledged = vec![];
+    for name in ["王芳", "陈静"] {
+        let id = open_case(store, &w, name).await;
+        for command in [
+            Command::CompleteStep {
+                opinion: "材料齐全".into(),
+            },
+            Command::CompleteStep {
+                opinion: "符合条件".into(),
+            },
+            Command::ApproveOnPledge {
+                pledge: "申请人承诺经营场所符合食品安全要求".into(),
+                verify_by: d("2026-10-12"),
+            },
+            Command::Conclude,
+        ] {
+            as_all(id, "2026-09-24", command).await;
+        }
+        pledged.push(id);
+    }
+    let [unverified, verified] = pledged[..] else {
+        unreachable!()
+    };
+    as_all(
+        verified,
+        "2026-10-09",
+        Command::VerifyPledge {
+            truthful: true,
+            notes: "现场核查，经营场所与承诺一致".into(),
+        },
+    )
+    .await;
+    let due = store
+        .pledges_to_verify(w.item.department_id, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        due.iter()
+            .map(|p| (p.case_id, p.verify_by.as_str()))
+            .collect::<Vec<_>>(),
+        [(unverified, "2026-10-12")],
+        "the department's inbox lists the pledge still to verify"
+    );
+
+    let found = |code: &'static str| async move {
+        let mut cases: Vec<i64> = store
+            .findings(false, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|f| f.rule_code == code)
+            .filter_map(|f| f.case_id)
+            .collect();
+        cases.sort();
+        cases
+    };
+    // On the deadline day itself nothing is missed yet; the day after, the two left alone are.
+    store.sweep(d("2026-10-12")).await.unwrap();
+    assert!(found("deficiency_not_supplied").await.is_empty());
+    assert!(found("pledge_not_verified").await.is_empty());
+    store.sweep(d("2026-10-13")).await.unwrap();
+    store.sweep(d("2026-10-13")).await.unwrap();
+    assert_eq!(found("deficiency_not_supplied").await, [silent]);
+    assert_eq!(found("pledge_not_verified").await, [unverified]);
+
+    // Verified late, the pledge leaves the list; the finding of its lateness stays.
+    as_all(
+        unverified,
+        "2026-10-14",
+        Command::VerifyPledge {
+            truthful: false,
+            notes: "经营场所与承诺不符，已责令限期整改并纳入信用记录".into(),
+        },
+    )
+    .await;
+    assert!(
+        store
+            .pledges_to_verify(w.item.department_id, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(found("pledge_not_verified").await, [unverified]);
+}
+
+#[tokio::test]
+async fn supervision_deficiency_and_pledge_deadlines_are_findings() {
+    for backend in backends() {
+        let db = TestDb::create(backend).await;
+        let store = db.store().await;
+        deficiency_and_pledge_findings(&store).await;
+        store.close().await;
+        db.cleanup().await;
+    }
+}
+
 fn accept(no: &str, guid: &str, task_code: &str, apply_type: &str, at: &str) -> AcceptRecord {
     AcceptRecord {
         row_guid: guid.into(),

@@ -66,7 +66,8 @@ pub struct CommandBody {
     /// `{"type": "accept"}`, `{"type": "complete_step", "opinion": "…"}`, `{"type":
     /// "request_supplement", "missing": [{"material": "…", "reason": "…"}], "reason": ""}`,
     /// `{"type": "decide", "decision": {"approved": true, "reasons": "…", "legal_basis": "…"}}`,
-    /// `{"type": "conclude"}`, `{"type": "deliver", "delivery": {"method": "express", "waybill": "…"}}` …
+    /// `{"type": "conclude"}`, `{"type": "deliver", "delivery": {"method": "express", "waybill": "…"}}`,
+    /// `{"type": "verify_pledge", "truthful": true, "notes": "…"}` (告知承诺核查, after approval) …
     #[schema(value_type = Object)]
     pub command: Command,
 }
@@ -284,7 +285,15 @@ pub fn public_label(
                 format!("容缺受理，承诺办结日期 {due}；请于 {supply_by} 前补交容缺材料")
             }
             Event::AcceptanceRefused { .. } => "不予受理（请查收不予受理决定书）".into(),
-            Event::ApprovedOnPledge { .. } => "告知承诺审批".into(),
+            Event::ApprovedOnPledge { verify_by, .. } => {
+                format!("告知承诺审批（承诺事项将于 {verify_by} 前核查）")
+            }
+            Event::PledgeVerified { truthful, .. } => if truthful {
+                "告知承诺核查：承诺属实"
+            } else {
+                "告知承诺核查：发现承诺不实（请查收处理决定）"
+            }
+            .into(),
             Event::SupplementRequested { missing, .. } => format!(
                 "一次性告知补正：{}（补正期间暂停计时）",
                 missing

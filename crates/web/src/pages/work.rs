@@ -161,6 +161,9 @@ struct ListPage {
     urgings: Vec<onewindow_store::supervision::Urging>,
     /// Cards given to this person, their window or their department, not revoked.
     cards: Vec<onewindow_store::assessment::Card>,
+    /// The department's cases approved on pledge awaiting verification (reviewers and
+    /// approvers, who verify).
+    pledges: Vec<onewindow_store::case_queries::PledgeDue>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -240,6 +243,15 @@ async fn inbox(
             cards.truncate(10);
             cards
         },
+        pledges: match actor.department_id {
+            Some(d)
+                if actor.roles.contains(&Role::Reviewer)
+                    || actor.roles.contains(&Role::Approver) =>
+            {
+                state.store.pledges_to_verify(d, 20).await?
+            }
+            _ => vec![],
+        },
         rows: page.rows.iter().map(|r| row_view(r, today, &cal)).collect(),
         next: page
             .next
@@ -315,6 +327,7 @@ async fn search(
         alerts: vec![],
         urgings: vec![],
         cards: vec![],
+        pledges: vec![],
         filters: vec![
             text("case_no", "办件编号", &q.case_no),
             text("applicant", "申请人（姓名或证件号码）", &q.applicant),
@@ -752,6 +765,8 @@ struct CasePage {
     error_action: String,
     data: FormData,
     fee_standard: String,
+    /// The 告知承诺 verification deadline, when the case was approved on pledge.
+    pledge_verify_by: String,
     form_id: String,
 }
 
@@ -784,6 +799,7 @@ fn event_detail(payload: &serde_json::Value) -> String {
         "legal_basis",
         "pledge",
         "commitment",
+        "notes",
     ]
     .iter()
     .map(|k| s(k))
@@ -946,6 +962,10 @@ async fn case_view_page(
                 )
             })
             .unwrap_or_default(),
+        pledge_verify_by: s
+            .pledge_verify_by
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
         form_id: form_id(),
     })
 }
@@ -1008,6 +1028,10 @@ fn form_command(data: &FormData, errors: &mut FieldErrors) -> Option<Command> {
         "approve_on_pledge" => Command::ApproveOnPledge {
             pledge: t("pledge"),
             verify_by: parse_date(errors, data, "verify_by"),
+        },
+        "verify_pledge" => Command::VerifyPledge {
+            truthful: t("truthful") != "0",
+            notes: t("notes"),
         },
         "decide" => Command::Decide {
             decision: Decision {
