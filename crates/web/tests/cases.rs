@@ -1092,6 +1092,112 @@ async fn cases_alerts_and_notifications() {
     on_every_backend!(alerts_and_notifications);
 }
 
+/// A case approved on pledge waits on the reviewer's inbox until its verification is recorded
+/// on the case page; an empty report is refused on its form.
+async fn pledge_verification(app: &TestApp) {
+    let org = app.seed_org().await;
+    let clerk = app
+        .staff("clerk", &["clerk"], Some(org.centre), Some(org.dept))
+        .await;
+    let reviewer = app
+        .staff("rev", &["reviewer"], Some(org.centre), Some(org.dept))
+        .await;
+    let approver = app
+        .staff("appr", &["approver"], Some(org.centre), Some(org.dept))
+        .await;
+    let (id, t_clerk) = accepted_case(app, org.dept, clerk.account_id).await;
+    let t_rev = app.token(reviewer.account_id, TokenScope::Write).await;
+    let t_appr = app.token(approver.account_id, TokenScope::Write).await;
+    for (token, body) in [
+        (
+            &t_clerk,
+            json!({"type": "complete_step", "opinion": "材料齐全"}),
+        ),
+        (
+            &t_rev,
+            json!({"type": "complete_step", "opinion": "申请人签署告知承诺书"}),
+        ),
+        (
+            &t_appr,
+            json!({"type": "approve_on_pledge", "pledge": "经营场所符合要求", "verify_by": "2026-10-30"}),
+        ),
+        (&t_appr, json!({"type": "conclude"})),
+    ] {
+        let (status, out) = command(app, token, id, None, json!({ "command": body })).await;
+        assert_eq!(status, 200, "{out}");
+    }
+    // The clerk may not verify; the API names the rule.
+    let (status, _) = command(
+        app,
+        &t_clerk,
+        id,
+        None,
+        json!({"command": {"type": "verify_pledge", "truthful": true, "notes": "属实"}}),
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    let (client, _) = app.login("rev", PASSWORD).await;
+    let get = |path: String| {
+        let client = client.clone();
+        async move {
+            let r = client.get(app.url(&path)).send().await.unwrap();
+            assert_eq!(r.status(), 200, "{path}");
+            r.text().await.unwrap()
+        }
+    };
+    let inbox = get("/work".into()).await;
+    assert!(
+        inbox.contains("告知承诺待核查")
+            && inbox.contains(&format!("/work/cases/{id}"))
+            && inbox.contains("请于 2026-10-30 前核查承诺事项"),
+        "{inbox}"
+    );
+    let page = get(format!("/work/cases/{id}")).await;
+    assert!(page.contains("告知承诺核查（期限 2026-10-30）"), "{page}");
+    let post = |fields: Vec<(&'static str, &'static str)>, page: String| {
+        let client = client.clone();
+        async move {
+            let csrf = csrf_of(&page);
+            let mut form = vec![("_csrf", csrf.as_str()), ("action", "verify_pledge")];
+            form.extend(fields);
+            client
+                .post(app.url(&format!("/work/cases/{id}/act")))
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let refused = post(vec![("truthful", "0"), ("notes", " ")], page.clone()).await;
+    assert_eq!(refused.status(), 422);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("须填写核查发现的不实情况及处理措施")
+    );
+    let done = post(
+        vec![("truthful", "1"), ("notes", "现场核查，经营场所与承诺一致")],
+        page,
+    )
+    .await;
+    assert_eq!(done.status(), 303);
+    let page = get(format!("/work/cases/{id}")).await;
+    assert!(
+        page.contains("告知承诺核查：承诺属实") && page.contains("现场核查，经营场所与承诺一致"),
+        "{page}"
+    );
+    assert!(!page.contains("登记核查结果"), "verified once");
+    assert!(!get("/work".into()).await.contains("告知承诺待核查"));
+}
+
+#[tokio::test]
+async fn cases_pledge_verification_on_the_workbench() {
+    on_every_backend!(pledge_verification);
+}
+
 /// What the fake SMS gateway received: (Idempotency-Key, body).
 type Received = std::sync::Arc<std::sync::Mutex<Vec<(String, Value)>>>;
 
