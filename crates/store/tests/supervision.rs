@@ -439,6 +439,94 @@ async fn supervision_racing_sweepers_raise_once() {
     }
 }
 
+/// A server that dies in the middle of a sweep loses nothing and repeats nothing: the sweep is
+/// one transaction, so the next one raises every threshold the dead one had reached, once. On
+/// PostgreSQL the sweep is really killed: it is held at its notifications by a lock, after its
+/// alerts and urging notices are written, and its connection is terminated there.
+async fn crash_mid_sweep(store: &Store) {
+    let w = world(store).await;
+    for n in 0..20 {
+        open_case(store, &w, &format!("申请人{n}")).await;
+    }
+    let mut locker = store.pool().begin().await.unwrap();
+    sqlx::query("LOCK TABLE notifications IN EXCLUSIVE MODE")
+        .execute(&mut *locker)
+        .await
+        .unwrap();
+    let sweeping = tokio::spawn({
+        let store = store.clone();
+        async move { store.sweep(d("2026-10-10")).await }
+    });
+    // Wait until the sweep, having written (it holds a transaction id), is blocked at its
+    // notifications; then kill its session.
+    let mut killed = 0;
+    for _ in 0..200 {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(pg_terminate_backend(l.pid)) FROM pg_locks l
+             JOIN pg_stat_activity a ON a.pid = l.pid
+             WHERE NOT l.granted AND l.relation = 'notifications'::regclass
+               AND a.backend_xid IS NOT NULL",
+        )
+        .fetch_one(&mut *locker)
+        .await
+        .unwrap();
+        if n > 0 {
+            killed = n;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(killed, 1, "the sweep was caught mid-way");
+    assert!(sweeping.await.unwrap().is_err(), "the killed sweep fails");
+    locker.rollback().await.unwrap();
+    let count = |table: &'static str| async move {
+        let (n,): (i64,) =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
+        n
+    };
+    assert_eq!(
+        count("supervision_alerts").await,
+        0,
+        "nothing of it was kept"
+    );
+    assert_eq!(count("urgings").await, 0);
+
+    // The next sweep (a restarted server's) raises all of it, once.
+    let report = store.sweep(d("2026-10-10")).await.unwrap();
+    assert_eq!((report.red, report.urged), (40, 20));
+    assert_eq!(levels(&store.sweep(d("2026-10-10")).await.unwrap()), (0, 0));
+    assert_eq!(count("supervision_alerts").await, 40);
+    assert_eq!(count("urgings").await, 20);
+    assert_eq!(
+        store
+            .notifications(w.supervisor_account, 1000)
+            .await
+            .unwrap()
+            .len(),
+        40,
+        "one notification per alert and person"
+    );
+}
+
+#[tokio::test]
+async fn supervision_crash_mid_sweep_loses_and_repeats_nothing() {
+    for backend in backends() {
+        if backend != onewindow_store::Backend::Postgres {
+            // SQLite's atomic commit gives the same guarantee, but a sweep cannot be held
+            // mid-way there: its first write waits for the lock instead.
+            continue;
+        }
+        let db = TestDb::create(backend).await;
+        let store = db.store().await;
+        crash_mid_sweep(&store).await;
+        store.close().await;
+        db.cleanup().await;
+    }
+}
+
 async fn event_findings(store: &Store) {
     let mut w = world(store).await;
     w.item.fee_standard_fen = 1000;
