@@ -1,6 +1,7 @@
 //! `onewindow bench supervision`: the sweeper over a large open caseload. The open cases and
 //! their timers are written as the case engine writes them, in bulk (SQL), so that a million
-//! can be seeded in seconds; the sweep itself is the server's.
+//! can be seeded in seconds; the sweep itself is the server's. The centre has staff in every
+//! department, and a history of alerts and notifications from earlier months.
 
 use std::time::Instant;
 
@@ -14,6 +15,7 @@ pub struct Options {
     pub database: String,
     pub cases: usize,
     pub due: usize,
+    pub history: usize,
     pub runs: usize,
 }
 
@@ -22,10 +24,11 @@ pub async fn supervision(opts: Options) -> anyhow::Result<()> {
     let url = scratch.url.clone();
     let store = Store::open(&url).await?;
     println!(
-        "bench supervision: {}, {} open cases, {} of them newly overdue",
+        "bench supervision: {}, {} open cases, {} of them newly overdue, {} earlier alerts",
         store.backend().name(),
         opts.cases,
-        opts.due
+        opts.due,
+        opts.history
     );
     // A department with a supervisor and a chief representative, who are notified.
     store
@@ -130,6 +133,72 @@ pub async fn supervision(opts: Options) -> anyhow::Result<()> {
         );
     }
     eprintln!();
+
+    // The rest of the centre's staff: eight in each other department (clerks, reviewers,
+    // approvers and their chief representative), whom these alerts do not concern.
+    for d in &departments[1..] {
+        for (n, role) in [
+            "clerk",
+            "clerk",
+            "clerk",
+            "reviewer",
+            "reviewer",
+            "approver",
+            "approver",
+            "chief_representative",
+        ]
+        .iter()
+        .enumerate()
+        {
+            store
+                .create_staff(&NewStaff {
+                    staff: StaffInput {
+                        centre_id: Some(centre.id),
+                        department_id: Some(d.id),
+                        name: format!("{}{n}", d.short_name),
+                        mobile: "13800000000".into(),
+                        roles: vec![(*role).into()],
+                        backup_staff_id: None,
+                    },
+                    login: format!("staff{}_{n}", d.id),
+                    password: "bench2026pass".into(),
+                })
+                .await?;
+        }
+    }
+    // Earlier months' alerts on concluded cases, two notifications each.
+    let mut done = 0usize;
+    while done < opts.history {
+        let n = chunk.min(opts.history - done);
+        let first = (opts.cases + done) as i64 + 1;
+        let last = first + n as i64 - 1;
+        let mut tx = store.pool().begin().await?;
+        sqlx::query(
+            "WITH RECURSIVE seq(n) AS (SELECT $1 UNION ALL SELECT n + 1 FROM seq WHERE n < $2)
+             INSERT INTO supervision_alerts (case_id, timer_kind, level, due_on, department_id,
+                                             raised_on, raised_at, sweep_id)
+             SELECT n, 'case', 'red', '2026-06-30', $3, '2026-07-01', 0, 'history' FROM seq",
+        )
+        .bind(first)
+        .bind(last)
+        .bind(dept.id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO notifications (account_id, case_id, alert_id, title, body, created_at,
+                                        read_at, dispatched_at)
+             SELECT s.account_id, a.case_id, a.id, '办件超期', '办件已超过期限 2026-06-30', 0, 0, 0
+             FROM supervision_alerts a JOIN staff s ON s.department_id = $3 OR s.department_id IS NULL
+             WHERE a.case_id >= $1 AND a.case_id <= $2",
+        )
+        .bind(first)
+        .bind(last)
+        .bind(dept.id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        done += n;
+    }
     if store.backend() == onewindow_store::Backend::Postgres {
         sqlx::query("ANALYZE").execute(store.pool()).await?;
         // The seeding's WAL is written out now rather than by a checkpoint during the

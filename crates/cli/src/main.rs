@@ -177,6 +177,9 @@ enum BenchCommand {
         cases: usize,
         #[arg(long, default_value_t = 10_000)]
         due: usize,
+        /// Alerts and notifications raised before (years of them), which a sweep must not scan.
+        #[arg(long, default_value_t = 1_000_000)]
+        history: usize,
         #[arg(long, default_value_t = 50)]
         runs: usize,
     },
@@ -282,12 +285,14 @@ async fn main() -> anyhow::Result<()> {
             database,
             cases,
             due,
+            history,
             runs,
         }) => {
             bench_supervision::supervision(bench_supervision::Options {
                 database,
                 cases,
                 due: due.min(cases),
+                history,
                 runs: runs.max(1),
             })
             .await

@@ -206,25 +206,41 @@ const RAISE_YELLOW: &str = "INSERT INTO supervision_alerts
 
 /// Everyone an alert concerns: the assignee (or, unassigned, the staff whose role the open task
 /// waits for in its department), the department's chief representatives, and the supervisors.
-const NOTIFY: &str = "INSERT INTO notifications (account_id, case_id, alert_id, title, body, created_at)
-    SELECT DISTINCT s.account_id, a.case_id, a.id,
+/// This sweep's alerts are taken once by their key range (ids from `$3`), each way to a person
+/// is its own join on them, and the union leaves one message per alert and person.
+const NOTIFY: &str = "WITH raised AS MATERIALIZED (
+        SELECT id, case_id, department_id, level, timer_kind, due_on FROM supervision_alerts
+        WHERE id >= $3 AND sweep_id = $1)
+    INSERT INTO notifications (account_id, case_id, alert_id, title, body, created_at)
+    SELECT w.account_id, a.case_id, a.id,
         CASE a.level WHEN 'red' THEN '办件超期' ELSE '办件预警' END,
         COALESCE(c.case_no, '') || ' ' || c.item_name || '（' || c.applicant || '）'
             || CASE a.timer_kind WHEN 'step' THEN '当前环节' WHEN 'deficiency' THEN '容缺材料补交'
                                  WHEN 'pledge_verification' THEN '告知承诺核查' ELSE '办理' END
             || CASE a.level WHEN 'red' THEN '已超过期限 ' ELSE '临近期限 ' END || a.due_on,
         $2
-    FROM supervision_alerts a
-    JOIN cases c ON c.id = a.case_id
-    LEFT JOIN case_tasks t ON t.case_id = a.case_id
-    JOIN staff s ON s.active = 1 AND (
-        s.id = t.assignee
-        OR (t.assignee IS NULL AND s.department_id = t.department_id
-            AND EXISTS (SELECT 1 FROM staff_roles r WHERE r.staff_id = s.id AND r.role = t.role))
-        OR (s.department_id = a.department_id
-            AND EXISTS (SELECT 1 FROM staff_roles r WHERE r.staff_id = s.id AND r.role = 'chief_representative'))
-        OR EXISTS (SELECT 1 FROM staff_roles r WHERE r.staff_id = s.id AND r.role = 'supervisor'))
-    WHERE a.sweep_id = $1";
+    FROM (
+        SELECT x.id AS alert_id, s.account_id FROM raised x
+            JOIN case_tasks t ON t.case_id = x.case_id
+            JOIN staff s ON s.id = t.assignee AND s.active = 1
+        UNION
+        SELECT x.id, s.account_id FROM raised x
+            JOIN case_tasks t ON t.case_id = x.case_id AND t.assignee IS NULL
+            JOIN staff s ON s.department_id = t.department_id AND s.active = 1
+            JOIN staff_roles r ON r.staff_id = s.id AND r.role = t.role
+        UNION
+        SELECT x.id, s.account_id FROM staff_roles r
+            JOIN staff s ON s.id = r.staff_id AND s.active = 1
+            JOIN raised x ON x.department_id = s.department_id
+            WHERE r.role = 'chief_representative'
+        UNION
+        SELECT x.id, s.account_id FROM staff_roles r
+            JOIN staff s ON s.id = r.staff_id AND s.active = 1
+            CROSS JOIN raised x
+            WHERE r.role = 'supervisor'
+    ) w
+    JOIN raised a ON a.id = w.alert_id
+    JOIN cases c ON c.id = a.case_id";
 
 /// A red case limit raises an urging notice to the unit (and the assignee, when there is one).
 const URGE_RED: &str =
@@ -233,7 +249,7 @@ const URGE_RED: &str =
     SELECT a.case_id, a.department_id, t.assignee, a.id, NULL, $2, $3,
         '办件已超过承诺办结期限（' || a.due_on || '），请于答复期限前说明超期原因并尽快办结', $4
     FROM supervision_alerts a LEFT JOIN case_tasks t ON t.case_id = a.case_id
-    WHERE a.sweep_id = $1 AND a.level = 'red' AND a.timer_kind = 'case'";
+    WHERE a.id >= $5 AND a.sweep_id = $1 AND a.level = 'red' AND a.timer_kind = 'case'";
 
 /// Missed deadlines become findings under the rule for their timer, while it is switched on.
 const FIND_RED: &str = "INSERT INTO findings (rule_code, case_id, department_id, alert_id, detail, raised_on, raised_at)
@@ -241,7 +257,7 @@ const FIND_RED: &str = "INSERT INTO findings (rule_code, case_id, department_id,
     FROM supervision_alerts a JOIN finding_rules r ON r.enabled = 1 AND r.code =
         CASE a.timer_kind WHEN 'case' THEN 'case_overdue' WHEN 'step' THEN 'step_overdue'
                           WHEN 'deficiency' THEN 'deficiency_not_supplied' ELSE 'pledge_not_verified' END
-    WHERE a.sweep_id = $1 AND a.level = 'red'";
+    WHERE a.id >= $4 AND a.sweep_id = $1 AND a.level = 'red'";
 
 /// Urging notices past their reply deadline without an explanation become findings, once each.
 const FIND_UNANSWERED: &str = "INSERT INTO findings (rule_code, case_id, department_id, urging_id, detail, raised_on, raised_at)
@@ -407,20 +423,28 @@ impl Store {
         let day = today.to_string();
         let at = now_ms();
         let mut tx = self.pool.begin().await?;
-        let red = sqlx::query(RAISE_RED)
-            .bind(&day)
-            .bind(at)
-            .bind(&sweep_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        let yellow = sqlx::query(RAISE_YELLOW)
-            .bind(&day)
-            .bind(at)
-            .bind(&sweep_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        // The alerts raised, by id: the statements after these find this sweep's alerts again
+        // by their key from the lowest of them (a range, not a scan of every alert ever raised;
+        // another sweep's rows in that range differ in sweep_id).
+        let mut raise = async |sql: &str| -> StoreResult<Vec<i64>> {
+            let ids: Vec<(i64,)> =
+                sqlx::query_as(sqlx::AssertSqlSafe(format!("{sql} RETURNING id")))
+                    .bind(&day)
+                    .bind(at)
+                    .bind(&sweep_id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            Ok(ids.into_iter().map(|(id,)| id).collect())
+        };
+        let red_ids = raise(RAISE_RED).await?;
+        let yellow_ids = raise(RAISE_YELLOW).await?;
+        let (red, yellow) = (red_ids.len() as u64, yellow_ids.len() as u64);
+        let first = red_ids
+            .iter()
+            .chain(&yellow_ids)
+            .min()
+            .copied()
+            .unwrap_or(0);
         let urged = if red > 0 {
             let cal = self.calendar_for("").await?;
             let reply_by = cal
@@ -432,6 +456,7 @@ impl Store {
                 .bind(&day)
                 .bind(&reply_by)
                 .bind(at)
+                .bind(first)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected()
@@ -443,6 +468,7 @@ impl Store {
                 .bind(&sweep_id)
                 .bind(&day)
                 .bind(at)
+                .bind(first)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected()
@@ -460,6 +486,7 @@ impl Store {
             sqlx::query(NOTIFY)
                 .bind(&sweep_id)
                 .bind(at)
+                .bind(first)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected()
