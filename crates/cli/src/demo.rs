@@ -652,8 +652,8 @@ async fn demo_cases(
             2,
         ),
     ];
-    for (who_applies, ago, steps) in plans {
-        let day = working_days_before(&cal, today, ago)?;
+    // A food licence application with every required material, accepted at the window.
+    let accept_food = async |who_applies: Applicant, day| -> anyhow::Result<Option<i64>> {
         let opened = run(
             None,
             &clerk,
@@ -668,6 +668,11 @@ async fn demo_cases(
         .await?;
         let id = Some(opened.case_id);
         run(id, &clerk, day, Command::Accept).await?;
+        Ok(id)
+    };
+    for (who_applies, ago, steps) in plans {
+        let day = working_days_before(&cal, today, ago)?;
+        let id = accept_food(who_applies, day).await?;
         let opinions = [
             (&clerk, "材料齐全，符合法定形式"),
             (&reviewer, "经现场核查，经营场所和设施符合要求"),
@@ -799,20 +804,11 @@ async fn demo_cases(
     // Approved on pledge (告知承诺) and concluded: the on-site verification is still to come,
     // listed on the reviewer's inbox until it is recorded.
     let day = working_days_before(&cal, today, 3)?;
-    let opened = run(
-        None,
-        &clerk,
+    let id = accept_food(
+        applicant("刘洋", &resident_id("37130219870315282"), "13905391008"),
         day,
-        Command::Submit {
-            channel: Channel::Window,
-            item: Box::new(food.clone()),
-            applicant: applicant("刘洋", &resident_id("37130219870315282"), "13905391008"),
-            materials: all_required(&food),
-        },
     )
     .await?;
-    let id = Some(opened.case_id);
-    run(id, &clerk, day, Command::Accept).await?;
     for (actor, opinion) in [
         (&clerk, "材料齐全，申请人选择告知承诺方式办理"),
         (&reviewer, "申请人已签署告知承诺书，按承诺审批"),

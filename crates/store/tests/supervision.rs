@@ -148,8 +148,9 @@ async fn run(
         .map(|o| o.case_id)
 }
 
-async fn open_case(store: &Store, w: &World, name: &str) -> i64 {
-    let id = run(
+/// A case submitted at the window on 24 September, not yet accepted.
+async fn submit_case(store: &Store, w: &World, name: &str) -> i64 {
+    run(
         store,
         w,
         None,
@@ -167,7 +168,11 @@ async fn open_case(store: &Store, w: &World, name: &str) -> i64 {
         },
     )
     .await
-    .unwrap();
+    .unwrap()
+}
+
+async fn open_case(store: &Store, w: &World, name: &str) -> i64 {
+    let id = submit_case(store, w, name).await;
     run(store, w, Some(id), "2026-09-24", Command::Accept)
         .await
         .unwrap();
@@ -402,6 +407,15 @@ async fn supervision_sweeps_across_the_holidays() {
     }
 }
 
+/// The supervisor has one notification per alert.
+async fn supervisor_told(store: &Store, w: &World, alerts: usize) {
+    let told = store
+        .notifications(w.supervisor_account, 1000)
+        .await
+        .unwrap();
+    assert_eq!(told.len(), alerts, "one notification per alert and person");
+}
+
 async fn racing_sweepers(store: &Store) {
     let w = world(store).await;
     for n in 0..20 {
@@ -417,15 +431,7 @@ async fn racing_sweepers(store: &Store) {
     );
     let again = store.sweep(d("2026-10-10")).await.unwrap();
     assert_eq!(levels(&again), (0, 0));
-    assert_eq!(
-        store
-            .notifications(w.supervisor_account, 1000)
-            .await
-            .unwrap()
-            .len(),
-        40,
-        "one notification per alert and person"
-    );
+    supervisor_told(store, &w, 40).await;
 }
 
 #[tokio::test]
@@ -500,15 +506,7 @@ async fn crash_mid_sweep(store: &Store) {
     assert_eq!(levels(&store.sweep(d("2026-10-10")).await.unwrap()), (0, 0));
     assert_eq!(count("supervision_alerts").await, 40);
     assert_eq!(count("urgings").await, 20);
-    assert_eq!(
-        store
-            .notifications(w.supervisor_account, 1000)
-            .await
-            .unwrap()
-            .len(),
-        40,
-        "one notification per alert and person"
-    );
+    supervisor_told(store, &w, 40).await;
 }
 
 #[tokio::test]
@@ -1031,25 +1029,7 @@ async fn deficiency_and_pledge_findings(store: &Store) {
     // Two cases accepted with 健康证明 to follow by Monday 12 October; one brings it on the 9th.
     let mut deficient = vec![];
     for name in ["张伟", "李娜"] {
-        let id = run(
-            store,
-            &w,
-            None,
-            "2026-09-24",
-            Command::Submit {
-                channel: Channel::Window,
-                item: Box::new(w.item.clone()),
-                applicant: Applicant {
-                    kind: "individual".into(),
-                    name: name.into(),
-                    id_number: "11010519491231002X".into(),
-                    mobile: "13800000000".into(),
-                },
-                materials: vec![],
-            },
-        )
-        .await
-        .unwrap();
+        let id = submit_case(store, &w, name).await;
         run(
             store,
             &w,
