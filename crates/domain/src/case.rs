@@ -440,6 +440,12 @@ impl Actor {
     fn is_staff(&self) -> bool {
         self.staff_id.is_some()
     }
+    /// Whether this person verifies 告知承诺 of the department's cases after approval: its
+    /// reviewers and approvers.
+    pub fn verifies_pledges_of(&self, department_id: i64) -> bool {
+        (self.has(Role::Reviewer) || self.has(Role::Approver))
+            && self.department_id == Some(department_id)
+    }
 }
 
 /// Everything `decide` needs from outside.
@@ -1056,10 +1062,7 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
             if state.pledge_verify_by.is_none() || state.pledge_check.is_some() {
                 return Err(CaseError::WrongStage(stage.label()));
             }
-            let department = item()?.department_id;
-            if !((actor.has(Role::Reviewer) || actor.has(Role::Approver))
-                && actor.department_id == Some(department))
-            {
+            if !actor.verifies_pledges_of(item()?.department_id) {
                 return Err(CaseError::NotAllowed(
                     "告知承诺核查须由办理部门的审查或审批人员登记",
                 ));

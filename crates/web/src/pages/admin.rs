@@ -2277,19 +2277,22 @@ async fn supervision_page(
             Section::table(
                 "站外通知（短信、邮件网关）",
                 vec!["待转交", "待发送", "已发送", "失败待重试", "已放弃"],
+                // Failures and abandoned deliveries stand out once there are any.
                 vec![
                     [
-                        outbox.waiting,
-                        outbox.pending,
-                        outbox.sent,
-                        outbox.failed,
-                        outbox.abandoned,
+                        (outbox.waiting, false),
+                        (outbox.pending, false),
+                        (outbox.sent, false),
+                        (outbox.failed, true),
+                        (outbox.abandoned, true),
                     ]
-                    .iter()
-                    .enumerate()
-                    .map(|(i, n)| match (i, *n) {
-                        (3 | 4, n) if n > 0 => Cell::tag(n.to_string(), "bad"),
-                        (_, n) => Cell::text(n.to_string()),
+                    .into_iter()
+                    .map(|(n, bad)| {
+                        if bad && n > 0 {
+                            Cell::tag(n.to_string(), "bad")
+                        } else {
+                            Cell::text(n.to_string())
+                        }
                     })
                     .collect(),
                 ],

@@ -244,12 +244,7 @@ async fn inbox(
             cards
         },
         pledges: match actor.department_id {
-            Some(d)
-                if actor.roles.contains(&Role::Reviewer)
-                    || actor.roles.contains(&Role::Approver) =>
-            {
-                state.store.pledges_to_verify(d, 20).await?
-            }
+            Some(d) if actor.verifies_pledges_of(d) => state.store.pledges_to_verify(d, 20).await?,
             _ => vec![],
         },
         rows: page.rows.iter().map(|r| row_view(r, today, &cal)).collect(),
