@@ -180,6 +180,10 @@ enum BenchCommand {
         /// Alerts and notifications raised before (years of them), which a sweep must not scan.
         #[arg(long, default_value_t = 1_000_000)]
         history: usize,
+        /// Mornings on which `due` more cases are newly overdue (at most 5), each sweep measured;
+        /// those of earlier mornings stay open and overdue.
+        #[arg(long, default_value_t = 5)]
+        mornings: usize,
         #[arg(long, default_value_t = 50)]
         runs: usize,
     },
@@ -286,13 +290,16 @@ async fn main() -> anyhow::Result<()> {
             cases,
             due,
             history,
+            mornings,
             runs,
         }) => {
+            let mornings = mornings.clamp(1, bench_supervision::MORNINGS.len());
             bench_supervision::supervision(bench_supervision::Options {
                 database,
                 cases,
-                due: due.min(cases),
+                due: due.min(cases / mornings),
                 history,
+                mornings,
                 runs: runs.max(1),
             })
             .await

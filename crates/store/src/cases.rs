@@ -548,7 +548,7 @@ pub(crate) fn prepare_append(
         match timers_before.iter().find(|b| b.kind == t.kind) {
             Some(b) if b == t => {}
             Some(_) => batch.push(
-                "UPDATE case_timers SET warn_on = $1, due_on = $2 WHERE case_id = $3 AND kind = $4",
+                "UPDATE case_timers SET warn_on = $1, due_on = $2, fresh = 1 WHERE case_id = $3 AND kind = $4",
                 args.into_iter().take(4).collect(),
             ),
             None => batch.push(

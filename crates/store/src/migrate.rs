@@ -79,6 +79,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "pledge_checks",
         include_str!("../migrations/0016_pledge_checks.sql"),
     ),
+    (
+        17,
+        "sweep_increments",
+        include_str!("../migrations/0017_sweep_increments.sql"),
+    ),
 ];
 
 /// A migration's text for one database. With `-- [sqlite]` and `-- [postgres]` sections, what

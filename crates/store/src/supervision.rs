@@ -19,6 +19,7 @@ use crate::{Store, StoreError, StoreResult, now_ms};
 pub struct SweepReport {
     pub yellow: u64,
     pub red: u64,
+    /// People told (one message each, whatever the sweep raised for them).
     pub notified: u64,
     /// Urging notices issued for cases that turned red.
     pub urged: u64,
@@ -192,79 +193,165 @@ pub struct Notification {
     pub read_at: Option<i64>,
 }
 
-const RAISE_RED: &str = "INSERT INTO supervision_alerts
-        (case_id, timer_kind, level, due_on, department_id, raised_on, raised_at, sweep_id)
-    SELECT t.case_id, t.kind, 'red', t.due_on, t.department_id, $1, $2, $3
-    FROM case_timers t WHERE t.due_on < $1
-    ON CONFLICT (case_id, timer_kind, level, due_on) DO NOTHING";
+// The sweep's statements share their parameters: $1 today, $2 now (ms), $3 the sweep's id, and
+// after the alerts are raised $4 the reply deadline of its urging notices and $5 the lowest
+// alert id it raised (another sweep's rows from there on differ in $3).
+//
+// A sweep looks only at what can have crossed a threshold since the last one: the timers whose
+// due day (for red) or warning day (for yellow) lies between the day that sweep reached
+// (`supervision_sweeps`) and today, and the timers written since (`fresh`, which every write
+// of a timer sets). Cases long overdue, raised long ago, are not read again.
 
-const RAISE_YELLOW: &str = "INSERT INTO supervision_alerts
+/// Every threshold crossed and not raised yet: red once the due day has passed, yellow from the
+/// warning day up to the due day; `fresh` is the timers written since the last sweep. Only
+/// sweeps write alerts and they take turns (an advisory lock on PostgreSQL, the single writer
+/// on SQLite), so a look before inserting is exact; the unique key stays as the guard. The look
+/// is a correlated subquery, one key lookup per crossing, which both planners keep as such (as
+/// NOT EXISTS, PostgreSQL may choose to hash every alert ever raised).
+const RAISE: &str = "INSERT INTO supervision_alerts
         (case_id, timer_kind, level, due_on, department_id, raised_on, raised_at, sweep_id)
-    SELECT t.case_id, t.kind, 'yellow', t.due_on, t.department_id, $1, $2, $3
-    FROM case_timers t WHERE t.warn_on <= $1 AND t.due_on >= $1
-    ON CONFLICT (case_id, timer_kind, level, due_on) DO NOTHING";
+    SELECT t.case_id, t.kind, t.level, t.due_on, t.department_id, $1, $2, $3
+    FROM (SELECT case_id, kind, 'red' AS level, due_on, department_id FROM case_timers
+            WHERE due_on < $1 AND due_on >= (SELECT swept_on FROM supervision_sweeps)
+          UNION
+          SELECT case_id, kind, 'yellow', due_on, department_id FROM case_timers
+            WHERE warn_on <= $1 AND warn_on > (SELECT swept_on FROM supervision_sweeps)
+              AND due_on >= $1
+          UNION
+          SELECT case_id, kind, CASE WHEN due_on < $1 THEN 'red' ELSE 'yellow' END, due_on,
+                 department_id
+            FROM fresh WHERE warn_on <= $1 OR due_on < $1) t
+    WHERE (SELECT 1 FROM supervision_alerts a WHERE a.case_id = t.case_id
+        AND a.timer_kind = t.kind AND a.level = t.level AND a.due_on = t.due_on) IS NULL
+    RETURNING id, level";
 
-/// Everyone an alert concerns: the assignee (or, unassigned, the staff whose role the open task
-/// waits for in its department), the department's chief representatives, and the supervisors.
-/// This sweep's alerts are taken once by their key range (ids from `$3`), each way to a person
-/// is its own join on them, and the union leaves one message per alert and person.
-const NOTIFY: &str = "WITH raised AS MATERIALIZED (
-        SELECT id, case_id, department_id, level, timer_kind, due_on FROM supervision_alerts
-        WHERE id >= $3 AND sweep_id = $1)
-    INSERT INTO notifications (account_id, case_id, alert_id, title, body, created_at)
-    SELECT w.account_id, a.case_id, a.id,
-        CASE a.level WHEN 'red' THEN '办件超期' ELSE '办件预警' END,
-        COALESCE(c.case_no, '') || ' ' || c.item_name || '（' || c.applicant || '）'
-            || CASE a.timer_kind WHEN 'step' THEN '当前环节' WHEN 'deficiency' THEN '容缺材料补交'
-                                 WHEN 'pledge_verification' THEN '告知承诺核查' ELSE '办理' END
-            || CASE a.level WHEN 'red' THEN '已超过期限 ' ELSE '临近期限 ' END || a.due_on,
-        $2
-    FROM (
-        SELECT x.id AS alert_id, s.account_id FROM raised x
-            JOIN case_tasks t ON t.case_id = x.case_id
-            JOIN staff s ON s.id = t.assignee AND s.active = 1
-        UNION
-        SELECT x.id, s.account_id FROM raised x
-            JOIN case_tasks t ON t.case_id = x.case_id AND t.assignee IS NULL
-            JOIN staff s ON s.department_id = t.department_id AND s.active = 1
-            JOIN staff_roles r ON r.staff_id = s.id AND r.role = t.role
-        UNION
-        SELECT x.id, s.account_id FROM staff_roles r
-            JOIN staff s ON s.id = r.staff_id AND s.active = 1
-            JOIN raised x ON x.department_id = s.department_id
-            WHERE r.role = 'chief_representative'
-        UNION
-        SELECT x.id, s.account_id FROM staff_roles r
-            JOIN staff s ON s.id = r.staff_id AND s.active = 1
-            CROSS JOIN raised x
-            WHERE r.role = 'supervisor'
-    ) w
-    JOIN raised a ON a.id = w.alert_id
-    JOIN cases c ON c.id = a.case_id";
+/// The timers written since the last sweep, as RAISE reads them. On PostgreSQL the statement
+/// that reads them also clears them, so a timer written meanwhile (not in its snapshot) stays
+/// fresh for the next sweep; on SQLite nothing else writes until the sweep commits, and
+/// `CLEAR_FRESH` follows.
+fn fresh_cte(backend: crate::Backend) -> &'static str {
+    match backend {
+        crate::Backend::Postgres => {
+            "fresh AS (UPDATE case_timers SET fresh = 0 WHERE fresh = 1
+                RETURNING case_id, kind, department_id, warn_on, due_on)"
+        }
+        crate::Backend::Sqlite => {
+            "fresh AS (SELECT case_id, kind, department_id, warn_on, due_on FROM case_timers
+                WHERE fresh = 1)"
+        }
+    }
+}
+
+const CLEAR_FRESH: &str = "UPDATE case_timers SET fresh = 0 WHERE fresh = 1";
+
+/// The day the sweeps have reached, once they reach it.
+const ADVANCE: &str = "UPDATE supervision_sweeps SET swept_on = $1 WHERE swept_on < $1";
+
+/// The sweep's alerts as the statements below read them (`raised`), with the case's open task,
+/// looked up once for the urging's addressee and for who is told (`concerned`, see NOTIFY). On PostgreSQL the lookup is a
+/// LATERAL with LIMIT 1 (case_id is the task's key), which keeps it one probe per alert: as a
+/// join, the planner (costing reads as if from disk) may read all of case_tasks in key order.
+fn raised_cte(backend: crate::Backend) -> String {
+    let task = match backend {
+        crate::Backend::Postgres => {
+            "LEFT JOIN LATERAL (SELECT assignee, role, department_id FROM case_tasks k
+                WHERE k.case_id = x.case_id LIMIT 1) t ON true"
+        }
+        crate::Backend::Sqlite => "LEFT JOIN case_tasks t ON t.case_id = x.case_id",
+    };
+    format!(
+        "raised AS MATERIALIZED (SELECT x.id, x.case_id, x.department_id, x.level, x.timer_kind,
+            x.due_on, t.assignee, t.role, t.department_id AS task_department
+        FROM supervision_alerts x {task} WHERE x.id >= $5 AND x.sweep_id = $3),
+        concerned AS MATERIALIZED (SELECT assignee, role, task_department, department_id,
+            COUNT(*) AS n, SUM(CASE level WHEN 'red' THEN 1 ELSE 0 END) AS red,
+            MIN(CASE level WHEN 'red' THEN id END) AS first_red, MIN(id) AS first
+        FROM raised GROUP BY assignee, role, task_department, department_id)"
+    )
+}
 
 /// A red case limit raises an urging notice to the unit (and the assignee, when there is one).
 const URGE_RED: &str =
     "INSERT INTO urgings (case_id, department_id, addressee_staff, alert_id, issued_by,
         issued_on, reply_by, reason, created_at)
-    SELECT a.case_id, a.department_id, t.assignee, a.id, NULL, $2, $3,
-        '办件已超过承诺办结期限（' || a.due_on || '），请于答复期限前说明超期原因并尽快办结', $4
-    FROM supervision_alerts a LEFT JOIN case_tasks t ON t.case_id = a.case_id
-    WHERE a.id >= $5 AND a.sweep_id = $1 AND a.level = 'red' AND a.timer_kind = 'case'";
+    SELECT a.case_id, a.department_id, a.assignee, a.id, NULL, $1, $4,
+        '办件已超过承诺办结期限（' || a.due_on || '），请于答复期限前说明超期原因并尽快办结', $2
+    FROM raised a WHERE a.level = 'red' AND a.timer_kind = 'case'";
 
 /// Missed deadlines become findings under the rule for their timer, while it is switched on.
 const FIND_RED: &str = "INSERT INTO findings (rule_code, case_id, department_id, alert_id, detail, raised_on, raised_at)
-    SELECT r.code, a.case_id, a.department_id, a.id, '期限 ' || a.due_on || ' 已过', $2, $3
-    FROM supervision_alerts a JOIN finding_rules r ON r.enabled = 1 AND r.code =
+    SELECT r.code, a.case_id, a.department_id, a.id, '期限 ' || a.due_on || ' 已过', $1, $2
+    FROM raised a JOIN finding_rules r ON r.enabled = 1 AND r.code =
         CASE a.timer_kind WHEN 'case' THEN 'case_overdue' WHEN 'step' THEN 'step_overdue'
                           WHEN 'deficiency' THEN 'deficiency_not_supplied' ELSE 'pledge_not_verified' END
-    WHERE a.id >= $4 AND a.sweep_id = $1 AND a.level = 'red'";
+    WHERE a.level = 'red'";
 
-/// Urging notices past their reply deadline without an explanation become findings, once each.
+/// Everyone an alert concerns: the assignee (or, unassigned, the staff whose role the open task
+/// waits for in its department), the department's chief representatives, and the supervisors.
+/// Each person gets one message per sweep, whatever it raised for them: one alert is named with
+/// a link to its case; several are counted, the worst first named (a supervisor is not sent
+/// ten thousand messages, nor ten thousand text messages, on the morning they fall due).
+/// Who is told depends on the alert's assignee, task and department only, so the alerts are
+/// taken in groups of those (`concerned`), and a person reached by two ways to the same group
+/// counts it once.
+const NOTIFY: &str =
+    "INSERT INTO notifications (account_id, case_id, alert_id, title, body, created_at)
+    SELECT p.account_id, CASE WHEN p.n = 1 THEN a.case_id END, CASE WHEN p.n = 1 THEN a.id END,
+        CASE WHEN p.red > 0 THEN '办件超期' ELSE '办件预警' END,
+        CASE WHEN p.n = 1 THEN '' ELSE
+            CASE WHEN p.red > 0 THEN p.red || ' 件超期' ELSE '' END
+            || CASE WHEN p.red > 0 AND p.n > p.red THEN '、' ELSE '' END
+            || CASE WHEN p.n > p.red THEN (p.n - p.red) || ' 件临近期限' ELSE '' END || '：' END
+        || (SELECT COALESCE(c.case_no, '') || ' ' || c.item_name || '（' || c.applicant || '）'
+            FROM cases c WHERE c.id = a.case_id)
+        || CASE a.timer_kind WHEN 'step' THEN '当前环节' WHEN 'deficiency' THEN '容缺材料补交'
+                             WHEN 'pledge_verification' THEN '告知承诺核查' ELSE '办理' END
+        || CASE a.level WHEN 'red' THEN '已超过期限 ' ELSE '临近期限 ' END || a.due_on
+        || CASE WHEN p.n = 1 THEN '' ELSE ' 等' END,
+        $2
+    FROM (SELECT w.account_id, SUM(w.n) AS n, SUM(w.red) AS red,
+                 COALESCE(MIN(w.first_red), MIN(w.first)) AS first
+          FROM (
+            SELECT g.*, s.account_id FROM concerned g
+                JOIN staff s ON s.id = g.assignee AND s.active = 1
+            UNION
+            SELECT g.*, s.account_id FROM concerned g
+                JOIN staff s ON s.department_id = g.task_department AND s.active = 1
+                JOIN staff_roles r ON r.staff_id = s.id AND r.role = g.role
+                WHERE g.assignee IS NULL
+            UNION
+            SELECT g.*, s.account_id FROM staff_roles r
+                JOIN staff s ON s.id = r.staff_id AND s.active = 1
+                JOIN concerned g ON g.department_id = s.department_id
+                WHERE r.role = 'chief_representative'
+            UNION
+            SELECT g.*, s.account_id FROM staff_roles r
+                JOIN staff s ON s.id = r.staff_id AND s.active = 1
+                CROSS JOIN concerned g
+                WHERE r.role = 'supervisor'
+          ) w GROUP BY w.account_id) p
+    JOIN raised a ON a.id = p.first";
+
+/// Sweepers on one PostgreSQL take turns by this transaction-level advisory lock; one that finds
+/// it held leaves the sweep to the instance holding it.
+const SWEEP_LOCK: i64 = 0x6f6e_6577_5357_4550;
+
+/// What follows the raised alerts, put together once: on PostgreSQL one statement (a writing
+/// CTE each), on SQLite, which has none, one statement each.
+static FOLLOW_PG: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+static FOLLOW_SQLITE: std::sync::OnceLock<[String; 3]> = std::sync::OnceLock::new();
+/// RAISE with its `fresh`, for each backend.
+static RAISE_SQL: [std::sync::OnceLock<String>; 2] = [const { std::sync::OnceLock::new() }; 2];
+
+/// Urging notices past their reply deadline without an explanation become findings, once each:
+/// those whose deadline passed since the last sweep (a notice's deadline is never before the
+/// day it is issued, so none is issued behind the sweep).
 const FIND_UNANSWERED: &str = "INSERT INTO findings (rule_code, case_id, department_id, urging_id, detail, raised_on, raised_at)
     SELECT r.code, u.case_id, u.department_id, u.id,
         '催办通知书答复期限 ' || u.reply_by || ' 已过，未提交超期说明', $1, $2
     FROM urgings u JOIN finding_rules r ON r.code = 'urging_unanswered' AND r.enabled = 1
-    WHERE u.reply_by < $1 AND u.explanation IS NULL
+    WHERE u.reply_by < $1 AND u.reply_by >= (SELECT swept_on FROM supervision_sweeps)
+        AND u.explanation IS NULL
     ON CONFLICT DO NOTHING";
 
 const FINDING_COLS: &str = "f.id, f.rule_code, r.name AS rule_name, r.severity, f.case_id,
@@ -392,7 +479,8 @@ impl Store {
                     .map_err(|e| StoreError::Config(e.to_string()))?;
                 for t in timers {
                     moved += sqlx::query(
-                        "UPDATE case_timers SET warn_on = $1 WHERE case_id = $2 AND kind = $3 AND warn_on <> $1",
+                        "UPDATE case_timers SET warn_on = $1, fresh = 1
+                         WHERE case_id = $2 AND kind = $3 AND warn_on <> $1",
                     )
                     .bind(t.warn_on.to_string())
                     .bind(id)
@@ -417,90 +505,100 @@ impl Store {
         }
     }
 
-    /// Raises every threshold crossed by `today` that has not been raised yet, and notifies.
+    /// Raises every threshold crossed by `today` that has not been raised yet, issues the
+    /// urging notices and findings that red ones call for, and notifies, in one transaction.
     pub async fn sweep(&self, today: NaiveDate) -> StoreResult<SweepReport> {
         let sweep_id = crate::random_hex(12);
         let day = today.to_string();
         let at = now_ms();
         let mut tx = self.pool.begin().await?;
-        // The alerts raised, by id: the statements after these find this sweep's alerts again
-        // by their key from the lowest of them (a range, not a scan of every alert ever raised;
-        // another sweep's rows in that range differ in sweep_id).
-        let mut raise = async |sql: &str| -> StoreResult<Vec<i64>> {
-            let ids: Vec<(i64,)> =
-                sqlx::query_as(sqlx::AssertSqlSafe(format!("{sql} RETURNING id")))
-                    .bind(&day)
-                    .bind(at)
-                    .bind(&sweep_id)
-                    .fetch_all(&mut *tx)
-                    .await?;
-            Ok(ids.into_iter().map(|(id,)| id).collect())
-        };
-        let red_ids = raise(RAISE_RED).await?;
-        let yellow_ids = raise(RAISE_YELLOW).await?;
-        let (red, yellow) = (red_ids.len() as u64, yellow_ids.len() as u64);
-        let first = red_ids
-            .iter()
-            .chain(&yellow_ids)
-            .min()
-            .copied()
-            .unwrap_or(0);
-        let urged = if red > 0 {
-            let cal = self.calendar_for("").await?;
-            let reply_by = cal
+        let mut report = SweepReport::default();
+        if self.backend == crate::Backend::Postgres {
+            let (turn,): (bool,) = sqlx::query_as("SELECT pg_try_advisory_xact_lock($1)")
+                .bind(SWEEP_LOCK)
+                .fetch_one(&mut *tx)
+                .await?;
+            if !turn {
+                return Ok(report);
+            }
+        }
+        let raise = RAISE_SQL[self.backend as usize]
+            .get_or_init(|| format!("WITH {} {RAISE}", fresh_cte(self.backend)));
+        // Planned for each day's values, not once for any (a prepared statement's generic plan,
+        // not knowing the day, may read far more timers than are due).
+        let raised: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(raise.as_str()))
+            .persistent(false)
+            .bind(&day)
+            .bind(at)
+            .bind(&sweep_id)
+            .fetch_all(&mut *tx)
+            .await?;
+        report.red = raised.iter().filter(|(_, level)| level == "red").count() as u64;
+        report.yellow = raised.len() as u64 - report.red;
+        if let Some(first) = raised.iter().map(|(id, _)| *id).min() {
+            let reply_by = self
+                .calendar_for("")
+                .await?
                 .add_working_days(today, REPLY_WORKING_DAYS)
                 .unwrap_or(today)
                 .to_string();
-            sqlx::query(URGE_RED)
-                .bind(&sweep_id)
-                .bind(&day)
-                .bind(&reply_by)
-                .bind(at)
-                .bind(first)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-        } else {
-            0
-        };
-        let findings = if red > 0 {
-            sqlx::query(FIND_RED)
-                .bind(&sweep_id)
-                .bind(&day)
-                .bind(at)
-                .bind(first)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-        } else {
-            0
-        };
-        let findings = findings
-            + sqlx::query(FIND_UNANSWERED)
-                .bind(&day)
-                .bind(at)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-        let notified = if red + yellow > 0 {
-            sqlx::query(NOTIFY)
-                .bind(&sweep_id)
-                .bind(at)
-                .bind(first)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-        } else {
-            0
-        };
+            // Planned afresh too: how much was raised decides the plan.
+            let follow = |sql: &'static String| {
+                sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+                    .persistent(false)
+                    .bind(&day)
+                    .bind(at)
+                    .bind(&sweep_id)
+                    .bind(&reply_by)
+                    .bind(first)
+            };
+            match self.backend {
+                crate::Backend::Postgres => {
+                    let sql = FOLLOW_PG.get_or_init(|| {
+                        format!(
+                            "WITH {},
+                                urged AS ({URGE_RED} RETURNING 1),
+                                found AS ({FIND_RED} RETURNING 1),
+                                told AS ({NOTIFY} RETURNING 1)
+                            SELECT (SELECT COUNT(*) FROM urged), (SELECT COUNT(*) FROM found),
+                                   (SELECT COUNT(*) FROM told)",
+                            raised_cte(self.backend)
+                        )
+                    });
+                    let row = follow(sql).fetch_one(&mut *tx).await?;
+                    let count = |i: usize| -> StoreResult<u64> {
+                        Ok(sqlx::Row::try_get::<i64, _>(&row, i)? as u64)
+                    };
+                    (report.urged, report.findings, report.notified) =
+                        (count(0)?, count(1)?, count(2)?);
+                }
+                crate::Backend::Sqlite => {
+                    let [urge, find, notify] = FOLLOW_SQLITE.get_or_init(|| {
+                        let raised = raised_cte(self.backend);
+                        [URGE_RED, FIND_RED, NOTIFY].map(|sql| format!("WITH {raised} {sql}"))
+                    });
+                    for (sql, n) in [
+                        (urge, &mut report.urged),
+                        (find, &mut report.findings),
+                        (notify, &mut report.notified),
+                    ] {
+                        *n = follow(sql).execute(&mut *tx).await?.rows_affected();
+                    }
+                }
+            }
+        }
+        report.findings += sqlx::query(FIND_UNANSWERED)
+            .bind(&day)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if self.backend == crate::Backend::Sqlite {
+            sqlx::query(CLEAR_FRESH).execute(&mut *tx).await?;
+        }
+        sqlx::query(ADVANCE).bind(&day).execute(&mut *tx).await?;
         tx.commit().await?;
-        Ok(SweepReport {
-            yellow,
-            red,
-            notified,
-            urged,
-            findings,
-        })
+        Ok(report)
     }
 
     /// Indicators per department for the days `from..=to` (YYYY-MM-DD), every active

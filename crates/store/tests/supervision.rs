@@ -407,13 +407,60 @@ async fn supervision_sweeps_across_the_holidays() {
     }
 }
 
-/// The supervisor has one notification per alert.
+/// The supervisor was told once, by the sweep that raised them, of all `alerts` (red ones).
 async fn supervisor_told(store: &Store, w: &World, alerts: usize) {
     let told = store
         .notifications(w.supervisor_account, 1000)
         .await
         .unwrap();
-    assert_eq!(told.len(), alerts, "one notification per alert and person");
+    assert_eq!(told.len(), 1, "one message per sweep and person: {told:?}");
+    assert_eq!(told[0].title, "办件超期");
+    assert!(
+        told[0].body.starts_with(&format!("{alerts} 件超期：")) && told[0].body.ends_with(" 等"),
+        "{}",
+        told[0].body
+    );
+    assert_eq!(told[0].case_id, None, "several cases: no one case to open");
+}
+
+/// A sweep reads the timers due or warning since the day the sweeps reached, and those written
+/// since the last sweep: a case put on the books after the day's sweep, with its warning day
+/// already past, is found by the next sweep that day; nothing is raised twice.
+async fn sweeps_look_at_what_changed(store: &Store) {
+    let w = world(store).await;
+    let case_alerts = |level: &'static str| async move {
+        let mut ids: Vec<i64> = store
+            .alerts(None, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|x| x.timer_kind == "case" && x.level == level)
+            .map(|x| x.case_id)
+            .collect();
+        ids.sort();
+        ids
+    };
+    let a = open_case(store, &w, "张伟").await;
+    store.sweep(d("2026-10-08")).await.unwrap();
+    assert_eq!(case_alerts("yellow").await, vec![a]);
+    let b = open_case(store, &w, "李娜").await;
+    assert!(store.sweep(d("2026-10-08")).await.unwrap().yellow >= 1);
+    assert_eq!(case_alerts("yellow").await, vec![a, b]);
+    assert_eq!(levels(&store.sweep(d("2026-10-08")).await.unwrap()), (0, 0));
+    store.sweep(d("2026-10-12")).await.unwrap();
+    assert_eq!(case_alerts("red").await, vec![a, b]);
+    assert_eq!(levels(&store.sweep(d("2026-10-12")).await.unwrap()), (0, 0));
+}
+
+#[tokio::test]
+async fn supervision_sweeps_look_at_what_changed() {
+    for backend in backends() {
+        let db = TestDb::create(backend).await;
+        let store = db.store().await;
+        sweeps_look_at_what_changed(&store).await;
+        store.close().await;
+        db.cleanup().await;
+    }
 }
 
 async fn racing_sweepers(store: &Store) {
