@@ -511,6 +511,14 @@ impl Store {
         let sweep_id = crate::random_hex(12);
         let day = today.to_string();
         let at = now_ms();
+        // Looked up before the transaction, which holds its connection (the calendar may need
+        // another, once).
+        let reply_by = self
+            .calendar_for("")
+            .await?
+            .add_working_days(today, REPLY_WORKING_DAYS)
+            .unwrap_or(today)
+            .to_string();
         let mut tx = self.pool.begin().await?;
         let mut report = SweepReport::default();
         if self.backend == crate::Backend::Postgres {
@@ -536,12 +544,6 @@ impl Store {
         report.red = raised.iter().filter(|(_, level)| level == "red").count() as u64;
         report.yellow = raised.len() as u64 - report.red;
         if let Some(first) = raised.iter().map(|(id, _)| *id).min() {
-            let reply_by = self
-                .calendar_for("")
-                .await?
-                .add_working_days(today, REPLY_WORKING_DAYS)
-                .unwrap_or(today)
-                .to_string();
             // Planned afresh too: how much was raised decides the plan.
             let follow = |sql: &'static String| {
                 sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))

@@ -494,8 +494,9 @@ async fn supervision_racing_sweepers_raise_once() {
 
 /// A server that dies in the middle of a sweep loses nothing and repeats nothing: the sweep is
 /// one transaction, so the next one raises every threshold the dead one had reached, once. On
-/// PostgreSQL the sweep is really killed: it is held at its notifications by a lock, after its
-/// alerts and urging notices are written, and its connection is terminated there.
+/// PostgreSQL the sweep is really killed: it is held by a lock on notifications, after its
+/// alerts are written and before its urging notices, findings and messages (one statement),
+/// and its connection is terminated there.
 async fn crash_mid_sweep(store: &Store) {
     let w = world(store).await;
     for n in 0..20 {
