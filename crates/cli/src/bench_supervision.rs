@@ -244,20 +244,7 @@ pub async fn supervision(opts: Options) -> anyhow::Result<()> {
 
     // Nothing due: Monday 2 November.
     let quiet = NaiveDate::from_ymd_opt(2026, 11, 2).expect("date");
-    let mut times = Vec::with_capacity(opts.runs);
-    for _ in 0..opts.runs {
-        let t = Instant::now();
-        let r = store.sweep(quiet).await?;
-        times.push(t.elapsed());
-        anyhow::ensure!(r.yellow + r.red == 0, "nothing should be due: {r:?}");
-    }
-    times.sort();
-    println!(
-        "sweep with nothing due: p50 {:.2} ms, p99 {:.2} ms over {} sweeps",
-        percentile(&times, 0.5).as_secs_f64() * 1e3,
-        percentile(&times, 0.99).as_secs_f64() * 1e3,
-        opts.runs
-    );
+    quiet_sweeps(&store, quiet, opts.runs, "sweep with nothing due").await?;
     // Each morning the day before's `due` cases are overdue at once; those of the mornings
     // before stay open and overdue, already raised.
     let mut times = Vec::with_capacity(opts.mornings);
@@ -292,21 +279,11 @@ pub async fn supervision(opts: Options) -> anyhow::Result<()> {
     );
     // The last morning again: nothing new, with every overdue case of the mornings open.
     let last = NaiveDate::parse_from_str(MORNINGS[opts.mornings - 1].1, "%Y-%m-%d")?;
-    let mut times = Vec::with_capacity(opts.runs);
-    for _ in 0..opts.runs {
-        let t = Instant::now();
-        let r = store.sweep(last).await?;
-        times.push(t.elapsed());
-        anyhow::ensure!(r.yellow + r.red == 0, "nothing new should be due: {r:?}");
-    }
-    times.sort();
-    println!(
-        "sweep with nothing new due and {} open cases overdue: p50 {:.2} ms, p99 {:.2} ms over {} sweeps",
-        opts.due * opts.mornings,
-        percentile(&times, 0.5).as_secs_f64() * 1e3,
-        percentile(&times, 0.99).as_secs_f64() * 1e3,
-        opts.runs
+    let label = format!(
+        "sweep with nothing new due and {} open cases overdue",
+        opts.due * opts.mornings
     );
+    quiet_sweeps(&store, last, opts.runs, &label).await?;
 
     // A month's indicators for every department over 10,000,000 concluded cases: the daily
     // rollups of 40 items per department for October, as the case engine keeps them.
@@ -347,4 +324,27 @@ pub async fn supervision(opts: Options) -> anyhow::Result<()> {
     );
     store.close().await;
     scratch.remove().await
+}
+
+/// `runs` sweeps on `day` that must raise nothing, timed.
+async fn quiet_sweeps(
+    store: &Store,
+    day: NaiveDate,
+    runs: usize,
+    label: &str,
+) -> anyhow::Result<()> {
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = Instant::now();
+        let r = store.sweep(day).await?;
+        times.push(t.elapsed());
+        anyhow::ensure!(r.yellow + r.red == 0, "nothing new should be due: {r:?}");
+    }
+    times.sort();
+    println!(
+        "{label}: p50 {:.2} ms, p99 {:.2} ms over {runs} sweeps",
+        percentile(&times, 0.5).as_secs_f64() * 1e3,
+        percentile(&times, 0.99).as_secs_f64() * 1e3,
+    );
+    Ok(())
 }

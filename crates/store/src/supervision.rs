@@ -248,9 +248,10 @@ const CLEAR_FRESH: &str = "UPDATE case_timers SET fresh = 0 WHERE fresh = 1";
 const ADVANCE: &str = "UPDATE supervision_sweeps SET swept_on = $1 WHERE swept_on < $1";
 
 /// The sweep's alerts as the statements below read them (`raised`), with the case's open task,
-/// looked up once for the urging's addressee and for who is told (`concerned`, see NOTIFY). On PostgreSQL the lookup is a
-/// LATERAL with LIMIT 1 (case_id is the task's key), which keeps it one probe per alert: as a
-/// join, the planner (costing reads as if from disk) may read all of case_tasks in key order.
+/// looked up once for the urging's addressee and for who is told (`concerned`, see NOTIFY).
+/// On PostgreSQL the lookup is a LATERAL with LIMIT 1 (case_id is the task's key), which keeps
+/// it one probe per alert: as a join, the planner (costing reads as if from disk) may read all
+/// of case_tasks in key order.
 fn raised_cte(backend: crate::Backend) -> String {
     let task = match backend {
         crate::Backend::Postgres => {
@@ -336,12 +337,38 @@ const NOTIFY: &str =
 /// it held leaves the sweep to the instance holding it.
 const SWEEP_LOCK: i64 = 0x6f6e_6577_5357_4550;
 
-/// What follows the raised alerts, put together once: on PostgreSQL one statement (a writing
-/// CTE each), on SQLite, which has none, one statement each.
-static FOLLOW_PG: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-static FOLLOW_SQLITE: std::sync::OnceLock<[String; 3]> = std::sync::OnceLock::new();
-/// RAISE with its `fresh`, for each backend.
-static RAISE_SQL: [std::sync::OnceLock<String>; 2] = [const { std::sync::OnceLock::new() }; 2];
+/// The sweep's statements for one backend, put together once: RAISE with its `fresh`, then
+/// what follows the raised alerts: on PostgreSQL one statement (a writing CTE each, answering
+/// with the three counts), on SQLite, which has no writing CTEs, one statement each.
+struct SweepSql {
+    raise: String,
+    follow: Vec<String>,
+}
+
+impl SweepSql {
+    fn of(backend: crate::Backend) -> &'static SweepSql {
+        static SQL: [std::sync::OnceLock<SweepSql>; 2] = [const { std::sync::OnceLock::new() }; 2];
+        SQL[backend as usize].get_or_init(|| {
+            let raised = raised_cte(backend);
+            SweepSql {
+                raise: format!("WITH {} {RAISE}", fresh_cte(backend)),
+                follow: match backend {
+                    crate::Backend::Postgres => vec![format!(
+                        "WITH {raised},
+                            urged AS ({URGE_RED} RETURNING 1),
+                            found AS ({FIND_RED} RETURNING 1),
+                            told AS ({NOTIFY} RETURNING 1)
+                        SELECT (SELECT COUNT(*) FROM urged), (SELECT COUNT(*) FROM found),
+                               (SELECT COUNT(*) FROM told)"
+                    )],
+                    crate::Backend::Sqlite => [URGE_RED, FIND_RED, NOTIFY]
+                        .map(|sql| format!("WITH {raised} {sql}"))
+                        .into(),
+                },
+            }
+        })
+    }
+}
 
 /// Urging notices past their reply deadline without an explanation become findings, once each:
 /// those whose deadline passed since the last sweep (a notice's deadline is never before the
@@ -530,11 +557,10 @@ impl Store {
                 return Ok(report);
             }
         }
-        let raise = RAISE_SQL[self.backend as usize]
-            .get_or_init(|| format!("WITH {} {RAISE}", fresh_cte(self.backend)));
+        let sql = SweepSql::of(self.backend);
         // Planned for each day's values, not once for any (a prepared statement's generic plan,
         // not knowing the day, may read far more timers than are due).
-        let raised: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(raise.as_str()))
+        let raised: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql.raise.as_str()))
             .persistent(false)
             .bind(&day)
             .bind(at)
@@ -554,36 +580,20 @@ impl Store {
                     .bind(&reply_by)
                     .bind(first)
             };
-            match self.backend {
-                crate::Backend::Postgres => {
-                    let sql = FOLLOW_PG.get_or_init(|| {
-                        format!(
-                            "WITH {},
-                                urged AS ({URGE_RED} RETURNING 1),
-                                found AS ({FIND_RED} RETURNING 1),
-                                told AS ({NOTIFY} RETURNING 1)
-                            SELECT (SELECT COUNT(*) FROM urged), (SELECT COUNT(*) FROM found),
-                                   (SELECT COUNT(*) FROM told)",
-                            raised_cte(self.backend)
-                        )
-                    });
-                    let row = follow(sql).fetch_one(&mut *tx).await?;
-                    let count = |i: usize| -> StoreResult<u64> {
-                        Ok(sqlx::Row::try_get::<i64, _>(&row, i)? as u64)
-                    };
-                    (report.urged, report.findings, report.notified) =
-                        (count(0)?, count(1)?, count(2)?);
+            let counts = [
+                &mut report.urged,
+                &mut report.findings,
+                &mut report.notified,
+            ];
+            match &sql.follow[..] {
+                [one] => {
+                    let row = follow(one).fetch_one(&mut *tx).await?;
+                    for (i, n) in counts.into_iter().enumerate() {
+                        *n = sqlx::Row::try_get::<i64, _>(&row, i)? as u64;
+                    }
                 }
-                crate::Backend::Sqlite => {
-                    let [urge, find, notify] = FOLLOW_SQLITE.get_or_init(|| {
-                        let raised = raised_cte(self.backend);
-                        [URGE_RED, FIND_RED, NOTIFY].map(|sql| format!("WITH {raised} {sql}"))
-                    });
-                    for (sql, n) in [
-                        (urge, &mut report.urged),
-                        (find, &mut report.findings),
-                        (notify, &mut report.notified),
-                    ] {
+                each => {
+                    for (sql, n) in each.iter().zip(counts) {
                         *n = follow(sql).execute(&mut *tx).await?.rows_affected();
                     }
                 }
