@@ -512,16 +512,17 @@ async fn crash_mid_sweep(store: &Store) {
         async move { store.sweep(d("2026-10-10")).await }
     });
     // Wait until the sweep, having written (it holds a transaction id), is blocked at its
-    // notifications; then kill its session.
+    // notifications; then kill its session. Asked outside the locker's transaction, which
+    // would keep seeing the server's activity as it first read it; pg_locks alone is enough.
     let mut killed = 0;
     for _ in 0..200 {
         let (n,): (i64,) = sqlx::query_as(
             "SELECT COUNT(pg_terminate_backend(l.pid)) FROM pg_locks l
-             JOIN pg_stat_activity a ON a.pid = l.pid
              WHERE NOT l.granted AND l.relation = 'notifications'::regclass
-               AND a.backend_xid IS NOT NULL",
+               AND EXISTS (SELECT 1 FROM pg_locks x WHERE x.pid = l.pid
+                   AND x.locktype = 'transactionid' AND x.granted)",
         )
-        .fetch_one(&mut *locker)
+        .fetch_one(store.pool())
         .await
         .unwrap();
         if n > 0 {
