@@ -1267,13 +1267,16 @@ async fn notifier(app: &TestApp) {
     let t0 = onewindow_store::now_ms();
     let first = dispatch_once(&app.store, &notifiers, t0).await.unwrap();
     let n = received.lock().unwrap().len() as u64;
-    assert_eq!(n, 4, "clerk and supervisor, case and step overdue");
+    assert_eq!(
+        n, 2,
+        "clerk and supervisor, one message each for the case and the step overdue"
+    );
     assert_eq!(
         first,
         DispatchReport {
-            queued: 8,
-            sent: 3,
-            failed: 5
+            queued: 4,
+            sent: 1,
+            failed: 3
         }
     );
     {
@@ -1305,15 +1308,15 @@ async fn notifier(app: &TestApp) {
     }
     assert_eq!(sent, 1);
     let got = received.lock().unwrap().clone();
-    assert_eq!(got.len(), 5);
+    assert_eq!(got.len(), 3);
     let mut keys: Vec<&str> = got.iter().map(|(k, _)| k.as_str()).collect();
     keys.sort();
     keys.dedup();
-    assert_eq!(keys.len(), 4, "the retry carries the same key");
+    assert_eq!(keys.len(), 2, "the retry carries the same key");
     let counts = app.store.outbox_counts().await.unwrap();
     assert_eq!(
         (counts.sent, counts.abandoned, counts.pending, counts.failed),
-        (4, 4, 0, 0)
+        (2, 2, 0, 0)
     );
     // With no channel configured, new notifications (the month's cards) are only marked as
     // handed on: none waits for a gateway.
