@@ -84,6 +84,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "sweep_increments",
         include_str!("../migrations/0017_sweep_increments.sql"),
     ),
+    (
+        18,
+        "urging_rollups",
+        include_str!("../migrations/0018_urging_rollups.sql"),
+    ),
 ];
 
 /// A migration's text for one database. With `-- [sqlite]` and `-- [postgres]` sections, what

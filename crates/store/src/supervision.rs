@@ -271,13 +271,23 @@ fn raised_cte(backend: crate::Backend) -> String {
     )
 }
 
-/// A red case limit raises an urging notice to the unit (and the assignee, when there is one).
+/// The raised alerts that call for an urging notice: a case's own limit gone red.
+const URGED: &str = "FROM raised a WHERE a.level = 'red' AND a.timer_kind = 'case'";
+
+/// Each raises an urging notice to the unit (and the assignee, when there is one) …
 const URGE_RED: &str =
     "INSERT INTO urgings (case_id, department_id, addressee_staff, alert_id, issued_by,
         issued_on, reply_by, reason, created_at)
     SELECT a.case_id, a.department_id, a.assignee, a.id, NULL, $1, $4,
-        '办件已超过承诺办结期限（' || a.due_on || '），请于答复期限前说明超期原因并尽快办结', $2
-    FROM raised a WHERE a.level = 'red' AND a.timer_kind = 'case'";
+        '办件已超过承诺办结期限（' || a.due_on || '），请于答复期限前说明超期原因并尽快办结', $2";
+
+/// … counted in its department's day (`urging_rollups`, which the indicators read).
+const ROLL_UP_URGED: &str = "INSERT INTO urging_rollups (day, department_id, urged)
+    SELECT $1, a.department_id, COUNT(*)";
+
+/// How an urging notice adds to its department's day, whoever issues it.
+const ADD_URGED: &str = "ON CONFLICT (day, department_id)
+    DO UPDATE SET urged = urging_rollups.urged + excluded.urged";
 
 /// Missed deadlines become findings under the rule for their timer, while it is switched on.
 const FIND_RED: &str = "INSERT INTO findings (rule_code, case_id, department_id, alert_id, detail, raised_on, raised_at)
@@ -338,8 +348,9 @@ const NOTIFY: &str =
 const SWEEP_LOCK: i64 = 0x6f6e_6577_5357_4550;
 
 /// The sweep's statements for one backend, put together once: RAISE with its `fresh`, then
-/// what follows the raised alerts: on PostgreSQL one statement (a writing CTE each, answering
-/// with the three counts), on SQLite, which has no writing CTEs, one statement each.
+/// what follows the raised alerts (urging notices, their rollup, findings, messages): on
+/// PostgreSQL one statement (a writing CTE each, answering with the four counts), on SQLite,
+/// which has no writing CTEs, one statement each.
 struct SweepSql {
     raise: String,
     follow: Vec<String>,
@@ -350,20 +361,30 @@ impl SweepSql {
         static SQL: [std::sync::OnceLock<SweepSql>; 2] = [const { std::sync::OnceLock::new() }; 2];
         SQL[backend as usize].get_or_init(|| {
             let raised = raised_cte(backend);
+            let steps = [
+                format!("{URGE_RED} {URGED}"),
+                format!("{ROLL_UP_URGED} {URGED} GROUP BY a.department_id {ADD_URGED}"),
+                FIND_RED.to_owned(),
+                NOTIFY.to_owned(),
+            ];
             SweepSql {
                 raise: format!("WITH {} {RAISE}", fresh_cte(backend)),
                 follow: match backend {
-                    crate::Backend::Postgres => vec![format!(
-                        "WITH {raised},
-                            urged AS ({URGE_RED} RETURNING 1),
-                            found AS ({FIND_RED} RETURNING 1),
-                            told AS ({NOTIFY} RETURNING 1)
-                        SELECT (SELECT COUNT(*) FROM urged), (SELECT COUNT(*) FROM found),
-                               (SELECT COUNT(*) FROM told)"
-                    )],
-                    crate::Backend::Sqlite => [URGE_RED, FIND_RED, NOTIFY]
-                        .map(|sql| format!("WITH {raised} {sql}"))
-                        .into(),
+                    crate::Backend::Postgres => {
+                        let [urge, roll, find, tell] = steps;
+                        vec![format!(
+                            "WITH {raised},
+                                urged AS ({urge} RETURNING 1),
+                                rolled AS ({roll} RETURNING 1),
+                                found AS ({find} RETURNING 1),
+                                told AS ({tell} RETURNING 1)
+                            SELECT (SELECT COUNT(*) FROM urged), (SELECT COUNT(*) FROM rolled),
+                                   (SELECT COUNT(*) FROM found), (SELECT COUNT(*) FROM told)"
+                        )]
+                    }
+                    crate::Backend::Sqlite => {
+                        steps.map(|sql| format!("WITH {raised} {sql}")).into()
+                    }
                 },
             }
         })
@@ -372,14 +393,16 @@ impl SweepSql {
 
 /// Urging notices past their reply deadline without an explanation become findings, once each:
 /// those whose deadline passed since the last sweep (a notice's deadline is never before the
-/// day it is issued, so none is issued behind the sweep).
+/// day it is issued, so none is issued behind the sweep). As in RAISE, a look before inserting
+/// (one key probe a notice) is exact and the unique key stays the guard: ON CONFLICT would
+/// probe every unique index of findings for each row and log each insertion twice.
 const FIND_UNANSWERED: &str = "INSERT INTO findings (rule_code, case_id, department_id, urging_id, detail, raised_on, raised_at)
     SELECT r.code, u.case_id, u.department_id, u.id,
         '催办通知书答复期限 ' || u.reply_by || ' 已过，未提交超期说明', $1, $2
     FROM urgings u JOIN finding_rules r ON r.code = 'urging_unanswered' AND r.enabled = 1
     WHERE u.reply_by < $1 AND u.reply_by >= (SELECT swept_on FROM supervision_sweeps)
         AND u.explanation IS NULL
-    ON CONFLICT DO NOTHING";
+        AND (SELECT 1 FROM findings f WHERE f.rule_code = r.code AND f.urging_id = u.id) IS NULL";
 
 const FINDING_COLS: &str = "f.id, f.rule_code, r.name AS rule_name, r.severity, f.case_id,
     COALESCE(c.case_no, rc.project_no) AS case_no, rr.reported_case_id AS report_id, f.record_id,
@@ -580,8 +603,11 @@ impl Store {
                     .bind(&reply_by)
                     .bind(first)
             };
+            // The rollup's rows (one a department) are not reported.
+            let mut rolled = 0;
             let counts = [
                 &mut report.urged,
+                &mut rolled,
                 &mut report.findings,
                 &mut report.notified,
             ];
@@ -630,8 +656,8 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         let urged: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT department_id, COUNT(*) FROM urgings WHERE issued_on >= $1 AND issued_on <= $2
-             GROUP BY department_id",
+            "SELECT department_id, CAST(SUM(urged) AS BIGINT) FROM urging_rollups
+             WHERE day >= $1 AND day <= $2 GROUP BY department_id",
         )
         .bind(from)
         .bind(to)
@@ -790,6 +816,7 @@ impl Store {
         let reply_by = cal
             .add_working_days(today, reply_days)
             .map_err(|e| StoreError::Invalid(FieldErrors::single("reply_days", e.to_string())))?;
+        let mut tx = self.pool.begin().await?;
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO urgings (case_id, department_id, addressee_staff, alert_id, issued_by, issued_on,
                                   reply_by, reason, created_at)
@@ -803,8 +830,16 @@ impl Store {
         .bind(reply_by.to_string())
         .bind(reason.trim())
         .bind(now_ms())
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO urging_rollups (day, department_id, urged) VALUES ($1, $2, 1) {ADD_URGED}"
+        )))
+        .bind(today.to_string())
+        .bind(department)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         self.urging(id).await
     }
 

@@ -479,6 +479,21 @@ async fn racing_sweepers(store: &Store) {
     let again = store.sweep(d("2026-10-10")).await.unwrap();
     assert_eq!(levels(&again), (0, 0));
     supervisor_told(store, &w, 40).await;
+    assert_eq!(
+        urged_on(store, &w, "2026-10-10").await,
+        20,
+        "each notice counted once"
+    );
+}
+
+/// The urging notices the indicators count for the world's department on one day.
+async fn urged_on(store: &Store, w: &World, day: &str) -> i64 {
+    let figures = store.indicators(day, day).await.unwrap();
+    figures
+        .iter()
+        .find(|f| f.department_id == w.item.department_id)
+        .unwrap()
+        .urged
 }
 
 #[tokio::test]
@@ -1015,6 +1030,8 @@ async fn unanswered_urgings(store: &Store) {
     }
     let urgings = store.urgings(None, 10).await.unwrap();
     let of = |case: i64| urgings.iter().find(|u| u.case_id == case).unwrap().id;
+    assert_eq!(urged_on(store, &w, "2026-09-28").await, 2);
+    assert_eq!(urged_on(store, &w, "2026-09-29").await, 0);
     store
         .explain_urging(of(answered), &w.clerk, "申请人补充材料，已加快办理")
         .await
