@@ -625,7 +625,10 @@ impl Store {
                 }
             }
         }
+        // Planned afresh as well: a plan kept from the sweeps of a centre's first days, with no
+        // findings yet, would scan all of findings for each notice once there are thousands.
         report.findings += sqlx::query(FIND_UNANSWERED)
+            .persistent(false)
             .bind(&day)
             .bind(at)
             .execute(&mut *tx)
