@@ -284,6 +284,37 @@ pub async fn supervision(opts: Options) -> anyhow::Result<()> {
         opts.due * opts.mornings
     );
     quiet_sweeps(&store, last, opts.runs, &label).await?;
+    // What the sweeper does after a morning with red alerts: the month's cards (issued once;
+    // each run counts the month again), and the quarter's assessment of the departments.
+    let mut times = Vec::with_capacity(opts.runs);
+    for _ in 0..opts.runs {
+        let t = Instant::now();
+        store.issue_cards(last).await?;
+        times.push(t.elapsed());
+    }
+    times.sort();
+    println!(
+        "the month's cards after those mornings: p50 {:.2} ms, p99 {:.2} ms over {} runs",
+        percentile(&times, 0.5).as_secs_f64() * 1e3,
+        percentile(&times, 0.99).as_secs_f64() * 1e3,
+        opts.runs
+    );
+    let quarter = onewindow_store::assessment::Period::quarter_of(last);
+    let mut times = Vec::with_capacity(opts.runs);
+    for _ in 0..opts.runs {
+        let t = Instant::now();
+        store
+            .assessment(onewindow_store::assessment::Target::Department, &quarter)
+            .await?;
+        times.push(t.elapsed());
+    }
+    times.sort();
+    println!(
+        "the quarter's assessment of every department: p50 {:.2} ms, p99 {:.2} ms over {} runs",
+        percentile(&times, 0.5).as_secs_f64() * 1e3,
+        percentile(&times, 0.99).as_secs_f64() * 1e3,
+        opts.runs
+    );
 
     // A month's indicators for every department over 10,000,000 concluded cases: the daily
     // rollups of 40 items per department for October, as the case engine keeps them, and an

@@ -202,7 +202,12 @@ impl Metric {
 
     /// Rows counted, as `FROM … WHERE …` with the period in $1..$2.
     fn source(self, target: Target) -> String {
-        let case = format!("JOIN cases c ON c.id = x.case_id {ACCEPTED_BY}");
+        // The case and who accepted it, for the units that come from the case (windows,
+        // staff); a department's rows name their department themselves.
+        let case = |join: &str| match target {
+            Target::Department => String::new(),
+            _ => format!("{join} cases c ON c.id = x.case_id {ACCEPTED_BY}"),
+        };
         let cards = |color: &str| {
             format!(
                 "FROM cards x WHERE x.color = '{color}' AND x.status <> 'revoked' AND x.target = '{}'
@@ -212,26 +217,30 @@ impl Metric {
         };
         match self {
             Metric::OverdueCases | Metric::OverdueSteps => format!(
-                "FROM supervision_alerts x {case} WHERE x.level = 'red' AND x.timer_kind = '{}'
+                "FROM supervision_alerts x {} WHERE x.level = 'red' AND x.timer_kind = '{}'
                    AND x.raised_on >= $1 AND x.raised_on <= $2",
+                case("JOIN"),
                 if self == Metric::OverdueCases {
                     "case"
                 } else {
                     "step"
                 }
             ),
-            Metric::Urgings => {
-                format!("FROM urgings x {case} WHERE x.issued_on >= $1 AND x.issued_on <= $2")
-            }
+            Metric::Urgings => format!(
+                "FROM urgings x {} WHERE x.issued_on >= $1 AND x.issued_on <= $2",
+                case("JOIN")
+            ),
             Metric::RejectedExplanations => format!(
-                "FROM urgings x {case} WHERE x.decision = 'rejected'
-                   AND x.issued_on >= $1 AND x.issued_on <= $2"
+                "FROM urgings x {} WHERE x.decision = 'rejected'
+                   AND x.issued_on >= $1 AND x.issued_on <= $2",
+                case("JOIN")
             ),
             // A finding on a case a department's system reported has no case of ours: it
             // counts for the department only.
             Metric::MinorFindings | Metric::MajorFindings => format!(
-                "FROM findings x JOIN finding_rules r ON r.code = x.rule_code LEFT {case}
+                "FROM findings x JOIN finding_rules r ON r.code = x.rule_code {}
                  WHERE r.severity = '{}' AND x.raised_on >= $1 AND x.raised_on <= $2",
+                case("LEFT JOIN"),
                 if self == Metric::MinorFindings {
                     "minor"
                 } else {

@@ -89,6 +89,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "urging_rollups",
         include_str!("../migrations/0018_urging_rollups.sql"),
     ),
+    (
+        19,
+        "period_indexes",
+        include_str!("../migrations/0019_period_indexes.sql"),
+    ),
 ];
 
 /// A migration's text for one database. With `-- [sqlite]` and `-- [postgres]` sections, what
