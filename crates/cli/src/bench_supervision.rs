@@ -286,33 +286,19 @@ pub async fn supervision(opts: Options) -> anyhow::Result<()> {
     quiet_sweeps(&store, last, opts.runs, &label).await?;
     // What the sweeper does after a morning with red alerts: the month's cards (issued once;
     // each run counts the month again), and the quarter's assessment of the departments.
-    let mut times = Vec::with_capacity(opts.runs);
-    for _ in 0..opts.runs {
-        let t = Instant::now();
-        store.issue_cards(last).await?;
-        times.push(t.elapsed());
-    }
-    times.sort();
+    let (_, took) = timed(opts.runs, async || Ok(store.issue_cards(last).await?)).await?;
     println!(
-        "the month's cards after those mornings: p50 {:.2} ms, p99 {:.2} ms over {} runs",
-        percentile(&times, 0.5).as_secs_f64() * 1e3,
-        percentile(&times, 0.99).as_secs_f64() * 1e3,
+        "the month's cards after those mornings: {took} over {} runs",
         opts.runs
     );
     let quarter = onewindow_store::assessment::Period::quarter_of(last);
-    let mut times = Vec::with_capacity(opts.runs);
-    for _ in 0..opts.runs {
-        let t = Instant::now();
-        store
-            .assessment(onewindow_store::assessment::Target::Department, &quarter)
-            .await?;
-        times.push(t.elapsed());
-    }
-    times.sort();
+    let department = onewindow_store::assessment::Target::Department;
+    let (_, took) = timed(opts.runs, async || {
+        Ok(store.assessment(department, &quarter).await?)
+    })
+    .await?;
     println!(
-        "the quarter's assessment of every department: p50 {:.2} ms, p99 {:.2} ms over {} runs",
-        percentile(&times, 0.5).as_secs_f64() * 1e3,
-        percentile(&times, 0.99).as_secs_f64() * 1e3,
+        "the quarter's assessment of every department: {took} over {} runs",
         opts.runs
     );
 
@@ -360,22 +346,15 @@ pub async fn supervision(opts: Options) -> anyhow::Result<()> {
     if store.backend() == onewindow_store::Backend::Postgres {
         sqlx::query("ANALYZE").execute(store.pool()).await?;
     }
-    let mut times = Vec::with_capacity(opts.runs);
-    let mut concluded = 0;
-    let mut urged = 0;
-    for _ in 0..opts.runs {
-        let t = Instant::now();
-        let figures = store.indicators("2026-10-01", "2026-10-31").await?;
-        times.push(t.elapsed());
-        concluded = figures.iter().map(|f| f.concluded).sum::<i64>();
-        urged = figures.iter().map(|f| f.urged).sum::<i64>();
-    }
-    times.sort();
+    let (figures, took) = timed(opts.runs, async || {
+        Ok(store.indicators("2026-10-01", "2026-10-31").await?)
+    })
+    .await?;
+    let concluded = figures.iter().map(|f| f.concluded).sum::<i64>();
+    let urged = figures.iter().map(|f| f.urged).sum::<i64>();
     println!(
-        "a month's indicators for {} departments over {concluded} concluded cases ({urged} urged): p50 {:.2} ms, p99 {:.2} ms over {} runs",
+        "a month's indicators for {} departments over {concluded} concluded cases ({urged} urged): {took} over {} runs",
         departments.len(),
-        percentile(&times, 0.5).as_secs_f64() * 1e3,
-        percentile(&times, 0.99).as_secs_f64() * 1e3,
         opts.runs
     );
     store.close().await;
@@ -389,18 +368,31 @@ async fn quiet_sweeps(
     runs: usize,
     label: &str,
 ) -> anyhow::Result<()> {
-    let mut times = Vec::with_capacity(runs);
-    for _ in 0..runs {
-        let t = Instant::now();
+    let (_, took) = timed(runs, async || {
         let r = store.sweep(day).await?;
-        times.push(t.elapsed());
         anyhow::ensure!(r.yellow + r.red == 0, "nothing new should be due: {r:?}");
+        Ok(())
+    })
+    .await?;
+    println!("{label}: {took} over {runs} sweeps");
+    Ok(())
+}
+
+/// Runs `f` `runs` times (at least once): its last answer, and its times as
+/// "p50 … ms, p99 … ms".
+async fn timed<T>(
+    runs: usize,
+    mut f: impl AsyncFnMut() -> anyhow::Result<T>,
+) -> anyhow::Result<(T, String)> {
+    let mut times = Vec::with_capacity(runs);
+    let mut last = None;
+    for _ in 0..runs.max(1) {
+        let t = Instant::now();
+        last = Some(f().await?);
+        times.push(t.elapsed());
     }
     times.sort();
-    println!(
-        "{label}: p50 {:.2} ms, p99 {:.2} ms over {runs} sweeps",
-        percentile(&times, 0.5).as_secs_f64() * 1e3,
-        percentile(&times, 0.99).as_secs_f64() * 1e3,
-    );
-    Ok(())
+    let ms = |p| percentile(&times, p).as_secs_f64() * 1e3;
+    let took = format!("p50 {:.2} ms, p99 {:.2} ms", ms(0.5), ms(0.99));
+    Ok((last.expect("ran at least once"), took))
 }
