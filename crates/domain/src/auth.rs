@@ -5,6 +5,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::org::{AccountKind, Role};
 
+// Every context's actions, beside the gate that decides them.
+pub use crate::{
+    accounts::AccountAction, calendar::CalendarAction, case::CaseAction, catalog::CatalogAction,
+    org::OrgAction, supervision::SupervisionAction,
+};
+
 /// The acting user, as established by a session cookie or an API token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Principal {
@@ -55,63 +61,102 @@ impl TokenScope {
     }
 }
 
-/// Everything a request may ask to do. A new endpoint names one of these.
+/// Whether an action only reads or also changes something. Read-scope tokens never write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Access {
+    Read,
+    Write,
+}
+
+/// Declares a context's actions, each with its [`Access`]: a variant cannot be added without
+/// saying whether it writes, so no hand-kept list of writes can forget one.
+#[macro_export]
+macro_rules! actions {
+    ($(#[$meta:meta])* pub enum $name:ident {
+        $($(#[$vmeta:meta])* $variant:ident => $access:ident,)+
+    }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)+
+        }
+
+        impl $name {
+            /// Every action of the context.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn access(self) -> $crate::auth::Access {
+                match self {
+                    $($name::$variant => $crate::auth::Access::$access,)+
+                }
+            }
+        }
+    };
+}
+
+/// Everything a request may ask to do, by context. A new endpoint names one of these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
-    /// See the organisation: regions, centres, departments, windows (all staff).
-    ViewOrganisation,
-    /// Create or change regions, centres, halls, zones and departments.
-    ManageOrganisation,
-    /// Create or change windows of a department (the whole centre when no department).
-    ManageWindows,
-    /// See staff records of a department.
-    ViewStaff,
-    /// Create or change staff and their roles of a department.
-    ManageStaff,
-    /// Grant or revoke chief-representative powers.
-    GrantPowers,
-    /// Read the security log (logins, lockouts, denials).
-    ViewSecurityLog,
-    /// Manage other people's accounts and API tokens.
-    ManageAccounts,
-    /// Create items and edit drafts of a department's catalogue items.
-    EditCatalog,
-    /// Publish, suspend and withdraw items; import the catalogue; edit search synonyms.
-    PublishCatalog,
-    /// See one's own account.
-    ViewOwnAccount,
-    /// Submit an application and act on one's own cases (applicants; the case aggregate checks
-    /// ownership and every rule).
-    Apply,
-    /// See the cases of a department (staff of it, centre-wide roles, comprehensive windows).
-    ViewCases,
-    /// Act on cases at the workbench; the case aggregate then decides each command by role,
-    /// department, A/B post and granted powers.
-    HandleCases,
-    /// Correct the working-day calendar.
-    ManageCalendar,
-    /// Electronic supervision: alerts, findings and indicators (supervisors, centre admins).
-    Supervise,
+    Org(OrgAction),
+    Accounts(AccountAction),
+    Catalog(CatalogAction),
+    Calendar(CalendarAction),
+    Case(CaseAction),
+    Supervision(SupervisionAction),
 }
 
 impl Action {
+    pub fn access(self) -> Access {
+        match self {
+            Action::Org(a) => a.access(),
+            Action::Accounts(a) => a.access(),
+            Action::Catalog(a) => a.access(),
+            Action::Calendar(a) => a.access(),
+            Action::Case(a) => a.access(),
+            Action::Supervision(a) => a.access(),
+        }
+    }
+
     /// Whether the action changes anything (read-only tokens may not).
     pub fn is_write(self) -> bool {
-        matches!(
-            self,
-            Action::ManageOrganisation
-                | Action::ManageWindows
-                | Action::ManageStaff
-                | Action::GrantPowers
-                | Action::ManageAccounts
-                | Action::EditCatalog
-                | Action::PublishCatalog
-                | Action::Apply
-                | Action::HandleCases
-                | Action::ManageCalendar
-        )
+        self.access() == Access::Write
+    }
+
+    /// Every action of every context.
+    pub fn all() -> impl Iterator<Item = Action> {
+        let org = OrgAction::ALL.iter().map(|a| Action::Org(*a));
+        let accounts = AccountAction::ALL.iter().map(|a| Action::Accounts(*a));
+        let catalog = CatalogAction::ALL.iter().map(|a| Action::Catalog(*a));
+        let calendar = CalendarAction::ALL.iter().map(|a| Action::Calendar(*a));
+        let case = CaseAction::ALL.iter().map(|a| Action::Case(*a));
+        let supervision = SupervisionAction::ALL
+            .iter()
+            .map(|a| Action::Supervision(*a));
+        org.chain(accounts)
+            .chain(catalog)
+            .chain(calendar)
+            .chain(case)
+            .chain(supervision)
     }
 }
+
+macro_rules! into_action {
+    ($($context:ident => $variant:ident),+) => {
+        $(impl From<$context> for Action {
+            fn from(a: $context) -> Action {
+                Action::$variant(a)
+            }
+        })+
+    };
+}
+into_action!(
+    OrgAction => Org,
+    AccountAction => Accounts,
+    CatalogAction => Catalog,
+    CalendarAction => Calendar,
+    CaseAction => Case,
+    SupervisionAction => Supervision
+);
 
 /// Why a request was denied, for the security log and the error page.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -131,11 +176,19 @@ pub enum Denied {
 /// Centre administrators manage everything; chief representatives manage the windows and staff
 /// of their own department; every staff member can see the organisation; supervisors read the
 /// security log alongside administrators.
-pub fn authorize(who: &Principal, action: Action, department: Option<i64>) -> Result<(), Denied> {
+pub fn authorize(
+    who: &Principal,
+    action: impl Into<Action>,
+    department: Option<i64>,
+) -> Result<(), Denied> {
+    let action = action.into();
     if action.is_write() && who.token_scope == Some(TokenScope::Read) {
         return Err(Denied::ReadOnlyToken);
     }
-    if matches!(action, Action::ViewOwnAccount | Action::Apply) {
+    if matches!(
+        action,
+        Action::Accounts(AccountAction::ViewOwn) | Action::Case(CaseAction::Apply)
+    ) {
         return Ok(());
     }
     if !who.is_staff() {
@@ -148,59 +201,58 @@ pub fn authorize(who: &Principal, action: Action, department: Option<i64>) -> Re
         Some(d) if who.department_id == Some(d) => Ok(()),
         _ => Err(Denied::OtherDepartment),
     };
+    let role = |allowed: bool| if allowed { Ok(()) } else { Err(Denied::Role) };
+    let supervisor = who.has_role(Role::Supervisor);
+    let chief = who.has_role(Role::ChiefRepresentative);
+    // A department's own cases, or every case for centre-wide roles and comprehensive windows.
+    let sees_cases = || {
+        if supervisor || who.department_id.is_none() {
+            Ok(())
+        } else {
+            own_department()
+        }
+    };
     match action {
-        Action::ViewOrganisation | Action::ViewOwnAccount => Ok(()),
-        Action::ViewSecurityLog | Action::Supervise => {
-            if who.has_role(Role::Supervisor) {
-                Ok(())
-            } else {
-                Err(Denied::Role)
+        Action::Org(a) => match a {
+            OrgAction::View => Ok(()),
+            OrgAction::ViewStaff if supervisor => Ok(()),
+            OrgAction::ViewStaff | OrgAction::ManageWindows | OrgAction::ManageStaff => {
+                role(chief).and_then(|()| own_department())
             }
-        }
-        Action::ViewStaff => {
-            if who.has_role(Role::Supervisor) {
-                Ok(())
-            } else if who.has_role(Role::ChiefRepresentative) {
-                own_department()
-            } else {
-                Err(Denied::Role)
-            }
-        }
-        Action::ManageWindows | Action::ManageStaff | Action::EditCatalog => {
-            if who.has_role(Role::ChiefRepresentative) {
-                own_department()
-            } else {
-                Err(Denied::Role)
-            }
-        }
-        Action::ViewCases => {
-            if who.has_role(Role::Supervisor) || who.department_id.is_none() {
-                Ok(())
-            } else {
-                own_department()
-            }
-        }
-        Action::HandleCases => {
-            if [
-                Role::Clerk,
-                Role::Reviewer,
-                Role::Approver,
-                Role::ChiefRepresentative,
-            ]
-            .iter()
-            .any(|r| who.has_role(*r))
-            {
-                Ok(())
-            } else {
-                Err(Denied::Role)
-            }
-        }
-        Action::ManageOrganisation
-        | Action::GrantPowers
-        | Action::ManageAccounts
-        | Action::PublishCatalog
-        | Action::ManageCalendar
-        | Action::Apply => Err(Denied::Role),
+            OrgAction::Manage | OrgAction::GrantPowers => Err(Denied::Role),
+        },
+        Action::Accounts(a) => match a {
+            AccountAction::ViewOwn => Ok(()),
+            AccountAction::ViewSecurityLog => role(supervisor),
+            AccountAction::Manage => Err(Denied::Role),
+        },
+        Action::Catalog(a) => match a {
+            CatalogAction::Edit => role(chief).and_then(|()| own_department()),
+            CatalogAction::Publish => Err(Denied::Role),
+        },
+        Action::Calendar(a) => match a {
+            CalendarAction::View => Ok(()),
+            CalendarAction::Manage => Err(Denied::Role),
+        },
+        Action::Case(a) => match a {
+            CaseAction::View => sees_cases(),
+            CaseAction::Handle => role(
+                [
+                    Role::Clerk,
+                    Role::Reviewer,
+                    Role::Approver,
+                    Role::ChiefRepresentative,
+                ]
+                .iter()
+                .any(|r| who.has_role(*r)),
+            ),
+            CaseAction::Apply => Err(Denied::Role),
+        },
+        Action::Supervision(a) => match a {
+            SupervisionAction::View | SupervisionAction::Act => role(supervisor),
+            SupervisionAction::Answer => sees_cases(),
+            SupervisionAction::Configure => Err(Denied::Role),
+        },
     }
 }
 
@@ -224,17 +276,17 @@ mod tests {
     #[test]
     fn chief_representative_is_limited_to_own_department() {
         let chief = staff(&[Role::ChiefRepresentative], Some(7));
-        assert_eq!(authorize(&chief, Action::ManageStaff, Some(7)), Ok(()));
+        assert_eq!(authorize(&chief, OrgAction::ManageStaff, Some(7)), Ok(()));
         assert_eq!(
-            authorize(&chief, Action::ManageStaff, Some(8)),
+            authorize(&chief, OrgAction::ManageStaff, Some(8)),
             Err(Denied::OtherDepartment)
         );
         assert_eq!(
-            authorize(&chief, Action::ManageWindows, None),
+            authorize(&chief, OrgAction::ManageWindows, None),
             Err(Denied::OtherDepartment)
         );
         assert_eq!(
-            authorize(&chief, Action::ManageOrganisation, None),
+            authorize(&chief, OrgAction::Manage, None),
             Err(Denied::Role)
         );
     }
@@ -244,19 +296,69 @@ mod tests {
         let mut admin = staff(&[Role::CentreAdmin], None);
         admin.token_scope = Some(TokenScope::Read);
         assert_eq!(
-            authorize(&admin, Action::ManageOrganisation, None),
+            authorize(&admin, OrgAction::Manage, None),
             Err(Denied::ReadOnlyToken)
         );
-        assert_eq!(authorize(&admin, Action::ViewOrganisation, None), Ok(()));
+        assert_eq!(authorize(&admin, OrgAction::View, None), Ok(()));
+    }
+
+    #[test]
+    fn a_read_token_is_refused_every_write_and_allowed_every_read_its_owner_may_do() {
+        let mut admin = staff(&[Role::CentreAdmin], None);
+        admin.token_scope = Some(TokenScope::Read);
+        let mut writes = 0;
+        for action in Action::all() {
+            let outcome = authorize(&admin, action, None);
+            match action.access() {
+                Access::Write => {
+                    writes += 1;
+                    assert_eq!(outcome, Err(Denied::ReadOnlyToken), "{action:?}");
+                }
+                Access::Read => assert_eq!(outcome, Ok(()), "{action:?}"),
+            }
+        }
+        assert_eq!(writes, 13, "write actions");
+    }
+
+    #[test]
+    fn supervision_is_read_and_acted_on_by_supervisors_configured_by_administrators() {
+        let supervisor = staff(&[Role::Supervisor], None);
+        let clerk = staff(&[Role::Clerk], Some(7));
+        let admin = staff(&[Role::CentreAdmin], None);
+        for a in [SupervisionAction::View, SupervisionAction::Act] {
+            assert_eq!(authorize(&supervisor, a, None), Ok(()));
+            assert_eq!(authorize(&clerk, a, None), Err(Denied::Role));
+        }
+        assert_eq!(
+            authorize(&supervisor, SupervisionAction::Configure, None),
+            Err(Denied::Role)
+        );
+        assert_eq!(
+            authorize(&admin, SupervisionAction::Configure, None),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(&clerk, SupervisionAction::Answer, Some(7)),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(&clerk, SupervisionAction::Answer, Some(8)),
+            Err(Denied::OtherDepartment)
+        );
+        assert_eq!(authorize(&clerk, CalendarAction::View, None), Ok(()));
+        assert_eq!(
+            authorize(&supervisor, CalendarAction::Manage, None),
+            Err(Denied::Role)
+        );
     }
 
     #[test]
     fn applicants_see_only_their_own_account() {
         let mut applicant = staff(&[], None);
         applicant.kind = AccountKind::Individual;
-        assert_eq!(authorize(&applicant, Action::ViewOwnAccount, None), Ok(()));
+        assert_eq!(authorize(&applicant, AccountAction::ViewOwn, None), Ok(()));
         assert_eq!(
-            authorize(&applicant, Action::ViewOrganisation, None),
+            authorize(&applicant, OrgAction::View, None),
             Err(Denied::NotStaff)
         );
     }

@@ -237,6 +237,16 @@ impl WorkCalendar {
     }
 }
 
+crate::actions! {
+    /// What may be done with the working-day calendar.
+    pub enum CalendarAction {
+        /// Read the calendar and its corrections (all staff).
+        View => Read,
+        /// Correct the working-day calendar (centre administrators).
+        Manage => Write,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1589,6 +1589,20 @@ pub fn available_commands(state: &CaseState, ctx: &Ctx) -> Vec<&'static str> {
         .collect()
 }
 
+crate::actions! {
+    /// What may be asked of case handling; the case aggregate then decides each command.
+    pub enum CaseAction {
+        /// Submit an application and act on one's own cases (applicants; the aggregate checks
+        /// ownership and every rule).
+        Apply => Write,
+        /// See the cases of a department (staff of it, centre-wide roles, comprehensive windows).
+        View => Read,
+        /// Act on cases at the workbench or report them from a department's own system; the
+        /// aggregate decides each command by role, department, A/B post and granted powers.
+        Handle => Write,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

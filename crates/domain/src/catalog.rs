@@ -706,6 +706,16 @@ const ELEMENT_LABELS: &[(&str, &str)] = &[
     ("notes", "填报说明"),
 ];
 
+crate::actions! {
+    /// What may be done with the service-item catalogue.
+    pub enum CatalogAction {
+        /// Create items and edit drafts of a department's catalogue items.
+        Edit => Write,
+        /// Publish, suspend and withdraw items; import the catalogue; edit search synonyms.
+        Publish => Write,
+    }
+}
+
 #[cfg(test)]
 pub mod tests {
     use super::*;

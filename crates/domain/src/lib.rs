@@ -1,6 +1,7 @@
 //! OneWindow's domain: plain types and pure rules, no I/O and no database types.
 //! Time, ids and randomness are passed in by the callers.
 
+pub mod accounts;
 pub mod auth;
 pub mod calendar;
 pub mod case;
@@ -8,3 +9,4 @@ pub mod catalog;
 pub mod exchange;
 pub mod ids;
 pub mod org;
+pub mod supervision;

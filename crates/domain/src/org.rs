@@ -258,6 +258,24 @@ pub fn validate_password(errors: &mut FieldErrors, field: &str, raw: &str) {
     }
 }
 
+crate::actions! {
+    /// What may be done with the organisation of a centre.
+    pub enum OrgAction {
+        /// See regions, centres, halls, departments and windows (all staff).
+        View => Read,
+        /// Create or change regions, centres, halls, zones and departments.
+        Manage => Write,
+        /// Create or change windows of a department (the whole centre when no department).
+        ManageWindows => Write,
+        /// See staff records of a department.
+        ViewStaff => Read,
+        /// Create or change staff, their roles and seats, of a department.
+        ManageStaff => Write,
+        /// Grant or revoke chief-representative powers.
+        GrantPowers => Write,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -91,6 +91,64 @@ impl TestDb {
         Store::open(&self.url).await.expect("open test store")
     }
 
+    /// A digest of every row of every table but those named, to show that a request wrote
+    /// nothing: equal fingerprints, equal contents.
+    pub async fn fingerprint(&self, except: &[&str]) -> Vec<(String, String)> {
+        let mut conn = sqlx::AnyConnection::connect(&self.url)
+            .await
+            .expect("connect for a fingerprint");
+        let tables_sql = match self.backend {
+            Backend::Sqlite => {
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+                 ORDER BY name"
+            }
+            Backend::Postgres => {
+                "SELECT table_name::text FROM information_schema.tables \
+                 WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name"
+            }
+        };
+        let tables: Vec<(String,)> = sqlx::query_as(tables_sql)
+            .fetch_all(&mut conn)
+            .await
+            .expect("list tables");
+        let mut out = Vec::new();
+        for (table,) in tables {
+            if except.contains(&table.as_str()) {
+                continue;
+            }
+            let digest_sql = match self.backend {
+                Backend::Sqlite => {
+                    let columns: Vec<(String,)> = sqlx::query_as(AssertSqlSafe(format!(
+                        "SELECT name FROM pragma_table_info('{table}')"
+                    )))
+                    .fetch_all(&mut conn)
+                    .await
+                    .expect("list columns");
+                    let row = columns
+                        .iter()
+                        .map(|(c,)| format!("quote(\"{c}\")"))
+                        .collect::<Vec<_>>()
+                        .join(" || ',' || ");
+                    format!(
+                        "SELECT coalesce(group_concat(r, '|'), '') FROM \
+                         (SELECT {row} AS r FROM \"{table}\" ORDER BY 1)"
+                    )
+                }
+                Backend::Postgres => format!(
+                    "SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) \
+                     FROM \"{table}\" t"
+                ),
+            };
+            let (digest,): (String,) = sqlx::query_as(AssertSqlSafe(digest_sql))
+                .fetch_one(&mut conn)
+                .await
+                .expect("digest a table");
+            out.push((table, digest));
+        }
+        let _ = conn.close().await;
+        out
+    }
+
     pub async fn cleanup(self) {
         if let Some((admin, name)) = &self.pg_admin
             && let Ok(mut conn) = sqlx::AnyConnection::connect(admin).await

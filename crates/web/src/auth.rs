@@ -9,7 +9,9 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use onewindow_domain::auth::{Action, Denied, Principal, authorize};
+use onewindow_domain::auth::{
+    Action, CatalogAction, Denied, OrgAction, Principal, TokenScope, authorize,
+};
 use onewindow_store::StoreError;
 use onewindow_store::accounts::SessionInfo;
 use onewindow_store::org::Deactivatable;
@@ -229,6 +231,29 @@ impl FromRequestParts<AppState> for ApiUser {
             .and_then(|v| v.strip_prefix("Bearer "));
         if let Some(token) = bearer {
             return match state.store.token_principal(token.trim()).await {
+                // A read-scope token never reaches a state-changing handler, whatever its body:
+                // refused before the body is parsed, as `authorize` would refuse the action.
+                Ok(Some(principal))
+                    if principal.token_scope == Some(TokenScope::Read)
+                        && is_state_changing(&parts.method) =>
+                {
+                    let _ = state
+                        .store
+                        .record_security_event(
+                            "denied",
+                            Some(principal.account_id),
+                            Some(&principal.login),
+                            ctx.remote.as_deref(),
+                            &format!(
+                                "{} {}：{}",
+                                parts.method,
+                                parts.uri.path(),
+                                Denied::ReadOnlyToken
+                            ),
+                        )
+                        .await;
+                    Err(ApiError::from(Denied::ReadOnlyToken).into_response())
+                }
                 Ok(Some(principal)) => Ok(ApiUser {
                     principal,
                     remote: ctx.remote,
@@ -305,9 +330,10 @@ pub async fn require(
     state: &AppState,
     who: &Principal,
     remote: Option<&str>,
-    action: Action,
+    action: impl Into<Action>,
     department: Option<i64>,
 ) -> Result<(), Denied> {
+    let action = action.into();
     match authorize(who, action, department) {
         Ok(()) => Ok(()),
         Err(denied) => {
@@ -345,30 +371,30 @@ pub async fn activation_gate(
     state: &AppState,
     what: Deactivatable,
     id: &str,
-) -> Result<(Action, Option<i64>), StoreError> {
+) -> Result<(OrgAction, Option<i64>), StoreError> {
     let numeric = || {
         id.parse::<i64>()
             .map_err(|_| StoreError::NotFound("record"))
     };
     Ok(match what {
         Deactivatable::Window => (
-            Action::ManageWindows,
+            OrgAction::ManageWindows,
             state.store.get_window(numeric()?).await?.department_id,
         ),
         Deactivatable::Staff => (
-            Action::ManageStaff,
+            OrgAction::ManageStaff,
             state.store.get_staff(numeric()?).await?.department_id,
         ),
-        _ => (Action::ManageOrganisation, None),
+        _ => (OrgAction::Manage, None),
     })
 }
 
 /// Which permission guards a step of the catalogue's publish workflow, for pages and API alike
 /// (None: no such step).
-pub fn catalog_step_gate(step: &str, item_department: i64) -> Option<(Action, Option<i64>)> {
+pub fn catalog_step_gate(step: &str, item_department: i64) -> Option<(CatalogAction, Option<i64>)> {
     match step {
-        "publish" | "suspend" | "resume" | "withdraw" => Some((Action::PublishCatalog, None)),
-        "discard" => Some((Action::EditCatalog, Some(item_department))),
+        "publish" | "suspend" | "resume" | "withdraw" => Some((CatalogAction::Publish, None)),
+        "discard" => Some((CatalogAction::Edit, Some(item_department))),
         _ => None,
     }
 }

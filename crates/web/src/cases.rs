@@ -2,7 +2,7 @@
 //! applicant, submitting, acting on a case, and who may see which case.
 
 use chrono::{Duration, NaiveDate, Utc};
-use onewindow_domain::auth::{Action, Principal};
+use onewindow_domain::auth::{CaseAction, Principal};
 use onewindow_domain::case::{Applicant, Channel, Command};
 use onewindow_domain::ids::{CreditCode, ResidentId};
 use onewindow_domain::org::{AccountKind, FieldErrors, validate_mobile};
@@ -102,10 +102,10 @@ pub async fn submit(
     idempotency_key: Option<String>,
 ) -> Result<CommandOutcome, crate::error::ApiError> {
     let channel = if who.is_staff() {
-        require(state, who, remote, Action::HandleCases, None).await?;
+        require(state, who, remote, CaseAction::Handle, None).await?;
         Channel::Window
     } else {
-        require(state, who, remote, Action::Apply, None).await?;
+        require(state, who, remote, CaseAction::Apply, None).await?;
         Channel::Online
     };
     let item = state.store.item_ref_for_case(input.item_id).await?;
@@ -153,9 +153,9 @@ pub async fn act(
     }
     if who.is_staff() {
         let department = state.store.case_department(case_id).await?;
-        require(state, who, remote, Action::HandleCases, Some(department)).await?;
+        require(state, who, remote, CaseAction::Handle, Some(department)).await?;
     } else {
-        require(state, who, remote, Action::Apply, None).await?;
+        require(state, who, remote, CaseAction::Apply, None).await?;
     }
     Ok(run(
         state,
@@ -205,7 +205,7 @@ pub async fn visible_case(
             state,
             who,
             remote,
-            Action::ViewCases,
+            CaseAction::View,
             Some(view.row.department_id),
         )
         .await?;

@@ -263,6 +263,7 @@ async fn authorisation_matrix(app: &TestApp) {
         "applicant",
         "admin_read_token",
     ];
+    const SUPERVISORS: &[&str] = &["admin", "supervisor", "admin_read_token"];
     let w = window.id;
     let cases: Vec<(Method, String, Option<Value>, &[&str])> = vec![
         (Method::GET, "/me".into(), None, ALL),
@@ -440,6 +441,129 @@ async fn authorisation_matrix(app: &TestApp) {
             None,
             &["admin", "supervisor", "admin_read_token"],
         ),
+        // The working-day calendar: every staff member reads it, administrators correct it.
+        (Method::GET, "/calendar/days".into(), None, STAFF),
+        (
+            Method::PUT,
+            "/calendar/days".into(),
+            Some(json!({"day": "2026-12-30", "workday": false, "name": "台风停工"})),
+            &["admin"],
+        ),
+        // Supervision: supervisors read and act, administrators also configure.
+        (Method::GET, "/supervision/alerts".into(), None, SUPERVISORS),
+        (
+            Method::GET,
+            "/supervision/findings".into(),
+            None,
+            SUPERVISORS,
+        ),
+        (Method::GET, "/supervision/rules".into(), None, SUPERVISORS),
+        (
+            Method::GET,
+            "/supervision/indicators?from=2026-11-01&to=2026-11-30".into(),
+            None,
+            SUPERVISORS,
+        ),
+        (
+            Method::GET,
+            "/supervision/settings".into(),
+            None,
+            SUPERVISORS,
+        ),
+        (
+            Method::GET,
+            "/supervision/card-rules".into(),
+            None,
+            SUPERVISORS,
+        ),
+        (Method::GET, "/supervision/scheme".into(), None, SUPERVISORS),
+        (
+            Method::GET,
+            "/supervision/assessment?unit=department&period=2026-Q4".into(),
+            None,
+            SUPERVISORS,
+        ),
+        (
+            Method::GET,
+            "/supervision/unit-indicators?unit=window&period=2026-11".into(),
+            None,
+            SUPERVISORS,
+        ),
+        (
+            Method::POST,
+            "/supervision/urgings".into(),
+            Some(json!({"case_id": 999999, "reason": "请说明", "reply_days": 2})),
+            &["admin", "supervisor"],
+        ),
+        (
+            Method::POST,
+            "/supervision/urgings/999999/decision".into(),
+            Some(json!({"accepted": true})),
+            &["admin", "supervisor"],
+        ),
+        (
+            Method::POST,
+            "/supervision/findings/999999/close".into(),
+            Some(json!({"disposition": "已整改"})),
+            &["admin", "supervisor"],
+        ),
+        (
+            Method::POST,
+            "/supervision/cards/999999/decision".into(),
+            Some(json!({"revoke": false, "note": "维持"})),
+            &["admin", "supervisor"],
+        ),
+        // The unit concerned answers: staff of a department, for their own department.
+        (
+            Method::POST,
+            "/supervision/urgings/999999/explanation".into(),
+            Some(json!({"explanation": "系统故障"})),
+            &[
+                "admin",
+                "supervisor",
+                "chief",
+                "approver",
+                "reviewer",
+                "clerk",
+            ],
+        ),
+        (
+            Method::POST,
+            "/supervision/cards/999999/appeal".into(),
+            Some(json!({"grounds": "已按期办结"})),
+            &[
+                "admin",
+                "supervisor",
+                "chief",
+                "approver",
+                "reviewer",
+                "clerk",
+            ],
+        ),
+        (
+            Method::PUT,
+            "/supervision/settings".into(),
+            Some(json!({"warn_percent": 20, "warn_min_days": 1, "red_flag_score": 95})),
+            &["admin"],
+        ),
+        (
+            Method::PUT,
+            "/supervision/rules/fee_override".into(),
+            Some(json!({"enabled": true})),
+            &["admin"],
+        ),
+        (
+            Method::PUT,
+            "/supervision/card-rules/department_yellow".into(),
+            Some(json!({"enabled": true, "threshold": 3, "from": "2027-01-01"})),
+            &["admin"],
+        ),
+        (
+            Method::PUT,
+            "/supervision/scheme/overdue".into(),
+            Some(json!({"points": 2})),
+            &["admin"],
+        ),
     ];
     for (who, token) in &principals {
         for (method, path, body, allowed) in &cases {
@@ -510,6 +634,89 @@ async fn authorisation_matrix(app: &TestApp) {
         .filter(|e| e.kind == "denied")
         .count();
     assert!(denied > 50, "denials recorded: {denied}");
+}
+
+/// Every state-changing operation of the API document, called with read-scope tokens of the
+/// two most powerful roles: each is refused with 403, and no table changes (the security log
+/// records the refusals, and a token's last use is noted).
+async fn read_tokens_write_nothing(app: &TestApp) {
+    let org = app.seed_org().await;
+    let admin = app.staff("admin", &["centre_admin"], None, None).await;
+    let supervisor = app.staff("supervisor", &["supervisor"], None, None).await;
+    let chief = app
+        .staff(
+            "chief",
+            &["chief_representative"],
+            Some(org.centre),
+            Some(org.dept),
+        )
+        .await;
+    let tokens = [
+        app.token(admin.account_id, TokenScope::Read).await,
+        app.token(supervisor.account_id, TokenScope::Read).await,
+        app.token(chief.account_id, TokenScope::Read).await,
+    ];
+    let doc: Value = browser()
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let db = app.db.as_ref().expect("test database");
+    let unchanged = ["security_events", "api_tokens"];
+    let before = db.fingerprint(&unchanged).await;
+    let mut writes = Vec::new();
+    for (path, operations) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            let method = match method.as_str() {
+                "post" => Method::POST,
+                "put" => Method::PUT,
+                "patch" => Method::PATCH,
+                "delete" => Method::DELETE,
+                _ => continue,
+            };
+            // Public operations (registration, search) take no token at all.
+            if operation.get("security").is_none() {
+                continue;
+            }
+            writes.push(format!("{method} {path}"));
+            let concrete = path
+                .split('/')
+                .map(|seg| if seg.starts_with('{') { "1" } else { seg })
+                .collect::<Vec<_>>()
+                .join("/");
+            let api_path = concrete.trim_start_matches("/api/v1");
+            for token in &tokens {
+                let (status, body) = app
+                    .api(token, method.clone(), api_path, Some(json!({})))
+                    .await;
+                assert_eq!(status, 403, "{method} {path}: {body}");
+                assert_eq!(body["code"], json!("forbidden"), "{method} {path}");
+            }
+        }
+    }
+    // The document lists every write, the supervision ones too.
+    assert!(writes.len() >= 37, "write operations: {writes:?}");
+    assert!(writes.contains(&"POST /api/v1/supervision/urgings".to_owned()));
+    assert_eq!(
+        db.fingerprint(&unchanged).await,
+        before,
+        "a read-scope token changed something"
+    );
+    let refused = app
+        .store
+        .list_security_events(None, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == "denied")
+        .count();
+    assert!(
+        refused >= writes.len() * tokens.len(),
+        "refusals logged: {refused}"
+    );
 }
 
 async fn five_failures_lock_the_account(app: &TestApp) {
@@ -728,6 +935,11 @@ async fn api_revoked_tokens_stop_working() {
 #[tokio::test]
 async fn authorisation_matrix_every_role_every_endpoint() {
     on_every_backend!(authorisation_matrix);
+}
+
+#[tokio::test]
+async fn read_scope_tokens_cannot_write_anywhere() {
+    on_every_backend!(read_tokens_write_nothing);
 }
 
 #[tokio::test]

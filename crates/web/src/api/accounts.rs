@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use onewindow_domain::auth::{Action, TokenScope};
+use onewindow_domain::auth::{AccountAction, TokenScope};
 use onewindow_domain::org::FieldErrors;
 use onewindow_store::accounts::{
     Account, ApiToken, CompanyRegistration, IndividualRegistration, SecurityEvent,
@@ -38,7 +38,7 @@ pub async fn me(State(state): State<AppState>, user: ApiUser) -> ApiResult<Json<
         &state,
         &user.principal,
         user.remote.as_deref(),
-        Action::ViewOwnAccount,
+        AccountAction::ViewOwn,
         None,
     )
     .await?;
@@ -101,21 +101,14 @@ pub async fn list_tokens(
 ) -> ApiResult<Json<Vec<ApiToken>>> {
     let remote = user.remote.as_deref();
     if filter.all {
-        require(
-            &state,
-            &user.principal,
-            remote,
-            Action::ManageAccounts,
-            None,
-        )
-        .await?;
+        require(&state, &user.principal, remote, AccountAction::Manage, None).await?;
         return Ok(Json(state.store.list_tokens(None).await?));
     }
     require(
         &state,
         &user.principal,
         remote,
-        Action::ViewOwnAccount,
+        AccountAction::ViewOwn,
         None,
     )
     .await?;
@@ -155,7 +148,7 @@ pub async fn create_token(
         &state,
         p,
         user.remote.as_deref(),
-        Action::ViewOwnAccount,
+        AccountAction::ViewOwn,
         None,
     )
     .await?;
@@ -192,9 +185,9 @@ pub async fn revoke_token(
     let token = state.store.get_token(id).await?;
     let p = &user.principal;
     let action = if token.account_id == p.account_id {
-        Action::ViewOwnAccount
+        AccountAction::ViewOwn
     } else {
-        Action::ManageAccounts
+        AccountAction::Manage
     };
     require(&state, p, user.remote.as_deref(), action, None).await?;
     let revoked = state.store.revoke_token(id).await?;
@@ -230,7 +223,7 @@ pub async fn list_security_events(
         &state,
         &user.principal,
         user.remote.as_deref(),
-        Action::ViewSecurityLog,
+        AccountAction::ViewSecurityLog,
         None,
     )
     .await?;

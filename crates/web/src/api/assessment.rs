@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use onewindow_domain::auth::Action;
+use onewindow_domain::auth::{CaseAction, OrgAction, SupervisionAction};
 use onewindow_store::assessment::{
     Assessment, Card, CardRule, CardRuleChange, Deduction, Period, Target, UnitIndicators,
 };
@@ -25,7 +25,7 @@ pub async fn get_settings(
     State(state): State<AppState>,
     user: ApiUser,
 ) -> ApiResult<Json<SupervisionSettings>> {
-    gate(&state, &user, Action::Supervise, None).await?;
+    gate(&state, &user, SupervisionAction::View, None).await?;
     Ok(Json(state.store.settings().await?))
 }
 
@@ -47,7 +47,7 @@ pub async fn put_settings(
     user: ApiUser,
     ApiJson(input): ApiJson<SupervisionSettings>,
 ) -> ApiResult<Json<SettingsChanged>> {
-    gate(&state, &user, Action::ManageCalendar, None).await?;
+    gate(&state, &user, SupervisionAction::Configure, None).await?;
     let moved = state
         .store
         .set_settings(input, user.principal.account_id)
@@ -65,7 +65,7 @@ pub async fn list_card_rules(
     State(state): State<AppState>,
     user: ApiUser,
 ) -> ApiResult<Json<Vec<CardRule>>> {
-    gate(&state, &user, Action::Supervise, None).await?;
+    gate(&state, &user, SupervisionAction::View, None).await?;
     Ok(Json(state.store.card_rules().await?))
 }
 
@@ -80,7 +80,7 @@ pub async fn change_card_rule(
     Path(code): Path<String>,
     ApiJson(input): ApiJson<CardRuleChange>,
 ) -> ApiResult<Json<CardRule>> {
-    gate(&state, &user, Action::ManageCalendar, None).await?;
+    gate(&state, &user, SupervisionAction::Configure, None).await?;
     Ok(Json(
         state
             .store
@@ -106,10 +106,10 @@ pub async fn list_cards(
 ) -> ApiResult<Json<Vec<Card>>> {
     let p = &user.principal;
     let period = q.period.as_deref();
-    if onewindow_domain::auth::authorize(p, Action::Supervise, None).is_ok() {
+    if onewindow_domain::auth::authorize(p, SupervisionAction::View, None).is_ok() {
         return Ok(Json(state.store.cards(period, 500).await?));
     }
-    gate(&state, &user, Action::ViewCases, p.department_id).await?;
+    gate(&state, &user, CaseAction::View, p.department_id).await?;
     let actor = state.store.case_actor(p).await?;
     Ok(Json(
         state.store.cards_concerning(&actor, period, 500).await?,
@@ -135,7 +135,7 @@ pub async fn appeal_card(
     gate(
         &state,
         &user,
-        Action::ViewCases,
+        SupervisionAction::Answer,
         user.principal.department_id,
     )
     .await?;
@@ -163,7 +163,7 @@ pub async fn decide_card_appeal(
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<AppealDecisionInput>,
 ) -> ApiResult<Json<Card>> {
-    gate(&state, &user, Action::Supervise, None).await?;
+    gate(&state, &user, SupervisionAction::Act, None).await?;
     Ok(Json(
         state
             .store
@@ -179,7 +179,7 @@ pub async fn get_scheme(
     State(state): State<AppState>,
     user: ApiUser,
 ) -> ApiResult<Json<Vec<Deduction>>> {
-    gate(&state, &user, Action::Supervise, None).await?;
+    gate(&state, &user, SupervisionAction::View, None).await?;
     Ok(Json(state.store.deductions().await?))
 }
 
@@ -199,7 +199,7 @@ pub async fn put_scheme(
     Path(code): Path<String>,
     ApiJson(input): ApiJson<PointsInput>,
 ) -> ApiResult<StatusCode> {
-    gate(&state, &user, Action::ManageCalendar, None).await?;
+    gate(&state, &user, SupervisionAction::Configure, None).await?;
     state.store.set_deduction(&code, input.points).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -235,7 +235,7 @@ pub async fn assessment(
     user: ApiUser,
     Query(q): Query<UnitQuery>,
 ) -> ApiResult<Json<Vec<Assessment>>> {
-    gate(&state, &user, Action::Supervise, None).await?;
+    gate(&state, &user, SupervisionAction::View, None).await?;
     let (target, period) = unit_and_period(&q.unit, &q.period)?;
     Ok(Json(state.store.assessment(target, &period).await?))
 }
@@ -248,7 +248,7 @@ pub async fn unit_indicators(
     user: ApiUser,
     Query(q): Query<UnitQuery>,
 ) -> ApiResult<Json<Vec<UnitIndicators>>> {
-    gate(&state, &user, Action::Supervise, None).await?;
+    gate(&state, &user, SupervisionAction::View, None).await?;
     let (target, period) = unit_and_period(&q.unit, &q.period)?;
     Ok(Json(state.store.unit_indicators(target, &period).await?))
 }
@@ -269,7 +269,7 @@ pub async fn seat_staff(
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<SeatInput>,
 ) -> ApiResult<StatusCode> {
-    gate(&state, &user, Action::ManageStaff, None).await?;
+    gate(&state, &user, OrgAction::ManageStaff, None).await?;
     state
         .store
         .seat_staff(id, input.window_id, user.principal.account_id)

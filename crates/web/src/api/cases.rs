@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use chrono::NaiveDate;
-use onewindow_domain::auth::Action;
+use onewindow_domain::auth::{AccountAction, CalendarAction, CaseAction, SupervisionAction};
 use onewindow_domain::case::{Command, Event};
 use onewindow_domain::org::FieldErrors;
 use onewindow_store::calendar::CalendarDay;
@@ -171,7 +171,7 @@ pub async fn search_cases(
         gate(
             &state,
             &user,
-            Action::ViewCases,
+            CaseAction::View,
             user.principal.department_id,
         )
         .await?;
@@ -205,7 +205,7 @@ pub async fn inbox(
     gate(
         &state,
         &user,
-        Action::ViewCases,
+        CaseAction::View,
         user.principal.department_id,
     )
     .await?;
@@ -377,7 +377,7 @@ pub async fn list_calendar_days(
     State(state): State<AppState>,
     user: ApiUser,
 ) -> ApiResult<Json<Vec<CalendarDay>>> {
-    gate(&state, &user, Action::ViewOrganisation, None).await?;
+    gate(&state, &user, CalendarAction::View, None).await?;
     Ok(Json(state.store.calendar_days().await?))
 }
 
@@ -402,7 +402,7 @@ pub async fn set_calendar_day(
     user: ApiUser,
     ApiJson(input): ApiJson<CalendarDayInput>,
 ) -> ApiResult<Json<CalendarDay>> {
-    gate(&state, &user, Action::ManageCalendar, None).await?;
+    gate(&state, &user, CalendarAction::Manage, None).await?;
     Ok(Json(
         state
             .store
@@ -457,7 +457,7 @@ pub async fn notifications(
     State(state): State<AppState>,
     user: ApiUser,
 ) -> ApiResult<Json<Vec<onewindow_store::supervision::Notification>>> {
-    gate(&state, &user, Action::ViewOwnAccount, None).await?;
+    gate(&state, &user, AccountAction::ViewOwn, None).await?;
     Ok(Json(
         state
             .store
@@ -473,7 +473,7 @@ pub async fn supervision_alerts(
     State(state): State<AppState>,
     user: ApiUser,
 ) -> ApiResult<Json<Vec<onewindow_store::supervision::Alert>>> {
-    gate(&state, &user, Action::Supervise, None).await?;
+    gate(&state, &user, SupervisionAction::View, None).await?;
     Ok(Json(state.store.alerts(None, 500).await?))
 }
 
@@ -494,10 +494,11 @@ pub async fn list_urgings(
     user: ApiUser,
 ) -> ApiResult<Json<Vec<onewindow_store::supervision::Urging>>> {
     let p = &user.principal;
-    let department = if onewindow_domain::auth::authorize(p, Action::Supervise, None).is_ok() {
+    let department = if onewindow_domain::auth::authorize(p, SupervisionAction::View, None).is_ok()
+    {
         None
     } else {
-        gate(&state, &user, Action::ViewCases, p.department_id).await?;
+        gate(&state, &user, CaseAction::View, p.department_id).await?;
         Some(p.department_id.unwrap_or(-1))
     };
     Ok(Json(state.store.urgings(department, 200).await?))
@@ -512,7 +513,7 @@ pub async fn issue_urging(
     user: ApiUser,
     ApiJson(input): ApiJson<UrgingInput>,
 ) -> ApiResult<(StatusCode, Json<onewindow_store::supervision::Urging>)> {
-    gate(&state, &user, Action::Supervise, None).await?;
+    gate(&state, &user, SupervisionAction::Act, None).await?;
     let u = state
         .store
         .issue_urging(
@@ -545,7 +546,7 @@ pub async fn explain_urging(
     gate(
         &state,
         &user,
-        Action::HandleCases,
+        SupervisionAction::Answer,
         user.principal.department_id,
     )
     .await?;
@@ -576,7 +577,7 @@ pub async fn decide_urging(
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<UrgingDecisionInput>,
 ) -> ApiResult<Json<onewindow_store::supervision::Urging>> {
-    gate(&state, &user, Action::Supervise, None).await?;
+    gate(&state, &user, SupervisionAction::Act, None).await?;
     Ok(Json(
         state
             .store
@@ -600,7 +601,7 @@ pub async fn list_findings(
     user: ApiUser,
     Query(q): Query<FindingQuery>,
 ) -> ApiResult<Json<Vec<onewindow_store::supervision::Finding>>> {
-    gate(&state, &user, Action::Supervise, None).await?;
+    gate(&state, &user, SupervisionAction::View, None).await?;
     Ok(Json(state.store.findings(q.open, 500).await?))
 }
 
@@ -620,7 +621,7 @@ pub async fn close_finding(
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<CloseFindingInput>,
 ) -> ApiResult<StatusCode> {
-    gate(&state, &user, Action::Supervise, None).await?;
+    gate(&state, &user, SupervisionAction::Act, None).await?;
     state
         .store
         .close_finding(id, user.principal.account_id, &input.disposition)
@@ -635,7 +636,7 @@ pub async fn list_rules(
     State(state): State<AppState>,
     user: ApiUser,
 ) -> ApiResult<Json<Vec<onewindow_store::supervision::FindingRule>>> {
-    gate(&state, &user, Action::Supervise, None).await?;
+    gate(&state, &user, SupervisionAction::View, None).await?;
     Ok(Json(state.store.finding_rules().await?))
 }
 
@@ -654,7 +655,7 @@ pub async fn switch_rule(
     Path(code): Path<String>,
     ApiJson(input): ApiJson<RuleSwitch>,
 ) -> ApiResult<StatusCode> {
-    gate(&state, &user, Action::ManageCalendar, None).await?;
+    gate(&state, &user, SupervisionAction::Configure, None).await?;
     state.store.set_finding_rule(&code, input.enabled).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -676,7 +677,7 @@ pub async fn indicators(
     user: ApiUser,
     Query(q): Query<PeriodQuery>,
 ) -> ApiResult<Json<Vec<onewindow_store::supervision::Indicators>>> {
-    gate(&state, &user, Action::Supervise, None).await?;
+    gate(&state, &user, SupervisionAction::View, None).await?;
     let mut errors = FieldErrors::new();
     for (name, value) in [("from", &q.from), ("to", &q.to)] {
         if NaiveDate::parse_from_str(value, "%Y-%m-%d").is_err() {

@@ -6,7 +6,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use onewindow_domain::auth::Action;
+use onewindow_domain::auth::{CatalogAction, OrgAction};
 use onewindow_domain::catalog::{FieldChange, ItemDoc, diff};
 use onewindow_domain::org::FieldErrors;
 use onewindow_store::catalog::{
@@ -200,7 +200,7 @@ pub async fn create_item(
     user: ApiUser,
     ApiJson(doc): ApiJson<ItemDoc>,
 ) -> ApiResult<(StatusCode, Json<ItemSummary>)> {
-    gate(&state, &user, Action::EditCatalog, Some(doc.department_id)).await?;
+    gate(&state, &user, CatalogAction::Edit, Some(doc.department_id)).await?;
     Ok((
         StatusCode::CREATED,
         Json(
@@ -223,8 +223,8 @@ pub async fn save_draft(
     ApiJson(doc): ApiJson<ItemDoc>,
 ) -> ApiResult<Json<ItemSummary>> {
     let item = state.store.get_item(id).await?;
-    gate(&state, &user, Action::EditCatalog, Some(item.department_id)).await?;
-    gate(&state, &user, Action::EditCatalog, Some(doc.department_id)).await?;
+    gate(&state, &user, CatalogAction::Edit, Some(item.department_id)).await?;
+    gate(&state, &user, CatalogAction::Edit, Some(doc.department_id)).await?;
     Ok(Json(
         state
             .store
@@ -241,7 +241,7 @@ pub async fn get_draft(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<ItemVersion>> {
     let item = state.store.get_item(id).await?;
-    gate(&state, &user, Action::ViewOrganisation, None).await?;
+    gate(&state, &user, OrgAction::View, None).await?;
     let v = item.draft_version.ok_or(ApiError::NotFound("draft"))?;
     Ok(Json(state.store.get_version(id, v).await?))
 }
@@ -307,7 +307,7 @@ pub async fn import_catalog(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<ImportReport>> {
-    gate(&state, &user, Action::PublishCatalog, None).await?;
+    gate(&state, &user, CatalogAction::Publish, None).await?;
     let csv = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -382,7 +382,7 @@ pub async fn put_synonym(
     user: ApiUser,
     ApiJson(s): ApiJson<Synonym>,
 ) -> ApiResult<StatusCode> {
-    gate(&state, &user, Action::PublishCatalog, None).await?;
+    gate(&state, &user, CatalogAction::Publish, None).await?;
     state.store.set_synonym(&s.term, &s.expansions).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use onewindow_domain::auth::Action;
+use onewindow_domain::auth::CaseAction;
 use onewindow_domain::exchange::Report;
 use onewindow_store::exchange::{ReportOutcome, ReportedCase, ReportedRecord};
 use serde::Serialize;
@@ -28,7 +28,7 @@ pub async fn report_cases(
         .principal
         .department_id
         .ok_or_else(|| ApiError::Forbidden("报送账号须属于一个部门：记录计入该部门".into()))?;
-    gate(&state, &user, Action::HandleCases, Some(department)).await?;
+    gate(&state, &user, CaseAction::Handle, Some(department)).await?;
     Ok(Json(
         state
             .store
@@ -58,6 +58,6 @@ pub async fn get_reported_case(
     Path(id): Path<i64>,
 ) -> Result<Json<ReportedCaseRecords>, ApiError> {
     let (case, records) = state.store.reported_case(id).await?;
-    gate(&state, &user, Action::ViewCases, Some(case.department_id)).await?;
+    gate(&state, &user, CaseAction::View, Some(case.department_id)).await?;
     Ok(Json(ReportedCaseRecords { case, records }))
 }

@@ -165,7 +165,7 @@ fn data_error(text: &str) -> ApiError {
 pub(super) async fn gate(
     state: &AppState,
     user: &crate::auth::ApiUser,
-    action: onewindow_domain::auth::Action,
+    action: impl Into<onewindow_domain::auth::Action>,
     dept: Option<i64>,
 ) -> Result<(), ApiError> {
     Ok(crate::auth::require(state, &user.principal, user.remote.as_deref(), action, dept).await?)

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use onewindow_domain::auth::{Action, Principal};
+use onewindow_domain::auth::{OrgAction, Principal};
 use onewindow_domain::org::{Power, Role};
 use onewindow_store::org::*;
 use serde::Deserialize;
@@ -21,7 +21,7 @@ pub async fn list_regions(
     State(state): State<AppState>,
     user: ApiUser,
 ) -> ApiResult<Json<Vec<Region>>> {
-    gate(&state, &user, Action::ViewOrganisation, None).await?;
+    gate(&state, &user, OrgAction::View, None).await?;
     Ok(Json(state.store.list_regions().await?))
 }
 
@@ -33,7 +33,7 @@ pub async fn create_region(
     user: ApiUser,
     ApiJson(input): ApiJson<RegionInput>,
 ) -> ApiResult<(StatusCode, Json<Region>)> {
-    gate(&state, &user, Action::ManageOrganisation, None).await?;
+    gate(&state, &user, OrgAction::Manage, None).await?;
     Ok((
         StatusCode::CREATED,
         Json(state.store.create_region(&input).await?),
@@ -50,7 +50,7 @@ pub async fn update_region(
     Path(code): Path<String>,
     ApiJson(input): ApiJson<RegionInput>,
 ) -> ApiResult<Json<Region>> {
-    gate(&state, &user, Action::ManageOrganisation, None).await?;
+    gate(&state, &user, OrgAction::Manage, None).await?;
     Ok(Json(state.store.update_region(&code, &input).await?))
 }
 
@@ -60,7 +60,7 @@ pub async fn list_centres(
     State(state): State<AppState>,
     user: ApiUser,
 ) -> ApiResult<Json<Vec<Centre>>> {
-    gate(&state, &user, Action::ViewOrganisation, None).await?;
+    gate(&state, &user, OrgAction::View, None).await?;
     Ok(Json(state.store.list_centres().await?))
 }
 
@@ -72,7 +72,7 @@ pub async fn create_centre(
     user: ApiUser,
     ApiJson(input): ApiJson<CentreInput>,
 ) -> ApiResult<(StatusCode, Json<Centre>)> {
-    gate(&state, &user, Action::ManageOrganisation, None).await?;
+    gate(&state, &user, OrgAction::Manage, None).await?;
     Ok((
         StatusCode::CREATED,
         Json(state.store.create_centre(&input).await?),
@@ -86,7 +86,7 @@ pub async fn get_centre(
     user: ApiUser,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Centre>> {
-    gate(&state, &user, Action::ViewOrganisation, None).await?;
+    gate(&state, &user, OrgAction::View, None).await?;
     Ok(Json(state.store.get_centre(id).await?))
 }
 
@@ -99,7 +99,7 @@ pub async fn update_centre(
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<CentreInput>,
 ) -> ApiResult<Json<Centre>> {
-    gate(&state, &user, Action::ManageOrganisation, None).await?;
+    gate(&state, &user, OrgAction::Manage, None).await?;
     Ok(Json(state.store.update_centre(id, &input).await?))
 }
 
@@ -110,7 +110,7 @@ pub async fn list_halls(
     user: ApiUser,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Vec<Hall>>> {
-    gate(&state, &user, Action::ViewOrganisation, None).await?;
+    gate(&state, &user, OrgAction::View, None).await?;
     state.store.get_centre(id).await?;
     Ok(Json(state.store.list_halls(id).await?))
 }
@@ -124,7 +124,7 @@ pub async fn create_hall(
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<HallInput>,
 ) -> ApiResult<(StatusCode, Json<Hall>)> {
-    gate(&state, &user, Action::ManageOrganisation, None).await?;
+    gate(&state, &user, OrgAction::Manage, None).await?;
     Ok((
         StatusCode::CREATED,
         Json(state.store.create_hall(id, &input).await?),
@@ -138,7 +138,7 @@ pub async fn list_zones(
     user: ApiUser,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Vec<Zone>>> {
-    gate(&state, &user, Action::ViewOrganisation, None).await?;
+    gate(&state, &user, OrgAction::View, None).await?;
     state.store.get_hall(id).await?;
     Ok(Json(state.store.list_zones(id).await?))
 }
@@ -152,7 +152,7 @@ pub async fn create_zone(
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<ZoneInput>,
 ) -> ApiResult<(StatusCode, Json<Zone>)> {
-    gate(&state, &user, Action::ManageOrganisation, None).await?;
+    gate(&state, &user, OrgAction::Manage, None).await?;
     Ok((
         StatusCode::CREATED,
         Json(state.store.create_zone(id, &input).await?),
@@ -174,7 +174,7 @@ pub async fn list_departments(
     user: ApiUser,
     Query(filter): Query<OrgFilter>,
 ) -> ApiResult<Json<Vec<Department>>> {
-    gate(&state, &user, Action::ViewOrganisation, None).await?;
+    gate(&state, &user, OrgAction::View, None).await?;
     Ok(Json(state.store.list_departments(filter.centre_id).await?))
 }
 
@@ -186,7 +186,7 @@ pub async fn create_department(
     user: ApiUser,
     ApiJson(input): ApiJson<DepartmentInput>,
 ) -> ApiResult<(StatusCode, Json<Department>)> {
-    gate(&state, &user, Action::ManageOrganisation, None).await?;
+    gate(&state, &user, OrgAction::Manage, None).await?;
     Ok((
         StatusCode::CREATED,
         Json(state.store.create_department(&input).await?),
@@ -200,7 +200,7 @@ pub async fn get_department(
     user: ApiUser,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Department>> {
-    gate(&state, &user, Action::ViewOrganisation, None).await?;
+    gate(&state, &user, OrgAction::View, None).await?;
     Ok(Json(state.store.get_department(id).await?))
 }
 
@@ -213,7 +213,7 @@ pub async fn update_department(
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<DepartmentInput>,
 ) -> ApiResult<Json<Department>> {
-    gate(&state, &user, Action::ManageOrganisation, None).await?;
+    gate(&state, &user, OrgAction::Manage, None).await?;
     Ok(Json(state.store.update_department(id, &input).await?))
 }
 
@@ -224,7 +224,7 @@ pub async fn list_windows(
     user: ApiUser,
     Query(filter): Query<OrgFilter>,
 ) -> ApiResult<Json<Vec<Window>>> {
-    gate(&state, &user, Action::ViewOrganisation, None).await?;
+    gate(&state, &user, OrgAction::View, None).await?;
     Ok(Json(
         state
             .store
@@ -241,7 +241,7 @@ pub async fn create_window(
     user: ApiUser,
     ApiJson(input): ApiJson<WindowInput>,
 ) -> ApiResult<(StatusCode, Json<Window>)> {
-    gate(&state, &user, Action::ManageWindows, input.department_id).await?;
+    gate(&state, &user, OrgAction::ManageWindows, input.department_id).await?;
     Ok((
         StatusCode::CREATED,
         Json(state.store.create_window(&input).await?),
@@ -255,7 +255,7 @@ pub async fn get_window(
     user: ApiUser,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Window>> {
-    gate(&state, &user, Action::ViewOrganisation, None).await?;
+    gate(&state, &user, OrgAction::View, None).await?;
     Ok(Json(state.store.get_window(id).await?))
 }
 
@@ -269,8 +269,14 @@ pub async fn update_window(
     ApiJson(input): ApiJson<WindowInput>,
 ) -> ApiResult<Json<Window>> {
     let current = state.store.get_window(id).await?;
-    gate(&state, &user, Action::ManageWindows, current.department_id).await?;
-    gate(&state, &user, Action::ManageWindows, input.department_id).await?;
+    gate(
+        &state,
+        &user,
+        OrgAction::ManageWindows,
+        current.department_id,
+    )
+    .await?;
+    gate(&state, &user, OrgAction::ManageWindows, input.department_id).await?;
     Ok(Json(state.store.update_window(id, &input).await?))
 }
 
@@ -291,7 +297,7 @@ pub async fn list_staff(
     Query(filter): Query<OrgFilter>,
 ) -> ApiResult<Json<Vec<Staff>>> {
     let dept = visible_department(&user.principal, filter.department_id);
-    gate(&state, &user, Action::ViewStaff, dept).await?;
+    gate(&state, &user, OrgAction::ViewStaff, dept).await?;
     Ok(Json(state.store.list_staff(filter.centre_id, dept).await?))
 }
 
@@ -303,10 +309,10 @@ async fn gate_staff_change(
     dept: Option<i64>,
     roles: &[String],
 ) -> ApiResult<()> {
-    gate(state, user, Action::ManageStaff, dept).await?;
+    gate(state, user, OrgAction::ManageStaff, dept).await?;
     let centre_wide = [Role::CentreAdmin.key(), Role::Supervisor.key()];
     if roles.iter().any(|r| centre_wide.contains(&r.as_str())) {
-        gate(state, user, Action::ManageOrganisation, None).await?;
+        gate(state, user, OrgAction::Manage, None).await?;
     }
     Ok(())
 }
@@ -334,7 +340,7 @@ pub async fn get_staff(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Staff>> {
     let staff = state.store.get_staff(id).await?;
-    gate(&state, &user, Action::ViewStaff, staff.department_id).await?;
+    gate(&state, &user, OrgAction::ViewStaff, staff.department_id).await?;
     Ok(Json(staff))
 }
 
@@ -374,7 +380,7 @@ pub async fn grant_power(
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<PowerInput>,
 ) -> ApiResult<Json<Staff>> {
-    gate(&state, &user, Action::GrantPowers, None).await?;
+    gate(&state, &user, OrgAction::GrantPowers, None).await?;
     let power = parse_power(&input.power)?;
     Ok(Json(
         state
@@ -392,7 +398,7 @@ pub async fn revoke_power(
     user: ApiUser,
     Path((id, power)): Path<(i64, String)>,
 ) -> ApiResult<Json<Staff>> {
-    gate(&state, &user, Action::GrantPowers, None).await?;
+    gate(&state, &user, OrgAction::GrantPowers, None).await?;
     let power = parse_power(&power)?;
     Ok(Json(
         state

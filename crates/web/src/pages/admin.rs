@@ -8,7 +8,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
-use onewindow_domain::auth::{Action, Principal};
+use onewindow_domain::auth::{
+    AccountAction, CalendarAction, CaseAction, OrgAction, Principal, SupervisionAction,
+};
 use onewindow_domain::org::{CentreKind, FieldErrors, Power, RegionLevel, Role};
 use onewindow_store::org::*;
 use serde::Deserialize;
@@ -218,7 +220,7 @@ async fn live_counts(
     >,
     PageError,
 > {
-    gate(&state, &user, Action::Supervise, None).await?;
+    gate(&state, &user, SupervisionAction::View, None).await?;
     let stream =
         futures_util::stream::unfold((state.store.clone(), true), |(store, first)| async move {
             if !first {
@@ -349,7 +351,7 @@ struct IndexPage {
 }
 
 async fn index(State(state): State<AppState>, user: PageUser) -> PageResult {
-    gate(&state, &user, Action::ViewOrganisation, None).await?;
+    gate(&state, &user, OrgAction::View, None).await?;
     let p = &user.principal;
     let s = &state.store;
     let mut cards = vec![
@@ -384,7 +386,7 @@ async fn index(State(state): State<AppState>, user: PageUser) -> PageResult {
             hint: "法定节假日、调休与地方调整",
         },
     ];
-    if can(p, Action::ViewStaff, p.department_id) {
+    if can(p, OrgAction::ViewStaff, p.department_id) {
         let dept = staff_scope(p);
         cards.push(IndexCard {
             title: "工作人员",
@@ -393,7 +395,7 @@ async fn index(State(state): State<AppState>, user: PageUser) -> PageResult {
             hint: "角色、AB岗、首席代表授权",
         });
     }
-    if can(p, Action::Supervise, None) {
+    if can(p, SupervisionAction::View, None) {
         cards.push(IndexCard {
             title: "电子监察",
             href: "/admin/supervision",
@@ -401,7 +403,7 @@ async fn index(State(state): State<AppState>, user: PageUser) -> PageResult {
             hint: "办件预警、超期与提醒",
         });
     }
-    if can(p, Action::ViewSecurityLog, None) {
+    if can(p, AccountAction::ViewSecurityLog, None) {
         cards.push(IndexCard {
             title: "安全日志",
             href: "/admin/security",
@@ -467,9 +469,9 @@ async fn regions_page(
     errors: &FieldErrors,
     notice: &Notice,
 ) -> PageResult {
-    gate(state, user, Action::ViewOrganisation, None).await?;
+    gate(state, user, OrgAction::View, None).await?;
     let regions = state.store.list_regions().await?;
-    let manage = can(&user.principal, Action::ManageOrganisation, None);
+    let manage = can(&user.principal, OrgAction::Manage, None);
     let rows = regions
         .iter()
         .map(|r| {
@@ -516,7 +518,7 @@ async fn calendar_page(
     errors: &FieldErrors,
     notice: &Notice,
 ) -> PageResult {
-    gate(state, user, Action::ViewOrganisation, None).await?;
+    gate(state, user, OrgAction::View, None).await?;
     let days = state.store.calendar_days().await?;
     let rows = days
         .iter()
@@ -539,7 +541,7 @@ async fn calendar_page(
         vec!["日期", "安排", "名称/原因", "适用地区", "调整时间"],
         rows,
     )];
-    if can(&user.principal, Action::ManageCalendar, None) {
+    if can(&user.principal, CalendarAction::Manage, None) {
         sections.push(Section::form(
             FormBuilder::new("/admin/calendar", "保存调整", data, errors)
                 .title("调整一天")
@@ -605,7 +607,7 @@ async fn set_calendar_day(
     user: PageUser,
     body: Bytes,
 ) -> PageResult {
-    gate(&state, &user, Action::ManageCalendar, None).await?;
+    gate(&state, &user, CalendarAction::Manage, None).await?;
     let data = FormData::parse(&body);
     let result = state
         .store
@@ -639,7 +641,7 @@ async fn regions(
 }
 
 async fn create_region(State(state): State<AppState>, user: PageUser, body: Bytes) -> PageResult {
-    gate(&state, &user, Action::ManageOrganisation, None).await?;
+    gate(&state, &user, OrgAction::Manage, None).await?;
     let data = FormData::parse(&body);
     let mut errors = FieldErrors::new();
     let input = region_input(&data, &mut errors, None);
@@ -660,7 +662,7 @@ async fn region_page(
     errors: &FieldErrors,
     notice: &Notice,
 ) -> PageResult {
-    gate(state, user, Action::ViewOrganisation, None).await?;
+    gate(state, user, OrgAction::View, None).await?;
     let region = state.store.get_region(code).await?;
     let regions: Vec<Region> = state
         .store
@@ -686,7 +688,7 @@ async fn region_page(
             Cell::active(region.active.get()),
         ]],
     )];
-    if can(&user.principal, Action::ManageOrganisation, None) {
+    if can(&user.principal, OrgAction::Manage, None) {
         sections.push(Section::form(region_form(
             format!("/admin/regions/{code}"),
             "保存",
@@ -722,7 +724,7 @@ async fn update_region(
     Path(code): Path<String>,
     body: Bytes,
 ) -> PageResult {
-    gate(&state, &user, Action::ManageOrganisation, None).await?;
+    gate(&state, &user, OrgAction::Manage, None).await?;
     let data = FormData::parse(&body);
     let mut errors = FieldErrors::new();
     let input = region_input(&data, &mut errors, Some(&code));
@@ -812,9 +814,9 @@ async fn centres_page(
     errors: &FieldErrors,
     notice: &Notice,
 ) -> PageResult {
-    gate(state, user, Action::ViewOrganisation, None).await?;
+    gate(state, user, OrgAction::View, None).await?;
     let centres = state.store.list_centres().await?;
-    let manage = can(&user.principal, Action::ManageOrganisation, None);
+    let manage = can(&user.principal, OrgAction::Manage, None);
     let rows = centres
         .iter()
         .map(|c| {
@@ -863,7 +865,7 @@ async fn centres(
 }
 
 async fn create_centre(State(state): State<AppState>, user: PageUser, body: Bytes) -> PageResult {
-    gate(&state, &user, Action::ManageOrganisation, None).await?;
+    gate(&state, &user, OrgAction::Manage, None).await?;
     let data = FormData::parse(&body);
     let mut errors = FieldErrors::new();
     let input = centre_input(&data, &mut errors);
@@ -892,10 +894,10 @@ async fn centre_page(
     errors: &FieldErrors,
     notice: &Notice,
 ) -> PageResult {
-    gate(state, user, Action::ViewOrganisation, None).await?;
+    gate(state, user, OrgAction::View, None).await?;
     let s = &state.store;
     let centre = s.get_centre(id).await?;
-    let manage = can(&user.principal, Action::ManageOrganisation, None);
+    let manage = can(&user.principal, OrgAction::Manage, None);
     let halls = s.list_halls(id).await?;
     let zones = s.list_centre_zones(id).await?;
     let hall_name = |hall_id: i64| {
@@ -1050,7 +1052,7 @@ async fn update_centre(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> PageResult {
-    gate(&state, &user, Action::ManageOrganisation, None).await?;
+    gate(&state, &user, OrgAction::Manage, None).await?;
     let data = FormData::parse(&body);
     let mut errors = FieldErrors::new();
     let input = centre_input(&data, &mut errors);
@@ -1077,7 +1079,7 @@ async fn create_hall(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> PageResult {
-    gate(&state, &user, Action::ManageOrganisation, None).await?;
+    gate(&state, &user, OrgAction::Manage, None).await?;
     let data = FormData::parse(&body);
     let mut errors = FieldErrors::new();
     let input = HallInput {
@@ -1109,7 +1111,7 @@ async fn create_zone(
     Path(path_hall): Path<i64>,
     body: Bytes,
 ) -> PageResult {
-    gate(&state, &user, Action::ManageOrganisation, None).await?;
+    gate(&state, &user, OrgAction::Manage, None).await?;
     let data = FormData::parse(&body);
     let mut errors = FieldErrors::new();
     let hall_id = data.opt_i64(&mut errors, "hall_id").unwrap_or(path_hall);
@@ -1192,10 +1194,10 @@ async fn departments_page(
     errors: &FieldErrors,
     notice: &Notice,
 ) -> PageResult {
-    gate(state, user, Action::ViewOrganisation, None).await?;
+    gate(state, user, OrgAction::View, None).await?;
     let centres = state.store.list_centres().await?;
     let depts = state.store.list_departments(None).await?;
-    let manage = can(&user.principal, Action::ManageOrganisation, None);
+    let manage = can(&user.principal, OrgAction::Manage, None);
     let centre_name = |id: i64| {
         centres
             .iter()
@@ -1254,7 +1256,7 @@ async fn create_department(
     user: PageUser,
     body: Bytes,
 ) -> PageResult {
-    gate(&state, &user, Action::ManageOrganisation, None).await?;
+    gate(&state, &user, OrgAction::Manage, None).await?;
     let data = FormData::parse(&body);
     let mut errors = FieldErrors::new();
     let input = department_input(&data, &mut errors, None);
@@ -1275,7 +1277,7 @@ async fn department_page(
     errors: &FieldErrors,
     notice: &Notice,
 ) -> PageResult {
-    gate(state, user, Action::ViewOrganisation, None).await?;
+    gate(state, user, OrgAction::View, None).await?;
     let d = state.store.get_department(id).await?;
     let windows = state.store.list_windows(None, Some(id)).await?;
     let rows = windows
@@ -1289,7 +1291,7 @@ async fn department_page(
         })
         .collect();
     let mut sections = vec![];
-    if can(&user.principal, Action::ManageOrganisation, None) {
+    if can(&user.principal, OrgAction::Manage, None) {
         let current = FormData::from_pairs([
             ("name", d.name.clone()),
             ("short_name", d.short_name.clone()),
@@ -1336,7 +1338,7 @@ async fn update_department(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> PageResult {
-    gate(&state, &user, Action::ManageOrganisation, None).await?;
+    gate(&state, &user, OrgAction::Manage, None).await?;
     let current = state.store.get_department(id).await?;
     let data = FormData::parse(&body);
     let mut errors = FieldErrors::new();
@@ -1356,7 +1358,7 @@ async fn update_department(
 /// for a chief representative.
 fn manageable_departments(
     p: &Principal,
-    action: Action,
+    action: OrgAction,
     depts: &[Department],
 ) -> Vec<(String, String)> {
     depts
@@ -1386,7 +1388,7 @@ async fn window_form(
         .iter()
         .map(|c| (c.id.to_string(), c.name.clone()))
         .collect();
-    let blank_dept = if can(p, Action::ManageWindows, None) {
+    let blank_dept = if can(p, OrgAction::ManageWindows, None) {
         Some("（综合窗口，受理各部门事项）")
     } else {
         None
@@ -1405,7 +1407,7 @@ async fn window_form(
             "所属部门",
             false,
             blank_dept,
-            manageable_departments(p, Action::ManageWindows, &depts),
+            manageable_departments(p, OrgAction::ManageWindows, &depts),
         )
         .select("zone_id", "所在区域", false, Some("（未指定）"), zones)
         .checkbox("is_open", "开放中")
@@ -1430,7 +1432,7 @@ async fn windows_page(
     errors: &FieldErrors,
     notice: &Notice,
 ) -> PageResult {
-    gate(state, user, Action::ViewOrganisation, None).await?;
+    gate(state, user, OrgAction::View, None).await?;
     let p = &user.principal;
     let windows = state.store.list_windows(None, None).await?;
     let depts = state.store.list_departments(None).await?;
@@ -1457,7 +1459,7 @@ async fn windows_page(
                     "windows",
                     w.id,
                     w.active.get(),
-                    can(p, Action::ManageWindows, w.department_id),
+                    can(p, OrgAction::ManageWindows, w.department_id),
                 ),
             ]
         })
@@ -1468,7 +1470,7 @@ async fn windows_page(
         rows,
     )];
     let may_create =
-        can(p, Action::ManageWindows, None) || can(p, Action::ManageWindows, p.department_id);
+        can(p, OrgAction::ManageWindows, None) || can(p, OrgAction::ManageWindows, p.department_id);
     if may_create {
         let defaults;
         let data = if data.0.is_empty() {
@@ -1511,7 +1513,7 @@ async fn create_window(State(state): State<AppState>, user: PageUser, body: Byte
     let data = FormData::parse(&body);
     let mut errors = FieldErrors::new();
     let input = window_input(&data, &mut errors);
-    gate(&state, &user, Action::ManageWindows, input.department_id).await?;
+    gate(&state, &user, OrgAction::ManageWindows, input.department_id).await?;
     if errors.is_empty() {
         match form_outcome(state.store.create_window(&input).await)? {
             Ok(_) => return redirect("/admin/windows", "created"),
@@ -1529,10 +1531,10 @@ async fn window_page(
     errors: &FieldErrors,
     notice: &Notice,
 ) -> PageResult {
-    gate(state, user, Action::ViewOrganisation, None).await?;
+    gate(state, user, OrgAction::View, None).await?;
     let w = state.store.get_window(id).await?;
     let mut sections = vec![];
-    if can(&user.principal, Action::ManageWindows, w.department_id) {
+    if can(&user.principal, OrgAction::ManageWindows, w.department_id) {
         let current = FormData::from_pairs([
             ("centre_id", w.centre_id.to_string()),
             ("number", w.number.clone()),
@@ -1570,7 +1572,7 @@ async fn window_page(
             ]],
         ));
     }
-    let manage = can(&user.principal, Action::ManageWindows, w.department_id);
+    let manage = can(&user.principal, OrgAction::ManageWindows, w.department_id);
     sections
         .extend(assessment::seat_sections(state, &w, manage, &FormData::default(), errors).await?);
     page(
@@ -1600,11 +1602,17 @@ async fn update_window(
     body: Bytes,
 ) -> PageResult {
     let current = state.store.get_window(id).await?;
-    gate(&state, &user, Action::ManageWindows, current.department_id).await?;
+    gate(
+        &state,
+        &user,
+        OrgAction::ManageWindows,
+        current.department_id,
+    )
+    .await?;
     let data = FormData::parse(&body);
     let mut errors = FieldErrors::new();
     let input = window_input(&data, &mut errors);
-    gate(&state, &user, Action::ManageWindows, input.department_id).await?;
+    gate(&state, &user, OrgAction::ManageWindows, input.department_id).await?;
     if errors.is_empty() {
         match form_outcome(state.store.update_window(id, &input).await)? {
             Ok(_) => return redirect(&format!("/admin/windows/{id}"), "saved"),
@@ -1627,7 +1635,7 @@ fn staff_scope(p: &Principal) -> Option<i64> {
 
 /// Roles this user may hand out: centre-wide roles only by those who manage the organisation.
 fn assignable_roles(p: &Principal) -> Vec<(String, String)> {
-    let all = can(p, Action::ManageOrganisation, None);
+    let all = can(p, OrgAction::Manage, None);
     Role::ALL
         .iter()
         .filter(|r| all || !matches!(r, Role::CentreAdmin | Role::Supervisor))
@@ -1656,7 +1664,7 @@ async fn staff_form(
         .iter()
         .map(|c| (c.id.to_string(), c.name.clone()))
         .collect();
-    let all_depts = can(p, Action::ManageStaff, None);
+    let all_depts = can(p, OrgAction::ManageStaff, None);
     let b = FormBuilder::new(action, submit, data, errors)
         .title(if own_id.is_none() {
             "新增工作人员"
@@ -1696,7 +1704,7 @@ async fn staff_form(
         } else {
             None
         },
-        manageable_departments(p, Action::ManageStaff, &depts),
+        manageable_departments(p, OrgAction::ManageStaff, &depts),
     )
     .checkboxes("roles", "角色", true, assignable_roles(p))
     .select(
@@ -1728,12 +1736,12 @@ async fn gate_staff_change(
     dept: Option<i64>,
     roles: &[String],
 ) -> Result<(), PageError> {
-    gate(state, user, Action::ManageStaff, dept).await?;
+    gate(state, user, OrgAction::ManageStaff, dept).await?;
     if roles
         .iter()
         .any(|r| r == Role::CentreAdmin.key() || r == Role::Supervisor.key())
     {
-        gate(state, user, Action::ManageOrganisation, None).await?;
+        gate(state, user, OrgAction::Manage, None).await?;
     }
     Ok(())
 }
@@ -1755,7 +1763,7 @@ async fn staff_page(
 ) -> PageResult {
     let p = &user.principal;
     let scope = staff_scope(p);
-    gate(state, user, Action::ViewStaff, scope).await?;
+    gate(state, user, OrgAction::ViewStaff, scope).await?;
     let staff = state.store.list_staff(None, scope).await?;
     let depts = state.store.list_departments(None).await?;
     let dept_name = |id: Option<i64>| short_name(&depts, id);
@@ -1783,7 +1791,7 @@ async fn staff_page(
                     "staff",
                     s.id,
                     s.active.get(),
-                    can(p, Action::ManageStaff, s.department_id),
+                    can(p, OrgAction::ManageStaff, s.department_id),
                 ),
             ]
         })
@@ -1802,7 +1810,7 @@ async fn staff_page(
         ],
         rows,
     )];
-    if can(p, Action::ManageStaff, None) || can(p, Action::ManageStaff, p.department_id) {
+    if can(p, OrgAction::ManageStaff, None) || can(p, OrgAction::ManageStaff, p.department_id) {
         sections.push(Section::form(
             staff_form(state, p, "/admin/staff".into(), "新增", data, errors, None).await?,
         ));
@@ -1860,10 +1868,10 @@ async fn staff_member_page(
     notice: &Notice,
 ) -> PageResult {
     let s = state.store.get_staff(id).await?;
-    gate(state, user, Action::ViewStaff, s.department_id).await?;
+    gate(state, user, OrgAction::ViewStaff, s.department_id).await?;
     let p = &user.principal;
     let mut sections = vec![];
-    if can(p, Action::ManageStaff, s.department_id) {
+    if can(p, OrgAction::ManageStaff, s.department_id) {
         let mut current = FormData::from_pairs([
             ("name", s.name.clone()),
             ("mobile", s.mobile.clone()),
@@ -1888,7 +1896,7 @@ async fn staff_member_page(
         ));
     }
     if s.roles.iter().any(|r| r == Role::ChiefRepresentative.key()) {
-        let grant = can(p, Action::GrantPowers, None);
+        let grant = can(p, OrgAction::GrantPowers, None);
         let rows = Power::ALL
             .iter()
             .map(|power| {
@@ -1972,7 +1980,7 @@ async fn change_power(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> PageResult {
-    gate(&state, &user, Action::GrantPowers, None).await?;
+    gate(&state, &user, OrgAction::GrantPowers, None).await?;
     let data = FormData::parse(&body);
     let power: Power = data.text("power").parse().map_err(PageError::BadRequest)?;
     let by = user.principal.account_id;
@@ -2046,7 +2054,7 @@ async fn supervision(
 
 /// A supervisor closes a finding with its disposition.
 async fn close_finding(State(state): State<AppState>, user: PageUser, body: Bytes) -> PageResult {
-    gate(&state, &user, Action::Supervise, None).await?;
+    gate(&state, &user, SupervisionAction::Act, None).await?;
     let data = FormData::parse(&body);
     let mut errors = FieldErrors::new();
     let id = data.i64(&mut errors, "finding_id");
@@ -2073,7 +2081,7 @@ async fn supervision_page(
     errors: &FieldErrors,
     notice: &Notice,
 ) -> PageResult {
-    gate(state, user, Action::Supervise, None).await?;
+    gate(state, user, SupervisionAction::View, None).await?;
     let alerts = state.store.alerts(None, 300).await?;
     let open_findings = state.store.findings(true, 100).await?;
     let departments = state.store.list_departments(None).await?;
@@ -2317,7 +2325,7 @@ async fn bulletin(
     user: PageUser,
     Query(q): Query<MonthQuery>,
 ) -> PageResult {
-    gate(&state, &user, Action::Supervise, None).await?;
+    gate(&state, &user, SupervisionAction::View, None).await?;
     let month = if q.month.is_empty() {
         state.clock.today().format("%Y-%m").to_string()
     } else {
@@ -2443,15 +2451,15 @@ async fn urging_page(
     notice: &Notice,
 ) -> PageResult {
     let u = state.store.urging(id).await?;
-    if !can(&user.principal, Action::Supervise, None) {
-        gate(state, user, Action::ViewCases, Some(u.department_id)).await?;
+    if !can(&user.principal, SupervisionAction::View, None) {
+        gate(state, user, CaseAction::View, Some(u.department_id)).await?;
     }
     let p = &user.principal;
     let may_explain = p.is_staff()
         && p.department_id == Some(u.department_id)
         && u.decision.as_deref() != Some("accepted");
     let may_decide =
-        can(p, Action::Supervise, None) && u.explanation.is_some() && u.decision.is_none();
+        can(p, SupervisionAction::Act, None) && u.explanation.is_some() && u.decision.is_none();
     let department = state.store.get_department(u.department_id).await?;
     let centre = state.store.get_centre(department.centre_id).await?;
     let addressee = match u.addressee_staff {
@@ -2507,7 +2515,7 @@ async fn urging_explain(
     gate(
         &state,
         &user,
-        Action::HandleCases,
+        SupervisionAction::Answer,
         user.principal.department_id,
     )
     .await?;
@@ -2529,7 +2537,7 @@ async fn urging_decide(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> PageResult {
-    gate(&state, &user, Action::Supervise, None).await?;
+    gate(&state, &user, SupervisionAction::Act, None).await?;
     let data = FormData::parse(&body);
     match state
         .store
@@ -2551,7 +2559,7 @@ async fn security(
     user: PageUser,
     Query(q): Query<SecurityQuery>,
 ) -> PageResult {
-    gate(&state, &user, Action::ViewSecurityLog, None).await?;
+    gate(&state, &user, AccountAction::ViewSecurityLog, None).await?;
     const PAGE: i64 = 100;
     let events = state.store.list_security_events(q.before, PAGE).await?;
     let more = if events.len() as i64 == PAGE {

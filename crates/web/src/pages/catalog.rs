@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
-use onewindow_domain::auth::Action;
+use onewindow_domain::auth::{CatalogAction, OrgAction};
 use onewindow_domain::catalog::*;
 use onewindow_domain::org::FieldErrors;
 use onewindow_store::catalog::{
@@ -571,9 +571,9 @@ async fn admin_items(
     user: PageUser,
     Query(q): Query<AdminItemsQuery>,
 ) -> PageResult {
-    gate(&state, &user, Action::ViewOrganisation, None).await?;
+    gate(&state, &user, OrgAction::View, None).await?;
     let p = &user.principal;
-    let manage_all = can(p, Action::PublishCatalog, None);
+    let manage_all = can(p, CatalogAction::Publish, None);
     let department_id = if manage_all {
         q.department_id
     } else {
@@ -714,7 +714,7 @@ async fn edit_page(
         .collect();
     let own: Vec<_> = depts
         .iter()
-        .filter(|d| can(p, Action::EditCatalog, Some(d.id)))
+        .filter(|d| can(p, CatalogAction::Edit, Some(d.id)))
         .cloned()
         .collect();
     let windows = state
@@ -774,7 +774,7 @@ async fn new_item(State(state): State<AppState>, user: PageUser) -> PageResult {
     gate(
         &state,
         &user,
-        Action::EditCatalog,
+        CatalogAction::Edit,
         user.principal.department_id,
     )
     .await?;
@@ -791,7 +791,7 @@ async fn new_item(State(state): State<AppState>, user: PageUser) -> PageResult {
 async fn create_item(State(state): State<AppState>, user: PageUser, body: Bytes) -> PageResult {
     let data = FormData::parse(&body);
     let (doc, mut errors) = form_to_doc(&data);
-    gate(&state, &user, Action::EditCatalog, Some(doc.department_id)).await?;
+    gate(&state, &user, CatalogAction::Edit, Some(doc.department_id)).await?;
     if errors.is_empty() {
         match form_outcome(
             state
@@ -825,7 +825,7 @@ async fn edit_item(
     Path(id): Path<i64>,
 ) -> PageResult {
     let item = state.store.get_item(id).await?;
-    gate(&state, &user, Action::EditCatalog, Some(item.department_id)).await?;
+    gate(&state, &user, CatalogAction::Edit, Some(item.department_id)).await?;
     let version = working_doc(&state, &item).await?;
     edit_page(
         &state,
@@ -844,7 +844,7 @@ async fn save_item(
     body: Bytes,
 ) -> PageResult {
     let item = state.store.get_item(id).await?;
-    gate(&state, &user, Action::EditCatalog, Some(item.department_id)).await?;
+    gate(&state, &user, CatalogAction::Edit, Some(item.department_id)).await?;
     let mut data = FormData::parse(&body);
     data.0
         .retain(|(k, _)| k != "basic_code" && k != "implementation_code");
@@ -855,7 +855,7 @@ async fn save_item(
         base.implementation_code.clone(),
     ));
     let (doc, mut errors) = form_to_doc(&data);
-    gate(&state, &user, Action::EditCatalog, Some(doc.department_id)).await?;
+    gate(&state, &user, CatalogAction::Edit, Some(doc.department_id)).await?;
     if errors.is_empty() {
         match form_outcome(
             state
@@ -891,11 +891,11 @@ async fn admin_item_page(
     withdraw_data: &FormData,
 ) -> PageResult {
     let item = state.store.get_item(id).await?;
-    gate(state, user, Action::ViewOrganisation, None).await?;
+    gate(state, user, OrgAction::View, None).await?;
     let p = &user.principal;
     let versions = state.store.list_versions(id).await?;
-    let edit = can(p, Action::EditCatalog, Some(item.department_id)) && item.status != "withdrawn";
-    let publish = can(p, Action::PublishCatalog, None);
+    let edit = can(p, CatalogAction::Edit, Some(item.department_id)) && item.status != "withdrawn";
+    let publish = can(p, CatalogAction::Publish, None);
     let summary = vec![vec![
         Cell::text(&item.implementation_code),
         Cell::tag(status_label(&item.status), status_tag(&item.status)),
@@ -1224,7 +1224,7 @@ async fn diff_page(
     Path(id): Path<i64>,
     Query(q): Query<DiffQuery>,
 ) -> PageResult {
-    gate(&state, &user, Action::ViewOrganisation, None).await?;
+    gate(&state, &user, OrgAction::View, None).await?;
     let item = state.store.get_item(id).await?;
     let a = state.store.get_version(id, q.from).await?;
     let b = state.store.get_version(id, q.to).await?;
@@ -1266,7 +1266,7 @@ async fn synonyms_page(
     errors: &FieldErrors,
     notice: &Notice,
 ) -> PageResult {
-    gate(state, user, Action::PublishCatalog, None).await?;
+    gate(state, user, CatalogAction::Publish, None).await?;
     let rows = state
         .store
         .list_synonyms()
@@ -1324,7 +1324,7 @@ async fn synonyms(
 }
 
 async fn save_synonym(State(state): State<AppState>, user: PageUser, body: Bytes) -> PageResult {
-    gate(&state, &user, Action::PublishCatalog, None).await?;
+    gate(&state, &user, CatalogAction::Publish, None).await?;
     let data = FormData::parse(&body);
     let expansions: Vec<String> = data
         .text("expansions")
@@ -1350,7 +1350,7 @@ async fn import_page_with(
     errors: &FieldErrors,
     notice: &str,
 ) -> PageResult {
-    gate(state, user, Action::PublishCatalog, None).await?;
+    gate(state, user, CatalogAction::Publish, None).await?;
     let form = FormBuilder::new("/admin/catalog/import", "导入", data, errors)
         .title("上传目录文件")
         .file(
@@ -1395,7 +1395,7 @@ async fn import_submit(
     user: PageUser,
     mut multipart: axum::extract::Multipart,
 ) -> PageResult {
-    gate(&state, &user, Action::PublishCatalog, None).await?;
+    gate(&state, &user, CatalogAction::Publish, None).await?;
     let upload = read_upload(
         &mut multipart,
         "file",
@@ -1453,7 +1453,7 @@ async fn export(
     user: PageUser,
     Query(q): Query<ExportQuery>,
 ) -> PageResult {
-    gate(&state, &user, Action::ViewOrganisation, None).await?;
+    gate(&state, &user, OrgAction::View, None).await?;
     let csv = q.format.as_deref() == Some("csv");
     let (body, mime, name) = if csv {
         (
@@ -1488,7 +1488,7 @@ async fn upload_file(
     mut multipart: axum::extract::Multipart,
 ) -> PageResult {
     let item = state.store.get_item(id).await?;
-    gate(&state, &user, Action::EditCatalog, Some(item.department_id)).await?;
+    gate(&state, &user, CatalogAction::Edit, Some(item.department_id)).await?;
     let (file, data) = match read_upload(&mut multipart, "file", "文件不能超过 10 MB，或上传被中断")
         .await
     {

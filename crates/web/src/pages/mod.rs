@@ -384,7 +384,7 @@ pub fn form_outcome<T>(result: Result<T, StoreError>) -> Result<Result<T, FieldE
 /// Whether to offer a control; the action itself is still checked by `gate`.
 pub(crate) fn can(
     p: &Principal,
-    action: onewindow_domain::auth::Action,
+    action: impl Into<onewindow_domain::auth::Action>,
     dept: Option<i64>,
 ) -> bool {
     onewindow_domain::auth::authorize(p, action, dept).is_ok()
@@ -394,7 +394,7 @@ pub(crate) fn can(
 pub(crate) async fn gate(
     state: &AppState,
     user: &PageUser,
-    action: onewindow_domain::auth::Action,
+    action: impl Into<onewindow_domain::auth::Action>,
     dept: Option<i64>,
 ) -> Result<(), PageError> {
     Ok(crate::auth::require(

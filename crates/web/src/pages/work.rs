@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
-use onewindow_domain::auth::{Action, Principal};
+use onewindow_domain::auth::{CaseAction, Principal};
 use onewindow_domain::calendar::WorkCalendar;
 use onewindow_domain::case::{
     CaseState, Command, Ctx, Decision, Delivery, Missing, Stage, available_commands,
@@ -184,7 +184,7 @@ async fn inbox(
     gate(
         &state,
         &user,
-        Action::ViewCases,
+        CaseAction::View,
         user.principal.department_id,
     )
     .await?;
@@ -287,7 +287,7 @@ async fn search(
     gate(
         &state,
         &user,
-        Action::ViewCases,
+        CaseAction::View,
         user.principal.department_id,
     )
     .await?;
@@ -415,7 +415,7 @@ async fn accept_page(
     gate(
         &state,
         &user,
-        Action::HandleCases,
+        CaseAction::Handle,
         user.principal.department_id,
     )
     .await?;
@@ -617,7 +617,7 @@ async fn accept_submit(State(state): State<AppState>, user: PageUser, body: Byte
     gate(
         &state,
         &user,
-        Action::HandleCases,
+        CaseAction::Handle,
         user.principal.department_id,
     )
     .await?;

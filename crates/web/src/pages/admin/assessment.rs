@@ -6,7 +6,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
-use onewindow_domain::auth::Action;
+use onewindow_domain::auth::{CaseAction, OrgAction, SupervisionAction};
 use onewindow_domain::org::FieldErrors;
 use onewindow_store::assessment::{Card, CardRuleChange, Metric, Period, Target, card_concerns};
 use onewindow_store::supervision::SupervisionSettings;
@@ -88,8 +88,8 @@ async fn settings_page(
     errors: &FieldErrors,
     notice: &Notice,
 ) -> PageResult {
-    gate(state, user, Action::Supervise, None).await?;
-    let manage = can(&user.principal, Action::ManageCalendar, None);
+    gate(state, user, SupervisionAction::View, None).await?;
+    let manage = can(&user.principal, SupervisionAction::Configure, None);
     let s = state.store.settings().await?;
     let current = FormData::from_pairs([
         ("warn_percent", s.warn_percent.to_string()),
@@ -274,7 +274,7 @@ async fn settings_page(
 }
 
 async fn save_settings(State(state): State<AppState>, user: PageUser, body: Bytes) -> PageResult {
-    gate(&state, &user, Action::ManageCalendar, None).await?;
+    gate(&state, &user, SupervisionAction::Configure, None).await?;
     let data = FormData::parse(&body);
     let mut errors = FieldErrors::new();
     let input = SupervisionSettings {
@@ -308,7 +308,7 @@ async fn change_card_rule(
     user: PageUser,
     body: Bytes,
 ) -> PageResult {
-    gate(&state, &user, Action::ManageCalendar, None).await?;
+    gate(&state, &user, SupervisionAction::Configure, None).await?;
     let data = FormData::parse(&body);
     let mut errors = FieldErrors::new();
     let code = data.text("code");
@@ -342,7 +342,7 @@ async fn change_card_rule(
 }
 
 async fn set_points(State(state): State<AppState>, user: PageUser, body: Bytes) -> PageResult {
-    gate(&state, &user, Action::ManageCalendar, None).await?;
+    gate(&state, &user, SupervisionAction::Configure, None).await?;
     let data = FormData::parse(&body);
     let mut errors = FieldErrors::new();
     let code = data.text("code");
@@ -373,7 +373,7 @@ async fn switch_finding_rule(
     Path(code): Path<String>,
     body: Bytes,
 ) -> PageResult {
-    gate(&state, &user, Action::ManageCalendar, None).await?;
+    gate(&state, &user, SupervisionAction::Configure, None).await?;
     let data = FormData::parse(&body);
     state
         .store
@@ -420,9 +420,9 @@ async fn cards(
     Query(q): Query<PeriodQuery>,
 ) -> PageResult {
     let p = &user.principal;
-    let supervisor = can(p, Action::Supervise, None);
+    let supervisor = can(p, SupervisionAction::View, None);
     if !supervisor {
-        gate(&state, &user, Action::ViewCases, p.department_id).await?;
+        gate(&state, &user, CaseAction::View, p.department_id).await?;
     }
     let period = (!q.period.is_empty()).then_some(q.period.as_str());
     let list = if supervisor {
@@ -469,7 +469,7 @@ async fn card_page(
 ) -> PageResult {
     let c = state.store.card(id).await?;
     let p = &user.principal;
-    let supervisor = can(p, Action::Supervise, None);
+    let supervisor = can(p, SupervisionAction::View, None);
     let actor = state.store.case_actor(p).await?;
     let concerned = card_concerns(&c, &actor, &state.store.seats().await?);
     if !supervisor && !concerned {
@@ -554,7 +554,7 @@ async fn appeal(
     gate(
         &state,
         &user,
-        Action::ViewCases,
+        SupervisionAction::Answer,
         user.principal.department_id,
     )
     .await?;
@@ -580,7 +580,7 @@ async fn decide(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> PageResult {
-    gate(&state, &user, Action::Supervise, None).await?;
+    gate(&state, &user, SupervisionAction::Act, None).await?;
     let data = FormData::parse(&body);
     let mut errors = FieldErrors::new();
     let revoke = match data.text("revoke").as_str() {
@@ -616,7 +616,7 @@ async fn assessment(
     user: PageUser,
     Query(q): Query<PeriodQuery>,
 ) -> PageResult {
-    gate(&state, &user, Action::Supervise, None).await?;
+    gate(&state, &user, SupervisionAction::View, None).await?;
     let today = state.clock.today();
     let period = if q.period.is_empty() {
         Period::quarter_of(today)
@@ -845,7 +845,7 @@ async fn department(
     Path(id): Path<i64>,
     Query(q): Query<PeriodQuery>,
 ) -> PageResult {
-    gate(&state, &user, Action::Supervise, None).await?;
+    gate(&state, &user, SupervisionAction::View, None).await?;
     let d = state.store.get_department(id).await?;
     let period = if q.month.is_empty() {
         Period::month_of(state.clock.today())
@@ -1061,7 +1061,13 @@ async fn seat(
     body: Bytes,
 ) -> PageResult {
     let window = state.store.get_window(id).await?;
-    gate(&state, &user, Action::ManageWindows, window.department_id).await?;
+    gate(
+        &state,
+        &user,
+        OrgAction::ManageWindows,
+        window.department_id,
+    )
+    .await?;
     let data = FormData::parse(&body);
     let mut errors = FieldErrors::new();
     let staff = data.i64(&mut errors, "staff_id");

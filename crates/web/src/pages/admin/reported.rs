@@ -5,7 +5,7 @@
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
-use onewindow_domain::auth::Action;
+use onewindow_domain::auth::{CaseAction, SupervisionAction};
 use onewindow_domain::catalog::{CASE_TYPES, CodeTable, HANDLING_FORMS, SERVICE_TARGETS, label};
 use onewindow_domain::exchange::{PROCESS_ACTIONS, RESULT_TYPES};
 use onewindow_domain::org::FieldErrors;
@@ -31,10 +31,10 @@ struct ListQuery {
 /// The departments a user may see reports of: None for all.
 async fn scope(state: &AppState, user: &PageUser) -> Result<Option<i64>, crate::error::PageError> {
     let p = &user.principal;
-    if can(p, Action::Supervise, None) {
+    if can(p, SupervisionAction::View, None) {
         return Ok(None);
     }
-    gate(state, user, Action::ViewCases, p.department_id).await?;
+    gate(state, user, CaseAction::View, p.department_id).await?;
     Ok(p.department_id)
 }
 
