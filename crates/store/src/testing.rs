@@ -13,6 +13,20 @@ use crate::{Backend, Store};
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
+/// Runs a store test, `async fn case(store: &Store)`, on a fresh database of every backend.
+#[macro_export]
+macro_rules! on_every_backend {
+    ($case:ident) => {
+        for backend in $crate::testing::backends() {
+            let db = $crate::testing::TestDb::create(backend).await;
+            let store = db.store().await;
+            $case(&store).await;
+            store.close().await;
+            db.cleanup().await;
+        }
+    };
+}
+
 /// The backends this test run must cover.
 pub fn backends() -> Vec<Backend> {
     let mut list = vec![Backend::Sqlite];

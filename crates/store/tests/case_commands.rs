@@ -7,20 +7,8 @@ use onewindow_domain::case::*;
 use onewindow_domain::org::{Power, Role};
 use onewindow_store::case_commands::{CommandOutcome, CommandRequest};
 use onewindow_store::case_queries::{CaseFilter, InboxFilter};
-use onewindow_store::testing::{TestDb, backends};
+use onewindow_store::on_every_backend;
 use onewindow_store::{Store, StoreError};
-
-macro_rules! on_every_backend {
-    ($case:ident) => {
-        for backend in backends() {
-            let db = TestDb::create(backend).await;
-            let store = db.store().await;
-            $case(&store).await;
-            store.close().await;
-            db.cleanup().await;
-        }
-    };
-}
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

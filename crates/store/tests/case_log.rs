@@ -6,20 +6,9 @@ use onewindow_domain::calendar::WorkCalendar;
 use onewindow_domain::case::*;
 use onewindow_domain::org::Role;
 use onewindow_store::cases::Provenance;
-use onewindow_store::testing::{TestDb, backends};
-use onewindow_store::{Store, StoreError};
+use onewindow_store::on_every_backend;
 
-macro_rules! on_every_backend {
-    ($case:ident) => {
-        for backend in backends() {
-            let db = TestDb::create(backend).await;
-            let store = db.store().await;
-            $case(&store).await;
-            store.close().await;
-            db.cleanup().await;
-        }
-    };
-}
+use onewindow_store::{Store, StoreError};
 
 fn item() -> ItemRef {
     ItemRef {

@@ -4,22 +4,11 @@
 use onewindow_domain::catalog::Material;
 use onewindow_store::catalog::{ItemFilter, Withdrawal, parse_catalog_json};
 use onewindow_store::catalog_csv;
+use onewindow_store::on_every_backend;
 use onewindow_store::org::{CentreInput, DepartmentInput, RegionInput};
 use onewindow_store::search::{SearchFilter, check_query};
-use onewindow_store::testing::{TestDb, backends, item_doc as doc};
+use onewindow_store::testing::item_doc as doc;
 use onewindow_store::{Store, StoreError};
-
-macro_rules! on_every_backend {
-    ($case:ident) => {
-        for backend in backends() {
-            let db = TestDb::create(backend).await;
-            let store = db.store().await;
-            $case(&store).await;
-            store.close().await;
-            db.cleanup().await;
-        }
-    };
-}
 
 /// Two departments; returns their ids.
 async fn org(store: &Store) -> (i64, i64) {

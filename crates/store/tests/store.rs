@@ -4,23 +4,12 @@
 use onewindow_domain::auth::TokenScope;
 use onewindow_domain::org::Power;
 use onewindow_store::accounts::{CompanyRegistration, IndividualRegistration, LoginFailure};
+use onewindow_store::on_every_backend;
 use onewindow_store::org::*;
-use onewindow_store::testing::{TestDb, backends};
+
 use onewindow_store::{Store, StoreError};
 
 /// Runs `case` once per backend on a fresh migrated database.
-macro_rules! on_every_backend {
-    ($case:ident) => {
-        for backend in backends() {
-            let db = TestDb::create(backend).await;
-            let store = db.store().await;
-            $case(&store).await;
-            store.close().await;
-            db.cleanup().await;
-        }
-    };
-}
-
 const DEPT_CODE: &str = "11371300004323789A";
 
 async fn seed_centre(store: &Store) -> Centre {

@@ -9,6 +9,7 @@ use onewindow_domain::org::{Power, Role};
 use onewindow_store::assessment::{Assessment, CardRuleChange, Period, Target};
 use onewindow_store::case_commands::CommandRequest;
 use onewindow_store::exchange::ReportOutcome;
+use onewindow_store::on_every_backend;
 use onewindow_store::org::*;
 use onewindow_store::supervision::{SupervisionSettings, SweepReport};
 use onewindow_store::testing::{TestDb, backends};
@@ -398,13 +399,7 @@ async fn sweeps_across_the_holidays(store: &Store) {
 
 #[tokio::test]
 async fn supervision_sweeps_across_the_holidays() {
-    for backend in backends() {
-        let db = TestDb::create(backend).await;
-        let store = db.store().await;
-        sweeps_across_the_holidays(&store).await;
-        store.close().await;
-        db.cleanup().await;
-    }
+    on_every_backend!(sweeps_across_the_holidays);
 }
 
 /// The supervisor was told once, by the sweep that raised them, of all `alerts` (red ones).
@@ -454,13 +449,7 @@ async fn sweeps_look_at_what_changed(store: &Store) {
 
 #[tokio::test]
 async fn supervision_sweeps_look_at_what_changed() {
-    for backend in backends() {
-        let db = TestDb::create(backend).await;
-        let store = db.store().await;
-        sweeps_look_at_what_changed(&store).await;
-        store.close().await;
-        db.cleanup().await;
-    }
+    on_every_backend!(sweeps_look_at_what_changed);
 }
 
 async fn racing_sweepers(store: &Store) {
@@ -498,13 +487,7 @@ async fn urged_on(store: &Store, w: &World, day: &str) -> i64 {
 
 #[tokio::test]
 async fn supervision_racing_sweepers_raise_once() {
-    for backend in backends() {
-        let db = TestDb::create(backend).await;
-        let store = db.store().await;
-        racing_sweepers(&store).await;
-        store.close().await;
-        db.cleanup().await;
-    }
+    on_every_backend!(racing_sweepers);
 }
 
 /// A server that dies in the middle of a sweep loses nothing and repeats nothing: the sweep is
@@ -693,13 +676,7 @@ async fn event_findings(store: &Store) {
 
 #[tokio::test]
 async fn supervision_findings_on_the_event_stream() {
-    for backend in backends() {
-        let db = TestDb::create(backend).await;
-        let store = db.store().await;
-        event_findings(&store).await;
-        store.close().await;
-        db.cleanup().await;
-    }
+    on_every_backend!(event_findings);
 }
 
 /// A clerk who may also review and approve (to take a case through quickly).
@@ -1009,13 +986,7 @@ async fn thresholds_cards_and_assessment(store: &Store) {
 
 #[tokio::test]
 async fn supervision_thresholds_cards_and_assessment() {
-    for backend in backends() {
-        let db = TestDb::create(backend).await;
-        let store = db.store().await;
-        thresholds_cards_and_assessment(&store).await;
-        store.close().await;
-        db.cleanup().await;
-    }
+    on_every_backend!(thresholds_cards_and_assessment);
 }
 
 async fn unanswered_urgings(store: &Store) {
@@ -1056,13 +1027,7 @@ async fn unanswered_urgings(store: &Store) {
 
 #[tokio::test]
 async fn supervision_unanswered_urgings_are_findings() {
-    for backend in backends() {
-        let db = TestDb::create(backend).await;
-        let store = db.store().await;
-        unanswered_urgings(&store).await;
-        store.close().await;
-        db.cleanup().await;
-    }
+    on_every_backend!(unanswered_urgings);
 }
 
 /// 容缺 materials and 告知承诺 verification past their dates are findings; supplied or verified
@@ -1212,13 +1177,7 @@ async fn deficiency_and_pledge_findings(store: &Store) {
 
 #[tokio::test]
 async fn supervision_deficiency_and_pledge_deadlines_are_findings() {
-    for backend in backends() {
-        let db = TestDb::create(backend).await;
-        let store = db.store().await;
-        deficiency_and_pledge_findings(&store).await;
-        store.close().await;
-        db.cleanup().await;
-    }
+    on_every_backend!(deficiency_and_pledge_findings);
 }
 
 fn accept(no: &str, guid: &str, task_code: &str, apply_type: &str, at: &str) -> AcceptRecord {
@@ -1472,11 +1431,5 @@ async fn reported_and_online_only(store: &Store) {
 
 #[tokio::test]
 async fn supervision_reported_cases_and_online_only() {
-    for backend in backends() {
-        let db = TestDb::create(backend).await;
-        let store = db.store().await;
-        reported_and_online_only(&store).await;
-        store.close().await;
-        db.cleanup().await;
-    }
+    on_every_backend!(reported_and_online_only);
 }

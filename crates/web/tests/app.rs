@@ -1,22 +1,13 @@
 //! The application over HTTP, on every backend: organisation flows through the API, the
 //! authorisation matrix, lockout, CSRF, tokens, error formats and health checks.
 
+#[macro_use]
 mod common;
 
 use common::*;
 use onewindow_domain::auth::TokenScope;
 use reqwest::Method;
 use serde_json::{Value, json};
-
-macro_rules! on_every_backend {
-    ($case:ident) => {
-        for backend in backends() {
-            let app = spawn_app(backend).await;
-            $case(&app).await;
-            app.stop().await;
-        }
-    };
-}
 
 async fn admin_builds_the_organisation_over_the_api(app: &TestApp) {
     let admin = app.staff("admin", &["centre_admin"], None, None).await;

@@ -2,6 +2,7 @@
 //! logs in, creates a department, a window and a staff member, and the new staff member can
 //! log in. Runs when chromedriver is installed, and must run under CI=true.
 
+#[macro_use]
 mod common;
 
 use std::process::{Child, Command, Stdio};

@@ -3,6 +3,7 @@
 //! lifecycle through review, decision, conclusion and delivery, the public progress lookup, and
 //! online applications by applicants.
 
+#[macro_use]
 mod common;
 
 use common::*;
@@ -10,16 +11,6 @@ use onewindow_domain::auth::TokenScope;
 use onewindow_domain::catalog::ItemDoc;
 use reqwest::Method;
 use serde_json::{Value, json};
-
-macro_rules! on_every_backend {
-    ($case:ident) => {
-        for backend in backends() {
-            let app = spawn_app_on(backend, Some("2026-09-24")).await;
-            $case(&app).await;
-            app.stop().await;
-        }
-    };
-}
 
 /// A published promised item of `dept`: window acceptance, review, approval; 5 working days;
 /// a fee of 10 yuan.
@@ -366,7 +357,7 @@ async fn lifecycle(app: &TestApp) {
 
 #[tokio::test]
 async fn cases_lifecycle_through_the_api() {
-    on_every_backend!(lifecycle);
+    on_every_backend!(lifecycle, "2026-09-24");
 }
 
 async fn calendar_corrections(app: &TestApp) {
@@ -435,7 +426,7 @@ async fn calendar_corrections(app: &TestApp) {
 
 #[tokio::test]
 async fn cases_calendar_corrections() {
-    on_every_backend!(calendar_corrections);
+    on_every_backend!(calendar_corrections, "2026-09-24");
 }
 
 /// A case of the published item, opened at the window and accepted on 24 September by `clerk`
@@ -1090,7 +1081,7 @@ async fn client_clerk_inbox(app: &TestApp) -> String {
 
 #[tokio::test]
 async fn cases_alerts_and_notifications() {
-    on_every_backend!(alerts_and_notifications);
+    on_every_backend!(alerts_and_notifications, "2026-09-24");
 }
 
 /// A case approved on pledge waits on the reviewer's inbox until its verification is recorded
@@ -1196,7 +1187,7 @@ async fn pledge_verification(app: &TestApp) {
 
 #[tokio::test]
 async fn cases_pledge_verification_on_the_workbench() {
-    on_every_backend!(pledge_verification);
+    on_every_backend!(pledge_verification, "2026-09-24");
 }
 
 /// What the fake SMS gateway received: (Idempotency-Key, body).
@@ -1333,5 +1324,5 @@ async fn notifier(app: &TestApp) {
 
 #[tokio::test]
 async fn cases_notifications_go_to_gateways() {
-    on_every_backend!(notifier);
+    on_every_backend!(notifier, "2026-09-24");
 }

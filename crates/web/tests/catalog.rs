@@ -1,22 +1,13 @@
 //! The catalogue over HTTP on every backend: who may draft and publish, versions seen by the
 //! public and by old cases, search pages, import and export.
 
+#[macro_use]
 mod common;
 
 use common::*;
 use onewindow_domain::auth::TokenScope;
 use reqwest::Method;
 use serde_json::{Value, json};
-
-macro_rules! on_every_backend {
-    ($case:ident) => {
-        for backend in backends() {
-            let app = spawn_app(backend).await;
-            $case(&app).await;
-            app.stop().await;
-        }
-    };
-}
 
 fn item_json(dept: i64, code: &str, name: &str, promised: u32) -> Value {
     json!({

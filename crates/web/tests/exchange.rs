@@ -2,6 +2,7 @@
 //! report, bad records refused with every field named and nothing stored, the findings a
 //! report proves in the answer, and the supervisors' pages that show them.
 
+#[macro_use]
 mod common;
 
 use common::*;
@@ -174,9 +175,5 @@ async fn reports(app: &TestApp) {
 
 #[tokio::test]
 async fn exchange_reports_raise_findings() {
-    for backend in backends() {
-        let app = spawn_app_on(backend, Some("2026-11-04")).await;
-        reports(&app).await;
-        app.stop().await;
-    }
+    on_every_backend!(reports, "2026-11-04");
 }

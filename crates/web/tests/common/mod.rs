@@ -1,7 +1,7 @@
 //! The test harness: `spawn_app` starts the real application on port 0 against a fresh
 //! database, and `TestApp` has a helper for each thing a user or client does.
 
-#![allow(dead_code, unused_imports)]
+#![allow(dead_code, unused_imports, unused_macros)]
 
 use std::net::SocketAddr;
 
@@ -15,6 +15,25 @@ use serde_json::Value;
 pub use onewindow_store::testing::backends;
 
 pub const PASSWORD: &str = "secret123";
+
+/// Runs an application test, `async fn case(app: &TestApp)`, against a fresh database of every
+/// backend; with a date, the application's business date is fixed to it.
+macro_rules! on_every_backend {
+    ($case:ident) => {
+        for backend in backends() {
+            let app = spawn_app(backend).await;
+            $case(&app).await;
+            app.stop().await;
+        }
+    };
+    ($case:ident, $today:expr) => {
+        for backend in backends() {
+            let app = spawn_app_on(backend, Some($today)).await;
+            $case(&app).await;
+            app.stop().await;
+        }
+    };
+}
 
 pub struct TestApp {
     pub addr: SocketAddr,
