@@ -5,8 +5,10 @@ pub mod api;
 pub mod auth;
 pub mod cases;
 pub mod error;
+pub mod kit;
 pub mod notify;
 pub mod pages;
+pub mod supervision;
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -18,7 +18,6 @@ use onewindow_store::catalog::{
 use onewindow_store::search::{SearchFilter, SearchHit, check_query};
 use serde::Deserialize;
 
-use super::admin::{Cell, PostButton, Section, page};
 use super::item_form::{RowGroup, doc_to_form, form_to_doc, groups, sections};
 use super::{
     Chrome, Form, FormBuilder, FormData, Notice, PageResult, can, form_outcome, gate, read_upload,
@@ -27,6 +26,7 @@ use super::{
 use crate::AppState;
 use crate::auth::{PageUser, RequestCtx, catalog_step_gate};
 use crate::error::PageError;
+use crate::kit::{Cell, PostButton, Section, page};
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -1,7 +1,7 @@
 //! Server-rendered pages: the layout every page shares, the generic form and table pieces the
 //! admin pages are built from, and the public pages (home, login, registration, account).
 
-mod admin;
+pub(crate) mod admin;
 mod catalog;
 pub use catalog::render_guide;
 mod item_form;
@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/me", get(me))
         .route("/static/app.css", get(stylesheet))
         .merge(admin::router())
+        .merge(crate::supervision::pages::router())
         .merge(catalog::router())
         .merge(work::router())
 }

@@ -11,9 +11,10 @@ use onewindow_domain::exchange::{PROCESS_ACTIONS, RESULT_TYPES};
 use onewindow_domain::org::FieldErrors;
 use serde::Deserialize;
 
-use super::{Cell, Section, crumb, finding_case, page};
+use super::finding_case;
 use crate::AppState;
 use crate::auth::PageUser;
+use crate::kit::{Cell, Section, crumb, page};
 use crate::pages::{Notice, PageResult, can, gate, local_time};
 
 pub fn router() -> Router<AppState> {

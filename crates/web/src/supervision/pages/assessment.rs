@@ -12,10 +12,11 @@ use onewindow_store::assessment::{Card, CardRuleChange, Metric, Period, Target, 
 use onewindow_store::supervision::SupervisionSettings;
 use serde::Deserialize;
 
-use super::{Cell, Section, crumb, days, page, pct, redirect};
+use super::{days, pct};
 use crate::AppState;
 use crate::auth::PageUser;
 use crate::error::PageError;
+use crate::kit::{Cell, Section, crumb, page, redirect};
 use crate::pages::{FormBuilder, FormData, Notice, PageResult, can, form_outcome, gate};
 
 pub fn router() -> Router<AppState> {
@@ -214,7 +215,7 @@ async fn settings_page(
                     },
                     if manage {
                         Cell {
-                            post: Some(super::PostButton {
+                            post: Some(crate::kit::PostButton {
                                 action: format!("/admin/supervision/finding-rules/{}", r.code),
                                 label: if on { "停用" } else { "启用" }.to_owned(),
                                 fields: vec![(
@@ -983,7 +984,7 @@ async fn department(
 // ---- seats ----
 
 /// The staff seated at a window, with the form that seats another or takes one off.
-pub(super) async fn seat_sections(
+pub(crate) async fn seat_sections(
     state: &AppState,
     window: &onewindow_store::org::Window,
     manage: bool,
@@ -1010,7 +1011,7 @@ pub(super) async fn seat_sections(
                     Cell::text(name),
                     if manage {
                         Cell {
-                            post: Some(super::PostButton {
+                            post: Some(crate::kit::PostButton {
                                 action: format!("/admin/windows/{}/seat", window.id),
                                 label: "离开窗口".into(),
                                 fields: vec![
@@ -1083,5 +1084,5 @@ async fn seat(
             Err(e) => errors = e,
         }
     }
-    super::window_page(&state, &user, id, None, &errors, &Notice::default()).await
+    crate::pages::admin::window_page(&state, &user, id, None, &errors, &Notice::default()).await
 }

@@ -1,0 +1,4 @@
+//! Electronic supervision (电子监察) on the web: its pages. The sweep, indicators and
+//! assessment are computed by the store's supervision context.
+
+pub mod pages;
