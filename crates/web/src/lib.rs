@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod calendar;
 pub mod cases;
 pub mod error;
 pub mod kit;

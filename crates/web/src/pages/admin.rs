@@ -7,9 +7,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 
 use axum::routing::{get, post};
-use onewindow_domain::auth::{
-    AccountAction, CalendarAction, OrgAction, Principal, SupervisionAction,
-};
+use onewindow_domain::auth::{AccountAction, OrgAction, Principal, SupervisionAction};
 use onewindow_domain::org::{CentreKind, FieldErrors, Power, RegionLevel, Role};
 use onewindow_store::org::*;
 use serde::Deserialize;
@@ -23,8 +21,11 @@ use crate::auth::{PageUser, activation_gate, deactivatable};
 use crate::error::PageError;
 use crate::kit::{Cell, PostButton, Section, crumb, opt_string, page, redirect, short_name};
 
+mod seats;
+
 pub fn router() -> Router<AppState> {
     Router::new()
+        .merge(seats::router())
         .route("/admin", get(index))
         .route("/admin/regions", get(regions).post(create_region))
         .route("/admin/regions/{code}", get(region).post(update_region))
@@ -47,7 +48,6 @@ pub fn router() -> Router<AppState> {
         .route("/admin/staff/{id}/powers", post(change_power))
         .route("/admin/{kind}/{id}/active", post(set_active))
         .route("/admin/security", get(security))
-        .route("/admin/calendar", get(calendar).post(set_calendar_day))
 }
 
 // ---- index ----
@@ -227,120 +227,6 @@ async fn regions_page(
         notice,
         errors,
     )
-}
-
-async fn calendar_page(
-    state: &AppState,
-    user: &PageUser,
-    data: &FormData,
-    errors: &FieldErrors,
-    notice: &Notice,
-) -> PageResult {
-    gate(state, user, OrgAction::View, None).await?;
-    let days = state.store.calendar_days().await?;
-    let rows = days
-        .iter()
-        .map(|d| {
-            vec![
-                Cell::text(&d.day),
-                Cell::text(if d.workday.get() { "上班" } else { "休息" }),
-                Cell::text(&d.name),
-                Cell::text(if d.region_code.is_empty() {
-                    "全部地区"
-                } else {
-                    &d.region_code
-                }),
-                Cell::text(super::local_time(d.changed_at)),
-            ]
-        })
-        .collect();
-    let mut sections = vec![Section::table(
-        "调整记录",
-        vec!["日期", "安排", "名称/原因", "适用地区", "调整时间"],
-        rows,
-    )];
-    if can(&user.principal, CalendarAction::Manage, None) {
-        sections.push(Section::form(
-            FormBuilder::new("/admin/calendar", "保存调整", data, errors)
-                .title("调整一天")
-                .text(
-                    "day",
-                    "日期",
-                    true,
-                    "YYYY-MM-DD；填写下一年度的日期即开放该年度（先录入其法定节假日）",
-                )
-                .select(
-                    "workday",
-                    "安排",
-                    true,
-                    None,
-                    vec![
-                        ("0".into(), "休息（节假日、临时停工）".into()),
-                        ("1".into(), "上班（调休）".into()),
-                    ],
-                )
-                .text(
-                    "name",
-                    "名称或原因",
-                    true,
-                    "例如：元旦、国庆节调休、台风停工",
-                )
-                .text(
-                    "region_code",
-                    "适用地区",
-                    false,
-                    "6 或 12 位行政区划代码；留空表示全部地区",
-                )
-                .build(),
-        ));
-    }
-    page(
-        user,
-        "工作日历",
-        vec![],
-        "办理时限按工作日计算：法定节假日休息、调休日上班，其余周末休息。数据来自国务院办公厅每年公布的节假日安排；此处的调整自保存起用于新计算的期限，已受理办件的期限以受理时记录为准。",
-        sections,
-        notice,
-        errors,
-    )
-}
-
-async fn calendar(
-    State(state): State<AppState>,
-    user: PageUser,
-    Query(notice): Query<Notice>,
-) -> PageResult {
-    calendar_page(
-        &state,
-        &user,
-        &FormData::default(),
-        &FieldErrors::new(),
-        &notice,
-    )
-    .await
-}
-
-async fn set_calendar_day(
-    State(state): State<AppState>,
-    user: PageUser,
-    body: Bytes,
-) -> PageResult {
-    gate(&state, &user, CalendarAction::Manage, None).await?;
-    let data = FormData::parse(&body);
-    let result = state
-        .store
-        .set_calendar_day(
-            &data.text("region_code"),
-            &data.text("day"),
-            data.text("workday") == "1",
-            &data.text("name"),
-            user.principal.account_id,
-        )
-        .await;
-    match form_outcome(result)? {
-        Ok(_) => redirect("/admin/calendar", "saved"),
-        Err(errors) => calendar_page(&state, &user, &data, &errors, &Notice::default()).await,
-    }
 }
 
 async fn regions(
@@ -1241,7 +1127,7 @@ async fn create_window(State(state): State<AppState>, user: PageUser, body: Byte
     windows_page(&state, &user, &data, &errors, &Notice::default()).await
 }
 
-pub(crate) async fn window_page(
+async fn window_page(
     state: &AppState,
     user: &PageUser,
     id: i64,
@@ -1291,16 +1177,7 @@ pub(crate) async fn window_page(
         ));
     }
     let manage = can(&user.principal, OrgAction::ManageWindows, w.department_id);
-    sections.extend(
-        crate::supervision::pages::assessment::seat_sections(
-            state,
-            &w,
-            manage,
-            &FormData::default(),
-            errors,
-        )
-        .await?,
-    );
+    sections.extend(seats::seat_sections(state, &w, manage, &FormData::default(), errors).await?);
     page(
         user,
         &format!("{} 号窗口", w.number),

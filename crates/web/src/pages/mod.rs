@@ -1,7 +1,7 @@
 //! Server-rendered pages: the layout every page shares, the generic form and table pieces the
 //! admin pages are built from, and the public pages (home, login, registration, account).
 
-pub(crate) mod admin;
+mod admin;
 mod catalog;
 pub use catalog::render_guide;
 mod item_form;
@@ -39,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/static/app.css", get(stylesheet))
         .merge(admin::router())
         .merge(crate::supervision::pages::router())
+        .merge(crate::calendar::pages::router())
         .merge(catalog::router())
         .merge(work::router())
 }

@@ -1,12 +1,12 @@
 //! Supervision pages, second part: the settings (warning threshold, card rules, deduction
 //! scheme), cards and their appeals, the assessment with stars, grades and red-flag windows,
-//! a department's drill-down from the dashboard, and seating staff at windows.
+//! and a department's drill-down from the dashboard.
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
-use onewindow_domain::auth::{CaseAction, OrgAction, SupervisionAction};
+use onewindow_domain::auth::{CaseAction, SupervisionAction};
 use onewindow_domain::org::FieldErrors;
 use onewindow_store::assessment::{Card, CardRuleChange, Metric, Period, Target, card_concerns};
 use onewindow_store::supervision::SupervisionSettings;
@@ -37,7 +37,6 @@ pub fn router() -> Router<AppState> {
         .route("/admin/supervision/cards/{id}/decide", post(decide))
         .route("/admin/supervision/assessment", get(assessment))
         .route("/admin/supervision/departments/{id}", get(department))
-        .route("/admin/windows/{id}/seat", post(seat))
 }
 
 fn color_cell(color: &str) -> Cell {
@@ -979,110 +978,4 @@ async fn department(
         &Notice::default(),
         &FieldErrors::new(),
     )
-}
-
-// ---- seats ----
-
-/// The staff seated at a window, with the form that seats another or takes one off.
-pub(crate) async fn seat_sections(
-    state: &AppState,
-    window: &onewindow_store::org::Window,
-    manage: bool,
-    data: &FormData,
-    errors: &FieldErrors,
-) -> Result<Vec<Section>, PageError> {
-    // Only the seat form's own field; the window form above shows the rest.
-    let errors = &FieldErrors(
-        errors
-            .0
-            .iter()
-            .filter(|(f, _)| f == "staff_id")
-            .cloned()
-            .collect(),
-    );
-    let seats = state.store.seats().await?;
-    let here: Vec<_> = seats.iter().filter(|s| s.0 == window.id).collect();
-    let mut sections = vec![Section::table(
-        "座席人员",
-        vec!["姓名", ""],
-        here.iter()
-            .map(|(_, staff, name)| {
-                vec![
-                    Cell::text(name),
-                    if manage {
-                        Cell {
-                            post: Some(crate::kit::PostButton {
-                                action: format!("/admin/windows/{}/seat", window.id),
-                                label: "离开窗口".into(),
-                                fields: vec![
-                                    ("staff_id".into(), staff.to_string()),
-                                    ("leave".into(), "1".into()),
-                                ],
-                            }),
-                            ..Cell::text("")
-                        }
-                    } else {
-                        Cell::text("")
-                    },
-                ]
-            })
-            .collect(),
-    )];
-    if manage {
-        let staff = state.store.list_staff(Some(window.centre_id), None).await?;
-        sections.push(Section::form(
-            FormBuilder::new(
-                format!("/admin/windows/{}/seat", window.id),
-                "安排",
-                data,
-                errors,
-            )
-            .title("安排人员到本窗口（其原座席自动解除）")
-            .select(
-                "staff_id",
-                "人员",
-                true,
-                Some("请选择"),
-                staff
-                    .iter()
-                    .filter(|s| s.active.get())
-                    .map(|s| (s.id.to_string(), s.name.clone()))
-                    .collect(),
-            )
-            .build(),
-        ));
-    }
-    Ok(sections)
-}
-
-async fn seat(
-    State(state): State<AppState>,
-    user: PageUser,
-    Path(id): Path<i64>,
-    body: Bytes,
-) -> PageResult {
-    let window = state.store.get_window(id).await?;
-    gate(
-        &state,
-        &user,
-        OrgAction::ManageWindows,
-        window.department_id,
-    )
-    .await?;
-    let data = FormData::parse(&body);
-    let mut errors = FieldErrors::new();
-    let staff = data.i64(&mut errors, "staff_id");
-    if errors.is_empty() {
-        let to = (!data.flag("leave")).then_some(id);
-        match form_outcome(
-            state
-                .store
-                .seat_staff(staff, to, user.principal.account_id)
-                .await,
-        )? {
-            Ok(()) => return redirect(&format!("/admin/windows/{id}"), "saved"),
-            Err(e) => errors = e,
-        }
-    }
-    crate::pages::admin::window_page(&state, &user, id, None, &errors, &Notice::default()).await
 }

@@ -2,7 +2,7 @@
 //! and their closing, the monthly bulletin, urging notices with their explanations and
 //! decisions; the settings, cards and assessment, and departments' reported cases, beside it.
 
-pub(crate) mod assessment;
+mod assessment;
 mod reported;
 
 use askama::Template;
