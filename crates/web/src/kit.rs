@@ -139,16 +139,11 @@ pub fn live_page(
     notice: &Notice,
     errors: &FieldErrors,
 ) -> PageResult {
-    render_admin(
-        AdminPage {
-            chrome: Chrome::new(title, &user.ctx).with_notice(notice),
-            crumbs,
-            intro: intro.to_owned(),
-            sections,
-            live: Some(live),
-        },
-        errors,
-    )
+    let page = AdminPage {
+        live: Some(live),
+        ..AdminPage::new(user, title, crumbs, intro, sections, notice)
+    };
+    render_admin(page, errors)
 }
 
 /// Renders an admin page; with field errors it answers 422 so that clients see the failure.
@@ -162,15 +157,28 @@ pub fn page(
     errors: &FieldErrors,
 ) -> PageResult {
     render_admin(
+        AdminPage::new(user, title, crumbs, intro, sections, notice),
+        errors,
+    )
+}
+
+impl AdminPage {
+    fn new(
+        user: &PageUser,
+        title: &str,
+        crumbs: Vec<(String, String)>,
+        intro: &str,
+        sections: Vec<Section>,
+        notice: &Notice,
+    ) -> AdminPage {
         AdminPage {
             chrome: Chrome::new(title, &user.ctx).with_notice(notice),
             crumbs,
             intro: intro.to_owned(),
             sections,
             live: None,
-        },
-        errors,
-    )
+        }
+    }
 }
 
 /// With field errors an admin page answers 422 so that clients see the failure.
