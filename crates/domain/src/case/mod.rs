@@ -1,0 +1,36 @@
+//! 办件: the case aggregate. `decide` turns a command into events or refuses it naming the
+//! rule; `apply` folds events into state. Pure: time, ids, the actor and the calendar come in
+//! through `Ctx`, and every computed fact (case number, deadline) is recorded in the event.
+
+mod decide;
+mod model;
+mod schedule;
+mod state;
+#[cfg(test)]
+mod tests;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::{CalendarError, WorkCalendar};
+use crate::org::{Power, Role};
+
+pub use decide::{available_commands, decide, finding_of};
+use model::rule;
+pub use model::*;
+pub use schedule::*;
+pub use state::*;
+
+crate::actions! {
+    /// What may be asked of case handling; the case aggregate then decides each command.
+    pub enum CaseAction {
+        /// Submit an application and act on one's own cases (applicants; the aggregate checks
+        /// ownership and every rule).
+        Apply => Write,
+        /// See the cases of a department (staff of it, centre-wide roles, comprehensive windows).
+        View => Read,
+        /// Act on cases at the workbench or report them from a department's own system; the
+        /// aggregate decides each command by role, department, A/B post and granted powers.
+        Handle => Write,
+    }
+}

@@ -1,0 +1,482 @@
+//! The case aggregate's vocabulary: what a case refers to (item version, steps, materials,
+//! applicant), its stages, the events it records, the commands it accepts and who gives them.
+
+use super::*;
+
+/// The item version a case is filed under, as far as handling needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemRef {
+    pub item_id: i64,
+    pub version: i64,
+    pub name: String,
+    pub department_id: i64,
+    /// A.6: "1" 即办件, "2" 承诺件.
+    pub case_type: String,
+    pub promised_days: u32,
+    pub statutory_days: u32,
+    pub steps: Vec<StepRef>,
+    /// Sum of the fee standards, in fen.
+    pub fee_standard_fen: u64,
+    pub materials: Vec<MaterialRef>,
+    /// The region whose working-day calendar applies (the department's centre).
+    #[serde(default)]
+    pub region_code: String,
+    /// The item may be applied for online only: its handling forms (A.5) leave out 窗口办理.
+    #[serde(default)]
+    pub online_only: bool,
+}
+
+impl ItemRef {
+    /// What handling needs of a published catalogue version.
+    pub fn from_doc(
+        item_id: i64,
+        version: i64,
+        doc: &crate::catalog::ItemDoc,
+        region_code: &str,
+    ) -> ItemRef {
+        ItemRef {
+            item_id,
+            version,
+            name: doc.name.clone(),
+            department_id: doc.department_id,
+            case_type: doc.case_type.clone(),
+            promised_days: doc.promised_limit_days,
+            statutory_days: doc.statutory_limit_days,
+            steps: doc
+                .steps
+                .iter()
+                .map(|s| StepRef {
+                    name: s.name.clone(),
+                    role: s.role.parse().unwrap_or(Role::Reviewer),
+                    department_id: s.department_id,
+                    limit_days: s.limit_days,
+                })
+                .collect(),
+            fee_standard_fen: doc.fees.iter().map(|f| f.standard_fen).sum(),
+            materials: doc
+                .materials
+                .iter()
+                .map(|m| MaterialRef {
+                    name: m.name.clone(),
+                    required: m.requirement == "required",
+                    deficiency_allowed: m.deficiency_allowed,
+                })
+                .collect(),
+            region_code: region_code.to_owned(),
+            online_only: !doc.handling_forms.iter().any(|f| f == "1"),
+        }
+    }
+
+    /// The name of step `i`, or 决定 once every step is done.
+    pub fn step_name(&self, i: usize) -> &str {
+        self.steps.get(i).map_or("决定", |s| s.name.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepRef {
+    pub name: String,
+    pub role: Role,
+    pub department_id: i64,
+    pub limit_days: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaterialRef {
+    pub name: String,
+    pub required: bool,
+    pub deficiency_allowed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Applicant {
+    /// individual or company.
+    pub kind: String,
+    pub name: String,
+    /// A validated resident id or credit code.
+    pub id_number: String,
+    pub mobile: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Window,
+    Online,
+}
+
+impl Channel {
+    pub fn key(self) -> &'static str {
+        match self {
+            Channel::Window => "window",
+            Channel::Online => "online",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Channel::Window => "窗口",
+            Channel::Online => "网上",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum Delivery {
+    Pickup,
+    Express { waybill: String },
+    Electronic,
+}
+
+/// Where a case stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Nothing yet.
+    New,
+    /// Submitted, waiting for acceptance (待受理).
+    Submitted,
+    /// Accepted and under review (审查中); the clock runs unless paused.
+    InReview,
+    /// Decided (准予 / 不予), waiting for conclusion.
+    Decided,
+    Concluded,
+    Delivered,
+    /// 不予受理.
+    Refused,
+    /// 撤回 by the applicant.
+    Withdrawn,
+    /// 退件.
+    Returned,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 9] = [
+        Stage::New,
+        Stage::Submitted,
+        Stage::InReview,
+        Stage::Decided,
+        Stage::Concluded,
+        Stage::Delivered,
+        Stage::Refused,
+        Stage::Withdrawn,
+        Stage::Returned,
+    ];
+    /// The stable key stored in the database and used in filters.
+    pub fn key(self) -> &'static str {
+        match self {
+            Stage::New => "new",
+            Stage::Submitted => "submitted",
+            Stage::InReview => "in_review",
+            Stage::Decided => "decided",
+            Stage::Concluded => "concluded",
+            Stage::Delivered => "delivered",
+            Stage::Refused => "refused",
+            Stage::Withdrawn => "withdrawn",
+            Stage::Returned => "returned",
+        }
+    }
+    pub fn from_key(key: &str) -> Option<Stage> {
+        Stage::ALL.into_iter().find(|s| s.key() == key)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Stage::New => "未提交",
+            Stage::Submitted => "待受理",
+            Stage::InReview => "办理中",
+            Stage::Decided => "已决定",
+            Stage::Concluded => "已办结",
+            Stage::Delivered => "已送达",
+            Stage::Refused => "不予受理",
+            Stage::Withdrawn => "已撤回",
+            Stage::Returned => "已退件",
+        }
+    }
+    pub fn is_closed(self) -> bool {
+        matches!(
+            self,
+            Stage::Concluded
+                | Stage::Delivered
+                | Stage::Refused
+                | Stage::Withdrawn
+                | Stage::Returned
+        )
+    }
+}
+
+/// Why the clock is stopped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Pause {
+    /// 一次性告知: waiting for the applicant.
+    Supplement { since: NaiveDate },
+    /// A special procedure whose time is excluded from the limit.
+    Special { name: String, since: NaiveDate },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Missing {
+    pub material: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    pub approved: bool,
+    pub reasons: String,
+    pub legal_basis: String,
+}
+
+/// What happened to a case. Every computed value is recorded here, so replaying the events
+/// needs no calendar and no clock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    Submitted {
+        channel: Channel,
+        item: Box<ItemRef>,
+        applicant: Applicant,
+        materials: Vec<String>,
+    },
+    Accepted {
+        case_no: String,
+        query_code: String,
+        accepted_on: NaiveDate,
+        due: NaiveDate,
+    },
+    AcceptanceRefused {
+        reasons: String,
+        legal_basis: String,
+    },
+    AcceptedWithDeficiencies {
+        case_no: String,
+        query_code: String,
+        accepted_on: NaiveDate,
+        due: NaiveDate,
+        pending: Vec<String>,
+        supply_by: NaiveDate,
+        commitment: String,
+    },
+    ApprovedOnPledge {
+        pledge: String,
+        verify_by: NaiveDate,
+    },
+    /// The 告知承诺 checked after approval (事中事后核查): truthful, or found untrue, with what
+    /// was found and done.
+    PledgeVerified {
+        on: NaiveDate,
+        truthful: bool,
+        notes: String,
+    },
+    SupplementRequested {
+        missing: Vec<Missing>,
+        second: bool,
+        reason: String,
+        since: NaiveDate,
+    },
+    SupplementReceived {
+        paused_days: u32,
+        due: NaiveDate,
+    },
+    DeficiencySupplied {
+        material: String,
+    },
+    DeficiencyWaived {
+        material: String,
+        reason: String,
+    },
+    StepCompleted {
+        step: usize,
+        opinion: String,
+        on: NaiveDate,
+    },
+    StepReturned {
+        to_step: usize,
+        reasons: String,
+        on: NaiveDate,
+    },
+    Reassigned {
+        staff_id: i64,
+        reason: String,
+    },
+    SpecialProcedureStarted {
+        name: String,
+        excluded: bool,
+        since: NaiveDate,
+    },
+    SpecialProcedureEnded {
+        name: String,
+        paused_days: u32,
+        due: NaiveDate,
+    },
+    Extended {
+        days: u32,
+        reason: String,
+        approved_by: i64,
+        due: NaiveDate,
+    },
+    Decided {
+        decision: Decision,
+    },
+    FeeCollected {
+        amount_fen: u64,
+        standard_fen: u64,
+        override_reason: Option<String>,
+    },
+    Concluded {
+        on: NaiveDate,
+        on_time: bool,
+    },
+    Delivered {
+        delivery: Delivery,
+    },
+    Withdrawn {
+        reason: String,
+    },
+    Returned {
+        reasons: String,
+    },
+}
+
+/// What someone asks to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Command {
+    Submit {
+        channel: Channel,
+        item: Box<ItemRef>,
+        applicant: Applicant,
+        materials: Vec<String>,
+    },
+    Accept,
+    RefuseAcceptance {
+        reasons: String,
+        legal_basis: String,
+    },
+    AcceptWithDeficiencies {
+        pending: Vec<String>,
+        supply_by: NaiveDate,
+        commitment: String,
+    },
+    ApproveOnPledge {
+        pledge: String,
+        verify_by: NaiveDate,
+    },
+    VerifyPledge {
+        truthful: bool,
+        notes: String,
+    },
+    RequestSupplement {
+        missing: Vec<Missing>,
+        reason: String,
+    },
+    SupplementReceived,
+    SupplyDeficiency {
+        material: String,
+    },
+    WaiveDeficiency {
+        material: String,
+        reason: String,
+    },
+    CompleteStep {
+        opinion: String,
+    },
+    ReturnStep {
+        reasons: String,
+    },
+    Reassign {
+        staff_id: i64,
+        reason: String,
+    },
+    StartSpecialProcedure {
+        name: String,
+        excluded: bool,
+    },
+    EndSpecialProcedure,
+    Extend {
+        days: u32,
+        reason: String,
+    },
+    Decide {
+        decision: Decision,
+    },
+    CollectFee {
+        amount_fen: u64,
+        override_reason: Option<String>,
+    },
+    Conclude,
+    Deliver {
+        delivery: Delivery,
+    },
+    Withdraw {
+        reason: String,
+    },
+    ReturnCase {
+        reasons: String,
+    },
+}
+
+/// Who acts. Staff carry roles, department and granted powers; applicants carry their account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub account_id: i64,
+    pub staff_id: Option<i64>,
+    pub roles: Vec<Role>,
+    pub department_id: Option<i64>,
+    pub powers: Vec<Power>,
+    /// Staff this person is the B post for (AB岗).
+    pub backup_for: Vec<i64>,
+}
+
+impl Actor {
+    pub(super) fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+    pub(super) fn is_staff(&self) -> bool {
+        self.staff_id.is_some()
+    }
+    /// Whether this person verifies 告知承诺 of the department's cases after approval: its
+    /// reviewers and approvers.
+    pub fn verifies_pledges_of(&self, department_id: i64) -> bool {
+        (self.has(Role::Reviewer) || self.has(Role::Approver))
+            && self.department_id == Some(department_id)
+    }
+}
+
+/// Everything `decide` needs from outside.
+pub struct Ctx<'a> {
+    pub today: NaiveDate,
+    pub actor: &'a Actor,
+    pub calendar: &'a WorkCalendar,
+    /// Fresh identifiers for acceptance, made by the caller (sequence, random code).
+    pub case_no: String,
+    pub query_code: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CaseError {
+    #[error("当前状态（{0}）不能执行此操作")]
+    WrongStage(&'static str),
+    #[error("无权执行此操作：{0}")]
+    NotAllowed(&'static str),
+    #[error("{0}")]
+    Rule(String),
+    #[error(transparent)]
+    Calendar(#[from] CalendarError),
+}
+
+impl CaseError {
+    /// Stable codes for the API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CaseError::WrongStage(_) => "illegal_transition",
+            CaseError::NotAllowed(_) => "forbidden",
+            CaseError::Rule(_) => "rule",
+            CaseError::Calendar(_) => "calendar",
+        }
+    }
+}
+
+pub(super) fn rule(message: impl Into<String>) -> CaseError {
+    CaseError::Rule(message.into())
+}

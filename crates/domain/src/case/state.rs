@@ -1,0 +1,268 @@
+//! `CaseState` and `apply`: the fold of a case's events into what `decide` needs to know.
+
+use super::*;
+
+/// The state folded from a case's events.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CaseState {
+    pub stage: Option<Stage>,
+    pub channel: Option<Channel>,
+    pub item: Option<ItemRef>,
+    pub applicant: Option<Applicant>,
+    pub materials: Vec<String>,
+    pub case_no: Option<String>,
+    pub query_code: Option<String>,
+    pub accepted_on: Option<NaiveDate>,
+    /// The deadline, moved by pauses and extensions.
+    pub due: Option<NaiveDate>,
+    pub current_step: usize,
+    /// When the current step began (acceptance, or the previous step's completion).
+    pub step_since: Option<NaiveDate>,
+    /// Working days the clock stood still during the current step (they extend its limit).
+    #[serde(default)]
+    pub step_paused_days: u32,
+    pub assignee: Option<i64>,
+    pub paused: Option<Pause>,
+    pub supplement_notices: u32,
+    pub pending_deficiencies: Vec<String>,
+    pub deficiency_supply_by: Option<NaiveDate>,
+    pub pledge_verify_by: Option<NaiveDate>,
+    /// The verification of the pledge, once done: the day and whether it held.
+    #[serde(default)]
+    pub pledge_check: Option<PledgeCheck>,
+    pub extended_days: u32,
+    pub paused_days: u32,
+    pub decision: Option<Decision>,
+    pub fee_collected: bool,
+    pub returns: u32,
+    /// Number of events applied; commands name the version they expect.
+    pub version: u64,
+}
+
+impl CaseState {
+    pub fn stage(&self) -> Stage {
+        self.stage.unwrap_or(Stage::New)
+    }
+
+    pub fn from_events<'a>(events: impl IntoIterator<Item = &'a Event>) -> CaseState {
+        let mut s = CaseState::default();
+        for e in events {
+            s.apply(e);
+        }
+        s
+    }
+
+    /// Working days left until the deadline (negative when overdue); None when no clock runs.
+    pub fn remaining_days(
+        &self,
+        today: NaiveDate,
+        cal: &WorkCalendar,
+    ) -> Result<Option<i64>, CalendarError> {
+        match (self.due, self.stage()) {
+            (Some(due), Stage::InReview | Stage::Decided) if self.paused.is_none() => {
+                Ok(Some(cal.remaining_working_days(today, due)?))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Who has to act next, for the inboxes; None once the case is closed.
+    pub fn open_work(&self) -> Option<Work> {
+        let item = self.item.as_ref()?;
+        let at = |what: &str, role: Role, department_id: i64| {
+            Some(Work {
+                what: what.to_owned(),
+                role,
+                department_id,
+                assignee: self.assignee,
+                since: self.step_since,
+            })
+        };
+        match (self.stage(), &self.paused) {
+            (Stage::Submitted, _) => at("受理", Role::Clerk, item.department_id),
+            (Stage::InReview, Some(Pause::Supplement { .. })) => {
+                at("等待补正", Role::Clerk, item.department_id)
+            }
+            (Stage::InReview, _) => match item.steps.get(self.current_step) {
+                Some(step) => at(&step.name, step.role, step.department_id),
+                None => at("决定", Role::Approver, item.department_id),
+            },
+            (Stage::Decided, _) => at("办结", Role::Approver, item.department_id),
+            (Stage::Concluded, _) => at("送达", Role::Clerk, item.department_id),
+            _ => None,
+        }
+    }
+
+    /// The deadlines supervision watches, each with the day its warning starts.
+    pub fn timers(
+        &self,
+        cal: &WorkCalendar,
+        warn: &WarnThreshold,
+    ) -> Result<Vec<Timer>, CalendarError> {
+        let mut timers = Vec::new();
+        let (Some(item), Some(accepted_on)) = (self.item.as_ref(), self.accepted_on) else {
+            return Ok(timers);
+        };
+        let clock_runs =
+            matches!(self.stage(), Stage::InReview | Stage::Decided) && self.paused.is_none();
+        if clock_runs && let Some(due) = self.due {
+            let total = item.promised_days + self.paused_days + self.extended_days;
+            let warn_days = warn
+                .days_before(item.promised_days + self.extended_days)
+                .min(total);
+            timers.push(Timer {
+                kind: TimerKind::Case,
+                warn_on: cal.add_working_days(accepted_on, total - warn_days)?,
+                due_on: due,
+            });
+        }
+        if clock_runs
+            && self.stage() == Stage::InReview
+            && let (Some(step), Some(since)) = (item.steps.get(self.current_step), self.step_since)
+            && step.limit_days > 0
+        {
+            let limit = step.limit_days + self.step_paused_days;
+            let warn_days = warn.days_before(step.limit_days).min(limit);
+            timers.push(Timer {
+                kind: TimerKind::Step,
+                warn_on: cal.add_working_days(since, limit - warn_days)?,
+                due_on: cal.add_working_days(since, limit)?,
+            });
+        }
+        if !self.stage().is_closed()
+            && !self.pending_deficiencies.is_empty()
+            && let Some(by) = self.deficiency_supply_by
+        {
+            timers.push(Timer {
+                kind: TimerKind::Deficiency,
+                warn_on: by,
+                due_on: by,
+            });
+        }
+        if let Some(by) = self.pledge_verify_by
+            && self.pledge_check.is_none()
+        {
+            timers.push(Timer {
+                kind: TimerKind::PledgeVerification,
+                warn_on: by,
+                due_on: by,
+            });
+        }
+        Ok(timers)
+    }
+
+    pub fn apply(&mut self, event: &Event) {
+        self.version += 1;
+        match event {
+            Event::Submitted {
+                channel,
+                item,
+                applicant,
+                materials,
+            } => {
+                self.stage = Some(Stage::Submitted);
+                self.channel = Some(*channel);
+                self.item = Some(item.as_ref().clone());
+                self.applicant = Some(applicant.clone());
+                self.materials = materials.clone();
+            }
+            Event::Accepted {
+                case_no,
+                query_code,
+                accepted_on,
+                due,
+            } => {
+                self.stage = Some(Stage::InReview);
+                self.case_no = Some(case_no.clone());
+                self.query_code = Some(query_code.clone());
+                self.accepted_on = Some(*accepted_on);
+                self.step_since = Some(*accepted_on);
+                self.due = Some(*due);
+                self.paused = None;
+            }
+            Event::AcceptedWithDeficiencies {
+                case_no,
+                query_code,
+                accepted_on,
+                due,
+                pending,
+                supply_by,
+                ..
+            } => {
+                self.stage = Some(Stage::InReview);
+                self.case_no = Some(case_no.clone());
+                self.query_code = Some(query_code.clone());
+                self.accepted_on = Some(*accepted_on);
+                self.step_since = Some(*accepted_on);
+                self.due = Some(*due);
+                self.pending_deficiencies = pending.clone();
+                self.deficiency_supply_by = Some(*supply_by);
+            }
+            Event::AcceptanceRefused { .. } => self.stage = Some(Stage::Refused),
+            Event::ApprovedOnPledge { verify_by, .. } => self.pledge_verify_by = Some(*verify_by),
+            Event::PledgeVerified { on, truthful, .. } => {
+                self.pledge_check = Some(PledgeCheck {
+                    on: *on,
+                    truthful: *truthful,
+                });
+            }
+            Event::SupplementRequested { since, .. } => {
+                self.supplement_notices += 1;
+                self.paused = Some(Pause::Supplement { since: *since });
+            }
+            Event::SupplementReceived { paused_days, due }
+            | Event::SpecialProcedureEnded {
+                paused_days, due, ..
+            } => {
+                self.paused = None;
+                self.paused_days += paused_days;
+                self.step_paused_days += paused_days;
+                if self.due.is_some() {
+                    self.due = Some(*due);
+                }
+            }
+            Event::DeficiencySupplied { material } | Event::DeficiencyWaived { material, .. } => {
+                self.pending_deficiencies.retain(|m| m != material);
+            }
+            Event::StepCompleted { step, on, .. } => {
+                self.current_step = step + 1;
+                self.step_since = Some(*on);
+                self.step_paused_days = 0;
+                self.assignee = None;
+            }
+            Event::StepReturned { to_step, on, .. } => {
+                self.current_step = *to_step;
+                self.step_since = Some(*on);
+                self.step_paused_days = 0;
+                self.returns += 1;
+                self.assignee = None;
+            }
+            Event::Reassigned { staff_id, .. } => self.assignee = Some(*staff_id),
+            Event::SpecialProcedureStarted {
+                name,
+                excluded,
+                since,
+            } => {
+                if *excluded {
+                    self.paused = Some(Pause::Special {
+                        name: name.clone(),
+                        since: *since,
+                    });
+                }
+            }
+            Event::Extended { days, due, .. } => {
+                self.extended_days += days;
+                self.due = Some(*due);
+            }
+            Event::Decided { decision } => {
+                self.stage = Some(Stage::Decided);
+                self.decision = Some(decision.clone());
+            }
+            Event::FeeCollected { .. } => self.fee_collected = true,
+            Event::Concluded { .. } => self.stage = Some(Stage::Concluded),
+            Event::Delivered { .. } => self.stage = Some(Stage::Delivered),
+            Event::Withdrawn { .. } => self.stage = Some(Stage::Withdrawn),
+            Event::Returned { .. } => self.stage = Some(Stage::Returned),
+        }
+    }
+}
