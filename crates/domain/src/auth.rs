@@ -94,54 +94,30 @@ macro_rules! actions {
     };
 }
 
-/// Everything a request may ask to do, by context. A new endpoint names one of these.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Action {
-    Org(OrgAction),
-    Accounts(AccountAction),
-    Catalog(CatalogAction),
-    Calendar(CalendarAction),
-    Case(CaseAction),
-    Supervision(SupervisionAction),
-}
-
-impl Action {
-    pub fn access(self) -> Access {
-        match self {
-            Action::Org(a) => a.access(),
-            Action::Accounts(a) => a.access(),
-            Action::Catalog(a) => a.access(),
-            Action::Calendar(a) => a.access(),
-            Action::Case(a) => a.access(),
-            Action::Supervision(a) => a.access(),
+/// `Action` over the contexts' action enums, named once: the variants, `access`, `all` and
+/// the `From` impls that let a handler name `OrgAction::View` where an `Action` is wanted.
+macro_rules! by_context {
+    ($($variant:ident($context:ident)),+) => {
+        /// Everything a request may ask to do, by context. A new endpoint names one of these.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Action {
+            $($variant($context),)+
         }
-    }
 
-    /// Whether the action changes anything (read-only tokens may not).
-    pub fn is_write(self) -> bool {
-        self.access() == Access::Write
-    }
+        impl Action {
+            pub fn access(self) -> Access {
+                match self {
+                    $(Action::$variant(a) => a.access(),)+
+                }
+            }
 
-    /// Every action of every context.
-    pub fn all() -> impl Iterator<Item = Action> {
-        let org = OrgAction::ALL.iter().map(|a| Action::Org(*a));
-        let accounts = AccountAction::ALL.iter().map(|a| Action::Accounts(*a));
-        let catalog = CatalogAction::ALL.iter().map(|a| Action::Catalog(*a));
-        let calendar = CalendarAction::ALL.iter().map(|a| Action::Calendar(*a));
-        let case = CaseAction::ALL.iter().map(|a| Action::Case(*a));
-        let supervision = SupervisionAction::ALL
-            .iter()
-            .map(|a| Action::Supervision(*a));
-        org.chain(accounts)
-            .chain(catalog)
-            .chain(calendar)
-            .chain(case)
-            .chain(supervision)
-    }
-}
+            /// Every action of every context.
+            pub fn all() -> impl Iterator<Item = Action> {
+                std::iter::empty()
+                    $(.chain($context::ALL.iter().map(|a| Action::$variant(*a))))+
+            }
+        }
 
-macro_rules! into_action {
-    ($($context:ident => $variant:ident),+) => {
         $(impl From<$context> for Action {
             fn from(a: $context) -> Action {
                 Action::$variant(a)
@@ -149,14 +125,21 @@ macro_rules! into_action {
         })+
     };
 }
-into_action!(
-    OrgAction => Org,
-    AccountAction => Accounts,
-    CatalogAction => Catalog,
-    CalendarAction => Calendar,
-    CaseAction => Case,
-    SupervisionAction => Supervision
+by_context!(
+    Org(OrgAction),
+    Accounts(AccountAction),
+    Catalog(CatalogAction),
+    Calendar(CalendarAction),
+    Case(CaseAction),
+    Supervision(SupervisionAction)
 );
+
+impl Action {
+    /// Whether the action changes anything (read-only tokens may not).
+    pub fn is_write(self) -> bool {
+        self.access() == Access::Write
+    }
+}
 
 /// Why a request was denied, for the security log and the error page.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
