@@ -237,22 +237,10 @@ impl FromRequestParts<AppState> for ApiUser {
                     if principal.token_scope == Some(TokenScope::Read)
                         && is_state_changing(&parts.method) =>
                 {
-                    let _ = state
-                        .store
-                        .record_security_event(
-                            "denied",
-                            Some(principal.account_id),
-                            Some(&principal.login),
-                            ctx.remote.as_deref(),
-                            &format!(
-                                "{} {}：{}",
-                                parts.method,
-                                parts.uri.path(),
-                                Denied::ReadOnlyToken
-                            ),
-                        )
-                        .await;
-                    Err(ApiError::from(Denied::ReadOnlyToken).into_response())
+                    let what = format!("{} {}", parts.method, parts.uri.path());
+                    let denied = Denied::ReadOnlyToken;
+                    record_denial(state, &principal, ctx.remote.as_deref(), &what, &denied).await;
+                    Err(ApiError::from(denied).into_response())
                 }
                 Ok(Some(principal)) => Ok(ApiUser {
                     principal,
@@ -337,19 +325,31 @@ pub async fn require(
     match authorize(who, action, department) {
         Ok(()) => Ok(()),
         Err(denied) => {
-            let _ = state
-                .store
-                .record_security_event(
-                    "denied",
-                    Some(who.account_id),
-                    Some(&who.login),
-                    remote,
-                    &format!("{action:?} (部门 {department:?})：{denied}"),
-                )
-                .await;
+            let what = format!("{action:?} (部门 {department:?})");
+            record_denial(state, who, remote, &what, &denied).await;
             Err(denied)
         }
     }
+}
+
+/// Writes a refusal to the security log: what was asked and why it was denied.
+async fn record_denial(
+    state: &AppState,
+    who: &Principal,
+    remote: Option<&str>,
+    what: &str,
+    denied: &Denied,
+) {
+    let _ = state
+        .store
+        .record_security_event(
+            "denied",
+            Some(who.account_id),
+            Some(&who.login),
+            remote,
+            &format!("{what}：{denied}"),
+        )
+        .await;
 }
 
 /// The kinds of record that are deactivated rather than deleted, by their URL segment.
