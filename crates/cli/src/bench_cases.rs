@@ -11,7 +11,7 @@ use onewindow_domain::case::{
     Actor, Applicant, Channel, Command, Decision, ItemRef, MaterialRef, StepRef,
 };
 use onewindow_domain::org::Role;
-use onewindow_store::case_commands::CommandRequest;
+use onewindow_store::case::commands::CommandRequest;
 use onewindow_store::{Backend, Store};
 
 use crate::bench::{ScratchDb, percentile};
@@ -110,6 +110,7 @@ async fn run_command(
     today: NaiveDate,
 ) -> anyhow::Result<(i64, u64)> {
     let out = store
+        .cases()
         .execute(CommandRequest {
             case_id,
             expected_version: version,
@@ -272,7 +273,7 @@ pub async fn cases(opts: Options) -> anyhow::Result<()> {
         percentile(&latencies, 0.99).as_secs_f64() * 1e3,
         after.saturating_sub(before) as f64 / commands
     );
-    let problems = store.verify_case_log().await?;
+    let problems = store.cases().verify_case_log().await?;
     println!(
         "audit verify: {}",
         if problems.is_empty() {

@@ -44,6 +44,7 @@ pub async fn supervision(opts: Options) -> anyhow::Result<()> {
     );
     // A department with a supervisor and a chief representative, who are notified.
     store
+        .org()
         .create_region(&RegionInput {
             code: "371300000000".into(),
             name: "临沂市".into(),
@@ -52,6 +53,7 @@ pub async fn supervision(opts: Options) -> anyhow::Result<()> {
         })
         .await?;
     let centre = store
+        .org()
         .create_centre(&CentreInput {
             name: "临沂市政务服务中心".into(),
             kind: "main".into(),
@@ -65,7 +67,7 @@ pub async fn supervision(opts: Options) -> anyhow::Result<()> {
     // The demo centre's 18 departments; the open cases belong to the first.
     let mut departments = Vec::new();
     for input in crate::demo::department_inputs(centre.id) {
-        departments.push(store.create_department(&input).await?);
+        departments.push(store.org().create_department(&input).await?);
     }
     let dept = departments[0].clone();
     for (login, role, department) in [
@@ -73,6 +75,7 @@ pub async fn supervision(opts: Options) -> anyhow::Result<()> {
         ("shouxi", "chief_representative", Some(dept.id)),
     ] {
         store
+            .org()
             .create_staff(&NewStaff {
                 staff: StaffInput {
                     centre_id: Some(centre.id),
@@ -180,6 +183,7 @@ pub async fn supervision(opts: Options) -> anyhow::Result<()> {
         .enumerate()
         {
             store
+                .org()
                 .create_staff(&NewStaff {
                     staff: StaffInput {
                         centre_id: Some(centre.id),
@@ -251,7 +255,7 @@ pub async fn supervision(opts: Options) -> anyhow::Result<()> {
     for (_, morning) in &MORNINGS[..opts.mornings] {
         let day = NaiveDate::parse_from_str(morning, "%Y-%m-%d")?;
         let t = Instant::now();
-        let r = store.sweep(day).await?;
+        let r = store.supervision().sweep(day).await?;
         let took = t.elapsed();
         println!(
             "sweep on {morning} with {} newly overdue: {:.1} ms ({} red, {} yellow, {} urging notices, {} findings, {} notifications)",
@@ -286,15 +290,18 @@ pub async fn supervision(opts: Options) -> anyhow::Result<()> {
     quiet_sweeps(&store, last, opts.runs, &label).await?;
     // What the sweeper does after a morning with red alerts: the month's cards (issued once;
     // each run counts the month again), and the quarter's assessment of the departments.
-    let (_, took) = timed(opts.runs, async || Ok(store.issue_cards(last).await?)).await?;
+    let (_, took) = timed(opts.runs, async || {
+        Ok(store.supervision().issue_cards(last).await?)
+    })
+    .await?;
     println!(
         "the month's cards after those mornings: {took} over {} runs",
         opts.runs
     );
-    let quarter = onewindow_store::assessment::Period::quarter_of(last);
-    let department = onewindow_store::assessment::Target::Department;
+    let quarter = onewindow_store::supervision::assessment::Period::quarter_of(last);
+    let department = onewindow_store::supervision::assessment::Target::Department;
     let (_, took) = timed(opts.runs, async || {
-        Ok(store.assessment(department, &quarter).await?)
+        Ok(store.supervision().assessment(department, &quarter).await?)
     })
     .await?;
     println!(
@@ -347,7 +354,10 @@ pub async fn supervision(opts: Options) -> anyhow::Result<()> {
         sqlx::query("ANALYZE").execute(store.pool()).await?;
     }
     let (figures, took) = timed(opts.runs, async || {
-        Ok(store.indicators("2026-10-01", "2026-10-31").await?)
+        Ok(store
+            .supervision()
+            .indicators("2026-10-01", "2026-10-31")
+            .await?)
     })
     .await?;
     let concluded = figures.iter().map(|f| f.concluded).sum::<i64>();
@@ -369,7 +379,7 @@ async fn quiet_sweeps(
     label: &str,
 ) -> anyhow::Result<()> {
     let (_, took) = timed(runs, async || {
-        let r = store.sweep(day).await?;
+        let r = store.supervision().sweep(day).await?;
         anyhow::ensure!(r.yellow + r.red == 0, "nothing new should be due: {r:?}");
         Ok(())
     })

@@ -10,7 +10,7 @@ use onewindow_domain::ids::{credit_check_char, resident_check_char};
 use onewindow_domain::org::Power;
 use onewindow_store::Store;
 use onewindow_store::accounts::{CompanyRegistration, IndividualRegistration};
-use onewindow_store::case_commands::CommandRequest;
+use onewindow_store::case::commands::CommandRequest;
 use onewindow_store::org::*;
 
 /// The password every demo account gets.
@@ -98,7 +98,7 @@ pub async fn load(
     store: &Store,
     today: chrono::NaiveDate,
 ) -> anyhow::Result<Vec<(String, String, String)>> {
-    if !store.list_centres().await?.is_empty() {
+    if !store.org().list_centres().await?.is_empty() {
         return Ok(Vec::new());
     }
     let region = |code: &str, name: &str, level: i64, parent: Option<&str>| RegionInput {
@@ -108,22 +108,28 @@ pub async fn load(
         parent_code: parent.map(str::to_owned),
     };
     store
+        .org()
         .create_region(&region("370000000000", "山东省", 2, None))
         .await?;
     store
+        .org()
         .create_region(&region("371300000000", "临沂市", 3, Some("370000000000")))
         .await?;
     store
+        .org()
         .create_region(&region("371302000000", "兰山区", 4, Some("371300000000")))
         .await?;
     store
+        .org()
         .create_region(&region("371311000000", "罗庄区", 4, Some("371300000000")))
         .await?;
     store
+        .org()
         .create_region(&region("371312000000", "河东区", 4, Some("371300000000")))
         .await?;
 
     let centre = store
+        .org()
         .create_centre(&CentreInput {
             name: "临沂市政务服务中心".into(),
             kind: "main".into(),
@@ -135,6 +141,7 @@ pub async fn load(
         })
         .await?;
     store
+        .org()
         .create_centre(&CentreInput {
             name: "临沂市公安交警分中心".into(),
             kind: "sub".into(),
@@ -193,6 +200,7 @@ pub async fn load(
     let mut zone_ids = Vec::new();
     for (name, floor, description, zones) in halls {
         let hall = store
+            .org()
             .create_hall(
                 centre.id,
                 &HallInput {
@@ -204,6 +212,7 @@ pub async fn load(
             .await?;
         for (zone, purpose) in *zones {
             let z = store
+                .org()
                 .create_zone(
                     hall.id,
                     &ZoneInput {
@@ -220,6 +229,7 @@ pub async fn load(
     let mut depts = Vec::new();
     for input in department_inputs(centre.id) {
         let d = store
+            .org()
             .create_department(&input)
             .await
             .with_context(|| format!("demo department {}", input.name))?;
@@ -229,6 +239,7 @@ pub async fn load(
 
     for n in 1..=6 {
         store
+            .org()
             .create_window(&WindowInput {
                 centre_id: centre.id,
                 number: format!("Z{n:02}"),
@@ -268,6 +279,7 @@ pub async fn load(
             .find(|d| d.short_name == *short)
             .context("demo department")?;
         store
+            .org()
             .create_window(&WindowInput {
                 centre_id: centre.id,
                 number: (*number).into(),
@@ -357,6 +369,7 @@ pub async fn load(
     let mut created = Vec::new();
     for (login, name, mobile, short, roles, description) in people {
         let staff = store
+            .org()
             .create_staff(&NewStaff {
                 staff: StaffInput {
                     centre_id: Some(centre.id),
@@ -388,18 +401,21 @@ pub async fn load(
     for login in ["shouxi", "zhujian"] {
         let chief = by_login(login)?;
         for power in Power::ALL {
-            store.grant_power(chief.id, *power, admin).await?;
+            store.org().grant_power(chief.id, *power, admin).await?;
         }
     }
     // Seats (座席): the window clerks at their departments' windows.
-    let windows = store.list_windows(Some(centre.id), None).await?;
+    let windows = store.org().list_windows(Some(centre.id), None).await?;
     for login in ["chuangkou", "budongchan"] {
         let clerk = by_login(login)?;
         if let Some(w) = windows
             .iter()
             .find(|w| w.department_id.is_some() && w.department_id == clerk.department_id)
         {
-            store.seat_staff(clerk.id, Some(w.id), admin).await?;
+            store
+                .supervision()
+                .seat_staff(clerk.id, Some(w.id), admin)
+                .await?;
         }
     }
     // A/B posts: the reviewer backs up the clerk, the approver backs up the chief.
@@ -407,6 +423,7 @@ pub async fn load(
         let a = by_login(a)?;
         let b = by_login(b)?;
         store
+            .org()
             .update_staff(
                 a.id,
                 &StaffInput {
@@ -421,19 +438,21 @@ pub async fn load(
             .await?;
     }
 
-    let windows = store.list_windows(Some(centre.id), None).await?;
+    let windows = store.org().list_windows(Some(centre.id), None).await?;
     let items = crate::demo_catalog::items(&depts, &windows, &centre.hours)?;
     store
+        .catalog()
         .import_items(items, admin)
         .await
         .map_err(|e| anyhow::anyhow!("demo catalogue: {e:?}"))?;
     for (term, expansions) in crate::demo_catalog::SYNONYMS {
         let expansions: Vec<String> = expansions.iter().map(|e| (*e).to_owned()).collect();
-        store.set_synonym(term, &expansions).await?;
+        store.catalog().set_synonym(term, &expansions).await?;
     }
 
     let person_id = resident_id("37130219900307241");
     store
+        .accounts()
         .register_individual(
             &IndividualRegistration {
                 name: "张伟".into(),
@@ -451,6 +470,7 @@ pub async fn load(
     ));
     let company_code = credit_code("91", "371302", "MA3C7Q5K");
     store
+        .accounts()
         .register_company(
             &CompanyRegistration {
                 name: "临沂沂蒙云商贸有限公司".into(),
@@ -541,6 +561,7 @@ async fn demo_reports(
         ],
     };
     store
+        .supervision()
         .report_cases(department, clerk.account_id, report, today)
         .await
         .map_err(|e| anyhow::anyhow!("demo reports: {e:?}"))?;
@@ -595,8 +616,8 @@ async fn demo_cases(
         actor_of(who("shenhe")?, false),
         actor_of(who("shenpi")?, false),
     );
-    let cal = store.calendar_for("371300000000").await?;
-    let items = store.list_items(&Default::default()).await?;
+    let cal = store.calendar().calendar_for("371300000000").await?;
+    let items = store.catalog().list_items(&Default::default()).await?;
     let item = |name: &str| {
         items
             .iter()
@@ -605,7 +626,7 @@ async fn demo_cases(
             .with_context(|| format!("demo item {name}"))
     };
     let run = |case_id: Option<i64>, actor: &Actor, day: chrono::NaiveDate, command: Command| {
-        store.execute(CommandRequest {
+        store.cases().execute(CommandRequest {
             case_id,
             expected_version: None,
             command,
@@ -628,7 +649,10 @@ async fn demo_cases(
             .map(|m| m.name.clone())
             .collect()
     };
-    let food = store.item_ref_for_case(item("食品经营许可")?).await?;
+    let food = store
+        .cases()
+        .item_ref_for_case(item("食品经营许可")?)
+        .await?;
     // (applicant, accepted this many working days ago, steps done after acceptance)
     let plans = [
         (
@@ -723,7 +747,10 @@ async fn demo_cases(
     )
     .await?;
     // An instant item concluded on the spot, and a business registration delivered.
-    let name_check = store.item_ref_for_case(item("企业名称自主申报")?).await?;
+    let name_check = store
+        .cases()
+        .item_ref_for_case(item("企业名称自主申报")?)
+        .await?;
     let opened = run(
         None,
         &clerk,
@@ -737,7 +764,10 @@ async fn demo_cases(
     )
     .await?;
     run(Some(opened.case_id), &clerk, today, Command::Accept).await?;
-    let shop = store.item_ref_for_case(item("个体工商户设立登记")?).await?;
+    let shop = store
+        .cases()
+        .item_ref_for_case(item("个体工商户设立登记")?)
+        .await?;
     let day = working_days_before(&cal, today, 3)?;
     let opened = run(
         None,
@@ -851,7 +881,11 @@ mod tests {
         let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
         let logins = load(&store, today).await.unwrap();
         assert!(logins.iter().any(|(l, _, _)| l == "admin"));
-        let items = store.list_items(&Default::default()).await.unwrap();
+        let items = store
+            .catalog()
+            .list_items(&Default::default())
+            .await
+            .unwrap();
         assert!(items.len() >= 120, "{} items", items.len());
         assert!(items.iter().all(|i| i.status == "active"));
         let departments: std::collections::HashSet<i64> =
@@ -879,11 +913,15 @@ mod tests {
             .find(|i| i.name == "食品经营许可")
             .unwrap()
             .department_id;
-        let pledges = store.pledges_to_verify(food_department, 10).await.unwrap();
+        let pledges = store
+            .cases()
+            .pledges_to_verify(food_department, 10)
+            .await
+            .unwrap();
         assert_eq!(pledges.len(), 1, "the pledge case waits for verification");
-        let reported = store.reported_cases(None, 10).await.unwrap();
+        let reported = store.supervision().reported_cases(None, 10).await.unwrap();
         assert_eq!(reported.len(), 4);
-        let findings = store.findings(true, 100).await.unwrap();
+        let findings = store.supervision().findings(true, 100).await.unwrap();
         for rule in [
             "result_without_case",
             "decision_before_acceptance",
@@ -891,7 +929,7 @@ mod tests {
         ] {
             assert!(findings.iter().any(|f| f.rule_code == rule), "{rule}");
         }
-        assert!(store.verify_case_log().await.unwrap().is_empty());
+        assert!(store.cases().verify_case_log().await.unwrap().is_empty());
         assert!(load(&store, today).await.unwrap().is_empty());
         store.close().await;
         db.cleanup().await;

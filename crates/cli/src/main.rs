@@ -323,12 +323,13 @@ async fn main() -> anyhow::Result<()> {
         Command::Calendar(cmd) => calendar_command(cmd, &settings).await,
         Command::Audit(AuditCommand::Verify) => {
             let store = open_store(&settings).await?;
-            let mut problems = store.verify_case_log().await?;
+            let mut problems = store.cases().verify_case_log().await?;
             let key_path = settings.data_dir.join("audit-key");
             if key_path.exists() {
-                let key = onewindow_store::checkpoints::AuditKey::load_or_create(&key_path)?;
+                let key = onewindow_store::case::checkpoints::AuditKey::load_or_create(&key_path)?;
                 problems.extend(
                     store
+                        .cases()
                         .verify_latest_checkpoint(&key.public_key_hex())
                         .await?,
                 );
@@ -350,10 +351,10 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Audit(AuditCommand::Checkpoint) => {
             let store = open_store(&settings).await?;
-            let key = onewindow_store::checkpoints::AuditKey::load_or_create(
+            let key = onewindow_store::case::checkpoints::AuditKey::load_or_create(
                 &settings.data_dir.join("audit-key"),
             )?;
-            let cp = store.checkpoint(&key).await?;
+            let cp = store.cases().checkpoint(&key).await?;
             println!(
                 "已签发检查点 {}：{} 个办件，Merkle 根 {}",
                 cp.id, cp.case_count, cp.merkle_root
@@ -402,9 +403,11 @@ async fn serve(mut store: Store, settings: &Settings) -> anyhow::Result<()> {
     tracing::info!(%addr, database = store.backend().name(), "serving");
     println!("OneWindow 一窗通办 已启动：http://{addr}/");
     let blobs = onewindow_store::blobs::BlobStore::new(settings.data_dir.join("files"));
-    let audit_key = std::sync::Arc::new(onewindow_store::checkpoints::AuditKey::load_or_create(
-        &settings.data_dir.join("audit-key"),
-    )?);
+    let audit_key = std::sync::Arc::new(
+        onewindow_store::case::checkpoints::AuditKey::load_or_create(
+            &settings.data_dir.join("audit-key"),
+        )?,
+    );
     let mut notifiers: onewindow_web::notify::Notifiers = Vec::new();
     for (channel, url) in [
         ("sms", &settings.sms_gateway),
@@ -424,7 +427,7 @@ async fn serve(mut store: Store, settings: &Settings) -> anyhow::Result<()> {
             blobs,
             audit_key,
             secure_cookies: settings.secure_cookies,
-            clock: onewindow_web::cases::Clock {
+            clock: onewindow_web::case::Clock {
                 fixed: settings.today,
             },
         },
@@ -492,6 +495,7 @@ async fn user_command(store: &Store, cmd: UserCommand) -> anyhow::Result<()> {
             let generated = password.is_none();
             let password = password.unwrap_or_else(random_password);
             let staff = store
+                .org()
                 .create_staff(&NewStaff {
                     staff: StaffInput {
                         centre_id: centre,
@@ -512,14 +516,20 @@ async fn user_command(store: &Store, cmd: UserCommand) -> anyhow::Result<()> {
             }
         }
         UserCommand::Passwd { login, password } => {
-            let account = store.find_account(&login).await.context("no such login")?;
+            let account = store
+                .accounts()
+                .find_account(&login)
+                .await
+                .context("no such login")?;
             let generated = password.is_none();
             let password = password.unwrap_or_else(random_password);
             store
+                .accounts()
                 .set_password(account.id, &password)
                 .await
                 .map_err(show_invalid)?;
             store
+                .accounts()
                 .record_security_event(
                     "password_changed",
                     Some(account.id),
@@ -534,9 +544,17 @@ async fn user_command(store: &Store, cmd: UserCommand) -> anyhow::Result<()> {
             }
         }
         UserCommand::Disable { login } => {
-            let account = store.find_account(&login).await.context("no such login")?;
-            store.set_account_disabled(account.id, true).await?;
+            let account = store
+                .accounts()
+                .find_account(&login)
+                .await
+                .context("no such login")?;
             store
+                .accounts()
+                .set_account_disabled(account.id, true)
+                .await?;
+            store
+                .accounts()
                 .record_security_event(
                     "account_disabled",
                     Some(account.id),
@@ -548,8 +566,15 @@ async fn user_command(store: &Store, cmd: UserCommand) -> anyhow::Result<()> {
             println!("已停用 {login}。");
         }
         UserCommand::Enable { login } => {
-            let account = store.find_account(&login).await.context("no such login")?;
-            store.set_account_disabled(account.id, false).await?;
+            let account = store
+                .accounts()
+                .find_account(&login)
+                .await
+                .context("no such login")?;
+            store
+                .accounts()
+                .set_account_disabled(account.id, false)
+                .await?;
             println!("已启用 {login}。");
         }
         UserCommand::List => {
@@ -557,7 +582,7 @@ async fn user_command(store: &Store, cmd: UserCommand) -> anyhow::Result<()> {
                 "{:<6} {:<10} {:<22} {:<16} 状态",
                 "编号", "类型", "登录名", "姓名/名称"
             );
-            for a in store.list_accounts().await? {
+            for a in store.accounts().list_accounts().await? {
                 let status = if a.disabled.get() {
                     "停用"
                 } else if a
@@ -584,12 +609,18 @@ async fn token_command(store: &Store, cmd: TokenCommand) -> anyhow::Result<()> {
             let Some(scope) = TokenScope::parse(&scope) else {
                 bail!("scope must be read or write");
             };
-            let account = store.find_account(&login).await.context("no such login")?;
+            let account = store
+                .accounts()
+                .find_account(&login)
+                .await
+                .context("no such login")?;
             let (token, plain) = store
+                .accounts()
                 .create_token(account.id, &name, scope)
                 .await
                 .map_err(show_invalid)?;
             store
+                .accounts()
                 .record_security_event("token_created", Some(account.id), Some(&login), None, &name)
                 .await?;
             println!(
@@ -599,8 +630,9 @@ async fn token_command(store: &Store, cmd: TokenCommand) -> anyhow::Result<()> {
             println!("{plain}");
         }
         TokenCommand::Revoke { id } => {
-            let token = store.revoke_token(id).await?;
+            let token = store.accounts().revoke_token(id).await?;
             store
+                .accounts()
                 .record_security_event(
                     "token_revoked",
                     Some(token.account_id),
@@ -612,7 +644,7 @@ async fn token_command(store: &Store, cmd: TokenCommand) -> anyhow::Result<()> {
             println!("已吊销令牌 {id}。");
         }
         TokenCommand::List => {
-            for t in store.list_tokens(None).await? {
+            for t in store.accounts().list_tokens(None).await? {
                 let state = if t.revoked_at.is_some() {
                     "已吊销"
                 } else {
@@ -640,7 +672,7 @@ async fn catalog_command(settings: &Settings, cmd: CatalogCommand) -> anyhow::Re
             let bytes =
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let docs = if is_csv(&file) {
-                onewindow_store::catalog_csv::parse(&bytes)
+                onewindow_store::catalog::csv::parse(&bytes)
             } else {
                 match std::str::from_utf8(&bytes) {
                     Ok(text) => onewindow_store::catalog::parse_catalog_json(text),
@@ -654,7 +686,11 @@ async fn catalog_command(settings: &Settings, cmd: CatalogCommand) -> anyhow::Re
             store
                 .use_search_dir(&settings.data_dir.join("search-index"))
                 .await?;
-            let report = store.import_items(docs, 0).await.map_err(show_invalid)?;
+            let report = store
+                .catalog()
+                .import_items(docs, 0)
+                .await
+                .map_err(show_invalid)?;
             println!(
                 "导入完成：新增 {} 项，更新 {} 项，未变 {} 项。",
                 report.created, report.updated, report.unchanged
@@ -662,9 +698,9 @@ async fn catalog_command(settings: &Settings, cmd: CatalogCommand) -> anyhow::Re
         }
         CatalogCommand::Export { file } => {
             let text = if is_csv(&file) {
-                store.export_csv().await?
+                store.catalog().export_csv().await?
             } else {
-                store.export_json().await?
+                store.catalog().export_json().await?
             };
             std::fs::write(&file, text).with_context(|| format!("writing {}", file.display()))?;
             println!("已导出到 {}", file.display());
@@ -673,7 +709,7 @@ async fn catalog_command(settings: &Settings, cmd: CatalogCommand) -> anyhow::Re
             store
                 .use_search_dir(&settings.data_dir.join("search-index"))
                 .await?;
-            let n = store.reindex_catalog().await?;
+            let n = store.catalog().reindex_catalog().await?;
             println!("搜索索引已重建：{n} 个在办事项。");
         }
     }
@@ -698,7 +734,7 @@ async fn calendar_command(cmd: CalendarCommand, settings: &Settings) -> anyhow::
         | CalendarCommand::IsWorkday { region, .. }
         | CalendarCommand::SetDay { region, .. } => region.clone(),
     };
-    let calendar = store.calendar_for(&region).await?;
+    let calendar = store.calendar().calendar_for(&region).await?;
     match cmd {
         CalendarCommand::SetDay {
             date,
@@ -707,6 +743,7 @@ async fn calendar_command(cmd: CalendarCommand, settings: &Settings) -> anyhow::
             region,
         } => {
             let day = store
+                .calendar()
                 .set_calendar_day(&region, &date.to_string(), workday, &name, 0)
                 .await
                 .map_err(|e| match e {

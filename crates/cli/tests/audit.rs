@@ -7,7 +7,7 @@ use onewindow_domain::calendar::WorkCalendar;
 use onewindow_domain::case::*;
 use onewindow_domain::org::Role;
 use onewindow_store::Store;
-use onewindow_store::cases::Provenance;
+use onewindow_store::case::log::Provenance;
 
 fn verify(dir: &std::path::Path) -> (i32, String) {
     let out = Process::new(env!("CARGO_BIN_EXE_onewindow"))
@@ -80,10 +80,12 @@ async fn audit_verify_names_the_first_bad_event_and_fails() {
         today: chrono::NaiveDate::from_ymd_opt(2026, 9, 24).unwrap(),
     };
     let (id, state) = store
+        .cases()
         .create_case(&decide(&CaseState::default(), &submit, &ctx).unwrap(), &by)
         .await
         .unwrap();
     store
+        .cases()
         .append_case_events(
             id,
             state.version,
@@ -105,7 +107,7 @@ async fn audit_verify_names_the_first_bad_event_and_fails() {
         dir.join("audit-key").exists(),
         "the key is created in the data folder"
     );
-    let events = store.case_events(id).await.unwrap();
+    let events = store.cases().case_events(id).await.unwrap();
     let last = events.last().unwrap().clone();
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "DELETE FROM case_events WHERE case_id = {id} AND seq = {}",

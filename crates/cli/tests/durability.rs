@@ -21,6 +21,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_onewindow");
 async fn seed(url: &str) -> (String, i64) {
     let store = onewindow_store::Store::open(url).await.unwrap();
     store
+        .org()
         .create_region(&RegionInput {
             code: "371300000000".into(),
             name: "临沂市".into(),
@@ -30,6 +31,7 @@ async fn seed(url: &str) -> (String, i64) {
         .await
         .unwrap();
     let centre = store
+        .org()
         .create_centre(&CentreInput {
             name: "临沂市政务服务中心".into(),
             kind: "main".into(),
@@ -42,6 +44,7 @@ async fn seed(url: &str) -> (String, i64) {
         .await
         .unwrap();
     let dept = store
+        .org()
         .create_department(&DepartmentInput {
             centre_id: centre.id,
             name: "临沂市市场监督管理局".into(),
@@ -52,6 +55,7 @@ async fn seed(url: &str) -> (String, i64) {
         .await
         .unwrap();
     let clerk = store
+        .org()
         .create_staff(&NewStaff {
             staff: StaffInput {
                 centre_id: Some(centre.id),
@@ -84,11 +88,18 @@ async fn seed(url: &str) -> (String, i64) {
     }))
     .unwrap();
     store
+        .catalog()
         .import_items(vec![doc], clerk.account_id)
         .await
         .unwrap();
-    let item = store.list_items(&Default::default()).await.unwrap()[0].id;
+    let item = store
+        .catalog()
+        .list_items(&Default::default())
+        .await
+        .unwrap()[0]
+        .id;
     let token = store
+        .accounts()
         .create_token(clerk.account_id, "load", TokenScope::Write)
         .await
         .unwrap()
@@ -240,7 +251,7 @@ async fn acknowledged_commands_survive_sigkill() {
         let http = reqwest::Client::new();
         let store = onewindow_store::Store::open(&db.url).await.unwrap();
         for (case, version) in &acked {
-            let events = store.case_events(*case).await.unwrap();
+            let events = store.cases().case_events(*case).await.unwrap();
             assert!(
                 events.len() as u64 >= *version,
                 "{}: case {case} acknowledged at version {version} but has {} events",

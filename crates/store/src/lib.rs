@@ -2,25 +2,20 @@
 //! from one codebase: the same migrations and the same SQL text, bound with `$N` placeholders
 //! that both databases understand, through sqlx's runtime-chosen `Any` driver.
 
+// One folder per bounded context, each the only writer of its tables; `infra` is what they
+// stand on; `projections` are the read models the case writer feeds.
 pub mod accounts;
-pub mod assessment;
-pub mod blobs;
 pub mod calendar;
-pub mod case_commands;
-mod case_db;
-pub mod case_queries;
-pub mod cases;
+pub mod case;
 pub mod catalog;
-pub mod catalog_csv;
-pub mod checkpoints;
 mod error;
-pub mod exchange;
-mod migrate;
+mod infra;
 pub mod org;
-pub mod outbox;
-pub mod search;
+mod projections;
 pub mod supervision;
 pub mod testing;
+
+pub use infra::{blobs, outbox, search};
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -68,7 +63,7 @@ pub struct Store {
     /// The working-day calendars with the administrators' corrections.
     calendars: Arc<calendar::Calendars>,
     /// The group-commit writer for case commands, started on first use.
-    writer: Arc<case_commands::Writer>,
+    writer: Arc<case::commands::Writer>,
     /// The warning threshold as the centre set it (loaded on first use).
     warn: Arc<std::sync::RwLock<Option<onewindow_domain::case::WarnThreshold>>>,
     /// SQLite: the database file and its `synchronous` setting, for the case writer's own
@@ -143,7 +138,7 @@ impl Store {
             backend,
             search,
             calendars: Arc::new(calendar::Calendars::new()?),
-            writer: case_commands::new_writer(),
+            writer: case::commands::new_writer(),
             warn: Arc::default(),
             sqlite_file,
         })
@@ -162,10 +157,10 @@ impl Store {
     /// rebuilt from the database when it does not hold exactly the published items.
     pub async fn use_search_dir(&mut self, dir: &std::path::Path) -> StoreResult<()> {
         self.search = Arc::new(search::CatalogIndex::open(Some(dir))?);
-        self.load_synonyms().await?;
-        let published = self.count_active_items().await?;
+        self.catalog().load_synonyms().await?;
+        let published = self.catalog().count_active_items().await?;
         if self.search.num_docs() != published {
-            self.reindex_catalog().await?;
+            self.catalog().reindex_catalog().await?;
         }
         Ok(())
     }
@@ -184,7 +179,7 @@ impl Store {
 
     /// Applies pending migrations; returns how many ran.
     pub async fn migrate(&self) -> StoreResult<usize> {
-        migrate::run(&self.pool, self.backend).await
+        infra::migrate::run(&self.pool, self.backend).await
     }
 
     /// Whether the database answers, for `/readyz`.
@@ -195,6 +190,47 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// One handle per context, each with that context's methods (`store.cases().execute(…)`,
+/// `store.catalog().publish(…)`), so that a context's names never collide with another's and
+/// its methods are found in its own folder. A handle is a borrowed view of the store.
+macro_rules! handles {
+    ($($(#[$doc:meta])* $name:ident => $handle:ident,)*) => {
+        $(
+            $(#[$doc])*
+            #[derive(Clone, Copy)]
+            pub struct $handle<'a> {
+                pub(crate) store: &'a Store,
+            }
+        )*
+        impl Store {
+            $(
+                $(#[$doc])*
+                pub fn $name(&self) -> $handle<'_> {
+                    $handle { store: self }
+                }
+            )*
+        }
+    };
+}
+
+handles! {
+    /// Regions, centres, halls, departments, windows and staff (`org`).
+    org => OrgStore,
+    /// Accounts, sessions, API tokens and the security log (`accounts`).
+    accounts => AccountStore,
+    /// The service-item catalogue: items, versions, publishing, synonyms, exchange (`catalog`).
+    catalog => CatalogStore,
+    /// The working-day calendars and their corrections (`calendar`).
+    calendar => CalendarStore,
+    /// Case handling: commands, the event log, lists and views, checkpoints (`case`).
+    cases => CaseStore,
+    /// Electronic supervision: sweeps, alerts, urgings, findings, cards, assessment, reported
+    /// cases (`supervision`).
+    supervision => SupervisionStore,
+    /// The notification outbox (`infra::outbox`).
+    outbox => OutboxStore,
 }
 
 /// A yes/no column, stored as 0/1 on every database and shown as a JSON boolean.

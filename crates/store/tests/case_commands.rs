@@ -5,8 +5,8 @@
 use chrono::NaiveDate;
 use onewindow_domain::case::*;
 use onewindow_domain::org::{Power, Role};
-use onewindow_store::case_commands::{CommandOutcome, CommandRequest};
-use onewindow_store::case_queries::{CaseFilter, InboxFilter};
+use onewindow_store::case::commands::{CommandOutcome, CommandRequest};
+use onewindow_store::case::queries::{CaseFilter, InboxFilter};
 use onewindow_store::on_every_backend;
 use onewindow_store::{Store, StoreError};
 
@@ -82,6 +82,7 @@ async fn run(
     command: Command,
 ) -> Result<CommandOutcome, StoreError> {
     store
+        .cases()
         .execute(CommandRequest {
             case_id,
             expected_version: None,
@@ -126,6 +127,7 @@ async fn lifecycle_with_read_models(store: &Store) {
     .await
     .unwrap();
     let inbox = store
+        .cases()
         .inbox(
             &reviewer,
             &InboxFilter {
@@ -139,6 +141,7 @@ async fn lifecycle_with_read_models(store: &Store) {
     assert_eq!(inbox.rows[0].step_name.as_deref(), Some("审查"));
     assert!(
         store
+            .cases()
             .inbox(
                 &clerk,
                 &InboxFilter {
@@ -209,7 +212,7 @@ async fn lifecycle_with_read_models(store: &Store) {
     .await
     .unwrap();
     assert_eq!(delivered.version, 7);
-    let view = store.case_view(id).await.unwrap();
+    let view = store.cases().case_view(id).await.unwrap();
     assert_eq!(view.row.stage, "delivered");
     assert_eq!(view.events.len(), 7);
     assert_eq!(view.events[1].actor_name, "");
@@ -226,7 +229,11 @@ async fn lifecycle_with_read_models(store: &Store) {
         "a closed case leaves no work and no timers"
     );
 
-    let sept = store.rollups("2026-09-01", "2026-09-30").await.unwrap();
+    let sept = store
+        .cases()
+        .rollups("2026-09-01", "2026-09-30")
+        .await
+        .unwrap();
     assert_eq!(sept.len(), 1);
     let r = &sept[0];
     assert_eq!(
@@ -243,12 +250,19 @@ async fn lifecycle_with_read_models(store: &Store) {
 
     // The public lookup needs both the number and the code.
     let code = view.state.query_code.clone().unwrap();
-    assert!(store.case_by_query_code(case_no, &code).await.is_ok());
+    assert!(
+        store
+            .cases()
+            .case_by_query_code(case_no, &code)
+            .await
+            .is_ok()
+    );
     assert!(matches!(
-        store.case_by_query_code(case_no, "WRONG1").await,
+        store.cases().case_by_query_code(case_no, "WRONG1").await,
         Err(StoreError::NotFound(_))
     ));
     let found = store
+        .cases()
         .search_cases(&CaseFilter {
             applicant: Some("张".into()),
             limit: 10,
@@ -257,7 +271,7 @@ async fn lifecycle_with_read_models(store: &Store) {
         .await
         .unwrap();
     assert_eq!(found.rows.len(), 1);
-    assert!(store.verify_case_log().await.unwrap().is_empty());
+    assert!(store.cases().verify_case_log().await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -281,10 +295,12 @@ async fn idempotency_and_versions(store: &Store) {
         at: 1,
     };
     let first = store
+        .cases()
         .execute(request("k-1", 1, Command::Accept))
         .await
         .unwrap();
     let again = store
+        .cases()
         .execute(request("k-1", 1, Command::Accept))
         .await
         .unwrap();
@@ -295,13 +311,14 @@ async fn idempotency_and_versions(store: &Store) {
         "a retry returns the first result"
     );
     assert_eq!(
-        store.case_events(id).await.unwrap().len(),
+        store.cases().case_events(id).await.unwrap().len(),
         2,
         "and no second event"
     );
     // The same key with another body is refused.
     assert!(matches!(
         store
+            .cases()
             .execute(request("k-1", 1, Command::Withdraw { reason: "x".into() }))
             .await,
         Err(StoreError::IdempotencyMismatch)
@@ -309,6 +326,7 @@ async fn idempotency_and_versions(store: &Store) {
     // A stale version is a conflict naming the current one; nothing is written.
     assert!(matches!(
         store
+            .cases()
             .execute(request(
                 "k-2",
                 1,
@@ -321,11 +339,15 @@ async fn idempotency_and_versions(store: &Store) {
     ));
     // A refused command writes nothing either, and its key stays free.
     assert!(matches!(
-        store.execute(request("k-3", 2, Command::Conclude)).await,
+        store
+            .cases()
+            .execute(request("k-3", 2, Command::Conclude))
+            .await,
         Err(StoreError::Rejected(CaseError::WrongStage(_)))
     ));
-    assert_eq!(store.case_events(id).await.unwrap().len(), 2);
+    assert_eq!(store.cases().case_events(id).await.unwrap().len(), 2);
     store
+        .cases()
         .execute(request(
             "k-3",
             2,
@@ -338,13 +360,14 @@ async fn idempotency_and_versions(store: &Store) {
     // Another writer (another process) changes the case behind the store's back: the next
     // command is decided on what the database holds, not on a remembered state.
     store
+        .cases()
         .append_case_events(
             id,
             3,
             &[Event::Withdrawn {
                 reason: "申请人撤回".into(),
             }],
-            &onewindow_store::cases::Provenance {
+            &onewindow_store::case::log::Provenance {
                 actor_id: 9,
                 command_id: "elsewhere",
                 at: 2,
@@ -363,10 +386,10 @@ async fn idempotency_and_versions(store: &Store) {
     late.expected_version = None;
     late.actor = staff(2, Role::Reviewer);
     assert!(matches!(
-        store.execute(late).await,
+        store.cases().execute(late).await,
         Err(StoreError::Rejected(CaseError::WrongStage(_)))
     ));
-    assert!(store.verify_case_log().await.unwrap().is_empty());
+    assert!(store.cases().verify_case_log().await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -428,7 +451,7 @@ async fn group_commit(store: &Store) {
             .await
             .unwrap();
     assert!(numbers.iter().all(|(n,)| n.is_some()));
-    assert!(store.verify_case_log().await.unwrap().is_empty());
+    assert!(store.cases().verify_case_log().await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -440,10 +463,12 @@ async fn calendar_corrections(store: &Store) {
     let clerk = staff(1, Role::Clerk);
     // A day off for this city only (e.g. a typhoon closure) moves new deadlines by a day.
     store
+        .calendar()
         .set_calendar_day("371300", "2026-10-12", false, "台风停工", 1)
         .await
         .unwrap();
     store
+        .calendar()
         .set_calendar_day("440300", "2026-10-13", false, "其他城市", 1)
         .await
         .unwrap();
@@ -462,6 +487,7 @@ async fn calendar_corrections(store: &Store) {
     assert_eq!(*due, d("2026-10-14"));
     // Bad corrections are refused with field messages.
     match store
+        .calendar()
         .set_calendar_day("12", "2026-13-01", true, " ", 1)
         .await
     {
@@ -483,9 +509,10 @@ async fn calendar_corrections(store: &Store) {
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(store.case_events(id).await.unwrap().len(), 1);
+    assert_eq!(store.cases().case_events(id).await.unwrap().len(), 1);
     // Once next year's first holiday is entered, the year is open.
     store
+        .calendar()
         .set_calendar_day("", "2027-01-01", false, "元旦", 1)
         .await
         .unwrap();

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use onewindow_domain::calendar::WorkCalendar;
 use onewindow_domain::case::*;
 use onewindow_domain::org::Role;
-use onewindow_store::cases::Provenance;
+use onewindow_store::case::log::Provenance;
 use onewindow_store::on_every_backend;
 
 use onewindow_store::{Store, StoreError};
@@ -90,9 +90,10 @@ async fn accepted_case(store: &Store, n: u32) -> i64 {
         materials: vec!["申请书".into()],
     };
     let events = decide(&CaseState::default(), &submit, &ctx("2026-09-24")).unwrap();
-    let (id, state) = store.create_case(&events, &by).await.unwrap();
+    let (id, state) = store.cases().create_case(&events, &by).await.unwrap();
     let events = decide(&state, &Command::Accept, &ctx("2026-09-24")).unwrap();
     let state = store
+        .cases()
         .append_case_events(id, state.version, &events, &by)
         .await
         .unwrap();
@@ -105,6 +106,7 @@ async fn accepted_case(store: &Store, n: u32) -> i64 {
     )
     .unwrap();
     let state = store
+        .cases()
         .append_case_events(id, state.version, &events, &by)
         .await
         .unwrap();
@@ -121,7 +123,7 @@ async fn concurrency_and_tamper_evidence(store: &Store) {
         v
     };
     assert!(
-        store.verify_case_log().await.unwrap().is_empty(),
+        store.cases().verify_case_log().await.unwrap().is_empty(),
         "an untouched log verifies"
     );
 
@@ -135,11 +137,15 @@ async fn concurrency_and_tamper_evidence(store: &Store) {
     let withdraw = [Event::Withdrawn {
         reason: "撤回".into(),
     }];
-    match store.append_case_events(cases[0], 2, &withdraw, &by).await {
+    match store
+        .cases()
+        .append_case_events(cases[0], 2, &withdraw, &by)
+        .await
+    {
         Err(StoreError::Conflict { current }) => assert_eq!(current, 3),
         other => panic!("{other:?}"),
     }
-    assert_eq!(store.case_events(cases[0]).await.unwrap().len(), 3);
+    assert_eq!(store.cases().case_events(cases[0]).await.unwrap().len(), 3);
 
     let pool = store.pool();
     let exec = |sql: String| async move {
@@ -157,7 +163,13 @@ async fn concurrency_and_tamper_evidence(store: &Store) {
     ))
     .await;
     // 3: an event is inserted at the end without touching the case record.
-    let last = store.case_events(cases[3]).await.unwrap().pop().unwrap();
+    let last = store
+        .cases()
+        .case_events(cases[3])
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
     exec(format!(
         "INSERT INTO case_events (case_id, seq, kind, payload, actor_id, command_id, at, prev_hash, hash)
          VALUES ({}, 4, 'withdrawn', '{{}}', 1, 'forged', 3, '{}', '{}')",
@@ -187,7 +199,7 @@ async fn concurrency_and_tamper_evidence(store: &Store) {
     ))
     .await;
 
-    let problems = store.verify_case_log().await.unwrap();
+    let problems = store.cases().verify_case_log().await.unwrap();
     let found: Vec<(i64, i64)> = problems.iter().map(|p| (p.case_id, p.seq)).collect();
     assert_eq!(
         found,
@@ -215,13 +227,14 @@ async fn case_log_concurrency_and_tamper_evidence() {
 }
 
 async fn signed_checkpoints_catch_a_consistent_truncation(store: &Store) {
-    use onewindow_store::checkpoints::AuditKey;
+    use onewindow_store::case::checkpoints::AuditKey;
     let key = AuditKey::from_seed([7; 32]);
     let a = accepted_case(store, 1).await;
     let b = accepted_case(store, 2).await;
-    store.checkpoint(&key).await.unwrap();
+    store.cases().checkpoint(&key).await.unwrap();
     assert!(
         store
+            .cases()
             .verify_latest_checkpoint(&key.public_key_hex())
             .await
             .unwrap()
@@ -229,7 +242,7 @@ async fn signed_checkpoints_catch_a_consistent_truncation(store: &Store) {
     );
     // A careful attacker cuts case b's last event and rewrites its record to match: the chain
     // alone looks whole, but the signed checkpoint remembers the old head.
-    let events = store.case_events(b).await.unwrap();
+    let events = store.cases().case_events(b).await.unwrap();
     let pool = store.pool();
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "DELETE FROM case_events WHERE case_id = {b} AND seq = 3"
@@ -252,10 +265,11 @@ async fn signed_checkpoints_catch_a_consistent_truncation(store: &Store) {
     .await
     .unwrap();
     assert!(
-        store.verify_case_log().await.unwrap().is_empty(),
+        store.cases().verify_case_log().await.unwrap().is_empty(),
         "the chain alone cannot see it"
     );
     let problems = store
+        .cases()
         .verify_latest_checkpoint(&key.public_key_hex())
         .await
         .unwrap();
@@ -269,22 +283,24 @@ async fn signed_checkpoints_catch_a_consistent_truncation(store: &Store) {
     assert!(!problems.iter().any(|p| p.case_id == a));
     // A checkpoint signed by another key, or with edited heads, is itself refused.
     let other = AuditKey::from_seed([8; 32]);
-    store.checkpoint(&other).await.unwrap();
+    store.cases().checkpoint(&other).await.unwrap();
     assert!(
         store
+            .cases()
             .verify_latest_checkpoint(&key.public_key_hex())
             .await
             .unwrap()[0]
             .problem
             .contains("签名无效")
     );
-    store.checkpoint(&key).await.unwrap();
+    store.cases().checkpoint(&key).await.unwrap();
     sqlx::query("UPDATE audit_checkpoints SET heads = REPLACE(heads, '\"version\":3', '\"version\":2') WHERE id = (SELECT MAX(id) FROM audit_checkpoints)")
         .execute(pool)
         .await
         .unwrap();
     assert!(
         store
+            .cases()
             .verify_latest_checkpoint(&key.public_key_hex())
             .await
             .unwrap()[0]

@@ -2,8 +2,8 @@
 //! writes nothing, all-or-nothing import, byte-identical round trips, and search.
 
 use onewindow_domain::catalog::Material;
+use onewindow_store::catalog::csv as catalog_csv;
 use onewindow_store::catalog::{ItemFilter, Withdrawal, parse_catalog_json};
-use onewindow_store::catalog_csv;
 use onewindow_store::on_every_backend;
 use onewindow_store::org::{CentreInput, DepartmentInput, RegionInput};
 use onewindow_store::search::{SearchFilter, check_query};
@@ -13,6 +13,7 @@ use onewindow_store::{Store, StoreError};
 /// Two departments; returns their ids.
 async fn org(store: &Store) -> (i64, i64) {
     store
+        .org()
         .create_region(&RegionInput {
             code: "371300000000".into(),
             name: "临沂市".into(),
@@ -22,6 +23,7 @@ async fn org(store: &Store) -> (i64, i64) {
         .await
         .unwrap();
     let c = store
+        .org()
         .create_centre(&CentreInput {
             name: "中心".into(),
             kind: "main".into(),
@@ -34,6 +36,7 @@ async fn org(store: &Store) -> (i64, i64) {
         .await
         .unwrap();
     let d1 = store
+        .org()
         .create_department(&DepartmentInput {
             centre_id: c.id,
             name: "临沂市市场监督管理局".into(),
@@ -44,6 +47,7 @@ async fn org(store: &Store) -> (i64, i64) {
         .await
         .unwrap();
     let d2 = store
+        .org()
         .create_department(&DepartmentInput {
             centre_id: c.id,
             name: "临沂市公安局".into(),
@@ -66,6 +70,7 @@ fn fields(e: StoreError) -> Vec<String> {
 async fn versions_and_publishing(store: &Store) {
     let (d1, _) = org(store).await;
     let item = store
+        .catalog()
         .create_item(doc("01", "个体工商户设立登记", d1), 1)
         .await
         .unwrap();
@@ -80,6 +85,7 @@ async fn versions_and_publishing(store: &Store) {
     // The implementing body is filled in from the department.
     assert_eq!(
         store
+            .catalog()
             .get_version(item.id, 1)
             .await
             .unwrap()
@@ -87,7 +93,7 @@ async fn versions_and_publishing(store: &Store) {
             .implementing_body,
         "临沂市市场监督管理局"
     );
-    let item = store.publish(item.id, 1).await.unwrap();
+    let item = store.catalog().publish(item.id, 1).await.unwrap();
     assert_eq!(
         (
             item.status.as_str(),
@@ -108,10 +114,15 @@ async fn versions_and_publishing(store: &Store) {
         source: "applicant".into(),
         ..Default::default()
     });
-    let item = store.save_draft(item.id, changed.clone(), 1).await.unwrap();
+    let item = store
+        .catalog()
+        .save_draft(item.id, changed.clone(), 1)
+        .await
+        .unwrap();
     assert_eq!(item.draft_version, Some(2));
     assert_eq!(
         store
+            .catalog()
             .current_version(item.id)
             .await
             .unwrap()
@@ -120,19 +131,23 @@ async fn versions_and_publishing(store: &Store) {
         3
     );
     // Saving again edits the same draft.
-    let item = store.save_draft(item.id, changed, 1).await.unwrap();
+    let item = store
+        .catalog()
+        .save_draft(item.id, changed, 1)
+        .await
+        .unwrap();
     assert_eq!(item.draft_version, Some(2));
-    let item = store.publish(item.id, 1).await.unwrap();
+    let item = store.catalog().publish(item.id, 1).await.unwrap();
     assert_eq!(item.current_version, Some(2));
     // A case filed under version 1 still reads version 1, now superseded.
-    let old = store.get_version(item.id, 1).await.unwrap();
+    let old = store.catalog().get_version(item.id, 1).await.unwrap();
     assert_eq!(
         (old.status.as_str(), old.doc.promised_limit_days),
         ("superseded", 3)
     );
     let changes = onewindow_domain::catalog::diff(
         &old.doc,
-        &store.get_version(item.id, 2).await.unwrap().doc,
+        &store.catalog().get_version(item.id, 2).await.unwrap().doc,
     );
     let paths: Vec<&str> = changes.iter().map(|c| c.path.as_str()).collect();
     assert_eq!(
@@ -149,7 +164,11 @@ async fn versions_and_publishing(store: &Store) {
             .total,
         1
     );
-    store.set_item_suspended(item.id, true).await.unwrap();
+    store
+        .catalog()
+        .set_item_suspended(item.id, true)
+        .await
+        .unwrap();
     assert_eq!(
         store
             .search()
@@ -158,10 +177,15 @@ async fn versions_and_publishing(store: &Store) {
             .total,
         0
     );
-    store.set_item_suspended(item.id, false).await.unwrap();
+    store
+        .catalog()
+        .set_item_suspended(item.id, false)
+        .await
+        .unwrap();
     assert_eq!(
         fields(
             store
+                .catalog()
                 .withdraw_item(item.id, Withdrawal::Devolved, " ")
                 .await
                 .unwrap_err()
@@ -169,6 +193,7 @@ async fn versions_and_publishing(store: &Store) {
         vec!["reason"]
     );
     let item = store
+        .catalog()
         .withdraw_item(item.id, Withdrawal::Devolved, "下放至县级实施")
         .await
         .unwrap();
@@ -178,6 +203,7 @@ async fn versions_and_publishing(store: &Store) {
     );
     assert!(
         store
+            .catalog()
             .save_draft(item.id, doc("01", "x", d1), 1)
             .await
             .is_err()
@@ -195,6 +221,7 @@ async fn versions_and_publishing(store: &Store) {
 async fn bad_input_writes_nothing(store: &Store) {
     let (d1, _) = org(store).await;
     store
+        .catalog()
         .create_item(doc("01", "食品经营许可", d1), 1)
         .await
         .unwrap();
@@ -203,7 +230,7 @@ async fn bad_input_writes_nothing(store: &Store) {
     bad.promised_limit_days = 30;
     bad.steps[0].department_id = 9999;
     bad.materials[0].deficiency_allowed = true;
-    let got = fields(store.create_item(bad, 1).await.unwrap_err());
+    let got = fields(store.catalog().create_item(bad, 1).await.unwrap_err());
     assert_eq!(
         got,
         vec![
@@ -215,6 +242,7 @@ async fn bad_input_writes_nothing(store: &Store) {
     );
     let dup = fields(
         store
+            .catalog()
             .create_item(doc("01", "重复编码", d1), 1)
             .await
             .unwrap_err(),
@@ -222,6 +250,7 @@ async fn bad_input_writes_nothing(store: &Store) {
     assert_eq!(dup, vec!["implementation_code"]);
     assert_eq!(
         store
+            .catalog()
             .list_items(&ItemFilter::default())
             .await
             .unwrap()
@@ -241,7 +270,7 @@ async fn import_export_round_trip(store: &Store) {
     let mut with_bad = docs.clone();
     with_bad[1].case_type = "7".into();
     with_bad.push(doc("01", "重复", d1));
-    let e = store.import_items(with_bad, 1).await.unwrap_err();
+    let e = store.catalog().import_items(with_bad, 1).await.unwrap_err();
     let got = fields(e);
     assert!(got.contains(&"第 2 项 case_type".to_owned()), "{got:?}");
     assert!(
@@ -250,6 +279,7 @@ async fn import_export_round_trip(store: &Store) {
     );
     assert_eq!(
         store
+            .catalog()
             .list_items(&ItemFilter::default())
             .await
             .unwrap()
@@ -257,41 +287,43 @@ async fn import_export_round_trip(store: &Store) {
         0
     );
 
-    let report = store.import_items(docs, 1).await.unwrap();
+    let report = store.catalog().import_items(docs, 1).await.unwrap();
     assert_eq!(
         (report.created, report.updated, report.unchanged),
         (3, 0, 0)
     );
-    let json1 = store.export_json().await.unwrap();
+    let json1 = store.catalog().export_json().await.unwrap();
     let again = store
+        .catalog()
         .import_items(parse_catalog_json(&json1).unwrap(), 1)
         .await
         .unwrap();
     assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 3));
     assert_eq!(
-        store.export_json().await.unwrap(),
+        store.catalog().export_json().await.unwrap(),
         json1,
         "JSON export → import → export is byte-identical"
     );
-    let csv1 = store.export_csv().await.unwrap();
+    let csv1 = store.catalog().export_csv().await.unwrap();
     store
+        .catalog()
         .import_items(catalog_csv::parse(csv1.as_bytes()).unwrap(), 1)
         .await
         .unwrap();
     assert_eq!(
-        store.export_csv().await.unwrap(),
+        store.catalog().export_csv().await.unwrap(),
         csv1,
         "CSV export → import → export is byte-identical"
     );
-    assert_eq!(store.export_json().await.unwrap(), json1);
+    assert_eq!(store.catalog().export_json().await.unwrap(), json1);
 
     // A changed document becomes a new published version.
     let mut docs = parse_catalog_json(&json1).unwrap();
     docs[0].promised_limit_days = 2;
     docs[0].steps[1].limit_days = 1;
-    let report = store.import_items(docs, 1).await.unwrap();
+    let report = store.catalog().import_items(docs, 1).await.unwrap();
     assert_eq!((report.updated, report.unchanged), (1, 2));
-    let item = store.item_by_code("010200101").await.unwrap();
+    let item = store.catalog().item_by_code("010200101").await.unwrap();
     assert_eq!(item.current_version, Some(2));
 
     // Malformed CSV: missing columns, wrong encoding, broken quotes — each explained.
@@ -329,6 +361,7 @@ async fn search_with_synonyms_and_filters(store: &Store) {
         ..Default::default()
     }];
     store
+        .catalog()
         .import_items(
             vec![
                 doc("01", "个体工商户设立登记", d1),
@@ -359,6 +392,7 @@ async fn search_with_synonyms_and_filters(store: &Store) {
         .search("个体户", &SearchFilter::default(), 10)
         .unwrap();
     store
+        .catalog()
         .set_synonym("个体户", &["个体工商户".to_owned()])
         .await
         .unwrap();
@@ -371,6 +405,7 @@ async fn search_with_synonyms_and_filters(store: &Store) {
     assert!(after.hits[0].name_html.contains("<b>个体工商户</b>"));
     assert!(after.total >= before.total);
     store
+        .catalog()
         .set_synonym("身份证", &["居民身份证".to_owned()])
         .await
         .unwrap();
@@ -402,7 +437,7 @@ async fn search_with_synonyms_and_filters(store: &Store) {
     };
     assert_eq!(store.search().search("", &household, 10).unwrap().total, 1);
     // The index is rebuilt from the database with the same result.
-    assert_eq!(store.reindex_catalog().await.unwrap(), 3);
+    assert_eq!(store.catalog().reindex_catalog().await.unwrap(), 3);
     assert_eq!(
         store
             .search()
@@ -427,14 +462,15 @@ async fn search_with_synonyms_and_filters(store: &Store) {
 async fn scheduled_publishing(store: &Store) {
     let (d1, _) = org(store).await;
     let item = store
+        .catalog()
         .create_item(doc("01", "食品经营许可", d1), 1)
         .await
         .unwrap();
-    store.publish(item.id, 1).await.unwrap();
+    store.catalog().publish(item.id, 1).await.unwrap();
     let mut next = doc("01", "食品经营许可", d1);
     next.promised_limit_days = 2;
     next.steps[1].limit_days = 1;
-    store.save_draft(item.id, next, 1).await.unwrap();
+    store.catalog().save_draft(item.id, next, 1).await.unwrap();
     let today =
         chrono::NaiveDate::parse_from_str(&onewindow_store::catalog::today_shanghai(), "%Y-%m-%d")
             .unwrap();
@@ -447,6 +483,7 @@ async fn scheduled_publishing(store: &Store) {
     assert_eq!(
         fields(
             store
+                .catalog()
                 .publish_on(item.id, 1, Some(&yesterday))
                 .await
                 .unwrap_err()
@@ -456,6 +493,7 @@ async fn scheduled_publishing(store: &Store) {
     assert_eq!(
         fields(
             store
+                .catalog()
                 .publish_on(item.id, 1, Some("2026-13-01"))
                 .await
                 .unwrap_err()
@@ -463,6 +501,7 @@ async fn scheduled_publishing(store: &Store) {
         vec!["effective_date"]
     );
     let item = store
+        .catalog()
         .publish_on(item.id, 1, Some(&next_week))
         .await
         .unwrap();
@@ -478,6 +517,7 @@ async fn scheduled_publishing(store: &Store) {
     // Until the day comes the public and new cases keep version 1.
     assert_eq!(
         store
+            .catalog()
             .activate_due_versions(&today.format("%Y-%m-%d").to_string())
             .await
             .unwrap(),
@@ -485,6 +525,7 @@ async fn scheduled_publishing(store: &Store) {
     );
     assert_eq!(
         store
+            .catalog()
             .current_version(item.id)
             .await
             .unwrap()
@@ -492,19 +533,35 @@ async fn scheduled_publishing(store: &Store) {
             .promised_limit_days,
         3
     );
-    assert_eq!(store.activate_due_versions(&next_week).await.unwrap(), 1);
     assert_eq!(
-        store.activate_due_versions(&next_week).await.unwrap(),
+        store
+            .catalog()
+            .activate_due_versions(&next_week)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .catalog()
+            .activate_due_versions(&next_week)
+            .await
+            .unwrap(),
         0,
         "idempotent"
     );
-    let item = store.get_item(item.id).await.unwrap();
+    let item = store.catalog().get_item(item.id).await.unwrap();
     assert_eq!(
         (item.current_version, item.scheduled_version),
         (Some(2), None)
     );
     assert_eq!(
-        store.get_version(item.id, 1).await.unwrap().status,
+        store
+            .catalog()
+            .get_version(item.id, 1)
+            .await
+            .unwrap()
+            .status,
         "superseded"
     );
 }

@@ -14,6 +14,7 @@ const DEPT_CODE: &str = "11371300004323789A";
 
 async fn seed_centre(store: &Store) -> Centre {
     store
+        .org()
         .create_region(&RegionInput {
             code: "370000000000".into(),
             name: "山东省".into(),
@@ -23,6 +24,7 @@ async fn seed_centre(store: &Store) -> Centre {
         .await
         .unwrap();
     store
+        .org()
         .create_region(&RegionInput {
             code: "371300000000".into(),
             name: "临沂市".into(),
@@ -32,6 +34,7 @@ async fn seed_centre(store: &Store) -> Centre {
         .await
         .unwrap();
     store
+        .org()
         .create_centre(&CentreInput {
             name: "临沂市政务服务中心".into(),
             kind: "main".into(),
@@ -65,11 +68,12 @@ fn dept_input(centre_id: i64, name: &str, code: &str) -> DepartmentInput {
 async fn regions_and_centres(store: &Store) {
     let centre = seed_centre(store).await;
     assert!(centre.active.get());
-    let regions = store.list_regions().await.unwrap();
+    let regions = store.org().list_regions().await.unwrap();
     assert_eq!(regions.len(), 2);
     assert_eq!(regions[1].parent_code.as_deref(), Some("370000000000"));
     // A county code under the wrong city is refused, and nothing is written.
     let err = store
+        .org()
         .create_region(&RegionInput {
             code: "371402000000".into(),
             name: "错误县".into(),
@@ -79,8 +83,9 @@ async fn regions_and_centres(store: &Store) {
         .await
         .unwrap_err();
     assert_eq!(field_of(err), vec!["parent_code"]);
-    assert_eq!(store.list_regions().await.unwrap().len(), 2);
+    assert_eq!(store.org().list_regions().await.unwrap().len(), 2);
     let dup = store
+        .org()
         .create_region(&RegionInput {
             code: "370000000000".into(),
             name: "重复".into(),
@@ -92,6 +97,7 @@ async fn regions_and_centres(store: &Store) {
     assert_eq!(field_of(dup), vec!["code"]);
     // A sub-centre hangs under the main centre.
     let sub = store
+        .org()
         .create_centre(&CentreInput {
             name: "公安分中心".into(),
             kind: "sub".into(),
@@ -105,6 +111,7 @@ async fn regions_and_centres(store: &Store) {
         .unwrap();
     assert_eq!(sub.parent_centre_id, Some(centre.id));
     let hall = store
+        .org()
         .create_hall(
             centre.id,
             &HallInput {
@@ -116,6 +123,7 @@ async fn regions_and_centres(store: &Store) {
         .await
         .unwrap();
     let zone = store
+        .org()
         .create_zone(
             hall.id,
             &ZoneInput {
@@ -126,7 +134,7 @@ async fn regions_and_centres(store: &Store) {
         .await
         .unwrap();
     assert_eq!(
-        store.list_centre_zones(centre.id).await.unwrap()[0].id,
+        store.org().list_centre_zones(centre.id).await.unwrap()[0].id,
         zone.id
     );
 }
@@ -134,6 +142,7 @@ async fn regions_and_centres(store: &Store) {
 async fn departments_and_windows(store: &Store) {
     let centre = seed_centre(store).await;
     let dept = store
+        .org()
         .create_department(&dept_input(centre.id, "临沂市市场监督管理局", DEPT_CODE))
         .await
         .unwrap();
@@ -145,22 +154,30 @@ async fn departments_and_windows(store: &Store) {
         "１1371300004323789A",
     ] {
         let err = store
+            .org()
             .create_department(&dept_input(centre.id, "另一个局", bad))
             .await
             .unwrap_err();
         assert_eq!(field_of(err), vec!["credit_code"], "{bad}");
     }
     let dup = store
+        .org()
         .create_department(&dept_input(centre.id, "另一个局", DEPT_CODE))
         .await
         .unwrap_err();
     assert_eq!(field_of(dup), vec!["credit_code"]);
     assert_eq!(
-        store.list_departments(Some(centre.id)).await.unwrap().len(),
+        store
+            .org()
+            .list_departments(Some(centre.id))
+            .await
+            .unwrap()
+            .len(),
         1
     );
 
     let window = store
+        .org()
         .create_window(&WindowInput {
             centre_id: centre.id,
             number: "A01".into(),
@@ -173,6 +190,7 @@ async fn departments_and_windows(store: &Store) {
         .unwrap();
     assert!(!window.is_comprehensive());
     let dup = store
+        .org()
         .create_window(&WindowInput {
             centre_id: centre.id,
             number: "A01".into(),
@@ -187,6 +205,7 @@ async fn departments_and_windows(store: &Store) {
 
     // A department of another centre cannot staff this centre's window.
     let other = store
+        .org()
         .create_centre(&CentreInput {
             name: "兰山区政务服务中心".into(),
             kind: "main".into(),
@@ -199,6 +218,7 @@ async fn departments_and_windows(store: &Store) {
         .await
         .unwrap();
     let err = store
+        .org()
         .create_window(&WindowInput {
             centre_id: other.id,
             number: "A01".into(),
@@ -212,13 +232,15 @@ async fn departments_and_windows(store: &Store) {
     assert_eq!(field_of(err), vec!["department_id"]);
 
     store
+        .org()
         .set_active(Deactivatable::Window, &window.id.to_string(), false)
         .await
         .unwrap();
-    let w = store.get_window(window.id).await.unwrap();
+    let w = store.org().get_window(window.id).await.unwrap();
     assert!(!w.active);
     assert!(matches!(
         store
+            .org()
             .set_active(Deactivatable::Window, "999999", false)
             .await,
         Err(StoreError::NotFound(_))
@@ -228,10 +250,12 @@ async fn departments_and_windows(store: &Store) {
 async fn staff_roles_powers_and_login(store: &Store) {
     let centre = seed_centre(store).await;
     let dept = store
+        .org()
         .create_department(&dept_input(centre.id, "临沂市市场监督管理局", DEPT_CODE))
         .await
         .unwrap();
     let chief = store
+        .org()
         .create_staff(&NewStaff {
             staff: StaffInput {
                 centre_id: Some(centre.id),
@@ -248,18 +272,21 @@ async fn staff_roles_powers_and_login(store: &Store) {
         .unwrap();
     assert_eq!(chief.roles, vec!["approver", "chief_representative"]);
     let granted = store
+        .org()
         .grant_power(chief.id, Power::SealUse, chief.account_id)
         .await
         .unwrap();
     assert_eq!(granted.powers, vec!["seal_use"]);
     // Granting twice keeps one grant.
     let again = store
+        .org()
         .grant_power(chief.id, Power::SealUse, chief.account_id)
         .await
         .unwrap();
     assert_eq!(again.powers.len(), 1);
 
     let clerk = store
+        .org()
         .create_staff(&NewStaff {
             staff: StaffInput {
                 centre_id: Some(centre.id),
@@ -277,6 +304,7 @@ async fn staff_roles_powers_and_login(store: &Store) {
     assert_eq!(clerk.backup_staff_id, Some(chief.id));
     assert!(
         store
+            .org()
             .grant_power(clerk.id, Power::SealUse, chief.account_id)
             .await
             .is_err()
@@ -284,6 +312,7 @@ async fn staff_roles_powers_and_login(store: &Store) {
 
     // Duplicate login and a reviewer without department.
     let err = store
+        .org()
         .create_staff(&NewStaff {
             staff: StaffInput {
                 centre_id: Some(centre.id),
@@ -302,6 +331,7 @@ async fn staff_roles_powers_and_login(store: &Store) {
 
     // Login, then lockout after five failures.
     let principal = store
+        .accounts()
         .authenticate("lichuang", "secret123", None)
         .await
         .unwrap()
@@ -309,6 +339,7 @@ async fn staff_roles_powers_and_login(store: &Store) {
     assert_eq!(principal.department_id, Some(dept.id));
     for i in 1..=4 {
         match store
+            .accounts()
             .authenticate("lichuang", "wrong-pass1", None)
             .await
             .unwrap()
@@ -321,6 +352,7 @@ async fn staff_roles_powers_and_login(store: &Store) {
     }
     assert!(matches!(
         store
+            .accounts()
             .authenticate("lichuang", "wrong-pass1", None)
             .await
             .unwrap(),
@@ -329,12 +361,14 @@ async fn staff_roles_powers_and_login(store: &Store) {
     // Even the right password is refused while locked.
     assert!(matches!(
         store
+            .accounts()
             .authenticate("lichuang", "secret123", None)
             .await
             .unwrap(),
         Err(LoginFailure::Locked { .. })
     ));
     let kinds: Vec<String> = store
+        .accounts()
         .list_security_events(None, 50)
         .await
         .unwrap()
@@ -344,11 +378,13 @@ async fn staff_roles_powers_and_login(store: &Store) {
     assert!(kinds.contains(&"lockout".to_string()));
     // A new password lifts the lock.
     store
+        .accounts()
         .set_password(clerk.account_id, "newpass456")
         .await
         .unwrap();
     assert!(
         store
+            .accounts()
             .authenticate("lichuang", "newpass456", None)
             .await
             .unwrap()
@@ -356,15 +392,35 @@ async fn staff_roles_powers_and_login(store: &Store) {
     );
 
     // Deactivating staff disables their login and sessions.
-    let session = store.create_session(clerk.account_id).await.unwrap();
-    assert!(store.session(&session.token).await.unwrap().is_some());
+    let session = store
+        .accounts()
+        .create_session(clerk.account_id)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .accounts()
+            .session(&session.token)
+            .await
+            .unwrap()
+            .is_some()
+    );
     store
+        .org()
         .set_active(Deactivatable::Staff, &clerk.id.to_string(), false)
         .await
         .unwrap();
-    assert!(store.session(&session.token).await.unwrap().is_none());
+    assert!(
+        store
+            .accounts()
+            .session(&session.token)
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert_eq!(
         store
+            .accounts()
             .authenticate("lichuang", "newpass456", None)
             .await
             .unwrap(),
@@ -374,6 +430,7 @@ async fn staff_roles_powers_and_login(store: &Store) {
 
 async fn tokens_and_applicants(store: &Store) {
     let person = store
+        .accounts()
         .register_individual(
             &IndividualRegistration {
                 name: "张三".into(),
@@ -387,6 +444,7 @@ async fn tokens_and_applicants(store: &Store) {
         .unwrap();
     assert_eq!(person.kind, "individual");
     let dup = store
+        .accounts()
         .register_individual(
             &IndividualRegistration {
                 name: "张三".into(),
@@ -400,6 +458,7 @@ async fn tokens_and_applicants(store: &Store) {
         .unwrap_err();
     assert_eq!(field_of(dup), vec!["resident_id"]);
     let bad = store
+        .accounts()
         .register_individual(
             &IndividualRegistration {
                 name: "".into(),
@@ -416,6 +475,7 @@ async fn tokens_and_applicants(store: &Store) {
         vec!["name", "resident_id", "mobile", "password"]
     );
     let company = store
+        .accounts()
         .register_company(
             &CompanyRegistration {
                 name: "临沂某某科技有限公司".into(),
@@ -431,13 +491,26 @@ async fn tokens_and_applicants(store: &Store) {
     assert_eq!(company.login, "91350100M000100Y43");
 
     let (token, plain) = store
+        .accounts()
         .create_token(person.id, "集成", TokenScope::Read)
         .await
         .unwrap();
-    let p = store.token_principal(&plain).await.unwrap().unwrap();
+    let p = store
+        .accounts()
+        .token_principal(&plain)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(p.token_scope, Some(TokenScope::Read));
-    store.revoke_token(token.id).await.unwrap();
-    assert!(store.token_principal(&plain).await.unwrap().is_none());
+    store.accounts().revoke_token(token.id).await.unwrap();
+    assert!(
+        store
+            .accounts()
+            .token_principal(&plain)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 async fn migrations_are_idempotent(store: &Store) {

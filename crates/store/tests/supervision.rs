@@ -6,11 +6,11 @@ use chrono::NaiveDate;
 use onewindow_domain::case::*;
 use onewindow_domain::exchange::{AcceptRecord, ProcessRecord, Report, ResultRecord};
 use onewindow_domain::org::{Power, Role};
-use onewindow_store::assessment::{Assessment, CardRuleChange, Period, Target};
-use onewindow_store::case_commands::CommandRequest;
-use onewindow_store::exchange::ReportOutcome;
+use onewindow_store::case::commands::CommandRequest;
 use onewindow_store::on_every_backend;
 use onewindow_store::org::*;
+use onewindow_store::supervision::assessment::{Assessment, CardRuleChange, Period, Target};
+use onewindow_store::supervision::reported::ReportOutcome;
 use onewindow_store::supervision::{SupervisionSettings, SweepReport};
 use onewindow_store::testing::{TestDb, backends};
 use onewindow_store::{Store, StoreError};
@@ -30,6 +30,7 @@ struct World {
 
 async fn world(store: &Store) -> World {
     store
+        .org()
         .create_region(&RegionInput {
             code: "371300000000".into(),
             name: "临沂市".into(),
@@ -39,6 +40,7 @@ async fn world(store: &Store) -> World {
         .await
         .unwrap();
     let centre = store
+        .org()
         .create_centre(&CentreInput {
             name: "临沂市政务服务中心".into(),
             kind: "main".into(),
@@ -51,6 +53,7 @@ async fn world(store: &Store) -> World {
         .await
         .unwrap();
     let dept = store
+        .org()
         .create_department(&DepartmentInput {
             centre_id: centre.id,
             name: "临沂市市场监督管理局".into(),
@@ -73,18 +76,22 @@ async fn world(store: &Store) -> World {
         password: "secret123".into(),
     };
     let clerk = store
+        .org()
         .create_staff(&staff("clerk", "clerk", Some(dept.id)))
         .await
         .unwrap();
     let reviewer = store
+        .org()
         .create_staff(&staff("rev", "reviewer", Some(dept.id)))
         .await
         .unwrap();
     let chief = store
+        .org()
         .create_staff(&staff("chief", "chief_representative", Some(dept.id)))
         .await
         .unwrap();
     let supervisor = store
+        .org()
         .create_staff(&staff("jiancha", "supervisor", None))
         .await
         .unwrap();
@@ -136,6 +143,7 @@ async fn run(
     command: Command,
 ) -> Result<i64, StoreError> {
     store
+        .cases()
         .execute(CommandRequest {
             case_id: case,
             expected_version: None,
@@ -223,7 +231,9 @@ async fn sweeps_across_the_holidays(store: &Store) {
     .await
     .unwrap();
 
-    let sweep = |day: &'static str| async move { levels(&store.sweep(d(day)).await.unwrap()) };
+    let sweep = |day: &'static str| async move {
+        levels(&store.supervision().sweep(d(day)).await.unwrap())
+    };
     assert_eq!(
         sweep("2026-09-25").await,
         report(0, 0),
@@ -258,34 +268,44 @@ async fn sweeps_across_the_holidays(store: &Store) {
         "the make-up Saturday: overdue"
     );
     assert_eq!(sweep("2026-10-12").await, report(0, 0));
-    let alerts = store.alerts(None, 100).await.unwrap();
+    let alerts = store.supervision().alerts(None, 100).await.unwrap();
     assert_eq!(alerts.len(), 4);
 
     // Both reds are findings under their rules, proved by their alerts; closing needs a
     // disposition, and a closed finding stays closed.
-    let findings = store.findings(true, 100).await.unwrap();
+    let findings = store.supervision().findings(true, 100).await.unwrap();
     let mut codes: Vec<&str> = findings.iter().map(|f| f.rule_code.as_str()).collect();
     codes.sort();
     assert_eq!(codes, vec!["case_overdue", "step_overdue"]);
     assert!(findings.iter().all(|f| f.alert_id.is_some()));
     let f = findings[0].id;
     assert!(matches!(
-        store.close_finding(f, w.supervisor_account, " ").await,
+        store
+            .supervision()
+            .close_finding(f, w.supervisor_account, " ")
+            .await,
         Err(StoreError::Invalid(_))
     ));
     store
+        .supervision()
         .close_finding(f, w.supervisor_account, "已约谈经办人，纳入月度考核")
         .await
         .unwrap();
     assert!(matches!(
-        store.close_finding(f, w.supervisor_account, "再次").await,
+        store
+            .supervision()
+            .close_finding(f, w.supervisor_account, "再次")
+            .await,
         Err(StoreError::Rejected(_))
     ));
-    assert_eq!(store.findings(true, 100).await.unwrap().len(), 1);
+    assert_eq!(
+        store.supervision().findings(true, 100).await.unwrap().len(),
+        1
+    );
 
     // Red on the case limit issued one urging notice (the step's red did not), due back two
     // working days later: Monday 12 and Tuesday 13 October.
-    let urgings = store.urgings(None, 10).await.unwrap();
+    let urgings = store.supervision().urgings(None, 10).await.unwrap();
     assert_eq!(urgings.len(), 1);
     let u = &urgings[0];
     assert_eq!(
@@ -303,30 +323,38 @@ async fn sweeps_across_the_holidays(store: &Store) {
         backup_for: vec![],
     };
     assert!(matches!(
-        store.explain_urging(u.id, &supervisor, "x").await,
+        store
+            .supervision()
+            .explain_urging(u.id, &supervisor, "x")
+            .await,
         Err(StoreError::Rejected(CaseError::NotAllowed(_)))
     ));
     assert!(matches!(
         store
+            .supervision()
             .decide_urging(u.id, w.supervisor_account, true, "")
             .await,
         Err(StoreError::Rejected(CaseError::Rule(_)))
     ));
     store
+        .supervision()
         .explain_urging(u.id, &w.clerk, "国庆假期后现场核查排期延误")
         .await
         .unwrap();
     assert!(matches!(
         store
+            .supervision()
             .decide_urging(u.id, w.supervisor_account, false, " ")
             .await,
         Err(StoreError::Invalid(_))
     ));
     store
+        .supervision()
         .decide_urging(u.id, w.supervisor_account, false, "未说明整改措施")
         .await
         .unwrap();
     store
+        .supervision()
         .explain_urging(
             u.id,
             &w.clerk,
@@ -335,12 +363,14 @@ async fn sweeps_across_the_holidays(store: &Store) {
         .await
         .unwrap();
     let done = store
+        .supervision()
         .decide_urging(u.id, w.supervisor_account, true, "")
         .await
         .unwrap();
     assert_eq!(done.decision.as_deref(), Some("accepted"));
     // A supervisor may urge any case by hand.
     let manual = store
+        .supervision()
         .issue_urging(
             b,
             w.supervisor_account,
@@ -355,7 +385,10 @@ async fn sweeps_across_the_holidays(store: &Store) {
         ("2026-10-13", Some(w.supervisor_account))
     );
     assert!(matches!(
-        store.issue_urging(b, 1, " ", 0, d("2026-10-12")).await,
+        store
+            .supervision()
+            .issue_urging(b, 1, " ", 0, d("2026-10-12"))
+            .await,
         Err(StoreError::Invalid(_))
     ));
     assert!(
@@ -365,12 +398,23 @@ async fn sweeps_across_the_holidays(store: &Store) {
 
     // The reviewer (whose step it is), the chief representative and the supervisor are told;
     // the clerk, whose work is done, is not.
-    let count = |account| async move { store.notifications(account, 100).await.unwrap().len() };
+    let count = |account| async move {
+        store
+            .supervision()
+            .notifications(account, 100)
+            .await
+            .unwrap()
+            .len()
+    };
     assert_eq!(count(w.reviewer_account).await, 4);
     assert_eq!(count(w.chief_account).await, 4);
     assert_eq!(count(w.supervisor_account).await, 4);
     assert_eq!(count(w.clerk_account).await, 0);
-    let n = store.notifications(w.supervisor_account, 1).await.unwrap();
+    let n = store
+        .supervision()
+        .notifications(w.supervisor_account, 1)
+        .await
+        .unwrap();
     assert_eq!(n[0].title, "办件超期");
     assert!(n[0].body.contains("已超过期限 2026-10-09"), "{}", n[0].body);
 
@@ -405,6 +449,7 @@ async fn supervision_sweeps_across_the_holidays() {
 /// The supervisor was told once, by the sweep that raised them, of all `alerts` (red ones).
 async fn supervisor_told(store: &Store, w: &World, alerts: usize) {
     let told = store
+        .supervision()
         .notifications(w.supervisor_account, 1000)
         .await
         .unwrap();
@@ -425,6 +470,7 @@ async fn sweeps_look_at_what_changed(store: &Store) {
     let w = world(store).await;
     let case_alerts = |level: &'static str| async move {
         let mut ids: Vec<i64> = store
+            .supervision()
             .alerts(None, 100)
             .await
             .unwrap()
@@ -436,15 +482,29 @@ async fn sweeps_look_at_what_changed(store: &Store) {
         ids
     };
     let a = open_case(store, &w, "张伟").await;
-    store.sweep(d("2026-10-08")).await.unwrap();
+    store.supervision().sweep(d("2026-10-08")).await.unwrap();
     assert_eq!(case_alerts("yellow").await, vec![a]);
     let b = open_case(store, &w, "李娜").await;
-    assert!(store.sweep(d("2026-10-08")).await.unwrap().yellow >= 1);
+    assert!(
+        store
+            .supervision()
+            .sweep(d("2026-10-08"))
+            .await
+            .unwrap()
+            .yellow
+            >= 1
+    );
     assert_eq!(case_alerts("yellow").await, vec![a, b]);
-    assert_eq!(levels(&store.sweep(d("2026-10-08")).await.unwrap()), (0, 0));
-    store.sweep(d("2026-10-12")).await.unwrap();
+    assert_eq!(
+        levels(&store.supervision().sweep(d("2026-10-08")).await.unwrap()),
+        (0, 0)
+    );
+    store.supervision().sweep(d("2026-10-12")).await.unwrap();
     assert_eq!(case_alerts("red").await, vec![a, b]);
-    assert_eq!(levels(&store.sweep(d("2026-10-12")).await.unwrap()), (0, 0));
+    assert_eq!(
+        levels(&store.supervision().sweep(d("2026-10-12")).await.unwrap()),
+        (0, 0)
+    );
 }
 
 #[tokio::test]
@@ -458,14 +518,17 @@ async fn racing_sweepers(store: &Store) {
         open_case(store, &w, &format!("申请人{n}")).await;
     }
     // Two sweepers (as two server instances would) at once, twice over.
-    let (x, y) = tokio::join!(store.sweep(d("2026-10-10")), store.sweep(d("2026-10-10")));
+    let (x, y) = tokio::join!(
+        store.supervision().sweep(d("2026-10-10")),
+        store.supervision().sweep(d("2026-10-10"))
+    );
     let (x, y) = (x.unwrap(), y.unwrap());
     assert_eq!(
         x.red + y.red,
         40,
         "each case's limit and first step, once: {x:?} {y:?}"
     );
-    let again = store.sweep(d("2026-10-10")).await.unwrap();
+    let again = store.supervision().sweep(d("2026-10-10")).await.unwrap();
     assert_eq!(levels(&again), (0, 0));
     supervisor_told(store, &w, 40).await;
     assert_eq!(
@@ -477,7 +540,7 @@ async fn racing_sweepers(store: &Store) {
 
 /// The urging notices the indicators count for the world's department on one day.
 async fn urged_on(store: &Store, w: &World, day: &str) -> i64 {
-    let figures = store.indicators(day, day).await.unwrap();
+    let figures = store.supervision().indicators(day, day).await.unwrap();
     figures
         .iter()
         .find(|f| f.department_id == w.item.department_id)
@@ -507,7 +570,7 @@ async fn crash_mid_sweep(store: &Store) {
         .unwrap();
     let sweeping = tokio::spawn({
         let store = store.clone();
-        async move { store.sweep(d("2026-10-10")).await }
+        async move { store.supervision().sweep(d("2026-10-10")).await }
     });
     // Wait until the sweep, having written (it holds a transaction id), is blocked at its
     // notifications; then kill its session. Asked outside the locker's transaction, which
@@ -548,9 +611,12 @@ async fn crash_mid_sweep(store: &Store) {
     assert_eq!(count("urgings").await, 0);
 
     // The next sweep (a restarted server's) raises all of it, once.
-    let report = store.sweep(d("2026-10-10")).await.unwrap();
+    let report = store.supervision().sweep(d("2026-10-10")).await.unwrap();
     assert_eq!((report.red, report.urged), (40, 20));
-    assert_eq!(levels(&store.sweep(d("2026-10-10")).await.unwrap()), (0, 0));
+    assert_eq!(
+        levels(&store.supervision().sweep(d("2026-10-10")).await.unwrap()),
+        (0, 0)
+    );
     assert_eq!(count("supervision_alerts").await, 40);
     assert_eq!(count("urgings").await, 20);
     supervisor_told(store, &w, 40).await;
@@ -587,7 +653,12 @@ async fn event_findings(store: &Store) {
         .await
         .unwrap();
     assert!(
-        store.findings(false, 10).await.unwrap().is_empty(),
+        store
+            .supervision()
+            .findings(false, 10)
+            .await
+            .unwrap()
+            .is_empty(),
         "a first notice is fine"
     );
     run(
@@ -608,7 +679,7 @@ async fn event_findings(store: &Store) {
     )
     .await
     .unwrap();
-    let found = store.findings(false, 10).await.unwrap();
+    let found = store.supervision().findings(false, 10).await.unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(
         (found[0].rule_code.as_str(), found[0].event_seq),
@@ -617,6 +688,7 @@ async fn event_findings(store: &Store) {
     );
     // Switched off, the rule raises nothing more.
     store
+        .supervision()
         .set_finding_rule("second_supplement", false)
         .await
         .unwrap();
@@ -632,9 +704,15 @@ async fn event_findings(store: &Store) {
     run(store, &w, Some(a), "2026-09-29", notice("第三次"))
         .await
         .unwrap();
-    assert_eq!(store.findings(false, 10).await.unwrap().len(), 1);
+    assert_eq!(
+        store.supervision().findings(false, 10).await.unwrap().len(),
+        1
+    );
     assert!(matches!(
-        store.set_finding_rule("no_such_rule", true).await,
+        store
+            .supervision()
+            .set_finding_rule("no_such_rule", true)
+            .await,
         Err(StoreError::NotFound(_))
     ));
 
@@ -665,7 +743,7 @@ async fn event_findings(store: &Store) {
     )
     .await
     .unwrap();
-    let found = store.findings(false, 10).await.unwrap();
+    let found = store.supervision().findings(false, 10).await.unwrap();
     assert_eq!(found.len(), 2);
     assert_eq!(
         (found[0].rule_code.as_str(), found[0].case_id),
@@ -706,6 +784,7 @@ async fn conclude_quickly(store: &Store, w: &World, id: i64, day: &str) {
     ];
     for command in commands {
         store
+            .cases()
             .execute(CommandRequest {
                 case_id: Some(id),
                 expected_version: None,
@@ -748,17 +827,21 @@ async fn thresholds_cards_and_assessment(store: &Store) {
         (settings(0, 0, 95), "min_days"),
         (settings(20, 1, 30), "red_flag_score"),
     ] {
-        let fields = field_of(store.set_settings(bad, by).await.unwrap_err());
+        let fields = field_of(store.supervision().set_settings(bad, by).await.unwrap_err());
         assert!(
             fields.iter().any(|f| f.contains(field)),
             "{bad:?}: {fields:?}"
         );
     }
-    assert_eq!(store.settings().await.unwrap(), settings(20, 1, 95));
+    assert_eq!(
+        store.supervision().settings().await.unwrap(),
+        settings(20, 1, 95)
+    );
 
     // The clerk sits at window 1: the cases they accept count for it.
-    let centre = store.list_centres().await.unwrap()[0].id;
+    let centre = store.org().list_centres().await.unwrap()[0].id;
     let window = store
+        .org()
         .create_window(&WindowInput {
             centre_id: centre,
             number: "1".into(),
@@ -771,11 +854,15 @@ async fn thresholds_cards_and_assessment(store: &Store) {
         .unwrap();
     let clerk_staff = w.clerk.staff_id.unwrap();
     store
+        .supervision()
         .seat_staff(clerk_staff, Some(window.id), by)
         .await
         .unwrap();
     assert!(matches!(
-        store.seat_staff(clerk_staff, Some(9999), by).await,
+        store
+            .supervision()
+            .seat_staff(clerk_staff, Some(9999), by)
+            .await,
         Err(StoreError::Invalid(_))
     ));
     // A case accepted on Thursday 24 September is due Friday 9 October. With the default
@@ -783,22 +870,33 @@ async fn thresholds_cards_and_assessment(store: &Store) {
     // and the running timer moves at once.
     let a = open_case(store, &w, "张伟").await;
     let b = open_case(store, &w, "李娜").await;
-    let moved = store.set_settings(settings(60, 1, 90), by).await.unwrap();
+    let moved = store
+        .supervision()
+        .set_settings(settings(60, 1, 90), by)
+        .await
+        .unwrap();
     assert!(moved >= 2, "both cases' limits moved: {moved}");
-    store.sweep(d("2026-09-29")).await.unwrap();
+    store.supervision().sweep(d("2026-09-29")).await.unwrap();
     let case_yellow = |alerts: &[onewindow_store::supervision::Alert]| {
         alerts
             .iter()
             .filter(|x| x.timer_kind == "case" && x.level == "yellow")
             .count()
     };
-    assert_eq!(case_yellow(&store.alerts(None, 100).await.unwrap()), 2);
+    assert_eq!(
+        case_yellow(&store.supervision().alerts(None, 100).await.unwrap()),
+        2
+    );
     // A case accepted after the change gets the new threshold too.
     let c = open_case(store, &w, "王芳").await;
-    store.set_settings(settings(20, 1, 90), by).await.unwrap();
-    store.sweep(d("2026-09-30")).await.unwrap();
+    store
+        .supervision()
+        .set_settings(settings(20, 1, 90), by)
+        .await
+        .unwrap();
+    store.supervision().sweep(d("2026-09-30")).await.unwrap();
     assert_eq!(
-        case_yellow(&store.alerts(None, 100).await.unwrap()),
+        case_yellow(&store.supervision().alerts(None, 100).await.unwrap()),
         2,
         "back at the default, the third case is not yellow yet"
     );
@@ -807,6 +905,7 @@ async fn thresholds_cards_and_assessment(store: &Store) {
     // promised.
     conclude_quickly(store, &w, c, "2026-09-29").await;
     let sept = store
+        .supervision()
         .indicators("2026-09-01", "2026-09-30")
         .await
         .unwrap()
@@ -819,6 +918,7 @@ async fn thresholds_cards_and_assessment(store: &Store) {
     assert_eq!(sept.avg_days_promised, Some(5.0));
     let september = Period::parse("2026-09").unwrap();
     let by_window = store
+        .supervision()
         .unit_indicators(Target::Window, &september)
         .await
         .unwrap();
@@ -827,6 +927,7 @@ async fn thresholds_cards_and_assessment(store: &Store) {
     assert_eq!(win.accuracy_rate, Some(100.0));
     // Moved to another window (轮岗), the clerk leaves their earlier cases with window 1.
     let window2 = store
+        .org()
         .create_window(&WindowInput {
             centre_id: centre,
             number: "2".into(),
@@ -838,10 +939,12 @@ async fn thresholds_cards_and_assessment(store: &Store) {
         .await
         .unwrap();
     store
+        .supervision()
         .seat_staff(clerk_staff, Some(window2.id), by)
         .await
         .unwrap();
     let by_window = store
+        .supervision()
         .unit_indicators(Target::Window, &september)
         .await
         .unwrap();
@@ -856,23 +959,45 @@ async fn thresholds_cards_and_assessment(store: &Store) {
         (Some(3), Some(0))
     );
     store
+        .supervision()
         .seat_staff(clerk_staff, Some(window.id), by)
         .await
         .unwrap();
 
     // A and B go overdue in October: cards for the department, the window and the clerk, each
     // rule once a month.
-    store.sweep(d("2026-10-12")).await.unwrap();
-    let issued = store.issue_cards(d("2026-10-12")).await.unwrap();
-    assert_eq!(issued, 6, "{:?}", store.cards(None, 50).await.unwrap());
-    assert_eq!(store.issue_cards(d("2026-10-13")).await.unwrap(), 0);
-    let cards = store.cards(Some("2026-10"), 50).await.unwrap();
+    store.supervision().sweep(d("2026-10-12")).await.unwrap();
+    let issued = store
+        .supervision()
+        .issue_cards(d("2026-10-12"))
+        .await
+        .unwrap();
+    assert_eq!(
+        issued,
+        6,
+        "{:?}",
+        store.supervision().cards(None, 50).await.unwrap()
+    );
+    assert_eq!(
+        store
+            .supervision()
+            .issue_cards(d("2026-10-13"))
+            .await
+            .unwrap(),
+        0
+    );
+    let cards = store
+        .supervision()
+        .cards(Some("2026-10"), 50)
+        .await
+        .unwrap();
     let card = |rule: &str| cards.iter().find(|c| c.rule_code == rule).unwrap().clone();
     assert_eq!(card("department_red").count, 2);
     assert_eq!(card("window_red").target_id, window.id);
     assert_eq!(card("staff_red").target_id, clerk_staff);
     assert!(
         store
+            .supervision()
             .notifications(w.clerk_account, 100)
             .await
             .unwrap()
@@ -891,24 +1016,37 @@ async fn thresholds_cards_and_assessment(store: &Store) {
         backup_for: vec![],
     };
     assert!(matches!(
-        store.appeal_card(staff_red.id, &supervisor, "不服").await,
+        store
+            .supervision()
+            .appeal_card(staff_red.id, &supervisor, "不服")
+            .await,
         Err(StoreError::Rejected(CaseError::NotAllowed(_)))
     ));
     assert!(matches!(
-        store.appeal_card(staff_red.id, &w.clerk, "  ").await,
+        store
+            .supervision()
+            .appeal_card(staff_red.id, &w.clerk, "  ")
+            .await,
         Err(StoreError::Invalid(_))
     ));
     let appealed = store
+        .supervision()
         .appeal_card(staff_red.id, &w.clerk, "国庆假期系统停机，已补正")
         .await
         .unwrap();
     assert_eq!(appealed.status, "appealed");
     assert!(matches!(
-        store.appeal_card(staff_red.id, &w.clerk, "再申诉").await,
+        store
+            .supervision()
+            .appeal_card(staff_red.id, &w.clerk, "再申诉")
+            .await,
         Err(StoreError::Rejected(CaseError::Rule(_)))
     ));
     assert!(matches!(
-        store.decide_card_appeal(staff_red.id, by, true, "").await,
+        store
+            .supervision()
+            .decide_card_appeal(staff_red.id, by, true, "")
+            .await,
         Err(StoreError::Invalid(_))
     ));
 
@@ -918,7 +1056,11 @@ async fn thresholds_cards_and_assessment(store: &Store) {
     let score_of =
         |rows: Vec<Assessment>, id: i64| rows.into_iter().find(|a| a.target_id == id).unwrap();
     let before = score_of(
-        store.assessment(Target::Staff, &october).await.unwrap(),
+        store
+            .supervision()
+            .assessment(Target::Staff, &october)
+            .await
+            .unwrap(),
         clerk_staff,
     );
     assert_eq!(
@@ -927,18 +1069,27 @@ async fn thresholds_cards_and_assessment(store: &Store) {
     );
     assert_eq!(
         before.stars,
-        onewindow_store::assessment::stars(before.score)
+        onewindow_store::supervision::assessment::stars(before.score)
     );
     store
+        .supervision()
         .decide_card_appeal(staff_red.id, by, true, "情况属实，撤销")
         .await
         .unwrap();
     let after = score_of(
-        store.assessment(Target::Staff, &october).await.unwrap(),
+        store
+            .supervision()
+            .assessment(Target::Staff, &october)
+            .await
+            .unwrap(),
         clerk_staff,
     );
     assert_eq!(after.score, (before.score + 10).min(100));
-    let windows = store.assessment(Target::Window, &october).await.unwrap();
+    let windows = store
+        .supervision()
+        .assessment(Target::Window, &october)
+        .await
+        .unwrap();
     assert!(
         !score_of(windows, window.id).red_flag,
         "a carded window is no red-flag window"
@@ -953,6 +1104,7 @@ async fn thresholds_cards_and_assessment(store: &Store) {
     assert_eq!(
         field_of(
             store
+                .supervision()
                 .change_card_rule("department_red", &change("2026-10-20"), d("2026-10-12"))
                 .await
                 .unwrap_err()
@@ -961,6 +1113,7 @@ async fn thresholds_cards_and_assessment(store: &Store) {
     );
     assert!(matches!(
         store
+            .supervision()
             .change_card_rule("department_red", &change("2026-11-01"), d("2026-10-12"))
             .await
             .unwrap()
@@ -968,19 +1121,33 @@ async fn thresholds_cards_and_assessment(store: &Store) {
             .as_deref(),
         Some("2026-11-01")
     ));
-    store.issue_cards(d("2026-10-31")).await.unwrap();
-    let rule = |rules: Vec<onewindow_store::assessment::CardRule>| {
+    store
+        .supervision()
+        .issue_cards(d("2026-10-31"))
+        .await
+        .unwrap();
+    let rule = |rules: Vec<onewindow_store::supervision::assessment::CardRule>| {
         rules
             .into_iter()
             .find(|r| r.code == "department_red")
             .unwrap()
     };
     assert!(
-        rule(store.card_rules().await.unwrap()).enabled.get(),
+        rule(store.supervision().card_rules().await.unwrap())
+            .enabled
+            .get(),
         "still October"
     );
-    store.issue_cards(d("2026-11-02")).await.unwrap();
-    assert!(!rule(store.card_rules().await.unwrap()).enabled.get());
+    store
+        .supervision()
+        .issue_cards(d("2026-11-02"))
+        .await
+        .unwrap();
+    assert!(
+        !rule(store.supervision().card_rules().await.unwrap())
+            .enabled
+            .get()
+    );
     let _ = (a, b);
 }
 
@@ -995,15 +1162,17 @@ async fn unanswered_urgings(store: &Store) {
     let answered = open_case(store, &w, "李娜").await;
     for case in [silent, answered] {
         store
+            .supervision()
             .issue_urging(case, w.supervisor_account, "请加快办理", 1, d("2026-09-28"))
             .await
             .unwrap();
     }
-    let urgings = store.urgings(None, 10).await.unwrap();
+    let urgings = store.supervision().urgings(None, 10).await.unwrap();
     let of = |case: i64| urgings.iter().find(|u| u.case_id == case).unwrap().id;
     assert_eq!(urged_on(store, &w, "2026-09-28").await, 2);
     assert_eq!(urged_on(store, &w, "2026-09-29").await, 0);
     store
+        .supervision()
         .explain_urging(of(answered), &w.clerk, "申请人补充材料，已加快办理")
         .await
         .unwrap();
@@ -1015,12 +1184,12 @@ async fn unanswered_urgings(store: &Store) {
             .collect::<Vec<_>>()
     };
     // The reply is due on 29 September: nothing on that day, the silent one the day after, once.
-    store.sweep(d("2026-09-29")).await.unwrap();
-    assert!(unanswered(store.findings(false, 100).await.unwrap()).is_empty());
-    store.sweep(d("2026-09-30")).await.unwrap();
-    store.sweep(d("2026-09-30")).await.unwrap();
+    store.supervision().sweep(d("2026-09-29")).await.unwrap();
+    assert!(unanswered(store.supervision().findings(false, 100).await.unwrap()).is_empty());
+    store.supervision().sweep(d("2026-09-30")).await.unwrap();
+    store.supervision().sweep(d("2026-09-30")).await.unwrap();
     assert_eq!(
-        unanswered(store.findings(false, 100).await.unwrap()),
+        unanswered(store.supervision().findings(false, 100).await.unwrap()),
         vec![Some(silent)]
     );
 }
@@ -1044,6 +1213,7 @@ async fn deficiency_and_pledge_findings(store: &Store) {
         let actor = all.clone();
         async move {
             store
+                .cases()
                 .execute(CommandRequest {
                     case_id: Some(case),
                     expected_version: None,
@@ -1123,6 +1293,7 @@ async fn deficiency_and_pledge_findings(store: &Store) {
     )
     .await;
     let due = store
+        .cases()
         .pledges_to_verify(w.item.department_id, 10)
         .await
         .unwrap();
@@ -1136,6 +1307,7 @@ async fn deficiency_and_pledge_findings(store: &Store) {
 
     let found = |code: &'static str| async move {
         let mut cases: Vec<i64> = store
+            .supervision()
             .findings(false, 100)
             .await
             .unwrap()
@@ -1147,11 +1319,11 @@ async fn deficiency_and_pledge_findings(store: &Store) {
         cases
     };
     // On the deadline day itself nothing is missed yet; the day after, the two left alone are.
-    store.sweep(d("2026-10-12")).await.unwrap();
+    store.supervision().sweep(d("2026-10-12")).await.unwrap();
     assert!(found("deficiency_not_supplied").await.is_empty());
     assert!(found("pledge_not_verified").await.is_empty());
-    store.sweep(d("2026-10-13")).await.unwrap();
-    store.sweep(d("2026-10-13")).await.unwrap();
+    store.supervision().sweep(d("2026-10-13")).await.unwrap();
+    store.supervision().sweep(d("2026-10-13")).await.unwrap();
     assert_eq!(found("deficiency_not_supplied").await, [silent]);
     assert_eq!(found("pledge_not_verified").await, [unverified]);
 
@@ -1167,6 +1339,7 @@ async fn deficiency_and_pledge_findings(store: &Store) {
     .await;
     assert!(
         store
+            .cases()
             .pledges_to_verify(w.item.department_id, 10)
             .await
             .unwrap()
@@ -1222,7 +1395,7 @@ async fn reported_and_online_only(store: &Store) {
     let dept = w.item.department_id;
     let by = w.clerk_account;
     let today = d("2026-11-04");
-    let send = |r: Report| store.report_cases(dept, by, r, today);
+    let send = |r: Report| store.supervision().report_cases(dept, by, r, today);
 
     // An item that must be handled online, taken at the window, is a finding proved by the
     // submission; applied for online, or an item with a window, is not.
@@ -1247,9 +1420,16 @@ async fn reported_and_online_only(store: &Store) {
     )
     .await
     .unwrap();
-    assert!(store.findings(false, 10).await.unwrap().is_empty());
+    assert!(
+        store
+            .supervision()
+            .findings(false, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let at_window = open_case(store, &w, "陈静").await;
-    let found = store.findings(false, 10).await.unwrap();
+    let found = store.supervision().findings(false, 10).await.unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(
         (
@@ -1327,6 +1507,7 @@ async fn reported_and_online_only(store: &Store) {
 
     // A result for a case accepted on the platform (外网受理、内网办理) is not without a case.
     let case_no = store
+        .cases()
         .case_view(at_window)
         .await
         .unwrap()
@@ -1346,8 +1527,8 @@ async fn reported_and_online_only(store: &Store) {
     doc.handling_forms = vec!["2".into(), "3".into()];
     doc.online_depth = "4".into();
     doc.max_visits = 0;
-    let item = store.create_item(doc, by).await.unwrap();
-    store.publish(item.id, by).await.unwrap();
+    let item = store.catalog().create_item(doc, by).await.unwrap();
+    store.catalog().publish(item.id, by).await.unwrap();
     let code = item.implementation_code.clone();
     let o = send(Report {
         accept: vec![
@@ -1363,6 +1544,7 @@ async fn reported_and_online_only(store: &Store) {
 
     // Switched off, a rule raises nothing.
     store
+        .supervision()
         .set_finding_rule("result_without_case", false)
         .await
         .unwrap();
@@ -1377,7 +1559,12 @@ async fn reported_and_online_only(store: &Store) {
     // Bad records: every problem named, nothing stored.
     let mut bad = accept("BJ012", "a-12", "X1", "2", "2026-11-03 09:00:00");
     bad.applyer_page_code = "110105194912310021".into();
-    let before = store.reported_cases(Some(dept), 100).await.unwrap().len();
+    let before = store
+        .supervision()
+        .reported_cases(Some(dept), 100)
+        .await
+        .unwrap()
+        .len();
     let e = send(Report {
         accept: vec![bad],
         result: vec![result("BJ013", "r-13", "7", "2026-11-03", "")],
@@ -1393,20 +1580,29 @@ async fn reported_and_online_only(store: &Store) {
             "result[0].result_type"
         ]
     );
-    let cases = store.reported_cases(Some(dept), 100).await.unwrap();
+    let cases = store
+        .supervision()
+        .reported_cases(Some(dept), 100)
+        .await
+        .unwrap();
     assert_eq!(cases.len(), before);
 
     // Findings link to the reported case and its record; they count for the department.
-    let all = store.findings(false, 100).await.unwrap();
+    let all = store.supervision().findings(false, 100).await.unwrap();
     let f = all
         .iter()
         .find(|f| f.rule_code == "refused_without_reasons")
         .unwrap();
     assert_eq!((f.case_id, f.case_no.as_deref()), (None, Some("BJ005")));
-    let (case, records) = store.reported_case(f.report_id.unwrap()).await.unwrap();
+    let (case, records) = store
+        .supervision()
+        .reported_case(f.report_id.unwrap())
+        .await
+        .unwrap();
     assert_eq!((case.project_no.as_str(), case.findings), ("BJ005", 1));
     assert_eq!(records[0].id, f.record_id.unwrap());
     let (bj4, records) = store
+        .supervision()
         .reported_case(cases.iter().find(|c| c.project_no == "BJ004").unwrap().id)
         .await
         .unwrap();
@@ -1415,7 +1611,11 @@ async fn reported_and_online_only(store: &Store) {
         (2, 2, Some("2026-11-02 09:00:00"))
     );
     let period = Period::parse("2026-11").unwrap();
-    let a = store.assessment(Target::Department, &period).await.unwrap();
+    let a = store
+        .supervision()
+        .assessment(Target::Department, &period)
+        .await
+        .unwrap();
     let ours = a.iter().find(|x| x.target_id == dept).unwrap();
     let majors = ours
         .deductions
@@ -1424,6 +1624,7 @@ async fn reported_and_online_only(store: &Store) {
         .map(|l| l.count);
     assert_eq!(majors, Some(5), "{ours:?}");
     store
+        .supervision()
         .close_finding(f.id, w.supervisor_account, "已约谈部门，补录不予受理理由")
         .await
         .unwrap();

@@ -94,7 +94,7 @@ pub async fn session_middleware(
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip().to_string());
     let session = match cookie(&parts.headers, SESSION_COOKIE) {
-        Some(token) => match state.store.session(token).await {
+        Some(token) => match state.store.accounts().session(token).await {
             Ok(s) => s,
             Err(e) => {
                 tracing::error!(error = ?e, "session lookup failed");
@@ -158,6 +158,7 @@ pub async fn session_middleware(
                 let who = session.as_ref().map(|s| &s.principal);
                 let _ = state
                     .store
+                    .accounts()
                     .record_security_event(
                         "csrf_rejected",
                         who.map(|p| p.account_id),
@@ -230,7 +231,7 @@ impl FromRequestParts<AppState> for ApiUser {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "));
         if let Some(token) = bearer {
-            return match state.store.token_principal(token.trim()).await {
+            return match state.store.accounts().token_principal(token.trim()).await {
                 // A read-scope token never reaches a state-changing handler, whatever its body:
                 // refused before the body is parsed, as `authorize` would refuse the action.
                 Ok(Some(principal))
@@ -249,6 +250,7 @@ impl FromRequestParts<AppState> for ApiUser {
                 Ok(None) => {
                     let _ = state
                         .store
+                        .accounts()
                         .record_security_event(
                             "token_rejected",
                             None,
@@ -342,6 +344,7 @@ async fn record_denial(
 ) {
     let _ = state
         .store
+        .accounts()
         .record_security_event(
             "denied",
             Some(who.account_id),
@@ -379,11 +382,16 @@ pub async fn activation_gate(
     Ok(match what {
         Deactivatable::Window => (
             OrgAction::ManageWindows,
-            state.store.get_window(numeric()?).await?.department_id,
+            state
+                .store
+                .org()
+                .get_window(numeric()?)
+                .await?
+                .department_id,
         ),
         Deactivatable::Staff => (
             OrgAction::ManageStaff,
-            state.store.get_staff(numeric()?).await?.department_id,
+            state.store.org().get_staff(numeric()?).await?.department_id,
         ),
         _ => (OrgAction::Manage, None),
     })

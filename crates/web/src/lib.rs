@@ -1,13 +1,18 @@
 //! The web face of OneWindow: server-rendered pages in Simplified Chinese, the JSON API under
 //! `/api/v1` with its OpenAPI document, health checks, and the middleware every request passes.
 
+// One folder per bounded context, each with its pages, its API and a router for each; `kit`
+// and `pages` hold what every context's pages are built from, `api` the API's root.
+pub mod accounts;
 pub mod api;
 pub mod auth;
 pub mod calendar;
-pub mod cases;
+pub mod case;
+pub mod catalog;
 pub mod error;
 pub mod kit;
 pub mod notify;
+pub mod org;
 pub mod pages;
 pub mod supervision;
 
@@ -32,11 +37,11 @@ pub struct AppState {
     /// Uploaded files (templates, samples), content-addressed on disk.
     pub blobs: onewindow_store::blobs::BlobStore,
     /// Signs the case log's checkpoints; its public half is published.
-    pub audit_key: std::sync::Arc<onewindow_store::checkpoints::AuditKey>,
+    pub audit_key: std::sync::Arc<onewindow_store::case::checkpoints::AuditKey>,
     /// Mark cookies `Secure` (set when served behind TLS).
     pub secure_cookies: bool,
     /// The business date for case handling.
-    pub clock: cases::Clock,
+    pub clock: case::Clock,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -132,11 +137,14 @@ pub async fn serve(
 }
 
 /// Signs a checkpoint of the case log at start and every ten minutes.
-async fn checkpointer(store: Store, key: std::sync::Arc<onewindow_store::checkpoints::AuditKey>) {
+async fn checkpointer(
+    store: Store,
+    key: std::sync::Arc<onewindow_store::case::checkpoints::AuditKey>,
+) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
         tick.tick().await;
-        if let Err(e) = store.checkpoint(&key).await {
+        if let Err(e) = store.cases().checkpoint(&key).await {
             tracing::error!(error = ?e, "signing a case-log checkpoint");
         }
     }
@@ -145,13 +153,13 @@ async fn checkpointer(store: Store, key: std::sync::Arc<onewindow_store::checkpo
 /// Electronic supervision: raises deadline warnings and overdue alerts every minute, and issues
 /// the cards the month has earned when something turned red and once a day. Safe with several
 /// instances on one database (each threshold and each card is raised once by its unique key).
-async fn supervision_sweeper(store: Store, clock: cases::Clock) {
+async fn supervision_sweeper(store: Store, clock: case::Clock) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     let mut cards_checked = None;
     loop {
         tick.tick().await;
         let today = clock.today();
-        match store.sweep(today).await {
+        match store.supervision().sweep(today).await {
             Ok(r) => {
                 if r.yellow + r.red > 0 {
                     tracing::info!(
@@ -162,7 +170,7 @@ async fn supervision_sweeper(store: Store, clock: cases::Clock) {
                     );
                 }
                 if r.red > 0 || cards_checked != Some(today) {
-                    match store.issue_cards(today).await {
+                    match store.supervision().issue_cards(today).await {
                         Ok(n) => {
                             cards_checked = Some(today);
                             if n > 0 {
@@ -185,6 +193,7 @@ async fn scheduled_versions(store: Store) {
     loop {
         tick.tick().await;
         match store
+            .catalog()
             .activate_due_versions(&onewindow_store::catalog::today_shanghai())
             .await
         {

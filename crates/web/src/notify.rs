@@ -137,6 +137,7 @@ pub async fn dispatch_once(
     // A bounded number of batches per round; the rest waits for the next.
     for _ in 0..20 {
         let (taken, queued) = store
+            .outbox()
             .queue_deliveries(&channels, now - FRESH_MS, now, 1000)
             .await?;
         report.queued += queued;
@@ -145,7 +146,7 @@ pub async fn dispatch_once(
         }
     }
     for _ in 0..20 {
-        let due = store.lease_deliveries(now, 50).await?;
+        let due = store.outbox().lease_deliveries(now, 50).await?;
         if due.is_empty() {
             break;
         }
@@ -159,7 +160,7 @@ pub async fn dispatch_once(
             } else {
                 report.failed += 1;
             }
-            store.delivery_done(d, outcome, now).await?;
+            store.outbox().delivery_done(d, outcome, now).await?;
         }
     }
     Ok(report)

@@ -102,7 +102,7 @@ async fn admin_builds_the_organisation_over_the_api(app: &TestApp) {
     // The new staff member logs in and sees who they are over the API with their own token.
     let (_, resp) = app.login("wujiayi", "window2026").await;
     assert_eq!(resp.status().as_u16(), 303);
-    let account = app.store.find_account("wujiayi").await.unwrap();
+    let account = app.store.accounts().find_account("wujiayi").await.unwrap();
     let own = app.token(account.id, TokenScope::Read).await;
     let (s, me) = app.api(&own, Method::GET, "/me", None).await;
     assert_eq!(s, 200);
@@ -174,6 +174,7 @@ async fn authorisation_matrix(app: &TestApp) {
     let (c, d, d2) = (org.centre, org.dept, org.other_dept);
     let window = app
         .store
+        .org()
         .create_window(&onewindow_store::org::WindowInput {
             centre_id: c,
             number: "A01".into(),
@@ -206,6 +207,7 @@ async fn authorisation_matrix(app: &TestApp) {
     }
     let chief = app
         .store
+        .org()
         .list_staff(None, Some(d))
         .await
         .unwrap()
@@ -214,6 +216,7 @@ async fn authorisation_matrix(app: &TestApp) {
         .unwrap();
     let person = app
         .store
+        .accounts()
         .register_individual(
             &onewindow_store::accounts::IndividualRegistration {
                 name: "张三".into(),
@@ -229,7 +232,7 @@ async fn authorisation_matrix(app: &TestApp) {
         "applicant".into(),
         app.token(person.id, TokenScope::Write).await,
     ));
-    let admin_id = app.store.find_account("admin").await.unwrap().id;
+    let admin_id = app.store.accounts().find_account("admin").await.unwrap().id;
     principals.push((
         "admin_read_token".into(),
         app.token(admin_id, TokenScope::Read).await,
@@ -618,6 +621,7 @@ async fn authorisation_matrix(app: &TestApp) {
     // Every denial was recorded.
     let denied = app
         .store
+        .accounts()
         .list_security_events(None, 500)
         .await
         .unwrap()
@@ -698,6 +702,7 @@ async fn read_tokens_write_nothing(app: &TestApp) {
     );
     let refused = app
         .store
+        .accounts()
         .list_security_events(None, 1000)
         .await
         .unwrap()
@@ -726,7 +731,12 @@ async fn five_failures_lock_the_account(app: &TestApp) {
     let (_, resp) = app.login("lockme", PASSWORD).await;
     assert_eq!(resp.status().as_u16(), 401);
     assert!(resp.text().await.unwrap().contains("已锁定"));
-    let events = app.store.list_security_events(None, 100).await.unwrap();
+    let events = app
+        .store
+        .accounts()
+        .list_security_events(None, 100)
+        .await
+        .unwrap();
     assert!(
         events
             .iter()
@@ -771,7 +781,10 @@ async fn forms_without_csrf_are_refused(app: &TestApp) {
             .as_u16(),
         403
     );
-    assert_eq!(app.store.list_departments(None).await.unwrap().len(), 2);
+    assert_eq!(
+        app.store.org().list_departments(None).await.unwrap().len(),
+        2
+    );
     // The API through a browser session needs the header.
     let body = json!({"centre_id": org.centre, "name": "临沂市民政局", "short_name": "民政", "credit_code": "11371300004323789A"});
     let resp = client
@@ -784,6 +797,7 @@ async fn forms_without_csrf_are_refused(app: &TestApp) {
     assert_eq!(resp.headers()["content-type"], "application/problem+json");
     assert!(
         app.store
+            .accounts()
             .list_security_events(None, 50)
             .await
             .unwrap()

@@ -204,6 +204,7 @@ async fn admin_creates_department_window_and_staff_who_can_log_in() {
     );
     let dept = app
         .store
+        .org()
         .list_departments(None)
         .await
         .unwrap()
@@ -283,12 +284,14 @@ async fn search_guide_then_admin_edits_and_publishes_a_new_version() {
     .unwrap();
     let item = app
         .store
+        .catalog()
         .import_items(vec![doc], admin.account_id)
         .await
         .map(|_| ())
-        .and(app.store.item_by_code("010200101").await)
+        .and(app.store.catalog().item_by_code("010200101").await)
         .unwrap();
     app.store
+        .catalog()
         .set_synonym("个体户", &["个体工商户".to_owned()])
         .await
         .unwrap();
@@ -399,10 +402,17 @@ async fn a_case_from_the_window_to_delivery_followed_by_the_applicant() {
     }))
     .unwrap();
     app.store
+        .catalog()
         .import_items(vec![doc], clerk.account_id)
         .await
         .unwrap();
-    let item = app.store.item_by_code("0102001371300009").await.unwrap().id;
+    let item = app
+        .store
+        .catalog()
+        .item_by_code("0102001371300009")
+        .await
+        .unwrap()
+        .id;
     let base = app.url("");
     let (_driver, client) = start_browser(&driver_path).await;
 
@@ -441,7 +451,8 @@ async fn a_case_from_the_window_to_delivery_followed_by_the_applicant() {
     screenshot(&client, "case-receipt").await;
     let view = app
         .store
-        .search_cases(&onewindow_store::case_queries::CaseFilter {
+        .cases()
+        .search_cases(&onewindow_store::case::queries::CaseFilter {
             limit: 10,
             ..Default::default()
         })
@@ -451,6 +462,7 @@ async fn a_case_from_the_window_to_delivery_followed_by_the_applicant() {
     let case_no = view.rows[0].case_no.clone().unwrap();
     let code = app
         .store
+        .cases()
         .case_view(id)
         .await
         .unwrap()

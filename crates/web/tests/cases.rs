@@ -34,8 +34,17 @@ async fn publish_item(app: &TestApp, dept: i64, by: i64) -> i64 {
                       {"name": "健康证明", "originals": 1, "copies": 0, "requirement": "optional", "deficiency_allowed": true, "source": "applicant"}]
     }))
     .unwrap();
-    app.store.import_items(vec![doc], by).await.unwrap();
-    app.store.list_items(&Default::default()).await.unwrap()[0].id
+    app.store
+        .catalog()
+        .import_items(vec![doc], by)
+        .await
+        .unwrap();
+    app.store
+        .catalog()
+        .list_items(&Default::default())
+        .await
+        .unwrap()[0]
+        .id
 }
 
 async fn command(
@@ -294,6 +303,7 @@ async fn lifecycle(app: &TestApp) {
 
     // An applicant applies online as themselves and sees only their own cases.
     app.store
+        .accounts()
         .register_individual(
             &onewindow_store::accounts::IndividualRegistration {
                 name: "李娜".into(),
@@ -352,7 +362,14 @@ async fn lifecycle(app: &TestApp) {
         )
         .await;
     assert_eq!(inbox["rows"][0]["id"], online["case_id"], "{inbox}");
-    assert!(app.store.verify_case_log().await.unwrap().is_empty());
+    assert!(
+        app.store
+            .cases()
+            .verify_case_log()
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -467,6 +484,7 @@ async fn alerts_and_notifications(app: &TestApp) {
     // Left alone past its deadline (9 October): the sweeper raises it.
     let report = app
         .store
+        .supervision()
         .sweep(chrono::NaiveDate::from_ymd_opt(2026, 10, 12).unwrap())
         .await
         .unwrap();
@@ -887,6 +905,7 @@ async fn alerts_and_notifications(app: &TestApp) {
     // clerk appeals, the supervisor upholds.
     let issued = app
         .store
+        .supervision()
         .issue_cards(chrono::NaiveDate::from_ymd_opt(2026, 10, 12).unwrap())
         .await
         .unwrap();
@@ -1062,7 +1081,7 @@ async fn alerts_and_notifications(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(switched.status(), 303);
-    let rules = app.store.finding_rules().await.unwrap();
+    let rules = app.store.supervision().finding_rules().await.unwrap();
     let fee = rules.iter().find(|r| r.code == "fee_override").unwrap();
     assert!(!fee.enabled.get());
 }
@@ -1244,6 +1263,7 @@ async fn notifier(app: &TestApp) {
     app.staff("jiancha", &["supervisor"], None, None).await;
     accepted_case(app, org.dept, clerk.account_id).await;
     app.store
+        .supervision()
         .sweep(chrono::NaiveDate::from_ymd_opt(2026, 10, 12).unwrap())
         .await
         .unwrap();
@@ -1304,7 +1324,7 @@ async fn notifier(app: &TestApp) {
     keys.sort();
     keys.dedup();
     assert_eq!(keys.len(), 2, "the retry carries the same key");
-    let counts = app.store.outbox_counts().await.unwrap();
+    let counts = app.store.outbox().outbox_counts().await.unwrap();
     assert_eq!(
         (counts.sent, counts.abandoned, counts.pending, counts.failed),
         (2, 2, 0, 0)
@@ -1313,13 +1333,14 @@ async fn notifier(app: &TestApp) {
     // handed on: none waits for a gateway.
     let cards = app
         .store
+        .supervision()
         .issue_cards(chrono::NaiveDate::from_ymd_opt(2026, 10, 12).unwrap())
         .await
         .unwrap();
     assert!(cards > 0);
     let quiet = dispatch_once(&app.store, &[], t0).await.unwrap();
     assert_eq!(quiet, DispatchReport::default());
-    assert_eq!(app.store.outbox_counts().await.unwrap().waiting, 0);
+    assert_eq!(app.store.outbox().outbox_counts().await.unwrap().waiting, 0);
 }
 
 #[tokio::test]

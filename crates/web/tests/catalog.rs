@@ -566,6 +566,7 @@ async fn import_through_the_admin_page(app: &TestApp) {
     assert!(resp.text().await.unwrap().contains("第 2 项 case_type"));
     assert_eq!(
         app.store
+            .catalog()
             .list_items(&Default::default())
             .await
             .unwrap()
@@ -578,7 +579,7 @@ async fn import_through_the_admin_page(app: &TestApp) {
         .await
         .unwrap();
     assert!(resp.text().await.unwrap().contains("导入完成：新增 1 项"));
-    let csv = app.store.export_csv().await.unwrap();
+    let csv = app.store.catalog().export_csv().await.unwrap();
     let resp = send("catalog.csv", csv.into_bytes()).await.unwrap();
     assert!(resp.text().await.unwrap().contains("未变 1 项"));
 }

@@ -73,7 +73,14 @@ async fn reports(app: &TestApp) {
             "result[0].result_type"
         ]
     );
-    assert!(app.store.reported_cases(None, 10).await.unwrap().is_empty());
+    assert!(
+        app.store
+            .supervision()
+            .reported_cases(None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let (status, p) = app
         .api(
             &write,

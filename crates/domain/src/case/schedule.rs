@@ -6,6 +6,9 @@ use super::*;
 /// The next piece of work on a case: what, for which role of which department, and since when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Work {
+    /// The line of the case the task belongs to: 0 for the case's own, 1.. for the branches of
+    /// a joint case. A case has at most one open task per slot.
+    pub slot: u16,
     pub what: String,
     pub role: Role,
     pub department_id: i64,

@@ -66,17 +66,22 @@ impl CaseState {
         }
     }
 
-    /// Who has to act next, for the inboxes; None once the case is closed.
-    pub fn open_work(&self) -> Option<Work> {
-        let item = self.item.as_ref()?;
+    /// Who has to act next, one task per line of the case, for the inboxes; empty once the
+    /// case is closed. A case handled by one department has one line (slot 0); a joint case
+    /// adds a line per co-department.
+    pub fn open_tasks(&self) -> Vec<Work> {
+        let Some(item) = self.item.as_ref() else {
+            return Vec::new();
+        };
         let at = |what: &str, role: Role, department_id: i64| {
-            Some(Work {
+            vec![Work {
+                slot: 0,
                 what: what.to_owned(),
                 role,
                 department_id,
                 assignee: self.assignee,
                 since: self.step_since,
-            })
+            }]
         };
         match (self.stage(), &self.paused) {
             (Stage::Submitted, _) => at("受理", Role::Clerk, item.department_id),
@@ -89,7 +94,7 @@ impl CaseState {
             },
             (Stage::Decided, _) => at("办结", Role::Approver, item.department_id),
             (Stage::Concluded, _) => at("送达", Role::Clerk, item.department_id),
-            _ => None,
+            _ => Vec::new(),
         }
     }
 

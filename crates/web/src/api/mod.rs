@@ -1,13 +1,6 @@
 //! The JSON API under `/api/v1`. Handlers and the OpenAPI document are registered together
 //! (utoipa-axum), so the document cannot drift from the routes.
 
-mod accounts;
-mod assessment;
-pub mod cases;
-mod catalog;
-mod exchange;
-mod org;
-
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use serde::de::DeserializeOwned;
@@ -55,68 +48,12 @@ impl Modify for BearerAuth {
 
 pub fn router() -> OpenApiRouter<AppState> {
     let v1 = OpenApiRouter::new()
-        .routes(routes!(accounts::me))
-        .routes(routes!(accounts::register_individual))
-        .routes(routes!(accounts::register_company))
-        .routes(routes!(accounts::list_tokens, accounts::create_token))
-        .routes(routes!(accounts::revoke_token))
-        .routes(routes!(accounts::list_security_events))
-        .routes(routes!(org::list_regions, org::create_region))
-        .routes(routes!(org::update_region))
-        .routes(routes!(org::list_centres, org::create_centre))
-        .routes(routes!(org::get_centre, org::update_centre))
-        .routes(routes!(org::list_halls, org::create_hall))
-        .routes(routes!(org::list_zones, org::create_zone))
-        .routes(routes!(org::list_departments, org::create_department))
-        .routes(routes!(org::get_department, org::update_department))
-        .routes(routes!(org::list_windows, org::create_window))
-        .routes(routes!(org::get_window, org::update_window))
-        .routes(routes!(org::list_staff, org::create_staff))
-        .routes(routes!(org::get_staff, org::update_staff))
-        .routes(routes!(org::grant_power))
-        .routes(routes!(org::revoke_power))
-        .routes(routes!(org::set_active))
-        .routes(routes!(catalog::list_items, catalog::create_item))
-        .routes(routes!(catalog::search_items, catalog::search_items_post))
-        .routes(routes!(catalog::get_item))
-        .routes(routes!(catalog::list_item_versions))
-        .routes(routes!(catalog::get_item_version))
-        .routes(routes!(catalog::diff_item_versions))
-        .routes(routes!(catalog::save_draft, catalog::get_draft))
-        .routes(routes!(catalog::item_action))
-        .routes(routes!(catalog::import_catalog))
-        .routes(routes!(catalog::export_catalog))
-        .routes(routes!(catalog::list_synonyms, catalog::put_synonym))
-        .routes(routes!(cases::submit_case, cases::search_cases))
-        .routes(routes!(cases::get_case))
-        .routes(routes!(cases::run_command))
-        .routes(routes!(cases::inbox))
-        .routes(routes!(cases::progress))
-        .routes(routes!(cases::list_calendar_days, cases::set_calendar_day))
-        .routes(routes!(cases::deadline))
-        .routes(routes!(cases::notifications))
-        .routes(routes!(cases::supervision_alerts))
-        .routes(routes!(cases::list_urgings, cases::issue_urging))
-        .routes(routes!(cases::explain_urging))
-        .routes(routes!(cases::decide_urging))
-        .routes(routes!(cases::list_findings))
-        .routes(routes!(cases::close_finding))
-        .routes(routes!(cases::list_rules))
-        .routes(routes!(cases::switch_rule))
-        .routes(routes!(cases::indicators))
-        .routes(routes!(assessment::get_settings, assessment::put_settings))
-        .routes(routes!(assessment::list_card_rules))
-        .routes(routes!(assessment::change_card_rule))
-        .routes(routes!(assessment::list_cards))
-        .routes(routes!(assessment::appeal_card))
-        .routes(routes!(assessment::decide_card_appeal))
-        .routes(routes!(assessment::get_scheme))
-        .routes(routes!(assessment::put_scheme))
-        .routes(routes!(assessment::assessment))
-        .routes(routes!(assessment::unit_indicators))
-        .routes(routes!(assessment::seat_staff))
-        .routes(routes!(exchange::report_cases))
-        .routes(routes!(exchange::get_reported_case))
+        .merge(crate::accounts::api::api())
+        .merge(crate::org::api::api())
+        .merge(crate::catalog::api::api())
+        .merge(crate::case::api::api())
+        .merge(crate::calendar::api::api())
+        .merge(crate::supervision::api::api())
         .routes(routes!(audit_public_key));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }
@@ -162,7 +99,7 @@ fn data_error(text: &str) -> ApiError {
 }
 
 /// Asks the one permission gate for an API caller.
-pub(super) async fn gate(
+pub(crate) async fn gate(
     state: &AppState,
     user: &crate::auth::ApiUser,
     action: impl Into<onewindow_domain::auth::Action>,

@@ -26,7 +26,7 @@ async fn calendar_page(
     notice: &Notice,
 ) -> PageResult {
     gate(state, user, CalendarAction::View, None).await?;
-    let days = state.store.calendar_days().await?;
+    let days = state.store.calendar().calendar_days().await?;
     let rows = days
         .iter()
         .map(|d| {
@@ -118,6 +118,7 @@ async fn set_calendar_day(
     let data = FormData::parse(&body);
     let result = state
         .store
+        .calendar()
         .set_calendar_day(
             &data.text("region_code"),
             &data.text("day"),

@@ -1,11 +1,7 @@
 //! Server-rendered pages: the layout every page shares, the generic form and table pieces the
 //! admin pages are built from, and the public pages (home, login, registration, account).
 
-mod admin;
-mod catalog;
-pub use catalog::render_guide;
-mod item_form;
-mod work;
+pub use crate::catalog::pages::render_guide;
 
 use askama::Template;
 use axum::Router;
@@ -37,11 +33,11 @@ pub fn router() -> Router<AppState> {
         .route("/register", get(register_page).post(register_submit))
         .route("/me", get(me))
         .route("/static/app.css", get(stylesheet))
-        .merge(admin::router())
+        .merge(crate::org::pages::router())
         .merge(crate::supervision::pages::router())
         .merge(crate::calendar::pages::router())
-        .merge(catalog::router())
-        .merge(work::router())
+        .merge(crate::catalog::pages::router())
+        .merge(crate::case::pages::router())
 }
 
 async fn stylesheet() -> Response {
@@ -475,17 +471,19 @@ fn floor_label(floor: i64) -> String {
 
 async fn home(State(state): State<AppState>, ctx: RequestCtx) -> PageResult {
     let store = &state.store;
-    let all = store.list_centres().await?;
+    let all = store.org().list_centres().await?;
     let mut centres = Vec::new();
     for centre in all.iter().filter(|c| c.active.get() && c.kind == "main") {
         let mut halls = Vec::new();
         for h in store
+            .org()
             .list_halls(centre.id)
             .await?
             .into_iter()
             .filter(|h| h.active.get())
         {
             let zones = store
+                .org()
                 .list_zones(h.id)
                 .await?
                 .into_iter()
@@ -500,6 +498,7 @@ async fn home(State(state): State<AppState>, ctx: RequestCtx) -> PageResult {
             });
         }
         let departments = store
+            .org()
             .list_departments(Some(centre.id))
             .await?
             .into_iter()
@@ -507,6 +506,7 @@ async fn home(State(state): State<AppState>, ctx: RequestCtx) -> PageResult {
             .map(|d| d.name)
             .collect();
         let open_windows = store
+            .org()
             .list_windows(Some(centre.id), None)
             .await?
             .iter()
@@ -573,11 +573,16 @@ async fn login_submit(State(state): State<AppState>, ctx: RequestCtx, body: Byte
     let next = safe_next(&form.text("next"));
     let outcome = state
         .store
+        .accounts()
         .authenticate(&login, &form.text("password"), ctx.remote.as_deref())
         .await?;
     let error = match outcome {
         Ok(principal) => {
-            let session = state.store.create_session(principal.account_id).await?;
+            let session = state
+                .store
+                .accounts()
+                .create_session(principal.account_id)
+                .await?;
             let next = match next.as_str() {
                 "" if principal.is_staff() => "/admin",
                 "" => "/",
@@ -620,10 +625,15 @@ async fn login_submit(State(state): State<AppState>, ctx: RequestCtx, body: Byte
 
 async fn logout(State(state): State<AppState>, ctx: RequestCtx) -> PageResult {
     if let Some(session) = &ctx.session {
-        state.store.delete_session(session.session_id).await?;
+        state
+            .store
+            .accounts()
+            .delete_session(session.session_id)
+            .await?;
         let p = &session.principal;
         state
             .store
+            .accounts()
             .record_security_event(
                 "logout",
                 Some(p.account_id),
@@ -702,6 +712,7 @@ async fn register_submit(
     let result = if kind == "company" {
         state
             .store
+            .accounts()
             .register_company(
                 &CompanyRegistration {
                     name: data.text("name"),
@@ -716,6 +727,7 @@ async fn register_submit(
     } else {
         state
             .store
+            .accounts()
             .register_individual(
                 &IndividualRegistration {
                     name: data.text("name"),
@@ -762,7 +774,7 @@ pub fn role_labels(p: &Principal) -> String {
 async fn me(State(state): State<AppState>, user: PageUser) -> PageResult {
     let p = &user.principal;
     let department = match p.department_id {
-        Some(d) => state.store.get_department(d).await?.name,
+        Some(d) => state.store.org().get_department(d).await?.name,
         None => String::new(),
     };
     render(&MePage {

@@ -1,4 +1,5 @@
-//! Electronic supervision (电子监察) on the web: its pages. The sweep, indicators and
+//! Electronic supervision (电子监察) on the web: its pages and API. The sweep, indicators and
 //! assessment are computed by the store's supervision context.
 
+pub mod api;
 pub mod pages;

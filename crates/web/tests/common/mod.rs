@@ -64,9 +64,11 @@ pub async fn spawn_app_on(backend: Backend, today: Option<&str>) -> TestApp {
     let state = AppState {
         store: store.clone(),
         blobs,
-        audit_key: std::sync::Arc::new(onewindow_store::checkpoints::AuditKey::from_seed([1; 32])),
+        audit_key: std::sync::Arc::new(onewindow_store::case::checkpoints::AuditKey::from_seed(
+            [1; 32],
+        )),
         secure_cookies: false,
-        clock: onewindow_web::cases::Clock {
+        clock: onewindow_web::case::Clock {
             fixed: today.map(|d| d.parse().expect("test date")),
         },
     };
@@ -123,23 +125,26 @@ impl TestApp {
     /// A region, a centre with a hall, and two departments.
     pub async fn seed_org(&self) -> Org {
         let s = &self.store;
-        s.create_region(&RegionInput {
-            code: "370000000000".into(),
-            name: "山东省".into(),
-            level: 2,
-            parent_code: None,
-        })
-        .await
-        .unwrap();
-        s.create_region(&RegionInput {
-            code: "371300000000".into(),
-            name: "临沂市".into(),
-            level: 3,
-            parent_code: Some("370000000000".into()),
-        })
-        .await
-        .unwrap();
+        s.org()
+            .create_region(&RegionInput {
+                code: "370000000000".into(),
+                name: "山东省".into(),
+                level: 2,
+                parent_code: None,
+            })
+            .await
+            .unwrap();
+        s.org()
+            .create_region(&RegionInput {
+                code: "371300000000".into(),
+                name: "临沂市".into(),
+                level: 3,
+                parent_code: Some("370000000000".into()),
+            })
+            .await
+            .unwrap();
         let centre = s
+            .org()
             .create_centre(&CentreInput {
                 name: "临沂市政务服务中心".into(),
                 kind: "main".into(),
@@ -152,6 +157,7 @@ impl TestApp {
             .await
             .unwrap();
         let hall = s
+            .org()
             .create_hall(
                 centre.id,
                 &HallInput {
@@ -163,6 +169,7 @@ impl TestApp {
             .await
             .unwrap();
         let dept = s
+            .org()
             .create_department(&DepartmentInput {
                 centre_id: centre.id,
                 name: "临沂市市场监督管理局".into(),
@@ -173,6 +180,7 @@ impl TestApp {
             .await
             .unwrap();
         let other = s
+            .org()
             .create_department(&DepartmentInput {
                 centre_id: centre.id,
                 name: "临沂市公安局".into(),
@@ -199,6 +207,7 @@ impl TestApp {
         dept: Option<i64>,
     ) -> Staff {
         self.store
+            .org()
             .create_staff(&NewStaff {
                 staff: StaffInput {
                     centre_id: centre,
@@ -217,6 +226,7 @@ impl TestApp {
 
     pub async fn token(&self, account_id: i64, scope: TokenScope) -> String {
         self.store
+            .accounts()
             .create_token(account_id, "test", scope)
             .await
             .unwrap()

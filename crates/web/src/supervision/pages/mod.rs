@@ -59,7 +59,7 @@ async fn live_counts(
             if !first {
                 tokio::time::sleep(std::time::Duration::from_secs(5)).await;
             }
-            let counts = store.live_counts().await.unwrap_or_default();
+            let counts = store.supervision().live_counts().await.unwrap_or_default();
             let event = axum::response::sse::Event::default()
                 .event("counts")
                 .data(serde_json::to_string(&counts).unwrap_or_default());
@@ -115,6 +115,7 @@ async fn close_finding(State(state): State<AppState>, user: PageUser, body: Byte
         match form_outcome(
             state
                 .store
+                .supervision()
                 .close_finding(id, user.principal.account_id, &data.text("disposition"))
                 .await,
         ) {
@@ -135,9 +136,9 @@ async fn supervision_page(
     notice: &Notice,
 ) -> PageResult {
     gate(state, user, SupervisionAction::View, None).await?;
-    let alerts = state.store.alerts(None, 300).await?;
-    let open_findings = state.store.findings(true, 100).await?;
-    let departments = state.store.list_departments(None).await?;
+    let alerts = state.store.supervision().alerts(None, 300).await?;
+    let open_findings = state.store.supervision().findings(true, 100).await?;
+    let departments = state.store.org().list_departments(None).await?;
     let dept_name = |id: i64| short_name(&departments, Some(id));
     let kind = |k: &str| match k {
         "case" => "办件时限",
@@ -176,12 +177,13 @@ async fn supervision_page(
             ]
         })
         .collect();
-    let live = state.store.live_counts().await?;
-    let outbox = state.store.outbox_counts().await?;
-    let settings = state.store.settings().await?;
-    let month = onewindow_store::assessment::Period::month_of(state.clock.today());
+    let live = state.store.supervision().live_counts().await?;
+    let outbox = state.store.outbox().outbox_counts().await?;
+    let settings = state.store.supervision().settings().await?;
+    let month = onewindow_store::supervision::assessment::Period::month_of(state.clock.today());
     let figures = state
         .store
+        .supervision()
         .indicators(&month.from.to_string(), &month.to.to_string())
         .await?;
     let department_rows = figures
@@ -253,6 +255,7 @@ async fn supervision_page(
                 vec!["发出日期", "办件编号", "事项", "部门", "答复期限", "状态"],
                 state
                     .store
+                    .supervision()
                     .urgings(None, 100)
                     .await?
                     .iter()
@@ -392,9 +395,10 @@ async fn bulletin(
         .unwrap_or(first);
     let figures = state
         .store
+        .supervision()
         .indicators(&first.to_string(), &last.to_string())
         .await?;
-    let departments = state.store.list_departments(None).await?;
+    let departments = state.store.org().list_departments(None).await?;
     let name = |id: i64| {
         departments
             .iter()
@@ -503,7 +507,7 @@ async fn urging_page(
     error: String,
     notice: &Notice,
 ) -> PageResult {
-    let u = state.store.urging(id).await?;
+    let u = state.store.supervision().urging(id).await?;
     if !can(&user.principal, SupervisionAction::View, None) {
         gate(state, user, CaseAction::View, Some(u.department_id)).await?;
     }
@@ -513,11 +517,12 @@ async fn urging_page(
         && u.decision.as_deref() != Some("accepted");
     let may_decide =
         can(p, SupervisionAction::Act, None) && u.explanation.is_some() && u.decision.is_none();
-    let department = state.store.get_department(u.department_id).await?;
-    let centre = state.store.get_centre(department.centre_id).await?;
+    let department = state.store.org().get_department(u.department_id).await?;
+    let centre = state.store.org().get_centre(department.centre_id).await?;
     let addressee = match u.addressee_staff {
         Some(s) => state
             .store
+            .org()
             .get_staff(s)
             .await
             .map(|s| s.name)
@@ -573,9 +578,10 @@ async fn urging_explain(
     )
     .await?;
     let data = FormData::parse(&body);
-    let actor = state.store.case_actor(&user.principal).await?;
+    let actor = state.store.cases().case_actor(&user.principal).await?;
     match state
         .store
+        .supervision()
         .explain_urging(id, &actor, &data.text("explanation"))
         .await
     {
@@ -594,6 +600,7 @@ async fn urging_decide(
     let data = FormData::parse(&body);
     match state
         .store
+        .supervision()
         .decide_urging(
             id,
             user.principal.account_id,

@@ -50,8 +50,12 @@ async fn list(
     Query(q): Query<ListQuery>,
 ) -> PageResult {
     let department = scope(&state, &user).await?.or(q.department);
-    let cases = state.store.reported_cases(department, 500).await?;
-    let departments = state.store.list_departments(None).await?;
+    let cases = state
+        .store
+        .supervision()
+        .reported_cases(department, 500)
+        .await?;
+    let departments = state.store.org().list_departments(None).await?;
     let dept_name = |id: i64| super::short_name(&departments, Some(id));
     let rows = cases
         .iter()
@@ -152,7 +156,7 @@ fn describe(kind: &str, payload: &str) -> Vec<Vec<Cell>> {
 
 async fn one(State(state): State<AppState>, user: PageUser, Path(id): Path<i64>) -> PageResult {
     let department = scope(&state, &user).await?;
-    let (case, records) = state.store.reported_case(id).await?;
+    let (case, records) = state.store.supervision().reported_case(id).await?;
     if department.is_some_and(|d| d != case.department_id) {
         return Err(crate::error::PageError::Forbidden(
             "只能查看本部门报送的办件".into(),
@@ -160,6 +164,7 @@ async fn one(State(state): State<AppState>, user: PageUser, Path(id): Path<i64>)
     }
     let findings: Vec<_> = state
         .store
+        .supervision()
         .findings(false, 2000)
         .await?
         .into_iter()

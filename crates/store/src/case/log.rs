@@ -1,0 +1,413 @@
+//! The case event log: the source of truth for every case (全过程留痕). Events are appended
+//! with optimistic concurrency, each chained to the previous one by SHA-256, and the `cases`
+//! read model is updated in the same transaction. `verify_case_log` recomputes every chain.
+
+use chrono::NaiveDate;
+use onewindow_domain::calendar::WorkCalendar;
+use onewindow_domain::case::{CaseState, Event, Stage, WarnThreshold};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::infra::batch::{WriteBatch, sql};
+use crate::infra::case_db::CaseDb;
+use crate::projections::{Appended, Change, Conclusion, PROJECTIONS};
+use crate::{StoreError, StoreResult};
+
+/// The `prev_hash` of a case's first event.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// One stored event with its provenance.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct StoredEvent {
+    pub case_id: i64,
+    pub seq: i64,
+    pub kind: String,
+    pub payload: String,
+    pub actor_id: i64,
+    pub command_id: String,
+    pub at: i64,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// Who caused the events and under which command (for idempotency and the audit trail).
+#[derive(Debug, Clone)]
+pub struct Provenance<'a> {
+    pub actor_id: i64,
+    pub command_id: &'a str,
+    pub at: i64,
+    /// The business day (Asia/Shanghai) the events belong to, for the daily rollups.
+    pub today: NaiveDate,
+}
+
+/// A broken chain: the case, the first bad event, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditProblem {
+    pub case_id: i64,
+    pub seq: i64,
+    pub problem: String,
+}
+
+/// SHA-256 over the previous hash and every stored field of the event, each length-prefixed so
+/// that no two different events join to the same bytes.
+pub fn chain_hash(prev: &str, event: &StoredEvent) -> String {
+    let mut h = Sha256::new();
+    let (case_id, seq, actor, at) = (
+        event.case_id.to_string(),
+        event.seq.to_string(),
+        event.actor_id.to_string(),
+        event.at.to_string(),
+    );
+    for part in [
+        prev,
+        &case_id,
+        &seq,
+        &event.kind,
+        &event.payload,
+        &actor,
+        &event.command_id,
+        &at,
+    ] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+fn encode(event: &Event) -> StoreResult<(String, String)> {
+    let value = serde_json::to_value(event).map_err(|e| StoreError::Config(e.to_string()))?;
+    let kind = value["type"].as_str().unwrap_or("unknown").to_owned();
+    Ok((kind, value.to_string()))
+}
+
+impl crate::CaseStore<'_> {
+    /// Opens a new case with its first events; returns its id and state.
+    pub async fn create_case(
+        self,
+        events: &[Event],
+        by: &Provenance<'_>,
+    ) -> StoreResult<(i64, CaseState)> {
+        let state = CaseState::from_events(events);
+        let cal = self
+            .store
+            .calendar()
+            .calendar_for(&region_of(&state))
+            .await?;
+        let warn = self.store.supervision().warn_threshold().await?;
+        let mut tx = self.store.pool.begin().await?;
+        let id = insert_case(&mut *tx, &state, None, by).await?;
+        let (state, _, batch) =
+            prepare_append(id, CaseState::default(), GENESIS, events, by, &cal, &warn)?;
+        batch.run(&mut *tx).await?;
+        tx.commit().await?;
+        Ok((id, state))
+    }
+
+    /// Appends events if the case is still at `expected` version; otherwise
+    /// `StoreError::Conflict` with the current version, and nothing is written.
+    pub async fn append_case_events(
+        self,
+        case_id: i64,
+        expected: u64,
+        events: &[Event],
+        by: &Provenance<'_>,
+    ) -> StoreResult<CaseState> {
+        let mut tx = self.store.pool.begin().await?;
+        let (state, head, _) = load_case(&mut *tx, case_id).await?;
+        if state.version != expected {
+            return Err(StoreError::Conflict {
+                current: state.version,
+            });
+        }
+        let cal = self
+            .store
+            .calendar()
+            .calendar_for(&region_of(&state))
+            .await?;
+        let warn = self.store.supervision().warn_threshold().await?;
+        let (state, _, batch) = prepare_append(case_id, state, &head, events, by, &cal, &warn)?;
+        batch.run(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(state)
+    }
+
+    pub async fn case_events(self, case_id: i64) -> StoreResult<Vec<StoredEvent>> {
+        Ok(sqlx::query_as(
+            "SELECT case_id, seq, kind, payload, actor_id, command_id, at, prev_hash, hash
+             FROM case_events WHERE case_id = $1 ORDER BY seq",
+        )
+        .bind(case_id)
+        .fetch_all(&self.store.pool)
+        .await?)
+    }
+
+    /// Recomputes every case's chain and compares it with the read model's head; returns the
+    /// first problem of each broken case (empty when the log is intact).
+    pub async fn verify_case_log(self) -> StoreResult<Vec<AuditProblem>> {
+        let rows: Vec<StoredEvent> = sqlx::query_as(
+            "SELECT case_id, seq, kind, payload, actor_id, command_id, at, prev_hash, hash
+             FROM case_events ORDER BY case_id, seq, id",
+        )
+        .fetch_all(&self.store.pool)
+        .await?;
+        let heads: Vec<(i64, i64, String, String)> =
+            sqlx::query_as("SELECT id, version, head_hash, state FROM cases ORDER BY id")
+                .fetch_all(&self.store.pool)
+                .await?;
+        let mut problems = Vec::new();
+        let mut i = 0;
+        for (case_id, version, head, snapshot) in heads {
+            let mut folded = CaseState::default();
+            let mut prev = GENESIS.to_owned();
+            let mut expected_seq = 1;
+            let mut problem: Option<AuditProblem> = None;
+            while i < rows.len() && rows[i].case_id < case_id {
+                problems.push(AuditProblem {
+                    case_id: rows[i].case_id,
+                    seq: rows[i].seq,
+                    problem: "事件不属于任何办件（被插入）".into(),
+                });
+                let orphan = rows[i].case_id;
+                while i < rows.len() && rows[i].case_id == orphan {
+                    i += 1;
+                }
+            }
+            while i < rows.len() && rows[i].case_id == case_id {
+                let r = &rows[i];
+                i += 1;
+                if problem.is_some() {
+                    continue;
+                }
+                let found = |what: &str| {
+                    Some(AuditProblem {
+                        case_id,
+                        seq: r.seq,
+                        problem: what.to_owned(),
+                    })
+                };
+                if r.seq != expected_seq {
+                    problem = found(&format!(
+                        "事件序号不连续（应为 {expected_seq}）：有事件被删除、插入或重排"
+                    ));
+                } else if r.prev_hash != prev {
+                    problem = found("前一事件哈希不符：事件被插入或重排");
+                } else if chain_hash(&prev, r) != r.hash {
+                    problem = found("事件内容与哈希不符：事件被修改");
+                } else {
+                    match serde_json::from_str::<Event>(&r.payload) {
+                        Ok(e) => folded.apply(&e),
+                        Err(_) => problem = found("事件内容无法解析"),
+                    }
+                }
+                prev = r.hash.clone();
+                expected_seq += 1;
+            }
+            let count = expected_seq - 1;
+            if problem.is_none() && (count != version || prev != head) {
+                problem = Some(AuditProblem {
+                    case_id,
+                    seq: count + 1,
+                    problem: format!(
+                        "链尾与办件记录不符（记录 {version} 个事件，实有 {count} 个）：事件被删除或截断"
+                    ),
+                });
+            }
+            if problem.is_none()
+                && serde_json::from_str::<CaseState>(&snapshot).ok().as_ref() != Some(&folded)
+            {
+                problem = Some(AuditProblem {
+                    case_id,
+                    seq: count,
+                    problem: "办件状态记录与事件重演结果不符：读模型被修改".into(),
+                });
+            }
+            problems.extend(problem);
+        }
+        while i < rows.len() {
+            problems.push(AuditProblem {
+                case_id: rows[i].case_id,
+                seq: rows[i].seq,
+                problem: "事件不属于任何办件（被插入）".into(),
+            });
+            let orphan = rows[i].case_id;
+            while i < rows.len() && rows[i].case_id == orphan {
+                i += 1;
+            }
+        }
+        Ok(problems)
+    }
+}
+
+/// The region whose calendar a case follows.
+pub(crate) fn region_of(state: &CaseState) -> String {
+    state
+        .item
+        .as_ref()
+        .map(|i| i.region_code.clone())
+        .unwrap_or_default()
+}
+
+/// Inserts the `cases` row of a new case (before its first events are appended).
+pub(crate) async fn insert_case(
+    db: &mut impl CaseDb,
+    submitted: &CaseState,
+    applicant_account: Option<i64>,
+    by: &Provenance<'_>,
+) -> StoreResult<i64> {
+    let item = submitted
+        .item
+        .as_ref()
+        .ok_or_else(|| StoreError::Config("a case starts with its submission".into()))?;
+    let applicant = submitted.applicant.as_ref();
+    let sql = sql!(
+        "INSERT INTO cases (stage, item_id, item_version, department_id, applicant, applicant_id, applicant_account,
+                            item_name, channel, submitted_on, version, head_hash, created_at, updated_at)
+         VALUES (:stage, :item_id, :item_version, :department_id, :applicant, :applicant_id, :applicant_account,
+                 :item_name, :channel, :submitted_on, 0, :head, :at, :at) RETURNING id"
+    );
+    let args = sql.bind(vec![
+        ("stage", Stage::New.key().into()),
+        ("item_id", item.item_id.into()),
+        ("item_version", item.version.into()),
+        ("department_id", item.department_id.into()),
+        (
+            "applicant",
+            applicant.map(|a| a.name.clone()).unwrap_or_default().into(),
+        ),
+        (
+            "applicant_id",
+            applicant
+                .map(|a| a.id_number.clone())
+                .unwrap_or_default()
+                .into(),
+        ),
+        ("applicant_account", applicant_account.into()),
+        ("item_name", item.name.clone().into()),
+        (
+            "channel",
+            submitted.channel.map_or("window", |c| c.key()).into(),
+        ),
+        ("submitted_on", by.today.to_string().into()),
+        ("head", GENESIS.into()),
+        ("at", by.at.into()),
+    ])?;
+    db.insert_id(sql.text(), args).await
+}
+
+/// A case's folded state (kept on its row), the head of its chain and its applicant account.
+pub(crate) async fn load_case(
+    db: &mut impl CaseDb,
+    case_id: i64,
+) -> StoreResult<(CaseState, String, Option<i64>)> {
+    let row = db
+        .case_row(case_id)
+        .await?
+        .ok_or(StoreError::NotFound("case"))?;
+    let state = serde_json::from_str(&row.state)
+        .map_err(|e| StoreError::Config(format!("case {case_id} state: {e}")))?;
+    Ok((state, row.head, row.applicant_account))
+}
+
+/// Appends `events` to the case's chain and hands them to every projection; returns the state
+/// and the chain's head after them, and the statements to run (nothing is written yet).
+pub(crate) fn prepare_append(
+    case_id: i64,
+    mut state: CaseState,
+    head: &str,
+    events: &[Event],
+    by: &Provenance<'_>,
+    cal: &WorkCalendar,
+    warn: &WarnThreshold,
+) -> StoreResult<(CaseState, String, WriteBatch)> {
+    let before = state.clone();
+    let mut batch = WriteBatch::default();
+    let mut prev = head.to_owned();
+    for event in events {
+        let seq = state.version as i64 + 1;
+        let (kind, payload) = encode(event)?;
+        let mut stored = StoredEvent {
+            case_id,
+            seq,
+            kind,
+            payload,
+            actor_id: by.actor_id,
+            command_id: by.command_id.to_owned(),
+            at: by.at,
+            prev_hash: prev,
+            hash: String::new(),
+        };
+        stored.hash = chain_hash(&stored.prev_hash, &stored);
+        prev = stored.hash.clone();
+        batch.add(
+            sql!(
+                "INSERT INTO case_events (case_id, seq, kind, payload, actor_id, command_id, at, prev_hash, hash)
+                 VALUES (:case_id, :seq, :kind, :payload, :actor_id, :command_id, :at, :prev_hash, :hash)"
+            ),
+            vec![
+                ("case_id", case_id.into()),
+                ("seq", seq.into()),
+                ("kind", stored.kind.into()),
+                ("payload", stored.payload.into()),
+                ("actor_id", by.actor_id.into()),
+                ("command_id", stored.command_id.into()),
+                ("at", by.at.into()),
+                ("prev_hash", stored.prev_hash.into()),
+                ("hash", stored.hash.into()),
+            ],
+        )?;
+        state.apply(event);
+        let appended = Appended {
+            case_id,
+            seq,
+            event,
+            after: &state,
+            by,
+        };
+        for p in PROJECTIONS {
+            p.event(&appended, &mut batch)?;
+        }
+    }
+    let concluded_on = events.iter().find_map(|e| match e {
+        Event::Concluded { on, .. } => Some(*on),
+        _ => None,
+    });
+    let accepted_by = events
+        .iter()
+        .any(|e| {
+            matches!(
+                e,
+                Event::Accepted { .. } | Event::AcceptedWithDeficiencies { .. }
+            )
+        })
+        .then_some(by.actor_id);
+    let conclusion = match (concluded_on, state.accepted_on) {
+        (Some(on), Some(accepted)) => {
+            let ran = cal
+                .remaining_working_days(accepted, on)
+                .map_err(|e| StoreError::Config(e.to_string()))?;
+            Some(Conclusion {
+                days_used: (ran - i64::from(state.paused_days)).max(0),
+                accurate: state.returns == 0 && state.supplement_notices == 0,
+            })
+        }
+        _ => None,
+    };
+    let change = Change {
+        case_id,
+        before: &before,
+        after: &state,
+        events,
+        head: &prev,
+        by,
+        cal,
+        warn,
+        accepted_by,
+        concluded_on,
+        conclusion,
+    };
+    for p in PROJECTIONS {
+        p.command(&change, &mut batch)?;
+    }
+    batch.version = state.version;
+    Ok((state, prev, batch))
+}

@@ -1,0 +1,472 @@
+//! Reading cases: the inboxes, search, one case with its timeline, the public progress lookup,
+//! the statistics rollups, and the staff member as the case aggregate sees them.
+
+use onewindow_domain::auth::Principal;
+use onewindow_domain::case::{Actor, Applicant, CaseState, ItemRef};
+use onewindow_domain::org::{FieldErrors, Power, Role};
+use serde::Serialize;
+
+use crate::case::log::StoredEvent;
+use crate::{Flag, StoreError, StoreResult};
+
+/// A row of an inbox or a search result.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CaseRow {
+    pub id: i64,
+    pub case_no: Option<String>,
+    pub stage: String,
+    pub item_id: i64,
+    pub item_name: String,
+    pub department_id: i64,
+    pub applicant: String,
+    pub channel: String,
+    pub step_name: Option<String>,
+    pub assignee: Option<i64>,
+    pub submitted_on: String,
+    pub accepted_on: Option<String>,
+    pub due: Option<String>,
+    #[sqlx(try_from = "i64")]
+    pub paused: Flag,
+    pub version: i64,
+}
+
+const ROW: &str =
+    "c.id, c.case_no, c.stage, c.item_id, c.item_name, c.department_id, c.applicant, c.channel,
+    c.step_name, c.assignee, c.submitted_on, c.accepted_on, c.due, c.paused, c.version";
+
+/// One page of rows and the cursor of the next, if any.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Page<T> {
+    pub rows: Vec<T>,
+    pub next: Option<String>,
+}
+
+/// A case approved on pledge (告知承诺) whose verification is still to be recorded.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PledgeDue {
+    pub case_id: i64,
+    pub case_no: Option<String>,
+    pub item_name: String,
+    pub applicant: String,
+    /// The day by which the pledge must be verified.
+    pub verify_by: String,
+}
+
+/// Inbox filters.
+#[derive(Debug, Clone, Default)]
+pub struct InboxFilter {
+    /// What the task is (受理, 审查, 决定, 办结, 送达, 等待补正 …).
+    pub what: Option<String>,
+    pub item_id: Option<i64>,
+    /// Only tasks whose deadline is on or before this day.
+    pub due_by: Option<String>,
+    /// `due|id` of the last row seen.
+    pub after: Option<String>,
+    pub limit: i64,
+}
+
+/// Case search filters.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub case_no: Option<String>,
+    /// Name or id number of the applicant (part of the name, the whole id number).
+    pub applicant: Option<String>,
+    pub item: Option<String>,
+    pub stage: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// Only cases of this department (None: every department the caller may see).
+    pub department_id: Option<i64>,
+    /// Only this applicant account's cases (an applicant's own list).
+    pub applicant_account: Option<i64>,
+    /// The id of the last row seen (newest first).
+    pub before: Option<i64>,
+    pub limit: i64,
+}
+
+/// A case with its full timeline.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CaseView {
+    pub row: CaseRow,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub state: CaseState,
+    pub applicant_account: Option<i64>,
+    pub events: Vec<TimelineEntry>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TimelineEntry {
+    pub seq: i64,
+    pub kind: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub payload: serde_json::Value,
+    pub actor_id: i64,
+    pub actor_name: String,
+    pub at: i64,
+    pub hash: String,
+}
+
+/// A stored event with its actor's name, as the timeline query reads it.
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    seq: i64,
+    kind: String,
+    payload: String,
+    actor_id: i64,
+    actor_name: Option<String>,
+    at: i64,
+    hash: String,
+}
+
+/// Daily figures of one department and item.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RollupRow {
+    pub department_id: i64,
+    pub item_id: i64,
+    pub received: i64,
+    pub accepted: i64,
+    pub concluded: i64,
+    pub instant: i64,
+    pub promised: i64,
+    pub concluded_on_time: i64,
+    pub overdue: i64,
+}
+
+/// Whether `principal` sees every department's cases (centre-wide roles and comprehensive
+/// window clerks without a department).
+pub fn sees_all_cases(p: &Principal) -> bool {
+    p.has_role(Role::CentreAdmin)
+        || p.has_role(Role::Supervisor)
+        || (p.is_staff() && p.department_id.is_none())
+}
+
+impl crate::CaseStore<'_> {
+    /// What a new case is filed under: the item's published version (refused when the item is
+    /// suspended, withdrawn or unpublished) and the region whose calendar applies.
+    pub async fn item_ref_for_case(self, item_id: i64) -> StoreResult<ItemRef> {
+        let item = self.store.catalog().get_item(item_id).await?;
+        let version = match (item.status.as_str(), item.current_version) {
+            ("active", Some(v)) => v,
+            _ => {
+                return Err(StoreError::Invalid(FieldErrors::single(
+                    "item_id",
+                    "该事项未发布、已暂停或已取消，不能受理",
+                )));
+            }
+        };
+        let doc = self
+            .store
+            .catalog()
+            .get_version(item_id, version)
+            .await?
+            .doc;
+        let (region,): (String,) = sqlx::query_as(
+            "SELECT c.region_code FROM departments d JOIN centres c ON c.id = d.centre_id WHERE d.id = $1",
+        )
+        .bind(doc.department_id)
+        .fetch_one(&self.store.pool)
+        .await?;
+        Ok(ItemRef::from_doc(item_id, version, &doc, &region))
+    }
+
+    /// The applicant an online application is filed for: the account's own verified identity.
+    pub async fn applicant_of(self, account_id: i64) -> StoreResult<Applicant> {
+        let (kind, name, mobile, resident_id, credit_code): (
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+        ) = sqlx::query_as(
+            "SELECT kind, display_name, mobile, resident_id, credit_code FROM accounts WHERE id = $1",
+        )
+        .bind(account_id)
+        .fetch_optional(&self.store.pool)
+        .await?
+        .ok_or(StoreError::NotFound("account"))?;
+        let id_number =
+            resident_id
+                .or(credit_code)
+                .ok_or(StoreError::Invalid(FieldErrors::single(
+                    "applicant",
+                    "只有已实名注册的申请人可以在线申请",
+                )))?;
+        Ok(Applicant {
+            kind,
+            name,
+            id_number,
+            mobile,
+        })
+    }
+
+    /// The department handling a case.
+    pub async fn case_department(self, case_id: i64) -> StoreResult<i64> {
+        let (d,): (i64,) = sqlx::query_as("SELECT department_id FROM cases WHERE id = $1")
+            .bind(case_id)
+            .fetch_optional(&self.store.pool)
+            .await?
+            .ok_or(StoreError::NotFound("case"))?;
+        Ok(d)
+    }
+
+    /// The staff member or applicant as the case aggregate sees them: roles, department,
+    /// chief-representative powers and whom they back up (AB岗).
+    pub async fn case_actor(self, p: &Principal) -> StoreResult<Actor> {
+        let mut actor = Actor {
+            account_id: p.account_id,
+            staff_id: p.staff_id,
+            roles: p.roles.clone(),
+            department_id: p.department_id,
+            powers: vec![],
+            backup_for: vec![],
+        };
+        if let Some(staff_id) = p.staff_id {
+            let powers: Vec<(String,)> = sqlx::query_as(
+                "SELECT power FROM power_grants WHERE staff_id = $1 AND revoked_at IS NULL",
+            )
+            .bind(staff_id)
+            .fetch_all(&self.store.pool)
+            .await?;
+            actor.powers = powers
+                .iter()
+                .filter_map(|(k,)| k.parse::<Power>().ok())
+                .collect();
+            let backs: Vec<(i64,)> =
+                sqlx::query_as("SELECT id FROM staff WHERE backup_staff_id = $1 AND active = 1")
+                    .bind(staff_id)
+                    .fetch_all(&self.store.pool)
+                    .await?;
+            actor.backup_for = backs.into_iter().map(|(id,)| id).collect();
+        }
+        Ok(actor)
+    }
+
+    /// The tasks waiting for this person: assigned to them or to someone they back up, or open
+    /// to their role in their department. Most urgent first, by keyset.
+    pub async fn inbox(self, actor: &Actor, f: &InboxFilter) -> StoreResult<Page<CaseRow>> {
+        // Roles and ids come from the database and enums, never from the request.
+        let mut mine = Vec::new();
+        if let Some(s) = actor.staff_id {
+            mine.push(s);
+        }
+        mine.extend(&actor.backup_for);
+        let roles: Vec<String> = actor
+            .roles
+            .iter()
+            .map(|r| format!("'{}'", r.key()))
+            .collect();
+        let mut open = if roles.is_empty() {
+            "0 = 1".to_owned()
+        } else {
+            format!("t.role IN ({})", roles.join(","))
+        };
+        if let Some(d) = actor.department_id {
+            open.push_str(&format!(" AND t.department_id = {d}"));
+        }
+        let assigned = if mine.is_empty() {
+            "0 = 1".to_owned()
+        } else {
+            format!(
+                "t.assignee IN ({})",
+                mine.iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            )
+        };
+        let sort = "COALESCE(t.due, '9999-12-31')";
+        let (after_due, after_id) = f
+            .after
+            .as_deref()
+            .and_then(|a| a.split_once('|'))
+            .map(|(d, i)| (d.to_owned(), i.parse::<i64>().unwrap_or(0)))
+            .unwrap_or_else(|| (String::new(), 0));
+        let sql = format!(
+            "SELECT {ROW}, {sort} AS sort_due FROM case_tasks t JOIN cases c ON c.id = t.case_id
+             WHERE ({assigned} OR (t.assignee IS NULL AND {open}))
+               AND ($1 = '' OR t.what = $1)
+               AND ($2 = 0 OR c.item_id = $2)
+               AND ($3 = '' OR t.due <= $3)
+               AND ({sort} > $4 OR ({sort} = $4 AND c.id > $5))
+             ORDER BY {sort}, c.id LIMIT $6"
+        );
+        let rows: Vec<CaseRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(f.what.clone().unwrap_or_default())
+            .bind(f.item_id.unwrap_or(0))
+            .bind(f.due_by.clone().unwrap_or_default())
+            .bind(after_due)
+            .bind(after_id)
+            .bind(f.limit + 1)
+            .fetch_all(&self.store.pool)
+            .await?;
+        Ok(page(rows, f.limit, |r| {
+            format!("{}|{}", r.due.as_deref().unwrap_or("9999-12-31"), r.id)
+        }))
+    }
+
+    /// A department's cases approved on pledge and not yet verified, the earliest deadline
+    /// first: the verification comes after approval, often after conclusion, when the case has
+    /// no open task.
+    pub async fn pledges_to_verify(
+        self,
+        department_id: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<PledgeDue>> {
+        Ok(sqlx::query_as(
+            "SELECT c.id AS case_id, c.case_no, c.item_name, c.applicant, t.due_on AS verify_by
+             FROM case_timers t JOIN cases c ON c.id = t.case_id
+             WHERE t.kind = 'pledge_verification' AND t.department_id = $1
+             ORDER BY t.due_on, t.case_id LIMIT $2",
+        )
+        .bind(department_id)
+        .bind(limit)
+        .fetch_all(&self.store.pool)
+        .await?)
+    }
+
+    /// The kinds of open work there are now (受理, a step's name, 办结 …), for inbox filters.
+    pub async fn task_kinds(self) -> StoreResult<Vec<String>> {
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT DISTINCT what FROM case_tasks ORDER BY what")
+                .fetch_all(&self.store.pool)
+                .await?;
+        Ok(rows.into_iter().map(|(w,)| w).collect())
+    }
+
+    /// Case search, newest first, by keyset.
+    pub async fn search_cases(self, f: &CaseFilter) -> StoreResult<Page<CaseRow>> {
+        let like = |s: &Option<String>| {
+            s.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| format!("%{}%", s.replace(['%', '_'], "")))
+                .unwrap_or_default()
+        };
+        let exact = |s: &Option<String>| s.as_deref().map(str::trim).unwrap_or_default().to_owned();
+        let sql = format!(
+            "SELECT {ROW} FROM cases c
+             WHERE ($1 = '' OR c.case_no = $1)
+               AND ($2 = '' OR c.applicant LIKE $2 OR c.applicant_id = $3)
+               AND ($4 = '' OR c.item_name LIKE $4)
+               AND ($5 = '' OR c.stage = $5)
+               AND ($6 = '' OR c.submitted_on >= $6)
+               AND ($7 = '' OR c.submitted_on <= $7)
+               AND ($8 = 0 OR c.department_id = $8)
+               AND ($9 = 0 OR c.applicant_account = $9)
+               AND ($10 = 0 OR c.id < $10)
+             ORDER BY c.id DESC LIMIT $11"
+        );
+        let rows: Vec<CaseRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(exact(&f.case_no))
+            .bind(like(&f.applicant))
+            .bind(exact(&f.applicant).to_uppercase())
+            .bind(like(&f.item))
+            .bind(exact(&f.stage))
+            .bind(exact(&f.from))
+            .bind(exact(&f.to))
+            .bind(f.department_id.unwrap_or(0))
+            .bind(f.applicant_account.unwrap_or(0))
+            .bind(f.before.unwrap_or(0))
+            .bind(f.limit + 1)
+            .fetch_all(&self.store.pool)
+            .await?;
+        Ok(page(rows, f.limit, |r| r.id.to_string()))
+    }
+
+    /// One case with its timeline (actors by name).
+    pub async fn case_view(self, case_id: i64) -> StoreResult<CaseView> {
+        let sql = format!("SELECT {ROW} FROM cases c WHERE c.id = $1");
+        let row: CaseRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(case_id)
+            .fetch_optional(&self.store.pool)
+            .await?
+            .ok_or(StoreError::NotFound("case"))?;
+        let (state, applicant_account): (String, Option<i64>) =
+            sqlx::query_as("SELECT state, applicant_account FROM cases WHERE id = $1")
+                .bind(case_id)
+                .fetch_one(&self.store.pool)
+                .await?;
+        let state: CaseState =
+            serde_json::from_str(&state).map_err(|e| StoreError::Config(e.to_string()))?;
+        let events: Vec<EventRow> = sqlx::query_as(
+            "SELECT e.seq, e.kind, e.payload, e.actor_id, a.display_name AS actor_name, e.at, e.hash
+             FROM case_events e LEFT JOIN accounts a ON a.id = e.actor_id
+             WHERE e.case_id = $1 ORDER BY e.seq",
+        )
+        .bind(case_id)
+        .fetch_all(&self.store.pool)
+        .await?;
+        let events = events
+            .into_iter()
+            .map(|r| TimelineEntry {
+                seq: r.seq,
+                kind: r.kind,
+                payload: serde_json::from_str(&r.payload).unwrap_or(serde_json::Value::Null),
+                actor_id: r.actor_id,
+                actor_name: r.actor_name.unwrap_or_default(),
+                at: r.at,
+                hash: r.hash,
+            })
+            .collect();
+        Ok(CaseView {
+            row,
+            state,
+            applicant_account,
+            events,
+        })
+    }
+
+    /// The case an applicant asks about with its number and query code; NotFound unless both
+    /// match.
+    pub async fn case_by_query_code(self, case_no: &str, code: &str) -> StoreResult<CaseView> {
+        let found: Option<(i64, Option<String>)> =
+            sqlx::query_as("SELECT id, query_code FROM cases WHERE case_no = $1")
+                .bind(case_no.trim())
+                .fetch_optional(&self.store.pool)
+                .await?;
+        match found {
+            Some((id, Some(stored)))
+                if stored.eq_ignore_ascii_case(code.trim()) && !code.trim().is_empty() =>
+            {
+                self.case_view(id).await
+            }
+            _ => Err(StoreError::NotFound("case")),
+        }
+    }
+
+    /// The raw events of a case, as stored.
+    pub async fn stored_events(self, case_id: i64) -> StoreResult<Vec<StoredEvent>> {
+        self.case_events(case_id).await
+    }
+
+    /// Sums of the daily rollups between two days (inclusive), per department and item.
+    pub async fn rollups(self, from: &str, to: &str) -> StoreResult<Vec<RollupRow>> {
+        Ok(sqlx::query_as(
+            "SELECT department_id, item_id, CAST(SUM(received) AS BIGINT) AS received, CAST(SUM(accepted) AS BIGINT) AS accepted,
+                    CAST(SUM(concluded) AS BIGINT) AS concluded, CAST(SUM(instant) AS BIGINT) AS instant, CAST(SUM(promised) AS BIGINT) AS promised,
+                    CAST(SUM(concluded_on_time) AS BIGINT) AS concluded_on_time, CAST(SUM(overdue) AS BIGINT) AS overdue
+             FROM case_rollups WHERE day >= $1 AND day <= $2
+             GROUP BY department_id, item_id ORDER BY department_id, item_id",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.store.pool)
+        .await?)
+    }
+}
+
+fn page<T>(mut rows: Vec<T>, limit: i64, cursor: impl Fn(&T) -> String) -> Page<T> {
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(cursor)
+    } else {
+        None
+    };
+    Page { rows, next }
+}

@@ -1,0 +1,9 @@
+//! What the contexts' stores stand on: migrations, the case writer's connection and its write
+//! batches, content-addressed blobs, the catalogue's search index and the notification outbox.
+
+pub(crate) mod batch;
+pub mod blobs;
+pub(crate) mod case_db;
+pub(crate) mod migrate;
+pub mod outbox;
+pub mod search;

@@ -1,0 +1,220 @@
+//! Case handling shared by the workbench pages and the API: the business clock, validating an
+//! applicant, submitting, acting on a case, and who may see which case.
+
+pub mod api;
+pub mod pages;
+
+use chrono::{Duration, NaiveDate, Utc};
+use onewindow_domain::auth::{CaseAction, Principal};
+use onewindow_domain::case::{Applicant, Channel, Command};
+use onewindow_domain::ids::{CreditCode, ResidentId};
+use onewindow_domain::org::{AccountKind, FieldErrors, validate_mobile};
+use onewindow_store::StoreError;
+use onewindow_store::case::commands::{CommandOutcome, CommandRequest};
+use onewindow_store::case::queries::CaseView;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::require;
+
+/// The business date. Asia/Shanghai has no daylight saving, so it is UTC+8; a fixed date can
+/// be set for training and demonstrations (`--today`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Clock {
+    pub fixed: Option<NaiveDate>,
+}
+
+impl Clock {
+    pub fn today(&self) -> NaiveDate {
+        self.fixed
+            .unwrap_or_else(|| (Utc::now() + Duration::hours(8)).date_naive())
+    }
+}
+
+/// An applicant as entered at the window or sent by an integrating system.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct ApplicantInput {
+    /// individual (自然人) or company (法人).
+    pub kind: String,
+    pub name: String,
+    /// 居民身份证号码 for individuals, 统一社会信用代码 for companies; check digits verified.
+    pub id_number: String,
+    pub mobile: String,
+}
+
+/// A new application.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct SubmitInput {
+    pub item_id: i64,
+    /// Required for staff registering at a window; applicants apply as themselves.
+    #[serde(default)]
+    pub applicant: Option<ApplicantInput>,
+    /// Names of the catalogue materials handed in (the checklist ticked at the window).
+    #[serde(default)]
+    pub materials: Vec<String>,
+}
+
+/// Validates an applicant; field names are prefixed with `prefix` (e.g. `applicant.`).
+pub fn validate_applicant(input: &ApplicantInput, prefix: &str) -> Result<Applicant, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let f = |name: &str| format!("{prefix}{name}");
+    let name = input.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        errors.add(&f("name"), "请填写申请人姓名或单位名称（100 字以内）");
+    }
+    let id = input.id_number.trim();
+    let id_number = match input.kind.as_str() {
+        "individual" => match ResidentId::parse(id) {
+            Ok(v) => v.as_str().to_owned(),
+            Err(e) => {
+                errors.add(&f("id_number"), format!("身份证号码{e}"));
+                String::new()
+            }
+        },
+        "company" => match CreditCode::parse(id) {
+            Ok(v) => v.as_str().to_owned(),
+            Err(e) => {
+                errors.add(&f("id_number"), format!("统一社会信用代码{e}"));
+                String::new()
+            }
+        },
+        _ => {
+            errors.add(&f("kind"), "请选择自然人或法人");
+            String::new()
+        }
+    };
+    let mobile = validate_mobile(&mut errors, &f("mobile"), &input.mobile);
+    errors.into_result()?;
+    Ok(Applicant {
+        kind: input.kind.clone(),
+        name: name.to_owned(),
+        id_number,
+        mobile,
+    })
+}
+
+/// Why a case command did not go through, for pages and the API alike.
+pub type CaseResult<T> = Result<T, StoreError>;
+
+/// Opens a case: a window registration by staff, or an online application by the applicant.
+pub async fn submit(
+    state: &AppState,
+    who: &Principal,
+    remote: Option<&str>,
+    input: &SubmitInput,
+    idempotency_key: Option<String>,
+) -> Result<CommandOutcome, crate::error::ApiError> {
+    let channel = if who.is_staff() {
+        require(state, who, remote, CaseAction::Handle, None).await?;
+        Channel::Window
+    } else {
+        require(state, who, remote, CaseAction::Apply, None).await?;
+        Channel::Online
+    };
+    let item = state.store.cases().item_ref_for_case(input.item_id).await?;
+    let applicant = match (channel, &input.applicant) {
+        (Channel::Window, Some(a)) => validate_applicant(a, "applicant.")?,
+        (Channel::Window, None) => {
+            return Err(FieldErrors::single("applicant", "请填写申请人信息").into());
+        }
+        (Channel::Online, _) => state.store.cases().applicant_of(who.account_id).await?,
+    };
+    let unknown: Vec<&str> = input
+        .materials
+        .iter()
+        .filter(|m| !item.materials.iter().any(|x| &x.name == *m))
+        .map(String::as_str)
+        .collect();
+    if !unknown.is_empty() {
+        return Err(FieldErrors::single(
+            "materials",
+            format!("不是本事项的材料：{}", unknown.join("、")),
+        )
+        .into());
+    }
+    let command = Command::Submit {
+        channel,
+        item: Box::new(item),
+        applicant,
+        materials: input.materials.clone(),
+    };
+    Ok(run(state, who, None, None, command, idempotency_key).await?)
+}
+
+/// Runs a command on an existing case.
+pub async fn act(
+    state: &AppState,
+    who: &Principal,
+    remote: Option<&str>,
+    case_id: i64,
+    expected_version: Option<u64>,
+    command: Command,
+    idempotency_key: Option<String>,
+) -> Result<CommandOutcome, crate::error::ApiError> {
+    if matches!(command, Command::Submit { .. }) {
+        return Err(FieldErrors::single("command.type", "提交申请请使用 POST /cases").into());
+    }
+    if who.is_staff() {
+        let department = state.store.cases().case_department(case_id).await?;
+        require(state, who, remote, CaseAction::Handle, Some(department)).await?;
+    } else {
+        require(state, who, remote, CaseAction::Apply, None).await?;
+    }
+    Ok(run(
+        state,
+        who,
+        Some(case_id),
+        expected_version,
+        command,
+        idempotency_key,
+    )
+    .await?)
+}
+
+async fn run(
+    state: &AppState,
+    who: &Principal,
+    case_id: Option<i64>,
+    expected_version: Option<u64>,
+    command: Command,
+    idempotency_key: Option<String>,
+) -> CaseResult<CommandOutcome> {
+    let actor = state.store.cases().case_actor(who).await?;
+    state
+        .store
+        .cases()
+        .execute(CommandRequest {
+            case_id,
+            expected_version,
+            command,
+            actor,
+            idempotency_key,
+            today: state.clock.today(),
+            at: onewindow_store::now_ms(),
+        })
+        .await
+}
+
+/// A case if `who` may see it: staff by department (centre-wide roles see all), applicants
+/// their own. Others get NotFound, so case ids cannot be probed.
+pub async fn visible_case(
+    state: &AppState,
+    who: &Principal,
+    remote: Option<&str>,
+    case_id: i64,
+) -> Result<CaseView, crate::error::ApiError> {
+    let view = state.store.cases().case_view(case_id).await?;
+    if who.is_staff() {
+        require(
+            state,
+            who,
+            remote,
+            CaseAction::View,
+            Some(view.row.department_id),
+        )
+        .await?;
+    } else if view.applicant_account != Some(who.account_id) || who.kind == AccountKind::Staff {
+        return Err(crate::error::ApiError::NotFound("case"));
+    }
+    Ok(view)
+}

@@ -1,0 +1,415 @@
+//! The case page: the case's state, its timeline and the forms this user may use now.
+
+use super::*;
+
+// ---- the case page ----
+
+pub struct TimelineView {
+    pub at: String,
+    pub what: String,
+    pub detail: String,
+    pub actor: String,
+}
+
+#[derive(Template)]
+#[template(path = "work_case.html")]
+pub(super) struct CasePage {
+    chrome: Chrome,
+    id: i64,
+    version: u64,
+    case_no: String,
+    query_code: String,
+    item_name: String,
+    item_link: String,
+    applicant: String,
+    applicant_id: String,
+    applicant_mobile: String,
+    channel: String,
+    stage: String,
+    step: String,
+    accepted_on: String,
+    due: String,
+    badge: String,
+    tone: &'static str,
+    materials: Vec<String>,
+    pending: Vec<String>,
+    catalogue_materials: Vec<String>,
+    decision: String,
+    timeline: Vec<TimelineView>,
+    actions: Vec<&'static str>,
+    staff: Vec<(i64, String)>,
+    error: String,
+    /// The action whose form the error belongs to.
+    error_action: String,
+    data: FormData,
+    fee_standard: String,
+    /// The 告知承诺 verification deadline, when the case was approved on pledge.
+    pledge_verify_by: String,
+    form_id: String,
+}
+
+impl CasePage {
+    fn v(&self, name: &str) -> String {
+        self.data.text(name)
+    }
+}
+
+/// Masks an id number for print: the first six and last four characters.
+pub(super) fn mask_id(id: &str) -> String {
+    let chars: Vec<char> = id.chars().collect();
+    if chars.len() <= 10 {
+        return id.to_owned();
+    }
+    chars[..6]
+        .iter()
+        .chain(std::iter::repeat_n(&'*', chars.len() - 10))
+        .chain(chars[chars.len() - 4..].iter())
+        .collect()
+}
+
+/// The details of an event staff may read on the timeline.
+pub(super) fn event_detail(payload: &serde_json::Value) -> String {
+    let s = |k: &str| payload[k].as_str().unwrap_or_default().to_owned();
+    let parts: Vec<String> = [
+        "opinion",
+        "reasons",
+        "reason",
+        "legal_basis",
+        "pledge",
+        "commitment",
+        "notes",
+    ]
+    .iter()
+    .map(|k| s(k))
+    .filter(|v| !v.is_empty() && v != "-")
+    .collect();
+    let mut out = parts.join("；");
+    if let Some(d) = payload.get("decision") {
+        let approved = d["approved"].as_bool().unwrap_or(false);
+        out = format!(
+            "{}：{}{}",
+            if approved { "准予" } else { "不予许可" },
+            d["reasons"].as_str().unwrap_or_default(),
+            d["legal_basis"]
+                .as_str()
+                .filter(|b| !b.is_empty())
+                .map(|b| format!("（依据：{b}）"))
+                .unwrap_or_default()
+        );
+    }
+    out
+}
+
+pub(super) async fn case_page(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Query(notice): Query<crate::pages::Notice>,
+) -> PageResult {
+    let view = visible_case(&state, &user.principal, user.ctx.remote.as_deref(), id)
+        .await
+        .map_err(PageError::from)?;
+    let mut page = case_view_page(&state, &user, &view, FormData::default()).await?;
+    page.chrome = page.chrome.with_notice(&notice);
+    render(&page)
+}
+
+pub(super) async fn case_view_page(
+    state: &AppState,
+    user: &PageUser,
+    view: &CaseView,
+    data: FormData,
+) -> Result<CasePage, PageError> {
+    let s = &view.state;
+    let today = state.clock.today();
+    let item = s.item.clone();
+    let region = item
+        .as_ref()
+        .map(|i| i.region_code.clone())
+        .unwrap_or_default();
+    let cal = state.store.calendar().calendar_for(&region).await?;
+    let actor = state.store.cases().case_actor(&user.principal).await?;
+    let actions = if user.principal.is_staff() {
+        available_commands(
+            s,
+            &Ctx {
+                today,
+                actor: &actor,
+                calendar: &cal,
+                case_no: String::new(),
+                query_code: String::new(),
+            },
+        )
+    } else {
+        vec![]
+    };
+    let staff = if actions.contains(&"reassign") {
+        state
+            .store
+            .org()
+            .list_staff(None, item.as_ref().map(|i| i.department_id))
+            .await?
+            .into_iter()
+            .filter(|m| m.active.get())
+            .map(|m| (m.id, format!("{}（{}）", m.name, m.login)))
+            .collect()
+    } else {
+        vec![]
+    };
+    let (badge, tone) = badge(
+        view.row.due.as_deref(),
+        view.row.paused.get(),
+        &view.row.stage,
+        today,
+        &cal,
+    );
+    let applicant = s
+        .applicant
+        .clone()
+        .unwrap_or(onewindow_domain::case::Applicant {
+            kind: String::new(),
+            name: String::new(),
+            id_number: String::new(),
+            mobile: String::new(),
+        });
+    Ok(CasePage {
+        chrome: Chrome::new(
+            format!(
+                "办件 {}",
+                view.row
+                    .case_no
+                    .clone()
+                    .unwrap_or_else(|| format!("#{}", view.row.id))
+            ),
+            &user.ctx,
+        ),
+        id: view.row.id,
+        version: s.version,
+        case_no: view.row.case_no.clone().unwrap_or_default(),
+        query_code: s.query_code.clone().unwrap_or_default(),
+        item_name: view.row.item_name.clone(),
+        item_link: item
+            .as_ref()
+            .map(|i| format!("/items/{}?version={}", i.item_id, i.version))
+            .unwrap_or_default(),
+        applicant: applicant.name,
+        applicant_id: applicant.id_number,
+        applicant_mobile: applicant.mobile,
+        channel: s.channel.map(|c| c.label()).unwrap_or_default().to_owned(),
+        stage: s.stage().label().to_owned(),
+        step: match (s.stage(), &item) {
+            (Stage::InReview, Some(i)) => i.step_name(s.current_step).to_owned(),
+            _ => view.row.step_name.clone().unwrap_or_default(),
+        },
+        accepted_on: view.row.accepted_on.clone().unwrap_or_default(),
+        due: view.row.due.clone().unwrap_or_default(),
+        badge,
+        tone,
+        materials: s.materials.clone(),
+        pending: s.pending_deficiencies.clone(),
+        catalogue_materials: item
+            .as_ref()
+            .map(|i| i.materials.iter().map(|m| m.name.clone()).collect())
+            .unwrap_or_default(),
+        decision: s
+            .decision
+            .as_ref()
+            .map(|d| if d.approved { "准予" } else { "不予许可" }.to_owned())
+            .unwrap_or_default(),
+        timeline: view
+            .events
+            .iter()
+            .map(|e| TimelineView {
+                at: local_time(e.at),
+                what: public_label(&e.payload, item.as_ref()),
+                detail: event_detail(&e.payload),
+                actor: e.actor_name.clone(),
+            })
+            .collect(),
+        actions,
+        staff,
+        error: String::new(),
+        error_action: String::new(),
+        data,
+        fee_standard: item
+            .as_ref()
+            .map(|i| {
+                format!(
+                    "{}.{:02}",
+                    i.fee_standard_fen / 100,
+                    i.fee_standard_fen % 100
+                )
+            })
+            .unwrap_or_default(),
+        pledge_verify_by: s
+            .pledge_verify_by
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        form_id: form_id(),
+    })
+}
+
+/// Yuan as typed ("12.5") into fen.
+pub(super) fn parse_yuan(errors: &mut FieldErrors, data: &FormData, name: &str) -> u64 {
+    let t = data.text(name);
+    let t = t.trim();
+    let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
+    match (
+        whole.parse::<u64>(),
+        frac.len() <= 2 && frac.bytes().all(|b| b.is_ascii_digit()),
+    ) {
+        (Ok(w), true) => w * 100 + format!("{frac:0<2}").parse::<u64>().unwrap_or(0),
+        _ => {
+            errors.add(name, "请填写金额（元），最多两位小数");
+            0
+        }
+    }
+}
+
+/// The command a case-page form asks for.
+pub(super) fn form_command(data: &FormData, errors: &mut FieldErrors) -> Option<Command> {
+    let t = |n: &str| data.text(n);
+    Some(match t("action").as_str() {
+        "accept" => Command::Accept,
+        "accept_with_deficiencies" | "request_supplement" | "refuse_acceptance" => {
+            return acceptance_command(data, errors);
+        }
+        "supplement_received" => Command::SupplementReceived,
+        "supply_deficiency" => Command::SupplyDeficiency {
+            material: t("material"),
+        },
+        "waive_deficiency" => Command::WaiveDeficiency {
+            material: t("material"),
+            reason: t("reason"),
+        },
+        "complete_step" => Command::CompleteStep {
+            opinion: t("opinion"),
+        },
+        "return_step" => Command::ReturnStep {
+            reasons: t("reasons"),
+        },
+        "reassign" => Command::Reassign {
+            staff_id: data.i64(errors, "staff_id"),
+            reason: t("reason"),
+        },
+        "start_special_procedure" => Command::StartSpecialProcedure {
+            name: t("name"),
+            excluded: data.flag("excluded"),
+        },
+        "end_special_procedure" => Command::EndSpecialProcedure,
+        "extend" => Command::Extend {
+            days: t("days").trim().parse().unwrap_or_else(|_| {
+                errors.add("days", "请填写 1 至 10 的整数");
+                0
+            }),
+            reason: t("reason"),
+        },
+        "approve_on_pledge" => Command::ApproveOnPledge {
+            pledge: t("pledge"),
+            verify_by: parse_date(errors, data, "verify_by"),
+        },
+        "verify_pledge" => Command::VerifyPledge {
+            truthful: t("truthful") != "0",
+            notes: t("notes"),
+        },
+        "decide" => Command::Decide {
+            decision: Decision {
+                approved: t("approved") != "0",
+                reasons: t("reasons"),
+                legal_basis: t("legal_basis"),
+            },
+        },
+        "collect_fee" => Command::CollectFee {
+            amount_fen: parse_yuan(errors, data, "amount"),
+            override_reason: Some(t("override_reason")).filter(|r| !r.trim().is_empty()),
+        },
+        "conclude" => Command::Conclude,
+        "deliver" => Command::Deliver {
+            delivery: match t("method").as_str() {
+                "express" => Delivery::Express {
+                    waybill: t("waybill").trim().to_owned(),
+                },
+                "electronic" => Delivery::Electronic,
+                _ => Delivery::Pickup,
+            },
+        },
+        "withdraw" => Command::Withdraw {
+            reason: t("reason"),
+        },
+        "return_case" => Command::ReturnCase {
+            reasons: t("reasons"),
+        },
+        _ => {
+            errors.add("action", "未知操作");
+            return None;
+        }
+    })
+}
+
+pub(super) async fn case_act(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> PageResult {
+    let data = FormData::parse(&body);
+    let mut errors = FieldErrors::new();
+    let command = form_command(&data, &mut errors);
+    let version: Option<u64> = data.text("version").parse().ok();
+    let failure = match (command, errors.is_empty()) {
+        (Some(command), true) => {
+            let key = form_key("case", &data);
+            match act(
+                &state,
+                &user.principal,
+                user.ctx.remote.as_deref(),
+                id,
+                version,
+                command.clone(),
+                key,
+            )
+            .await
+            {
+                Ok(_) => {
+                    let to = if matches!(
+                        command,
+                        Command::Accept | Command::AcceptWithDeficiencies { .. }
+                    ) {
+                        format!("/work/cases/{id}/receipt")
+                    } else {
+                        format!("/work/cases/{id}?notice=saved")
+                    };
+                    return Ok(Redirect::to(&to).into_response());
+                }
+                Err(ApiError::Case(e)) => e.to_string(),
+                Err(ApiError::Conflict(_)) => {
+                    "办件已被他人更新，以下为最新状态，请核对后重新操作。".into()
+                }
+                Err(ApiError::IdempotencyMismatch) => {
+                    "该表单已提交过，请刷新页面后重新填写。".into()
+                }
+                Err(ApiError::Invalid(f)) => {
+                    f.0.into_iter()
+                        .map(|(_, m)| m)
+                        .collect::<Vec<_>>()
+                        .join("；")
+                }
+                Err(e) => return Err(PageError::from(e)),
+            }
+        }
+        _ => errors
+            .0
+            .iter()
+            .map(|(_, m)| m.clone())
+            .collect::<Vec<_>>()
+            .join("；"),
+    };
+    let view = visible_case(&state, &user.principal, user.ctx.remote.as_deref(), id)
+        .await
+        .map_err(PageError::from)?;
+    let action = data.text("action");
+    let mut page = case_view_page(&state, &user, &view, data).await?;
+    page.error = failure;
+    page.error_action = action;
+    render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+}

@@ -1,0 +1,165 @@
+//! The staff workbench (内网办理): the inbox with countdown badges, window acceptance with the
+//! materials checklist, the case page with its timeline and the forms this user may use now,
+//! the printable acceptance receipt (受理回执), case search; and the public 办件查询.
+
+use askama::Template;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use chrono::NaiveDate;
+use onewindow_domain::auth::{CaseAction, Principal};
+use onewindow_domain::calendar::WorkCalendar;
+use onewindow_domain::case::{
+    CaseState, Command, Ctx, Decision, Delivery, Missing, Stage, available_commands,
+};
+use onewindow_domain::org::{FieldErrors, Role};
+use onewindow_store::case::queries::{CaseRow, CaseView, InboxFilter, sees_all_cases};
+use onewindow_store::catalog::ItemFilter;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::{PageUser, RequestCtx};
+use crate::case::api::{CaseQuery, Progress, public_label};
+use crate::case::{ApplicantInput, SubmitInput, act, submit, visible_case};
+use crate::error::{ApiError, PageError};
+use crate::pages::{Chrome, FormData, PageResult, gate, local_time, render, render_with_status};
+
+mod lists;
+use lists::*;
+mod accept;
+use accept::*;
+mod detail;
+use detail::*;
+mod receipt;
+use receipt::*;
+mod progress;
+use progress::*;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/work", get(inbox))
+        .route("/work/search", get(search))
+        .route("/work/accept", get(accept_page).post(accept_submit))
+        .route("/work/cases/{id}", get(case_page))
+        .route("/work/cases/{id}/act", post(case_act))
+        .route("/work/cases/{id}/receipt", get(receipt))
+        .route("/progress", get(progress_page))
+}
+
+// ---- shared views ----
+
+/// A case row as the lists show it, with its countdown badge.
+pub struct RowView {
+    pub id: i64,
+    pub case_no: String,
+    pub item_name: String,
+    pub applicant: String,
+    pub stage: String,
+    pub step: String,
+    pub badge: String,
+    /// on, warn, bad or off.
+    pub tone: &'static str,
+    pub submitted_on: String,
+    pub due: String,
+}
+
+/// The countdown: remaining working days to the deadline; yellow from two days, red on the
+/// last day and after.
+fn badge(
+    due: Option<&str>,
+    paused: bool,
+    stage: &str,
+    today: NaiveDate,
+    cal: &WorkCalendar,
+) -> (String, &'static str) {
+    if !matches!(stage, "in_review" | "decided") {
+        return (String::new(), "off");
+    }
+    if paused {
+        return ("暂停计时".into(), "off");
+    }
+    let Some(due) = due.and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()) else {
+        return (String::new(), "off");
+    };
+    match cal.remaining_working_days(today, due) {
+        Ok(n) if n < 0 => (format!("超期 {} 个工作日", -n), "bad"),
+        Ok(0) => ("今日到期".into(), "bad"),
+        Ok(n) if n <= 2 => (format!("剩余 {n} 个工作日"), "warn"),
+        Ok(n) => (format!("剩余 {n} 个工作日"), "on"),
+        Err(_) => ("日历外".into(), "warn"),
+    }
+}
+
+fn stage_label(key: &str) -> &'static str {
+    Stage::from_key(key).unwrap_or(Stage::New).label()
+}
+
+fn row_view(r: &CaseRow, today: NaiveDate, cal: &WorkCalendar) -> RowView {
+    let (badge, tone) = badge(r.due.as_deref(), r.paused.get(), &r.stage, today, cal);
+    RowView {
+        id: r.id,
+        case_no: r.case_no.clone().unwrap_or_else(|| "（待受理）".into()),
+        item_name: r.item_name.clone(),
+        applicant: r.applicant.clone(),
+        stage: stage_label(&r.stage).to_owned(),
+        step: r.step_name.clone().unwrap_or_default(),
+        badge,
+        tone,
+        submitted_on: r.submitted_on.clone(),
+        due: r.due.clone().unwrap_or_default(),
+    }
+}
+
+/// A fresh token for a form: the submission's Idempotency-Key, so a double click or a
+/// resubmitted page runs the command once.
+fn form_id() -> String {
+    onewindow_store::random_hex(12)
+}
+
+/// The form's idempotency key, when the page sent one.
+fn form_key(prefix: &str, data: &FormData) -> Option<String> {
+    let id = data.text("form_id");
+    (!id.is_empty() && id.len() <= 64).then(|| format!("{prefix}-{id}"))
+}
+
+/// Keeps a query string's parameters for the next page link.
+fn query_string(pairs: &[(&str, &str)]) -> String {
+    let mut s = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        if !v.is_empty() {
+            s.append_pair(k, v);
+        }
+    }
+    s.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_masked_for_print() {
+        assert_eq!(mask_id("11010519491231002X"), "110105********002X");
+    }
+
+    #[test]
+    fn notices_parse_line_by_line() {
+        let m = parse_missing("身份证明：复印件不清晰\n\n健康证明:已过期");
+        assert_eq!(m.len(), 2);
+        assert_eq!(m[1].material, "健康证明");
+        assert_eq!(m[1].reason, "已过期");
+    }
+
+    #[test]
+    fn yuan_become_fen() {
+        let mut e = FieldErrors::new();
+        let d = FormData::from_pairs([("amount", "12.5".to_owned())]);
+        assert_eq!(parse_yuan(&mut e, &d, "amount"), 1250);
+        let d = FormData::from_pairs([("amount", "1.234".to_owned())]);
+        parse_yuan(&mut e, &d, "amount");
+        assert!(!e.is_empty());
+    }
+}

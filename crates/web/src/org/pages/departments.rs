@@ -1,0 +1,218 @@
+//! Departments stationed in a centre: the list and a department's page.
+
+use super::*;
+
+// ---- departments ----
+
+pub(super) fn department_form(
+    action: String,
+    submit: &str,
+    data: &FormData,
+    errors: &FieldErrors,
+    centres: &[Centre],
+    editing: bool,
+) -> Form {
+    let centre_opts = centres
+        .iter()
+        .map(|c| (c.id.to_string(), c.name.clone()))
+        .collect();
+    let b = FormBuilder::new(action, submit, data, errors).title(if editing {
+        "修改部门"
+    } else {
+        "新增进驻部门"
+    });
+    let b = if editing {
+        b
+    } else {
+        b.select("centre_id", "所属中心", true, None, centre_opts)
+    };
+    b.text("name", "部门全称", true, "如：临沂市市场监督管理局")
+        .text("short_name", "简称", true, "如：市场监管")
+        .text(
+            "credit_code",
+            "统一社会信用代码",
+            true,
+            "18 位，按 GB 32100 校验",
+        )
+        .tel("phone", "咨询电话", false)
+        .build()
+}
+
+pub(super) fn department_input(
+    data: &FormData,
+    errors: &mut FieldErrors,
+    centre_id: Option<i64>,
+) -> DepartmentInput {
+    DepartmentInput {
+        centre_id: centre_id.unwrap_or_else(|| data.i64(errors, "centre_id")),
+        name: data.text("name"),
+        short_name: data.text("short_name"),
+        credit_code: data.text("credit_code"),
+        phone: data.text("phone"),
+    }
+}
+
+pub(super) async fn departments_page(
+    state: &AppState,
+    user: &PageUser,
+    data: &FormData,
+    errors: &FieldErrors,
+    notice: &Notice,
+) -> PageResult {
+    gate(state, user, OrgAction::View, None).await?;
+    let centres = state.store.org().list_centres().await?;
+    let depts = state.store.org().list_departments(None).await?;
+    let manage = can(&user.principal, OrgAction::Manage, None);
+    let centre_name = |id: i64| {
+        centres
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.name.clone())
+            .unwrap_or_default()
+    };
+    let rows = depts
+        .iter()
+        .map(|d| {
+            vec![
+                Cell::link(&d.name, format!("/admin/departments/{}", d.id)),
+                Cell::text(&d.short_name),
+                Cell::text(&d.credit_code),
+                Cell::text(centre_name(d.centre_id)),
+                Cell::active(d.active.get()),
+                Cell::toggle("departments", d.id, d.active.get(), manage),
+            ]
+        })
+        .collect();
+    let mut sections = vec![Section::table(
+        "",
+        vec!["部门", "简称", "统一社会信用代码", "中心", "状态", ""],
+        rows,
+    )];
+    if manage {
+        sections.push(Section::form(department_form(
+            "/admin/departments".into(),
+            "新增",
+            data,
+            errors,
+            &centres,
+            false,
+        )));
+    }
+    page(user, "进驻部门", vec![], "", sections, notice, errors)
+}
+
+pub(super) async fn departments(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(notice): Query<Notice>,
+) -> PageResult {
+    departments_page(
+        &state,
+        &user,
+        &FormData::default(),
+        &FieldErrors::new(),
+        &notice,
+    )
+    .await
+}
+
+pub(super) async fn create_department(
+    State(state): State<AppState>,
+    user: PageUser,
+    body: Bytes,
+) -> PageResult {
+    gate(&state, &user, OrgAction::Manage, None).await?;
+    let data = FormData::parse(&body);
+    let mut errors = FieldErrors::new();
+    let input = department_input(&data, &mut errors, None);
+    if errors.is_empty() {
+        match form_outcome(state.store.org().create_department(&input).await)? {
+            Ok(_) => return redirect("/admin/departments", "created"),
+            Err(e) => errors = e,
+        }
+    }
+    departments_page(&state, &user, &data, &errors, &Notice::default()).await
+}
+
+pub(super) async fn department_page(
+    state: &AppState,
+    user: &PageUser,
+    id: i64,
+    data: Option<&FormData>,
+    errors: &FieldErrors,
+    notice: &Notice,
+) -> PageResult {
+    gate(state, user, OrgAction::View, None).await?;
+    let d = state.store.org().get_department(id).await?;
+    let windows = state.store.org().list_windows(None, Some(id)).await?;
+    let rows = windows
+        .iter()
+        .map(|w| {
+            vec![
+                Cell::link(&w.number, format!("/admin/windows/{}", w.id)),
+                Cell::text(&w.name),
+                Cell::active(w.active.get()),
+            ]
+        })
+        .collect();
+    let mut sections = vec![];
+    if can(&user.principal, OrgAction::Manage, None) {
+        let current = FormData::from_pairs([
+            ("name", d.name.clone()),
+            ("short_name", d.short_name.clone()),
+            ("credit_code", d.credit_code.clone()),
+            ("phone", d.phone.clone()),
+        ]);
+        sections.push(Section::form(department_form(
+            format!("/admin/departments/{id}"),
+            "保存",
+            data.unwrap_or(&current),
+            errors,
+            &[],
+            true,
+        )));
+    }
+    sections.push(Section::table(
+        "本部门窗口",
+        vec!["编号", "名称", "状态"],
+        rows,
+    ));
+    page(
+        user,
+        &d.name,
+        crumb("进驻部门", "/admin/departments"),
+        &format!("统一社会信用代码：{}", d.credit_code),
+        sections,
+        notice,
+        errors,
+    )
+}
+
+pub(super) async fn department(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Query(notice): Query<Notice>,
+) -> PageResult {
+    department_page(&state, &user, id, None, &FieldErrors::new(), &notice).await
+}
+
+pub(super) async fn update_department(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> PageResult {
+    gate(&state, &user, OrgAction::Manage, None).await?;
+    let current = state.store.org().get_department(id).await?;
+    let data = FormData::parse(&body);
+    let mut errors = FieldErrors::new();
+    let input = department_input(&data, &mut errors, Some(current.centre_id));
+    if errors.is_empty() {
+        match form_outcome(state.store.org().update_department(id, &input).await)? {
+            Ok(_) => return redirect(&format!("/admin/departments/{id}"), "saved"),
+            Err(e) => errors = e,
+        }
+    }
+    department_page(&state, &user, id, Some(&data), &errors, &Notice::default()).await
+}

@@ -1,0 +1,224 @@
+//! Administrative regions (行政区划): the list, the form that adds one and the page that edits one.
+
+use super::*;
+
+// ---- regions ----
+
+pub(super) fn region_form(
+    action: String,
+    submit: &str,
+    data: &FormData,
+    errors: &FieldErrors,
+    regions: &[Region],
+    editing: bool,
+) -> Form {
+    let levels = RegionLevel::ALL
+        .iter()
+        .map(|l| ((*l as i64).to_string(), l.label().to_owned()))
+        .collect();
+    let parents = regions
+        .iter()
+        .map(|r| (r.code.clone(), format!("{} {}", r.code, r.name)))
+        .collect();
+    let b = FormBuilder::new(action, submit, data, errors).title(if editing {
+        "修改区划"
+    } else {
+        "新增区划"
+    });
+    let b = if editing {
+        b
+    } else {
+        b.text("code", "区划代码", true, "12 位数字，如 371300000000")
+    };
+    b.text("name", "名称", true, "")
+        .select("level", "层级", true, None, levels)
+        .select("parent_code", "上级区划", false, Some("（无）"), parents)
+        .build()
+}
+
+pub(super) fn region_input(
+    data: &FormData,
+    errors: &mut FieldErrors,
+    code: Option<&str>,
+) -> RegionInput {
+    RegionInput {
+        code: code.map_or_else(|| data.text("code"), str::to_owned),
+        name: data.text("name"),
+        level: data.i64(errors, "level"),
+        parent_code: Some(data.text("parent_code")).filter(|p| !p.is_empty()),
+    }
+}
+
+pub(super) async fn regions_page(
+    state: &AppState,
+    user: &PageUser,
+    data: &FormData,
+    errors: &FieldErrors,
+    notice: &Notice,
+) -> PageResult {
+    gate(state, user, OrgAction::View, None).await?;
+    let regions = state.store.org().list_regions().await?;
+    let manage = can(&user.principal, OrgAction::Manage, None);
+    let rows = regions
+        .iter()
+        .map(|r| {
+            vec![
+                Cell::link(&r.code, format!("/admin/regions/{}", r.code)),
+                Cell::text(&r.name),
+                Cell::text(RegionLevel::from_code(r.level).map_or("", |l| l.label())),
+                Cell::text(r.parent_code.clone().unwrap_or_default()),
+                Cell::active(r.active.get()),
+                Cell::toggle("regions", &r.code, r.active.get(), manage),
+            ]
+        })
+        .collect();
+    let mut sections = vec![Section::table(
+        "",
+        vec!["代码", "名称", "层级", "上级", "状态", ""],
+        rows,
+    )];
+    if manage {
+        sections.push(Section::form(region_form(
+            "/admin/regions".into(),
+            "新增",
+            data,
+            errors,
+            &regions,
+            false,
+        )));
+    }
+    page(
+        user,
+        "行政区划",
+        vec![],
+        "行政区划代码为 12 位（GB/T 2260 扩展至乡镇、村）。",
+        sections,
+        notice,
+        errors,
+    )
+}
+
+pub(super) async fn regions(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(notice): Query<Notice>,
+) -> PageResult {
+    regions_page(
+        &state,
+        &user,
+        &FormData::default(),
+        &FieldErrors::new(),
+        &notice,
+    )
+    .await
+}
+
+pub(super) async fn create_region(
+    State(state): State<AppState>,
+    user: PageUser,
+    body: Bytes,
+) -> PageResult {
+    gate(&state, &user, OrgAction::Manage, None).await?;
+    let data = FormData::parse(&body);
+    let mut errors = FieldErrors::new();
+    let input = region_input(&data, &mut errors, None);
+    if errors.is_empty() {
+        match form_outcome(state.store.org().create_region(&input).await)? {
+            Ok(_) => return redirect("/admin/regions", "created"),
+            Err(e) => errors = e,
+        }
+    }
+    regions_page(&state, &user, &data, &errors, &Notice::default()).await
+}
+
+pub(super) async fn region_page(
+    state: &AppState,
+    user: &PageUser,
+    code: &str,
+    data: Option<&FormData>,
+    errors: &FieldErrors,
+    notice: &Notice,
+) -> PageResult {
+    gate(state, user, OrgAction::View, None).await?;
+    let region = state.store.org().get_region(code).await?;
+    let regions: Vec<Region> = state
+        .store
+        .org()
+        .list_regions()
+        .await?
+        .into_iter()
+        .filter(|r| r.code != code)
+        .collect();
+    let current = FormData::from_pairs([
+        ("name", region.name.clone()),
+        ("level", region.level.to_string()),
+        (
+            "parent_code",
+            region.parent_code.clone().unwrap_or_default(),
+        ),
+    ]);
+    let mut sections = vec![Section::table(
+        "",
+        vec!["代码", "名称", "状态"],
+        vec![vec![
+            Cell::text(&region.code),
+            Cell::text(&region.name),
+            Cell::active(region.active.get()),
+        ]],
+    )];
+    if can(&user.principal, OrgAction::Manage, None) {
+        sections.push(Section::form(region_form(
+            format!("/admin/regions/{code}"),
+            "保存",
+            data.unwrap_or(&current),
+            errors,
+            &regions,
+            true,
+        )));
+    }
+    page(
+        user,
+        &region.name,
+        crumb("行政区划", "/admin/regions"),
+        "",
+        sections,
+        notice,
+        errors,
+    )
+}
+
+pub(super) async fn region(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(code): Path<String>,
+    Query(notice): Query<Notice>,
+) -> PageResult {
+    region_page(&state, &user, &code, None, &FieldErrors::new(), &notice).await
+}
+
+pub(super) async fn update_region(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> PageResult {
+    gate(&state, &user, OrgAction::Manage, None).await?;
+    let data = FormData::parse(&body);
+    let mut errors = FieldErrors::new();
+    let input = region_input(&data, &mut errors, Some(&code));
+    if errors.is_empty() {
+        match form_outcome(state.store.org().update_region(&code, &input).await)? {
+            Ok(_) => return redirect(&format!("/admin/regions/{code}"), "saved"),
+            Err(e) => errors = e,
+        }
+    }
+    region_page(
+        &state,
+        &user,
+        &code,
+        Some(&data),
+        &errors,
+        &Notice::default(),
+    )
+    .await
+}

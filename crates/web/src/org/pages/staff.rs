@@ -1,0 +1,378 @@
+//! Staff: the list in the user's scope, a member's page, roles and granted powers.
+
+use super::*;
+
+// ---- staff ----
+
+/// The department whose staff this user sees; None means every department.
+pub(super) fn staff_scope(p: &Principal) -> Option<i64> {
+    if p.has_role(Role::CentreAdmin) || p.has_role(Role::Supervisor) {
+        None
+    } else {
+        p.department_id
+    }
+}
+
+/// Roles this user may hand out: centre-wide roles only by those who manage the organisation.
+pub(super) fn assignable_roles(p: &Principal) -> Vec<(String, String)> {
+    let all = can(p, OrgAction::Manage, None);
+    Role::ALL
+        .iter()
+        .filter(|r| all || !matches!(r, Role::CentreAdmin | Role::Supervisor))
+        .map(|r| (r.key().to_owned(), r.label().to_owned()))
+        .collect()
+}
+
+pub(super) async fn staff_form(
+    state: &AppState,
+    p: &Principal,
+    action: String,
+    submit: &str,
+    data: &FormData,
+    errors: &FieldErrors,
+    own_id: Option<i64>,
+) -> Result<Form, PageError> {
+    let centres = state.store.org().list_centres().await?;
+    let depts = state.store.org().list_departments(None).await?;
+    let colleagues = state.store.org().list_staff(None, staff_scope(p)).await?;
+    let backups = colleagues
+        .iter()
+        .filter(|s| Some(s.id) != own_id && s.active.get())
+        .map(|s| (s.id.to_string(), format!("{}（{}）", s.name, s.login)))
+        .collect();
+    let centre_opts = centres
+        .iter()
+        .map(|c| (c.id.to_string(), c.name.clone()))
+        .collect();
+    let all_depts = can(p, OrgAction::ManageStaff, None);
+    let b = FormBuilder::new(action, submit, data, errors)
+        .title(if own_id.is_none() {
+            "新增工作人员"
+        } else {
+            "修改工作人员"
+        })
+        .text("name", "姓名", true, "")
+        .tel("mobile", "手机号码", true);
+    let b = if own_id.is_none() {
+        b.text(
+            "login",
+            "登录名",
+            true,
+            "3–32 位小写字母、数字、点、下划线或连字符",
+        )
+        .password("password", "初始密码", "至少 8 位，须同时包含字母和数字")
+    } else {
+        b
+    };
+    Ok(b.select(
+        "centre_id",
+        "所属中心",
+        all_depts,
+        if all_depts {
+            Some("（平台级，不属于任何中心）")
+        } else {
+            None
+        },
+        centre_opts,
+    )
+    .select(
+        "department_id",
+        "所属部门",
+        !all_depts,
+        if all_depts {
+            Some("（不属于部门）")
+        } else {
+            None
+        },
+        manageable_departments(p, OrgAction::ManageStaff, &depts),
+    )
+    .checkboxes("roles", "角色", true, assignable_roles(p))
+    .select(
+        "backup_staff_id",
+        "B 岗（AB岗）",
+        false,
+        Some("（无）"),
+        backups,
+    )
+    .build())
+}
+
+pub(super) fn staff_input(data: &FormData, errors: &mut FieldErrors) -> StaffInput {
+    StaffInput {
+        centre_id: data.opt_i64(errors, "centre_id"),
+        department_id: data.opt_i64(errors, "department_id"),
+        name: data.text("name"),
+        mobile: data.text("mobile"),
+        roles: data.all("roles"),
+        backup_staff_id: data.opt_i64(errors, "backup_staff_id"),
+    }
+}
+
+/// The same two checks as the API: manage staff of the department, and only organisation
+/// managers hand out centre-wide roles.
+pub(super) async fn gate_staff_change(
+    state: &AppState,
+    user: &PageUser,
+    dept: Option<i64>,
+    roles: &[String],
+) -> Result<(), PageError> {
+    gate(state, user, OrgAction::ManageStaff, dept).await?;
+    if roles
+        .iter()
+        .any(|r| r == Role::CentreAdmin.key() || r == Role::Supervisor.key())
+    {
+        gate(state, user, OrgAction::Manage, None).await?;
+    }
+    Ok(())
+}
+
+pub(super) fn role_names(keys: &[String]) -> String {
+    keys.iter()
+        .filter_map(|k| k.parse::<Role>().ok())
+        .map(|r| r.label())
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+pub(super) async fn staff_page(
+    state: &AppState,
+    user: &PageUser,
+    data: &FormData,
+    errors: &FieldErrors,
+    notice: &Notice,
+) -> PageResult {
+    let p = &user.principal;
+    let scope = staff_scope(p);
+    gate(state, user, OrgAction::ViewStaff, scope).await?;
+    let staff = state.store.org().list_staff(None, scope).await?;
+    let depts = state.store.org().list_departments(None).await?;
+    let dept_name = |id: Option<i64>| short_name(&depts, id);
+    let name_of = |id: Option<i64>| {
+        id.and_then(|id| staff.iter().find(|s| s.id == id))
+            .map(|s| s.name.clone())
+            .unwrap_or_default()
+    };
+    let rows = staff
+        .iter()
+        .map(|s| {
+            vec![
+                Cell::link(&s.name, format!("/admin/staff/{}", s.id)),
+                Cell::text(&s.login),
+                Cell::text(dept_name(s.department_id)),
+                Cell::text(role_names(&s.roles)),
+                Cell::text(name_of(s.backup_staff_id)),
+                Cell::text(if s.powers.is_empty() {
+                    String::new()
+                } else {
+                    format!("{} 项", s.powers.len())
+                }),
+                Cell::active(s.active.get()),
+                Cell::toggle(
+                    "staff",
+                    s.id,
+                    s.active.get(),
+                    can(p, OrgAction::ManageStaff, s.department_id),
+                ),
+            ]
+        })
+        .collect();
+    let mut sections = vec![Section::table(
+        "",
+        vec![
+            "姓名",
+            "登录名",
+            "部门",
+            "角色",
+            "B岗",
+            "首席代表授权",
+            "状态",
+            "",
+        ],
+        rows,
+    )];
+    if can(p, OrgAction::ManageStaff, None) || can(p, OrgAction::ManageStaff, p.department_id) {
+        sections.push(Section::form(
+            staff_form(state, p, "/admin/staff".into(), "新增", data, errors, None).await?,
+        ));
+    }
+    page(
+        user,
+        "工作人员",
+        vec![],
+        "每位工作人员可设 B 岗，A 岗不在时由 B 岗代为办理。停用人员后其账号立即无法登录。",
+        sections,
+        notice,
+        errors,
+    )
+}
+
+pub(super) async fn staff_list(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(notice): Query<Notice>,
+) -> PageResult {
+    staff_page(
+        &state,
+        &user,
+        &FormData::default(),
+        &FieldErrors::new(),
+        &notice,
+    )
+    .await
+}
+
+pub(super) async fn create_staff(
+    State(state): State<AppState>,
+    user: PageUser,
+    body: Bytes,
+) -> PageResult {
+    let data = FormData::parse(&body);
+    let mut errors = FieldErrors::new();
+    let input = NewStaff {
+        staff: staff_input(&data, &mut errors),
+        login: data.text("login"),
+        password: data.text("password"),
+    };
+    gate_staff_change(&state, &user, input.staff.department_id, &input.staff.roles).await?;
+    if errors.is_empty() {
+        match form_outcome(state.store.org().create_staff(&input).await)? {
+            Ok(_) => return redirect("/admin/staff", "created"),
+            Err(e) => errors = e,
+        }
+    }
+    staff_page(&state, &user, &data, &errors, &Notice::default()).await
+}
+
+pub(super) async fn staff_member_page(
+    state: &AppState,
+    user: &PageUser,
+    id: i64,
+    data: Option<&FormData>,
+    errors: &FieldErrors,
+    notice: &Notice,
+) -> PageResult {
+    let s = state.store.org().get_staff(id).await?;
+    gate(state, user, OrgAction::ViewStaff, s.department_id).await?;
+    let p = &user.principal;
+    let mut sections = vec![];
+    if can(p, OrgAction::ManageStaff, s.department_id) {
+        let mut current = FormData::from_pairs([
+            ("name", s.name.clone()),
+            ("mobile", s.mobile.clone()),
+            ("centre_id", opt_string(s.centre_id)),
+            ("department_id", opt_string(s.department_id)),
+            ("backup_staff_id", opt_string(s.backup_staff_id)),
+        ]);
+        current
+            .0
+            .extend(s.roles.iter().map(|r| ("roles".to_owned(), r.clone())));
+        sections.push(Section::form(
+            staff_form(
+                state,
+                p,
+                format!("/admin/staff/{id}"),
+                "保存",
+                data.unwrap_or(&current),
+                errors,
+                Some(id),
+            )
+            .await?,
+        ));
+    }
+    if s.roles.iter().any(|r| r == Role::ChiefRepresentative.key()) {
+        let grant = can(p, OrgAction::GrantPowers, None);
+        let rows = Power::ALL
+            .iter()
+            .map(|power| {
+                let held = s.powers.iter().any(|h| h == power.key());
+                let button = if grant {
+                    Cell {
+                        post: Some(PostButton {
+                            action: format!("/admin/staff/{id}/powers"),
+                            label: if held { "收回" } else { "授予" }.to_owned(),
+                            fields: vec![
+                                ("power".to_owned(), power.key().to_owned()),
+                                ("grant".to_owned(), if held { "0" } else { "1" }.to_owned()),
+                            ],
+                        }),
+                        ..Cell::text("")
+                    }
+                } else {
+                    Cell::text("")
+                };
+                vec![
+                    Cell::text(power.label()),
+                    if held {
+                        Cell::tag("已授权", "on")
+                    } else {
+                        Cell::tag("未授权", "off")
+                    },
+                    button,
+                ]
+            })
+            .collect();
+        sections.push(Section::table(
+            "首席代表授权",
+            vec!["权限", "状态", ""],
+            rows,
+        ));
+    }
+    page(
+        user,
+        &s.name,
+        crumb("工作人员", "/admin/staff"),
+        &format!("登录名：{}；角色：{}", s.login, role_names(&s.roles)),
+        sections,
+        notice,
+        errors,
+    )
+}
+
+pub(super) async fn staff_member(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Query(notice): Query<Notice>,
+) -> PageResult {
+    staff_member_page(&state, &user, id, None, &FieldErrors::new(), &notice).await
+}
+
+pub(super) async fn update_staff(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> PageResult {
+    let current = state.store.org().get_staff(id).await?;
+    gate_staff_change(&state, &user, current.department_id, &current.roles).await?;
+    let data = FormData::parse(&body);
+    let mut errors = FieldErrors::new();
+    let input = staff_input(&data, &mut errors);
+    gate_staff_change(&state, &user, input.department_id, &input.roles).await?;
+    if errors.is_empty() {
+        match form_outcome(state.store.org().update_staff(id, &input).await)? {
+            Ok(_) => return redirect(&format!("/admin/staff/{id}"), "saved"),
+            Err(e) => errors = e,
+        }
+    }
+    staff_member_page(&state, &user, id, Some(&data), &errors, &Notice::default()).await
+}
+
+pub(super) async fn change_power(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> PageResult {
+    gate(&state, &user, OrgAction::GrantPowers, None).await?;
+    let data = FormData::parse(&body);
+    let power: Power = data.text("power").parse().map_err(PageError::BadRequest)?;
+    let by = user.principal.account_id;
+    if data.flag("grant") {
+        state.store.org().grant_power(id, power, by).await?;
+        redirect(&format!("/admin/staff/{id}"), "granted")
+    } else {
+        state.store.org().revoke_power(id, power, by).await?;
+        redirect(&format!("/admin/staff/{id}"), "revoked")
+    }
+}
