@@ -529,3 +529,64 @@ async fn calendar_corrections(store: &Store) {
 async fn case_commands_calendar_corrections() {
     on_every_backend!(calendar_corrections);
 }
+
+/// A case can wait on several people at once: with a second open task (a branch of a joint
+/// case, here written as the joint-approval context will write it, slot 1 for department 8),
+/// each department's inbox holds the case, and the writer keeps its own line (slot 0) up to
+/// date without touching the branch.
+async fn several_open_tasks(store: &Store) {
+    let (clerk, reviewer) = (staff(1, Role::Clerk), staff(2, Role::Reviewer));
+    let mut other = staff(4, Role::Reviewer);
+    other.department_id = Some(8);
+    let id = run(store, None, &clerk, "2026-09-24", submit("王芳"))
+        .await
+        .unwrap()
+        .case_id;
+    run(store, Some(id), &clerk, "2026-09-24", Command::Accept)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO case_tasks (case_id, slot, department_id, role, assignee, what, since, due)
+         VALUES ($1, 1, 8, 'reviewer', NULL, '联合审查', '2026-09-24', '2026-10-09')",
+    )
+    .bind(id)
+    .execute(store.pool())
+    .await
+    .unwrap();
+    run(
+        store,
+        Some(id),
+        &clerk,
+        "2026-09-25",
+        Command::CompleteStep {
+            opinion: "材料齐全".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let filter = InboxFilter {
+        limit: 10,
+        ..Default::default()
+    };
+    let mine = store.cases().inbox(&reviewer, &filter).await.unwrap();
+    let theirs = store.cases().inbox(&other, &filter).await.unwrap();
+    assert_eq!(mine.rows.iter().map(|r| r.id).collect::<Vec<_>>(), [id]);
+    assert_eq!(theirs.rows.iter().map(|r| r.id).collect::<Vec<_>>(), [id]);
+    let tasks: Vec<(i64, i64, String)> = sqlx::query_as(
+        "SELECT slot, department_id, what FROM case_tasks WHERE case_id = $1 ORDER BY slot",
+    )
+    .bind(id)
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        tasks,
+        [(0, 7, "审查".to_owned()), (1, 8, "联合审查".to_owned())],
+        "the case's own line moved on; the branch is as its context left it"
+    );
+}
+
+#[tokio::test]
+async fn a_case_waits_on_several_people_at_once() {
+    on_every_backend!(several_open_tasks);
+}
