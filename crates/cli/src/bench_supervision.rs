@@ -43,30 +43,10 @@ pub async fn supervision(opts: Options) -> anyhow::Result<()> {
         opts.history
     );
     // A department with a supervisor and a chief representative, who are notified.
-    store
-        .org()
-        .create_region(&RegionInput {
-            code: "371300000000".into(),
-            name: "临沂市".into(),
-            level: 3,
-            parent_code: None,
-        })
-        .await?;
-    let centre = store
-        .org()
-        .create_centre(&CentreInput {
-            name: "临沂市政务服务中心".into(),
-            kind: "main".into(),
-            region_code: "371300000000".into(),
-            parent_centre_id: None,
-            address: "北城新区".into(),
-            phone: "0539-12345".into(),
-            hours: "工作日".into(),
-        })
-        .await?;
+    let (centre, _) = onewindow_store::testing::seed_centre(&store).await;
     // The demo centre's 18 departments; the open cases belong to the first.
     let mut departments = Vec::new();
-    for input in crate::demo::department_inputs(centre.id) {
+    for input in crate::demo::department_inputs(centre) {
         departments.push(store.org().create_department(&input).await?);
     }
     let dept = departments[0].clone();
@@ -78,7 +58,7 @@ pub async fn supervision(opts: Options) -> anyhow::Result<()> {
             .org()
             .create_staff(&NewStaff {
                 staff: StaffInput {
-                    centre_id: Some(centre.id),
+                    centre_id: Some(centre),
                     department_id: department,
                     name: login.into(),
                     mobile: "13800000000".into(),
@@ -186,7 +166,7 @@ pub async fn supervision(opts: Options) -> anyhow::Result<()> {
                 .org()
                 .create_staff(&NewStaff {
                     staff: StaffInput {
-                        centre_id: Some(centre.id),
+                        centre_id: Some(centre),
                         department_id: Some(d.id),
                         name: format!("{}{n}", d.short_name),
                         mobile: "13800000000".into(),

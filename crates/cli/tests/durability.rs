@@ -10,8 +10,7 @@ use std::time::{Duration, Instant};
 
 use onewindow_domain::auth::TokenScope;
 use onewindow_domain::catalog::ItemDoc;
-use onewindow_store::org::*;
-use onewindow_store::testing::{TestDb, backends};
+use onewindow_store::testing::{TestDb, backends, seed_org, seed_staff};
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_onewindow");
@@ -20,66 +19,25 @@ const BIN: &str = env!("CARGO_BIN_EXE_onewindow");
 /// the clerk's API token and the item id.
 async fn seed(url: &str) -> (String, i64) {
     let store = onewindow_store::Store::open(url).await.unwrap();
-    store
-        .org()
-        .create_region(&RegionInput {
-            code: "371300000000".into(),
-            name: "临沂市".into(),
-            level: 3,
-            parent_code: None,
-        })
-        .await
-        .unwrap();
-    let centre = store
-        .org()
-        .create_centre(&CentreInput {
-            name: "临沂市政务服务中心".into(),
-            kind: "main".into(),
-            region_code: "371300000000".into(),
-            parent_centre_id: None,
-            address: "北城新区".into(),
-            phone: "0539-12345".into(),
-            hours: "工作日".into(),
-        })
-        .await
-        .unwrap();
-    let dept = store
-        .org()
-        .create_department(&DepartmentInput {
-            centre_id: centre.id,
-            name: "临沂市市场监督管理局".into(),
-            short_name: "市场监管".into(),
-            credit_code: "11371300004323789A".into(),
-            phone: "".into(),
-        })
-        .await
-        .unwrap();
-    let clerk = store
-        .org()
-        .create_staff(&NewStaff {
-            staff: StaffInput {
-                centre_id: Some(centre.id),
-                department_id: Some(dept.id),
-                name: "吴佳怡".into(),
-                mobile: "13800000000".into(),
-                roles: vec!["clerk".into(), "reviewer".into(), "approver".into()],
-                backup_staff_id: None,
-            },
-            login: "clerk".into(),
-            password: "secret123".into(),
-        })
-        .await
-        .unwrap();
+    let org = seed_org(&store).await;
+    let clerk = seed_staff(
+        &store,
+        "clerk",
+        &["clerk", "reviewer", "approver"],
+        Some(org.centre),
+        Some(org.dept),
+    )
+    .await;
     let doc: ItemDoc = serde_json::from_value(json!({
         "basic_code": "0102001", "implementation_code": "0102001371300009", "name": "食品经营许可",
         "item_type": "01", "exercise_level": "3",
         "legal_bases": [{"law": "《中华人民共和国食品安全法》", "article": "第三十五条", "text": ""}],
-        "department_id": dept.id, "implementing_body": "", "implementing_body_code": "", "body_nature": "1",
+        "department_id": org.dept, "implementing_body": "", "implementing_body_code": "", "body_nature": "1",
         "case_type": "2", "statutory_limit_days": 20, "promised_limit_days": 5,
         "acceptance_conditions": "申请材料齐全",
-        "steps": [{"name": "受理", "role": "clerk", "department_id": dept.id, "limit_days": 1},
-                  {"name": "审查", "role": "reviewer", "department_id": dept.id, "limit_days": 2},
-                  {"name": "决定", "role": "approver", "department_id": dept.id, "limit_days": 1}],
+        "steps": [{"name": "受理", "role": "clerk", "department_id": org.dept, "limit_days": 1},
+                  {"name": "审查", "role": "reviewer", "department_id": org.dept, "limit_days": 2},
+                  {"name": "决定", "role": "approver", "department_id": org.dept, "limit_days": 1}],
         "result_name": "食品经营许可证", "result_type": "licence", "service_targets": ["1"], "handling_forms": ["1"],
         "topics": [], "appointment": false, "online_payment": false, "express_delivery": false,
         "online_depth": "3", "max_visits": 1, "location": "一楼", "hours": "工作日", "consult_phone": "0539-1",

@@ -9,6 +9,9 @@ use sqlx::{AssertSqlSafe, Connection};
 
 use onewindow_domain::catalog::{ItemDoc, LegalBasis, Material, Step};
 
+use crate::org::{
+    CentreInput, DepartmentInput, HallInput, NewStaff, RegionInput, Staff, StaffInput,
+};
 use crate::{Backend, Store};
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -261,4 +264,117 @@ pub fn item_doc(code: &str, name: &str, dept: i64) -> ItemDoc {
         }],
         ..Default::default()
     }
+}
+
+/// The password of every account the fixtures create.
+pub const PASSWORD: &str = "secret123";
+
+/// The organisation most tests stand on: Shandong and Linyi, the Linyi centre with its
+/// first-floor hall, and two departments (market regulation and public security).
+#[derive(Debug, Clone, Copy)]
+pub struct Org {
+    pub centre: i64,
+    pub hall: i64,
+    pub dept: i64,
+    pub other_dept: i64,
+}
+
+/// Shandong and Linyi, and the Linyi centre with its hall: what every organisation fixture
+/// starts from. Returns the centre's and the hall's ids.
+pub async fn seed_centre(store: &Store) -> (i64, i64) {
+    let org = store.org();
+    for (code, name, level, parent) in [
+        ("370000000000", "山东省", 2, None),
+        ("371300000000", "临沂市", 3, Some("370000000000")),
+    ] {
+        org.create_region(&RegionInput {
+            code: code.into(),
+            name: name.into(),
+            level,
+            parent_code: parent.map(str::to_owned),
+        })
+        .await
+        .expect("region");
+    }
+    let centre = org
+        .create_centre(&CentreInput {
+            name: "临沂市政务服务中心".into(),
+            kind: "main".into(),
+            region_code: "371300000000".into(),
+            parent_centre_id: None,
+            address: "北城新区".into(),
+            phone: "0539-12345".into(),
+            hours: "工作日".into(),
+        })
+        .await
+        .expect("centre");
+    let hall = org
+        .create_hall(
+            centre.id,
+            &HallInput {
+                name: "一楼大厅".into(),
+                floor: 1,
+                description: "".into(),
+            },
+        )
+        .await
+        .expect("hall");
+    (centre.id, hall.id)
+}
+
+/// The centre of `seed_centre` with its two departments.
+pub async fn seed_org(store: &Store) -> Org {
+    let (centre, hall) = seed_centre(store).await;
+    let dept = |name: &str, short: &str, code: &str| DepartmentInput {
+        centre_id: centre,
+        name: name.into(),
+        short_name: short.into(),
+        credit_code: code.into(),
+        phone: "".into(),
+    };
+    let org = store.org();
+    let market = org
+        .create_department(&dept(
+            "临沂市市场监督管理局",
+            "市场监管",
+            "11371300004323789A",
+        ))
+        .await
+        .expect("department");
+    let police = org
+        .create_department(&dept("临沂市公安局", "公安", "91350100M000100Y43"))
+        .await
+        .expect("department");
+    Org {
+        centre,
+        hall,
+        dept: market.id,
+        other_dept: police.id,
+    }
+}
+
+/// A staff member with these roles and an account that signs in as `login` with PASSWORD.
+pub async fn seed_staff(
+    store: &Store,
+    login: &str,
+    roles: &[&str],
+    centre: Option<i64>,
+    dept: Option<i64>,
+) -> Staff {
+    store
+        .org()
+        .create_staff(&NewStaff {
+            staff: StaffInput {
+                centre_id: centre,
+                department_id: dept,
+                name: format!("测试{login}"),
+                mobile: "13800000000".into(),
+                roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+                backup_staff_id: None,
+            },
+            login: login.into(),
+            password: PASSWORD.into(),
+        })
+        .await
+        .expect("staff")
 }

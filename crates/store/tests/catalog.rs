@@ -5,59 +5,14 @@ use onewindow_domain::catalog::Material;
 use onewindow_store::catalog::csv as catalog_csv;
 use onewindow_store::catalog::{ItemFilter, Withdrawal, parse_catalog_json};
 use onewindow_store::on_every_backend;
-use onewindow_store::org::{CentreInput, DepartmentInput, RegionInput};
 use onewindow_store::search::{SearchFilter, check_query};
 use onewindow_store::testing::item_doc as doc;
 use onewindow_store::{Store, StoreError};
 
-/// Two departments; returns their ids.
+/// The shared organisation's two departments; returns their ids.
 async fn org(store: &Store) -> (i64, i64) {
-    store
-        .org()
-        .create_region(&RegionInput {
-            code: "371300000000".into(),
-            name: "临沂市".into(),
-            level: 3,
-            parent_code: None,
-        })
-        .await
-        .unwrap();
-    let c = store
-        .org()
-        .create_centre(&CentreInput {
-            name: "中心".into(),
-            kind: "main".into(),
-            region_code: "371300000000".into(),
-            parent_centre_id: None,
-            address: "a".into(),
-            phone: "1".into(),
-            hours: "工作日".into(),
-        })
-        .await
-        .unwrap();
-    let d1 = store
-        .org()
-        .create_department(&DepartmentInput {
-            centre_id: c.id,
-            name: "临沂市市场监督管理局".into(),
-            short_name: "市场监管".into(),
-            credit_code: "11371300004323789A".into(),
-            phone: "".into(),
-        })
-        .await
-        .unwrap();
-    let d2 = store
-        .org()
-        .create_department(&DepartmentInput {
-            centre_id: c.id,
-            name: "临沂市公安局".into(),
-            short_name: "公安".into(),
-            credit_code: "91350100M000100Y43".into(),
-            phone: "".into(),
-        })
-        .await
-        .unwrap();
-    (d1.id, d2.id)
+    let org = onewindow_store::testing::seed_org(store).await;
+    (org.dept, org.other_dept)
 }
 
 fn fields(e: StoreError) -> Vec<String> {

@@ -12,7 +12,7 @@ use onewindow_store::org::*;
 use onewindow_store::supervision::assessment::{Assessment, CardRuleChange, Period, Target};
 use onewindow_store::supervision::reported::ReportOutcome;
 use onewindow_store::supervision::{SupervisionSettings, SweepReport};
-use onewindow_store::testing::{TestDb, backends};
+use onewindow_store::testing::{TestDb, backends, seed_org, seed_staff};
 use onewindow_store::{Store, StoreError};
 
 fn d(s: &str) -> NaiveDate {
@@ -29,76 +29,24 @@ struct World {
 }
 
 async fn world(store: &Store) -> World {
-    store
-        .org()
-        .create_region(&RegionInput {
-            code: "371300000000".into(),
-            name: "临沂市".into(),
-            level: 3,
-            parent_code: None,
-        })
-        .await
-        .unwrap();
-    let centre = store
-        .org()
-        .create_centre(&CentreInput {
-            name: "临沂市政务服务中心".into(),
-            kind: "main".into(),
-            region_code: "371300000000".into(),
-            parent_centre_id: None,
-            address: "北城新区".into(),
-            phone: "0539-12345".into(),
-            hours: "工作日".into(),
-        })
-        .await
-        .unwrap();
-    let dept = store
-        .org()
-        .create_department(&DepartmentInput {
-            centre_id: centre.id,
-            name: "临沂市市场监督管理局".into(),
-            short_name: "市场监管".into(),
-            credit_code: "11371300004323789A".into(),
-            phone: "".into(),
-        })
-        .await
-        .unwrap();
-    let staff = |login: &str, role: &str, department: Option<i64>| NewStaff {
-        staff: StaffInput {
-            centre_id: Some(centre.id),
-            department_id: department,
-            name: login.into(),
-            mobile: "13800000000".into(),
-            roles: vec![role.into()],
-            backup_staff_id: None,
-        },
-        login: login.into(),
-        password: "secret123".into(),
-    };
-    let clerk = store
-        .org()
-        .create_staff(&staff("clerk", "clerk", Some(dept.id)))
-        .await
-        .unwrap();
-    let reviewer = store
-        .org()
-        .create_staff(&staff("rev", "reviewer", Some(dept.id)))
-        .await
-        .unwrap();
-    let chief = store
-        .org()
-        .create_staff(&staff("chief", "chief_representative", Some(dept.id)))
-        .await
-        .unwrap();
-    let supervisor = store
-        .org()
-        .create_staff(&staff("jiancha", "supervisor", None))
-        .await
-        .unwrap();
+    let org = seed_org(store).await;
+    let dept = org.dept;
+    let centre = Some(org.centre);
+    let clerk = seed_staff(store, "clerk", &["clerk"], centre, Some(dept)).await;
+    let reviewer = seed_staff(store, "rev", &["reviewer"], centre, Some(dept)).await;
+    let chief = seed_staff(
+        store,
+        "chief",
+        &["chief_representative"],
+        centre,
+        Some(dept),
+    )
+    .await;
+    let supervisor = seed_staff(store, "jiancha", &["supervisor"], centre, None).await;
     let step = |name: &str, role, limit_days| StepRef {
         name: name.into(),
         role,
-        department_id: dept.id,
+        department_id: dept,
         limit_days,
     };
     World {
@@ -106,7 +54,7 @@ async fn world(store: &Store) -> World {
             item_id: 1,
             version: 1,
             name: "食品经营许可".into(),
-            department_id: dept.id,
+            department_id: dept,
             case_type: "2".into(),
             promised_days: 5,
             statutory_days: 20,
@@ -124,7 +72,7 @@ async fn world(store: &Store) -> World {
             account_id: clerk.account_id,
             staff_id: Some(clerk.id),
             roles: vec![Role::Clerk],
-            department_id: Some(dept.id),
+            department_id: Some(dept),
             powers: vec![Power::SupplementVerification],
             backup_for: vec![],
         },

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 pub use onewindow_store::testing::backends;
 
-pub const PASSWORD: &str = "secret123";
+pub use onewindow_store::testing::{Org, PASSWORD};
 
 /// Runs an application test, `async fn case(app: &TestApp)`, against a fresh database of every
 /// backend; with a date, the application's business date is fixed to it.
@@ -101,14 +101,6 @@ pub fn csrf_of(html: &str) -> String {
     html[start..start + len].to_owned()
 }
 
-/// Ids the fixture created.
-pub struct Org {
-    pub centre: i64,
-    pub dept: i64,
-    pub other_dept: i64,
-    pub hall: i64,
-}
-
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
@@ -124,78 +116,7 @@ impl TestApp {
 
     /// A region, a centre with a hall, and two departments.
     pub async fn seed_org(&self) -> Org {
-        let s = &self.store;
-        s.org()
-            .create_region(&RegionInput {
-                code: "370000000000".into(),
-                name: "山东省".into(),
-                level: 2,
-                parent_code: None,
-            })
-            .await
-            .unwrap();
-        s.org()
-            .create_region(&RegionInput {
-                code: "371300000000".into(),
-                name: "临沂市".into(),
-                level: 3,
-                parent_code: Some("370000000000".into()),
-            })
-            .await
-            .unwrap();
-        let centre = s
-            .org()
-            .create_centre(&CentreInput {
-                name: "临沂市政务服务中心".into(),
-                kind: "main".into(),
-                region_code: "371300000000".into(),
-                parent_centre_id: None,
-                address: "北城新区".into(),
-                phone: "0539-12345".into(),
-                hours: "工作日".into(),
-            })
-            .await
-            .unwrap();
-        let hall = s
-            .org()
-            .create_hall(
-                centre.id,
-                &HallInput {
-                    name: "一楼大厅".into(),
-                    floor: 1,
-                    description: "".into(),
-                },
-            )
-            .await
-            .unwrap();
-        let dept = s
-            .org()
-            .create_department(&DepartmentInput {
-                centre_id: centre.id,
-                name: "临沂市市场监督管理局".into(),
-                short_name: "市场监管".into(),
-                credit_code: "11371300004323789A".into(),
-                phone: "".into(),
-            })
-            .await
-            .unwrap();
-        let other = s
-            .org()
-            .create_department(&DepartmentInput {
-                centre_id: centre.id,
-                name: "临沂市公安局".into(),
-                short_name: "公安".into(),
-                credit_code: "91350100M000100Y43".into(),
-                phone: "".into(),
-            })
-            .await
-            .unwrap();
-        Org {
-            centre: centre.id,
-            dept: dept.id,
-            other_dept: other.id,
-            hall: hall.id,
-        }
+        onewindow_store::testing::seed_org(&self.store).await
     }
 
     /// A staff member with these roles and an account that logs in with PASSWORD.
@@ -206,22 +127,7 @@ impl TestApp {
         centre: Option<i64>,
         dept: Option<i64>,
     ) -> Staff {
-        self.store
-            .org()
-            .create_staff(&NewStaff {
-                staff: StaffInput {
-                    centre_id: centre,
-                    department_id: dept,
-                    name: format!("测试{login}"),
-                    mobile: "13800000000".into(),
-                    roles: roles.iter().map(|r| (*r).to_owned()).collect(),
-                    backup_staff_id: None,
-                },
-                login: login.into(),
-                password: PASSWORD.into(),
-            })
-            .await
-            .unwrap()
+        onewindow_store::testing::seed_staff(&self.store, login, roles, centre, dept).await
     }
 
     pub async fn token(&self, account_id: i64, scope: TokenScope) -> String {
