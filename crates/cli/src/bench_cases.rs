@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use onewindow_domain::case::{
-    Actor, Applicant, Channel, Command, Decision, ItemRef, MaterialRef, StepRef,
+    Actor, Applicant, CaseType, Channel, Command, Decision, ItemRef, MaterialRef, StepRef,
 };
 use onewindow_domain::org::Role;
 use onewindow_store::case::commands::CommandRequest;
@@ -41,7 +41,7 @@ fn item() -> ItemRef {
         version: 1,
         name: "食品经营许可".into(),
         department_id: 7,
-        case_type: "2".into(),
+        case_type: CaseType::Promised,
         promised_days: 5,
         statutory_days: 20,
         steps: vec![

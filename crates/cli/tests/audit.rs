@@ -48,7 +48,7 @@ async fn audit_verify_names_the_first_bad_event_and_fails() {
         version: 1,
         name: "婚姻登记".into(),
         department_id: 7,
-        case_type: "1".into(),
+        case_type: CaseType::Instant,
         promised_days: 0,
         statutory_days: 1,
         steps: vec![StepRef {

@@ -64,6 +64,46 @@ pub const HANDLING_FORMS: CodeTable = &[
 ];
 /// A.6 办件类型代码.
 pub const CASE_TYPES: CodeTable = &[("1", "即办件"), ("2", "承诺件"), ("9", "其他")];
+
+/// A.6 办件类型 as case handling reads it: an instant case (即办件) is decided at the window
+/// and has no promised limit; a promised case (承诺件) runs against one. Stored and sent as its
+/// code, and parsed once where a catalogue version becomes a case's item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CaseType {
+    #[serde(rename = "1")]
+    Instant,
+    #[serde(rename = "2")]
+    Promised,
+    #[serde(rename = "9")]
+    Other,
+}
+
+impl CaseType {
+    pub const ALL: [CaseType; 3] = [CaseType::Instant, CaseType::Promised, CaseType::Other];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            CaseType::Instant => "1",
+            CaseType::Promised => "2",
+            CaseType::Other => "9",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        label(CASE_TYPES, self.code()).unwrap_or("")
+    }
+}
+
+impl std::str::FromStr for CaseType {
+    type Err = String;
+    /// An unknown code is an error naming it, never a default.
+    fn from_str(code: &str) -> Result<CaseType, String> {
+        CaseType::ALL
+            .into_iter()
+            .find(|t| t.code() == code)
+            .ok_or_else(|| format!("办件类型代码“{code}”不在代码表 A.6 中"))
+    }
+}
 /// A.7 特别程序种类代码.
 pub const SPECIAL_PROCEDURE_KINDS: CodeTable = &[("1", "延长审批"), ("2", "除延长审批之外的情况")];
 /// 网上办理深度 (一级 information only … 四级 fully online), 0 when not online at all.
@@ -320,6 +360,11 @@ pub(crate) fn check_code(errors: &mut FieldErrors, field: &str, table: CodeTable
 }
 
 impl ItemDoc {
+    /// An instant case (即办件, A.6 code 1).
+    pub fn is_instant(&self) -> bool {
+        self.case_type == CaseType::Instant.code()
+    }
+
     /// Every rule an item version must satisfy, each broken rule named by its field path.
     pub fn validate(&self, org: &dyn OrgLookup) -> Result<(), FieldErrors> {
         let mut e = FieldErrors::new();
@@ -412,10 +457,10 @@ impl ItemDoc {
         if self.statutory_limit_days > 365 {
             e.add("statutory_limit_days", "法定时限不能超过 365 个工作日");
         }
-        if self.case_type == "1" && self.promised_limit_days != 0 {
+        if self.is_instant() && self.promised_limit_days != 0 {
             e.add("promised_limit_days", "即办件的承诺时限应为 0（当场办结）");
         }
-        if self.case_type == "2" && self.promised_limit_days == 0 {
+        if self.case_type == CaseType::Promised.code() && self.promised_limit_days == 0 {
             e.add("promised_limit_days", "承诺件须填写承诺办结时限");
         }
         check_len(
@@ -437,7 +482,7 @@ impl ItemDoc {
             }
             step_total += s.limit_days;
         }
-        if self.case_type == "2" && step_total > self.promised_limit_days {
+        if self.case_type == CaseType::Promised.code() && step_total > self.promised_limit_days {
             e.add(
                 "steps",
                 format!("各环节时限之和（{step_total} 个工作日）超过承诺时限"),
@@ -538,7 +583,7 @@ impl ItemDoc {
 
     /// The limits in words, as the guide shows them.
     pub fn limits_in_words(&self) -> String {
-        if self.case_type == "1" {
+        if self.is_instant() {
             format!(
                 "法定 {} 个工作日，即办件当场办结",
                 self.statutory_limit_days

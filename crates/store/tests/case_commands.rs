@@ -26,7 +26,7 @@ fn item() -> ItemRef {
         version: 2,
         name: "食品经营许可".into(),
         department_id: 7,
-        case_type: "2".into(),
+        case_type: CaseType::Promised,
         promised_days: 5,
         statutory_days: 20,
         steps: vec![

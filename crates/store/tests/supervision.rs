@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use onewindow_domain::case::*;
 use onewindow_domain::exchange::{AcceptRecord, ProcessRecord, Report, ResultRecord};
 use onewindow_domain::org::{Power, Role};
+use onewindow_domain::supervision::AlertLevel;
 use onewindow_store::case::commands::CommandRequest;
 use onewindow_store::on_every_backend;
 use onewindow_store::org::*;
@@ -55,7 +56,7 @@ async fn world(store: &Store) -> World {
             version: 1,
             name: "食品经营许可".into(),
             department_id: dept,
-            case_type: "2".into(),
+            case_type: CaseType::Promised,
             promised_days: 5,
             statutory_days: 20,
             steps: vec![
@@ -423,7 +424,7 @@ async fn sweeps_look_at_what_changed(store: &Store) {
             .await
             .unwrap()
             .into_iter()
-            .filter(|x| x.timer_kind == "case" && x.level == level)
+            .filter(|x| x.timer_kind == "case" && x.level.key() == level)
             .map(|x| x.case_id)
             .collect();
         ids.sort();
@@ -828,7 +829,7 @@ async fn thresholds_cards_and_assessment(store: &Store) {
     let case_yellow = |alerts: &[onewindow_store::supervision::Alert]| {
         alerts
             .iter()
-            .filter(|x| x.timer_kind == "case" && x.level == "yellow")
+            .filter(|x| x.timer_kind == "case" && x.level == AlertLevel::Yellow)
             .count()
     };
     assert_eq!(

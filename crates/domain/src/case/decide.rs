@@ -101,7 +101,7 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
                 accepted_on: ctx.today,
                 due: deadline(ctx.calendar, item, ctx.today, 0, 0)?,
             };
-            if item.case_type == "1" {
+            if item.case_type == CaseType::Instant {
                 // 即办件: accepted, decided and concluded in one act.
                 return Ok(vec![
                     accepted,

@@ -13,7 +13,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::{CalendarError, WorkCalendar};
-use crate::org::{Power, Role};
+pub use crate::catalog::CaseType;
+use crate::org::{FieldErrors, Power, Role};
 
 pub use decide::{available_commands, decide, finding_of};
 use model::rule;

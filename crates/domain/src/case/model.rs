@@ -10,8 +10,8 @@ pub struct ItemRef {
     pub version: i64,
     pub name: String,
     pub department_id: i64,
-    /// A.6: "1" 即办件, "2" 承诺件.
-    pub case_type: String,
+    /// A.6 办件类型 (stored as its code).
+    pub case_type: CaseType,
     pub promised_days: u32,
     pub statutory_days: u32,
     pub steps: Vec<StepRef>,
@@ -27,31 +27,53 @@ pub struct ItemRef {
 }
 
 impl ItemRef {
-    /// What handling needs of a published catalogue version.
+    /// What handling needs of a published catalogue version. Its codes are parsed here, once:
+    /// a case type or a step role that is not in its code table is an error naming the field
+    /// (a published version has passed validation, so this means the stored version is damaged).
     pub fn from_doc(
         item_id: i64,
         version: i64,
         doc: &crate::catalog::ItemDoc,
         region_code: &str,
-    ) -> ItemRef {
-        ItemRef {
+    ) -> Result<ItemRef, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let case_type = doc.case_type.parse::<CaseType>();
+        if let Err(e) = &case_type {
+            errors.add("case_type", e.clone());
+        }
+        let steps: Vec<StepRef> = doc
+            .steps
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| match s.role.parse::<Role>() {
+                Ok(role) => Some(StepRef {
+                    name: s.name.clone(),
+                    role,
+                    department_id: s.department_id,
+                    limit_days: s.limit_days,
+                }),
+                Err(_) => {
+                    errors.add(
+                        &format!("steps[{i}].role"),
+                        format!("环节角色“{}”不是已知角色", s.role),
+                    );
+                    None
+                }
+            })
+            .collect();
+        let case_type = match case_type {
+            Ok(t) if errors.is_empty() => t,
+            _ => return Err(errors),
+        };
+        Ok(ItemRef {
             item_id,
             version,
             name: doc.name.clone(),
             department_id: doc.department_id,
-            case_type: doc.case_type.clone(),
+            case_type,
             promised_days: doc.promised_limit_days,
             statutory_days: doc.statutory_limit_days,
-            steps: doc
-                .steps
-                .iter()
-                .map(|s| StepRef {
-                    name: s.name.clone(),
-                    role: s.role.parse().unwrap_or(Role::Reviewer),
-                    department_id: s.department_id,
-                    limit_days: s.limit_days,
-                })
-                .collect(),
+            steps,
             fee_standard_fen: doc.fees.iter().map(|f| f.standard_fen).sum(),
             materials: doc
                 .materials
@@ -64,7 +86,7 @@ impl ItemRef {
                 .collect(),
             region_code: region_code.to_owned(),
             online_only: !doc.handling_forms.iter().any(|f| f == "1"),
-        }
+        })
     }
 
     /// The name of step `i`, or 决定 once every step is done.

@@ -55,9 +55,25 @@ fn findings_follow_their_events() {
     assert_eq!(finding_of(&submitted(Channel::Online, true), &after), None);
     assert_eq!(finding_of(&submitted(Channel::Window, false), &after), None);
     let mut doc = crate::catalog::tests::sample();
-    assert!(!ItemRef::from_doc(1, 1, &doc, "").online_only);
+    assert!(!ItemRef::from_doc(1, 1, &doc, "").unwrap().online_only);
     doc.handling_forms = vec!["2".into(), "3".into()];
-    assert!(ItemRef::from_doc(1, 1, &doc, "").online_only);
+    assert!(ItemRef::from_doc(1, 1, &doc, "").unwrap().online_only);
+}
+
+/// A version's codes are parsed once, into types: an unknown role or case type is an error
+/// naming the field, never a reviewer or an instant case by default.
+#[test]
+fn unknown_codes_in_a_version_are_errors_naming_the_field() {
+    let mut doc = crate::catalog::tests::sample();
+    let item = ItemRef::from_doc(1, 1, &doc, "").unwrap();
+    assert_eq!(item.case_type, CaseType::Promised);
+    assert_eq!(item.steps[0].role, Role::Clerk);
+    doc.case_type = "7".into();
+    doc.steps[0].role = "janitor".into();
+    let errors = ItemRef::from_doc(1, 1, &doc, "").unwrap_err();
+    let fields: Vec<&str> = errors.0.iter().map(|(f, _)| f.as_str()).collect();
+    assert_eq!(fields, ["case_type", "steps[0].role"]);
+    assert_eq!(serde_json::to_value(CaseType::Instant).unwrap(), "1");
 }
 
 #[test]
@@ -139,7 +155,7 @@ fn item(case_type: &str) -> ItemRef {
         version: 3,
         name: "食品经营许可".into(),
         department_id: 7,
-        case_type: case_type.into(),
+        case_type: case_type.parse().expect("a case type code"),
         promised_days: if case_type == "1" { 0 } else { 5 },
         statutory_days: 20,
         steps: vec![

@@ -172,7 +172,7 @@ impl crate::CaseStore<'_> {
         .bind(doc.department_id)
         .fetch_one(&self.store.pool)
         .await?;
-        Ok(ItemRef::from_doc(item_id, version, &doc, &region))
+        Ok(ItemRef::from_doc(item_id, version, &doc, &region)?)
     }
 
     /// The applicant an online application is filed for: the account's own verified identity.

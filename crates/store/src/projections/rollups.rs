@@ -1,7 +1,7 @@
 //! The day's figures per department and item (`case_rollups`, statistics): received,
 //! accepted, concluded, on time, accuracy and days used, which the indicators and reports sum.
 
-use onewindow_domain::case::Event;
+use onewindow_domain::case::{CaseType, Event};
 
 use super::{Change, Projection};
 use crate::StoreResult;
@@ -32,7 +32,7 @@ impl Projection for Rollups {
                 Event::Submitted { .. } => n.received += 1,
                 Event::Accepted { .. } | Event::AcceptedWithDeficiencies { .. } => {
                     n.accepted += 1;
-                    if item.case_type == "1" {
+                    if item.case_type == CaseType::Instant {
                         n.instant += 1;
                     } else {
                         n.promised += 1;

@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use onewindow_domain::case::{Actor, CaseError, CaseState, WarnThreshold};
 use onewindow_domain::org::FieldErrors;
+use onewindow_domain::supervision::AlertLevel;
 
 use crate::{StoreError, StoreResult, now_ms};
 
@@ -178,7 +179,9 @@ pub struct Alert {
     /// case, step, deficiency or pledge_verification.
     pub timer_kind: String,
     /// yellow or red.
-    pub level: String,
+    #[sqlx(try_from = "String")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub level: AlertLevel,
     pub due_on: String,
     pub department_id: i64,
     pub raised_on: String,

@@ -115,7 +115,7 @@ pub(super) async fn accept_form(
     {
         let ticked = data.all("materials");
         page.item_name = v.doc.name.clone();
-        page.case_type = if v.doc.case_type == "1" {
+        page.case_type = if v.doc.is_instant() {
             "即办件".into()
         } else {
             "承诺件".into()

@@ -63,7 +63,7 @@ pub(super) async fn receipt(
         accepted_on: s.accepted_on.map(|d| d.to_string()).unwrap_or_default(),
         due: s.due.map(|d| d.to_string()).unwrap_or_default(),
         promised_days: item.promised_days,
-        instant: item.case_type == "1",
+        instant: item.case_type == onewindow_domain::case::CaseType::Instant,
         concluded: matches!(s.stage(), Stage::Concluded | Stage::Delivered),
         materials: s.materials.clone(),
         pending: s.pending_deficiencies.clone(),

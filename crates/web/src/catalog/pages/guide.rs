@@ -295,7 +295,7 @@ pub fn render_guide(
         ),
         (
             "承诺办结时限",
-            if doc.case_type == "1" {
+            if doc.is_instant() {
                 "当场办结".into()
             } else {
                 format!(

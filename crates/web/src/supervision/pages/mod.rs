@@ -13,6 +13,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use onewindow_domain::auth::{CaseAction, SupervisionAction};
 use onewindow_domain::org::FieldErrors;
+use onewindow_domain::supervision::AlertLevel;
 use serde::Deserialize;
 
 use crate::AppState;
@@ -148,7 +149,7 @@ async fn supervision_page(
         _ => "时限",
     };
     let (red, yellow) = alerts.iter().fold((0, 0), |(r, y), a| {
-        if a.level == "red" {
+        if a.level == AlertLevel::Red {
             (r + 1, y)
         } else {
             (r, y + 1)
@@ -159,11 +160,7 @@ async fn supervision_page(
         .map(|a| {
             vec![
                 Cell::text(&a.raised_on),
-                if a.level == "red" {
-                    Cell::tag("超期", "bad")
-                } else {
-                    Cell::tag("预警", "warn")
-                },
+                level_cell(a.level),
                 Cell::link(
                     a.case_no
                         .clone()
@@ -612,4 +609,15 @@ async fn urging_decide(
         Ok(_) => redirect(&format!("/admin/supervision/urgings/{id}"), "saved"),
         Err(e) => urging_page(&state, &user, id, refusal(e)?, &Notice::default()).await,
     }
+}
+
+/// An alert's level as a coloured tag.
+fn level_cell(level: AlertLevel) -> Cell {
+    Cell::tag(
+        level.label(),
+        match level {
+            AlertLevel::Yellow => "warn",
+            AlertLevel::Red => "bad",
+        },
+    )
 }

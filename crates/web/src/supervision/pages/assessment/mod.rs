@@ -14,7 +14,7 @@ use onewindow_store::supervision::assessment::{
 };
 use serde::Deserialize;
 
-use super::{days, pct};
+use super::{days, level_cell, pct};
 use crate::AppState;
 use crate::auth::PageUser;
 use crate::error::PageError;
@@ -420,11 +420,7 @@ async fn department(
                     .map(|a| {
                         vec![
                             Cell::text(&a.raised_on),
-                            if a.level == "red" {
-                                Cell::tag("超期", "bad")
-                            } else {
-                                Cell::tag("预警", "warn")
-                            },
+                            level_cell(a.level),
                             case_link(&a.case_no, a.case_id),
                             Cell::text(&a.item_name),
                             Cell::text(&a.due_on),
