@@ -1,26 +1,24 @@
-//! Server-rendered pages: the layout every page shares, the generic form and table pieces the
-//! admin pages are built from, and the public pages (home, login, registration, account).
+//! Server-rendered pages: the layout every page shares, the generic form pieces the admin
+//! pages are built from, the error pages, and the public home page. Each context's pages are in
+//! its own folder (`crate::<context>::pages`) and are merged into `router()` here.
 
 pub use crate::catalog::pages::render_guide;
 
 use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use onewindow_domain::auth::Principal;
 use onewindow_domain::org::FieldErrors;
 use onewindow_store::StoreError;
-use onewindow_store::accounts::{
-    CompanyRegistration, IndividualRegistration, LoginFailure, SESSION_MS,
-};
 use onewindow_store::org::Centre;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::auth::{PageUser, RequestCtx, SESSION_COOKIE, set_cookie};
+use crate::auth::{PageUser, RequestCtx};
 use crate::error::PageError;
 
 pub type PageResult = Result<Response, PageError>;
@@ -28,11 +26,8 @@ pub type PageResult = Result<Response, PageError>;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
-        .route("/login", get(login_page).post(login_submit))
-        .route("/logout", axum::routing::post(logout))
-        .route("/register", get(register_page).post(register_submit))
-        .route("/me", get(me))
         .route("/static/app.css", get(stylesheet))
+        .merge(crate::accounts::pages::router())
         .merge(crate::org::pages::router())
         .merge(crate::supervision::pages::router())
         .merge(crate::calendar::pages::router())
@@ -531,258 +526,10 @@ async fn home(State(state): State<AppState>, ctx: RequestCtx) -> PageResult {
     })
 }
 
-#[derive(Template)]
-#[template(path = "login.html")]
-struct LoginPage {
-    chrome: Chrome,
-    error: String,
-    login: String,
-    next: String,
-}
-
-#[derive(Deserialize)]
-struct LoginQuery {
-    #[serde(default)]
-    next: String,
-    #[serde(default)]
-    notice: String,
-}
-
-/// Only same-site paths are followed after login; anything else means "the usual place".
-fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next.to_owned()
-    } else {
-        String::new()
-    }
-}
-
-async fn login_page(ctx: RequestCtx, Query(q): Query<LoginQuery>) -> PageResult {
-    let notice = Notice { notice: q.notice };
-    render(&LoginPage {
-        chrome: Chrome::new("登录", &ctx).with_notice(&notice),
-        error: String::new(),
-        login: String::new(),
-        next: safe_next(&q.next),
-    })
-}
-
-async fn login_submit(State(state): State<AppState>, ctx: RequestCtx, body: Bytes) -> PageResult {
-    let form = FormData::parse(&body);
-    let login = form.text("login").trim().to_owned();
-    let next = safe_next(&form.text("next"));
-    let outcome = state
-        .store
-        .accounts()
-        .authenticate(&login, &form.text("password"), ctx.remote.as_deref())
-        .await?;
-    let error = match outcome {
-        Ok(principal) => {
-            let session = state
-                .store
-                .accounts()
-                .create_session(principal.account_id)
-                .await?;
-            let next = match next.as_str() {
-                "" if principal.is_staff() => "/admin",
-                "" => "/",
-                other => other,
-            };
-            let mut response = Redirect::to(next).into_response();
-            response.headers_mut().append(
-                header::SET_COOKIE,
-                set_cookie(
-                    SESSION_COOKIE,
-                    &session.token,
-                    SESSION_MS / 1000,
-                    state.secure_cookies,
-                ),
-            );
-            return Ok(response);
-        }
-        Err(LoginFailure::BadCredentials {
-            remaining_attempts: Some(n),
-        }) if n <= 2 => {
-            format!("账号或密码错误。再错 {n} 次账号将被锁定 15 分钟。")
-        }
-        Err(LoginFailure::BadCredentials { .. }) => "账号或密码错误。".to_owned(),
-        Err(LoginFailure::Locked { until_ms }) => {
-            let minutes = ((until_ms - onewindow_store::now_ms()) / 60_000).max(1);
-            format!("密码错误次数过多，账号已锁定，请 {minutes} 分钟后再试或联系管理员。")
-        }
-        Err(LoginFailure::Disabled) => "该账号已停用，请联系中心管理员。".to_owned(),
-    };
-    render_with_status(
-        StatusCode::UNAUTHORIZED,
-        &LoginPage {
-            chrome: Chrome::new("登录", &ctx),
-            error,
-            login,
-            next,
-        },
-    )
-}
-
-async fn logout(State(state): State<AppState>, ctx: RequestCtx) -> PageResult {
-    if let Some(session) = &ctx.session {
-        state
-            .store
-            .accounts()
-            .delete_session(session.session_id)
-            .await?;
-        let p = &session.principal;
-        state
-            .store
-            .accounts()
-            .record_security_event(
-                "logout",
-                Some(p.account_id),
-                Some(&p.login),
-                ctx.remote.as_deref(),
-                "",
-            )
-            .await?;
-    }
-    let mut response = Redirect::to("/").into_response();
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(SESSION_COOKIE, "", 0, state.secure_cookies),
-    );
-    Ok(response)
-}
-
-#[derive(Template)]
-#[template(path = "register.html")]
-struct RegisterPage {
-    chrome: Chrome,
-    kind: String,
-    form: Form,
-}
-
-#[derive(Deserialize)]
-struct RegisterQuery {
-    #[serde(default)]
-    kind: String,
-}
-
-fn register_form(kind: &str, data: &FormData, errors: &FieldErrors) -> Form {
-    let b = FormBuilder::new(format!("/register?kind={kind}"), "注册", data, errors);
-    let b = if kind == "company" {
-        b.text("name", "企业名称", true, "")
-            .text("credit_code", "统一社会信用代码", true, "18 位，字母须大写")
-            .text("legal_representative", "法定代表人", true, "")
-    } else {
-        b.text("name", "姓名", true, "").text(
-            "resident_id",
-            "居民身份证号码",
-            true,
-            "18 位，末位 X 须大写",
-        )
-    };
-    b.tel("mobile", "手机号码", true)
-        .password("password", "密码", "至少 8 位，须同时包含字母和数字")
-        .build()
-}
-
-fn register_kind(kind: &str) -> &'static str {
-    if kind == "company" {
-        "company"
-    } else {
-        "individual"
-    }
-}
-
-async fn register_page(ctx: RequestCtx, Query(q): Query<RegisterQuery>) -> PageResult {
-    let kind = register_kind(&q.kind);
-    render(&RegisterPage {
-        chrome: Chrome::new("注册", &ctx),
-        kind: kind.to_owned(),
-        form: register_form(kind, &FormData::default(), &FieldErrors::new()),
-    })
-}
-
-async fn register_submit(
-    State(state): State<AppState>,
-    ctx: RequestCtx,
-    Query(q): Query<RegisterQuery>,
-    body: Bytes,
-) -> PageResult {
-    let kind = register_kind(&q.kind);
-    let data = FormData::parse(&body);
-    let result = if kind == "company" {
-        state
-            .store
-            .accounts()
-            .register_company(
-                &CompanyRegistration {
-                    name: data.text("name"),
-                    credit_code: data.text("credit_code"),
-                    legal_representative: data.text("legal_representative"),
-                    mobile: data.text("mobile"),
-                    password: data.text("password"),
-                },
-                ctx.remote.as_deref(),
-            )
-            .await
-    } else {
-        state
-            .store
-            .accounts()
-            .register_individual(
-                &IndividualRegistration {
-                    name: data.text("name"),
-                    resident_id: data.text("resident_id"),
-                    mobile: data.text("mobile"),
-                    password: data.text("password"),
-                },
-                ctx.remote.as_deref(),
-            )
-            .await
-    };
-    match form_outcome(result)? {
-        Ok(_) => Ok(Redirect::to("/login?notice=registered").into_response()),
-        Err(errors) => render_with_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &RegisterPage {
-                chrome: Chrome::new("注册", &ctx),
-                kind: kind.to_owned(),
-                form: register_form(kind, &data, &errors),
-            },
-        ),
-    }
-}
-
-#[derive(Template)]
-#[template(path = "me.html")]
-struct MePage {
-    chrome: Chrome,
-    name: String,
-    login: String,
-    kind: String,
-    roles: String,
-    department: String,
-}
-
 pub fn role_labels(p: &Principal) -> String {
     p.roles
         .iter()
         .map(|r| r.label())
         .collect::<Vec<_>>()
         .join("、")
-}
-
-async fn me(State(state): State<AppState>, user: PageUser) -> PageResult {
-    let p = &user.principal;
-    let department = match p.department_id {
-        Some(d) => state.store.org().get_department(d).await?.name,
-        None => String::new(),
-    };
-    render(&MePage {
-        chrome: Chrome::new("我的账号", &user.ctx),
-        name: p.display_name.clone(),
-        login: p.login.clone(),
-        kind: p.kind.label().to_owned(),
-        roles: role_labels(p),
-        department,
-    })
 }

@@ -14,7 +14,7 @@ pub struct MaterialCheck {
 }
 
 #[derive(Template)]
-#[template(path = "work_accept.html")]
+#[template(path = "case/accept.html")]
 pub(super) struct AcceptPage {
     chrome: Chrome,
     items: Vec<(i64, String, bool)>,

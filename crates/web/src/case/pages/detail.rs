@@ -12,7 +12,7 @@ pub struct TimelineView {
 }
 
 #[derive(Template)]
-#[template(path = "work_case.html")]
+#[template(path = "case/case.html")]
 pub(super) struct CasePage {
     chrome: Chrome,
     id: i64,

@@ -27,7 +27,7 @@ pub(super) fn filter(
 }
 
 #[derive(Template)]
-#[template(path = "work_list.html")]
+#[template(path = "case/list.html")]
 pub(super) struct ListPage {
     chrome: Chrome,
     inbox: bool,

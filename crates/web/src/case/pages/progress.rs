@@ -5,7 +5,7 @@ use super::*;
 // ---- 办件查询 (public) ----
 
 #[derive(Template)]
-#[template(path = "progress.html")]
+#[template(path = "case/progress.html")]
 pub(super) struct ProgressPage {
     chrome: Chrome,
     case_no: String,

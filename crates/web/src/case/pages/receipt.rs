@@ -5,7 +5,7 @@ use super::*;
 // ---- the acceptance receipt ----
 
 #[derive(Template)]
-#[template(path = "work_receipt.html")]
+#[template(path = "case/receipt.html")]
 pub(super) struct ReceiptPage {
     chrome: Chrome,
     id: i64,

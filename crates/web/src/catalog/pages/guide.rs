@@ -17,7 +17,7 @@ pub(super) struct BrowseQuery {
 }
 
 #[derive(Template)]
-#[template(path = "items.html")]
+#[template(path = "catalog/items.html")]
 pub(super) struct BrowsePage {
     chrome: Chrome,
     q: String,
@@ -132,7 +132,7 @@ pub(super) fn file_link(value: &str) -> Option<String> {
 }
 
 #[derive(Template)]
-#[template(path = "guide.html")]
+#[template(path = "catalog/guide.html")]
 pub(super) struct GuidePage {
     chrome: Chrome,
     item_id: i64,

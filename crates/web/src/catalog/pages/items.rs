@@ -122,7 +122,7 @@ pub(super) async fn admin_items(
 }
 
 #[derive(Template)]
-#[template(path = "item_edit.html")]
+#[template(path = "catalog/item_edit.html")]
 pub(super) struct EditPage {
     chrome: Chrome,
     back: Option<(String, String)>,

@@ -10,7 +10,6 @@ use axum::routing::{get, post};
 use onewindow_domain::auth::{AccountAction, OrgAction, Principal, SupervisionAction};
 use onewindow_domain::org::{CentreKind, FieldErrors, Power, RegionLevel, Role};
 use onewindow_store::org::*;
-use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::{PageUser, activation_gate, deactivatable};
@@ -33,8 +32,6 @@ mod windows;
 use windows::*;
 mod staff;
 use staff::*;
-mod security;
-use security::*;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -60,7 +57,6 @@ pub fn router() -> Router<AppState> {
         .route("/admin/staff/{id}", get(staff_member).post(update_staff))
         .route("/admin/staff/{id}/powers", post(change_power))
         .route("/admin/{kind}/{id}/active", post(set_active))
-        .route("/admin/security", get(security))
 }
 
 // ---- index ----
@@ -73,7 +69,7 @@ struct IndexCard {
 }
 
 #[derive(Template)]
-#[template(path = "admin_index.html")]
+#[template(path = "org/admin_index.html")]
 struct IndexPage {
     chrome: Chrome,
     who: String,

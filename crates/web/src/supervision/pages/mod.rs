@@ -473,7 +473,7 @@ async fn bulletin(
 }
 
 #[derive(Template)]
-#[template(path = "urging.html")]
+#[template(path = "supervision/urging.html")]
 struct UrgingPage {
     chrome: Chrome,
     u: onewindow_store::supervision::Urging,
