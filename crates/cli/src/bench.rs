@@ -238,16 +238,22 @@ pub fn catalog(items: usize, runs: usize) -> anyhow::Result<()> {
             id: i as i64,
             item_id: i as i64,
             version: 1,
-            status: "published".into(),
+            status: onewindow_domain::catalog::VersionStatus::Published,
             effective_date: Some("2026-11-22".into()),
             created_at: 0,
             published_at: Some(0),
             doc: doc.clone(),
         };
         let t = Instant::now();
-        let html =
-            onewindow_web::pages::render_guide(&version, Some(1), "active", &depts, &ctx, false)
-                .context("render")?;
+        let html = onewindow_web::pages::render_guide(
+            &version,
+            Some(1),
+            onewindow_domain::catalog::ItemStatus::Active,
+            &depts,
+            &ctx,
+            false,
+        )
+        .context("render")?;
         renders.push(t.elapsed());
         bytes += html.len();
     }

@@ -887,7 +887,11 @@ mod tests {
             .await
             .unwrap();
         assert!(items.len() >= 120, "{} items", items.len());
-        assert!(items.iter().all(|i| i.status == "active"));
+        assert!(
+            items
+                .iter()
+                .all(|i| i.status == onewindow_domain::catalog::ItemStatus::Active)
+        );
         let departments: std::collections::HashSet<i64> =
             items.iter().map(|i| i.department_id).collect();
         assert!(departments.len() >= 15);

@@ -65,45 +65,37 @@ pub const HANDLING_FORMS: CodeTable = &[
 /// A.6 办件类型代码.
 pub const CASE_TYPES: CodeTable = &[("1", "即办件"), ("2", "承诺件"), ("9", "其他")];
 
-/// A.6 办件类型 as case handling reads it: an instant case (即办件) is decided at the window
-/// and has no promised limit; a promised case (承诺件) runs against one. Stored and sent as its
-/// code, and parsed once where a catalogue version becomes a case's item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum CaseType {
-    #[serde(rename = "1")]
-    Instant,
-    #[serde(rename = "2")]
-    Promised,
-    #[serde(rename = "9")]
-    Other,
-}
-
-impl CaseType {
-    pub const ALL: [CaseType; 3] = [CaseType::Instant, CaseType::Promised, CaseType::Other];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            CaseType::Instant => "1",
-            CaseType::Promised => "2",
-            CaseType::Other => "9",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        label(CASE_TYPES, self.code()).unwrap_or("")
+crate::code_enum! {
+    /// A.6 办件类型 as case handling reads it: an instant case (即办件) is decided at the window
+    /// and has no promised limit; a promised case (承诺件) runs against one. Parsed once, where a
+    /// catalogue version becomes a case's item.
+    pub enum CaseType {
+        Instant = "1", "即办件";
+        Promised = "2", "承诺件";
+        Other = "9", "其他";
     }
 }
 
-impl std::str::FromStr for CaseType {
-    type Err = String;
-    /// An unknown code is an error naming it, never a default.
-    fn from_str(code: &str) -> Result<CaseType, String> {
-        CaseType::ALL
-            .into_iter()
-            .find(|t| t.code() == code)
-            .ok_or_else(|| format!("办件类型代码“{code}”不在代码表 A.6 中"))
+crate::code_enum! {
+    /// Where an item stands in the catalogue.
+    pub enum ItemStatus {
+        Draft = "draft", "未发布";
+        Active = "active", "已发布";
+        Suspended = "suspended", "暂停办理";
+        Withdrawn = "withdrawn", "已取消/下放";
     }
 }
+
+crate::code_enum! {
+    /// Where one version of an item stands.
+    pub enum VersionStatus {
+        Draft = "draft", "草稿";
+        Scheduled = "scheduled", "待生效";
+        Published = "published", "现行";
+        Superseded = "superseded", "已替代";
+    }
+}
+
 /// A.7 特别程序种类代码.
 pub const SPECIAL_PROCEDURE_KINDS: CodeTable = &[("1", "延长审批"), ("2", "除延长审批之外的情况")];
 /// 网上办理深度 (一级 information only … 四级 fully online), 0 when not online at all.
@@ -362,7 +354,7 @@ pub(crate) fn check_code(errors: &mut FieldErrors, field: &str, table: CodeTable
 impl ItemDoc {
     /// An instant case (即办件, A.6 code 1).
     pub fn is_instant(&self) -> bool {
-        self.case_type == CaseType::Instant.code()
+        self.case_type == CaseType::Instant.key()
     }
 
     /// Every rule an item version must satisfy, each broken rule named by its field path.
@@ -460,7 +452,7 @@ impl ItemDoc {
         if self.is_instant() && self.promised_limit_days != 0 {
             e.add("promised_limit_days", "即办件的承诺时限应为 0（当场办结）");
         }
-        if self.case_type == CaseType::Promised.code() && self.promised_limit_days == 0 {
+        if self.case_type == CaseType::Promised.key() && self.promised_limit_days == 0 {
             e.add("promised_limit_days", "承诺件须填写承诺办结时限");
         }
         check_len(
@@ -482,7 +474,7 @@ impl ItemDoc {
             }
             step_total += s.limit_days;
         }
-        if self.case_type == CaseType::Promised.code() && step_total > self.promised_limit_days {
+        if self.case_type == CaseType::Promised.key() && step_total > self.promised_limit_days {
             e.add(
                 "steps",
                 format!("各环节时限之和（{step_total} 个工作日）超过承诺时限"),

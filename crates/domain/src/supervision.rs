@@ -16,45 +16,20 @@ crate::actions! {
     }
 }
 
-/// How far a deadline has gone (预警 yellow, 超期 red): stored and sent as `yellow` and `red`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum AlertLevel {
-    Yellow,
-    Red,
-}
-
-impl AlertLevel {
-    pub fn key(self) -> &'static str {
-        match self {
-            AlertLevel::Yellow => "yellow",
-            AlertLevel::Red => "red",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            AlertLevel::Yellow => "预警",
-            AlertLevel::Red => "超期",
-        }
+crate::code_enum! {
+    /// How far a deadline has gone: warned (预警) or overdue (超期).
+    pub enum AlertLevel {
+        Yellow = "yellow", "预警";
+        Red = "red", "超期";
     }
 }
 
-impl std::str::FromStr for AlertLevel {
-    type Err = String;
-    /// An unknown level is an error naming it, never a default.
-    fn from_str(key: &str) -> Result<AlertLevel, String> {
-        match key {
-            "yellow" => Ok(AlertLevel::Yellow),
-            "red" => Ok(AlertLevel::Red),
-            other => Err(format!("unknown alert level {other:?}")),
-        }
-    }
-}
-
-impl TryFrom<String> for AlertLevel {
-    type Error = String;
-    fn try_from(key: String) -> Result<AlertLevel, String> {
-        key.parse()
+crate::code_enum! {
+    /// Where a yellow or red card (黄牌、红牌) stands.
+    pub enum CardStatus {
+        Issued = "issued", "已亮牌";
+        Appealed = "appealed", "申诉中";
+        Upheld = "upheld", "申诉驳回";
+        Revoked = "revoked", "已撤销";
     }
 }

@@ -30,11 +30,7 @@ async fn versions_and_publishing(store: &Store) {
         .await
         .unwrap();
     assert_eq!(
-        (
-            item.status.as_str(),
-            item.draft_version,
-            item.current_version
-        ),
+        (item.status.key(), item.draft_version, item.current_version),
         ("draft", Some(1), None)
     );
     // The implementing body is filled in from the department.
@@ -50,11 +46,7 @@ async fn versions_and_publishing(store: &Store) {
     );
     let item = store.catalog().publish(item.id, 1).await.unwrap();
     assert_eq!(
-        (
-            item.status.as_str(),
-            item.current_version,
-            item.draft_version
-        ),
+        (item.status.key(), item.current_version, item.draft_version),
         ("active", Some(1), None)
     );
 
@@ -97,7 +89,7 @@ async fn versions_and_publishing(store: &Store) {
     // A case filed under version 1 still reads version 1, now superseded.
     let old = store.catalog().get_version(item.id, 1).await.unwrap();
     assert_eq!(
-        (old.status.as_str(), old.doc.promised_limit_days),
+        (old.status.key(), old.doc.promised_limit_days),
         ("superseded", 3)
     );
     let changes = onewindow_domain::catalog::diff(
@@ -153,7 +145,7 @@ async fn versions_and_publishing(store: &Store) {
         .await
         .unwrap();
     assert_eq!(
-        (item.status.as_str(), item.withdrawn_kind.as_deref()),
+        (item.status.key(), item.withdrawn_kind.as_deref()),
         ("withdrawn", Some("下放"))
     );
     assert!(
@@ -516,7 +508,8 @@ async fn scheduled_publishing(store: &Store) {
             .get_version(item.id, 1)
             .await
             .unwrap()
-            .status,
+            .status
+            .key(),
         "superseded"
     );
 }

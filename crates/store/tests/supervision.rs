@@ -983,7 +983,10 @@ async fn thresholds_cards_and_assessment(store: &Store) {
         .appeal_card(staff_red.id, &w.clerk, "国庆假期系统停机，已补正")
         .await
         .unwrap();
-    assert_eq!(appealed.status, "appealed");
+    assert_eq!(
+        appealed.status,
+        onewindow_domain::supervision::CardStatus::Appealed
+    );
     assert!(matches!(
         store
             .supervision()

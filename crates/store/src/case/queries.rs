@@ -151,8 +151,8 @@ impl crate::CaseStore<'_> {
     /// suspended, withdrawn or unpublished) and the region whose calendar applies.
     pub async fn item_ref_for_case(self, item_id: i64) -> StoreResult<ItemRef> {
         let item = self.store.catalog().get_item(item_id).await?;
-        let version = match (item.status.as_str(), item.current_version) {
-            ("active", Some(v)) => v,
+        let version = match (item.status, item.current_version) {
+            (onewindow_domain::catalog::ItemStatus::Active, Some(v)) => v,
             _ => {
                 return Err(StoreError::Invalid(FieldErrors::single(
                     "item_id",

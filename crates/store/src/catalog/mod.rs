@@ -6,20 +6,12 @@ pub mod csv;
 
 use std::collections::HashSet;
 
-use onewindow_domain::catalog::{ItemDoc, OrgLookup};
+use onewindow_domain::catalog::{ItemDoc, ItemStatus, OrgLookup, VersionStatus};
 use onewindow_domain::org::FieldErrors;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::{StoreError, StoreResult, now_ms};
-
-/// Lifecycle of an item as the public sees it.
-pub const ITEM_STATUSES: &[(&str, &str)] = &[
-    ("draft", "未发布"),
-    ("active", "已发布"),
-    ("suspended", "暂停办理"),
-    ("withdrawn", "已取消/下放"),
-];
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -28,7 +20,9 @@ pub struct ItemSummary {
     pub implementation_code: String,
     pub department_id: i64,
     /// draft, active, suspended or withdrawn.
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub status: ItemStatus,
     pub name: String,
     pub item_type: String,
     /// The published version number, if any.
@@ -48,8 +42,9 @@ pub struct ItemVersion {
     pub id: i64,
     pub item_id: i64,
     pub version: i64,
-    /// draft, published or superseded.
-    pub status: String,
+    /// draft, scheduled, published or superseded.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub status: VersionStatus,
     pub effective_date: Option<String>,
     pub created_at: i64,
     pub published_at: Option<i64>,
@@ -85,7 +80,10 @@ impl TryFrom<VersionRow> for ItemVersion {
             id: r.id,
             item_id: r.item_id,
             version: r.version,
-            status: r.status,
+            status: r
+                .status
+                .parse()
+                .map_err(|e| StoreError::Config(format!("item version {}: {e}", r.id)))?,
             effective_date: r.effective_date,
             created_at: r.created_at,
             published_at: r.published_at,
@@ -277,7 +275,7 @@ impl crate::CatalogStore<'_> {
         by: i64,
     ) -> StoreResult<ItemSummary> {
         let item = self.get_item(item_id).await?;
-        if item.status == "withdrawn" {
+        if item.status == ItemStatus::Withdrawn {
             return Err(FieldErrors::single("status", "已取消或下放的事项不能再编辑").into());
         }
         if doc.implementation_code != item.implementation_code {
@@ -353,7 +351,7 @@ impl crate::CatalogStore<'_> {
         let Some(draft) = item.draft_version else {
             return Err(FieldErrors::single("status", "没有待发布的草稿").into());
         };
-        if item.status == "withdrawn" {
+        if item.status == ItemStatus::Withdrawn {
             return Err(FieldErrors::single("status", "已取消或下放的事项不能发布").into());
         }
         // The organisation may have changed since the draft was saved.
@@ -434,9 +432,9 @@ impl crate::CatalogStore<'_> {
     ) -> StoreResult<ItemSummary> {
         let item = self.get_item(item_id).await?;
         let (from, to) = if suspended {
-            ("active", "suspended")
+            (ItemStatus::Active, ItemStatus::Suspended)
         } else {
-            ("suspended", "active")
+            (ItemStatus::Suspended, ItemStatus::Active)
         };
         if item.status != from {
             return Err(FieldErrors::single(
@@ -450,7 +448,7 @@ impl crate::CatalogStore<'_> {
             .into());
         }
         sqlx::query("UPDATE items SET status = $1, updated_at = $2 WHERE id = $3")
-            .bind(to)
+            .bind(to.key())
             .bind(now_ms())
             .bind(item_id)
             .execute(&self.store.pool)
@@ -469,7 +467,7 @@ impl crate::CatalogStore<'_> {
     ) -> StoreResult<ItemSummary> {
         let item = self.get_item(item_id).await?;
         let mut errors = FieldErrors::new();
-        if item.status == "withdrawn" {
+        if item.status == ItemStatus::Withdrawn {
             errors.add("status", "事项已取消或下放");
         }
         if reason.trim().is_empty() {
@@ -837,7 +835,7 @@ pub fn value_text(v: &Value) -> String {
 impl crate::CatalogStore<'_> {
     /// Brings one item's search entry in step with its state: indexed while active.
     pub(crate) async fn index_item(self, item: &ItemSummary) -> StoreResult<()> {
-        if item.status == "active" {
+        if item.status == ItemStatus::Active {
             let doc = self.current_version(item.id).await?.doc;
             self.store.search.update(&[(item.id, Some(&doc))])
         } else {
@@ -851,7 +849,7 @@ impl crate::CatalogStore<'_> {
         let docs = self.published_docs().await?;
         let active: Vec<(i64, &ItemDoc)> = docs
             .iter()
-            .filter(|(i, _)| i.status == "active")
+            .filter(|(i, _)| i.status == ItemStatus::Active)
             .map(|(i, d)| (i.id, d))
             .collect();
         self.store.search.rebuild(&active)?;

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use onewindow_domain::case::{Actor, CaseError};
 use onewindow_domain::org::FieldErrors;
+use onewindow_domain::supervision::CardStatus;
 
 use crate::supervision::{average, rate};
 use crate::{StoreError, StoreResult, now_ms};
@@ -314,7 +315,9 @@ pub struct Card {
     pub reason: String,
     pub issued_on: String,
     /// issued, appealed, upheld or revoked.
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub status: CardStatus,
     pub appeal: Option<String>,
     pub appealed_by: Option<i64>,
     pub decision_note: Option<String>,
@@ -628,7 +631,7 @@ impl crate::SupervisionStore<'_> {
                 "只有被亮牌的部门、窗口或本人可以申诉",
             )));
         }
-        if card.status != "issued" {
+        if card.status != CardStatus::Issued {
             return Err(StoreError::Rejected(CaseError::Rule(
                 "该牌已申诉过，不能再次申诉".into(),
             )));
@@ -659,7 +662,7 @@ impl crate::SupervisionStore<'_> {
         note: &str,
     ) -> StoreResult<Card> {
         let card = self.card(id).await?;
-        if card.status != "appealed" {
+        if card.status != CardStatus::Appealed {
             return Err(StoreError::Rejected(CaseError::Rule(
                 "该牌没有待审的申诉".into(),
             )));
@@ -671,7 +674,14 @@ impl crate::SupervisionStore<'_> {
             "UPDATE cards SET status = $1, decision_note = $2, decided_by = $3, decided_at = $4
              WHERE id = $5 AND status = 'appealed'",
         )
-        .bind(if revoke { "revoked" } else { "upheld" })
+        .bind(
+            if revoke {
+                CardStatus::Revoked
+            } else {
+                CardStatus::Upheld
+            }
+            .key(),
+        )
         .bind(note.trim())
         .bind(by)
         .bind(now_ms())

@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use onewindow_domain::auth::{CatalogAction, OrgAction};
-use onewindow_domain::catalog::{FieldChange, ItemDoc, diff};
+use onewindow_domain::catalog::{FieldChange, ItemDoc, VersionStatus, diff};
 use onewindow_domain::org::FieldErrors;
 use onewindow_store::catalog::{
     ImportReport, ItemFilter, ItemSummary, ItemVersion, Withdrawal, parse_catalog_json,
@@ -141,7 +141,7 @@ pub async fn list_item_versions(
     Ok(Json(
         versions
             .into_iter()
-            .filter(|v| v.status != "draft")
+            .filter(|v| v.status != VersionStatus::Draft)
             .collect(),
     ))
 }
@@ -155,7 +155,7 @@ pub async fn get_item_version(
     Path((id, version)): Path<(i64, i64)>,
 ) -> ApiResult<Json<ItemVersion>> {
     let v = state.store.catalog().get_version(id, version).await?;
-    if v.status == "draft" {
+    if v.status == VersionStatus::Draft {
         return Err(ApiError::NotFound("item version"));
     }
     Ok(Json(v))
@@ -200,7 +200,7 @@ pub async fn diff_item_versions(
 ) -> ApiResult<Json<Vec<Change>>> {
     let a = state.store.catalog().get_version(id, q.from).await?;
     let b = state.store.catalog().get_version(id, q.to).await?;
-    if a.status == "draft" || b.status == "draft" {
+    if a.status == VersionStatus::Draft || b.status == VersionStatus::Draft {
         return Err(ApiError::NotFound("item version"));
     }
     Ok(Json(

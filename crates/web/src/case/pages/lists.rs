@@ -128,7 +128,7 @@ pub(super) async fn inbox(
                 .supervision()
                 .cards_concerning(&actor, None, 200)
                 .await?;
-            cards.retain(|c| c.status != "revoked");
+            cards.retain(|c| c.status != CardStatus::Revoked);
             cards.truncate(10);
             cards
         },

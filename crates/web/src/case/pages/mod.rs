@@ -16,6 +16,7 @@ use onewindow_domain::case::{
     CaseState, Command, Ctx, Decision, Delivery, Missing, Stage, available_commands,
 };
 use onewindow_domain::org::{FieldErrors, Role};
+use onewindow_domain::supervision::CardStatus;
 use onewindow_store::case::queries::{CaseRow, CaseView, InboxFilter, sees_all_cases};
 use onewindow_store::catalog::ItemFilter;
 use serde::Deserialize;

@@ -235,7 +235,7 @@ pub fn flow_svg(doc: &ItemDoc, dept_name: &dyn Fn(i64) -> String) -> String {
 pub fn render_guide(
     version: &ItemVersion,
     current: Option<i64>,
-    status: &str,
+    status: ItemStatus,
     dept_names: &[(i64, String)],
     ctx: &RequestCtx,
     print: bool,
@@ -249,13 +249,13 @@ pub fn render_guide(
             .unwrap_or_default()
     };
     let banner = match (current, status) {
-        _ if version.status == "scheduled" => format!(
+        _ if version.status == VersionStatus::Scheduled => format!(
             "第 {} 版将于 {} 起施行，此前仍按现行版本办理。",
             version.version,
             version.effective_date.as_deref().unwrap_or("")
         ),
-        (_, "suspended") => "该事项暂停办理，恢复时间请咨询窗口。".to_owned(),
-        (_, "withdrawn") => "该事项已取消或下放，以下为历史办事指南。".to_owned(),
+        (_, ItemStatus::Suspended) => "该事项暂停办理，恢复时间请咨询窗口。".to_owned(),
+        (_, ItemStatus::Withdrawn) => "该事项已取消或下放，以下为历史办事指南。".to_owned(),
         (Some(c), _) if c != version.version => format!(
             "您正在查看第 {} 版（已被第 {c} 版替代），仅供按该版本受理的办件参考。",
             version.version
@@ -443,7 +443,7 @@ pub fn render_guide(
         version: version.version,
         banner,
         limits: doc.limits_in_words(),
-        online: doc.online_depth.parse::<u8>().unwrap_or(0) >= 2 && status == "active",
+        online: doc.online_depth.parse::<u8>().unwrap_or(0) >= 2 && status == ItemStatus::Active,
         print,
         basics,
         contact,
@@ -468,7 +468,7 @@ pub(super) async fn guide(
     let wanted = q.version.or(current).ok_or(PageError::NotFound)?;
     let version = state.store.catalog().get_version(id, wanted).await?;
     // Drafts are not public.
-    if version.status == "draft" {
+    if version.status == VersionStatus::Draft {
         return Err(PageError::NotFound);
     }
     let depts: Vec<(i64, String)> = state
@@ -482,7 +482,7 @@ pub(super) async fn guide(
     let html = render_guide(
         &version,
         current,
-        &item.status,
+        item.status,
         &depts,
         &ctx,
         q.print == Some(1),

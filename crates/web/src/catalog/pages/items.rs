@@ -5,20 +5,14 @@ use super::*;
 
 // ---- administration ----
 
-pub(super) fn status_label(status: &str) -> &'static str {
-    ITEM_STATUSES
-        .iter()
-        .find(|(k, _)| *k == status)
-        .map_or("", |(_, l)| l)
-}
-
-pub(super) fn status_tag(status: &str) -> &'static str {
-    match status {
-        "active" => "on",
-        "draft" => "warn",
-        "suspended" => "warn",
-        _ => "off",
-    }
+/// An item's status as a coloured tag.
+pub(super) fn status_cell(status: ItemStatus) -> Cell {
+    let tag = match status {
+        ItemStatus::Active => "on",
+        ItemStatus::Draft | ItemStatus::Suspended => "warn",
+        ItemStatus::Withdrawn => "off",
+    };
+    Cell::tag(status.label(), tag)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -64,7 +58,7 @@ pub(super) async fn admin_items(
                 Cell::text(&i.implementation_code),
                 Cell::text(dept(i.department_id)),
                 Cell::text(label(ITEM_TYPES, &i.item_type).unwrap_or("")),
-                Cell::tag(status_label(&i.status), status_tag(&i.status)),
+                status_cell(i.status),
                 Cell::text(
                     i.current_version
                         .map(|v| format!("第 {v} 版"))
@@ -87,9 +81,9 @@ pub(super) async fn admin_items(
     }
     let status_links: Vec<Cell> = std::iter::once(Cell::link("全部", "/admin/items"))
         .chain(
-            ITEM_STATUSES
+            ItemStatus::ALL
                 .iter()
-                .map(|(k, l)| Cell::link(*l, format!("/admin/items?status={k}"))),
+                .map(|s| Cell::link(s.label(), format!("/admin/items?status={s}"))),
         )
         .collect();
     let sections = vec![
@@ -367,11 +361,12 @@ pub(super) async fn admin_item_page(
     gate(state, user, OrgAction::View, None).await?;
     let p = &user.principal;
     let versions = state.store.catalog().list_versions(id).await?;
-    let edit = can(p, CatalogAction::Edit, Some(item.department_id)) && item.status != "withdrawn";
+    let edit = can(p, CatalogAction::Edit, Some(item.department_id))
+        && item.status != ItemStatus::Withdrawn;
     let publish = can(p, CatalogAction::Publish, None);
     let summary = vec![vec![
         Cell::text(&item.implementation_code),
-        Cell::tag(status_label(&item.status), status_tag(&item.status)),
+        status_cell(item.status),
         Cell::text(
             item.current_version
                 .map(|v| format!("第 {v} 版"))
@@ -410,7 +405,8 @@ pub(super) async fn admin_item_page(
             format!("/admin/items/{id}/edit"),
         ));
     }
-    let publish_form = publish && item.draft_version.is_some() && item.status != "withdrawn";
+    let publish_form =
+        publish && item.draft_version.is_some() && item.status != ItemStatus::Withdrawn;
     if edit && item.draft_version.is_some() && item.current_version.is_some() {
         actions.push(button(
             format!("/admin/items/{id}/discard"),
@@ -418,14 +414,14 @@ pub(super) async fn admin_item_page(
             vec![],
         ));
     }
-    if publish && item.status == "active" {
+    if publish && item.status == ItemStatus::Active {
         actions.push(button(
             format!("/admin/items/{id}/suspend"),
             "暂停办理",
             vec![],
         ));
     }
-    if publish && item.status == "suspended" {
+    if publish && item.status == ItemStatus::Suspended {
         actions.push(button(
             format!("/admin/items/{id}/resume"),
             "恢复办理",
@@ -437,7 +433,7 @@ pub(super) async fn admin_item_page(
     }
     let latest_published = versions
         .iter()
-        .find(|v| v.status != "draft")
+        .find(|v| v.status != VersionStatus::Draft)
         .map(|v| v.version);
     let version_rows = versions
         .iter()
@@ -452,20 +448,15 @@ pub(super) async fn admin_item_page(
             vec![
                 Cell::text(format!("第 {} 版", v.version)),
                 Cell::tag(
-                    match v.status.as_str() {
-                        "draft" => "草稿",
-                        "published" => "现行",
-                        "scheduled" => "待生效",
-                        _ => "已替代",
-                    },
-                    match v.status.as_str() {
-                        "published" => "on",
-                        "draft" | "scheduled" => "warn",
-                        _ => "off",
+                    v.status.label(),
+                    match v.status {
+                        VersionStatus::Published => "on",
+                        VersionStatus::Draft | VersionStatus::Scheduled => "warn",
+                        VersionStatus::Superseded => "off",
                     },
                 ),
                 Cell::text(v.effective_date.clone().unwrap_or_default()),
-                if v.status == "draft" {
+                if v.status == VersionStatus::Draft {
                     Cell::text(&v.doc.name)
                 } else {
                     Cell::link(&v.doc.name, format!("/items/{id}?version={}", v.version))
@@ -558,7 +549,7 @@ pub(super) async fn admin_item_page(
             ),
         );
     }
-    if publish && item.status != "withdrawn" && item.current_version.is_some() {
+    if publish && item.status != ItemStatus::Withdrawn && item.current_version.is_some() {
         let kinds = vec![
             ("cancelled".to_owned(), "取消".to_owned()),
             ("devolved".to_owned(), "下放".to_owned()),

@@ -13,7 +13,7 @@ use onewindow_domain::auth::{CatalogAction, OrgAction};
 use onewindow_domain::catalog::*;
 use onewindow_domain::org::FieldErrors;
 use onewindow_store::catalog::{
-    ITEM_STATUSES, ItemFilter, ItemSummary, ItemVersion, Withdrawal, parse_catalog_json,
+    ItemFilter, ItemSummary, ItemVersion, Withdrawal, parse_catalog_json,
 };
 use onewindow_store::search::{SearchFilter, SearchHit, check_query};
 use serde::Deserialize;

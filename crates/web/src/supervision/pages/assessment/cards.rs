@@ -14,7 +14,7 @@ pub(super) fn card_rows(cards: &[Card]) -> Vec<Vec<Cell>> {
                 Cell::text(target_label(&c.target)),
                 Cell::text(c.target_name.clone().unwrap_or_default()),
                 Cell::link(&c.reason, format!("/admin/supervision/cards/{}", c.id)),
-                status_cell(&c.status),
+                status_cell(c.status),
             ]
         })
         .collect()
@@ -105,7 +105,7 @@ pub(super) async fn card_page(
             ]],
         ));
     }
-    if concerned && c.status == "issued" {
+    if concerned && c.status == CardStatus::Issued {
         sections.push(Section::form(
             FormBuilder::new(
                 format!("/admin/supervision/cards/{id}/appeal"),
@@ -118,7 +118,7 @@ pub(super) async fn card_page(
             .build(),
         ));
     }
-    if supervisor && c.status == "appealed" {
+    if supervisor && c.status == CardStatus::Appealed {
         sections.push(Section::form(
             FormBuilder::new(
                 format!("/admin/supervision/cards/{id}/decide"),

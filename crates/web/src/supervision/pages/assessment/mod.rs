@@ -8,6 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use onewindow_domain::auth::{CaseAction, SupervisionAction};
 use onewindow_domain::org::FieldErrors;
+use onewindow_domain::supervision::CardStatus;
 use onewindow_store::supervision::SupervisionSettings;
 use onewindow_store::supervision::assessment::{
     Card, CardRuleChange, Metric, Period, Target, card_concerns,
@@ -54,13 +55,13 @@ fn color_cell(color: &str) -> Cell {
     }
 }
 
-fn status_cell(status: &str) -> Cell {
-    match status {
-        "appealed" => Cell::tag("申诉中", "warn"),
-        "upheld" => Cell::tag("申诉驳回", "bad"),
-        "revoked" => Cell::tag("已撤销", "off"),
-        _ => Cell::tag("已亮牌", "bad"),
-    }
+fn status_cell(status: CardStatus) -> Cell {
+    let tag = match status {
+        CardStatus::Appealed => "warn",
+        CardStatus::Revoked => "off",
+        CardStatus::Issued | CardStatus::Upheld => "bad",
+    };
+    Cell::tag(status.label(), tag)
 }
 
 fn metric_label(key: &str) -> &'static str {
