@@ -235,3 +235,23 @@ pub fn csv_download(filename: &str, headers: &[&str], rows: &[Vec<String>]) -> P
 pub fn opt_string(v: Option<i64>) -> String {
     v.map(|n| n.to_string()).unwrap_or_default()
 }
+
+/// Saves a form's values through the store once no field is in error. Returns what was saved;
+/// `None` when the form had errors or the store refused the values, whose field errors then
+/// join `errors`, so that the caller shows the form again with them. Other failures are errors.
+pub async fn saved<T>(
+    errors: &mut FieldErrors,
+    save: impl std::future::Future<Output = Result<T, onewindow_store::StoreError>>,
+) -> Result<Option<T>, PageError> {
+    if !errors.is_empty() {
+        return Ok(None);
+    }
+    match save.await {
+        Ok(v) => Ok(Some(v)),
+        Err(onewindow_store::StoreError::Invalid(e)) => {
+            *errors = e;
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -254,22 +254,9 @@ pub(super) async fn create_item(
     let data = FormData::parse(&body);
     let (doc, mut errors) = form_to_doc(&data);
     gate(&state, &user, CatalogAction::Edit, Some(doc.department_id)).await?;
-    if errors.is_empty() {
-        match form_outcome(
-            state
-                .store
-                .catalog()
-                .create_item(doc, user.principal.account_id)
-                .await,
-        )? {
-            Ok(item) => {
-                return Ok(
-                    Redirect::to(&format!("/admin/items/{}?notice=created", item.id))
-                        .into_response(),
-                );
-            }
-            Err(e) => errors = e,
-        }
+    let by = user.principal.account_id;
+    if let Some(item) = saved(&mut errors, state.store.catalog().create_item(doc, by)).await? {
+        return redirect(&format!("/admin/items/{}", item.id), "created");
     }
     edit_page(&state, &user, EditTarget::new_item(), &data, &errors).await
 }
@@ -322,19 +309,10 @@ pub(super) async fn save_item(
     ));
     let (doc, mut errors) = form_to_doc(&data);
     gate(&state, &user, CatalogAction::Edit, Some(doc.department_id)).await?;
-    if errors.is_empty() {
-        match form_outcome(
-            state
-                .store
-                .catalog()
-                .save_draft(id, doc, user.principal.account_id)
-                .await,
-        )? {
-            Ok(_) => {
-                return Ok(Redirect::to(&format!("/admin/items/{id}?notice=saved")).into_response());
-            }
-            Err(e) => errors = e,
-        }
+    let by = user.principal.account_id;
+    let save = state.store.catalog().save_draft(id, doc, by);
+    if saved(&mut errors, save).await?.is_some() {
+        return redirect(&format!("/admin/items/{id}"), "saved");
     }
     edit_page(&state, &user, EditTarget::existing(&item), &data, &errors).await
 }

@@ -22,7 +22,7 @@ use super::item_form::{RowGroup, doc_to_form, form_to_doc, groups, sections};
 use crate::AppState;
 use crate::auth::{PageUser, RequestCtx, catalog_step_gate};
 use crate::error::PageError;
-use crate::kit::{Cell, PostButton, Section, page};
+use crate::kit::{Cell, PostButton, Section, page, redirect, saved};
 use crate::pages::{
     Chrome, Form, FormBuilder, FormData, Notice, PageResult, can, form_outcome, gate, read_upload,
     render, render_with_status,

@@ -131,11 +131,8 @@ pub(super) async fn create_centre(
     let data = FormData::parse(&body);
     let mut errors = FieldErrors::new();
     let input = centre_input(&data, &mut errors);
-    if errors.is_empty() {
-        match form_outcome(state.store.org().create_centre(&input).await)? {
-            Ok(c) => return redirect(&format!("/admin/centres/{}", c.id), "created"),
-            Err(e) => errors = e,
-        }
+    if let Some(c) = saved(&mut errors, state.store.org().create_centre(&input)).await? {
+        return redirect(&format!("/admin/centres/{}", c.id), "created");
     }
     centres_page(&state, &user, &data, &errors, &Notice::default()).await
 }
@@ -319,11 +316,11 @@ pub(super) async fn update_centre(
     let data = FormData::parse(&body);
     let mut errors = FieldErrors::new();
     let input = centre_input(&data, &mut errors);
-    if errors.is_empty() {
-        match form_outcome(state.store.org().update_centre(id, &input).await)? {
-            Ok(_) => return redirect(&format!("/admin/centres/{id}"), "saved"),
-            Err(e) => errors = e,
-        }
+    if saved(&mut errors, state.store.org().update_centre(id, &input))
+        .await?
+        .is_some()
+    {
+        return redirect(&format!("/admin/centres/{id}"), "saved");
     }
     centre_page(
         &state,
@@ -350,11 +347,11 @@ pub(super) async fn create_hall(
         floor: data.i64(&mut errors, "floor"),
         description: data.text("description"),
     };
-    if errors.is_empty() {
-        match form_outcome(state.store.org().create_hall(id, &input).await)? {
-            Ok(_) => return redirect(&format!("/admin/centres/{id}"), "created"),
-            Err(e) => errors = e,
-        }
+    if saved(&mut errors, state.store.org().create_hall(id, &input))
+        .await?
+        .is_some()
+    {
+        return redirect(&format!("/admin/centres/{id}"), "created");
     }
     centre_page(
         &state,
@@ -383,11 +380,11 @@ pub(super) async fn create_zone(
         name: data.text("name"),
         purpose: data.text("purpose"),
     };
-    if errors.is_empty() {
-        match form_outcome(state.store.org().create_zone(hall_id, &input).await)? {
-            Ok(_) => return redirect(&format!("/admin/centres/{}", hall.centre_id), "created"),
-            Err(e) => errors = e,
-        }
+    if saved(&mut errors, state.store.org().create_zone(hall_id, &input))
+        .await?
+        .is_some()
+    {
+        return redirect(&format!("/admin/centres/{}", hall.centre_id), "created");
     }
     centre_page(
         &state,

@@ -125,11 +125,11 @@ pub(super) async fn create_department(
     let data = FormData::parse(&body);
     let mut errors = FieldErrors::new();
     let input = department_input(&data, &mut errors, None);
-    if errors.is_empty() {
-        match form_outcome(state.store.org().create_department(&input).await)? {
-            Ok(_) => return redirect("/admin/departments", "created"),
-            Err(e) => errors = e,
-        }
+    if saved(&mut errors, state.store.org().create_department(&input))
+        .await?
+        .is_some()
+    {
+        return redirect("/admin/departments", "created");
     }
     departments_page(&state, &user, &data, &errors, &Notice::default()).await
 }
@@ -208,11 +208,11 @@ pub(super) async fn update_department(
     let data = FormData::parse(&body);
     let mut errors = FieldErrors::new();
     let input = department_input(&data, &mut errors, Some(current.centre_id));
-    if errors.is_empty() {
-        match form_outcome(state.store.org().update_department(id, &input).await)? {
-            Ok(_) => return redirect(&format!("/admin/departments/{id}"), "saved"),
-            Err(e) => errors = e,
-        }
+    if saved(&mut errors, state.store.org().update_department(id, &input))
+        .await?
+        .is_some()
+    {
+        return redirect(&format!("/admin/departments/{id}"), "saved");
     }
     department_page(&state, &user, id, Some(&data), &errors, &Notice::default()).await
 }

@@ -14,10 +14,9 @@ use onewindow_store::org::*;
 use crate::AppState;
 use crate::auth::{PageUser, activation_gate, deactivatable};
 use crate::error::PageError;
-use crate::kit::{Cell, PostButton, Section, crumb, opt_string, page, redirect, short_name};
+use crate::kit::{Cell, PostButton, Section, crumb, opt_string, page, redirect, saved, short_name};
 use crate::pages::{
-    Chrome, Form, FormBuilder, FormData, Notice, PageResult, can, form_outcome, gate, render,
-    role_labels,
+    Chrome, Form, FormBuilder, FormData, Notice, PageResult, can, gate, render, role_labels,
 };
 
 mod seats;

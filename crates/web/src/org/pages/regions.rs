@@ -122,11 +122,11 @@ pub(super) async fn create_region(
     let data = FormData::parse(&body);
     let mut errors = FieldErrors::new();
     let input = region_input(&data, &mut errors, None);
-    if errors.is_empty() {
-        match form_outcome(state.store.org().create_region(&input).await)? {
-            Ok(_) => return redirect("/admin/regions", "created"),
-            Err(e) => errors = e,
-        }
+    if saved(&mut errors, state.store.org().create_region(&input))
+        .await?
+        .is_some()
+    {
+        return redirect("/admin/regions", "created");
     }
     regions_page(&state, &user, &data, &errors, &Notice::default()).await
 }
@@ -206,11 +206,11 @@ pub(super) async fn update_region(
     let data = FormData::parse(&body);
     let mut errors = FieldErrors::new();
     let input = region_input(&data, &mut errors, Some(&code));
-    if errors.is_empty() {
-        match form_outcome(state.store.org().update_region(&code, &input).await)? {
-            Ok(_) => return redirect(&format!("/admin/regions/{code}"), "saved"),
-            Err(e) => errors = e,
-        }
+    if saved(&mut errors, state.store.org().update_region(&code, &input))
+        .await?
+        .is_some()
+    {
+        return redirect(&format!("/admin/regions/{code}"), "saved");
     }
     region_page(
         &state,

@@ -12,8 +12,8 @@ use onewindow_domain::org::FieldErrors;
 use crate::AppState;
 use crate::auth::PageUser;
 use crate::error::PageError;
-use crate::kit::{Cell, Section, redirect};
-use crate::pages::{FormBuilder, FormData, Notice, PageResult, form_outcome, gate};
+use crate::kit::{Cell, Section, redirect, saved};
+use crate::pages::{FormBuilder, FormData, Notice, PageResult, gate};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/admin/windows/{id}/seat", post(seat))
@@ -112,18 +112,13 @@ async fn seat(
     let data = FormData::parse(&body);
     let mut errors = FieldErrors::new();
     let staff = data.i64(&mut errors, "staff_id");
-    if errors.is_empty() {
-        let to = (!data.flag("leave")).then_some(id);
-        match form_outcome(
-            state
-                .store
-                .supervision()
-                .seat_staff(staff, to, user.principal.account_id)
-                .await,
-        )? {
-            Ok(()) => return redirect(&format!("/admin/windows/{id}"), "saved"),
-            Err(e) => errors = e,
-        }
+    let to = (!data.flag("leave")).then_some(id);
+    let save = state
+        .store
+        .supervision()
+        .seat_staff(staff, to, user.principal.account_id);
+    if saved(&mut errors, save).await?.is_some() {
+        return redirect(&format!("/admin/windows/{id}"), "saved");
     }
     super::window_page(&state, &user, id, None, &errors, &Notice::default()).await
 }

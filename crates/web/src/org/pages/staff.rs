@@ -234,11 +234,11 @@ pub(super) async fn create_staff(
         password: data.text("password"),
     };
     gate_staff_change(&state, &user, input.staff.department_id, &input.staff.roles).await?;
-    if errors.is_empty() {
-        match form_outcome(state.store.org().create_staff(&input).await)? {
-            Ok(_) => return redirect("/admin/staff", "created"),
-            Err(e) => errors = e,
-        }
+    if saved(&mut errors, state.store.org().create_staff(&input))
+        .await?
+        .is_some()
+    {
+        return redirect("/admin/staff", "created");
     }
     staff_page(&state, &user, &data, &errors, &Notice::default()).await
 }
@@ -349,11 +349,11 @@ pub(super) async fn update_staff(
     let mut errors = FieldErrors::new();
     let input = staff_input(&data, &mut errors);
     gate_staff_change(&state, &user, input.department_id, &input.roles).await?;
-    if errors.is_empty() {
-        match form_outcome(state.store.org().update_staff(id, &input).await)? {
-            Ok(_) => return redirect(&format!("/admin/staff/{id}"), "saved"),
-            Err(e) => errors = e,
-        }
+    if saved(&mut errors, state.store.org().update_staff(id, &input))
+        .await?
+        .is_some()
+    {
+        return redirect(&format!("/admin/staff/{id}"), "saved");
     }
     staff_member_page(&state, &user, id, Some(&data), &errors, &Notice::default()).await
 }

@@ -168,11 +168,11 @@ pub(super) async fn create_window(
     let mut errors = FieldErrors::new();
     let input = window_input(&data, &mut errors);
     gate(&state, &user, OrgAction::ManageWindows, input.department_id).await?;
-    if errors.is_empty() {
-        match form_outcome(state.store.org().create_window(&input).await)? {
-            Ok(_) => return redirect("/admin/windows", "created"),
-            Err(e) => errors = e,
-        }
+    if saved(&mut errors, state.store.org().create_window(&input))
+        .await?
+        .is_some()
+    {
+        return redirect("/admin/windows", "created");
     }
     windows_page(&state, &user, &data, &errors, &Notice::default()).await
 }
@@ -266,11 +266,11 @@ pub(super) async fn update_window(
     let mut errors = FieldErrors::new();
     let input = window_input(&data, &mut errors);
     gate(&state, &user, OrgAction::ManageWindows, input.department_id).await?;
-    if errors.is_empty() {
-        match form_outcome(state.store.org().update_window(id, &input).await)? {
-            Ok(_) => return redirect(&format!("/admin/windows/{id}"), "saved"),
-            Err(e) => errors = e,
-        }
+    if saved(&mut errors, state.store.org().update_window(id, &input))
+        .await?
+        .is_some()
+    {
+        return redirect(&format!("/admin/windows/{id}"), "saved");
     }
     window_page(&state, &user, id, Some(&data), &errors, &Notice::default()).await
 }

@@ -19,7 +19,7 @@ use super::{days, level_cell, pct};
 use crate::AppState;
 use crate::auth::PageUser;
 use crate::error::PageError;
-use crate::kit::{Cell, Section, crumb, page, redirect};
+use crate::kit::{Cell, Section, crumb, page, redirect, saved};
 use crate::pages::{FormBuilder, FormData, Notice, PageResult, can, form_outcome, gate};
 
 mod settings;

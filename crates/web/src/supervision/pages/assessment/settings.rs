@@ -225,17 +225,12 @@ pub(super) async fn save_settings(
         warn_min_days: data.i64(&mut errors, "warn_min_days"),
         red_flag_score: data.i64(&mut errors, "red_flag_score"),
     };
-    if errors.is_empty() {
-        match form_outcome(
-            state
-                .store
-                .supervision()
-                .set_settings(input, user.principal.account_id)
-                .await,
-        )? {
-            Ok(_) => return redirect("/admin/supervision/settings", "saved"),
-            Err(e) => errors = e,
-        }
+    let save = state
+        .store
+        .supervision()
+        .set_settings(input, user.principal.account_id);
+    if saved(&mut errors, save).await?.is_some() {
+        return redirect("/admin/supervision/settings", "saved");
     }
     settings_page(
         &state,
@@ -264,17 +259,12 @@ pub(super) async fn change_card_rule(
         threshold: data.i64(&mut errors, "threshold"),
         from: data.text("from"),
     };
-    if errors.is_empty() {
-        match form_outcome(
-            state
-                .store
-                .supervision()
-                .change_card_rule(&code, &change, state.clock.today())
-                .await,
-        )? {
-            Ok(_) => return redirect("/admin/supervision/settings", "saved"),
-            Err(e) => errors = e,
-        }
+    let save = state
+        .store
+        .supervision()
+        .change_card_rule(&code, &change, state.clock.today());
+    if saved(&mut errors, save).await?.is_some() {
+        return redirect("/admin/supervision/settings", "saved");
     }
     settings_page(
         &state,
@@ -299,11 +289,14 @@ pub(super) async fn set_points(
         errors.add("code", "请选择扣分项");
     }
     let points = data.i64(&mut errors, "points");
-    if errors.is_empty() {
-        match form_outcome(state.store.supervision().set_deduction(&code, points).await)? {
-            Ok(()) => return redirect("/admin/supervision/settings", "saved"),
-            Err(e) => errors = e,
-        }
+    if saved(
+        &mut errors,
+        state.store.supervision().set_deduction(&code, points),
+    )
+    .await?
+    .is_some()
+    {
+        return redirect("/admin/supervision/settings", "saved");
     }
     settings_page(
         &state,
