@@ -2,10 +2,7 @@
 //! API tokens from the shell.
 
 mod bench;
-mod bench_cases;
-mod bench_supervision;
 mod demo;
-mod demo_catalog;
 mod settings;
 
 use std::path::PathBuf;
@@ -293,8 +290,8 @@ async fn main() -> anyhow::Result<()> {
             mornings,
             runs,
         }) => {
-            let mornings = mornings.clamp(1, bench_supervision::MORNINGS.len());
-            bench_supervision::supervision(bench_supervision::Options {
+            let mornings = mornings.clamp(1, bench::supervision::MORNINGS.len());
+            bench::supervision::supervision(bench::supervision::Options {
                 database,
                 cases,
                 due: due.min(cases / mornings),
@@ -311,7 +308,7 @@ async fn main() -> anyhow::Result<()> {
             lifecycles,
             seed,
         }) => {
-            bench_cases::cases(bench_cases::Options {
+            bench::cases::cases(bench::cases::Options {
                 database,
                 synchronous,
                 clients: clients.max(1),

@@ -1,11 +1,11 @@
-//! The demo catalogue: items written by us in `demo_catalog.txt` (one line each, legal bases
+//! The demo catalogue: items written by us in `catalog.txt` (one line each, legal bases
 //! citing real laws), built into complete GB/T 39046 documents for the demo organisation.
 
 use anyhow::{Context, bail};
 use onewindow_domain::catalog::{Fee, ItemDoc, LegalBasis, Material, SpecialProcedure, Step};
 use onewindow_store::org::{Department, Window};
 
-const LINES: &str = include_str!("demo_catalog.txt");
+const LINES: &str = include_str!("catalog.txt");
 
 /// Synonyms a centre would start with: what people say, and what the catalogue calls it.
 pub const SYNONYMS: &[(&str, &[&str])] = &[

@@ -1,6 +1,9 @@
 //! `onewindow bench`: in-process benchmarks for the performance targets in the issues.
 //! Figures are printed, never asserted: they are measurements, not tests.
 
+pub mod cases;
+pub mod supervision;
+
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -157,7 +160,7 @@ fn departments() -> Vec<Department> {
 /// `n` realistic items: the demo catalogue, repeated for every district of the city.
 pub fn generate_items(n: usize) -> anyhow::Result<Vec<ItemDoc>> {
     let base =
-        crate::demo_catalog::items(&departments(), &Vec::<Window>::new(), "工作日 9:00-17:00")?;
+        crate::demo::catalog::items(&departments(), &Vec::<Window>::new(), "工作日 9:00-17:00")?;
     let mut out = Vec::with_capacity(n);
     'outer: for round in 0.. {
         for doc in &base {
@@ -190,7 +193,7 @@ pub fn catalog(items: usize, runs: usize) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     index.set_synonyms(
-        crate::demo_catalog::SYNONYMS
+        crate::demo::catalog::SYNONYMS
             .iter()
             .map(|(t, e)| ((*t).to_owned(), e.iter().map(|s| (*s).to_owned()).collect()))
             .collect(),

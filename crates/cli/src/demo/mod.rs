@@ -2,6 +2,8 @@
 //! centre described in the seed reports (floors 1–2 便民服务, 3 审批+税务, 4 中介, 5 交易),
 //! its departments with valid credit codes, windows, staff for every role and two applicants.
 
+pub mod catalog;
+
 use anyhow::Context;
 use onewindow_domain::case::{
     Actor, Applicant, Channel, Command, Decision, Delivery, ItemRef, Missing,
@@ -439,13 +441,13 @@ pub async fn load(
     }
 
     let windows = store.org().list_windows(Some(centre.id), None).await?;
-    let items = crate::demo_catalog::items(&depts, &windows, &centre.hours)?;
+    let items = crate::demo::catalog::items(&depts, &windows, &centre.hours)?;
     store
         .catalog()
         .import_items(items, admin)
         .await
         .map_err(|e| anyhow::anyhow!("demo catalogue: {e:?}"))?;
-    for (term, expansions) in crate::demo_catalog::SYNONYMS {
+    for (term, expansions) in crate::demo::catalog::SYNONYMS {
         let expansions: Vec<String> = expansions.iter().map(|e| (*e).to_owned()).collect();
         store.catalog().set_synonym(term, &expansions).await?;
     }
