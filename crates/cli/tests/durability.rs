@@ -209,7 +209,11 @@ async fn acknowledged_commands_survive_sigkill() {
         let http = reqwest::Client::new();
         let store = onewindow_store::Store::open(&db.url).await.unwrap();
         for (case, version) in &acked {
-            let events = store.cases().case_events(*case).await.unwrap();
+            let events = store
+                .cases()
+                .case_events(onewindow_domain::ids::CaseId(*case))
+                .await
+                .unwrap();
             assert!(
                 events.len() as u64 >= *version,
                 "{}: case {case} acknowledged at version {version} but has {} events",

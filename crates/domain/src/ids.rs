@@ -342,3 +342,56 @@ mod tests {
         }
     }
 }
+
+/// Declares record keys as types of their own: the key of one kind of record cannot be passed
+/// where another kind's is expected. Each is sent as a plain number and read from the integer
+/// column it is stored in.
+#[macro_export]
+macro_rules! id_types {
+    ($($(#[$meta:meta])* $name:ident;)*) => {$(
+        $(#[$meta])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default,
+            serde::Serialize, serde::Deserialize,
+        )]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+
+        impl $name {
+            /// The number as stored.
+            pub fn get(self) -> i64 {
+                self.0
+            }
+        }
+
+        impl From<i64> for $name {
+            fn from(v: i64) -> $name {
+                $name(v)
+            }
+        }
+
+        impl From<$name> for i64 {
+            fn from(v: $name) -> i64 {
+                v.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = std::num::ParseIntError;
+            fn from_str(s: &str) -> Result<$name, Self::Err> {
+                s.parse().map($name)
+            }
+        }
+    )*};
+}
+
+id_types! {
+    /// A case (办件).
+    CaseId;
+}

@@ -4,6 +4,7 @@
 
 use chrono::NaiveDate;
 use onewindow_domain::case::*;
+use onewindow_domain::ids::CaseId;
 use onewindow_domain::org::{Power, Role};
 use onewindow_store::case::commands::{CommandOutcome, CommandRequest};
 use onewindow_store::case::queries::{CaseFilter, InboxFilter};
@@ -76,7 +77,7 @@ fn submit(name: &str) -> Command {
 
 async fn run(
     store: &Store,
-    case_id: Option<i64>,
+    case_id: Option<CaseId>,
     actor: &Actor,
     today: &str,
     command: Command,
@@ -159,7 +160,7 @@ async fn lifecycle_with_read_models(store: &Store) {
     let timers: Vec<(String, String, String)> = sqlx::query_as(
         "SELECT kind, warn_on, due_on FROM case_timers WHERE case_id = $1 ORDER BY kind",
     )
-    .bind(id)
+    .bind(id.get())
     .fetch_all(store.pool())
     .await
     .unwrap();
@@ -219,7 +220,7 @@ async fn lifecycle_with_read_models(store: &Store) {
     let (tasks, timers): (i64, i64) = sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM case_tasks WHERE case_id = $1), (SELECT COUNT(*) FROM case_timers WHERE case_id = $1)",
     )
-    .bind(id)
+    .bind(id.get())
     .fetch_one(store.pool())
     .await
     .unwrap();
@@ -549,7 +550,7 @@ async fn several_open_tasks(store: &Store) {
         "INSERT INTO case_tasks (case_id, slot, department_id, role, assignee, what, since, due)
          VALUES ($1, 1, 8, 'reviewer', NULL, '联合审查', '2026-09-24', '2026-10-09')",
     )
-    .bind(id)
+    .bind(id.get())
     .execute(store.pool())
     .await
     .unwrap();
@@ -575,7 +576,7 @@ async fn several_open_tasks(store: &Store) {
     let tasks: Vec<(i64, i64, String)> = sqlx::query_as(
         "SELECT slot, department_id, what FROM case_tasks WHERE case_id = $1 ORDER BY slot",
     )
-    .bind(id)
+    .bind(id.get())
     .fetch_all(store.pool())
     .await
     .unwrap();

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use onewindow_domain::calendar::WorkCalendar;
 use onewindow_domain::case::*;
+use onewindow_domain::ids::CaseId;
 use onewindow_domain::org::Role;
 use onewindow_store::case::log::Provenance;
 use onewindow_store::on_every_backend;
@@ -62,7 +63,7 @@ fn clerk() -> Actor {
 }
 
 /// A case submitted, accepted and past its first step: three events.
-async fn accepted_case(store: &Store, n: u32) -> i64 {
+async fn accepted_case(store: &Store, n: u32) -> CaseId {
     let cal = WorkCalendar::official().unwrap();
     let actor = clerk();
     let ctx = |today: &str| Ctx {
@@ -115,7 +116,7 @@ async fn accepted_case(store: &Store, n: u32) -> i64 {
 }
 
 async fn concurrency_and_tamper_evidence(store: &Store) {
-    let cases: Vec<i64> = {
+    let cases: Vec<CaseId> = {
         let mut v = Vec::new();
         for n in 0..6 {
             v.push(accepted_case(store, n).await);
@@ -200,7 +201,10 @@ async fn concurrency_and_tamper_evidence(store: &Store) {
     .await;
 
     let problems = store.cases().verify_case_log().await.unwrap();
-    let found: Vec<(i64, i64)> = problems.iter().map(|p| (p.case_id, p.seq)).collect();
+    let found: Vec<(CaseId, i64)> = problems
+        .iter()
+        .map(|p| (CaseId(p.case_id), p.seq))
+        .collect();
     assert_eq!(
         found,
         vec![
@@ -278,9 +282,9 @@ async fn signed_checkpoints_catch_a_consistent_truncation(store: &Store) {
             .iter()
             .map(|p| (p.case_id, p.seq))
             .collect::<Vec<_>>(),
-        vec![(b, 3)]
+        vec![(b.get(), 3)]
     );
-    assert!(!problems.iter().any(|p| p.case_id == a));
+    assert!(!problems.iter().any(|p| p.case_id == a.get()));
     // A checkpoint signed by another key, or with edited heads, is itself refused.
     let other = AuditKey::from_seed([8; 32]);
     store.cases().checkpoint(&other).await.unwrap();

@@ -5,6 +5,7 @@
 use chrono::NaiveDate;
 use onewindow_domain::case::*;
 use onewindow_domain::exchange::{AcceptRecord, ProcessRecord, Report, ResultRecord};
+use onewindow_domain::ids::CaseId;
 use onewindow_domain::org::{Power, Role};
 use onewindow_domain::supervision::AlertLevel;
 use onewindow_store::case::commands::CommandRequest;
@@ -94,7 +95,7 @@ async fn run(
     store
         .cases()
         .execute(CommandRequest {
-            case_id: case,
+            case_id: case.map(CaseId),
             expected_version: None,
             command,
             actor: w.clerk.clone(),
@@ -103,7 +104,7 @@ async fn run(
             at: 1,
         })
         .await
-        .map(|o| o.case_id)
+        .map(|o| o.case_id.get())
 }
 
 /// A case submitted at the window on 24 September, not yet accepted.
@@ -735,7 +736,7 @@ async fn conclude_quickly(store: &Store, w: &World, id: i64, day: &str) {
         store
             .cases()
             .execute(CommandRequest {
-                case_id: Some(id),
+                case_id: Some(CaseId(id)),
                 expected_version: None,
                 command,
                 actor: all_roles(w),
@@ -1167,7 +1168,7 @@ async fn deficiency_and_pledge_findings(store: &Store) {
             store
                 .cases()
                 .execute(CommandRequest {
-                    case_id: Some(case),
+                    case_id: Some(CaseId(case)),
                     expected_version: None,
                     command,
                     actor,
@@ -1460,7 +1461,7 @@ async fn reported_and_online_only(store: &Store) {
     // A result for a case accepted on the platform (外网受理、内网办理) is not without a case.
     let case_no = store
         .cases()
-        .case_view(at_window)
+        .case_view(CaseId(at_window))
         .await
         .unwrap()
         .row

@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use onewindow_domain::case::{
     Actor, Applicant, CaseType, Channel, Command, Decision, ItemRef, MaterialRef, StepRef,
 };
+use onewindow_domain::ids::CaseId;
 use onewindow_domain::org::Role;
 use onewindow_store::case::commands::CommandRequest;
 use onewindow_store::{Backend, Store};
@@ -104,11 +105,11 @@ fn lifecycle() -> [Command; 6] {
 
 async fn run_command(
     store: &Store,
-    case_id: Option<i64>,
+    case_id: Option<CaseId>,
     version: Option<u64>,
     command: Command,
     today: NaiveDate,
-) -> anyhow::Result<(i64, u64)> {
+) -> anyhow::Result<(CaseId, u64)> {
     let out = store
         .cases()
         .execute(CommandRequest {

@@ -8,7 +8,7 @@ use anyhow::Context;
 use onewindow_domain::case::{
     Actor, Applicant, Channel, Command, Decision, Delivery, ItemRef, Missing,
 };
-use onewindow_domain::ids::{credit_check_char, resident_check_char};
+use onewindow_domain::ids::{CaseId, credit_check_char, resident_check_char};
 use onewindow_domain::org::Power;
 use onewindow_store::Store;
 use onewindow_store::accounts::{CompanyRegistration, IndividualRegistration};
@@ -627,7 +627,7 @@ async fn demo_cases(
             .map(|i| i.id)
             .with_context(|| format!("demo item {name}"))
     };
-    let run = |case_id: Option<i64>, actor: &Actor, day: chrono::NaiveDate, command: Command| {
+    let run = |case_id: Option<CaseId>, actor: &Actor, day: chrono::NaiveDate, command: Command| {
         store.cases().execute(CommandRequest {
             case_id,
             expected_version: None,
@@ -679,7 +679,7 @@ async fn demo_cases(
         ),
     ];
     // A food licence application with every required material, accepted at the window.
-    let accept_food = async |who_applies: Applicant, day| -> anyhow::Result<Option<i64>> {
+    let accept_food = async |who_applies: Applicant, day| -> anyhow::Result<Option<CaseId>> {
         let opened = run(
             None,
             &clerk,

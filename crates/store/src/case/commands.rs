@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use onewindow_domain::case::{Actor, CaseError, CaseState, Command, Ctx, Event, decide};
+use onewindow_domain::ids::CaseId;
 use rand::Rng;
 use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, oneshot};
@@ -25,7 +26,7 @@ use crate::{Backend, Store, StoreError, StoreResult};
 #[derive(Debug, Clone)]
 pub struct CommandRequest {
     /// None for a submission, which opens a new case.
-    pub case_id: Option<i64>,
+    pub case_id: Option<CaseId>,
     /// The version the caller saw; a different current version is a conflict.
     pub expected_version: Option<u64>,
     pub command: Command,
@@ -41,7 +42,8 @@ pub struct CommandRequest {
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CommandOutcome {
-    pub case_id: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub case_id: CaseId,
     /// The case's version after the command.
     pub version: u64,
     /// The events the command appended (on a replay: the events it appended the first time).
@@ -110,20 +112,20 @@ const IDLE_RELEASE: std::time::Duration = std::time::Duration::from_millis(100);
 const RECENT_CASES: usize = 20_000;
 
 impl Writer {
-    fn recall(&self, case_id: i64) -> Option<(CaseState, String)> {
-        self.recent.lock().ok()?.get(&case_id).cloned()
+    fn recall(&self, case_id: CaseId) -> Option<(CaseState, String)> {
+        self.recent.lock().ok()?.get(&case_id.get()).cloned()
     }
-    fn remember(&self, case_id: i64, state: CaseState, head: String) {
+    fn remember(&self, case_id: CaseId, state: CaseState, head: String) {
         if let Ok(mut m) = self.recent.lock() {
             if m.len() >= RECENT_CASES {
                 m.clear();
             }
-            m.insert(case_id, (state, head));
+            m.insert(case_id.get(), (state, head));
         }
     }
-    fn forget(&self, case_id: Option<i64>) {
+    fn forget(&self, case_id: Option<CaseId>) {
         if let (Some(id), Ok(mut m)) = (case_id, self.recent.lock()) {
-            m.remove(&id);
+            m.remove(&id.get());
         }
     }
 }
@@ -328,7 +330,7 @@ async fn run_one(
     };
     let (state, head, owner) = match (remembered, req.case_id) {
         (Some((state, head)), Some(_)) if req.actor.staff_id.is_some() => (state, head, None),
-        (_, Some(id)) => load_case(db, id).await?,
+        (_, Some(id)) => load_case(db, id.get()).await?,
         (_, None) => (CaseState::default(), GENESIS.to_owned(), None),
     };
     if let Some(expected) = req.expected_version
@@ -355,7 +357,7 @@ async fn run_one(
             today: req.today,
             actor: &req.actor,
             calendar: &cal,
-            case_no: case_number(&region, req.today, req.case_id.unwrap_or(0)),
+            case_no: case_number(&region, req.today, req.case_id.map_or(0, CaseId::get)),
             query_code: query_code(),
         };
         decide(&state, &req.command, &ctx).map_err(StoreError::Rejected)?
@@ -368,7 +370,7 @@ async fn run_one(
         today: req.today,
     };
     let (case_id, prior, head) = match req.case_id {
-        Some(id) => (id, state, head),
+        Some(id) => (id.get(), state, head),
         None => {
             // A new case's row comes first.
             let opened = CaseState::from_events(&events);
@@ -403,7 +405,7 @@ async fn run_one(
     batch.run(db).await?;
     Ok((
         CommandOutcome {
-            case_id,
+            case_id: CaseId(case_id),
             version,
             events,
             replayed: false,
@@ -431,7 +433,7 @@ async fn replay(
         .map(|p| serde_json::from_str(p).map_err(|e| StoreError::Config(e.to_string())))
         .collect::<StoreResult<Vec<Event>>>()?;
     Ok(Some(CommandOutcome {
-        case_id,
+        case_id: CaseId(case_id),
         version: version as u64,
         events,
         replayed: true,

@@ -5,6 +5,7 @@
 use chrono::NaiveDate;
 use onewindow_domain::calendar::WorkCalendar;
 use onewindow_domain::case::{CaseState, Event, Stage, WarnThreshold};
+use onewindow_domain::ids::CaseId;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -86,7 +87,7 @@ impl crate::CaseStore<'_> {
         self,
         events: &[Event],
         by: &Provenance<'_>,
-    ) -> StoreResult<(i64, CaseState)> {
+    ) -> StoreResult<(CaseId, CaseState)> {
         let state = CaseState::from_events(events);
         let cal = self
             .store
@@ -100,18 +101,19 @@ impl crate::CaseStore<'_> {
             prepare_append(id, CaseState::default(), GENESIS, events, by, &cal, &warn)?;
         batch.run(&mut *tx).await?;
         tx.commit().await?;
-        Ok((id, state))
+        Ok((CaseId(id), state))
     }
 
     /// Appends events if the case is still at `expected` version; otherwise
     /// `StoreError::Conflict` with the current version, and nothing is written.
     pub async fn append_case_events(
         self,
-        case_id: i64,
+        case_id: CaseId,
         expected: u64,
         events: &[Event],
         by: &Provenance<'_>,
     ) -> StoreResult<CaseState> {
+        let case_id = case_id.get();
         let mut tx = self.store.pool.begin().await?;
         let (state, head, _) = load_case(&mut *tx, case_id).await?;
         if state.version != expected {
@@ -131,12 +133,12 @@ impl crate::CaseStore<'_> {
         Ok(state)
     }
 
-    pub async fn case_events(self, case_id: i64) -> StoreResult<Vec<StoredEvent>> {
+    pub async fn case_events(self, case_id: CaseId) -> StoreResult<Vec<StoredEvent>> {
         Ok(sqlx::query_as(
             "SELECT case_id, seq, kind, payload, actor_id, command_id, at, prev_hash, hash
              FROM case_events WHERE case_id = $1 ORDER BY seq",
         )
-        .bind(case_id)
+        .bind(case_id.get())
         .fetch_all(&self.store.pool)
         .await?)
     }

@@ -3,6 +3,7 @@
 
 use onewindow_domain::auth::Principal;
 use onewindow_domain::case::{Actor, Applicant, CaseState, ItemRef};
+use onewindow_domain::ids::CaseId;
 use onewindow_domain::org::{FieldErrors, Power, Role};
 use serde::Serialize;
 
@@ -13,7 +14,9 @@ use crate::{Flag, StoreError, StoreResult};
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseRow {
-    pub id: i64,
+    #[sqlx(try_from = "i64")]
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub id: CaseId,
     pub case_no: Option<String>,
     pub stage: String,
     pub item_id: i64,
@@ -206,9 +209,9 @@ impl crate::CaseStore<'_> {
     }
 
     /// The department handling a case.
-    pub async fn case_department(self, case_id: i64) -> StoreResult<i64> {
+    pub async fn case_department(self, case_id: CaseId) -> StoreResult<i64> {
         let (d,): (i64,) = sqlx::query_as("SELECT department_id FROM cases WHERE id = $1")
-            .bind(case_id)
+            .bind(case_id.get())
             .fetch_optional(&self.store.pool)
             .await?
             .ok_or(StoreError::NotFound("case"))?;
@@ -380,7 +383,8 @@ impl crate::CaseStore<'_> {
     }
 
     /// One case with its timeline (actors by name).
-    pub async fn case_view(self, case_id: i64) -> StoreResult<CaseView> {
+    pub async fn case_view(self, case_id: CaseId) -> StoreResult<CaseView> {
+        let case_id = case_id.get();
         let sql = format!("SELECT {ROW} FROM cases c WHERE c.id = $1");
         let row: CaseRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(case_id)
@@ -434,14 +438,14 @@ impl crate::CaseStore<'_> {
             Some((id, Some(stored)))
                 if stored.eq_ignore_ascii_case(code.trim()) && !code.trim().is_empty() =>
             {
-                self.case_view(id).await
+                self.case_view(CaseId(id)).await
             }
             _ => Err(StoreError::NotFound("case")),
         }
     }
 
     /// The raw events of a case, as stored.
-    pub async fn stored_events(self, case_id: i64) -> StoreResult<Vec<StoredEvent>> {
+    pub async fn stored_events(self, case_id: CaseId) -> StoreResult<Vec<StoredEvent>> {
         self.case_events(case_id).await
     }
 

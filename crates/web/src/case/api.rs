@@ -6,6 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use onewindow_domain::auth::CaseAction;
 use onewindow_domain::case::{Command, Event};
+use onewindow_domain::ids::CaseId;
 use onewindow_domain::org::FieldErrors;
 use onewindow_store::case::commands::CommandOutcome;
 use onewindow_store::case::queries::{
@@ -92,7 +93,7 @@ pub struct CommandBody {
 pub async fn run_command(
     State(state): State<AppState>,
     user: ApiUser,
-    Path(id): Path<i64>,
+    Path(id): Path<CaseId>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<CommandBody>,
 ) -> ApiResult<Json<CommandOutcome>> {
@@ -117,7 +118,7 @@ pub async fn run_command(
 pub async fn get_case(
     State(state): State<AppState>,
     user: ApiUser,
-    Path(id): Path<i64>,
+    Path(id): Path<CaseId>,
 ) -> ApiResult<Json<CaseView>> {
     Ok(Json(
         visible_case(&state, &user.principal, user.remote.as_deref(), id).await?,

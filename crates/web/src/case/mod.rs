@@ -7,7 +7,7 @@ pub mod pages;
 use chrono::{Duration, NaiveDate, Utc};
 use onewindow_domain::auth::{CaseAction, Principal};
 use onewindow_domain::case::{Applicant, Channel, Command};
-use onewindow_domain::ids::{CreditCode, ResidentId};
+use onewindow_domain::ids::{CaseId, CreditCode, ResidentId};
 use onewindow_domain::org::{AccountKind, FieldErrors, validate_mobile};
 use onewindow_store::StoreError;
 use onewindow_store::case::commands::{CommandOutcome, CommandRequest};
@@ -146,7 +146,7 @@ pub async fn act(
     state: &AppState,
     who: &Principal,
     remote: Option<&str>,
-    case_id: i64,
+    case_id: CaseId,
     expected_version: Option<u64>,
     command: Command,
     idempotency_key: Option<String>,
@@ -174,7 +174,7 @@ pub async fn act(
 async fn run(
     state: &AppState,
     who: &Principal,
-    case_id: Option<i64>,
+    case_id: Option<CaseId>,
     expected_version: Option<u64>,
     command: Command,
     idempotency_key: Option<String>,
@@ -201,7 +201,7 @@ pub async fn visible_case(
     state: &AppState,
     who: &Principal,
     remote: Option<&str>,
-    case_id: i64,
+    case_id: CaseId,
 ) -> Result<CaseView, crate::error::ApiError> {
     let view = state.store.cases().case_view(case_id).await?;
     if who.is_staff() {

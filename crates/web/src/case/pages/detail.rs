@@ -15,7 +15,7 @@ pub struct TimelineView {
 #[template(path = "case/case.html")]
 pub(super) struct CasePage {
     chrome: Chrome,
-    id: i64,
+    id: CaseId,
     version: u64,
     case_no: String,
     query_code: String,
@@ -103,7 +103,7 @@ pub(super) fn event_detail(payload: &serde_json::Value) -> String {
 pub(super) async fn case_page(
     State(state): State<AppState>,
     user: PageUser,
-    Path(id): Path<i64>,
+    Path(id): Path<CaseId>,
     Query(notice): Query<crate::pages::Notice>,
 ) -> PageResult {
     let view = visible_case(&state, &user.principal, user.ctx.remote.as_deref(), id)
@@ -349,7 +349,7 @@ pub(super) fn form_command(data: &FormData, errors: &mut FieldErrors) -> Option<
 pub(super) async fn case_act(
     State(state): State<AppState>,
     user: PageUser,
-    Path(id): Path<i64>,
+    Path(id): Path<CaseId>,
     body: Bytes,
 ) -> PageResult {
     let data = FormData::parse(&body);

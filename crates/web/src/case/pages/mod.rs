@@ -15,6 +15,7 @@ use onewindow_domain::calendar::WorkCalendar;
 use onewindow_domain::case::{
     CaseState, Command, Ctx, Decision, Delivery, Missing, Stage, available_commands,
 };
+use onewindow_domain::ids::CaseId;
 use onewindow_domain::org::{FieldErrors, Role};
 use onewindow_domain::supervision::CardStatus;
 use onewindow_store::case::queries::{CaseRow, CaseView, InboxFilter, sees_all_cases};
@@ -54,7 +55,7 @@ pub fn router() -> Router<AppState> {
 
 /// A case row as the lists show it, with its countdown badge.
 pub struct RowView {
-    pub id: i64,
+    pub id: CaseId,
     pub case_no: String,
     pub item_name: String,
     pub applicant: String,

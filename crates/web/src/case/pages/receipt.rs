@@ -8,7 +8,7 @@ use super::*;
 #[template(path = "case/receipt.html")]
 pub(super) struct ReceiptPage {
     chrome: Chrome,
-    id: i64,
+    id: CaseId,
     centre: String,
     centre_phone: String,
     case_no: String,
@@ -30,7 +30,7 @@ pub(super) struct ReceiptPage {
 pub(super) async fn receipt(
     State(state): State<AppState>,
     user: PageUser,
-    Path(id): Path<i64>,
+    Path(id): Path<CaseId>,
 ) -> PageResult {
     let view = visible_case(&state, &user.principal, user.ctx.remote.as_deref(), id)
         .await
