@@ -547,8 +547,8 @@ async fn several_open_tasks(store: &Store) {
         .await
         .unwrap();
     sqlx::query(
-        "INSERT INTO case_tasks (case_id, slot, department_id, role, assignee, what, since, due)
-         VALUES ($1, 1, 8, 'reviewer', NULL, '联合审查', '2026-09-24', '2026-10-09')",
+        "INSERT INTO case_tasks (id, case_id, slot, department_id, role, assignee, what, since, due)
+         VALUES ($1 * 1024 + 1, $1, 1, 8, 'reviewer', NULL, '联合审查', '2026-09-24', '2026-10-09')",
     )
     .bind(id.get())
     .execute(store.pool())

@@ -97,8 +97,8 @@ pub async fn supervision(opts: Options) -> anyhow::Result<()> {
         .execute(&mut *tx)
         .await?;
         sqlx::query(
-            "INSERT INTO case_tasks (case_id, department_id, role, assignee, what, since, due)
-             SELECT id, department_id, 'reviewer', NULL, '审查', accepted_on, due FROM cases
+            "INSERT INTO case_tasks (id, case_id, department_id, role, assignee, what, since, due)
+             SELECT id * 1024, id, department_id, 'reviewer', NULL, '审查', accepted_on, due FROM cases
              WHERE id >= $1 AND id <= $2",
         )
         .bind(first)
@@ -129,7 +129,7 @@ pub async fn supervision(opts: Options) -> anyhow::Result<()> {
         let first = last - opts.due as i64 + 1;
         for sql in [
             "UPDATE cases SET due = $1 WHERE id >= $2 AND id <= $3",
-            "UPDATE case_tasks SET due = $1 WHERE case_id >= $2 AND case_id <= $3",
+            "UPDATE case_tasks SET due = $1 WHERE id >= $2 * 1024 AND id <= $3 * 1024",
             "UPDATE case_timers SET due_on = $1, warn_on = $1 WHERE case_id >= $2 AND case_id <= $3",
         ] {
             sqlx::query(sql)

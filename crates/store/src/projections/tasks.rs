@@ -1,5 +1,6 @@
 //! The open tasks of each case (`case_tasks`, case handling), one per line of the case, which
-//! the inboxes, the workbench and supervision read. A task row is written only when it
+//! the inboxes, the workbench and supervision read. A task's id is made of its case and its
+//! slot (`task_id`), so that each is reached by its key. A task row is written only when it
 //! changed, and then with only the columns that changed where an index covers them.
 
 use super::{Change, Projection};
@@ -7,6 +8,21 @@ use crate::StoreResult;
 use crate::infra::batch::{WriteBatch, sql};
 
 pub(crate) struct Tasks;
+
+/// How many lines a case can have: a task's id is `case_id * SLOTS + slot`.
+pub(crate) const SLOTS: i64 = 1024;
+
+/// The id of the task on line `slot` of a case.
+pub(crate) fn task_id(case_id: i64, slot: u16) -> StoreResult<i64> {
+    let slot = i64::from(slot);
+    case_id
+        .checked_mul(SLOTS)
+        .filter(|_| slot < SLOTS)
+        .and_then(|base| base.checked_add(slot))
+        .ok_or_else(|| {
+            crate::StoreError::Config(format!("no task id for case {case_id} slot {slot}"))
+        })
+}
 
 impl Projection for Tasks {
     fn command(&self, c: &Change<'_>, batch: &mut WriteBatch) -> StoreResult<()> {
@@ -19,11 +35,8 @@ impl Projection for Tasks {
             .filter(|b| !after.iter().any(|w| w.slot == b.slot))
         {
             batch.add(
-                sql!("DELETE FROM case_tasks WHERE case_id = :case_id AND slot = :slot"),
-                vec![
-                    ("case_id", c.case_id.into()),
-                    ("slot", i64::from(gone.slot).into()),
-                ],
+                sql!("DELETE FROM case_tasks WHERE id = :id"),
+                vec![("id", task_id(c.case_id, gone.slot)?.into())],
             )?;
         }
         for w in &after {
@@ -31,10 +44,11 @@ impl Projection for Tasks {
             match before.iter().find(|b| b.slot == w.slot) {
                 None => batch.add(
                     sql!(
-                        "INSERT INTO case_tasks (case_id, slot, department_id, role, assignee, what, since, due)
-                         VALUES (:case_id, :slot, :department_id, :role, :assignee, :what, :since, :due)"
+                        "INSERT INTO case_tasks (id, case_id, slot, department_id, role, assignee, what, since, due)
+                         VALUES (:id, :case_id, :slot, :department_id, :role, :assignee, :what, :since, :due)"
                     ),
                     vec![
+                        ("id", task_id(c.case_id, w.slot)?.into()),
                         ("case_id", c.case_id.into()),
                         ("slot", i64::from(w.slot).into()),
                         ("department_id", w.department_id.into()),
@@ -50,15 +64,13 @@ impl Projection for Tasks {
                     if (&b.what, b.since, &due_before) != (&w.what, w.since, &due) {
                         batch.add(
                             sql!(
-                                "UPDATE case_tasks SET what = :what, since = :since, due = :due
-                                 WHERE case_id = :case_id AND slot = :slot"
+                                "UPDATE case_tasks SET what = :what, since = :since, due = :due WHERE id = :id"
                             ),
                             vec![
                                 ("what", w.what.clone().into()),
                                 ("since", since.into()),
                                 ("due", due.clone().into()),
-                                ("case_id", c.case_id.into()),
-                                ("slot", i64::from(w.slot).into()),
+                                ("id", task_id(c.case_id, w.slot)?.into()),
                             ],
                         )?;
                     }
@@ -67,7 +79,7 @@ impl Projection for Tasks {
                     sql!(
                         "UPDATE case_tasks SET department_id = :department_id, role = :role, assignee = :assignee,
                             what = :what, since = :since, due = :due
-                         WHERE case_id = :case_id AND slot = :slot"
+                         WHERE id = :id"
                     ),
                     vec![
                         ("department_id", w.department_id.into()),
@@ -76,12 +88,27 @@ impl Projection for Tasks {
                         ("what", w.what.clone().into()),
                         ("since", since.into()),
                         ("due", due.clone().into()),
-                        ("case_id", c.case_id.into()),
-                        ("slot", i64::from(w.slot).into()),
+                        ("id", task_id(c.case_id, w.slot)?.into()),
                     ],
                 )?,
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_task_id_names_its_case_and_line() {
+        assert_eq!(task_id(7, 0).unwrap(), 7 * SLOTS);
+        assert_eq!(task_id(7, 3).unwrap(), 7 * SLOTS + 3);
+        assert!(task_id(7, 1024).is_err(), "a slot beyond the id's room");
+        assert!(
+            task_id(i64::MAX / 2, 0).is_err(),
+            "a case id beyond the id's room"
+        );
     }
 }

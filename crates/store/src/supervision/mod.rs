@@ -254,7 +254,8 @@ const CLEAR_FRESH: &str = "UPDATE case_timers SET fresh = 0 WHERE fresh = 1";
 const ADVANCE: &str = "UPDATE supervision_sweeps SET swept_on = $1 WHERE swept_on < $1";
 
 /// The sweep's alerts as the statements below read them (`raised`), with the open task of the
-/// case's own line (slot 0: a case's deadlines are its lead department's), looked up once for
+/// case's own line (slot 0, task id case_id * 1024: a case's deadlines are its lead
+/// department's), looked up once for
 /// the urging's addressee and for who is told (`concerned`, see NOTIFY). On PostgreSQL the
 /// lookup is a LATERAL with LIMIT 1, which keeps it one probe per alert: as a join, the planner
 /// (costing reads as if from disk) may read all of case_tasks in key order.
@@ -262,9 +263,9 @@ fn raised_cte(backend: crate::Backend) -> String {
     let task = match backend {
         crate::Backend::Postgres => {
             "LEFT JOIN LATERAL (SELECT assignee, role, department_id FROM case_tasks k
-                WHERE k.case_id = x.case_id AND k.slot = 0 LIMIT 1) t ON true"
+                WHERE k.id = x.case_id * 1024 LIMIT 1) t ON true"
         }
-        crate::Backend::Sqlite => "LEFT JOIN case_tasks t ON t.case_id = x.case_id AND t.slot = 0",
+        crate::Backend::Sqlite => "LEFT JOIN case_tasks t ON t.id = x.case_id * 1024",
     };
     format!(
         "raised AS MATERIALIZED (SELECT x.id, x.case_id, x.department_id, x.level, x.timer_kind,
@@ -817,7 +818,7 @@ impl crate::SupervisionStore<'_> {
         errors.into_result()?;
         let (department, assignee): (i64, Option<i64>) = sqlx::query_as(
             "SELECT c.department_id, t.assignee FROM cases c
-             LEFT JOIN case_tasks t ON t.case_id = c.id AND t.slot = 0
+             LEFT JOIN case_tasks t ON t.id = c.id * 1024
              WHERE c.id = $1",
         )
         .bind(case_id)
