@@ -546,6 +546,7 @@ async fn several_open_tasks(store: &Store) {
     run(store, Some(id), &clerk, "2026-09-24", Command::Accept)
         .await
         .unwrap();
+    // Slot 1's task id is case_id * 1024 + 1 (migration 0020).
     sqlx::query(
         "INSERT INTO case_tasks (id, case_id, slot, department_id, role, assignee, what, since, due)
          VALUES ($1 * 1024 + 1, $1, 1, 8, 'reviewer', NULL, '联合审查', '2026-09-24', '2026-10-09')",

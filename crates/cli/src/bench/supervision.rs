@@ -96,6 +96,7 @@ pub async fn supervision(opts: Options) -> anyhow::Result<()> {
         .bind(dept.id)
         .execute(&mut *tx)
         .await?;
+        // Each case's own task (slot 0), whose id is case_id * 1024 (migration 0020).
         sqlx::query(
             "INSERT INTO case_tasks (id, case_id, department_id, role, assignee, what, since, due)
              SELECT id * 1024, id, department_id, 'reviewer', NULL, '审查', accepted_on, due FROM cases

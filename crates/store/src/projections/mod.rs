@@ -9,6 +9,8 @@ mod rollups;
 mod tasks;
 mod timers;
 
+pub(crate) use tasks::{SLOTS, task_id};
+
 use chrono::NaiveDate;
 use onewindow_domain::calendar::WorkCalendar;
 use onewindow_domain::case::{CaseState, Event, WarnThreshold};

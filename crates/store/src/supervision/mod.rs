@@ -254,18 +254,19 @@ const CLEAR_FRESH: &str = "UPDATE case_timers SET fresh = 0 WHERE fresh = 1";
 const ADVANCE: &str = "UPDATE supervision_sweeps SET swept_on = $1 WHERE swept_on < $1";
 
 /// The sweep's alerts as the statements below read them (`raised`), with the open task of the
-/// case's own line (slot 0, task id case_id * 1024: a case's deadlines are its lead
-/// department's), looked up once for
-/// the urging's addressee and for who is told (`concerned`, see NOTIFY). On PostgreSQL the
-/// lookup is a LATERAL with LIMIT 1, which keeps it one probe per alert: as a join, the planner
-/// (costing reads as if from disk) may read all of case_tasks in key order.
+/// case's own line (slot 0, whose id is `case_id * SLOTS`: a case's deadlines are its lead
+/// department's), looked up once for the urging's addressee and for who is told (`concerned`,
+/// see NOTIFY). On PostgreSQL the lookup is a LATERAL with LIMIT 1, which keeps it one probe
+/// per alert: as a join, the planner (costing reads as if from disk) may read all of
+/// case_tasks in key order.
 fn raised_cte(backend: crate::Backend) -> String {
+    let slots = crate::projections::SLOTS;
     let task = match backend {
-        crate::Backend::Postgres => {
+        crate::Backend::Postgres => format!(
             "LEFT JOIN LATERAL (SELECT assignee, role, department_id FROM case_tasks k
-                WHERE k.id = x.case_id * 1024 LIMIT 1) t ON true"
-        }
-        crate::Backend::Sqlite => "LEFT JOIN case_tasks t ON t.id = x.case_id * 1024",
+                WHERE k.id = x.case_id * {slots} LIMIT 1) t ON true"
+        ),
+        crate::Backend::Sqlite => format!("LEFT JOIN case_tasks t ON t.id = x.case_id * {slots}"),
     };
     format!(
         "raised AS MATERIALIZED (SELECT x.id, x.case_id, x.department_id, x.level, x.timer_kind,
@@ -818,10 +819,11 @@ impl crate::SupervisionStore<'_> {
         errors.into_result()?;
         let (department, assignee): (i64, Option<i64>) = sqlx::query_as(
             "SELECT c.department_id, t.assignee FROM cases c
-             LEFT JOIN case_tasks t ON t.id = c.id * 1024
+             LEFT JOIN case_tasks t ON t.id = $2
              WHERE c.id = $1",
         )
         .bind(case_id)
+        .bind(crate::projections::task_id(case_id, 0)?)
         .fetch_optional(&self.store.pool)
         .await?
         .ok_or(StoreError::NotFound("case"))?;
