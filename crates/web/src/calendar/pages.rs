@@ -4,7 +4,7 @@
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::routing::get;
 use onewindow_domain::auth::CalendarAction;
 use onewindow_domain::org::FieldErrors;
@@ -94,20 +94,7 @@ async fn calendar_page(
     )
 }
 
-async fn calendar(
-    State(state): State<AppState>,
-    user: PageUser,
-    Query(notice): Query<Notice>,
-) -> PageResult {
-    calendar_page(
-        &state,
-        &user,
-        &FormData::default(),
-        &FieldErrors::new(),
-        &notice,
-    )
-    .await
-}
+crate::blank_form_page!(calendar => calendar_page);
 
 async fn set_calendar_day(
     State(state): State<AppState>,

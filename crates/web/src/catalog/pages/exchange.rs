@@ -55,20 +55,7 @@ pub(super) async fn synonyms_page(
     )
 }
 
-pub(super) async fn synonyms(
-    State(state): State<AppState>,
-    user: PageUser,
-    Query(notice): Query<Notice>,
-) -> PageResult {
-    synonyms_page(
-        &state,
-        &user,
-        &FormData::default(),
-        &FieldErrors::new(),
-        &notice,
-    )
-    .await
-}
+crate::blank_form_page!(pub(super) synonyms => synonyms_page);
 
 pub(super) async fn save_synonym(
     State(state): State<AppState>,

@@ -107,20 +107,7 @@ pub(super) async fn centres_page(
     page(user, "政务服务中心", vec![], "", sections, notice, errors)
 }
 
-pub(super) async fn centres(
-    State(state): State<AppState>,
-    user: PageUser,
-    Query(notice): Query<Notice>,
-) -> PageResult {
-    centres_page(
-        &state,
-        &user,
-        &FormData::default(),
-        &FieldErrors::new(),
-        &notice,
-    )
-    .await
-}
+crate::blank_form_page!(pub(super) centres => centres_page);
 
 pub(super) async fn create_centre(
     State(state): State<AppState>,

@@ -101,20 +101,7 @@ pub(super) async fn departments_page(
     page(user, "进驻部门", vec![], "", sections, notice, errors)
 }
 
-pub(super) async fn departments(
-    State(state): State<AppState>,
-    user: PageUser,
-    Query(notice): Query<Notice>,
-) -> PageResult {
-    departments_page(
-        &state,
-        &user,
-        &FormData::default(),
-        &FieldErrors::new(),
-        &notice,
-    )
-    .await
-}
+crate::blank_form_page!(pub(super) departments => departments_page);
 
 pub(super) async fn create_department(
     State(state): State<AppState>,

@@ -98,20 +98,7 @@ pub(super) async fn regions_page(
     )
 }
 
-pub(super) async fn regions(
-    State(state): State<AppState>,
-    user: PageUser,
-    Query(notice): Query<Notice>,
-) -> PageResult {
-    regions_page(
-        &state,
-        &user,
-        &FormData::default(),
-        &FieldErrors::new(),
-        &notice,
-    )
-    .await
-}
+crate::blank_form_page!(pub(super) regions => regions_page);
 
 pub(super) async fn create_region(
     State(state): State<AppState>,

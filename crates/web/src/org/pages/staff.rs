@@ -206,20 +206,7 @@ pub(super) async fn staff_page(
     )
 }
 
-pub(super) async fn staff_list(
-    State(state): State<AppState>,
-    user: PageUser,
-    Query(notice): Query<Notice>,
-) -> PageResult {
-    staff_page(
-        &state,
-        &user,
-        &FormData::default(),
-        &FieldErrors::new(),
-        &notice,
-    )
-    .await
-}
+crate::blank_form_page!(pub(super) staff_list => staff_page);
 
 pub(super) async fn create_staff(
     State(state): State<AppState>,

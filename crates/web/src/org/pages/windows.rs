@@ -144,20 +144,7 @@ pub(super) async fn windows_page(
     )
 }
 
-pub(super) async fn windows(
-    State(state): State<AppState>,
-    user: PageUser,
-    Query(notice): Query<Notice>,
-) -> PageResult {
-    windows_page(
-        &state,
-        &user,
-        &FormData::default(),
-        &FieldErrors::new(),
-        &notice,
-    )
-    .await
-}
+crate::blank_form_page!(pub(super) windows => windows_page);
 
 pub(super) async fn create_window(
     State(state): State<AppState>,

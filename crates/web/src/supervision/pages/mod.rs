@@ -89,22 +89,11 @@ fn finding_case(f: &onewindow_store::supervision::Finding) -> Cell {
     }
 }
 
-/// The supervisors' view of deadlines: every warning and overdue alert, newest first, linked to
-/// its case.
-async fn supervision(
-    State(state): State<AppState>,
-    user: PageUser,
-    Query(notice): Query<Notice>,
-) -> PageResult {
-    supervision_page(
-        &state,
-        &user,
-        &FormData::default(),
-        &FieldErrors::new(),
-        &notice,
-    )
-    .await
-}
+crate::blank_form_page!(
+    /// The supervisors' view of deadlines: every warning and overdue alert, newest first,
+    /// linked to its case.
+    supervision => supervision_page
+);
 
 /// A supervisor closes a finding with its disposition.
 async fn close_finding(State(state): State<AppState>, user: PageUser, body: Bytes) -> PageResult {
