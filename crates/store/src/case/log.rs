@@ -88,19 +88,13 @@ impl crate::CaseStore<'_> {
         events: &[Event],
         by: &Provenance<'_>,
     ) -> StoreResult<(CaseId, CaseState)> {
-        let state = CaseState::from_events(events);
-        let cal = self
-            .store
-            .calendar()
-            .calendar_for(&region_of(&state))
-            .await?;
-        let warn = self.store.supervision().warn_threshold().await?;
+        let opened = CaseState::from_events(events);
         let mut tx = self.store.pool.begin().await?;
-        let id = insert_case(&mut *tx, &state, None, by).await?;
-        let (state, _, batch) =
-            prepare_append(id, CaseState::default(), GENESIS, events, by, &cal, &warn)?;
-        batch.run(&mut *tx).await?;
-        tx.commit().await?;
+        let id = insert_case(&mut *tx, &opened, None, by).await?;
+        let region = region_of(&opened);
+        let state = self
+            .commit(tx, id, CaseState::default(), GENESIS, &region, events, by)
+            .await?;
         Ok((CaseId(id), state))
     }
 
@@ -121,13 +115,27 @@ impl crate::CaseStore<'_> {
                 current: state.version,
             });
         }
-        let cal = self
-            .store
-            .calendar()
-            .calendar_for(&region_of(&state))
-            .await?;
+        let region = region_of(&state);
+        self.commit(tx, case_id, state, &head, &region, events, by)
+            .await
+    }
+
+    /// Appends `events` after `prior` (whose chain ends at `head`) with their read models, in
+    /// `tx`, and commits; the calendar is the one of `region`.
+    #[allow(clippy::too_many_arguments)]
+    async fn commit(
+        self,
+        mut tx: sqlx::Transaction<'_, sqlx::Any>,
+        case_id: i64,
+        prior: CaseState,
+        head: &str,
+        region: &str,
+        events: &[Event],
+        by: &Provenance<'_>,
+    ) -> StoreResult<CaseState> {
+        let cal = self.store.calendar().calendar_for(region).await?;
         let warn = self.store.supervision().warn_threshold().await?;
-        let (state, _, batch) = prepare_append(case_id, state, &head, events, by, &cal, &warn)?;
+        let (state, _, batch) = prepare_append(case_id, prior, head, events, by, &cal, &warn)?;
         batch.run(&mut *tx).await?;
         tx.commit().await?;
         Ok(state)
@@ -396,6 +404,8 @@ pub(crate) fn prepare_append(
     };
     let change = Change {
         case_id,
+        tasks_before: before.open_tasks(),
+        tasks_after: state.open_tasks(),
         before: &before,
         after: &state,
         events,

@@ -13,7 +13,7 @@ impl Projection for CaseRow {
         let state = c.after;
         let snapshot =
             serde_json::to_string(state).map_err(|e| StoreError::Config(e.to_string()))?;
-        let step_name = state.open_tasks().into_iter().next().map(|w| w.what);
+        let step_name = c.tasks_after.first().map(|w| w.what.clone());
         let mut row: Vec<(&'static str, Val)> = vec![
             ("query_code", state.query_code.clone().into()),
             (

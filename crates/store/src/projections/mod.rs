@@ -13,7 +13,7 @@ pub(crate) use tasks::{SLOTS, task_id};
 
 use chrono::NaiveDate;
 use onewindow_domain::calendar::WorkCalendar;
-use onewindow_domain::case::{CaseState, Event, WarnThreshold};
+use onewindow_domain::case::{CaseState, Event, WarnThreshold, Work};
 
 use crate::StoreResult;
 use crate::case::log::Provenance;
@@ -36,6 +36,9 @@ pub(crate) struct Change<'a> {
     pub events: &'a [Event],
     /// The chain's head after the events.
     pub head: &'a str,
+    /// The case's open tasks before and after the events (several projections read them).
+    pub tasks_before: Vec<Work>,
+    pub tasks_after: Vec<Work>,
     pub by: &'a Provenance<'a>,
     pub cal: &'a WorkCalendar,
     pub warn: &'a WarnThreshold,

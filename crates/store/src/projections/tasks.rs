@@ -26,8 +26,7 @@ pub(crate) fn task_id(case_id: i64, slot: u16) -> StoreResult<i64> {
 
 impl Projection for Tasks {
     fn command(&self, c: &Change<'_>, batch: &mut WriteBatch) -> StoreResult<()> {
-        let before = c.before.open_tasks();
-        let after = c.after.open_tasks();
+        let (before, after) = (&c.tasks_before, &c.tasks_after);
         let due_before = c.before.due.map(|d| d.to_string());
         let due = c.after.due.map(|d| d.to_string());
         for gone in before
@@ -39,7 +38,7 @@ impl Projection for Tasks {
                 vec![("id", task_id(c.case_id, gone.slot)?.into())],
             )?;
         }
-        for w in &after {
+        for w in after {
             let since = w.since.map(|d| d.to_string());
             match before.iter().find(|b| b.slot == w.slot) {
                 None => batch.add(
