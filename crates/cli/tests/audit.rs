@@ -27,14 +27,7 @@ async fn audit_verify_names_the_first_bad_event_and_fails() {
     let store = Store::open(&format!("sqlite://{}/onewindow.db", dir.display()))
         .await
         .unwrap();
-    let actor = Actor {
-        account_id: 1,
-        staff_id: Some(1),
-        roles: vec![Role::Clerk],
-        department_id: Some(7),
-        powers: vec![],
-        backup_for: vec![],
-    };
+    let actor = Actor::staff(1, 1, &[Role::Clerk], Some(7));
     let cal = WorkCalendar::official().unwrap();
     let ctx = Ctx {
         today: NaiveDate::from_ymd_opt(2026, 9, 24).unwrap(),

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 pub struct FieldErrors(pub Vec<(String, String)>);
 
 impl FieldErrors {
-    pub fn new() -> Self {
-        Self::default()
+    pub const fn new() -> Self {
+        Self(Vec::new())
     }
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
         self.0.push((field.to_owned(), message.into()));

@@ -47,17 +47,11 @@ fn item() -> ItemRef {
 }
 
 fn staff(id: i64, role: Role) -> Actor {
-    Actor {
-        account_id: id,
-        staff_id: Some(id),
-        roles: vec![role],
-        department_id: Some(7),
-        powers: if role == Role::ChiefRepresentative {
-            Power::ALL.to_vec()
-        } else {
-            vec![]
-        },
-        backup_for: vec![],
+    let actor = Actor::staff(id, id, &[role], Some(7));
+    if role == Role::ChiefRepresentative {
+        actor.with_powers(Power::ALL)
+    } else {
+        actor
     }
 }
 

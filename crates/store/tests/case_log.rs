@@ -52,14 +52,7 @@ fn item() -> ItemRef {
 }
 
 fn clerk() -> Actor {
-    Actor {
-        account_id: 1,
-        staff_id: Some(1),
-        roles: vec![Role::Clerk],
-        department_id: Some(7),
-        powers: vec![],
-        backup_for: vec![],
-    }
+    Actor::staff(1, 1, &[Role::Clerk], Some(7))
 }
 
 /// A case submitted, accepted and past its first step: three events.

@@ -70,14 +70,8 @@ async fn world(store: &Store) -> World {
             region_code: "371300000000".into(),
             online_only: false,
         },
-        clerk: Actor {
-            account_id: clerk.account_id,
-            staff_id: Some(clerk.id),
-            roles: vec![Role::Clerk],
-            department_id: Some(dept),
-            powers: vec![Power::SupplementVerification],
-            backup_for: vec![],
-        },
+        clerk: Actor::staff(clerk.account_id, clerk.id, &[Role::Clerk], Some(dept))
+            .with_powers(&[Power::SupplementVerification]),
         reviewer_account: reviewer.account_id,
         chief_account: chief.account_id,
         supervisor_account: supervisor.account_id,
@@ -264,14 +258,7 @@ async fn sweeps_across_the_holidays(store: &Store) {
     );
     // Only the urged unit explains; a rejection needs a note; a rejected explanation is filed
     // again and then accepted.
-    let supervisor = Actor {
-        account_id: w.supervisor_account,
-        staff_id: Some(99),
-        roles: vec![Role::Supervisor],
-        department_id: None,
-        powers: vec![],
-        backup_for: vec![],
-    };
+    let supervisor = Actor::staff(w.supervisor_account, 99, &[Role::Supervisor], None);
     assert!(matches!(
         store
             .supervision()
@@ -957,14 +944,7 @@ async fn thresholds_cards_and_assessment(store: &Store) {
 
     // Appeals: only the unit answers; once; a decision needs a note.
     let staff_red = card("staff_red");
-    let supervisor = Actor {
-        account_id: w.supervisor_account,
-        staff_id: Some(9999),
-        roles: vec![Role::Supervisor],
-        department_id: None,
-        powers: vec![],
-        backup_for: vec![],
-    };
+    let supervisor = Actor::staff(w.supervisor_account, 9999, &[Role::Supervisor], None);
     assert!(matches!(
         store
             .supervision()

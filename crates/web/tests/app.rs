@@ -13,20 +13,19 @@ async fn admin_builds_the_organisation_over_the_api(app: &TestApp) {
     let admin = app.staff("admin", &["centre_admin"], None, None).await;
     let token = app.token(admin.account_id, TokenScope::Write).await;
     let (s, _) = app
-        .api(
+        .post(
             &token,
-            Method::POST,
             "/regions",
-            Some(json!({"code": "370000000000", "name": "山东省", "level": 2})),
+            json!({"code": "370000000000", "name": "山东省", "level": 2}),
         )
         .await;
     assert_eq!(s, 201);
     let (s, _) = app
-        .api(&token, Method::POST, "/regions", Some(json!({"code": "371300000000", "name": "临沂市", "level": 3, "parent_code": "370000000000"})))
+        .post(&token, "/regions", json!({"code": "371300000000", "name": "临沂市", "level": 3, "parent_code": "370000000000"}))
         .await;
     assert_eq!(s, 201);
     let (s, centre) = app
-        .api(&token, Method::POST, "/centres", Some(json!({"name": "临沂市政务服务中心", "kind": "main", "region_code": "371300000000", "address": "北城新区", "phone": "0539-12345", "hours": "工作日"})))
+        .post(&token, "/centres", json!({"name": "临沂市政务服务中心", "kind": "main", "region_code": "371300000000", "address": "北城新区", "phone": "0539-12345", "hours": "工作日"}))
         .await;
     assert_eq!(s, 201, "{centre}");
     let centre_id = centre["id"].as_i64().unwrap();
@@ -39,7 +38,7 @@ async fn admin_builds_the_organisation_over_the_api(app: &TestApp) {
         "１1371300004323789A",
     ] {
         let (s, problem) = app
-            .api(&token, Method::POST, "/departments", Some(json!({"centre_id": centre_id, "name": "市场监管局", "short_name": "市场监管", "credit_code": bad})))
+            .post(&token, "/departments", json!({"centre_id": centre_id, "name": "市场监管局", "short_name": "市场监管", "credit_code": bad}))
             .await;
         assert_eq!(s, 422, "{bad}");
         assert_eq!(problem_fields(&problem), vec!["credit_code"]);
@@ -50,51 +49,46 @@ async fn admin_builds_the_organisation_over_the_api(app: &TestApp) {
                 .contains("统一社会信用代码")
         );
     }
-    let (_, list) = app.api(&token, Method::GET, "/departments", None).await;
+    let (_, list) = app.get(&token, "/departments").await;
     assert_eq!(list.as_array().unwrap().len(), 0);
 
     let (s, dept) = app
-        .api(&token, Method::POST, "/departments", Some(json!({"centre_id": centre_id, "name": "临沂市市场监督管理局", "short_name": "市场监管", "credit_code": "11371300004323789A"})))
+        .post(&token, "/departments", json!({"centre_id": centre_id, "name": "临沂市市场监督管理局", "short_name": "市场监管", "credit_code": "11371300004323789A"}))
         .await;
     assert_eq!(s, 201);
     let dept_id = dept["id"].as_i64().unwrap();
 
     let window = json!({"centre_id": centre_id, "number": "A01", "name": "市场准入", "department_id": dept_id});
-    let (s, w) = app
-        .api(&token, Method::POST, "/windows", Some(window.clone()))
-        .await;
+    let (s, w) = app.post(&token, "/windows", window.clone()).await;
     assert_eq!(s, 201);
     assert_eq!(w["is_open"], json!(true));
-    let (s, problem) = app
-        .api(&token, Method::POST, "/windows", Some(window))
-        .await;
+    let (s, problem) = app.post(&token, "/windows", window).await;
     assert_eq!(s, 422);
     assert_eq!(problem_fields(&problem), vec!["number"]);
 
     // A department of another centre is refused.
     let (_, other) = app
-        .api(&token, Method::POST, "/centres", Some(json!({"name": "兰山区政务服务中心", "kind": "main", "region_code": "371300000000", "address": "兰山", "phone": "1", "hours": "工作日"})))
+        .post(&token, "/centres", json!({"name": "兰山区政务服务中心", "kind": "main", "region_code": "371300000000", "address": "兰山", "phone": "1", "hours": "工作日"}))
         .await;
     let (s, problem) = app
-        .api(&token, Method::POST, "/windows", Some(json!({"centre_id": other["id"], "number": "A01", "name": "跨中心", "department_id": dept_id})))
+        .post(&token, "/windows", json!({"centre_id": other["id"], "number": "A01", "name": "跨中心", "department_id": dept_id}))
         .await;
     assert_eq!(s, 422);
     assert_eq!(problem_fields(&problem), vec!["department_id"]);
 
     // Missing and mistyped fields name the field too.
     let (s, problem) = app
-        .api(
+        .post(
             &token,
-            Method::POST,
             "/windows",
-            Some(json!({"centre_id": centre_id, "name": "缺编号"})),
+            json!({"centre_id": centre_id, "name": "缺编号"}),
         )
         .await;
     assert_eq!(s, 422);
     assert_eq!(problem_fields(&problem), vec!["number"]);
 
     let (s, staff) = app
-        .api(&token, Method::POST, "/staff", Some(json!({"centre_id": centre_id, "department_id": dept_id, "name": "吴佳怡", "mobile": "13905390006", "roles": ["clerk"], "login": "wujiayi", "password": "window2026"})))
+        .post(&token, "/staff", json!({"centre_id": centre_id, "department_id": dept_id, "name": "吴佳怡", "mobile": "13905390006", "roles": ["clerk"], "login": "wujiayi", "password": "window2026"}))
         .await;
     assert_eq!(s, 201, "{staff}");
     assert_eq!(staff["roles"], json!(["clerk"]));
@@ -104,7 +98,7 @@ async fn admin_builds_the_organisation_over_the_api(app: &TestApp) {
     assert_eq!(resp.status().as_u16(), 303);
     let account = app.store.accounts().find_account("wujiayi").await.unwrap();
     let own = app.token(account.id, TokenScope::Read).await;
-    let (s, me) = app.api(&own, Method::GET, "/me", None).await;
+    let (s, me) = app.get(&own, "/me").await;
     assert_eq!(s, 200);
     assert_eq!(me["department_id"], json!(dept_id));
 
@@ -114,9 +108,7 @@ async fn admin_builds_the_organisation_over_the_api(app: &TestApp) {
         .api(&token, Method::PUT, &path, Some(json!({"active": false})))
         .await;
     assert_eq!(s, 204);
-    let (_, w) = app
-        .api(&token, Method::GET, &format!("/windows/{}", w["id"]), None)
-        .await;
+    let (_, w) = app.get(&token, &format!("/windows/{}", w["id"])).await;
     assert_eq!(w["active"], json!(false));
 }
 
@@ -124,23 +116,17 @@ async fn revoked_tokens_stop_working(app: &TestApp) {
     let admin = app.staff("admin", &["centre_admin"], None, None).await;
     let token = app.token(admin.account_id, TokenScope::Write).await;
     let (s, created) = app
-        .api(
-            &token,
-            Method::POST,
-            "/tokens",
-            Some(json!({"name": "集成", "scope": "read"})),
-        )
+        .post(&token, "/tokens", json!({"name": "集成", "scope": "read"}))
         .await;
     assert_eq!(s, 201);
     let second = created["token"].as_str().unwrap().to_owned();
-    assert_eq!(app.api(&second, Method::GET, "/regions", None).await.0, 200);
+    assert_eq!(app.get(&second, "/regions").await.0, 200);
     // A read token cannot change anything.
     let (s, _) = app
-        .api(
+        .post(
             &second,
-            Method::POST,
             "/regions",
-            Some(json!({"code": "370000000000", "name": "山东省", "level": 2})),
+            json!({"code": "370000000000", "name": "山东省", "level": 2}),
         )
         .await;
     assert_eq!(s, 403);
@@ -153,10 +139,10 @@ async fn revoked_tokens_stop_working(app: &TestApp) {
         )
         .await;
     assert_eq!(s, 200);
-    let (s, problem) = app.api(&second, Method::GET, "/regions", None).await;
+    let (s, problem) = app.get(&second, "/regions").await;
     assert_eq!(s, 401);
     assert_eq!(problem["code"], json!("unauthenticated"));
-    let (_, events) = app.api(&token, Method::GET, "/security-events", None).await;
+    let (_, events) = app.get(&token, "/security-events").await;
     let kinds: Vec<&str> = events
         .as_array()
         .unwrap()
@@ -639,26 +625,14 @@ async fn read_tokens_write_nothing(app: &TestApp) {
     let admin = app.staff("admin", &["centre_admin"], None, None).await;
     let supervisor = app.staff("supervisor", &["supervisor"], None, None).await;
     let chief = app
-        .staff(
-            "chief",
-            &["chief_representative"],
-            Some(org.centre),
-            Some(org.dept),
-        )
+        .dept_staff(&org, org.dept, "chief", &["chief_representative"])
         .await;
     let tokens = [
         app.token(admin.account_id, TokenScope::Read).await,
         app.token(supervisor.account_id, TokenScope::Read).await,
         app.token(chief.account_id, TokenScope::Read).await,
     ];
-    let doc: Value = browser()
-        .get(app.url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = app.json(&browser(), "/api/v1/openapi.json").await;
     let db = app.db.as_ref().expect("test database");
     let unchanged = ["security_events", "api_tokens"];
     let before = db.fingerprint(&unchanged).await;
@@ -717,8 +691,7 @@ async fn read_tokens_write_nothing(app: &TestApp) {
 
 async fn five_failures_lock_the_account(app: &TestApp) {
     let org = app.seed_org().await;
-    app.staff("lockme", &["clerk"], Some(org.centre), Some(org.dept))
-        .await;
+    app.dept_staff(&org, org.dept, "lockme", &["clerk"]).await;
     for attempt in 1..=4 {
         let (_, resp) = app.login("lockme", "wrong-password9").await;
         assert_eq!(resp.status().as_u16(), 401);
@@ -805,14 +778,7 @@ async fn forms_without_csrf_are_refused(app: &TestApp) {
             .any(|e| e.kind == "csrf_rejected")
     );
     // With the page's token the same form works (and the duplicate credit code is then a field error).
-    let page = client
-        .get(app.url("/admin/departments"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&client, "/admin/departments").await;
     let csrf = csrf_of(&page);
     let mut good = form.to_vec();
     good.push(("_csrf", csrf.clone()));
@@ -852,25 +818,8 @@ async fn errors_health_and_docs(app: &TestApp) {
             .as_u16(),
         200
     );
-    assert_eq!(
-        client
-            .get(app.url("/readyz"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-        "ready"
-    );
-    let doc: Value = client
-        .get(app.url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    assert_eq!(app.page(&client, "/readyz").await, "ready");
+    let doc: Value = app.json(&client, "/api/v1/openapi.json").await;
     for path in [
         "/api/v1/departments",
         "/api/v1/windows/{id}",
@@ -881,14 +830,7 @@ async fn errors_health_and_docs(app: &TestApp) {
         assert!(doc["paths"].get(path).is_some(), "{path} documented");
     }
     assert!(doc["components"]["schemas"].get("Problem").is_some());
-    let key: Value = client
-        .get(app.url("/api/v1/audit/public-key"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let key: Value = app.json(&client, "/api/v1/audit/public-key").await;
     assert_eq!(key["public_key"].as_str().map(str::len), Some(64));
     assert_eq!(key["algorithm"], json!("Ed25519"));
     // Registration over the API validates the resident id.

@@ -377,13 +377,9 @@ async fn a_case_from_the_window_to_delivery_followed_by_the_applicant() {
     // Thursday 24 September 2026, the day before the Mid-Autumn Festival.
     let app = spawn_app_on(Backend::Sqlite, Some("2026-09-24")).await;
     let org = app.seed_org().await;
-    let clerk = app
-        .staff("clerk", &["clerk"], Some(org.centre), Some(org.dept))
-        .await;
-    app.staff("rev", &["reviewer"], Some(org.centre), Some(org.dept))
-        .await;
-    app.staff("appr", &["approver"], Some(org.centre), Some(org.dept))
-        .await;
+    let clerk = app.dept_staff(&org, org.dept, "clerk", &["clerk"]).await;
+    app.dept_staff(&org, org.dept, "rev", &["reviewer"]).await;
+    app.dept_staff(&org, org.dept, "appr", &["approver"]).await;
     let doc: onewindow_domain::catalog::ItemDoc = serde_json::from_value(json!({
         "basic_code": "0102001", "implementation_code": "0102001371300009", "name": "食品经营许可",
         "item_type": "01", "exercise_level": "3",

@@ -68,22 +68,11 @@ async fn command(
 
 async fn lifecycle(app: &TestApp) {
     let org = app.seed_org().await;
-    let clerk = app
-        .staff("clerk", &["clerk"], Some(org.centre), Some(org.dept))
-        .await;
-    let reviewer = app
-        .staff("rev", &["reviewer"], Some(org.centre), Some(org.dept))
-        .await;
-    let approver = app
-        .staff("appr", &["approver"], Some(org.centre), Some(org.dept))
-        .await;
+    let clerk = app.dept_staff(&org, org.dept, "clerk", &["clerk"]).await;
+    let reviewer = app.dept_staff(&org, org.dept, "rev", &["reviewer"]).await;
+    let approver = app.dept_staff(&org, org.dept, "appr", &["approver"]).await;
     let outsider = app
-        .staff(
-            "other",
-            &["clerk", "reviewer"],
-            Some(org.centre),
-            Some(org.other_dept),
-        )
+        .dept_staff(&org, org.other_dept, "other", &["clerk", "reviewer"])
         .await;
     let item = publish_item(app, org.dept, clerk.account_id).await;
     let t_clerk = app.token(clerk.account_id, TokenScope::Write).await;
@@ -95,37 +84,19 @@ async fn lifecycle(app: &TestApp) {
     // A wrong check digit is named on its field; nothing is opened.
     let mut application = json!({"item_id": item, "materials": ["申请书"],
         "applicant": {"kind": "individual", "name": "张伟", "id_number": "110105194912310021", "mobile": "13800000000"}});
-    let (status, body) = app
-        .api(&t_clerk, Method::POST, "/cases", Some(application.clone()))
-        .await;
+    let (status, body) = app.post(&t_clerk, "/cases", application.clone()).await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(problem_fields(&body), vec!["applicant.id_number"]);
     application["applicant"]["id_number"] = json!("11010519491231002X");
-    let (status, body) = app
-        .api(&t_clerk, Method::POST, "/cases", Some(application))
-        .await;
+    let (status, body) = app.post(&t_clerk, "/cases", application).await;
     assert_eq!(status, 201, "{body}");
     let id = body["case_id"].as_i64().unwrap();
     assert_eq!(body["version"], 1);
 
     // Read-only tokens and other departments cannot act.
-    let (status, _) = command(
-        app,
-        &t_read,
-        id,
-        None,
-        json!({"command": {"type": "accept"}}),
-    )
-    .await;
+    let (status, _) = app.command(&t_read, id, json!({"type": "accept"})).await;
     assert_eq!(status, 403);
-    let (status, body) = command(
-        app,
-        &t_out,
-        id,
-        None,
-        json!({"command": {"type": "accept"}}),
-    )
-    .await;
+    let (status, body) = app.command(&t_out, id, json!({"type": "accept"})).await;
     assert_eq!(status, 403, "{body}");
 
     // Acceptance with a key: a retry returns the first result, another body is refused.
@@ -165,41 +136,28 @@ async fn lifecycle(app: &TestApp) {
         "{body}"
     );
     // Illegal transitions and broken rules name the rule.
-    let (status, body) = command(
-        app,
-        &t_appr,
-        id,
-        None,
-        json!({"command": {"type": "conclude"}}),
-    )
-    .await;
+    let (status, body) = app.command(&t_appr, id, json!({"type": "conclude"})).await;
     assert_eq!(
         (status, body["code"].as_str()),
         (409, Some("illegal_transition")),
         "{body}"
     );
-    let (status, body) = command(
-        app,
-        &t_clerk,
-        id,
-        None,
-        json!({"command": {"type": "collect_fee", "amount_fen": 2000}}),
-    )
-    .await;
+    let (status, body) = app
+        .command(
+            &t_clerk,
+            id,
+            json!({"type": "collect_fee", "amount_fen": 2000}),
+        )
+        .await;
     assert_eq!(
         (status, body["code"].as_str()),
         (422, Some("rule")),
         "{body}"
     );
     assert!(body["detail"].as_str().unwrap().contains("超过标准"));
-    let (status, body) = command(
-        app,
-        &t_rev,
-        id,
-        None,
-        json!({"command": {"type": "complete_step", "opinion": "x"}}),
-    )
-    .await;
+    let (status, body) = app
+        .command(&t_rev, id, json!({"type": "complete_step", "opinion": "x"}))
+        .await;
     assert_eq!(status, 403, "not the reviewer's step yet: {body}");
 
     // The lifecycle; each role's inbox holds the case when it is their turn.
@@ -218,46 +176,32 @@ async fn lifecycle(app: &TestApp) {
         ),
     ];
     for (token, cmd) in steps {
-        let (_, inbox) = app.api(token, Method::GET, "/inbox", None).await;
+        let (_, inbox) = app.get(token, "/inbox").await;
         assert_eq!(inbox["rows"][0]["id"], id, "{inbox}");
-        let (status, body) = command(app, token, id, None, json!({"command": cmd})).await;
+        let (status, body) = app.command(token, id, cmd).await;
         assert_eq!(status, 200, "{body}");
     }
-    let (status, _) = command(
-        app,
-        &t_appr,
-        id,
-        None,
-        json!({"command": {"type": "conclude"}}),
-    )
-    .await;
+    let (status, _) = app.command(&t_appr, id, json!({"type": "conclude"})).await;
     assert_eq!(status, 200);
-    let (status, body) = command(
-        app,
-        &t_clerk,
-        id,
-        None,
-        json!({"command": {"type": "deliver", "delivery": {"method": "express", "waybill": "SF1001"}}}),
-    )
-    .await;
+    let (status, body) = app
+        .command(
+            &t_clerk,
+            id,
+            json!({"type": "deliver", "delivery": {"method": "express", "waybill": "SF1001"}}),
+        )
+        .await;
     assert_eq!((status, body["version"].as_u64()), (200, Some(7)), "{body}");
 
     // Staff read the case with its timeline; other departments may not.
-    let (status, view) = app
-        .api(&t_rev, Method::GET, &format!("/cases/{id}"), None)
-        .await;
+    let (status, view) = app.get(&t_rev, &format!("/cases/{id}")).await;
     assert_eq!(status, 200);
     assert_eq!(view["events"].as_array().unwrap().len(), 7);
     assert_eq!(view["row"]["stage"], "delivered");
-    let (status, _) = app
-        .api(&t_out, Method::GET, &format!("/cases/{id}"), None)
-        .await;
+    let (status, _) = app.get(&t_out, &format!("/cases/{id}")).await;
     assert_eq!(status, 403);
-    let (status, found) = app
-        .api(&t_clerk, Method::GET, "/cases?applicant=%E5%BC%A0", None)
-        .await;
+    let (status, found) = app.get(&t_clerk, "/cases?applicant=%E5%BC%A0").await;
     assert_eq!((status, found["rows"].as_array().unwrap().len()), (200, 1));
-    let (_, found) = app.api(&t_out, Method::GET, "/cases", None).await;
+    let (_, found) = app.get(&t_out, "/cases").await;
     assert!(
         found["rows"].as_array().unwrap().is_empty(),
         "other departments see none"
@@ -288,14 +232,12 @@ async fn lifecycle(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(resp.status(), 404);
-    let page = browser()
-        .get(app.url(&format!("/progress?case_no={case_no}&query_code={code}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app
+        .page(
+            &browser(),
+            &format!("/progress?case_no={case_no}&query_code={code}"),
+        )
+        .await;
     assert!(
         page.contains("2026-10-09") && page.contains("已送达"),
         "{page}"
@@ -316,16 +258,7 @@ async fn lifecycle(app: &TestApp) {
         .await
         .unwrap();
     let (client, _) = app.login("440524188001010014", PASSWORD).await;
-    let csrf = csrf_of(
-        &client
-            .get(app.url("/me"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    );
+    let csrf = csrf_of(&app.page(&client, "/me").await);
     let resp = client
         .post(app.url("/api/v1/cases"))
         .header("X-CSRF-Token", &csrf)
@@ -337,14 +270,7 @@ async fn lifecycle(app: &TestApp) {
     let online: Value = resp.json().await.unwrap();
     assert_eq!(online["events"][0]["channel"], "online");
     assert_eq!(online["events"][0]["applicant"]["name"], "李娜");
-    let mine: Value = client
-        .get(app.url("/api/v1/cases"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let mine: Value = app.json(&client, "/api/v1/cases").await;
     assert_eq!(mine["rows"].as_array().unwrap().len(), 1);
     let other = client
         .get(app.url(&format!("/api/v1/cases/{id}")))
@@ -353,14 +279,7 @@ async fn lifecycle(app: &TestApp) {
         .unwrap();
     assert_eq!(other.status(), 404, "another applicant's case is not there");
     // The window clerk sees the online application waiting for acceptance.
-    let (_, inbox) = app
-        .api(
-            &t_clerk,
-            Method::GET,
-            "/inbox?what=%E5%8F%97%E7%90%86",
-            None,
-        )
-        .await;
+    let (_, inbox) = app.get(&t_clerk, "/inbox?what=%E5%8F%97%E7%90%86").await;
     assert_eq!(inbox["rows"][0]["id"], online["case_id"], "{inbox}");
     assert!(
         app.store
@@ -379,9 +298,7 @@ async fn cases_lifecycle_through_the_api() {
 
 async fn calendar_corrections(app: &TestApp) {
     let org = app.seed_org().await;
-    let clerk = app
-        .staff("clerk", &["clerk"], Some(org.centre), Some(org.dept))
-        .await;
+    let clerk = app.dept_staff(&org, org.dept, "clerk", &["clerk"]).await;
     let admin = app.staff("admin", &["centre_admin"], None, None).await;
     let t_clerk = app.token(clerk.account_id, TokenScope::Write).await;
     let t_admin = app.token(admin.account_id, TokenScope::Write).await;
@@ -406,19 +323,15 @@ async fn calendar_corrections(app: &TestApp) {
         .await;
     assert_eq!(status, 200);
     let (_, here) = app
-        .api(
+        .get(
             &t_clerk,
-            Method::GET,
             "/calendar/deadline?from=2026-09-30&working_days=5&region_code=371300000000",
-            None,
         )
         .await;
     let (_, elsewhere) = app
-        .api(
+        .get(
             &t_clerk,
-            Method::GET,
             "/calendar/deadline?from=2026-09-30&working_days=5",
-            None,
         )
         .await;
     assert_eq!(
@@ -427,14 +340,7 @@ async fn calendar_corrections(app: &TestApp) {
     );
     // The administrator's page lists it.
     let (client, _) = app.login("admin", PASSWORD).await;
-    let page = client
-        .get(app.url("/admin/calendar"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&client, "/admin/calendar").await;
     assert!(
         page.contains("台风停工") && page.contains("371300000000"),
         "{page}"
@@ -452,32 +358,18 @@ async fn accepted_case(app: &TestApp, dept: i64, clerk: i64) -> (i64, String) {
     let item = publish_item(app, dept, clerk).await;
     let t_clerk = app.token(clerk, TokenScope::Write).await;
     let (_, opened) = app
-        .api(
-            &t_clerk,
-            Method::POST,
-            "/cases",
-            Some(json!({"item_id": item, "materials": ["申请书"],
-                "applicant": {"kind": "individual", "name": "张伟", "id_number": "11010519491231002X", "mobile": "13800000000"}})),
-        )
+        .post(&t_clerk, "/cases", json!({"item_id": item, "materials": ["申请书"],
+                "applicant": {"kind": "individual", "name": "张伟", "id_number": "11010519491231002X", "mobile": "13800000000"}}))
         .await;
     let id = opened["case_id"].as_i64().unwrap();
-    let (status, _) = command(
-        app,
-        &t_clerk,
-        id,
-        None,
-        json!({"command": {"type": "accept"}}),
-    )
-    .await;
+    let (status, _) = app.command(&t_clerk, id, json!({"type": "accept"})).await;
     assert_eq!(status, 200);
     (id, t_clerk)
 }
 
 async fn alerts_and_notifications(app: &TestApp) {
     let org = app.seed_org().await;
-    let clerk = app
-        .staff("clerk", &["clerk"], Some(org.centre), Some(org.dept))
-        .await;
+    let clerk = app.dept_staff(&org, org.dept, "clerk", &["clerk"]).await;
     let supervisor = app.staff("jiancha", &["supervisor"], None, None).await;
     let t_sup = app.token(supervisor.account_id, TokenScope::Read).await;
     let (id, t_clerk) = accepted_case(app, org.dept, clerk.account_id).await;
@@ -489,9 +381,7 @@ async fn alerts_and_notifications(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(report.red, 2, "{report:?}");
-    let (status, alerts) = app
-        .api(&t_sup, Method::GET, "/supervision/alerts", None)
-        .await;
+    let (status, alerts) = app.get(&t_sup, "/supervision/alerts").await;
     assert_eq!(status, 200);
     assert_eq!(alerts.as_array().unwrap().len(), 2);
     assert!(
@@ -501,18 +391,16 @@ async fn alerts_and_notifications(app: &TestApp) {
             .iter()
             .all(|a| a["level"] == "red")
     );
-    let (status, _) = app
-        .api(&t_clerk, Method::GET, "/supervision/alerts", None)
-        .await;
+    let (status, _) = app.get(&t_clerk, "/supervision/alerts").await;
     assert_eq!(status, 403);
     // The clerk's step and the case are overdue: one message of both.
-    let (_, mine) = app.api(&t_clerk, Method::GET, "/notifications", None).await;
+    let (_, mine) = app.get(&t_clerk, "/notifications").await;
     assert_eq!(mine.as_array().unwrap().len(), 1, "{mine}");
     assert!(
         mine[0]["body"].as_str().unwrap().starts_with("2 件超期："),
         "{mine}"
     );
-    let (_, theirs) = app.api(&t_sup, Method::GET, "/notifications", None).await;
+    let (_, theirs) = app.get(&t_sup, "/notifications").await;
     assert_eq!(theirs[0]["title"], "办件超期");
     // The supervisors' page lists it; the clerk sees the reminder on the inbox instead.
     let (client, _) = app.login("jiancha", PASSWORD).await;
@@ -530,14 +418,7 @@ async fn alerts_and_notifications(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(page.status(), 403);
-    let inbox = client
-        .get(app.url("/work"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let inbox = app.page(&client, "/work").await;
     assert!(
         inbox.contains("时限提醒") && inbox.contains("已超过期限 2026-10-09"),
         "{inbox}"
@@ -547,35 +428,30 @@ async fn alerts_and_notifications(app: &TestApp) {
     // accepts; a clerk may not urge.
     assert_eq!(report.urged, 1);
     let t_sup_w = app.token(supervisor.account_id, TokenScope::Write).await;
-    let (_, urgings) = app
-        .api(&t_sup, Method::GET, "/supervision/urgings", None)
-        .await;
+    let (_, urgings) = app.get(&t_sup, "/supervision/urgings").await;
     let u = urgings[0]["id"].as_i64().unwrap();
     assert_eq!(urgings[0]["reply_by"], "2026-10-14");
     let (status, body) = app
-        .api(
+        .post(
             &t_clerk,
-            Method::POST,
             &format!("/supervision/urgings/{u}/decision"),
-            Some(json!({"accepted": true})),
+            json!({"accepted": true}),
         )
         .await;
     assert_eq!(status, 403, "{body}");
     let (status, body) = app
-        .api(
+        .post(
             &t_clerk,
-            Method::POST,
             &format!("/supervision/urgings/{u}/explanation"),
-            Some(json!({"explanation": "节后现场核查排期延误，已于当日办结"})),
+            json!({"explanation": "节后现场核查排期延误，已于当日办结"}),
         )
         .await;
     assert_eq!(status, 200, "{body}");
     let (status, body) = app
-        .api(
+        .post(
             &t_sup_w,
-            Method::POST,
             &format!("/supervision/urgings/{u}/decision"),
-            Some(json!({"accepted": false})),
+            json!({"accepted": false}),
         )
         .await;
     assert_eq!(
@@ -583,41 +459,33 @@ async fn alerts_and_notifications(app: &TestApp) {
         (422, vec!["note".to_owned()])
     );
     let (status, body) = app
-        .api(
+        .post(
             &t_sup_w,
-            Method::POST,
             &format!("/supervision/urgings/{u}/decision"),
-            Some(json!({"accepted": true})),
+            json!({"accepted": true}),
         )
         .await;
     assert_eq!((status, body["decision"].as_str()), (200, Some("accepted")));
     let (status, _) = app
-        .api(
+        .post(
             &t_clerk,
-            Method::POST,
             "/supervision/urgings",
-            Some(json!({"case_id": id, "reason": "x", "reply_days": 2})),
+            json!({"case_id": id, "reason": "x", "reply_days": 2}),
         )
         .await;
     assert_eq!(status, 403);
     let (status, manual) = app
-        .api(
+        .post(
             &t_sup_w,
-            Method::POST,
             "/supervision/urgings",
-            Some(json!({"case_id": id, "reason": "群众来电反映", "reply_days": 1})),
+            json!({"case_id": id, "reason": "群众来电反映", "reply_days": 1}),
         )
         .await;
     assert_eq!(status, 201, "{manual}");
     let (client, _) = app.login("jiancha", PASSWORD).await;
-    let notice = client
-        .get(app.url(&format!("/admin/supervision/urgings/{u}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let notice = app
+        .page(&client, &format!("/admin/supervision/urgings/{u}"))
+        .await;
     assert!(
         notice.contains("催办通知书") && notice.contains("采纳"),
         "{notice}"
@@ -627,25 +495,13 @@ async fn alerts_and_notifications(app: &TestApp) {
     // the supervisor decides there.
     let m = manual["id"].as_i64().unwrap();
     let (clerk_client, _) = app.login("clerk", PASSWORD).await;
-    let inbox = clerk_client
-        .get(app.url("/work"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let inbox = app.page(&clerk_client, "/work").await;
     assert!(
         inbox.contains("催办通知") && inbox.contains(&format!("/admin/supervision/urgings/{m}"))
     );
-    let page = clerk_client
-        .get(app.url(&format!("/admin/supervision/urgings/{m}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app
+        .page(&clerk_client, &format!("/admin/supervision/urgings/{m}"))
+        .await;
     assert!(page.contains("提交超期说明") && !page.contains("审核超期说明"));
     let csrf = csrf_of(&page);
     let empty = clerk_client
@@ -666,14 +522,9 @@ async fn alerts_and_notifications(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(filed.status(), 303);
-    let page = client
-        .get(app.url(&format!("/admin/supervision/urgings/{m}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app
+        .page(&client, &format!("/admin/supervision/urgings/{m}"))
+        .await;
     assert!(page.contains("审核超期说明") && page.contains("已电话联系申请人"));
     let csrf = csrf_of(&page);
     let refused = client
@@ -693,17 +544,14 @@ async fn alerts_and_notifications(app: &TestApp) {
 
     // The two missed deadlines are findings; a supervisor closes one with its disposition but
     // may not switch rules off (administrators do).
-    let (_, findings) = app
-        .api(&t_sup, Method::GET, "/supervision/findings?open=true", None)
-        .await;
+    let (_, findings) = app.get(&t_sup, "/supervision/findings?open=true").await;
     assert_eq!(findings.as_array().unwrap().len(), 2, "{findings}");
     let f = findings[0]["id"].as_i64().unwrap();
     let (status, body) = app
-        .api(
+        .post(
             &t_sup_w,
-            Method::POST,
             &format!("/supervision/findings/{f}/close"),
-            Some(json!({"disposition": ""})),
+            json!({"disposition": ""}),
         )
         .await;
     assert_eq!(
@@ -711,11 +559,10 @@ async fn alerts_and_notifications(app: &TestApp) {
         (422, vec!["disposition".to_owned()])
     );
     let (status, _) = app
-        .api(
+        .post(
             &t_sup_w,
-            Method::POST,
             &format!("/supervision/findings/{f}/close"),
-            Some(json!({"disposition": "已约谈并整改"})),
+            json!({"disposition": "已约谈并整改"}),
         )
         .await;
     assert_eq!(status, 204);
@@ -742,14 +589,7 @@ async fn alerts_and_notifications(app: &TestApp) {
 
     // The other one through the supervision page.
     let other = findings[1]["id"].as_i64().unwrap().to_string();
-    let page = client
-        .get(app.url("/admin/supervision"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&client, "/admin/supervision").await;
     let csrf = csrf_of(&page);
     let empty = client
         .post(app.url("/admin/supervision/findings/close"))
@@ -774,13 +614,9 @@ async fn alerts_and_notifications(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(closed.status(), 303);
-    let (_, open) = app
-        .api(&t_sup, Method::GET, "/supervision/findings?open=true", None)
-        .await;
+    let (_, open) = app.get(&t_sup, "/supervision/findings?open=true").await;
     assert!(open.as_array().unwrap().is_empty());
-    let (_, rules) = app
-        .api(&t_sup, Method::GET, "/supervision/rules", None)
-        .await;
+    let (_, rules) = app.get(&t_sup, "/supervision/rules").await;
     assert_eq!(rules.as_array().unwrap().len(), 12);
     let (status, _) = app
         .api(
@@ -794,11 +630,9 @@ async fn alerts_and_notifications(app: &TestApp) {
 
     // Indicators from the rollups, and the monthly bulletin as a page and as CSV.
     let (status, figures) = app
-        .api(
+        .get(
             &t_sup,
-            Method::GET,
             "/supervision/indicators?from=2026-09-01&to=2026-10-31",
-            None,
         )
         .await;
     assert_eq!(status, 200, "{figures}");
@@ -819,37 +653,28 @@ async fn alerts_and_notifications(app: &TestApp) {
     assert_eq!(ours["conclusion_rate"].as_f64(), Some(0.0));
     assert_eq!(ours["urging_rate"].as_f64(), Some(200.0));
     let (status, body) = app
-        .api(
+        .get(
             &t_sup,
-            Method::GET,
             "/supervision/indicators?from=2026-10-31&to=2026-10-01",
-            None,
         )
         .await;
     assert_eq!(
         (status, problem_fields(&body)),
         (422, vec!["to".to_owned()])
     );
-    let page = client
-        .get(app.url("/admin/supervision/bulletin?month=2026-09"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app
+        .page(&client, "/admin/supervision/bulletin?month=2026-09")
+        .await;
     assert!(
         page.contains("2026-09 月通报") && page.contains("临沂市市场监督管理局"),
         "{page}"
     );
-    let csv = client
-        .get(app.url("/admin/supervision/bulletin?month=2026-09&format=csv"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = app
+        .page(
+            &client,
+            "/admin/supervision/bulletin?month=2026-09&format=csv",
+        )
+        .await;
     assert!(
         csv.starts_with("\u{feff}部门,收件,受理") && csv.contains("临沂市市场监督管理局,1,1"),
         "{csv}"
@@ -910,18 +735,9 @@ async fn alerts_and_notifications(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(issued, 2);
-    let (_, cards) = app
-        .api(
-            &t_sup,
-            Method::GET,
-            "/supervision/cards?period=2026-10",
-            None,
-        )
-        .await;
+    let (_, cards) = app.get(&t_sup, "/supervision/cards?period=2026-10").await;
     assert_eq!(cards.as_array().unwrap().len(), 2, "{cards}");
-    let (_, mine) = app
-        .api(&t_clerk, Method::GET, "/supervision/cards", None)
-        .await;
+    let (_, mine) = app.get(&t_clerk, "/supervision/cards").await;
     let staff_card = mine
         .as_array()
         .unwrap()
@@ -931,43 +747,33 @@ async fn alerts_and_notifications(app: &TestApp) {
         .as_i64()
         .unwrap();
     let appeal = format!("/supervision/cards/{staff_card}/appeal");
-    let (status, body) = app
-        .api(
-            &t_clerk,
-            Method::POST,
-            &appeal,
-            Some(json!({"grounds": " "})),
-        )
-        .await;
+    let (status, body) = app.post(&t_clerk, &appeal, json!({"grounds": " "})).await;
     assert_eq!(
         (status, problem_fields(&body)),
         (422, vec!["grounds".to_owned()])
     );
     let (status, body) = app
-        .api(
+        .post(
             &t_clerk,
-            Method::POST,
             &appeal,
-            Some(json!({"grounds": "申请人未按时补交材料"})),
+            json!({"grounds": "申请人未按时补交材料"}),
         )
         .await;
     assert_eq!((status, body["status"].as_str()), (200, Some("appealed")));
     let decision = format!("/supervision/cards/{staff_card}/decision");
     let (status, _) = app
-        .api(
+        .post(
             &t_clerk,
-            Method::POST,
             &decision,
-            Some(json!({"revoke": true, "note": "自己撤销"})),
+            json!({"revoke": true, "note": "自己撤销"}),
         )
         .await;
     assert_eq!(status, 403);
     let (status, body) = app
-        .api(
+        .post(
             &t_sup_w,
-            Method::POST,
             &decision,
-            Some(json!({"revoke": false, "note": "超期属实，维持"})),
+            json!({"revoke": false, "note": "超期属实，维持"}),
         )
         .await;
     assert_eq!((status, body["status"].as_str()), (200, Some("upheld")));
@@ -979,12 +785,7 @@ async fn alerts_and_notifications(app: &TestApp) {
 
     // Assessment and unit indicators; bad periods and units are named.
     let (status, scores) = app
-        .api(
-            &t_sup,
-            Method::GET,
-            "/supervision/assessment?unit=staff&period=2026-Q4",
-            None,
-        )
+        .get(&t_sup, "/supervision/assessment?unit=staff&period=2026-Q4")
         .await;
     assert_eq!(status, 200, "{scores}");
     let clerk_score = scores
@@ -998,23 +799,16 @@ async fn alerts_and_notifications(app: &TestApp) {
         "{clerk_score}"
     );
     let (status, body) = app
-        .api(
-            &t_sup,
-            Method::GET,
-            "/supervision/assessment?unit=hall&period=2026-Q5",
-            None,
-        )
+        .get(&t_sup, "/supervision/assessment?unit=hall&period=2026-Q5")
         .await;
     assert_eq!(
         (status, problem_fields(&body)),
         (422, vec!["unit".to_owned(), "period".to_owned()])
     );
     let (status, _) = app
-        .api(
+        .get(
             &t_sup,
-            Method::GET,
             "/supervision/unit-indicators?unit=staff&period=2026-09",
-            None,
         )
         .await;
     assert_eq!(status, 200);
@@ -1042,14 +836,7 @@ async fn alerts_and_notifications(app: &TestApp) {
         assert!(text.contains(expect), "{path}: {text}");
     }
     let (admin_client, _) = app.login("zhuren", PASSWORD).await;
-    let page = admin_client
-        .get(app.url("/admin/supervision/settings"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&admin_client, "/admin/supervision/settings").await;
     let refused = admin_client
         .post(app.url("/admin/supervision/settings"))
         .form(&[
@@ -1088,14 +875,7 @@ async fn alerts_and_notifications(app: &TestApp) {
 
 async fn client_clerk_inbox(app: &TestApp) -> String {
     let (client, _) = app.login("clerk", PASSWORD).await;
-    client
-        .get(app.url("/work"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    app.page(&client, "/work").await
 }
 
 #[tokio::test]
@@ -1107,15 +887,9 @@ async fn cases_alerts_and_notifications() {
 /// on the case page; an empty report is refused on its form.
 async fn pledge_verification(app: &TestApp) {
     let org = app.seed_org().await;
-    let clerk = app
-        .staff("clerk", &["clerk"], Some(org.centre), Some(org.dept))
-        .await;
-    let reviewer = app
-        .staff("rev", &["reviewer"], Some(org.centre), Some(org.dept))
-        .await;
-    let approver = app
-        .staff("appr", &["approver"], Some(org.centre), Some(org.dept))
-        .await;
+    let clerk = app.dept_staff(&org, org.dept, "clerk", &["clerk"]).await;
+    let reviewer = app.dept_staff(&org, org.dept, "rev", &["reviewer"]).await;
+    let approver = app.dept_staff(&org, org.dept, "appr", &["approver"]).await;
     let (id, t_clerk) = accepted_case(app, org.dept, clerk.account_id).await;
     let t_rev = app.token(reviewer.account_id, TokenScope::Write).await;
     let t_appr = app.token(approver.account_id, TokenScope::Write).await;
@@ -1138,14 +912,13 @@ async fn pledge_verification(app: &TestApp) {
         assert_eq!(status, 200, "{out}");
     }
     // The clerk may not verify; the API names the rule.
-    let (status, _) = command(
-        app,
-        &t_clerk,
-        id,
-        None,
-        json!({"command": {"type": "verify_pledge", "truthful": true, "notes": "属实"}}),
-    )
-    .await;
+    let (status, _) = app
+        .command(
+            &t_clerk,
+            id,
+            json!({"type": "verify_pledge", "truthful": true, "notes": "属实"}),
+        )
+        .await;
     assert_eq!(status, 403);
 
     let (client, _) = app.login("rev", PASSWORD).await;
@@ -1257,9 +1030,7 @@ async fn fake_gateway(failures: usize) -> (String, Received) {
 async fn notifier(app: &TestApp) {
     use onewindow_web::notify::{DispatchReport, Notifier, WebhookNotifier, dispatch_once};
     let org = app.seed_org().await;
-    let clerk = app
-        .staff("clerk", &["clerk"], Some(org.centre), Some(org.dept))
-        .await;
+    let clerk = app.dept_staff(&org, org.dept, "clerk", &["clerk"]).await;
     app.staff("jiancha", &["supervisor"], None, None).await;
     accepted_case(app, org.dept, clerk.account_id).await;
     app.store

@@ -32,16 +32,9 @@ async fn drafting_publishing_and_versions(app: &TestApp) {
     let org = app.seed_org().await;
     let admin = app.staff("admin", &["centre_admin"], None, None).await;
     let chief = app
-        .staff(
-            "chief",
-            &["chief_representative"],
-            Some(org.centre),
-            Some(org.dept),
-        )
+        .dept_staff(&org, org.dept, "chief", &["chief_representative"])
         .await;
-    let clerk = app
-        .staff("clerk", &["clerk"], Some(org.centre), Some(org.dept))
-        .await;
+    let clerk = app.dept_staff(&org, org.dept, "clerk", &["clerk"]).await;
     let (admin, chief, clerk) = (
         app.token(admin.account_id, TokenScope::Write).await,
         app.token(chief.account_id, TokenScope::Write).await,
@@ -50,31 +43,18 @@ async fn drafting_publishing_and_versions(app: &TestApp) {
     let doc = item_json(org.dept, "01", "个体工商户设立登记", 3);
     // Departments draft their own items only; clerks and anonymous callers cannot.
     assert_eq!(
-        app.api(
+        app.post(
             &chief,
-            Method::POST,
             "/items",
-            Some(item_json(org.other_dept, "09", "他部门事项", 3))
+            item_json(org.other_dept, "09", "他部门事项", 3)
         )
         .await
         .0,
         403
     );
-    assert_eq!(
-        app.api(&clerk, Method::POST, "/items", Some(doc.clone()))
-            .await
-            .0,
-        403
-    );
-    assert_eq!(
-        app.api("nope", Method::POST, "/items", Some(doc.clone()))
-            .await
-            .0,
-        401
-    );
-    let (s, item) = app
-        .api(&chief, Method::POST, "/items", Some(doc.clone()))
-        .await;
+    assert_eq!(app.post(&clerk, "/items", doc.clone()).await.0, 403);
+    assert_eq!(app.post("nope", "/items", doc.clone()).await.0, 401);
+    let (s, item) = app.post(&chief, "/items", doc.clone()).await;
     assert_eq!(s, 201, "{item}");
     let id = item["id"].as_i64().unwrap();
     // Bad elements come back per field, nothing written.
@@ -82,7 +62,7 @@ async fn drafting_publishing_and_versions(app: &TestApp) {
     bad["promised_limit_days"] = json!(20);
     bad["materials"][0]["deficiency_allowed"] = json!(true);
     bad["steps"][0]["department_id"] = json!(9999);
-    let (s, problem) = app.api(&chief, Method::POST, "/items", Some(bad)).await;
+    let (s, problem) = app.post(&chief, "/items", bad).await;
     assert_eq!(s, 422);
     let f = problem_fields(&problem);
     assert!(
@@ -92,12 +72,7 @@ async fn drafting_publishing_and_versions(app: &TestApp) {
         "{f:?}"
     );
     let (s, problem) = app
-        .api(
-            &chief,
-            Method::POST,
-            "/items",
-            Some(json!({"name": "只有名称"})),
-        )
+        .post(&chief, "/items", json!({"name": "只有名称"}))
         .await;
     assert_eq!(s, 422, "{problem}");
 
@@ -115,14 +90,7 @@ async fn drafting_publishing_and_versions(app: &TestApp) {
 
     // The public sees version 1 while version 2 is drafted.
     let client = browser();
-    let list: Value = client
-        .get(app.url("/api/v1/items"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.json(&client, "/api/v1/items").await;
     assert_eq!(list.as_array().unwrap().len(), 1);
     let (s, _) = app
         .api(
@@ -133,14 +101,7 @@ async fn drafting_publishing_and_versions(app: &TestApp) {
         )
         .await;
     assert_eq!(s, 200);
-    let public: Value = client
-        .get(app.url(&format!("/api/v1/items/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let public: Value = app.json(&client, &format!("/api/v1/items/{id}")).await;
     assert_eq!(public["current"]["doc"]["promised_limit_days"], json!(3));
     assert_eq!(
         client
@@ -165,47 +126,23 @@ async fn drafting_publishing_and_versions(app: &TestApp) {
     app.api(&admin, Method::POST, &format!("/items/{id}/publish"), None)
         .await;
 
-    let page = client
-        .get(app.url(&format!("/items/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&client, &format!("/items/{id}")).await;
     assert!(
         page.contains("法定 15 个工作日，承诺 2 个工作日"),
         "the guide shows the new version"
     );
-    let old = client
-        .get(app.url(&format!("/items/{id}?version=1")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let old = app.page(&client, &format!("/items/{id}?version=1")).await;
     assert!(
         old.contains("承诺 3 个工作日") && old.contains("已被第 2 版替代"),
         "an old case still reads its version"
     );
-    let v1: Value = client
-        .get(app.url(&format!("/api/v1/items/{id}/versions/1")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v1: Value = app
+        .json(&client, &format!("/api/v1/items/{id}/versions/1"))
+        .await;
     assert_eq!(v1["status"], json!("superseded"));
-    let changes: Value = client
-        .get(app.url(&format!("/api/v1/items/{id}/diff?from=1&to=2")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let changes: Value = app
+        .json(&client, &format!("/api/v1/items/{id}/diff?from=1&to=2"))
+        .await;
     let paths: Vec<&str> = changes
         .as_array()
         .unwrap()
@@ -229,11 +166,10 @@ async fn drafting_publishing_and_versions(app: &TestApp) {
         .format("%Y-%m-%d")
         .to_string();
     let (s, scheduled) = app
-        .api(
+        .post(
             &admin,
-            Method::POST,
             &format!("/items/{id}/publish"),
-            Some(json!({"effective_date": next_week})),
+            json!({"effective_date": next_week}),
         )
         .await;
     assert_eq!(
@@ -245,55 +181,33 @@ async fn drafting_publishing_and_versions(app: &TestApp) {
         (200, Some(3), Some(2))
     );
     let (s, problem) = app
-        .api(
+        .post(
             &admin,
-            Method::POST,
             &format!("/items/{id}/publish"),
-            Some(json!({"effective_date": "2020-01-01"})),
+            json!({"effective_date": "2020-01-01"}),
         )
         .await;
     assert_eq!(s, 422, "{problem}");
     let (session, _) = app.login("chief", PASSWORD).await;
-    let admin_page = session
-        .get(app.url(&format!("/admin/items/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let admin_page = app.page(&session, &format!("/admin/items/{id}")).await;
     assert!(
         admin_page.contains("待生效")
             && admin_page.contains(&format!("第 3 版将于 {next_week} 起施行"))
     );
-    let upcoming = client
-        .get(app.url(&format!("/items/{id}?version=3")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let upcoming = app.page(&client, &format!("/items/{id}?version=3")).await;
     assert!(upcoming.contains("此前仍按现行版本办理"));
     assert!(
-        client
-            .get(app.url(&format!("/items/{id}")))
-            .send()
+        app.page(&client, &format!("/items/{id}"))
             .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
             .contains("承诺 2 个工作日")
     );
 
     // Withdrawal needs a reason.
     let (s, _) = app
-        .api(
+        .post(
             &admin,
-            Method::POST,
             &format!("/items/{id}/withdraw"),
-            Some(json!({"kind": "cancelled", "reason": ""})),
+            json!({"kind": "cancelled", "reason": ""}),
         )
         .await;
     assert_eq!(s, 422);
@@ -313,14 +227,7 @@ async fn search_pages_and_import(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 200);
-    let exported = client
-        .get(app.url("/api/v1/catalog/export"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let exported = app.page(&client, "/api/v1/catalog/export").await;
     let resp = client
         .post(app.url("/api/v1/catalog/import"))
         .bearer_auth(&admin)
@@ -331,17 +238,7 @@ async fn search_pages_and_import(app: &TestApp) {
         .unwrap();
     let report: Value = resp.json().await.unwrap();
     assert_eq!(report["unchanged"], json!(2));
-    assert_eq!(
-        client
-            .get(app.url("/api/v1/catalog/export"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-        exported
-    );
+    assert_eq!(app.page(&client, "/api/v1/catalog/export").await, exported);
     // CSV in the wrong encoding is explained, not half-imported.
     let resp = client
         .post(app.url("/api/v1/catalog/import"))
@@ -356,14 +253,7 @@ async fn search_pages_and_import(app: &TestApp) {
     assert_eq!(problem_fields(&body), vec!["file"]);
 
     // The public search page.
-    let page = client
-        .get(app.url("/items?q=营业执照"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&client, "/items?q=营业执照").await;
     assert!(page.contains("个体工商户设立登记") && page.contains("有限责任公司设立登记"));
     let resp = client
         .put(app.url("/api/v1/catalog/synonyms"))
@@ -373,14 +263,7 @@ async fn search_pages_and_import(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 204);
-    let page = client
-        .get(app.url("/items?q=个体户"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&client, "/items?q=个体户").await;
     assert!(
         page.contains("<b>个体工商户</b>设立登记"),
         "synonym found and highlighted"
@@ -400,7 +283,7 @@ async fn search_pages_and_import(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 422);
-    let (s, problem) = app.api(&admin, Method::GET, "/items/search?q=", None).await;
+    let (s, problem) = app.get(&admin, "/items/search?q=").await;
     assert_eq!((s, problem_fields(&problem)), (422, vec!["q".to_owned()]));
     // Long input through the JSON body reaches validation; beyond the body limit it is a 413.
     let resp = client
@@ -420,14 +303,9 @@ async fn search_pages_and_import(app: &TestApp) {
         .unwrap();
     assert_eq!(resp.status().as_u16(), 413);
     assert_eq!(resp.headers()["content-type"], "application/problem+json");
-    let found: Value = client
-        .get(app.url("/api/v1/items/search?q=个体户&audience=individual"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let found: Value = app
+        .json(&client, "/api/v1/items/search?q=个体户&audience=individual")
+        .await;
     assert_eq!(found["hits"][0]["name"], json!("个体工商户设立登记"));
 }
 
@@ -446,25 +324,17 @@ async fn template_files_upload_and_download(app: &TestApp) {
     let admin_staff = app.staff("admin", &["centre_admin"], None, None).await;
     let admin = app.token(admin_staff.account_id, TokenScope::Write).await;
     let (_, item) = app
-        .api(
+        .post(
             &admin,
-            Method::POST,
             "/items",
-            Some(item_json(org.dept, "01", "个体工商户设立登记", 3)),
+            item_json(org.dept, "01", "个体工商户设立登记", 3),
         )
         .await;
     let id = item["id"].as_i64().unwrap();
     app.api(&admin, Method::POST, &format!("/items/{id}/publish"), None)
         .await;
     let (client, _) = app.login("admin", PASSWORD).await;
-    let page = client
-        .get(app.url(&format!("/admin/items/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&client, &format!("/admin/items/{id}")).await;
     let csrf = csrf_of(&page);
     let pdf = b"%PDF-1.4 individual business application form".to_vec();
     let upload = |name: &'static str, bytes: Vec<u8>, token: Option<String>| {
@@ -502,14 +372,7 @@ async fn template_files_upload_and_download(app: &TestApp) {
     assert_eq!(resp.status().as_u16(), 303);
     app.api(&admin, Method::POST, &format!("/items/{id}/publish"), None)
         .await;
-    let guide = browser()
-        .get(app.url(&format!("/items/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let guide = app.page(&browser(), &format!("/items/{id}")).await;
     let start = guide.find("/files/").expect("the guide links the template");
     let link = &guide[start..start + guide[start..].find('"').unwrap()];
     let resp = browser().get(app.url(link)).send().await.unwrap();
@@ -537,14 +400,7 @@ async fn import_through_the_admin_page(app: &TestApp) {
     let org = app.seed_org().await;
     app.staff("admin", &["centre_admin"], None, None).await;
     let (client, _) = app.login("admin", PASSWORD).await;
-    let page = client
-        .get(app.url("/admin/catalog/import"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&client, "/admin/catalog/import").await;
     let csrf = csrf_of(&page);
     let send = |name: &'static str, bytes: Vec<u8>| {
         let form = reqwest::multipart::Form::new().part(

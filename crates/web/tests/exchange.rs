@@ -7,7 +7,6 @@ mod common;
 
 use common::*;
 use onewindow_domain::auth::TokenScope;
-use reqwest::Method;
 use serde_json::{Value, json};
 
 fn accept(no: &str, at: &str) -> Value {
@@ -24,12 +23,10 @@ fn result(no: &str, kind: &str, at: &str, explain: &str) -> Value {
 
 async fn reports(app: &TestApp) {
     let org = app.seed_org().await;
-    let system = app
-        .staff("bumen", &["clerk"], Some(org.centre), Some(org.dept))
-        .await;
+    let system = app.dept_staff(&org, org.dept, "bumen", &["clerk"]).await;
     let supervisor = app.staff("jiancha", &["supervisor"], None, None).await;
     let other = app
-        .staff("other", &["clerk"], Some(org.centre), Some(org.other_dept))
+        .dept_staff(&org, org.other_dept, "other", &["clerk"])
         .await;
     let write = app.token(system.account_id, TokenScope::Write).await;
     let read = app.token(system.account_id, TokenScope::Read).await;
@@ -43,24 +40,19 @@ async fn reports(app: &TestApp) {
                    result("BJ3", "3", "2026-11-02 16:00:00", "")]
     });
     // A read-only token, and an account of no department, may not report.
-    let (status, _) = app
-        .api(&read, Method::POST, "/exchange/cases", Some(body.clone()))
-        .await;
+    let (status, _) = app.post(&read, "/exchange/cases", body.clone()).await;
     assert_eq!(status, 403);
-    let (status, p) = app
-        .api(&t_sup, Method::POST, "/exchange/cases", Some(body.clone()))
-        .await;
+    let (status, p) = app.post(&t_sup, "/exchange/cases", body.clone()).await;
     assert_eq!(status, 403, "{p}");
 
     // Bad records: every field named, nothing stored.
     let mut bad = accept("BJ9", "2026-11-01 09:00:00");
     bad["applyer_page_code"] = json!("110105194912310021");
     let (status, p) = app
-        .api(
+        .post(
             &write,
-            Method::POST,
             "/exchange/cases",
-            Some(json!({"accept": [bad], "result": [result("BJ9", "7", "11月3日", "")]})),
+            json!({"accept": [bad], "result": [result("BJ9", "7", "11月3日", "")]}),
         )
         .await;
     assert_eq!(status, 422, "{p}");
@@ -82,19 +74,12 @@ async fn reports(app: &TestApp) {
             .is_empty()
     );
     let (status, p) = app
-        .api(
-            &write,
-            Method::POST,
-            "/exchange/cases",
-            Some(json!({"accept": 5})),
-        )
+        .post(&write, "/exchange/cases", json!({"accept": 5}))
         .await;
     assert_eq!(status, 422, "{p}");
 
     // A good report: stored, and the answer names what it proved.
-    let (status, out) = app
-        .api(&write, Method::POST, "/exchange/cases", Some(body.clone()))
-        .await;
+    let (status, out) = app.post(&write, "/exchange/cases", body.clone()).await;
     assert_eq!(status, 200, "{out}");
     assert_eq!(
         (out["stored"].as_u64(), out["duplicates"].as_u64()),
@@ -110,9 +95,7 @@ async fn reports(app: &TestApp) {
         rules,
         ["decision_before_acceptance", "refused_without_reasons"]
     );
-    let (_, again) = app
-        .api(&write, Method::POST, "/exchange/cases", Some(body))
-        .await;
+    let (_, again) = app.post(&write, "/exchange/cases", body).await;
     assert_eq!(
         (again["stored"].as_u64(), again["duplicates"].as_u64()),
         (Some(0), Some(5))
@@ -121,32 +104,18 @@ async fn reports(app: &TestApp) {
 
     // The findings list links them to the reported case; its records are readable by
     // supervisors and the department, not by another department.
-    let (_, findings) = app
-        .api(&t_sup, Method::GET, "/supervision/findings?open=true", None)
-        .await;
+    let (_, findings) = app.get(&t_sup, "/supervision/findings?open=true").await;
     let f = &findings[0];
     assert_eq!(
         (f["case_id"].is_null(), f["case_no"].as_str()),
         (true, Some("BJ3"))
     );
     let report = f["report_id"].as_i64().unwrap();
-    let (status, rc) = app
-        .api(
-            &t_sup,
-            Method::GET,
-            &format!("/exchange/cases/{report}"),
-            None,
-        )
-        .await;
+    let (status, rc) = app.get(&t_sup, &format!("/exchange/cases/{report}")).await;
     assert_eq!(status, 200);
     assert_eq!(rc["records"].as_array().unwrap().len(), 1);
     let (status, _) = app
-        .api(
-            &t_other,
-            Method::GET,
-            &format!("/exchange/cases/{report}"),
-            None,
-        )
+        .get(&t_other, &format!("/exchange/cases/{report}"))
         .await;
     assert_eq!(status, 403);
 

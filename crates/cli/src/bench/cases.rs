@@ -62,14 +62,12 @@ fn item() -> ItemRef {
 }
 
 fn actor() -> Actor {
-    Actor {
-        account_id: 1,
-        staff_id: Some(1),
-        roles: vec![Role::Clerk, Role::Reviewer, Role::Approver],
-        department_id: Some(7),
-        powers: vec![],
-        backup_for: vec![],
-    }
+    Actor::staff(
+        1,
+        1,
+        &[Role::Clerk, Role::Reviewer, Role::Approver],
+        Some(7),
+    )
 }
 
 fn lifecycle() -> [Command; 6] {

@@ -9,7 +9,7 @@ use onewindow_domain::case::{
     Actor, Applicant, Channel, Command, Decision, Delivery, ItemRef, Missing,
 };
 use onewindow_domain::ids::{CaseId, credit_check_char, resident_check_char};
-use onewindow_domain::org::Power;
+use onewindow_domain::org::{Power, Role};
 use onewindow_store::Store;
 use onewindow_store::accounts::{CompanyRegistration, IndividualRegistration};
 use onewindow_store::case::commands::CommandRequest;
@@ -572,13 +572,12 @@ async fn demo_reports(
 
 /// The case aggregate's view of a demo staff member.
 fn actor_of(staff: &Staff, powers: bool) -> Actor {
-    Actor {
-        account_id: staff.account_id,
-        staff_id: Some(staff.id),
-        roles: staff.roles.iter().filter_map(|r| r.parse().ok()).collect(),
-        department_id: staff.department_id,
-        powers: if powers { Power::ALL.to_vec() } else { vec![] },
-        backup_for: vec![],
+    let roles: Vec<Role> = staff.roles.iter().filter_map(|r| r.parse().ok()).collect();
+    let actor = Actor::staff(staff.account_id, staff.id, &roles, staff.department_id);
+    if powers {
+        actor.with_powers(Power::ALL)
+    } else {
+        actor
     }
 }
 

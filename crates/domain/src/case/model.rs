@@ -451,6 +451,31 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// A staff member with these roles, no granted powers and no one to stand in for.
+    pub fn staff(
+        account_id: i64,
+        staff_id: i64,
+        roles: &[Role],
+        department_id: Option<i64>,
+    ) -> Actor {
+        Actor {
+            account_id,
+            staff_id: Some(staff_id),
+            roles: roles.to_vec(),
+            department_id,
+            powers: vec![],
+            backup_for: vec![],
+        }
+    }
+
+    /// The same person holding these powers (首席代表授权).
+    pub fn with_powers(self, powers: &[Power]) -> Actor {
+        Actor {
+            powers: powers.to_vec(),
+            ..self
+        }
+    }
+
     pub(super) fn has(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }

@@ -182,14 +182,7 @@ fn item(case_type: &str) -> ItemRef {
 }
 
 fn staff(id: i64, roles: &[Role], powers: &[Power]) -> Actor {
-    Actor {
-        account_id: id,
-        staff_id: Some(id),
-        roles: roles.to_vec(),
-        department_id: Some(7),
-        powers: powers.to_vec(),
-        backup_for: vec![],
-    }
+    Actor::staff(id, id, roles, Some(7)).with_powers(powers)
 }
 
 struct Case {

@@ -3,30 +3,55 @@
 //! New deadlines follow the corrections; accepted cases keep the deadlines in their events.
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::routing::get;
 use onewindow_domain::auth::CalendarAction;
 use onewindow_domain::org::FieldErrors;
 
 use crate::AppState;
 use crate::auth::PageUser;
-use crate::kit::{Cell, Section, page, redirect};
-use crate::pages::{FormBuilder, FormData, Notice, PageResult, can, form_outcome, gate};
+use crate::error::PageError;
+use crate::kit::{Cell, FormList, FormPage, Saved, Section, form_list, saved};
+use crate::pages::{FormBuilder, FormData, PageResult, can, gate};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/admin/calendar", get(calendar).post(set_calendar_day))
+    form_list::<CalendarDays>()
 }
 
-async fn calendar_page(
-    state: &AppState,
-    user: &PageUser,
-    data: &FormData,
-    errors: &FieldErrors,
-    notice: &Notice,
-) -> PageResult {
-    gate(state, user, CalendarAction::View, None).await?;
-    let days = state.store.calendar().calendar_days().await?;
+/// The corrections, newest first, and the form that enters one.
+struct CalendarDays;
+
+impl FormList for CalendarDays {
+    const PATH: &'static str = "/admin/calendar";
+
+    async fn list(fp: FormPage<'_>) -> PageResult {
+        calendar_page(fp).await
+    }
+
+    async fn create(
+        state: &AppState,
+        user: &PageUser,
+        data: &FormData,
+        errors: &mut FieldErrors,
+    ) -> Result<Option<Saved>, PageError> {
+        gate(state, user, CalendarAction::Manage, None).await?;
+        let (region, day, name) = (
+            data.text("region_code"),
+            data.text("day"),
+            data.text("name"),
+        );
+        let workday = data.text("workday") == "1";
+        let by = user.principal.account_id;
+        let save = state
+            .store
+            .calendar()
+            .set_calendar_day(&region, &day, workday, &name, by);
+        let saved = saved(errors, save).await?;
+        Ok(saved.map(|_| Saved::saved(Self::PATH)))
+    }
+}
+
+async fn calendar_page(fp: FormPage<'_>) -> PageResult {
+    gate(fp.state, fp.user, CalendarAction::View, None).await?;
+    let days = fp.state.store.calendar().calendar_days().await?;
     let rows = days
         .iter()
         .map(|d| {
@@ -48,9 +73,9 @@ async fn calendar_page(
         vec!["日期", "安排", "名称/原因", "适用地区", "调整时间"],
         rows,
     )];
-    if can(&user.principal, CalendarAction::Manage, None) {
+    if can(&fp.user.principal, CalendarAction::Manage, None) {
         sections.push(Section::form(
-            FormBuilder::new("/admin/calendar", "保存调整", data, errors)
+            FormBuilder::new(CalendarDays::PATH, "保存调整", fp.data(), fp.errors)
                 .title("调整一天")
                 .text(
                     "day",
@@ -83,39 +108,10 @@ async fn calendar_page(
                 .build(),
         ));
     }
-    page(
-        user,
+    fp.render(
         "工作日历",
         vec![],
         "办理时限按工作日计算：法定节假日休息、调休日上班，其余周末休息。数据来自国务院办公厅每年公布的节假日安排；此处的调整自保存起用于新计算的期限，已受理办件的期限以受理时记录为准。",
         sections,
-        notice,
-        errors,
     )
-}
-
-crate::blank_form_page!(calendar => calendar_page);
-
-async fn set_calendar_day(
-    State(state): State<AppState>,
-    user: PageUser,
-    body: Bytes,
-) -> PageResult {
-    gate(&state, &user, CalendarAction::Manage, None).await?;
-    let data = FormData::parse(&body);
-    let result = state
-        .store
-        .calendar()
-        .set_calendar_day(
-            &data.text("region_code"),
-            &data.text("day"),
-            data.text("workday") == "1",
-            &data.text("name"),
-            user.principal.account_id,
-        )
-        .await;
-    match form_outcome(result)? {
-        Ok(_) => redirect("/admin/calendar", "saved"),
-        Err(errors) => calendar_page(&state, &user, &data, &errors, &Notice::default()).await,
-    }
 }

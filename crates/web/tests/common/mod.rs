@@ -130,6 +130,41 @@ impl TestApp {
         onewindow_store::testing::seed_staff(&self.store, login, roles, centre, dept).await
     }
 
+    /// A staff member of `dept` in the fixture's centre.
+    pub async fn dept_staff(&self, org: &Org, dept: i64, login: &str, roles: &[&str]) -> Staff {
+        self.staff(login, roles, Some(org.centre), Some(dept)).await
+    }
+
+    /// A page's HTML as a signed-in (or anonymous) client sees it.
+    pub async fn page(&self, client: &reqwest::Client, path: &str) -> String {
+        let resp = client.get(self.url(path)).send().await.unwrap();
+        resp.text().await.unwrap()
+    }
+
+    /// A JSON document as the client's session reads it.
+    pub async fn json(&self, client: &reqwest::Client, path: &str) -> Value {
+        let resp = client.get(self.url(path)).send().await.unwrap();
+        resp.json().await.unwrap()
+    }
+
+    /// An API read with a token.
+    pub async fn get(&self, token: &str, path: &str) -> (u16, Value) {
+        self.api(token, reqwest::Method::GET, path, None).await
+    }
+
+    /// An API write with a token and a JSON body.
+    pub async fn post(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
+        self.api(token, reqwest::Method::POST, path, Some(body))
+            .await
+    }
+
+    /// A case command (`{"type": …}`) through the API, with no expected version or key.
+    pub async fn command(&self, token: &str, case: i64, command: Value) -> (u16, Value) {
+        let path = format!("/cases/{case}/commands");
+        self.post(token, &path, serde_json::json!({ "command": command }))
+            .await
+    }
+
     pub async fn token(&self, account_id: i64, scope: TokenScope) -> String {
         self.store
             .accounts()

@@ -5,80 +5,71 @@ use super::*;
 
 // ---- synonyms, import, export ----
 
-pub(super) async fn synonyms_page(
-    state: &AppState,
-    user: &PageUser,
-    data: &FormData,
-    errors: &FieldErrors,
-    notice: &Notice,
-) -> PageResult {
-    gate(state, user, CatalogAction::Publish, None).await?;
-    let rows = state
-        .store
-        .catalog()
-        .list_synonyms()
-        .await?
-        .into_iter()
-        .map(|(t, e)| {
-            vec![
-                Cell::text(&t),
-                Cell::text(e.join("、")),
-                button(
-                    "/admin/synonyms".into(),
-                    "删除",
-                    vec![("term".into(), t), ("expansions".into(), String::new())],
-                ),
-            ]
-        })
-        .collect();
-    let form = FormBuilder::new("/admin/synonyms", "保存", data, errors)
-        .title("新增或修改")
-        .text("term", "群众常用说法", true, "如：个体户")
-        .text(
-            "expansions",
-            "对应的规范说法",
-            true,
-            "多个用顿号分隔，如：个体工商户",
-        )
-        .build();
-    page(
-        user,
-        "搜索同义词",
-        vec![("事项目录".into(), "/admin/items".into())],
-        "搜索某个说法时，同时搜索它对应的规范说法。",
-        vec![
-            Section::table("", vec!["说法", "同时搜索", ""], rows),
-            Section::form(form),
-        ],
-        notice,
-        errors,
-    )
-}
+/// 搜索同义词: everyday phrasings and the catalogue's terms searched with them.
+pub(super) struct Synonyms;
 
-crate::blank_form_page!(pub(super) synonyms => synonyms_page);
+impl FormList for Synonyms {
+    const PATH: &'static str = "/admin/synonyms";
 
-pub(super) async fn save_synonym(
-    State(state): State<AppState>,
-    user: PageUser,
-    body: Bytes,
-) -> PageResult {
-    gate(&state, &user, CatalogAction::Publish, None).await?;
-    let data = FormData::parse(&body);
-    let expansions: Vec<String> = data
-        .text("expansions")
-        .split(['、', ',', '，'])
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty())
-        .collect();
-    match form_outcome(
-        state
+    async fn list(fp: FormPage<'_>) -> PageResult {
+        gate(fp.state, fp.user, CatalogAction::Publish, None).await?;
+        let rows = fp
+            .state
             .store
             .catalog()
-            .set_synonym(&data.text("term"), &expansions)
-            .await,
-    )? {
-        Ok(()) => Ok(Redirect::to("/admin/synonyms?notice=saved").into_response()),
-        Err(errors) => synonyms_page(&state, &user, &data, &errors, &Notice::default()).await,
+            .list_synonyms()
+            .await?
+            .into_iter()
+            .map(|(t, e)| {
+                vec![
+                    Cell::text(&t),
+                    Cell::text(e.join("、")),
+                    button(
+                        Self::PATH.into(),
+                        "删除",
+                        vec![("term".into(), t), ("expansions".into(), String::new())],
+                    ),
+                ]
+            })
+            .collect();
+        let form = FormBuilder::new(Self::PATH, "保存", fp.data(), fp.errors)
+            .title("新增或修改")
+            .text("term", "群众常用说法", true, "如：个体户")
+            .text(
+                "expansions",
+                "对应的规范说法",
+                true,
+                "多个用顿号分隔，如：个体工商户",
+            )
+            .build();
+        fp.render(
+            "搜索同义词",
+            vec![("事项目录".into(), "/admin/items".into())],
+            "搜索某个说法时，同时搜索它对应的规范说法。",
+            vec![
+                Section::table("", vec!["说法", "同时搜索", ""], rows),
+                Section::form(form),
+            ],
+        )
+    }
+
+    /// Saves a term's expansions; none removes the term.
+    async fn create(
+        state: &AppState,
+        user: &PageUser,
+        data: &FormData,
+        errors: &mut FieldErrors,
+    ) -> Result<Option<Saved>, PageError> {
+        gate(state, user, CatalogAction::Publish, None).await?;
+        let expansions: Vec<String> = data
+            .text("expansions")
+            .split(['、', ',', '，'])
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect();
+        let term = data.text("term");
+        let save = state.store.catalog().set_synonym(&term, &expansions);
+        Ok(saved(errors, save).await?.map(|_| Saved::saved(Self::PATH)))
     }
 }
 

@@ -22,7 +22,9 @@ use super::item_form::{RowGroup, doc_to_form, form_to_doc, groups, sections};
 use crate::AppState;
 use crate::auth::{PageUser, RequestCtx, catalog_step_gate};
 use crate::error::PageError;
-use crate::kit::{Cell, PostButton, Section, page, redirect, saved};
+use crate::kit::{
+    Cell, FormList, FormPage, PostButton, Saved, Section, form_list, page, redirect, saved,
+};
 use crate::pages::{
     Chrome, Form, FormBuilder, FormData, Notice, PageResult, can, form_outcome, gate, read_upload,
     render, render_with_status,
@@ -53,7 +55,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/files/{sha256}/{name}", get(download))
         .route("/admin/items/{id}/{action}", post(item_action))
-        .route("/admin/synonyms", get(synonyms).post(save_synonym))
+        .merge(form_list::<Synonyms>())
         .route(
             "/admin/catalog/import",
             get(import_page)

@@ -65,85 +65,99 @@ pub(super) fn centre_input(data: &FormData, errors: &mut FieldErrors) -> CentreI
     }
 }
 
-pub(super) async fn centres_page(
-    state: &AppState,
-    user: &PageUser,
-    data: &FormData,
-    errors: &FieldErrors,
-    notice: &Notice,
-) -> PageResult {
-    gate(state, user, OrgAction::View, None).await?;
-    let centres = state.store.org().list_centres().await?;
-    let manage = can(&user.principal, OrgAction::Manage, None);
-    let rows = centres
-        .iter()
-        .map(|c| {
-            vec![
-                Cell::link(&c.name, format!("/admin/centres/{}", c.id)),
-                Cell::text(c.kind.parse::<CentreKind>().map_or("", |k| k.label())),
-                Cell::text(&c.region_code),
-                Cell::text(&c.address),
-                Cell::active(c.active.get()),
-                Cell::toggle("centres", c.id, c.active.get(), manage),
-            ]
-        })
-        .collect();
-    let mut sections = vec![Section::table(
-        "",
-        vec!["名称", "类型", "区划", "地址", "状态", ""],
-        rows,
-    )];
-    if manage {
-        let regions = state.store.org().list_regions().await?;
-        sections.push(Section::form(centre_form(
-            "/admin/centres".into(),
-            "新增",
-            data,
-            errors,
-            &regions,
-            &centres,
-        )));
+/// 政务服务中心 with their halls and zones.
+pub(super) struct Centres;
+
+impl FormList for Centres {
+    const PATH: &'static str = "/admin/centres";
+
+    async fn list(fp: FormPage<'_>) -> PageResult {
+        gate(fp.state, fp.user, OrgAction::View, None).await?;
+        let centres = fp.state.store.org().list_centres().await?;
+        let manage = can(&fp.user.principal, OrgAction::Manage, None);
+        let rows = centres
+            .iter()
+            .map(|c| {
+                vec![
+                    Cell::link(&c.name, format!("/admin/centres/{}", c.id)),
+                    Cell::text(c.kind.parse::<CentreKind>().map_or("", |k| k.label())),
+                    Cell::text(&c.region_code),
+                    Cell::text(&c.address),
+                    Cell::active(c.active.get()),
+                    Cell::toggle("centres", c.id, c.active.get(), manage),
+                ]
+            })
+            .collect();
+        let mut sections = vec![Section::table(
+            "",
+            vec!["名称", "类型", "区划", "地址", "状态", ""],
+            rows,
+        )];
+        if manage {
+            let regions = fp.state.store.org().list_regions().await?;
+            sections.push(Section::form(centre_form(
+                Self::PATH.into(),
+                "新增",
+                fp.data(),
+                fp.errors,
+                &regions,
+                &centres,
+            )));
+        }
+        fp.render("政务服务中心", vec![], "", sections)
     }
-    page(user, "政务服务中心", vec![], "", sections, notice, errors)
-}
 
-crate::blank_form_page!(pub(super) centres => centres_page);
-
-pub(super) async fn create_centre(
-    State(state): State<AppState>,
-    user: PageUser,
-    body: Bytes,
-) -> PageResult {
-    gate(&state, &user, OrgAction::Manage, None).await?;
-    let data = FormData::parse(&body);
-    let mut errors = FieldErrors::new();
-    let input = centre_input(&data, &mut errors);
-    if let Some(c) = saved(&mut errors, state.store.org().create_centre(&input)).await? {
-        return redirect(&format!("/admin/centres/{}", c.id), "created");
+    /// A new centre opens on its own page, where its halls and zones are added.
+    async fn create(
+        state: &AppState,
+        user: &PageUser,
+        data: &FormData,
+        errors: &mut FieldErrors,
+    ) -> Result<Option<Saved>, PageError> {
+        gate(state, user, OrgAction::Manage, None).await?;
+        let input = centre_input(data, errors);
+        let saved = saved(errors, state.store.org().create_centre(&input)).await?;
+        Ok(saved.map(|c| Saved::created(format!("{}/{}", Self::PATH, c.id))))
     }
-    centres_page(&state, &user, &data, &errors, &Notice::default()).await
 }
 
-/// Which of the centre page's three forms a failed submission belongs to.
-pub(super) enum CentreFormData<'a> {
-    None,
-    Centre(&'a FormData),
-    Hall(&'a FormData),
-    Zone(&'a FormData),
+impl Register for Centres {
+    type Key = i64;
+
+    async fn record(fp: FormPage<'_>, &id: &i64) -> PageResult {
+        centre_page(fp, id, CentreForm::Centre).await
+    }
+
+    async fn update(
+        state: &AppState,
+        user: &PageUser,
+        &id: &i64,
+        data: &FormData,
+        errors: &mut FieldErrors,
+    ) -> Result<bool, PageError> {
+        gate(state, user, OrgAction::Manage, None).await?;
+        let input = centre_input(data, errors);
+        let saved = saved(errors, state.store.org().update_centre(id, &input)).await?;
+        Ok(saved.is_some())
+    }
 }
 
-pub(super) async fn centre_page(
-    state: &AppState,
-    user: &PageUser,
-    id: i64,
-    submitted: CentreFormData<'_>,
-    errors: &FieldErrors,
-    notice: &Notice,
-) -> PageResult {
-    gate(state, user, OrgAction::View, None).await?;
+/// Which of the centre page's three forms a refused submission belongs to.
+#[derive(PartialEq)]
+pub(super) enum CentreForm {
+    Centre,
+    Hall,
+    Zone,
+}
+
+/// A centre with its halls and zones, and for those who may, the forms that change the centre
+/// and add halls and zones; a refused submission shows again in the form it came from.
+async fn centre_page(fp: FormPage<'_>, id: i64, refused: CentreForm) -> PageResult {
+    let (state, errors) = (fp.state, fp.errors);
+    gate(state, fp.user, OrgAction::View, None).await?;
     let s = &state.store;
     let centre = s.org().get_centre(id).await?;
-    let manage = can(&user.principal, OrgAction::Manage, None);
+    let manage = can(&fp.user.principal, OrgAction::Manage, None);
     let halls = s.org().list_halls(id).await?;
     let zones = s.org().list_centre_zones(id).await?;
     let hall_name = |hall_id: i64| {
@@ -177,16 +191,16 @@ pub(super) async fn centre_page(
             ]
         })
         .collect();
-    let mut sections = vec![];
     let empty = FormData::default();
     let no_errors = FieldErrors::new();
-    let pick = |which: bool, data: &'_ FormData| -> (FormData, FieldErrors) {
-        if which {
-            (data.clone(), errors.clone())
-        } else {
-            (empty.clone(), no_errors.clone())
+    // The submitted values and errors for the form they came from; the others start afresh.
+    let form_state = |which: CentreForm, fresh: &FormData| -> (FormData, FieldErrors) {
+        match fp.submitted {
+            Some(d) if which == refused => (d.clone(), errors.clone()),
+            _ => (fresh.clone(), no_errors.clone()),
         }
     };
+    let mut sections = vec![];
     if manage {
         let current = FormData::from_pairs([
             ("name", centre.name.clone()),
@@ -197,10 +211,7 @@ pub(super) async fn centre_page(
             ("phone", centre.phone.clone()),
             ("hours", centre.hours.clone()),
         ]);
-        let (data, errs) = match submitted {
-            CentreFormData::Centre(d) => (d.clone(), errors.clone()),
-            _ => (current, no_errors.clone()),
-        };
+        let (data, errs) = form_state(CentreForm::Centre, &current);
         let regions = s.org().list_regions().await?;
         let others: Vec<Centre> = s
             .org()
@@ -229,10 +240,7 @@ pub(super) async fn centre_page(
         zone_rows,
     );
     if manage {
-        let (data, errs) = match submitted {
-            CentreFormData::Hall(d) => pick(true, d),
-            _ => pick(false, &empty),
-        };
+        let (data, errs) = form_state(CentreForm::Hall, &empty);
         hall_section.form = Some(
             FormBuilder::new(
                 format!("/admin/centres/{id}/halls"),
@@ -246,10 +254,7 @@ pub(super) async fn centre_page(
             .build(),
         );
         if !halls.is_empty() {
-            let (data, errs) = match submitted {
-                CentreFormData::Zone(d) => pick(true, d),
-                _ => pick(false, &empty),
-            };
+            let (data, errs) = form_state(CentreForm::Zone, &empty);
             let hall_opts = halls
                 .iter()
                 .map(|h| (h.id.to_string(), h.name.clone()))
@@ -265,59 +270,12 @@ pub(super) async fn centre_page(
     }
     sections.push(hall_section);
     sections.push(zone_section);
-    page(
-        user,
+    fp.render(
         &centre.name,
-        crumb("政务服务中心", "/admin/centres"),
+        crumb("政务服务中心", Centres::PATH),
         "",
         sections,
-        notice,
-        errors,
     )
-}
-
-pub(super) async fn centre(
-    State(state): State<AppState>,
-    user: PageUser,
-    Path(id): Path<i64>,
-    Query(notice): Query<Notice>,
-) -> PageResult {
-    centre_page(
-        &state,
-        &user,
-        id,
-        CentreFormData::None,
-        &FieldErrors::new(),
-        &notice,
-    )
-    .await
-}
-
-pub(super) async fn update_centre(
-    State(state): State<AppState>,
-    user: PageUser,
-    Path(id): Path<i64>,
-    body: Bytes,
-) -> PageResult {
-    gate(&state, &user, OrgAction::Manage, None).await?;
-    let data = FormData::parse(&body);
-    let mut errors = FieldErrors::new();
-    let input = centre_input(&data, &mut errors);
-    if saved(&mut errors, state.store.org().update_centre(id, &input))
-        .await?
-        .is_some()
-    {
-        return redirect(&format!("/admin/centres/{id}"), "saved");
-    }
-    centre_page(
-        &state,
-        &user,
-        id,
-        CentreFormData::Centre(&data),
-        &errors,
-        &Notice::default(),
-    )
-    .await
 }
 
 pub(super) async fn create_hall(
@@ -340,15 +298,8 @@ pub(super) async fn create_hall(
     {
         return redirect(&format!("/admin/centres/{id}"), "created");
     }
-    centre_page(
-        &state,
-        &user,
-        id,
-        CentreFormData::Hall(&data),
-        &errors,
-        &Notice::default(),
-    )
-    .await
+    let fp = FormPage::refused(&state, &user, &data, &errors);
+    centre_page(fp, id, CentreForm::Hall).await
 }
 
 /// The hall comes from the form's drop-down (the path segment is a placeholder for forms).
@@ -373,13 +324,6 @@ pub(super) async fn create_zone(
     {
         return redirect(&format!("/admin/centres/{}", hall.centre_id), "created");
     }
-    centre_page(
-        &state,
-        &user,
-        hall.centre_id,
-        CentreFormData::Zone(&data),
-        &errors,
-        &Notice::default(),
-    )
-    .await
+    let fp = FormPage::refused(&state, &user, &data, &errors);
+    centre_page(fp, hall.centre_id, CentreForm::Zone).await
 }

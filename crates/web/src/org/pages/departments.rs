@@ -52,154 +52,126 @@ pub(super) fn department_input(
     }
 }
 
-pub(super) async fn departments_page(
-    state: &AppState,
-    user: &PageUser,
-    data: &FormData,
-    errors: &FieldErrors,
-    notice: &Notice,
-) -> PageResult {
-    gate(state, user, OrgAction::View, None).await?;
-    let centres = state.store.org().list_centres().await?;
-    let depts = state.store.org().list_departments(None).await?;
-    let manage = can(&user.principal, OrgAction::Manage, None);
-    let centre_name = |id: i64| {
-        centres
+/// 进驻部门.
+pub(super) struct Departments;
+
+impl FormList for Departments {
+    const PATH: &'static str = "/admin/departments";
+
+    async fn list(fp: FormPage<'_>) -> PageResult {
+        gate(fp.state, fp.user, OrgAction::View, None).await?;
+        let centres = fp.state.store.org().list_centres().await?;
+        let depts = fp.state.store.org().list_departments(None).await?;
+        let manage = can(&fp.user.principal, OrgAction::Manage, None);
+        let centre_name = |id: i64| {
+            centres
+                .iter()
+                .find(|c| c.id == id)
+                .map(|c| c.name.clone())
+                .unwrap_or_default()
+        };
+        let rows = depts
             .iter()
-            .find(|c| c.id == id)
-            .map(|c| c.name.clone())
-            .unwrap_or_default()
-    };
-    let rows = depts
-        .iter()
-        .map(|d| {
-            vec![
-                Cell::link(&d.name, format!("/admin/departments/{}", d.id)),
-                Cell::text(&d.short_name),
-                Cell::text(&d.credit_code),
-                Cell::text(centre_name(d.centre_id)),
-                Cell::active(d.active.get()),
-                Cell::toggle("departments", d.id, d.active.get(), manage),
-            ]
-        })
-        .collect();
-    let mut sections = vec![Section::table(
-        "",
-        vec!["部门", "简称", "统一社会信用代码", "中心", "状态", ""],
-        rows,
-    )];
-    if manage {
-        sections.push(Section::form(department_form(
-            "/admin/departments".into(),
-            "新增",
-            data,
-            errors,
-            &centres,
-            false,
-        )));
+            .map(|d| {
+                vec![
+                    Cell::link(&d.name, format!("/admin/departments/{}", d.id)),
+                    Cell::text(&d.short_name),
+                    Cell::text(&d.credit_code),
+                    Cell::text(centre_name(d.centre_id)),
+                    Cell::active(d.active.get()),
+                    Cell::toggle("departments", d.id, d.active.get(), manage),
+                ]
+            })
+            .collect();
+        let mut sections = vec![Section::table(
+            "",
+            vec!["部门", "简称", "统一社会信用代码", "中心", "状态", ""],
+            rows,
+        )];
+        if manage {
+            sections.push(Section::form(department_form(
+                Self::PATH.into(),
+                "新增",
+                fp.data(),
+                fp.errors,
+                &centres,
+                false,
+            )));
+        }
+        fp.render("进驻部门", vec![], "", sections)
     }
-    page(user, "进驻部门", vec![], "", sections, notice, errors)
+
+    async fn create(
+        state: &AppState,
+        user: &PageUser,
+        data: &FormData,
+        errors: &mut FieldErrors,
+    ) -> Result<Option<Saved>, PageError> {
+        gate(state, user, OrgAction::Manage, None).await?;
+        let input = department_input(data, errors, None);
+        let saved = saved(errors, state.store.org().create_department(&input)).await?;
+        Ok(saved.map(|_| Saved::created(Self::PATH)))
+    }
 }
 
-crate::blank_form_page!(pub(super) departments => departments_page);
+impl Register for Departments {
+    type Key = i64;
 
-pub(super) async fn create_department(
-    State(state): State<AppState>,
-    user: PageUser,
-    body: Bytes,
-) -> PageResult {
-    gate(&state, &user, OrgAction::Manage, None).await?;
-    let data = FormData::parse(&body);
-    let mut errors = FieldErrors::new();
-    let input = department_input(&data, &mut errors, None);
-    if saved(&mut errors, state.store.org().create_department(&input))
-        .await?
-        .is_some()
-    {
-        return redirect("/admin/departments", "created");
+    async fn record(fp: FormPage<'_>, &id: &i64) -> PageResult {
+        gate(fp.state, fp.user, OrgAction::View, None).await?;
+        let d = fp.state.store.org().get_department(id).await?;
+        let windows = fp.state.store.org().list_windows(None, Some(id)).await?;
+        let rows = windows
+            .iter()
+            .map(|w| {
+                vec![
+                    Cell::link(&w.number, format!("/admin/windows/{}", w.id)),
+                    Cell::text(&w.name),
+                    Cell::active(w.active.get()),
+                ]
+            })
+            .collect();
+        let mut sections = vec![];
+        if can(&fp.user.principal, OrgAction::Manage, None) {
+            let current = FormData::from_pairs([
+                ("name", d.name.clone()),
+                ("short_name", d.short_name.clone()),
+                ("credit_code", d.credit_code.clone()),
+                ("phone", d.phone.clone()),
+            ]);
+            sections.push(Section::form(department_form(
+                format!("{}/{id}", Self::PATH),
+                "保存",
+                fp.data_or(&current),
+                fp.errors,
+                &[],
+                true,
+            )));
+        }
+        sections.push(Section::table(
+            "本部门窗口",
+            vec!["编号", "名称", "状态"],
+            rows,
+        ));
+        fp.render(
+            &d.name,
+            crumb("进驻部门", Self::PATH),
+            &format!("统一社会信用代码：{}", d.credit_code),
+            sections,
+        )
     }
-    departments_page(&state, &user, &data, &errors, &Notice::default()).await
-}
 
-pub(super) async fn department_page(
-    state: &AppState,
-    user: &PageUser,
-    id: i64,
-    data: Option<&FormData>,
-    errors: &FieldErrors,
-    notice: &Notice,
-) -> PageResult {
-    gate(state, user, OrgAction::View, None).await?;
-    let d = state.store.org().get_department(id).await?;
-    let windows = state.store.org().list_windows(None, Some(id)).await?;
-    let rows = windows
-        .iter()
-        .map(|w| {
-            vec![
-                Cell::link(&w.number, format!("/admin/windows/{}", w.id)),
-                Cell::text(&w.name),
-                Cell::active(w.active.get()),
-            ]
-        })
-        .collect();
-    let mut sections = vec![];
-    if can(&user.principal, OrgAction::Manage, None) {
-        let current = FormData::from_pairs([
-            ("name", d.name.clone()),
-            ("short_name", d.short_name.clone()),
-            ("credit_code", d.credit_code.clone()),
-            ("phone", d.phone.clone()),
-        ]);
-        sections.push(Section::form(department_form(
-            format!("/admin/departments/{id}"),
-            "保存",
-            data.unwrap_or(&current),
-            errors,
-            &[],
-            true,
-        )));
+    async fn update(
+        state: &AppState,
+        user: &PageUser,
+        &id: &i64,
+        data: &FormData,
+        errors: &mut FieldErrors,
+    ) -> Result<bool, PageError> {
+        gate(state, user, OrgAction::Manage, None).await?;
+        let current = state.store.org().get_department(id).await?;
+        let input = department_input(data, errors, Some(current.centre_id));
+        let saved = saved(errors, state.store.org().update_department(id, &input)).await?;
+        Ok(saved.is_some())
     }
-    sections.push(Section::table(
-        "本部门窗口",
-        vec!["编号", "名称", "状态"],
-        rows,
-    ));
-    page(
-        user,
-        &d.name,
-        crumb("进驻部门", "/admin/departments"),
-        &format!("统一社会信用代码：{}", d.credit_code),
-        sections,
-        notice,
-        errors,
-    )
-}
-
-pub(super) async fn department(
-    State(state): State<AppState>,
-    user: PageUser,
-    Path(id): Path<i64>,
-    Query(notice): Query<Notice>,
-) -> PageResult {
-    department_page(&state, &user, id, None, &FieldErrors::new(), &notice).await
-}
-
-pub(super) async fn update_department(
-    State(state): State<AppState>,
-    user: PageUser,
-    Path(id): Path<i64>,
-    body: Bytes,
-) -> PageResult {
-    gate(&state, &user, OrgAction::Manage, None).await?;
-    let current = state.store.org().get_department(id).await?;
-    let data = FormData::parse(&body);
-    let mut errors = FieldErrors::new();
-    let input = department_input(&data, &mut errors, Some(current.centre_id));
-    if saved(&mut errors, state.store.org().update_department(id, &input))
-        .await?
-        .is_some()
-    {
-        return redirect(&format!("/admin/departments/{id}"), "saved");
-    }
-    department_page(&state, &user, id, Some(&data), &errors, &Notice::default()).await
 }

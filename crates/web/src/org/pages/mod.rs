@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 
 use axum::routing::{get, post};
 use onewindow_domain::auth::{AccountAction, OrgAction, Principal, SupervisionAction};
@@ -14,9 +14,12 @@ use onewindow_store::org::*;
 use crate::AppState;
 use crate::auth::{PageUser, activation_gate, deactivatable};
 use crate::error::PageError;
-use crate::kit::{Cell, PostButton, Section, crumb, opt_string, page, redirect, saved, short_name};
+use crate::kit::{
+    Cell, FormList, FormPage, PostButton, Register, Saved, Section, crumb, opt_string, redirect,
+    register, saved, short_name,
+};
 use crate::pages::{
-    Chrome, Form, FormBuilder, FormData, Notice, PageResult, can, gate, render, role_labels,
+    Chrome, Form, FormBuilder, FormData, PageResult, can, gate, render, role_labels,
 };
 
 mod seats;
@@ -36,24 +39,13 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(seats::router())
         .route("/admin", get(index))
-        .route("/admin/regions", get(regions).post(create_region))
-        .route("/admin/regions/{code}", get(region).post(update_region))
-        .route("/admin/centres", get(centres).post(create_centre))
-        .route("/admin/centres/{id}", get(centre).post(update_centre))
+        .merge(register::<Regions>())
+        .merge(register::<Centres>())
+        .merge(register::<Departments>())
+        .merge(register::<Windows>())
+        .merge(register::<StaffRegister>())
         .route("/admin/centres/{id}/halls", post(create_hall))
         .route("/admin/halls/{id}/zones", post(create_zone))
-        .route(
-            "/admin/departments",
-            get(departments).post(create_department),
-        )
-        .route(
-            "/admin/departments/{id}",
-            get(department).post(update_department),
-        )
-        .route("/admin/windows", get(windows).post(create_window))
-        .route("/admin/windows/{id}", get(window).post(update_window))
-        .route("/admin/staff", get(staff_list).post(create_staff))
-        .route("/admin/staff/{id}", get(staff_member).post(update_staff))
         .route("/admin/staff/{id}/powers", post(change_power))
         .route("/admin/{kind}/{id}/active", post(set_active))
 }

@@ -49,163 +49,120 @@ pub(super) fn region_input(
     }
 }
 
-pub(super) async fn regions_page(
-    state: &AppState,
-    user: &PageUser,
-    data: &FormData,
-    errors: &FieldErrors,
-    notice: &Notice,
-) -> PageResult {
-    gate(state, user, OrgAction::View, None).await?;
-    let regions = state.store.org().list_regions().await?;
-    let manage = can(&user.principal, OrgAction::Manage, None);
-    let rows = regions
-        .iter()
-        .map(|r| {
-            vec![
-                Cell::link(&r.code, format!("/admin/regions/{}", r.code)),
-                Cell::text(&r.name),
-                Cell::text(RegionLevel::from_code(r.level).map_or("", |l| l.label())),
-                Cell::text(r.parent_code.clone().unwrap_or_default()),
-                Cell::active(r.active.get()),
-                Cell::toggle("regions", &r.code, r.active.get(), manage),
-            ]
-        })
-        .collect();
-    let mut sections = vec![Section::table(
-        "",
-        vec!["代码", "名称", "层级", "上级", "状态", ""],
-        rows,
-    )];
-    if manage {
-        sections.push(Section::form(region_form(
-            "/admin/regions".into(),
-            "新增",
-            data,
-            errors,
-            &regions,
-            false,
-        )));
+/// 行政区划, keyed by their 12-digit code.
+pub(super) struct Regions;
+
+impl FormList for Regions {
+    const PATH: &'static str = "/admin/regions";
+
+    async fn list(fp: FormPage<'_>) -> PageResult {
+        gate(fp.state, fp.user, OrgAction::View, None).await?;
+        let regions = fp.state.store.org().list_regions().await?;
+        let manage = can(&fp.user.principal, OrgAction::Manage, None);
+        let rows = regions
+            .iter()
+            .map(|r| {
+                vec![
+                    Cell::link(&r.code, format!("/admin/regions/{}", r.code)),
+                    Cell::text(&r.name),
+                    Cell::text(RegionLevel::from_code(r.level).map_or("", |l| l.label())),
+                    Cell::text(r.parent_code.clone().unwrap_or_default()),
+                    Cell::active(r.active.get()),
+                    Cell::toggle("regions", &r.code, r.active.get(), manage),
+                ]
+            })
+            .collect();
+        let mut sections = vec![Section::table(
+            "",
+            vec!["代码", "名称", "层级", "上级", "状态", ""],
+            rows,
+        )];
+        if manage {
+            sections.push(Section::form(region_form(
+                Self::PATH.into(),
+                "新增",
+                fp.data(),
+                fp.errors,
+                &regions,
+                false,
+            )));
+        }
+        fp.render(
+            "行政区划",
+            vec![],
+            "行政区划代码为 12 位（GB/T 2260 扩展至乡镇、村）。",
+            sections,
+        )
     }
-    page(
-        user,
-        "行政区划",
-        vec![],
-        "行政区划代码为 12 位（GB/T 2260 扩展至乡镇、村）。",
-        sections,
-        notice,
-        errors,
-    )
+
+    async fn create(
+        state: &AppState,
+        user: &PageUser,
+        data: &FormData,
+        errors: &mut FieldErrors,
+    ) -> Result<Option<Saved>, PageError> {
+        gate(state, user, OrgAction::Manage, None).await?;
+        let input = region_input(data, errors, None);
+        let saved = saved(errors, state.store.org().create_region(&input)).await?;
+        Ok(saved.map(|_| Saved::created(Self::PATH)))
+    }
 }
 
-crate::blank_form_page!(pub(super) regions => regions_page);
+impl Register for Regions {
+    type Key = String;
 
-pub(super) async fn create_region(
-    State(state): State<AppState>,
-    user: PageUser,
-    body: Bytes,
-) -> PageResult {
-    gate(&state, &user, OrgAction::Manage, None).await?;
-    let data = FormData::parse(&body);
-    let mut errors = FieldErrors::new();
-    let input = region_input(&data, &mut errors, None);
-    if saved(&mut errors, state.store.org().create_region(&input))
-        .await?
-        .is_some()
-    {
-        return redirect("/admin/regions", "created");
+    async fn record(fp: FormPage<'_>, code: &String) -> PageResult {
+        gate(fp.state, fp.user, OrgAction::View, None).await?;
+        let region = fp.state.store.org().get_region(code).await?;
+        let regions: Vec<Region> = fp
+            .state
+            .store
+            .org()
+            .list_regions()
+            .await?
+            .into_iter()
+            .filter(|r| &r.code != code)
+            .collect();
+        let current = FormData::from_pairs([
+            ("name", region.name.clone()),
+            ("level", region.level.to_string()),
+            (
+                "parent_code",
+                region.parent_code.clone().unwrap_or_default(),
+            ),
+        ]);
+        let mut sections = vec![Section::table(
+            "",
+            vec!["代码", "名称", "状态"],
+            vec![vec![
+                Cell::text(&region.code),
+                Cell::text(&region.name),
+                Cell::active(region.active.get()),
+            ]],
+        )];
+        if can(&fp.user.principal, OrgAction::Manage, None) {
+            sections.push(Section::form(region_form(
+                format!("{}/{code}", Self::PATH),
+                "保存",
+                fp.data_or(&current),
+                fp.errors,
+                &regions,
+                true,
+            )));
+        }
+        fp.render(&region.name, crumb("行政区划", Self::PATH), "", sections)
     }
-    regions_page(&state, &user, &data, &errors, &Notice::default()).await
-}
 
-pub(super) async fn region_page(
-    state: &AppState,
-    user: &PageUser,
-    code: &str,
-    data: Option<&FormData>,
-    errors: &FieldErrors,
-    notice: &Notice,
-) -> PageResult {
-    gate(state, user, OrgAction::View, None).await?;
-    let region = state.store.org().get_region(code).await?;
-    let regions: Vec<Region> = state
-        .store
-        .org()
-        .list_regions()
-        .await?
-        .into_iter()
-        .filter(|r| r.code != code)
-        .collect();
-    let current = FormData::from_pairs([
-        ("name", region.name.clone()),
-        ("level", region.level.to_string()),
-        (
-            "parent_code",
-            region.parent_code.clone().unwrap_or_default(),
-        ),
-    ]);
-    let mut sections = vec![Section::table(
-        "",
-        vec!["代码", "名称", "状态"],
-        vec![vec![
-            Cell::text(&region.code),
-            Cell::text(&region.name),
-            Cell::active(region.active.get()),
-        ]],
-    )];
-    if can(&user.principal, OrgAction::Manage, None) {
-        sections.push(Section::form(region_form(
-            format!("/admin/regions/{code}"),
-            "保存",
-            data.unwrap_or(&current),
-            errors,
-            &regions,
-            true,
-        )));
+    async fn update(
+        state: &AppState,
+        user: &PageUser,
+        code: &String,
+        data: &FormData,
+        errors: &mut FieldErrors,
+    ) -> Result<bool, PageError> {
+        gate(state, user, OrgAction::Manage, None).await?;
+        let input = region_input(data, errors, Some(code));
+        let saved = saved(errors, state.store.org().update_region(code, &input)).await?;
+        Ok(saved.is_some())
     }
-    page(
-        user,
-        &region.name,
-        crumb("行政区划", "/admin/regions"),
-        "",
-        sections,
-        notice,
-        errors,
-    )
-}
-
-pub(super) async fn region(
-    State(state): State<AppState>,
-    user: PageUser,
-    Path(code): Path<String>,
-    Query(notice): Query<Notice>,
-) -> PageResult {
-    region_page(&state, &user, &code, None, &FieldErrors::new(), &notice).await
-}
-
-pub(super) async fn update_region(
-    State(state): State<AppState>,
-    user: PageUser,
-    Path(code): Path<String>,
-    body: Bytes,
-) -> PageResult {
-    gate(&state, &user, OrgAction::Manage, None).await?;
-    let data = FormData::parse(&body);
-    let mut errors = FieldErrors::new();
-    let input = region_input(&data, &mut errors, Some(&code));
-    if saved(&mut errors, state.store.org().update_region(&code, &input))
-        .await?
-        .is_some()
-    {
-        return redirect(&format!("/admin/regions/{code}"), "saved");
-    }
-    region_page(
-        &state,
-        &user,
-        &code,
-        Some(&data),
-        &errors,
-        &Notice::default(),
-    )
-    .await
 }

@@ -12,7 +12,7 @@ use onewindow_domain::org::FieldErrors;
 use crate::AppState;
 use crate::auth::PageUser;
 use crate::error::PageError;
-use crate::kit::{Cell, Section, redirect, saved};
+use crate::kit::{Cell, FormPage, Register, Section, redirect, saved};
 use crate::pages::{FormBuilder, FormData, Notice, PageResult, gate};
 
 pub fn router() -> Router<AppState> {
@@ -120,5 +120,12 @@ async fn seat(
     if saved(&mut errors, save).await?.is_some() {
         return redirect(&format!("/admin/windows/{id}"), "saved");
     }
-    super::window_page(&state, &user, id, None, &errors, &Notice::default()).await
+    let fp = FormPage {
+        state: &state,
+        user: &user,
+        submitted: None,
+        errors: &errors,
+        notice: &Notice::default(),
+    };
+    <super::Windows as Register>::record(fp, &id).await
 }

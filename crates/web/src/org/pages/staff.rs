@@ -134,215 +134,185 @@ pub(super) fn role_names(keys: &[String]) -> String {
         .join("、")
 }
 
-pub(super) async fn staff_page(
-    state: &AppState,
-    user: &PageUser,
-    data: &FormData,
-    errors: &FieldErrors,
-    notice: &Notice,
-) -> PageResult {
-    let p = &user.principal;
-    let scope = staff_scope(p);
-    gate(state, user, OrgAction::ViewStaff, scope).await?;
-    let staff = state.store.org().list_staff(None, scope).await?;
-    let depts = state.store.org().list_departments(None).await?;
-    let dept_name = |id: Option<i64>| short_name(&depts, id);
-    let name_of = |id: Option<i64>| {
-        id.and_then(|id| staff.iter().find(|s| s.id == id))
-            .map(|s| s.name.clone())
-            .unwrap_or_default()
-    };
-    let rows = staff
-        .iter()
-        .map(|s| {
-            vec![
-                Cell::link(&s.name, format!("/admin/staff/{}", s.id)),
-                Cell::text(&s.login),
-                Cell::text(dept_name(s.department_id)),
-                Cell::text(role_names(&s.roles)),
-                Cell::text(name_of(s.backup_staff_id)),
-                Cell::text(if s.powers.is_empty() {
-                    String::new()
-                } else {
-                    format!("{} 项", s.powers.len())
-                }),
-                Cell::active(s.active.get()),
-                Cell::toggle(
-                    "staff",
-                    s.id,
-                    s.active.get(),
-                    can(p, OrgAction::ManageStaff, s.department_id),
-                ),
-            ]
-        })
-        .collect();
-    let mut sections = vec![Section::table(
-        "",
-        vec![
-            "姓名",
-            "登录名",
-            "部门",
-            "角色",
-            "B岗",
-            "首席代表授权",
-            "状态",
-            "",
-        ],
-        rows,
-    )];
-    if can(p, OrgAction::ManageStaff, None) || can(p, OrgAction::ManageStaff, p.department_id) {
-        sections.push(Section::form(
-            staff_form(state, p, "/admin/staff".into(), "新增", data, errors, None).await?,
-        ));
-    }
-    page(
-        user,
-        "工作人员",
-        vec![],
-        "每位工作人员可设 B 岗，A 岗不在时由 B 岗代为办理。停用人员后其账号立即无法登录。",
-        sections,
-        notice,
-        errors,
-    )
-}
+/// 工作人员, in the user's scope: everyone for administrators and supervisors, their own
+/// department's for a chief representative.
+pub(super) struct StaffRegister;
 
-crate::blank_form_page!(pub(super) staff_list => staff_page);
+impl FormList for StaffRegister {
+    const PATH: &'static str = "/admin/staff";
 
-pub(super) async fn create_staff(
-    State(state): State<AppState>,
-    user: PageUser,
-    body: Bytes,
-) -> PageResult {
-    let data = FormData::parse(&body);
-    let mut errors = FieldErrors::new();
-    let input = NewStaff {
-        staff: staff_input(&data, &mut errors),
-        login: data.text("login"),
-        password: data.text("password"),
-    };
-    gate_staff_change(&state, &user, input.staff.department_id, &input.staff.roles).await?;
-    if saved(&mut errors, state.store.org().create_staff(&input))
-        .await?
-        .is_some()
-    {
-        return redirect("/admin/staff", "created");
-    }
-    staff_page(&state, &user, &data, &errors, &Notice::default()).await
-}
-
-pub(super) async fn staff_member_page(
-    state: &AppState,
-    user: &PageUser,
-    id: i64,
-    data: Option<&FormData>,
-    errors: &FieldErrors,
-    notice: &Notice,
-) -> PageResult {
-    let s = state.store.org().get_staff(id).await?;
-    gate(state, user, OrgAction::ViewStaff, s.department_id).await?;
-    let p = &user.principal;
-    let mut sections = vec![];
-    if can(p, OrgAction::ManageStaff, s.department_id) {
-        let mut current = FormData::from_pairs([
-            ("name", s.name.clone()),
-            ("mobile", s.mobile.clone()),
-            ("centre_id", opt_string(s.centre_id)),
-            ("department_id", opt_string(s.department_id)),
-            ("backup_staff_id", opt_string(s.backup_staff_id)),
-        ]);
-        current
-            .0
-            .extend(s.roles.iter().map(|r| ("roles".to_owned(), r.clone())));
-        sections.push(Section::form(
-            staff_form(
-                state,
-                p,
-                format!("/admin/staff/{id}"),
-                "保存",
-                data.unwrap_or(&current),
-                errors,
-                Some(id),
-            )
-            .await?,
-        ));
-    }
-    if s.roles.iter().any(|r| r == Role::ChiefRepresentative.key()) {
-        let grant = can(p, OrgAction::GrantPowers, None);
-        let rows = Power::ALL
+    async fn list(fp: FormPage<'_>) -> PageResult {
+        let (state, p) = (fp.state, &fp.user.principal);
+        let scope = staff_scope(p);
+        gate(state, fp.user, OrgAction::ViewStaff, scope).await?;
+        let staff = state.store.org().list_staff(None, scope).await?;
+        let depts = state.store.org().list_departments(None).await?;
+        let dept_name = |id: Option<i64>| short_name(&depts, id);
+        let name_of = |id: Option<i64>| {
+            id.and_then(|id| staff.iter().find(|s| s.id == id))
+                .map(|s| s.name.clone())
+                .unwrap_or_default()
+        };
+        let rows = staff
             .iter()
-            .map(|power| {
-                let held = s.powers.iter().any(|h| h == power.key());
-                let button = if grant {
-                    Cell {
-                        post: Some(PostButton {
-                            action: format!("/admin/staff/{id}/powers"),
-                            label: if held { "收回" } else { "授予" }.to_owned(),
-                            fields: vec![
-                                ("power".to_owned(), power.key().to_owned()),
-                                ("grant".to_owned(), if held { "0" } else { "1" }.to_owned()),
-                            ],
-                        }),
-                        ..Cell::text("")
-                    }
-                } else {
-                    Cell::text("")
-                };
+            .map(|s| {
                 vec![
-                    Cell::text(power.label()),
-                    if held {
-                        Cell::tag("已授权", "on")
+                    Cell::link(&s.name, format!("/admin/staff/{}", s.id)),
+                    Cell::text(&s.login),
+                    Cell::text(dept_name(s.department_id)),
+                    Cell::text(role_names(&s.roles)),
+                    Cell::text(name_of(s.backup_staff_id)),
+                    Cell::text(if s.powers.is_empty() {
+                        String::new()
                     } else {
-                        Cell::tag("未授权", "off")
-                    },
-                    button,
+                        format!("{} 项", s.powers.len())
+                    }),
+                    Cell::active(s.active.get()),
+                    Cell::toggle(
+                        "staff",
+                        s.id,
+                        s.active.get(),
+                        can(p, OrgAction::ManageStaff, s.department_id),
+                    ),
                 ]
             })
             .collect();
-        sections.push(Section::table(
-            "首席代表授权",
-            vec!["权限", "状态", ""],
+        let mut sections = vec![Section::table(
+            "",
+            vec![
+                "姓名",
+                "登录名",
+                "部门",
+                "角色",
+                "B岗",
+                "首席代表授权",
+                "状态",
+                "",
+            ],
             rows,
-        ));
+        )];
+        if can(p, OrgAction::ManageStaff, None) || can(p, OrgAction::ManageStaff, p.department_id) {
+            let form = staff_form(
+                state,
+                p,
+                Self::PATH.into(),
+                "新增",
+                fp.data(),
+                fp.errors,
+                None,
+            );
+            sections.push(Section::form(form.await?));
+        }
+        fp.render(
+            "工作人员",
+            vec![],
+            "每位工作人员可设 B 岗，A 岗不在时由 B 岗代为办理。停用人员后其账号立即无法登录。",
+            sections,
+        )
     }
-    page(
-        user,
-        &s.name,
-        crumb("工作人员", "/admin/staff"),
-        &format!("登录名：{}；角色：{}", s.login, role_names(&s.roles)),
-        sections,
-        notice,
-        errors,
-    )
+
+    async fn create(
+        state: &AppState,
+        user: &PageUser,
+        data: &FormData,
+        errors: &mut FieldErrors,
+    ) -> Result<Option<Saved>, PageError> {
+        let input = NewStaff {
+            staff: staff_input(data, errors),
+            login: data.text("login"),
+            password: data.text("password"),
+        };
+        gate_staff_change(state, user, input.staff.department_id, &input.staff.roles).await?;
+        let saved = saved(errors, state.store.org().create_staff(&input)).await?;
+        Ok(saved.map(|_| Saved::created(Self::PATH)))
+    }
 }
 
-pub(super) async fn staff_member(
-    State(state): State<AppState>,
-    user: PageUser,
-    Path(id): Path<i64>,
-    Query(notice): Query<Notice>,
-) -> PageResult {
-    staff_member_page(&state, &user, id, None, &FieldErrors::new(), &notice).await
+impl Register for StaffRegister {
+    type Key = i64;
+
+    async fn record(fp: FormPage<'_>, &id: &i64) -> PageResult {
+        let (state, p) = (fp.state, &fp.user.principal);
+        let s = state.store.org().get_staff(id).await?;
+        gate(state, fp.user, OrgAction::ViewStaff, s.department_id).await?;
+        let mut sections = vec![];
+        if can(p, OrgAction::ManageStaff, s.department_id) {
+            let mut current = FormData::from_pairs([
+                ("name", s.name.clone()),
+                ("mobile", s.mobile.clone()),
+                ("centre_id", opt_string(s.centre_id)),
+                ("department_id", opt_string(s.department_id)),
+                ("backup_staff_id", opt_string(s.backup_staff_id)),
+            ]);
+            current
+                .0
+                .extend(s.roles.iter().map(|r| ("roles".to_owned(), r.clone())));
+            let action = format!("{}/{id}", Self::PATH);
+            let data = fp.data_or(&current);
+            let form = staff_form(state, p, action, "保存", data, fp.errors, Some(id));
+            sections.push(Section::form(form.await?));
+        }
+        if s.roles.iter().any(|r| r == Role::ChiefRepresentative.key()) {
+            sections.push(powers_section(&s, can(p, OrgAction::GrantPowers, None)));
+        }
+        fp.render(
+            &s.name,
+            crumb("工作人员", Self::PATH),
+            &format!("登录名：{}；角色：{}", s.login, role_names(&s.roles)),
+            sections,
+        )
+    }
+
+    async fn update(
+        state: &AppState,
+        user: &PageUser,
+        &id: &i64,
+        data: &FormData,
+        errors: &mut FieldErrors,
+    ) -> Result<bool, PageError> {
+        let current = state.store.org().get_staff(id).await?;
+        gate_staff_change(state, user, current.department_id, &current.roles).await?;
+        let input = staff_input(data, errors);
+        gate_staff_change(state, user, input.department_id, &input.roles).await?;
+        let saved = saved(errors, state.store.org().update_staff(id, &input)).await?;
+        Ok(saved.is_some())
+    }
 }
 
-pub(super) async fn update_staff(
-    State(state): State<AppState>,
-    user: PageUser,
-    Path(id): Path<i64>,
-    body: Bytes,
-) -> PageResult {
-    let current = state.store.org().get_staff(id).await?;
-    gate_staff_change(&state, &user, current.department_id, &current.roles).await?;
-    let data = FormData::parse(&body);
-    let mut errors = FieldErrors::new();
-    let input = staff_input(&data, &mut errors);
-    gate_staff_change(&state, &user, input.department_id, &input.roles).await?;
-    if saved(&mut errors, state.store.org().update_staff(id, &input))
-        .await?
-        .is_some()
-    {
-        return redirect(&format!("/admin/staff/{id}"), "saved");
-    }
-    staff_member_page(&state, &user, id, Some(&data), &errors, &Notice::default()).await
+/// A chief representative's powers (首席代表授权), each with the button that grants or revokes
+/// it for those who may.
+fn powers_section(s: &Staff, grant: bool) -> Section {
+    let rows = Power::ALL
+        .iter()
+        .map(|power| {
+            let held = s.powers.iter().any(|h| h == power.key());
+            let button = if grant {
+                Cell {
+                    post: Some(PostButton {
+                        action: format!("/admin/staff/{}/powers", s.id),
+                        label: if held { "收回" } else { "授予" }.to_owned(),
+                        fields: vec![
+                            ("power".to_owned(), power.key().to_owned()),
+                            ("grant".to_owned(), if held { "0" } else { "1" }.to_owned()),
+                        ],
+                    }),
+                    ..Cell::text("")
+                }
+            } else {
+                Cell::text("")
+            };
+            vec![
+                Cell::text(power.label()),
+                if held {
+                    Cell::tag("已授权", "on")
+                } else {
+                    Cell::tag("未授权", "off")
+                },
+                button,
+            ]
+        })
+        .collect();
+    Section::table("首席代表授权", vec!["权限", "状态", ""], rows)
 }
 
 pub(super) async fn change_power(

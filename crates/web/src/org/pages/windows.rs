@@ -75,189 +75,144 @@ pub(super) fn window_input(data: &FormData, errors: &mut FieldErrors) -> WindowI
     }
 }
 
-pub(super) async fn windows_page(
-    state: &AppState,
-    user: &PageUser,
-    data: &FormData,
-    errors: &FieldErrors,
-    notice: &Notice,
-) -> PageResult {
-    gate(state, user, OrgAction::View, None).await?;
-    let p = &user.principal;
-    let windows = state.store.org().list_windows(None, None).await?;
-    let depts = state.store.org().list_departments(None).await?;
-    let dept_name = |id: Option<i64>| short_name(&depts, id);
-    let rows = windows
-        .iter()
-        .map(|w| {
-            vec![
-                Cell::link(&w.number, format!("/admin/windows/{}", w.id)),
-                Cell::text(&w.name),
-                if w.is_comprehensive() {
-                    Cell::tag("综合窗口", "warn")
-                } else {
-                    Cell::text("部门窗口")
-                },
-                Cell::text(dept_name(w.department_id)),
-                if w.is_open.get() {
-                    Cell::tag("开放", "on")
-                } else {
-                    Cell::tag("关闭", "off")
-                },
-                Cell::active(w.active.get()),
-                Cell::toggle(
-                    "windows",
-                    w.id,
-                    w.active.get(),
-                    can(p, OrgAction::ManageWindows, w.department_id),
-                ),
-            ]
-        })
-        .collect();
-    let mut sections = vec![Section::table(
-        "",
-        vec!["编号", "名称", "类型", "部门", "开放", "状态", ""],
-        rows,
-    )];
-    let may_create =
-        can(p, OrgAction::ManageWindows, None) || can(p, OrgAction::ManageWindows, p.department_id);
-    if may_create {
-        let defaults;
-        let data = if data.0.is_empty() {
-            defaults = FormData::from_pairs([("is_open", "1".to_owned())]);
-            &defaults
-        } else {
-            data
-        };
-        sections.push(Section::form(
-            window_form(state, p, "/admin/windows".into(), "新增", data, errors).await?,
-        ));
-    }
-    page(
-        user,
-        "服务窗口",
-        vec![],
-        "综合窗口不隶属于某个部门，可受理所有事项（一窗受理）。",
-        sections,
-        notice,
-        errors,
-    )
-}
+/// 服务窗口: a department's or comprehensive (综合窗口).
+pub(super) struct Windows;
 
-crate::blank_form_page!(pub(super) windows => windows_page);
+impl FormList for Windows {
+    const PATH: &'static str = "/admin/windows";
 
-pub(super) async fn create_window(
-    State(state): State<AppState>,
-    user: PageUser,
-    body: Bytes,
-) -> PageResult {
-    let data = FormData::parse(&body);
-    let mut errors = FieldErrors::new();
-    let input = window_input(&data, &mut errors);
-    gate(&state, &user, OrgAction::ManageWindows, input.department_id).await?;
-    if saved(&mut errors, state.store.org().create_window(&input))
-        .await?
-        .is_some()
-    {
-        return redirect("/admin/windows", "created");
-    }
-    windows_page(&state, &user, &data, &errors, &Notice::default()).await
-}
-
-pub(super) async fn window_page(
-    state: &AppState,
-    user: &PageUser,
-    id: i64,
-    data: Option<&FormData>,
-    errors: &FieldErrors,
-    notice: &Notice,
-) -> PageResult {
-    gate(state, user, OrgAction::View, None).await?;
-    let w = state.store.org().get_window(id).await?;
-    let mut sections = vec![];
-    if can(&user.principal, OrgAction::ManageWindows, w.department_id) {
-        let current = FormData::from_pairs([
-            ("centre_id", w.centre_id.to_string()),
-            ("number", w.number.clone()),
-            ("name", w.name.clone()),
-            ("department_id", opt_string(w.department_id)),
-            ("zone_id", opt_string(w.zone_id)),
-            (
-                "is_open",
-                if w.is_open.get() {
-                    "1".into()
-                } else {
-                    String::new()
-                },
-            ),
-        ]);
-        sections.push(Section::form(
-            window_form(
-                state,
-                &user.principal,
-                format!("/admin/windows/{id}"),
-                "保存",
-                data.unwrap_or(&current),
-                errors,
-            )
-            .await?,
-        ));
-    } else {
-        sections.push(Section::table(
+    async fn list(fp: FormPage<'_>) -> PageResult {
+        let (state, p) = (fp.state, &fp.user.principal);
+        gate(state, fp.user, OrgAction::View, None).await?;
+        let windows = state.store.org().list_windows(None, None).await?;
+        let depts = state.store.org().list_departments(None).await?;
+        let dept_name = |id: Option<i64>| short_name(&depts, id);
+        let rows = windows
+            .iter()
+            .map(|w| {
+                vec![
+                    Cell::link(&w.number, format!("/admin/windows/{}", w.id)),
+                    Cell::text(&w.name),
+                    if w.is_comprehensive() {
+                        Cell::tag("综合窗口", "warn")
+                    } else {
+                        Cell::text("部门窗口")
+                    },
+                    Cell::text(dept_name(w.department_id)),
+                    if w.is_open.get() {
+                        Cell::tag("开放", "on")
+                    } else {
+                        Cell::tag("关闭", "off")
+                    },
+                    Cell::active(w.active.get()),
+                    Cell::toggle(
+                        "windows",
+                        w.id,
+                        w.active.get(),
+                        can(p, OrgAction::ManageWindows, w.department_id),
+                    ),
+                ]
+            })
+            .collect();
+        let mut sections = vec![Section::table(
             "",
-            vec!["编号", "名称", "状态"],
-            vec![vec![
-                Cell::text(&w.number),
-                Cell::text(&w.name),
-                Cell::active(w.active.get()),
-            ]],
-        ));
+            vec!["编号", "名称", "类型", "部门", "开放", "状态", ""],
+            rows,
+        )];
+        let may_create = can(p, OrgAction::ManageWindows, None)
+            || can(p, OrgAction::ManageWindows, p.department_id);
+        if may_create {
+            let open_by_default = FormData::from_pairs([("is_open", "1".to_owned())]);
+            let data = fp.data_or(&open_by_default);
+            sections.push(Section::form(
+                window_form(state, p, Self::PATH.into(), "新增", data, fp.errors).await?,
+            ));
+        }
+        fp.render(
+            "服务窗口",
+            vec![],
+            "综合窗口不隶属于某个部门，可受理所有事项（一窗受理）。",
+            sections,
+        )
     }
-    let manage = can(&user.principal, OrgAction::ManageWindows, w.department_id);
-    sections.extend(seats::seat_sections(state, &w, manage, &FormData::default(), errors).await?);
-    page(
-        user,
-        &format!("{} 号窗口", w.number),
-        crumb("服务窗口", "/admin/windows"),
-        "",
-        sections,
-        notice,
-        errors,
-    )
+
+    async fn create(
+        state: &AppState,
+        user: &PageUser,
+        data: &FormData,
+        errors: &mut FieldErrors,
+    ) -> Result<Option<Saved>, PageError> {
+        let input = window_input(data, errors);
+        gate(state, user, OrgAction::ManageWindows, input.department_id).await?;
+        let saved = saved(errors, state.store.org().create_window(&input)).await?;
+        Ok(saved.map(|_| Saved::created(Self::PATH)))
+    }
 }
 
-pub(super) async fn window(
-    State(state): State<AppState>,
-    user: PageUser,
-    Path(id): Path<i64>,
-    Query(notice): Query<Notice>,
-) -> PageResult {
-    window_page(&state, &user, id, None, &FieldErrors::new(), &notice).await
-}
+impl Register for Windows {
+    type Key = i64;
 
-pub(super) async fn update_window(
-    State(state): State<AppState>,
-    user: PageUser,
-    Path(id): Path<i64>,
-    body: Bytes,
-) -> PageResult {
-    let current = state.store.org().get_window(id).await?;
-    gate(
-        &state,
-        &user,
-        OrgAction::ManageWindows,
-        current.department_id,
-    )
-    .await?;
-    let data = FormData::parse(&body);
-    let mut errors = FieldErrors::new();
-    let input = window_input(&data, &mut errors);
-    gate(&state, &user, OrgAction::ManageWindows, input.department_id).await?;
-    if saved(&mut errors, state.store.org().update_window(id, &input))
-        .await?
-        .is_some()
-    {
-        return redirect(&format!("/admin/windows/{id}"), "saved");
+    async fn record(fp: FormPage<'_>, &id: &i64) -> PageResult {
+        let (state, p) = (fp.state, &fp.user.principal);
+        gate(state, fp.user, OrgAction::View, None).await?;
+        let w = state.store.org().get_window(id).await?;
+        let manage = can(p, OrgAction::ManageWindows, w.department_id);
+        let mut sections = vec![];
+        if manage {
+            let current = FormData::from_pairs([
+                ("centre_id", w.centre_id.to_string()),
+                ("number", w.number.clone()),
+                ("name", w.name.clone()),
+                ("department_id", opt_string(w.department_id)),
+                ("zone_id", opt_string(w.zone_id)),
+                (
+                    "is_open",
+                    if w.is_open.get() {
+                        "1".into()
+                    } else {
+                        String::new()
+                    },
+                ),
+            ]);
+            let action = format!("{}/{id}", Self::PATH);
+            let data = fp.data_or(&current);
+            sections.push(Section::form(
+                window_form(state, p, action, "保存", data, fp.errors).await?,
+            ));
+        } else {
+            sections.push(Section::table(
+                "",
+                vec!["编号", "名称", "状态"],
+                vec![vec![
+                    Cell::text(&w.number),
+                    Cell::text(&w.name),
+                    Cell::active(w.active.get()),
+                ]],
+            ));
+        }
+        sections.extend(
+            seats::seat_sections(state, &w, manage, &FormData::default(), fp.errors).await?,
+        );
+        fp.render(
+            &format!("{} 号窗口", w.number),
+            crumb("服务窗口", Self::PATH),
+            "",
+            sections,
+        )
     }
-    window_page(&state, &user, id, Some(&data), &errors, &Notice::default()).await
+
+    async fn update(
+        state: &AppState,
+        user: &PageUser,
+        &id: &i64,
+        data: &FormData,
+        errors: &mut FieldErrors,
+    ) -> Result<bool, PageError> {
+        let current = state.store.org().get_window(id).await?;
+        gate(state, user, OrgAction::ManageWindows, current.department_id).await?;
+        let input = window_input(data, errors);
+        gate(state, user, OrgAction::ManageWindows, input.department_id).await?;
+        let saved = saved(errors, state.store.org().update_window(id, &input)).await?;
+        Ok(saved.is_some())
+    }
 }

@@ -19,7 +19,9 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::auth::PageUser;
 use crate::error::PageError;
-use crate::kit::{Cell, Section, crumb, csv_download, live_page, page, redirect, short_name};
+use crate::kit::{
+    Cell, FormPage, Section, crumb, csv_download, live_page, page, redirect, short_name,
+};
 use crate::pages::{
     Chrome, FormBuilder, FormData, Notice, PageResult, can, form_outcome, gate, render,
     render_with_status,
@@ -89,11 +91,15 @@ fn finding_case(f: &onewindow_store::supervision::Finding) -> Cell {
     }
 }
 
-crate::blank_form_page!(
-    /// The supervisors' view of deadlines: every warning and overdue alert, newest first,
-    /// linked to its case.
-    supervision => supervision_page
-);
+/// The supervisors' view of deadlines: every warning and overdue alert, newest first,
+/// linked to its case.
+async fn supervision(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(notice): Query<Notice>,
+) -> PageResult {
+    supervision_page(FormPage::fresh(&state, &user, &notice)).await
+}
 
 /// A supervisor closes a finding with its disposition.
 async fn close_finding(State(state): State<AppState>, user: PageUser, body: Bytes) -> PageResult {
@@ -115,16 +121,11 @@ async fn close_finding(State(state): State<AppState>, user: PageUser, body: Byte
             Err(e) => return Err(e),
         }
     }
-    supervision_page(&state, &user, &data, &errors, &Notice::default()).await
+    supervision_page(FormPage::refused(&state, &user, &data, &errors)).await
 }
 
-async fn supervision_page(
-    state: &AppState,
-    user: &PageUser,
-    data: &FormData,
-    errors: &FieldErrors,
-    notice: &Notice,
-) -> PageResult {
+async fn supervision_page(fp: FormPage<'_>) -> PageResult {
+    let (state, user) = (fp.state, fp.user);
     gate(state, user, SupervisionAction::View, None).await?;
     let alerts = state.store.supervision().alerts(None, 300).await?;
     let open_findings = state.store.supervision().findings(true, 100).await?;
@@ -292,8 +293,8 @@ async fn supervision_page(
                 FormBuilder::new(
                     "/admin/supervision/findings/close",
                     "处理完毕",
-                    data,
-                    errors,
+                    fp.data(),
+                    fp.errors,
                 )
                 .title("处理监察问题")
                 .select(
@@ -348,8 +349,8 @@ async fn supervision_page(
                 ],
             ),
         ],
-        notice,
-        errors,
+        fp.notice,
+        fp.errors,
     )
 }
 

@@ -11,6 +11,9 @@ use crate::auth::PageUser;
 use crate::error::PageError;
 use crate::pages::{Chrome, Form, Notice, PageResult, render, render_with_status};
 
+mod register;
+pub use register::{FormList, FormPage, Register, Saved, form_list, register};
+
 pub struct Cell {
     pub text: String,
     pub href: Option<String>,
@@ -254,28 +257,4 @@ pub async fn saved<T>(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-/// Declares the GET handler of a list page whose form starts empty:
-/// `blank_form_page!(pub(super) regions => regions_page);` calls
-/// `regions_page(&state, &user, &FormData::default(), &FieldErrors::new(), &notice)`.
-#[macro_export]
-macro_rules! blank_form_page {
-    ($(#[$doc:meta])* $vis:vis $handler:ident => $page:ident) => {
-        $(#[$doc])*
-        $vis async fn $handler(
-            axum::extract::State(state): axum::extract::State<$crate::AppState>,
-            user: $crate::auth::PageUser,
-            axum::extract::Query(notice): axum::extract::Query<$crate::pages::Notice>,
-        ) -> $crate::pages::PageResult {
-            $page(
-                &state,
-                &user,
-                &$crate::pages::FormData::default(),
-                &onewindow_domain::org::FieldErrors::new(),
-                &notice,
-            )
-            .await
-        }
-    };
 }
