@@ -4,13 +4,10 @@
 
 use axum::Router;
 use onewindow_domain::auth::CalendarAction;
-use onewindow_domain::org::FieldErrors;
 
 use crate::AppState;
-use crate::auth::PageUser;
-use crate::error::PageError;
-use crate::kit::{Cell, FormList, FormPage, Saved, Section, form_list, saved};
-use crate::pages::{FormBuilder, FormData, PageResult, can, gate};
+use crate::kit::{Cell, FormList, FormPage, SaveResult, Saved, Section, Submitted, form_list};
+use crate::pages::{FormBuilder, PageResult, can, gate};
 
 pub fn router() -> Router<AppState> {
     form_list::<CalendarDays>()
@@ -26,12 +23,8 @@ impl FormList for CalendarDays {
         calendar_page(fp).await
     }
 
-    async fn create(
-        state: &AppState,
-        user: &PageUser,
-        data: &FormData,
-        errors: &mut FieldErrors,
-    ) -> Result<Option<Saved>, PageError> {
+    async fn create(form: &mut Submitted<'_>) -> SaveResult<Saved> {
+        let (state, user, data) = (form.state, form.user, form.data);
         gate(state, user, CalendarAction::Manage, None).await?;
         let (region, day, name) = (
             data.text("region_code"),
@@ -44,7 +37,7 @@ impl FormList for CalendarDays {
             .store
             .calendar()
             .set_calendar_day(&region, &day, workday, &name, by);
-        let saved = saved(errors, save).await?;
+        let saved = form.save(save).await?;
         Ok(saved.map(|_| Saved::saved(Self::PATH)))
     }
 }

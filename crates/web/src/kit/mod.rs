@@ -12,7 +12,9 @@ use crate::error::PageError;
 use crate::pages::{Chrome, Form, Notice, PageResult, render, render_with_status};
 
 mod register;
-pub use register::{FormList, FormPage, Register, Saved, form_list, register};
+pub use register::{
+    FormList, FormPage, Register, SaveResult, Saved, Submitted, form_list, register,
+};
 
 pub struct Cell {
     pub text: String,

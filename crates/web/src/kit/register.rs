@@ -98,6 +98,34 @@ impl<'a> FormPage<'a> {
     }
 }
 
+/// A submitted form on its way to the store: who sent it, its values, and what is wrong with
+/// them so far.
+pub struct Submitted<'a> {
+    pub state: &'a AppState,
+    pub user: &'a PageUser,
+    pub data: &'a FormData,
+    pub errors: FieldErrors,
+}
+
+impl<'a> Submitted<'a> {
+    pub fn new(state: &'a AppState, user: &'a PageUser, data: &'a FormData) -> Submitted<'a> {
+        Submitted {
+            state,
+            user,
+            data,
+            errors: FieldErrors::new(),
+        }
+    }
+
+    /// Runs the store's save once no field is in error (see `kit::saved`).
+    pub async fn save<T>(
+        &mut self,
+        save: impl Future<Output = Result<T, onewindow_store::StoreError>>,
+    ) -> Result<Option<T>, PageError> {
+        super::saved(&mut self.errors, save).await
+    }
+}
+
 /// Where a successful save sends the user, and the notice they see there.
 pub struct Saved {
     pub to: String,
@@ -119,6 +147,9 @@ impl Saved {
     }
 }
 
+/// What a save comes to: Some when saved, None when the form goes back with its errors.
+pub type SaveResult<T> = Result<Option<T>, PageError>;
+
 /// A list page with a form that adds to it, at `PATH`: GET shows it, POST saves the form and
 /// redirects, or shows the list again with the form's errors.
 pub trait FormList: Send + Sync + 'static {
@@ -128,13 +159,8 @@ pub trait FormList: Send + Sync + 'static {
     fn list(page: FormPage<'_>) -> impl Future<Output = PageResult> + Send;
 
     /// Checks that the user may, then saves the submitted form. None when the form had errors
-    /// or the store refused it; the field errors are then in `errors`.
-    fn create(
-        state: &AppState,
-        user: &PageUser,
-        data: &FormData,
-        errors: &mut FieldErrors,
-    ) -> impl Future<Output = Result<Option<Saved>, PageError>> + Send;
+    /// or the store refused it; the field errors are then in the submission.
+    fn create(form: &mut Submitted<'_>) -> impl Future<Output = SaveResult<Saved>> + Send;
 }
 
 /// A `FormList` whose records each have a page at `PATH/{key}` with a form that changes them.
@@ -145,15 +171,12 @@ pub trait Register: FormList {
     /// One record with, for those who may, the form that changes it.
     fn record(page: FormPage<'_>, key: &Self::Key) -> impl Future<Output = PageResult> + Send;
 
-    /// Checks that the user may, then saves the changed record; false when refused, with the
-    /// field errors in `errors`.
+    /// Checks that the user may, then saves the changed record; None when refused, with the
+    /// field errors in the submission.
     fn update(
-        state: &AppState,
-        user: &PageUser,
+        form: &mut Submitted<'_>,
         key: &Self::Key,
-        data: &FormData,
-        errors: &mut FieldErrors,
-    ) -> impl Future<Output = Result<bool, PageError>> + Send;
+    ) -> impl Future<Output = SaveResult<()>> + Send;
 }
 
 /// The list page's routes.
@@ -183,10 +206,10 @@ async fn create<L: FormList>(
     body: Bytes,
 ) -> PageResult {
     let data = FormData::parse(&body);
-    let mut errors = FieldErrors::new();
-    match L::create(&state, &user, &data, &mut errors).await? {
+    let mut form = Submitted::new(&state, &user, &data);
+    match L::create(&mut form).await? {
         Some(saved) => redirect(&saved.to, saved.notice),
-        None => L::list(FormPage::refused(&state, &user, &data, &errors)).await,
+        None => L::list(FormPage::refused(&state, &user, &data, &form.errors)).await,
     }
 }
 
@@ -206,9 +229,9 @@ async fn update<R: Register>(
     body: Bytes,
 ) -> PageResult {
     let data = FormData::parse(&body);
-    let mut errors = FieldErrors::new();
-    if R::update(&state, &user, &key, &data, &mut errors).await? {
+    let mut form = Submitted::new(&state, &user, &data);
+    if R::update(&mut form, &key).await?.is_some() {
         return redirect(&format!("{}/{key}", R::PATH), "saved");
     }
-    R::record(FormPage::refused(&state, &user, &data, &errors), &key).await
+    R::record(FormPage::refused(&state, &user, &data, &form.errors), &key).await
 }

@@ -54,12 +54,8 @@ impl FormList for Synonyms {
     }
 
     /// Saves a term's expansions; none removes the term.
-    async fn create(
-        state: &AppState,
-        user: &PageUser,
-        data: &FormData,
-        errors: &mut FieldErrors,
-    ) -> Result<Option<Saved>, PageError> {
+    async fn create(form: &mut Submitted<'_>) -> SaveResult<Saved> {
+        let (state, user, data) = (form.state, form.user, form.data);
         gate(state, user, CatalogAction::Publish, None).await?;
         let expansions: Vec<String> = data
             .text("expansions")
@@ -69,7 +65,7 @@ impl FormList for Synonyms {
             .collect();
         let term = data.text("term");
         let save = state.store.catalog().set_synonym(&term, &expansions);
-        Ok(saved(errors, save).await?.map(|_| Saved::saved(Self::PATH)))
+        Ok(form.save(save).await?.map(|_| Saved::saved(Self::PATH)))
     }
 }
 

@@ -23,7 +23,8 @@ use crate::AppState;
 use crate::auth::{PageUser, RequestCtx, catalog_step_gate};
 use crate::error::PageError;
 use crate::kit::{
-    Cell, FormList, FormPage, PostButton, Saved, Section, form_list, page, redirect, saved,
+    Cell, FormList, FormPage, PostButton, SaveResult, Saved, Section, Submitted, form_list, page,
+    redirect, saved,
 };
 use crate::pages::{
     Chrome, Form, FormBuilder, FormData, Notice, PageResult, can, form_outcome, gate, read_upload,

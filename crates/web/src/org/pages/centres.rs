@@ -108,15 +108,11 @@ impl FormList for Centres {
     }
 
     /// A new centre opens on its own page, where its halls and zones are added.
-    async fn create(
-        state: &AppState,
-        user: &PageUser,
-        data: &FormData,
-        errors: &mut FieldErrors,
-    ) -> Result<Option<Saved>, PageError> {
+    async fn create(form: &mut Submitted<'_>) -> SaveResult<Saved> {
+        let (state, user, data) = (form.state, form.user, form.data);
         gate(state, user, OrgAction::Manage, None).await?;
-        let input = centre_input(data, errors);
-        let saved = saved(errors, state.store.org().create_centre(&input)).await?;
+        let input = centre_input(data, &mut form.errors);
+        let saved = form.save(state.store.org().create_centre(&input)).await?;
         Ok(saved.map(|c| Saved::created(format!("{}/{}", Self::PATH, c.id))))
     }
 }
@@ -128,17 +124,14 @@ impl Register for Centres {
         centre_page(fp, id, CentreForm::Centre).await
     }
 
-    async fn update(
-        state: &AppState,
-        user: &PageUser,
-        &id: &i64,
-        data: &FormData,
-        errors: &mut FieldErrors,
-    ) -> Result<bool, PageError> {
+    async fn update(form: &mut Submitted<'_>, &id: &i64) -> SaveResult<()> {
+        let (state, user, data) = (form.state, form.user, form.data);
         gate(state, user, OrgAction::Manage, None).await?;
-        let input = centre_input(data, errors);
-        let saved = saved(errors, state.store.org().update_centre(id, &input)).await?;
-        Ok(saved.is_some())
+        let input = centre_input(data, &mut form.errors);
+        let saved = form
+            .save(state.store.org().update_centre(id, &input))
+            .await?;
+        Ok(saved.map(|_| ()))
     }
 }
 

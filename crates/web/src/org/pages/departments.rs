@@ -101,15 +101,13 @@ impl FormList for Departments {
         fp.render("进驻部门", vec![], "", sections)
     }
 
-    async fn create(
-        state: &AppState,
-        user: &PageUser,
-        data: &FormData,
-        errors: &mut FieldErrors,
-    ) -> Result<Option<Saved>, PageError> {
+    async fn create(form: &mut Submitted<'_>) -> SaveResult<Saved> {
+        let (state, user, data) = (form.state, form.user, form.data);
         gate(state, user, OrgAction::Manage, None).await?;
-        let input = department_input(data, errors, None);
-        let saved = saved(errors, state.store.org().create_department(&input)).await?;
+        let input = department_input(data, &mut form.errors, None);
+        let saved = form
+            .save(state.store.org().create_department(&input))
+            .await?;
         Ok(saved.map(|_| Saved::created(Self::PATH)))
     }
 }
@@ -161,17 +159,14 @@ impl Register for Departments {
         )
     }
 
-    async fn update(
-        state: &AppState,
-        user: &PageUser,
-        &id: &i64,
-        data: &FormData,
-        errors: &mut FieldErrors,
-    ) -> Result<bool, PageError> {
+    async fn update(form: &mut Submitted<'_>, &id: &i64) -> SaveResult<()> {
+        let (state, user, data) = (form.state, form.user, form.data);
         gate(state, user, OrgAction::Manage, None).await?;
         let current = state.store.org().get_department(id).await?;
-        let input = department_input(data, errors, Some(current.centre_id));
-        let saved = saved(errors, state.store.org().update_department(id, &input)).await?;
-        Ok(saved.is_some())
+        let input = department_input(data, &mut form.errors, Some(current.centre_id));
+        let saved = form
+            .save(state.store.org().update_department(id, &input))
+            .await?;
+        Ok(saved.map(|_| ()))
     }
 }

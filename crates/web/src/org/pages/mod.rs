@@ -15,8 +15,8 @@ use crate::AppState;
 use crate::auth::{PageUser, activation_gate, deactivatable};
 use crate::error::PageError;
 use crate::kit::{
-    Cell, FormList, FormPage, PostButton, Register, Saved, Section, crumb, opt_string, redirect,
-    register, saved, short_name,
+    Cell, FormList, FormPage, PostButton, Register, SaveResult, Saved, Section, Submitted, crumb,
+    opt_string, redirect, register, saved, short_name,
 };
 use crate::pages::{
     Chrome, Form, FormBuilder, FormData, PageResult, can, gate, render, role_labels,

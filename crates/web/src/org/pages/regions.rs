@@ -95,15 +95,11 @@ impl FormList for Regions {
         )
     }
 
-    async fn create(
-        state: &AppState,
-        user: &PageUser,
-        data: &FormData,
-        errors: &mut FieldErrors,
-    ) -> Result<Option<Saved>, PageError> {
+    async fn create(form: &mut Submitted<'_>) -> SaveResult<Saved> {
+        let (state, user, data) = (form.state, form.user, form.data);
         gate(state, user, OrgAction::Manage, None).await?;
-        let input = region_input(data, errors, None);
-        let saved = saved(errors, state.store.org().create_region(&input)).await?;
+        let input = region_input(data, &mut form.errors, None);
+        let saved = form.save(state.store.org().create_region(&input)).await?;
         Ok(saved.map(|_| Saved::created(Self::PATH)))
     }
 }
@@ -153,16 +149,13 @@ impl Register for Regions {
         fp.render(&region.name, crumb("行政区划", Self::PATH), "", sections)
     }
 
-    async fn update(
-        state: &AppState,
-        user: &PageUser,
-        code: &String,
-        data: &FormData,
-        errors: &mut FieldErrors,
-    ) -> Result<bool, PageError> {
+    async fn update(form: &mut Submitted<'_>, code: &String) -> SaveResult<()> {
+        let (state, user, data) = (form.state, form.user, form.data);
         gate(state, user, OrgAction::Manage, None).await?;
-        let input = region_input(data, errors, Some(code));
-        let saved = saved(errors, state.store.org().update_region(code, &input)).await?;
-        Ok(saved.is_some())
+        let input = region_input(data, &mut form.errors, Some(code));
+        let saved = form
+            .save(state.store.org().update_region(code, &input))
+            .await?;
+        Ok(saved.map(|_| ()))
     }
 }

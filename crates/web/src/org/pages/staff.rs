@@ -211,19 +211,15 @@ impl FormList for StaffRegister {
         )
     }
 
-    async fn create(
-        state: &AppState,
-        user: &PageUser,
-        data: &FormData,
-        errors: &mut FieldErrors,
-    ) -> Result<Option<Saved>, PageError> {
+    async fn create(form: &mut Submitted<'_>) -> SaveResult<Saved> {
+        let (state, user, data) = (form.state, form.user, form.data);
         let input = NewStaff {
-            staff: staff_input(data, errors),
+            staff: staff_input(data, &mut form.errors),
             login: data.text("login"),
             password: data.text("password"),
         };
         gate_staff_change(state, user, input.staff.department_id, &input.staff.roles).await?;
-        let saved = saved(errors, state.store.org().create_staff(&input)).await?;
+        let saved = form.save(state.store.org().create_staff(&input)).await?;
         Ok(saved.map(|_| Saved::created(Self::PATH)))
     }
 }
@@ -263,19 +259,16 @@ impl Register for StaffRegister {
         )
     }
 
-    async fn update(
-        state: &AppState,
-        user: &PageUser,
-        &id: &i64,
-        data: &FormData,
-        errors: &mut FieldErrors,
-    ) -> Result<bool, PageError> {
+    async fn update(form: &mut Submitted<'_>, &id: &i64) -> SaveResult<()> {
+        let (state, user, data) = (form.state, form.user, form.data);
         let current = state.store.org().get_staff(id).await?;
         gate_staff_change(state, user, current.department_id, &current.roles).await?;
-        let input = staff_input(data, errors);
+        let input = staff_input(data, &mut form.errors);
         gate_staff_change(state, user, input.department_id, &input.roles).await?;
-        let saved = saved(errors, state.store.org().update_staff(id, &input)).await?;
-        Ok(saved.is_some())
+        let saved = form
+            .save(state.store.org().update_staff(id, &input))
+            .await?;
+        Ok(saved.map(|_| ()))
     }
 }
 

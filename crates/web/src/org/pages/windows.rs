@@ -136,15 +136,11 @@ impl FormList for Windows {
         )
     }
 
-    async fn create(
-        state: &AppState,
-        user: &PageUser,
-        data: &FormData,
-        errors: &mut FieldErrors,
-    ) -> Result<Option<Saved>, PageError> {
-        let input = window_input(data, errors);
+    async fn create(form: &mut Submitted<'_>) -> SaveResult<Saved> {
+        let (state, user, data) = (form.state, form.user, form.data);
+        let input = window_input(data, &mut form.errors);
         gate(state, user, OrgAction::ManageWindows, input.department_id).await?;
-        let saved = saved(errors, state.store.org().create_window(&input)).await?;
+        let saved = form.save(state.store.org().create_window(&input)).await?;
         Ok(saved.map(|_| Saved::created(Self::PATH)))
     }
 }
@@ -201,18 +197,15 @@ impl Register for Windows {
         )
     }
 
-    async fn update(
-        state: &AppState,
-        user: &PageUser,
-        &id: &i64,
-        data: &FormData,
-        errors: &mut FieldErrors,
-    ) -> Result<bool, PageError> {
+    async fn update(form: &mut Submitted<'_>, &id: &i64) -> SaveResult<()> {
+        let (state, user, data) = (form.state, form.user, form.data);
         let current = state.store.org().get_window(id).await?;
         gate(state, user, OrgAction::ManageWindows, current.department_id).await?;
-        let input = window_input(data, errors);
+        let input = window_input(data, &mut form.errors);
         gate(state, user, OrgAction::ManageWindows, input.department_id).await?;
-        let saved = saved(errors, state.store.org().update_window(id, &input)).await?;
-        Ok(saved.is_some())
+        let saved = form
+            .save(state.store.org().update_window(id, &input))
+            .await?;
+        Ok(saved.map(|_| ()))
     }
 }
