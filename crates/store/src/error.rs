@@ -19,6 +19,9 @@ pub enum StoreError {
     /// An Idempotency-Key was used before with a different request.
     #[error("idempotency key reused with a different request")]
     IdempotencyMismatch,
+    /// Too much work of this kind is under way (password checks during a flood); try later.
+    #[error("busy")]
+    Busy,
     #[error("configuration: {0}")]
     Config(String),
     #[error(transparent)]

@@ -105,6 +105,9 @@ impl Store {
             )),
             Backend::Postgres => None,
         };
+        if let Some((path, _)) = &sqlite_file {
+            owner_only(path)?;
+        }
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u32;
         let pool_options = AnyPoolOptions::new()
             .acquire_timeout(Duration::from_secs(10))
@@ -293,4 +296,26 @@ pub fn random_hex(n: usize) -> String {
 /// Current time as stored: UTC milliseconds.
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
+}
+
+/// The SQLite file holds password hashes and applicants' personal data: it is created readable
+/// and writable by the server's user only (0600), and an existing one is narrowed to that. SQLite
+/// gives its -wal and -shm files the database file's permissions.
+fn owner_only(path: &std::path::Path) -> StoreResult<()> {
+    if path.as_os_str().is_empty() || path.as_os_str() == ":memory:" {
+        return Ok(());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let config = |e: std::io::Error| StoreError::Config(format!("{}: {e}", path.display()));
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(config)?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(config)?;
+    }
+    Ok(())
 }

@@ -57,6 +57,8 @@ pub enum ApiError {
     Case(onewindow_domain::case::CaseError),
     #[error("idempotency key reused")]
     IdempotencyMismatch,
+    #[error("busy")]
+    Busy,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -69,6 +71,7 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict { current } => ApiError::Conflict(current),
             StoreError::Rejected(e) => ApiError::Case(e),
             StoreError::IdempotencyMismatch => ApiError::IdempotencyMismatch,
+            StoreError::Busy => ApiError::Busy,
             other => ApiError::Internal(other.into()),
         }
     }
@@ -155,8 +158,16 @@ impl ApiError {
                     CaseError::Rule(_) | CaseError::Calendar(_) => {
                         (StatusCode::UNPROCESSABLE_ENTITY, "不符合办理规则")
                     }
+                    CaseError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "输入有误"),
                 };
-                (status, e.code(), title, Some(e.to_string()), vec![])
+                let errors = match e {
+                    CaseError::Invalid { field, message } => vec![FieldProblem {
+                        field: field.clone(),
+                        message: message.clone(),
+                    }],
+                    _ => vec![],
+                };
+                (status, e.code(), title, Some(e.to_string()), errors)
             }
             ApiError::IdempotencyMismatch => (
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -165,6 +176,13 @@ impl ApiError {
                 Some(
                     "同一 Idempotency-Key 只能用于完全相同的请求；新的操作请使用新的键".to_owned(),
                 ),
+                vec![],
+            ),
+            ApiError::Busy => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "busy",
+                "请求过多",
+                Some("服务器正忙，请稍后再试".to_owned()),
                 vec![],
             ),
             ApiError::Internal(_) => (
@@ -216,6 +234,8 @@ pub enum PageError {
     Forbidden(String),
     #[error("bad request: {0}")]
     BadRequest(String),
+    #[error("busy")]
+    Busy,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -224,6 +244,7 @@ impl From<StoreError> for PageError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound(_) => PageError::NotFound,
+            StoreError::Busy => PageError::Busy,
             StoreError::Invalid(f) => PageError::BadRequest(
                 f.0.into_iter()
                     .map(|(_, m)| m)
@@ -248,6 +269,7 @@ impl From<ApiError> for PageError {
                     .join("；"),
             ),
             ApiError::Case(e) => PageError::BadRequest(e.to_string()),
+            ApiError::Busy => PageError::Busy,
             ApiError::Conflict(_) => {
                 PageError::BadRequest("办件已被他人更新，请返回刷新后再操作。".into())
             }
@@ -276,6 +298,11 @@ impl IntoResponse for PageError {
                 format!("{why}。如需此权限，请联系中心管理员。"),
             ),
             PageError::BadRequest(why) => (StatusCode::BAD_REQUEST, "请求有误", why.clone()),
+            PageError::Busy => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "请求过多",
+                "当前登录的人较多，请稍候片刻再试。".to_owned(),
+            ),
             PageError::Internal(e) => {
                 tracing::error!(error = ?e, "internal error on page");
                 (

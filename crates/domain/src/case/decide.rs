@@ -24,6 +24,7 @@ fn require_text(value: &str, what: &str) -> Result<(), CaseError> {
 
 /// Refuses a command that breaks a rule, or returns the events it causes.
 pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Event>, CaseError> {
+    super::bounds::check(command, ctx)?;
     let stage = state.stage();
     let actor = ctx.actor;
     let item = || {
@@ -419,8 +420,11 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
                 ));
             }
             require_text(reason, "延长理由")?;
-            if *days == 0 || state.extended_days + days > 10 {
-                return Err(rule("延长期限为 1 至 10 个工作日（行政许可法第四十二条）"));
+            let extended = state.extended_days.checked_add(*days);
+            if *days == 0 || extended.is_none_or(|total| total > 10) {
+                return Err(rule(
+                    "延长期限累计为 1 至 10 个工作日（行政许可法第四十二条）",
+                ));
             }
             let on = state
                 .accepted_on
@@ -514,8 +518,10 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
         }
         Command::Deliver { delivery } => {
             in_stage(&[Stage::Concluded])?;
-            if !actor.has(Role::Clerk) {
-                return Err(CaseError::NotAllowed("送达由窗口人员登记"));
+            if !(actor.has(Role::Clerk) && department_staff(item()?)) {
+                return Err(CaseError::NotAllowed(
+                    "送达由办理部门或综合窗口的窗口人员登记",
+                ));
             }
             if let Delivery::Express { waybill } = delivery {
                 require_text(waybill, "快递运单号")?;
@@ -528,10 +534,11 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
             if stage.is_closed() || stage == Stage::Decided || stage == Stage::New {
                 return Err(CaseError::WrongStage(stage.label()));
             }
-            // The applicant (whose ownership the caller checks) or a window clerk for them.
-            if actor.is_staff() && !actor.has(Role::Clerk) {
+            // The applicant (whose ownership the caller checks) or a window clerk of the
+            // handling department, or of a comprehensive window, for them.
+            if actor.is_staff() && !(actor.has(Role::Clerk) && department_staff(item()?)) {
                 return Err(CaseError::NotAllowed(
-                    "撤回由申请人提出，或由窗口人员代为登记",
+                    "撤回由申请人提出，或由办理部门、综合窗口的窗口人员代为登记",
                 ));
             }
             require_text(reason, "撤回理由")?;
@@ -542,10 +549,11 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
         Command::ReturnCase { reasons } => {
             in_stage(&[Stage::Submitted, Stage::InReview])?;
             if !(actor.has(Role::ChiefRepresentative)
-                && actor.powers.contains(&Power::ReturnGatekeeping))
+                && actor.powers.contains(&Power::ReturnGatekeeping)
+                && actor.department_id == Some(item()?.department_id))
             {
                 return Err(CaseError::NotAllowed(
-                    "退件须由具有退办件把关权的首席代表决定",
+                    "退件须由办理部门具有退办件把关权的首席代表决定",
                 ));
             }
             require_text(reasons, "退件理由")?;

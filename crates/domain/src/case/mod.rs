@@ -2,7 +2,10 @@
 //! rule; `apply` folds events into state. Pure: time, ids, the actor and the calendar come in
 //! through `Ctx`, and every computed fact (case number, deadline) is recorded in the event.
 
+mod bounds;
 mod decide;
+#[cfg(test)]
+mod hostile_tests;
 mod model;
 mod schedule;
 mod state;
@@ -16,6 +19,7 @@ use crate::calendar::{CalendarError, WorkCalendar};
 pub use crate::catalog::CaseType;
 use crate::org::{FieldErrors, Power, Role};
 
+pub use bounds::{MAX_FEE_FEN, MAX_LIST, MAX_NAME, MAX_TEXT};
 pub use decide::{available_commands, decide, finding_of};
 use model::rule;
 pub use model::*;

@@ -508,6 +508,9 @@ pub enum CaseError {
     NotAllowed(&'static str),
     #[error("{0}")]
     Rule(String),
+    /// A value outside its bounds, named by its field (`reason`, `materials[3]`).
+    #[error("{message}")]
+    Invalid { field: String, message: String },
     #[error(transparent)]
     Calendar(#[from] CalendarError),
 }
@@ -519,6 +522,7 @@ impl CaseError {
             CaseError::WrongStage(_) => "illegal_transition",
             CaseError::NotAllowed(_) => "forbidden",
             CaseError::Rule(_) => "rule",
+            CaseError::Invalid { .. } => "validation",
             CaseError::Calendar(_) => "calendar",
         }
     }

@@ -139,11 +139,11 @@ fn pages_offer_only_what_the_aggregate_would_allow() {
     assert!(offered_now.contains(&"decide") && !offered_now.contains(&"complete_step"));
 }
 
-fn d(s: &str) -> NaiveDate {
+pub(super) fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
 
-fn item(case_type: &str) -> ItemRef {
+pub(super) fn item(case_type: &str) -> ItemRef {
     let step = |name: &str, role, limit_days| StepRef {
         name: name.into(),
         role,
@@ -181,23 +181,28 @@ fn item(case_type: &str) -> ItemRef {
     }
 }
 
-fn staff(id: i64, roles: &[Role], powers: &[Power]) -> Actor {
+pub(super) fn staff(id: i64, roles: &[Role], powers: &[Power]) -> Actor {
     Actor::staff(id, id, roles, Some(7)).with_powers(powers)
 }
 
-struct Case {
-    state: CaseState,
+pub(super) struct Case {
+    pub(super) state: CaseState,
     cal: WorkCalendar,
 }
 
 impl Case {
-    fn new() -> Case {
+    pub(super) fn new() -> Case {
         Case {
             state: CaseState::default(),
             cal: WorkCalendar::official().unwrap(),
         }
     }
-    fn run(&mut self, actor: &Actor, today: &str, cmd: Command) -> Result<Vec<Event>, CaseError> {
+    pub(super) fn run(
+        &mut self,
+        actor: &Actor,
+        today: &str,
+        cmd: Command,
+    ) -> Result<Vec<Event>, CaseError> {
         let ctx = Ctx {
             today: d(today),
             actor,
@@ -211,7 +216,7 @@ impl Case {
         }
         Ok(events)
     }
-    fn submit(&mut self, kind: &str, materials: &[&str]) {
+    pub(super) fn submit(&mut self, kind: &str, materials: &[&str]) {
         let clerk = staff(1, &[Role::Clerk], &[]);
         self.run(
             &clerk,

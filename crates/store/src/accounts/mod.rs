@@ -23,9 +23,31 @@ pub const LOCKOUT_MS: i64 = 15 * 60 * 1000;
 pub const SESSION_MS: i64 = 12 * 60 * 60 * 1000;
 
 /// Hashes a password with argon2id off the async threads (it is deliberately slow).
+/// Each argon2id hash or check takes 19 MiB and a core for tens of milliseconds. At most one
+/// per core runs at once; a request that gets no turn within `PASSWORD_WAIT` is refused as busy
+/// instead of queueing without bound, so a flood of failed logins cannot hold gigabytes.
+static PASSWORD_WORK: std::sync::LazyLock<tokio::sync::Semaphore> =
+    std::sync::LazyLock::new(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    });
+const PASSWORD_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Runs password work on the blocking pool once a turn is free.
+async fn password_work<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> StoreResult<T> {
+    let _turn = tokio::time::timeout(PASSWORD_WAIT, PASSWORD_WORK.acquire())
+        .await
+        .map_err(|_| StoreError::Busy)?
+        .map_err(|_| StoreError::Busy)?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| StoreError::Config(e.to_string()))
+}
+
 pub async fn hash_password(password: &str) -> StoreResult<String> {
     let password = password.to_owned();
-    tokio::task::spawn_blocking(move || {
+    password_work(move || {
         let mut salt = [0u8; 16];
         rand::rng().fill_bytes(&mut salt);
         let salt = SaltString::encode_b64(&salt).map_err(|e| StoreError::Config(e.to_string()))?;
@@ -34,13 +56,12 @@ pub async fn hash_password(password: &str) -> StoreResult<String> {
             .map(|h| h.to_string())
             .map_err(|e| StoreError::Config(e.to_string()))
     })
-    .await
-    .map_err(|e| StoreError::Config(e.to_string()))?
+    .await?
 }
 
-async fn verify_password(password: &str, hash: &str) -> bool {
+async fn verify_password(password: &str, hash: &str) -> StoreResult<bool> {
     let (password, hash) = (password.to_owned(), hash.to_owned());
-    tokio::task::spawn_blocking(move || {
+    password_work(move || {
         PasswordHash::new(&hash)
             .map(|parsed| {
                 Argon2::default()
@@ -50,7 +71,6 @@ async fn verify_password(password: &str, hash: &str) -> bool {
             .unwrap_or(false)
     })
     .await
-    .unwrap_or(false)
 }
 
 /// A random secret as lowercase hex, and its SHA-256 as stored.
@@ -234,7 +254,7 @@ impl crate::AccountStore<'_> {
         .fetch_optional(&self.store.pool)
         .await?;
         let Some(row) = row else {
-            verify_password(password, DUMMY_HASH).await;
+            verify_password(password, DUMMY_HASH).await?;
             self.record_security_event("login_failed", None, Some(login), remote, "未知登录名")
                 .await?;
             return Ok(Err(LoginFailure::BadCredentials {
@@ -263,7 +283,7 @@ impl crate::AccountStore<'_> {
             .await?;
             return Ok(Err(LoginFailure::Locked { until_ms: until }));
         }
-        if verify_password(password, &row.password_hash).await {
+        if verify_password(password, &row.password_hash).await? {
             sqlx::query("UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = $1")
                 .bind(row.id)
                 .execute(&self.store.pool)

@@ -309,6 +309,39 @@ async fn run_batch(
     }
 }
 
+/// A case is reassigned only to an active staff member of the department handling its current
+/// step who holds that step's role; anyone else would leave the case with no one, or show it and
+/// its applicant in another department's inbox.
+async fn check_assignee(store: &Store, state: &CaseState, staff_id: i64) -> StoreResult<()> {
+    let step = state
+        .item
+        .as_ref()
+        .and_then(|item| item.steps.get(state.current_step))
+        .ok_or(StoreError::Rejected(CaseError::Rule(
+            "办件没有待办环节".into(),
+        )))?;
+    let holds: Option<(i64,)> = sqlx::query_as(
+        "SELECT s.id FROM staff s JOIN staff_roles r ON r.staff_id = s.id
+         WHERE s.id = $1 AND s.active = 1 AND s.department_id = $2 AND r.role = $3",
+    )
+    .bind(staff_id)
+    .bind(step.department_id)
+    .bind(step.role.key())
+    .fetch_optional(&store.pool)
+    .await?;
+    if holds.is_none() {
+        return Err(StoreError::Rejected(CaseError::Invalid {
+            field: "staff_id".into(),
+            message: format!(
+                "转办对象须为本环节（{}）所在部门在岗的{}",
+                step.name,
+                step.role.label()
+            ),
+        }));
+    }
+    Ok(())
+}
+
 /// One command: decided on the case's state and written with its read models (inside the
 /// caller's savepoint). Returns the outcome and, for the writer's memory, the state and head.
 async fn run_one(
@@ -362,6 +395,9 @@ async fn run_one(
         };
         decide(&state, &req.command, &ctx).map_err(StoreError::Rejected)?
     };
+    if let Command::Reassign { staff_id, .. } = &req.command {
+        check_assignee(store, &state, *staff_id).await?;
+    }
     let command_id = key.clone().unwrap_or_else(|| crate::random_hex(16));
     let by = Provenance {
         actor_id: req.actor.account_id,

@@ -216,7 +216,11 @@ pub fn short_name(departments: &[onewindow_store::org::Department], id: Option<i
 pub fn csv_download(filename: &str, headers: &[&str], rows: &[Vec<String>]) -> PageResult {
     let mut out = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
     out.write_record(headers)
-        .and_then(|_| rows.iter().try_for_each(|r| out.write_record(r)))
+        .and_then(|_| {
+            rows.iter().try_for_each(|r| {
+                out.write_record(r.iter().map(|cell| inert_cell(cell).into_owned()))
+            })
+        })
         .map_err(|e| PageError::Internal(e.into()))?;
     let bytes = out
         .into_inner()
@@ -235,6 +239,17 @@ pub fn csv_download(filename: &str, headers: &[&str], rows: &[Vec<String>]) -> P
         bytes,
     )
         .into_response())
+}
+
+/// A cell that a spreadsheet shows as text: one that would start a formula (`=`, `+`, `-`, `@`,
+/// or a tab or carriage return before one) gets a leading apostrophe (OWASP's advice against
+/// CSV injection), so a name like `=HYPERLINK(…)` cannot run when a supervisor opens the file.
+pub fn inert_cell(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
 }
 
 pub fn opt_string(v: Option<i64>) -> String {

@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/static/app.css", get(stylesheet))
+        .route("/static/app.js", get(script))
         .merge(crate::accounts::pages::router())
         .merge(crate::org::pages::router())
         .merge(crate::supervision::pages::router())
@@ -42,6 +43,17 @@ async fn stylesheet() -> Response {
             (header::CACHE_CONTROL, "no-cache"),
         ],
         include_str!("../../static/app.css"),
+    )
+        .into_response()
+}
+
+async fn script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        include_str!("../../static/app.js"),
     )
         .into_response()
 }

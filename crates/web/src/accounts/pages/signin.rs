@@ -20,9 +20,12 @@ pub(super) struct LoginQuery {
     notice: String,
 }
 
-/// Only same-site paths are followed after login; anything else means "the usual place".
+/// Only same-site paths are followed after login; anything else means "the usual place". A
+/// path is printable ASCII without backslashes: browsers drop tabs and line breaks from URLs,
+/// so `/\t/evil.example` would otherwise become the other site `//evil.example`.
 pub(super) fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    let printable = next.chars().all(|c| c.is_ascii_graphic() && c != '\\');
+    if printable && next.starts_with('/') && !next.starts_with("//") {
         next.to_owned()
     } else {
         String::new()
