@@ -38,7 +38,7 @@ impl FormList for CalendarDays {
             .calendar()
             .set_calendar_day(&region, &day, workday, &name, by);
         let saved = form.save(save).await?;
-        Ok(saved.map(|_| Saved::saved(Self::PATH)))
+        Ok(saved.map(|_| Saved::changed(Self::PATH)))
     }
 }
 

@@ -139,7 +139,7 @@ impl Saved {
             notice: "created",
         }
     }
-    pub fn saved(to: impl Into<String>) -> Saved {
+    pub fn changed(to: impl Into<String>) -> Saved {
         Saved {
             to: to.into(),
             notice: "saved",

@@ -65,7 +65,7 @@ impl FormList for Synonyms {
             .collect();
         let term = data.text("term");
         let save = state.store.catalog().set_synonym(&term, &expansions);
-        Ok(form.save(save).await?.map(|_| Saved::saved(Self::PATH)))
+        Ok(form.save(save).await?.map(|_| Saved::changed(Self::PATH)))
     }
 }
 
