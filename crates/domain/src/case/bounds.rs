@@ -104,7 +104,8 @@ pub fn check(command: &Command, ctx: &Ctx) -> Result<(), CaseError> {
 
 fn check_applicant(a: &Applicant) -> Result<(), CaseError> {
     name("applicant.name", &a.name)?;
-    if a.name.trim().is_empty() || !a.name.chars().any(is_visible) {
+    // `name` refused invisible-only text; an empty name is refused here.
+    if !a.name.chars().any(is_visible) {
         return Err(invalid("applicant.name", "须填写申请人名称"));
     }
     name("applicant.mobile", &a.mobile)?;
