@@ -22,6 +22,9 @@ pub enum StoreError {
     /// Too much work of this kind is under way (password checks during a flood); try later.
     #[error("busy")]
     Busy,
+    /// Too many failed attempts from this address (guessing); try again later.
+    #[error("too many attempts")]
+    TooManyAttempts,
     #[error("configuration: {0}")]
     Config(String),
     #[error(transparent)]

@@ -248,12 +248,15 @@ async fn lifecycle_with_read_models(store: &Store) {
     assert!(
         store
             .cases()
-            .case_by_query_code(case_no, &code)
+            .case_by_query_code(case_no, &code, None)
             .await
             .is_ok()
     );
     assert!(matches!(
-        store.cases().case_by_query_code(case_no, "WRONG1").await,
+        store
+            .cases()
+            .case_by_query_code(case_no, "WRONG1", None)
+            .await,
         Err(StoreError::NotFound(_))
     ));
     let found = store

@@ -310,3 +310,53 @@ async fn signed_checkpoints_catch_a_consistent_truncation(store: &Store) {
 async fn case_log_signed_checkpoints() {
     on_every_backend!(signed_checkpoints_catch_a_consistent_truncation);
 }
+
+/// What authorisation and the inboxes read from a case's row (department, applicant's account,
+/// stage, deadline, number, assignee) is compared with the events: editing it to reach a case is
+/// named, column by column.
+async fn authorisation_columns_are_checked(store: &Store) {
+    let mut cases = Vec::new();
+    for n in 0..6 {
+        cases.push(accepted_case(store, n).await);
+    }
+    assert!(store.cases().verify_case_log().await.unwrap().is_empty());
+    let edits = [
+        "department_id = department_id + 1",
+        "applicant_account = 424242",
+        "stage = 'concluded'",
+        "due = '2099-01-01'",
+        "case_no = 'SJ20260924999999'",
+        "assignee = 424242",
+    ];
+    for (case, edit) in cases.iter().zip(edits) {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE cases SET {edit} WHERE id = {case}"
+        )))
+        .execute(store.pool())
+        .await
+        .unwrap();
+    }
+    let problems = store.cases().verify_case_log().await.unwrap();
+    let named: Vec<(CaseId, &str)> = problems
+        .iter()
+        .map(|p| (CaseId(p.case_id), p.problem.as_str()))
+        .collect();
+    let columns = [
+        "承办部门",
+        "申请人账号",
+        "办理阶段",
+        "办结期限",
+        "办件编号",
+        "指定办理人",
+    ];
+    assert_eq!(named.len(), 6, "{problems:#?}");
+    for ((case, problem), (want_case, column)) in named.iter().zip(cases.iter().zip(columns)) {
+        assert_eq!(case, want_case);
+        assert!(problem.contains(column), "{problem}");
+    }
+}
+
+#[tokio::test]
+async fn case_log_checks_the_columns_authorisation_reads() {
+    on_every_backend!(authorisation_columns_are_checked);
+}

@@ -1,12 +1,14 @@
 //! The store refuses what a hostile or careless caller sends past the pages: a case handed to
-//! no one or to another department, and a database file others on the machine could read.
+//! no one or to another department, a database file others on the machine could read, password
+//! and query-code guessing, and sessions left open.
 
 use chrono::NaiveDate;
 use onewindow_domain::case::*;
 use onewindow_domain::ids::CaseId;
 use onewindow_domain::org::Role;
 use onewindow_store::case::commands::CommandRequest;
-use onewindow_store::testing::{Org, TestDb, seed_org, seed_staff};
+use onewindow_store::org::Deactivatable;
+use onewindow_store::testing::{Org, PASSWORD, TestDb, seed_org, seed_staff};
 use onewindow_store::{Backend, Store, StoreError, on_every_backend};
 
 fn item(org: &Org) -> ItemRef {
@@ -115,4 +117,121 @@ async fn the_sqlite_file_is_readable_by_the_server_only() {
     assert_eq!(mode & 0o777, 0o600, "{path:?}");
     store.close().await;
     db.cleanup().await;
+}
+
+async fn sign_in_failures_count_per_address(store: &Store) {
+    use onewindow_store::accounts::{LoginFailure, MAX_FAILED_LOGINS};
+    let admin = seed_staff(store, "admin", &["centre_admin"], None, None).await;
+    let (attacker, office) = (Some("203.0.113.9"), Some("10.1.2.3"));
+    let accounts = store.accounts();
+    // A known and an unknown login get the same answers, attempt by attempt.
+    for login in ["admin", "nobody"] {
+        for i in 1..MAX_FAILED_LOGINS {
+            let got = accounts.authenticate(login, "wrong-pass1", attacker).await;
+            let want = LoginFailure::BadCredentials {
+                remaining_attempts: MAX_FAILED_LOGINS - i,
+            };
+            assert_eq!(got.unwrap(), Err(want), "{login} attempt {i}");
+        }
+        let locked = accounts.authenticate(login, "wrong-pass1", attacker).await;
+        assert!(
+            matches!(locked.unwrap(), Err(LoginFailure::Locked { .. })),
+            "{login}"
+        );
+    }
+    // Locked for the attacker's address only: the administrator still signs in at the office.
+    let there = accounts.authenticate("admin", PASSWORD, attacker).await;
+    assert!(matches!(there.unwrap(), Err(LoginFailure::Locked { .. })));
+    assert!(
+        accounts
+            .authenticate("admin", PASSWORD, office)
+            .await
+            .unwrap()
+            .is_ok()
+    );
+    // An address that keeps guessing across logins is refused before any password work.
+    for i in 0..30 {
+        let login = format!("guess{i}");
+        let _ = accounts
+            .authenticate(&login, "wrong-pass1", attacker)
+            .await
+            .unwrap();
+    }
+    let refused = accounts.authenticate("admin", PASSWORD, attacker).await;
+    assert_eq!(refused.unwrap(), Err(LoginFailure::Throttled));
+    // Whether an account is disabled is told only to whoever knows its password.
+    store
+        .org()
+        .set_active(Deactivatable::Staff, &admin.id.to_string(), false)
+        .await
+        .unwrap();
+    let wrong = accounts.authenticate("admin", "wrong-pass1", office).await;
+    assert!(matches!(
+        wrong.unwrap(),
+        Err(LoginFailure::BadCredentials { .. })
+    ));
+    let right = accounts.authenticate("admin", PASSWORD, office).await;
+    assert_eq!(right.unwrap(), Err(LoginFailure::Disabled));
+}
+
+#[tokio::test]
+async fn sign_in_failures_lock_a_login_for_the_guessing_address_only() {
+    on_every_backend!(sign_in_failures_count_per_address);
+}
+
+async fn idle_sessions_end(store: &Store) {
+    use onewindow_store::accounts::SESSION_IDLE_MS;
+    let admin = seed_staff(store, "admin", &["centre_admin"], None, None).await;
+    let session = store
+        .accounts()
+        .create_session(admin.account_id)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .accounts()
+            .session(&session.token)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // Left alone longer than the idle limit (as if the last request came then).
+    sqlx::query("UPDATE sessions SET last_seen_at = $1")
+        .bind(onewindow_store::now_ms() - SESSION_IDLE_MS - 1_000)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    assert!(
+        store
+            .accounts()
+            .session(&session.token)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn a_session_left_idle_ends() {
+    on_every_backend!(idle_sessions_end);
+}
+
+async fn progress_guessing_is_throttled(store: &Store) {
+    use onewindow_store::case::queries::MAX_PROGRESS_MISSES;
+    let cases = store.cases();
+    let guesser = Some("203.0.113.9");
+    for i in 0..MAX_PROGRESS_MISSES {
+        let code = format!("{i:06}");
+        let missed = cases.case_by_query_code("371300202609240001", &code, guesser);
+        assert!(matches!(missed.await, Err(StoreError::NotFound(_))));
+    }
+    let refused = cases.case_by_query_code("371300202609240001", "ABCDEF", guesser);
+    assert!(matches!(refused.await, Err(StoreError::TooManyAttempts)));
+    let other = cases.case_by_query_code("371300202609240001", "ABCDEF", Some("10.1.2.3"));
+    assert!(matches!(other.await, Err(StoreError::NotFound(_))));
+}
+
+#[tokio::test]
+async fn guessing_query_codes_is_throttled_per_address() {
+    on_every_backend!(progress_guessing_is_throttled);
 }

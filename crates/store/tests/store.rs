@@ -345,7 +345,7 @@ async fn staff_roles_powers_and_login(store: &Store) {
             .unwrap()
         {
             Err(LoginFailure::BadCredentials { remaining_attempts }) => {
-                assert_eq!(remaining_attempts, Some(5 - i))
+                assert_eq!(remaining_attempts, 5 - i)
             }
             other => panic!("{other:?}"),
         }

@@ -21,8 +21,10 @@ use crate::AppState;
 use crate::error::{ApiError, Problem, problem_response};
 use crate::pages::render_error_page;
 
-pub const SESSION_COOKIE: &str = "ow_session";
-const CSRF_COOKIE: &str = "ow_csrf";
+/// Cookie names; behind TLS the `__Host-` prefix makes browsers refuse them unless Secure, set by
+/// this host itself for the whole site (no subdomain or plain-HTTP page can plant one).
+pub const SESSION_COOKIE: (&str, &str) = ("ow_session", "__Host-ow_session");
+const CSRF_COOKIE: (&str, &str) = ("ow_csrf", "__Host-ow_csrf");
 pub const CSRF_FIELD: &str = "_csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 /// Largest form body the CSRF check will buffer; uploads use multipart and the header.
@@ -35,6 +37,8 @@ pub struct RequestCtx {
     /// The CSRF token forms on this page must carry.
     pub csrf: String,
     pub remote: Option<String>,
+    /// Served over TLS: `--secure-cookies`, or a proxy saying `X-Forwarded-Proto: https`.
+    pub secure: bool,
 }
 
 impl RequestCtx {
@@ -54,7 +58,19 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
+/// A cookie's value under its TLS name, else its plain one.
+pub fn named_cookie<'a>(headers: &'a HeaderMap, (plain, host): (&str, &str)) -> Option<&'a str> {
+    cookie(headers, host).or_else(|| cookie(headers, plain))
+}
+
+/// Sets a cookie under the name that fits the connection (see `SESSION_COOKIE`).
+pub fn set_cookie(
+    (plain, host): (&str, &str),
+    value: &str,
+    max_age_secs: i64,
+    secure: bool,
+) -> HeaderValue {
+    let name = if secure { host } else { plain };
     let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
         "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
@@ -70,6 +86,24 @@ fn random_token() -> String {
 
 fn is_state_changing(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Whether a query string or form body carries a NUL character (`%00`), which no field needs and
+/// PostgreSQL refuses to store or compare.
+fn has_nul(encoded: &[u8]) -> bool {
+    encoded.contains(&0)
+        || encoded
+            .windows(3)
+            .any(|w| w[0] == b'%' && w[1] == b'0' && w[2] == b'0')
+}
+
+fn refuse_nul(is_api: bool) -> Response {
+    let why = "请求中含有不允许的空字符（NUL）";
+    if is_api {
+        ApiError::BadRequest(why.into()).into_response()
+    } else {
+        crate::error::PageError::BadRequest(why.into()).into_response()
+    }
 }
 
 fn constant_time_eq(a: &str, b: &str) -> bool {
@@ -89,11 +123,20 @@ pub async fn session_middleware(
     next: Next,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
+    let is_api = parts.uri.path().starts_with("/api/");
+    if parts.uri.query().is_some_and(|q| has_nul(q.as_bytes())) {
+        return refuse_nul(is_api);
+    }
     let remote = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip().to_string());
-    let session = match cookie(&parts.headers, SESSION_COOKIE) {
+    let secure = state.secure_cookies
+        || parts
+            .headers
+            .get("x-forwarded-proto")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+    let session = match named_cookie(&parts.headers, SESSION_COOKIE) {
         Some(token) => match state.store.accounts().session(token).await {
             Ok(s) => s,
             Err(e) => {
@@ -104,7 +147,7 @@ pub async fn session_middleware(
         None => None,
     };
     let mut new_csrf_cookie = None;
-    let csrf = match (&session, cookie(&parts.headers, CSRF_COOKIE)) {
+    let csrf = match (&session, named_cookie(&parts.headers, CSRF_COOKIE)) {
         (Some(s), _) => s.csrf_token.clone(),
         (None, Some(c)) if c.len() == 48 => c.to_owned(),
         (None, _) => {
@@ -120,7 +163,6 @@ pub async fn session_middleware(
         .is_some_and(|v| v.starts_with("Bearer "));
     let mut body = body;
     if is_state_changing(&parts.method) && !has_bearer {
-        let is_api = parts.uri.path().starts_with("/api/");
         // An API call with neither session nor bearer is left to the handler's 401.
         let needs_check = !is_api || session.is_some();
         if needs_check {
@@ -129,13 +171,15 @@ pub async fn session_middleware(
                 .get(CSRF_HEADER)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned);
-            let is_form = parts
+            let content_type = parts
                 .headers
                 .get(header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-            if provided.is_none() {
-                // Multipart uploads carry the token in the action URL's query string.
+                .unwrap_or("");
+            let is_form = content_type.starts_with("application/x-www-form-urlencoded");
+            if provided.is_none() && content_type.starts_with("multipart/form-data") {
+                // Multipart uploads carry the token in the action URL's query string (the body
+                // is not buffered here); any other request must send it in its body or header.
                 provided = parts.uri.query().and_then(|q| {
                     url::form_urlencoded::parse(q.as_bytes())
                         .find(|(k, _)| k == CSRF_FIELD)
@@ -149,6 +193,9 @@ pub async fn session_middleware(
                         return (StatusCode::PAYLOAD_TOO_LARGE, "表单过大").into_response();
                     }
                 };
+                if has_nul(&bytes) {
+                    return refuse_nul(is_api);
+                }
                 provided = url::form_urlencoded::parse(&bytes)
                     .find(|(k, _)| k == CSRF_FIELD)
                     .map(|(_, v)| v.into_owned());
@@ -188,12 +235,13 @@ pub async fn session_middleware(
         session,
         csrf,
         remote,
+        secure,
     });
     let mut response = next.run(Request::from_parts(parts, body)).await;
     if let Some(token) = new_csrf_cookie {
         response.headers_mut().append(
             header::SET_COOKIE,
-            set_cookie(CSRF_COOKIE, &token, 24 * 3600, state.secure_cookies),
+            set_cookie(CSRF_COOKIE, &token, 24 * 3600, secure),
         );
     }
     response

@@ -59,6 +59,8 @@ pub enum ApiError {
     IdempotencyMismatch,
     #[error("busy")]
     Busy,
+    #[error("too many attempts")]
+    TooManyAttempts,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -72,6 +74,7 @@ impl From<StoreError> for ApiError {
             StoreError::Rejected(e) => ApiError::Case(e),
             StoreError::IdempotencyMismatch => ApiError::IdempotencyMismatch,
             StoreError::Busy => ApiError::Busy,
+            StoreError::TooManyAttempts => ApiError::TooManyAttempts,
             other => ApiError::Internal(other.into()),
         }
     }
@@ -185,6 +188,13 @@ impl ApiError {
                 Some("服务器正忙，请稍后再试".to_owned()),
                 vec![],
             ),
+            ApiError::TooManyAttempts => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_attempts",
+                "尝试次数过多",
+                Some("查询失败次数过多，请 15 分钟后再试".to_owned()),
+                vec![],
+            ),
             ApiError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -236,6 +246,8 @@ pub enum PageError {
     BadRequest(String),
     #[error("busy")]
     Busy,
+    #[error("too many attempts")]
+    TooManyAttempts,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -245,6 +257,7 @@ impl From<StoreError> for PageError {
         match e {
             StoreError::NotFound(_) => PageError::NotFound,
             StoreError::Busy => PageError::Busy,
+            StoreError::TooManyAttempts => PageError::TooManyAttempts,
             StoreError::Invalid(f) => PageError::BadRequest(
                 f.0.into_iter()
                     .map(|(_, m)| m)
@@ -270,6 +283,7 @@ impl From<ApiError> for PageError {
             ),
             ApiError::Case(e) => PageError::BadRequest(e.to_string()),
             ApiError::Busy => PageError::Busy,
+            ApiError::TooManyAttempts => PageError::TooManyAttempts,
             ApiError::Conflict(_) => {
                 PageError::BadRequest("办件已被他人更新，请返回刷新后再操作。".into())
             }
@@ -298,6 +312,12 @@ impl IntoResponse for PageError {
                 format!("{why}。如需此权限，请联系中心管理员。"),
             ),
             PageError::BadRequest(why) => (StatusCode::BAD_REQUEST, "请求有误", why.clone()),
+            PageError::TooManyAttempts => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "尝试次数过多",
+                "查询失败次数过多，请 15 分钟后再试。如遗失查询码，请携带身份证件到窗口查询。"
+                    .to_owned(),
+            ),
             PageError::Busy => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "请求过多",

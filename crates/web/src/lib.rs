@@ -103,7 +103,7 @@ async fn security_headers(
         .headers()
         .get(header::COOKIE)
         .and_then(|c| c.to_str().ok())
-        .is_some_and(|c| c.contains(auth::SESSION_COOKIE))
+        .is_some_and(|c| c.contains(auth::SESSION_COOKIE.0))
         || req.headers().contains_key(header::AUTHORIZATION);
     let mut response = next.run(req).await;
     let headers = response.headers_mut();

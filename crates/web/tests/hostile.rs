@@ -75,3 +75,81 @@ fn exported_cells_never_start_a_formula() {
     }
     assert_eq!(inert_cell("张伟"), "张伟");
 }
+
+async fn nul_and_query_tokens_refused(app: &TestApp) {
+    app.staff("admin", &["centre_admin"], None, None).await;
+    for path in ["/items?q=%00", "/progress?case_no=1%00&query_code=x"] {
+        let resp = browser().get(app.url(path)).send().await.unwrap();
+        assert_eq!(resp.status(), 400, "{path}");
+        assert!(resp.text().await.unwrap().contains("空字符"), "{path}");
+    }
+    let api = browser()
+        .get(app.url("/api/v1/items/search?q=%00"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), 400);
+    assert_eq!(
+        api.headers()["content-type"],
+        "application/problem+json",
+        "problem+json under /api"
+    );
+    // A NUL in a sign-in form is refused, not a server error.
+    let client = browser();
+    let page = app.page(&client, "/login").await;
+    let resp = client
+        .post(app.url("/login"))
+        .form(&[
+            ("_csrf", csrf_of(&page).as_str()),
+            ("login", "ad\0min"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    // The CSRF token travels in the form body or a header, not in the URL of a plain form.
+    let csrf = csrf_of(&page);
+    let resp = client
+        .post(app.url(&format!("/login?_csrf={csrf}")))
+        .form(&[("login", "admin"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
+}
+
+#[tokio::test]
+async fn nul_bytes_and_tokens_in_urls_are_refused() {
+    on_every_backend!(nul_and_query_tokens_refused);
+}
+
+async fn cookies_behind_tls(app: &TestApp) {
+    app.staff("admin", &["centre_admin"], None, None).await;
+    let client = browser();
+    let login = client
+        .get(app.url("/login"))
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await
+        .unwrap();
+    let set: Vec<String> = login
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        set.iter()
+            .any(|c| c.starts_with("__Host-ow_csrf=") && c.contains("; Secure")),
+        "{set:?}"
+    );
+    let plain = browser().get(app.url("/login")).send().await.unwrap();
+    let cookie = plain.headers()["set-cookie"].to_str().unwrap();
+    assert!(cookie.starts_with("ow_csrf=") && !cookie.contains("Secure"));
+}
+
+#[tokio::test]
+async fn behind_tls_cookies_are_secure_and_host_only() {
+    on_every_backend!(cookies_behind_tls);
+}

@@ -232,6 +232,7 @@ pub fn catalog(items: usize, runs: usize) -> anyhow::Result<()> {
         session: None,
         csrf: "0".repeat(48),
         remote: None,
+        secure: false,
     };
     let mut renders = Vec::with_capacity(runs);
     let mut bytes = 0usize;

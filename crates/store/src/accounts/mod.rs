@@ -13,14 +13,23 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::attempts::AttemptKind;
 use crate::error::unique_as;
 use crate::{Flag, StoreError, StoreResult, now_ms};
 
-/// Failed logins before the account locks, and for how long.
+/// Failed logins from one address before that login locks there, and for how long.
 pub const MAX_FAILED_LOGINS: i64 = 5;
 pub const LOCKOUT_MS: i64 = 15 * 60 * 1000;
-/// How long a login session lasts.
+/// Failed logins from one address, across all logins, within `LOCKOUT_MS` before it is refused.
+pub const MAX_ADDRESS_FAILURES: i64 = 30;
+/// A login is never longer than this (the account rules allow 32); longer input is cut.
+const MAX_LOGIN_CHARS: usize = 64;
+/// How long a login session lasts at most.
 pub const SESSION_MS: i64 = 12 * 60 * 60 * 1000;
+/// A session ends after this long without a request.
+pub const SESSION_IDLE_MS: i64 = 30 * 60 * 1000;
+/// How stale a session's last-seen time may grow before a request writes it again.
+const SEEN_EVERY_MS: i64 = 60 * 1000;
 
 /// Hashes a password with argon2id off the async threads (it is deliberately slow).
 /// Each argon2id hash or check takes 19 MiB and a core for tens of milliseconds. At most one
@@ -95,6 +104,7 @@ pub struct Account {
     pub mobile: String,
     #[sqlx(try_from = "i64")]
     pub disabled: Flag,
+    /// The latest lock on this login from any address (see `authenticate`).
     pub locked_until: Option<i64>,
 }
 
@@ -136,8 +146,10 @@ struct ApplicantRow<'a> {
 pub enum LoginFailure {
     /// Unknown login or wrong password; never says which.
     BadCredentials {
-        remaining_attempts: Option<i64>,
+        remaining_attempts: i64,
     },
+    /// Too many failures from this address; nothing was checked.
+    Throttled,
     Locked {
         until_ms: i64,
     },
@@ -192,7 +204,6 @@ struct AccountAuthRow {
     password_hash: String,
     #[sqlx(try_from = "i64")]
     disabled: Flag,
-    locked_until: Option<i64>,
 }
 
 /// An argon2id hash of a random password, verified against when the login is unknown so that
@@ -239,7 +250,10 @@ impl crate::AccountStore<'_> {
         .await?)
     }
 
-    /// Checks a login and password, counting failures and locking after too many.
+    /// Checks a login and password. Failures are counted per login and address, for unknown
+    /// logins as for known ones: `MAX_FAILED_LOGINS` from one address lock that login there for
+    /// `LOCKOUT_MS`, and an address with `MAX_ADDRESS_FAILURES` in that time is refused before any
+    /// password work. Whether an account is disabled is said only to whoever knows its password.
     pub async fn authenticate(
         self,
         login: &str,
@@ -247,85 +261,64 @@ impl crate::AccountStore<'_> {
         remote: Option<&str>,
     ) -> StoreResult<Result<Principal, LoginFailure>> {
         let now = now_ms();
-        let row: Option<AccountAuthRow> = sqlx::query_as(
-            "SELECT id, login, password_hash, disabled, locked_until FROM accounts WHERE login = $1",
-        )
-        .bind(login.trim())
-        .fetch_optional(&self.store.pool)
-        .await?;
-        let Some(row) = row else {
-            verify_password(password, DUMMY_HASH).await?;
-            self.record_security_event("login_failed", None, Some(login), remote, "未知登录名")
+        let login: String = login.trim().chars().take(MAX_LOGIN_CHARS).collect();
+        let attempts = self.store.attempts(AttemptKind::Login, remote);
+        if attempts.from_address(now - LOCKOUT_MS).await? >= MAX_ADDRESS_FAILURES {
+            self.record_security_event("login_throttled", None, Some(&login), remote, "")
                 .await?;
-            return Ok(Err(LoginFailure::BadCredentials {
-                remaining_attempts: None,
-            }));
-        };
-        if row.disabled.get() {
-            self.record_security_event(
-                "login_blocked",
-                Some(row.id),
-                Some(&row.login),
-                remote,
-                "账号已停用",
-            )
-            .await?;
-            return Ok(Err(LoginFailure::Disabled));
+            return Ok(Err(LoginFailure::Throttled));
         }
-        if let Some(until) = row.locked_until.filter(|u| *u > now) {
-            self.record_security_event(
-                "login_blocked",
-                Some(row.id),
-                Some(&row.login),
-                remote,
-                "账号锁定中",
-            )
-            .await?;
+        if let Some(until) = attempts.locked_until(&login, now).await? {
+            self.record_security_event("login_blocked", None, Some(&login), remote, "锁定中")
+                .await?;
             return Ok(Err(LoginFailure::Locked { until_ms: until }));
         }
-        if verify_password(password, &row.password_hash).await? {
-            sqlx::query("UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = $1")
-                .bind(row.id)
-                .execute(&self.store.pool)
+        let row: Option<AccountAuthRow> = sqlx::query_as(
+            "SELECT id, login, password_hash, disabled FROM accounts WHERE login = $1",
+        )
+        .bind(&login)
+        .fetch_optional(&self.store.pool)
+        .await?;
+        let hash = row
+            .as_ref()
+            .map_or(DUMMY_HASH, |r| r.password_hash.as_str());
+        let right = verify_password(password, hash).await?;
+        if let (true, Some(row)) = (right, &row) {
+            attempts.clear(&login).await?;
+            if row.disabled.get() {
+                self.record_security_event(
+                    "login_blocked",
+                    Some(row.id),
+                    Some(&row.login),
+                    remote,
+                    "账号已停用",
+                )
                 .await?;
+                return Ok(Err(LoginFailure::Disabled));
+            }
             self.record_security_event("login_ok", Some(row.id), Some(&row.login), remote, "")
                 .await?;
             return Ok(Ok(self.principal(row.id).await?));
         }
-        let (failed,): (i64,) = sqlx::query_as(
-            "UPDATE accounts SET failed_logins = failed_logins + 1 WHERE id = $1
-             RETURNING failed_logins",
-        )
-        .bind(row.id)
-        .fetch_one(&self.store.pool)
-        .await?;
+        let account = row.as_ref().map(|r| r.id);
+        let failed = attempts.fail(&login, now, LOCKOUT_MS).await?;
         if failed >= MAX_FAILED_LOGINS {
             let until = now + LOCKOUT_MS;
-            sqlx::query("UPDATE accounts SET failed_logins = 0, locked_until = $1 WHERE id = $2")
-                .bind(until)
-                .bind(row.id)
-                .execute(&self.store.pool)
+            attempts.lock(&login, until).await?;
+            let detail = format!("连续 {MAX_FAILED_LOGINS} 次密码错误，该地址锁定 15 分钟");
+            self.record_security_event("lockout", account, Some(&login), remote, &detail)
                 .await?;
-            self.record_security_event(
-                "lockout",
-                Some(row.id),
-                Some(&row.login),
-                remote,
-                &format!("连续 {MAX_FAILED_LOGINS} 次密码错误，锁定 15 分钟"),
-            )
-            .await?;
             return Ok(Err(LoginFailure::Locked { until_ms: until }));
         }
-        self.record_security_event(
-            "login_failed",
-            Some(row.id),
-            Some(&row.login),
-            remote,
-            "密码错误",
-        )
-        .await?;
+        let detail = if account.is_some() {
+            "密码错误"
+        } else {
+            "未知登录名"
+        };
+        self.record_security_event("login_failed", account, Some(&login), remote, detail)
+            .await?;
         Ok(Err(LoginFailure::BadCredentials {
-            remaining_attempts: Some(MAX_FAILED_LOGINS - failed),
+            remaining_attempts: MAX_FAILED_LOGINS - failed,
         }))
     }
 
@@ -374,8 +367,9 @@ impl crate::AccountStore<'_> {
         let (csrf_token, _) = new_secret();
         let now = now_ms();
         sqlx::query(
-            "INSERT INTO sessions (token_hash, account_id, csrf_token, created_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO sessions
+                 (token_hash, account_id, csrf_token, created_at, expires_at, last_seen_at)
+             VALUES ($1, $2, $3, $4, $5, $4)",
         )
         .bind(&hash)
         .bind(account_id)
@@ -387,25 +381,37 @@ impl crate::AccountStore<'_> {
         Ok(NewSession { token, csrf_token })
     }
 
-    /// The live session for a cookie value, if any; disabled accounts have none.
+    /// The live session for a cookie value, if any: not past its end, used within
+    /// `SESSION_IDLE_MS`, and of an account that is not disabled. Using it keeps it alive.
     pub async fn session(self, token: &str) -> StoreResult<Option<SessionInfo>> {
-        let row: Option<(i64, i64, String)> = sqlx::query_as(
-            "SELECT s.id, s.account_id, s.csrf_token FROM sessions s
+        let now = now_ms();
+        let row: Option<(i64, i64, String, i64)> = sqlx::query_as(
+            "SELECT s.id, s.account_id, s.csrf_token, s.last_seen_at FROM sessions s
              JOIN accounts a ON a.id = s.account_id
-             WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.disabled = 0",
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3
+               AND a.disabled = 0",
         )
         .bind(sha256_hex(token))
-        .bind(now_ms())
+        .bind(now)
+        .bind(now - SESSION_IDLE_MS)
         .fetch_optional(&self.store.pool)
         .await?;
-        match row {
-            None => Ok(None),
-            Some((session_id, account_id, csrf_token)) => Ok(Some(SessionInfo {
-                session_id,
-                csrf_token,
-                principal: self.principal(account_id).await?,
-            })),
+        let Some((session_id, account_id, csrf_token, seen)) = row else {
+            return Ok(None);
+        };
+        // Written at most once a minute, not on every request.
+        if now - seen > SEEN_EVERY_MS {
+            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(session_id)
+                .execute(&self.store.pool)
+                .await?;
         }
+        Ok(Some(SessionInfo {
+            session_id,
+            csrf_token,
+            principal: self.principal(account_id).await?,
+        }))
     }
 
     pub async fn delete_session(self, session_id: i64) -> StoreResult<()> {
@@ -497,8 +503,10 @@ impl crate::AccountStore<'_> {
 
     pub async fn list_accounts(self) -> StoreResult<Vec<Account>> {
         Ok(sqlx::query_as(
-            "SELECT id, kind, login, display_name, mobile, disabled, locked_until
-             FROM accounts ORDER BY id",
+            "SELECT a.id, a.kind, a.login, a.display_name, a.mobile, a.disabled,
+                    (SELECT MAX(f.locked_until) FROM failed_attempts f
+                     WHERE f.kind = 'login' AND f.subject = a.login) AS locked_until
+             FROM accounts a ORDER BY a.id",
         )
         .fetch_all(&self.store.pool)
         .await?)
@@ -506,8 +514,10 @@ impl crate::AccountStore<'_> {
 
     pub async fn find_account(self, login: &str) -> StoreResult<Account> {
         sqlx::query_as(
-            "SELECT id, kind, login, display_name, mobile, disabled, locked_until
-             FROM accounts WHERE login = $1",
+            "SELECT a.id, a.kind, a.login, a.display_name, a.mobile, a.disabled,
+                    (SELECT MAX(f.locked_until) FROM failed_attempts f
+                     WHERE f.kind = 'login' AND f.subject = a.login) AS locked_until
+             FROM accounts a WHERE a.login = $1",
         )
         .bind(login)
         .fetch_optional(&self.store.pool)
@@ -528,6 +538,13 @@ impl crate::AccountStore<'_> {
         )
         .bind(&hash)
         .bind(now_ms())
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "DELETE FROM failed_attempts
+             WHERE kind = 'login' AND subject = (SELECT login FROM accounts WHERE id = $1)",
+        )
         .bind(account_id)
         .execute(&mut *tx)
         .await?;

@@ -160,13 +160,18 @@ impl crate::CaseStore<'_> {
         )
         .fetch_all(&self.store.pool)
         .await?;
-        let heads: Vec<(i64, i64, String, String)> =
-            sqlx::query_as("SELECT id, version, head_hash, state FROM cases ORDER BY id")
-                .fetch_all(&self.store.pool)
-                .await?;
+        let heads: Vec<ReadModel> = sqlx::query_as(
+            "SELECT id, version, head_hash, state, department_id, applicant_account, stage, due,
+                    case_no, assignee
+             FROM cases ORDER BY id",
+        )
+        .fetch_all(&self.store.pool)
+        .await?;
         let mut problems = Vec::new();
         let mut i = 0;
-        for (case_id, version, head, snapshot) in heads {
+        for row in heads {
+            let (case_id, version, head) = (row.id, row.version, row.head_hash.clone());
+            let mut first_actor = None;
             let mut folded = CaseState::default();
             let mut prev = GENESIS.to_owned();
             let mut expected_seq = 1;
@@ -204,6 +209,7 @@ impl crate::CaseStore<'_> {
                 } else if chain_hash(&prev, r) != r.hash {
                     problem = found("事件内容与哈希不符：事件被修改");
                 } else {
+                    first_actor = first_actor.or(Some(r.actor_id));
                     match serde_json::from_str::<Event>(&r.payload) {
                         Ok(e) => folded.apply(&e),
                         Err(_) => problem = found("事件内容无法解析"),
@@ -223,12 +229,21 @@ impl crate::CaseStore<'_> {
                 });
             }
             if problem.is_none()
-                && serde_json::from_str::<CaseState>(&snapshot).ok().as_ref() != Some(&folded)
+                && serde_json::from_str::<CaseState>(&row.state).ok().as_ref() != Some(&folded)
             {
                 problem = Some(AuditProblem {
                     case_id,
                     seq: count,
                     problem: "办件状态记录与事件重演结果不符：读模型被修改".into(),
+                });
+            }
+            if problem.is_none()
+                && let Some(column) = row.differs_from(&folded, first_actor)
+            {
+                problem = Some(AuditProblem {
+                    case_id,
+                    seq: count,
+                    problem: format!("办件记录的{column}与事件不符：用于权限判断的读模型被修改"),
                 });
             }
             problems.extend(problem);
@@ -245,6 +260,46 @@ impl crate::CaseStore<'_> {
             }
         }
         Ok(problems)
+    }
+}
+
+/// The columns of a case's row that the log re-derives: the chain's head, the folded state, and
+/// what authorisation and the inboxes read (department, applicant, stage, deadline, number,
+/// assignee), so that editing them to see or act on a case is caught.
+#[derive(sqlx::FromRow)]
+struct ReadModel {
+    id: i64,
+    version: i64,
+    head_hash: String,
+    state: String,
+    department_id: i64,
+    applicant_account: Option<i64>,
+    stage: String,
+    due: Option<String>,
+    case_no: Option<String>,
+    assignee: Option<i64>,
+}
+
+impl ReadModel {
+    /// The first column (named in Chinese) that the events do not bear out. The applicant's
+    /// account is the submitter's when set; window cases have none.
+    fn differs_from(&self, folded: &CaseState, submitter: Option<i64>) -> Option<&'static str> {
+        let department = folded.item.as_ref().map(|i| i.department_id);
+        if department.is_some_and(|d| d != self.department_id) {
+            Some("承办部门")
+        } else if self.applicant_account.is_some() && self.applicant_account != submitter {
+            Some("申请人账号")
+        } else if self.stage != folded.stage().key() {
+            Some("办理阶段")
+        } else if self.due != folded.due.map(|d| d.to_string()) {
+            Some("办结期限")
+        } else if self.case_no != folded.case_no {
+            Some("办件编号")
+        } else if self.assignee != folded.assignee {
+            Some("指定办理人")
+        } else {
+            None
+        }
     }
 }
 

@@ -7,8 +7,13 @@ use onewindow_domain::ids::CaseId;
 use onewindow_domain::org::{FieldErrors, Power, Role};
 use serde::Serialize;
 
+use crate::attempts::AttemptKind;
 use crate::case::log::StoredEvent;
 use crate::{Flag, StoreError, StoreResult};
+
+/// Wrong case numbers or query codes one address may try within `PROGRESS_WINDOW_MS`.
+pub const MAX_PROGRESS_MISSES: i64 = 20;
+pub const PROGRESS_WINDOW_MS: i64 = 15 * 60 * 1000;
 
 /// A row of an inbox or a search result.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -428,7 +433,20 @@ impl crate::CaseStore<'_> {
 
     /// The case an applicant asks about with its number and query code; NotFound unless both
     /// match.
-    pub async fn case_by_query_code(self, case_no: &str, code: &str) -> StoreResult<CaseView> {
+    /// A case by its number and the query code on its receipt (办件查询). Misses are counted per
+    /// address; past `MAX_PROGRESS_MISSES` within `PROGRESS_WINDOW_MS` the address is refused
+    /// before any lookup, so query codes cannot be guessed by trying many.
+    pub async fn case_by_query_code(
+        self,
+        case_no: &str,
+        code: &str,
+        remote: Option<&str>,
+    ) -> StoreResult<CaseView> {
+        let now = crate::now_ms();
+        let attempts = self.store.attempts(AttemptKind::Progress, remote);
+        if attempts.from_address(now - PROGRESS_WINDOW_MS).await? >= MAX_PROGRESS_MISSES {
+            return Err(StoreError::TooManyAttempts);
+        }
         let found: Option<(i64, Option<String>)> =
             sqlx::query_as("SELECT id, query_code FROM cases WHERE case_no = $1")
                 .bind(case_no.trim())
@@ -440,7 +458,10 @@ impl crate::CaseStore<'_> {
             {
                 self.case_view(CaseId(id)).await
             }
-            _ => Err(StoreError::NotFound("case")),
+            _ => {
+                attempts.fail("", now, PROGRESS_WINDOW_MS).await?;
+                Err(StoreError::NotFound("case"))
+            }
         }
     }
 

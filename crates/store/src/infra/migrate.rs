@@ -107,6 +107,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "case_parallel_tasks",
         include_str!("../../migrations/0020_case_parallel_tasks.sql"),
     ),
+    (
+        21,
+        "failed_attempts_idle_sessions",
+        include_str!("../../migrations/0021_failed_attempts_idle_sessions.sql"),
+    ),
 ];
 
 /// A migration's text for one database. With `-- [sqlite]` and `-- [postgres]` sections, what

@@ -1,6 +1,7 @@
 //! What the contexts' stores stand on: migrations, the case writer's connection and its write
 //! batches, content-addressed blobs, the catalogue's search index and the notification outbox.
 
+pub mod attempts;
 pub(crate) mod batch;
 pub mod blobs;
 pub(crate) mod case_db;

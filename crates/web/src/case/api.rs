@@ -372,16 +372,18 @@ pub struct ProgressQuery {
 }
 
 #[utoipa::path(get, path = "/progress", tag = "cases", params(ProgressQuery),
-    responses((status = 200, body = Progress), (status = 404, body = crate::error::Problem)))]
+    responses((status = 200, body = Progress), (status = 404, body = crate::error::Problem),
+        (status = 429, body = crate::error::Problem)))]
 /// 办件查询 (public): the case number and query code from the receipt show its progress.
 pub async fn progress(
     State(state): State<AppState>,
+    ctx: crate::auth::RequestCtx,
     Query(q): Query<ProgressQuery>,
 ) -> ApiResult<Json<Progress>> {
     let view = state
         .store
         .cases()
-        .case_by_query_code(&q.case_no, &q.query_code)
+        .case_by_query_code(&q.case_no, &q.query_code, ctx.remote.as_deref())
         .await?;
     Ok(Json(Progress::of(&view)))
 }

@@ -74,20 +74,23 @@ pub(super) async fn login_submit(
                     SESSION_COOKIE,
                     &session.token,
                     SESSION_MS / 1000,
-                    state.secure_cookies,
+                    ctx.secure,
                 ),
             );
             return Ok(response);
         }
         Err(LoginFailure::BadCredentials {
-            remaining_attempts: Some(n),
+            remaining_attempts: n,
         }) if n <= 2 => {
-            format!("账号或密码错误。再错 {n} 次账号将被锁定 15 分钟。")
+            format!("账号或密码错误。再错 {n} 次将暂时锁定 15 分钟。")
         }
         Err(LoginFailure::BadCredentials { .. }) => "账号或密码错误。".to_owned(),
         Err(LoginFailure::Locked { until_ms }) => {
             let minutes = ((until_ms - onewindow_store::now_ms()) / 60_000).max(1);
-            format!("密码错误次数过多，账号已锁定，请 {minutes} 分钟后再试或联系管理员。")
+            format!("密码错误次数过多，已暂时锁定，请 {minutes} 分钟后再试或联系管理员。")
+        }
+        Err(LoginFailure::Throttled) => {
+            "本机登录失败次数过多，请 15 分钟后再试或联系管理员。".to_owned()
         }
         Err(LoginFailure::Disabled) => "该账号已停用，请联系中心管理员。".to_owned(),
     };
@@ -125,7 +128,7 @@ pub(super) async fn logout(State(state): State<AppState>, ctx: RequestCtx) -> Pa
     let mut response = Redirect::to("/").into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
-        set_cookie(SESSION_COOKIE, "", 0, state.secure_cookies),
+        set_cookie(SESSION_COOKIE, "", 0, ctx.secure),
     );
     Ok(response)
 }

@@ -32,7 +32,7 @@ pub(super) async fn progress_page(
         match state
             .store
             .cases()
-            .case_by_query_code(&q.case_no, &q.query_code)
+            .case_by_query_code(&q.case_no, &q.query_code, ctx.remote.as_deref())
             .await
         {
             Ok(view) => Some(Progress::of(&view)),
