@@ -35,7 +35,7 @@ struct Cli {
 #[derive(Args, Clone, Default)]
 pub struct Common {
     /// TOML settings file (keys: database_url, listen, data_dir, secure_cookies, log_format,
-    /// today, sms_gateway, email_gateway).
+    /// today, sms_gateway, email_gateway, event_key_file, audit_public_key).
     #[arg(long, global = true, env = "ONEWINDOW_CONFIG")]
     config: Option<PathBuf>,
     /// sqlite://PATH or postgres://USER@HOST/DB [default: sqlite://DATA_DIR/onewindow.db]
@@ -64,6 +64,15 @@ pub struct Common {
     /// E-mail gateway (http://…), posted to like the SMS gateway [default: none]
     #[arg(long, global = true, env = "ONEWINDOW_EMAIL_GATEWAY")]
     email_gateway: Option<String>,
+    /// The case writer's event key (HMAC over every event), made on first start. In production
+    /// keep it outside the data folder, readable by the server's user only [default:
+    /// DATA_DIR/audit-event-key]
+    #[arg(long, global = true, env = "ONEWINDOW_EVENT_KEY_FILE")]
+    event_key_file: Option<PathBuf>,
+    /// The public key (hex) `audit verify` trusts for checkpoints, recorded when the server first
+    /// started (`audit public-key`); never read from the data folder [default: none]
+    #[arg(long, global = true, env = "ONEWINDOW_AUDIT_PUBLIC_KEY")]
+    audit_public_key: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -97,11 +106,15 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Recompute every case's hash chain and check the latest signed checkpoint; exit 1 naming
-    /// the first bad event of each case.
+    /// Recompute every case's hash chain with the writer's MAC on every event, the case columns
+    /// authorisation reads, and every signed checkpoint against the trusted public key (never a
+    /// key found beside the database); exit 1 naming the first bad event of each case.
     Verify,
     /// Sign a checkpoint of every case's head now (the server also does so every ten minutes).
     Checkpoint,
+    /// Print the checkpoint signing key's public half (made on first use), to record outside
+    /// this machine and give to `audit verify` as ONEWINDOW_AUDIT_PUBLIC_KEY.
+    PublicKey,
 }
 
 #[derive(Subcommand)]
@@ -319,39 +332,51 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Calendar(cmd) => calendar_command(cmd, &settings).await,
         Command::Audit(AuditCommand::Verify) => {
+            let Some(trusted) = settings.audit_public_key.clone() else {
+                eprintln!(
+                    "请用 --audit-public-key 或 ONEWINDOW_AUDIT_PUBLIC_KEY 给出检查点签名公钥（首次启动时由 `onewindow audit public-key` 打印并另行保存）；校验不信任数据目录中的密钥。"
+                );
+                std::process::exit(2);
+            };
+            if !settings.event_key_file.exists() {
+                eprintln!(
+                    "找不到事件认证密钥 {}，无法校验事件的写入者认证码。",
+                    settings.event_key_file.display()
+                );
+                std::process::exit(2);
+            }
             let store = open_store(&settings).await?;
             let mut problems = store.cases().verify_case_log().await?;
-            let key_path = settings.data_dir.join("audit-key");
-            if key_path.exists() {
-                let key = onewindow_store::case::checkpoints::AuditKey::load_or_create(&key_path)?;
-                problems.extend(
-                    store
-                        .cases()
-                        .verify_latest_checkpoint(&key.public_key_hex())
-                        .await?,
-                );
-            } else {
-                eprintln!("数据目录中没有签名密钥，仅校验哈希链。");
-            }
+            problems.extend(store.cases().verify_checkpoints(&trusted).await?);
             if problems.is_empty() {
-                println!("事件日志完整：所有办件的哈希链和最新签名检查点校验通过。");
+                println!(
+                    "事件日志完整：所有办件的哈希链、写入者认证码、权限字段和全部签名检查点校验通过。"
+                );
                 return Ok(());
             }
-            for p in &problems {
-                if p.case_id == 0 {
-                    println!("检查点 {}：{}", p.seq, p.problem);
-                } else {
-                    println!("办件 {} 第 {} 个事件：{}", p.case_id, p.seq, p.problem);
-                }
-            }
+            print_problems(&problems);
             std::process::exit(1);
+        }
+        Command::Audit(AuditCommand::PublicKey) => {
+            let key = onewindow_store::case::checkpoints::AuditKey::load_or_create(
+                &settings.data_dir.join("audit-key"),
+            )?;
+            println!("{}", key.public_key_hex());
+            Ok(())
         }
         Command::Audit(AuditCommand::Checkpoint) => {
             let store = open_store(&settings).await?;
             let key = onewindow_store::case::checkpoints::AuditKey::load_or_create(
                 &settings.data_dir.join("audit-key"),
             )?;
-            let cp = store.cases().checkpoint(&key).await?;
+            let cp = match store.cases().checkpoint(&key).await? {
+                Ok(cp) => cp,
+                Err(problems) => {
+                    print_problems(&problems);
+                    eprintln!("事件日志校验未通过，未签发检查点。");
+                    std::process::exit(1);
+                }
+            };
             println!(
                 "已签发检查点 {}：{} 个办件，Merkle 根 {}",
                 cp.id, cp.case_count, cp.merkle_root
@@ -378,14 +403,32 @@ fn init_logging(format: LogFormat, serving: bool) {
     }
 }
 
+/// Each problem of the log on a line: a checkpoint's, or a case's first bad event.
+fn print_problems(problems: &[onewindow_store::case::log::AuditProblem]) {
+    for p in problems {
+        if p.case_id == 0 {
+            println!("检查点 {}：{}", p.seq, p.problem);
+        } else {
+            println!("办件 {} 第 {} 个事件：{}", p.case_id, p.seq, p.problem);
+        }
+    }
+}
+
 async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
     if settings.database_url.starts_with("sqlite:") {
         std::fs::create_dir_all(&settings.data_dir)
             .with_context(|| format!("creating data folder {}", settings.data_dir.display()))?;
     }
-    Store::open(&settings.database_url)
+    let mut store = Store::open(&settings.database_url)
         .await
-        .with_context(|| format!("opening database {}", settings.redacted_url()))
+        .with_context(|| format!("opening database {}", settings.redacted_url()))?;
+    let key =
+        onewindow_store::case::checkpoints::EventKey::load_or_create(&settings.event_key_file)?;
+    store
+        .set_event_key(key)
+        .await
+        .context("authenticating the case events with the event key")?;
+    Ok(store)
 }
 
 async fn serve(mut store: Store, settings: &Settings) -> anyhow::Result<()> {
@@ -404,6 +447,10 @@ async fn serve(mut store: Store, settings: &Settings) -> anyhow::Result<()> {
         onewindow_store::case::checkpoints::AuditKey::load_or_create(
             &settings.data_dir.join("audit-key"),
         )?,
+    );
+    println!(
+        "检查点签名公钥（请另行保存，`onewindow audit verify --audit-public-key …` 用它校验）：{}",
+        audit_key.public_key_hex()
     );
     let mut notifiers: onewindow_web::notify::Notifiers = Vec::new();
     for (channel, url) in [

@@ -27,6 +27,8 @@ struct FileSettings {
     today: Option<chrono::NaiveDate>,
     sms_gateway: Option<String>,
     email_gateway: Option<String>,
+    event_key_file: Option<PathBuf>,
+    audit_public_key: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -41,6 +43,10 @@ pub struct Settings {
     /// Gateways every notification is also posted to.
     pub sms_gateway: Option<String>,
     pub email_gateway: Option<String>,
+    /// The case writer's event key, outside the data folder in production.
+    pub event_key_file: PathBuf,
+    /// The checkpoint public key `audit verify` trusts.
+    pub audit_public_key: Option<String>,
 }
 
 impl Settings {
@@ -66,7 +72,6 @@ impl Settings {
             .unwrap_or_else(|| format!("sqlite://{}/onewindow.db", data_dir.display()));
         Ok(Settings {
             database_url,
-            data_dir,
             listen: cli
                 .listen
                 .clone()
@@ -77,6 +82,13 @@ impl Settings {
             today: cli.today.or(file.today),
             sms_gateway: cli.sms_gateway.clone().or(file.sms_gateway),
             email_gateway: cli.email_gateway.clone().or(file.email_gateway),
+            event_key_file: cli
+                .event_key_file
+                .clone()
+                .or(file.event_key_file)
+                .unwrap_or_else(|| data_dir.join("audit-event-key")),
+            audit_public_key: cli.audit_public_key.clone().or(file.audit_public_key),
+            data_dir,
         })
     }
 
@@ -135,6 +147,8 @@ mod tests {
             today: None,
             sms_gateway: None,
             email_gateway: None,
+            event_key_file: PathBuf::new(),
+            audit_public_key: None,
         };
         assert_eq!(s.redacted_url(), "postgres://ow:***@db/ow");
     }

@@ -1,4 +1,5 @@
-//! `onewindow audit verify` against a real data folder: clean, then tampered.
+//! `onewindow audit verify` against a real data folder: clean, then tampered by someone who can
+//! write the database but holds neither the event key nor the signing key.
 
 use std::process::Command as Process;
 
@@ -7,26 +8,39 @@ use onewindow_domain::calendar::WorkCalendar;
 use onewindow_domain::case::*;
 use onewindow_domain::org::Role;
 use onewindow_store::Store;
+use onewindow_store::case::checkpoints::EventKey;
 use onewindow_store::case::log::Provenance;
 
-fn verify(dir: &std::path::Path) -> (i32, String) {
+fn onewindow(dir: &std::path::Path, args: &[&str]) -> (i32, String) {
     let out = Process::new(env!("CARGO_BIN_EXE_onewindow"))
-        .args(["--data-dir", dir.to_str().unwrap(), "audit", "verify"])
+        .args(["--data-dir", dir.to_str().unwrap()])
+        .args(args)
+        .env_remove("ONEWINDOW_AUDIT_PUBLIC_KEY")
         .output()
         .unwrap();
     (
         out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
     )
+}
+
+/// `audit verify` with the public key recorded when the deployment started.
+fn verify(dir: &std::path::Path) -> (i32, String) {
+    let (code, key) = onewindow(dir, &["audit", "public-key"]);
+    assert_eq!(code, 0, "{key}");
+    onewindow(dir, &["audit", "verify", "--audit-public-key", key.trim()])
 }
 
 #[tokio::test]
 async fn audit_verify_names_the_first_bad_event_and_fails() {
     let dir = std::env::temp_dir().join(format!("ow-audit-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let store = Store::open(&format!("sqlite://{}/onewindow.db", dir.display()))
+    let mut store = Store::open(&format!("sqlite://{}/onewindow.db", dir.display()))
         .await
         .unwrap();
+    // As the server does: the writer's event key, made on first start.
+    let key = EventKey::load_or_create(&dir.join("audit-event-key")).unwrap();
+    store.set_event_key(key).await.unwrap();
     let actor = Actor::staff(1, 1, &[Role::Clerk], Some(7));
     let cal = WorkCalendar::official().unwrap();
     let ctx = Ctx {
@@ -90,18 +104,27 @@ async fn audit_verify_names_the_first_bad_event_and_fails() {
 
     let (code, out) = verify(&dir);
     assert_eq!(code, 0, "{out}");
-    // Sign a checkpoint, then cut the case's last event and rewrite its record to match.
-    let out = Process::new(env!("CARGO_BIN_EXE_onewindow"))
-        .args(["--data-dir", dir.to_str().unwrap(), "audit", "checkpoint"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
+    // No trust without a pinned key: the key beside the database is never taken.
+    let (code, out) = onewindow(&dir, &["audit", "verify"]);
+    assert_eq!(code, 2, "{out}");
+    // Sign two checkpoints, then cut the case's last event and rewrite its record to match.
+    for _ in 0..2 {
+        let (code, out) = onewindow(&dir, &["audit", "checkpoint"]);
+        assert_eq!(code, 0, "{out}");
+    }
     assert!(
         dir.join("audit-key").exists(),
         "the key is created in the data folder"
     );
     let events = store.cases().case_events(id).await.unwrap();
     let last = events.last().unwrap().clone();
+    let (mac,): (Option<String>,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT mac FROM case_events WHERE case_id = {id} AND seq = {}",
+        last.seq
+    )))
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "DELETE FROM case_events WHERE case_id = {id} AND seq = {}",
         last.seq
@@ -122,7 +145,7 @@ async fn audit_verify_names_the_first_bad_event_and_fails() {
     assert!(out.contains("检查点") && out.contains("截断"), "{out}");
     // Put the event back so that the next check looks at content tampering alone.
     sqlx::query(
-        "INSERT INTO case_events (case_id, seq, kind, payload, actor_id, command_id, at, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO case_events (case_id, seq, kind, payload, actor_id, command_id, at, prev_hash, hash, mac) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(last.case_id)
     .bind(last.seq)
@@ -133,6 +156,7 @@ async fn audit_verify_names_the_first_bad_event_and_fails() {
     .bind(last.at)
     .bind(&last.prev_hash)
     .bind(&last.hash)
+    .bind(&mac)
     .execute(store.pool())
     .await
     .unwrap();
@@ -143,6 +167,91 @@ async fn audit_verify_names_the_first_bad_event_and_fails() {
     .execute(store.pool())
     .await
     .unwrap();
+    assert_eq!(verify(&dir).0, 0, "restored");
+
+    // A forged event appended with a correct chain hash and the case row fixed up: without the
+    // writer's key it has no valid MAC.
+    let forged = Event::Withdrawn {
+        reason: "伪造".into(),
+    };
+    let mut stored = last.clone();
+    stored.seq = last.seq + 1;
+    stored.prev_hash = last.hash.clone();
+    stored.kind = "withdrawn".into();
+    stored.payload = serde_json::to_string(&forged).unwrap();
+    stored.hash = onewindow_store::case::log::chain_hash(&stored.prev_hash, &stored);
+    sqlx::query(
+        "INSERT INTO case_events (case_id, seq, kind, payload, actor_id, command_id, at, prev_hash, hash, mac) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(stored.case_id)
+    .bind(stored.seq)
+    .bind(&stored.kind)
+    .bind(&stored.payload)
+    .bind(stored.actor_id)
+    .bind(&stored.command_id)
+    .bind(stored.at)
+    .bind(&stored.prev_hash)
+    .bind(&stored.hash)
+    .bind("00".repeat(32))
+    .execute(store.pool())
+    .await
+    .unwrap();
+    let mut state = store.cases().case_view(id).await.unwrap().state;
+    state.apply(&forged);
+    sqlx::query(
+        "UPDATE cases SET version = $1, head_hash = $2, state = $3, stage = $4 WHERE id = $5",
+    )
+    .bind(stored.seq)
+    .bind(&stored.hash)
+    .bind(serde_json::to_string(&state).unwrap())
+    .bind(state.stage().key())
+    .bind(id.get())
+    .execute(store.pool())
+    .await
+    .unwrap();
+    let (code, out) = verify(&dir);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains(&format!("办件 {id} 第 {} 个事件", stored.seq)) && out.contains("认证码"),
+        "{out}"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DELETE FROM case_events WHERE case_id = {id} AND seq = {}",
+        stored.seq
+    )))
+    .execute(store.pool())
+    .await
+    .unwrap();
+    let mut restored = CaseState::default();
+    for e in store.cases().case_events(id).await.unwrap() {
+        restored.apply(&serde_json::from_str::<Event>(&e.payload).unwrap());
+    }
+    sqlx::query(
+        "UPDATE cases SET version = $1, head_hash = $2, state = $3, stage = $4 WHERE id = $5",
+    )
+    .bind(last.seq)
+    .bind(&last.hash)
+    .bind(serde_json::to_string(&restored).unwrap())
+    .bind(restored.stage().key())
+    .bind(id.get())
+    .execute(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(verify(&dir).0, 0, "restored");
+
+    // The first of the two checkpoints deleted: the second no longer follows a known one.
+    sqlx::query("DELETE FROM audit_checkpoints WHERE id = (SELECT MIN(id) FROM audit_checkpoints)")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let (code, out) = verify(&dir);
+    assert_eq!(code, 1);
+    assert!(out.contains("检查点链断裂"), "{out}");
+    sqlx::query("DELETE FROM audit_checkpoints")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    // Dropping every checkpoint is what a witness's saved copy catches; the log itself is whole.
     assert_eq!(verify(&dir).0, 0, "restored");
     sqlx::query("UPDATE case_events SET payload = REPLACE(payload, 'SJ1', 'SJ9') WHERE seq = 2")
         .execute(store.pool())

@@ -69,6 +69,9 @@ pub struct Store {
     /// SQLite: the database file and its `synchronous` setting, for the case writer's own
     /// connection.
     sqlite_file: Option<(std::path::PathBuf, &'static str)>,
+    /// The key the case writer authenticates events with (`set_event_key`); none in tests
+    /// that do not ask for one.
+    event_key: Option<Arc<case::checkpoints::EventKey>>,
 }
 
 impl Store {
@@ -144,6 +147,7 @@ impl Store {
             writer: case::commands::new_writer(),
             warn: Arc::default(),
             sqlite_file,
+            event_key: None,
         })
     }
 
@@ -166,6 +170,22 @@ impl Store {
             self.catalog().reindex_catalog().await?;
         }
         Ok(())
+    }
+
+    /// From now on every appended event carries this key's MAC, and `audit verify` requires a
+    /// valid one on every event. A key made by this start first authenticates the events already
+    /// stored, once, and only when their chains verify.
+    pub async fn set_event_key(&mut self, key: case::checkpoints::EventKey) -> StoreResult<()> {
+        let key = Arc::new(key);
+        if key.fresh {
+            self.cases().adopt_events(&key).await?;
+        }
+        self.event_key = Some(key);
+        Ok(())
+    }
+
+    pub(crate) fn event_key(&self) -> Option<&case::checkpoints::EventKey> {
+        self.event_key.as_deref()
     }
 
     pub fn search(&self) -> &search::CatalogIndex {

@@ -226,21 +226,37 @@ async fn case_log_concurrency_and_tamper_evidence() {
 async fn signed_checkpoints_catch_a_consistent_truncation(store: &Store) {
     use onewindow_store::case::checkpoints::AuditKey;
     let key = AuditKey::from_seed([7; 32]);
+    let trusted = key.public_key_hex();
     let a = accepted_case(store, 1).await;
     let b = accepted_case(store, 2).await;
-    store.cases().checkpoint(&key).await.unwrap();
-    assert!(
-        store
-            .cases()
-            .verify_latest_checkpoint(&key.public_key_hex())
+    let pool = store.pool();
+    let verify = || async { store.cases().verify_checkpoints(&trusted).await.unwrap() };
+    let forget_checkpoints = || async {
+        sqlx::query("DELETE FROM audit_checkpoints")
+            .execute(pool)
             .await
-            .unwrap()
-            .is_empty()
-    );
+            .unwrap();
+    };
+    // A checkpoint signed by another key, or with edited heads, is itself refused.
+    let other = AuditKey::from_seed([8; 32]);
+    store.cases().checkpoint(&other).await.unwrap().unwrap();
+    assert!(verify().await[0].problem.contains("签名无效"));
+    forget_checkpoints().await;
+    store.cases().checkpoint(&key).await.unwrap().unwrap();
+    sqlx::query(
+        "UPDATE audit_checkpoints SET heads = REPLACE(heads, '\"version\":3', '\"version\":2')",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    assert!(verify().await[0].problem.contains("Merkle"));
+    forget_checkpoints().await;
+
+    store.cases().checkpoint(&key).await.unwrap().unwrap();
+    assert!(verify().await.is_empty());
     // A careful attacker cuts case b's last event and rewrites its record to match: the chain
     // alone looks whole, but the signed checkpoint remembers the old head.
     let events = store.cases().case_events(b).await.unwrap();
-    let pool = store.pool();
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "DELETE FROM case_events WHERE case_id = {b} AND seq = 3"
     )))
@@ -254,9 +270,10 @@ async fn signed_checkpoints_catch_a_consistent_truncation(store: &Store) {
             .collect::<Vec<_>>(),
     );
     sqlx::query(sqlx::AssertSqlSafe(format!(
-        "UPDATE cases SET version = 2, head_hash = '{}', state = '{}' WHERE id = {b}",
+        "UPDATE cases SET version = 2, head_hash = '{}', state = '{}', stage = '{}' WHERE id = {b}",
         events[1].hash,
-        serde_json::to_string(&folded).unwrap()
+        serde_json::to_string(&folded).unwrap(),
+        folded.stage().key()
     )))
     .execute(pool)
     .await
@@ -265,11 +282,7 @@ async fn signed_checkpoints_catch_a_consistent_truncation(store: &Store) {
         store.cases().verify_case_log().await.unwrap().is_empty(),
         "the chain alone cannot see it"
     );
-    let problems = store
-        .cases()
-        .verify_latest_checkpoint(&key.public_key_hex())
-        .await
-        .unwrap();
+    let problems = verify().await;
     assert_eq!(
         problems
             .iter()
@@ -278,32 +291,9 @@ async fn signed_checkpoints_catch_a_consistent_truncation(store: &Store) {
         vec![(b.get(), 3)]
     );
     assert!(!problems.iter().any(|p| p.case_id == a.get()));
-    // A checkpoint signed by another key, or with edited heads, is itself refused.
-    let other = AuditKey::from_seed([8; 32]);
-    store.cases().checkpoint(&other).await.unwrap();
-    assert!(
-        store
-            .cases()
-            .verify_latest_checkpoint(&key.public_key_hex())
-            .await
-            .unwrap()[0]
-            .problem
-            .contains("签名无效")
-    );
-    store.cases().checkpoint(&key).await.unwrap();
-    sqlx::query("UPDATE audit_checkpoints SET heads = REPLACE(heads, '\"version\":3', '\"version\":2') WHERE id = (SELECT MAX(id) FROM audit_checkpoints)")
-        .execute(pool)
-        .await
-        .unwrap();
-    assert!(
-        store
-            .cases()
-            .verify_latest_checkpoint(&key.public_key_hex())
-            .await
-            .unwrap()[0]
-            .problem
-            .contains("Merkle")
-    );
+    // And no new checkpoint is signed over the cut log (which would hide the cut for good).
+    let refused = store.cases().checkpoint(&key).await.unwrap();
+    assert_eq!(refused.unwrap_err(), problems);
 }
 
 #[tokio::test]

@@ -200,10 +200,37 @@ async fn checkpointer(
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
         tick.tick().await;
-        if let Err(e) = store.cases().checkpoint(&key).await {
+        if let Err(e) = verify_then_sign(&store, &key).await {
             tracing::error!(error = ?e, "signing a case-log checkpoint");
         }
     }
+}
+
+/// Signs a checkpoint (the store refuses over a log that does not verify). A refusal goes to
+/// the error log and the security log, which supervisors and administrators read; reads go on.
+async fn verify_then_sign(
+    store: &Store,
+    key: &onewindow_store::case::checkpoints::AuditKey,
+) -> anyhow::Result<()> {
+    let Err(problems) = store.cases().checkpoint(key).await? else {
+        return Ok(());
+    };
+    let Some(first) = problems.first() else {
+        return Ok(());
+    };
+    let detail = format!(
+        "事件日志校验未通过，拒绝签发检查点：共 {} 处问题，首个为办件 {} 第 {} 项：{}",
+        problems.len(),
+        first.case_id,
+        first.seq,
+        first.problem
+    );
+    tracing::error!(problems = problems.len(), first = %first.problem, "case log broken; checkpoint refused");
+    store
+        .accounts()
+        .record_security_event("audit_broken", None, None, None, &detail)
+        .await?;
+    Ok(())
 }
 
 /// Electronic supervision: raises deadline warnings and overdue alerts every minute, and issues

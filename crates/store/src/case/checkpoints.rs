@@ -18,34 +18,38 @@ pub struct AuditKey {
     key: SigningKey,
 }
 
+/// A 32-byte secret kept as hex in `path` (owner-only), made on first use. Returns it and
+/// whether it was made now.
+fn load_or_create_secret(path: &Path, what: &str) -> StoreResult<([u8; 32], bool)> {
+    let io = |e: std::io::Error| StoreError::Config(format!("{what} {}: {e}", path.display()));
+    if path.exists() {
+        let text = std::fs::read_to_string(path).map_err(io)?;
+        let bytes: [u8; 32] = hex::decode(text.trim())
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| {
+                StoreError::Config(format!("{what} {} is not 32 hex bytes", path.display()))
+            })?;
+        return Ok((bytes, false));
+    }
+    let mut seed = [0u8; 32];
+    rand::rng().fill_bytes(&mut seed);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut f = options.open(path).map_err(io)?;
+    f.write_all(hex::encode(seed).as_bytes()).map_err(io)?;
+    f.sync_all().map_err(io)?;
+    Ok((seed, true))
+}
+
 impl AuditKey {
     pub fn load_or_create(path: &Path) -> StoreResult<AuditKey> {
-        let io =
-            |e: std::io::Error| StoreError::Config(format!("audit key {}: {e}", path.display()));
-        if path.exists() {
-            let text = std::fs::read_to_string(path).map_err(io)?;
-            let bytes: [u8; 32] = hex::decode(text.trim())
-                .ok()
-                .and_then(|b| b.try_into().ok())
-                .ok_or_else(|| {
-                    StoreError::Config(format!("audit key {} is not 32 hex bytes", path.display()))
-                })?;
-            return Ok(AuditKey {
-                key: SigningKey::from_bytes(&bytes),
-            });
-        }
-        let mut seed = [0u8; 32];
-        rand::rng().fill_bytes(&mut seed);
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(io)?;
-        }
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut f = options.open(path).map_err(io)?;
-        f.write_all(hex::encode(seed).as_bytes()).map_err(io)?;
-        f.sync_all().map_err(io)?;
+        let (seed, _) = load_or_create_secret(path, "audit key")?;
         Ok(AuditKey {
             key: SigningKey::from_bytes(&seed),
         })
@@ -60,6 +64,48 @@ impl AuditKey {
 
     pub fn public_key_hex(&self) -> String {
         hex::encode(self.key.verifying_key().to_bytes())
+    }
+}
+
+/// The case writer's key: every event it appends carries HMAC-SHA256(key, event hash). It lives
+/// outside the database (a file with its own permissions, or the environment), so that someone
+/// who can write the database but cannot read the key cannot forge or alter an event.
+pub struct EventKey {
+    key: [u8; 32],
+    /// Made by this start: the events already in the database are authenticated once, now.
+    pub fresh: bool,
+}
+
+impl EventKey {
+    pub fn load_or_create(path: &Path) -> StoreResult<EventKey> {
+        let (key, fresh) = load_or_create_secret(path, "event key")?;
+        Ok(EventKey { key, fresh })
+    }
+
+    /// A key from its hex form (`ONEWINDOW_EVENT_KEY`), or an in-memory one for tests.
+    pub fn from_bytes(key: [u8; 32]) -> EventKey {
+        EventKey { key, fresh: false }
+    }
+
+    /// The MAC of an event's chain hash, hex.
+    pub fn mac(&self, hash: &str) -> String {
+        use hmac::Mac;
+        hex::encode(self.keyed(hash).finalize().into_bytes())
+    }
+
+    /// Whether `mac` is this key's MAC of `hash` (compared in constant time).
+    pub fn verifies(&self, hash: &str, mac: &str) -> bool {
+        use hmac::Mac;
+        hex::decode(mac).is_ok_and(|given| self.keyed(hash).verify_slice(&given).is_ok())
+    }
+
+    fn keyed(&self, hash: &str) -> hmac::Hmac<Sha256> {
+        use hmac::Mac;
+        let mut m =
+            hmac::Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key length");
+        m.update(b"onewindow-event:");
+        m.update(hash.as_bytes());
+        m
     }
 }
 
@@ -80,6 +126,8 @@ pub struct Checkpoint {
     pub heads: String,
     pub public_key: String,
     pub signature: String,
+    /// The digest of the checkpoint before this one, which this one's signature covers.
+    pub prev_digest: Option<String>,
 }
 
 /// The Merkle root over the heads (leaves in case order; an odd node is carried up).
@@ -111,13 +159,40 @@ pub fn merkle_root(heads: &[Head]) -> String {
     hex::encode(level[0])
 }
 
-fn signed_message(at: i64, count: i64, root: &str) -> Vec<u8> {
-    format!("onewindow-checkpoint:{at}:{count}:{root}").into_bytes()
+/// What a checkpoint signs: its time, case count and root, and the digest of the checkpoint
+/// before it (those signed before chaining have none).
+fn signed_message(at: i64, count: i64, root: &str, prev: Option<&str>) -> Vec<u8> {
+    match prev {
+        Some(prev) => format!("onewindow-checkpoint:{at}:{count}:{root}:{prev}").into_bytes(),
+        None => format!("onewindow-checkpoint:{at}:{count}:{root}").into_bytes(),
+    }
 }
 
+/// The digest a checkpoint's successor signs: SHA-256 of its signature, which covers the rest.
+fn digest_of(cp: &Checkpoint) -> String {
+    hex::encode(Sha256::digest(cp.signature.as_bytes()))
+}
+
+const CHECKPOINT_COLUMNS: &str =
+    "id, at, case_count, merkle_root, heads, public_key, signature, prev_digest";
+
 impl crate::CaseStore<'_> {
-    /// Signs every case's current head; returns the checkpoint.
-    pub async fn checkpoint(self, key: &AuditKey) -> StoreResult<Checkpoint> {
+    /// Signs every case's current head, but only over a log that verifies (chains, MACs, the
+    /// columns authorisation reads, and every earlier checkpoint under this key): a broken log
+    /// is never signed over, and its problems are returned instead.
+    pub async fn checkpoint(
+        self,
+        key: &AuditKey,
+    ) -> StoreResult<Result<Checkpoint, Vec<AuditProblem>>> {
+        let mut problems = self.verify_case_log().await?;
+        problems.extend(self.verify_checkpoints(&key.public_key_hex()).await?);
+        if !problems.is_empty() {
+            return Ok(Err(problems));
+        }
+        self.sign_heads(key).await.map(Ok)
+    }
+
+    async fn sign_heads(self, key: &AuditKey) -> StoreResult<Checkpoint> {
         let heads: Vec<(i64, i64, String)> =
             sqlx::query_as("SELECT id, version, head_hash FROM cases ORDER BY id")
                 .fetch_all(&self.store.pool)
@@ -133,12 +208,21 @@ impl crate::CaseStore<'_> {
         let root = merkle_root(&heads);
         let at = now_ms();
         let count = heads.len() as i64;
-        let signature = key.key.sign(&signed_message(at, count, &root));
+        let latest: Option<Checkpoint> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {CHECKPOINT_COLUMNS} FROM audit_checkpoints ORDER BY id DESC LIMIT 1"
+        )))
+        .fetch_optional(&self.store.pool)
+        .await?;
+        let prev = latest
+            .as_ref()
+            .map_or_else(|| "genesis".to_owned(), digest_of);
+        let signature = key.key.sign(&signed_message(at, count, &root, Some(&prev)));
         let heads_json =
             serde_json::to_string(&heads).map_err(|e| StoreError::Config(e.to_string()))?;
         let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO audit_checkpoints (at, case_count, merkle_root, heads, public_key, signature)
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            "INSERT INTO audit_checkpoints
+                 (at, case_count, merkle_root, heads, public_key, signature, prev_digest)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(at)
         .bind(count)
@@ -146,6 +230,7 @@ impl crate::CaseStore<'_> {
         .bind(&heads_json)
         .bind(key.public_key_hex())
         .bind(hex::encode(signature.to_bytes()))
+        .bind(&prev)
         .fetch_one(&self.store.pool)
         .await?;
         Ok(Checkpoint {
@@ -156,56 +241,85 @@ impl crate::CaseStore<'_> {
             heads: heads_json,
             public_key: key.public_key_hex(),
             signature: hex::encode(signature.to_bytes()),
+            prev_digest: Some(prev),
         })
     }
 
-    /// Checks the latest checkpoint: signed by `trusted_key` (hex), its root matches its heads,
-    /// and every checkpointed head is still in its case's chain. Problems are named as for
-    /// `verify_case_log`; case 0 means the checkpoint itself.
-    pub async fn verify_latest_checkpoint(
-        self,
-        trusted_key: &str,
-    ) -> StoreResult<Vec<AuditProblem>> {
-        let latest: Option<Checkpoint> = sqlx::query_as(
-            "SELECT id, at, case_count, merkle_root, heads, public_key, signature FROM audit_checkpoints ORDER BY id DESC LIMIT 1",
-        )
-        .fetch_optional(&self.store.pool)
+    /// Checks every checkpoint: signed by `trusted_key` (hex, never taken from the database),
+    /// each covering the digest of the one before it (a deleted or replaced checkpoint breaks the
+    /// chain), its root matching its heads, and every head it recorded still in its case's chain
+    /// (nothing below a checkpoint was cut or rewritten). Problems are named as for
+    /// `verify_case_log`; case 0 means a checkpoint itself.
+    pub async fn verify_checkpoints(self, trusted_key: &str) -> StoreResult<Vec<AuditProblem>> {
+        let checkpoints: Vec<Checkpoint> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {CHECKPOINT_COLUMNS} FROM audit_checkpoints ORDER BY id"
+        )))
+        .fetch_all(&self.store.pool)
         .await?;
-        let Some(cp) = latest else {
-            return Ok(Vec::new());
-        };
-        let bad = |problem: &str| {
-            vec![AuditProblem {
-                case_id: 0,
-                seq: cp.id,
-                problem: problem.to_owned(),
-            }]
-        };
-        let key = hex::decode(trusted_key)
+        let key = hex::decode(trusted_key.trim())
             .ok()
             .and_then(|b| <[u8; 32]>::try_from(b).ok())
             .and_then(|b| VerifyingKey::from_bytes(&b).ok());
-        let signature = hex::decode(&cp.signature)
-            .ok()
-            .and_then(|b| <[u8; 64]>::try_from(b).ok())
-            .map(|b| Signature::from_bytes(&b));
-        let (Some(key), Some(signature)) = (key, signature) else {
-            return Ok(bad("检查点签名或公钥格式无效"));
+        let Some(key) = key else {
+            return Ok(vec![AuditProblem {
+                case_id: 0,
+                seq: 0,
+                problem: "受信任的公钥格式无效（应为 64 位十六进制）".into(),
+            }]);
         };
-        if key
-            .verify(
-                &signed_message(cp.at, cp.case_count, &cp.merkle_root),
-                &signature,
-            )
-            .is_err()
-        {
-            return Ok(bad("检查点签名无效：检查点被篡改或不是本系统密钥签发"));
+        let mut problems = Vec::new();
+        let mut previous: Option<&Checkpoint> = None;
+        for cp in &checkpoints {
+            let mut bad = |problem: String| {
+                problems.push(AuditProblem {
+                    case_id: 0,
+                    seq: cp.id,
+                    problem,
+                })
+            };
+            let signature = hex::decode(&cp.signature)
+                .ok()
+                .and_then(|b| <[u8; 64]>::try_from(b).ok())
+                .map(|b| Signature::from_bytes(&b));
+            let message = signed_message(
+                cp.at,
+                cp.case_count,
+                &cp.merkle_root,
+                cp.prev_digest.as_deref(),
+            );
+            let expected_prev = previous.map_or_else(|| "genesis".to_owned(), digest_of);
+            if signature.is_none_or(|s| key.verify(&message, &s).is_err()) {
+                bad("检查点签名无效：检查点被篡改或不是受信任的密钥签发".into());
+            } else if cp.prev_digest.as_ref().is_some_and(|p| *p != expected_prev) {
+                bad("检查点链断裂：此前的检查点被删除或替换".into());
+            } else if previous.is_some_and(|p| p.prev_digest.is_some()) && cp.prev_digest.is_none()
+            {
+                bad("检查点缺少前一检查点的摘要：检查点被伪造".into());
+            } else {
+                let heads: Vec<Head> = serde_json::from_str(&cp.heads)
+                    .map_err(|e| StoreError::Config(e.to_string()))?;
+                if merkle_root(&heads) != cp.merkle_root || heads.len() as i64 != cp.case_count {
+                    bad("检查点记录的办件链头与其 Merkle 根不符".into());
+                } else {
+                    // A case cut below several checkpoints is named once, at the earliest.
+                    for p in self.heads_still_in_chains(cp.id, &heads).await? {
+                        if !problems.iter().any(|q| q.case_id == p.case_id) {
+                            problems.push(p);
+                        }
+                    }
+                }
+            }
+            previous = Some(cp);
         }
-        let heads: Vec<Head> =
-            serde_json::from_str(&cp.heads).map_err(|e| StoreError::Config(e.to_string()))?;
-        if merkle_root(&heads) != cp.merkle_root || heads.len() as i64 != cp.case_count {
-            return Ok(bad("检查点记录的办件链头与其 Merkle 根不符"));
-        }
+        Ok(problems)
+    }
+
+    /// The heads a checkpoint recorded that are no longer in their case's chain.
+    async fn heads_still_in_chains(
+        self,
+        checkpoint: i64,
+        heads: &[Head],
+    ) -> StoreResult<Vec<AuditProblem>> {
         let mut problems = Vec::new();
         for head in heads.iter().filter(|h| h.version > 0) {
             let found: Option<(String,)> =
@@ -218,7 +332,7 @@ impl crate::CaseStore<'_> {
                 problems.push(AuditProblem {
                     case_id: head.case_id,
                     seq: head.version,
-                    problem: format!("事件链在已签名检查点（第 {} 号）之下被截断或改写", cp.id),
+                    problem: format!("事件链在已签名检查点（第 {checkpoint} 号）之下被截断或改写"),
                 });
             }
         }

@@ -416,8 +416,16 @@ async fn run_one(
         }
     };
     let warn = store.supervision().warn_threshold().await?;
-    let (after, new_head, mut batch) =
-        prepare_append(case_id, prior, &head, &events, &by, &cal, &warn)?;
+    let (after, new_head, mut batch) = prepare_append(
+        case_id,
+        prior,
+        &head,
+        &events,
+        &by,
+        &cal,
+        &warn,
+        store.event_key(),
+    )?;
     if let Some(key) = &key {
         batch.add(
             sql!(

@@ -9,6 +9,7 @@ use onewindow_domain::ids::CaseId;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::case::checkpoints::EventKey;
 use crate::infra::batch::{WriteBatch, sql};
 use crate::infra::case_db::CaseDb;
 use crate::projections::{Appended, Change, Conclusion, PROJECTIONS};
@@ -135,7 +136,8 @@ impl crate::CaseStore<'_> {
     ) -> StoreResult<CaseState> {
         let cal = self.store.calendar().calendar_for(region).await?;
         let warn = self.store.supervision().warn_threshold().await?;
-        let (state, _, batch) = prepare_append(case_id, prior, head, events, by, &cal, &warn)?;
+        let key = self.store.event_key();
+        let (state, _, batch) = prepare_append(case_id, prior, head, events, by, &cal, &warn, key)?;
         batch.run(&mut *tx).await?;
         tx.commit().await?;
         Ok(state)
@@ -151,15 +153,48 @@ impl crate::CaseStore<'_> {
         .await?)
     }
 
+    /// Authenticates the events stored before the writer had a key, once, when the key is made;
+    /// refuses while any chain is broken, so that nothing forged is ever given a MAC.
+    pub(crate) async fn adopt_events(self, key: &EventKey) -> StoreResult<()> {
+        let problems = self.verify_case_log().await?;
+        if let Some(p) = problems.first() {
+            return Err(StoreError::Config(format!(
+                "事件日志校验未通过（办件 {} 第 {} 个事件：{}），不为既有事件签发认证码",
+                p.case_id, p.seq, p.problem
+            )));
+        }
+        let rows: Vec<(i64, String)> =
+            sqlx::query_as("SELECT id, hash FROM case_events WHERE mac IS NULL")
+                .fetch_all(&self.store.pool)
+                .await?;
+        let mut tx = self.store.pool.begin().await?;
+        for (id, hash) in &rows {
+            sqlx::query("UPDATE case_events SET mac = $1 WHERE id = $2")
+                .bind(key.mac(hash))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        if !rows.is_empty() {
+            tracing::warn!(
+                events = rows.len(),
+                "authenticated the events stored before the event key"
+            );
+        }
+        Ok(())
+    }
+
     /// Recomputes every case's chain and compares it with the read model's head; returns the
     /// first problem of each broken case (empty when the log is intact).
     pub async fn verify_case_log(self) -> StoreResult<Vec<AuditProblem>> {
-        let rows: Vec<StoredEvent> = sqlx::query_as(
-            "SELECT case_id, seq, kind, payload, actor_id, command_id, at, prev_hash, hash
+        let rows: Vec<LoggedEvent> = sqlx::query_as(
+            "SELECT case_id, seq, kind, payload, actor_id, command_id, at, prev_hash, hash, mac
              FROM case_events ORDER BY case_id, seq, id",
         )
         .fetch_all(&self.store.pool)
         .await?;
+        let key = self.store.event_key();
         let heads: Vec<ReadModel> = sqlx::query_as(
             "SELECT id, version, head_hash, state, department_id, applicant_account, stage, due,
                     case_no, assignee
@@ -176,19 +211,19 @@ impl crate::CaseStore<'_> {
             let mut prev = GENESIS.to_owned();
             let mut expected_seq = 1;
             let mut problem: Option<AuditProblem> = None;
-            while i < rows.len() && rows[i].case_id < case_id {
+            while i < rows.len() && rows[i].event.case_id < case_id {
                 problems.push(AuditProblem {
-                    case_id: rows[i].case_id,
-                    seq: rows[i].seq,
+                    case_id: rows[i].event.case_id,
+                    seq: rows[i].event.seq,
                     problem: "事件不属于任何办件（被插入）".into(),
                 });
-                let orphan = rows[i].case_id;
-                while i < rows.len() && rows[i].case_id == orphan {
+                let orphan = rows[i].event.case_id;
+                while i < rows.len() && rows[i].event.case_id == orphan {
                     i += 1;
                 }
             }
-            while i < rows.len() && rows[i].case_id == case_id {
-                let r = &rows[i];
+            while i < rows.len() && rows[i].event.case_id == case_id {
+                let (r, mac) = (&rows[i].event, rows[i].mac.as_deref());
                 i += 1;
                 if problem.is_some() {
                     continue;
@@ -208,6 +243,8 @@ impl crate::CaseStore<'_> {
                     problem = found("前一事件哈希不符：事件被插入或重排");
                 } else if chain_hash(&prev, r) != r.hash {
                     problem = found("事件内容与哈希不符：事件被修改");
+                } else if key.is_some_and(|k| !mac.is_some_and(|m| k.verifies(&r.hash, m))) {
+                    problem = found("事件没有写入者的有效认证码：事件在数据库中被伪造或改写");
                 } else {
                     first_actor = first_actor.or(Some(r.actor_id));
                     match serde_json::from_str::<Event>(&r.payload) {
@@ -250,17 +287,25 @@ impl crate::CaseStore<'_> {
         }
         while i < rows.len() {
             problems.push(AuditProblem {
-                case_id: rows[i].case_id,
-                seq: rows[i].seq,
+                case_id: rows[i].event.case_id,
+                seq: rows[i].event.seq,
                 problem: "事件不属于任何办件（被插入）".into(),
             });
-            let orphan = rows[i].case_id;
-            while i < rows.len() && rows[i].case_id == orphan {
+            let orphan = rows[i].event.case_id;
+            while i < rows.len() && rows[i].event.case_id == orphan {
                 i += 1;
             }
         }
         Ok(problems)
     }
+}
+
+/// An event as verification reads it: with the writer's MAC.
+#[derive(sqlx::FromRow)]
+struct LoggedEvent {
+    #[sqlx(flatten)]
+    event: StoredEvent,
+    mac: Option<String>,
 }
 
 /// The columns of a case's row that the log re-derives: the chain's head, the folded state, and
@@ -375,6 +420,7 @@ pub(crate) async fn load_case(
 
 /// Appends `events` to the case's chain and hands them to every projection; returns the state
 /// and the chain's head after them, and the statements to run (nothing is written yet).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn prepare_append(
     case_id: i64,
     mut state: CaseState,
@@ -383,6 +429,7 @@ pub(crate) fn prepare_append(
     by: &Provenance<'_>,
     cal: &WorkCalendar,
     warn: &WarnThreshold,
+    key: Option<&EventKey>,
 ) -> StoreResult<(CaseState, String, WriteBatch)> {
     let before = state.clone();
     let mut batch = WriteBatch::default();
@@ -403,10 +450,11 @@ pub(crate) fn prepare_append(
         };
         stored.hash = chain_hash(&stored.prev_hash, &stored);
         prev = stored.hash.clone();
+        let mac = key.map(|k| k.mac(&stored.hash));
         batch.add(
             sql!(
-                "INSERT INTO case_events (case_id, seq, kind, payload, actor_id, command_id, at, prev_hash, hash)
-                 VALUES (:case_id, :seq, :kind, :payload, :actor_id, :command_id, :at, :prev_hash, :hash)"
+                "INSERT INTO case_events (case_id, seq, kind, payload, actor_id, command_id, at, prev_hash, hash, mac)
+                 VALUES (:case_id, :seq, :kind, :payload, :actor_id, :command_id, :at, :prev_hash, :hash, :mac)"
             ),
             vec![
                 ("case_id", case_id.into()),
@@ -418,6 +466,7 @@ pub(crate) fn prepare_append(
                 ("at", by.at.into()),
                 ("prev_hash", stored.prev_hash.into()),
                 ("hash", stored.hash.into()),
+                ("mac", mac.into()),
             ],
         )?;
         state.apply(event);

@@ -112,6 +112,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "failed_attempts_idle_sessions",
         include_str!("../../migrations/0021_failed_attempts_idle_sessions.sql"),
     ),
+    (
+        22,
+        "event_macs_chained_checkpoints",
+        include_str!("../../migrations/0022_event_macs_chained_checkpoints.sql"),
+    ),
 ];
 
 /// A migration's text for one database. With `-- [sqlite]` and `-- [postgres]` sections, what

@@ -87,7 +87,7 @@ pub(super) async fn login_submit(
         Err(LoginFailure::BadCredentials { .. }) => "账号或密码错误。".to_owned(),
         Err(LoginFailure::Locked { until_ms }) => {
             let minutes = ((until_ms - onewindow_store::now_ms()) / 60_000).max(1);
-            format!("密码错误次数过多，已暂时锁定，请 {minutes} 分钟后再试或联系管理员。")
+            format!("密码错误次数过多，已锁定，请 {minutes} 分钟后再试或联系管理员。")
         }
         Err(LoginFailure::Throttled) => {
             "本机登录失败次数过多，请 15 分钟后再试或联系管理员。".to_owned()
