@@ -35,7 +35,7 @@ struct Cli {
 #[derive(Args, Clone, Default)]
 pub struct Common {
     /// TOML settings file (keys: database_url, listen, data_dir, secure_cookies, log_format,
-    /// today, sms_gateway, email_gateway, event_key_file, audit_public_key).
+    /// today, sms_gateway, email_gateway, event_key_file, audit_public_key, witness_urls).
     #[arg(long, global = true, env = "ONEWINDOW_CONFIG")]
     config: Option<PathBuf>,
     /// sqlite://PATH or postgres://USER@HOST/DB [default: sqlite://DATA_DIR/onewindow.db]
@@ -73,6 +73,15 @@ pub struct Common {
     /// started (`audit public-key`); never read from the data folder [default: none]
     #[arg(long, global = true, env = "ONEWINDOW_AUDIT_PUBLIC_KEY")]
     audit_public_key: Option<String>,
+    /// Witnesses (http://…, comma-separated) each new checkpoint is posted to, such as an
+    /// upper-level platform or the supervisors' system [default: none]
+    #[arg(
+        long,
+        global = true,
+        env = "ONEWINDOW_WITNESS_URLS",
+        value_delimiter = ','
+    )]
+    witness_urls: Option<Vec<String>>,
 }
 
 #[derive(Subcommand)]
@@ -109,7 +118,13 @@ enum AuditCommand {
     /// Recompute every case's hash chain with the writer's MAC on every event, the case columns
     /// authorisation reads, and every signed checkpoint against the trusted public key (never a
     /// key found beside the database); exit 1 naming the first bad event of each case.
-    Verify,
+    Verify {
+        /// Checkpoints a witness saved earlier (the JSON of GET /api/v1/audit/checkpoints): each
+        /// must still be stored unchanged, which catches a history rewritten and re-signed with a
+        /// stolen key.
+        #[arg(long)]
+        witness: Vec<PathBuf>,
+    },
     /// Sign a checkpoint of every case's head now (the server also does so every ten minutes).
     Checkpoint,
     /// Print the checkpoint signing key's public half (made on first use), to record outside
@@ -331,7 +346,7 @@ async fn main() -> anyhow::Result<()> {
             .await
         }
         Command::Calendar(cmd) => calendar_command(cmd, &settings).await,
-        Command::Audit(AuditCommand::Verify) => {
+        Command::Audit(AuditCommand::Verify { witness }) => {
             let Some(trusted) = settings.audit_public_key.clone() else {
                 eprintln!(
                     "请用 --audit-public-key 或 ONEWINDOW_AUDIT_PUBLIC_KEY 给出检查点签名公钥（首次启动时由 `onewindow audit public-key` 打印并另行保存）；校验不信任数据目录中的密钥。"
@@ -348,6 +363,14 @@ async fn main() -> anyhow::Result<()> {
             let store = open_store(&settings).await?;
             let mut problems = store.cases().verify_case_log().await?;
             problems.extend(store.cases().verify_checkpoints(&trusted).await?);
+            for file in &witness {
+                let text = std::fs::read_to_string(file)
+                    .with_context(|| format!("reading witness file {}", file.display()))?;
+                let saved: Vec<onewindow_store::case::checkpoints::PublishedCheckpoint> =
+                    serde_json::from_str(&text)
+                        .with_context(|| format!("parsing witness file {}", file.display()))?;
+                problems.extend(store.cases().verify_witnessed(&trusted, &saved).await?);
+            }
             if problems.is_empty() {
                 println!(
                     "事件日志完整：所有办件的哈希链、写入者认证码、权限字段和全部签名检查点校验通过。"
@@ -476,6 +499,11 @@ async fn serve(mut store: Store, settings: &Settings) -> anyhow::Result<()> {
             },
         },
         notifiers,
+        settings
+            .witness_urls
+            .iter()
+            .map(|url| onewindow_web::audit::Witness::new(url))
+            .collect::<anyhow::Result<_>>()?,
     )
     .await
 }

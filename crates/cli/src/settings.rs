@@ -29,6 +29,7 @@ struct FileSettings {
     email_gateway: Option<String>,
     event_key_file: Option<PathBuf>,
     audit_public_key: Option<String>,
+    witness_urls: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -47,6 +48,8 @@ pub struct Settings {
     pub event_key_file: PathBuf,
     /// The checkpoint public key `audit verify` trusts.
     pub audit_public_key: Option<String>,
+    /// Where each new checkpoint is posted.
+    pub witness_urls: Vec<String>,
 }
 
 impl Settings {
@@ -88,6 +91,11 @@ impl Settings {
                 .or(file.event_key_file)
                 .unwrap_or_else(|| data_dir.join("audit-event-key")),
             audit_public_key: cli.audit_public_key.clone().or(file.audit_public_key),
+            witness_urls: cli
+                .witness_urls
+                .clone()
+                .or(file.witness_urls)
+                .unwrap_or_default(),
             data_dir,
         })
     }
@@ -149,6 +157,7 @@ mod tests {
             email_gateway: None,
             event_key_file: PathBuf::new(),
             audit_public_key: None,
+            witness_urls: vec![],
         };
         assert_eq!(s.redacted_url(), "postgres://ow:***@db/ow");
     }

@@ -8,7 +8,7 @@ use onewindow_domain::calendar::WorkCalendar;
 use onewindow_domain::case::*;
 use onewindow_domain::org::Role;
 use onewindow_store::Store;
-use onewindow_store::case::checkpoints::EventKey;
+use onewindow_store::case::checkpoints::{AuditKey, EventKey};
 use onewindow_store::case::log::Provenance;
 
 fn onewindow(dir: &std::path::Path, args: &[&str]) -> (i32, String) {
@@ -239,6 +239,25 @@ async fn audit_verify_names_the_first_bad_event_and_fails() {
     .unwrap();
     assert_eq!(verify(&dir).0, 0, "restored");
 
+    // A witness keeps today's checkpoints.
+    let witness = dir.join("witness.json");
+    let published = store.cases().published_checkpoints(100).await.unwrap();
+    std::fs::write(&witness, serde_json::to_string(&published).unwrap()).unwrap();
+    let with_witness = |dir: &std::path::Path| {
+        let (_, key) = onewindow(dir, &["audit", "public-key"]);
+        let w = witness.to_str().unwrap().to_owned();
+        let args = [
+            "audit",
+            "verify",
+            "--audit-public-key",
+            key.trim(),
+            "--witness",
+            &w,
+        ];
+        onewindow(dir, &args)
+    };
+    assert_eq!(with_witness(&dir).0, 0);
+
     // The first of the two checkpoints deleted: the second no longer follows a known one.
     sqlx::query("DELETE FROM audit_checkpoints WHERE id = (SELECT MIN(id) FROM audit_checkpoints)")
         .execute(store.pool())
@@ -253,6 +272,21 @@ async fn audit_verify_names_the_first_bad_event_and_fails() {
         .unwrap();
     // Dropping every checkpoint is what a witness's saved copy catches; the log itself is whole.
     assert_eq!(verify(&dir).0, 0, "restored");
+    let (code, out) = with_witness(&dir);
+    assert_eq!(code, 1);
+    assert!(out.contains("见证过的检查点已被删除"), "{out}");
+    // With the signing key stolen, a checkpoint is signed anew over today's log: only the
+    // witness's copy shows that the history it vouched for is gone.
+    let stolen = AuditKey::load_or_create(&dir.join("audit-key")).unwrap();
+    store.cases().checkpoint(&stolen).await.unwrap().unwrap();
+    assert_eq!(verify(&dir).0, 0, "consistent without the witness");
+    let (code, out) = with_witness(&dir);
+    assert_eq!(code, 1);
+    assert!(out.contains("见证"), "{out}");
+    sqlx::query("DELETE FROM audit_checkpoints")
+        .execute(store.pool())
+        .await
+        .unwrap();
     sqlx::query("UPDATE case_events SET payload = REPLACE(payload, 'SJ1', 'SJ9') WHERE seq = 2")
         .execute(store.pool())
         .await

@@ -5,6 +5,7 @@
 // and `pages` hold what every context's pages are built from, `api` the API's root.
 pub mod accounts;
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod calendar;
 pub mod case;
@@ -174,10 +175,15 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     notifiers: notify::Notifiers,
+    witnesses: Vec<audit::Witness>,
 ) -> anyhow::Result<()> {
     let jobs = tokio::spawn(scheduled_versions(state.store.clone()));
     let notifier = tokio::spawn(notify::notifier_job(state.store.clone(), notifiers));
-    let checkpoints = tokio::spawn(checkpointer(state.store.clone(), state.audit_key.clone()));
+    let checkpoints = tokio::spawn(checkpointer(
+        state.store.clone(),
+        state.audit_key.clone(),
+        witnesses,
+    ));
     let sweeper = tokio::spawn(supervision_sweeper(state.store.clone(), state.clock));
     axum::serve(
         listener,
@@ -196,12 +202,20 @@ pub async fn serve(
 async fn checkpointer(
     store: Store,
     key: std::sync::Arc<onewindow_store::case::checkpoints::AuditKey>,
+    witnesses: Vec<audit::Witness>,
 ) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
         tick.tick().await;
-        if let Err(e) = verify_then_sign(&store, &key).await {
-            tracing::error!(error = ?e, "signing a case-log checkpoint");
+        match verify_then_sign(&store, &key).await {
+            Ok(Some(cp)) => {
+                let published = cp.published();
+                for w in &witnesses {
+                    w.post(&published).await;
+                }
+            }
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = ?e, "signing a case-log checkpoint"),
         }
     }
 }
@@ -211,12 +225,13 @@ async fn checkpointer(
 async fn verify_then_sign(
     store: &Store,
     key: &onewindow_store::case::checkpoints::AuditKey,
-) -> anyhow::Result<()> {
-    let Err(problems) = store.cases().checkpoint(key).await? else {
-        return Ok(());
+) -> anyhow::Result<Option<onewindow_store::case::checkpoints::Checkpoint>> {
+    let problems = match store.cases().checkpoint(key).await? {
+        Ok(cp) => return Ok(Some(cp)),
+        Err(problems) => problems,
     };
     let Some(first) = problems.first() else {
-        return Ok(());
+        return Ok(None);
     };
     let detail = format!(
         "事件日志校验未通过，拒绝签发检查点：共 {} 处问题，首个为办件 {} 第 {} 项：{}",
@@ -230,7 +245,7 @@ async fn verify_then_sign(
         .accounts()
         .record_security_event("audit_broken", None, None, None, &detail)
         .await?;
-    Ok(())
+    Ok(None)
 }
 
 /// Electronic supervision: raises deadline warnings and overdue alerts every minute, and issues

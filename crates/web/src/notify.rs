@@ -54,22 +54,29 @@ impl WebhookNotifier {
     /// A notifier for `channel` posting to `url` (http://; TLS is left to a relay in front of
     /// the gateway, as this build carries no TLS library).
     pub fn new(channel: &str, url: &str) -> anyhow::Result<WebhookNotifier> {
-        let url = reqwest::Url::parse(url)
-            .map_err(|e| anyhow::anyhow!("{channel} gateway URL {url:?}: {e}"))?;
-        if url.scheme() != "http" {
-            anyhow::bail!(
-                "{channel} gateway URL {url}: only http:// is supported; put a TLS relay in front of an https gateway"
-            );
-        }
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()?;
+        let (url, client) = http_endpoint(&format!("{channel} gateway"), url)?;
         Ok(WebhookNotifier {
             channel: channel.to_owned(),
             url,
             client,
         })
     }
+}
+
+/// An outside HTTP endpoint this server posts to (a gateway, a witness): its URL, which must be
+/// http:// (TLS is left to a relay in front, as this build carries no TLS library), and a client
+/// that gives up after ten seconds.
+pub fn http_endpoint(what: &str, url: &str) -> anyhow::Result<(reqwest::Url, reqwest::Client)> {
+    let url = reqwest::Url::parse(url).map_err(|e| anyhow::anyhow!("{what} URL {url:?}: {e}"))?;
+    if url.scheme() != "http" {
+        anyhow::bail!(
+            "{what} URL {url}: only http:// is supported; put a TLS relay in front of an https endpoint"
+        );
+    }
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()?;
+    Ok((url, client))
 }
 
 impl Notifier for WebhookNotifier {

@@ -153,3 +153,23 @@ async fn cookies_behind_tls(app: &TestApp) {
 async fn behind_tls_cookies_are_secure_and_host_only() {
     on_every_backend!(cookies_behind_tls);
 }
+
+async fn checkpoints_are_published(app: &TestApp) {
+    let key = onewindow_store::case::checkpoints::AuditKey::from_seed([1; 32]);
+    let signed = app.store.cases().checkpoint(&key).await.unwrap().unwrap();
+    let listed = app.json(&browser(), "/api/v1/audit/checkpoints").await;
+    assert_eq!(listed[0]["id"], signed.id);
+    assert_eq!(listed[0]["signature"], signed.signature.as_str());
+    assert!(
+        listed[0].get("heads").is_none(),
+        "heads stay in the database"
+    );
+    let page = app.page(&browser(), "/audit").await;
+    assert!(page.contains("办件日志检查点") && page.contains(&signed.merkle_root));
+    assert!(page.contains(&key.public_key_hex()));
+}
+
+#[tokio::test]
+async fn checkpoints_are_published_for_witnesses() {
+    on_every_backend!(checkpoints_are_published);
+}

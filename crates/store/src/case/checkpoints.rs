@@ -109,6 +109,36 @@ impl EventKey {
     }
 }
 
+/// A checkpoint as published and as witnesses keep it: everything its signature covers but the
+/// heads (which its Merkle root stands for).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PublishedCheckpoint {
+    pub id: i64,
+    /// When it was signed (UTC milliseconds).
+    pub at: i64,
+    pub case_count: i64,
+    pub merkle_root: String,
+    /// Digest of the checkpoint before (absent on those signed before checkpoints were chained).
+    pub prev_digest: Option<String>,
+    /// Ed25519 signature (hex) by the key of `GET /api/v1/audit/public-key`.
+    pub signature: String,
+}
+
+impl Checkpoint {
+    /// The checkpoint as published, without its heads.
+    pub fn published(&self) -> PublishedCheckpoint {
+        PublishedCheckpoint {
+            id: self.id,
+            at: self.at,
+            case_count: self.case_count,
+            merkle_root: self.merkle_root.clone(),
+            prev_digest: self.prev_digest.clone(),
+            signature: self.signature.clone(),
+        }
+    }
+}
+
 /// One case's head at checkpoint time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Head {
@@ -166,6 +196,32 @@ fn signed_message(at: i64, count: i64, root: &str, prev: Option<&str>) -> Vec<u8
         Some(prev) => format!("onewindow-checkpoint:{at}:{count}:{root}:{prev}").into_bytes(),
         None => format!("onewindow-checkpoint:{at}:{count}:{root}").into_bytes(),
     }
+}
+
+/// A public key from its hex form.
+fn parse_key(hex_key: &str) -> Option<VerifyingKey> {
+    hex::decode(hex_key.trim())
+        .ok()
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .and_then(|b| VerifyingKey::from_bytes(&b).ok())
+}
+
+/// Whether `signature` (hex) is `key`'s signature over a checkpoint with these fields.
+fn signature_holds(
+    key: &VerifyingKey,
+    (at, count, root, prev): (i64, i64, &str, Option<&str>),
+    signature: &str,
+) -> bool {
+    hex::decode(signature)
+        .ok()
+        .and_then(|b| <[u8; 64]>::try_from(b).ok())
+        .is_some_and(|b| {
+            key.verify(
+                &signed_message(at, count, root, prev),
+                &Signature::from_bytes(&b),
+            )
+            .is_ok()
+        })
 }
 
 /// The digest a checkpoint's successor signs: SHA-256 of its signature, which covers the rest.
@@ -256,11 +312,7 @@ impl crate::CaseStore<'_> {
         )))
         .fetch_all(&self.store.pool)
         .await?;
-        let key = hex::decode(trusted_key.trim())
-            .ok()
-            .and_then(|b| <[u8; 32]>::try_from(b).ok())
-            .and_then(|b| VerifyingKey::from_bytes(&b).ok());
-        let Some(key) = key else {
+        let Some(key) = parse_key(trusted_key) else {
             return Ok(vec![AuditProblem {
                 case_id: 0,
                 seq: 0,
@@ -277,18 +329,14 @@ impl crate::CaseStore<'_> {
                     problem,
                 })
             };
-            let signature = hex::decode(&cp.signature)
-                .ok()
-                .and_then(|b| <[u8; 64]>::try_from(b).ok())
-                .map(|b| Signature::from_bytes(&b));
-            let message = signed_message(
+            let fields = (
                 cp.at,
                 cp.case_count,
-                &cp.merkle_root,
+                cp.merkle_root.as_str(),
                 cp.prev_digest.as_deref(),
             );
             let expected_prev = previous.map_or_else(|| "genesis".to_owned(), digest_of);
-            if signature.is_none_or(|s| key.verify(&message, &s).is_err()) {
+            if !signature_holds(&key, fields, &cp.signature) {
                 bad("检查点签名无效：检查点被篡改或不是受信任的密钥签发".into());
             } else if cp.prev_digest.as_ref().is_some_and(|p| *p != expected_prev) {
                 bad("检查点链断裂：此前的检查点被删除或替换".into());
@@ -310,6 +358,63 @@ impl crate::CaseStore<'_> {
                 }
             }
             previous = Some(cp);
+        }
+        Ok(problems)
+    }
+
+    /// The newest checkpoints, newest first, as published for witnesses.
+    pub async fn published_checkpoints(self, limit: i64) -> StoreResult<Vec<PublishedCheckpoint>> {
+        Ok(sqlx::query_as(
+            "SELECT id, at, case_count, merkle_root, prev_digest, signature
+             FROM audit_checkpoints ORDER BY id DESC LIMIT $1",
+        )
+        .bind(limit.clamp(1, 1000))
+        .fetch_all(&self.store.pool)
+        .await?)
+    }
+
+    /// Compares checkpoints a witness saved earlier with today's: each witnessed one (if its
+    /// signature holds under `trusted_key`) must still be stored, unchanged. A checkpoint deleted,
+    /// or replaced by one signed anew (a stolen key re-signing a rewritten history), is named.
+    pub async fn verify_witnessed(
+        self,
+        trusted_key: &str,
+        witnessed: &[PublishedCheckpoint],
+    ) -> StoreResult<Vec<AuditProblem>> {
+        let key = parse_key(trusted_key);
+        let mut problems = Vec::new();
+        for w in witnessed {
+            let mut bad = |problem: &str| {
+                problems.push(AuditProblem {
+                    case_id: 0,
+                    seq: w.id,
+                    problem: problem.to_owned(),
+                })
+            };
+            let fields = (
+                w.at,
+                w.case_count,
+                w.merkle_root.as_str(),
+                w.prev_digest.as_deref(),
+            );
+            if !key.is_some_and(|k| signature_holds(&k, fields, &w.signature)) {
+                bad("见证副本的签名无效，不作为依据");
+                continue;
+            }
+            let stored: Option<PublishedCheckpoint> = sqlx::query_as(
+                "SELECT id, at, case_count, merkle_root, prev_digest, signature
+                 FROM audit_checkpoints WHERE id = $1",
+            )
+            .bind(w.id)
+            .fetch_optional(&self.store.pool)
+            .await?;
+            match stored {
+                None => bad("见证过的检查点已被删除"),
+                Some(s) if s != *w => {
+                    bad("检查点与见证副本不符：其下的历史被改写并重新签名（签名密钥可能已泄露）")
+                }
+                Some(_) => {}
+            }
         }
         Ok(problems)
     }

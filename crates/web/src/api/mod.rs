@@ -7,7 +7,6 @@ use serde::de::DeserializeOwned;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::AppState;
 use onewindow_domain::org::FieldErrors;
@@ -54,7 +53,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::case::api::api())
         .merge(crate::calendar::api::api())
         .merge(crate::supervision::api::api())
-        .routes(routes!(audit_public_key));
+        .merge(crate::audit::api());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }
 
@@ -106,22 +105,4 @@ pub(crate) async fn gate(
     dept: Option<i64>,
 ) -> Result<(), ApiError> {
     Ok(crate::auth::require(state, &user.principal, user.remote.as_deref(), action, dept).await?)
-}
-
-#[derive(serde::Serialize, utoipa::ToSchema)]
-pub struct PublicKey {
-    /// Ed25519 public key (hex) that signs the case log's checkpoints.
-    pub public_key: String,
-    pub algorithm: &'static str,
-}
-
-#[utoipa::path(get, path = "/audit/public-key", tag = "accounts", responses((status = 200, body = PublicKey)))]
-/// The key that verifies the signed checkpoints of the case event log.
-async fn audit_public_key(
-    axum::extract::State(state): axum::extract::State<AppState>,
-) -> axum::Json<PublicKey> {
-    axum::Json(PublicKey {
-        public_key: state.audit_key.public_key_hex(),
-        algorithm: "Ed25519",
-    })
 }

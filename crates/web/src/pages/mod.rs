@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::calendar::pages::router())
         .merge(crate::catalog::pages::router())
         .merge(crate::case::pages::router())
+        .merge(crate::audit::router())
 }
 
 async fn stylesheet() -> Response {

@@ -73,7 +73,7 @@ pub async fn spawn_app_on(backend: Backend, today: Option<&str>) -> TestApp {
         },
     };
     let server = tokio::spawn(async move {
-        let _ = onewindow_web::serve(listener, state, vec![]).await;
+        let _ = onewindow_web::serve(listener, state, vec![], vec![]).await;
     });
     TestApp {
         addr,
