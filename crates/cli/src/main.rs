@@ -464,17 +464,18 @@ async fn serve(mut store: Store, settings: &Settings) -> anyhow::Result<()> {
         .with_context(|| format!("binding {}", settings.listen))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, database = store.backend().name(), "serving");
-    println!("OneWindow 一窗通办 已启动：http://{addr}/");
     let blobs = onewindow_store::blobs::BlobStore::new(settings.data_dir.join("files"));
     let audit_key = std::sync::Arc::new(
         onewindow_store::case::checkpoints::AuditKey::load_or_create(
             &settings.data_dir.join("audit-key"),
         )?,
     );
+    // The address comes last: scripts read up to it and may close the pipe after.
     println!(
         "检查点签名公钥（请另行保存，`onewindow audit verify --audit-public-key …` 用它校验）：{}",
         audit_key.public_key_hex()
     );
+    println!("OneWindow 一窗通办 已启动：http://{addr}/");
     let mut notifiers: onewindow_web::notify::Notifiers = Vec::new();
     for (channel, url) in [
         ("sms", &settings.sms_gateway),

@@ -231,17 +231,20 @@ async fn acknowledged_commands_survive_sigkill() {
         server.kill().unwrap();
         server.wait().unwrap();
         store.close().await;
-        let out = Process::new(BIN)
-            .args([
-                "--database-url",
-                &db.url,
-                "--data-dir",
-                dir.to_str().unwrap(),
-                "audit",
-                "verify",
-            ])
-            .output()
-            .unwrap();
+        let audit = |args: &[&str]| {
+            Process::new(BIN)
+                .args([
+                    "--database-url",
+                    &db.url,
+                    "--data-dir",
+                    dir.to_str().unwrap(),
+                ])
+                .args(args)
+                .output()
+                .unwrap()
+        };
+        let public_key = String::from_utf8(audit(&["audit", "public-key"]).stdout).unwrap();
+        let out = audit(&["audit", "verify", "--audit-public-key", public_key.trim()]);
         assert!(
             out.status.success(),
             "{}: audit verify after the crash: {}",
