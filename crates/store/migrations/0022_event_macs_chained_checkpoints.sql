@@ -6,3 +6,6 @@ ALTER TABLE case_events ADD COLUMN mac TEXT;
 -- Each checkpoint signs the digest of the one before it, so a deleted or replaced checkpoint
 -- breaks the chain of signatures.
 ALTER TABLE audit_checkpoints ADD COLUMN prev_digest TEXT;
+-- One successor per checkpoint: two signers racing (two instances, or the CLI beside the server)
+-- cannot both extend the same checkpoint and fork the chain.
+CREATE UNIQUE INDEX audit_checkpoints_prev ON audit_checkpoints(prev_digest);

@@ -350,3 +350,27 @@ async fn authorisation_columns_are_checked(store: &Store) {
 async fn case_log_checks_the_columns_authorisation_reads() {
     on_every_backend!(authorisation_columns_are_checked);
 }
+
+/// Two signers at once (two instances, or the CLI beside the server) never fork the chain of
+/// checkpoints: one extends the other.
+async fn racing_signers_keep_one_chain(store: &Store) {
+    use onewindow_store::case::checkpoints::AuditKey;
+    let key = AuditKey::from_seed([7; 32]);
+    accepted_case(store, 1).await;
+    let (a, b) = tokio::join!(
+        store.cases().checkpoint(&key),
+        store.cases().checkpoint(&key)
+    );
+    assert!(a.unwrap().is_ok() && b.unwrap().is_ok());
+    let problems = store
+        .cases()
+        .verify_checkpoints(&key.public_key_hex())
+        .await
+        .unwrap();
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[tokio::test]
+async fn case_log_racing_signers_keep_one_chain() {
+    on_every_backend!(racing_signers_keep_one_chain);
+}

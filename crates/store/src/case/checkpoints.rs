@@ -245,7 +245,15 @@ impl crate::CaseStore<'_> {
         if !problems.is_empty() {
             return Ok(Err(problems));
         }
-        self.sign_heads(key).await.map(Ok)
+        // A signer racing this one extended the same checkpoint first: sign over the new latest.
+        for _ in 0..3 {
+            match self.sign_heads(key).await {
+                Err(StoreError::Database(sqlx::Error::Database(db)))
+                    if db.is_unique_violation() => {}
+                signed => return signed.map(Ok),
+            }
+        }
+        Err(StoreError::Busy)
     }
 
     async fn sign_heads(self, key: &AuditKey) -> StoreResult<Checkpoint> {
