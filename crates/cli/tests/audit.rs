@@ -9,7 +9,7 @@ use onewindow_domain::case::*;
 use onewindow_domain::org::Role;
 use onewindow_store::Store;
 use onewindow_store::case::checkpoints::{AuditKey, EventKey};
-use onewindow_store::case::log::Provenance;
+use onewindow_store::case::log::{Provenance, StoredEvent};
 
 fn onewindow(dir: &std::path::Path, args: &[&str]) -> (i32, String) {
     let out = Process::new(env!("CARGO_BIN_EXE_onewindow"))
@@ -22,6 +22,27 @@ fn onewindow(dir: &std::path::Path, args: &[&str]) -> (i32, String) {
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
     )
+}
+
+/// Writes an event row as someone with SQL access would, with the MAC given.
+async fn insert_event(store: &Store, e: &StoredEvent, mac: Option<&str>) {
+    sqlx::query(
+        "INSERT INTO case_events (case_id, seq, kind, payload, actor_id, command_id, at, prev_hash, hash, mac)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(e.case_id)
+    .bind(e.seq)
+    .bind(&e.kind)
+    .bind(&e.payload)
+    .bind(e.actor_id)
+    .bind(&e.command_id)
+    .bind(e.at)
+    .bind(&e.prev_hash)
+    .bind(&e.hash)
+    .bind(mac)
+    .execute(store.pool())
+    .await
+    .unwrap();
 }
 
 /// `audit verify` with the public key recorded when the deployment started.
@@ -144,22 +165,7 @@ async fn audit_verify_names_the_first_bad_event_and_fails() {
     assert_eq!(code, 1);
     assert!(out.contains("检查点") && out.contains("截断"), "{out}");
     // Put the event back so that the next check looks at content tampering alone.
-    sqlx::query(
-        "INSERT INTO case_events (case_id, seq, kind, payload, actor_id, command_id, at, prev_hash, hash, mac) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(last.case_id)
-    .bind(last.seq)
-    .bind(&last.kind)
-    .bind(&last.payload)
-    .bind(last.actor_id)
-    .bind(&last.command_id)
-    .bind(last.at)
-    .bind(&last.prev_hash)
-    .bind(&last.hash)
-    .bind(&mac)
-    .execute(store.pool())
-    .await
-    .unwrap();
+    insert_event(&store, &last, mac.as_deref()).await;
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "UPDATE cases SET version = {}, head_hash = '{}' WHERE id = {id}",
         last.seq, last.hash
@@ -180,22 +186,7 @@ async fn audit_verify_names_the_first_bad_event_and_fails() {
     stored.kind = "withdrawn".into();
     stored.payload = serde_json::to_string(&forged).unwrap();
     stored.hash = onewindow_store::case::log::chain_hash(&stored.prev_hash, &stored);
-    sqlx::query(
-        "INSERT INTO case_events (case_id, seq, kind, payload, actor_id, command_id, at, prev_hash, hash, mac) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(stored.case_id)
-    .bind(stored.seq)
-    .bind(&stored.kind)
-    .bind(&stored.payload)
-    .bind(stored.actor_id)
-    .bind(&stored.command_id)
-    .bind(stored.at)
-    .bind(&stored.prev_hash)
-    .bind(&stored.hash)
-    .bind("00".repeat(32))
-    .execute(store.pool())
-    .await
-    .unwrap();
+    insert_event(&store, &stored, Some(&"00".repeat(32))).await;
     let mut state = store.cases().case_view(id).await.unwrap().state;
     state.apply(&forged);
     sqlx::query(
