@@ -233,7 +233,11 @@ pub async fn cases(opts: Options) -> anyhow::Result<()> {
     .await?;
     let sqlite_path = scratch.sqlite_path.clone();
     let url = scratch.url.clone();
-    let store = Store::open(&url).await?;
+    let mut store = Store::open(&url).await?;
+    // As a server writes: every event authenticated with the event key.
+    store
+        .set_event_key(onewindow_store::case::checkpoints::EventKey::from_bytes([9; 32]))
+        .await?;
     let backend = store.backend();
     println!(
         "bench cases: {}{}, {} clients, {} lifecycles of 6 commands, {} cases seeded",
