@@ -235,3 +235,55 @@ async fn progress_guessing_is_throttled(store: &Store) {
 async fn guessing_query_codes_is_throttled_per_address() {
     on_every_backend!(progress_guessing_is_throttled);
 }
+
+mod catalogue_files {
+    //! Catalogue files as uploaded (JSON or CSV exchange): any bytes parse into items or are
+    //! refused with field errors, never a panic.
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(
+            std::env::var("ONEWINDOW_FUZZ_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(256)
+        ))]
+        #[test]
+        fn any_csv_is_items_or_field_errors(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+            let _ = onewindow_store::catalog::csv::parse(&bytes);
+        }
+
+        #[test]
+        fn any_csv_shaped_text_is_items_or_field_errors(
+            rows in proptest::collection::vec(proptest::collection::vec("[^\\n]{0,12}", 0..8), 0..6)
+        ) {
+            let text: String = rows.iter().map(|r| r.join(",") + "\n").collect();
+            let _ = onewindow_store::catalog::csv::parse(text.as_bytes());
+        }
+
+        /// A real export with one cell replaced by anything: deep parsing is reached.
+        #[test]
+        fn an_export_with_any_cell_changed_is_items_or_field_errors(
+            cell in 0usize..200,
+            value in ".{0,30}",
+        ) {
+            let doc = onewindow_store::testing::item_doc("0102001", "食品经营许可", 1);
+            let text = onewindow_store::catalog::csv::write(&[doc]).unwrap();
+            let mut reader = ::csv::ReaderBuilder::new().has_headers(false).from_reader(text.as_bytes());
+            let mut rows: Vec<Vec<String>> = reader
+                .records()
+                .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+                .collect();
+            let data = rows.len() - 1;
+            let width = rows[data].len();
+            rows[data][cell % width] = value;
+            let mut out = ::csv::Writer::from_writer(Vec::new());
+            for r in &rows {
+                out.write_record(r).unwrap();
+            }
+            let _ = onewindow_store::catalog::csv::parse(&out.into_inner().unwrap());
+        }
+
+        #[test]
+        fn any_json_is_items_or_field_errors(text in ".{0,400}") {
+            let _ = onewindow_store::catalog::parse_catalog_json(&text);
+        }
+    }
+}

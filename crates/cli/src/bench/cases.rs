@@ -236,7 +236,9 @@ pub async fn cases(opts: Options) -> anyhow::Result<()> {
     let mut store = Store::open(&url).await?;
     // As a server writes: every event authenticated with the event key.
     store
-        .set_event_key(onewindow_store::case::checkpoints::EventKey::from_bytes([9; 32]))
+        .set_event_key(onewindow_store::case::checkpoints::EventKey::from_bytes(
+            [9; 32],
+        ))
         .await?;
     let backend = store.backend();
     println!(

@@ -180,3 +180,137 @@ fn a_fee_beyond_any_administrative_charge_is_refused() {
     assert_eq!(field_of(e), "amount_fen");
     assert!(c.run(&clerk, "2026-09-24", fee(2_000)).is_ok());
 }
+
+mod fuzz {
+    //! Any command, with any text, number or date in it, from any stage and any person: the
+    //! aggregate answers with events or a refusal, never a panic, and whatever it accepts fits
+    //! the bounds and serializes.
+    use proptest::prelude::*;
+
+    use super::super::tests::{Case, staff};
+    use super::*;
+
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            ".{0,40}",
+            "[\\x00-\\x1f\\u{200B}\\u{202E}a张]{0,8}",
+            (0usize..3000).prop_map(|n| "理".repeat(n)),
+        ]
+    }
+
+    fn date() -> impl Strategy<Value = NaiveDate> {
+        (-200_000i32..4_000_000)
+            .prop_map(|days| NaiveDate::from_num_days_from_ce_opt(days).unwrap_or(NaiveDate::MIN))
+    }
+
+    fn command() -> impl Strategy<Value = Command> {
+        prop_oneof![
+            Just(Command::Accept),
+            (text(), text()).prop_map(|(reasons, legal_basis)| Command::RefuseAcceptance {
+                reasons,
+                legal_basis
+            }),
+            (proptest::collection::vec(text(), 0..4), date(), text()).prop_map(
+                |(pending, supply_by, commitment)| Command::AcceptWithDeficiencies {
+                    pending,
+                    supply_by,
+                    commitment
+                }
+            ),
+            (text(), date())
+                .prop_map(|(pledge, verify_by)| Command::ApproveOnPledge { pledge, verify_by }),
+            (proptest::collection::vec((text(), text()), 0..4), text()).prop_map(
+                |(missing, reason)| Command::RequestSupplement {
+                    missing: missing
+                        .into_iter()
+                        .map(|(material, reason)| Missing { material, reason })
+                        .collect(),
+                    reason
+                }
+            ),
+            Just(Command::SupplementReceived),
+            text().prop_map(|opinion| Command::CompleteStep { opinion }),
+            text().prop_map(|reasons| Command::ReturnStep { reasons }),
+            (any::<i64>(), text())
+                .prop_map(|(staff_id, reason)| Command::Reassign { staff_id, reason }),
+            (text(), any::<bool>())
+                .prop_map(|(name, excluded)| Command::StartSpecialProcedure { name, excluded }),
+            Just(Command::EndSpecialProcedure),
+            (any::<u32>(), text()).prop_map(|(days, reason)| Command::Extend { days, reason }),
+            (any::<bool>(), text(), text()).prop_map(|(approved, reasons, legal_basis)| {
+                Command::Decide {
+                    decision: Decision {
+                        approved,
+                        reasons,
+                        legal_basis,
+                    },
+                }
+            }),
+            (any::<u64>(), proptest::option::of(text())).prop_map(
+                |(amount_fen, override_reason)| Command::CollectFee {
+                    amount_fen,
+                    override_reason
+                }
+            ),
+            Just(Command::Conclude),
+            text().prop_map(|waybill| Command::Deliver {
+                delivery: Delivery::Express { waybill }
+            }),
+            text().prop_map(|reason| Command::Withdraw { reason }),
+            text().prop_map(|reasons| Command::ReturnCase { reasons }),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(
+            std::env::var("ONEWINDOW_FUZZ_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(256)
+        ))]
+        #[test]
+        fn any_command_sequence_is_answered_without_panicking(
+            commands in proptest::collection::vec((command(), 0usize..4), 1..12)
+        ) {
+            let people = [
+                staff(1, &[Role::Clerk], &[]),
+                staff(2, &[Role::Reviewer], &[]),
+                staff(3, &[Role::Approver, Role::ChiefRepresentative], Power::ALL),
+                Actor::staff(4, 4, &[Role::Clerk], Some(8)),
+            ];
+            let mut c = Case::new();
+            c.submit("2", &["申请书"]);
+            for (command, who) in commands {
+                if let Ok(events) = c.run(&people[who], "2026-09-24", command) {
+                    for e in &events {
+                        prop_assert!(serde_json::to_string(e).is_ok());
+                    }
+                    prop_assert!(c.state.extended_days <= 10);
+                }
+            }
+        }
+
+        #[test]
+        fn any_json_is_a_command_or_an_error(json in ".{0,200}") {
+            let _ = serde_json::from_str::<Command>(&json);
+        }
+
+        /// A department system's report (数据交换): any JSON parses or is refused, and any
+        /// report that parses validates or names its fields.
+        #[test]
+        fn any_exchange_report_is_checked_without_panicking(
+            json in ".{0,200}",
+            date in "[0-9T :-]{0,24}",
+            text in ".{0,60}",
+        ) {
+            let _ = serde_json::from_str::<crate::exchange::Report>(&json);
+            let built = format!(
+                r#"{{"accept": [{{"case_no": {t}, "item_code": {t}, "applicant": {t}, "accept_date": {d}, "promised_date": {d}}}],
+                    "process": [{{"case_no": {t}, "step": {t}, "handled_at": {d}}}],
+                    "result": [{{"case_no": {t}, "result": {t}, "concluded_at": {d}}}]}}"#,
+                t = serde_json::to_string(&text).unwrap(),
+                d = serde_json::to_string(&date).unwrap(),
+            );
+            if let Ok(mut report) = serde_json::from_str::<crate::exchange::Report>(&built) {
+                let _ = report.validate();
+            }
+        }
+    }
+}
