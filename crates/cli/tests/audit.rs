@@ -24,11 +24,11 @@ fn onewindow(dir: &std::path::Path, args: &[&str]) -> (i32, String) {
     )
 }
 
-/// Writes an event row as someone with SQL access would, with the MAC given.
-async fn insert_event(store: &Store, e: &StoredEvent, mac: Option<&str>) {
+/// Writes an event row as someone with SQL access would, with the MAC and log position given.
+async fn insert_event(store: &Store, e: &StoredEvent, mac: Option<&str>, position: Option<i64>) {
     sqlx::query(
-        "INSERT INTO case_events (case_id, seq, kind, payload, actor_id, command_id, at, prev_hash, hash, mac)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "INSERT INTO case_events (case_id, seq, kind, payload, actor_id, command_id, at, prev_hash, hash, mac, log_index)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(e.case_id)
     .bind(e.seq)
@@ -40,6 +40,7 @@ async fn insert_event(store: &Store, e: &StoredEvent, mac: Option<&str>) {
     .bind(&e.prev_hash)
     .bind(&e.hash)
     .bind(mac)
+    .bind(position)
     .execute(store.pool())
     .await
     .unwrap();
@@ -139,13 +140,14 @@ async fn audit_verify_names_the_first_bad_event_and_fails() {
     );
     let events = store.cases().case_events(id).await.unwrap();
     let last = events.last().unwrap().clone();
-    let (mac,): (Option<String>,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT mac FROM case_events WHERE case_id = {id} AND seq = {}",
-        last.seq
-    )))
-    .fetch_one(store.pool())
-    .await
-    .unwrap();
+    let (mac, position): (Option<String>, Option<i64>) =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT mac, log_index FROM case_events WHERE case_id = {id} AND seq = {}",
+            last.seq
+        )))
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "DELETE FROM case_events WHERE case_id = {id} AND seq = {}",
         last.seq
@@ -165,7 +167,7 @@ async fn audit_verify_names_the_first_bad_event_and_fails() {
     assert_eq!(code, 1);
     assert!(out.contains("检查点") && out.contains("截断"), "{out}");
     // Put the event back so that the next check looks at content tampering alone.
-    insert_event(&store, &last, mac.as_deref()).await;
+    insert_event(&store, &last, mac.as_deref(), position).await;
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "UPDATE cases SET version = {}, head_hash = '{}' WHERE id = {id}",
         last.seq, last.hash
@@ -186,7 +188,7 @@ async fn audit_verify_names_the_first_bad_event_and_fails() {
     stored.kind = "withdrawn".into();
     stored.payload = serde_json::to_string(&forged).unwrap();
     stored.hash = onewindow_store::case::log::chain_hash(&stored.prev_hash, &stored);
-    insert_event(&store, &stored, Some(&"00".repeat(32))).await;
+    insert_event(&store, &stored, Some(&"00".repeat(32)), None).await;
     let mut state = store.cases().case_view(id).await.unwrap().state;
     state.apply(&forged);
     sqlx::query(

@@ -9,3 +9,12 @@ ALTER TABLE audit_checkpoints ADD COLUMN prev_digest TEXT;
 -- One successor per checkpoint: two signers racing (two instances, or the CLI beside the server)
 -- cannot both extend the same checkpoint and fork the chain.
 CREATE UNIQUE INDEX audit_checkpoints_prev ON audit_checkpoints(prev_digest);
+
+-- All events form one append-only Merkle tree (RFC 9162) in the order the checkpointer gives
+-- them positions; each checkpoint signs the tree's size and root, so any event below it that is
+-- changed, removed or inserted changes a signed root, and inclusion and consistency proofs can be
+-- given to anyone.
+ALTER TABLE case_events ADD COLUMN log_index BIGINT;
+CREATE UNIQUE INDEX case_events_log_index ON case_events(log_index);
+ALTER TABLE audit_checkpoints ADD COLUMN tree_size BIGINT;
+ALTER TABLE audit_checkpoints ADD COLUMN tree_root TEXT;

@@ -283,13 +283,20 @@ async fn signed_checkpoints_catch_a_consistent_truncation(store: &Store) {
         "the chain alone cannot see it"
     );
     let problems = verify().await;
+    let signed: i64 = sqlx::query_as::<_, (i64,)>("SELECT MAX(id) FROM audit_checkpoints")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+        .0;
+    // The signed log tree misses the event, and the case is named where its chain was cut.
     assert_eq!(
         problems
             .iter()
             .map(|p| (p.case_id, p.seq))
             .collect::<Vec<_>>(),
-        vec![(b.get(), 3)]
+        vec![(0, signed), (b.get(), 3)]
     );
+    assert!(problems[0].problem.contains("日志树"));
     assert!(!problems.iter().any(|p| p.case_id == a.get()));
     // And no new checkpoint is signed over the cut log (which would hide the cut for good).
     let refused = store.cases().checkpoint(&key).await.unwrap();
@@ -373,4 +380,95 @@ async fn racing_signers_keep_one_chain(store: &Store) {
 #[tokio::test]
 async fn case_log_racing_signers_keep_one_chain() {
     on_every_backend!(racing_signers_keep_one_chain);
+}
+
+/// All events form one signed tree: an event's inclusion proof checks against a checkpoint's
+/// root alone, a later checkpoint's tree provably extends an earlier one's, and changing an event
+/// below a checkpoint changes the signed root.
+async fn one_tree_over_all_events(store: &Store) {
+    use onewindow_store::case::checkpoints::AuditKey;
+    use onewindow_store::case::log_tree::{verify_consistency, verify_inclusion};
+    let key = AuditKey::from_seed([7; 32]);
+    let a = accepted_case(store, 1).await;
+    let first = store.cases().checkpoint(&key).await.unwrap().unwrap();
+    assert_eq!(
+        store
+            .cases()
+            .inclusion(a, 1)
+            .await
+            .unwrap()
+            .unwrap()
+            .checkpoint
+            .id,
+        first.id
+    );
+    let b = accepted_case(store, 2).await;
+    assert!(
+        store.cases().inclusion(b, 1).await.unwrap().is_none(),
+        "not in a signed tree until the next checkpoint"
+    );
+    let second = store.cases().checkpoint(&key).await.unwrap().unwrap();
+    let receipt = store.cases().inclusion(b, 2).await.unwrap().unwrap();
+    let size = second.tree_size.unwrap() as u64;
+    let root = second.tree_root.clone().unwrap();
+    assert!(verify_inclusion(
+        &root,
+        size,
+        &receipt.leaf,
+        receipt.leaf_index as u64,
+        &receipt.proof
+    ));
+    assert!(
+        !verify_inclusion(
+            &root,
+            size,
+            &receipt.leaf,
+            receipt.leaf_index as u64 + 1,
+            &receipt.proof
+        ),
+        "a proof holds for its own place only"
+    );
+    let c = store
+        .cases()
+        .consistency(first.id, second.id)
+        .await
+        .unwrap();
+    let from = (
+        first.tree_root.as_deref().unwrap(),
+        first.tree_size.unwrap() as u64,
+    );
+    assert!(verify_consistency(from, (&root, size), &c.proof));
+    assert!(!verify_consistency(
+        (&root, first.tree_size.unwrap() as u64),
+        (&root, size),
+        &c.proof
+    ));
+
+    // An event of case a changed below both checkpoints, with its case's chain, head and
+    // state rewritten to match: only the signed tree still remembers the old event.
+    let events = store.cases().case_events(a).await.unwrap();
+    let mut changed = events[0].clone();
+    changed.payload = changed.payload.replace("张伟", "李四");
+    changed.hash = onewindow_store::case::log::chain_hash(&changed.prev_hash, &changed);
+    sqlx::query("UPDATE case_events SET payload = $1, hash = $2 WHERE case_id = $3 AND seq = 1")
+        .bind(&changed.payload)
+        .bind(&changed.hash)
+        .bind(a.get())
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let problems = store
+        .cases()
+        .verify_checkpoints(&key.public_key_hex())
+        .await
+        .unwrap();
+    assert!(
+        problems.iter().any(|p| p.problem.contains("日志树")),
+        "{problems:#?}"
+    );
+}
+
+#[tokio::test]
+async fn case_log_is_one_signed_tree_with_proofs() {
+    on_every_backend!(one_tree_over_all_events);
 }

@@ -167,6 +167,20 @@ async fn checkpoints_are_published(app: &TestApp) {
         .expect("the new checkpoint is listed");
     assert_eq!(ours["signature"], signed.signature.as_str());
     assert!(ours.get("heads").is_none(), "heads stay in the database");
+    // Consistency proofs are public; an event's inclusion proof is for supervisors.
+    let same = app
+        .json(
+            &browser(),
+            &format!("/api/v1/audit/consistency?from={0}&to={0}", signed.id),
+        )
+        .await;
+    assert_eq!(same["proof"], serde_json::json!([]), "{same}");
+    let anonymous = browser()
+        .get(app.url("/api/v1/audit/proof?case=1&seq=1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
     let page = app.page(&browser(), "/audit").await;
     assert!(page.contains("办件日志检查点") && page.contains(&signed.merkle_root));
     assert!(page.contains(&key.public_key_hex()));

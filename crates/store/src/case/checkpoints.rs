@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::case::log::AuditProblem;
+use crate::case::log_tree;
 use crate::{StoreError, StoreResult, now_ms};
 
 /// The signing key of a deployment, kept in `DATA_DIR/audit-key` (created on first start).
@@ -121,6 +122,9 @@ pub struct PublishedCheckpoint {
     pub merkle_root: String,
     /// Digest of the checkpoint before (absent on those signed before checkpoints were chained).
     pub prev_digest: Option<String>,
+    /// How many events the signed log tree holds, and its RFC 9162 root (hex).
+    pub tree_size: Option<i64>,
+    pub tree_root: Option<String>,
     /// Ed25519 signature (hex) by the key of `GET /api/v1/audit/public-key`.
     pub signature: String,
 }
@@ -134,6 +138,8 @@ impl Checkpoint {
             case_count: self.case_count,
             merkle_root: self.merkle_root.clone(),
             prev_digest: self.prev_digest.clone(),
+            tree_size: self.tree_size,
+            tree_root: self.tree_root.clone(),
             signature: self.signature.clone(),
         }
     }
@@ -158,6 +164,9 @@ pub struct Checkpoint {
     pub signature: String,
     /// The digest of the checkpoint before this one, which this one's signature covers.
     pub prev_digest: Option<String>,
+    /// The log tree's size and root (hex) it signs (absent on those signed before the tree).
+    pub tree_size: Option<i64>,
+    pub tree_root: Option<String>,
 }
 
 /// The Merkle root over the heads (leaves in case order; an odd node is carried up).
@@ -189,13 +198,48 @@ pub fn merkle_root(heads: &[Head]) -> String {
     hex::encode(level[0])
 }
 
-/// What a checkpoint signs: its time, case count and root, and the digest of the checkpoint
-/// before it (those signed before chaining have none).
-fn signed_message(at: i64, count: i64, root: &str, prev: Option<&str>) -> Vec<u8> {
-    match prev {
-        Some(prev) => format!("onewindow-checkpoint:{at}:{count}:{root}:{prev}").into_bytes(),
-        None => format!("onewindow-checkpoint:{at}:{count}:{root}").into_bytes(),
+/// What a checkpoint's signature covers.
+struct Signed<'a> {
+    at: i64,
+    case_count: i64,
+    heads_root: &'a str,
+    /// The previous checkpoint's digest and the log tree's size and root; none on checkpoints
+    /// signed before they were chained.
+    chain: Option<(&'a str, i64, &'a str)>,
+}
+
+impl Signed<'_> {
+    fn message(&self) -> Vec<u8> {
+        let (at, count, root) = (self.at, self.case_count, self.heads_root);
+        match self.chain {
+            Some((prev, size, tree)) => {
+                format!("onewindow-checkpoint:{at}:{count}:{root}:{prev}:{size}:{tree}")
+            }
+            None => format!("onewindow-checkpoint:{at}:{count}:{root}"),
+        }
+        .into_bytes()
     }
+}
+
+impl PublishedCheckpoint {
+    fn signed(&self) -> Signed<'_> {
+        Signed {
+            at: self.at,
+            case_count: self.case_count,
+            heads_root: &self.merkle_root,
+            chain: match (&self.prev_digest, self.tree_size, &self.tree_root) {
+                (Some(prev), Some(size), Some(root)) => Some((prev, size, root)),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// SQLite's BUSY family (BUSY, BUSY_RECOVERY, BUSY_SNAPSHOT, BUSY_TIMEOUT): the primary code is
+/// the low byte of the extended one.
+fn is_sqlite_busy(code: Option<&str>) -> bool {
+    code.and_then(|c| c.parse::<i64>().ok())
+        .is_some_and(|c| c & 0xff == 5)
 }
 
 /// A public key from its hex form.
@@ -206,21 +250,14 @@ fn parse_key(hex_key: &str) -> Option<VerifyingKey> {
         .and_then(|b| VerifyingKey::from_bytes(&b).ok())
 }
 
-/// Whether `signature` (hex) is `key`'s signature over a checkpoint with these fields.
-fn signature_holds(
-    key: &VerifyingKey,
-    (at, count, root, prev): (i64, i64, &str, Option<&str>),
-    signature: &str,
-) -> bool {
-    hex::decode(signature)
+/// Whether a checkpoint's signature is `key`'s over what it says.
+fn signature_holds(key: &VerifyingKey, cp: &PublishedCheckpoint) -> bool {
+    hex::decode(&cp.signature)
         .ok()
         .and_then(|b| <[u8; 64]>::try_from(b).ok())
         .is_some_and(|b| {
-            key.verify(
-                &signed_message(at, count, root, prev),
-                &Signature::from_bytes(&b),
-            )
-            .is_ok()
+            key.verify(&cp.signed().message(), &Signature::from_bytes(&b))
+                .is_ok()
         })
 }
 
@@ -229,8 +266,10 @@ fn digest_of(cp: &Checkpoint) -> String {
     hex::encode(Sha256::digest(cp.signature.as_bytes()))
 }
 
-const CHECKPOINT_COLUMNS: &str =
-    "id, at, case_count, merkle_root, heads, public_key, signature, prev_digest";
+const CHECKPOINT_COLUMNS: &str = "id, at, case_count, merkle_root, heads, public_key, signature,
+     prev_digest, tree_size, tree_root";
+pub(crate) const PUBLISHED_COLUMNS: &str =
+    "id, at, case_count, merkle_root, prev_digest, tree_size, tree_root, signature";
 
 impl crate::CaseStore<'_> {
     /// Signs every case's current head, but only over a log that verifies (chains, MACs, the
@@ -245,21 +284,45 @@ impl crate::CaseStore<'_> {
         if !problems.is_empty() {
             return Ok(Err(problems));
         }
-        // A signer racing this one extended the same checkpoint first: sign over the new latest.
-        for _ in 0..3 {
+        // A signer racing this one extended the same checkpoint first, or holds SQLite's write
+        // lock: sign again over the new latest.
+        for attempt in 1..=5 {
             match self.sign_heads(key).await {
                 Err(StoreError::Database(sqlx::Error::Database(db)))
-                    if db.is_unique_violation() => {}
+                    if db.is_unique_violation() || is_sqlite_busy(db.code().as_deref()) =>
+                {
+                    tokio::time::sleep(std::time::Duration::from_millis(20 * attempt)).await;
+                }
                 signed => return signed.map(Ok),
             }
         }
         Err(StoreError::Busy)
     }
 
+    /// In one transaction: gives the events written since the last checkpoint their places at
+    /// the end of the log tree, and signs the heads and the tree.
     async fn sign_heads(self, key: &AuditKey) -> StoreResult<Checkpoint> {
+        let mut tx = self.store.pool.begin().await?;
+        let (last,): (i64,) =
+            sqlx::query_as("SELECT CAST(COALESCE(MAX(log_index), -1) AS BIGINT) FROM case_events")
+                .fetch_one(&mut *tx)
+                .await?;
+        let unplaced: Vec<(i64,)> =
+            sqlx::query_as("SELECT id FROM case_events WHERE log_index IS NULL ORDER BY id")
+                .fetch_all(&mut *tx)
+                .await?;
+        for (n, (id,)) in unplaced.iter().enumerate() {
+            sqlx::query("UPDATE case_events SET log_index = $1 WHERE id = $2")
+                .bind(last + 1 + n as i64)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let tree = log_tree::tree_of(&log_tree::leaves(&mut *tx).await?);
+        let (tree_size, tree_root) = (tree.len() as i64, log_tree::root_hex(&tree));
         let heads: Vec<(i64, i64, String)> =
             sqlx::query_as("SELECT id, version, head_hash FROM cases ORDER BY id")
-                .fetch_all(&self.store.pool)
+                .fetch_all(&mut *tx)
                 .await?;
         let heads: Vec<Head> = heads
             .into_iter()
@@ -275,28 +338,37 @@ impl crate::CaseStore<'_> {
         let latest: Option<Checkpoint> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {CHECKPOINT_COLUMNS} FROM audit_checkpoints ORDER BY id DESC LIMIT 1"
         )))
-        .fetch_optional(&self.store.pool)
+        .fetch_optional(&mut *tx)
         .await?;
         let prev = latest
             .as_ref()
             .map_or_else(|| "genesis".to_owned(), digest_of);
-        let signature = key.key.sign(&signed_message(at, count, &root, Some(&prev)));
+        let signed = Signed {
+            at,
+            case_count: count,
+            heads_root: &root,
+            chain: Some((&prev, tree_size, &tree_root)),
+        };
+        let signature = hex::encode(key.key.sign(&signed.message()).to_bytes());
         let heads_json =
             serde_json::to_string(&heads).map_err(|e| StoreError::Config(e.to_string()))?;
         let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO audit_checkpoints
-                 (at, case_count, merkle_root, heads, public_key, signature, prev_digest)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            "INSERT INTO audit_checkpoints (at, case_count, merkle_root, heads, public_key,
+                 signature, prev_digest, tree_size, tree_root)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
         .bind(at)
         .bind(count)
         .bind(&root)
         .bind(&heads_json)
         .bind(key.public_key_hex())
-        .bind(hex::encode(signature.to_bytes()))
+        .bind(&signature)
         .bind(&prev)
-        .fetch_one(&self.store.pool)
+        .bind(tree_size)
+        .bind(&tree_root)
+        .fetch_one(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(Checkpoint {
             id,
             at,
@@ -304,8 +376,10 @@ impl crate::CaseStore<'_> {
             merkle_root: root,
             heads: heads_json,
             public_key: key.public_key_hex(),
-            signature: hex::encode(signature.to_bytes()),
+            signature,
             prev_digest: Some(prev),
+            tree_size: Some(tree_size),
+            tree_root: Some(tree_root),
         })
     }
 
@@ -328,6 +402,20 @@ impl crate::CaseStore<'_> {
             }]);
         };
         let mut problems = Vec::new();
+        // The positioned events, as one tree grown checkpoint by checkpoint.
+        let leaves = match log_tree::leaves(&self.store.pool).await {
+            Ok(leaves) => leaves,
+            Err(StoreError::Config(why)) => {
+                problems.push(AuditProblem {
+                    case_id: 0,
+                    seq: 0,
+                    problem: why,
+                });
+                Vec::new()
+            }
+            Err(e) => return Err(e),
+        };
+        let mut tree = log_tree::tree_of(&[]);
         let mut previous: Option<&Checkpoint> = None;
         for cp in &checkpoints {
             let mut bad = |problem: String| {
@@ -337,14 +425,9 @@ impl crate::CaseStore<'_> {
                     problem,
                 })
             };
-            let fields = (
-                cp.at,
-                cp.case_count,
-                cp.merkle_root.as_str(),
-                cp.prev_digest.as_deref(),
-            );
+            let published = cp.published();
             let expected_prev = previous.map_or_else(|| "genesis".to_owned(), digest_of);
-            if !signature_holds(&key, fields, &cp.signature) {
+            if !signature_holds(&key, &published) {
                 bad("检查点签名无效：检查点被篡改或不是受信任的密钥签发".into());
             } else if cp.prev_digest.as_ref().is_some_and(|p| *p != expected_prev) {
                 bad("检查点链断裂：此前的检查点被删除或替换".into());
@@ -352,6 +435,13 @@ impl crate::CaseStore<'_> {
             {
                 bad("检查点缺少前一检查点的摘要：检查点被伪造".into());
             } else {
+                if let (Some(size), Some(root)) = (cp.tree_size, &cp.tree_root)
+                    && !Self::tree_matches(&mut tree, &leaves, size, root)
+                {
+                    bad(format!(
+                        "检查点签名的日志树（前 {size} 个事件）与现存事件不符：其下的事件被改写、删除或插入"
+                    ));
+                }
                 let heads: Vec<Head> = serde_json::from_str(&cp.heads)
                     .map_err(|e| StoreError::Config(e.to_string()))?;
                 if merkle_root(&heads) != cp.merkle_root || heads.len() as i64 != cp.case_count {
@@ -370,12 +460,25 @@ impl crate::CaseStore<'_> {
         Ok(problems)
     }
 
+    /// Grows `tree` with the stored leaves to `size` and compares its root with the signed one.
+    fn tree_matches(tree: &mut log_tree::Tree, leaves: &[[u8; 32]], size: i64, root: &str) -> bool {
+        let Ok(size) = usize::try_from(size) else {
+            return false;
+        };
+        if size > leaves.len() || (size as u64) < tree.len() {
+            return false;
+        }
+        for leaf in &leaves[tree.len() as usize..size] {
+            tree.push(*leaf);
+        }
+        log_tree::root_hex(tree) == root
+    }
+
     /// The newest checkpoints, newest first, as published for witnesses.
     pub async fn published_checkpoints(self, limit: i64) -> StoreResult<Vec<PublishedCheckpoint>> {
-        Ok(sqlx::query_as(
-            "SELECT id, at, case_count, merkle_root, prev_digest, signature
-             FROM audit_checkpoints ORDER BY id DESC LIMIT $1",
-        )
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {PUBLISHED_COLUMNS} FROM audit_checkpoints ORDER BY id DESC LIMIT $1"
+        )))
         .bind(limit.clamp(1, 1000))
         .fetch_all(&self.store.pool)
         .await?)
@@ -399,20 +502,13 @@ impl crate::CaseStore<'_> {
                     problem: problem.to_owned(),
                 })
             };
-            let fields = (
-                w.at,
-                w.case_count,
-                w.merkle_root.as_str(),
-                w.prev_digest.as_deref(),
-            );
-            if !key.is_some_and(|k| signature_holds(&k, fields, &w.signature)) {
+            if !key.is_some_and(|k| signature_holds(&k, w)) {
                 bad("见证副本的签名无效，不作为依据");
                 continue;
             }
-            let stored: Option<PublishedCheckpoint> = sqlx::query_as(
-                "SELECT id, at, case_count, merkle_root, prev_digest, signature
-                 FROM audit_checkpoints WHERE id = $1",
-            )
+            let stored: Option<PublishedCheckpoint> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {PUBLISHED_COLUMNS} FROM audit_checkpoints WHERE id = $1"
+            )))
             .bind(w.id)
             .fetch_optional(&self.store.pool)
             .await?;

@@ -6,4 +6,5 @@
 pub mod checkpoints;
 pub mod commands;
 pub mod log;
+pub mod log_tree;
 pub mod queries;

@@ -7,6 +7,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::routing::get;
+use onewindow_domain::auth::SupervisionAction;
 use onewindow_store::case::checkpoints::PublishedCheckpoint;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -24,6 +25,8 @@ pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(audit_public_key))
         .routes(routes!(audit_checkpoints))
+        .routes(routes!(audit_proof))
+        .routes(routes!(audit_consistency))
 }
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
@@ -60,6 +63,59 @@ async fn audit_checkpoints(
     let limit = q.limit.unwrap_or(100);
     Ok(axum::Json(
         state.store.cases().published_checkpoints(limit).await?,
+    ))
+}
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+pub struct ProofQuery {
+    /// The case.
+    pub case: i64,
+    /// The event's number in the case (1, 2 …).
+    pub seq: i64,
+}
+
+#[utoipa::path(get, path = "/audit/proof", tag = "accounts", security(("bearer" = [])),
+    params(ProofQuery),
+    responses((status = 200, body = onewindow_store::case::log_tree::InclusionReceipt),
+        (status = 404, body = crate::error::Problem)))]
+/// The proof (RFC 9162 §2.1.3) that a case event is in the log tree of the latest signed
+/// checkpoint: check it against the checkpoint's signed root. 404 while no checkpoint holds the
+/// event yet (the next, within ten minutes, will). For supervisors and administrators.
+async fn audit_proof(
+    State(state): State<AppState>,
+    user: crate::auth::ApiUser,
+    Query(q): Query<ProofQuery>,
+) -> Result<axum::Json<onewindow_store::case::log_tree::InclusionReceipt>, ApiError> {
+    crate::api::gate(&state, &user, SupervisionAction::View, None).await?;
+    let receipt = state
+        .store
+        .cases()
+        .inclusion(onewindow_domain::ids::CaseId(q.case), q.seq)
+        .await?;
+    receipt
+        .map(axum::Json)
+        .ok_or(ApiError::NotFound("signed checkpoint holding the event"))
+}
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+pub struct ConsistencyQuery {
+    /// The earlier checkpoint's id.
+    pub from: i64,
+    /// The later checkpoint's id.
+    pub to: i64,
+}
+
+#[utoipa::path(get, path = "/audit/consistency", tag = "accounts", params(ConsistencyQuery),
+    responses((status = 200, body = onewindow_store::case::log_tree::ConsistencyReceipt),
+        (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+/// The proof (RFC 9162 §2.1.4) that a later checkpoint's log tree extends an earlier one's: a
+/// witness holding the earlier checkpoint learns that nothing it vouched for was rewritten.
+async fn audit_consistency(
+    State(state): State<AppState>,
+    Query(q): Query<ConsistencyQuery>,
+) -> Result<axum::Json<onewindow_store::case::log_tree::ConsistencyReceipt>, ApiError> {
+    Ok(axum::Json(
+        state.store.cases().consistency(q.from, q.to).await?,
     ))
 }
 
