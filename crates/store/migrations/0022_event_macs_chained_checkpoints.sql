@@ -15,6 +15,7 @@ CREATE UNIQUE INDEX audit_checkpoints_prev ON audit_checkpoints(prev_digest);
 -- changed, removed or inserted changes a signed root, and inclusion and consistency proofs can be
 -- given to anyone.
 ALTER TABLE case_events ADD COLUMN log_index BIGINT;
-CREATE UNIQUE INDEX case_events_log_index ON case_events(log_index);
+-- Partial: an event is appended without a place, and costs no index entry until it has one.
+CREATE UNIQUE INDEX case_events_log_index ON case_events(log_index) WHERE log_index IS NOT NULL;
 ALTER TABLE audit_checkpoints ADD COLUMN tree_size BIGINT;
 ALTER TABLE audit_checkpoints ADD COLUMN tree_root TEXT;
