@@ -385,8 +385,9 @@ impl crate::CaseStore<'_> {
 
     /// Checks every checkpoint: signed by `trusted_key` (hex, never taken from the database),
     /// each covering the digest of the one before it (a deleted or replaced checkpoint breaks the
-    /// chain), its root matching its heads, and every head it recorded still in its case's chain
-    /// (nothing below a checkpoint was cut or rewritten). Problems are named as for
+    /// chain), its log tree rebuilt from the stored events to the signed root (nothing below it
+    /// changed, removed or inserted), its heads matching their root, and the latest one's heads
+    /// still in their cases' chains (naming each case cut or rewritten). Problems are named as for
     /// `verify_case_log`; case 0 means a checkpoint itself.
     pub async fn verify_checkpoints(self, trusted_key: &str) -> StoreResult<Vec<AuditProblem>> {
         let checkpoints: Vec<Checkpoint> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -446,13 +447,10 @@ impl crate::CaseStore<'_> {
                     .map_err(|e| StoreError::Config(e.to_string()))?;
                 if merkle_root(&heads) != cp.merkle_root || heads.len() as i64 != cp.case_count {
                     bad("检查点记录的办件链头与其 Merkle 根不符".into());
-                } else {
-                    // A case cut below several checkpoints is named once, at the earliest.
-                    for p in self.heads_still_in_chains(cp.id, &heads).await? {
-                        if !problems.iter().any(|q| q.case_id == p.case_id) {
-                            problems.push(p);
-                        }
-                    }
+                } else if checkpoints.last().is_some_and(|last| last.id == cp.id) {
+                    // Heads only grow, so the latest checkpoint's name every case whose chain was
+                    // cut or rewritten below any checkpoint; one look per case, not per checkpoint.
+                    problems.extend(self.heads_still_in_chains(cp.id, &heads).await?);
                 }
             }
             previous = Some(cp);
