@@ -94,6 +94,25 @@ async fn nul_and_query_tokens_refused(app: &TestApp) {
         "application/problem+json",
         "problem+json under /api"
     );
+    // A NUL escaped in a JSON body is refused before it reaches the database.
+    let admin = app.staff("root", &["centre_admin"], None, None).await;
+    let token = app
+        .token(admin.account_id, onewindow_domain::auth::TokenScope::Write)
+        .await;
+    let body = serde_json::json!({"code": "370000000000", "name": "山东\u{0}省", "level": 2});
+    let (status, problem) = app.post(&token, "/regions", body).await;
+    assert_eq!(status, 400, "{problem}");
+    let (status, _) = app
+        .post(
+            &token,
+            "/regions",
+            serde_json::json!({"code": "370000000000", "name": "山东\\u0000省", "level": 2}),
+        )
+        .await;
+    assert_eq!(
+        status, 201,
+        "an escaped backslash before u0000 is text, not a NUL"
+    );
     // A NUL in a sign-in form is refused, not a server error.
     let client = browser();
     let page = app.page(&client, "/login").await;
