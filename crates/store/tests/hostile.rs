@@ -287,3 +287,39 @@ mod catalogue_files {
         }
     }
 }
+
+async fn a_broken_log_raises_a_red_alarm(store: &Store) {
+    let org = seed_org(store).await;
+    let supervisor = seed_staff(store, "jiancha", &["supervisor"], Some(org.centre), None).await;
+    let admin = seed_staff(store, "admin", &["centre_admin"], None, None).await;
+    let clerk = seed_staff(store, "clerk", &["clerk"], Some(org.centre), Some(org.dept)).await;
+    for _ in 0..3 {
+        store
+            .cases()
+            .raise_broken_log_alarm("办件 7 第 3 个事件：事件被修改")
+            .await
+            .unwrap();
+    }
+    for (who, expected) in [(&supervisor, 1), (&admin, 1), (&clerk, 0)] {
+        let got = store
+            .supervision()
+            .notifications(who.account_id, 10)
+            .await
+            .unwrap();
+        assert_eq!(
+            got.len(),
+            expected,
+            "{}: once a day, not per attempt",
+            who.login
+        );
+        assert!(
+            got.iter()
+                .all(|n| n.title.contains("红色警报") && n.body.contains("事件被修改"))
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_log_that_fails_verification_alarms_supervisors_and_administrators() {
+    on_every_backend!(a_broken_log_raises_a_red_alarm);
+}

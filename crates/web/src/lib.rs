@@ -221,7 +221,8 @@ async fn checkpointer(
 }
 
 /// Signs a checkpoint (the store refuses over a log that does not verify). A refusal goes to
-/// the error log and the security log, which supervisors and administrators read; reads go on.
+/// the error log, the security log and a red alarm to supervisors and administrators; reads go
+/// on.
 async fn verify_then_sign(
     store: &Store,
     key: &onewindow_store::case::checkpoints::AuditKey,
@@ -245,6 +246,7 @@ async fn verify_then_sign(
         .accounts()
         .record_security_event("audit_broken", None, None, None, &detail)
         .await?;
+    store.cases().raise_broken_log_alarm(&detail).await?;
     Ok(None)
 }
 

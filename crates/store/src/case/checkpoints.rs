@@ -268,6 +268,9 @@ fn digest_of(cp: &Checkpoint) -> String {
 
 const CHECKPOINT_COLUMNS: &str = "id, at, case_count, merkle_root, heads, public_key, signature,
      prev_digest, tree_size, tree_root";
+/// The red alarm's title when the log fails verification.
+const BROKEN_LOG_TITLE: &str = "红色警报：办件事件日志校验未通过";
+
 pub(crate) const PUBLISHED_COLUMNS: &str =
     "id, at, case_count, merkle_root, prev_digest, tree_size, tree_root, signature";
 
@@ -470,6 +473,27 @@ impl crate::CaseStore<'_> {
             tree.push(*leaf);
         }
         log_tree::root_hex(tree) == root
+    }
+
+    /// Tells every active supervisor and centre administrator that the log failed verification
+    /// (in-app, and through the SMS and e-mail gateways as every notification is): once a day
+    /// while it stays broken, not at every ten-minute attempt.
+    pub async fn raise_broken_log_alarm(self, detail: &str) -> StoreResult<()> {
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO notifications (account_id, case_id, alert_id, title, body, created_at)
+             SELECT DISTINCT s.account_id, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), $1, $2, $3
+             FROM staff s JOIN staff_roles r ON r.staff_id = s.id
+             WHERE s.active = 1 AND r.role IN ('supervisor', 'centre_admin')
+               AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.title = $1 AND n.created_at > $4)",
+        )
+        .bind(BROKEN_LOG_TITLE)
+        .bind(detail)
+        .bind(now)
+        .bind(now - 24 * 60 * 60 * 1000)
+        .execute(&self.store.pool)
+        .await?;
+        Ok(())
     }
 
     /// The newest checkpoints, newest first, as published for witnesses.
