@@ -361,8 +361,7 @@ async fn main() -> anyhow::Result<()> {
                 std::process::exit(2);
             }
             let store = open_store(&settings).await?;
-            let mut problems = store.cases().verify_case_log().await?;
-            problems.extend(store.cases().verify_checkpoints(&trusted).await?);
+            let mut problems = store.cases().verify_log(&trusted).await?;
             for file in &witness {
                 let text = std::fs::read_to_string(file)
                     .with_context(|| format!("reading witness file {}", file.display()))?;
@@ -373,7 +372,7 @@ async fn main() -> anyhow::Result<()> {
             }
             if problems.is_empty() {
                 println!(
-                    "事件日志完整：所有办件的哈希链、写入者认证码、权限字段和全部签名检查点校验通过。"
+                    "事件日志完整：所有办件的哈希链、写入者认证码、权限字段、安全日志和全部签名检查点校验通过。"
                 );
                 return Ok(());
             }
@@ -426,14 +425,11 @@ fn init_logging(format: LogFormat, serving: bool) {
     }
 }
 
-/// Each problem of the log on a line: a checkpoint's, or a case's first bad event.
+/// Each problem of the log on a line: a checkpoint's, a case's or the security log's first bad
+/// entry.
 fn print_problems(problems: &[onewindow_store::case::log::AuditProblem]) {
     for p in problems {
-        if p.case_id == 0 {
-            println!("检查点 {}：{}", p.seq, p.problem);
-        } else {
-            println!("办件 {} 第 {} 个事件：{}", p.case_id, p.seq, p.problem);
-        }
+        println!("{p}");
     }
 }
 

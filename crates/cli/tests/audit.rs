@@ -293,3 +293,51 @@ async fn audit_verify_names_the_first_bad_event_and_fails() {
     store.close().await;
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The security log in a real data folder: a failed login removed or rewritten by someone with
+/// SQL access is named by `audit verify`, below a checkpoint even with the entries re-chained.
+#[tokio::test]
+async fn audit_verify_catches_a_rewritten_security_log() {
+    let dir = std::env::temp_dir().join(format!("ow-audit-sec-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut store = Store::open(&format!("sqlite://{}/onewindow.db", dir.display()))
+        .await
+        .unwrap();
+    let key = EventKey::load_or_create(&dir.join("audit-event-key")).unwrap();
+    store.set_event_key(key).await.unwrap();
+    for login in ["admin", "admin", "admin", "zhangsan"] {
+        store
+            .accounts()
+            .record_security_event("login_failed", None, Some(login), Some("10.9.9.9"), "")
+            .await
+            .unwrap();
+    }
+    let (code, out) = onewindow(&dir, &["audit", "checkpoint"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(verify(&dir).0, 0);
+
+    // The second failed login made to look like someone else's.
+    let exec = |sql: &'static str| {
+        let pool = store.pool().clone();
+        async move { sqlx::query(sql).execute(&pool).await.unwrap() }
+    };
+    exec("UPDATE security_events SET login = 'lisi' WHERE seq = 2").await;
+    let (code, out) = verify(&dir);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("安全日志第 2 条") && out.contains("被修改"),
+        "{out}"
+    );
+    exec("UPDATE security_events SET login = 'admin' WHERE seq = 2").await;
+    assert_eq!(verify(&dir).0, 0, "restored");
+
+    // The last failed login deleted: the tail of the chain is whole, the signed tree is not.
+    exec("DELETE FROM security_events WHERE seq = 4").await;
+    let (code, out) = verify(&dir);
+    assert_eq!(code, 1);
+    assert!(out.contains("日志树"), "{out}");
+    let (code, out) = onewindow(&dir, &["audit", "checkpoint"]);
+    assert_eq!(code, 1, "no checkpoint over a broken log: {out}");
+    store.close().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}

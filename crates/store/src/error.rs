@@ -52,3 +52,21 @@ pub(crate) fn unique_as(
         _ => StoreError::Database(e),
     }
 }
+
+impl StoreError {
+    /// A write that lost a race and may simply be tried again: another writer took the same
+    /// unique place first, or (SQLite) holds the write lock — the BUSY family, whose primary code
+    /// is the low byte of the extended one.
+    pub(crate) fn lost_race(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(db)) => {
+                db.is_unique_violation()
+                    || db
+                        .code()
+                        .and_then(|c| c.parse::<i64>().ok())
+                        .is_some_and(|c| c & 0xff == 5)
+            }
+            _ => false,
+        }
+    }
+}

@@ -72,6 +72,9 @@ pub struct Store {
     /// The key the case writer authenticates events with (`set_event_key`); none in tests
     /// that do not ask for one.
     event_key: Option<Arc<case::checkpoints::EventKey>>,
+    /// One security-log writer at a time in this process (the chain takes one entry per place;
+    /// writers in other processes retry on the unique place).
+    security_writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -148,6 +151,7 @@ impl Store {
             warn: Arc::default(),
             sqlite_file,
             event_key: None,
+            security_writer: Arc::default(),
         })
     }
 
@@ -180,6 +184,7 @@ impl Store {
         if key.fresh {
             self.cases().adopt_events(&key).await?;
         }
+        self.accounts().seal_security_log(&key).await?;
         self.event_key = Some(key);
         Ok(())
     }

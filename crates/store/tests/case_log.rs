@@ -7,6 +7,7 @@ use onewindow_domain::case::*;
 use onewindow_domain::ids::CaseId;
 use onewindow_domain::org::Role;
 use onewindow_store::case::log::Provenance;
+use onewindow_store::case::log_tree::LogEntry;
 use onewindow_store::on_every_backend;
 
 use onewindow_store::{Store, StoreError};
@@ -394,7 +395,7 @@ async fn one_tree_over_all_events(store: &Store) {
     assert_eq!(
         store
             .cases()
-            .inclusion(a, 1)
+            .inclusion(LogEntry::Case(a, 1))
             .await
             .unwrap()
             .unwrap()
@@ -404,11 +405,21 @@ async fn one_tree_over_all_events(store: &Store) {
     );
     let b = accepted_case(store, 2).await;
     assert!(
-        store.cases().inclusion(b, 1).await.unwrap().is_none(),
+        store
+            .cases()
+            .inclusion(LogEntry::Case(b, 1))
+            .await
+            .unwrap()
+            .is_none(),
         "not in a signed tree until the next checkpoint"
     );
     let second = store.cases().checkpoint(&key).await.unwrap().unwrap();
-    let receipt = store.cases().inclusion(b, 2).await.unwrap().unwrap();
+    let receipt = store
+        .cases()
+        .inclusion(LogEntry::Case(b, 2))
+        .await
+        .unwrap()
+        .unwrap();
     let size = second.tree_size.unwrap() as u64;
     let root = second.tree_root.clone().unwrap();
     assert!(verify_inclusion(

@@ -235,11 +235,8 @@ async fn verify_then_sign(
         return Ok(None);
     };
     let detail = format!(
-        "事件日志校验未通过，拒绝签发检查点：共 {} 处问题，首个为办件 {} 第 {} 项：{}",
+        "事件日志校验未通过，拒绝签发检查点：共 {} 处问题，首个为{first}",
         problems.len(),
-        first.case_id,
-        first.seq,
-        first.problem
     );
     tracing::error!(problems = problems.len(), first = %first.problem, "case log broken; checkpoint refused");
     store

@@ -13,6 +13,10 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+mod security_log;
+
+pub use security_log::SecurityEvent;
+
 use crate::attempts::AttemptKind;
 use crate::error::unique_as;
 use crate::{Flag, StoreError, StoreResult, now_ms};
@@ -183,20 +187,6 @@ pub struct ApiToken {
     pub last_used_at: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct SecurityEvent {
-    pub id: i64,
-    pub at: i64,
-    /// login_ok, login_failed, lockout, login_blocked, logout, denied, csrf_rejected,
-    /// token_rejected, token_created, token_revoked, password_changed, account_disabled.
-    pub kind: String,
-    pub account_id: Option<i64>,
-    pub login: Option<String>,
-    pub remote: Option<String>,
-    pub detail: String,
-}
-
 #[derive(sqlx::FromRow)]
 struct AccountAuthRow {
     id: i64,
@@ -211,45 +201,6 @@ struct AccountAuthRow {
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$u3n0Zy8pq1a9gUu2ZkqWzWc5i2Jx8yKZ3TgQy2KfV7M";
 
 impl crate::AccountStore<'_> {
-    pub async fn record_security_event(
-        self,
-        kind: &str,
-        account_id: Option<i64>,
-        login: Option<&str>,
-        remote: Option<&str>,
-        detail: &str,
-    ) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO security_events (at, kind, account_id, login, remote, detail)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(now_ms())
-        .bind(kind)
-        .bind(account_id)
-        .bind(login)
-        .bind(remote)
-        .bind(detail)
-        .execute(&self.store.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// Newest first; `before` is the id of the last row of the previous page.
-    pub async fn list_security_events(
-        self,
-        before: Option<i64>,
-        limit: i64,
-    ) -> StoreResult<Vec<SecurityEvent>> {
-        Ok(sqlx::query_as(
-            "SELECT id, at, kind, account_id, login, remote, detail FROM security_events
-             WHERE ($1 IS NULL OR id < $1) ORDER BY id DESC LIMIT $2",
-        )
-        .bind(before)
-        .bind(limit.clamp(1, 500))
-        .fetch_all(&self.store.pool)
-        .await?)
-    }
-
     /// Checks a login and password. Failures are counted per login and address, for unknown
     /// logins as for known ones: `MAX_FAILED_LOGINS` from one address lock that login there for
     /// `LOCKOUT_MS`, and an address with `MAX_ADDRESS_FAILURES` in that time is refused before any

@@ -235,13 +235,6 @@ impl PublishedCheckpoint {
     }
 }
 
-/// SQLite's BUSY family (BUSY, BUSY_RECOVERY, BUSY_SNAPSHOT, BUSY_TIMEOUT): the primary code is
-/// the low byte of the extended one.
-fn is_sqlite_busy(code: Option<&str>) -> bool {
-    code.and_then(|c| c.parse::<i64>().ok())
-        .is_some_and(|c| c & 0xff == 5)
-}
-
 /// A public key from its hex form.
 fn parse_key(hex_key: &str) -> Option<VerifyingKey> {
     hex::decode(hex_key.trim())
@@ -282,8 +275,7 @@ impl crate::CaseStore<'_> {
         self,
         key: &AuditKey,
     ) -> StoreResult<Result<Checkpoint, Vec<AuditProblem>>> {
-        let mut problems = self.verify_case_log().await?;
-        problems.extend(self.verify_checkpoints(&key.public_key_hex()).await?);
+        let problems = self.verify_log(&key.public_key_hex()).await?;
         if !problems.is_empty() {
             return Ok(Err(problems));
         }
@@ -291,9 +283,7 @@ impl crate::CaseStore<'_> {
         // lock: sign again over the new latest.
         for attempt in 1..=5 {
             match self.sign_heads(key).await {
-                Err(StoreError::Database(sqlx::Error::Database(db)))
-                    if db.is_unique_violation() || is_sqlite_busy(db.code().as_deref()) =>
-                {
+                Err(e) if e.lost_race() => {
                     tokio::time::sleep(std::time::Duration::from_millis(20 * attempt)).await;
                 }
                 signed => return signed.map(Ok),
@@ -302,24 +292,43 @@ impl crate::CaseStore<'_> {
         Err(StoreError::Busy)
     }
 
-    /// In one transaction: gives the events written since the last checkpoint their places at
-    /// the end of the log tree, and signs the heads and the tree.
+    /// Everything `audit verify` checks against `trusted_key`: every case's chain and the read
+    /// models authorisation uses, the security log's chain, and every checkpoint with its tree.
+    pub async fn verify_log(self, trusted_key: &str) -> StoreResult<Vec<AuditProblem>> {
+        let mut problems = self.verify_case_log().await?;
+        problems.extend(self.store.accounts().verify_security_log().await?);
+        problems.extend(self.verify_checkpoints(trusted_key).await?);
+        Ok(problems)
+    }
+
+    /// In one transaction: gives the case events and security log entries written since the last
+    /// checkpoint their places at the end of the log tree, and signs the heads and the tree.
     async fn sign_heads(self, key: &AuditKey) -> StoreResult<Checkpoint> {
         let mut tx = self.store.pool.begin().await?;
-        let (last,): (i64,) =
-            sqlx::query_as("SELECT CAST(COALESCE(MAX(log_index), -1) AS BIGINT) FROM case_events")
-                .fetch_one(&mut *tx)
-                .await?;
-        let unplaced: Vec<(i64,)> =
-            sqlx::query_as("SELECT id FROM case_events WHERE log_index IS NULL ORDER BY id")
-                .fetch_all(&mut *tx)
-                .await?;
-        for (n, (id,)) in unplaced.iter().enumerate() {
-            sqlx::query("UPDATE case_events SET log_index = $1 WHERE id = $2")
-                .bind(last + 1 + n as i64)
+        let (last,): (i64,) = sqlx::query_as(
+            "SELECT CAST(COALESCE(MAX(m), -1) AS BIGINT) FROM (
+                 SELECT MAX(log_index) AS m FROM case_events
+                 UNION ALL SELECT MAX(log_index) AS m FROM security_events) AS placed",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        let mut next = last + 1;
+        for (table, order) in [("case_events", "id"), ("security_events", "seq")] {
+            let unplaced: Vec<(i64,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT id FROM {table} WHERE log_index IS NULL AND hash IS NOT NULL ORDER BY {order}"
+            )))
+            .fetch_all(&mut *tx)
+            .await?;
+            for (id,) in unplaced {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "UPDATE {table} SET log_index = $1 WHERE id = $2"
+                )))
+                .bind(next)
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
+                next += 1;
+            }
         }
         let tree = log_tree::tree_of(&log_tree::leaves(&mut *tx).await?);
         let (tree_size, tree_root) = (tree.len() as i64, log_tree::root_hex(&tree));
@@ -399,22 +408,17 @@ impl crate::CaseStore<'_> {
         .fetch_all(&self.store.pool)
         .await?;
         let Some(key) = parse_key(trusted_key) else {
-            return Ok(vec![AuditProblem {
-                case_id: 0,
-                seq: 0,
-                problem: "受信任的公钥格式无效（应为 64 位十六进制）".into(),
-            }]);
+            return Ok(vec![AuditProblem::checkpoint(
+                0,
+                "受信任的公钥格式无效（应为 64 位十六进制）",
+            )]);
         };
         let mut problems = Vec::new();
         // The positioned events, as one tree grown checkpoint by checkpoint.
         let leaves = match log_tree::leaves(&self.store.pool).await {
             Ok(leaves) => leaves,
             Err(StoreError::Config(why)) => {
-                problems.push(AuditProblem {
-                    case_id: 0,
-                    seq: 0,
-                    problem: why,
-                });
+                problems.push(AuditProblem::checkpoint(0, why));
                 Vec::new()
             }
             Err(e) => return Err(e),
@@ -422,13 +426,7 @@ impl crate::CaseStore<'_> {
         let mut tree = log_tree::tree_of(&[]);
         let mut previous: Option<&Checkpoint> = None;
         for cp in &checkpoints {
-            let mut bad = |problem: String| {
-                problems.push(AuditProblem {
-                    case_id: 0,
-                    seq: cp.id,
-                    problem,
-                })
-            };
+            let mut bad = |problem: String| problems.push(AuditProblem::checkpoint(cp.id, problem));
             let published = cp.published();
             let expected_prev = previous.map_or_else(|| "genesis".to_owned(), digest_of);
             if !signature_holds(&key, &published) {
@@ -517,13 +515,7 @@ impl crate::CaseStore<'_> {
         let key = parse_key(trusted_key);
         let mut problems = Vec::new();
         for w in witnessed {
-            let mut bad = |problem: &str| {
-                problems.push(AuditProblem {
-                    case_id: 0,
-                    seq: w.id,
-                    problem: problem.to_owned(),
-                })
-            };
+            let mut bad = |problem: &str| problems.push(AuditProblem::checkpoint(w.id, problem));
             if !key.is_some_and(|k| signature_holds(&k, w)) {
                 bad("见证副本的签名无效，不作为依据");
                 continue;
@@ -560,11 +552,11 @@ impl crate::CaseStore<'_> {
                     .fetch_optional(&self.store.pool)
                     .await?;
             if found.map(|(h,)| h) != Some(head.hash.clone()) {
-                problems.push(AuditProblem {
-                    case_id: head.case_id,
-                    seq: head.version,
-                    problem: format!("事件链在已签名检查点（第 {checkpoint} 号）之下被截断或改写"),
-                });
+                problems.push(AuditProblem::case(
+                    head.case_id,
+                    head.version,
+                    format!("事件链在已签名检查点（第 {checkpoint} 号）之下被截断或改写"),
+                ));
             }
         }
         Ok(problems)

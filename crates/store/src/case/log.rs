@@ -42,12 +42,67 @@ pub struct Provenance<'a> {
     pub today: NaiveDate,
 }
 
-/// A broken chain: the case, the first bad event, and what is wrong.
+/// Which part of the log a problem was found in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum LogPart {
+    /// A case's chain (`case_id`, its event `seq`).
+    Case,
+    /// A signed checkpoint (`seq` is its id; 0 for the tree or key as a whole).
+    Checkpoint,
+    /// The security log's chain (`seq` is the entry's place in it).
+    Security,
+}
+
+/// Something wrong in the log: where, the first bad entry there, and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditProblem {
+    pub part: LogPart,
+    /// The case (0 outside case chains).
     pub case_id: i64,
     pub seq: i64,
     pub problem: String,
+}
+
+impl AuditProblem {
+    pub fn case(case_id: i64, seq: i64, problem: impl Into<String>) -> AuditProblem {
+        AuditProblem {
+            part: LogPart::Case,
+            case_id,
+            seq,
+            problem: problem.into(),
+        }
+    }
+
+    pub fn checkpoint(id: i64, problem: impl Into<String>) -> AuditProblem {
+        AuditProblem {
+            part: LogPart::Checkpoint,
+            case_id: 0,
+            seq: id,
+            problem: problem.into(),
+        }
+    }
+
+    pub fn security(seq: i64, problem: impl Into<String>) -> AuditProblem {
+        AuditProblem {
+            part: LogPart::Security,
+            case_id: 0,
+            seq,
+            problem: problem.into(),
+        }
+    }
+}
+
+/// One line for people: where, then what.
+impl std::fmt::Display for AuditProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (case, seq, problem) = (self.case_id, self.seq, &self.problem);
+        match self.part {
+            LogPart::Case => write!(f, "办件 {case} 第 {seq} 个事件：{problem}"),
+            LogPart::Checkpoint if seq == 0 => write!(f, "日志树：{problem}"),
+            LogPart::Checkpoint => write!(f, "检查点 {seq}：{problem}"),
+            LogPart::Security => write!(f, "安全日志第 {seq} 条：{problem}"),
+        }
+    }
 }
 
 /// SHA-256 over the previous hash and every stored field of the event, each length-prefixed so
@@ -212,11 +267,11 @@ impl crate::CaseStore<'_> {
             let mut expected_seq = 1;
             let mut problem: Option<AuditProblem> = None;
             while i < rows.len() && rows[i].event.case_id < case_id {
-                problems.push(AuditProblem {
-                    case_id: rows[i].event.case_id,
-                    seq: rows[i].event.seq,
-                    problem: "事件不属于任何办件（被插入）".into(),
-                });
+                problems.push(AuditProblem::case(
+                    rows[i].event.case_id,
+                    rows[i].event.seq,
+                    "事件不属于任何办件（被插入）",
+                ));
                 let orphan = rows[i].event.case_id;
                 while i < rows.len() && rows[i].event.case_id == orphan {
                     i += 1;
@@ -228,13 +283,7 @@ impl crate::CaseStore<'_> {
                 if problem.is_some() {
                     continue;
                 }
-                let found = |what: &str| {
-                    Some(AuditProblem {
-                        case_id,
-                        seq: r.seq,
-                        problem: what.to_owned(),
-                    })
-                };
+                let found = |what: &str| Some(AuditProblem::case(case_id, r.seq, what.to_owned()));
                 if r.seq != expected_seq {
                     problem = found(&format!(
                         "事件序号不连续（应为 {expected_seq}）：有事件被删除、插入或重排"
@@ -257,40 +306,40 @@ impl crate::CaseStore<'_> {
             }
             let count = expected_seq - 1;
             if problem.is_none() && (count != version || prev != head) {
-                problem = Some(AuditProblem {
+                problem = Some(AuditProblem::case(
                     case_id,
-                    seq: count + 1,
-                    problem: format!(
+                    count + 1,
+                    format!(
                         "链尾与办件记录不符（记录 {version} 个事件，实有 {count} 个）：事件被删除或截断"
                     ),
-                });
+                ));
             }
             if problem.is_none()
                 && serde_json::from_str::<CaseState>(&row.state).ok().as_ref() != Some(&folded)
             {
-                problem = Some(AuditProblem {
+                problem = Some(AuditProblem::case(
                     case_id,
-                    seq: count,
-                    problem: "办件状态记录与事件重演结果不符：读模型被修改".into(),
-                });
+                    count,
+                    "办件状态记录与事件重演结果不符：读模型被修改",
+                ));
             }
             if problem.is_none()
                 && let Some(column) = row.differs_from(&folded, first_actor)
             {
-                problem = Some(AuditProblem {
+                problem = Some(AuditProblem::case(
                     case_id,
-                    seq: count,
-                    problem: format!("办件记录的{column}与事件不符：用于权限判断的读模型被修改"),
-                });
+                    count,
+                    format!("办件记录的{column}与事件不符：用于权限判断的读模型被修改"),
+                ));
             }
             problems.extend(problem);
         }
         while i < rows.len() {
-            problems.push(AuditProblem {
-                case_id: rows[i].event.case_id,
-                seq: rows[i].event.seq,
-                problem: "事件不属于任何办件（被插入）".into(),
-            });
+            problems.push(AuditProblem::case(
+                rows[i].event.case_id,
+                rows[i].event.seq,
+                "事件不属于任何办件（被插入）",
+            ));
             let orphan = rows[i].event.case_id;
             while i < rows.len() && rows[i].event.case_id == orphan {
                 i += 1;

@@ -1,5 +1,5 @@
-//! The case log as one append-only Merkle tree (RFC 6962 / RFC 9162): every event is a leaf
-//! holding its chain hash, in the order the checkpointer gave it a position (`log_index`, assigned
+//! The log as one append-only Merkle tree (RFC 6962 / RFC 9162): every case event and every
+//! security log entry is a leaf holding its chain hash (the two hash different, tagged bytes), in the order the checkpointer gave it a position (`log_index`, assigned
 //! only when a checkpoint is signed, so the tree grows only at its end whatever order concurrent
 //! writers commit in). Checkpoints sign the tree's size and root; an inclusion proof shows that an
 //! event is in a signed tree, a consistency proof that a later tree extends an earlier one.
@@ -29,12 +29,15 @@ pub(crate) fn root_hex(tree: &Tree) -> String {
     hex::encode(tree.root().as_bytes())
 }
 
-/// The positioned events' leaves in position order, checked to run 0, 1, 2 … without a gap.
+/// The positioned entries' leaves (case events and security entries) in position order, checked to run 0, 1, 2 … without a gap.
 pub(crate) async fn leaves(
     db: impl sqlx::Executor<'_, Database = sqlx::Any>,
 ) -> StoreResult<Vec<[u8; 32]>> {
     let rows: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT log_index, hash FROM case_events WHERE log_index IS NOT NULL ORDER BY log_index",
+        "SELECT log_index, hash FROM case_events WHERE log_index IS NOT NULL
+         UNION ALL
+         SELECT log_index, hash FROM security_events WHERE log_index IS NOT NULL
+         ORDER BY 1",
     )
     .fetch_all(db)
     .await?;
@@ -83,25 +86,40 @@ pub struct ConsistencyReceipt {
     pub proof: Vec<String>,
 }
 
+/// An entry of the log tree.
+#[derive(Debug, Clone, Copy)]
+pub enum LogEntry {
+    /// A case's event, by its number in the case (1, 2 …).
+    Case(CaseId, i64),
+    /// The security log's entry at this place in its chain.
+    Security(i64),
+}
+
 fn digests(bytes: &[u8]) -> Vec<String> {
     bytes.chunks(32).map(hex::encode).collect()
 }
 
 impl crate::CaseStore<'_> {
-    /// The proof that an event is in the latest signed tree; None while no checkpoint holds it
-    /// yet (the next one, within ten minutes, will).
-    pub async fn inclusion(
-        self,
-        case_id: CaseId,
-        seq: i64,
-    ) -> StoreResult<Option<InclusionReceipt>> {
-        let event: Option<(Option<i64>, String)> = sqlx::query_as(
-            "SELECT log_index, hash FROM case_events WHERE case_id = $1 AND seq = $2",
-        )
-        .bind(case_id.get())
-        .bind(seq)
-        .fetch_optional(&self.store.pool)
-        .await?;
+    /// The proof that a case event or security log entry is in the latest signed tree; None
+    /// while no checkpoint holds it yet (the next one, within ten minutes, will).
+    pub async fn inclusion(self, entry: LogEntry) -> StoreResult<Option<InclusionReceipt>> {
+        let event: Option<(Option<i64>, String)> = match entry {
+            LogEntry::Case(case_id, seq) => {
+                sqlx::query_as(
+                    "SELECT log_index, hash FROM case_events WHERE case_id = $1 AND seq = $2",
+                )
+                .bind(case_id.get())
+                .bind(seq)
+                .fetch_optional(&self.store.pool)
+                .await?
+            }
+            LogEntry::Security(seq) => {
+                sqlx::query_as("SELECT log_index, hash FROM security_events WHERE seq = $1")
+                    .bind(seq)
+                    .fetch_optional(&self.store.pool)
+                    .await?
+            }
+        };
         let (Some(index), hash) = event.ok_or(StoreError::NotFound("event"))? else {
             return Ok(None);
         };

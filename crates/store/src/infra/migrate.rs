@@ -117,6 +117,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "event_macs_chained_checkpoints",
         include_str!("../../migrations/0022_event_macs_chained_checkpoints.sql"),
     ),
+    (
+        23,
+        "security_log_chain",
+        include_str!("../../migrations/0023_security_log_chain.sql"),
+    ),
 ];
 
 /// A migration's text for one database. With `-- [sqlite]` and `-- [postgres]` sections, what

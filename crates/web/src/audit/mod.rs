@@ -9,6 +9,7 @@ use axum::extract::{Query, State};
 use axum::routing::get;
 use onewindow_domain::auth::SupervisionAction;
 use onewindow_store::case::checkpoints::PublishedCheckpoint;
+use onewindow_store::case::log_tree::LogEntry;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -68,9 +69,9 @@ async fn audit_checkpoints(
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]
 pub struct ProofQuery {
-    /// The case.
-    pub case: i64,
-    /// The event's number in the case (1, 2 …).
+    /// The case; absent for an entry of the security log.
+    pub case: Option<i64>,
+    /// The event's number in the case (1, 2 …), or the security log entry's place in its chain.
     pub seq: i64,
 }
 
@@ -78,7 +79,8 @@ pub struct ProofQuery {
     params(ProofQuery),
     responses((status = 200, body = onewindow_store::case::log_tree::InclusionReceipt),
         (status = 404, body = crate::error::Problem)))]
-/// The proof (RFC 9162 §2.1.3) that a case event is in the log tree of the latest signed
+/// The proof (RFC 9162 §2.1.3) that a case event (or, without `case`, a security log entry) is
+/// in the log tree of the latest signed
 /// checkpoint: check it against the checkpoint's signed root. 404 while no checkpoint holds the
 /// event yet (the next, within ten minutes, will). For supervisors and administrators.
 async fn audit_proof(
@@ -90,7 +92,10 @@ async fn audit_proof(
     let receipt = state
         .store
         .cases()
-        .inclusion(onewindow_domain::ids::CaseId(q.case), q.seq)
+        .inclusion(match q.case {
+            Some(case) => LogEntry::Case(onewindow_domain::ids::CaseId(case), q.seq),
+            None => LogEntry::Security(q.seq),
+        })
         .await?;
     receipt
         .map(axum::Json)
