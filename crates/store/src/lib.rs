@@ -15,7 +15,7 @@ mod projections;
 pub mod supervision;
 pub mod testing;
 
-pub use infra::{attempts, blobs, outbox, search};
+pub use infra::{attempts, blobs, outbox, search, spreadsheet};
 
 use std::str::FromStr;
 use std::sync::Arc;

@@ -76,6 +76,30 @@ fn exported_cells_never_start_a_formula() {
     assert_eq!(inert_cell("张伟"), "张伟");
 }
 
+/// The catalogue's CSV exchange is opened in spreadsheets too: its text cells are inert, and a
+/// file read back gives the items exactly as exported (byte for byte when written again).
+#[test]
+fn the_catalogue_csv_exchange_never_starts_a_formula_and_round_trips() {
+    use onewindow_store::catalog::csv;
+    let mut doc = onewindow_store::testing::item_doc("01", "=HYPERLINK(\"http://x\",\"食品\")", 1);
+    doc.statutory_limit_note = "'已加引号".into();
+    doc.consult_phone = "+86 0539 8888888".into();
+    doc.location = "@大厅".into();
+    let text = csv::write(std::slice::from_ref(&doc)).unwrap();
+    let mut reader = ::csv::Reader::from_reader(text.as_bytes());
+    for record in reader.records() {
+        for cell in record.unwrap().iter() {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "a live formula cell: {cell}"
+            );
+        }
+    }
+    let back = csv::parse(text.as_bytes()).unwrap();
+    assert_eq!(back, vec![doc]);
+    assert_eq!(csv::write(&back).unwrap(), text);
+}
+
 async fn nul_and_query_tokens_refused(app: &TestApp) {
     app.staff("admin", &["centre_admin"], None, None).await;
     for path in ["/items?q=%00", "/progress?case_no=1%00&query_code=x"] {

@@ -1,12 +1,14 @@
 //! The catalogue as CSV for bulk edits in a spreadsheet: one row per item, one column per
 //! element in the order of the standard. Plain elements are plain cells (flags as 1/0, the
-//! standard's convention); lists (materials, steps, fees, …) are JSON in their cell.
+//! standard's convention); lists (materials, steps, fees, …) are JSON in their cell. Text that
+//! would start a spreadsheet formula is written with a leading apostrophe, which reading removes.
 
 use onewindow_domain::catalog::ItemDoc;
 use onewindow_domain::org::FieldErrors;
 use serde_json::{Map, Value};
 
 use crate::catalog::value_text;
+use crate::spreadsheet::{inert_cell, restored_cell};
 use crate::{StoreError, StoreResult};
 
 /// Every element of `ItemDoc`, in document order.
@@ -64,7 +66,14 @@ pub fn write(docs: &[ItemDoc]) -> StoreResult<String> {
     out.write_record(COLUMNS).map_err(csv_err)?;
     for doc in docs {
         let value = serde_json::to_value(doc).map_err(|e| StoreError::Config(e.to_string()))?;
-        let row: Vec<String> = COLUMNS.iter().map(|c| value_text(&value[*c])).collect();
+        // Text elements are made inert for spreadsheets; lists are JSON and start with `[`.
+        let row: Vec<String> = COLUMNS
+            .iter()
+            .map(|c| match &value[*c] {
+                Value::String(text) => inert_cell(text).into_owned(),
+                other => value_text(other),
+            })
+            .collect();
         out.write_record(&row).map_err(csv_err)?;
     }
     let bytes = out
@@ -126,7 +135,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<ItemDoc>, FieldErrors> {
         for (header, cell) in headers.iter().zip(record.iter()) {
             let field = format!("第 {row} 行 {header}");
             let value = match &template[header] {
-                Value::String(_) => Value::String(cell.to_owned()),
+                Value::String(_) => Value::String(restored_cell(cell).to_owned()),
                 Value::Bool(_) => match cell.trim() {
                     "1" | "是" => Value::Bool(true),
                     "0" | "否" | "" => Value::Bool(false),

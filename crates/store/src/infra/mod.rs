@@ -8,3 +8,4 @@ pub(crate) mod case_db;
 pub(crate) mod migrate;
 pub mod outbox;
 pub mod search;
+pub mod spreadsheet;

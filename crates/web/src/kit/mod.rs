@@ -211,6 +211,8 @@ pub fn short_name(departments: &[onewindow_store::org::Department], id: Option<i
         .unwrap_or_default()
 }
 
+pub use onewindow_store::spreadsheet::inert_cell;
+
 /// A table as a CSV download, UTF-8 with a byte-order mark so that spreadsheet programs on
 /// Chinese Windows read the characters right.
 pub fn csv_download(filename: &str, headers: &[&str], rows: &[Vec<String>]) -> PageResult {
@@ -239,17 +241,6 @@ pub fn csv_download(filename: &str, headers: &[&str], rows: &[Vec<String>]) -> P
         bytes,
     )
         .into_response())
-}
-
-/// A cell that a spreadsheet shows as text: one that would start a formula (`=`, `+`, `-`, `@`,
-/// or a tab or carriage return before one) gets a leading apostrophe (OWASP's advice against
-/// CSV injection), so a name like `=HYPERLINK(…)` cannot run when a supervisor opens the file.
-pub fn inert_cell(cell: &str) -> std::borrow::Cow<'_, str> {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        std::borrow::Cow::Owned(format!("'{cell}"))
-    } else {
-        std::borrow::Cow::Borrowed(cell)
-    }
 }
 
 pub fn opt_string(v: Option<i64>) -> String {
