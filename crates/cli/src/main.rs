@@ -35,7 +35,8 @@ struct Cli {
 #[derive(Args, Clone, Default)]
 pub struct Common {
     /// TOML settings file (keys: database_url, listen, data_dir, secure_cookies, log_format,
-    /// today, sms_gateway, email_gateway, event_key_file, audit_public_key, witness_urls).
+    /// today, sms_gateway, email_gateway, event_key_file, audit_public_key, witness_urls,
+    /// trusted_proxies).
     #[arg(long, global = true, env = "ONEWINDOW_CONFIG")]
     config: Option<PathBuf>,
     /// sqlite://PATH or postgres://USER@HOST/DB [default: sqlite://DATA_DIR/onewindow.db]
@@ -82,6 +83,16 @@ pub struct Common {
         value_delimiter = ','
     )]
     witness_urls: Option<Vec<String>>,
+    /// Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the
+    /// client; lockouts and throttles key on the client's address, so list the proxy when there
+    /// is one [default: none: the peer's address is the client's]
+    #[arg(
+        long,
+        global = true,
+        env = "ONEWINDOW_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Option<Vec<String>>,
 }
 
 #[derive(Subcommand)]
@@ -491,6 +502,8 @@ async fn serve(mut store: Store, settings: &Settings) -> anyhow::Result<()> {
             blobs,
             audit_key,
             secure_cookies: settings.secure_cookies,
+            trusted_proxies: onewindow_web::auth::TrustedProxies::parse(&settings.trusted_proxies)
+                .map_err(anyhow::Error::msg)?,
             clock: onewindow_web::case::Clock {
                 fixed: settings.today,
             },

@@ -30,6 +30,7 @@ struct FileSettings {
     event_key_file: Option<PathBuf>,
     audit_public_key: Option<String>,
     witness_urls: Option<Vec<String>>,
+    trusted_proxies: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -50,6 +51,8 @@ pub struct Settings {
     pub audit_public_key: Option<String>,
     /// Where each new checkpoint is posted.
     pub witness_urls: Vec<String>,
+    /// Reverse proxies whose X-Forwarded-For is believed.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Settings {
@@ -95,6 +98,11 @@ impl Settings {
                 .witness_urls
                 .clone()
                 .or(file.witness_urls)
+                .unwrap_or_default(),
+            trusted_proxies: cli
+                .trusted_proxies
+                .clone()
+                .or(file.trusted_proxies)
                 .unwrap_or_default(),
             data_dir,
         })
@@ -158,6 +166,7 @@ mod tests {
             event_key_file: PathBuf::new(),
             audit_public_key: None,
             witness_urls: vec![],
+            trusted_proxies: vec![],
         };
         assert_eq!(s.redacted_url(), "postgres://ow:***@db/ow");
     }

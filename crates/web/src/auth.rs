@@ -114,6 +114,62 @@ fn constant_time_eq(a: &str, b: &str) -> bool {
             == 0
 }
 
+/// The reverse proxies (addresses or networks) whose `X-Forwarded-For` is believed. The
+/// lockouts, throttles and security log key on the client's address; behind a proxy that is not
+/// listed every client has the proxy's address, so one guesser would lock out everyone.
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies(std::sync::Arc<[ipnet::IpNet]>);
+
+impl TrustedProxies {
+    /// From `--trusted-proxies`: addresses (`10.0.0.5`) or networks (`10.0.0.0/8`).
+    pub fn parse(list: &[String]) -> Result<TrustedProxies, String> {
+        list.iter()
+            .map(|entry| {
+                let entry = entry.trim();
+                entry
+                    .parse::<ipnet::IpNet>()
+                    .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        format!("trusted proxy {entry:?} is neither an address nor a network")
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(|nets| TrustedProxies(nets.into()))
+    }
+
+    fn trusts(&self, addr: &std::net::IpAddr) -> bool {
+        self.0.iter().any(|net| net.contains(addr))
+    }
+
+    /// The client's address. From a trusted proxy, the nearest address in `X-Forwarded-For`
+    /// (read from the right, where each proxy appends the address it saw) that is not itself a
+    /// trusted proxy: addresses further left were written by the client and are not believed. An
+    /// entry that is not an address stops the walk at the last hop known.
+    pub fn client<'a>(
+        &self,
+        peer: std::net::IpAddr,
+        forwarded: impl IntoIterator<Item = &'a axum::http::HeaderValue>,
+    ) -> std::net::IpAddr {
+        if !self.trusts(&peer) {
+            return peer;
+        }
+        let hops: Vec<&str> = forwarded
+            .into_iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .collect();
+        let mut client = peer;
+        for hop in hops.iter().rev() {
+            match hop.trim().parse::<std::net::IpAddr>() {
+                Ok(addr) if self.trusts(&addr) => client = addr,
+                Ok(addr) => return addr,
+                Err(_) => return client,
+            }
+        }
+        client
+    }
+}
+
 /// Resolves the session cookie once per request and rejects state-changing requests that do
 /// not carry this session's CSRF token (form field `_csrf` or header `X-CSRF-Token`).
 /// Requests with a bearer token are exempt: browsers never attach those on their own.
@@ -127,10 +183,13 @@ pub async fn session_middleware(
     if parts.uri.query().is_some_and(|q| has_nul(q.as_bytes())) {
         return refuse_nul(is_api);
     }
-    let remote = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string());
+    let remote = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| {
+        let forwarded = parts.headers.get_all("x-forwarded-for");
+        state
+            .trusted_proxies
+            .client(c.0.ip(), forwarded)
+            .to_string()
+    });
     let secure = state.secure_cookies
         || parts
             .headers
@@ -452,5 +511,50 @@ pub fn catalog_step_gate(step: &str, item_department: i64) -> Option<(CatalogAct
         "publish" | "suspend" | "resume" | "withdraw" => Some((CatalogAction::Publish, None)),
         "discard" => Some((CatalogAction::Edit, Some(item_department))),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TrustedProxies;
+    use axum::http::HeaderValue;
+
+    fn client(trusted: &[&str], peer: &str, forwarded: &[&str]) -> String {
+        let proxies =
+            TrustedProxies::parse(&trusted.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+                .unwrap();
+        let headers: Vec<HeaderValue> = forwarded
+            .iter()
+            .map(|v| HeaderValue::from_str(v).unwrap())
+            .collect();
+        proxies.client(peer.parse().unwrap(), &headers).to_string()
+    }
+
+    #[test]
+    fn the_client_is_the_nearest_untrusted_hop() {
+        // No proxy configured: the header is the client's own words and is ignored.
+        assert_eq!(client(&[], "203.0.113.7", &["1.2.3.4"]), "203.0.113.7");
+        // Behind the centre's proxy: the address it saw, not what the client wrote before it.
+        assert_eq!(
+            client(&["10.0.0.0/8"], "10.0.0.2", &["1.2.3.4, 198.51.100.9"]),
+            "198.51.100.9"
+        );
+        // Two proxies of ours, headers split over two lines.
+        assert_eq!(
+            client(
+                &["10.0.0.2", "10.0.0.3"],
+                "10.0.0.2",
+                &["198.51.100.9", "10.0.0.3"]
+            ),
+            "198.51.100.9"
+        );
+        // A proxy that sent no header, or garbage: the last hop known.
+        assert_eq!(client(&["10.0.0.2"], "10.0.0.2", &[]), "10.0.0.2");
+        assert_eq!(
+            client(&["10.0.0.2"], "10.0.0.2", &["not-an-ip"]),
+            "10.0.0.2"
+        );
+        assert_eq!(client(&["::1"], "::1", &["2001:db8::5"]), "2001:db8::5");
+        assert!(TrustedProxies::parse(&["10.0.0.0/33".into()]).is_err());
     }
 }

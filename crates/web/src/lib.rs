@@ -41,6 +41,8 @@ pub struct AppState {
     pub audit_key: std::sync::Arc<onewindow_store::case::checkpoints::AuditKey>,
     /// Mark cookies `Secure` (set when served behind TLS).
     pub secure_cookies: bool,
+    /// Reverse proxies whose `X-Forwarded-For` gives the client's address.
+    pub trusted_proxies: auth::TrustedProxies,
     /// The business date for case handling.
     pub clock: case::Clock,
 }

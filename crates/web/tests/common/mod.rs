@@ -68,6 +68,7 @@ pub async fn spawn_app_on(backend: Backend, today: Option<&str>) -> TestApp {
             [1; 32],
         )),
         secure_cookies: false,
+        trusted_proxies: Default::default(),
         clock: onewindow_web::case::Clock {
             fixed: today.map(|d| d.parse().expect("test date")),
         },
