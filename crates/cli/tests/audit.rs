@@ -165,7 +165,7 @@ async fn audit_verify_names_the_first_bad_event_and_fails() {
     .unwrap();
     let (code, out) = verify(&dir);
     assert_eq!(code, 1);
-    assert!(out.contains("检查点") && out.contains("截断"), "{out}");
+    assert!(out.contains("检查点") && out.contains("日志树"), "{out}");
     // Put the event back so that the next check looks at content tampering alone.
     insert_event(&store, &last, mac.as_deref(), position).await;
     sqlx::query(sqlx::AssertSqlSafe(format!(

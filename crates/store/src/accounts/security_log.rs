@@ -241,16 +241,40 @@ impl crate::AccountStore<'_> {
     /// the chain. Returns the first break (a chain cannot be read on past one) and every entry
     /// inserted outside it.
     pub async fn verify_security_log(self) -> StoreResult<Vec<AuditProblem>> {
+        self.verify_security_entries(1, GENESIS.to_owned()).await
+    }
+
+    /// `verify_security_log` from the last entry the signed tree holds on: what the checkpointer
+    /// checks before it signs (the tree covers everything before).
+    pub(crate) async fn verify_unplaced_security_entries(self) -> StoreResult<Vec<AuditProblem>> {
+        let anchor: Option<(i64, String)> = sqlx::query_as(
+            "SELECT seq, hash FROM security_events WHERE log_index IS NOT NULL
+             ORDER BY log_index DESC LIMIT 1",
+        )
+        .fetch_optional(&self.store.pool)
+        .await?;
+        match anchor {
+            Some((seq, hash)) => self.verify_security_entries(seq + 1, hash).await,
+            None => self.verify_security_log().await,
+        }
+    }
+
+    /// Checks the chain from place `first`, whose previous hash must be `prev`.
+    async fn verify_security_entries(
+        self,
+        first: i64,
+        mut prev: String,
+    ) -> StoreResult<Vec<AuditProblem>> {
         let rows: Vec<Entry> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {ENTRY_COLUMNS} FROM security_events WHERE seq IS NOT NULL ORDER BY seq"
+            "SELECT {ENTRY_COLUMNS} FROM security_events WHERE seq >= $1 ORDER BY seq"
         )))
+        .bind(first)
         .fetch_all(&self.store.pool)
         .await?;
         let key = self.store.event_key();
         let mut problems = Vec::new();
-        let mut prev = GENESIS.to_owned();
         for (n, e) in rows.iter().enumerate() {
-            let expected = n as i64 + 1;
+            let expected = first + n as i64;
             let problem = if e.seq != expected {
                 Some(format!(
                     "序号不连续（应为 {expected}）：有记录被删除、插入或重排"

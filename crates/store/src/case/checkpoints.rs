@@ -1,6 +1,8 @@
-//! Signed checkpoints of the case event log. A checkpoint records every case's version and
-//! head hash, their Merkle root, and an Ed25519 signature by the key in the data folder, so a
-//! tail cut below a checkpoint is caught even when the case records were rewritten to match.
+//! Signed checkpoints of the log. A checkpoint signs (Ed25519, the key in the data folder) the
+//! size and root of the log tree over every case event and security log entry, the digest of the
+//! checkpoint before it, and the Merkle root of every case's head, so that anything cut,
+//! changed or inserted below it is caught even when the case records were rewritten to match.
+//! Checkpoints signed before the tree kept the heads themselves and are checked against them.
 
 use std::io::Write;
 use std::path::Path;
@@ -268,14 +270,14 @@ pub(crate) const PUBLISHED_COLUMNS: &str =
     "id, at, case_count, merkle_root, prev_digest, tree_size, tree_root, signature";
 
 impl crate::CaseStore<'_> {
-    /// Signs every case's current head, but only over a log that verifies (chains, MACs, the
-    /// columns authorisation reads, and every earlier checkpoint under this key): a broken log
-    /// is never signed over, and its problems are returned instead.
+    /// Signs the log tree (and every case's current head), but only over a log that verifies
+    /// since the last checkpoint (see `verify_since_last_checkpoint`): a broken log is never
+    /// signed over, and its problems are returned instead.
     pub async fn checkpoint(
         self,
         key: &AuditKey,
     ) -> StoreResult<Result<Checkpoint, Vec<AuditProblem>>> {
-        let problems = self.verify_log(&key.public_key_hex()).await?;
+        let problems = self.verify_since_last_checkpoint(key).await?;
         if !problems.is_empty() {
             return Ok(Err(problems));
         }
@@ -290,6 +292,22 @@ impl crate::CaseStore<'_> {
             }
         }
         Err(StoreError::Busy)
+    }
+
+    /// What was written since the last checkpoint (the chains of the cases it touched, with
+    /// their read models, and the security log's new entries), and the last checkpoint itself
+    /// with the tree it signed: the signed tree covers everything before, so the work grows with
+    /// what is new, not with the whole log. `audit verify` checks everything.
+    async fn verify_since_last_checkpoint(self, key: &AuditKey) -> StoreResult<Vec<AuditProblem>> {
+        let mut problems = self.verify_unplaced_cases().await?;
+        problems.extend(
+            self.store
+                .accounts()
+                .verify_unplaced_security_entries()
+                .await?,
+        );
+        problems.extend(self.check_checkpoints(&key.public_key_hex(), true).await?);
+        Ok(problems)
     }
 
     /// Everything `audit verify` checks against `trusted_key`: every case's chain and the read
@@ -312,23 +330,21 @@ impl crate::CaseStore<'_> {
         )
         .fetch_one(&mut *tx)
         .await?;
+        // The case events, then the security entries, each in the order written, in one
+        // statement per table.
         let mut next = last + 1;
         for (table, order) in [("case_events", "id"), ("security_events", "seq")] {
-            let unplaced: Vec<(i64,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT id FROM {table} WHERE log_index IS NULL AND hash IS NOT NULL ORDER BY {order}"
+            let placed = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE {table} SET log_index = fresh.pos
+                 FROM (SELECT id, $1 + ROW_NUMBER() OVER (ORDER BY {order}) - 1 AS pos
+                       FROM {table} WHERE log_index IS NULL AND hash IS NOT NULL) AS fresh
+                 WHERE {table}.id = fresh.id"
             )))
-            .fetch_all(&mut *tx)
-            .await?;
-            for (id,) in unplaced {
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "UPDATE {table} SET log_index = $1 WHERE id = $2"
-                )))
-                .bind(next)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-                next += 1;
-            }
+            .bind(next)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            next += placed as i64;
         }
         let tree = log_tree::tree_of(&log_tree::leaves(&mut *tx).await?);
         let (tree_size, tree_root) = (tree.len() as i64, log_tree::root_hex(&tree));
@@ -362,8 +378,10 @@ impl crate::CaseStore<'_> {
             chain: Some((&prev, tree_size, &tree_root)),
         };
         let signature = hex::encode(key.key.sign(&signed.message()).to_bytes());
-        let heads_json =
-            serde_json::to_string(&heads).map_err(|e| StoreError::Config(e.to_string()))?;
+        // The heads themselves are not kept: every event they name is a leaf of the signed tree,
+        // and a list of every case's head in every checkpoint would grow the table by megabytes
+        // every ten minutes on a large centre.
+        let heads_json = String::new();
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO audit_checkpoints (at, case_count, merkle_root, heads, public_key,
                  signature, prev_digest, tree_size, tree_root)
@@ -402,11 +420,26 @@ impl crate::CaseStore<'_> {
     /// still in their cases' chains (naming each case cut or rewritten). Problems are named as for
     /// `verify_case_log`; case 0 means a checkpoint itself.
     pub async fn verify_checkpoints(self, trusted_key: &str) -> StoreResult<Vec<AuditProblem>> {
-        let checkpoints: Vec<Checkpoint> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {CHECKPOINT_COLUMNS} FROM audit_checkpoints ORDER BY id"
+        self.check_checkpoints(trusted_key, false).await
+    }
+
+    /// With `latest_only`, the latest checkpoint alone (its signature, its link to the one
+    /// before and its tree): what the checkpointer checks before it signs the next, each earlier
+    /// one having been checked when its successor was signed. Otherwise every checkpoint.
+    async fn check_checkpoints(
+        self,
+        trusted_key: &str,
+        latest_only: bool,
+    ) -> StoreResult<Vec<AuditProblem>> {
+        let mut checkpoints: Vec<Checkpoint> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {CHECKPOINT_COLUMNS} FROM audit_checkpoints ORDER BY id DESC LIMIT $1"
         )))
+        .bind(if latest_only { 2 } else { i64::MAX })
         .fetch_all(&self.store.pool)
         .await?;
+        checkpoints.reverse();
+        // The one before the latest, when only the latest is checked: known good, the link.
+        let before_latest = (latest_only && checkpoints.len() == 2).then(|| checkpoints.remove(0));
         let Some(key) = parse_key(trusted_key) else {
             return Ok(vec![AuditProblem::checkpoint(
                 0,
@@ -424,7 +457,7 @@ impl crate::CaseStore<'_> {
             Err(e) => return Err(e),
         };
         let mut tree = log_tree::tree_of(&[]);
-        let mut previous: Option<&Checkpoint> = None;
+        let mut previous: Option<&Checkpoint> = before_latest.as_ref();
         for cp in &checkpoints {
             let mut bad = |problem: String| problems.push(AuditProblem::checkpoint(cp.id, problem));
             let published = cp.published();
@@ -441,17 +474,21 @@ impl crate::CaseStore<'_> {
                     && !Self::tree_matches(&mut tree, &leaves, size, root)
                 {
                     bad(format!(
-                        "检查点签名的日志树（前 {size} 个事件）与现存事件不符：其下的事件被改写、删除或插入"
+                        "检查点签名的日志树（前 {size} 项）与现存记录不符：其下的办件事件或安全日志记录被改写、删除或插入"
                     ));
                 }
-                let heads: Vec<Head> = serde_json::from_str(&cp.heads)
-                    .map_err(|e| StoreError::Config(e.to_string()))?;
-                if merkle_root(&heads) != cp.merkle_root || heads.len() as i64 != cp.case_count {
-                    bad("检查点记录的办件链头与其 Merkle 根不符".into());
-                } else if checkpoints.last().is_some_and(|last| last.id == cp.id) {
-                    // Heads only grow, so the latest checkpoint's name every case whose chain was
-                    // cut or rewritten below any checkpoint; one look per case, not per checkpoint.
-                    problems.extend(self.heads_still_in_chains(cp.id, &heads).await?);
+                // Checkpoints signed before the tree recorded every case's head instead: those
+                // are checked against their root, and the latest one's against the chains (heads
+                // only grow, so it names every case cut or rewritten below any of them).
+                if cp.tree_size.is_none() {
+                    let heads: Vec<Head> = serde_json::from_str(&cp.heads)
+                        .map_err(|e| StoreError::Config(e.to_string()))?;
+                    if merkle_root(&heads) != cp.merkle_root || heads.len() as i64 != cp.case_count
+                    {
+                        bad("检查点记录的办件链头与其 Merkle 根不符".into());
+                    } else if checkpoints.last().is_some_and(|last| last.id == cp.id) {
+                        problems.extend(self.heads_still_in_chains(cp.id, &heads).await?);
+                    }
                 }
             }
             previous = Some(cp);
