@@ -10,6 +10,7 @@ mod bench;
 mod demo;
 mod settings;
 
+use onewindow_domain::ids::{AccountId, CentreId, DepartmentId};
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
@@ -255,9 +256,9 @@ enum UserCommand {
         #[arg(long = "role", required = true)]
         roles: Vec<String>,
         #[arg(long)]
-        centre: Option<i64>,
+        centre: Option<CentreId>,
         #[arg(long)]
-        department: Option<i64>,
+        department: Option<DepartmentId>,
         /// Initial password; a random one is generated and printed when omitted.
         #[arg(long)]
         password: Option<String>,
@@ -775,7 +776,7 @@ async fn catalog_command(settings: &Settings, cmd: CatalogCommand) -> anyhow::Re
                 .await?;
             let report = store
                 .catalog()
-                .import_items(docs, 0)
+                .import_items(docs, AccountId(0))
                 .await
                 .map_err(show_invalid)?;
             println!(
@@ -831,7 +832,7 @@ async fn calendar_command(cmd: CalendarCommand, settings: &Settings) -> anyhow::
         } => {
             let day = store
                 .calendar()
-                .set_calendar_day(&region, &date.to_string(), workday, &name, 0)
+                .set_calendar_day(&region, &date.to_string(), workday, &name, AccountId(0))
                 .await
                 .map_err(|e| match e {
                     onewindow_store::StoreError::Invalid(f) => anyhow::anyhow!(

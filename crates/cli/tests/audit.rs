@@ -63,7 +63,12 @@ async fn audit_verify_names_the_first_bad_event_and_fails() {
     // As the server does: the writer's event key, made on first start.
     let key = EventKey::load_or_create(&dir.join("audit-event-key")).unwrap();
     store.set_event_key(key).await.unwrap();
-    let actor = Actor::staff(1, 1, &[Role::Clerk], Some(7));
+    let actor = Actor::staff(
+        AccountId(1),
+        StaffId(1),
+        &[Role::Clerk],
+        Some(DepartmentId(7)),
+    );
     let cal = WorkCalendar::official().unwrap();
     let ctx = Ctx {
         today: NaiveDate::from_ymd_opt(2026, 9, 24).unwrap(),
@@ -73,17 +78,17 @@ async fn audit_verify_names_the_first_bad_event_and_fails() {
         query_code: "Q1".into(),
     };
     let item = ItemRef {
-        item_id: 1,
+        item_id: ItemId(1),
         version: 1,
         name: "婚姻登记".into(),
-        department_id: 7,
+        department_id: DepartmentId(7),
         case_type: CaseType::Instant,
         promised_days: 0,
         statutory_days: 1,
         steps: vec![StepRef {
             name: "受理并办结".into(),
             role: Role::Clerk,
-            department_id: 7,
+            department_id: DepartmentId(7),
             limit_days: 0,
         }],
         fee_standard_fen: 0,
@@ -103,7 +108,7 @@ async fn audit_verify_names_the_first_bad_event_and_fails() {
         materials: vec![],
     };
     let by = Provenance {
-        actor_id: 1,
+        actor_id: AccountId(1),
         command_id: "c1",
         at: 1,
         today: chrono::NaiveDate::from_ymd_opt(2026, 9, 24).unwrap(),

@@ -63,7 +63,7 @@ async fn seed(url: &str) -> (String, i64) {
         .unwrap()
         .1;
     store.close().await;
-    (token, item)
+    (token, item.get())
 }
 
 /// Starts `onewindow serve`; returns the process and its address once it listens.

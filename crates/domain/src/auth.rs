@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::ids::{AccountId, DepartmentId, StaffId};
 use crate::org::{AccountKind, Role};
 
 // Every context's actions, beside the gate that decides them.
@@ -14,14 +15,14 @@ pub use crate::{
 /// The acting user, as established by a session cookie or an API token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Principal {
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub login: String,
     pub display_name: String,
     pub kind: AccountKind,
     pub roles: Vec<Role>,
     /// The staff member's department, when they belong to one.
-    pub department_id: Option<i64>,
-    pub staff_id: Option<i64>,
+    pub department_id: Option<DepartmentId>,
+    pub staff_id: Option<StaffId>,
     /// Set for API-token requests: what the token was scoped to.
     pub token_scope: Option<TokenScope>,
 }
@@ -162,7 +163,7 @@ pub enum Denied {
 pub fn authorize(
     who: &Principal,
     action: impl Into<Action>,
-    department: Option<i64>,
+    department: Option<DepartmentId>,
 ) -> Result<(), Denied> {
     let action = action.into();
     if action.is_write() && who.token_scope == Some(TokenScope::Read) {
@@ -243,25 +244,28 @@ pub fn authorize(
 mod tests {
     use super::*;
 
-    fn staff(roles: &[Role], dept: Option<i64>) -> Principal {
+    fn staff(roles: &[Role], dept: Option<DepartmentId>) -> Principal {
         Principal {
-            account_id: 1,
+            account_id: AccountId(1),
             login: "x".into(),
             display_name: "x".into(),
             kind: AccountKind::Staff,
             roles: roles.to_vec(),
             department_id: dept,
-            staff_id: Some(1),
+            staff_id: Some(StaffId(1)),
             token_scope: None,
         }
     }
 
     #[test]
     fn chief_representative_is_limited_to_own_department() {
-        let chief = staff(&[Role::ChiefRepresentative], Some(7));
-        assert_eq!(authorize(&chief, OrgAction::ManageStaff, Some(7)), Ok(()));
+        let chief = staff(&[Role::ChiefRepresentative], Some(DepartmentId(7)));
         assert_eq!(
-            authorize(&chief, OrgAction::ManageStaff, Some(8)),
+            authorize(&chief, OrgAction::ManageStaff, Some(DepartmentId(7))),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(&chief, OrgAction::ManageStaff, Some(DepartmentId(8))),
             Err(Denied::OtherDepartment)
         );
         assert_eq!(
@@ -306,7 +310,7 @@ mod tests {
     #[test]
     fn supervision_is_read_and_acted_on_by_supervisors_configured_by_administrators() {
         let supervisor = staff(&[Role::Supervisor], None);
-        let clerk = staff(&[Role::Clerk], Some(7));
+        let clerk = staff(&[Role::Clerk], Some(DepartmentId(7)));
         let admin = staff(&[Role::CentreAdmin], None);
         for a in [SupervisionAction::View, SupervisionAction::Act] {
             assert_eq!(authorize(&supervisor, a, None), Ok(()));
@@ -321,11 +325,11 @@ mod tests {
             Ok(())
         );
         assert_eq!(
-            authorize(&clerk, SupervisionAction::Answer, Some(7)),
+            authorize(&clerk, SupervisionAction::Answer, Some(DepartmentId(7))),
             Ok(())
         );
         assert_eq!(
-            authorize(&clerk, SupervisionAction::Answer, Some(8)),
+            authorize(&clerk, SupervisionAction::Answer, Some(DepartmentId(8))),
             Err(Denied::OtherDepartment)
         );
         assert_eq!(authorize(&clerk, CalendarAction::View, None), Ok(()));

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::ids::CreditCode;
+use crate::ids::{CreditCode, DepartmentId, WindowId};
 use crate::org::FieldErrors;
 
 /// A code table: (code, Chinese name), exactly as printed in the standard.
@@ -173,7 +173,7 @@ pub struct Step {
     pub name: String,
     /// STEP_ROLES key.
     pub role: String,
-    pub department_id: i64,
+    pub department_id: DepartmentId,
     pub limit_days: u32,
     #[serde(default)]
     pub description: String,
@@ -265,7 +265,7 @@ pub struct ItemDoc {
     pub exercise_content: String,
     pub legal_bases: Vec<LegalBasis>,
     /// 实施主体: our department; its name and credit code are recorded in the version.
-    pub department_id: i64,
+    pub department_id: DepartmentId,
     pub implementing_body: String,
     pub implementing_body_code: String,
     /// A.3.
@@ -284,7 +284,7 @@ pub struct ItemDoc {
     pub steps: Vec<Step>,
     /// 共同实施部门.
     #[serde(default)]
-    pub joint_department_ids: Vec<i64>,
+    pub joint_department_ids: Vec<DepartmentId>,
     #[serde(default)]
     pub intermediary_services: Vec<String>,
     #[serde(default)]
@@ -322,14 +322,14 @@ pub struct ItemDoc {
     pub faqs: Vec<Faq>,
     /// Windows that serve the item.
     #[serde(default)]
-    pub window_ids: Vec<i64>,
+    pub window_ids: Vec<WindowId>,
     pub materials: Vec<Material>,
 }
 
 /// What validation needs to know about the organisation.
 pub trait OrgLookup {
-    fn department_exists(&self, id: i64) -> bool;
-    fn window_exists(&self, id: i64) -> bool;
+    fn department_exists(&self, id: DepartmentId) -> bool;
+    fn window_exists(&self, id: WindowId) -> bool;
 }
 
 fn check_len(errors: &mut FieldErrors, field: &str, value: &str, max: usize, required: bool) {
@@ -759,11 +759,11 @@ pub mod tests {
 
     pub struct AllExist;
     impl OrgLookup for AllExist {
-        fn department_exists(&self, id: i64) -> bool {
-            id > 0
+        fn department_exists(&self, id: DepartmentId) -> bool {
+            id > DepartmentId(0)
         }
-        fn window_exists(&self, id: i64) -> bool {
-            id > 0
+        fn window_exists(&self, id: WindowId) -> bool {
+            id > WindowId(0)
         }
     }
 
@@ -780,7 +780,7 @@ pub mod tests {
                 article: "第八条".into(),
                 text: "申请登记为个体工商户，应当向经营场所所在地的登记机关申请注册登记。".into(),
             }],
-            department_id: 1,
+            department_id: DepartmentId(1),
             implementing_body: "临沂市市场监督管理局".into(),
             implementing_body_code: "11371300004323789A".into(),
             body_nature: "1".into(),
@@ -791,7 +791,7 @@ pub mod tests {
             steps: vec![Step {
                 name: "受理".into(),
                 role: "clerk".into(),
-                department_id: 1,
+                department_id: DepartmentId(1),
                 limit_days: 1,
                 description: String::new(),
             }],
@@ -827,7 +827,7 @@ pub mod tests {
         let mut doc = sample();
         doc.promised_limit_days = 20;
         doc.item_type = "99".into();
-        doc.steps[0].department_id = 0;
+        doc.steps[0].department_id = DepartmentId(0);
         doc.materials[0].deficiency_allowed = true;
         let fields: Vec<String> = doc
             .validate(&AllExist)

@@ -355,6 +355,8 @@ macro_rules! id_types {
             serde::Serialize, serde::Deserialize,
         )]
         #[serde(transparent)]
+        #[cfg_attr(feature = "sqlx", derive(sqlx::Type), sqlx(transparent))]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         pub struct $name(pub i64);
 
         impl $name {
@@ -394,4 +396,18 @@ macro_rules! id_types {
 id_types! {
     /// A case (办件).
     CaseId;
+    /// A service item (事项) of the catalogue.
+    ItemId;
+    /// A department (部门) of a centre.
+    DepartmentId;
+    /// A centre (政务服务中心).
+    CentreId;
+    /// A hall (大厅) of a centre.
+    HallId;
+    /// A window (窗口) of a hall.
+    WindowId;
+    /// A staff member's record (工作人员), linked to their account.
+    StaffId;
+    /// An account (账户) of staff or of an applicant.
+    AccountId;
 }

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use sqlx::{AssertSqlSafe, Connection};
 
 use onewindow_domain::catalog::{ItemDoc, LegalBasis, Material, Step};
+use onewindow_domain::ids::{CentreId, DepartmentId, HallId};
 
 use crate::org::{
     CentreInput, DepartmentInput, HallInput, NewStaff, RegionInput, Staff, StaffInput,
@@ -208,7 +209,7 @@ async fn sweep_stale(conn: &mut sqlx::AnyConnection) {
 
 /// A valid item document of department `dept`, implementation code `0102001{code}`, with a
 /// window among its handling forms.
-pub fn item_doc(code: &str, name: &str, dept: i64) -> ItemDoc {
+pub fn item_doc(code: &str, name: &str, dept: DepartmentId) -> ItemDoc {
     ItemDoc {
         basic_code: "0102001".into(),
         implementation_code: format!("0102001{code}"),
@@ -273,15 +274,15 @@ pub const PASSWORD: &str = "secret123";
 /// first-floor hall, and two departments (market regulation and public security).
 #[derive(Debug, Clone, Copy)]
 pub struct Org {
-    pub centre: i64,
-    pub hall: i64,
-    pub dept: i64,
-    pub other_dept: i64,
+    pub centre: CentreId,
+    pub hall: HallId,
+    pub dept: DepartmentId,
+    pub other_dept: DepartmentId,
 }
 
 /// Shandong and Linyi, and the Linyi centre with its hall: what every organisation fixture
 /// starts from. Returns the centre's and the hall's ids.
-pub async fn seed_centre(store: &Store) -> (i64, i64) {
+pub async fn seed_centre(store: &Store) -> (CentreId, HallId) {
     let org = store.org();
     for (code, name, level, parent) in [
         ("370000000000", "山东省", 2, None),
@@ -358,8 +359,8 @@ pub async fn seed_staff(
     store: &Store,
     login: &str,
     roles: &[&str],
-    centre: Option<i64>,
-    dept: Option<i64>,
+    centre: Option<CentreId>,
+    dept: Option<DepartmentId>,
 ) -> Staff {
     store
         .org()

@@ -19,14 +19,14 @@ fn item() -> ItemRef {
     let step = |name: &str, role, limit_days| StepRef {
         name: name.into(),
         role,
-        department_id: 7,
+        department_id: DepartmentId(7),
         limit_days,
     };
     ItemRef {
-        item_id: 11,
+        item_id: ItemId(11),
         version: 2,
         name: "食品经营许可".into(),
-        department_id: 7,
+        department_id: DepartmentId(7),
         case_type: CaseType::Promised,
         promised_days: 5,
         statutory_days: 20,
@@ -47,7 +47,7 @@ fn item() -> ItemRef {
 }
 
 fn staff(id: i64, role: Role) -> Actor {
-    let actor = Actor::staff(id, id, &[role], Some(7));
+    let actor = Actor::staff(AccountId(id), StaffId(id), &[role], Some(DepartmentId(7)));
     if role == Role::ChiefRepresentative {
         actor.with_powers(Power::ALL)
     } else {
@@ -366,7 +366,7 @@ async fn idempotency_and_versions(store: &Store) {
                 reason: "申请人撤回".into(),
             }],
             &onewindow_store::case::log::Provenance {
-                actor_id: 9,
+                actor_id: AccountId(9),
                 command_id: "elsewhere",
                 at: 2,
                 today: d("2026-09-25"),
@@ -462,12 +462,12 @@ async fn calendar_corrections(store: &Store) {
     // A day off for this city only (e.g. a typhoon closure) moves new deadlines by a day.
     store
         .calendar()
-        .set_calendar_day("371300", "2026-10-12", false, "台风停工", 1)
+        .set_calendar_day("371300", "2026-10-12", false, "台风停工", AccountId(1))
         .await
         .unwrap();
     store
         .calendar()
-        .set_calendar_day("440300", "2026-10-13", false, "其他城市", 1)
+        .set_calendar_day("440300", "2026-10-13", false, "其他城市", AccountId(1))
         .await
         .unwrap();
     let id = run(store, None, &clerk, "2026-09-30", submit("王芳"))
@@ -486,7 +486,7 @@ async fn calendar_corrections(store: &Store) {
     // Bad corrections are refused with field messages.
     match store
         .calendar()
-        .set_calendar_day("12", "2026-13-01", true, " ", 1)
+        .set_calendar_day("12", "2026-13-01", true, " ", AccountId(1))
         .await
     {
         Err(StoreError::Invalid(e)) => {
@@ -511,7 +511,7 @@ async fn calendar_corrections(store: &Store) {
     // Once next year's first holiday is entered, the year is open.
     store
         .calendar()
-        .set_calendar_day("", "2027-01-01", false, "元旦", 1)
+        .set_calendar_day("", "2027-01-01", false, "元旦", AccountId(1))
         .await
         .unwrap();
     let out = run(store, Some(id), &clerk, "2026-12-30", Command::Accept)
@@ -535,7 +535,7 @@ async fn case_commands_calendar_corrections() {
 async fn several_open_tasks(store: &Store) {
     let (clerk, reviewer) = (staff(1, Role::Clerk), staff(2, Role::Reviewer));
     let mut other = staff(4, Role::Reviewer);
-    other.department_id = Some(8);
+    other.department_id = Some(DepartmentId(8));
     let id = run(store, None, &clerk, "2026-09-24", submit("王芳"))
         .await
         .unwrap()

@@ -14,10 +14,10 @@ use onewindow_store::{Store, StoreError};
 
 fn item() -> ItemRef {
     ItemRef {
-        item_id: 1,
+        item_id: ItemId(1),
         version: 1,
         name: "食品经营许可".into(),
-        department_id: 7,
+        department_id: DepartmentId(7),
         case_type: CaseType::Promised,
         promised_days: 5,
         statutory_days: 20,
@@ -25,19 +25,19 @@ fn item() -> ItemRef {
             StepRef {
                 name: "受理".into(),
                 role: Role::Clerk,
-                department_id: 7,
+                department_id: DepartmentId(7),
                 limit_days: 1,
             },
             StepRef {
                 name: "审查".into(),
                 role: Role::Reviewer,
-                department_id: 7,
+                department_id: DepartmentId(7),
                 limit_days: 3,
             },
             StepRef {
                 name: "决定".into(),
                 role: Role::Approver,
-                department_id: 7,
+                department_id: DepartmentId(7),
                 limit_days: 1,
             },
         ],
@@ -53,7 +53,12 @@ fn item() -> ItemRef {
 }
 
 fn clerk() -> Actor {
-    Actor::staff(1, 1, &[Role::Clerk], Some(7))
+    Actor::staff(
+        AccountId(1),
+        StaffId(1),
+        &[Role::Clerk],
+        Some(DepartmentId(7)),
+    )
 }
 
 /// A case submitted, accepted and past its first step: three events.
@@ -68,7 +73,7 @@ async fn accepted_case(store: &Store, n: u32) -> CaseId {
         query_code: format!("Q{n:05}"),
     };
     let by = Provenance {
-        actor_id: 1,
+        actor_id: AccountId(1),
         command_id: "cmd",
         at: 1,
         today: chrono::NaiveDate::from_ymd_opt(2026, 9, 24).unwrap(),
@@ -124,7 +129,7 @@ async fn concurrency_and_tamper_evidence(store: &Store) {
 
     // A stale version is a conflict and writes nothing.
     let by = Provenance {
-        actor_id: 1,
+        actor_id: AccountId(1),
         command_id: "late",
         at: 2,
         today: chrono::NaiveDate::from_ymd_opt(2026, 9, 24).unwrap(),
@@ -197,7 +202,7 @@ async fn concurrency_and_tamper_evidence(store: &Store) {
     let problems = store.cases().verify_case_log().await.unwrap();
     let found: Vec<(CaseId, i64)> = problems
         .iter()
-        .map(|p| (CaseId(p.case_id), p.seq))
+        .map(|p| (CaseId(p.case_id.get()), p.seq))
         .collect();
     assert_eq!(
         found,
@@ -287,7 +292,7 @@ async fn signed_checkpoints_catch_a_consistent_truncation(store: &Store) {
         !problems.is_empty() && problems.iter().all(|p| p.problem.contains("日志树")),
         "{problems:#?}"
     );
-    assert!(!problems.iter().any(|p| p.case_id == a.get()));
+    assert!(!problems.iter().any(|p| p.case_id == CaseId(a.get())));
     // And no new checkpoint is signed over the cut log (which would hide the cut for good).
     let refused = store.cases().checkpoint(&key).await.unwrap();
     assert!(refused.is_err());
@@ -326,7 +331,7 @@ async fn authorisation_columns_are_checked(store: &Store) {
     let problems = store.cases().verify_case_log().await.unwrap();
     let named: Vec<(CaseId, &str)> = problems
         .iter()
-        .map(|p| (CaseId(p.case_id), p.problem.as_str()))
+        .map(|p| (CaseId(p.case_id.get()), p.problem.as_str()))
         .collect();
     let columns = [
         "承办部门",

@@ -2,6 +2,7 @@
 //! writes nothing, all-or-nothing import, byte-identical round trips, and search.
 
 use onewindow_domain::catalog::Material;
+use onewindow_domain::ids::{AccountId, DepartmentId};
 use onewindow_store::catalog::csv as catalog_csv;
 use onewindow_store::catalog::{ItemFilter, Withdrawal, parse_catalog_json};
 use onewindow_store::on_every_backend;
@@ -12,7 +13,7 @@ use onewindow_store::{Store, StoreError};
 /// The shared organisation's two departments; returns their ids.
 async fn org(store: &Store) -> (i64, i64) {
     let org = onewindow_store::testing::seed_org(store).await;
-    (org.dept, org.other_dept)
+    (org.dept.get(), org.other_dept.get())
 }
 
 fn fields(e: StoreError) -> Vec<String> {
@@ -26,7 +27,10 @@ async fn versions_and_publishing(store: &Store) {
     let (d1, _) = org(store).await;
     let item = store
         .catalog()
-        .create_item(doc("01", "个体工商户设立登记", d1), 1)
+        .create_item(
+            doc("01", "个体工商户设立登记", DepartmentId(d1)),
+            AccountId(1),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -44,14 +48,18 @@ async fn versions_and_publishing(store: &Store) {
             .implementing_body,
         "临沂市市场监督管理局"
     );
-    let item = store.catalog().publish(item.id, 1).await.unwrap();
+    let item = store
+        .catalog()
+        .publish(item.id, AccountId(1))
+        .await
+        .unwrap();
     assert_eq!(
         (item.status.key(), item.current_version, item.draft_version),
         ("active", Some(1), None)
     );
 
     // Editing a published item opens a new draft; the public still sees version 1.
-    let mut changed = doc("01", "个体工商户设立登记", d1);
+    let mut changed = doc("01", "个体工商户设立登记", DepartmentId(d1));
     changed.promised_limit_days = 2;
     changed.steps[1].limit_days = 1;
     changed.materials.push(Material {
@@ -63,7 +71,7 @@ async fn versions_and_publishing(store: &Store) {
     });
     let item = store
         .catalog()
-        .save_draft(item.id, changed.clone(), 1)
+        .save_draft(item.id, changed.clone(), AccountId(1))
         .await
         .unwrap();
     assert_eq!(item.draft_version, Some(2));
@@ -80,11 +88,15 @@ async fn versions_and_publishing(store: &Store) {
     // Saving again edits the same draft.
     let item = store
         .catalog()
-        .save_draft(item.id, changed, 1)
+        .save_draft(item.id, changed, AccountId(1))
         .await
         .unwrap();
     assert_eq!(item.draft_version, Some(2));
-    let item = store.catalog().publish(item.id, 1).await.unwrap();
+    let item = store
+        .catalog()
+        .publish(item.id, AccountId(1))
+        .await
+        .unwrap();
     assert_eq!(item.current_version, Some(2));
     // A case filed under version 1 still reads version 1, now superseded.
     let old = store.catalog().get_version(item.id, 1).await.unwrap();
@@ -151,7 +163,7 @@ async fn versions_and_publishing(store: &Store) {
     assert!(
         store
             .catalog()
-            .save_draft(item.id, doc("01", "x", d1), 1)
+            .save_draft(item.id, doc("01", "x", DepartmentId(d1)), AccountId(1))
             .await
             .is_err()
     );
@@ -169,15 +181,21 @@ async fn bad_input_writes_nothing(store: &Store) {
     let (d1, _) = org(store).await;
     store
         .catalog()
-        .create_item(doc("01", "食品经营许可", d1), 1)
+        .create_item(doc("01", "食品经营许可", DepartmentId(d1)), AccountId(1))
         .await
         .unwrap();
-    let mut bad = doc("02", "错误事项", d1);
+    let mut bad = doc("02", "错误事项", DepartmentId(d1));
     bad.item_type = "99".into();
     bad.promised_limit_days = 30;
-    bad.steps[0].department_id = 9999;
+    bad.steps[0].department_id = DepartmentId(9999);
     bad.materials[0].deficiency_allowed = true;
-    let got = fields(store.catalog().create_item(bad, 1).await.unwrap_err());
+    let got = fields(
+        store
+            .catalog()
+            .create_item(bad, AccountId(1))
+            .await
+            .unwrap_err(),
+    );
     assert_eq!(
         got,
         vec![
@@ -190,7 +208,7 @@ async fn bad_input_writes_nothing(store: &Store) {
     let dup = fields(
         store
             .catalog()
-            .create_item(doc("01", "重复编码", d1), 1)
+            .create_item(doc("01", "重复编码", DepartmentId(d1)), AccountId(1))
             .await
             .unwrap_err(),
     );
@@ -209,15 +227,19 @@ async fn bad_input_writes_nothing(store: &Store) {
 async fn import_export_round_trip(store: &Store) {
     let (d1, d2) = org(store).await;
     let docs = vec![
-        doc("01", "个体工商户设立登记", d1),
-        doc("02", "食品经营许可", d1),
-        doc("03", "居民身份证换领", d2),
+        doc("01", "个体工商户设立登记", DepartmentId(d1)),
+        doc("02", "食品经营许可", DepartmentId(d1)),
+        doc("03", "居民身份证换领", DepartmentId(d2)),
     ];
     // One bad item: nothing at all is written, and the problem names the item and field.
     let mut with_bad = docs.clone();
     with_bad[1].case_type = "7".into();
-    with_bad.push(doc("01", "重复", d1));
-    let e = store.catalog().import_items(with_bad, 1).await.unwrap_err();
+    with_bad.push(doc("01", "重复", DepartmentId(d1)));
+    let e = store
+        .catalog()
+        .import_items(with_bad, AccountId(1))
+        .await
+        .unwrap_err();
     let got = fields(e);
     assert!(got.contains(&"第 2 项 case_type".to_owned()), "{got:?}");
     assert!(
@@ -234,7 +256,11 @@ async fn import_export_round_trip(store: &Store) {
         0
     );
 
-    let report = store.catalog().import_items(docs, 1).await.unwrap();
+    let report = store
+        .catalog()
+        .import_items(docs, AccountId(1))
+        .await
+        .unwrap();
     assert_eq!(
         (report.created, report.updated, report.unchanged),
         (3, 0, 0)
@@ -242,7 +268,7 @@ async fn import_export_round_trip(store: &Store) {
     let json1 = store.catalog().export_json().await.unwrap();
     let again = store
         .catalog()
-        .import_items(parse_catalog_json(&json1).unwrap(), 1)
+        .import_items(parse_catalog_json(&json1).unwrap(), AccountId(1))
         .await
         .unwrap();
     assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 3));
@@ -254,7 +280,7 @@ async fn import_export_round_trip(store: &Store) {
     let csv1 = store.catalog().export_csv().await.unwrap();
     store
         .catalog()
-        .import_items(catalog_csv::parse(csv1.as_bytes()).unwrap(), 1)
+        .import_items(catalog_csv::parse(csv1.as_bytes()).unwrap(), AccountId(1))
         .await
         .unwrap();
     assert_eq!(
@@ -268,7 +294,11 @@ async fn import_export_round_trip(store: &Store) {
     let mut docs = parse_catalog_json(&json1).unwrap();
     docs[0].promised_limit_days = 2;
     docs[0].steps[1].limit_days = 1;
-    let report = store.catalog().import_items(docs, 1).await.unwrap();
+    let report = store
+        .catalog()
+        .import_items(docs, AccountId(1))
+        .await
+        .unwrap();
     assert_eq!((report.updated, report.unchanged), (1, 2));
     let item = store.catalog().item_by_code("010200101").await.unwrap();
     assert_eq!(item.current_version, Some(2));
@@ -298,7 +328,7 @@ async fn import_export_round_trip(store: &Store) {
 
 async fn search_with_synonyms_and_filters(store: &Store) {
     let (d1, d2) = org(store).await;
-    let mut id_card = doc("03", "居民身份证换领", d2);
+    let mut id_card = doc("03", "居民身份证换领", DepartmentId(d2));
     id_card.topics = vec!["p_household".into()];
     id_card.materials = vec![Material {
         name: "居民户口簿".into(),
@@ -311,11 +341,11 @@ async fn search_with_synonyms_and_filters(store: &Store) {
         .catalog()
         .import_items(
             vec![
-                doc("01", "个体工商户设立登记", d1),
-                doc("02", "食品经营许可", d1),
+                doc("01", "个体工商户设立登记", DepartmentId(d1)),
+                doc("02", "食品经营许可", DepartmentId(d1)),
                 id_card,
             ],
-            1,
+            AccountId(1),
         )
         .await
         .unwrap();
@@ -367,7 +397,7 @@ async fn search_with_synonyms_and_filters(store: &Store) {
     );
     // Filters.
     let only_d2 = SearchFilter {
-        department_id: Some(d2),
+        department_id: Some(DepartmentId(d2)),
         ..Default::default()
     };
     assert_eq!(
@@ -410,14 +440,22 @@ async fn scheduled_publishing(store: &Store) {
     let (d1, _) = org(store).await;
     let item = store
         .catalog()
-        .create_item(doc("01", "食品经营许可", d1), 1)
+        .create_item(doc("01", "食品经营许可", DepartmentId(d1)), AccountId(1))
         .await
         .unwrap();
-    store.catalog().publish(item.id, 1).await.unwrap();
-    let mut next = doc("01", "食品经营许可", d1);
+    store
+        .catalog()
+        .publish(item.id, AccountId(1))
+        .await
+        .unwrap();
+    let mut next = doc("01", "食品经营许可", DepartmentId(d1));
     next.promised_limit_days = 2;
     next.steps[1].limit_days = 1;
-    store.catalog().save_draft(item.id, next, 1).await.unwrap();
+    store
+        .catalog()
+        .save_draft(item.id, next, AccountId(1))
+        .await
+        .unwrap();
     let today =
         chrono::NaiveDate::parse_from_str(&onewindow_store::catalog::today_shanghai(), "%Y-%m-%d")
             .unwrap();
@@ -431,7 +469,7 @@ async fn scheduled_publishing(store: &Store) {
         fields(
             store
                 .catalog()
-                .publish_on(item.id, 1, Some(&yesterday))
+                .publish_on(item.id, AccountId(1), Some(&yesterday))
                 .await
                 .unwrap_err()
         ),
@@ -441,7 +479,7 @@ async fn scheduled_publishing(store: &Store) {
         fields(
             store
                 .catalog()
-                .publish_on(item.id, 1, Some("2026-13-01"))
+                .publish_on(item.id, AccountId(1), Some("2026-13-01"))
                 .await
                 .unwrap_err()
         ),
@@ -449,7 +487,7 @@ async fn scheduled_publishing(store: &Store) {
     );
     let item = store
         .catalog()
-        .publish_on(item.id, 1, Some(&next_week))
+        .publish_on(item.id, AccountId(1), Some(&next_week))
         .await
         .unwrap();
     assert_eq!(

@@ -19,7 +19,7 @@ fn item(org: &Org) -> ItemRef {
         limit_days: 2,
     };
     ItemRef {
-        item_id: 1,
+        item_id: ItemId(1),
         version: 1,
         name: "食品经营许可".into(),
         department_id: org.dept,
@@ -85,7 +85,7 @@ async fn reassigned_only_to_the_steps_people(store: &Store) {
         staff_id,
         reason: "工作调整".into(),
     };
-    for target in [999_999, stranger.id, clerk.staff_id.unwrap()] {
+    for target in [StaffId(999_999), stranger.id, clerk.staff_id.unwrap()] {
         let refused = run(store, Some(id), &chief, reassign(target)).await;
         assert!(
             matches!(refused, Err(StoreError::Rejected(CaseError::Invalid { ref field, .. })) if field == "staff_id"),
@@ -264,7 +264,7 @@ mod catalogue_files {
             cell in 0usize..200,
             value in ".{0,30}",
         ) {
-            let doc = onewindow_store::testing::item_doc("0102001", "食品经营许可", 1);
+            let doc = onewindow_store::testing::item_doc("0102001", "食品经营许可", onewindow_domain::ids::DepartmentId(1));
             let text = onewindow_store::catalog::csv::write(&[doc]).unwrap();
             let mut reader = ::csv::ReaderBuilder::new().has_headers(false).from_reader(text.as_bytes());
             let mut rows: Vec<Vec<String>> = reader

@@ -2,6 +2,7 @@
 //! ONEWINDOW_TEST_PG is set, and always under CI=true). Each case gets a fresh database.
 
 use onewindow_domain::auth::TokenScope;
+use onewindow_domain::ids::CentreId;
 use onewindow_domain::org::Power;
 use onewindow_store::accounts::{CompanyRegistration, IndividualRegistration, LoginFailure};
 use onewindow_store::on_every_backend;
@@ -55,7 +56,7 @@ fn field_of(err: StoreError) -> Vec<String> {
     }
 }
 
-fn dept_input(centre_id: i64, name: &str, code: &str) -> DepartmentInput {
+fn dept_input(centre_id: CentreId, name: &str, code: &str) -> DepartmentInput {
     DepartmentInput {
         centre_id,
         name: name.into(),

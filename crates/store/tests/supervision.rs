@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use onewindow_domain::case::*;
 use onewindow_domain::exchange::{AcceptRecord, ProcessRecord, Report, ResultRecord};
-use onewindow_domain::ids::CaseId;
+use onewindow_domain::ids::{AccountId, CaseId, WindowId};
 use onewindow_domain::org::{Power, Role};
 use onewindow_domain::supervision::AlertLevel;
 use onewindow_store::case::commands::CommandRequest;
@@ -24,10 +24,10 @@ fn d(s: &str) -> NaiveDate {
 struct World {
     item: ItemRef,
     clerk: Actor,
-    reviewer_account: i64,
-    chief_account: i64,
-    supervisor_account: i64,
-    clerk_account: i64,
+    reviewer_account: AccountId,
+    chief_account: AccountId,
+    supervisor_account: AccountId,
+    clerk_account: AccountId,
 }
 
 async fn world(store: &Store) -> World {
@@ -53,7 +53,7 @@ async fn world(store: &Store) -> World {
     };
     World {
         item: ItemRef {
-            item_id: 1,
+            item_id: ItemId(1),
             version: 1,
             name: "食品经营许可".into(),
             department_id: dept,
@@ -82,14 +82,14 @@ async fn world(store: &Store) -> World {
 async fn run(
     store: &Store,
     w: &World,
-    case: Option<i64>,
+    case: Option<CaseId>,
     day: &str,
     command: Command,
-) -> Result<i64, StoreError> {
+) -> Result<CaseId, StoreError> {
     store
         .cases()
         .execute(CommandRequest {
-            case_id: case.map(CaseId),
+            case_id: case,
             expected_version: None,
             command,
             actor: w.clerk.clone(),
@@ -98,11 +98,11 @@ async fn run(
             at: 1,
         })
         .await
-        .map(|o| o.case_id.get())
+        .map(|o| o.case_id)
 }
 
 /// A case submitted at the window on 24 September, not yet accepted.
-async fn submit_case(store: &Store, w: &World, name: &str) -> i64 {
+async fn submit_case(store: &Store, w: &World, name: &str) -> CaseId {
     run(
         store,
         w,
@@ -124,7 +124,7 @@ async fn submit_case(store: &Store, w: &World, name: &str) -> i64 {
     .unwrap()
 }
 
-async fn open_case(store: &Store, w: &World, name: &str) -> i64 {
+async fn open_case(store: &Store, w: &World, name: &str) -> CaseId {
     let id = submit_case(store, w, name).await;
     run(store, w, Some(id), "2026-09-24", Command::Accept)
         .await
@@ -258,7 +258,7 @@ async fn sweeps_across_the_holidays(store: &Store) {
     );
     // Only the urged unit explains; a rejection needs a note; a rejected explanation is filed
     // again and then accepted.
-    let supervisor = Actor::staff(w.supervisor_account, 99, &[Role::Supervisor], None);
+    let supervisor = Actor::staff(w.supervisor_account, StaffId(99), &[Role::Supervisor], None);
     assert!(matches!(
         store
             .supervision()
@@ -324,7 +324,7 @@ async fn sweeps_across_the_holidays(store: &Store) {
     assert!(matches!(
         store
             .supervision()
-            .issue_urging(b, 1, " ", 0, d("2026-10-12"))
+            .issue_urging(b, AccountId(1), " ", 0, d("2026-10-12"))
             .await,
         Err(StoreError::Invalid(_))
     ));
@@ -406,7 +406,7 @@ async fn supervisor_told(store: &Store, w: &World, alerts: usize) {
 async fn sweeps_look_at_what_changed(store: &Store) {
     let w = world(store).await;
     let case_alerts = |level: &'static str| async move {
-        let mut ids: Vec<i64> = store
+        let mut ids: Vec<CaseId> = store
             .supervision()
             .alerts(None, 100)
             .await
@@ -702,7 +702,7 @@ fn all_roles(w: &World) -> Actor {
     }
 }
 
-async fn conclude_quickly(store: &Store, w: &World, id: i64, day: &str) {
+async fn conclude_quickly(store: &Store, w: &World, id: CaseId, day: &str) {
     let commands = [
         Command::CompleteStep {
             opinion: "材料齐全".into(),
@@ -723,7 +723,7 @@ async fn conclude_quickly(store: &Store, w: &World, id: i64, day: &str) {
         store
             .cases()
             .execute(CommandRequest {
-                case_id: Some(CaseId(id)),
+                case_id: Some(id),
                 expected_version: None,
                 command,
                 actor: all_roles(w),
@@ -798,7 +798,7 @@ async fn thresholds_cards_and_assessment(store: &Store) {
     assert!(matches!(
         store
             .supervision()
-            .seat_staff(clerk_staff, Some(9999), by)
+            .seat_staff(clerk_staff, Some(WindowId(9999)), by)
             .await,
         Err(StoreError::Invalid(_))
     ));
@@ -859,7 +859,10 @@ async fn thresholds_cards_and_assessment(store: &Store) {
         .unit_indicators(Target::Window, &september)
         .await
         .unwrap();
-    let win = by_window.iter().find(|u| u.unit_id == window.id).unwrap();
+    let win = by_window
+        .iter()
+        .find(|u| u.unit_id == window.id.get())
+        .unwrap();
     assert_eq!((win.received, win.accepted, win.concluded), (3, 3, 1));
     assert_eq!(win.accuracy_rate, Some(100.0));
     // Moved to another window (轮岗), the clerk leaves their earlier cases with window 1.
@@ -892,7 +895,7 @@ async fn thresholds_cards_and_assessment(store: &Store) {
             .map(|u| u.accepted)
     };
     assert_eq!(
-        (accepted(window.id), accepted(window2.id)),
+        (accepted(window.id.get()), accepted(window2.id.get())),
         (Some(3), Some(0))
     );
     store
@@ -930,8 +933,8 @@ async fn thresholds_cards_and_assessment(store: &Store) {
         .unwrap();
     let card = |rule: &str| cards.iter().find(|c| c.rule_code == rule).unwrap().clone();
     assert_eq!(card("department_red").count, 2);
-    assert_eq!(card("window_red").target_id, window.id);
-    assert_eq!(card("staff_red").target_id, clerk_staff);
+    assert_eq!(card("window_red").target_id, window.id.get());
+    assert_eq!(card("staff_red").target_id, clerk_staff.get());
     assert!(
         store
             .supervision()
@@ -944,7 +947,12 @@ async fn thresholds_cards_and_assessment(store: &Store) {
 
     // Appeals: only the unit answers; once; a decision needs a note.
     let staff_red = card("staff_red");
-    let supervisor = Actor::staff(w.supervisor_account, 9999, &[Role::Supervisor], None);
+    let supervisor = Actor::staff(
+        w.supervisor_account,
+        StaffId(9999),
+        &[Role::Supervisor],
+        None,
+    );
     assert!(matches!(
         store
             .supervision()
@@ -994,7 +1002,7 @@ async fn thresholds_cards_and_assessment(store: &Store) {
             .assessment(Target::Staff, &october)
             .await
             .unwrap(),
-        clerk_staff,
+        clerk_staff.get(),
     );
     assert_eq!(
         before.score,
@@ -1015,7 +1023,7 @@ async fn thresholds_cards_and_assessment(store: &Store) {
             .assessment(Target::Staff, &october)
             .await
             .unwrap(),
-        clerk_staff,
+        clerk_staff.get(),
     );
     assert_eq!(after.score, (before.score + 10).min(100));
     let windows = store
@@ -1024,7 +1032,7 @@ async fn thresholds_cards_and_assessment(store: &Store) {
         .await
         .unwrap();
     assert!(
-        !score_of(windows, window.id).red_flag,
+        !score_of(windows, window.id.get()).red_flag,
         "a carded window is no red-flag window"
     );
 
@@ -1101,7 +1109,7 @@ async fn unanswered_urgings(store: &Store) {
             .unwrap();
     }
     let urgings = store.supervision().urgings(None, 10).await.unwrap();
-    let of = |case: i64| urgings.iter().find(|u| u.case_id == case).unwrap().id;
+    let of = |case: CaseId| urgings.iter().find(|u| u.case_id == case).unwrap().id;
     assert_eq!(urged_on(store, &w, "2026-09-28").await, 2);
     assert_eq!(urged_on(store, &w, "2026-09-29").await, 0);
     store
@@ -1142,13 +1150,13 @@ async fn deficiency_and_pledge_findings(store: &Store) {
         deficiency_allowed: true,
     }];
     let all = all_roles(&w);
-    let as_all = |case: i64, day: &'static str, command: Command| {
+    let as_all = |case: CaseId, day: &'static str, command: Command| {
         let actor = all.clone();
         async move {
             store
                 .cases()
                 .execute(CommandRequest {
-                    case_id: Some(CaseId(case)),
+                    case_id: Some(case),
                     expected_version: None,
                     command,
                     actor,
@@ -1239,7 +1247,7 @@ async fn deficiency_and_pledge_findings(store: &Store) {
     );
 
     let found = |code: &'static str| async move {
-        let mut cases: Vec<i64> = store
+        let mut cases: Vec<CaseId> = store
             .supervision()
             .findings(false, 100)
             .await
@@ -1441,7 +1449,7 @@ async fn reported_and_online_only(store: &Store) {
     // A result for a case accepted on the platform (外网受理、内网办理) is not without a case.
     let case_no = store
         .cases()
-        .case_view(CaseId(at_window))
+        .case_view(at_window)
         .await
         .unwrap()
         .row
@@ -1549,7 +1557,7 @@ async fn reported_and_online_only(store: &Store) {
         .assessment(Target::Department, &period)
         .await
         .unwrap();
-    let ours = a.iter().find(|x| x.target_id == dept).unwrap();
+    let ours = a.iter().find(|x| x.target_id == dept.get()).unwrap();
     let majors = ours
         .deductions
         .iter()

@@ -1,6 +1,7 @@
 //! Who is asking, and may they: session cookies with their CSRF token, bearer tokens for
 //! integrations, and `require`, the single gate every handler passes through.
 
+use onewindow_domain::ids::{DepartmentId, StaffId, WindowId};
 use std::net::SocketAddr;
 
 use axum::body::{Body, to_bytes};
@@ -428,7 +429,7 @@ pub async fn require(
     who: &Principal,
     remote: Option<&str>,
     action: impl Into<Action>,
-    department: Option<i64>,
+    department: Option<DepartmentId>,
 ) -> Result<(), Denied> {
     let action = action.into();
     match authorize(who, action, department) {
@@ -481,7 +482,7 @@ pub async fn activation_gate(
     state: &AppState,
     what: Deactivatable,
     id: &str,
-) -> Result<(OrgAction, Option<i64>), StoreError> {
+) -> Result<(OrgAction, Option<DepartmentId>), StoreError> {
     let numeric = || {
         id.parse::<i64>()
             .map_err(|_| StoreError::NotFound("record"))
@@ -492,13 +493,18 @@ pub async fn activation_gate(
             state
                 .store
                 .org()
-                .get_window(numeric()?)
+                .get_window(WindowId(numeric()?))
                 .await?
                 .department_id,
         ),
         Deactivatable::Staff => (
             OrgAction::ManageStaff,
-            state.store.org().get_staff(numeric()?).await?.department_id,
+            state
+                .store
+                .org()
+                .get_staff(StaffId(numeric()?))
+                .await?
+                .department_id,
         ),
         _ => (OrgAction::Manage, None),
     })
@@ -506,7 +512,10 @@ pub async fn activation_gate(
 
 /// Which permission guards a step of the catalogue's publish workflow, for pages and API alike
 /// (None: no such step).
-pub fn catalog_step_gate(step: &str, item_department: i64) -> Option<(CatalogAction, Option<i64>)> {
+pub fn catalog_step_gate(
+    step: &str,
+    item_department: DepartmentId,
+) -> Option<(CatalogAction, Option<DepartmentId>)> {
     match step {
         "publish" | "suspend" | "resume" | "withdraw" => Some((CatalogAction::Publish, None)),
         "discard" => Some((CatalogAction::Edit, Some(item_department))),

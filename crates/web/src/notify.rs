@@ -9,6 +9,7 @@
 //! relay is reached from the extranet), with an `Idempotency-Key` so that a retry after a lost
 //! answer is recognised by the gateway.
 
+use onewindow_domain::ids::CaseId;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -43,7 +44,7 @@ struct WebhookBody<'a> {
     login: &'a str,
     name: &'a str,
     mobile: &'a str,
-    case_id: Option<i64>,
+    case_id: Option<CaseId>,
     title: &'a str,
     /// The text as an SMS would read it.
     text: String,

@@ -6,6 +6,7 @@ mod common;
 
 use common::*;
 use onewindow_domain::auth::TokenScope;
+use onewindow_domain::ids::DepartmentId;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -175,7 +176,7 @@ async fn authorisation_matrix(app: &TestApp) {
     // Promoted to supervisor by the admin's case, after which only the admin may touch them.
     let promoted = app.staff("promoted", &["clerk"], Some(c), Some(d)).await;
 
-    let roles: &[(&str, &[&str], Option<i64>)] = &[
+    let roles: &[(&str, &[&str], Option<DepartmentId>)] = &[
         ("admin", &["centre_admin"], None),
         ("supervisor", &["supervisor"], None),
         ("chief", &["chief_representative"], Some(d)),

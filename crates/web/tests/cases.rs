@@ -9,12 +9,13 @@ mod common;
 use common::*;
 use onewindow_domain::auth::TokenScope;
 use onewindow_domain::catalog::ItemDoc;
+use onewindow_domain::ids::{AccountId, DepartmentId, ItemId};
 use reqwest::Method;
 use serde_json::{Value, json};
 
 /// A published promised item of `dept`: window acceptance, review, approval; 5 working days;
 /// a fee of 10 yuan.
-async fn publish_item(app: &TestApp, dept: i64, by: i64) -> i64 {
+async fn publish_item(app: &TestApp, dept: DepartmentId, by: AccountId) -> ItemId {
     let doc: ItemDoc = serde_json::from_value(json!({
         "basic_code": "0102001", "implementation_code": "0102001371300009", "name": "食品经营许可",
         "item_type": "01", "exercise_level": "3",
@@ -354,7 +355,7 @@ async fn cases_calendar_corrections() {
 
 /// A case of the published item, opened at the window and accepted on 24 September by `clerk`
 /// (an account of `dept`); returns it and the clerk's token.
-async fn accepted_case(app: &TestApp, dept: i64, clerk: i64) -> (i64, String) {
+async fn accepted_case(app: &TestApp, dept: DepartmentId, clerk: AccountId) -> (i64, String) {
     let item = publish_item(app, dept, clerk).await;
     let t_clerk = app.token(clerk, TokenScope::Write).await;
     let (_, opened) = app
@@ -640,7 +641,7 @@ async fn alerts_and_notifications(app: &TestApp) {
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["department_id"] == org.dept)
+        .find(|f| f["department_id"] == org.dept.get())
         .unwrap();
     assert_eq!(
         (
@@ -792,7 +793,7 @@ async fn alerts_and_notifications(app: &TestApp) {
         .as_array()
         .unwrap()
         .iter()
-        .find(|a| a["target_id"] == clerk.id)
+        .find(|a| a["target_id"] == clerk.id.get())
         .unwrap();
     assert!(
         clerk_score["score"].as_i64().unwrap() < 100,

@@ -40,13 +40,13 @@ async fn drafting_publishing_and_versions(app: &TestApp) {
         app.token(chief.account_id, TokenScope::Write).await,
         app.token(clerk.account_id, TokenScope::Write).await,
     );
-    let doc = item_json(org.dept, "01", "个体工商户设立登记", 3);
+    let doc = item_json(org.dept.get(), "01", "个体工商户设立登记", 3);
     // Departments draft their own items only; clerks and anonymous callers cannot.
     assert_eq!(
         app.post(
             &chief,
             "/items",
-            item_json(org.other_dept, "09", "他部门事项", 3)
+            item_json(org.other_dept.get(), "09", "他部门事项", 3)
         )
         .await
         .0,
@@ -58,7 +58,7 @@ async fn drafting_publishing_and_versions(app: &TestApp) {
     assert_eq!(s, 201, "{item}");
     let id = item["id"].as_i64().unwrap();
     // Bad elements come back per field, nothing written.
-    let mut bad = item_json(org.dept, "02", "坏事项", 3);
+    let mut bad = item_json(org.dept.get(), "02", "坏事项", 3);
     bad["promised_limit_days"] = json!(20);
     bad["materials"][0]["deficiency_allowed"] = json!(true);
     bad["steps"][0]["department_id"] = json!(9999);
@@ -97,7 +97,7 @@ async fn drafting_publishing_and_versions(app: &TestApp) {
             &chief,
             Method::PUT,
             &format!("/items/{id}/draft"),
-            Some(item_json(org.dept, "01", "个体工商户设立登记", 2)),
+            Some(item_json(org.dept.get(), "01", "个体工商户设立登记", 2)),
         )
         .await;
     assert_eq!(s, 200);
@@ -158,7 +158,7 @@ async fn drafting_publishing_and_versions(app: &TestApp) {
             &chief,
             Method::PUT,
             &format!("/items/{id}/draft"),
-            Some(item_json(org.dept, "01", "个体工商户设立登记", 1)),
+            Some(item_json(org.dept.get(), "01", "个体工商户设立登记", 1)),
         )
         .await;
     assert_eq!(s, 200);
@@ -217,7 +217,7 @@ async fn search_pages_and_import(app: &TestApp) {
     let org = app.seed_org().await;
     let admin = app.staff("admin", &["centre_admin"], None, None).await;
     let admin = app.token(admin.account_id, TokenScope::Write).await;
-    let file = json!({"schema": "onewindow.catalog/1", "items": [item_json(org.dept, "01", "个体工商户设立登记", 3), item_json(org.dept, "02", "有限责任公司设立登记", 3)]});
+    let file = json!({"schema": "onewindow.catalog/1", "items": [item_json(org.dept.get(), "01", "个体工商户设立登记", 3), item_json(org.dept.get(), "02", "有限责任公司设立登记", 3)]});
     let client = browser();
     let resp = client
         .post(app.url("/api/v1/catalog/import"))
@@ -327,7 +327,7 @@ async fn template_files_upload_and_download(app: &TestApp) {
         .post(
             &admin,
             "/items",
-            item_json(org.dept, "01", "个体工商户设立登记", 3),
+            item_json(org.dept.get(), "01", "个体工商户设立登记", 3),
         )
         .await;
     let id = item["id"].as_i64().unwrap();
@@ -412,9 +412,9 @@ async fn import_through_the_admin_page(app: &TestApp) {
             .multipart(form)
             .send()
     };
-    let mut bad = item_json(org.dept, "01", "个体工商户设立登记", 3);
+    let mut bad = item_json(org.dept.get(), "01", "个体工商户设立登记", 3);
     bad["case_type"] = json!("7");
-    let file = json!({"schema": "onewindow.catalog/1", "items": [item_json(org.dept, "02", "食品经营许可", 3), bad]});
+    let file = json!({"schema": "onewindow.catalog/1", "items": [item_json(org.dept.get(), "02", "食品经营许可", 3), bad]});
     let resp = send("catalog.json", serde_json::to_vec(&file).unwrap())
         .await
         .unwrap();
@@ -430,7 +430,7 @@ async fn import_through_the_admin_page(app: &TestApp) {
         0,
         "nothing half-written"
     );
-    let good = json!({"schema": "onewindow.catalog/1", "items": [item_json(org.dept, "02", "食品经营许可", 3)]});
+    let good = json!({"schema": "onewindow.catalog/1", "items": [item_json(org.dept.get(), "02", "食品经营许可", 3)]});
     let resp = send("catalog.json", serde_json::to_vec(&good).unwrap())
         .await
         .unwrap();

@@ -5,6 +5,7 @@
 mod common;
 
 use common::*;
+use onewindow_domain::ids::DepartmentId;
 
 async fn sign_in_stays_on_the_site(app: &TestApp) {
     app.staff("admin", &["centre_admin"], None, None).await;
@@ -81,7 +82,11 @@ fn exported_cells_never_start_a_formula() {
 #[test]
 fn the_catalogue_csv_exchange_never_starts_a_formula_and_round_trips() {
     use onewindow_store::catalog::csv;
-    let mut doc = onewindow_store::testing::item_doc("01", "=HYPERLINK(\"http://x\",\"食品\")", 1);
+    let mut doc = onewindow_store::testing::item_doc(
+        "01",
+        "=HYPERLINK(\"http://x\",\"食品\")",
+        DepartmentId(1),
+    );
     doc.statutory_limit_note = "'已加引号".into();
     doc.consult_phone = "+86 0539 8888888".into();
     doc.location = "@大厅".into();

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use onewindow_domain::case::{
     Actor, Applicant, CaseType, Channel, Command, Decision, ItemRef, MaterialRef, StepRef,
 };
-use onewindow_domain::ids::CaseId;
+use onewindow_domain::ids::{AccountId, CaseId, DepartmentId, ItemId, StaffId};
 use onewindow_domain::org::Role;
 use onewindow_store::case::commands::CommandRequest;
 use onewindow_store::{Backend, Store};
@@ -34,14 +34,14 @@ fn item() -> ItemRef {
     let step = |name: &str, role| StepRef {
         name: name.into(),
         role,
-        department_id: 7,
+        department_id: DepartmentId(7),
         limit_days: 2,
     };
     ItemRef {
-        item_id: 1,
+        item_id: ItemId(1),
         version: 1,
         name: "食品经营许可".into(),
-        department_id: 7,
+        department_id: DepartmentId(7),
         case_type: CaseType::Promised,
         promised_days: 5,
         statutory_days: 20,
@@ -63,10 +63,10 @@ fn item() -> ItemRef {
 
 fn actor() -> Actor {
     Actor::staff(
-        1,
-        1,
+        AccountId(1),
+        StaffId(1),
         &[Role::Clerk, Role::Reviewer, Role::Approver],
-        Some(7),
+        Some(DepartmentId(7)),
     )
 }
 

@@ -4,6 +4,7 @@
 pub mod cases;
 pub mod supervision;
 
+use onewindow_domain::ids::{CentreId, DepartmentId, ItemId};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -142,11 +143,11 @@ fn report(label: &str, mut samples: Vec<Duration>) {
 }
 
 fn departments() -> Vec<Department> {
-    crate::demo::department_inputs(1)
+    crate::demo::department_inputs(CentreId(1))
         .into_iter()
         .enumerate()
         .map(|(i, d)| Department {
-            id: i as i64 + 1,
+            id: DepartmentId(i as i64 + 1),
             centre_id: d.centre_id,
             name: d.name,
             short_name: d.short_name,
@@ -181,10 +182,10 @@ pub fn catalog(items: usize, runs: usize) -> anyhow::Result<()> {
     let docs = generate_items(items)?;
     let index = CatalogIndex::open(None)?;
     let started = Instant::now();
-    let entries: Vec<(i64, &ItemDoc)> = docs
+    let entries: Vec<(ItemId, &ItemDoc)> = docs
         .iter()
         .enumerate()
-        .map(|(i, d)| (i as i64 + 1, d))
+        .map(|(i, d)| (ItemId(i as i64 + 1), d))
         .collect();
     index.rebuild(&entries)?;
     println!(
@@ -212,7 +213,7 @@ pub fn catalog(items: usize, runs: usize) -> anyhow::Result<()> {
         hits += index.search(q, &SearchFilter::default(), 20)?.hits.len();
         plain.push(t.elapsed());
         let filter = SearchFilter {
-            department_id: Some((i % 18) as i64 + 1),
+            department_id: Some(DepartmentId((i % 18) as i64 + 1)),
             min_depth: Some(2),
             ..Default::default()
         };
@@ -227,7 +228,8 @@ pub fn catalog(items: usize, runs: usize) -> anyhow::Result<()> {
     report("search (top 20, highlighted)", plain);
     report("search + department + depth filter", filtered);
 
-    let depts: Vec<(i64, String)> = departments().into_iter().map(|d| (d.id, d.name)).collect();
+    let depts: Vec<(DepartmentId, String)> =
+        departments().into_iter().map(|d| (d.id, d.name)).collect();
     let ctx = RequestCtx {
         session: None,
         csrf: "0".repeat(48),
@@ -240,7 +242,7 @@ pub fn catalog(items: usize, runs: usize) -> anyhow::Result<()> {
         let doc = &docs[(i * 7919) % docs.len()];
         let version = ItemVersion {
             id: i as i64,
-            item_id: i as i64,
+            item_id: ItemId(i as i64),
             version: 1,
             status: onewindow_domain::catalog::VersionStatus::Published,
             effective_date: Some("2026-11-22".into()),

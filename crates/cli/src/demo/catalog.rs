@@ -3,6 +3,7 @@
 
 use anyhow::{Context, bail};
 use onewindow_domain::catalog::{Fee, ItemDoc, LegalBasis, Material, SpecialProcedure, Step};
+use onewindow_domain::ids::{DepartmentId, WindowId};
 use onewindow_store::org::{Department, Window};
 
 const LINES: &str = include_str!("catalog.txt");
@@ -65,7 +66,7 @@ fn steps(case_type: &str, promised: u32, dept: i64) -> Vec<Step> {
     let step = |name: &str, role: &str, limit_days: u32| Step {
         name: name.into(),
         role: role.into(),
-        department_id: dept,
+        department_id: DepartmentId(dept),
         limit_days,
         description: String::new(),
     };
@@ -131,7 +132,7 @@ pub fn items(
             .iter()
             .filter(|w| w.department_id == Some(dept.id))
             .collect();
-        let mut window_ids: Vec<i64> = own_windows.iter().map(|w| w.id).collect();
+        let mut window_ids: Vec<WindowId> = own_windows.iter().map(|w| w.id).collect();
         window_ids.extend(
             windows
                 .iter()
@@ -221,7 +222,7 @@ pub fn items(
                 "申请人为{who}，符合{}{}规定的条件；申请材料齐全、符合法定形式。",
                 f[6], f[7]
             ),
-            steps: steps(f[3], promised, dept.id),
+            steps: steps(f[3], promised, dept.id.get()),
             joint_department_ids,
             intermediary_services: Vec::new(),
             quantity_limit: "无数量限制".into(),

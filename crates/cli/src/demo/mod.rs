@@ -8,7 +8,7 @@ use anyhow::Context;
 use onewindow_domain::case::{
     Actor, Applicant, Channel, Command, Decision, Delivery, ItemRef, Missing,
 };
-use onewindow_domain::ids::{CaseId, credit_check_char, resident_check_char};
+use onewindow_domain::ids::{CaseId, CentreId, credit_check_char, resident_check_char};
 use onewindow_domain::org::{Power, Role};
 use onewindow_store::Store;
 use onewindow_store::accounts::{CompanyRegistration, IndividualRegistration};
@@ -63,7 +63,7 @@ pub const DEPARTMENTS: &[(&str, &str)] = &[
 ];
 
 /// The demo departments of a centre, with valid credit codes and phone numbers.
-pub fn department_inputs(centre_id: i64) -> Vec<DepartmentInput> {
+pub fn department_inputs(centre_id: CentreId) -> Vec<DepartmentInput> {
     DEPARTMENTS
         .iter()
         .enumerate()
@@ -893,7 +893,7 @@ mod tests {
                 .iter()
                 .all(|i| i.status == onewindow_domain::catalog::ItemStatus::Active)
         );
-        let departments: std::collections::HashSet<i64> =
+        let departments: std::collections::HashSet<onewindow_domain::ids::DepartmentId> =
             items.iter().map(|i| i.department_id).collect();
         assert!(departments.len() >= 15);
         let search = onewindow_store::search::SearchFilter::default();
@@ -942,7 +942,7 @@ mod tests {
 
     #[test]
     fn generated_codes_are_valid() {
-        for d in department_inputs(1) {
+        for d in department_inputs(CentreId(1)) {
             assert!(
                 CreditCode::parse(&d.credit_code).is_ok(),
                 "{}",

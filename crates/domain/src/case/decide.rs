@@ -664,7 +664,7 @@ pub fn available_commands(state: &CaseState, ctx: &Ctx) -> Vec<&'static str> {
         (
             "reassign",
             Command::Reassign {
-                staff_id: 0,
+                staff_id: StaffId(0),
                 reason: text(),
             },
         ),

@@ -6,7 +6,7 @@ use super::tests::{Case, d, staff};
 use super::*;
 
 fn other_department(id: i64, roles: &[Role], powers: &[Power]) -> Actor {
-    Actor::staff(id, id, roles, Some(8)).with_powers(powers)
+    Actor::staff(AccountId(id), StaffId(id), roles, Some(DepartmentId(8))).with_powers(powers)
 }
 
 fn field_of(e: CaseError) -> String {
@@ -67,7 +67,7 @@ fn another_departments_staff_cannot_withdraw_deliver_or_return_a_case() {
     assert!(c.run(&own_chief, "2026-09-24", back).is_ok());
     let mut c = Case::new();
     c.submit("2", &["申请书"]);
-    let comprehensive = Actor::staff(12, 12, &[Role::Clerk], None);
+    let comprehensive = Actor::staff(AccountId(12), StaffId(12), &[Role::Clerk], None);
     assert!(c.run(&comprehensive, "2026-09-24", withdraw).is_ok());
 
     let mut c = concluded();
@@ -231,8 +231,10 @@ mod fuzz {
             Just(Command::SupplementReceived),
             text().prop_map(|opinion| Command::CompleteStep { opinion }),
             text().prop_map(|reasons| Command::ReturnStep { reasons }),
-            (any::<i64>(), text())
-                .prop_map(|(staff_id, reason)| Command::Reassign { staff_id, reason }),
+            (any::<i64>(), text()).prop_map(|(staff_id, reason)| Command::Reassign {
+                staff_id: StaffId(staff_id),
+                reason
+            }),
             (text(), any::<bool>())
                 .prop_map(|(name, excluded)| Command::StartSpecialProcedure { name, excluded }),
             Just(Command::EndSpecialProcedure),
@@ -273,7 +275,7 @@ mod fuzz {
                 staff(1, &[Role::Clerk], &[]),
                 staff(2, &[Role::Reviewer], &[]),
                 staff(3, &[Role::Approver, Role::ChiefRepresentative], Power::ALL),
-                Actor::staff(4, 4, &[Role::Clerk], Some(8)),
+                Actor::staff(AccountId(4), StaffId(4), &[Role::Clerk], Some(DepartmentId(8))),
             ];
             let mut c = Case::new();
             c.submit("2", &["申请书"]);

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::calendar::{CalendarError, WorkCalendar};
 pub use crate::catalog::CaseType;
+pub use crate::ids::{AccountId, CaseId, DepartmentId, ItemId, StaffId};
 use crate::org::{FieldErrors, Power, Role};
 
 pub use bounds::{MAX_FEE_FEN, MAX_LIST, MAX_NAME, MAX_TEXT};

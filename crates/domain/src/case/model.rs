@@ -6,10 +6,10 @@ use super::*;
 /// The item version a case is filed under, as far as handling needs it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemRef {
-    pub item_id: i64,
+    pub item_id: ItemId,
     pub version: i64,
     pub name: String,
-    pub department_id: i64,
+    pub department_id: DepartmentId,
     /// A.6 办件类型 (stored as its code).
     pub case_type: CaseType,
     pub promised_days: u32,
@@ -31,7 +31,7 @@ impl ItemRef {
     /// a case type or a step role that is not in its code table is an error naming the field
     /// (a published version has passed validation, so this means the stored version is damaged).
     pub fn from_doc(
-        item_id: i64,
+        item_id: ItemId,
         version: i64,
         doc: &crate::catalog::ItemDoc,
         region_code: &str,
@@ -99,7 +99,7 @@ impl ItemRef {
 pub struct StepRef {
     pub name: String,
     pub role: Role,
-    pub department_id: i64,
+    pub department_id: DepartmentId,
     pub limit_days: u32,
 }
 
@@ -318,7 +318,7 @@ pub enum Event {
         on: NaiveDate,
     },
     Reassigned {
-        staff_id: i64,
+        staff_id: StaffId,
         reason: String,
     },
     SpecialProcedureStarted {
@@ -334,7 +334,7 @@ pub enum Event {
     Extended {
         days: u32,
         reason: String,
-        approved_by: i64,
+        approved_by: AccountId,
         due: NaiveDate,
     },
     Decided {
@@ -407,7 +407,7 @@ pub enum Command {
         reasons: String,
     },
     Reassign {
-        staff_id: i64,
+        staff_id: StaffId,
         reason: String,
     },
     StartSpecialProcedure {
@@ -441,22 +441,22 @@ pub enum Command {
 /// Who acts. Staff carry roles, department and granted powers; applicants carry their account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
-    pub account_id: i64,
-    pub staff_id: Option<i64>,
+    pub account_id: AccountId,
+    pub staff_id: Option<StaffId>,
     pub roles: Vec<Role>,
-    pub department_id: Option<i64>,
+    pub department_id: Option<DepartmentId>,
     pub powers: Vec<Power>,
     /// Staff this person is the B post for (AB岗).
-    pub backup_for: Vec<i64>,
+    pub backup_for: Vec<StaffId>,
 }
 
 impl Actor {
     /// A staff member with these roles, no granted powers and no one to stand in for.
     pub fn staff(
-        account_id: i64,
-        staff_id: i64,
+        account_id: AccountId,
+        staff_id: StaffId,
         roles: &[Role],
-        department_id: Option<i64>,
+        department_id: Option<DepartmentId>,
     ) -> Actor {
         Actor {
             account_id,
@@ -484,7 +484,7 @@ impl Actor {
     }
     /// Whether this person verifies 告知承诺 of the department's cases after approval: its
     /// reviewers and approvers.
-    pub fn verifies_pledges_of(&self, department_id: i64) -> bool {
+    pub fn verifies_pledges_of(&self, department_id: DepartmentId) -> bool {
         (self.has(Role::Reviewer) || self.has(Role::Approver))
             && self.department_id == Some(department_id)
     }

@@ -11,9 +11,9 @@ pub struct Work {
     pub slot: u16,
     pub what: String,
     pub role: Role,
-    pub department_id: i64,
+    pub department_id: DepartmentId,
     /// Set when a chief representative assigned the case to one person.
-    pub assignee: Option<i64>,
+    pub assignee: Option<StaffId>,
     pub since: Option<NaiveDate>,
 }
 

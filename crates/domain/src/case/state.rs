@@ -21,7 +21,7 @@ pub struct CaseState {
     /// Working days the clock stood still during the current step (they extend its limit).
     #[serde(default)]
     pub step_paused_days: u32,
-    pub assignee: Option<i64>,
+    pub assignee: Option<StaffId>,
     pub paused: Option<Pause>,
     pub supplement_notices: u32,
     pub pending_deficiencies: Vec<String>,
@@ -73,7 +73,7 @@ impl CaseState {
         let Some(item) = self.item.as_ref() else {
             return Vec::new();
         };
-        let at = |what: &str, role: Role, department_id: i64| {
+        let at = |what: &str, role: Role, department_id: DepartmentId| {
             vec![Work {
                 slot: 0,
                 what: what.to_owned(),

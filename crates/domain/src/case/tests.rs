@@ -55,9 +55,17 @@ fn findings_follow_their_events() {
     assert_eq!(finding_of(&submitted(Channel::Online, true), &after), None);
     assert_eq!(finding_of(&submitted(Channel::Window, false), &after), None);
     let mut doc = crate::catalog::tests::sample();
-    assert!(!ItemRef::from_doc(1, 1, &doc, "").unwrap().online_only);
+    assert!(
+        !ItemRef::from_doc(ItemId(1), 1, &doc, "")
+            .unwrap()
+            .online_only
+    );
     doc.handling_forms = vec!["2".into(), "3".into()];
-    assert!(ItemRef::from_doc(1, 1, &doc, "").unwrap().online_only);
+    assert!(
+        ItemRef::from_doc(ItemId(1), 1, &doc, "")
+            .unwrap()
+            .online_only
+    );
 }
 
 /// A version's codes are parsed once, into types: an unknown role or case type is an error
@@ -65,12 +73,12 @@ fn findings_follow_their_events() {
 #[test]
 fn unknown_codes_in_a_version_are_errors_naming_the_field() {
     let mut doc = crate::catalog::tests::sample();
-    let item = ItemRef::from_doc(1, 1, &doc, "").unwrap();
+    let item = ItemRef::from_doc(ItemId(1), 1, &doc, "").unwrap();
     assert_eq!(item.case_type, CaseType::Promised);
     assert_eq!(item.steps[0].role, Role::Clerk);
     doc.case_type = "7".into();
     doc.steps[0].role = "janitor".into();
-    let errors = ItemRef::from_doc(1, 1, &doc, "").unwrap_err();
+    let errors = ItemRef::from_doc(ItemId(1), 1, &doc, "").unwrap_err();
     let fields: Vec<&str> = errors.0.iter().map(|(f, _)| f.as_str()).collect();
     assert_eq!(fields, ["case_type", "steps[0].role"]);
     assert_eq!(serde_json::to_value(CaseType::Instant).unwrap(), "1");
@@ -147,14 +155,14 @@ pub(super) fn item(case_type: &str) -> ItemRef {
     let step = |name: &str, role, limit_days| StepRef {
         name: name.into(),
         role,
-        department_id: 7,
+        department_id: DepartmentId(7),
         limit_days,
     };
     ItemRef {
-        item_id: 1,
+        item_id: ItemId(1),
         version: 3,
         name: "食品经营许可".into(),
-        department_id: 7,
+        department_id: DepartmentId(7),
         case_type: case_type.parse().expect("a case type code"),
         promised_days: if case_type == "1" { 0 } else { 5 },
         statutory_days: 20,
@@ -182,7 +190,7 @@ pub(super) fn item(case_type: &str) -> ItemRef {
 }
 
 pub(super) fn staff(id: i64, roles: &[Role], powers: &[Power]) -> Actor {
-    Actor::staff(id, id, roles, Some(7)).with_powers(powers)
+    Actor::staff(AccountId(id), StaffId(id), roles, Some(DepartmentId(7))).with_powers(powers)
 }
 
 pub(super) struct Case {
@@ -442,7 +450,7 @@ fn a_pledge_is_verified_once_by_the_department_after_approval() {
         Err(CaseError::NotAllowed(_))
     ));
     let mut other = staff(5, &[Role::Reviewer], &[]);
-    other.department_id = Some(8);
+    other.department_id = Some(DepartmentId(8));
     assert!(matches!(
         c.run(&other, "2026-10-20", verify(true, "现场核查属实")),
         Err(CaseError::NotAllowed(_))
@@ -623,7 +631,7 @@ fn illegal_transitions_and_wrong_people_are_refused() {
         "legal basis required"
     );
     let mut other_dept = clerk.clone();
-    other_dept.department_id = Some(8);
+    other_dept.department_id = Some(DepartmentId(8));
     assert!(matches!(
         c.run(&other_dept, "2026-09-24", Command::Accept),
         Err(CaseError::NotAllowed(_))

@@ -5,6 +5,7 @@
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use onewindow_domain::auth::{Principal, TokenScope};
+use onewindow_domain::ids::{AccountId, DepartmentId, StaffId};
 use onewindow_domain::ids::{CreditCode, ResidentId};
 use onewindow_domain::org::{
     AccountKind, FieldErrors, Role, required_text, validate_mobile, validate_password,
@@ -100,7 +101,7 @@ pub fn sha256_hex(s: &str) -> String {
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Account {
-    pub id: i64,
+    pub id: AccountId,
     /// staff, individual or company.
     pub kind: String,
     pub login: String,
@@ -178,7 +179,7 @@ pub struct SessionInfo {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiToken {
     pub id: i64,
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub name: String,
     /// read or write.
     pub scope: String,
@@ -189,7 +190,7 @@ pub struct ApiToken {
 
 #[derive(sqlx::FromRow)]
 struct AccountAuthRow {
-    id: i64,
+    id: AccountId,
     login: String,
     password_hash: String,
     #[sqlx(try_from = "i64")]
@@ -274,14 +275,14 @@ impl crate::AccountStore<'_> {
     }
 
     /// Who an account is, with the staff record's department and roles when it has one.
-    pub async fn principal(self, account_id: i64) -> StoreResult<Principal> {
+    pub async fn principal(self, account_id: AccountId) -> StoreResult<Principal> {
         let (kind, login, display_name): (String, String, String) =
             sqlx::query_as("SELECT kind, login, display_name FROM accounts WHERE id = $1")
                 .bind(account_id)
                 .fetch_optional(&self.store.pool)
                 .await?
                 .ok_or(StoreError::NotFound("account"))?;
-        let staff: Option<(i64, Option<i64>)> = sqlx::query_as(
+        let staff: Option<(StaffId, Option<DepartmentId>)> = sqlx::query_as(
             "SELECT id, department_id FROM staff WHERE account_id = $1 AND active = 1",
         )
         .bind(account_id)
@@ -313,7 +314,7 @@ impl crate::AccountStore<'_> {
         })
     }
 
-    pub async fn create_session(self, account_id: i64) -> StoreResult<NewSession> {
+    pub async fn create_session(self, account_id: AccountId) -> StoreResult<NewSession> {
         let (token, hash) = new_secret();
         let (csrf_token, _) = new_secret();
         let now = now_ms();
@@ -336,7 +337,7 @@ impl crate::AccountStore<'_> {
     /// `SESSION_IDLE_MS`, and of an account that is not disabled. Using it keeps it alive.
     pub async fn session(self, token: &str) -> StoreResult<Option<SessionInfo>> {
         let now = now_ms();
-        let row: Option<(i64, i64, String, i64)> = sqlx::query_as(
+        let row: Option<(i64, AccountId, String, i64)> = sqlx::query_as(
             "SELECT s.id, s.account_id, s.csrf_token, s.last_seen_at FROM sessions s
              JOIN accounts a ON a.id = s.account_id
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3
@@ -376,7 +377,7 @@ impl crate::AccountStore<'_> {
     /// Creates an API token; the plain token is returned once and never stored.
     pub async fn create_token(
         self,
-        account_id: i64,
+        account_id: AccountId,
         name: &str,
         scope: TokenScope,
     ) -> StoreResult<(ApiToken, String)> {
@@ -410,7 +411,7 @@ impl crate::AccountStore<'_> {
         .ok_or(StoreError::NotFound("token"))
     }
 
-    pub async fn list_tokens(self, account_id: Option<i64>) -> StoreResult<Vec<ApiToken>> {
+    pub async fn list_tokens(self, account_id: Option<AccountId>) -> StoreResult<Vec<ApiToken>> {
         Ok(sqlx::query_as(
             "SELECT id, account_id, name, scope, created_at, revoked_at, last_used_at
              FROM api_tokens WHERE ($1 IS NULL OR account_id = $1) ORDER BY id",
@@ -431,7 +432,7 @@ impl crate::AccountStore<'_> {
 
     /// The principal behind a bearer token, scoped; None when unknown or revoked.
     pub async fn token_principal(self, token: &str) -> StoreResult<Option<Principal>> {
-        let row: Option<(i64, i64, String)> = sqlx::query_as(
+        let row: Option<(i64, AccountId, String)> = sqlx::query_as(
             "SELECT t.id, t.account_id, t.scope FROM api_tokens t
              JOIN accounts a ON a.id = t.account_id
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND a.disabled = 0",
@@ -477,7 +478,7 @@ impl crate::AccountStore<'_> {
     }
 
     /// Sets a new password, lifts any lockout and ends the account's sessions.
-    pub async fn set_password(self, account_id: i64, password: &str) -> StoreResult<()> {
+    pub async fn set_password(self, account_id: AccountId, password: &str) -> StoreResult<()> {
         let mut errors = FieldErrors::new();
         validate_password(&mut errors, "password", password);
         errors.into_result()?;
@@ -508,7 +509,11 @@ impl crate::AccountStore<'_> {
     }
 
     /// Disables or re-enables a login; disabling ends its sessions at once.
-    pub async fn set_account_disabled(self, account_id: i64, disabled: bool) -> StoreResult<()> {
+    pub async fn set_account_disabled(
+        self,
+        account_id: AccountId,
+        disabled: bool,
+    ) -> StoreResult<()> {
         let mut tx = self.store.pool.begin().await?;
         let done = sqlx::query("UPDATE accounts SET disabled = $1, updated_at = $2 WHERE id = $3")
             .bind(i64::from(disabled))

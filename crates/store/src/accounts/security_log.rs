@@ -4,6 +4,7 @@
 //! the database but not read the event key cannot forge, alter or remove an entry unseen; below
 //! a signed checkpoint not even with the key.
 
+use onewindow_domain::ids::AccountId;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -19,7 +20,7 @@ pub struct SecurityEvent {
     /// login_ok, login_failed, lockout, login_blocked, logout, denied, csrf_rejected,
     /// token_rejected, token_created, token_revoked, password_changed, account_disabled.
     pub kind: String,
-    pub account_id: Option<i64>,
+    pub account_id: Option<AccountId>,
     pub login: Option<String>,
     pub remote: Option<String>,
     pub detail: String,
@@ -31,7 +32,7 @@ struct Entry {
     seq: i64,
     at: i64,
     kind: String,
-    account_id: Option<i64>,
+    account_id: Option<AccountId>,
     login: Option<String>,
     remote: Option<String>,
     detail: String,
@@ -93,7 +94,7 @@ impl crate::AccountStore<'_> {
     pub async fn record_security_event(
         self,
         kind: &str,
-        account_id: Option<i64>,
+        account_id: Option<AccountId>,
         login: Option<&str>,
         remote: Option<&str>,
         detail: &str,

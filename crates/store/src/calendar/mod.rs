@@ -2,6 +2,7 @@
 //! administrators' corrections kept in `calendar_days`, nationwide ('' region) or for one region
 //! and everything within it.
 
+use onewindow_domain::ids::AccountId;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
@@ -37,7 +38,7 @@ pub struct CalendarDay {
     #[sqlx(try_from = "i64")]
     pub workday: crate::Flag,
     pub name: String,
-    pub changed_by: i64,
+    pub changed_by: AccountId,
     pub changed_at: i64,
 }
 
@@ -106,7 +107,7 @@ impl crate::CalendarStore<'_> {
         day: &str,
         workday: bool,
         name: &str,
-        by: i64,
+        by: AccountId,
     ) -> StoreResult<CalendarDay> {
         let mut errors = FieldErrors::new();
         let region_code = normalize_region(region_code);

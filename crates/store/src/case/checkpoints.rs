@@ -4,6 +4,7 @@
 //! changed or inserted below it is caught even when the case records were rewritten to match.
 //! Checkpoints signed before the tree kept the heads themselves and are checked against them.
 
+use onewindow_domain::ids::CaseId;
 use std::io::Write;
 use std::path::Path;
 
@@ -150,7 +151,7 @@ impl Checkpoint {
 /// One case's head at checkpoint time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Head {
-    pub case_id: i64,
+    pub case_id: CaseId,
     pub version: i64,
     pub hash: String,
 }
@@ -348,7 +349,7 @@ impl crate::CaseStore<'_> {
         }
         let tree = log_tree::tree_of(&log_tree::leaves(&mut *tx).await?);
         let (tree_size, tree_root) = (tree.len() as i64, log_tree::root_hex(&tree));
-        let heads: Vec<(i64, i64, String)> =
+        let heads: Vec<(CaseId, i64, String)> =
             sqlx::query_as("SELECT id, version, head_hash FROM cases ORDER BY id")
                 .fetch_all(&mut *tx)
                 .await?;
@@ -608,7 +609,7 @@ mod tests {
     fn merkle_roots_change_with_any_head() {
         let heads: Vec<Head> = (1..=5)
             .map(|i| Head {
-                case_id: i,
+                case_id: CaseId(i),
                 version: i,
                 hash: format!("{i:064}"),
             })

@@ -7,6 +7,7 @@
 //! back only its savepoint. A caller is answered only after the commit, so an acknowledged
 //! command is on disk.
 
+use onewindow_domain::ids::StaffId;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -64,7 +65,7 @@ fn query_code() -> String {
 }
 
 /// A case number: the region code, the acceptance date and the case id, e.g. 37130020260924000123.
-pub fn case_number(region: &str, today: NaiveDate, case_id: i64) -> String {
+pub fn case_number(region: &str, today: NaiveDate, case_id: CaseId) -> String {
     let region = if region.len() >= 6 {
         &region[..6]
     } else {
@@ -312,7 +313,7 @@ async fn run_batch(
 /// A case is reassigned only to an active staff member of the department handling its current
 /// step who holds that step's role; anyone else would leave the case with no one, or show it and
 /// its applicant in another department's inbox.
-async fn check_assignee(store: &Store, state: &CaseState, staff_id: i64) -> StoreResult<()> {
+async fn check_assignee(store: &Store, state: &CaseState, staff_id: StaffId) -> StoreResult<()> {
     let step = state
         .item
         .as_ref()
@@ -363,7 +364,7 @@ async fn run_one(
     };
     let (state, head, owner) = match (remembered, req.case_id) {
         (Some((state, head)), Some(_)) if req.actor.staff_id.is_some() => (state, head, None),
-        (_, Some(id)) => load_case(db, id.get()).await?,
+        (_, Some(id)) => load_case(db, id).await?,
         (_, None) => (CaseState::default(), GENESIS.to_owned(), None),
     };
     if let Some(expected) = req.expected_version
@@ -390,7 +391,7 @@ async fn run_one(
             today: req.today,
             actor: &req.actor,
             calendar: &cal,
-            case_no: case_number(&region, req.today, req.case_id.map_or(0, CaseId::get)),
+            case_no: case_number(&region, req.today, req.case_id.unwrap_or_default()),
             query_code: query_code(),
         };
         decide(&state, &req.command, &ctx).map_err(StoreError::Rejected)?
@@ -406,7 +407,7 @@ async fn run_one(
         today: req.today,
     };
     let (case_id, prior, head) = match req.case_id {
-        Some(id) => (id.get(), state, head),
+        Some(id) => (id, state, head),
         None => {
             // A new case's row comes first.
             let opened = CaseState::from_events(&events);
@@ -449,7 +450,7 @@ async fn run_one(
     batch.run(db).await?;
     Ok((
         CommandOutcome {
-            case_id: CaseId(case_id),
+            case_id,
             version,
             events,
             replayed: false,
@@ -477,7 +478,7 @@ async fn replay(
         .map(|p| serde_json::from_str(p).map_err(|e| StoreError::Config(e.to_string())))
         .collect::<StoreResult<Vec<Event>>>()?;
     Ok(Some(CommandOutcome {
-        case_id: CaseId(case_id),
+        case_id,
         version: version as u64,
         events,
         replayed: true,

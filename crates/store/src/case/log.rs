@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use onewindow_domain::calendar::WorkCalendar;
 use onewindow_domain::case::{CaseState, Event, Stage, WarnThreshold};
 use onewindow_domain::ids::CaseId;
+use onewindow_domain::ids::{AccountId, DepartmentId, StaffId};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -21,11 +22,11 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 /// One stored event with its provenance.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct StoredEvent {
-    pub case_id: i64,
+    pub case_id: CaseId,
     pub seq: i64,
     pub kind: String,
     pub payload: String,
-    pub actor_id: i64,
+    pub actor_id: AccountId,
     pub command_id: String,
     pub at: i64,
     pub prev_hash: String,
@@ -35,7 +36,7 @@ pub struct StoredEvent {
 /// Who caused the events and under which command (for idempotency and the audit trail).
 #[derive(Debug, Clone)]
 pub struct Provenance<'a> {
-    pub actor_id: i64,
+    pub actor_id: AccountId,
     pub command_id: &'a str,
     pub at: i64,
     /// The business day (Asia/Shanghai) the events belong to, for the daily rollups.
@@ -58,13 +59,13 @@ pub enum LogPart {
 pub struct AuditProblem {
     pub part: LogPart,
     /// The case (0 outside case chains).
-    pub case_id: i64,
+    pub case_id: CaseId,
     pub seq: i64,
     pub problem: String,
 }
 
 impl AuditProblem {
-    pub fn case(case_id: i64, seq: i64, problem: impl Into<String>) -> AuditProblem {
+    pub fn case(case_id: CaseId, seq: i64, problem: impl Into<String>) -> AuditProblem {
         AuditProblem {
             part: LogPart::Case,
             case_id,
@@ -76,7 +77,7 @@ impl AuditProblem {
     pub fn checkpoint(id: i64, problem: impl Into<String>) -> AuditProblem {
         AuditProblem {
             part: LogPart::Checkpoint,
-            case_id: 0,
+            case_id: CaseId(0),
             seq: id,
             problem: problem.into(),
         }
@@ -85,7 +86,7 @@ impl AuditProblem {
     pub fn security(seq: i64, problem: impl Into<String>) -> AuditProblem {
         AuditProblem {
             part: LogPart::Security,
-            case_id: 0,
+            case_id: CaseId(0),
             seq,
             problem: problem.into(),
         }
@@ -151,7 +152,7 @@ impl crate::CaseStore<'_> {
         let state = self
             .commit(tx, id, CaseState::default(), GENESIS, &region, events, by)
             .await?;
-        Ok((CaseId(id), state))
+        Ok((id, state))
     }
 
     /// Appends events if the case is still at `expected` version; otherwise
@@ -163,7 +164,6 @@ impl crate::CaseStore<'_> {
         events: &[Event],
         by: &Provenance<'_>,
     ) -> StoreResult<CaseState> {
-        let case_id = case_id.get();
         let mut tx = self.store.pool.begin().await?;
         let (state, head, _) = load_case(&mut *tx, case_id).await?;
         if state.version != expected {
@@ -182,7 +182,7 @@ impl crate::CaseStore<'_> {
     async fn commit(
         self,
         mut tx: sqlx::Transaction<'_, sqlx::Any>,
-        case_id: i64,
+        case_id: CaseId,
         prior: CaseState,
         head: &str,
         region: &str,
@@ -250,7 +250,7 @@ impl crate::CaseStore<'_> {
     /// the checkpointer checks before it signs (the signed tree covers everything before). The
     /// cases are named first, so that a signer placing events meanwhile changes nothing.
     pub(crate) async fn verify_unplaced_cases(self) -> StoreResult<Vec<AuditProblem>> {
-        let ids: Vec<(i64,)> =
+        let ids: Vec<(CaseId,)> =
             sqlx::query_as("SELECT DISTINCT case_id FROM case_events WHERE log_index IS NULL")
                 .fetch_all(&self.store.pool)
                 .await?;
@@ -392,22 +392,26 @@ struct LoggedEvent {
 /// assignee), so that editing them to see or act on a case is caught.
 #[derive(sqlx::FromRow)]
 struct ReadModel {
-    id: i64,
+    id: CaseId,
     version: i64,
     head_hash: String,
     state: String,
-    department_id: i64,
-    applicant_account: Option<i64>,
+    department_id: DepartmentId,
+    applicant_account: Option<AccountId>,
     stage: String,
     due: Option<String>,
     case_no: Option<String>,
-    assignee: Option<i64>,
+    assignee: Option<StaffId>,
 }
 
 impl ReadModel {
     /// The first column (named in Chinese) that the events do not bear out. The applicant's
     /// account is the submitter's when set; window cases have none.
-    fn differs_from(&self, folded: &CaseState, submitter: Option<i64>) -> Option<&'static str> {
+    fn differs_from(
+        &self,
+        folded: &CaseState,
+        submitter: Option<AccountId>,
+    ) -> Option<&'static str> {
         let department = folded.item.as_ref().map(|i| i.department_id);
         if department.is_some_and(|d| d != self.department_id) {
             Some("承办部门")
@@ -440,9 +444,9 @@ pub(crate) fn region_of(state: &CaseState) -> String {
 pub(crate) async fn insert_case(
     db: &mut impl CaseDb,
     submitted: &CaseState,
-    applicant_account: Option<i64>,
+    applicant_account: Option<AccountId>,
     by: &Provenance<'_>,
-) -> StoreResult<i64> {
+) -> StoreResult<CaseId> {
     let item = submitted
         .item
         .as_ref()
@@ -480,14 +484,14 @@ pub(crate) async fn insert_case(
         ("head", GENESIS.into()),
         ("at", by.at.into()),
     ])?;
-    db.insert_id(sql.text(), args).await
+    db.insert_id(sql.text(), args).await.map(CaseId)
 }
 
 /// A case's folded state (kept on its row), the head of its chain and its applicant account.
 pub(crate) async fn load_case(
     db: &mut impl CaseDb,
-    case_id: i64,
-) -> StoreResult<(CaseState, String, Option<i64>)> {
+    case_id: CaseId,
+) -> StoreResult<(CaseState, String, Option<AccountId>)> {
     let row = db
         .case_row(case_id)
         .await?
@@ -501,7 +505,7 @@ pub(crate) async fn load_case(
 /// and the chain's head after them, and the statements to run (nothing is written yet).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn prepare_append(
-    case_id: i64,
+    case_id: CaseId,
     mut state: CaseState,
     head: &str,
     events: &[Event],

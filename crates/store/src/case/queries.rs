@@ -4,6 +4,7 @@
 use onewindow_domain::auth::Principal;
 use onewindow_domain::case::{Actor, Applicant, CaseState, ItemRef};
 use onewindow_domain::ids::CaseId;
+use onewindow_domain::ids::{AccountId, DepartmentId, ItemId, StaffId};
 use onewindow_domain::org::{FieldErrors, Power, Role};
 use serde::Serialize;
 
@@ -24,13 +25,13 @@ pub struct CaseRow {
     pub id: CaseId,
     pub case_no: Option<String>,
     pub stage: String,
-    pub item_id: i64,
+    pub item_id: ItemId,
     pub item_name: String,
-    pub department_id: i64,
+    pub department_id: DepartmentId,
     pub applicant: String,
     pub channel: String,
     pub step_name: Option<String>,
-    pub assignee: Option<i64>,
+    pub assignee: Option<StaffId>,
     pub submitted_on: String,
     pub accepted_on: Option<String>,
     pub due: Option<String>,
@@ -55,7 +56,7 @@ pub struct Page<T> {
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PledgeDue {
-    pub case_id: i64,
+    pub case_id: CaseId,
     pub case_no: Option<String>,
     pub item_name: String,
     pub applicant: String,
@@ -68,7 +69,7 @@ pub struct PledgeDue {
 pub struct InboxFilter {
     /// What the task is (受理, 审查, 决定, 办结, 送达, 等待补正 …).
     pub what: Option<String>,
-    pub item_id: Option<i64>,
+    pub item_id: Option<ItemId>,
     /// Only tasks whose deadline is on or before this day.
     pub due_by: Option<String>,
     /// `due|id` of the last row seen.
@@ -87,9 +88,9 @@ pub struct CaseFilter {
     pub from: Option<String>,
     pub to: Option<String>,
     /// Only cases of this department (None: every department the caller may see).
-    pub department_id: Option<i64>,
+    pub department_id: Option<DepartmentId>,
     /// Only this applicant account's cases (an applicant's own list).
-    pub applicant_account: Option<i64>,
+    pub applicant_account: Option<AccountId>,
     /// The id of the last row seen (newest first).
     pub before: Option<i64>,
     pub limit: i64,
@@ -102,7 +103,7 @@ pub struct CaseView {
     pub row: CaseRow,
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub state: CaseState,
-    pub applicant_account: Option<i64>,
+    pub applicant_account: Option<AccountId>,
     pub events: Vec<TimelineEntry>,
 }
 
@@ -113,7 +114,7 @@ pub struct TimelineEntry {
     pub kind: String,
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub payload: serde_json::Value,
-    pub actor_id: i64,
+    pub actor_id: AccountId,
     pub actor_name: String,
     pub at: i64,
     pub hash: String,
@@ -125,7 +126,7 @@ struct EventRow {
     seq: i64,
     kind: String,
     payload: String,
-    actor_id: i64,
+    actor_id: AccountId,
     actor_name: Option<String>,
     at: i64,
     hash: String,
@@ -135,8 +136,8 @@ struct EventRow {
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RollupRow {
-    pub department_id: i64,
-    pub item_id: i64,
+    pub department_id: DepartmentId,
+    pub item_id: ItemId,
     pub received: i64,
     pub accepted: i64,
     pub concluded: i64,
@@ -157,7 +158,7 @@ pub fn sees_all_cases(p: &Principal) -> bool {
 impl crate::CaseStore<'_> {
     /// What a new case is filed under: the item's published version (refused when the item is
     /// suspended, withdrawn or unpublished) and the region whose calendar applies.
-    pub async fn item_ref_for_case(self, item_id: i64) -> StoreResult<ItemRef> {
+    pub async fn item_ref_for_case(self, item_id: ItemId) -> StoreResult<ItemRef> {
         let item = self.store.catalog().get_item(item_id).await?;
         let version = match (item.status, item.current_version) {
             (onewindow_domain::catalog::ItemStatus::Active, Some(v)) => v,
@@ -184,7 +185,7 @@ impl crate::CaseStore<'_> {
     }
 
     /// The applicant an online application is filed for: the account's own verified identity.
-    pub async fn applicant_of(self, account_id: i64) -> StoreResult<Applicant> {
+    pub async fn applicant_of(self, account_id: AccountId) -> StoreResult<Applicant> {
         let (kind, name, mobile, resident_id, credit_code): (
             String,
             String,
@@ -214,8 +215,8 @@ impl crate::CaseStore<'_> {
     }
 
     /// The department handling a case.
-    pub async fn case_department(self, case_id: CaseId) -> StoreResult<i64> {
-        let (d,): (i64,) = sqlx::query_as("SELECT department_id FROM cases WHERE id = $1")
+    pub async fn case_department(self, case_id: CaseId) -> StoreResult<DepartmentId> {
+        let (d,): (DepartmentId,) = sqlx::query_as("SELECT department_id FROM cases WHERE id = $1")
             .bind(case_id.get())
             .fetch_optional(&self.store.pool)
             .await?
@@ -245,7 +246,7 @@ impl crate::CaseStore<'_> {
                 .iter()
                 .filter_map(|(k,)| k.parse::<Power>().ok())
                 .collect();
-            let backs: Vec<(i64,)> =
+            let backs: Vec<(StaffId,)> =
                 sqlx::query_as("SELECT id FROM staff WHERE backup_staff_id = $1 AND active = 1")
                     .bind(staff_id)
                     .fetch_all(&self.store.pool)
@@ -283,7 +284,7 @@ impl crate::CaseStore<'_> {
             format!(
                 "t.assignee IN ({})",
                 mine.iter()
-                    .map(i64::to_string)
+                    .map(StaffId::to_string)
                     .collect::<Vec<_>>()
                     .join(",")
             )
@@ -306,7 +307,7 @@ impl crate::CaseStore<'_> {
         );
         let rows: Vec<CaseRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(f.what.clone().unwrap_or_default())
-            .bind(f.item_id.unwrap_or(0))
+            .bind(f.item_id.unwrap_or_default())
             .bind(f.due_by.clone().unwrap_or_default())
             .bind(after_due)
             .bind(after_id)
@@ -323,7 +324,7 @@ impl crate::CaseStore<'_> {
     /// no open task.
     pub async fn pledges_to_verify(
         self,
-        department_id: i64,
+        department_id: DepartmentId,
         limit: i64,
     ) -> StoreResult<Vec<PledgeDue>> {
         Ok(sqlx::query_as(
@@ -378,8 +379,8 @@ impl crate::CaseStore<'_> {
             .bind(exact(&f.stage))
             .bind(exact(&f.from))
             .bind(exact(&f.to))
-            .bind(f.department_id.unwrap_or(0))
-            .bind(f.applicant_account.unwrap_or(0))
+            .bind(f.department_id.unwrap_or_default())
+            .bind(f.applicant_account.unwrap_or_default())
             .bind(f.before.unwrap_or(0))
             .bind(f.limit + 1)
             .fetch_all(&self.store.pool)
@@ -396,7 +397,7 @@ impl crate::CaseStore<'_> {
             .fetch_optional(&self.store.pool)
             .await?
             .ok_or(StoreError::NotFound("case"))?;
-        let (state, applicant_account): (String, Option<i64>) =
+        let (state, applicant_account): (String, Option<AccountId>) =
             sqlx::query_as("SELECT state, applicant_account FROM cases WHERE id = $1")
                 .bind(case_id)
                 .fetch_one(&self.store.pool)

@@ -4,6 +4,7 @@
 
 pub mod csv;
 
+use onewindow_domain::ids::{AccountId, DepartmentId, ItemId, WindowId};
 use std::collections::HashSet;
 
 use onewindow_domain::catalog::{ItemDoc, ItemStatus, OrgLookup, VersionStatus};
@@ -16,9 +17,9 @@ use crate::{StoreError, StoreResult, now_ms};
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ItemSummary {
-    pub id: i64,
+    pub id: ItemId,
     pub implementation_code: String,
-    pub department_id: i64,
+    pub department_id: DepartmentId,
     /// draft, active, suspended or withdrawn.
     #[sqlx(try_from = "String")]
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
@@ -40,7 +41,7 @@ pub struct ItemSummary {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ItemVersion {
     pub id: i64,
-    pub item_id: i64,
+    pub item_id: ItemId,
     pub version: i64,
     /// draft, scheduled, published or superseded.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
@@ -62,7 +63,7 @@ struct PublishedRow {
 #[derive(sqlx::FromRow)]
 struct VersionRow {
     id: i64,
-    item_id: i64,
+    item_id: ItemId,
     version: i64,
     status: String,
     effective_date: Option<String>,
@@ -96,7 +97,7 @@ impl TryFrom<VersionRow> for ItemVersion {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
 pub struct ItemFilter {
-    pub department_id: Option<i64>,
+    pub department_id: Option<DepartmentId>,
     pub status: Option<String>,
     pub item_type: Option<String>,
 }
@@ -123,15 +124,15 @@ impl Withdrawal {
 
 /// The organisation as the catalogue's validation sees it.
 pub struct OrgSnapshot {
-    departments: HashSet<i64>,
-    windows: HashSet<i64>,
+    departments: HashSet<DepartmentId>,
+    windows: HashSet<WindowId>,
 }
 
 impl OrgLookup for OrgSnapshot {
-    fn department_exists(&self, id: i64) -> bool {
+    fn department_exists(&self, id: DepartmentId) -> bool {
         self.departments.contains(&id)
     }
-    fn window_exists(&self, id: i64) -> bool {
+    fn window_exists(&self, id: WindowId) -> bool {
         self.windows.contains(&id)
     }
 }
@@ -170,10 +171,11 @@ pub fn today_shanghai() -> String {
 
 impl crate::CatalogStore<'_> {
     pub async fn org_snapshot(self) -> StoreResult<OrgSnapshot> {
-        let depts: Vec<(i64,)> = sqlx::query_as("SELECT id FROM departments WHERE active = 1")
-            .fetch_all(&self.store.pool)
-            .await?;
-        let windows: Vec<(i64,)> = sqlx::query_as("SELECT id FROM windows WHERE active = 1")
+        let depts: Vec<(DepartmentId,)> =
+            sqlx::query_as("SELECT id FROM departments WHERE active = 1")
+                .fetch_all(&self.store.pool)
+                .await?;
+        let windows: Vec<(WindowId,)> = sqlx::query_as("SELECT id FROM windows WHERE active = 1")
             .fetch_all(&self.store.pool)
             .await?;
         Ok(OrgSnapshot {
@@ -206,7 +208,7 @@ impl crate::CatalogStore<'_> {
         .await?)
     }
 
-    pub async fn get_item(self, id: i64) -> StoreResult<ItemSummary> {
+    pub async fn get_item(self, id: ItemId) -> StoreResult<ItemSummary> {
         sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {SUMMARY_COLS} {SUMMARY_FROM} WHERE i.id = $1"
         )))
@@ -226,7 +228,7 @@ impl crate::CatalogStore<'_> {
         .ok_or(StoreError::NotFound("item"))
     }
 
-    pub async fn get_version(self, item_id: i64, version: i64) -> StoreResult<ItemVersion> {
+    pub async fn get_version(self, item_id: ItemId, version: i64) -> StoreResult<ItemVersion> {
         let row: VersionRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {VERSION_COLS} FROM item_versions WHERE item_id = $1 AND version = $2"
         )))
@@ -239,7 +241,7 @@ impl crate::CatalogStore<'_> {
     }
 
     /// The version the public sees: the published one of an active item.
-    pub async fn current_version(self, item_id: i64) -> StoreResult<ItemVersion> {
+    pub async fn current_version(self, item_id: ItemId) -> StoreResult<ItemVersion> {
         let item = self.get_item(item_id).await?;
         let v = item
             .current_version
@@ -247,7 +249,7 @@ impl crate::CatalogStore<'_> {
         self.get_version(item_id, v).await
     }
 
-    pub async fn list_versions(self, item_id: i64) -> StoreResult<Vec<ItemVersion>> {
+    pub async fn list_versions(self, item_id: ItemId) -> StoreResult<Vec<ItemVersion>> {
         let rows: Vec<VersionRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {VERSION_COLS} FROM item_versions WHERE item_id = $1 ORDER BY version DESC"
         )))
@@ -258,7 +260,7 @@ impl crate::CatalogStore<'_> {
     }
 
     /// Creates an item with its first version as a draft.
-    pub async fn create_item(self, mut doc: ItemDoc, by: i64) -> StoreResult<ItemSummary> {
+    pub async fn create_item(self, mut doc: ItemDoc, by: AccountId) -> StoreResult<ItemSummary> {
         let org = self.org_snapshot().await?;
         self.prepare_doc(&mut doc, &org).await?;
         let mut tx = self.store.pool.begin().await?;
@@ -270,9 +272,9 @@ impl crate::CatalogStore<'_> {
     /// Saves a draft: edits the open draft, or opens a new one when the item is published.
     pub async fn save_draft(
         self,
-        item_id: i64,
+        item_id: ItemId,
         mut doc: ItemDoc,
-        by: i64,
+        by: AccountId,
     ) -> StoreResult<ItemSummary> {
         let item = self.get_item(item_id).await?;
         if item.status == ItemStatus::Withdrawn {
@@ -316,7 +318,7 @@ impl crate::CatalogStore<'_> {
 
     /// Publishes the open draft today: it becomes the version the public sees and new cases
     /// use; the previous one is kept, superseded, for the cases filed under it.
-    pub async fn publish(self, item_id: i64, by: i64) -> StoreResult<ItemSummary> {
+    pub async fn publish(self, item_id: ItemId, by: AccountId) -> StoreResult<ItemSummary> {
         self.publish_on(item_id, by, None).await
     }
 
@@ -324,8 +326,8 @@ impl crate::CatalogStore<'_> {
     /// today). A later date schedules it: the current version stays until that day.
     pub async fn publish_on(
         self,
-        item_id: i64,
-        by: i64,
+        item_id: ItemId,
+        by: AccountId,
         effective: Option<&str>,
     ) -> StoreResult<ItemSummary> {
         let today = today_shanghai();
@@ -372,7 +374,7 @@ impl crate::CatalogStore<'_> {
     /// Makes every scheduled version whose effective date has come current (run by the server
     /// at start and every minute; idempotent). Returns how many items changed.
     pub async fn activate_due_versions(self, today: &str) -> StoreResult<usize> {
-        let due: Vec<(i64, i64)> = sqlx::query_as(
+        let due: Vec<(ItemId, i64)> = sqlx::query_as(
             "SELECT i.id, s.id FROM items i JOIN item_versions s ON s.id = i.scheduled_version_id
              WHERE s.effective_date <= $1",
         )
@@ -399,7 +401,7 @@ impl crate::CatalogStore<'_> {
     }
 
     /// Drops the open draft, leaving the published version as it was.
-    pub async fn discard_draft(self, item_id: i64) -> StoreResult<ItemSummary> {
+    pub async fn discard_draft(self, item_id: ItemId) -> StoreResult<ItemSummary> {
         let item = self.get_item(item_id).await?;
         let Some(v) = item.draft_version else {
             return Err(FieldErrors::single("status", "没有草稿").into());
@@ -427,7 +429,7 @@ impl crate::CatalogStore<'_> {
     /// Suspends or resumes a published item (暂停 / 恢复办理).
     pub async fn set_item_suspended(
         self,
-        item_id: i64,
+        item_id: ItemId,
         suspended: bool,
     ) -> StoreResult<ItemSummary> {
         let item = self.get_item(item_id).await?;
@@ -461,7 +463,7 @@ impl crate::CatalogStore<'_> {
     /// Withdraws an item from the catalogue (取消 or 下放), with the reason. Its versions stay.
     pub async fn withdraw_item(
         self,
-        item_id: i64,
+        item_id: ItemId,
         kind: Withdrawal,
         reason: &str,
     ) -> StoreResult<ItemSummary> {
@@ -526,7 +528,11 @@ impl crate::CatalogStore<'_> {
     /// Imports a whole file, all or nothing: every document is checked first (problems are
     /// reported as `第 N 项 field`), then new items are created and changed ones get a new
     /// published version in one transaction. Unchanged documents write nothing.
-    pub async fn import_items(self, docs: Vec<ItemDoc>, by: i64) -> StoreResult<ImportReport> {
+    pub async fn import_items(
+        self,
+        docs: Vec<ItemDoc>,
+        by: AccountId,
+    ) -> StoreResult<ImportReport> {
         let org = self.org_snapshot().await?;
         let mut errors = FieldErrors::new();
         let mut prepared = Vec::with_capacity(docs.len());
@@ -650,9 +656,9 @@ pub fn parse_catalog_json(text: &str) -> Result<Vec<ItemDoc>, FieldErrors> {
 
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
-async fn insert_item(tx: &mut Tx<'_>, doc: &ItemDoc, by: i64) -> StoreResult<i64> {
+async fn insert_item(tx: &mut Tx<'_>, doc: &ItemDoc, by: AccountId) -> StoreResult<ItemId> {
     let now = now_ms();
-    let (id,): (i64,) = sqlx::query_as(
+    let (id,): (ItemId,) = sqlx::query_as(
         "INSERT INTO items (implementation_code, department_id, status, created_at, updated_at)
          VALUES ($1, $2, 'draft', $3, $3) RETURNING id",
     )
@@ -671,9 +677,9 @@ async fn insert_item(tx: &mut Tx<'_>, doc: &ItemDoc, by: i64) -> StoreResult<i64
 
 async fn insert_version_and_publish(
     tx: &mut Tx<'_>,
-    item_id: i64,
+    item_id: ItemId,
     doc: &ItemDoc,
-    by: i64,
+    by: AccountId,
 ) -> StoreResult<()> {
     sqlx::query("DELETE FROM item_versions WHERE item_id = $1 AND status = 'draft'")
         .bind(item_id)
@@ -686,9 +692,9 @@ async fn insert_version_and_publish(
 /// Inserts `doc` as the item's next version, a draft, and points the item at it.
 async fn insert_draft_version(
     tx: &mut Tx<'_>,
-    item_id: i64,
+    item_id: ItemId,
     doc: &ItemDoc,
-    by: i64,
+    by: AccountId,
 ) -> StoreResult<()> {
     let now = now_ms();
     let (next,): (i64,) = sqlx::query_as(
@@ -729,7 +735,7 @@ fn to_json(doc: &ItemDoc) -> StoreResult<String> {
 /// Makes `version_id` the version the public sees and new cases use: the previous one is
 /// superseded, and the draft or schedule that held it is cleared. A never-published item
 /// becomes active.
-async fn make_current(tx: &mut Tx<'_>, item_id: i64, version_id: i64) -> StoreResult<()> {
+async fn make_current(tx: &mut Tx<'_>, item_id: ItemId, version_id: i64) -> StoreResult<()> {
     let (current, status): (Option<i64>, String) =
         sqlx::query_as("SELECT current_version_id, status FROM items WHERE id = $1")
             .bind(item_id)
@@ -767,7 +773,12 @@ async fn make_current(tx: &mut Tx<'_>, item_id: i64, version_id: i64) -> StoreRe
 }
 
 /// Turns the draft into a version scheduled for `effective`, replacing an earlier schedule.
-async fn schedule_in(tx: &mut Tx<'_>, item_id: i64, by: i64, effective: &str) -> StoreResult<()> {
+async fn schedule_in(
+    tx: &mut Tx<'_>,
+    item_id: ItemId,
+    by: AccountId,
+    effective: &str,
+) -> StoreResult<()> {
     let (draft, scheduled): (Option<i64>, Option<i64>) =
         sqlx::query_as("SELECT draft_version_id, scheduled_version_id FROM items WHERE id = $1")
             .bind(item_id)
@@ -801,7 +812,7 @@ async fn schedule_in(tx: &mut Tx<'_>, item_id: i64, by: i64, effective: &str) ->
 }
 
 /// Publishes the draft today, inside the caller's transaction.
-async fn publish_in(tx: &mut Tx<'_>, item_id: i64, by: i64) -> StoreResult<()> {
+async fn publish_in(tx: &mut Tx<'_>, item_id: ItemId, by: AccountId) -> StoreResult<()> {
     let (draft,): (Option<i64>,) =
         sqlx::query_as("SELECT draft_version_id FROM items WHERE id = $1")
             .bind(item_id)
@@ -847,7 +858,7 @@ impl crate::CatalogStore<'_> {
     pub async fn reindex_catalog(self) -> StoreResult<usize> {
         self.load_synonyms().await?;
         let docs = self.published_docs().await?;
-        let active: Vec<(i64, &ItemDoc)> = docs
+        let active: Vec<(ItemId, &ItemDoc)> = docs
             .iter()
             .filter(|(i, _)| i.status == ItemStatus::Active)
             .map(|(i, d)| (i.id, d))

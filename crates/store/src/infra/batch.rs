@@ -47,6 +47,32 @@ impl From<Option<String>> for Val {
     }
 }
 
+/// Record keys are bound as the integers they are stored as.
+macro_rules! id_vals {
+    ($($id:ty),*) => {$(
+        impl From<$id> for Val {
+            fn from(v: $id) -> Val {
+                Val::Int(v.get())
+            }
+        }
+        impl From<Option<$id>> for Val {
+            fn from(v: Option<$id>) -> Val {
+                Val::OptInt(v.map(<$id>::get))
+            }
+        }
+    )*};
+}
+id_vals!(
+    onewindow_domain::ids::CaseId,
+    onewindow_domain::ids::ItemId,
+    onewindow_domain::ids::DepartmentId,
+    onewindow_domain::ids::CentreId,
+    onewindow_domain::ids::HallId,
+    onewindow_domain::ids::WindowId,
+    onewindow_domain::ids::StaffId,
+    onewindow_domain::ids::AccountId
+);
+
 impl From<bool> for Val {
     fn from(v: bool) -> Val {
         Val::Int(i64::from(v))

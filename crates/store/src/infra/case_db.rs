@@ -8,6 +8,7 @@
 //! microseconds. A commit that must wait for the disk (`synchronous=FULL`) steps aside from the
 //! runtime's worker for the fsync.
 
+use onewindow_domain::ids::{AccountId, CaseId};
 use std::path::Path;
 
 use rusqlite::ffi;
@@ -25,18 +26,23 @@ pub(crate) trait CaseDb {
     /// Runs an INSERT … RETURNING id.
     async fn insert_id(&mut self, sql: &'static str, args: Vec<Val>) -> StoreResult<i64>;
     /// A case's folded state, chain head and applicant account.
-    async fn case_row(&mut self, case_id: i64) -> StoreResult<Option<CaseRow>>;
+    async fn case_row(&mut self, case_id: CaseId) -> StoreResult<Option<CaseRow>>;
     /// An earlier command with this idempotency key: case, request hash, first seq, version.
-    async fn command_row(&mut self, key: &str) -> StoreResult<Option<(i64, String, i64, i64)>>;
+    async fn command_row(&mut self, key: &str) -> StoreResult<Option<(CaseId, String, i64, i64)>>;
     /// The payloads of a case's events `first..=last`.
-    async fn payloads(&mut self, case_id: i64, first: i64, last: i64) -> StoreResult<Vec<String>>;
+    async fn payloads(
+        &mut self,
+        case_id: CaseId,
+        first: i64,
+        last: i64,
+    ) -> StoreResult<Vec<String>>;
 }
 
 /// What a command reads of a case's row.
 pub(crate) struct CaseRow {
     pub state: String,
     pub head: String,
-    pub applicant_account: Option<i64>,
+    pub applicant_account: Option<AccountId>,
 }
 
 const CASE_ROW: &str = "SELECT state, head_hash, applicant_account FROM cases WHERE id = $1";
@@ -82,8 +88,8 @@ impl CaseDb for sqlx::AnyConnection {
         Ok(row.try_get(0)?)
     }
 
-    async fn case_row(&mut self, case_id: i64) -> StoreResult<Option<CaseRow>> {
-        let row: Option<(String, String, Option<i64>)> = sqlx::query_as(CASE_ROW)
+    async fn case_row(&mut self, case_id: CaseId) -> StoreResult<Option<CaseRow>> {
+        let row: Option<(String, String, Option<AccountId>)> = sqlx::query_as(CASE_ROW)
             .bind(case_id)
             .fetch_optional(&mut *self)
             .await?;
@@ -94,14 +100,19 @@ impl CaseDb for sqlx::AnyConnection {
         }))
     }
 
-    async fn command_row(&mut self, key: &str) -> StoreResult<Option<(i64, String, i64, i64)>> {
+    async fn command_row(&mut self, key: &str) -> StoreResult<Option<(CaseId, String, i64, i64)>> {
         Ok(sqlx::query_as(COMMAND_ROW)
             .bind(key)
             .fetch_optional(&mut *self)
             .await?)
     }
 
-    async fn payloads(&mut self, case_id: i64, first: i64, last: i64) -> StoreResult<Vec<String>> {
+    async fn payloads(
+        &mut self,
+        case_id: CaseId,
+        first: i64,
+        last: i64,
+    ) -> StoreResult<Vec<String>> {
         let rows: Vec<(String,)> = sqlx::query_as(PAYLOADS)
             .bind(case_id)
             .bind(first)
@@ -216,27 +227,32 @@ impl CaseDb for SqliteWriter {
             .ok_or_else(|| StoreError::Config("INSERT … RETURNING gave no row".into()))
     }
 
-    async fn case_row(&mut self, case_id: i64) -> StoreResult<Option<CaseRow>> {
-        self.row(CASE_ROW, vec![Val::Int(case_id)], |r| {
+    async fn case_row(&mut self, case_id: CaseId) -> StoreResult<Option<CaseRow>> {
+        self.row(CASE_ROW, vec![case_id.into()], |r| {
             Ok(CaseRow {
                 state: r.get(0)?,
                 head: r.get(1)?,
-                applicant_account: r.get(2)?,
+                applicant_account: r.get::<_, Option<i64>>(2)?.map(AccountId),
             })
         })
     }
 
-    async fn command_row(&mut self, key: &str) -> StoreResult<Option<(i64, String, i64, i64)>> {
+    async fn command_row(&mut self, key: &str) -> StoreResult<Option<(CaseId, String, i64, i64)>> {
         self.row(COMMAND_ROW, vec![Val::Text(key.to_owned())], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            Ok((CaseId(r.get(0)?), r.get(1)?, r.get(2)?, r.get(3)?))
         })
     }
 
-    async fn payloads(&mut self, case_id: i64, first: i64, last: i64) -> StoreResult<Vec<String>> {
+    async fn payloads(
+        &mut self,
+        case_id: CaseId,
+        first: i64,
+        last: i64,
+    ) -> StoreResult<Vec<String>> {
         let mut st = self
             .statement(
                 PAYLOADS,
-                vec![Val::Int(case_id), Val::Int(first), Val::Int(last)],
+                vec![case_id.into(), Val::Int(first), Val::Int(last)],
             )
             .map_err(sqlite_err)?;
         let mut rows = st.raw_query();

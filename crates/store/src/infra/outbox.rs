@@ -4,6 +4,7 @@
 //! instances never send the same delivery at once. Failures back off (1, 2, 4, 8 minutes) and
 //! are abandoned after `MAX_ATTEMPTS`.
 
+use onewindow_domain::ids::{AccountId, CaseId};
 use serde::Serialize;
 
 use crate::{Backend, StoreResult};
@@ -21,11 +22,11 @@ pub struct Outgoing {
     pub channel: String,
     /// The try this is (1 for the first).
     pub attempts: i64,
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub login: String,
     pub name: String,
     pub mobile: String,
-    pub case_id: Option<i64>,
+    pub case_id: Option<CaseId>,
     pub title: String,
     pub body: String,
     pub created_at: i64,

@@ -2,6 +2,7 @@
 //! administrators' synonyms expanded at query time, filters, and highlighted snippets. The index
 //! is derived data: rebuilt from the database whenever it is missing or out of step.
 
+use onewindow_domain::ids::{DepartmentId, ItemId};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Mutex;
@@ -55,7 +56,7 @@ pub struct CatalogIndex {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
 pub struct SearchFilter {
-    pub department_id: Option<i64>,
+    pub department_id: Option<DepartmentId>,
     /// A.1 code.
     pub item_type: Option<String>,
     /// Topic key (p_… or c_…).
@@ -71,7 +72,7 @@ pub struct SearchFilter {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SearchHit {
-    pub item_id: i64,
+    pub item_id: ItemId,
     pub name: String,
     pub department: String,
     /// The name with matches wrapped in `<b>`, HTML-escaped otherwise.
@@ -192,11 +193,11 @@ impl CatalogIndex {
     }
 
     /// Replaces the entries of these items: `Some(doc)` indexes it, `None` removes it.
-    pub fn update(&self, entries: &[(i64, Option<&ItemDoc>)]) -> StoreResult<()> {
+    pub fn update(&self, entries: &[(ItemId, Option<&ItemDoc>)]) -> StoreResult<()> {
         let f = self.fields;
         self.write(|writer| {
             for (id, doc) in entries {
-                writer.delete_term(Term::from_field_u64(f.id, *id as u64));
+                writer.delete_term(Term::from_field_u64(f.id, id.get() as u64));
                 if let Some(d) = doc {
                     writer
                         .add_document(self.document(*id, d))
@@ -208,7 +209,7 @@ impl CatalogIndex {
     }
 
     /// Empties the index and adds these documents.
-    pub fn rebuild(&self, docs: &[(i64, &ItemDoc)]) -> StoreResult<()> {
+    pub fn rebuild(&self, docs: &[(ItemId, &ItemDoc)]) -> StoreResult<()> {
         self.write(|writer| {
             writer.delete_all_documents().map_err(search_err)?;
             for (id, d) in docs {
@@ -220,17 +221,17 @@ impl CatalogIndex {
         })
     }
 
-    fn document(&self, id: i64, d: &ItemDoc) -> TantivyDocument {
+    fn document(&self, id: ItemId, d: &ItemDoc) -> TantivyDocument {
         let f = self.fields;
         let materials: Vec<&str> = d.materials.iter().map(|m| m.name.as_str()).collect();
         let mut doc = doc!(
-            f.id => id as u64,
+            f.id => id.get() as u64,
             f.name => d.name.clone(),
             f.aliases => d.aliases.join("；"),
             f.conditions => d.acceptance_conditions.clone(),
             f.materials => materials.join("；"),
             f.department => d.implementing_body.clone(),
-            f.department_id => d.department_id as u64,
+            f.department_id => d.department_id.get() as u64,
             f.item_type => d.item_type.clone(),
             f.level => d.exercise_level.clone(),
         );
@@ -299,7 +300,7 @@ impl CatalogIndex {
             clauses.push((
                 Occur::Must,
                 Box::new(TermQuery::new(
-                    Term::from_field_u64(f.department_id, d as u64),
+                    Term::from_field_u64(f.department_id, d.get() as u64),
                     IndexRecordOption::Basic,
                 )),
             ));
@@ -348,7 +349,10 @@ impl CatalogIndex {
                 .map(|m| highlight(m, &terms))
                 .collect();
             hits.push(SearchHit {
-                item_id: doc.get_first(f.id).and_then(|v| v.as_u64()).unwrap_or(0) as i64,
+                item_id: doc
+                    .get_first(f.id)
+                    .and_then(|v| v.as_u64())
+                    .map_or(ItemId(0), |v| ItemId(v as i64)),
                 name_html: highlight(&name, &terms),
                 name,
                 department: text_of(f.department),

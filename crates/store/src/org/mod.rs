@@ -5,6 +5,7 @@
 mod staff;
 
 use onewindow_domain::ids::CreditCode;
+use onewindow_domain::ids::{AccountId, CentreId, DepartmentId, HallId, StaffId, WindowId};
 use onewindow_domain::org::{
     CentreKind, FieldErrors, Power, RegionCode, RegionLevel, Role, required_text, validate_login,
     validate_mobile, validate_password, validate_window_number,
@@ -44,12 +45,12 @@ pub struct RegionInput {
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Centre {
-    pub id: i64,
+    pub id: CentreId,
     pub name: String,
     /// `main` 政务服务中心 or `sub` 分中心.
     pub kind: String,
     pub region_code: String,
-    pub parent_centre_id: Option<i64>,
+    pub parent_centre_id: Option<CentreId>,
     pub address: String,
     pub phone: String,
     pub hours: String,
@@ -64,7 +65,7 @@ pub struct CentreInput {
     pub kind: String,
     pub region_code: String,
     #[serde(default)]
-    pub parent_centre_id: Option<i64>,
+    pub parent_centre_id: Option<CentreId>,
     pub address: String,
     pub phone: String,
     pub hours: String,
@@ -73,8 +74,8 @@ pub struct CentreInput {
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Hall {
-    pub id: i64,
-    pub centre_id: i64,
+    pub id: HallId,
+    pub centre_id: CentreId,
     pub name: String,
     pub floor: i64,
     pub description: String,
@@ -95,7 +96,7 @@ pub struct HallInput {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Zone {
     pub id: i64,
-    pub hall_id: i64,
+    pub hall_id: HallId,
     pub name: String,
     pub purpose: String,
     #[sqlx(try_from = "i64")]
@@ -113,8 +114,8 @@ pub struct ZoneInput {
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Department {
-    pub id: i64,
-    pub centre_id: i64,
+    pub id: DepartmentId,
+    pub centre_id: CentreId,
     pub name: String,
     pub short_name: String,
     /// 统一社会信用代码.
@@ -127,7 +128,7 @@ pub struct Department {
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DepartmentInput {
-    pub centre_id: i64,
+    pub centre_id: CentreId,
     pub name: String,
     pub short_name: String,
     pub credit_code: String,
@@ -138,12 +139,12 @@ pub struct DepartmentInput {
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Window {
-    pub id: i64,
-    pub centre_id: i64,
+    pub id: WindowId,
+    pub centre_id: CentreId,
     pub number: String,
     pub name: String,
     /// None for a comprehensive window (综合窗口) that accepts any item.
-    pub department_id: Option<i64>,
+    pub department_id: Option<DepartmentId>,
     pub zone_id: Option<i64>,
     #[sqlx(try_from = "i64")]
     pub is_open: Flag,
@@ -160,11 +161,11 @@ impl Window {
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WindowInput {
-    pub centre_id: i64,
+    pub centre_id: CentreId,
     pub number: String,
     pub name: String,
     #[serde(default)]
-    pub department_id: Option<i64>,
+    pub department_id: Option<DepartmentId>,
     #[serde(default)]
     pub zone_id: Option<i64>,
     #[serde(default = "default_true")]
@@ -178,16 +179,16 @@ fn default_true() -> bool {
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Staff {
-    pub id: i64,
-    pub account_id: i64,
+    pub id: StaffId,
+    pub account_id: AccountId,
     pub login: String,
     /// None only for platform-wide administrators and supervisors.
-    pub centre_id: Option<i64>,
-    pub department_id: Option<i64>,
+    pub centre_id: Option<CentreId>,
+    pub department_id: Option<DepartmentId>,
     pub name: String,
     pub mobile: String,
     /// The B post (AB岗) who acts when this person is absent.
-    pub backup_staff_id: Option<i64>,
+    pub backup_staff_id: Option<StaffId>,
     #[sqlx(try_from = "i64")]
     pub active: Flag,
     #[sqlx(skip)]
@@ -201,15 +202,15 @@ pub struct Staff {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StaffInput {
     #[serde(default)]
-    pub centre_id: Option<i64>,
+    pub centre_id: Option<CentreId>,
     #[serde(default)]
-    pub department_id: Option<i64>,
+    pub department_id: Option<DepartmentId>,
     pub name: String,
     pub mobile: String,
     /// Role keys: clerk, reviewer, approver, chief_representative, centre_admin, supervisor.
     pub roles: Vec<String>,
     #[serde(default)]
-    pub backup_staff_id: Option<i64>,
+    pub backup_staff_id: Option<StaffId>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -350,7 +351,7 @@ impl crate::OrgStore<'_> {
         .await?)
     }
 
-    pub async fn get_centre(self, id: i64) -> StoreResult<Centre> {
+    pub async fn get_centre(self, id: CentreId) -> StoreResult<Centre> {
         sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {CENTRE_COLS} FROM centres WHERE id = $1"
         )))
@@ -360,7 +361,11 @@ impl crate::OrgStore<'_> {
         .ok_or(StoreError::NotFound("centre"))
     }
 
-    async fn validate_centre(self, input: &CentreInput, own_id: Option<i64>) -> StoreResult<()> {
+    async fn validate_centre(
+        self,
+        input: &CentreInput,
+        own_id: Option<CentreId>,
+    ) -> StoreResult<()> {
         let mut errors = FieldErrors::new();
         required_text(&mut errors, "name", &input.name, 64);
         required_text(&mut errors, "address", &input.address, 200);
@@ -397,7 +402,7 @@ impl crate::OrgStore<'_> {
     pub async fn create_centre(self, input: &CentreInput) -> StoreResult<Centre> {
         self.validate_centre(input, None).await?;
         let now = now_ms();
-        let (id,): (i64,) = sqlx::query_as(
+        let (id,): (CentreId,) = sqlx::query_as(
             "INSERT INTO centres (name, kind, region_code, parent_centre_id, address, phone, hours,
                                   active, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8) RETURNING id",
@@ -416,7 +421,7 @@ impl crate::OrgStore<'_> {
         self.get_centre(id).await
     }
 
-    pub async fn update_centre(self, id: i64, input: &CentreInput) -> StoreResult<Centre> {
+    pub async fn update_centre(self, id: CentreId, input: &CentreInput) -> StoreResult<Centre> {
         self.get_centre(id).await?;
         self.validate_centre(input, Some(id)).await?;
         sqlx::query(
@@ -438,7 +443,7 @@ impl crate::OrgStore<'_> {
         self.get_centre(id).await
     }
 
-    pub async fn list_halls(self, centre_id: i64) -> StoreResult<Vec<Hall>> {
+    pub async fn list_halls(self, centre_id: CentreId) -> StoreResult<Vec<Hall>> {
         Ok(sqlx::query_as(
             "SELECT id, centre_id, name, floor, description, active FROM halls
              WHERE centre_id = $1 ORDER BY floor, id",
@@ -448,7 +453,7 @@ impl crate::OrgStore<'_> {
         .await?)
     }
 
-    pub async fn get_hall(self, id: i64) -> StoreResult<Hall> {
+    pub async fn get_hall(self, id: HallId) -> StoreResult<Hall> {
         sqlx::query_as(
             "SELECT id, centre_id, name, floor, description, active FROM halls WHERE id = $1",
         )
@@ -458,7 +463,7 @@ impl crate::OrgStore<'_> {
         .ok_or(StoreError::NotFound("hall"))
     }
 
-    pub async fn create_hall(self, centre_id: i64, input: &HallInput) -> StoreResult<Hall> {
+    pub async fn create_hall(self, centre_id: CentreId, input: &HallInput) -> StoreResult<Hall> {
         self.get_centre(centre_id).await?;
         let mut errors = FieldErrors::new();
         required_text(&mut errors, "name", &input.name, 64);
@@ -470,7 +475,7 @@ impl crate::OrgStore<'_> {
         }
         errors.into_result()?;
         let now = now_ms();
-        let (id,): (i64,) = sqlx::query_as(
+        let (id,): (HallId,) = sqlx::query_as(
             "INSERT INTO halls (centre_id, name, floor, description, active, created_at, updated_at)
              VALUES ($1, $2, $3, $4, 1, $5, $5) RETURNING id",
         )
@@ -485,7 +490,7 @@ impl crate::OrgStore<'_> {
         self.get_hall(id).await
     }
 
-    pub async fn list_zones(self, hall_id: i64) -> StoreResult<Vec<Zone>> {
+    pub async fn list_zones(self, hall_id: HallId) -> StoreResult<Vec<Zone>> {
         Ok(sqlx::query_as(
             "SELECT id, hall_id, name, purpose, active FROM zones WHERE hall_id = $1 ORDER BY id",
         )
@@ -494,7 +499,7 @@ impl crate::OrgStore<'_> {
         .await?)
     }
 
-    pub async fn list_centre_zones(self, centre_id: i64) -> StoreResult<Vec<Zone>> {
+    pub async fn list_centre_zones(self, centre_id: CentreId) -> StoreResult<Vec<Zone>> {
         Ok(sqlx::query_as(
             "SELECT z.id, z.hall_id, z.name, z.purpose, z.active FROM zones z
              JOIN halls h ON h.id = z.hall_id WHERE h.centre_id = $1 ORDER BY h.floor, z.id",
@@ -504,7 +509,7 @@ impl crate::OrgStore<'_> {
         .await?)
     }
 
-    pub async fn create_zone(self, hall_id: i64, input: &ZoneInput) -> StoreResult<Zone> {
+    pub async fn create_zone(self, hall_id: HallId, input: &ZoneInput) -> StoreResult<Zone> {
         self.get_hall(hall_id).await?;
         let mut errors = FieldErrors::new();
         required_text(&mut errors, "name", &input.name, 64);
@@ -534,7 +539,10 @@ impl crate::OrgStore<'_> {
 
     // ---- departments ----
 
-    pub async fn list_departments(self, centre_id: Option<i64>) -> StoreResult<Vec<Department>> {
+    pub async fn list_departments(
+        self,
+        centre_id: Option<CentreId>,
+    ) -> StoreResult<Vec<Department>> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {DEPT_COLS} FROM departments WHERE ($1 IS NULL OR centre_id = $1) ORDER BY id"
         )))
@@ -543,7 +551,7 @@ impl crate::OrgStore<'_> {
         .await?)
     }
 
-    pub async fn get_department(self, id: i64) -> StoreResult<Department> {
+    pub async fn get_department(self, id: DepartmentId) -> StoreResult<Department> {
         sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {DEPT_COLS} FROM departments WHERE id = $1"
         )))
@@ -574,7 +582,7 @@ impl crate::OrgStore<'_> {
     pub async fn create_department(self, input: &DepartmentInput) -> StoreResult<Department> {
         self.validate_department(input).await?;
         let now = now_ms();
-        let (id,): (i64,) = sqlx::query_as(
+        let (id,): (DepartmentId,) = sqlx::query_as(
             "INSERT INTO departments (centre_id, name, short_name, credit_code, phone, active,
                                       created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, 1, $6, $6) RETURNING id",
@@ -593,7 +601,7 @@ impl crate::OrgStore<'_> {
 
     pub async fn update_department(
         self,
-        id: i64,
+        id: DepartmentId,
         input: &DepartmentInput,
     ) -> StoreResult<Department> {
         let current = self.get_department(id).await?;
@@ -621,8 +629,8 @@ impl crate::OrgStore<'_> {
 
     pub async fn list_windows(
         self,
-        centre_id: Option<i64>,
-        department_id: Option<i64>,
+        centre_id: Option<CentreId>,
+        department_id: Option<DepartmentId>,
     ) -> StoreResult<Vec<Window>> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {WINDOW_COLS} FROM windows
@@ -635,7 +643,7 @@ impl crate::OrgStore<'_> {
         .await?)
     }
 
-    pub async fn get_window(self, id: i64) -> StoreResult<Window> {
+    pub async fn get_window(self, id: WindowId) -> StoreResult<Window> {
         sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {WINDOW_COLS} FROM windows WHERE id = $1"
         )))
@@ -659,7 +667,7 @@ impl crate::OrgStore<'_> {
                 .await?;
         }
         if let Some(zone) = input.zone_id {
-            let centre: Option<(i64,)> = sqlx::query_as(
+            let centre: Option<(CentreId,)> = sqlx::query_as(
                 "SELECT h.centre_id FROM zones z JOIN halls h ON h.id = z.hall_id WHERE z.id = $1",
             )
             .bind(zone)
@@ -677,8 +685,8 @@ impl crate::OrgStore<'_> {
     async fn check_department_in_centre(
         self,
         errors: &mut FieldErrors,
-        department_id: i64,
-        centre_id: i64,
+        department_id: DepartmentId,
+        centre_id: CentreId,
     ) -> StoreResult<()> {
         match self.get_department(department_id).await {
             Ok(d) if d.centre_id != centre_id => errors.add("department_id", "该部门属于其他中心"),
@@ -693,7 +701,7 @@ impl crate::OrgStore<'_> {
     pub async fn create_window(self, input: &WindowInput) -> StoreResult<Window> {
         self.validate_window(input).await?;
         let now = now_ms();
-        let (id,): (i64,) = sqlx::query_as(
+        let (id,): (WindowId,) = sqlx::query_as(
             "INSERT INTO windows (centre_id, number, name, department_id, zone_id, is_open,
                                   active, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7) RETURNING id",
@@ -711,7 +719,7 @@ impl crate::OrgStore<'_> {
         self.get_window(id).await
     }
 
-    pub async fn update_window(self, id: i64, input: &WindowInput) -> StoreResult<Window> {
+    pub async fn update_window(self, id: WindowId, input: &WindowInput) -> StoreResult<Window> {
         let current = self.get_window(id).await?;
         if current.centre_id != input.centre_id {
             return Err(FieldErrors::single("centre_id", "窗口不能转到其他中心").into());
@@ -778,7 +786,7 @@ impl crate::OrgStore<'_> {
 
 async fn write_roles(
     tx: &mut Transaction<'_, Any>,
-    staff_id: i64,
+    staff_id: StaffId,
     roles: &[Role],
 ) -> StoreResult<()> {
     for role in roles {

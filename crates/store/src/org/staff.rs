@@ -2,17 +2,18 @@
 //! changing them with their account, and the powers granted to them (授权).
 
 use super::*;
+use onewindow_domain::ids::{AccountId, CentreId, DepartmentId, StaffId};
 
 impl crate::OrgStore<'_> {
     pub async fn list_staff(
         self,
-        centre_id: Option<i64>,
-        department_id: Option<i64>,
+        centre_id: Option<CentreId>,
+        department_id: Option<DepartmentId>,
     ) -> StoreResult<Vec<Staff>> {
         self.select_staff(centre_id, department_id, None).await
     }
 
-    pub async fn get_staff(self, id: i64) -> StoreResult<Staff> {
+    pub async fn get_staff(self, id: StaffId) -> StoreResult<Staff> {
         self.select_staff(None, None, Some(id))
             .await?
             .pop()
@@ -23,9 +24,9 @@ impl crate::OrgStore<'_> {
     /// the staff selected.
     pub(super) async fn select_staff(
         self,
-        centre_id: Option<i64>,
-        department_id: Option<i64>,
-        id: Option<i64>,
+        centre_id: Option<CentreId>,
+        department_id: Option<DepartmentId>,
+        id: Option<StaffId>,
     ) -> StoreResult<Vec<Staff>> {
         const FILTER: &str =
             "($1 IS NULL OR s.centre_id = $1) AND ($2 IS NULL OR s.department_id = $2)
@@ -44,7 +45,7 @@ impl crate::OrgStore<'_> {
         if rows.is_empty() {
             return Ok(rows);
         }
-        let roles: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        let roles: Vec<(StaffId, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT r.staff_id, r.role FROM staff_roles r JOIN staff s ON s.id = r.staff_id
              WHERE {FILTER} ORDER BY r.staff_id, r.role"
         )))
@@ -53,7 +54,7 @@ impl crate::OrgStore<'_> {
         .bind(id)
         .fetch_all(&self.store.pool)
         .await?;
-        let powers: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        let powers: Vec<(StaffId, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT g.staff_id, g.power FROM power_grants g JOIN staff s ON s.id = g.staff_id
              WHERE g.revoked_at IS NULL AND {FILTER} ORDER BY g.id"
         )))
@@ -62,11 +63,11 @@ impl crate::OrgStore<'_> {
         .bind(id)
         .fetch_all(&self.store.pool)
         .await?;
-        let mut roles_of: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+        let mut roles_of: BTreeMap<StaffId, Vec<String>> = BTreeMap::new();
         for (staff, role) in roles {
             roles_of.entry(staff).or_default().push(role);
         }
-        let mut powers_of: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+        let mut powers_of: BTreeMap<StaffId, Vec<String>> = BTreeMap::new();
         for (staff, power) in powers {
             powers_of.entry(staff).or_default().push(power);
         }
@@ -80,7 +81,7 @@ impl crate::OrgStore<'_> {
     pub(super) async fn validate_staff(
         self,
         input: &StaffInput,
-        own_id: Option<i64>,
+        own_id: Option<StaffId>,
         errors: &mut FieldErrors,
     ) -> StoreResult<Vec<Role>> {
         required_text(errors, "name", &input.name, 32);
@@ -154,7 +155,7 @@ impl crate::OrgStore<'_> {
         let hash = hash_password(&input.password).await?;
         let now = now_ms();
         let mut tx = self.store.pool.begin().await?;
-        let (account_id,): (i64,) = sqlx::query_as(
+        let (account_id,): (AccountId,) = sqlx::query_as(
             "INSERT INTO accounts (kind, login, display_name, password_hash, mobile, disabled,
                                    failed_logins, created_at, updated_at)
              VALUES ('staff', $1, $2, $3, $4, 0, 0, $5, $5) RETURNING id",
@@ -167,7 +168,7 @@ impl crate::OrgStore<'_> {
         .fetch_one(&mut *tx)
         .await
         .map_err(unique_as("login", "该登录名已被使用"))?;
-        let (id,): (i64,) = sqlx::query_as(
+        let (id,): (StaffId,) = sqlx::query_as(
             "INSERT INTO staff (account_id, centre_id, department_id, name, mobile,
                                 backup_staff_id, active, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7) RETURNING id",
@@ -186,7 +187,7 @@ impl crate::OrgStore<'_> {
         self.get_staff(id).await
     }
 
-    pub async fn update_staff(self, id: i64, input: &StaffInput) -> StoreResult<Staff> {
+    pub async fn update_staff(self, id: StaffId, input: &StaffInput) -> StoreResult<Staff> {
         let current = self.get_staff(id).await?;
         let mut errors = FieldErrors::new();
         if current.centre_id != input.centre_id {
@@ -240,9 +241,9 @@ impl crate::OrgStore<'_> {
     /// Grants a chief-representative power; granting one already held changes nothing.
     pub async fn grant_power(
         self,
-        staff_id: i64,
+        staff_id: StaffId,
         power: Power,
-        by_account: i64,
+        by_account: AccountId,
     ) -> StoreResult<Staff> {
         let staff = self.get_staff(staff_id).await?;
         if !staff
@@ -269,9 +270,9 @@ impl crate::OrgStore<'_> {
 
     pub async fn revoke_power(
         self,
-        staff_id: i64,
+        staff_id: StaffId,
         power: Power,
-        by_account: i64,
+        by_account: AccountId,
     ) -> StoreResult<Staff> {
         self.get_staff(staff_id).await?;
         sqlx::query(

@@ -26,7 +26,7 @@ impl Projection for Findings {
                 ("case_id", e.case_id.into()),
                 (
                     "department_id",
-                    e.after.item.as_ref().map_or(0, |i| i.department_id).into(),
+                    e.after.item.as_ref().map(|i| i.department_id).unwrap_or_default().into(),
                 ),
                 ("seq", e.seq.into()),
                 ("detail", detail.into()),

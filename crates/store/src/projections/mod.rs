@@ -14,6 +14,7 @@ pub(crate) use tasks::{SLOTS, task_id};
 use chrono::NaiveDate;
 use onewindow_domain::calendar::WorkCalendar;
 use onewindow_domain::case::{CaseState, Event, WarnThreshold, Work};
+use onewindow_domain::ids::{AccountId, CaseId, DepartmentId};
 
 use crate::StoreResult;
 use crate::case::log::Provenance;
@@ -21,7 +22,7 @@ use crate::infra::batch::WriteBatch;
 
 /// One appended event, with the case's state right after it.
 pub(crate) struct Appended<'a> {
-    pub case_id: i64,
+    pub case_id: CaseId,
     pub seq: i64,
     pub event: &'a Event,
     pub after: &'a CaseState,
@@ -30,7 +31,7 @@ pub(crate) struct Appended<'a> {
 
 /// A command's events once appended: the case before and after them, and what they settle.
 pub(crate) struct Change<'a> {
-    pub case_id: i64,
+    pub case_id: CaseId,
     pub before: &'a CaseState,
     pub after: &'a CaseState,
     pub events: &'a [Event],
@@ -43,7 +44,7 @@ pub(crate) struct Change<'a> {
     pub cal: &'a WorkCalendar,
     pub warn: &'a WarnThreshold,
     /// The account that accepted the case, when these events accept it.
-    pub accepted_by: Option<i64>,
+    pub accepted_by: Option<AccountId>,
     /// The day these events conclude the case, when they do.
     pub concluded_on: Option<NaiveDate>,
     /// The figures of a conclusion of an accepted case.
@@ -60,8 +61,12 @@ pub(crate) struct Conclusion {
 
 impl Change<'_> {
     /// The department whose figures and timers the case counts in.
-    pub fn department(&self) -> i64 {
-        self.after.item.as_ref().map_or(0, |i| i.department_id)
+    pub fn department(&self) -> DepartmentId {
+        self.after
+            .item
+            .as_ref()
+            .map(|i| i.department_id)
+            .unwrap_or_default()
     }
 }
 

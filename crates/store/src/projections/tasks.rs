@@ -6,6 +6,7 @@
 use super::{Change, Projection};
 use crate::StoreResult;
 use crate::infra::batch::{WriteBatch, sql};
+use onewindow_domain::ids::CaseId;
 
 pub(crate) struct Tasks;
 
@@ -13,9 +14,10 @@ pub(crate) struct Tasks;
 pub(crate) const SLOTS: i64 = 1024;
 
 /// The id of the task on line `slot` of a case.
-pub(crate) fn task_id(case_id: i64, slot: u16) -> StoreResult<i64> {
+pub(crate) fn task_id(case_id: CaseId, slot: u16) -> StoreResult<i64> {
     let slot = i64::from(slot);
     case_id
+        .get()
         .checked_mul(SLOTS)
         .filter(|_| slot < SLOTS)
         .and_then(|base| base.checked_add(slot))
@@ -102,11 +104,14 @@ mod tests {
 
     #[test]
     fn a_task_id_names_its_case_and_line() {
-        assert_eq!(task_id(7, 0).unwrap(), 7 * SLOTS);
-        assert_eq!(task_id(7, 3).unwrap(), 7 * SLOTS + 3);
-        assert!(task_id(7, 1024).is_err(), "a slot beyond the id's room");
+        assert_eq!(task_id(CaseId(7), 0).unwrap(), 7 * SLOTS);
+        assert_eq!(task_id(CaseId(7), 3).unwrap(), 7 * SLOTS + 3);
         assert!(
-            task_id(i64::MAX / 2, 0).is_err(),
+            task_id(CaseId(7), 1024).is_err(),
+            "a slot beyond the id's room"
+        );
+        assert!(
+            task_id(CaseId(i64::MAX / 2), 0).is_err(),
             "a case id beyond the id's room"
         );
     }

@@ -7,6 +7,7 @@
 //! that clerk sat at (座席, `window_staff`) when they accepted it (`cases.accepted_window`).
 
 use chrono::{Datelike, NaiveDate};
+use onewindow_domain::ids::{AccountId, DepartmentId, StaffId, WindowId};
 use serde::Serialize;
 
 use onewindow_domain::case::{Actor, CaseError};
@@ -319,9 +320,9 @@ pub struct Card {
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub status: CardStatus,
     pub appeal: Option<String>,
-    pub appealed_by: Option<i64>,
+    pub appealed_by: Option<AccountId>,
     pub decision_note: Option<String>,
-    pub decided_by: Option<i64>,
+    pub decided_by: Option<AccountId>,
 }
 
 /// One item of the 100-point deduction scheme.
@@ -403,16 +404,16 @@ pub struct UnitIndicators {
 
 /// Whether `who` answers for the unit a card was given to: the staff member, staff of the
 /// department, or staff seated at the window (`seats` as from `Store::seats`).
-pub fn card_concerns(card: &Card, who: &Actor, seats: &[(i64, i64, String)]) -> bool {
+pub fn card_concerns(card: &Card, who: &Actor, seats: &[(WindowId, StaffId, String)]) -> bool {
     let Some(staff) = who.staff_id else {
         return false;
     };
     match card.target.as_str() {
-        "staff" => staff == card.target_id,
-        "department" => who.department_id == Some(card.target_id),
+        "staff" => staff.get() == card.target_id,
+        "department" => who.department_id.map(DepartmentId::get) == Some(card.target_id),
         "window" => seats
             .iter()
-            .any(|(window, s, _)| *window == card.target_id && *s == staff),
+            .any(|(window, s, _)| window.get() == card.target_id && *s == staff),
         _ => false,
     }
 }
@@ -657,7 +658,7 @@ impl crate::SupervisionStore<'_> {
     pub async fn decide_card_appeal(
         self,
         id: i64,
-        by: i64,
+        by: AccountId,
         revoke: bool,
         note: &str,
     ) -> StoreResult<Card> {
@@ -851,9 +852,9 @@ impl crate::SupervisionStore<'_> {
     /// Seats a staff member at a window (座席); None takes them off any window.
     pub async fn seat_staff(
         self,
-        staff_id: i64,
-        window_id: Option<i64>,
-        by: i64,
+        staff_id: StaffId,
+        window_id: Option<WindowId>,
+        by: AccountId,
     ) -> StoreResult<()> {
         let staff: Option<(i64,)> = sqlx::query_as("SELECT id FROM staff WHERE id = $1")
             .bind(staff_id)
@@ -891,7 +892,7 @@ impl crate::SupervisionStore<'_> {
     }
 
     /// Staff seated at each window: (window id, staff id, staff name).
-    pub async fn seats(self) -> StoreResult<Vec<(i64, i64, String)>> {
+    pub async fn seats(self) -> StoreResult<Vec<(WindowId, StaffId, String)>> {
         Ok(sqlx::query_as(
             "SELECT w.window_id, s.id, s.name FROM window_staff w JOIN staff s ON s.id = w.staff_id
              ORDER BY w.window_id, s.id",

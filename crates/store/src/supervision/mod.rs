@@ -10,6 +10,7 @@ pub mod assessment;
 pub mod reported;
 
 use chrono::NaiveDate;
+use onewindow_domain::ids::{AccountId, CaseId, DepartmentId, StaffId};
 use serde::Serialize;
 
 use onewindow_domain::case::{Actor, CaseError, CaseState, WarnThreshold};
@@ -35,7 +36,7 @@ pub struct SweepReport {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Indicators {
-    pub department_id: i64,
+    pub department_id: DepartmentId,
     pub received: i64,
     pub accepted: i64,
     pub instant: i64,
@@ -61,7 +62,7 @@ pub struct Indicators {
 
 #[derive(Debug, Clone, Default, sqlx::FromRow)]
 struct DepartmentSums {
-    department_id: i64,
+    department_id: DepartmentId,
     received: i64,
     accepted: i64,
     instant: i64,
@@ -117,13 +118,13 @@ pub struct Finding {
     pub rule_name: String,
     pub severity: String,
     /// The case on the platform; None when a department's system reported it.
-    pub case_id: Option<i64>,
+    pub case_id: Option<CaseId>,
     /// The case number: ours, or the reporting system's 办件编号.
     pub case_no: Option<String>,
     /// The reported case and its record that prove it (体外循环 and other exchange signals).
     pub report_id: Option<i64>,
     pub record_id: Option<i64>,
-    pub department_id: i64,
+    pub department_id: DepartmentId,
     /// The event (sequence number in the case's log) that proves it.
     pub event_seq: Option<i64>,
     /// Or the deadline alert.
@@ -131,7 +132,7 @@ pub struct Finding {
     pub detail: String,
     pub raised_on: String,
     pub disposition: Option<String>,
-    pub closed_by: Option<i64>,
+    pub closed_by: Option<AccountId>,
 }
 
 /// An urging notice (催办通知书) and its answer.
@@ -139,26 +140,26 @@ pub struct Finding {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Urging {
     pub id: i64,
-    pub case_id: i64,
+    pub case_id: CaseId,
     pub case_no: Option<String>,
     pub item_name: String,
     pub applicant: String,
     pub due: Option<String>,
-    pub department_id: i64,
+    pub department_id: DepartmentId,
     /// The staff member addressed, when the case was assigned to one.
-    pub addressee_staff: Option<i64>,
+    pub addressee_staff: Option<StaffId>,
     /// None when the sweeper issued it.
-    pub issued_by: Option<i64>,
+    pub issued_by: Option<AccountId>,
     pub issued_on: String,
     pub reply_by: String,
     pub reason: String,
     pub explanation: Option<String>,
-    pub explained_by: Option<i64>,
+    pub explained_by: Option<AccountId>,
     pub explained_at: Option<i64>,
     /// accepted or rejected.
     pub decision: Option<String>,
     pub decision_note: Option<String>,
-    pub decided_by: Option<i64>,
+    pub decided_by: Option<AccountId>,
 }
 
 const URGING_COLS: &str = "u.id, u.case_id, c.case_no, c.item_name, c.applicant, c.due, u.department_id,
@@ -173,7 +174,7 @@ pub const REPLY_WORKING_DAYS: u32 = 2;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Alert {
     pub id: i64,
-    pub case_id: i64,
+    pub case_id: CaseId,
     pub case_no: Option<String>,
     pub item_name: String,
     /// case, step, deficiency or pledge_verification.
@@ -183,7 +184,7 @@ pub struct Alert {
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub level: AlertLevel,
     pub due_on: String,
-    pub department_id: i64,
+    pub department_id: DepartmentId,
     pub raised_on: String,
 }
 
@@ -192,7 +193,7 @@ pub struct Alert {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Notification {
     pub id: i64,
-    pub case_id: Option<i64>,
+    pub case_id: Option<CaseId>,
     pub title: String,
     pub body: String,
     pub created_at: i64,
@@ -469,7 +470,7 @@ impl crate::SupervisionStore<'_> {
     /// Changes the settings. A new warning threshold moves the warning day of every running
     /// deadline at once, in the same transaction, so no case keeps an old one; case commands
     /// wait meanwhile. Returns how many timers moved.
-    pub async fn set_settings(self, new: SupervisionSettings, by: i64) -> StoreResult<u64> {
+    pub async fn set_settings(self, new: SupervisionSettings, by: AccountId) -> StoreResult<u64> {
         let warn = WarnThreshold::validate(new.warn_percent, new.warn_min_days);
         let mut errors = warn.as_ref().err().cloned().unwrap_or_default();
         if !(60..=100).contains(&new.red_flag_score) {
@@ -492,7 +493,7 @@ impl crate::SupervisionStore<'_> {
         self,
         new: SupervisionSettings,
         warn: WarnThreshold,
-        by: i64,
+        by: AccountId,
     ) -> StoreResult<u64> {
         let mut conn = self.store.pool.acquire().await?;
         let begin = match self.store.backend {
@@ -668,7 +669,7 @@ impl crate::SupervisionStore<'_> {
         .bind(to)
         .fetch_all(&self.store.pool)
         .await?;
-        let urged: Vec<(i64, i64)> = sqlx::query_as(
+        let urged: Vec<(DepartmentId, i64)> = sqlx::query_as(
             "SELECT department_id, CAST(SUM(urged) AS BIGINT) FROM urging_rollups
              WHERE day >= $1 AND day <= $2 GROUP BY department_id",
         )
@@ -676,7 +677,7 @@ impl crate::SupervisionStore<'_> {
         .bind(to)
         .fetch_all(&self.store.pool)
         .await?;
-        let departments: Vec<(i64,)> =
+        let departments: Vec<(DepartmentId,)> =
             sqlx::query_as("SELECT id FROM departments WHERE active = 1 ORDER BY id")
                 .fetch_all(&self.store.pool)
                 .await?;
@@ -772,7 +773,7 @@ impl crate::SupervisionStore<'_> {
     }
 
     /// A supervisor closes a finding with its disposition (处理结果).
-    pub async fn close_finding(self, id: i64, by: i64, disposition: &str) -> StoreResult<()> {
+    pub async fn close_finding(self, id: i64, by: AccountId, disposition: &str) -> StoreResult<()> {
         if disposition.trim().is_empty() {
             return Err(FieldErrors::single("disposition", "请填写处理结果").into());
         }
@@ -803,8 +804,8 @@ impl crate::SupervisionStore<'_> {
     /// A supervisor urges a case by hand: the reason, and working days to reply (1–10).
     pub async fn issue_urging(
         self,
-        case_id: i64,
-        by: i64,
+        case_id: CaseId,
+        by: AccountId,
         reason: &str,
         reply_days: u32,
         today: NaiveDate,
@@ -869,12 +870,16 @@ impl crate::SupervisionStore<'_> {
     }
 
     /// Urging notices, newest first, of one department or all.
-    pub async fn urgings(self, department_id: Option<i64>, limit: i64) -> StoreResult<Vec<Urging>> {
+    pub async fn urgings(
+        self,
+        department_id: Option<DepartmentId>,
+        limit: i64,
+    ) -> StoreResult<Vec<Urging>> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {URGING_COLS} FROM urgings u JOIN cases c ON c.id = u.case_id
              WHERE ($1 = 0 OR u.department_id = $1) ORDER BY u.id DESC LIMIT $2"
         )))
-        .bind(department_id.unwrap_or(0))
+        .bind(department_id.unwrap_or_default())
         .bind(limit)
         .fetch_all(&self.store.pool)
         .await?)
@@ -918,7 +923,7 @@ impl crate::SupervisionStore<'_> {
     pub async fn decide_urging(
         self,
         id: i64,
-        by: i64,
+        by: AccountId,
         accepted: bool,
         note: &str,
     ) -> StoreResult<Urging> {
@@ -951,7 +956,11 @@ impl crate::SupervisionStore<'_> {
     }
 
     /// Alerts, newest first, of one department or all.
-    pub async fn alerts(self, department_id: Option<i64>, limit: i64) -> StoreResult<Vec<Alert>> {
+    pub async fn alerts(
+        self,
+        department_id: Option<DepartmentId>,
+        limit: i64,
+    ) -> StoreResult<Vec<Alert>> {
         Ok(sqlx::query_as(
             "SELECT a.id, a.case_id, c.case_no, c.item_name, a.timer_kind, a.level, a.due_on,
                     a.department_id, a.raised_on
@@ -959,7 +968,7 @@ impl crate::SupervisionStore<'_> {
              WHERE ($1 = 0 OR a.department_id = $1)
              ORDER BY a.id DESC LIMIT $2",
         )
-        .bind(department_id.unwrap_or(0))
+        .bind(department_id.unwrap_or_default())
         .bind(limit)
         .fetch_all(&self.store.pool)
         .await?)
@@ -968,7 +977,7 @@ impl crate::SupervisionStore<'_> {
     /// One person's notifications, newest first.
     pub async fn notifications(
         self,
-        account_id: i64,
+        account_id: AccountId,
         limit: i64,
     ) -> StoreResult<Vec<Notification>> {
         Ok(sqlx::query_as(

@@ -4,6 +4,7 @@
 //! an online-only item taken at a window. A report is stored, and its findings raised, in one
 //! transaction; a record sent again (same row_guid) is stored once and proves nothing twice.
 
+use onewindow_domain::ids::{AccountId, DepartmentId};
 use std::collections::HashSet;
 
 use chrono::NaiveDate;
@@ -38,7 +39,7 @@ pub struct RaisedFinding {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReportedCase {
     pub id: i64,
-    pub department_id: i64,
+    pub department_id: DepartmentId,
     pub project_no: String,
     pub task_code: Option<String>,
     pub task_name: Option<String>,
@@ -63,7 +64,7 @@ pub struct ReportedRecord {
     pub row_guid: String,
     /// The record, as stored after validation (JSON).
     pub payload: String,
-    pub reported_by: i64,
+    pub reported_by: AccountId,
     pub received_at: i64,
 }
 
@@ -78,7 +79,7 @@ type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 /// result_at, result_type).
 async fn case_of(
     tx: &mut Tx<'_>,
-    department_id: i64,
+    department_id: DepartmentId,
     project_no: &str,
     at: i64,
 ) -> StoreResult<(i64, Option<String>, Option<String>, Option<String>)> {
@@ -112,7 +113,7 @@ async fn record(
     kind: &str,
     row_guid: &str,
     payload: &impl Serialize,
-    by: i64,
+    by: AccountId,
     at: i64,
 ) -> StoreResult<Option<i64>> {
     let payload = serde_json::to_string(payload).map_err(|e| StoreError::Config(e.to_string()))?;
@@ -133,7 +134,7 @@ async fn record(
 
 /// Raises findings for the signals of one record, each while its rule is switched on.
 struct Raise<'a> {
-    department_id: i64,
+    department_id: DepartmentId,
     day: &'a str,
     at: i64,
 }
@@ -181,8 +182,8 @@ impl crate::SupervisionStore<'_> {
     /// their rules are switched on. Acceptances are taken first, then steps, then results.
     pub async fn report_cases(
         self,
-        department_id: i64,
-        by: i64,
+        department_id: DepartmentId,
+        by: AccountId,
         mut report: Report,
         today: NaiveDate,
     ) -> StoreResult<ReportOutcome> {
@@ -299,14 +300,14 @@ impl crate::SupervisionStore<'_> {
     /// Reported cases, the most recently changed first, of one department or all.
     pub async fn reported_cases(
         self,
-        department_id: Option<i64>,
+        department_id: Option<DepartmentId>,
         limit: i64,
     ) -> StoreResult<Vec<ReportedCase>> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {CASE_COLS} FROM reported_cases rc
              WHERE ($1 = 0 OR rc.department_id = $1) ORDER BY rc.updated_at DESC, rc.id DESC LIMIT $2"
         )))
-        .bind(department_id.unwrap_or(0))
+        .bind(department_id.unwrap_or_default())
         .bind(limit)
         .fetch_all(&self.store.pool)
         .await?)

@@ -4,6 +4,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use onewindow_domain::auth::{AccountAction, TokenScope};
+use onewindow_domain::ids::{AccountId, DepartmentId, StaffId};
 use onewindow_domain::org::FieldErrors;
 use onewindow_store::accounts::{
     Account, ApiToken, CompanyRegistration, IndividualRegistration, SecurityEvent,
@@ -31,14 +32,14 @@ type ApiResult<T> = Result<T, ApiError>;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Me {
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub login: String,
     pub display_name: String,
     /// staff, individual or company.
     pub kind: String,
     pub roles: Vec<String>,
-    pub department_id: Option<i64>,
-    pub staff_id: Option<i64>,
+    pub department_id: Option<DepartmentId>,
+    pub staff_id: Option<StaffId>,
     /// Present when the request used an API token: read or write.
     pub token_scope: Option<String>,
 }

@@ -3,6 +3,7 @@
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
+use onewindow_domain::ids::DepartmentId;
 use serde::de::DeserializeOwned;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -130,7 +131,7 @@ pub(crate) async fn gate(
     state: &AppState,
     user: &crate::auth::ApiUser,
     action: impl Into<onewindow_domain::auth::Action>,
-    dept: Option<i64>,
+    dept: Option<DepartmentId>,
 ) -> Result<(), ApiError> {
     Ok(crate::auth::require(state, &user.principal, user.remote.as_deref(), action, dept).await?)
 }

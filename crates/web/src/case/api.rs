@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use onewindow_domain::auth::CaseAction;
 use onewindow_domain::case::{Command, Event};
-use onewindow_domain::ids::CaseId;
+use onewindow_domain::ids::{CaseId, DepartmentId, ItemId};
 use onewindow_domain::org::FieldErrors;
 use onewindow_store::case::commands::CommandOutcome;
 use onewindow_store::case::queries::{
@@ -137,7 +137,7 @@ pub struct CaseQuery {
     /// Submitted on or after (YYYY-MM-DD).
     pub from: Option<String>,
     pub to: Option<String>,
-    pub department_id: Option<i64>,
+    pub department_id: Option<DepartmentId>,
     /// The `next` of the previous page.
     pub before: Option<i64>,
     pub limit: Option<i64>,
@@ -199,7 +199,7 @@ pub async fn search_cases(
 pub struct InboxQuery {
     /// 受理, 等待补正, a step's name, 决定, 办结, 送达.
     pub what: Option<String>,
-    pub item_id: Option<i64>,
+    pub item_id: Option<ItemId>,
     /// Only deadlines on or before this day.
     pub due_by: Option<String>,
     /// The `next` of the previous page.

@@ -7,7 +7,7 @@ pub mod pages;
 use chrono::{Duration, NaiveDate, Utc};
 use onewindow_domain::auth::{CaseAction, Principal};
 use onewindow_domain::case::{Applicant, Channel, Command};
-use onewindow_domain::ids::{CaseId, CreditCode, ResidentId};
+use onewindow_domain::ids::{CaseId, CreditCode, ItemId, ResidentId};
 use onewindow_domain::org::{AccountKind, FieldErrors, validate_mobile};
 use onewindow_store::StoreError;
 use onewindow_store::case::commands::{CommandOutcome, CommandRequest};
@@ -45,7 +45,7 @@ pub struct ApplicantInput {
 /// A new application.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct SubmitInput {
-    pub item_id: i64,
+    pub item_id: ItemId,
     /// Required for staff registering at a window; applicants apply as themselves.
     #[serde(default)]
     pub applicant: Option<ApplicantInput>,

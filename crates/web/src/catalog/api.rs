@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use onewindow_domain::auth::{CatalogAction, OrgAction};
 use onewindow_domain::catalog::{FieldChange, ItemDoc, VersionStatus, diff};
+use onewindow_domain::ids::{DepartmentId, ItemId};
 use onewindow_domain::org::FieldErrors;
 use onewindow_store::catalog::{
     ImportReport, ItemFilter, ItemSummary, ItemVersion, Withdrawal, parse_catalog_json,
@@ -55,7 +56,7 @@ pub async fn list_items(
 pub struct SearchQuery {
     /// Words to search for (1–100 characters).
     pub q: String,
-    pub department_id: Option<i64>,
+    pub department_id: Option<DepartmentId>,
     /// A.1 item type code.
     pub item_type: Option<String>,
     /// Topic key (p_… for individuals, c_… for companies).
@@ -120,7 +121,7 @@ pub struct ItemDetail {
     responses((status = 200, body = ItemDetail), (status = 404, body = crate::error::Problem)))]
 pub async fn get_item(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<ItemId>,
 ) -> ApiResult<Json<ItemDetail>> {
     let item = state.store.catalog().get_item(id).await?;
     if item.current_version.is_none() {
@@ -135,7 +136,7 @@ pub async fn get_item(
 /// Every published and superseded version, newest first.
 pub async fn list_item_versions(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<ItemId>,
 ) -> ApiResult<Json<Vec<ItemVersion>>> {
     let versions = state.store.catalog().list_versions(id).await?;
     Ok(Json(
@@ -152,7 +153,7 @@ pub async fn list_item_versions(
 /// One version, as a case filed under it sees it. Drafts are not public.
 pub async fn get_item_version(
     State(state): State<AppState>,
-    Path((id, version)): Path<(i64, i64)>,
+    Path((id, version)): Path<(ItemId, i64)>,
 ) -> ApiResult<Json<ItemVersion>> {
     let v = state.store.catalog().get_version(id, version).await?;
     if v.status == VersionStatus::Draft {
@@ -195,7 +196,7 @@ impl From<FieldChange> for Change {
 /// Field-by-field differences between two published versions.
 pub async fn diff_item_versions(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<ItemId>,
     Query(q): Query<DiffQuery>,
 ) -> ApiResult<Json<Vec<Change>>> {
     let a = state.store.catalog().get_version(id, q.from).await?;
@@ -237,7 +238,7 @@ pub async fn create_item(
 pub async fn save_draft(
     State(state): State<AppState>,
     user: ApiUser,
-    Path(id): Path<i64>,
+    Path(id): Path<ItemId>,
     ApiJson(doc): ApiJson<ItemDoc>,
 ) -> ApiResult<Json<ItemSummary>> {
     let item = state.store.catalog().get_item(id).await?;
@@ -257,7 +258,7 @@ pub async fn save_draft(
 pub async fn get_draft(
     State(state): State<AppState>,
     user: ApiUser,
-    Path(id): Path<i64>,
+    Path(id): Path<ItemId>,
 ) -> ApiResult<Json<ItemVersion>> {
     let item = state.store.catalog().get_item(id).await?;
     gate(&state, &user, OrgAction::View, None).await?;
@@ -285,7 +286,7 @@ pub struct WithdrawInput {
 pub async fn item_action(
     State(state): State<AppState>,
     user: ApiUser,
-    Path((id, action)): Path<(i64, String)>,
+    Path((id, action)): Path<(ItemId, String)>,
     body: Bytes,
 ) -> ApiResult<Json<ItemSummary>> {
     let item = state.store.catalog().get_item(id).await?;

@@ -292,7 +292,7 @@ fn number<T: std::str::FromStr + Default>(
     })
 }
 
-fn ids(data: &FormData, errors: &mut FieldErrors, name: &str) -> Vec<i64> {
+fn ids<T: std::str::FromStr>(data: &FormData, errors: &mut FieldErrors, name: &str) -> Vec<T> {
     data.all(name)
         .iter()
         .filter_map(|v| match v.parse() {
@@ -644,7 +644,7 @@ mod tests {
             steps: vec![Step {
                 name: "受理".into(),
                 role: "clerk".into(),
-                department_id: 3,
+                department_id: onewindow_domain::ids::DepartmentId(3),
                 limit_days: 1,
                 description: String::new(),
             }],

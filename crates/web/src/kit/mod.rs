@@ -5,6 +5,7 @@
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
+use onewindow_domain::ids::DepartmentId;
 use onewindow_domain::org::FieldErrors;
 
 use crate::auth::PageUser;
@@ -205,7 +206,10 @@ pub fn redirect(to: &str, notice: &str) -> PageResult {
 }
 
 /// A department's short name (简称) from a list loaded once; empty when unknown.
-pub fn short_name(departments: &[onewindow_store::org::Department], id: Option<i64>) -> String {
+pub fn short_name(
+    departments: &[onewindow_store::org::Department],
+    id: Option<DepartmentId>,
+) -> String {
     id.and_then(|id| departments.iter().find(|d| d.id == id))
         .map(|d| d.short_name.clone())
         .unwrap_or_default()
@@ -243,7 +247,7 @@ pub fn csv_download(filename: &str, headers: &[&str], rows: &[Vec<String>]) -> P
         .into_response())
 }
 
-pub fn opt_string(v: Option<i64>) -> String {
+pub fn opt_string(v: Option<impl ToString>) -> String {
     v.map(|n| n.to_string()).unwrap_or_default()
 }
 

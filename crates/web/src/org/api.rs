@@ -4,6 +4,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use onewindow_domain::auth::{OrgAction, Principal};
+use onewindow_domain::ids::{CentreId, DepartmentId, HallId, StaffId, WindowId};
 use onewindow_domain::org::{Power, Role};
 use onewindow_store::org::*;
 use serde::Deserialize;
@@ -105,7 +106,7 @@ pub async fn create_centre(
 pub async fn get_centre(
     State(state): State<AppState>,
     user: ApiUser,
-    Path(id): Path<i64>,
+    Path(id): Path<CentreId>,
 ) -> ApiResult<Json<Centre>> {
     gate(&state, &user, OrgAction::View, None).await?;
     Ok(Json(state.store.org().get_centre(id).await?))
@@ -117,7 +118,7 @@ pub async fn get_centre(
 pub async fn update_centre(
     State(state): State<AppState>,
     user: ApiUser,
-    Path(id): Path<i64>,
+    Path(id): Path<CentreId>,
     ApiJson(input): ApiJson<CentreInput>,
 ) -> ApiResult<Json<Centre>> {
     gate(&state, &user, OrgAction::Manage, None).await?;
@@ -129,7 +130,7 @@ pub async fn update_centre(
 pub async fn list_halls(
     State(state): State<AppState>,
     user: ApiUser,
-    Path(id): Path<i64>,
+    Path(id): Path<CentreId>,
 ) -> ApiResult<Json<Vec<Hall>>> {
     gate(&state, &user, OrgAction::View, None).await?;
     state.store.org().get_centre(id).await?;
@@ -142,7 +143,7 @@ pub async fn list_halls(
 pub async fn create_hall(
     State(state): State<AppState>,
     user: ApiUser,
-    Path(id): Path<i64>,
+    Path(id): Path<CentreId>,
     ApiJson(input): ApiJson<HallInput>,
 ) -> ApiResult<(StatusCode, Json<Hall>)> {
     gate(&state, &user, OrgAction::Manage, None).await?;
@@ -157,7 +158,7 @@ pub async fn create_hall(
 pub async fn list_zones(
     State(state): State<AppState>,
     user: ApiUser,
-    Path(id): Path<i64>,
+    Path(id): Path<HallId>,
 ) -> ApiResult<Json<Vec<Zone>>> {
     gate(&state, &user, OrgAction::View, None).await?;
     state.store.org().get_hall(id).await?;
@@ -170,7 +171,7 @@ pub async fn list_zones(
 pub async fn create_zone(
     State(state): State<AppState>,
     user: ApiUser,
-    Path(id): Path<i64>,
+    Path(id): Path<HallId>,
     ApiJson(input): ApiJson<ZoneInput>,
 ) -> ApiResult<(StatusCode, Json<Zone>)> {
     gate(&state, &user, OrgAction::Manage, None).await?;
@@ -183,9 +184,9 @@ pub async fn create_zone(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct OrgFilter {
     /// Only this centre.
-    pub centre_id: Option<i64>,
+    pub centre_id: Option<CentreId>,
     /// Only this department.
-    pub department_id: Option<i64>,
+    pub department_id: Option<DepartmentId>,
 }
 
 #[utoipa::path(get, path = "/departments", tag = "organisation", security(("bearer" = [])),
@@ -221,7 +222,7 @@ pub async fn create_department(
 pub async fn get_department(
     State(state): State<AppState>,
     user: ApiUser,
-    Path(id): Path<i64>,
+    Path(id): Path<DepartmentId>,
 ) -> ApiResult<Json<Department>> {
     gate(&state, &user, OrgAction::View, None).await?;
     Ok(Json(state.store.org().get_department(id).await?))
@@ -233,7 +234,7 @@ pub async fn get_department(
 pub async fn update_department(
     State(state): State<AppState>,
     user: ApiUser,
-    Path(id): Path<i64>,
+    Path(id): Path<DepartmentId>,
     ApiJson(input): ApiJson<DepartmentInput>,
 ) -> ApiResult<Json<Department>> {
     gate(&state, &user, OrgAction::Manage, None).await?;
@@ -277,7 +278,7 @@ pub async fn create_window(
 pub async fn get_window(
     State(state): State<AppState>,
     user: ApiUser,
-    Path(id): Path<i64>,
+    Path(id): Path<WindowId>,
 ) -> ApiResult<Json<Window>> {
     gate(&state, &user, OrgAction::View, None).await?;
     Ok(Json(state.store.org().get_window(id).await?))
@@ -289,7 +290,7 @@ pub async fn get_window(
 pub async fn update_window(
     State(state): State<AppState>,
     user: ApiUser,
-    Path(id): Path<i64>,
+    Path(id): Path<WindowId>,
     ApiJson(input): ApiJson<WindowInput>,
 ) -> ApiResult<Json<Window>> {
     let current = state.store.org().get_window(id).await?;
@@ -305,7 +306,7 @@ pub async fn update_window(
 }
 
 /// Staff lists are limited to the caller's department unless they may see every department.
-fn visible_department(who: &Principal, asked: Option<i64>) -> Option<i64> {
+fn visible_department(who: &Principal, asked: Option<DepartmentId>) -> Option<DepartmentId> {
     if who.has_role(Role::CentreAdmin) || who.has_role(Role::Supervisor) {
         asked
     } else {
@@ -332,7 +333,7 @@ pub async fn list_staff(
 async fn gate_staff_change(
     state: &AppState,
     user: &ApiUser,
-    dept: Option<i64>,
+    dept: Option<DepartmentId>,
     roles: &[String],
 ) -> ApiResult<()> {
     gate(state, user, OrgAction::ManageStaff, dept).await?;
@@ -363,7 +364,7 @@ pub async fn create_staff(
 pub async fn get_staff(
     State(state): State<AppState>,
     user: ApiUser,
-    Path(id): Path<i64>,
+    Path(id): Path<StaffId>,
 ) -> ApiResult<Json<Staff>> {
     let staff = state.store.org().get_staff(id).await?;
     gate(&state, &user, OrgAction::ViewStaff, staff.department_id).await?;
@@ -376,7 +377,7 @@ pub async fn get_staff(
 pub async fn update_staff(
     State(state): State<AppState>,
     user: ApiUser,
-    Path(id): Path<i64>,
+    Path(id): Path<StaffId>,
     ApiJson(input): ApiJson<StaffInput>,
 ) -> ApiResult<Json<Staff>> {
     let current = state.store.org().get_staff(id).await?;
@@ -403,7 +404,7 @@ fn parse_power(key: &str) -> ApiResult<Power> {
 pub async fn grant_power(
     State(state): State<AppState>,
     user: ApiUser,
-    Path(id): Path<i64>,
+    Path(id): Path<StaffId>,
     ApiJson(input): ApiJson<PowerInput>,
 ) -> ApiResult<Json<Staff>> {
     gate(&state, &user, OrgAction::GrantPowers, None).await?;
@@ -423,7 +424,7 @@ pub async fn grant_power(
 pub async fn revoke_power(
     State(state): State<AppState>,
     user: ApiUser,
-    Path((id, power)): Path<(i64, String)>,
+    Path((id, power)): Path<(StaffId, String)>,
 ) -> ApiResult<Json<Staff>> {
     gate(&state, &user, OrgAction::GrantPowers, None).await?;
     let power = parse_power(&power)?;

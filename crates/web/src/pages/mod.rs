@@ -12,6 +12,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use onewindow_domain::auth::Principal;
+use onewindow_domain::ids::DepartmentId;
 use onewindow_domain::org::FieldErrors;
 use onewindow_store::StoreError;
 use onewindow_store::org::Centre;
@@ -187,29 +188,30 @@ impl FormData {
     pub fn flag(&self, name: &str) -> bool {
         self.text(name) == "1"
     }
-    /// An optional number; blank means None, anything else unparsable is a field error.
-    pub fn opt_i64(&self, errors: &mut FieldErrors, name: &str) -> Option<i64> {
+    /// An optional number (or record key); blank means None, anything else unparsable is a
+    /// field error.
+    pub fn opt_i64<T: From<i64>>(&self, errors: &mut FieldErrors, name: &str) -> Option<T> {
         let v = self.text(name);
         let v = v.trim();
         if v.is_empty() {
             return None;
         }
-        match v.parse() {
-            Ok(n) => Some(n),
+        match v.parse::<i64>() {
+            Ok(n) => Some(T::from(n)),
             Err(_) => {
                 errors.add(name, "请填写数字");
                 None
             }
         }
     }
-    pub fn i64(&self, errors: &mut FieldErrors, name: &str) -> i64 {
+    pub fn i64<T: From<i64>>(&self, errors: &mut FieldErrors, name: &str) -> T {
         match self.opt_i64(errors, name) {
             Some(n) => n,
             None => {
                 if errors.message_for(name).is_none() {
                     errors.add(name, "不能为空");
                 }
-                0
+                T::from(0)
             }
         }
     }
@@ -391,7 +393,7 @@ pub fn form_outcome<T>(result: Result<T, StoreError>) -> Result<Result<T, FieldE
 pub(crate) fn can(
     p: &Principal,
     action: impl Into<onewindow_domain::auth::Action>,
-    dept: Option<i64>,
+    dept: Option<DepartmentId>,
 ) -> bool {
     onewindow_domain::auth::authorize(p, action, dept).is_ok()
 }
@@ -401,7 +403,7 @@ pub(crate) async fn gate(
     state: &AppState,
     user: &PageUser,
     action: impl Into<onewindow_domain::auth::Action>,
-    dept: Option<i64>,
+    dept: Option<DepartmentId>,
 ) -> Result<(), PageError> {
     Ok(crate::auth::require(
         state,

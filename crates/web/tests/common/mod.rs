@@ -3,6 +3,7 @@
 
 #![allow(dead_code, unused_imports, unused_macros)]
 
+use onewindow_domain::ids::{AccountId, CentreId, DepartmentId};
 use std::net::SocketAddr;
 
 use onewindow_domain::auth::TokenScope;
@@ -125,14 +126,20 @@ impl TestApp {
         &self,
         login: &str,
         roles: &[&str],
-        centre: Option<i64>,
-        dept: Option<i64>,
+        centre: Option<CentreId>,
+        dept: Option<DepartmentId>,
     ) -> Staff {
         onewindow_store::testing::seed_staff(&self.store, login, roles, centre, dept).await
     }
 
     /// A staff member of `dept` in the fixture's centre.
-    pub async fn dept_staff(&self, org: &Org, dept: i64, login: &str, roles: &[&str]) -> Staff {
+    pub async fn dept_staff(
+        &self,
+        org: &Org,
+        dept: DepartmentId,
+        login: &str,
+        roles: &[&str],
+    ) -> Staff {
         self.staff(login, roles, Some(org.centre), Some(dept)).await
     }
 
@@ -166,7 +173,7 @@ impl TestApp {
             .await
     }
 
-    pub async fn token(&self, account_id: i64, scope: TokenScope) -> String {
+    pub async fn token(&self, account_id: AccountId, scope: TokenScope) -> String {
         self.store
             .accounts()
             .create_token(account_id, "test", scope)

@@ -2,6 +2,7 @@
 //! item's version, then 受理, 容缺受理, 一次性告知 or 不予受理.
 
 use super::*;
+use onewindow_domain::ids::ItemId;
 
 // ---- window acceptance ----
 
@@ -17,8 +18,8 @@ pub struct MaterialCheck {
 #[template(path = "case/accept.html")]
 pub(super) struct AcceptPage {
     chrome: Chrome,
-    items: Vec<(i64, String, bool)>,
-    item_id: i64,
+    items: Vec<(ItemId, String, bool)>,
+    item_id: ItemId,
     item_name: String,
     case_type: String,
     promised_days: u32,
@@ -42,7 +43,7 @@ impl AcceptPage {
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct AcceptParams {
     #[serde(default)]
-    item_id: Option<i64>,
+    item_id: Option<ItemId>,
 }
 
 pub(super) async fn accept_page(
@@ -92,7 +93,7 @@ pub(super) async fn accept_form(
         item_type: None,
     };
     let items = state.store.catalog().list_items(&filter).await?;
-    let item_id: i64 = data.text("item_id").parse().unwrap_or(0);
+    let item_id: ItemId = data.text("item_id").parse().unwrap_or_default();
     let mut page = AcceptPage {
         chrome: Chrome::new("窗口受理", &user.ctx),
         items: items
@@ -110,7 +111,7 @@ pub(super) async fn accept_form(
         refusal,
         form_id: form_id(),
     };
-    if item_id > 0
+    if item_id.get() > 0
         && let Ok(v) = state.store.catalog().current_version(item_id).await
     {
         let ticked = data.all("materials");

@@ -1,6 +1,7 @@
 //! The case page: the case's state, its timeline and the forms this user may use now.
 
 use super::*;
+use onewindow_domain::ids::StaffId;
 
 // ---- the case page ----
 
@@ -37,7 +38,7 @@ pub(super) struct CasePage {
     decision: String,
     timeline: Vec<TimelineView>,
     actions: Vec<&'static str>,
-    staff: Vec<(i64, String)>,
+    staff: Vec<(StaffId, String)>,
     error: String,
     /// The action whose form the error belongs to.
     error_action: String,

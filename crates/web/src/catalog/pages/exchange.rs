@@ -2,6 +2,7 @@
 //! attach (templates, samples), uploaded and downloaded by content address.
 
 use super::*;
+use onewindow_domain::ids::ItemId;
 
 // ---- synonyms, import, export ----
 
@@ -211,7 +212,7 @@ pub(super) async fn export(
 pub(super) async fn upload_file(
     State(state): State<AppState>,
     user: PageUser,
-    Path(id): Path<i64>,
+    Path(id): Path<ItemId>,
     mut multipart: axum::extract::Multipart,
 ) -> PageResult {
     let item = state.store.catalog().get_item(id).await?;

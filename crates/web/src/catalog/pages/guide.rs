@@ -2,13 +2,14 @@
 //! (办事指南) at any published version, with its flow chart and a print view.
 
 use super::*;
+use onewindow_domain::ids::{DepartmentId, ItemId};
 
 // ---- public ----
 
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct BrowseQuery {
     q: Option<String>,
-    department_id: Option<i64>,
+    department_id: Option<DepartmentId>,
     topic: Option<String>,
     item_type: Option<String>,
     audience: Option<String>,
@@ -26,10 +27,10 @@ pub(super) struct BrowsePage {
     expanded: String,
     hits: Vec<SearchHit>,
     topics: Vec<(String, String)>,
-    departments: Vec<(i64, String)>,
+    departments: Vec<(DepartmentId, String)>,
     types: Vec<(String, String)>,
     topic: Option<String>,
-    department: Option<i64>,
+    department: Option<DepartmentId>,
     audience: Option<String>,
 }
 
@@ -135,7 +136,7 @@ pub(super) fn file_link(value: &str) -> Option<String> {
 #[template(path = "catalog/guide.html")]
 pub(super) struct GuidePage {
     chrome: Chrome,
-    item_id: i64,
+    item_id: ItemId,
     version: i64,
     doc: ItemDoc,
     banner: String,
@@ -174,7 +175,7 @@ pub(super) fn escape_xml(s: &str) -> String {
 }
 
 /// The handling procedure as a vertical flow chart: one box per step with its role and limit.
-pub fn flow_svg(doc: &ItemDoc, dept_name: &dyn Fn(i64) -> String) -> String {
+pub fn flow_svg(doc: &ItemDoc, dept_name: &dyn Fn(DepartmentId) -> String) -> String {
     const W: i64 = 360;
     const BOX_H: i64 = 64;
     const GAP: i64 = 34;
@@ -236,12 +237,12 @@ pub fn render_guide(
     version: &ItemVersion,
     current: Option<i64>,
     status: ItemStatus,
-    dept_names: &[(i64, String)],
+    dept_names: &[(DepartmentId, String)],
     ctx: &RequestCtx,
     print: bool,
 ) -> Result<String, PageError> {
     let doc = &version.doc;
-    let dept_name = |id: i64| {
+    let dept_name = |id: DepartmentId| {
         dept_names
             .iter()
             .find(|(d, _)| *d == id)
@@ -460,7 +461,7 @@ pub fn render_guide(
 pub(super) async fn guide(
     State(state): State<AppState>,
     ctx: RequestCtx,
-    Path(id): Path<i64>,
+    Path(id): Path<ItemId>,
     Query(q): Query<GuideQuery>,
 ) -> PageResult {
     let item = state.store.catalog().get_item(id).await?;
@@ -471,7 +472,7 @@ pub(super) async fn guide(
     if version.status == VersionStatus::Draft {
         return Err(PageError::NotFound);
     }
-    let depts: Vec<(i64, String)> = state
+    let depts: Vec<(DepartmentId, String)> = state
         .store
         .org()
         .list_departments(None)

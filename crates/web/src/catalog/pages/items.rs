@@ -2,6 +2,7 @@
 //! versions and actions (publish, schedule, suspend, withdraw), and the difference of two versions.
 
 use super::*;
+use onewindow_domain::ids::{DepartmentId, ItemId};
 
 // ---- administration ----
 
@@ -17,7 +18,7 @@ pub(super) fn status_cell(status: ItemStatus) -> Cell {
 
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct AdminItemsQuery {
-    department_id: Option<i64>,
+    department_id: Option<DepartmentId>,
     status: Option<String>,
     #[serde(default)]
     notice: String,
@@ -43,7 +44,7 @@ pub(super) async fn admin_items(
     };
     let items = state.store.catalog().list_items(&filter).await?;
     let depts = state.store.org().list_departments(None).await?;
-    let dept = |id: i64| {
+    let dept = |id: DepartmentId| {
         depts
             .iter()
             .find(|d| d.id == id)
@@ -275,7 +276,7 @@ pub(super) async fn working_doc(
 pub(super) async fn edit_item(
     State(state): State<AppState>,
     user: PageUser,
-    Path(id): Path<i64>,
+    Path(id): Path<ItemId>,
 ) -> PageResult {
     let item = state.store.catalog().get_item(id).await?;
     gate(&state, &user, CatalogAction::Edit, Some(item.department_id)).await?;
@@ -293,7 +294,7 @@ pub(super) async fn edit_item(
 pub(super) async fn save_item(
     State(state): State<AppState>,
     user: PageUser,
-    Path(id): Path<i64>,
+    Path(id): Path<ItemId>,
     body: Bytes,
 ) -> PageResult {
     let item = state.store.catalog().get_item(id).await?;
@@ -330,7 +331,7 @@ pub(super) fn button(action: String, label: &str, fields: Vec<(String, String)>)
 pub(super) async fn admin_item_page(
     state: &AppState,
     user: &PageUser,
-    id: i64,
+    id: ItemId,
     notice: &Notice,
     errors: &FieldErrors,
     withdraw_data: &FormData,
@@ -568,7 +569,7 @@ pub(super) async fn admin_item_page(
 pub(super) async fn admin_item(
     State(state): State<AppState>,
     user: PageUser,
-    Path(id): Path<i64>,
+    Path(id): Path<ItemId>,
     Query(notice): Query<Notice>,
 ) -> PageResult {
     admin_item_page(
@@ -585,7 +586,7 @@ pub(super) async fn admin_item(
 pub(super) async fn item_action(
     State(state): State<AppState>,
     user: PageUser,
-    Path((id, action)): Path<(i64, String)>,
+    Path((id, action)): Path<(ItemId, String)>,
     body: Bytes,
 ) -> PageResult {
     let item = state.store.catalog().get_item(id).await?;
@@ -670,7 +671,7 @@ pub(super) fn show_value(v: &Option<serde_json::Value>) -> String {
 pub(super) async fn diff_page(
     State(state): State<AppState>,
     user: PageUser,
-    Path(id): Path<i64>,
+    Path(id): Path<ItemId>,
     Query(q): Query<DiffQuery>,
 ) -> PageResult {
     gate(&state, &user, OrgAction::View, None).await?;

@@ -2,6 +2,7 @@
 //! halls and zones to it.
 
 use super::*;
+use onewindow_domain::ids::{CentreId, HallId};
 
 // ---- centres, halls, zones ----
 
@@ -118,13 +119,13 @@ impl FormList for Centres {
 }
 
 impl Register for Centres {
-    type Key = i64;
+    type Key = CentreId;
 
-    async fn record(fp: FormPage<'_>, &id: &i64) -> PageResult {
+    async fn record(fp: FormPage<'_>, &id: &CentreId) -> PageResult {
         centre_page(fp, id, CentreForm::Centre).await
     }
 
-    async fn update(form: &mut Submitted<'_>, &id: &i64) -> SaveResult<()> {
+    async fn update(form: &mut Submitted<'_>, &id: &CentreId) -> SaveResult<()> {
         let (state, user, data) = (form.state, form.user, form.data);
         gate(state, user, OrgAction::Manage, None).await?;
         let input = centre_input(data, &mut form.errors);
@@ -145,7 +146,7 @@ pub(super) enum CentreForm {
 
 /// A centre with its halls and zones, and for those who may, the forms that change the centre
 /// and add halls and zones; a refused submission shows again in the form it came from.
-async fn centre_page(fp: FormPage<'_>, id: i64, refused: CentreForm) -> PageResult {
+async fn centre_page(fp: FormPage<'_>, id: CentreId, refused: CentreForm) -> PageResult {
     let (state, errors) = (fp.state, fp.errors);
     gate(state, fp.user, OrgAction::View, None).await?;
     let s = &state.store;
@@ -153,7 +154,7 @@ async fn centre_page(fp: FormPage<'_>, id: i64, refused: CentreForm) -> PageResu
     let manage = can(&fp.user.principal, OrgAction::Manage, None);
     let halls = s.org().list_halls(id).await?;
     let zones = s.org().list_centre_zones(id).await?;
-    let hall_name = |hall_id: i64| {
+    let hall_name = |hall_id: HallId| {
         halls
             .iter()
             .find(|h| h.id == hall_id)
@@ -274,7 +275,7 @@ async fn centre_page(fp: FormPage<'_>, id: i64, refused: CentreForm) -> PageResu
 pub(super) async fn create_hall(
     State(state): State<AppState>,
     user: PageUser,
-    Path(id): Path<i64>,
+    Path(id): Path<CentreId>,
     body: Bytes,
 ) -> PageResult {
     gate(&state, &user, OrgAction::Manage, None).await?;
@@ -299,7 +300,7 @@ pub(super) async fn create_hall(
 pub(super) async fn create_zone(
     State(state): State<AppState>,
     user: PageUser,
-    Path(path_hall): Path<i64>,
+    Path(path_hall): Path<HallId>,
     body: Bytes,
 ) -> PageResult {
     gate(&state, &user, OrgAction::Manage, None).await?;

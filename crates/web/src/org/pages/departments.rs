@@ -1,6 +1,7 @@
 //! Departments stationed in a centre: the list and a department's page.
 
 use super::*;
+use onewindow_domain::ids::{CentreId, DepartmentId};
 
 // ---- departments ----
 
@@ -41,7 +42,7 @@ pub(super) fn department_form(
 pub(super) fn department_input(
     data: &FormData,
     errors: &mut FieldErrors,
-    centre_id: Option<i64>,
+    centre_id: Option<CentreId>,
 ) -> DepartmentInput {
     DepartmentInput {
         centre_id: centre_id.unwrap_or_else(|| data.i64(errors, "centre_id")),
@@ -63,7 +64,7 @@ impl FormList for Departments {
         let centres = fp.state.store.org().list_centres().await?;
         let depts = fp.state.store.org().list_departments(None).await?;
         let manage = can(&fp.user.principal, OrgAction::Manage, None);
-        let centre_name = |id: i64| {
+        let centre_name = |id: CentreId| {
             centres
                 .iter()
                 .find(|c| c.id == id)
@@ -113,9 +114,9 @@ impl FormList for Departments {
 }
 
 impl Register for Departments {
-    type Key = i64;
+    type Key = DepartmentId;
 
-    async fn record(fp: FormPage<'_>, &id: &i64) -> PageResult {
+    async fn record(fp: FormPage<'_>, &id: &DepartmentId) -> PageResult {
         gate(fp.state, fp.user, OrgAction::View, None).await?;
         let d = fp.state.store.org().get_department(id).await?;
         let windows = fp.state.store.org().list_windows(None, Some(id)).await?;
@@ -159,7 +160,7 @@ impl Register for Departments {
         )
     }
 
-    async fn update(form: &mut Submitted<'_>, &id: &i64) -> SaveResult<()> {
+    async fn update(form: &mut Submitted<'_>, &id: &DepartmentId) -> SaveResult<()> {
         let (state, user, data) = (form.state, form.user, form.data);
         gate(state, user, OrgAction::Manage, None).await?;
         let current = state.store.org().get_department(id).await?;

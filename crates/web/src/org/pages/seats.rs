@@ -7,6 +7,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::routing::post;
 use onewindow_domain::auth::OrgAction;
+use onewindow_domain::ids::WindowId;
 use onewindow_domain::org::FieldErrors;
 
 use crate::AppState;
@@ -98,7 +99,7 @@ pub(super) async fn seat_sections(
 async fn seat(
     State(state): State<AppState>,
     user: PageUser,
-    Path(id): Path<i64>,
+    Path(id): Path<WindowId>,
     body: Bytes,
 ) -> PageResult {
     let window = state.store.org().get_window(id).await?;

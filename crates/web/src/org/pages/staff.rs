@@ -1,11 +1,12 @@
 //! Staff: the list in the user's scope, a member's page, roles and granted powers.
 
 use super::*;
+use onewindow_domain::ids::{DepartmentId, StaffId};
 
 // ---- staff ----
 
 /// The department whose staff this user sees; None means every department.
-pub(super) fn staff_scope(p: &Principal) -> Option<i64> {
+pub(super) fn staff_scope(p: &Principal) -> Option<DepartmentId> {
     if p.has_role(Role::CentreAdmin) || p.has_role(Role::Supervisor) {
         None
     } else {
@@ -30,7 +31,7 @@ pub(super) async fn staff_form(
     submit: &str,
     data: &FormData,
     errors: &FieldErrors,
-    own_id: Option<i64>,
+    own_id: Option<StaffId>,
 ) -> Result<Form, PageError> {
     let centres = state.store.org().list_centres().await?;
     let depts = state.store.org().list_departments(None).await?;
@@ -113,7 +114,7 @@ pub(super) fn staff_input(data: &FormData, errors: &mut FieldErrors) -> StaffInp
 pub(super) async fn gate_staff_change(
     state: &AppState,
     user: &PageUser,
-    dept: Option<i64>,
+    dept: Option<DepartmentId>,
     roles: &[String],
 ) -> Result<(), PageError> {
     gate(state, user, OrgAction::ManageStaff, dept).await?;
@@ -147,8 +148,8 @@ impl FormList for StaffRegister {
         gate(state, fp.user, OrgAction::ViewStaff, scope).await?;
         let staff = state.store.org().list_staff(None, scope).await?;
         let depts = state.store.org().list_departments(None).await?;
-        let dept_name = |id: Option<i64>| short_name(&depts, id);
-        let name_of = |id: Option<i64>| {
+        let dept_name = |id: Option<DepartmentId>| short_name(&depts, id);
+        let name_of = |id: Option<StaffId>| {
             id.and_then(|id| staff.iter().find(|s| s.id == id))
                 .map(|s| s.name.clone())
                 .unwrap_or_default()
@@ -225,9 +226,9 @@ impl FormList for StaffRegister {
 }
 
 impl Register for StaffRegister {
-    type Key = i64;
+    type Key = StaffId;
 
-    async fn record(fp: FormPage<'_>, &id: &i64) -> PageResult {
+    async fn record(fp: FormPage<'_>, &id: &StaffId) -> PageResult {
         let (state, p) = (fp.state, &fp.user.principal);
         let s = state.store.org().get_staff(id).await?;
         gate(state, fp.user, OrgAction::ViewStaff, s.department_id).await?;
@@ -259,7 +260,7 @@ impl Register for StaffRegister {
         )
     }
 
-    async fn update(form: &mut Submitted<'_>, &id: &i64) -> SaveResult<()> {
+    async fn update(form: &mut Submitted<'_>, &id: &StaffId) -> SaveResult<()> {
         let (state, user, data) = (form.state, form.user, form.data);
         let current = state.store.org().get_staff(id).await?;
         gate_staff_change(state, user, current.department_id, &current.roles).await?;
@@ -311,7 +312,7 @@ fn powers_section(s: &Staff, grant: bool) -> Section {
 pub(super) async fn change_power(
     State(state): State<AppState>,
     user: PageUser,
-    Path(id): Path<i64>,
+    Path(id): Path<StaffId>,
     body: Bytes,
 ) -> PageResult {
     gate(&state, &user, OrgAction::GrantPowers, None).await?;

@@ -1,6 +1,7 @@
 //! Service windows (窗口): the list, a window's page and its form.
 
 use super::*;
+use onewindow_domain::ids::{DepartmentId, WindowId};
 
 // ---- windows ----
 
@@ -86,7 +87,7 @@ impl FormList for Windows {
         gate(state, fp.user, OrgAction::View, None).await?;
         let windows = state.store.org().list_windows(None, None).await?;
         let depts = state.store.org().list_departments(None).await?;
-        let dept_name = |id: Option<i64>| short_name(&depts, id);
+        let dept_name = |id: Option<DepartmentId>| short_name(&depts, id);
         let rows = windows
             .iter()
             .map(|w| {
@@ -146,9 +147,9 @@ impl FormList for Windows {
 }
 
 impl Register for Windows {
-    type Key = i64;
+    type Key = WindowId;
 
-    async fn record(fp: FormPage<'_>, &id: &i64) -> PageResult {
+    async fn record(fp: FormPage<'_>, &id: &WindowId) -> PageResult {
         let (state, p) = (fp.state, &fp.user.principal);
         gate(state, fp.user, OrgAction::View, None).await?;
         let w = state.store.org().get_window(id).await?;
@@ -197,7 +198,7 @@ impl Register for Windows {
         )
     }
 
-    async fn update(form: &mut Submitted<'_>, &id: &i64) -> SaveResult<()> {
+    async fn update(form: &mut Submitted<'_>, &id: &WindowId) -> SaveResult<()> {
         let (state, user, data) = (form.state, form.user, form.data);
         let current = state.store.org().get_window(id).await?;
         gate(state, user, OrgAction::ManageWindows, current.department_id).await?;

@@ -4,6 +4,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use onewindow_domain::auth::{CaseAction, OrgAction, SupervisionAction};
+use onewindow_domain::ids::{StaffId, WindowId};
 use onewindow_store::supervision::SupervisionSettings;
 use onewindow_store::supervision::assessment::{
     Assessment, Card, CardRule, CardRuleChange, Deduction, Period, Target, UnitIndicators,
@@ -283,7 +284,7 @@ pub async fn unit_indicators(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct SeatInput {
     /// The window the staff member sits at; null takes them off any window.
-    pub window_id: Option<i64>,
+    pub window_id: Option<WindowId>,
 }
 
 #[utoipa::path(put, path = "/staff/{id}/window", tag = "organisation", security(("bearer" = [])),
@@ -293,7 +294,7 @@ pub struct SeatInput {
 pub async fn seat_staff(
     State(state): State<AppState>,
     user: ApiUser,
-    Path(id): Path<i64>,
+    Path(id): Path<StaffId>,
     ApiJson(input): ApiJson<SeatInput>,
 ) -> ApiResult<StatusCode> {
     gate(&state, &user, OrgAction::ManageStaff, None).await?;

@@ -10,6 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use onewindow_domain::auth::{AccountAction, CaseAction, SupervisionAction};
+use onewindow_domain::ids::{CaseId, DepartmentId};
 use onewindow_domain::org::FieldErrors;
 use serde::Deserialize;
 
@@ -79,7 +80,7 @@ pub async fn supervision_alerts(
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct UrgingInput {
-    pub case_id: i64,
+    pub case_id: CaseId,
     /// 催办事由.
     pub reason: String,
     /// Working days to reply, 1–10.
@@ -99,7 +100,7 @@ pub async fn list_urgings(
         None
     } else {
         gate(&state, &user, CaseAction::View, p.department_id).await?;
-        Some(p.department_id.unwrap_or(-1))
+        Some(p.department_id.unwrap_or(DepartmentId(-1)))
     };
     Ok(Json(
         state.store.supervision().urgings(department, 200).await?,

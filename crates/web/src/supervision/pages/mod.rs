@@ -12,6 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use onewindow_domain::auth::{CaseAction, SupervisionAction};
+use onewindow_domain::ids::DepartmentId;
 use onewindow_domain::org::FieldErrors;
 use onewindow_domain::supervision::AlertLevel;
 use serde::Deserialize;
@@ -130,7 +131,7 @@ async fn supervision_page(fp: FormPage<'_>) -> PageResult {
     let alerts = state.store.supervision().alerts(None, 300).await?;
     let open_findings = state.store.supervision().findings(true, 100).await?;
     let departments = state.store.org().list_departments(None).await?;
-    let dept_name = |id: i64| short_name(&departments, Some(id));
+    let dept_name = |id: DepartmentId| short_name(&departments, Some(id));
     let kind = |k: &str| match k {
         "case" => "办件时限",
         "step" => "环节时限",
@@ -386,7 +387,7 @@ async fn bulletin(
         .indicators(&first.to_string(), &last.to_string())
         .await?;
     let departments = state.store.org().list_departments(None).await?;
-    let name = |id: i64| {
+    let name = |id: DepartmentId| {
         departments
             .iter()
             .find(|d| d.id == id)

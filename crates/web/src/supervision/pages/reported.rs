@@ -8,6 +8,7 @@ use axum::routing::get;
 use onewindow_domain::auth::{CaseAction, SupervisionAction};
 use onewindow_domain::catalog::{CASE_TYPES, CodeTable, HANDLING_FORMS, SERVICE_TARGETS, label};
 use onewindow_domain::exchange::{PROCESS_ACTIONS, RESULT_TYPES};
+use onewindow_domain::ids::DepartmentId;
 use onewindow_domain::org::FieldErrors;
 use serde::Deserialize;
 
@@ -26,11 +27,14 @@ pub fn router() -> Router<AppState> {
 #[derive(Deserialize, Default)]
 struct ListQuery {
     #[serde(default)]
-    department: Option<i64>,
+    department: Option<DepartmentId>,
 }
 
 /// The departments a user may see reports of: None for all.
-async fn scope(state: &AppState, user: &PageUser) -> Result<Option<i64>, crate::error::PageError> {
+async fn scope(
+    state: &AppState,
+    user: &PageUser,
+) -> Result<Option<DepartmentId>, crate::error::PageError> {
     let p = &user.principal;
     if can(p, SupervisionAction::View, None) {
         return Ok(None);
@@ -56,7 +60,7 @@ async fn list(
         .reported_cases(department, 500)
         .await?;
     let departments = state.store.org().list_departments(None).await?;
-    let dept_name = |id: i64| super::short_name(&departments, Some(id));
+    let dept_name = |id: DepartmentId| super::short_name(&departments, Some(id));
     let rows = cases
         .iter()
         .map(|c| {

@@ -7,6 +7,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use onewindow_domain::auth::{CaseAction, SupervisionAction};
+use onewindow_domain::ids::{CaseId, DepartmentId};
 use onewindow_domain::org::FieldErrors;
 use onewindow_domain::supervision::CardStatus;
 use onewindow_store::supervision::SupervisionSettings;
@@ -329,7 +330,7 @@ fn assessment_csv(
 async fn department(
     State(state): State<AppState>,
     user: PageUser,
-    Path(id): Path<i64>,
+    Path(id): Path<DepartmentId>,
     Query(q): Query<PeriodQuery>,
 ) -> PageResult {
     gate(&state, &user, SupervisionAction::View, None).await?;
@@ -368,7 +369,7 @@ async fn department(
         .into_iter()
         .filter(|x| x.department_id == id && in_period(&x.raised_on))
         .collect();
-    let case_link = |no: &Option<String>, case_id: i64| {
+    let case_link = |no: &Option<String>, case_id: CaseId| {
         Cell::link(
             no.clone().unwrap_or_else(|| format!("#{case_id}")),
             format!("/work/cases/{case_id}"),
