@@ -3,7 +3,8 @@
 
 #![allow(dead_code, unused_imports, unused_macros)]
 
-use onewindow_domain::ids::{AccountId, CentreId, DepartmentId};
+use onewindow_domain::catalog::ItemDoc;
+use onewindow_domain::ids::{AccountId, CentreId, DepartmentId, ItemId};
 use std::net::SocketAddr;
 
 use onewindow_domain::auth::TokenScope;
@@ -11,7 +12,7 @@ use onewindow_store::org::*;
 use onewindow_store::testing::TestDb;
 use onewindow_store::{Backend, Store};
 use onewindow_web::AppState;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 pub use onewindow_store::testing::backends;
 
@@ -241,4 +242,54 @@ pub fn problem_fields(body: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// A published promised item of `dept`: window acceptance, review, approval; 5 working days;
+/// a fee of 10 yuan.
+pub async fn publish_item(app: &TestApp, dept: DepartmentId, by: AccountId) -> ItemId {
+    let doc: ItemDoc = serde_json::from_value(json!({
+        "basic_code": "0102001", "implementation_code": "0102001371300009", "name": "食品经营许可",
+        "item_type": "01", "exercise_level": "3",
+        "legal_bases": [{"law": "《中华人民共和国食品安全法》", "article": "第三十五条", "text": ""}],
+        "department_id": dept, "implementing_body": "", "implementing_body_code": "", "body_nature": "1",
+        "case_type": "2", "statutory_limit_days": 20, "promised_limit_days": 5,
+        "acceptance_conditions": "申请材料齐全、符合法定形式",
+        "steps": [{"name": "受理", "role": "clerk", "department_id": dept, "limit_days": 1},
+                  {"name": "审查", "role": "reviewer", "department_id": dept, "limit_days": 2},
+                  {"name": "决定", "role": "approver", "department_id": dept, "limit_days": 1}],
+        "fees": [{"name": "工本费", "standard_fen": 1000, "basis": "测试"}],
+        "result_name": "食品经营许可证", "result_type": "licence", "service_targets": ["1"], "handling_forms": ["1", "2"],
+        "topics": [], "appointment": false, "online_payment": false, "express_delivery": true,
+        "online_depth": "3", "max_visits": 1, "location": "一楼", "hours": "工作日", "consult_phone": "0539-1",
+        "supervise_phone": "12345",
+        "materials": [{"name": "申请书", "originals": 1, "copies": 0, "requirement": "required", "source": "applicant"},
+                      {"name": "健康证明", "originals": 1, "copies": 0, "requirement": "optional", "deficiency_allowed": true, "source": "applicant"}]
+    }))
+    .unwrap();
+    app.store
+        .catalog()
+        .import_items(vec![doc], by)
+        .await
+        .unwrap();
+    app.store
+        .catalog()
+        .list_items(&Default::default())
+        .await
+        .unwrap()[0]
+        .id
+}
+
+/// A case of the published item, opened at the window and accepted on 24 September by `clerk`
+/// (an account of `dept`); returns it and the clerk's token.
+pub async fn accepted_case(app: &TestApp, dept: DepartmentId, clerk: AccountId) -> (i64, String) {
+    let item = publish_item(app, dept, clerk).await;
+    let t_clerk = app.token(clerk, TokenScope::Write).await;
+    let (_, opened) = app
+        .post(&t_clerk, "/cases", json!({"item_id": item, "materials": ["申请书"],
+                "applicant": {"kind": "individual", "name": "张伟", "id_number": "11010519491231002X", "mobile": "13800000000"}}))
+        .await;
+    let id = opened["case_id"].as_i64().unwrap();
+    let (status, _) = app.command(&t_clerk, id, json!({"type": "accept"})).await;
+    assert_eq!(status, 200);
+    (id, t_clerk)
 }
