@@ -268,14 +268,20 @@ async fn search_pages_and_import(app: &TestApp) {
         page.contains("<b>个体工商户</b>设立登记"),
         "synonym found and highlighted"
     );
-    let resp = client.get(app.url("/items?q=")).send().await.unwrap();
-    assert_eq!(resp.status().as_u16(), 422);
+    // An empty query lists; a query nothing matches offers the nearest items, the departments
+    // and the phones.
+    let page = app.page(&client, "/items?q=").await;
     assert!(
-        resp.text()
-            .await
-            .unwrap()
-            .contains("请输入要搜索的事项名称或关键词")
+        page.contains("共 2 个事项") && page.contains("有限责任公司设立登记"),
+        "{page}"
     );
+    let page = app.page(&client, "/items?q=天气预报").await;
+    assert!(
+        page.contains("找不到要办的事项") && page.contains("tel:12345"),
+        "{page}"
+    );
+    let page = app.page(&client, "/items?q=限司记").await;
+    assert!(page.contains("以下是名称相近的事项") && page.contains("有限责任公司设立登记"));
     let long = "营".repeat(5000);
     let resp = client
         .get(app.url(&format!("/items?q={long}")))
@@ -283,8 +289,22 @@ async fn search_pages_and_import(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 422);
-    let (s, problem) = app.get(&admin, "/items/search?q=").await;
-    assert_eq!((s, problem_fields(&problem)), (422, vec!["q".to_owned()]));
+    let (s, listed) = app.get(&admin, "/items/search?q=").await;
+    assert_eq!((s, listed["total"].as_u64()), (200, Some(2)));
+    // Paged: the second of two results, and a bound on how deep.
+    let (s, second) = app
+        .get(&admin, "/items/search?q=设立登记&limit=1&offset=1")
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(second["total"].as_u64(), Some(2));
+    assert_eq!(second["hits"].as_array().map(Vec::len), Some(1));
+    let (_, first) = app.get(&admin, "/items/search?q=设立登记&limit=1").await;
+    assert_ne!(first["hits"][0]["item_id"], second["hits"][0]["item_id"]);
+    let (s, problem) = app.get(&admin, "/items/search?offset=10001").await;
+    assert_eq!(
+        (s, problem_fields(&problem)),
+        (422, vec!["offset".to_owned()])
+    );
     // Long input through the JSON body reaches validation; beyond the body limit it is a 413.
     let resp = client
         .post(app.url("/api/v1/items/search"))

@@ -193,12 +193,7 @@ pub fn catalog(items: usize, runs: usize) -> anyhow::Result<()> {
         index.num_docs(),
         started.elapsed().as_secs_f64()
     );
-    index.set_synonyms(
-        crate::demo::catalog::SYNONYMS
-            .iter()
-            .map(|(t, e)| ((*t).to_owned(), e.iter().map(|s| (*s).to_owned()).collect()))
-            .collect(),
-    );
+    index.set_synonyms(crate::demo::catalog::search_terms().into_iter().collect());
 
     // Warm up the tokenizer's dictionary and the caches.
     for q in QUERIES {

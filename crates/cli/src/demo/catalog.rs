@@ -21,6 +21,36 @@ pub const SYNONYMS: &[(&str, &[&str])] = &[
     ("营业执照", &["设立登记"]),
 ];
 
+const PHRASINGS: &str = include_str!("phrasings.txt");
+
+/// What the demo's search starts with: the synonyms and the everyday phrasings of
+/// `phrasings.txt` (开奶茶店 → 食品经营许可), merged by term.
+pub fn search_terms() -> Vec<(String, Vec<String>)> {
+    let mut terms: std::collections::BTreeMap<String, Vec<String>> = SYNONYMS
+        .iter()
+        .map(|(t, e)| ((*t).to_owned(), e.iter().map(|s| (*s).to_owned()).collect()))
+        .collect();
+    for line in PHRASINGS.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some((phrase, expansions)) = line.split_once('|') {
+            let entry = terms.entry(phrase.trim().to_owned()).or_default();
+            for e in expansions
+                .split(',')
+                .map(str::trim)
+                .filter(|e| !e.is_empty())
+            {
+                if !entry.iter().any(|x| x == e) {
+                    entry.push(e.to_owned());
+                }
+            }
+        }
+    }
+    terms.into_iter().collect()
+}
+
 fn material(spec: &str) -> Material {
     let mut spec = spec.trim();
     let mut m = Material {

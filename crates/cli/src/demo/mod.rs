@@ -3,6 +3,8 @@
 //! its departments with valid credit codes, windows, staff for every role and two applicants.
 
 pub mod catalog;
+#[cfg(test)]
+mod relevance;
 
 use anyhow::Context;
 use onewindow_domain::case::{
@@ -447,9 +449,8 @@ pub async fn load(
         .import_items(items, admin)
         .await
         .map_err(|e| anyhow::anyhow!("demo catalogue: {e:?}"))?;
-    for (term, expansions) in crate::demo::catalog::SYNONYMS {
-        let expansions: Vec<String> = expansions.iter().map(|e| (*e).to_owned()).collect();
-        store.catalog().set_synonym(term, &expansions).await?;
+    for (term, expansions) in crate::demo::catalog::search_terms() {
+        store.catalog().set_synonym(&term, &expansions).await?;
     }
 
     let person_id = resident_id("37130219900307241");

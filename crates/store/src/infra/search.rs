@@ -1,29 +1,63 @@
-//! Chinese full-text search over the published catalogue: tantivy with the jieba tokenizer,
-//! administrators' synonyms expanded at query time, filters, and highlighted snippets. The index
-//! is derived data: rebuilt from the database whenever it is missing or out of step.
+//! Chinese full-text search over the published catalogue, built for how citizens ask.
+//!
+//! Every query is normalised as the index is (traditional characters to simplified through
+//! OpenCC's tables, full-width to half-width, lower case) and then matched several ways at once,
+//! each adding to an item's score rather than being required:
+//! - jieba words against names, aliases, departments, conditions and materials (BM25, names
+//!   weighted most), with the words in their order as a bonus;
+//! - character pairs of names and aliases, so that a name with 证 or 核发 added or left off, one
+//!   wrong character, or a split that jieba makes differently still finds the item;
+//! - one character off the whole name or an alias (a Levenshtein automaton);
+//! - pinyin and pinyin initials of names and aliases, from the start of any word (jiehun, sbk);
+//! - administrators' synonyms and everyday phrasings (开奶茶店 → 食品经营许可), each a widened
+//!   query of its own.
+//!
+//! When nothing matches, single characters of the names give the nearest items. Filters narrow,
+//! results are paged, and matches are highlighted. The index is derived data: rebuilt from the
+//! database whenever it is missing or out of step.
 
 use onewindow_domain::ids::{DepartmentId, ItemId};
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
+
+use ferrous_opencc::OpenCC;
+use ferrous_opencc::config::BuiltinConfig;
+use pinyin::ToPinyin;
 use std::time::Duration;
 
 use onewindow_domain::catalog::ItemDoc;
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, TermQuery};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, QueryParser, RegexQuery,
+    TermQuery,
+};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions, Value,
 };
-use tantivy::tokenizer::TokenStream;
+use tantivy::tokenizer::{LowerCaser, NgramTokenizer, RawTokenizer, TextAnalyzer, TokenStream};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
 
 use crate::{StoreError, StoreResult};
 
 const TOKENIZER: &str = "jieba";
+/// Character pairs of names and aliases.
+const PAIRS: &str = "pairs";
+/// Single characters of names and aliases (the fallback when nothing else matches).
+const CHARS: &str = "chars";
+/// A whole value as one lower-cased token (pinyin keys, whole names for fuzzy matching).
+const WHOLE: &str = "whole";
 /// The longest query we accept, in characters.
 pub const MAX_QUERY_CHARS: usize = 100;
+/// The most results one page may ask for, and how deep paging may go.
+pub const MAX_PAGE: usize = 500;
+pub const MAX_OFFSET: usize = 10_000;
+/// Pinyin keys are cut at this many letters; longer input is not pinyin.
+const MAX_PINYIN: usize = 64;
+/// Whole names of at most this many characters are matched one character off.
+const MAX_FUZZY_CHARS: usize = 24;
 
 #[derive(Clone, Copy)]
 struct Fields {
@@ -33,6 +67,10 @@ struct Fields {
     conditions: Field,
     materials: Field,
     department: Field,
+    pairs: Field,
+    chars: Field,
+    whole_name: Field,
+    pinyin: Field,
     department_id: Field,
     item_type: Field,
     topic: Field,
@@ -86,6 +124,10 @@ pub struct SearchHit {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SearchResults {
     pub total: usize,
+    /// Where this page starts in the results.
+    pub offset: usize,
+    /// Nothing matched the query: these are the items nearest to it by single characters.
+    pub nearest: bool,
     /// The terms the query was widened with through synonyms.
     pub expanded_with: Vec<String>,
     pub hits: Vec<SearchHit>,
@@ -105,6 +147,13 @@ fn schema() -> (Schema, Fields) {
         );
         if stored { opts.set_stored() } else { opts }
     };
+    let tokenized = |tokenizer: &str| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizer)
+                .set_index_option(IndexRecordOption::WithFreqs),
+        )
+    };
     let fields = Fields {
         id: b.add_u64_field("id", INDEXED | STORED | FAST),
         name: b.add_text_field("name", text(true)),
@@ -112,6 +161,10 @@ fn schema() -> (Schema, Fields) {
         conditions: b.add_text_field("conditions", text(true)),
         materials: b.add_text_field("materials", text(true)),
         department: b.add_text_field("department", text(true)),
+        pairs: b.add_text_field("pairs", tokenized(PAIRS)),
+        chars: b.add_text_field("chars", tokenized(CHARS)),
+        whole_name: b.add_text_field("whole_name", tokenized(WHOLE)),
+        pinyin: b.add_text_field("pinyin", tokenized(WHOLE)),
         department_id: b.add_u64_field("department_id", INDEXED | FAST),
         item_type: b.add_text_field("item_type", STRING),
         topic: b.add_text_field("topic", STRING),
@@ -144,9 +197,17 @@ impl CatalogIndex {
                 }
             }
         };
-        index
-            .tokenizers()
-            .register(TOKENIZER, tantivy_jieba::JiebaTokenizer::new());
+        let tokenizers = index.tokenizers();
+        tokenizers.register(TOKENIZER, tantivy_jieba::JiebaTokenizer::new());
+        let grams = |n| NgramTokenizer::all_ngrams(n, n).map_err(search_err);
+        tokenizers.register(PAIRS, TextAnalyzer::builder(grams(2)?).build());
+        tokenizers.register(CHARS, TextAnalyzer::builder(grams(1)?).build());
+        tokenizers.register(
+            WHOLE,
+            TextAnalyzer::builder(RawTokenizer::default())
+                .filter(LowerCaser)
+                .build(),
+        );
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::OnCommitWithDelay)
@@ -188,7 +249,10 @@ impl CatalogIndex {
 
     pub fn set_synonyms(&self, synonyms: BTreeMap<String, Vec<String>>) {
         if let Ok(mut s) = self.synonyms.lock() {
-            *s = synonyms;
+            *s = synonyms
+                .into_iter()
+                .map(|(term, expansions)| (normalize(&term), expansions))
+                .collect();
         }
     }
 
@@ -235,6 +299,15 @@ impl CatalogIndex {
             f.item_type => d.item_type.clone(),
             f.level => d.exercise_level.clone(),
         );
+        for name in std::iter::once(&d.name).chain(&d.aliases) {
+            let name = normalize(name);
+            doc.add_text(f.pairs, &name);
+            doc.add_text(f.chars, &name);
+            doc.add_text(f.whole_name, &name);
+            for key in self.pinyin_keys(&name) {
+                doc.add_text(f.pinyin, key);
+            }
+        }
         for topic in &d.topics {
             doc.add_text(f.topic, topic);
         }
@@ -251,87 +324,243 @@ impl CatalogIndex {
         doc
     }
 
-    /// Searches names, aliases, conditions, materials and departments; an empty query lists
-    /// everything the filters let through. Callers refuse empty and over-long queries typed
-    /// by people with `check_query`.
-    pub fn search(
-        &self,
-        query: &str,
-        filter: &SearchFilter,
-        limit: usize,
-    ) -> StoreResult<SearchResults> {
-        let f = self.fields;
-        let text = sanitize(query);
-        let mut parser = QueryParser::for_index(
-            &self.index,
-            vec![f.name, f.aliases, f.conditions, f.materials, f.department],
-        );
-        parser.set_field_boost(f.name, 4.0);
-        parser.set_field_boost(f.aliases, 3.0);
-        parser.set_field_boost(f.department, 1.5);
-        let mut expanded_with = Vec::new();
-        let mut alternatives: Vec<(Occur, Box<dyn Query>)> =
-            vec![(Occur::Should, parser.parse_query_lenient(&text).0)];
-        if let Ok(synonyms) = self.synonyms.lock() {
-            for (term, expansions) in synonyms.iter() {
-                if text.contains(term.as_str()) {
-                    for e in expansions {
-                        expanded_with.push(e.clone());
-                        let widened = text.replace(term.as_str(), e);
-                        alternatives.push((Occur::Should, parser.parse_query_lenient(&widened).0));
+    /// The pinyin of a name from the start of each of its words, in full and as initials:
+    /// 内地居民结婚登记 gives neidijuminjiehundengji, jiehundengji, … and ndjmjhdj, jhdj, ….
+    fn pinyin_keys(&self, name: &str) -> Vec<String> {
+        let mut starts: Vec<usize> = self.tokens(name).into_iter().map(|(at, _)| at).collect();
+        starts.push(0);
+        starts.sort_unstable();
+        starts.dedup();
+        let mut keys = Vec::with_capacity(starts.len() * 2);
+        for at in starts {
+            let (mut full, mut initials) = (String::new(), String::new());
+            for c in name[at..].chars() {
+                match c.to_pinyin() {
+                    Some(p) => {
+                        full.push_str(p.plain());
+                        initials.push_str(p.first_letter());
                     }
+                    None if c.is_ascii_alphanumeric() => {
+                        full.push(c);
+                        initials.push(c);
+                    }
+                    None => {}
                 }
             }
+            if !full.is_empty() {
+                full.truncate(MAX_PINYIN);
+                initials.truncate(MAX_PINYIN);
+                keys.push(full);
+                keys.push(initials);
+            }
         }
-        // No words: every item that passes the filters (browsing by department or theme).
-        let text_query: Box<dyn Query> = if text.trim().is_empty() {
-            Box::new(AllQuery)
-        } else {
-            Box::new(BooleanQuery::new(alternatives))
+        keys
+    }
+
+    /// The clauses that match one reading of a query, each adding to the score.
+    fn matchers(
+        &self,
+        text: &str,
+        out: &mut Vec<(Occur, Box<dyn Query>)>,
+        terms: &mut Vec<String>,
+    ) {
+        let f = self.fields;
+        let boosted = |q: Box<dyn Query>, boost: f32| -> (Occur, Box<dyn Query>) {
+            (Occur::Should, Box::new(BoostQuery::new(q, boost)))
         };
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query.box_clone())];
-        let term = |field: Field, value: &str| -> Box<dyn Query> {
+        let term = |field: Field, t: &str| -> Box<dyn Query> {
             Box::new(TermQuery::new(
-                Term::from_field_text(field, value),
-                IndexRecordOption::Basic,
+                Term::from_field_text(field, t),
+                IndexRecordOption::WithFreqs,
             ))
         };
+        let one_char = text.chars().count() == 1;
+        let mut words: Vec<String> = self
+            .tokens(text)
+            .into_iter()
+            .map(|(_, w)| w)
+            .filter(|w| one_char || w.chars().count() > 1)
+            .collect();
+        words.sort();
+        words.dedup();
+        for w in &words {
+            for (field, boost) in [
+                (f.name, 4.0),
+                (f.aliases, 3.0),
+                (f.department, 1.5),
+                (f.conditions, 0.5),
+                (f.materials, 0.5),
+            ] {
+                out.push(boosted(term(field, w), boost));
+            }
+        }
+        terms.extend(words);
+        // The words in their order, in a name or an alias.
+        let mut parser = QueryParser::for_index(&self.index, vec![f.name, f.aliases]);
+        parser.set_conjunction_by_default();
+        out.push(boosted(parser.parse_query_lenient(text).0, 3.0));
+        // Character pairs: partial names, other suffixes, a wrong character, other splits.
+        let chars: Vec<char> = text.chars().collect();
+        let mut pairs: Vec<String> = chars
+            .windows(2)
+            .filter(|p| p.iter().all(|c| c.is_alphanumeric()))
+            .map(|p| p.iter().collect())
+            .collect();
+        pairs.sort();
+        pairs.dedup();
+        for p in &pairs {
+            out.push(boosted(term(f.pairs, p), 1.0));
+        }
+        terms.extend(pairs);
+        // One character off a whole name or alias.
+        if (3..=MAX_FUZZY_CHARS).contains(&chars.len()) {
+            let whole = Term::from_field_text(f.whole_name, text);
+            out.push(boosted(Box::new(FuzzyTermQuery::new(whole, 1, true)), 6.0));
+        }
+        // Pinyin or its initials, from the start of any word of a name.
+        let letters: String = text
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '\'')
+            .collect();
+        if (2..=MAX_PINYIN).contains(&letters.len())
+            && letters.chars().all(|c| c.is_ascii_lowercase())
+            && let Ok(q) = RegexQuery::from_pattern(&format!("{letters}.*"), f.pinyin)
+        {
+            out.push(boosted(Box::new(q), 8.0));
+        }
+    }
+
+    fn filters(&self, filter: &SearchFilter) -> Vec<(Occur, Box<dyn Query>)> {
+        let f = self.fields;
+        let term = |field: Field, value: &str| -> (Occur, Box<dyn Query>) {
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(field, value),
+                    IndexRecordOption::Basic,
+                )),
+            )
+        };
+        let given = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
+        let mut clauses = Vec::new();
         if let Some(d) = filter.department_id {
             clauses.push((
                 Occur::Must,
                 Box::new(TermQuery::new(
                     Term::from_field_u64(f.department_id, d.get() as u64),
                     IndexRecordOption::Basic,
-                )),
+                )) as Box<dyn Query>,
             ));
         }
-        if let Some(t) = filter.item_type.as_deref().filter(|s| !s.is_empty()) {
-            clauses.push((Occur::Must, term(f.item_type, t)));
+        if let Some(t) = given(&filter.item_type) {
+            clauses.push(term(f.item_type, &t));
         }
-        if let Some(t) = filter.topic.as_deref().filter(|s| !s.is_empty()) {
-            clauses.push((Occur::Must, term(f.topic, t)));
+        if let Some(t) = given(&filter.topic) {
+            clauses.push(term(f.topic, &t));
         }
-        if let Some(l) = filter.level.as_deref().filter(|s| !s.is_empty()) {
-            clauses.push((Occur::Must, term(f.level, l)));
+        if let Some(l) = given(&filter.level) {
+            clauses.push(term(f.level, &l));
         }
         if let Some(d) = filter.min_depth {
-            clauses.push((Occur::Must, term(f.depth, &d.to_string())));
+            clauses.push(term(f.depth, &d.to_string()));
         }
-        if let Some(a) = filter.audience.as_deref().filter(|s| !s.is_empty()) {
-            clauses.push((Occur::Must, term(f.audience, a)));
+        if let Some(a) = given(&filter.audience) {
+            clauses.push(term(f.audience, &a));
         }
-        let query = BooleanQuery::new(clauses);
+        clauses
+    }
+
+    /// The first `limit` results; see `search_page`.
+    pub fn search(
+        &self,
+        query: &str,
+        filter: &SearchFilter,
+        limit: usize,
+    ) -> StoreResult<SearchResults> {
+        self.search_page(query, filter, 0, limit)
+    }
+
+    /// Searches names, aliases, conditions, materials and departments, best matches first, and
+    /// returns `limit` results from `offset`; an empty query lists everything the filters let
+    /// through. Callers refuse over-long queries typed by people with `check_query`.
+    pub fn search_page(
+        &self,
+        query: &str,
+        filter: &SearchFilter,
+        offset: usize,
+        limit: usize,
+    ) -> StoreResult<SearchResults> {
+        let f = self.fields;
+        let text = sanitize(&normalize(
+            &query.chars().take(MAX_QUERY_CHARS).collect::<String>(),
+        ));
+        let text = text.trim();
+        let mut expanded_with = Vec::new();
+        let mut readings = vec![text.to_owned()];
+        if let Ok(synonyms) = self.synonyms.lock() {
+            for (term, expansions) in synonyms.iter() {
+                if !text.is_empty() && text.contains(term.as_str()) {
+                    for e in expansions {
+                        expanded_with.push(e.clone());
+                        readings.push(text.replace(term.as_str(), &sanitize(&normalize(e))));
+                    }
+                }
+            }
+        }
+        let mut terms = Vec::new();
+        let text_query: Box<dyn Query> = if text.is_empty() {
+            Box::new(AllQuery)
+        } else {
+            let mut alternatives = Vec::new();
+            for reading in &readings {
+                self.matchers(reading, &mut alternatives, &mut terms);
+            }
+            Box::new(BooleanQuery::new(alternatives))
+        };
         let searcher = self.reader.searcher();
-        let (top, total) = searcher
-            .search(
-                &query,
-                &(TopDocs::with_limit(limit.max(1)).order_by_score(), Count),
-            )
-            .map_err(search_err)?;
-        let mut terms = self.query_terms(&text);
-        for e in &expanded_with {
-            terms.extend(self.query_terms(e));
+        let limit = limit.clamp(1, MAX_PAGE);
+        let offset = offset.min(MAX_OFFSET);
+        let run = |text_query: Box<dyn Query>| {
+            let mut clauses = vec![(Occur::Must, text_query)];
+            clauses.extend(self.filters(filter));
+            searcher
+                .search(
+                    &BooleanQuery::new(clauses),
+                    &(
+                        TopDocs::with_limit(limit)
+                            .and_offset(offset)
+                            .order_by_score(),
+                        Count,
+                    ),
+                )
+                .map_err(search_err)
+        };
+        let (mut top, mut total) = run(text_query)?;
+        // Nothing at all: the items that share the most characters with the query.
+        let mut nearest = false;
+        if total == 0 && !text.is_empty() {
+            let mut chars: Vec<char> = text.chars().filter(|c| c.is_alphanumeric()).collect();
+            chars.sort_unstable();
+            chars.dedup();
+            let singles: Vec<(Occur, Box<dyn Query>)> = chars
+                .iter()
+                .map(|c| {
+                    (
+                        Occur::Should,
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(f.chars, &c.to_string()),
+                            IndexRecordOption::WithFreqs,
+                        )) as Box<dyn Query>,
+                    )
+                })
+                .collect();
+            if !singles.is_empty() {
+                (top, total) = run(Box::new(BooleanQuery::new(singles)))?;
+                nearest = total > 0;
+            }
         }
+        terms.sort();
+        terms.dedup();
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
             let doc: TantivyDocument = searcher.doc(address).map_err(search_err)?;
@@ -342,18 +571,30 @@ impl CatalogIndex {
                     .to_owned()
             };
             let name = text_of(f.name);
-            let matching: Vec<String> = text_of(f.materials)
-                .split('；')
-                .filter(|m| terms.iter().any(|t| m.contains(t.as_str())))
-                .take(3)
-                .map(|m| highlight(m, &terms))
-                .collect();
+            let matching: Vec<String> = if nearest {
+                Vec::new()
+            } else {
+                text_of(f.materials)
+                    .split('；')
+                    .filter(|m| {
+                        terms
+                            .iter()
+                            .any(|t| t.chars().count() > 1 && m.contains(t.as_str()))
+                    })
+                    .take(3)
+                    .map(|m| highlight(m, &terms))
+                    .collect()
+            };
             hits.push(SearchHit {
                 item_id: doc
                     .get_first(f.id)
                     .and_then(|v| v.as_u64())
                     .map_or(ItemId(0), |v| ItemId(v as i64)),
-                name_html: highlight(&name, &terms),
+                name_html: if nearest {
+                    highlight(&name, &[])
+                } else {
+                    highlight(&name, &terms)
+                },
                 name,
                 department: text_of(f.department),
                 excerpt_html: matching.join("；"),
@@ -362,6 +603,8 @@ impl CatalogIndex {
         }
         Ok(SearchResults {
             total,
+            offset,
+            nearest,
             expanded_with,
             hits,
         })
@@ -369,22 +612,39 @@ impl CatalogIndex {
 }
 
 impl CatalogIndex {
-    /// The words of a query as the index sees them; single characters only when the query is
-    /// one character, so that highlighting marks words rather than every 的 and 证.
-    fn query_terms(&self, text: &str) -> Vec<String> {
-        let mut terms = Vec::new();
+    /// The words jieba finds in `text`, with the byte offset each starts at.
+    fn tokens(&self, text: &str) -> Vec<(usize, String)> {
+        let mut out = Vec::new();
         if let Some(mut analyzer) = self.index.tokenizers().get(TOKENIZER) {
             let mut stream = analyzer.token_stream(text);
             while stream.advance() {
-                let t = stream.token().text.trim().to_owned();
-                if !t.is_empty() && (t.chars().count() > 1 || text.trim().chars().count() == 1) {
-                    terms.push(t);
+                let token = stream.token();
+                let t = token.text.trim();
+                if !t.is_empty() {
+                    out.push((token.offset_from, t.to_owned()));
                 }
             }
         }
-        terms.sort();
-        terms.dedup();
-        terms
+        out
+    }
+}
+
+/// Text as the index keeps it: traditional characters simplified, full-width forms half-width,
+/// lower case.
+pub fn normalize(text: &str) -> String {
+    static T2S: OnceLock<Option<OpenCC>> = OnceLock::new();
+    let folded: String = text
+        .chars()
+        .map(|c| match c {
+            '\u{3000}' => ' ',
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        })
+        .flat_map(char::to_lowercase)
+        .collect();
+    match T2S.get_or_init(|| OpenCC::from_config(BuiltinConfig::T2s).ok()) {
+        Some(t2s) => t2s.convert(&folded),
+        None => folded,
     }
 }
 
@@ -413,12 +673,9 @@ fn highlight(text: &str, terms: &[String]) -> String {
     out
 }
 
-/// Why a query cannot be searched, in words for the search box.
+/// Why a query cannot be searched, in words for the search box. An empty query lists.
 pub fn check_query(query: &str) -> Result<(), String> {
-    let n = query.trim().chars().count();
-    if n == 0 {
-        Err("请输入要搜索的事项名称或关键词".into())
-    } else if n > MAX_QUERY_CHARS {
+    if query.trim().chars().count() > MAX_QUERY_CHARS {
         Err(format!("关键词过长（最多 {MAX_QUERY_CHARS} 个字）"))
     } else {
         Ok(())
@@ -449,6 +706,18 @@ fn escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn queries_and_names_are_read_alike() {
+        assert_eq!(normalize("醫保報銷"), "医保报销");
+        assert_eq!(normalize("ＫＴＶ　許可"), "ktv 许可");
+        assert_eq!(normalize("营业执照"), "营业执照");
+        let index = CatalogIndex::open(None).unwrap();
+        let keys = index.pinyin_keys("内地居民结婚登记");
+        for key in ["neidijuminjiehundengji", "ndjmjhdj", "jiehundengji", "jhdj"] {
+            assert!(keys.iter().any(|k| k == key), "{key} in {keys:?}");
+        }
+    }
 
     #[test]
     fn highlight_merges_overlaps_and_escapes() {

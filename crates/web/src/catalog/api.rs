@@ -13,7 +13,7 @@ use onewindow_domain::org::FieldErrors;
 use onewindow_store::catalog::{
     ImportReport, ItemFilter, ItemSummary, ItemVersion, Withdrawal, parse_catalog_json,
 };
-use onewindow_store::search::{SearchFilter, SearchResults, check_query};
+use onewindow_store::search::{MAX_OFFSET, SearchFilter, SearchResults, check_query};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
@@ -54,7 +54,9 @@ pub async fn list_items(
 
 #[derive(Debug, Deserialize, utoipa::IntoParams, utoipa::ToSchema)]
 pub struct SearchQuery {
-    /// Words to search for (1–100 characters).
+    /// Words to search for (at most 100 characters); none lists every item the filters let
+    /// through.
+    #[serde(default)]
     pub q: String,
     pub department_id: Option<DepartmentId>,
     /// A.1 item type code.
@@ -69,11 +71,16 @@ pub struct SearchQuery {
     pub audience: Option<String>,
     /// At most 100; default 20.
     pub limit: Option<usize>,
+    /// Where the page starts in the results, 0–10,000; default 0.
+    pub offset: Option<usize>,
 }
 
 #[utoipa::path(get, path = "/items/search", tag = "catalog", params(SearchQuery),
     responses((status = 200, body = SearchResults), (status = 422, body = crate::error::Problem)))]
-/// Chinese full-text search over published items, widened by the synonym table.
+/// Search over published items as citizens ask: words, partial names, traditional characters,
+/// pinyin and initials, one character off, widened by the synonyms and everyday phrasings;
+/// best matches first, paged. When nothing matches, `nearest` is set and the hits are the items
+/// sharing the most characters with the query.
 pub async fn search_items(
     State(state): State<AppState>,
     Query(q): Query<SearchQuery>,
@@ -93,7 +100,15 @@ pub async fn search_items_post(
 }
 
 fn run_search(state: &AppState, q: SearchQuery) -> ApiResult<Json<SearchResults>> {
-    check_query(&q.q).map_err(|m| FieldErrors::single("q", m))?;
+    let mut errors = FieldErrors::new();
+    if let Err(m) = check_query(&q.q) {
+        errors.add("q", m);
+    }
+    let offset = q.offset.unwrap_or(0);
+    if offset > MAX_OFFSET {
+        errors.add("offset", format!("不能超过 {MAX_OFFSET}"));
+    }
+    errors.into_result()?;
     let filter = SearchFilter {
         department_id: q.department_id,
         item_type: q.item_type,
@@ -102,9 +117,10 @@ fn run_search(state: &AppState, q: SearchQuery) -> ApiResult<Json<SearchResults>
         min_depth: q.min_depth,
         audience: q.audience,
     };
-    Ok(Json(state.store.search().search(
+    Ok(Json(state.store.search().search_page(
         &q.q,
         &filter,
+        offset,
         q.limit.unwrap_or(20).clamp(1, 100),
     )?))
 }

@@ -15,6 +15,8 @@ pub(super) struct BrowseQuery {
     audience: Option<String>,
     level: Option<String>,
     min_depth: Option<u8>,
+    /// 1-based.
+    page: Option<usize>,
 }
 
 #[derive(Template)]
@@ -26,16 +28,30 @@ pub(super) struct BrowsePage {
     summary: String,
     expanded: String,
     hits: Vec<SearchHit>,
+    /// Nothing matched: the hits are the nearest items, shown with the departments and phones.
+    nearest: bool,
+    /// Nothing matched, not even by characters.
+    nothing: bool,
+    /// Links to the previous and next pages, and where this one stands ("第 2 / 5 页").
+    prev: String,
+    next: String,
+    position: String,
+    hotline: String,
     topics: Vec<(String, String)>,
-    departments: Vec<(DepartmentId, String)>,
+    departments: Vec<(DepartmentId, String, String)>,
     types: Vec<(String, String)>,
     topic: Option<String>,
     department: Option<DepartmentId>,
     audience: Option<String>,
 }
 
+/// How many items a listing without words gathers before paging (the whole of a centre's
+/// catalogue).
+const MAX_LISTED: usize = onewindow_store::search::MAX_PAGE;
 /// How many results a page shows.
-pub(super) const PAGE_HITS: usize = 50;
+pub(super) const PAGE_HITS: usize = 20;
+/// The deepest page offered.
+const MAX_PAGES: usize = 500;
 
 pub(super) async fn browse(
     State(state): State<AppState>,
@@ -53,27 +69,95 @@ pub(super) async fn browse(
     let query = q.q.clone().unwrap_or_default();
     let mut error = String::new();
     let mut status = StatusCode::OK;
-    let results = match (&q.q, check_query(&query)) {
-        (Some(_), Err(message)) => {
+    let page_no = q.page.unwrap_or(1).clamp(1, MAX_PAGES);
+    let offset = (page_no - 1) * PAGE_HITS;
+    let searching = !query.trim().is_empty();
+    let results = match check_query(&query) {
+        Err(message) => {
             error = message;
             status = StatusCode::UNPROCESSABLE_ENTITY;
             None
         }
-        (Some(_), Ok(())) => Some(state.store.search().search(&query, &filter, PAGE_HITS)?),
-        (None, _) => Some(state.store.search().search("", &filter, 500)?),
-    };
-    let (summary, expanded, hits) = match results {
-        Some(r) if q.q.is_some() => (
-            format!("找到 {} 个相关事项", r.total),
-            r.expanded_with.join("、"),
-            r.hits,
+        // No words: everything the filters let through, by department and name.
+        Ok(()) if !searching => Some(state.store.search().search("", &filter, MAX_LISTED)?),
+        Ok(()) => Some(
+            state
+                .store
+                .search()
+                .search_page(&query, &filter, offset, PAGE_HITS)?,
         ),
-        Some(mut r) => {
+    };
+    let (mut summary, mut expanded, mut hits, mut nearest, mut total) =
+        (String::new(), String::new(), Vec::new(), false, 0);
+    if let Some(mut r) = results {
+        total = r.total;
+        nearest = r.nearest;
+        if searching {
+            summary = if r.nearest {
+                format!(
+                    "没有找到与“{}”直接相关的事项，以下是名称相近的事项",
+                    query.trim()
+                )
+            } else if r.total == 0 {
+                format!("没有找到与“{}”相关的事项", query.trim())
+            } else {
+                format!("找到 {} 个相关事项", r.total)
+            };
+            expanded = r.expanded_with.join("、");
+            hits = r.hits;
+        } else {
             r.hits
                 .sort_by(|a, b| a.department.cmp(&b.department).then(a.name.cmp(&b.name)));
-            (format!("共 {} 个事项", r.total), String::new(), r.hits)
+            summary = if r.total > MAX_LISTED {
+                format!("共 {} 个事项，请用搜索或左侧筛选缩小范围", r.total)
+            } else {
+                format!("共 {} 个事项", r.total)
+            };
+            total = total.min(MAX_LISTED);
+            hits = r.hits.into_iter().skip(offset).take(PAGE_HITS).collect();
         }
-        None => (String::new(), String::new(), Vec::new()),
+    }
+    let pages = total.div_ceil(PAGE_HITS).clamp(1, MAX_PAGES);
+    let link = |page: usize| {
+        let mut params = url::form_urlencoded::Serializer::new(String::new());
+        if q.q.is_some() {
+            params.append_pair("q", &query);
+        }
+        if let Some(d) = q.department_id {
+            params.append_pair("department_id", &d.to_string());
+        }
+        for (key, value) in [
+            ("topic", &q.topic),
+            ("item_type", &q.item_type),
+            ("audience", &q.audience),
+            ("level", &q.level),
+        ] {
+            if let Some(v) = value {
+                params.append_pair(key, v);
+            }
+        }
+        if let Some(d) = q.min_depth {
+            params.append_pair("min_depth", &d.to_string());
+        }
+        params.append_pair("page", &page.to_string());
+        format!("/items?{}", params.finish())
+    };
+    let (prev, next) = (
+        if page_no > 1 {
+            link(page_no - 1)
+        } else {
+            String::new()
+        },
+        if page_no < pages {
+            link(page_no + 1)
+        } else {
+            String::new()
+        },
+    );
+    let position = if pages > 1 {
+        format!("第 {page_no} / {pages} 页")
+    } else {
+        String::new()
     };
     let departments = state
         .store
@@ -82,20 +166,36 @@ pub(super) async fn browse(
         .await?
         .into_iter()
         .filter(|d| d.active.get())
-        .map(|d| (d.id, d.short_name))
+        .map(|d| (d.id, d.short_name, d.phone))
         .collect();
+    let hotline = state
+        .store
+        .org()
+        .list_centres()
+        .await?
+        .into_iter()
+        .find(|c| c.active.get() && !c.phone.trim().is_empty())
+        .map(|c| c.phone)
+        .unwrap_or_default();
     let audience_prefix = match q.audience.as_deref() {
         Some("individual") => "p_",
         Some("company") => "c_",
         _ => "",
     };
+    let nothing = searching && hits.is_empty() && error.is_empty();
     let page = BrowsePage {
+        nothing,
         chrome: Chrome::new("办事指南", &ctx),
         q: query,
         error,
         summary,
         expanded,
+        nearest,
         hits,
+        prev,
+        next,
+        position,
+        hotline,
         topics: TOPICS
             .iter()
             .filter(|(k, _)| k.starts_with(audience_prefix))
