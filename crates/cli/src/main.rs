@@ -301,16 +301,20 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let serving = matches!(cli.command, Command::Serve | Command::Demo);
     let settings = Settings::resolve(&cli.common)?;
-    init_logging(
-        settings
-            .log_format
-            .unwrap_or(if matches!(cli.command, Command::Serve) {
-                LogFormat::Json
-            } else {
-                LogFormat::Text
-            }),
-        serving,
-    );
+    if matches!(cli.command, Command::Demo) {
+        init_demo_logging(&settings.data_dir)?;
+    } else {
+        init_logging(
+            settings
+                .log_format
+                .unwrap_or(if matches!(cli.command, Command::Serve) {
+                    LogFormat::Json
+                } else {
+                    LogFormat::Text
+                }),
+            serving,
+        );
+    }
     match cli.command {
         Command::Demo => run_demo(settings).await,
         Command::Serve => {
@@ -425,6 +429,41 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
+/// The demo keeps its console for the address and the logins: only warnings show there, and the
+/// whole log goes to `onewindow.log` in the data folder.
+fn init_demo_logging(data_dir: &std::path::Path) -> anyhow::Result<()> {
+    use tracing_subscriber::prelude::*;
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating {}", data_dir.display()))?;
+    let path = data_dir.join(DEMO_LOG);
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    let to_file = tracing_subscriber::EnvFilter::try_from_env("ONEWINDOW_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_filter(tracing_subscriber::filter::LevelFilter::WARN),
+        )
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_writer(std::sync::Mutex::new(file))
+                .with_filter(to_file),
+        )
+        .init();
+    Ok(())
+}
+
+/// The demo's log file in its data folder.
+const DEMO_LOG: &str = "onewindow.log";
+
 fn init_logging(format: LogFormat, serving: bool) {
     let default = if serving { "info,sqlx=warn" } else { "warn" };
     let filter = tracing_subscriber::EnvFilter::try_from_env("ONEWINDOW_LOG")
@@ -530,7 +569,10 @@ async fn run_demo(settings: Settings) -> anyhow::Result<()> {
         .today
         .unwrap_or_else(|| (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive());
     let logins = demo::load(&store, today).await?;
-    println!("演示数据目录：{}", settings.data_dir.display());
+    println!(
+        "演示数据目录：{}（运行日志在其中的 {DEMO_LOG}）",
+        settings.data_dir.display()
+    );
     if logins.is_empty() {
         println!("数据库中已有数据，未重复载入演示数据。");
     } else {

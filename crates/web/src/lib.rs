@@ -69,6 +69,7 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             auth::session_middleware,
         ))
+        .layer(axum::middleware::from_fn(explain_rejections))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             security_headers,
@@ -90,6 +91,40 @@ pub fn app(state: AppState) -> Router {
                 .layer(CatchPanicLayer::custom(|_| server_error_page())),
         )
         .with_state(state)
+}
+
+/// The extractors' own refusals (a path id that is not a number, a query without a field it
+/// needs) answer in English plain text; people get the Chinese error page instead, and programs
+/// under `/api/` problem+json, with the same status.
+async fn explain_rejections(
+    req: Request<axum::body::Body>,
+    next: axum::middleware::Next,
+) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let response = next.run(req).await;
+    let status = response.status();
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|t| t.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/plain"));
+    if !status.is_client_error() || !plain {
+        return response;
+    }
+    let why = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "提交的内容过大",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "提交的内容格式不受支持",
+        _ => "网址中的编号或参数格式不正确，请检查后重试",
+    };
+    let mut explained = if api {
+        let mut problem = error::ApiError::BadRequest(why.to_owned()).problem();
+        problem.status = status.as_u16();
+        error::problem_response(problem)
+    } else {
+        error::PageError::BadRequest(why.to_owned()).into_response()
+    };
+    *explained.status_mut() = status;
+    explained
 }
 
 /// Headers every response carries: scripts, styles and frames only from this site (no inline

@@ -238,3 +238,46 @@ async fn checkpoints_are_published(app: &TestApp) {
 async fn checkpoints_are_published_for_witnesses() {
     on_every_backend!(checkpoints_are_published);
 }
+
+async fn malformed_addresses_explained(app: &TestApp) {
+    let admin = app.staff("admin", &["centre_admin"], None, None).await;
+    let token = app
+        .token(admin.account_id, onewindow_domain::auth::TokenScope::Read)
+        .await;
+    // Programs get problem+json with the status the extractor chose.
+    for path in [
+        "/api/v1/cases/abc",
+        "/api/v1/items/abc",
+        "/api/v1/items/search?min_depth=deep",
+        "/api/v1/audit/proof?case=1",
+    ] {
+        let resp = browser()
+            .get(app.url(path))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 400, "{path}");
+        let kind = resp.headers()["content-type"].to_str().unwrap().to_owned();
+        assert_eq!(kind, "application/problem+json", "{path}");
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(body["status"], 400, "{path}");
+        assert!(!body.to_string().contains("Cannot parse"), "{path}: {body}");
+    }
+    // People get the Chinese page.
+    let (client, _) = app.login("admin", PASSWORD).await;
+    for path in ["/items/abc", "/admin/items/1/diff", "/work/cases/abc"] {
+        let resp = client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), 400, "{path}");
+        let page = resp.text().await.unwrap();
+        assert!(
+            page.contains("网址中的编号或参数格式不正确") && !page.contains("deserialize"),
+            "{path}: {page}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn malformed_paths_and_queries_are_explained() {
+    on_every_backend!(malformed_addresses_explained);
+}

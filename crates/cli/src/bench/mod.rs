@@ -17,6 +17,15 @@ use onewindow_web::auth::RequestCtx;
 
 /// What people type into the search box, and a few filters.
 const QUERIES: &[&str] = &[
+    // As citizens ask: phrasings, traditional characters, pinyin, initials, a wrong character.
+    "我想开一家奶茶店",
+    "身份证过期了怎么办",
+    "醫保報銷",
+    "jiehun",
+    "gongjijin",
+    "sbk",
+    "居民身份正换领",
+    "药品零售许可证",
     "营业执照",
     "个体户",
     "身份证",
