@@ -34,6 +34,27 @@ impl Principal {
     pub fn is_staff(&self) -> bool {
         self.kind == AccountKind::Staff
     }
+
+    /// Where this person starts after signing in: staff who handle cases at their inbox,
+    /// supervisors at the supervision dashboard, administrators at administration, applicants
+    /// at the home page.
+    pub fn home(&self) -> &'static str {
+        let handles = [
+            Role::Clerk,
+            Role::Reviewer,
+            Role::Approver,
+            Role::ChiefRepresentative,
+        ];
+        if !self.is_staff() {
+            "/"
+        } else if handles.iter().any(|r| self.has_role(*r)) {
+            "/work"
+        } else if self.has_role(Role::Supervisor) {
+            "/admin/supervision"
+        } else {
+            "/admin"
+        }
+    }
 }
 
 /// What an API token may do.

@@ -40,6 +40,8 @@ pub struct RequestCtx {
     pub remote: Option<String>,
     /// Served over TLS: `--secure-cookies`, or a proxy saying `X-Forwarded-Proto: https`.
     pub secure: bool,
+    /// The `notice` key a redirect carried (`?notice=saved`): every page shows its message.
+    pub notice: String,
 }
 
 impl RequestCtx {
@@ -291,11 +293,21 @@ pub async fn session_middleware(
             }
         }
     }
+    let notice = parts
+        .uri
+        .query()
+        .and_then(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "notice")
+                .map(|(_, v)| v.chars().take(40).collect())
+        })
+        .unwrap_or_default();
     parts.extensions.insert(RequestCtx {
         session,
         csrf,
         remote,
         secure,
+        notice,
     });
     let mut response = next.run(Request::from_parts(parts, body)).await;
     if let Some(token) = new_csrf_cookie {

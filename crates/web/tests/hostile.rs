@@ -281,3 +281,59 @@ async fn malformed_addresses_explained(app: &TestApp) {
 async fn malformed_paths_and_queries_are_explained() {
     on_every_backend!(malformed_addresses_explained);
 }
+
+async fn handover_at_a_shared_pc(app: &TestApp) {
+    let org = app.seed_org().await;
+    app.dept_staff(&org, org.dept, "clerk_a", &["clerk"]).await;
+    app.dept_staff(&org, org.dept, "clerk_b", &["clerk"]).await;
+    app.staff("jiancha", &["supervisor"], Some(org.centre), None)
+        .await;
+    let sign_in = |client: reqwest::Client, login: &'static str| async move {
+        let page = app.page(&client, "/login").await;
+        let resp = client
+            .post(app.url("/login"))
+            .form(&[
+                ("_csrf", csrf_of(&page).as_str()),
+                ("login", login),
+                ("password", PASSWORD),
+                ("next", ""),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let cookie = resp.headers()["set-cookie"].to_str().unwrap();
+        let cookie = cookie.split(';').next().unwrap().to_owned();
+        (
+            page,
+            resp.headers()["location"].to_str().unwrap().to_owned(),
+            cookie,
+        )
+    };
+    // Staff who handle cases start at their inbox; supervisors at supervision.
+    let client = browser();
+    let (_, landed, a_cookie) = sign_in(client.clone(), "clerk_a").await;
+    assert_eq!(landed, "/work");
+    let (_, landed, _) = sign_in(browser(), "jiancha").await;
+    assert_eq!(landed, "/admin/supervision");
+    // B signs in at A's PC: the page says who is signed in, A is signed out, B is told.
+    let (page, landed, _) = sign_in(client.clone(), "clerk_b").await;
+    assert!(page.contains("继续登录将退出其登录"), "{page}");
+    assert_eq!(landed, "/work?notice=handover");
+    let inbox = app.page(&client, &landed).await;
+    assert!(inbox.contains("已退出本机上一位用户的登录"), "{inbox}");
+    let stale = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(app.url("/work"))
+        .header("cookie", a_cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status().as_u16(), 303, "A's session has ended");
+}
+
+#[tokio::test]
+async fn signing_in_at_a_shared_pc_signs_the_last_person_out() {
+    on_every_backend!(handover_at_a_shared_pc);
+}

@@ -239,6 +239,7 @@ pub fn catalog(items: usize, runs: usize) -> anyhow::Result<()> {
         csrf: "0".repeat(48),
         remote: None,
         secure: false,
+        notice: String::new(),
     };
     let mut renders = Vec::with_capacity(runs);
     let mut bytes = 0usize;

@@ -84,7 +84,11 @@ impl Chrome {
                 is_staff: p.is_staff(),
             }),
             csrf: ctx.csrf.clone(),
-            notice: String::new(),
+            notice: Notice {
+                notice: ctx.notice.clone(),
+            }
+            .text()
+            .to_owned(),
         }
     }
     pub fn with_notice(mut self, notice: &Notice) -> Chrome {
@@ -111,6 +115,7 @@ impl Notice {
             "granted" => "已授权。",
             "revoked" => "已收回授权。",
             "case_registered" => "已登记，待受理。",
+            "handover" => "已退出本机上一位用户的登录，现为您本人登录。",
             _ => "",
         }
     }

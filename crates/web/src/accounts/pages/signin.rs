@@ -10,6 +10,9 @@ pub(super) struct LoginPage {
     error: String,
     login: String,
     next: String,
+    /// Who is signed in on this browser now: signing in ends their session (a shared window PC
+    /// at an A/B handover).
+    signed_in_as: String,
 }
 
 #[derive(Deserialize)]
@@ -39,6 +42,7 @@ pub(super) async fn login_page(ctx: RequestCtx, Query(q): Query<LoginQuery>) -> 
         error: String::new(),
         login: String::new(),
         next: safe_next(&q.next),
+        signed_in_as: signed_in_as(&ctx),
     })
 }
 
@@ -62,12 +66,27 @@ pub(super) async fn login_submit(
                 .accounts()
                 .create_session(principal.account_id)
                 .await?;
+            // The person signed in before on this browser is signed out, and told so.
+            let mut handover = false;
+            if let Some(previous) = &ctx.session {
+                state
+                    .store
+                    .accounts()
+                    .delete_session(previous.session_id)
+                    .await?;
+                handover = previous.principal.account_id != principal.account_id;
+            }
             let next = match next.as_str() {
-                "" if principal.is_staff() => "/admin",
-                "" => "/",
-                other => other,
+                "" => principal.home().to_owned(),
+                other => other.to_owned(),
             };
-            let mut response = Redirect::to(next).into_response();
+            let next = if handover {
+                let joiner = if next.contains('?') { '&' } else { '?' };
+                format!("{next}{joiner}notice=handover")
+            } else {
+                next
+            };
+            let mut response = Redirect::to(&next).into_response();
             response.headers_mut().append(
                 header::SET_COOKIE,
                 set_cookie(
@@ -101,8 +120,15 @@ pub(super) async fn login_submit(
             error,
             login,
             next,
+            signed_in_as: signed_in_as(&ctx),
         },
     )
+}
+
+fn signed_in_as(ctx: &RequestCtx) -> String {
+    ctx.principal()
+        .map(|p| p.display_name.clone())
+        .unwrap_or_default()
 }
 
 pub(super) async fn logout(State(state): State<AppState>, ctx: RequestCtx) -> PageResult {
