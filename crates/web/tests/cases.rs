@@ -309,6 +309,20 @@ async fn calendar_corrections(app: &TestApp) {
         page.contains("台风停工") && page.contains("371300000000"),
         "{page}"
     );
+    // The countdown on the lists runs on the case's regional calendar: a case accepted today is
+    // due 9 October; closing 30 September in its region leaves four working days, not five.
+    accepted_case(app, org.dept, clerk.account_id).await;
+    let (clerk_client, _) = app.login("clerk", PASSWORD).await;
+    let list = app.page(&clerk_client, "/work/search").await;
+    assert!(list.contains("剩余 5 个工作日"), "{list}");
+    let closed =
+        json!({"region_code": "371300", "day": "2026-09-30", "workday": false, "name": "停电"});
+    let (status, _) = app
+        .api(&t_admin, Method::PUT, "/calendar/days", Some(closed))
+        .await;
+    assert_eq!(status, 200);
+    let list = app.page(&clerk_client, "/work/search").await;
+    assert!(list.contains("剩余 4 个工作日"), "{list}");
 }
 
 #[tokio::test]

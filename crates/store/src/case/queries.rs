@@ -38,11 +38,16 @@ pub struct CaseRow {
     #[sqlx(try_from = "i64")]
     pub paused: Flag,
     pub version: i64,
+    /// The region whose working-day calendar (with its corrections) the case's clock runs on:
+    /// that of the handling department's centre.
+    pub region_code: String,
 }
 
 const ROW: &str =
     "c.id, c.case_no, c.stage, c.item_id, c.item_name, c.department_id, c.applicant, c.channel,
-    c.step_name, c.assignee, c.submitted_on, c.accepted_on, c.due, c.paused, c.version";
+    c.step_name, c.assignee, c.submitted_on, c.accepted_on, c.due, c.paused, c.version,
+    (SELECT ce.region_code FROM departments d JOIN centres ce ON ce.id = d.centre_id
+     WHERE d.id = c.department_id) AS region_code";
 
 /// One page of rows and the cursor of the next, if any.
 #[derive(Debug, Clone, Serialize)]

@@ -87,7 +87,7 @@ pub(super) async fn inbox(
         )
         .await?;
     let today = state.clock.today();
-    let cal = state.store.calendar().calendar_for("").await?;
+    let calendars = calendars_of(&state, &page.rows).await?;
     let what = state.store.cases().task_kinds().await?;
     render(&ListPage {
         chrome: Chrome::new("我的待办", &user.ctx),
@@ -138,7 +138,11 @@ pub(super) async fn inbox(
             }
             _ => vec![],
         },
-        rows: page.rows.iter().map(|r| row_view(r, today, &cal)).collect(),
+        rows: page
+            .rows
+            .iter()
+            .map(|r| row_view(r, today, &calendars))
+            .collect(),
         next: page
             .next
             .map(|n| {
@@ -200,7 +204,7 @@ pub(super) async fn search(
         .search_cases(&query.filter(&user.principal))
         .await?;
     let today = state.clock.today();
-    let cal = state.store.calendar().calendar_for("").await?;
+    let calendars = calendars_of(&state, &page.rows).await?;
     let text = |name: &str, label: &str, value: &str| filter(name, label, value, vec![]);
     render(&ListPage {
         chrome: Chrome::new("办件检索", &user.ctx),
@@ -235,7 +239,11 @@ pub(super) async fn search(
             text("from", "申请日期自（YYYY-MM-DD）", &q.from),
             text("to", "至", &q.to),
         ],
-        rows: page.rows.iter().map(|r| row_view(r, today, &cal)).collect(),
+        rows: page
+            .rows
+            .iter()
+            .map(|r| row_view(r, today, &calendars))
+            .collect(),
         next: page
             .next
             .map(|n| {

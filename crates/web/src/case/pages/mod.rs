@@ -68,8 +68,24 @@ pub struct RowView {
     pub due: String,
 }
 
-/// The countdown: remaining working days to the deadline; yellow from two days, red on the
-/// last day and after.
+/// The calendars of the regions these rows' clocks run on, each fetched once (they are cached
+/// in the store until the next correction).
+pub(super) async fn calendars_of(
+    state: &AppState,
+    rows: &[CaseRow],
+) -> Result<std::collections::HashMap<String, std::sync::Arc<WorkCalendar>>, PageError> {
+    let mut calendars = std::collections::HashMap::new();
+    for r in rows {
+        if !calendars.contains_key(&r.region_code) {
+            let cal = state.store.calendar().calendar_for(&r.region_code).await?;
+            calendars.insert(r.region_code.clone(), cal);
+        }
+    }
+    Ok(calendars)
+}
+
+/// The countdown: remaining working days to the deadline on the case's own regional calendar;
+/// yellow from two days, red on the last day and after.
 fn badge(
     due: Option<&str>,
     paused: bool,
@@ -99,8 +115,15 @@ fn stage_label(key: &str) -> &'static str {
     Stage::from_key(key).unwrap_or(Stage::New).label()
 }
 
-fn row_view(r: &CaseRow, today: NaiveDate, cal: &WorkCalendar) -> RowView {
-    let (badge, tone) = badge(r.due.as_deref(), r.paused.get(), &r.stage, today, cal);
+fn row_view(
+    r: &CaseRow,
+    today: NaiveDate,
+    calendars: &std::collections::HashMap<String, std::sync::Arc<WorkCalendar>>,
+) -> RowView {
+    let (badge, tone) = match calendars.get(&r.region_code) {
+        Some(cal) => badge(r.due.as_deref(), r.paused.get(), &r.stage, today, cal),
+        None => (String::new(), "off"),
+    };
     RowView {
         id: r.id,
         case_no: r.case_no.clone().unwrap_or_else(|| "（待受理）".into()),
