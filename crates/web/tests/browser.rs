@@ -81,6 +81,26 @@ async fn screenshot(client: &Client, name: &str) {
     }
 }
 
+/// The table's header row is hidden and its first row is laid out as a block (a card), with
+/// its cells labelled, and nothing runs off the side of the page.
+async fn assert_stacked(client: &Client, table: &str) {
+    let script = format!(
+        "const t = document.querySelector('{table}');
+         const head = getComputedStyle(t.querySelector('thead')).display;
+         const row = getComputedStyle(t.querySelector('tbody tr')).display;
+         const label = getComputedStyle(t.querySelector('tbody td'), '::before').content;
+         const wide = document.documentElement.scrollWidth > window.innerWidth;
+         return [head, row, label, String(wide)].join('|');"
+    );
+    let seen = client.execute(&script, vec![]).await.unwrap();
+    let seen = seen.as_str().unwrap_or_default().to_owned();
+    let parts: Vec<&str> = seen.split('|').collect();
+    assert_eq!(parts[0], "none", "{table}: {seen}");
+    assert_eq!(parts[1], "block", "{table}: {seen}");
+    assert!(parts[2].len() > 2, "{table}: cells labelled: {seen}");
+    assert_eq!(parts[3], "false", "{table}: no sideways scrolling: {seen}");
+}
+
 /// Fills the input with this id, or else this name.
 async fn fill(client: &Client, id: &str, value: &str) {
     let el = match client.find(Locator::Id(id)).await {
@@ -307,6 +327,10 @@ async fn search_guide_then_admin_edits_and_publishes_a_new_version() {
     click_and_wait(&client, ".hit h3 a").await;
     let text = page_text(&client).await;
     assert!(text.contains("法定 15 个工作日，承诺 3 个工作日"), "{text}");
+    client.set_window_size(375, 900).await.unwrap();
+    assert_stacked(&client, "table.materials").await;
+    screenshot(&client, "guide-375").await;
+    client.set_window_size(1280, 1000).await.unwrap();
     assert!(text.contains("个体工商户登记（备案）申请书"));
     assert!(
         client.find(Locator::Css(".flow svg")).await.is_ok(),
@@ -485,6 +509,11 @@ async fn a_case_from_the_window_to_delivery_followed_by_the_applicant() {
         "{text}"
     );
     screenshot(&client, "case-inbox").await;
+    // At a phone's width each case is a card whose cells are labelled by their columns.
+    client.set_window_size(375, 900).await.unwrap();
+    assert_stacked(&client, "table.cases").await;
+    screenshot(&client, "case-inbox-375").await;
+    client.set_window_size(1280, 1000).await.unwrap();
     click_and_wait(&client, "table.cases a").await;
     fill(&client, "o-complete_step", "经审查，经营场所和设施符合要求").await;
     act(&client, "complete_step").await;
