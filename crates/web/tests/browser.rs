@@ -468,6 +468,22 @@ async fn a_case_from_the_window_to_delivery_followed_by_the_applicant() {
         text.contains("受理回执") && text.contains("2026-10-09"),
         "{text}"
     );
+    // The receipt names who took the case and carries the progress page's full address, as a
+    // QR code too.
+    assert!(
+        text.contains("经办人") && text.contains("/progress?case_no="),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("{base}/progress?case_no=")),
+        "{text}"
+    );
+    assert!(
+        client
+            .find(Locator::Css(".progress-qr .qr svg"))
+            .await
+            .is_ok()
+    );
     screenshot(&client, "case-receipt").await;
     let view = app
         .store

@@ -309,6 +309,25 @@ async fn calendar_corrections(app: &TestApp) {
         page.contains("台风停工") && page.contains("371300000000"),
         "{page}"
     );
+    // A date picker, this month and the next as grids, and a way to withdraw a correction.
+    assert!(page.contains(r#"type="date""#) && page.contains("2026 年 9 月（全部地区）"));
+    assert!(
+        page.contains("25 休") && page.contains("2026 年 10 月"),
+        "Mid-Autumn shows"
+    );
+    let withdrawn = client
+        .post(app.url("/admin/calendar/withdraw"))
+        .form(&[
+            ("_csrf", csrf_of(&page).as_str()),
+            ("region_code", "371300000000"),
+            ("day", "2026-10-12"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(withdrawn.status().as_u16(), 303);
+    let page = app.page(&client, "/admin/calendar").await;
+    assert!(!page.contains("2026-10-12"), "{page}");
     // The countdown on the lists runs on the case's regional calendar: a case accepted today is
     // due 9 October; closing 30 September in its region leaves four working days, not five.
     accepted_case(app, org.dept, clerk.account_id).await;

@@ -54,7 +54,11 @@ async fn alerts_and_notifications(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(page.status(), 200);
-    assert!(page.text().await.unwrap().contains("超期 2 条"));
+    let page = page.text().await.unwrap();
+    assert!(
+        page.contains("超期 1 件，预警 0 件"),
+        "one case, as the headline counts: {page}"
+    );
     let (client, _) = app.login("clerk", PASSWORD).await;
     let page = client
         .get(app.url("/admin/supervision"))
@@ -127,6 +131,44 @@ async fn alerts_and_notifications(app: &TestApp) {
         .await;
     assert_eq!(status, 201, "{manual}");
     let (client, _) = app.login("jiancha", PASSWORD).await;
+    // The same by hand on the dashboard: a wrong number is named, then the notice is issued.
+    let dashboard = app.page(&client, "/admin/supervision").await;
+    let urge = |case_no: String| {
+        let (client, csrf) = (client.clone(), csrf_of(&dashboard));
+        let url = app.url("/admin/supervision/urgings");
+        async move {
+            client
+                .post(url)
+                .form(&[
+                    ("_csrf", csrf.as_str()),
+                    ("case_no", case_no.as_str()),
+                    ("reason", "群众来电反映办理缓慢"),
+                    ("reply_days", "2"),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let refused = urge("371300000000000000000".into()).await;
+    assert_eq!(refused.status().as_u16(), 422);
+    assert!(refused.text().await.unwrap().contains("未找到该办件编号"));
+    let case_no = app.get(&t_clerk, &format!("/cases/{id}")).await.1["row"]["case_no"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let issued = urge(case_no).await;
+    assert_eq!(issued.status().as_u16(), 303);
+    let location = issued.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        location.starts_with("/admin/supervision/urgings/"),
+        "{location}"
+    );
+    let issued = app.page(&client, &location).await;
+    assert!(
+        issued.contains("催办通知书已发出") && issued.contains("群众来电反映办理缓慢"),
+        "{issued}"
+    );
     let notice = app
         .page(&client, &format!("/admin/supervision/urgings/{u}"))
         .await;
@@ -292,10 +334,11 @@ async fn alerts_and_notifications(app: &TestApp) {
             ours["accepted"].as_i64(),
             ours["urged"].as_i64()
         ),
-        (Some(1), Some(1), Some(2))
+        // Urged by the red limit, through the API and on the dashboard.
+        (Some(1), Some(1), Some(3))
     );
     assert_eq!(ours["conclusion_rate"].as_f64(), Some(0.0));
-    assert_eq!(ours["urging_rate"].as_f64(), Some(200.0));
+    assert_eq!(ours["urging_rate"].as_f64(), Some(300.0));
     let (status, body) = app
         .get(
             &t_sup,

@@ -906,8 +906,13 @@ mod tests {
                 .total
                 > 5
         );
+        // The everyday word finds both of its items first (setting up and closing down).
         let r = store.search().search("个体户", &search, 10).unwrap();
-        assert_eq!(r.hits[0].name, "个体工商户设立登记");
+        let first_two: Vec<&str> = r.hits.iter().take(2).map(|h| h.name.as_str()).collect();
+        assert!(
+            first_two.contains(&"个体工商户设立登记") && first_two.contains(&"个体工商户注销登记"),
+            "{first_two:?}"
+        );
         // Loading again leaves an existing database alone.
         let (cases,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM cases")
             .fetch_one(store.pool())

@@ -124,6 +124,8 @@ impl crate::CalendarStore<'_> {
         let name = name.trim();
         if name.is_empty() {
             errors.add("name", "请填写名称或原因，例如“国庆节”或“防汛调整”");
+        } else if name.chars().count() > 40 {
+            errors.add("name", "名称或原因不能超过 40 个字");
         }
         errors.into_result()?;
         let day = date.map(|d| d.to_string()).unwrap_or_default();
@@ -155,5 +157,33 @@ impl crate::CalendarStore<'_> {
             changed_by: by,
             changed_at: now_ms(),
         })
+    }
+
+    /// Withdraws a correction: the day follows the official calendar again (or a nationwide
+    /// correction, for a region's). New deadlines follow at once; accepted cases keep theirs.
+    pub async fn remove_calendar_day(
+        self,
+        region_code: &str,
+        day: &str,
+        by: AccountId,
+    ) -> StoreResult<()> {
+        let region_code = normalize_region(region_code);
+        let removed = sqlx::query("DELETE FROM calendar_days WHERE region_code = $1 AND day = $2")
+            .bind(&region_code)
+            .bind(day.trim())
+            .execute(&self.store.pool)
+            .await?
+            .rows_affected();
+        if removed == 0 {
+            return Err(StoreError::NotFound("calendar day"));
+        }
+        tracing::info!(
+            region_code,
+            day,
+            by = by.get(),
+            "calendar correction withdrawn"
+        );
+        self.store.calendars.by_region.write().unwrap().clear();
+        Ok(())
     }
 }

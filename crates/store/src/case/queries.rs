@@ -46,8 +46,8 @@ pub struct CaseRow {
 const ROW: &str =
     "c.id, c.case_no, c.stage, c.item_id, c.item_name, c.department_id, c.applicant, c.channel,
     c.step_name, c.assignee, c.submitted_on, c.accepted_on, c.due, c.paused, c.version,
-    (SELECT ce.region_code FROM departments d JOIN centres ce ON ce.id = d.centre_id
-     WHERE d.id = c.department_id) AS region_code";
+    COALESCE((SELECT ce.region_code FROM departments d JOIN centres ce ON ce.id = d.centre_id
+     WHERE d.id = c.department_id), '') AS region_code";
 
 /// One page of rows and the cursor of the next, if any.
 #[derive(Debug, Clone, Serialize)]
@@ -217,6 +217,27 @@ impl crate::CaseStore<'_> {
             id_number,
             mobile,
         })
+    }
+
+    /// Where and by whom a case was accepted: the window's number and name, and the clerk's
+    /// name (empty when not yet accepted, or accepted by someone without a seat).
+    pub async fn acceptance_desk(self, case_id: CaseId) -> StoreResult<(String, String)> {
+        let row: Option<(Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT w.number, w.name, s.name FROM cases c
+             LEFT JOIN windows w ON w.id = c.accepted_window
+             LEFT JOIN staff s ON s.account_id = c.accepted_by
+             WHERE c.id = $1",
+        )
+        .bind(case_id)
+        .fetch_optional(&self.store.pool)
+        .await?;
+        let (number, name, clerk) = row.ok_or(StoreError::NotFound("case"))?;
+        let window = match (number, name) {
+            (Some(n), Some(name)) => format!("{n} 号窗口（{name}）"),
+            (Some(n), None) => format!("{n} 号窗口"),
+            _ => String::new(),
+        };
+        Ok((window, clerk.unwrap_or_default()))
     }
 
     /// The department handling a case.

@@ -974,6 +974,21 @@ impl crate::SupervisionStore<'_> {
         .await?)
     }
 
+    /// The alerts of cases whose clock still runs (accepted, not yet concluded), newest first:
+    /// what the supervisors' dashboard lists beside its live counts.
+    pub async fn running_alerts(self, limit: i64) -> StoreResult<Vec<Alert>> {
+        Ok(sqlx::query_as(
+            "SELECT a.id, a.case_id, c.case_no, c.item_name, a.timer_kind, a.level, a.due_on,
+                    a.department_id, a.raised_on
+             FROM supervision_alerts a JOIN cases c ON c.id = a.case_id
+             WHERE c.stage IN ('in_review', 'decided')
+             ORDER BY a.id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.store.pool)
+        .await?)
+    }
+
     /// One person's notifications, newest first.
     pub async fn notifications(
         self,

@@ -88,6 +88,9 @@ pub struct Table {
     pub rows: Vec<Vec<Cell>>,
     /// Link to the next page, empty when there is none.
     pub more: String,
+    /// A grid that keeps its columns at every width (a month), instead of turning each row
+    /// into a labelled card on small screens.
+    pub grid: bool,
 }
 
 pub struct Section {
@@ -109,9 +112,17 @@ impl Section {
                 headers,
                 rows,
                 more: String::new(),
+                grid: false,
             }),
             form: None,
         }
+    }
+    /// The same table kept as a grid at every width.
+    pub fn as_grid(mut self) -> Section {
+        if let Some(t) = self.table.as_mut() {
+            t.grid = true;
+        }
+        self
     }
     pub(super) fn form(form: Form) -> Section {
         Section {

@@ -115,6 +115,7 @@ impl Notice {
             "granted" => "已授权。",
             "revoked" => "已收回授权。",
             "case_registered" => "已登记，待受理。",
+            "urged" => "催办通知书已发出。",
             "handover" => "已退出本机上一位用户的登录，现为您本人登录。",
             _ => "",
         }
@@ -309,6 +310,10 @@ impl<'a> FormBuilder<'a> {
     }
     pub fn text(self, name: &str, label: &str, required: bool, help: &str) -> Self {
         self.push(name, label, "text", required, help, vec![])
+    }
+    /// A date, picked from the browser's calendar (sent as YYYY-MM-DD).
+    pub fn date(self, name: &str, label: &str, required: bool, help: &str) -> Self {
+        self.push(name, label, "date", required, help, vec![])
     }
     pub fn number(self, name: &str, label: &str, required: bool) -> Self {
         self.push(name, label, "number", required, "", vec![])

@@ -87,10 +87,15 @@ pub(super) fn event_detail(payload: &serde_json::Value) -> String {
     let mut out = parts.join("；");
     if let Some(d) = payload.get("decision") {
         let approved = d["approved"].as_bool().unwrap_or(false);
+        let reasons = d["reasons"].as_str().unwrap_or_default().trim();
         out = format!(
-            "{}：{}{}",
+            "{}{}{}",
             if approved { "准予" } else { "不予许可" },
-            d["reasons"].as_str().unwrap_or_default(),
+            if reasons.is_empty() {
+                String::new()
+            } else {
+                format!("：{reasons}")
+            },
             d["legal_basis"]
                 .as_str()
                 .filter(|b| !b.is_empty())
@@ -413,4 +418,20 @@ pub(super) async fn case_act(
     page.error = failure;
     page.error_action = action;
     render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::event_detail;
+    use serde_json::json;
+
+    #[test]
+    fn an_approval_without_reasons_shows_no_dangling_colon() {
+        let approved =
+            json!({"decision": {"approved": true, "reasons": "", "legal_basis": "第三十八条"}});
+        assert_eq!(event_detail(&approved), "准予（依据：第三十八条）");
+        let refused =
+            json!({"decision": {"approved": false, "reasons": "不符合条件", "legal_basis": ""}});
+        assert_eq!(event_detail(&refused), "不予许可：不符合条件");
+    }
 }

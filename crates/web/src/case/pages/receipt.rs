@@ -25,11 +25,16 @@ pub(super) struct ReceiptPage {
     pending: Vec<String>,
     supply_by: String,
     progress_url: String,
+    /// The progress page's address as a QR code (inline SVG) to scan from the printed receipt.
+    progress_qr: String,
+    window: String,
+    clerk: String,
 }
 
 pub(super) async fn receipt(
     State(state): State<AppState>,
     user: PageUser,
+    headers: HeaderMap,
     Path(id): Path<CaseId>,
 ) -> PageResult {
     let view = visible_case(&state, &user.principal, user.ctx.remote.as_deref(), id)
@@ -44,6 +49,8 @@ pub(super) async fn receipt(
     let department = state.store.org().get_department(item.department_id).await?;
     let centre = state.store.org().get_centre(department.centre_id).await?;
     let applicant = s.applicant.clone();
+    let (window, clerk) = state.store.cases().acceptance_desk(id).await?;
+    let progress_url = progress_link(&user.ctx, &headers, &case_no);
     render(&ReceiptPage {
         chrome: Chrome::new("受理回执", &user.ctx),
         id,
@@ -71,6 +78,36 @@ pub(super) async fn receipt(
             .deficiency_supply_by
             .map(|d| d.to_string())
             .unwrap_or_default(),
-        progress_url: format!("/progress?case_no={case_no}"),
+        progress_qr: qr_svg(&progress_url),
+        progress_url,
+        window,
+        clerk,
     })
+}
+
+/// The progress page of a case, as a full address: the site as the clerk's browser reached it.
+pub(super) fn progress_link(ctx: &RequestCtx, headers: &HeaderMap, case_no: &str) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .unwrap_or("localhost");
+    let scheme = if ctx.secure { "https" } else { "http" };
+    let case_no: String = url::form_urlencoded::byte_serialize(case_no.as_bytes()).collect();
+    format!("{scheme}://{host}/progress?case_no={case_no}")
+}
+
+/// `text` as a QR code in SVG, or nothing if it cannot be encoded.
+pub(super) fn qr_svg(text: &str) -> String {
+    qrcode::QrCode::new(text.as_bytes())
+        .map(|code| {
+            code.render::<qrcode::render::svg::Color>()
+                .min_dimensions(132, 132)
+                .quiet_zone(true)
+                .build()
+        })
+        .unwrap_or_default()
 }

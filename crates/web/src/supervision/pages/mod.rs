@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/supervision/bulletin", get(bulletin))
         .route("/admin/supervision/live", get(live_counts))
         .route("/admin/supervision/findings/close", post(close_finding))
+        .route("/admin/supervision/urgings", post(issue_urging))
         .route(
             "/admin/supervision/urgings/{id}/explain",
             post(urging_explain),
@@ -102,6 +103,53 @@ async fn supervision(
     supervision_page(FormPage::fresh(&state, &user, &notice)).await
 }
 
+/// A supervisor urges a case by hand (催办通知书): its number, the reason and the days to reply.
+async fn issue_urging(State(state): State<AppState>, user: PageUser, body: Bytes) -> PageResult {
+    gate(&state, &user, SupervisionAction::Act, None).await?;
+    let data = FormData::parse(&body);
+    let mut errors = FieldErrors::new();
+    let case_no = data.text("case_no").trim().to_owned();
+    let reply_days: i64 = data.i64(&mut errors, "reply_days");
+    let found = if case_no.is_empty() {
+        errors.add("case_no", "请填写办件编号");
+        None
+    } else {
+        let filter = onewindow_store::case::queries::CaseFilter {
+            case_no: Some(case_no.chars().take(40).collect()),
+            limit: 1,
+            ..Default::default()
+        };
+        let page = state.store.cases().search_cases(&filter).await?;
+        if page.rows.is_empty() {
+            errors.add("case_no", "未找到该办件编号");
+        }
+        page.rows.into_iter().next()
+    };
+    if let (Some(case), true) = (found, errors.is_empty()) {
+        match form_outcome(
+            state
+                .store
+                .supervision()
+                .issue_urging(
+                    case.id,
+                    user.principal.account_id,
+                    &data.text("reason"),
+                    u32::try_from(reply_days).unwrap_or(0),
+                    state.clock.today(),
+                )
+                .await,
+        ) {
+            Ok(Ok(u)) => {
+                return redirect(&format!("/admin/supervision/urgings/{}", u.id), "urged");
+            }
+            Ok(Err(e)) => errors = e,
+            Err(PageError::BadRequest(why)) => errors.add("case_no", why),
+            Err(e) => return Err(e),
+        }
+    }
+    supervision_page(FormPage::refused(&state, &user, &data, &errors)).await
+}
+
 /// A supervisor closes a finding with its disposition.
 async fn close_finding(State(state): State<AppState>, user: PageUser, body: Bytes) -> PageResult {
     gate(&state, &user, SupervisionAction::Act, None).await?;
@@ -128,7 +176,7 @@ async fn close_finding(State(state): State<AppState>, user: PageUser, body: Byte
 async fn supervision_page(fp: FormPage<'_>) -> PageResult {
     let (state, user) = (fp.state, fp.user);
     gate(state, user, SupervisionAction::View, None).await?;
-    let alerts = state.store.supervision().alerts(None, 300).await?;
+    let alerts = state.store.supervision().running_alerts(300).await?;
     let open_findings = state.store.supervision().findings(true, 100).await?;
     let departments = state.store.org().list_departments(None).await?;
     let dept_name = |id: DepartmentId| short_name(&departments, Some(id));
@@ -139,13 +187,6 @@ async fn supervision_page(fp: FormPage<'_>) -> PageResult {
         "pledge_verification" => "承诺核查",
         _ => "时限",
     };
-    let (red, yellow) = alerts.iter().fold((0, 0), |(r, y), a| {
-        if a.level == AlertLevel::Red {
-            (r + 1, y)
-        } else {
-            (r, y + 1)
-        }
-    });
     let rows = alerts
         .iter()
         .map(|a| {
@@ -200,16 +241,15 @@ async fn supervision_page(fp: FormPage<'_>) -> PageResult {
             ]
         })
         .collect();
+    let (red, yellow) = (live.red, live.yellow);
     live_page(
         user,
         live,
         "电子监察",
         vec![],
         &format!(
-            "每分钟检查一次全部办件及各环节时限：剩余 {} 个工作日或时限的 {}%（取多者）时预警，期限届满仍未办结即超期；暂停计时的办件不预警。最近 {} 条：超期 {red} 条，预警 {yellow} 条。",
-            settings.warn_min_days,
-            settings.warn_percent,
-            alerts.len()
+            "每分钟检查一次全部办件及各环节时限：剩余 {} 个工作日或时限的 {}%（取多者）时预警，期限届满仍未办结即超期；暂停计时的办件不预警。正在办理的办件中，超期 {} 件，预警 {} 件；办结后不再列出。",
+            settings.warn_min_days, settings.warn_percent, red, yellow,
         ),
         vec![
             Section::table(
@@ -321,8 +361,21 @@ async fn supervision_page(fp: FormPage<'_>) -> PageResult {
                 .textarea("disposition", "处理结果", true)
                 .build(),
             ),
+            Section::form(
+                FormBuilder::new(
+                    "/admin/supervision/urgings",
+                    "发出催办通知书",
+                    fp.data(),
+                    fp.errors,
+                )
+                .title("催办")
+                .text("case_no", "办件编号", true, "")
+                .textarea("reason", "催办事由", true)
+                .number("reply_days", "答复期限（工作日，1–10）", true)
+                .build(),
+            ),
             Section::table(
-                "预警与超期",
+                "正在办理的办件的预警与超期",
                 vec!["日期", "级别", "办件编号", "事项", "部门", "类别", "期限"],
                 rows,
             ),

@@ -133,13 +133,12 @@ pub(super) async fn settings_page(
     let finding_rules = state.store.supervision().finding_rules().await?;
     sections.push(Section::table(
         "监察问题规则（逐条比对办件事件、时限与部门报送记录）",
-        vec!["代码", "规则", "程度", "状态", ""],
+        vec!["规则", "程度", "状态", ""],
         finding_rules
             .iter()
             .map(|r| {
                 let on = r.enabled.get();
                 vec![
-                    Cell::text(&r.code),
                     Cell::text(&r.name),
                     if r.severity == "major" {
                         Cell::tag("严重", "bad")
