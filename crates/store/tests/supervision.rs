@@ -234,7 +234,7 @@ async fn sweeps_across_the_holidays(store: &Store) {
         &w,
         Some(b),
         "2026-10-12",
-        Command::SupplementReceived,
+        Command::SupplementReceived { materials: vec![] },
     )
     .await
     .unwrap();
@@ -467,7 +467,7 @@ async fn event_findings(store: &Store) {
         &w,
         Some(a),
         "2026-09-28",
-        Command::SupplementReceived,
+        Command::SupplementReceived { materials: vec![] },
     )
     .await
     .unwrap();
@@ -498,7 +498,7 @@ async fn event_findings(store: &Store) {
         &w,
         Some(a),
         "2026-09-29",
-        Command::SupplementReceived,
+        Command::SupplementReceived { materials: vec![] },
     )
     .await
     .unwrap();

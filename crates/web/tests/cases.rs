@@ -584,3 +584,53 @@ async fn notifier(app: &TestApp) {
 async fn cases_notifications_go_to_gateways() {
     on_every_backend!(notifier, "2026-09-24");
 }
+
+/// 补正 at the window: a case registered without its application form is told once what is
+/// missing; the clerk records what the applicant brings back, and acceptance then passes.
+async fn window_supplement(app: &TestApp) {
+    let org = app.seed_org().await;
+    let clerk = app.dept_staff(&org, org.dept, "clerk", &["clerk"]).await;
+    let item = publish_item(app, org.dept, clerk.account_id).await;
+    let t_clerk = app.token(clerk.account_id, TokenScope::Write).await;
+    let (_, opened) = app
+        .post(&t_clerk, "/cases", json!({"item_id": item, "materials": [],
+                "applicant": {"kind": "individual", "name": "张伟", "id_number": "11010519491231002X", "mobile": "13800000000"}}))
+        .await;
+    let id = opened["case_id"].as_i64().unwrap();
+    let (status, _) = app.command(&t_clerk, id, json!({"type": "accept"})).await;
+    assert_eq!(status, 422, "the application form is missing");
+    let (status, _) = app
+        .command(
+            &t_clerk,
+            id,
+            json!({"type": "request_supplement", "missing": [{"material": "申请书", "reason": "未提交"}], "reason": ""}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (client, _) = app.login("clerk", PASSWORD).await;
+    let page = app.page(&client, &format!("/work/cases/{id}")).await;
+    assert!(page.contains(r#"name="received" value="申请书""#), "{page}");
+    let received = client
+        .post(app.url(&format!("/work/cases/{id}/act")))
+        .form(&[
+            ("_csrf", csrf_of(&page).as_str()),
+            ("action", "supplement_received"),
+            ("received", "申请书"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(received.status(), 303);
+    let page = app.page(&client, &format!("/work/cases/{id}")).await;
+    assert!(
+        page.contains("已收到补正材料：申请书") && !page.contains("办结日期"),
+        "no deadline before acceptance: {page}"
+    );
+    let (status, body) = app.command(&t_clerk, id, json!({"type": "accept"})).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn cases_supplement_at_the_window_then_acceptance() {
+    on_every_backend!(window_supplement, "2026-09-24");
+}

@@ -94,8 +94,8 @@ pub fn check(command: &Command, ctx: &Ctx) -> Result<(), CaseError> {
         Command::Deliver {
             delivery: Delivery::Express { waybill },
         } => name("delivery.waybill", waybill),
+        Command::SupplementReceived { materials } => names("materials", materials),
         Command::Accept
-        | Command::SupplementReceived
         | Command::EndSpecialProcedure
         | Command::Conclude
         | Command::Deliver { .. } => Ok(()),

@@ -254,27 +254,38 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
                 since: ctx.today,
             }])
         }
-        Command::SupplementReceived => {
+        Command::SupplementReceived { materials } => {
             let Some(Pause::Supplement { since }) = &state.paused else {
                 return Err(CaseError::WrongStage(stage.label()));
             };
-            if !department_staff(item()?) {
+            let item = item()?;
+            if !department_staff(item) {
                 return Err(CaseError::NotAllowed(
                     "只有办理部门的工作人员可以登记补正材料",
                 ));
             }
+            if let Some(other) = materials
+                .iter()
+                .find(|m| !item.materials.iter().any(|x| &x.name == *m))
+            {
+                return Err(rule(format!("“{other}”不是本事项的材料")));
+            }
             let paused_days = ctx.calendar.working_days_between(*since, ctx.today)?;
-            let due = match (state.accepted_on, state.item.as_ref()) {
-                (Some(on), Some(item)) => deadline(
+            let due = match state.accepted_on {
+                Some(on) => Some(deadline(
                     ctx.calendar,
                     item,
                     on,
                     state.paused_days + paused_days,
                     state.extended_days,
-                )?,
-                _ => ctx.today,
+                )?),
+                None => None,
             };
-            Ok(vec![Event::SupplementReceived { paused_days, due }])
+            Ok(vec![Event::SupplementReceived {
+                paused_days,
+                due,
+                materials: materials.clone(),
+            }])
         }
         Command::SupplyDeficiency { material } => {
             in_stage(&[Stage::InReview, Stage::Decided])?;
@@ -645,7 +656,10 @@ pub fn available_commands(state: &CaseState, ctx: &Ctx) -> Vec<&'static str> {
                 reason: text(),
             },
         ),
-        ("supplement_received", Command::SupplementReceived),
+        (
+            "supplement_received",
+            Command::SupplementReceived { materials: vec![] },
+        ),
         (
             "supply_deficiency",
             Command::SupplyDeficiency {

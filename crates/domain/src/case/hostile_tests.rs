@@ -228,7 +228,7 @@ mod fuzz {
                     reason
                 }
             ),
-            Just(Command::SupplementReceived),
+            Just(Command::SupplementReceived { materials: vec![] }),
             text().prop_map(|opinion| Command::CompleteStep { opinion }),
             text().prop_map(|reasons| Command::ReturnStep { reasons }),
             (any::<i64>(), text()).prop_map(|(staff_id, reason)| Command::Reassign {

@@ -298,7 +298,11 @@ pub enum Event {
     },
     SupplementReceived {
         paused_days: u32,
-        due: NaiveDate,
+        /// The deadline moved by the pause; none before acceptance (no clock runs yet).
+        due: Option<NaiveDate>,
+        /// What the applicant brought.
+        #[serde(default)]
+        materials: Vec<String>,
     },
     DeficiencySupplied {
         material: String,
@@ -392,7 +396,11 @@ pub enum Command {
         missing: Vec<Missing>,
         reason: String,
     },
-    SupplementReceived,
+    /// The supplements asked for have come in: the materials received now join the case's.
+    SupplementReceived {
+        #[serde(default)]
+        materials: Vec<String>,
+    },
     SupplyDeficiency {
         material: String,
     },

@@ -215,8 +215,26 @@ impl CaseState {
                 self.supplement_notices += 1;
                 self.paused = Some(Pause::Supplement { since: *since });
             }
-            Event::SupplementReceived { paused_days, due }
-            | Event::SpecialProcedureEnded {
+            Event::SupplementReceived {
+                paused_days,
+                due,
+                materials,
+            } => {
+                self.paused = None;
+                self.paused_days += paused_days;
+                self.step_paused_days += paused_days;
+                if self.due.is_some()
+                    && let Some(due) = due
+                {
+                    self.due = Some(*due);
+                }
+                for m in materials {
+                    if !self.materials.contains(m) {
+                        self.materials.push(m.clone());
+                    }
+                }
+            }
+            Event::SpecialProcedureEnded {
                 paused_days, due, ..
             } => {
                 self.paused = None;

@@ -358,7 +358,11 @@ fn supplement_pauses_the_clock_and_a_second_notice_needs_a_reason() {
     // Notice on Monday 28 September (a day worked), received Thursday 8 October: the clock
     // stood still on 29 and 30 September and 8 October. Saturday 10 October is a make-up day.
     let e = c
-        .run(&clerk, "2026-10-08", Command::SupplementReceived)
+        .run(
+            &clerk,
+            "2026-10-08",
+            Command::SupplementReceived { materials: vec![] },
+        )
         .unwrap();
     assert!(matches!(
         e[0],
@@ -708,7 +712,11 @@ fn illegal_transitions_and_wrong_people_are_refused() {
     )
     .unwrap();
     assert!(matches!(
-        c.run(&clerk, "2026-09-28", Command::SupplementReceived),
+        c.run(
+            &clerk,
+            "2026-09-28",
+            Command::SupplementReceived { materials: vec![] }
+        ),
         Err(CaseError::WrongStage(_))
     ));
 }
@@ -801,4 +809,53 @@ fn events_round_trip_through_json() {
         r#"{"type":"delivered","delivery":{"method":"express","waybill":"SF1"}}"#
     );
     assert_eq!(serde_json::from_str::<Event>(&text).unwrap(), e);
+}
+
+#[test]
+fn supplements_at_the_window_lead_to_acceptance() {
+    let clerk = staff(1, &[Role::Clerk], &[]);
+    let mut c = Case::new();
+    c.submit("2", &[]);
+    // Without the application form the case cannot be accepted: tell once what is missing.
+    assert!(matches!(
+        c.run(&clerk, "2026-09-24", Command::Accept),
+        Err(CaseError::Rule(_))
+    ));
+    c.run(
+        &clerk,
+        "2026-09-24",
+        Command::RequestSupplement {
+            missing: vec![Missing {
+                material: "申请书".into(),
+                reason: "未提交".into(),
+            }],
+            reason: String::new(),
+        },
+    )
+    .unwrap();
+    // Something that is not the item's material is named; what came in is recorded, with no
+    // deadline before acceptance.
+    assert!(matches!(
+        c.run(
+            &clerk,
+            "2026-09-28",
+            Command::SupplementReceived {
+                materials: vec!["户口本".into()]
+            }
+        ),
+        Err(CaseError::Rule(_))
+    ));
+    let e = c
+        .run(
+            &clerk,
+            "2026-09-28",
+            Command::SupplementReceived {
+                materials: vec!["申请书".into()],
+            },
+        )
+        .unwrap();
+    assert!(matches!(&e[0], Event::SupplementReceived { due: None, .. }));
+    assert!(c.state.materials.contains(&"申请书".to_owned()));
+    c.run(&clerk, "2026-09-28", Command::Accept).unwrap();
+    assert_eq!(c.state.stage(), Stage::InReview);
 }

@@ -317,7 +317,17 @@ pub fn public_label(
                     .collect::<Vec<_>>()
                     .join("；")
             ),
-            Event::SupplementReceived { due, .. } => format!("已收到补正材料，办结日期 {due}"),
+            Event::SupplementReceived { due, materials, .. } => {
+                let got = if materials.is_empty() {
+                    String::new()
+                } else {
+                    format!("：{}", materials.join("、"))
+                };
+                match due {
+                    Some(due) => format!("已收到补正材料{got}，办结日期 {due}"),
+                    None => format!("已收到补正材料{got}"),
+                }
+            }
             Event::DeficiencySupplied { material } => format!("已补交容缺材料：{material}"),
             Event::DeficiencyWaived { material, .. } => {
                 format!("容缺材料“{material}”经核实免于补交")

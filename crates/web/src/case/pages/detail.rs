@@ -280,7 +280,9 @@ pub(super) fn form_command(data: &FormData, errors: &mut FieldErrors) -> Option<
         "accept_with_deficiencies" | "request_supplement" | "refuse_acceptance" => {
             return acceptance_command(data, errors);
         }
-        "supplement_received" => Command::SupplementReceived,
+        "supplement_received" => Command::SupplementReceived {
+            materials: data.all("received"),
+        },
         "supply_deficiency" => Command::SupplyDeficiency {
             material: t("material"),
         },
