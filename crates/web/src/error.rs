@@ -156,7 +156,9 @@ impl ApiError {
             ApiError::Case(e) => {
                 use onewindow_domain::case::CaseError;
                 let (status, title) = match e {
-                    CaseError::WrongStage(_) => (StatusCode::CONFLICT, "当前状态不允许此操作"),
+                    CaseError::WrongStage(_) | CaseError::NotYet(_) => {
+                        (StatusCode::CONFLICT, "当前状态不允许此操作")
+                    }
                     CaseError::NotAllowed(_) => (StatusCode::FORBIDDEN, "无权执行此操作"),
                     CaseError::Rule(_) | CaseError::Calendar(_) => {
                         (StatusCode::UNPROCESSABLE_ENTITY, "不符合办理规则")

@@ -462,7 +462,7 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
                 return Err(CaseError::NotAllowed("决定须由办理部门的审批人作出"));
             }
             if state.current_step + 1 < item.steps.len() {
-                return Err(rule(format!(
+                return Err(CaseError::NotYet(format!(
                     "尚有环节未办理（当前：{}）",
                     item.steps[state.current_step].name
                 )));
@@ -743,7 +743,7 @@ pub fn available_commands(state: &CaseState, ctx: &Ctx) -> Vec<&'static str> {
         .filter(|(_, command)| {
             !matches!(
                 decide(state, command, ctx),
-                Err(CaseError::WrongStage(_) | CaseError::NotAllowed(_))
+                Err(CaseError::WrongStage(_) | CaseError::NotAllowed(_) | CaseError::NotYet(_))
             )
         })
         .map(|(name, _)| name)

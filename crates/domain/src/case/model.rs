@@ -514,6 +514,10 @@ pub enum CaseError {
     WrongStage(&'static str),
     #[error("无权执行此操作：{0}")]
     NotAllowed(&'static str),
+    /// The case has not reached the point where this is done (steps remain before the
+    /// decision): not offered on the case page.
+    #[error("{0}")]
+    NotYet(String),
     #[error("{0}")]
     Rule(String),
     /// A value outside its bounds, named by its field (`reason`, `materials[3]`).
@@ -527,7 +531,7 @@ impl CaseError {
     /// Stable codes for the API.
     pub fn code(&self) -> &'static str {
         match self {
-            CaseError::WrongStage(_) => "illegal_transition",
+            CaseError::WrongStage(_) | CaseError::NotYet(_) => "illegal_transition",
             CaseError::NotAllowed(_) => "forbidden",
             CaseError::Rule(_) => "rule",
             CaseError::Invalid { .. } => "validation",

@@ -125,6 +125,9 @@ fn pages_offer_only_what_the_aggregate_would_allow() {
             "withdraw"
         ]
     );
+    // While steps remain an approver is not offered the decision.
+    let approver = staff(3, &[Role::Approver], &[]);
+    assert!(!offered(&approver, &c.state).contains(&"decide"));
     // At the approver's last step the decision is the act, not a separate completion.
     c.run(
         &clerk,
@@ -142,7 +145,6 @@ fn pages_offer_only_what_the_aggregate_would_allow() {
         },
     )
     .unwrap();
-    let approver = staff(3, &[Role::Approver], &[]);
     let offered_now = offered(&approver, &c.state);
     assert!(offered_now.contains(&"decide") && !offered_now.contains(&"complete_step"));
 }
@@ -658,7 +660,7 @@ fn illegal_transitions_and_wrong_people_are_refused() {
     assert!(
         matches!(
             c.run(&approver, "2026-09-28", decide_now),
-            Err(CaseError::Rule(_))
+            Err(CaseError::NotYet(_))
         ),
         "steps remain"
     );
