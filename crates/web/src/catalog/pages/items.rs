@@ -78,7 +78,7 @@ pub(super) async fn admin_items(
         links.push(Cell::link("导入目录", "/admin/catalog/import"));
         links.push(Cell::link("导出 JSON", "/admin/catalog/export?format=json"));
         links.push(Cell::link("导出 CSV", "/admin/catalog/export?format=csv"));
-        links.push(Cell::link("搜索同义词", "/admin/synonyms"));
+        links.push(Cell::link("同义词与常用说法", "/admin/synonyms"));
     }
     let status_links: Vec<Cell> = std::iter::once(Cell::link("全部", "/admin/items"))
         .chain(
