@@ -628,6 +628,24 @@ fn diff_values(path: &str, a: &Value, b: &Value, out: &mut Vec<FieldChange>) {
                 }
             }
         }
+        // Lists of codes, names or ids (topics, aliases, windows) are sets: an order that
+        // changed is no change; otherwise the list is one change, shown whole.
+        (Value::Array(x), Value::Array(y))
+            if x.iter().chain(y).all(|v| !v.is_object() && !v.is_array()) =>
+        {
+            let sorted = |l: &Vec<Value>| {
+                let mut keys: Vec<String> = l.iter().map(Value::to_string).collect();
+                keys.sort();
+                keys
+            };
+            if sorted(x) != sorted(y) {
+                out.push(FieldChange {
+                    path: path.to_owned(),
+                    before: Some(a.clone()),
+                    after: Some(b.clone()),
+                });
+            }
+        }
         (Value::Array(x), Value::Array(y)) => {
             for i in 0..x.len().max(y.len()) {
                 let p = format!("{path}[{i}]");
@@ -647,6 +665,67 @@ fn diff_values(path: &str, a: &Value, b: &Value, out: &mut Vec<FieldChange>) {
             after: Some(b.clone()),
         }),
         _ => {}
+    }
+}
+
+/// The code table a document element's values come from, by its name (`topics` → TOPICS).
+pub fn code_table_of(element: &str) -> Option<CodeTable> {
+    Some(match element {
+        "item_type" => ITEM_TYPES,
+        "exercise_level" => EXERCISE_LEVELS,
+        "body_nature" => BODY_NATURES,
+        "service_targets" => SERVICE_TARGETS,
+        "handling_forms" => HANDLING_FORMS,
+        "case_type" => CASE_TYPES,
+        "kind" => SPECIAL_PROCEDURE_KINDS,
+        "online_depth" => ONLINE_DEPTHS,
+        "role" => STEP_ROLES,
+        "source" => MATERIAL_SOURCES,
+        "requirement" => MATERIAL_REQUIREMENTS,
+        "result_type" => RESULT_TYPES,
+        "topics" => TOPICS,
+        _ => return None,
+    })
+}
+
+/// A value of the element at `path` as people read it: codes by their labels, lists joined,
+/// yes and no, money in yuan, a whole material or step by its name.
+pub fn display_value(path: &str, value: Option<&Value>) -> String {
+    let element = path
+        .rsplit('.')
+        .next()
+        .unwrap_or(path)
+        .split('[')
+        .next()
+        .unwrap_or_default();
+    let table = code_table_of(element);
+    let scalar = |v: &Value| -> String {
+        match v {
+            Value::String(s) => table
+                .and_then(|t| label(t, s))
+                .map_or_else(|| s.clone(), str::to_owned),
+            Value::Bool(b) => if *b { "是" } else { "否" }.to_owned(),
+            Value::Number(n) if element.ends_with("_fen") => n.as_u64().map_or_else(
+                || n.to_string(),
+                |f| format!("{}.{:02} 元", f / 100, f % 100),
+            ),
+            Value::Number(n) => n.to_string(),
+            Value::Null => "（无）".to_owned(),
+            Value::Object(o) => o
+                .get("name")
+                .or_else(|| o.get("law"))
+                .or_else(|| o.get("question"))
+                .and_then(Value::as_str)
+                .map_or_else(|| "（一项）".to_owned(), str::to_owned),
+            Value::Array(_) => String::new(),
+        }
+    };
+    match value {
+        None => "（无）".to_owned(),
+        Some(Value::Array(items)) if items.is_empty() => "（无）".to_owned(),
+        Some(Value::Array(items)) => items.iter().map(scalar).collect::<Vec<_>>().join("、"),
+        Some(v) if v.as_str().is_some_and(str::is_empty) => "（空）".to_owned(),
+        Some(v) => scalar(v),
     }
 }
 
@@ -864,5 +943,22 @@ pub mod tests {
             "申请材料第1项 › 复印件份数"
         );
         assert!(diff(&a, &a).is_empty());
+        // Only the order of a list changed: no change. A theme added: one change, in words.
+        let mut c = a.clone();
+        c.topics = vec!["c_setup".into(), "p_employment".into()];
+        let mut d = a.clone();
+        d.topics = vec!["p_employment".into(), "c_setup".into()];
+        assert!(diff(&c, &d).is_empty());
+        d.topics.push("c_permits".into());
+        let changes = diff(&c, &d);
+        assert_eq!(changes.len(), 1);
+        assert_eq!(
+            display_value(&changes[0].path, changes[0].after.as_ref()),
+            "就业创业、设立变更、准营准办"
+        );
+        assert_eq!(
+            display_value("fees[0].standard_fen", Some(&serde_json::json!(1050))),
+            "10.50 元"
+        );
     }
 }

@@ -659,15 +659,6 @@ pub(super) struct DiffQuery {
     to: i64,
 }
 
-pub(super) fn show_value(v: &Option<serde_json::Value>) -> String {
-    match v {
-        None => "（无）".into(),
-        Some(serde_json::Value::String(s)) => s.clone(),
-        Some(serde_json::Value::Bool(b)) => if *b { "是" } else { "否" }.into(),
-        Some(other) => other.to_string(),
-    }
-}
-
 pub(super) async fn diff_page(
     State(state): State<AppState>,
     user: PageUser,
@@ -683,8 +674,8 @@ pub(super) async fn diff_page(
         .map(|c| {
             vec![
                 Cell::text(element_label(&c.path)),
-                Cell::text(show_value(&c.before)),
-                Cell::text(show_value(&c.after)),
+                Cell::text(display_value(&c.path, c.before.as_ref())),
+                Cell::text(display_value(&c.path, c.after.as_ref())),
             ]
         })
         .collect();
