@@ -185,6 +185,18 @@ enum CalendarCommand {
 
 #[derive(Subcommand)]
 enum BenchCommand {
+    /// Pages under load: starts `onewindow demo` as its own process and loads each page with
+    /// keep-alive connections for a bounded time; throughput, p50/p99 and the server's memory
+    /// per page, next to `/healthz` in the same run.
+    Http {
+        #[arg(long, default_value_t = 200)]
+        connections: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// A path to load (repeatable); default: health, home, item list, a guide, search.
+        #[arg(long = "path")]
+        paths: Vec<String>,
+    },
     /// Catalogue search and guide rendering over generated items, in process.
     Catalog {
         #[arg(long, default_value_t = 10_000)]
@@ -331,6 +343,18 @@ async fn main() -> anyhow::Result<()> {
         Command::Token(cmd) => token_command(&open_store(&settings).await?, cmd).await,
         Command::Catalog(cmd) => catalog_command(&settings, cmd).await,
         Command::Bench(BenchCommand::Catalog { items, runs }) => bench::catalog(items, runs),
+        Command::Bench(BenchCommand::Http {
+            connections,
+            seconds,
+            paths,
+        }) => {
+            bench::http::http(bench::http::Options {
+                connections: connections.clamp(1, 10_000),
+                seconds: seconds.clamp(1, 600),
+                paths,
+            })
+            .await
+        }
         Command::Bench(BenchCommand::Supervision {
             database,
             cases,

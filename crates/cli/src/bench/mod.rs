@@ -2,6 +2,7 @@
 //! Figures are printed, never asserted: they are measurements, not tests.
 
 pub mod cases;
+pub mod http;
 pub mod supervision;
 
 use onewindow_domain::ids::{CentreId, DepartmentId, ItemId};
