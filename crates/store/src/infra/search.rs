@@ -88,6 +88,8 @@ pub struct CatalogIndex {
     write_lock: Mutex<()>,
     fields: Fields,
     synonyms: Mutex<BTreeMap<String, Vec<String>>>,
+    /// All the words of a reading, in their order, in a name or an alias (built once).
+    in_order: QueryParser,
 }
 
 /// Filters that narrow a search; all optional.
@@ -213,12 +215,15 @@ impl CatalogIndex {
             .reload_policy(ReloadPolicy::OnCommitWithDelay)
             .try_into()
             .map_err(search_err)?;
+        let mut in_order = QueryParser::for_index(&index, vec![fields.name, fields.aliases]);
+        in_order.set_conjunction_by_default();
         Ok(CatalogIndex {
             index,
             reader,
             write_lock: Mutex::new(()),
             fields,
             synonyms: Mutex::new(BTreeMap::new()),
+            in_order,
         })
     }
 
@@ -396,9 +401,7 @@ impl CatalogIndex {
         }
         terms.extend(words);
         // The words in their order, in a name or an alias.
-        let mut parser = QueryParser::for_index(&self.index, vec![f.name, f.aliases]);
-        parser.set_conjunction_by_default();
-        out.push(boosted(parser.parse_query_lenient(text).0, 3.0));
+        out.push(boosted(self.in_order.parse_query_lenient(text).0, 3.0));
         // Character pairs: partial names, other suffixes, a wrong character, other splits.
         let chars: Vec<char> = text.chars().collect();
         let mut pairs: Vec<String> = chars
