@@ -10,7 +10,7 @@ use onewindow_domain::org::FieldErrors;
 
 use crate::auth::PageUser;
 use crate::error::PageError;
-use crate::pages::{Chrome, Form, Notice, PageResult, render, render_with_status};
+use crate::pages::{Chrome, Form, PageResult, render, render_with_status};
 
 mod register;
 pub use register::{
@@ -153,12 +153,11 @@ pub fn live_page(
     crumbs: Vec<(String, String)>,
     intro: &str,
     sections: Vec<Section>,
-    notice: &Notice,
     errors: &FieldErrors,
 ) -> PageResult {
     let page = AdminPage {
         live: Some(live),
-        ..AdminPage::new(user, title, crumbs, intro, sections, notice)
+        ..AdminPage::new(user, title, crumbs, intro, sections)
     };
     render_admin(page, errors)
 }
@@ -170,13 +169,9 @@ pub fn page(
     crumbs: Vec<(String, String)>,
     intro: &str,
     sections: Vec<Section>,
-    notice: &Notice,
     errors: &FieldErrors,
 ) -> PageResult {
-    render_admin(
-        AdminPage::new(user, title, crumbs, intro, sections, notice),
-        errors,
-    )
+    render_admin(AdminPage::new(user, title, crumbs, intro, sections), errors)
 }
 
 impl AdminPage {
@@ -186,10 +181,9 @@ impl AdminPage {
         crumbs: Vec<(String, String)>,
         intro: &str,
         sections: Vec<Section>,
-        notice: &Notice,
     ) -> AdminPage {
         AdminPage {
-            chrome: Chrome::new(title, &user.ctx).with_notice(notice),
+            chrome: Chrome::new(title, &user.ctx),
             crumbs,
             intro: intro.to_owned(),
             sections,

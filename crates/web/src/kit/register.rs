@@ -8,7 +8,7 @@ use std::future::Future;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::routing::get;
 use onewindow_domain::org::FieldErrors;
 use serde::de::DeserializeOwned;
@@ -17,10 +17,10 @@ use super::{Section, redirect};
 use crate::AppState;
 use crate::auth::PageUser;
 use crate::error::PageError;
-use crate::pages::{FormData, Notice, PageResult};
+use crate::pages::{FormData, PageResult};
 
 /// What a page with forms is drawn from: who asks, what they submitted when it is shown again
-/// with its errors, the errors, and the notice left by the last redirect.
+/// with its errors, and the errors. (The notice a redirect left is in the request context.)
 #[derive(Clone, Copy)]
 pub struct FormPage<'a> {
     pub state: &'a AppState,
@@ -28,24 +28,19 @@ pub struct FormPage<'a> {
     /// The values a refused submission is shown again with; None on a fresh page.
     pub submitted: Option<&'a FormData>,
     pub errors: &'a FieldErrors,
-    pub notice: &'a Notice,
 }
 
 static EMPTY_FORM: FormData = FormData(Vec::new());
 static NO_ERRORS: FieldErrors = FieldErrors::new();
-static NO_NOTICE: Notice = Notice {
-    notice: String::new(),
-};
 
 impl<'a> FormPage<'a> {
     /// A page as it is first shown.
-    pub fn fresh(state: &'a AppState, user: &'a PageUser, notice: &'a Notice) -> FormPage<'a> {
+    pub fn fresh(state: &'a AppState, user: &'a PageUser) -> FormPage<'a> {
         FormPage {
             state,
             user,
             submitted: None,
             errors: &NO_ERRORS,
-            notice,
         }
     }
 
@@ -61,7 +56,6 @@ impl<'a> FormPage<'a> {
             user,
             submitted: Some(data),
             errors,
-            notice: &NO_NOTICE,
         }
     }
 
@@ -86,15 +80,7 @@ impl<'a> FormPage<'a> {
         intro: &str,
         sections: Vec<Section>,
     ) -> PageResult {
-        super::page(
-            self.user,
-            title,
-            crumbs,
-            intro,
-            sections,
-            self.notice,
-            self.errors,
-        )
+        super::page(self.user, title, crumbs, intro, sections, self.errors)
     }
 }
 
@@ -192,12 +178,8 @@ pub fn register<R: Register>() -> Router<AppState> {
     )
 }
 
-async fn list<L: FormList>(
-    State(state): State<AppState>,
-    user: PageUser,
-    Query(notice): Query<Notice>,
-) -> PageResult {
-    L::list(FormPage::fresh(&state, &user, &notice)).await
+async fn list<L: FormList>(State(state): State<AppState>, user: PageUser) -> PageResult {
+    L::list(FormPage::fresh(&state, &user)).await
 }
 
 async fn create<L: FormList>(
@@ -217,9 +199,8 @@ async fn record<R: Register>(
     State(state): State<AppState>,
     user: PageUser,
     Path(key): Path<R::Key>,
-    Query(notice): Query<Notice>,
 ) -> PageResult {
-    R::record(FormPage::fresh(&state, &user, &notice), &key).await
+    R::record(FormPage::fresh(&state, &user), &key).await
 }
 
 async fn update<R: Register>(

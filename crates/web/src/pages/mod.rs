@@ -16,7 +16,6 @@ use onewindow_domain::ids::DepartmentId;
 use onewindow_domain::org::FieldErrors;
 use onewindow_store::StoreError;
 use onewindow_store::org::Centre;
-use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::{PageUser, RequestCtx};
@@ -84,41 +83,26 @@ impl Chrome {
                 is_staff: p.is_staff(),
             }),
             csrf: ctx.csrf.clone(),
-            notice: Notice {
-                notice: ctx.notice.clone(),
-            }
-            .text()
-            .to_owned(),
+            notice: notice_text(&ctx.notice).to_owned(),
         }
-    }
-    pub fn with_notice(mut self, notice: &Notice) -> Chrome {
-        self.notice = notice.text().to_owned();
-        self
     }
 }
 
-/// Confirmation messages carried across a redirect by key, never as free text.
-#[derive(Debug, Default, Deserialize)]
-pub struct Notice {
-    #[serde(default)]
-    pub notice: String,
-}
-
-impl Notice {
-    pub fn text(&self) -> &'static str {
-        match self.notice.as_str() {
-            "saved" => "已保存。",
-            "created" => "已创建。",
-            "activated" => "已启用。",
-            "deactivated" => "已停用。",
-            "registered" => "注册成功，请登录。",
-            "granted" => "已授权。",
-            "revoked" => "已收回授权。",
-            "case_registered" => "已登记，待受理。",
-            "urged" => "催办通知书已发出。",
-            "handover" => "已退出本机上一位用户的登录，现为您本人登录。",
-            _ => "",
-        }
+/// A confirmation carried across a redirect by its key (`?notice=saved`), never as free text:
+/// what the next page says, or nothing for an unknown key.
+pub fn notice_text(key: &str) -> &'static str {
+    match key {
+        "saved" => "已保存。",
+        "created" => "已创建。",
+        "activated" => "已启用。",
+        "deactivated" => "已停用。",
+        "registered" => "注册成功，请登录。",
+        "granted" => "已授权。",
+        "revoked" => "已收回授权。",
+        "case_registered" => "已登记，待受理。",
+        "urged" => "催办通知书已发出。",
+        "handover" => "已退出本机上一位用户的登录，现为您本人登录。",
+        _ => "",
     }
 }
 

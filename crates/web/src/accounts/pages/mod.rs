@@ -19,7 +19,7 @@ use crate::AppState;
 use crate::auth::{PageUser, RequestCtx, SESSION_COOKIE, set_cookie};
 use crate::kit::{Cell, Section, page};
 use crate::pages::{
-    Chrome, Form, FormBuilder, FormData, Notice, PageResult, form_outcome, gate, render,
+    Chrome, Form, FormBuilder, FormData, PageResult, form_outcome, gate, render,
     render_with_status, role_labels,
 };
 

@@ -71,7 +71,6 @@ pub(super) async fn security(
         vec![],
         "记录每次登录、退出、锁定、越权操作和令牌使用。",
         vec![section],
-        &Notice::default(),
         &FieldErrors::new(),
     )
 }

@@ -19,8 +19,6 @@ pub(super) struct LoginPage {
 pub(super) struct LoginQuery {
     #[serde(default)]
     next: String,
-    #[serde(default)]
-    notice: String,
 }
 
 /// Only same-site paths are followed after login; anything else means "the usual place". A
@@ -36,9 +34,8 @@ pub(super) fn safe_next(next: &str) -> String {
 }
 
 pub(super) async fn login_page(ctx: RequestCtx, Query(q): Query<LoginQuery>) -> PageResult {
-    let notice = Notice { notice: q.notice };
     render(&LoginPage {
-        chrome: Chrome::new("登录", &ctx).with_notice(&notice),
+        chrome: Chrome::new("登录", &ctx),
         error: String::new(),
         login: String::new(),
         next: safe_next(&q.next),

@@ -110,14 +110,11 @@ pub(super) async fn case_page(
     State(state): State<AppState>,
     user: PageUser,
     Path(id): Path<CaseId>,
-    Query(notice): Query<crate::pages::Notice>,
 ) -> PageResult {
     let view = visible_case(&state, &user.principal, user.ctx.remote.as_deref(), id)
         .await
         .map_err(PageError::from)?;
-    let mut page = case_view_page(&state, &user, &view, FormData::default()).await?;
-    page.chrome = page.chrome.with_notice(&notice);
-    render(&page)
+    render(&case_view_page(&state, &user, &view, FormData::default()).await?)
 }
 
 pub(super) async fn case_view_page(

@@ -105,7 +105,6 @@ pub(super) async fn import_page_with(
         vec![("事项目录".into(), "/admin/items".into())],
         "全部校验通过才写入，有任何一项出错则不导入任何内容。新事项直接发布；已有事项内容有变化的发布为新版本。",
         sections,
-        &Notice::default(),
         errors,
     )
 }
@@ -222,26 +221,18 @@ pub(super) async fn upload_file(
     {
         Ok(read) => read,
         Err(errors) => {
-            return admin_item_page(
-                &state,
-                &user,
-                id,
-                &Notice::default(),
-                &errors,
-                &FormData::default(),
-            )
-            .await;
+            return admin_item_page(&state, &user, id, &errors, &FormData::default()).await;
         }
     };
     let target = data.text("target");
     let Some((filename, bytes)) = file else {
         let errors = FieldErrors::single("file", "请选择文件");
-        return admin_item_page(&state, &user, id, &Notice::default(), &errors, &data).await;
+        return admin_item_page(&state, &user, id, &errors, &data).await;
     };
     let sha = match form_outcome(state.blobs.put(&filename, &bytes))? {
         Ok(sha) => sha,
         Err(errors) => {
-            return admin_item_page(&state, &user, id, &Notice::default(), &errors, &data).await;
+            return admin_item_page(&state, &user, id, &errors, &data).await;
         }
     };
     let reference = onewindow_store::blobs::file_ref(&sha, filename.trim());
@@ -267,7 +258,6 @@ pub(super) async fn upload_file(
             &state,
             &user,
             id,
-            &Notice::default(),
             &FieldErrors::single("target", "请选择文件的用途"),
             &data,
         )
@@ -282,7 +272,7 @@ pub(super) async fn upload_file(
             .await,
     )? {
         Ok(_) => Ok(Redirect::to(&format!("/admin/items/{id}?notice=saved")).into_response()),
-        Err(errors) => admin_item_page(&state, &user, id, &Notice::default(), &errors, &data).await,
+        Err(errors) => admin_item_page(&state, &user, id, &errors, &data).await,
     }
 }
 

@@ -20,8 +20,6 @@ pub(super) fn status_cell(status: ItemStatus) -> Cell {
 pub(super) struct AdminItemsQuery {
     department_id: Option<DepartmentId>,
     status: Option<String>,
-    #[serde(default)]
-    notice: String,
 }
 
 pub(super) async fn admin_items(
@@ -104,14 +102,12 @@ pub(super) async fn admin_items(
             rows,
         ),
     ];
-    let notice = Notice { notice: q.notice };
     page(
         &user,
         "事项目录",
         vec![],
         "进驻事项动态管理：部门编辑本部门事项的草稿，中心管理员审核发布。",
         sections,
-        &notice,
         &FieldErrors::new(),
     )
 }
@@ -332,7 +328,6 @@ pub(super) async fn admin_item_page(
     state: &AppState,
     user: &PageUser,
     id: ItemId,
-    notice: &Notice,
     errors: &FieldErrors,
     withdraw_data: &FormData,
 ) -> PageResult {
@@ -561,7 +556,6 @@ pub(super) async fn admin_item_page(
         vec![("事项目录".into(), "/admin/items".into())],
         "",
         sections,
-        notice,
         errors,
     )
 }
@@ -570,17 +564,8 @@ pub(super) async fn admin_item(
     State(state): State<AppState>,
     user: PageUser,
     Path(id): Path<ItemId>,
-    Query(notice): Query<Notice>,
 ) -> PageResult {
-    admin_item_page(
-        &state,
-        &user,
-        id,
-        &notice,
-        &FieldErrors::new(),
-        &FormData::default(),
-    )
-    .await
+    admin_item_page(&state, &user, id, &FieldErrors::new(), &FormData::default()).await
 }
 
 pub(super) async fn item_action(
@@ -606,8 +591,7 @@ pub(super) async fn item_action(
             )? {
                 Ok(_) => Ok("saved"),
                 Err(errors) => {
-                    return admin_item_page(&state, &user, id, &Notice::default(), &errors, &data)
-                        .await;
+                    return admin_item_page(&state, &user, id, &errors, &data).await;
                 }
             }
         }
@@ -631,8 +615,7 @@ pub(super) async fn item_action(
             )? {
                 Ok(_) => Ok("saved"),
                 Err(errors) => {
-                    return admin_item_page(&state, &user, id, &Notice::default(), &errors, &data)
-                        .await;
+                    return admin_item_page(&state, &user, id, &errors, &data).await;
                 }
             }
         }
@@ -693,7 +676,6 @@ pub(super) async fn diff_page(
             vec!["要素", "原版本", "新版本"],
             rows,
         )],
-        &Notice::default(),
         &FieldErrors::new(),
     )
 }

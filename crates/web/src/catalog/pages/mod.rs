@@ -27,8 +27,8 @@ use crate::kit::{
     redirect, saved,
 };
 use crate::pages::{
-    Chrome, Form, FormBuilder, FormData, Notice, PageResult, can, form_outcome, gate, read_upload,
-    render, render_with_status,
+    Chrome, Form, FormBuilder, FormData, PageResult, can, form_outcome, gate, read_upload, render,
+    render_with_status,
 };
 
 mod guide;

@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::auth::PageUser;
 use crate::error::PageError;
 use crate::kit::{Cell, FormPage, Register, Section, redirect, saved};
-use crate::pages::{FormBuilder, FormData, Notice, PageResult, gate};
+use crate::pages::{FormBuilder, FormData, PageResult, gate};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/admin/windows/{id}/seat", post(seat))
@@ -126,7 +126,6 @@ async fn seat(
         user: &user,
         submitted: None,
         errors: &errors,
-        notice: &Notice::default(),
     };
     <super::Windows as Register>::record(fp, &id).await
 }

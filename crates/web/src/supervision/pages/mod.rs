@@ -24,8 +24,7 @@ use crate::kit::{
     Cell, FormPage, Section, crumb, csv_download, live_page, page, redirect, short_name,
 };
 use crate::pages::{
-    Chrome, FormBuilder, FormData, Notice, PageResult, can, form_outcome, gate, render,
-    render_with_status,
+    Chrome, FormBuilder, FormData, PageResult, can, form_outcome, gate, render, render_with_status,
 };
 
 pub fn router() -> Router<AppState> {
@@ -95,12 +94,8 @@ fn finding_case(f: &onewindow_store::supervision::Finding) -> Cell {
 
 /// The supervisors' view of deadlines: every warning and overdue alert, newest first,
 /// linked to its case.
-async fn supervision(
-    State(state): State<AppState>,
-    user: PageUser,
-    Query(notice): Query<Notice>,
-) -> PageResult {
-    supervision_page(FormPage::fresh(&state, &user, &notice)).await
+async fn supervision(State(state): State<AppState>, user: PageUser) -> PageResult {
+    supervision_page(FormPage::fresh(&state, &user)).await
 }
 
 /// A supervisor urges a case by hand (催办通知书): its number, the reason and the days to reply.
@@ -403,7 +398,6 @@ async fn supervision_page(fp: FormPage<'_>) -> PageResult {
                 ],
             ),
         ],
-        fp.notice,
         fp.errors,
     )
 }
@@ -511,7 +505,6 @@ async fn bulletin(
         crumb("电子监察", "/admin/supervision"),
         "数据来自办件事件流逐日汇总（与事件同一事务写入）。办结率＝办结/受理；按时办结率＝按时办结/办结；催办率＝催办通知/受理；延误率＝超期办结/办结；准确率＝无退回、无补正的办结/办结；平均用时为受理到办结实际计时的工作日（暂停不计）。",
         vec![section, export],
-        &Notice::default(),
         &FieldErrors::new(),
     )
 }
@@ -536,18 +529,11 @@ async fn urging_notice(
     State(state): State<AppState>,
     user: PageUser,
     Path(id): Path<i64>,
-    Query(notice): Query<Notice>,
 ) -> PageResult {
-    urging_page(&state, &user, id, String::new(), &notice).await
+    urging_page(&state, &user, id, String::new()).await
 }
 
-async fn urging_page(
-    state: &AppState,
-    user: &PageUser,
-    id: i64,
-    error: String,
-    notice: &Notice,
-) -> PageResult {
+async fn urging_page(state: &AppState, user: &PageUser, id: i64, error: String) -> PageResult {
     let u = state.store.supervision().urging(id).await?;
     if !can(&user.principal, SupervisionAction::View, None) {
         gate(state, user, CaseAction::View, Some(u.department_id)).await?;
@@ -571,7 +557,7 @@ async fn urging_page(
         None => String::new(),
     };
     let page = UrgingPage {
-        chrome: Chrome::new("催办通知书", &user.ctx).with_notice(notice),
+        chrome: Chrome::new("催办通知书", &user.ctx),
         u,
         centre: centre.name,
         department: department.name,
@@ -627,7 +613,7 @@ async fn urging_explain(
         .await
     {
         Ok(_) => redirect(&format!("/admin/supervision/urgings/{id}"), "saved"),
-        Err(e) => urging_page(&state, &user, id, refusal(e)?, &Notice::default()).await,
+        Err(e) => urging_page(&state, &user, id, refusal(e)?).await,
     }
 }
 
@@ -651,7 +637,7 @@ async fn urging_decide(
         .await
     {
         Ok(_) => redirect(&format!("/admin/supervision/urgings/{id}"), "saved"),
-        Err(e) => urging_page(&state, &user, id, refusal(e)?, &Notice::default()).await,
+        Err(e) => urging_page(&state, &user, id, refusal(e)?).await,
     }
 }
 

@@ -16,7 +16,7 @@ use super::finding_case;
 use crate::AppState;
 use crate::auth::PageUser;
 use crate::kit::{Cell, Section, crumb, page};
-use crate::pages::{Notice, PageResult, can, gate, local_time};
+use crate::pages::{PageResult, can, gate, local_time};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -103,7 +103,6 @@ async fn list(
             ],
             rows,
         )],
-        &Notice::default(),
         &FieldErrors::new(),
     )
 }
@@ -216,7 +215,6 @@ async fn one(State(state): State<AppState>, user: PageUser, Path(id): Path<i64>)
         crumb("部门系统报送办件", "/admin/supervision/reported"),
         "按接收顺序列出该办件的每一条报送记录，记录一经接收即原样保存，重复报送（同一记录标识）不重复保存。",
         sections,
-        &Notice::default(),
         &FieldErrors::new(),
     )
 }

@@ -56,7 +56,6 @@ pub(super) async fn cards(
             vec!["日期", "牌", "对象", "名称", "事由", "状态"],
             card_rows(&list),
         )],
-        &Notice::default(),
         &FieldErrors::new(),
     )
 }
@@ -65,9 +64,8 @@ pub(super) async fn card(
     State(state): State<AppState>,
     user: PageUser,
     Path(id): Path<i64>,
-    Query(notice): Query<Notice>,
 ) -> PageResult {
-    card_page(&state, &user, id, None, &FieldErrors::new(), &notice).await
+    card_page(&state, &user, id, None, &FieldErrors::new()).await
 }
 
 pub(super) async fn card_page(
@@ -76,7 +74,6 @@ pub(super) async fn card_page(
     id: i64,
     data: Option<&FormData>,
     errors: &FieldErrors,
-    notice: &Notice,
 ) -> PageResult {
     let c = state.store.supervision().card(id).await?;
     let p = &user.principal;
@@ -151,7 +148,6 @@ pub(super) async fn card_page(
         crumb("黄牌红牌", "/admin/supervision/cards"),
         "",
         sections,
-        notice,
         errors,
     )
 }
@@ -183,7 +179,7 @@ pub(super) async fn appeal(
         Err(PageError::BadRequest(why)) => FieldErrors::single("grounds", why),
         Err(e) => return Err(e),
     };
-    card_page(&state, &user, id, Some(&data), &errors, &Notice::default()).await
+    card_page(&state, &user, id, Some(&data), &errors).await
 }
 
 pub(super) async fn decide(
@@ -217,5 +213,5 @@ pub(super) async fn decide(
             Err(e) => return Err(e),
         }
     }
-    card_page(&state, &user, id, Some(&data), &errors, &Notice::default()).await
+    card_page(&state, &user, id, Some(&data), &errors).await
 }

@@ -21,7 +21,7 @@ use crate::AppState;
 use crate::auth::PageUser;
 use crate::error::PageError;
 use crate::kit::{Cell, Section, crumb, page, redirect, saved};
-use crate::pages::{FormBuilder, FormData, Notice, PageResult, can, form_outcome, gate};
+use crate::pages::{FormBuilder, FormData, PageResult, can, form_outcome, gate};
 
 mod settings;
 use settings::*;
@@ -246,7 +246,6 @@ async fn assessment(
                 indicator_rows,
             ),
         ],
-        &Notice::default(),
         &FieldErrors::new(),
     )
 }
@@ -462,7 +461,6 @@ async fn department(
                     .collect(),
             ),
         ],
-        &Notice::default(),
         &FieldErrors::new(),
     )
 }

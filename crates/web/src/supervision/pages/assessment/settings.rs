@@ -5,12 +5,8 @@ use super::*;
 
 // ---- settings ----
 
-pub(super) async fn settings(
-    State(state): State<AppState>,
-    user: PageUser,
-    Query(notice): Query<Notice>,
-) -> PageResult {
-    settings_page(&state, &user, None, &FieldErrors::new(), &notice).await
+pub(super) async fn settings(State(state): State<AppState>, user: PageUser) -> PageResult {
+    settings_page(&state, &user, None, &FieldErrors::new()).await
 }
 
 /// The form that failed, so that its fields keep what was typed.
@@ -25,7 +21,6 @@ pub(super) async fn settings_page(
     user: &PageUser,
     failed: Option<Failed<'_>>,
     errors: &FieldErrors,
-    notice: &Notice,
 ) -> PageResult {
     gate(state, user, SupervisionAction::View, None).await?;
     let manage = can(&user.principal, SupervisionAction::Configure, None);
@@ -206,7 +201,6 @@ pub(super) async fn settings_page(
         crumb("电子监察", "/admin/supervision"),
         "预警：剩余时限不超过所设比例或所设工作日（取多者）时亮黄灯，期限届满未办结亮红灯；办件与各环节分别计算。修改阈值后，所有正在计时的办件立即按新阈值重算。考核按百分制扣分：95 分以上五星，90 分以上四星，80 分以上三星，70 分以上二星；季度 90 分以上优秀、80 分以上良好、60 分以上合格。",
         sections,
-        notice,
         errors,
     )
 }
@@ -231,14 +225,7 @@ pub(super) async fn save_settings(
     if saved(&mut errors, save).await?.is_some() {
         return redirect("/admin/supervision/settings", "saved");
     }
-    settings_page(
-        &state,
-        &user,
-        Some(Failed::Settings(&data)),
-        &errors,
-        &Notice::default(),
-    )
-    .await
+    settings_page(&state, &user, Some(Failed::Settings(&data)), &errors).await
 }
 
 pub(super) async fn change_card_rule(
@@ -265,14 +252,7 @@ pub(super) async fn change_card_rule(
     if saved(&mut errors, save).await?.is_some() {
         return redirect("/admin/supervision/settings", "saved");
     }
-    settings_page(
-        &state,
-        &user,
-        Some(Failed::Rule(&data)),
-        &errors,
-        &Notice::default(),
-    )
-    .await
+    settings_page(&state, &user, Some(Failed::Rule(&data)), &errors).await
 }
 
 pub(super) async fn set_points(
@@ -297,14 +277,7 @@ pub(super) async fn set_points(
     {
         return redirect("/admin/supervision/settings", "saved");
     }
-    settings_page(
-        &state,
-        &user,
-        Some(Failed::Points(&data)),
-        &errors,
-        &Notice::default(),
-    )
-    .await
+    settings_page(&state, &user, Some(Failed::Points(&data)), &errors).await
 }
 
 /// Switches a finding rule on or off; findings already raised stay.
