@@ -275,3 +275,15 @@ pub async fn saved<T>(
         Err(e) => Err(e.into()),
     }
 }
+
+/// A query string of these parameters, leaving out the empty ones: what the next page's link
+/// keeps of this one's.
+pub fn query_string(pairs: &[(&str, &str)]) -> String {
+    let mut s = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        if !v.is_empty() {
+            s.append_pair(k, v);
+        }
+    }
+    s.finish()
+}

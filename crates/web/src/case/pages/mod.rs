@@ -27,6 +27,7 @@ use crate::auth::{PageUser, RequestCtx};
 use crate::case::api::{CaseQuery, Progress, public_label};
 use crate::case::{ApplicantInput, SubmitInput, act, submit, visible_case};
 use crate::error::{ApiError, PageError};
+use crate::kit::query_string;
 use crate::pages::{Chrome, FormData, PageResult, gate, local_time, render, render_with_status};
 
 mod lists;
@@ -148,17 +149,6 @@ fn form_id() -> String {
 fn form_key(prefix: &str, data: &FormData) -> Option<String> {
     let id = data.text("form_id");
     (!id.is_empty() && id.len() <= 64).then(|| format!("{prefix}-{id}"))
-}
-
-/// Keeps a query string's parameters for the next page link.
-fn query_string(pairs: &[(&str, &str)]) -> String {
-    let mut s = url::form_urlencoded::Serializer::new(String::new());
-    for (k, v) in pairs {
-        if !v.is_empty() {
-            s.append_pair(k, v);
-        }
-    }
-    s.finish()
 }
 
 #[cfg(test)]

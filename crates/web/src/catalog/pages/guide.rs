@@ -118,29 +118,32 @@ pub(super) async fn browse(
         }
     }
     let pages = total.div_ceil(PAGE_HITS).clamp(1, MAX_PAGES);
+    let (department, depth) = (
+        q.department_id.map(|d| d.to_string()).unwrap_or_default(),
+        q.min_depth.map(|d| d.to_string()).unwrap_or_default(),
+    );
+    let given = |v: &Option<String>| v.as_deref().unwrap_or_default().to_owned();
+    let (topic, item_type, audience, level) = (
+        given(&q.topic),
+        given(&q.item_type),
+        given(&q.audience),
+        given(&q.level),
+    );
     let link = |page: usize| {
-        let mut params = url::form_urlencoded::Serializer::new(String::new());
-        if q.q.is_some() {
-            params.append_pair("q", &query);
-        }
-        if let Some(d) = q.department_id {
-            params.append_pair("department_id", &d.to_string());
-        }
-        for (key, value) in [
-            ("topic", &q.topic),
-            ("item_type", &q.item_type),
-            ("audience", &q.audience),
-            ("level", &q.level),
-        ] {
-            if let Some(v) = value {
-                params.append_pair(key, v);
-            }
-        }
-        if let Some(d) = q.min_depth {
-            params.append_pair("min_depth", &d.to_string());
-        }
-        params.append_pair("page", &page.to_string());
-        format!("/items?{}", params.finish())
+        let page = page.to_string();
+        format!(
+            "/items?{}",
+            query_string(&[
+                ("q", &query),
+                ("department_id", &department),
+                ("topic", &topic),
+                ("item_type", &item_type),
+                ("audience", &audience),
+                ("level", &level),
+                ("min_depth", &depth),
+                ("page", &page),
+            ])
+        )
     };
     let (prev, next) = (
         if page_no > 1 {

@@ -24,7 +24,7 @@ use crate::auth::{PageUser, RequestCtx, catalog_step_gate};
 use crate::error::PageError;
 use crate::kit::{
     Cell, FormList, FormPage, PostButton, SaveResult, Saved, Section, Submitted, form_list, page,
-    redirect, saved,
+    query_string, redirect, saved,
 };
 use crate::pages::{
     Chrome, Form, FormBuilder, FormData, PageResult, can, form_outcome, gate, read_upload, render,
