@@ -84,7 +84,7 @@ async fn sweeps_across_the_holidays(store: &Store) {
         "the make-up Saturday: overdue"
     );
     assert_eq!(sweep("2026-10-12").await, report(0, 0));
-    let alerts = store.supervision().alerts(None, 100).await.unwrap();
+    let alerts = store.supervision().alerts(None, false, 100).await.unwrap();
     assert_eq!(alerts.len(), 4);
 
     // Both reds are findings under their rules, proved by their alerts; closing needs a
@@ -280,7 +280,7 @@ async fn sweeps_look_at_what_changed(store: &Store) {
     let case_alerts = |level: &'static str| async move {
         let mut ids: Vec<CaseId> = store
             .supervision()
-            .alerts(None, 100)
+            .alerts(None, false, 100)
             .await
             .unwrap()
             .into_iter()

@@ -84,7 +84,7 @@ async fn thresholds_cards_and_assessment(store: &Store) {
             .count()
     };
     assert_eq!(
-        case_yellow(&store.supervision().alerts(None, 100).await.unwrap()),
+        case_yellow(&store.supervision().alerts(None, false, 100).await.unwrap()),
         2
     );
     // A case accepted after the change gets the new threshold too.
@@ -96,7 +96,7 @@ async fn thresholds_cards_and_assessment(store: &Store) {
         .unwrap();
     store.supervision().sweep(d("2026-09-30")).await.unwrap();
     assert_eq!(
-        case_yellow(&store.supervision().alerts(None, 100).await.unwrap()),
+        case_yellow(&store.supervision().alerts(None, false, 100).await.unwrap()),
         2,
         "back at the default, the third case is not yellow yet"
     );

@@ -773,10 +773,13 @@ impl crate::SupervisionStore<'_> {
         Ok(())
     }
 
-    /// Alerts, newest first, of one department or all.
+    /// Alerts, newest first, of one department or all; `running_only` keeps those of cases
+    /// whose clock still runs (accepted, not yet concluded), as the supervisors' dashboard lists
+    /// them beside its live counts.
     pub async fn alerts(
         self,
         department_id: Option<DepartmentId>,
+        running_only: bool,
         limit: i64,
     ) -> StoreResult<Vec<Alert>> {
         Ok(sqlx::query_as(
@@ -784,24 +787,11 @@ impl crate::SupervisionStore<'_> {
                     a.department_id, a.raised_on
              FROM supervision_alerts a JOIN cases c ON c.id = a.case_id
              WHERE ($1 = 0 OR a.department_id = $1)
-             ORDER BY a.id DESC LIMIT $2",
+               AND ($2 = 0 OR c.stage IN ('in_review', 'decided'))
+             ORDER BY a.id DESC LIMIT $3",
         )
         .bind(department_id.unwrap_or_default())
-        .bind(limit)
-        .fetch_all(&self.store.pool)
-        .await?)
-    }
-
-    /// The alerts of cases whose clock still runs (accepted, not yet concluded), newest first:
-    /// what the supervisors' dashboard lists beside its live counts.
-    pub async fn running_alerts(self, limit: i64) -> StoreResult<Vec<Alert>> {
-        Ok(sqlx::query_as(
-            "SELECT a.id, a.case_id, c.case_no, c.item_name, a.timer_kind, a.level, a.due_on,
-                    a.department_id, a.raised_on
-             FROM supervision_alerts a JOIN cases c ON c.id = a.case_id
-             WHERE c.stage IN ('in_review', 'decided')
-             ORDER BY a.id DESC LIMIT $1",
-        )
+        .bind(i64::from(running_only))
         .bind(limit)
         .fetch_all(&self.store.pool)
         .await?)

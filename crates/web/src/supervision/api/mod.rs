@@ -75,7 +75,9 @@ pub async fn supervision_alerts(
     user: ApiUser,
 ) -> ApiResult<Json<Vec<onewindow_store::supervision::Alert>>> {
     gate(&state, &user, SupervisionAction::View, None).await?;
-    Ok(Json(state.store.supervision().alerts(None, 500).await?))
+    Ok(Json(
+        state.store.supervision().alerts(None, false, 500).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -171,7 +171,7 @@ async fn close_finding(State(state): State<AppState>, user: PageUser, body: Byte
 async fn supervision_page(fp: FormPage<'_>) -> PageResult {
     let (state, user) = (fp.state, fp.user);
     gate(state, user, SupervisionAction::View, None).await?;
-    let alerts = state.store.supervision().running_alerts(300).await?;
+    let alerts = state.store.supervision().alerts(None, true, 300).await?;
     let open_findings = state.store.supervision().findings(true, 100).await?;
     let departments = state.store.org().list_departments(None).await?;
     let dept_name = |id: DepartmentId| short_name(&departments, Some(id));

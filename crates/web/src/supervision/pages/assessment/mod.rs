@@ -347,7 +347,7 @@ async fn department(
     let alerts: Vec<_> = state
         .store
         .supervision()
-        .alerts(Some(id), 2000)
+        .alerts(Some(id), false, 2000)
         .await?
         .into_iter()
         .filter(|a| in_period(&a.raised_on))
