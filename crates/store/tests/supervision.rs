@@ -557,3 +557,26 @@ async fn event_findings(store: &Store) {
 async fn supervision_findings_on_the_event_stream() {
     on_every_backend!(event_findings);
 }
+
+/// The dashboard lists the alerts of running cases only: a concluded case leaves the list, its
+/// alerts stay on record.
+async fn concluded_cases_leave_the_running_alerts(store: &Store) {
+    let w = world(store).await;
+    let id = open_case(store, &w, "赵敏").await;
+    store.supervision().sweep(d("2026-10-12")).await.unwrap();
+    let running = |alerts: Vec<onewindow_store::supervision::Alert>| {
+        alerts.iter().filter(|a| a.case_id == id).count()
+    };
+    let listed = store.supervision().alerts(None, true, 100).await.unwrap();
+    assert!(running(listed) > 0, "overdue and running");
+    conclude_quickly(store, &w, id, "2026-10-12").await;
+    let listed = store.supervision().alerts(None, true, 100).await.unwrap();
+    assert_eq!(running(listed), 0, "concluded: off the dashboard");
+    let all = store.supervision().alerts(None, false, 100).await.unwrap();
+    assert!(running(all) > 0, "still on record");
+}
+
+#[tokio::test]
+async fn supervision_concluded_cases_leave_the_running_alerts() {
+    on_every_backend!(concluded_cases_leave_the_running_alerts);
+}
