@@ -196,6 +196,12 @@ enum BenchCommand {
         /// A path to load (repeatable); default: health, home, item list, a guide, search.
         #[arg(long = "path")]
         paths: Vec<String>,
+        /// Connections for the window clerk's inbox, loaded signed in (0 skips it).
+        #[arg(long, default_value_t = 50)]
+        staff_connections: usize,
+        /// A page to load signed in as the window clerk (repeatable); default: the inbox.
+        #[arg(long = "staff-path")]
+        staff_paths: Vec<String>,
     },
     /// Catalogue search and guide rendering over generated items, in process.
     Catalog {
@@ -347,11 +353,15 @@ async fn main() -> anyhow::Result<()> {
             connections,
             seconds,
             paths,
+            staff_connections,
+            staff_paths,
         }) => {
             bench::http::http(bench::http::Options {
                 connections: connections.clamp(1, 10_000),
                 seconds: seconds.clamp(1, 600),
                 paths,
+                staff_connections: staff_connections.min(10_000),
+                staff_paths,
             })
             .await
         }
@@ -566,7 +576,7 @@ async fn serve(mut store: Store, settings: &Settings) -> anyhow::Result<()> {
     }
     onewindow_web::serve(
         listener,
-        AppState {
+        AppState::from(onewindow_web::Services {
             store,
             blobs,
             audit_key,
@@ -576,7 +586,7 @@ async fn serve(mut store: Store, settings: &Settings) -> anyhow::Result<()> {
             clock: onewindow_web::case::Clock {
                 fixed: settings.today,
             },
-        },
+        }),
         notifiers,
         settings
             .witness_urls

@@ -53,13 +53,20 @@ impl Backend {
     }
 }
 
-/// The handle every layer above uses. Cheap to clone.
+/// The handle every layer above uses. Cheap to clone: one shared reference, since every
+/// request clones it a few times.
 #[derive(Clone)]
 pub struct Store {
+    shared: Arc<Shared>,
+}
+
+/// What a store and its clones share; reached through `Store`'s `Deref`.
+pub struct Shared {
     pool: AnyPool,
     backend: Backend,
-    /// The catalogue's search index, kept in step with publishing.
-    search: Arc<search::CatalogIndex>,
+    /// The catalogue's search index, kept in step with publishing; a server swaps in its
+    /// on-disk index at start.
+    search: std::sync::RwLock<Arc<search::CatalogIndex>>,
     /// The working-day calendars with the administrators' corrections.
     calendars: Arc<calendar::Calendars>,
     /// The group-commit writer for case commands, started on first use.
@@ -71,10 +78,13 @@ pub struct Store {
     sqlite_file: Option<(std::path::PathBuf, &'static str)>,
     /// The key the case writer authenticates events with (`set_event_key`); none in tests
     /// that do not ask for one.
-    event_key: Option<Arc<case::checkpoints::EventKey>>,
+    event_key: std::sync::OnceLock<case::checkpoints::EventKey>,
     /// One security-log writer at a time in this process (the chain takes one entry per place;
     /// writers in other processes retry on the unique place).
     security_writer: Arc<tokio::sync::Mutex<()>>,
+    /// Counts the changes to what the public pages show (catalogue, synonyms, organisation)
+    /// made through this store; pages rendered before a change are stale.
+    public_revision: std::sync::atomic::AtomicU64,
 }
 
 impl Store {
@@ -117,14 +127,19 @@ impl Store {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u32;
         let pool_options = AnyPoolOptions::new()
             .acquire_timeout(Duration::from_secs(10))
-            // SQLite has one writer at a time; a few readers beside it are all WAL can use.
+            // SQLite has one writer at a time but WAL lets readers run beside it; each query
+            // waits on a hand-off to its connection's thread, so a few more connections than
+            // cores keep the cores busy.
             .max_connections(match backend {
-                Backend::Sqlite => cores.max(2) + 2,
+                Backend::Sqlite => cores.max(2) * 4,
                 Backend::Postgres => cores * 4 + 2,
             });
         let pool = match backend {
             Backend::Sqlite => {
                 pool_options
+                    // A connection to a local file does not go stale: no ping (a round trip
+                    // to the connection's thread) before every query.
+                    .test_before_acquire(false)
                     .after_connect(move |conn, _| {
                         Box::pin(async move {
                             conn.execute(sqlx::AssertSqlSafe(format!(
@@ -142,17 +157,18 @@ impl Store {
             Backend::Postgres => pool_options.connect_with(options).await?,
         };
         let search = Arc::new(search::CatalogIndex::open(None)?);
-        Ok(Store {
+        Ok(Store::from(Shared {
             pool,
             backend,
-            search,
+            search: std::sync::RwLock::new(search),
             calendars: Arc::new(calendar::Calendars::new()?),
             writer: case::commands::new_writer(),
             warn: Arc::default(),
             sqlite_file,
-            event_key: None,
+            event_key: std::sync::OnceLock::new(),
             security_writer: Arc::default(),
-        })
+            public_revision: Default::default(),
+        }))
     }
 
     /// Connects and brings the schema up to date. The search index starts empty in memory and
@@ -167,10 +183,11 @@ impl Store {
     /// Keeps the search index in `dir` (a server's data folder) instead of memory; it is
     /// rebuilt from the database when it does not hold exactly the published items.
     pub async fn use_search_dir(&mut self, dir: &std::path::Path) -> StoreResult<()> {
-        self.search = Arc::new(search::CatalogIndex::open(Some(dir))?);
+        *self.search.write().expect("search index lock") =
+            Arc::new(search::CatalogIndex::open(Some(dir))?);
         self.catalog().load_synonyms().await?;
         let published = self.catalog().count_active_items().await?;
-        if self.search.num_docs() != published {
+        if self.search().num_docs() != published {
             self.catalog().reindex_catalog().await?;
         }
         Ok(())
@@ -180,21 +197,36 @@ impl Store {
     /// valid one on every event. A key made by this start first authenticates the events already
     /// stored, once, and only when their chains verify.
     pub async fn set_event_key(&mut self, key: case::checkpoints::EventKey) -> StoreResult<()> {
-        let key = Arc::new(key);
         if key.fresh {
             self.cases().adopt_events(&key).await?;
         }
         self.accounts().seal_security_log(&key).await?;
-        self.event_key = Some(key);
-        Ok(())
+        self.event_key
+            .set(key)
+            .map_err(|_| StoreError::Config("the event key is set once, at start".into()))
     }
 
     pub(crate) fn event_key(&self) -> Option<&case::checkpoints::EventKey> {
-        self.event_key.as_deref()
+        self.event_key.get()
     }
 
-    pub fn search(&self) -> &search::CatalogIndex {
-        &self.search
+    /// Changes with every change to what the public pages show: the published catalogue, the
+    /// synonyms and the organisation (centres, halls, departments, windows). Only changes made
+    /// through this process count; other processes' changes are for the reader to bound (the web
+    /// layer's page cache also expires entries after a few seconds).
+    pub fn public_revision(&self) -> u64 {
+        self.public_revision
+            .load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Marks the public pages stale; called by the store after each change they show.
+    pub(crate) fn public_changed(&self) {
+        self.public_revision
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    }
+
+    pub fn search(&self) -> Arc<search::CatalogIndex> {
+        self.search.read().expect("search index lock").clone()
     }
 
     pub fn backend(&self) -> Backend {
@@ -217,6 +249,21 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+impl From<Shared> for Store {
+    fn from(shared: Shared) -> Store {
+        Store {
+            shared: Arc::new(shared),
+        }
+    }
+}
+
+impl std::ops::Deref for Store {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.shared
     }
 }
 

@@ -135,7 +135,12 @@ async fn regions_and_centres(store: &Store) {
         .await
         .unwrap();
     assert_eq!(
-        store.org().list_centre_zones(centre.id).await.unwrap()[0].id,
+        store
+            .org()
+            .list_centre_zones(Some(centre.id))
+            .await
+            .unwrap()[0]
+            .id,
         zone.id
     );
 }

@@ -42,6 +42,7 @@ async fn sweeps_across_the_holidays(store: &Store) {
                 reason: "已过期".into(),
             }],
             reason: String::new(),
+            supply_by: None,
         },
     )
     .await
@@ -448,6 +449,7 @@ async fn event_findings(store: &Store) {
             reason: "已过期".into(),
         }],
         reason: reason.into(),
+        supply_by: None,
     };
     let a = open_case(store, &w, "张伟").await;
     run(store, &w, Some(a), "2026-09-24", notice(""))

@@ -14,6 +14,7 @@ pub mod error;
 pub mod kit;
 pub mod notify;
 pub mod org;
+pub mod page_cache;
 pub mod pages;
 pub mod supervision;
 
@@ -31,9 +32,26 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-/// Shared by every handler. Cheap to clone.
+/// Shared by every handler: one reference to the `Services`, since every middleware and
+/// extractor clones it (several times a request, on every core at once).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(std::sync::Arc<Services>);
+
+impl From<Services> for AppState {
+    fn from(services: Services) -> AppState {
+        AppState(std::sync::Arc::new(services))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+/// What the handlers work with.
+pub struct Services {
     pub store: Store,
     /// Uploaded files (templates, samples), content-addressed on disk.
     pub blobs: onewindow_store::blobs::BlobStore,
@@ -65,6 +83,10 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            (state.clone(), page_cache::PageCache::default()),
+            page_cache::serve_cached,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::session_middleware,

@@ -603,13 +603,45 @@ async fn window_supplement(app: &TestApp) {
         .command(
             &t_clerk,
             id,
-            json!({"type": "request_supplement", "missing": [{"material": "申请书", "reason": "未提交"}], "reason": ""}),
+            json!({"type": "request_supplement", "missing": [{"material": "申请书", "reason": "未提交"}],
+                   "reason": "", "supply_by": "2026-10-09"}),
         )
         .await;
     assert_eq!(status, 200);
     let (client, _) = app.login("clerk", PASSWORD).await;
     let page = app.page(&client, &format!("/work/cases/{id}")).await;
     assert!(page.contains(r#"name="received" value="申请书""#), "{page}");
+    // The printed notice: what is missing and why, by when, and the number to follow it by,
+    // which the public lookup knows while the case waits for the supplement.
+    assert!(page.contains(&format!("/work/cases/{id}/notice")), "{page}");
+    let notice = app.page(&client, &format!("/work/cases/{id}/notice")).await;
+    let (_, view) = app.get(&t_clerk, &format!("/cases/{id}")).await;
+    let case_no = view["state"]["case_no"]
+        .as_str()
+        .expect("numbered")
+        .to_owned();
+    let code = view["state"]["query_code"]
+        .as_str()
+        .expect("a query code")
+        .to_owned();
+    for expected in [
+        "一次性告知书",
+        "申请书",
+        "未提交",
+        "2026-10-09",
+        &case_no,
+        &code,
+        "<svg",
+    ] {
+        assert!(notice.contains(expected), "{expected}: {notice}");
+    }
+    let progress = app
+        .page(
+            &browser(),
+            &format!("/progress?case_no={case_no}&query_code={code}"),
+        )
+        .await;
+    assert!(progress.contains(&case_no), "{progress}");
     let received = client
         .post(app.url(&format!("/work/cases/{id}/act")))
         .form(&[
@@ -628,6 +660,13 @@ async fn window_supplement(app: &TestApp) {
     );
     let (status, body) = app.command(&t_clerk, id, json!({"type": "accept"})).await;
     assert_eq!(status, 200, "{body}");
+    let receipt = app
+        .page(&client, &format!("/work/cases/{id}/receipt"))
+        .await;
+    assert!(
+        receipt.contains(&case_no),
+        "the notice's number stays: {receipt}"
+    );
 }
 
 #[tokio::test]

@@ -464,3 +464,72 @@ async fn import_through_the_admin_page(app: &TestApp) {
 async fn catalog_import_page() {
     on_every_backend!(import_through_the_admin_page);
 }
+
+/// The public pages a crowd reads are rendered once and served from memory with an ETag that
+/// revalidates to a 304; a change to the catalogue or the organisation shows at once, and a
+/// signed-in visitor's pages are never the shared copy.
+async fn public_pages_served_from_memory(app: &TestApp) {
+    use reqwest::header::{CACHE_CONTROL, ETAG, IF_NONE_MATCH};
+    let org = app.seed_org().await;
+    let admin = app.staff("admin", &["centre_admin"], None, None).await;
+    let id = publish_item(app, org.dept, admin.account_id).await;
+    let anonymous = browser();
+    let guide = app.url(&format!("/items/{id}"));
+    let first = anonymous.get(&guide).send().await.unwrap();
+    assert_eq!(first.status(), 200);
+    let etag = first.headers()[ETAG].to_str().unwrap().to_owned();
+    assert_eq!(first.headers()[CACHE_CONTROL], "no-cache");
+    assert!(first.text().await.unwrap().contains("食品经营许可"));
+    let again = anonymous
+        .get(&guide)
+        .header(IF_NONE_MATCH, &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304, "unchanged: revalidated without a body");
+
+    // A new version is on the guide at the next request, under a new ETag.
+    let catalog = app.store.catalog();
+    let mut doc = catalog.current_version(id).await.unwrap().doc;
+    doc.name = "食品经营许可（含网络经营）".into();
+    catalog.save_draft(id, doc, admin.account_id).await.unwrap();
+    catalog.publish(id, admin.account_id).await.unwrap();
+    let changed = anonymous
+        .get(&guide)
+        .header(IF_NONE_MATCH, &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 200);
+    assert_ne!(changed.headers()[ETAG].to_str().unwrap(), etag);
+    assert!(changed.text().await.unwrap().contains("含网络经营"));
+
+    // So is a new hall on the home page.
+    let home = app.page(&anonymous, "/").await;
+    assert!(!home.contains("二号办事大厅"));
+    app.store
+        .org()
+        .create_hall(
+            org.centre,
+            &onewindow_store::org::HallInput {
+                name: "二号办事大厅".into(),
+                floor: 2,
+                description: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    assert!(app.page(&anonymous, "/").await.contains("二号办事大厅"));
+
+    // Signed in, the page carries the person's name: rendered for them, kept by no one.
+    let (client, _) = app.login("admin", PASSWORD).await;
+    let mine = client.get(&guide).send().await.unwrap();
+    assert_eq!(mine.status(), 200);
+    assert!(mine.headers().get(ETAG).is_none());
+    assert_eq!(mine.headers()[CACHE_CONTROL], "no-store");
+}
+
+#[tokio::test]
+async fn catalog_public_pages_from_memory() {
+    on_every_backend!(public_pages_served_from_memory);
+}

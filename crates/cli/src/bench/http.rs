@@ -1,7 +1,8 @@
 //! `onewindow bench http`: starts `onewindow demo` as its own process on a fresh data folder,
 //! loads each page with a fixed number of keep-alive connections for a bounded time, and prints
 //! throughput, p50 and p99 per page next to `/healthz` measured in the same run, with the
-//! server's resident memory after each page.
+//! server's resident memory after each page; then the clerk's inbox, signed in as the demo's
+//! window clerk, with its own number of connections.
 
 use std::time::{Duration, Instant};
 
@@ -15,7 +16,15 @@ pub struct Options {
     pub seconds: u64,
     /// Paths to load; empty: the public pages the issue names.
     pub paths: Vec<String>,
+    /// Connections for the signed-in pages (the clerk's inbox); 0 skips them.
+    pub staff_connections: usize,
+    /// Pages to load signed in; empty: the clerk's inbox.
+    pub staff_paths: Vec<String>,
 }
+
+/// Pages loaded signed in as the demo's window clerk.
+const STAFF_PAGES: &[&str] = &["/work"];
+const CLERK: (&str, &str) = ("chuangkou", "demo2026");
 
 const PAGES: &[&str] = &[
     "/healthz",
@@ -64,9 +73,8 @@ pub async fn http(options: Options) -> anyhow::Result<()> {
     };
     let mut healthz = None;
     for path in &paths {
-        let (count, errors, mut latencies) =
-            load(&address, path, options.connections, options.seconds).await?;
-        latencies.sort();
+        let (count, errors, latencies) =
+            load(&address, path, None, options.connections, options.seconds).await?;
         let rate = count as f64 / options.seconds as f64;
         if path == "/healthz" {
             healthz = Some(rate);
@@ -75,24 +83,91 @@ pub async fn http(options: Options) -> anyhow::Result<()> {
             .filter(|_| path != "/healthz")
             .map(|h| format!("  = {:.0}% of /healthz", 100.0 * rate / h))
             .unwrap_or_default();
-        let ms = |q: f64| super::percentile(&latencies, q).as_secs_f64() * 1000.0;
+        report(path, rate, errors, latencies, pid, &share);
+    }
+    if options.staff_connections > 0 {
+        let cookie = sign_in(&address, CLERK).await?;
         println!(
-            "{path:<40} {rate:>9.0} req/s  p50={:>7.2} ms  p99={:>7.2} ms  errors={errors}  rss={} MB{share}",
-            ms(0.50),
-            ms(0.99),
-            rss_mb(pid)
+            "以 {} 登录，每页 {} 个连接：",
+            CLERK.0, options.staff_connections
         );
+        let staff_paths: Vec<String> = if options.staff_paths.is_empty() {
+            STAFF_PAGES.iter().map(|p| (*p).to_owned()).collect()
+        } else {
+            options.staff_paths.clone()
+        };
+        for path in &staff_paths {
+            let (count, errors, latencies) = load(
+                &address,
+                path,
+                Some(&cookie),
+                options.staff_connections,
+                options.seconds,
+            )
+            .await?;
+            let rate = count as f64 / options.seconds as f64;
+            report(path, rate, errors, latencies, pid, "");
+        }
     }
     drop(server);
     let _ = std::fs::remove_dir_all(&data);
     Ok(())
 }
 
-/// `connections` keep-alive connections each sending GET `path` for `seconds`: the responses
-/// counted, the failures and non-2xx answers, and every latency.
+fn report(
+    path: &str,
+    rate: f64,
+    errors: usize,
+    mut latencies: Vec<Duration>,
+    pid: u32,
+    share: &str,
+) {
+    latencies.sort();
+    let ms = |q: f64| super::percentile(&latencies, q).as_secs_f64() * 1000.0;
+    println!(
+        "{path:<40} {rate:>9.0} req/s  p50={:>7.2} ms  p99={:>7.2} ms  errors={errors}  rss={} MB{share}",
+        ms(0.50),
+        ms(0.99),
+        rss_mb(pid)
+    );
+}
+
+/// Signs in through the login form and returns the session cookie (`name=value`). The form's
+/// CSRF token is one this client makes up and sends as the cookie too, as a browser's first
+/// visit would have been given.
+async fn sign_in(address: &str, (login, password): (&str, &str)) -> anyhow::Result<String> {
+    let csrf = onewindow_store::random_hex(24);
+    let body = format!("login={login}&password={password}&next=%2Fwork&_csrf={csrf}");
+    let stream = tokio::net::TcpStream::connect(address).await?;
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+    tokio::spawn(connection);
+    let request = hyper::Request::post("/login")
+        .header(hyper::header::HOST, address)
+        .header(hyper::header::COOKIE, format!("ow_csrf={csrf}"))
+        .header(
+            hyper::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .body(http_body_util::Full::new(Bytes::from(body)))?;
+    let response = sender.send_request(request).await?;
+    response
+        .headers()
+        .get_all(hyper::header::SET_COOKIE)
+        .iter()
+        .filter_map(|c| c.to_str().ok())
+        .find(|c| c.starts_with("ow_session="))
+        .and_then(|c| c.split(';').next())
+        .map(str::to_owned)
+        .with_context(|| format!("signing in as {login}: {}", response.status()))
+}
+
+/// `connections` keep-alive connections each sending GET `path` (with `cookie`, when given) for
+/// `seconds`: the responses counted, the failures and non-2xx answers, and every latency.
 async fn load(
     address: &str,
     path: &str,
+    cookie: Option<&str>,
     connections: usize,
     seconds: u64,
 ) -> anyhow::Result<(usize, usize, Vec<Duration>)> {
@@ -100,6 +175,7 @@ async fn load(
     let mut tasks = Vec::with_capacity(connections);
     for _ in 0..connections {
         let (address, path) = (address.to_owned(), path.to_owned());
+        let cookie = cookie.map(str::to_owned);
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut errors = 0usize;
@@ -108,9 +184,12 @@ async fn load(
             let (mut sender, connection) = hyper::client::conn::http1::handshake(io).await?;
             tokio::spawn(connection);
             while Instant::now() < until {
-                let request = hyper::Request::get(path.as_str())
-                    .header(hyper::header::HOST, address.as_str())
-                    .body(Empty::<Bytes>::new())?;
+                let mut request = hyper::Request::get(path.as_str())
+                    .header(hyper::header::HOST, address.as_str());
+                if let Some(cookie) = &cookie {
+                    request = request.header(hyper::header::COOKIE, cookie.as_str());
+                }
+                let request = request.body(Empty::<Bytes>::new())?;
                 let started = Instant::now();
                 match sender.send_request(request).await {
                     Ok(response) => {

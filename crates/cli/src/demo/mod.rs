@@ -745,6 +745,7 @@ async fn demo_cases(
                 reason: "所附健康证明已过有效期，请提交有效期内的证明".into(),
             }],
             reason: String::new(),
+            supply_by: None,
         },
     )
     .await?;

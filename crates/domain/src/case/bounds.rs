@@ -49,11 +49,18 @@ pub fn check(command: &Command, ctx: &Ctx) -> Result<(), CaseError> {
             ahead("verify_by", *verify_by, ctx)
         }
         Command::VerifyPledge { notes, .. } => text("notes", notes),
-        Command::RequestSupplement { missing, reason } => {
+        Command::RequestSupplement {
+            missing,
+            reason,
+            supply_by,
+        } => {
             list_len("missing", missing.len())?;
             for (i, m) in missing.iter().enumerate() {
                 name(&format!("missing[{i}].material"), &m.material)?;
                 text(&format!("missing[{i}].reason"), &m.reason)?;
+            }
+            if let Some(by) = supply_by {
+                ahead("supply_by", *by, ctx)?;
             }
             text("reason", reason)
         }

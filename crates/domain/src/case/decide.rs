@@ -97,8 +97,11 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
                 )));
             }
             let accepted = Event::Accepted {
-                case_no: ctx.case_no.clone(),
-                query_code: ctx.query_code.clone(),
+                case_no: state.case_no.clone().unwrap_or_else(|| ctx.case_no.clone()),
+                query_code: state
+                    .query_code
+                    .clone()
+                    .unwrap_or_else(|| ctx.query_code.clone()),
                 accepted_on: ctx.today,
                 due: deadline(ctx.calendar, item, ctx.today, 0, 0)?,
             };
@@ -165,8 +168,11 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
                 return Err(rule("补交期限须晚于今天"));
             }
             Ok(vec![Event::AcceptedWithDeficiencies {
-                case_no: ctx.case_no.clone(),
-                query_code: ctx.query_code.clone(),
+                case_no: state.case_no.clone().unwrap_or_else(|| ctx.case_no.clone()),
+                query_code: state
+                    .query_code
+                    .clone()
+                    .unwrap_or_else(|| ctx.query_code.clone()),
                 accepted_on: ctx.today,
                 due: deadline(ctx.calendar, item, ctx.today, 0, 0)?,
                 pending: pending.clone(),
@@ -221,7 +227,11 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
                 notes: notes.clone(),
             }])
         }
-        Command::RequestSupplement { missing, reason } => {
+        Command::RequestSupplement {
+            missing,
+            reason,
+            supply_by,
+        } => {
             in_stage(&[Stage::Submitted, Stage::InReview])?;
             let item = item()?;
             // Before acceptance the window tells; afterwards any staff of the department may.
@@ -247,11 +257,19 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
                 return Err(rule("同一办件第二次要求补正须说明理由（将记入电子监察）"));
             }
             not_paused()?;
+            if supply_by.is_some_and(|by| by <= ctx.today) {
+                return Err(rule("补正期限须晚于今天"));
+            }
+            // Numbered now if not yet: the applicant leaves with the number on the notice.
+            let numbered = state.case_no.is_none();
             Ok(vec![Event::SupplementRequested {
                 missing: missing.clone(),
                 second,
                 reason: reason.clone(),
                 since: ctx.today,
+                supply_by: *supply_by,
+                case_no: numbered.then(|| ctx.case_no.clone()),
+                query_code: numbered.then(|| ctx.query_code.clone()),
             }])
         }
         Command::SupplementReceived { materials } => {
@@ -654,6 +672,7 @@ pub fn available_commands(state: &CaseState, ctx: &Ctx) -> Vec<&'static str> {
                     reason: text(),
                 }],
                 reason: text(),
+                supply_by: None,
             },
         ),
         (

@@ -130,6 +130,7 @@ fn values_without_bounds_are_refused_naming_their_field() {
     let nul = Command::RequestSupplement {
         missing: vec![],
         reason: "缺\0材料".into(),
+        supply_by: None,
     };
     assert_eq!(
         field_of(c.run(&clerk, "2026-09-24", nul).unwrap_err()),
@@ -225,7 +226,8 @@ mod fuzz {
                         .into_iter()
                         .map(|(material, reason)| Missing { material, reason })
                         .collect(),
-                    reason
+                    reason,
+                    supply_by: None,
                 }
             ),
             Just(Command::SupplementReceived { materials: vec![] }),

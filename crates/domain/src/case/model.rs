@@ -295,6 +295,14 @@ pub enum Event {
         second: bool,
         reason: String,
         since: NaiveDate,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        supply_by: Option<NaiveDate>,
+        /// The case number and query code, given with the first notice before acceptance so
+        /// that the applicant can follow the case while supplementing; acceptance keeps them.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        case_no: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        query_code: Option<String>,
     },
     SupplementReceived {
         paused_days: u32,
@@ -395,6 +403,10 @@ pub enum Command {
     RequestSupplement {
         missing: Vec<Missing>,
         reason: String,
+        /// The day the applicant is asked to bring the materials by, printed on the notice;
+        /// none: whenever they are ready.
+        #[serde(default)]
+        supply_by: Option<NaiveDate>,
     },
     /// The supplements asked for have come in: the materials received now join the case's.
     SupplementReceived {

@@ -211,9 +211,18 @@ impl CaseState {
                     truthful: *truthful,
                 });
             }
-            Event::SupplementRequested { since, .. } => {
+            Event::SupplementRequested {
+                since,
+                case_no,
+                query_code,
+                ..
+            } => {
                 self.supplement_notices += 1;
                 self.paused = Some(Pause::Supplement { since: *since });
+                if case_no.is_some() {
+                    self.case_no = case_no.clone();
+                    self.query_code = query_code.clone();
+                }
             }
             Event::SupplementReceived {
                 paused_days,

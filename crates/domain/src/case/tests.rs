@@ -8,6 +8,9 @@ fn findings_follow_their_events() {
         second,
         reason: "仍不完整".into(),
         since: d("2026-09-28"),
+        supply_by: None,
+        case_no: None,
+        query_code: None,
     };
     assert_eq!(finding_of(&notice(false), &after), None);
     assert_eq!(
@@ -324,6 +327,83 @@ fn instant_cases_conclude_on_acceptance() {
 }
 
 #[test]
+fn the_first_notice_before_acceptance_numbers_the_case_and_acceptance_keeps_the_number() {
+    let clerk = staff(1, &[Role::Clerk], &[]);
+    let mut c = Case::new();
+    c.submit("2", &["申请书"]);
+    let at = |today: &str, number: &str| Ctx {
+        today: d(today),
+        actor: &clerk,
+        calendar: &c.cal,
+        case_no: number.into(),
+        query_code: format!("Q{number}"),
+    };
+    let notice = |supply_by: Option<&str>, reason: &str| Command::RequestSupplement {
+        missing: vec![Missing {
+            material: "健康证明".into(),
+            reason: "已过期".into(),
+        }],
+        reason: reason.into(),
+        supply_by: supply_by.map(d),
+    };
+    // A day to bring the materials by must lie ahead.
+    assert!(matches!(
+        decide(
+            &c.state,
+            &notice(Some("2026-09-24"), ""),
+            &at("2026-09-24", "A")
+        ),
+        Err(CaseError::Rule(_))
+    ));
+    let events = decide(
+        &c.state,
+        &notice(Some("2026-09-30"), ""),
+        &at("2026-09-24", "A"),
+    )
+    .unwrap();
+    let mut state = c.state.clone();
+    events.iter().for_each(|e| state.apply(e));
+    assert_eq!(
+        state.case_no.as_deref(),
+        Some("A"),
+        "numbered with the notice"
+    );
+    assert_eq!(state.query_code.as_deref(), Some("QA"));
+    assert_eq!(state.accepted_on, None, "but not accepted");
+    let received = decide(
+        &state,
+        &Command::SupplementReceived {
+            materials: vec!["健康证明".into()],
+        },
+        &at("2026-09-25", "B"),
+    )
+    .unwrap();
+    received.iter().for_each(|e| state.apply(e));
+    let accepted = decide(&state, &Command::Accept, &at("2026-09-25", "C")).unwrap();
+    assert!(
+        matches!(&accepted[0], Event::Accepted { case_no, query_code, .. }
+            if case_no == "A" && query_code == "QA"),
+        "the number on the notice stays: {accepted:?}"
+    );
+    // A second notice does not number the case again.
+    accepted.iter().for_each(|e| state.apply(e));
+    let again = decide(
+        &state,
+        &notice(None, "证明仍不完整"),
+        &at("2026-09-28", "D"),
+    )
+    .unwrap();
+    assert!(matches!(
+        &again[0],
+        Event::SupplementRequested {
+            case_no: None,
+            query_code: None,
+            ..
+        }
+    ));
+}
+
+#[test]
 fn supplement_pauses_the_clock_and_a_second_notice_needs_a_reason() {
     let clerk = staff(1, &[Role::Clerk], &[]);
     let mut c = Case::new();
@@ -339,6 +419,7 @@ fn supplement_pauses_the_clock_and_a_second_notice_needs_a_reason() {
         Command::RequestSupplement {
             missing: missing.clone(),
             reason: String::new(),
+            supply_by: None,
         },
     )
     .unwrap();
@@ -377,7 +458,8 @@ fn supplement_pauses_the_clock_and_a_second_notice_needs_a_reason() {
             "2026-10-09",
             Command::RequestSupplement {
                 missing: missing.clone(),
-                reason: " ".into()
+                reason: " ".into(),
+                supply_by: None,
             }
         ),
         Err(CaseError::Rule(_))
@@ -389,6 +471,7 @@ fn supplement_pauses_the_clock_and_a_second_notice_needs_a_reason() {
             Command::RequestSupplement {
                 missing,
                 reason: "申请人补交的证明仍不完整".into(),
+                supply_by: None,
             },
         )
         .unwrap();
@@ -832,6 +915,7 @@ fn supplements_at_the_window_lead_to_acceptance() {
                 reason: "未提交".into(),
             }],
             reason: String::new(),
+            supply_by: None,
         },
     )
     .unwrap();

@@ -201,6 +201,69 @@ struct AccountAuthRow {
 /// unknown and known logins take the same time.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$u3n0Zy8pq1a9gUu2ZkqWzWc5i2Jx8yKZ3TgQy2KfV7M";
 
+/// An account as the permission checks see it: a row per staff role (one row with no role for
+/// an account that has none), from `PRINCIPAL_COLS` over `accounts a` and `PRINCIPAL_JOINS`.
+#[derive(Clone, sqlx::FromRow)]
+struct PrincipalRow {
+    account_id: AccountId,
+    kind: String,
+    login: String,
+    display_name: String,
+    staff_id: Option<StaffId>,
+    department_id: Option<DepartmentId>,
+    role: Option<String>,
+}
+const PRINCIPAL_COLS: &str = "a.id AS account_id, a.kind, a.login, a.display_name,
+     st.id AS staff_id, st.department_id, r.role";
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    session_id: i64,
+    csrf_token: String,
+    last_seen_at: i64,
+    #[sqlx(flatten)]
+    principal: PrincipalRow,
+}
+const PRINCIPAL_JOINS: &str = "LEFT JOIN staff st ON st.account_id = a.id AND st.active = 1
+     LEFT JOIN staff_roles r ON r.staff_id = st.id";
+
+/// The principal of an account's rows, or None when there are none. A stored kind or role that
+/// is not ours is an error, never a silent default.
+fn principal_of(rows: Vec<PrincipalRow>) -> StoreResult<Option<Principal>> {
+    let Some(PrincipalRow {
+        account_id,
+        kind,
+        login,
+        display_name,
+        staff_id,
+        department_id,
+        ..
+    }) = rows.first().cloned()
+    else {
+        return Ok(None);
+    };
+    let corrupt = |what: &str, value: &str| {
+        StoreError::Config(format!("account {account_id}: unknown {what} {value:?}"))
+    };
+    let mut roles = rows
+        .iter()
+        .filter_map(|r| r.role.as_deref())
+        .map(|r| r.parse::<Role>().map_err(|_| corrupt("role", r)))
+        .collect::<StoreResult<Vec<Role>>>()?;
+    roles.sort_by_key(|r| r.key());
+    roles.dedup();
+    Ok(Some(Principal {
+        account_id,
+        kind: kind.parse().map_err(|_| corrupt("kind", &kind))?,
+        login,
+        display_name,
+        roles,
+        department_id,
+        staff_id,
+        token_scope: None,
+    }))
+}
+
 impl crate::AccountStore<'_> {
     /// Checks a login and password. Failures are counted per login and address, for unknown
     /// logins as for known ones: `MAX_FAILED_LOGINS` from one address lock that login there for
@@ -276,42 +339,13 @@ impl crate::AccountStore<'_> {
 
     /// Who an account is, with the staff record's department and roles when it has one.
     pub async fn principal(self, account_id: AccountId) -> StoreResult<Principal> {
-        let (kind, login, display_name): (String, String, String) =
-            sqlx::query_as("SELECT kind, login, display_name FROM accounts WHERE id = $1")
-                .bind(account_id)
-                .fetch_optional(&self.store.pool)
-                .await?
-                .ok_or(StoreError::NotFound("account"))?;
-        let staff: Option<(StaffId, Option<DepartmentId>)> = sqlx::query_as(
-            "SELECT id, department_id FROM staff WHERE account_id = $1 AND active = 1",
-        )
+        let rows: Vec<PrincipalRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {PRINCIPAL_COLS} FROM accounts a {PRINCIPAL_JOINS} WHERE a.id = $1"
+        )))
         .bind(account_id)
-        .fetch_optional(&self.store.pool)
+        .fetch_all(&self.store.pool)
         .await?;
-        let roles = match staff {
-            Some((staff_id, _)) => {
-                let rows: Vec<(String,)> = sqlx::query_as(
-                    "SELECT role FROM staff_roles WHERE staff_id = $1 ORDER BY role",
-                )
-                .bind(staff_id)
-                .fetch_all(&self.store.pool)
-                .await?;
-                rows.into_iter()
-                    .filter_map(|(r,)| r.parse::<Role>().ok())
-                    .collect()
-            }
-            None => Vec::new(),
-        };
-        Ok(Principal {
-            account_id,
-            login,
-            display_name,
-            kind: kind.parse().unwrap_or(AccountKind::Individual),
-            roles,
-            department_id: staff.and_then(|(_, d)| d),
-            staff_id: staff.map(|(s, _)| s),
-            token_scope: None,
-        })
+        principal_of(rows)?.ok_or(StoreError::NotFound("account"))
     }
 
     pub async fn create_session(self, account_id: AccountId) -> StoreResult<NewSession> {
@@ -336,19 +370,24 @@ impl crate::AccountStore<'_> {
     /// The live session for a cookie value, if any: not past its end, used within
     /// `SESSION_IDLE_MS`, and of an account that is not disabled. Using it keeps it alive.
     pub async fn session(self, token: &str) -> StoreResult<Option<SessionInfo>> {
+        // The session, its account and the account's staff roles in one query (a row per
+        // role): every signed-in request asks this first.
         let now = now_ms();
-        let row: Option<(i64, AccountId, String, i64)> = sqlx::query_as(
-            "SELECT s.id, s.account_id, s.csrf_token, s.last_seen_at FROM sessions s
-             JOIN accounts a ON a.id = s.account_id
+        let rows: Vec<SessionRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT s.id AS session_id, s.csrf_token, s.last_seen_at, {PRINCIPAL_COLS}
+             FROM sessions s JOIN accounts a ON a.id = s.account_id {PRINCIPAL_JOINS}
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3
-               AND a.disabled = 0",
-        )
+               AND a.disabled = 0"
+        )))
         .bind(sha256_hex(token))
         .bind(now)
         .bind(now - SESSION_IDLE_MS)
-        .fetch_optional(&self.store.pool)
+        .fetch_all(&self.store.pool)
         .await?;
-        let Some((session_id, account_id, csrf_token, seen)) = row else {
+        let Some((session_id, csrf_token, seen)) = rows
+            .first()
+            .map(|r| (r.session_id, r.csrf_token.clone(), r.last_seen_at))
+        else {
             return Ok(None);
         };
         // Written at most once a minute, not on every request.
@@ -359,10 +398,11 @@ impl crate::AccountStore<'_> {
                 .execute(&self.store.pool)
                 .await?;
         }
-        Ok(Some(SessionInfo {
+        let principal = principal_of(rows.into_iter().map(|r| r.principal).collect())?;
+        Ok(principal.map(|principal| SessionInfo {
             session_id,
             csrf_token,
-            principal: self.principal(account_id).await?,
+            principal,
         }))
     }
 

@@ -262,22 +262,23 @@ impl crate::CaseStore<'_> {
             backup_for: vec![],
         };
         if let Some(staff_id) = p.staff_id {
-            let powers: Vec<(String,)> = sqlx::query_as(
-                "SELECT power FROM power_grants WHERE staff_id = $1 AND revoked_at IS NULL",
+            // Their powers and whom they back up, in one query: ('power', key) and ('backup', id).
+            let rows: Vec<(String, String)> = sqlx::query_as(
+                "SELECT 'power', power FROM power_grants WHERE staff_id = $1 AND revoked_at IS NULL
+                 UNION ALL
+                 SELECT 'backup', CAST(id AS TEXT) FROM staff WHERE backup_staff_id = $1 AND active = 1",
             )
             .bind(staff_id)
             .fetch_all(&self.store.pool)
             .await?;
-            actor.powers = powers
-                .iter()
-                .filter_map(|(k,)| k.parse::<Power>().ok())
-                .collect();
-            let backs: Vec<(StaffId,)> =
-                sqlx::query_as("SELECT id FROM staff WHERE backup_staff_id = $1 AND active = 1")
-                    .bind(staff_id)
-                    .fetch_all(&self.store.pool)
-                    .await?;
-            actor.backup_for = backs.into_iter().map(|(id,)| id).collect();
+            for (kind, value) in rows {
+                match kind.as_str() {
+                    "power" => actor.powers.extend(value.parse::<Power>().ok()),
+                    _ => actor
+                        .backup_for
+                        .extend(value.parse::<i64>().ok().map(StaffId::from)),
+                }
+            }
         }
         Ok(actor)
     }

@@ -846,12 +846,13 @@ pub fn value_text(v: &Value) -> String {
 impl crate::CatalogStore<'_> {
     /// Brings one item's search entry in step with its state: indexed while active.
     pub(crate) async fn index_item(self, item: &ItemSummary) -> StoreResult<()> {
-        if item.status == ItemStatus::Active {
-            let doc = self.current_version(item.id).await?.doc;
-            self.store.search.update(&[(item.id, Some(&doc))])
-        } else {
-            self.store.search.update(&[(item.id, None)])
-        }
+        let doc = match item.status {
+            ItemStatus::Active => Some(self.current_version(item.id).await?.doc),
+            _ => None,
+        };
+        self.store.search().update(&[(item.id, doc.as_ref())])?;
+        self.store.public_changed();
+        Ok(())
     }
 
     /// Rebuilds the search index from the database (`onewindow catalog reindex`).
@@ -863,7 +864,8 @@ impl crate::CatalogStore<'_> {
             .filter(|(i, _)| i.status == ItemStatus::Active)
             .map(|(i, d)| (i.id, d))
             .collect();
-        self.store.search.rebuild(&active)?;
+        self.store.search().rebuild(&active)?;
+        self.store.public_changed();
         Ok(active.len())
     }
 
@@ -888,8 +890,9 @@ impl crate::CatalogStore<'_> {
 
     pub(crate) async fn load_synonyms(self) -> StoreResult<()> {
         self.store
-            .search
+            .search()
             .set_synonyms(self.list_synonyms().await?.into_iter().collect());
+        self.store.public_changed();
         Ok(())
     }
 

@@ -52,14 +52,17 @@ pub fn parse_file_ref(value: &str) -> Option<(&str, &str)> {
         .then_some((hash, name))
 }
 
+/// Cheap to clone (every request's state carries one).
 #[derive(Debug, Clone)]
 pub struct BlobStore {
-    dir: PathBuf,
+    dir: std::sync::Arc<std::path::Path>,
 }
 
 impl BlobStore {
     pub fn new(dir: impl Into<PathBuf>) -> BlobStore {
-        BlobStore { dir: dir.into() }
+        BlobStore {
+            dir: dir.into().into(),
+        }
     }
 
     fn path(&self, sha256: &str) -> PathBuf {

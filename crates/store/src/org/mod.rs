@@ -318,6 +318,7 @@ impl crate::OrgStore<'_> {
         .execute(&self.store.pool)
         .await
         .map_err(unique_as("code", "该区划代码已存在"))?;
+        self.store.public_changed();
         self.get_region(input.code.trim()).await
     }
 
@@ -338,6 +339,7 @@ impl crate::OrgStore<'_> {
         .bind(code)
         .execute(&self.store.pool)
         .await?;
+        self.store.public_changed();
         self.get_region(code).await
     }
 
@@ -418,6 +420,7 @@ impl crate::OrgStore<'_> {
         .fetch_one(&self.store.pool)
         .await
         .map_err(unique_as("name", "已有同名中心"))?;
+        self.store.public_changed();
         self.get_centre(id).await
     }
 
@@ -440,13 +443,15 @@ impl crate::OrgStore<'_> {
         .execute(&self.store.pool)
         .await
         .map_err(unique_as("name", "已有同名中心"))?;
+        self.store.public_changed();
         self.get_centre(id).await
     }
 
-    pub async fn list_halls(self, centre_id: CentreId) -> StoreResult<Vec<Hall>> {
+    /// The halls of one centre, or of every centre (None), by floor.
+    pub async fn list_halls(self, centre_id: Option<CentreId>) -> StoreResult<Vec<Hall>> {
         Ok(sqlx::query_as(
             "SELECT id, centre_id, name, floor, description, active FROM halls
-             WHERE centre_id = $1 ORDER BY floor, id",
+             WHERE ($1 IS NULL OR centre_id = $1) ORDER BY floor, id",
         )
         .bind(centre_id)
         .fetch_all(&self.store.pool)
@@ -487,6 +492,7 @@ impl crate::OrgStore<'_> {
         .fetch_one(&self.store.pool)
         .await
         .map_err(unique_as("name", "本中心已有同名大厅"))?;
+        self.store.public_changed();
         self.get_hall(id).await
     }
 
@@ -499,10 +505,12 @@ impl crate::OrgStore<'_> {
         .await?)
     }
 
-    pub async fn list_centre_zones(self, centre_id: CentreId) -> StoreResult<Vec<Zone>> {
+    /// The zones in the halls of one centre, or of every centre (None).
+    pub async fn list_centre_zones(self, centre_id: Option<CentreId>) -> StoreResult<Vec<Zone>> {
         Ok(sqlx::query_as(
             "SELECT z.id, z.hall_id, z.name, z.purpose, z.active FROM zones z
-             JOIN halls h ON h.id = z.hall_id WHERE h.centre_id = $1 ORDER BY h.floor, z.id",
+             JOIN halls h ON h.id = z.hall_id WHERE ($1 IS NULL OR h.centre_id = $1)
+             ORDER BY h.floor, z.id",
         )
         .bind(centre_id)
         .fetch_all(&self.store.pool)
@@ -529,6 +537,7 @@ impl crate::OrgStore<'_> {
         .fetch_one(&self.store.pool)
         .await
         .map_err(unique_as("name", "本大厅已有同名区域"))?;
+        self.store.public_changed();
         Ok(
             sqlx::query_as("SELECT id, hall_id, name, purpose, active FROM zones WHERE id = $1")
                 .bind(id)
@@ -596,6 +605,7 @@ impl crate::OrgStore<'_> {
         .fetch_one(&self.store.pool)
         .await
         .map_err(department_conflict)?;
+        self.store.public_changed();
         self.get_department(id).await
     }
 
@@ -622,6 +632,7 @@ impl crate::OrgStore<'_> {
         .execute(&self.store.pool)
         .await
         .map_err(department_conflict)?;
+        self.store.public_changed();
         self.get_department(id).await
     }
 
@@ -716,6 +727,7 @@ impl crate::OrgStore<'_> {
         .fetch_one(&self.store.pool)
         .await
         .map_err(unique_as("number", "本中心已有相同编号的窗口"))?;
+        self.store.public_changed();
         self.get_window(id).await
     }
 
@@ -739,6 +751,7 @@ impl crate::OrgStore<'_> {
         .execute(&self.store.pool)
         .await
         .map_err(unique_as("number", "本中心已有相同编号的窗口"))?;
+        self.store.public_changed();
         self.get_window(id).await
     }
 
@@ -780,6 +793,7 @@ impl crate::OrgStore<'_> {
             .await?;
         }
         tx.commit().await?;
+        self.store.public_changed();
         Ok(())
     }
 }

@@ -418,9 +418,17 @@ pub fn card_concerns(card: &Card, who: &Actor, seats: &[(WindowId, StaffId, Stri
     }
 }
 
-const CARD_COLS: &str =
-    "id, rule_code, target, target_id, NULL AS target_name, color, period, count,
-    reason, issued_on, status, appeal, appealed_by, decision_note, decided_by";
+/// A card's columns, with the name of the unit it was given to.
+static CARD_COLS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let names: String = Target::ALL
+        .into_iter()
+        .map(|t| format!(" WHEN '{}' THEN {}", t.key(), t.name_sql("target_id")))
+        .collect();
+    format!(
+        "id, rule_code, target, target_id, CASE target{names} END AS target_name, color, period,
+         count, reason, issued_on, status, appeal, appealed_by, decision_note, decided_by"
+    )
+});
 
 impl crate::SupervisionStore<'_> {
     /// How often `metric` happened per unit of `target` in the period.
@@ -572,17 +580,14 @@ impl crate::SupervisionStore<'_> {
 
     /// Cards, newest first: of one month, or all.
     pub async fn cards(self, period: Option<&str>, limit: i64) -> StoreResult<Vec<Card>> {
-        let mut cards: Vec<Card> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {CARD_COLS} FROM cards WHERE ($1 = '' OR period = $1) ORDER BY id DESC LIMIT $2"
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {} FROM cards WHERE ($1 = '' OR period = $1) ORDER BY id DESC LIMIT $2",
+            *CARD_COLS
         )))
         .bind(period.unwrap_or(""))
         .bind(limit)
         .fetch_all(&self.store.pool)
-        .await?;
-        for c in &mut cards {
-            c.target_name = self.unit_name(&c.target, c.target_id).await?;
-        }
-        Ok(cards)
+        .await?)
     }
 
     /// The cards that concern `who` (see `card_concerns`), newest first: of one month, or all.
@@ -592,36 +597,35 @@ impl crate::SupervisionStore<'_> {
         period: Option<&str>,
         limit: i64,
     ) -> StoreResult<Vec<Card>> {
-        let seats = self.seats().await?;
-        let mut cards = self.cards(period, limit).await?;
-        cards.retain(|c| card_concerns(c, who, &seats));
-        Ok(cards)
+        let Some(staff) = who.staff_id else {
+            return Ok(vec![]);
+        };
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {} FROM cards WHERE ($1 = '' OR period = $1)
+               AND ((target = 'staff' AND target_id = $2)
+                 OR (target = 'department' AND target_id = $3)
+                 OR (target = 'window'
+                     AND target_id IN (SELECT window_id FROM window_staff WHERE staff_id = $2)))
+             ORDER BY id DESC LIMIT $4",
+            *CARD_COLS
+        )))
+        .bind(period.unwrap_or(""))
+        .bind(staff)
+        .bind(who.department_id.map_or(0, DepartmentId::get))
+        .bind(limit)
+        .fetch_all(&self.store.pool)
+        .await?)
     }
 
     pub async fn card(self, id: i64) -> StoreResult<Card> {
-        let mut c: Card = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {CARD_COLS} FROM cards WHERE id = $1"
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {} FROM cards WHERE id = $1",
+            *CARD_COLS
         )))
         .bind(id)
         .fetch_optional(&self.store.pool)
         .await?
-        .ok_or(StoreError::NotFound("card"))?;
-        c.target_name = self.unit_name(&c.target, c.target_id).await?;
-        Ok(c)
-    }
-
-    async fn unit_name(self, target: &str, id: i64) -> StoreResult<Option<String>> {
-        let Some(target) = Target::from_key(target) else {
-            return Ok(None);
-        };
-        let (name,): (Option<String>,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {}",
-            target.name_sql("$1")
-        )))
-        .bind(id)
-        .fetch_one(&self.store.pool)
-        .await?;
-        Ok(name)
+        .ok_or(StoreError::NotFound("card"))
     }
 
     /// The unit appeals a card (申诉), once, with its grounds.

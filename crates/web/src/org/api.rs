@@ -134,7 +134,7 @@ pub async fn list_halls(
 ) -> ApiResult<Json<Vec<Hall>>> {
     gate(&state, &user, OrgAction::View, None).await?;
     state.store.org().get_centre(id).await?;
-    Ok(Json(state.store.org().list_halls(id).await?))
+    Ok(Json(state.store.org().list_halls(Some(id)).await?))
 }
 
 #[utoipa::path(post, path = "/centres/{id}/halls", tag = "organisation", security(("bearer" = [])),

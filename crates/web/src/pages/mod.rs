@@ -473,62 +473,55 @@ fn floor_label(floor: i64) -> String {
     }
 }
 
+/// The home page: every main centre with its halls and zones, departments, open windows and
+/// sub-centres, from five queries however many there are.
 async fn home(State(state): State<AppState>, ctx: RequestCtx) -> PageResult {
-    let store = &state.store;
-    let all = store.org().list_centres().await?;
-    let mut centres = Vec::new();
-    for centre in all.iter().filter(|c| c.active.get() && c.kind == "main") {
-        let mut halls = Vec::new();
-        for h in store
-            .org()
-            .list_halls(centre.id)
-            .await?
-            .into_iter()
-            .filter(|h| h.active.get())
-        {
-            let zones = store
-                .org()
-                .list_zones(h.id)
-                .await?
-                .into_iter()
-                .filter(|z| z.active.get())
-                .map(|z| (z.name, z.purpose))
-                .collect();
-            halls.push(HallView {
-                floor_label: floor_label(h.floor),
-                name: h.name,
-                description: h.description,
-                zones,
-            });
-        }
-        let departments = store
-            .org()
-            .list_departments(Some(centre.id))
-            .await?
-            .into_iter()
-            .filter(|d| d.active.get())
-            .map(|d| d.name)
-            .collect();
-        let open_windows = store
-            .org()
-            .list_windows(Some(centre.id), None)
-            .await?
-            .iter()
-            .filter(|w| w.active.get() && w.is_open.get())
-            .count();
-        let subs = all
-            .iter()
-            .filter(|s| s.parent_centre_id == Some(centre.id) && s.active.get())
-            .cloned()
-            .collect();
-        centres.push(CentreView {
+    let org = state.store.org();
+    let all: Vec<Centre> = org
+        .list_centres()
+        .await?
+        .into_iter()
+        .filter(|c| c.active.get())
+        .collect();
+    let halls = org.list_halls(None).await?;
+    let zones = org.list_centre_zones(None).await?;
+    let departments = org.list_departments(None).await?;
+    let windows = org.list_windows(None, None).await?;
+    let centres = all
+        .iter()
+        .filter(|c| c.kind == "main")
+        .map(|centre| CentreView {
+            halls: halls
+                .iter()
+                .filter(|h| h.centre_id == centre.id && h.active.get())
+                .map(|h| HallView {
+                    floor_label: floor_label(h.floor),
+                    name: h.name.clone(),
+                    description: h.description.clone(),
+                    zones: zones
+                        .iter()
+                        .filter(|z| z.hall_id == h.id && z.active.get())
+                        .map(|z| (z.name.clone(), z.purpose.clone()))
+                        .collect(),
+                })
+                .collect(),
+            departments: departments
+                .iter()
+                .filter(|d| d.centre_id == centre.id && d.active.get())
+                .map(|d| d.name.clone())
+                .collect(),
+            open_windows: windows
+                .iter()
+                .filter(|w| w.centre_id == centre.id && w.active.get() && w.is_open.get())
+                .count(),
+            subs: all
+                .iter()
+                .filter(|s| s.parent_centre_id == Some(centre.id))
+                .cloned()
+                .collect(),
             centre: centre.clone(),
-            halls,
-            departments,
-            open_windows,
-            subs,
-        });
-    }
+        })
+        .collect();
     render(&HomePage {
         chrome: Chrome::new("首页", &ctx),
         centres,

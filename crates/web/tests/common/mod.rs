@@ -63,7 +63,7 @@ pub async fn spawn_app_on(backend: Backend, today: Option<&str>) -> TestApp {
         std::process::id(),
         addr.port()
     )));
-    let state = AppState {
+    let state = AppState::from(onewindow_web::Services {
         store: store.clone(),
         blobs,
         audit_key: std::sync::Arc::new(onewindow_store::case::checkpoints::AuditKey::from_seed(
@@ -74,7 +74,7 @@ pub async fn spawn_app_on(backend: Backend, today: Option<&str>) -> TestApp {
         clock: onewindow_web::case::Clock {
             fixed: today.map(|d| d.parse().expect("test date")),
         },
-    };
+    });
     let server = tokio::spawn(async move {
         let _ = onewindow_web::serve(listener, state, vec![], vec![]).await;
     });

@@ -188,6 +188,10 @@ pub(super) fn acceptance_command(data: &FormData, errors: &mut FieldErrors) -> O
         "request_supplement" => Command::RequestSupplement {
             missing: parse_missing(&data.text("missing")),
             reason: data.text("second_reason"),
+            supply_by: match data.text("supplement_by").trim() {
+                "" => None,
+                _ => Some(parse_date(errors, data, "supplement_by")),
+            },
         },
         "refuse_acceptance" => Command::RefuseAcceptance {
             reasons: data.text("reasons"),
@@ -352,15 +356,7 @@ pub(super) async fn accept_submit(
     )
     .await
     {
-        Ok(_)
-            if matches!(
-                command,
-                Command::Accept | Command::AcceptWithDeficiencies { .. }
-            ) =>
-        {
-            Ok(Redirect::to(&format!("/work/cases/{id}/receipt")).into_response())
-        }
-        Ok(_) => Ok(Redirect::to(&format!("/work/cases/{id}?notice=saved")).into_response()),
+        Ok(_) => Ok(Redirect::to(&after_command(id, &command)).into_response()),
         Err(e) => Err(PageError::from(e)),
     }
 }

@@ -47,6 +47,9 @@ pub(super) struct CasePage {
     /// The 告知承诺 verification deadline, when the case was approved on pledge.
     pledge_verify_by: String,
     form_id: String,
+    /// The printable documents: the receipt once accepted, the notice once one was given.
+    receipt: bool,
+    notice: bool,
 }
 
 impl CasePage {
@@ -190,6 +193,8 @@ pub(super) async fn case_view_page(
         version: s.version,
         case_no: view.row.case_no.clone().unwrap_or_default(),
         query_code: s.query_code.clone().unwrap_or_default(),
+        receipt: s.accepted_on.is_some(),
+        notice: s.supplement_notices > 0,
         item_name: view.row.item_name.clone(),
         item_link: item
             .as_ref()
@@ -329,15 +334,25 @@ pub(super) fn form_command(data: &FormData, errors: &mut FieldErrors) -> Option<
             override_reason: Some(t("override_reason")).filter(|r| !r.trim().is_empty()),
         },
         "conclude" => Command::Conclude,
-        "deliver" => Command::Deliver {
-            delivery: match t("method").as_str() {
-                "express" => Delivery::Express {
-                    waybill: t("waybill").trim().to_owned(),
-                },
-                "electronic" => Delivery::Electronic,
-                _ => Delivery::Pickup,
-            },
-        },
+        "deliver" => {
+            let waybill = t("waybill").trim().to_owned();
+            let delivery = match t("method").as_str() {
+                "express" => Delivery::Express { waybill },
+                method => {
+                    // A waybill on a pickup or an electronic delivery is a slip of the hand,
+                    // not something to drop silently.
+                    if !waybill.is_empty() {
+                        errors.add("waybill", "只有快递寄送需要填写快递单号");
+                        return None;
+                    }
+                    match method {
+                        "electronic" => Delivery::Electronic,
+                        _ => Delivery::Pickup,
+                    }
+                }
+            };
+            Command::Deliver { delivery }
+        }
         "withdraw" => Command::Withdraw {
             reason: t("reason"),
         },
@@ -375,17 +390,7 @@ pub(super) async fn case_act(
             )
             .await
             {
-                Ok(_) => {
-                    let to = if matches!(
-                        command,
-                        Command::Accept | Command::AcceptWithDeficiencies { .. }
-                    ) {
-                        format!("/work/cases/{id}/receipt")
-                    } else {
-                        format!("/work/cases/{id}?notice=saved")
-                    };
-                    return Ok(Redirect::to(&to).into_response());
-                }
+                Ok(_) => return Ok(Redirect::to(&after_command(id, &command)).into_response()),
                 Err(ApiError::Case(e)) => e.to_string(),
                 Err(ApiError::Conflict(_)) => {
                     "办件已被他人更新，以下为最新状态，请核对后重新操作。".into()
@@ -421,8 +426,41 @@ pub(super) async fn case_act(
 
 #[cfg(test)]
 mod tests {
-    use super::event_detail;
+    use super::{event_detail, form_command};
+    use crate::pages::FormData;
+    use onewindow_domain::case::{Command, Delivery};
+    use onewindow_domain::org::FieldErrors;
     use serde_json::json;
+
+    #[test]
+    fn a_waybill_goes_with_express_delivery_only() {
+        let deliver = |method: &str, waybill: &str| {
+            let mut errors = FieldErrors::new();
+            let data = FormData::from_pairs([
+                ("action", "deliver".to_owned()),
+                ("method", method.to_owned()),
+                ("waybill", waybill.to_owned()),
+            ]);
+            (form_command(&data, &mut errors), errors)
+        };
+        let (command, errors) = deliver("electronic", "SF1234567890");
+        assert!(command.is_none());
+        assert!(errors.message_for("waybill").is_some());
+        let (command, _) = deliver("electronic", " ");
+        assert!(matches!(
+            command,
+            Some(Command::Deliver {
+                delivery: Delivery::Electronic
+            })
+        ));
+        let (command, _) = deliver("express", "SF1234567890");
+        assert!(matches!(
+            command,
+            Some(Command::Deliver {
+                delivery: Delivery::Express { .. }
+            })
+        ));
+    }
 
     #[test]
     fn an_approval_without_reasons_shows_no_dangling_colon() {

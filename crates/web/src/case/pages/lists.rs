@@ -72,23 +72,32 @@ pub(super) async fn inbox(
     .await?;
     let actor = state.store.cases().case_actor(&user.principal).await?;
     let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
-    let page = state
-        .store
-        .cases()
-        .inbox(
-            &actor,
-            &InboxFilter {
-                what: opt(&q.what),
-                item_id: None,
-                due_by: opt(&q.due_by),
-                after: opt(&q.after),
-                limit: 30,
-            },
-        )
+    let filter_by = InboxFilter {
+        what: opt(&q.what),
+        item_id: None,
+        due_by: opt(&q.due_by),
+        after: opt(&q.after),
+        limit: 30,
+    };
+    let (cases, supervision) = (state.store.cases(), state.store.supervision());
+    let page = cases.inbox(&actor, &filter_by).await?;
+    let what = cases.task_kinds().await?;
+    let alerts = supervision
+        .notifications(user.principal.account_id, 5)
         .await?;
+    let urgings = match user.principal.department_id {
+        Some(d) => supervision.urgings(Some(d), 20).await?,
+        None => vec![],
+    };
+    let mut cards = supervision.cards_concerning(&actor, None, 50).await?;
+    let pledges = match actor.department_id {
+        Some(d) if actor.verifies_pledges_of(d) => cases.pledges_to_verify(d, 20).await?,
+        _ => vec![],
+    };
+    cards.retain(|c| c.status != CardStatus::Revoked);
+    cards.truncate(10);
     let today = state.clock.today();
     let calendars = calendars_of(&state, &page.rows).await?;
-    let what = state.store.cases().task_kinds().await?;
     render(&ListPage {
         chrome: Chrome::new("我的待办", &user.ctx),
         inbox: true,
@@ -106,38 +115,13 @@ pub(super) async fn inbox(
             ),
             filter("due_by", "期限不晚于", &q.due_by, vec![]),
         ],
-        alerts: state
-            .store
-            .supervision()
-            .notifications(user.principal.account_id, 5)
-            .await?,
-        urgings: match user.principal.department_id {
-            Some(d) => state
-                .store
-                .supervision()
-                .urgings(Some(d), 20)
-                .await?
-                .into_iter()
-                .filter(|u| u.decision.as_deref() != Some("accepted"))
-                .collect(),
-            None => vec![],
-        },
-        cards: {
-            let mut cards = state
-                .store
-                .supervision()
-                .cards_concerning(&actor, None, 200)
-                .await?;
-            cards.retain(|c| c.status != CardStatus::Revoked);
-            cards.truncate(10);
-            cards
-        },
-        pledges: match actor.department_id {
-            Some(d) if actor.verifies_pledges_of(d) => {
-                state.store.cases().pledges_to_verify(d, 20).await?
-            }
-            _ => vec![],
-        },
+        alerts,
+        urgings: urgings
+            .into_iter()
+            .filter(|u| u.decision.as_deref() != Some("accepted"))
+            .collect(),
+        cards,
+        pledges,
         rows: page
             .rows
             .iter()

@@ -1,6 +1,7 @@
 //! The staff workbench (内网办理): the inbox with countdown badges, window acceptance with the
 //! materials checklist, the case page with its timeline and the forms this user may use now,
-//! the printable acceptance receipt (受理回执), case search; and the public 办件查询.
+//! the printable acceptance receipt (受理回执) and one-time notice (一次性告知书), case search;
+//! and the public 办件查询.
 
 use askama::Template;
 use axum::Router;
@@ -38,8 +39,22 @@ mod detail;
 use detail::*;
 mod receipt;
 use receipt::*;
+mod notice;
+use notice::*;
 mod progress;
 use progress::*;
+
+/// Where the clerk goes after a command: the receipt to print after acceptance, the notice to
+/// print after a 一次性告知, otherwise back to the case.
+fn after_command(id: CaseId, command: &Command) -> String {
+    match command {
+        Command::Accept | Command::AcceptWithDeficiencies { .. } => {
+            format!("/work/cases/{id}/receipt")
+        }
+        Command::RequestSupplement { .. } => format!("/work/cases/{id}/notice"),
+        _ => format!("/work/cases/{id}?notice=saved"),
+    }
+}
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -49,6 +64,7 @@ pub fn router() -> Router<AppState> {
         .route("/work/cases/{id}", get(case_page))
         .route("/work/cases/{id}/act", post(case_act))
         .route("/work/cases/{id}/receipt", get(receipt))
+        .route("/work/cases/{id}/notice", get(notice))
         .route("/progress", get(progress_page))
 }
 

@@ -41,7 +41,8 @@ pub(super) async fn receipt(
         .await
         .map_err(PageError::from)?;
     let s = &view.state;
-    let (Some(case_no), Some(item)) = (s.case_no.clone(), s.item.clone()) else {
+    let (Some(case_no), Some(item), Some(_)) = (s.case_no.clone(), s.item.clone(), s.accepted_on)
+    else {
         return Err(PageError::BadRequest(
             "该办件尚未受理，没有受理回执。".into(),
         ));

@@ -152,8 +152,8 @@ async fn centre_page(fp: FormPage<'_>, id: CentreId, refused: CentreForm) -> Pag
     let s = &state.store;
     let centre = s.org().get_centre(id).await?;
     let manage = can(&fp.user.principal, OrgAction::Manage, None);
-    let halls = s.org().list_halls(id).await?;
-    let zones = s.org().list_centre_zones(id).await?;
+    let halls = s.org().list_halls(Some(id)).await?;
+    let zones = s.org().list_centre_zones(Some(id)).await?;
     let hall_name = |hall_id: HallId| {
         halls
             .iter()

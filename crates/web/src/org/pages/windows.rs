@@ -31,7 +31,7 @@ pub(super) async fn window_form(
     let depts = state.store.org().list_departments(None).await?;
     let mut zones = Vec::new();
     for c in &centres {
-        for z in state.store.org().list_centre_zones(c.id).await? {
+        for z in state.store.org().list_centre_zones(Some(c.id)).await? {
             zones.push((z.id.to_string(), format!("{} · {}", c.name, z.name)));
         }
     }

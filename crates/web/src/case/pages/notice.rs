@@ -1,0 +1,89 @@
+//! The printable 一次性告知书: what the applicant must bring or correct, with the reasons, by
+//! when, and the case number, query code and a QR code to follow the case while supplementing.
+
+use super::*;
+
+#[derive(Template)]
+#[template(path = "case/notice.html")]
+pub(super) struct NoticePage {
+    chrome: Chrome,
+    id: CaseId,
+    centre: String,
+    centre_phone: String,
+    case_no: String,
+    query_code: String,
+    item_name: String,
+    applicant: String,
+    applicant_id: String,
+    /// The day of the notice and who gave it.
+    issued_on: String,
+    clerk: String,
+    missing: Vec<Missing>,
+    supply_by: String,
+    /// Whether the applicant has supplemented since (the notice is then a record).
+    answered: bool,
+    progress_url: String,
+    progress_qr: String,
+}
+
+pub(super) async fn notice(
+    State(state): State<AppState>,
+    user: PageUser,
+    headers: HeaderMap,
+    Path(id): Path<CaseId>,
+) -> PageResult {
+    let view = visible_case(&state, &user.principal, user.ctx.remote.as_deref(), id)
+        .await
+        .map_err(PageError::from)?;
+    let s = &view.state;
+    let latest = view
+        .events
+        .iter()
+        .rev()
+        .find(|e| e.kind == "supplement_requested");
+    let (Some(event), Some(case_no), Some(item)) = (latest, s.case_no.clone(), s.item.as_ref())
+    else {
+        return Err(PageError::BadRequest(
+            "该办件没有一次性告知，无需打印告知书。".into(),
+        ));
+    };
+    let missing: Vec<Missing> = event
+        .payload
+        .get("missing")
+        .cloned()
+        .and_then(|m| serde_json::from_value(m).ok())
+        .unwrap_or_default();
+    let text = |key: &str| {
+        event
+            .payload
+            .get(key)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let department = state.store.org().get_department(item.department_id).await?;
+    let centre = state.store.org().get_centre(department.centre_id).await?;
+    let applicant = s.applicant.as_ref();
+    let progress_url = progress_link(&user.ctx, &headers, &case_no);
+    render(&NoticePage {
+        chrome: Chrome::new("一次性告知书", &user.ctx),
+        id,
+        centre: centre.name,
+        centre_phone: centre.phone,
+        case_no,
+        query_code: s.query_code.clone().unwrap_or_default(),
+        item_name: item.name.clone(),
+        applicant: applicant.map(|a| a.name.clone()).unwrap_or_default(),
+        applicant_id: applicant.map(|a| mask_id(&a.id_number)).unwrap_or_default(),
+        issued_on: text("since"),
+        clerk: event.actor_name.clone(),
+        missing,
+        supply_by: text("supply_by"),
+        answered: !matches!(
+            s.paused,
+            Some(onewindow_domain::case::Pause::Supplement { .. })
+        ),
+        progress_qr: qr_svg(&progress_url),
+        progress_url,
+    })
+}
