@@ -392,18 +392,13 @@ async fn act(client: &Client, action: &str) {
     .await;
 }
 
-#[tokio::test]
-async fn a_case_from_the_window_to_delivery_followed_by_the_applicant() {
-    let Some(driver_path) = chromedriver() else {
-        eprintln!("chromedriver not installed; browser test not run");
-        return;
-    };
-    // Thursday 24 September 2026, the day before the Mid-Autumn Festival.
-    let app = spawn_app_on(Backend::Sqlite, Some("2026-09-24")).await;
-    let org = app.seed_org().await;
-    let clerk = app.dept_staff(&org, org.dept, "clerk", &["clerk"]).await;
-    app.dept_staff(&org, org.dept, "rev", &["reviewer"]).await;
-    app.dept_staff(&org, org.dept, "appr", &["approver"]).await;
+/// The 食品经营许可 item (受理, 审查, 决定; an application form that is required and a health
+/// certificate that may be supplied later), published.
+async fn food_licence(
+    app: &TestApp,
+    org: &onewindow_store::testing::Org,
+    by: onewindow_domain::ids::AccountId,
+) -> onewindow_domain::ids::ItemId {
     let doc: onewindow_domain::catalog::ItemDoc = serde_json::from_value(json!({
         "basic_code": "0102001", "implementation_code": "0102001371300009", "name": "食品经营许可",
         "item_type": "01", "exercise_level": "3",
@@ -423,16 +418,153 @@ async fn a_case_from_the_window_to_delivery_followed_by_the_applicant() {
     .unwrap();
     app.store
         .catalog()
-        .import_items(vec![doc], clerk.account_id)
+        .import_items(vec![doc], by)
         .await
         .unwrap();
-    let item = app
-        .store
+    app.store
         .catalog()
         .item_by_code("0102001371300009")
         .await
         .unwrap()
-        .id;
+        .id
+}
+
+/// 补正 at the window: the application form is missing, so the clerk gives the one-time notice
+/// and prints it (numbered, with the query code and a QR code to follow the case); the
+/// applicant comes back with it, the clerk records what was brought, and acceptance passes with
+/// the number on the notice.
+#[tokio::test]
+async fn a_window_supplement_from_the_printed_notice_to_acceptance() {
+    let Some(driver_path) = chromedriver() else {
+        eprintln!("chromedriver not installed; browser test not run");
+        return;
+    };
+    let app = spawn_app_on(Backend::Sqlite, Some("2026-09-24")).await;
+    let org = app.seed_org().await;
+    let clerk = app.dept_staff(&org, org.dept, "clerk", &["clerk"]).await;
+    let item = food_licence(&app, &org, clerk.account_id).await;
+    let base = app.url("");
+    let (_driver, client) = start_browser(&driver_path).await;
+
+    login(&client, &base, "clerk", PASSWORD).await;
+    client.goto(&format!("{base}/work/accept")).await.unwrap();
+    select(&client, "pick-item", &item.to_string()).await;
+    click_and_wait(&client, "form.filters button").await;
+    fill(&client, "f-applicant_name", "王小明").await;
+    fill(&client, "f-applicant_id_number", "11010519491231002X").await;
+    fill(&client, "f-applicant_mobile", "13812345678").await;
+    client
+        .find(Locator::Css("input[name=action][value=request_supplement]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .execute(
+            "document.getElementById('f-missing').closest('details').open = true;
+             document.getElementById('f-supplement_by').value = '2026-10-09';",
+            vec![],
+        )
+        .await
+        .unwrap();
+    fill(
+        &client,
+        "f-missing",
+        "食品经营许可申请书：未提交，请填写后由法定代表人签字",
+    )
+    .await;
+    submit_main_form(&client).await;
+
+    // The notice to print, numbered.
+    let text = page_text(&client).await;
+    let row = &app
+        .store
+        .cases()
+        .search_cases(&onewindow_store::case::queries::CaseFilter {
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .rows[0];
+    let case_no = row.case_no.clone().expect("numbered by the notice");
+    for expected in [
+        "一次性告知书",
+        "食品经营许可申请书",
+        "请填写后由法定代表人签字",
+        "2026-10-09",
+        case_no.as_str(),
+        "查询码",
+        "/progress?case_no=",
+    ] {
+        assert!(text.contains(expected), "{expected}: {text}");
+    }
+    assert!(
+        client
+            .find(Locator::Css(".progress-qr .qr svg"))
+            .await
+            .is_ok()
+    );
+    screenshot(&client, "case-notice").await;
+    client.set_window_size(375, 900).await.unwrap();
+    assert_stacked(&client, "table.stack").await;
+    screenshot(&client, "case-notice-375").await;
+    client.set_window_size(1280, 1000).await.unwrap();
+
+    // Back with the form: recorded, then accepted under the same number.
+    client
+        .goto(&format!("{base}/work/cases/{}", row.id))
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css(
+            "input[name=received][value='食品经营许可申请书']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    act(&client, "supplement_received").await;
+    act(&client, "accept").await;
+    let text = page_text(&client).await;
+    assert!(
+        text.contains("受理回执") && text.contains(&case_no),
+        "the notice's number on the receipt: {text}"
+    );
+    screenshot(&client, "case-supplement-accepted").await;
+
+    // The next person at this window PC signs in over the clerk's session: told that the
+    // previous user was signed out, and taken to their own inbox.
+    app.dept_staff(&org, org.dept, "rev", &["reviewer"]).await;
+    login(&client, &base, "rev", PASSWORD).await;
+    let url = client.current_url().await.unwrap();
+    assert_eq!(url.path(), "/work", "{url}");
+    let text = page_text(&client).await;
+    assert!(
+        text.contains("已退出本机上一位用户的登录") && text.contains("测试rev"),
+        "{text}"
+    );
+    screenshot(&client, "handover").await;
+
+    client.close().await.unwrap();
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_case_from_the_window_to_delivery_followed_by_the_applicant() {
+    let Some(driver_path) = chromedriver() else {
+        eprintln!("chromedriver not installed; browser test not run");
+        return;
+    };
+    // Thursday 24 September 2026, the day before the Mid-Autumn Festival.
+    let app = spawn_app_on(Backend::Sqlite, Some("2026-09-24")).await;
+    let org = app.seed_org().await;
+    let clerk = app.dept_staff(&org, org.dept, "clerk", &["clerk"]).await;
+    app.dept_staff(&org, org.dept, "rev", &["reviewer"]).await;
+    app.dept_staff(&org, org.dept, "appr", &["approver"]).await;
+    let item = food_licence(&app, &org, clerk.account_id).await;
     let base = app.url("");
     let (_driver, client) = start_browser(&driver_path).await;
 
