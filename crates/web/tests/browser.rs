@@ -548,6 +548,21 @@ async fn a_window_supplement_from_the_printed_notice_to_acceptance() {
     );
     screenshot(&client, "handover").await;
 
+    // The approver, while the case is still at its 受理 step, is offered no decision (the
+    // aggregate would refuse one while steps remain); what the page does offer, the aggregate
+    // accepts (`available_commands`, tested against `decide` in the domain).
+    app.dept_staff(&org, org.dept, "appr", &["approver"]).await;
+    login(&client, &base, "appr", PASSWORD).await;
+    client
+        .goto(&format!("{base}/work/cases/{}", row.id))
+        .await
+        .unwrap();
+    let text = page_text(&client).await;
+    assert!(
+        text.contains("当前环节：受理") && !text.contains("作出决定"),
+        "{text}"
+    );
+
     client.close().await.unwrap();
     app.stop().await;
 }
