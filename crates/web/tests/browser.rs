@@ -392,6 +392,51 @@ async fn act(client: &Client, action: &str) {
     .await;
 }
 
+/// A window journey's start, on Thursday 24 September 2026 (the day before the Mid-Autumn
+/// Festival): the organisation, the window clerk `clerk`, the 食品经营许可 item, and a browser
+/// (None when chromedriver is not installed, outside CI).
+struct Journey {
+    app: TestApp,
+    org: onewindow_store::testing::Org,
+    item: onewindow_domain::ids::ItemId,
+    base: String,
+    _driver: Driver,
+    client: Client,
+}
+
+async fn window_journey() -> Option<Journey> {
+    let driver_path = chromedriver()?;
+    let app = spawn_app_on(Backend::Sqlite, Some("2026-09-24")).await;
+    let org = app.seed_org().await;
+    let clerk = app.dept_staff(&org, org.dept, "clerk", &["clerk"]).await;
+    let item = food_licence(&app, &org, clerk.account_id).await;
+    let base = app.url("");
+    let (_driver, client) = start_browser(&driver_path).await;
+    Some(Journey {
+        app,
+        org,
+        item,
+        base,
+        _driver,
+        client,
+    })
+}
+
+/// The clerk opens window acceptance for `item` and enters the applicant 王小明.
+async fn at_the_window(
+    client: &Client,
+    base: &str,
+    item: onewindow_domain::ids::ItemId,
+    id_number: &str,
+) {
+    client.goto(&format!("{base}/work/accept")).await.unwrap();
+    select(client, "pick-item", &item.to_string()).await;
+    click_and_wait(client, "form.filters button").await;
+    fill(client, "f-applicant_name", "王小明").await;
+    fill(client, "f-applicant_id_number", id_number).await;
+    fill(client, "f-applicant_mobile", "13812345678").await;
+}
+
 /// The 食品经营许可 item (受理, 审查, 决定; an application form that is required and a health
 /// certificate that may be supplied later), published.
 async fn food_licence(
@@ -435,24 +480,21 @@ async fn food_licence(
 /// the number on the notice.
 #[tokio::test]
 async fn a_window_supplement_from_the_printed_notice_to_acceptance() {
-    let Some(driver_path) = chromedriver() else {
+    let Some(Journey {
+        app,
+        org,
+        item,
+        base,
+        _driver,
+        client,
+    }) = window_journey().await
+    else {
         eprintln!("chromedriver not installed; browser test not run");
         return;
     };
-    let app = spawn_app_on(Backend::Sqlite, Some("2026-09-24")).await;
-    let org = app.seed_org().await;
-    let clerk = app.dept_staff(&org, org.dept, "clerk", &["clerk"]).await;
-    let item = food_licence(&app, &org, clerk.account_id).await;
-    let base = app.url("");
-    let (_driver, client) = start_browser(&driver_path).await;
 
     login(&client, &base, "clerk", PASSWORD).await;
-    client.goto(&format!("{base}/work/accept")).await.unwrap();
-    select(&client, "pick-item", &item.to_string()).await;
-    click_and_wait(&client, "form.filters button").await;
-    fill(&client, "f-applicant_name", "王小明").await;
-    fill(&client, "f-applicant_id_number", "11010519491231002X").await;
-    fill(&client, "f-applicant_mobile", "13812345678").await;
+    at_the_window(&client, &base, item, "11010519491231002X").await;
     client
         .find(Locator::Css("input[name=action][value=request_supplement]"))
         .await
@@ -569,29 +611,25 @@ async fn a_window_supplement_from_the_printed_notice_to_acceptance() {
 
 #[tokio::test]
 async fn a_case_from_the_window_to_delivery_followed_by_the_applicant() {
-    let Some(driver_path) = chromedriver() else {
+    let Some(Journey {
+        app,
+        org,
+        item,
+        base,
+        _driver,
+        client,
+    }) = window_journey().await
+    else {
         eprintln!("chromedriver not installed; browser test not run");
         return;
     };
-    // Thursday 24 September 2026, the day before the Mid-Autumn Festival.
-    let app = spawn_app_on(Backend::Sqlite, Some("2026-09-24")).await;
-    let org = app.seed_org().await;
-    let clerk = app.dept_staff(&org, org.dept, "clerk", &["clerk"]).await;
     app.dept_staff(&org, org.dept, "rev", &["reviewer"]).await;
     app.dept_staff(&org, org.dept, "appr", &["approver"]).await;
-    let item = food_licence(&app, &org, clerk.account_id).await;
-    let base = app.url("");
-    let (_driver, client) = start_browser(&driver_path).await;
 
     // The clerk picks the item, enters the applicant (first with a wrong check digit), ticks
     // the materials checklist and accepts.
     login(&client, &base, "clerk", PASSWORD).await;
-    client.goto(&format!("{base}/work/accept")).await.unwrap();
-    select(&client, "pick-item", &item.to_string()).await;
-    click_and_wait(&client, "form.filters button").await;
-    fill(&client, "f-applicant_name", "王小明").await;
-    fill(&client, "f-applicant_id_number", "110105194912310021").await;
-    fill(&client, "f-applicant_mobile", "13812345678").await;
+    at_the_window(&client, &base, item, "110105194912310021").await;
     client
         .find(Locator::Css(
             "input[name=materials][value='食品经营许可申请书']",

@@ -114,9 +114,7 @@ pub(super) async fn case_page(
     user: PageUser,
     Path(id): Path<CaseId>,
 ) -> PageResult {
-    let view = visible_case(&state, &user.principal, user.ctx.remote.as_deref(), id)
-        .await
-        .map_err(PageError::from)?;
+    let view = case_for(&state, &user, id).await?;
     render(&case_view_page(&state, &user, &view, FormData::default()).await?)
 }
 
@@ -414,9 +412,7 @@ pub(super) async fn case_act(
             .collect::<Vec<_>>()
             .join("；"),
     };
-    let view = visible_case(&state, &user.principal, user.ctx.remote.as_deref(), id)
-        .await
-        .map_err(PageError::from)?;
+    let view = case_for(&state, &user, id).await?;
     let action = data.text("action");
     let mut page = case_view_page(&state, &user, &view, data).await?;
     page.error = failure;

@@ -44,6 +44,14 @@ use notice::*;
 mod progress;
 use progress::*;
 
+/// The case as this signed-in person may see it, for a page (a case they may not see is the
+/// friendly not-found page).
+async fn case_for(state: &AppState, user: &PageUser, id: CaseId) -> Result<CaseView, PageError> {
+    visible_case(state, &user.principal, user.ctx.remote.as_deref(), id)
+        .await
+        .map_err(PageError::from)
+}
+
 /// Where the clerk goes after a command: the receipt to print after acceptance, the notice to
 /// print after a 一次性告知, otherwise back to the case.
 fn after_command(id: CaseId, command: &Command) -> String {

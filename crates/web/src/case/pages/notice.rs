@@ -8,13 +8,7 @@ use super::*;
 pub(super) struct NoticePage {
     chrome: Chrome,
     id: CaseId,
-    centre: String,
-    centre_phone: String,
-    case_no: String,
-    query_code: String,
-    item_name: String,
-    applicant: String,
-    applicant_id: String,
+    head: Letterhead,
     /// The day of the notice and who gave it.
     issued_on: String,
     clerk: String,
@@ -22,8 +16,6 @@ pub(super) struct NoticePage {
     supply_by: String,
     /// Whether the applicant has supplemented since (the notice is then a record).
     answered: bool,
-    progress_url: String,
-    progress_qr: String,
 }
 
 pub(super) async fn notice(
@@ -32,9 +24,7 @@ pub(super) async fn notice(
     headers: HeaderMap,
     Path(id): Path<CaseId>,
 ) -> PageResult {
-    let view = visible_case(&state, &user.principal, user.ctx.remote.as_deref(), id)
-        .await
-        .map_err(PageError::from)?;
+    let view = case_for(&state, &user, id).await?;
     let s = &view.state;
     let latest = view
         .events
@@ -61,20 +51,10 @@ pub(super) async fn notice(
             .unwrap_or_default()
             .to_owned()
     };
-    let department = state.store.org().get_department(item.department_id).await?;
-    let centre = state.store.org().get_centre(department.centre_id).await?;
-    let applicant = s.applicant.as_ref();
-    let progress_url = progress_link(&user.ctx, &headers, &case_no);
     render(&NoticePage {
         chrome: Chrome::new("一次性告知书", &user.ctx),
         id,
-        centre: centre.name,
-        centre_phone: centre.phone,
-        case_no,
-        query_code: s.query_code.clone().unwrap_or_default(),
-        item_name: item.name.clone(),
-        applicant: applicant.map(|a| a.name.clone()).unwrap_or_default(),
-        applicant_id: applicant.map(|a| mask_id(&a.id_number)).unwrap_or_default(),
+        head: letterhead(&state, &user.ctx, &headers, s, case_no, item).await?,
         issued_on: text("since"),
         clerk: event.actor_name.clone(),
         missing,
@@ -83,7 +63,5 @@ pub(super) async fn notice(
             s.paused,
             Some(onewindow_domain::case::Pause::Supplement { .. })
         ),
-        progress_qr: qr_svg(&progress_url),
-        progress_url,
     })
 }

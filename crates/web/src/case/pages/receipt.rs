@@ -1,6 +1,47 @@
-//! The printable acceptance receipt (受理回执).
+//! The printable acceptance receipt (受理回执), and the letterhead every printed case document
+//! shares.
 
 use super::*;
+
+/// What every printed case document carries: the centre, the case's number and query code,
+/// the item, the applicant (id masked), and the progress page's address with its QR code.
+pub(super) struct Letterhead {
+    pub centre: String,
+    pub centre_phone: String,
+    pub case_no: String,
+    pub query_code: String,
+    pub item_name: String,
+    pub applicant: String,
+    pub applicant_id: String,
+    pub progress_url: String,
+    /// The progress page's address as a QR code (inline SVG) to scan from the paper.
+    pub progress_qr: String,
+}
+
+pub(super) async fn letterhead(
+    state: &AppState,
+    ctx: &RequestCtx,
+    headers: &HeaderMap,
+    s: &CaseState,
+    case_no: String,
+    item: &onewindow_domain::case::ItemRef,
+) -> Result<Letterhead, PageError> {
+    let department = state.store.org().get_department(item.department_id).await?;
+    let centre = state.store.org().get_centre(department.centre_id).await?;
+    let applicant = s.applicant.as_ref();
+    let progress_url = progress_link(ctx, headers, &case_no);
+    Ok(Letterhead {
+        centre: centre.name,
+        centre_phone: centre.phone,
+        case_no,
+        query_code: s.query_code.clone().unwrap_or_default(),
+        item_name: item.name.clone(),
+        applicant: applicant.map(|a| a.name.clone()).unwrap_or_default(),
+        applicant_id: applicant.map(|a| mask_id(&a.id_number)).unwrap_or_default(),
+        progress_qr: qr_svg(&progress_url),
+        progress_url,
+    })
+}
 
 // ---- the acceptance receipt ----
 
@@ -9,13 +50,7 @@ use super::*;
 pub(super) struct ReceiptPage {
     chrome: Chrome,
     id: CaseId,
-    centre: String,
-    centre_phone: String,
-    case_no: String,
-    query_code: String,
-    item_name: String,
-    applicant: String,
-    applicant_id: String,
+    head: Letterhead,
     accepted_on: String,
     due: String,
     promised_days: u32,
@@ -24,9 +59,6 @@ pub(super) struct ReceiptPage {
     materials: Vec<String>,
     pending: Vec<String>,
     supply_by: String,
-    progress_url: String,
-    /// The progress page's address as a QR code (inline SVG) to scan from the printed receipt.
-    progress_qr: String,
     window: String,
     clerk: String,
 }
@@ -37,9 +69,7 @@ pub(super) async fn receipt(
     headers: HeaderMap,
     Path(id): Path<CaseId>,
 ) -> PageResult {
-    let view = visible_case(&state, &user.principal, user.ctx.remote.as_deref(), id)
-        .await
-        .map_err(PageError::from)?;
+    let view = case_for(&state, &user, id).await?;
     let s = &view.state;
     let (Some(case_no), Some(item), Some(_)) = (s.case_no.clone(), s.item.clone(), s.accepted_on)
     else {
@@ -47,27 +77,11 @@ pub(super) async fn receipt(
             "该办件尚未受理，没有受理回执。".into(),
         ));
     };
-    let department = state.store.org().get_department(item.department_id).await?;
-    let centre = state.store.org().get_centre(department.centre_id).await?;
-    let applicant = s.applicant.clone();
     let (window, clerk) = state.store.cases().acceptance_desk(id).await?;
-    let progress_url = progress_link(&user.ctx, &headers, &case_no);
     render(&ReceiptPage {
         chrome: Chrome::new("受理回执", &user.ctx),
         id,
-        centre: centre.name,
-        centre_phone: centre.phone,
-        case_no: case_no.clone(),
-        query_code: s.query_code.clone().unwrap_or_default(),
-        item_name: item.name.clone(),
-        applicant: applicant
-            .as_ref()
-            .map(|a| a.name.clone())
-            .unwrap_or_default(),
-        applicant_id: applicant
-            .as_ref()
-            .map(|a| mask_id(&a.id_number))
-            .unwrap_or_default(),
+        head: letterhead(&state, &user.ctx, &headers, s, case_no, &item).await?,
         accepted_on: s.accepted_on.map(|d| d.to_string()).unwrap_or_default(),
         due: s.due.map(|d| d.to_string()).unwrap_or_default(),
         promised_days: item.promised_days,
@@ -79,8 +93,6 @@ pub(super) async fn receipt(
             .deficiency_supply_by
             .map(|d| d.to_string())
             .unwrap_or_default(),
-        progress_qr: qr_svg(&progress_url),
-        progress_url,
         window,
         clerk,
     })
