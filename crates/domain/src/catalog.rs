@@ -646,6 +646,50 @@ fn diff_values(path: &str, a: &Value, b: &Value, out: &mut Vec<FieldChange>) {
                 });
             }
         }
+        // Lists of named records (materials, steps, fees …) are matched by name: a record
+        // moved is not every record after it changed. Only the steps' order means something
+        // (the order the case passes through them); a new order is one change.
+        (Value::Array(x), Value::Array(y)) if by_name(x).is_some() && by_name(y).is_some() => {
+            let (before, after) = (
+                by_name(x).unwrap_or_default(),
+                by_name(y).unwrap_or_default(),
+            );
+            let names = |l: &[(String, &Value)]| -> Vec<Value> {
+                l.iter().map(|(n, _)| Value::String(n.clone())).collect()
+            };
+            let mut kept: Vec<Value> = names(&after);
+            kept.retain(|n| before.iter().any(|(b, _)| Value::String(b.clone()) == *n));
+            let mut was: Vec<Value> = names(&before);
+            was.retain(|n| after.iter().any(|(a, _)| Value::String(a.clone()) == *n));
+            if path == "steps" && kept != was {
+                out.push(FieldChange {
+                    path: path.to_owned(),
+                    before: Some(Value::Array(names(&before))),
+                    after: Some(Value::Array(names(&after))),
+                });
+            }
+            for (name, u) in &before {
+                let p = format!("{path}[{name}]");
+                match after.iter().find(|(n, _)| n == name) {
+                    Some((_, v)) => diff_values(&p, u, v, out),
+                    None => out.push(FieldChange {
+                        path: p,
+                        before: Some((*u).clone()),
+                        after: None,
+                    }),
+                }
+            }
+            for (name, v) in after
+                .iter()
+                .filter(|(n, _)| !before.iter().any(|(b, _)| b == n))
+            {
+                out.push(FieldChange {
+                    path: format!("{path}[{name}]"),
+                    before: None,
+                    after: Some((*v).clone()),
+                });
+            }
+        }
         (Value::Array(x), Value::Array(y)) => {
             for i in 0..x.len().max(y.len()) {
                 let p = format!("{path}[{i}]");
@@ -666,6 +710,23 @@ fn diff_values(path: &str, a: &Value, b: &Value, out: &mut Vec<FieldChange>) {
         }),
         _ => {}
     }
+}
+
+/// The records of a list by their names, when every record has a name of its own (no other
+/// characters than a name may hold would break a path: `[`, `]` and `.` are refused).
+fn by_name(list: &[Value]) -> Option<Vec<(String, &Value)>> {
+    let mut named = Vec::with_capacity(list.len());
+    for v in list {
+        let name = v.get("name")?.as_str()?.trim();
+        if name.is_empty()
+            || name.contains(['[', ']', '.'])
+            || named.iter().any(|(n, _): &(String, &Value)| n == name)
+        {
+            return None;
+        }
+        named.push((name.to_owned(), v));
+    }
+    Some(named)
 }
 
 /// The code table a document element's values come from, by its name (`topics` → TOPICS).
@@ -742,8 +803,9 @@ pub fn element_label(path: &str) -> String {
                 .iter()
                 .find(|(k, _)| *k == name)
                 .map_or(name, |(_, l)| l);
-            match index {
-                Some(i) => format!("{label}第{}项", i.parse::<usize>().map_or(0, |n| n + 1)),
+            match index.map(|i| (i, i.parse::<usize>())) {
+                Some((_, Ok(n))) => format!("{label}第{}项", n + 1),
+                Some((name, Err(_))) => format!("{label}“{name}”"),
                 None => label.to_owned(),
             }
         })
@@ -937,12 +999,32 @@ pub mod tests {
         });
         let changes = diff(&a, &b);
         let paths: Vec<&str> = changes.iter().map(|c| c.path.as_str()).collect();
-        assert_eq!(paths, vec!["materials[0].copies", "materials[1]"]);
+        assert_eq!(paths, vec!["materials[身份证].copies", "materials[照片]"]);
+        assert_eq!(
+            element_label("materials[身份证].copies"),
+            "申请材料“身份证” › 复印件份数"
+        );
         assert_eq!(
             element_label("materials[0].copies"),
             "申请材料第1项 › 复印件份数"
         );
         assert!(diff(&a, &a).is_empty());
+        // Records are matched by name: the photo moved to the top is no change to the others;
+        // steps in a new order are one change, their names before and after.
+        let mut moved = b.clone();
+        moved.materials.rotate_right(1);
+        assert!(diff(&b, &moved).is_empty());
+        let mut two = a.clone();
+        two.steps.push(Step {
+            name: "审查".into(),
+            ..two.steps[0].clone()
+        });
+        let mut swapped = two.clone();
+        swapped.steps.reverse();
+        let changes = diff(&two, &swapped);
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert_eq!(changes[0].path, "steps");
+        assert_eq!(changes[0].after, Some(serde_json::json!(["审查", "受理"])));
         // Only the order of a list changed: no change. A theme added: one change, in words.
         let mut c = a.clone();
         c.topics = vec!["c_setup".into(), "p_employment".into()];

@@ -111,7 +111,11 @@ async fn versions_and_publishing(store: &Store) {
     let paths: Vec<&str> = changes.iter().map(|c| c.path.as_str()).collect();
     assert_eq!(
         paths,
-        vec!["materials[1]", "promised_limit_days", "steps[1].limit_days"]
+        vec![
+            "materials[经营场所使用证明]",
+            "promised_limit_days",
+            "steps[审批].limit_days"
+        ]
     );
 
     // Suspension hides it from search; withdrawal needs a reason and is final.

@@ -149,7 +149,7 @@ async fn drafting_publishing_and_versions(app: &TestApp) {
         .iter()
         .map(|c| c["path"].as_str().unwrap())
         .collect();
-    assert_eq!(paths, vec!["promised_limit_days", "steps[1].limit_days"]);
+    assert_eq!(paths, vec!["promised_limit_days", "steps[审批].limit_days"]);
     assert_eq!(changes[0]["label"], json!("承诺办结时限"));
 
     // A version published for next week waits, labelled, while version 2 stays current.
