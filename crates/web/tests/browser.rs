@@ -745,6 +745,13 @@ async fn a_case_from_the_window_to_delivery_followed_by_the_applicant() {
         "{text}"
     );
     screenshot(&client, "case-delivered").await;
+    click_and_wait(&client, "p.documents a[href$='/decision']").await;
+    let text = page_text(&client).await;
+    assert!(
+        text.contains("准予决定书") && text.contains(&case_no),
+        "{text}"
+    );
+    screenshot(&client, "case-decision").await;
     click_and_wait(&client, "nav form button").await;
 
     // The applicant follows the case with the number and code from the receipt.

@@ -163,6 +163,21 @@ async fn lifecycle(app: &TestApp) {
     assert_eq!(view["row"]["stage"], "delivered");
     let (status, _) = app.get(&t_out, &format!("/cases/{id}")).await;
     assert_eq!(status, 403);
+    // The decision as a document to hand over: what was decided, and its place in the log.
+    let (approver_page, _) = app.login("appr", PASSWORD).await;
+    let document = app
+        .page(&approver_page, &format!("/work/cases/{id}/decision"))
+        .await;
+    let number = view["row"]["case_no"].as_str().unwrap();
+    for expected in [
+        "准予决定书",
+        "符合条件",
+        number,
+        "不可篡改的办件日志",
+        "已寄出，快递单号 SF1001",
+    ] {
+        assert!(document.contains(expected), "{expected}: {document}");
+    }
     let (status, found) = app.get(&t_clerk, "/cases?applicant=%E5%BC%A0").await;
     assert_eq!((status, found["rows"].as_array().unwrap().len()), (200, 1));
     let (_, found) = app.get(&t_out, "/cases").await;

@@ -50,6 +50,7 @@ pub(super) struct CasePage {
     /// The printable documents: the receipt once accepted, the notice once one was given.
     receipt: bool,
     notice: bool,
+    decision_document: bool,
 }
 
 impl CasePage {
@@ -193,6 +194,7 @@ pub(super) async fn case_view_page(
         query_code: s.query_code.clone().unwrap_or_default(),
         receipt: s.accepted_on.is_some(),
         notice: s.supplement_notices > 0,
+        decision_document: s.decision.is_some(),
         item_name: view.row.item_name.clone(),
         item_link: item
             .as_ref()

@@ -1,6 +1,7 @@
 //! The staff workbench (内网办理): the inbox with countdown badges, window acceptance with the
 //! materials checklist, the case page with its timeline and the forms this user may use now,
-//! the printable acceptance receipt (受理回执) and one-time notice (一次性告知书), case search;
+//! the printable acceptance receipt (受理回执), one-time notice (一次性告知书) and decision
+//! (决定书), case search;
 //! and the public 办件查询.
 
 use askama::Template;
@@ -41,6 +42,8 @@ mod receipt;
 use receipt::*;
 mod notice;
 use notice::*;
+mod decision;
+use decision::*;
 mod progress;
 use progress::*;
 
@@ -60,6 +63,10 @@ fn after_command(id: CaseId, command: &Command) -> String {
             format!("/work/cases/{id}/receipt")
         }
         Command::RequestSupplement { .. } => format!("/work/cases/{id}/notice"),
+        // Delivered electronically: the decision to hand over.
+        Command::Deliver {
+            delivery: Delivery::Electronic,
+        } => format!("/work/cases/{id}/decision"),
         _ => format!("/work/cases/{id}?notice=saved"),
     }
 }
@@ -73,6 +80,7 @@ pub fn router() -> Router<AppState> {
         .route("/work/cases/{id}/act", post(case_act))
         .route("/work/cases/{id}/receipt", get(receipt))
         .route("/work/cases/{id}/notice", get(notice))
+        .route("/work/cases/{id}/decision", get(decision))
         .route("/progress", get(progress_page))
 }
 
