@@ -24,15 +24,9 @@ pub(super) struct DecisionPage {
     log_hash: String,
 }
 
-pub(super) async fn decision(
-    State(state): State<AppState>,
-    user: PageUser,
-    headers: HeaderMap,
-    Path(id): Path<CaseId>,
-) -> PageResult {
-    let view = case_for(&state, &user, id).await?;
-    let s = &view.state;
-    let decided = view.events.iter().rev().find(|e| e.kind == "decided");
+pub(super) async fn decision(p: &Print) -> PageResult {
+    let s = &p.view.state;
+    let decided = p.view.events.iter().rev().find(|e| e.kind == "decided");
     let (Some(decision), Some(event), Some(case_no), Some(item)) = (
         s.decision.as_ref(),
         decided,
@@ -43,14 +37,16 @@ pub(super) async fn decision(
             "该办件尚未作出决定，没有决定书。".into(),
         ));
     };
-    let result_name = state
+    let result_name = p
+        .state
         .store
         .catalog()
         .get_version(item.item_id, item.version)
         .await
         .map(|v| v.doc.result_name)
         .unwrap_or_default();
-    let delivery = view
+    let delivery = p
+        .view
         .events
         .iter()
         .rev()
@@ -64,10 +60,10 @@ pub(super) async fn decision(
             } else {
                 "不予许可决定书"
             },
-            &user.ctx,
+            &p.user.ctx,
         ),
-        id,
-        head: letterhead(&state, &user.ctx, &headers, s, case_no, item).await?,
+        id: p.view.row.id,
+        head: p.letterhead(case_no, item).await?,
         approved: decision.approved,
         reasons: decision.reasons.clone(),
         legal_basis: decision.legal_basis.clone(),

@@ -78,9 +78,8 @@ pub fn router() -> Router<AppState> {
         .route("/work/accept", get(accept_page).post(accept_submit))
         .route("/work/cases/{id}", get(case_page))
         .route("/work/cases/{id}/act", post(case_act))
-        .route("/work/cases/{id}/receipt", get(receipt))
-        .route("/work/cases/{id}/notice", get(notice))
-        .route("/work/cases/{id}/decision", get(decision))
+        // The printed documents: receipt, notice, decision.
+        .route("/work/cases/{id}/{document}", get(document))
         .route("/progress", get(progress_page))
 }
 

@@ -18,15 +18,10 @@ pub(super) struct NoticePage {
     answered: bool,
 }
 
-pub(super) async fn notice(
-    State(state): State<AppState>,
-    user: PageUser,
-    headers: HeaderMap,
-    Path(id): Path<CaseId>,
-) -> PageResult {
-    let view = case_for(&state, &user, id).await?;
-    let s = &view.state;
-    let latest = view
+pub(super) async fn notice(p: &Print) -> PageResult {
+    let s = &p.view.state;
+    let latest = p
+        .view
         .events
         .iter()
         .rev()
@@ -52,9 +47,9 @@ pub(super) async fn notice(
             .to_owned()
     };
     render(&NoticePage {
-        chrome: Chrome::new("一次性告知书", &user.ctx),
-        id,
-        head: letterhead(&state, &user.ctx, &headers, s, case_no, item).await?,
+        chrome: Chrome::new("一次性告知书", &p.user.ctx),
+        id: p.view.row.id,
+        head: p.letterhead(case_no, item).await?,
         issued_on: text("since"),
         clerk: event.actor_name.clone(),
         missing,

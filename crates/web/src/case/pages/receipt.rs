@@ -18,7 +18,55 @@ pub(super) struct Letterhead {
     pub progress_qr: String,
 }
 
-pub(super) async fn letterhead(
+/// A request for one of a case's printed documents (`/work/cases/{id}/{document}`): the case as
+/// this person may see it, and what the letterhead needs.
+pub(super) struct Print {
+    pub state: AppState,
+    pub user: PageUser,
+    headers: HeaderMap,
+    pub view: CaseView,
+}
+
+pub(super) async fn document(
+    State(state): State<AppState>,
+    user: PageUser,
+    headers: HeaderMap,
+    Path((id, document)): Path<(CaseId, String)>,
+) -> PageResult {
+    let view = case_for(&state, &user, id).await?;
+    let print = Print {
+        state,
+        user,
+        headers,
+        view,
+    };
+    match document.as_str() {
+        "receipt" => receipt(&print).await,
+        "notice" => notice(&print).await,
+        "decision" => decision(&print).await,
+        _ => Err(PageError::NotFound),
+    }
+}
+
+impl Print {
+    pub(super) async fn letterhead(
+        &self,
+        case_no: String,
+        item: &onewindow_domain::case::ItemRef,
+    ) -> Result<Letterhead, PageError> {
+        letterhead(
+            &self.state,
+            &self.user.ctx,
+            &self.headers,
+            &self.view.state,
+            case_no,
+            item,
+        )
+        .await
+    }
+}
+
+async fn letterhead(
     state: &AppState,
     ctx: &RequestCtx,
     headers: &HeaderMap,
@@ -63,25 +111,19 @@ pub(super) struct ReceiptPage {
     clerk: String,
 }
 
-pub(super) async fn receipt(
-    State(state): State<AppState>,
-    user: PageUser,
-    headers: HeaderMap,
-    Path(id): Path<CaseId>,
-) -> PageResult {
-    let view = case_for(&state, &user, id).await?;
-    let s = &view.state;
+pub(super) async fn receipt(p: &Print) -> PageResult {
+    let s = &p.view.state;
     let (Some(case_no), Some(item), Some(_)) = (s.case_no.clone(), s.item.clone(), s.accepted_on)
     else {
         return Err(PageError::BadRequest(
             "该办件尚未受理，没有受理回执。".into(),
         ));
     };
-    let (window, clerk) = state.store.cases().acceptance_desk(id).await?;
+    let (window, clerk) = p.state.store.cases().acceptance_desk(p.view.row.id).await?;
     render(&ReceiptPage {
-        chrome: Chrome::new("受理回执", &user.ctx),
-        id,
-        head: letterhead(&state, &user.ctx, &headers, s, case_no, &item).await?,
+        chrome: Chrome::new("受理回执", &p.user.ctx),
+        id: p.view.row.id,
+        head: p.letterhead(case_no, &item).await?,
         accepted_on: s.accepted_on.map(|d| d.to_string()).unwrap_or_default(),
         due: s.due.map(|d| d.to_string()).unwrap_or_default(),
         promised_days: item.promised_days,
