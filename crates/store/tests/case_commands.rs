@@ -134,6 +134,12 @@ async fn lifecycle_with_read_models(store: &Store) {
         .unwrap();
     assert_eq!(inbox.rows.len(), 1);
     assert_eq!(inbox.rows[0].step_name.as_deref(), Some("审查"));
+    // The inbox's filter lists the kinds of work in this person's own list only.
+    assert_eq!(
+        store.cases().task_kinds(&reviewer).await.unwrap(),
+        vec!["审查".to_owned()]
+    );
+    assert!(store.cases().task_kinds(&clerk).await.unwrap().is_empty());
     assert!(
         store
             .cases()

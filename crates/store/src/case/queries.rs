@@ -49,6 +49,45 @@ const ROW: &str =
     COALESCE((SELECT ce.region_code FROM departments d JOIN centres ce ON ce.id = d.centre_id
      WHERE d.id = c.department_id), '') AS region_code";
 
+/// The tasks that are this person's (SQL over `case_tasks t`): assigned to them or to someone
+/// they back up, or open to their role in their department. Roles and ids come from the
+/// database and enums, never from the request.
+fn inbox_scope(actor: &Actor) -> String {
+    let mut mine = Vec::new();
+    if let Some(s) = actor.staff_id {
+        mine.push(s);
+    }
+    mine.extend(&actor.backup_for);
+    let roles: Vec<String> = actor
+        .roles
+        .iter()
+        .map(|r| format!("'{}'", r.key()))
+        .collect();
+    let mut open = if roles.is_empty() {
+        "0 = 1".to_owned()
+    } else {
+        format!("t.role IN ({})", roles.join(","))
+    };
+    if let Some(d) = actor.department_id {
+        open.push_str(&format!(" AND t.department_id = {d}"));
+    }
+    let assigned = if mine.is_empty() {
+        "0 = 1".to_owned()
+    } else {
+        format!(
+            "t.assignee IN ({})",
+            mine.iter()
+                .map(StaffId::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        )
+    };
+    format!("({assigned} OR (t.assignee IS NULL AND {open}))")
+}
+
+/// The most kinds of work an inbox filter lists.
+const MAX_TASK_KINDS: i64 = 100;
+
 /// One page of rows and the cursor of the next, if any.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -286,36 +325,7 @@ impl crate::CaseStore<'_> {
     /// The tasks waiting for this person: assigned to them or to someone they back up, or open
     /// to their role in their department. Most urgent first, by keyset.
     pub async fn inbox(self, actor: &Actor, f: &InboxFilter) -> StoreResult<Page<CaseRow>> {
-        // Roles and ids come from the database and enums, never from the request.
-        let mut mine = Vec::new();
-        if let Some(s) = actor.staff_id {
-            mine.push(s);
-        }
-        mine.extend(&actor.backup_for);
-        let roles: Vec<String> = actor
-            .roles
-            .iter()
-            .map(|r| format!("'{}'", r.key()))
-            .collect();
-        let mut open = if roles.is_empty() {
-            "0 = 1".to_owned()
-        } else {
-            format!("t.role IN ({})", roles.join(","))
-        };
-        if let Some(d) = actor.department_id {
-            open.push_str(&format!(" AND t.department_id = {d}"));
-        }
-        let assigned = if mine.is_empty() {
-            "0 = 1".to_owned()
-        } else {
-            format!(
-                "t.assignee IN ({})",
-                mine.iter()
-                    .map(StaffId::to_string)
-                    .collect::<Vec<_>>()
-                    .join(",")
-            )
-        };
+        let scope = inbox_scope(actor);
         let sort = "COALESCE(t.due, '9999-12-31')";
         let (after_due, after_id) = f
             .after
@@ -325,7 +335,7 @@ impl crate::CaseStore<'_> {
             .unwrap_or_else(|| (String::new(), 0));
         let sql = format!(
             "SELECT {ROW}, {sort} AS sort_due FROM case_tasks t JOIN cases c ON c.id = t.case_id
-             WHERE ({assigned} OR (t.assignee IS NULL AND {open}))
+             WHERE {scope}
                AND ($1 = '' OR t.what = $1)
                AND ($2 = 0 OR c.item_id = $2)
                AND ($3 = '' OR t.due <= $3)
@@ -366,12 +376,16 @@ impl crate::CaseStore<'_> {
         .await?)
     }
 
-    /// The kinds of open work there are now (受理, a step's name, 办结 …), for inbox filters.
-    pub async fn task_kinds(self) -> StoreResult<Vec<String>> {
-        let rows: Vec<(String,)> =
-            sqlx::query_as("SELECT DISTINCT what FROM case_tasks ORDER BY what")
-                .fetch_all(&self.store.pool)
-                .await?;
+    /// The kinds of work waiting for this person (受理, a step's name, 办结 …), for the inbox's
+    /// filter: what would narrow their own list.
+    pub async fn task_kinds(self, actor: &Actor) -> StoreResult<Vec<String>> {
+        let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT DISTINCT t.what FROM case_tasks t WHERE {} ORDER BY t.what LIMIT $1",
+            inbox_scope(actor)
+        )))
+        .bind(MAX_TASK_KINDS)
+        .fetch_all(&self.store.pool)
+        .await?;
         Ok(rows.into_iter().map(|(w,)| w).collect())
     }
 

@@ -81,7 +81,7 @@ pub(super) async fn inbox(
     };
     let (cases, supervision) = (state.store.cases(), state.store.supervision());
     let page = cases.inbox(&actor, &filter_by).await?;
-    let what = cases.task_kinds().await?;
+    let what = cases.task_kinds(&actor).await?;
     let alerts = supervision
         .notifications(user.principal.account_id, 5)
         .await?;
