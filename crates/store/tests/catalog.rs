@@ -16,6 +16,19 @@ async fn org(store: &Store) -> (i64, i64) {
     (org.dept.get(), org.other_dept.get())
 }
 
+/// The first ten results of a search without filters.
+fn search(store: &Store, query: &str) -> onewindow_store::search::SearchResults {
+    store
+        .search()
+        .search(query, &SearchFilter::default(), 10)
+        .unwrap()
+}
+
+/// How many published items a search finds.
+fn found(store: &Store, query: &str) -> usize {
+    search(store, query).total
+}
+
 fn fields(e: StoreError) -> Vec<String> {
     match e {
         StoreError::Invalid(f) => f.0.into_iter().map(|(k, _)| k).collect(),
@@ -119,27 +132,13 @@ async fn versions_and_publishing(store: &Store) {
     );
 
     // Suspension hides it from search; withdrawal needs a reason and is final.
-    assert_eq!(
-        store
-            .search()
-            .search("个体工商户", &SearchFilter::default(), 10)
-            .unwrap()
-            .total,
-        1
-    );
+    assert_eq!(found(store, "个体工商户"), 1);
     store
         .catalog()
         .set_item_suspended(item.id, true)
         .await
         .unwrap();
-    assert_eq!(
-        store
-            .search()
-            .search("个体工商户", &SearchFilter::default(), 10)
-            .unwrap()
-            .total,
-        0
-    );
+    assert_eq!(found(store, "个体工商户"), 0);
     store
         .catalog()
         .set_item_suspended(item.id, false)
@@ -171,14 +170,7 @@ async fn versions_and_publishing(store: &Store) {
             .await
             .is_err()
     );
-    assert_eq!(
-        store
-            .search()
-            .search("个体工商户", &SearchFilter::default(), 10)
-            .unwrap()
-            .total,
-        0
-    );
+    assert_eq!(found(store, "个体工商户"), 0);
 }
 
 async fn bad_input_writes_nothing(store: &Store) {
@@ -354,10 +346,7 @@ async fn search_with_synonyms_and_filters(store: &Store) {
         .await
         .unwrap();
 
-    let r = store
-        .search()
-        .search("营业执照", &SearchFilter::default(), 10)
-        .unwrap();
+    let r = search(store, "营业执照");
     assert!(
         r.total >= 2,
         "营业执照 is a material and a result of the licensing items"
@@ -368,19 +357,13 @@ async fn search_with_synonyms_and_filters(store: &Store) {
             .any(|h| h.excerpt_html.contains("<b>营业执照</b>"))
     );
     // Without the synonym, 个体户 does not mean 个体工商户 to the tokenizer.
-    let before = store
-        .search()
-        .search("个体户", &SearchFilter::default(), 10)
-        .unwrap();
+    let before = search(store, "个体户");
     store
         .catalog()
         .set_synonym("个体户", &["个体工商户".to_owned()])
         .await
         .unwrap();
-    let after = store
-        .search()
-        .search("个体户", &SearchFilter::default(), 10)
-        .unwrap();
+    let after = search(store, "个体户");
     assert_eq!(after.hits[0].name, "个体工商户设立登记");
     assert_eq!(after.expanded_with, vec!["个体工商户"]);
     assert!(after.hits[0].name_html.contains("<b>个体工商户</b>"));
@@ -390,15 +373,7 @@ async fn search_with_synonyms_and_filters(store: &Store) {
         .set_synonym("身份证", &["居民身份证".to_owned()])
         .await
         .unwrap();
-    assert_eq!(
-        store
-            .search()
-            .search("身份证", &SearchFilter::default(), 10)
-            .unwrap()
-            .hits[0]
-            .name,
-        "居民身份证换领"
-    );
+    assert_eq!(search(store, "身份证").hits[0].name, "居民身份证换领");
     // Filters.
     let only_d2 = SearchFilter {
         department_id: Some(DepartmentId(d2)),
@@ -419,15 +394,7 @@ async fn search_with_synonyms_and_filters(store: &Store) {
     assert_eq!(store.search().search("", &household, 10).unwrap().total, 1);
     // The index is rebuilt from the database with the same result.
     assert_eq!(store.catalog().reindex_catalog().await.unwrap(), 3);
-    assert_eq!(
-        store
-            .search()
-            .search("个体户", &SearchFilter::default(), 10)
-            .unwrap()
-            .hits[0]
-            .name,
-        "个体工商户设立登记"
-    );
+    assert_eq!(search(store, "个体户").hits[0].name, "个体工商户设立登记");
     // People's input: an empty query lists; an enormous one is refused with a reason.
     assert!(check_query("   ").is_ok(), "an empty query lists");
     assert!(check_query(&"营".repeat(2 * 1024 * 1024 / 3)).is_err());
