@@ -217,7 +217,7 @@ async fn not_found(req: Request<axum::body::Body>) -> Response {
     }
 }
 
-fn server_error_page() -> Response {
+pub(crate) fn server_error_page() -> Response {
     (
         StatusCode::INTERNAL_SERVER_ERROR,
         Html(pages::render_error_page(

@@ -13,7 +13,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::body::{Body, Bytes};
+use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -126,15 +126,23 @@ pub async fn serve_cached(
 
 /// Reads a rendered response into an entry, or gives it back when it should not be kept.
 async fn keep(response: Response) -> Result<Arc<Entry>, Response> {
-    if response.status().is_server_error() || response.headers().contains_key(header::SET_COOKIE) {
+    // A rendered page knows its length; one that does not, or is larger than a page is kept,
+    // goes out as it is rather than being read here.
+    let small = response
+        .body()
+        .size_hint()
+        .upper()
+        .is_some_and(|n| n <= LARGEST_PAGE as u64);
+    if !small
+        || response.status().is_server_error()
+        || response.headers().contains_key(header::SET_COOKIE)
+    {
         return Err(response);
     }
     let (parts, body) = response.into_parts();
     let body = match axum::body::to_bytes(body, LARGEST_PAGE).await {
         Ok(body) => body,
-        Err(_) => {
-            return Err((StatusCode::INTERNAL_SERVER_ERROR, "页面过大").into_response());
-        }
+        Err(_) => return Err(crate::server_error_page()),
     };
     let digest = Sha256::digest(&body);
     let etag = HeaderValue::from_str(&format!("\"{}\"", hex::encode(&digest[..16])))
