@@ -54,41 +54,24 @@ impl Print {
         case_no: String,
         item: &onewindow_domain::case::ItemRef,
     ) -> Result<Letterhead, PageError> {
-        letterhead(
-            &self.state,
-            &self.user.ctx,
-            &self.headers,
-            &self.view.state,
+        let org = self.state.store.org();
+        let department = org.get_department(item.department_id).await?;
+        let centre = org.get_centre(department.centre_id).await?;
+        let s = &self.view.state;
+        let applicant = s.applicant.as_ref();
+        let progress_url = progress_link(&self.user.ctx, &self.headers, &case_no);
+        Ok(Letterhead {
+            centre: centre.name,
+            centre_phone: centre.phone,
             case_no,
-            item,
-        )
-        .await
+            query_code: s.query_code.clone().unwrap_or_default(),
+            item_name: item.name.clone(),
+            applicant: applicant.map(|a| a.name.clone()).unwrap_or_default(),
+            applicant_id: applicant.map(|a| mask_id(&a.id_number)).unwrap_or_default(),
+            progress_qr: qr_svg(&progress_url),
+            progress_url,
+        })
     }
-}
-
-async fn letterhead(
-    state: &AppState,
-    ctx: &RequestCtx,
-    headers: &HeaderMap,
-    s: &CaseState,
-    case_no: String,
-    item: &onewindow_domain::case::ItemRef,
-) -> Result<Letterhead, PageError> {
-    let department = state.store.org().get_department(item.department_id).await?;
-    let centre = state.store.org().get_centre(department.centre_id).await?;
-    let applicant = s.applicant.as_ref();
-    let progress_url = progress_link(ctx, headers, &case_no);
-    Ok(Letterhead {
-        centre: centre.name,
-        centre_phone: centre.phone,
-        case_no,
-        query_code: s.query_code.clone().unwrap_or_default(),
-        item_name: item.name.clone(),
-        applicant: applicant.map(|a| a.name.clone()).unwrap_or_default(),
-        applicant_id: applicant.map(|a| mask_id(&a.id_number)).unwrap_or_default(),
-        progress_qr: qr_svg(&progress_url),
-        progress_url,
-    })
 }
 
 // ---- the acceptance receipt ----
