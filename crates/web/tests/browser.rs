@@ -438,40 +438,21 @@ async fn at_the_window(
 }
 
 /// The 食品经营许可 item (受理, 审查, 决定; an application form that is required and a health
-/// certificate that may be supplied later), published.
+/// certificate that may be supplied later), published, as the window journeys use it: the
+/// materials under their full names, no fee, handled at the window only.
 async fn food_licence(
     app: &TestApp,
     org: &onewindow_store::testing::Org,
     by: onewindow_domain::ids::AccountId,
 ) -> onewindow_domain::ids::ItemId {
-    let doc: onewindow_domain::catalog::ItemDoc = serde_json::from_value(json!({
-        "basic_code": "0102001", "implementation_code": "0102001371300009", "name": "食品经营许可",
-        "item_type": "01", "exercise_level": "3",
-        "legal_bases": [{"law": "《中华人民共和国食品安全法》", "article": "第三十五条", "text": ""}],
-        "department_id": org.dept, "implementing_body": "", "implementing_body_code": "", "body_nature": "1",
-        "case_type": "2", "statutory_limit_days": 20, "promised_limit_days": 5,
-        "acceptance_conditions": "申请材料齐全、符合法定形式",
-        "steps": [{"name": "受理", "role": "clerk", "department_id": org.dept, "limit_days": 1},
-                  {"name": "审查", "role": "reviewer", "department_id": org.dept, "limit_days": 2},
-                  {"name": "决定", "role": "approver", "department_id": org.dept, "limit_days": 1}],
-        "result_name": "食品经营许可证", "result_type": "licence", "service_targets": ["1"], "handling_forms": ["1"],
-        "appointment": false, "online_payment": false, "express_delivery": true, "online_depth": "3", "max_visits": 1,
-        "location": "一楼", "hours": "工作日", "consult_phone": "0539-1", "supervise_phone": "12345",
-        "materials": [{"name": "食品经营许可申请书", "originals": 1, "copies": 0, "requirement": "required", "source": "applicant"},
-                      {"name": "从业人员健康证明", "originals": 0, "copies": 1, "requirement": "optional", "deficiency_allowed": true, "source": "applicant"}]
-    }))
-    .unwrap();
-    app.store
-        .catalog()
-        .import_items(vec![doc], by)
-        .await
-        .unwrap();
-    app.store
-        .catalog()
-        .item_by_code("0102001371300009")
-        .await
-        .unwrap()
-        .id
+    let mut doc = food_licence_doc(org.dept);
+    doc["materials"] = json!([
+        {"name": "食品经营许可申请书", "originals": 1, "copies": 0, "requirement": "required", "source": "applicant"},
+        {"name": "从业人员健康证明", "originals": 0, "copies": 1, "requirement": "optional", "deficiency_allowed": true, "source": "applicant"}
+    ]);
+    doc["handling_forms"] = json!(["1"]);
+    doc.as_object_mut().unwrap().remove("fees");
+    import_item(app, doc, by).await
 }
 
 /// 补正 at the window: the application form is missing, so the clerk gives the one-time notice

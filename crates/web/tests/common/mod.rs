@@ -244,10 +244,11 @@ pub fn problem_fields(body: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// A published promised item of `dept`: window acceptance, review, approval; 5 working days;
-/// a fee of 10 yuan.
-pub async fn publish_item(app: &TestApp, dept: DepartmentId, by: AccountId) -> ItemId {
-    let doc: ItemDoc = serde_json::from_value(json!({
+/// The 食品经营许可 catalogue document of `dept`: window acceptance, review, approval; 5
+/// working days; a fee of 10 yuan; a required application form and a health certificate that
+/// may come later.
+pub fn food_licence_doc(dept: DepartmentId) -> Value {
+    json!({
         "basic_code": "0102001", "implementation_code": "0102001371300009", "name": "食品经营许可",
         "item_type": "01", "exercise_level": "3",
         "legal_bases": [{"law": "《中华人民共和国食品安全法》", "article": "第三十五条", "text": ""}],
@@ -264,19 +265,24 @@ pub async fn publish_item(app: &TestApp, dept: DepartmentId, by: AccountId) -> I
         "supervise_phone": "12345",
         "materials": [{"name": "申请书", "originals": 1, "copies": 0, "requirement": "required", "source": "applicant"},
                       {"name": "健康证明", "originals": 1, "copies": 0, "requirement": "optional", "deficiency_allowed": true, "source": "applicant"}]
-    }))
-    .unwrap();
+    })
+}
+
+/// Imports a catalogue document (published at once) and returns its item.
+pub async fn import_item(app: &TestApp, doc: Value, by: AccountId) -> ItemId {
+    let doc: ItemDoc = serde_json::from_value(doc).unwrap();
+    let code = doc.implementation_code.clone();
     app.store
         .catalog()
         .import_items(vec![doc], by)
         .await
         .unwrap();
-    app.store
-        .catalog()
-        .list_items(&Default::default())
-        .await
-        .unwrap()[0]
-        .id
+    app.store.catalog().item_by_code(&code).await.unwrap().id
+}
+
+/// A published promised item of `dept` (`food_licence_doc`).
+pub async fn publish_item(app: &TestApp, dept: DepartmentId, by: AccountId) -> ItemId {
+    import_item(app, food_licence_doc(dept), by).await
 }
 
 /// A case of the published item, opened at the window and accepted on 24 September by `clerk`
