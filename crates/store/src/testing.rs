@@ -379,3 +379,35 @@ pub async fn seed_staff(
         .await
         .expect("staff")
 }
+
+/// The 食品经营许可 item of `dept` as the case engine sees it: 受理 (1 working day), 审查 (2),
+/// 决定 (1) by that department; promised in 5 working days, 20 by law; on Linyi's calendar;
+/// no fee and no materials (tests add what they need with `..`).
+pub fn food_licence_ref(dept: DepartmentId) -> onewindow_domain::case::ItemRef {
+    use onewindow_domain::case::{CaseType, ItemRef, StepRef};
+    use onewindow_domain::org::Role;
+    let step = |name: &str, role, limit_days| StepRef {
+        name: name.into(),
+        role,
+        department_id: dept,
+        limit_days,
+    };
+    ItemRef {
+        item_id: onewindow_domain::ids::ItemId(1),
+        version: 1,
+        name: "食品经营许可".into(),
+        department_id: dept,
+        case_type: CaseType::Promised,
+        promised_days: 5,
+        statutory_days: 20,
+        steps: vec![
+            step("受理", Role::Clerk, 1),
+            step("审查", Role::Reviewer, 2),
+            step("决定", Role::Approver, 1),
+        ],
+        fee_standard_fen: 0,
+        materials: vec![],
+        region_code: "371300000000".into(),
+        online_only: false,
+    }
+}

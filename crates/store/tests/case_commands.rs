@@ -16,33 +16,15 @@ fn d(s: &str) -> NaiveDate {
 }
 
 fn item() -> ItemRef {
-    let step = |name: &str, role, limit_days| StepRef {
-        name: name.into(),
-        role,
-        department_id: DepartmentId(7),
-        limit_days,
-    };
     ItemRef {
         item_id: ItemId(11),
         version: 2,
-        name: "食品经营许可".into(),
-        department_id: DepartmentId(7),
-        case_type: CaseType::Promised,
-        promised_days: 5,
-        statutory_days: 20,
-        steps: vec![
-            step("受理", Role::Clerk, 1),
-            step("审查", Role::Reviewer, 2),
-            step("决定", Role::Approver, 1),
-        ],
-        fee_standard_fen: 0,
         materials: vec![MaterialRef {
             name: "申请书".into(),
             required: true,
             deficiency_allowed: false,
         }],
-        region_code: "371300000000".into(),
-        online_only: false,
+        ..onewindow_store::testing::food_licence_ref(DepartmentId(7))
     }
 }
 

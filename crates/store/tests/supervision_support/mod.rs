@@ -15,7 +15,7 @@ use onewindow_store::org::*;
 use onewindow_store::supervision::assessment::{Assessment, CardRuleChange, Period, Target};
 use onewindow_store::supervision::reported::ReportOutcome;
 use onewindow_store::supervision::{SupervisionSettings, SweepReport};
-use onewindow_store::testing::{TestDb, backends, seed_org, seed_staff};
+use onewindow_store::testing::{TestDb, backends, food_licence_ref, seed_org, seed_staff};
 use onewindow_store::{Store, StoreError};
 
 pub fn d(s: &str) -> NaiveDate {
@@ -46,31 +46,8 @@ pub async fn world(store: &Store) -> World {
     )
     .await;
     let supervisor = seed_staff(store, "jiancha", &["supervisor"], centre, None).await;
-    let step = |name: &str, role, limit_days| StepRef {
-        name: name.into(),
-        role,
-        department_id: dept,
-        limit_days,
-    };
     World {
-        item: ItemRef {
-            item_id: ItemId(1),
-            version: 1,
-            name: "食品经营许可".into(),
-            department_id: dept,
-            case_type: CaseType::Promised,
-            promised_days: 5,
-            statutory_days: 20,
-            steps: vec![
-                step("受理", Role::Clerk, 1),
-                step("审查", Role::Reviewer, 2),
-                step("决定", Role::Approver, 1),
-            ],
-            fee_standard_fen: 0,
-            materials: vec![],
-            region_code: "371300000000".into(),
-            online_only: false,
-        },
+        item: food_licence_ref(dept),
         clerk: Actor::staff(clerk.account_id, clerk.id, &[Role::Clerk], Some(dept))
             .with_powers(&[Power::SupplementVerification]),
         reviewer_account: reviewer.account_id,
