@@ -110,7 +110,6 @@ async fn load(
         .unwrap();
     let commands = [
         json!({"type": "accept"}),
-        json!({"type": "complete_step", "opinion": "材料齐全"}),
         json!({"type": "complete_step", "opinion": "符合条件"}),
         json!({"type": "decide", "decision": {"approved": true, "reasons": "符合条件", "legal_basis": ""}}),
         json!({"type": "conclude"}),

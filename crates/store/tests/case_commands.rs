@@ -91,18 +91,7 @@ async fn lifecycle_with_read_models(store: &Store) {
     assert_eq!(case_no, &format!("37130020260924{id:06}"));
     assert_eq!(*due, d("2026-10-09"), "5 working days across National Day");
 
-    // The clerk's first step, then the reviewer's inbox holds the case.
-    run(
-        store,
-        Some(id),
-        &clerk,
-        "2026-09-25",
-        Command::CompleteStep {
-            opinion: "材料齐全".into(),
-        },
-    )
-    .await
-    .unwrap();
+    // Acceptance ended the clerk's 受理 step: the reviewer's inbox holds the case.
     let inbox = store
         .cases()
         .inbox(
@@ -291,15 +280,16 @@ async fn idempotency_and_versions(store: &Store) {
         .await
         .unwrap();
     assert!(again.replayed && !first.replayed);
-    assert_eq!((first.version, again.version), (2, 2));
+    // Acceptance and the end of the 受理 step it is.
+    assert_eq!((first.version, again.version), (3, 3));
     assert_eq!(
         first.events, again.events,
         "a retry returns the first result"
     );
     assert_eq!(
         store.cases().case_events(id).await.unwrap().len(),
-        2,
-        "and no second event"
+        3,
+        "and no second acceptance"
     );
     // The same key with another body is refused.
     assert!(matches!(
@@ -321,24 +311,25 @@ async fn idempotency_and_versions(store: &Store) {
                 }
             ))
             .await,
-        Err(StoreError::Conflict { current: 2 })
+        Err(StoreError::Conflict { current: 3 })
     ));
     // A refused command writes nothing either, and its key stays free.
     assert!(matches!(
         store
             .cases()
-            .execute(request("k-3", 2, Command::Conclude))
+            .execute(request("k-3", 3, Command::Conclude))
             .await,
         Err(StoreError::Rejected(CaseError::WrongStage(_)))
     ));
-    assert_eq!(store.cases().case_events(id).await.unwrap().len(), 2);
+    assert_eq!(store.cases().case_events(id).await.unwrap().len(), 3);
     store
         .cases()
         .execute(request(
             "k-3",
-            2,
-            Command::CompleteStep {
-                opinion: "材料齐全".into(),
+            3,
+            Command::CollectFee {
+                amount_fen: 0,
+                override_reason: None,
             },
         ))
         .await
@@ -349,7 +340,7 @@ async fn idempotency_and_versions(store: &Store) {
         .cases()
         .append_case_events(
             id,
-            3,
+            4,
             &[Event::Withdrawn {
                 reason: "申请人撤回".into(),
             }],
@@ -364,7 +355,7 @@ async fn idempotency_and_versions(store: &Store) {
         .unwrap();
     let mut late = request(
         "k-4",
-        3,
+        4,
         Command::CompleteStep {
             opinion: "符合条件".into(),
         },
@@ -538,17 +529,6 @@ async fn several_open_tasks(store: &Store) {
     )
     .bind(id.get())
     .execute(store.pool())
-    .await
-    .unwrap();
-    run(
-        store,
-        Some(id),
-        &clerk,
-        "2026-09-25",
-        Command::CompleteStep {
-            opinion: "材料齐全".into(),
-        },
-    )
     .await
     .unwrap();
     let filter = InboxFilter {

@@ -97,19 +97,6 @@ async fn accepted_case(store: &Store, n: u32) -> CaseId {
         .append_case_events(id, state.version, &events, &by)
         .await
         .unwrap();
-    let events = decide(
-        &state,
-        &Command::CompleteStep {
-            opinion: "材料齐全".into(),
-        },
-        &ctx("2026-09-28"),
-    )
-    .unwrap();
-    let state = store
-        .cases()
-        .append_case_events(id, state.version, &events, &by)
-        .await
-        .unwrap();
     assert_eq!(state.version, 3);
     id
 }

@@ -76,10 +76,6 @@ async fn reassigned_only_to_the_steps_people(store: &Store) {
     let clerk = as_actor(&clerk, Role::Clerk);
     let id = run(store, None, &clerk, submit).await.unwrap();
     run(store, Some(id), &clerk, Command::Accept).await.unwrap();
-    let done = Command::CompleteStep {
-        opinion: "齐全".into(),
-    };
-    run(store, Some(id), &clerk, done).await.unwrap();
     let chief = as_actor(&chief, Role::ChiefRepresentative);
     let reassign = |staff_id| Command::Reassign {
         staff_id,

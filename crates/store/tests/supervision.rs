@@ -15,20 +15,9 @@ use supervision_support::*;
 async fn sweeps_across_the_holidays(store: &Store) {
     let w = world(store).await;
     // Case A: accepted Thursday 24 September, due Friday 9 October (5 working days across the
-    // Mid-Autumn Festival on the 25th and National Day). The clerk's step is done the same day,
+    // Mid-Autumn Festival on the 25th and National Day). Acceptance ends the clerk's step,
     // so 审查 runs from the 24th with 2 working days: 28 and 29 September.
     let a = open_case(store, &w, "张伟").await;
-    run(
-        store,
-        &w,
-        Some(a),
-        "2026-09-24",
-        Command::CompleteStep {
-            opinion: "材料齐全".into(),
-        },
-    )
-    .await
-    .unwrap();
     // Case B: waiting for a supplement from the day of acceptance — its clock is stopped.
     let b = open_case(store, &w, "李娜").await;
     run(
@@ -229,7 +218,7 @@ async fn sweeps_across_the_holidays(store: &Store) {
     assert!(n[0].body.contains("已超过期限 2026-10-09"), "{}", n[0].body);
 
     // Once the supplement arrives the clock runs again: the 7 working days it stood still
-    // extend both the case (due 19 October) and its 受理 step (due 13 October).
+    // extend both the case (due 19 October) and its 审查 step (due 14 October).
     run(
         store,
         &w,
@@ -239,13 +228,14 @@ async fn sweeps_across_the_holidays(store: &Store) {
     )
     .await
     .unwrap();
+    assert_eq!(sweep("2026-10-12").await, report(0, 0));
     assert_eq!(
-        sweep("2026-10-12").await,
+        sweep("2026-10-13").await,
         report(1, 0),
         "the step's last day but one"
     );
     assert_eq!(
-        sweep("2026-10-14").await,
+        sweep("2026-10-15").await,
         report(0, 1),
         "the step is overdue"
     );
@@ -486,8 +476,8 @@ async fn event_findings(store: &Store) {
     assert_eq!(found.len(), 1);
     assert_eq!(
         (found[0].rule_code.as_str(), found[0].event_seq),
-        ("second_supplement", Some(5)),
-        "proved by the fifth event"
+        ("second_supplement", Some(6)),
+        "proved by the sixth event"
     );
     // Switched off, the rule raises nothing more.
     store

@@ -469,9 +469,6 @@ async fn deficiency_and_pledge_findings(store: &Store) {
         let id = open_case(store, &w, name).await;
         for command in [
             Command::CompleteStep {
-                opinion: "材料齐全".into(),
-            },
-            Command::CompleteStep {
                 opinion: "符合条件".into(),
             },
             Command::ApproveOnPledge {

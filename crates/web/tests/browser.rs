@@ -571,9 +571,9 @@ async fn a_window_supplement_from_the_printed_notice_to_acceptance() {
     );
     screenshot(&client, "handover").await;
 
-    // The approver, while the case is still at its 受理 step, is offered no decision (the
-    // aggregate would refuse one while steps remain); what the page does offer, the aggregate
-    // accepts (`available_commands`, tested against `decide` in the domain).
+    // Acceptance ended the 受理 step: the case is at 审查. The approver is offered no decision
+    // while steps remain (the aggregate would refuse one); what the page does offer, the
+    // aggregate accepts (`available_commands`, tested against `decide` in the domain).
     app.dept_staff(&org, org.dept, "appr", &["approver"]).await;
     login(&client, &base, "appr", PASSWORD).await;
     client
@@ -582,7 +582,7 @@ async fn a_window_supplement_from_the_printed_notice_to_acceptance() {
         .unwrap();
     let text = page_text(&client).await;
     assert!(
-        text.contains("当前环节：受理") && !text.contains("作出决定"),
+        text.contains("当前环节：审查") && !text.contains("作出决定"),
         "{text}"
     );
 
@@ -673,14 +673,18 @@ async fn a_case_from_the_window_to_delivery_followed_by_the_applicant() {
         .unwrap();
     assert!(text.contains(&case_no) && text.contains(&code));
 
-    // The clerk records the acceptance opinion; the reviewer and the approver follow.
+    // Acceptance ended the 受理 step: the clerk is not asked to complete it again, and the
+    // case waits on the reviewer; the approver follows.
     client
         .goto(&format!("{base}/work/cases/{id}"))
         .await
         .unwrap();
-    fill(&client, "o-complete_step", "材料齐全，符合法定形式").await;
-    act(&client, "complete_step").await;
-    assert!(page_text(&client).await.contains("已保存"));
+    assert!(client.find(Locator::Id("o-complete_step")).await.is_err());
+    let text = page_text(&client).await;
+    assert!(
+        text.contains("材料齐全，予以受理") && text.contains("审查"),
+        "{text}"
+    );
     click_and_wait(&client, "nav form button").await;
 
     login(&client, &base, "rev", PASSWORD).await;

@@ -96,8 +96,8 @@ async fn lifecycle(app: &TestApp) {
     .await;
     assert_eq!(
         (status, body["current_version"].as_u64()),
-        (409, Some(2)),
-        "{body}"
+        (409, Some(3)),
+        "acceptance and the end of the 受理 step: {body}"
     );
     // Illegal transitions and broken rules name the rule.
     let (status, body) = app.command(&t_appr, id, json!({"type": "conclude"})).await;
@@ -120,16 +120,16 @@ async fn lifecycle(app: &TestApp) {
     );
     assert!(body["detail"].as_str().unwrap().contains("超过标准"));
     let (status, body) = app
-        .command(&t_rev, id, json!({"type": "complete_step", "opinion": "x"}))
+        .command(
+            &t_clerk,
+            id,
+            json!({"type": "complete_step", "opinion": "x"}),
+        )
         .await;
-    assert_eq!(status, 403, "not the reviewer's step yet: {body}");
+    assert_eq!(status, 403, "acceptance ended the clerk's step: {body}");
 
     // The lifecycle; each role's inbox holds the case when it is their turn.
-    let steps: [(&str, Value); 3] = [
-        (
-            &t_clerk,
-            json!({"type": "complete_step", "opinion": "材料齐全"}),
-        ),
+    let steps: [(&str, Value); 2] = [
         (
             &t_rev,
             json!({"type": "complete_step", "opinion": "符合条件"}),
@@ -376,10 +376,6 @@ async fn pledge_verification(app: &TestApp) {
     let t_appr = app.token(approver.account_id, TokenScope::Write).await;
     for (token, body) in [
         (
-            &t_clerk,
-            json!({"type": "complete_step", "opinion": "材料齐全"}),
-        ),
-        (
             &t_rev,
             json!({"type": "complete_step", "opinion": "申请人签署告知承诺书"}),
         ),
@@ -512,6 +508,7 @@ async fn notifier(app: &TestApp) {
     use onewindow_web::notify::{DispatchReport, Notifier, WebhookNotifier, dispatch_once};
     let org = app.seed_org().await;
     let clerk = app.dept_staff(&org, org.dept, "clerk", &["clerk"]).await;
+    app.dept_staff(&org, org.dept, "rev", &["reviewer"]).await;
     app.staff("jiancha", &["supervisor"], None, None).await;
     accepted_case(app, org.dept, clerk.account_id).await;
     app.store
@@ -532,7 +529,7 @@ async fn notifier(app: &TestApp) {
     let n = received.lock().unwrap().len() as u64;
     assert_eq!(
         n, 2,
-        "clerk and supervisor, one message each for the case and the step overdue"
+        "the reviewer (whose step it is) and the supervisor, one message each for the case and the step overdue"
     );
     assert_eq!(
         first,

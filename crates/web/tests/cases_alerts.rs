@@ -14,8 +14,10 @@ use serde_json::json;
 async fn alerts_and_notifications(app: &TestApp) {
     let org = app.seed_org().await;
     let clerk = app.dept_staff(&org, org.dept, "clerk", &["clerk"]).await;
+    let reviewer = app.dept_staff(&org, org.dept, "rev", &["reviewer"]).await;
     let supervisor = app.staff("jiancha", &["supervisor"], None, None).await;
     let t_sup = app.token(supervisor.account_id, TokenScope::Read).await;
+    let t_rev = app.token(reviewer.account_id, TokenScope::Read).await;
     let (id, t_clerk) = accepted_case(app, org.dept, clerk.account_id).await;
     // Left alone past its deadline (9 October): the sweeper raises it.
     let report = app
@@ -37,13 +39,16 @@ async fn alerts_and_notifications(app: &TestApp) {
     );
     let (status, _) = app.get(&t_clerk, "/supervision/alerts").await;
     assert_eq!(status, 403);
-    // The clerk's step and the case are overdue: one message of both.
-    let (_, mine) = app.get(&t_clerk, "/notifications").await;
+    // The reviewer's step (acceptance ended the clerk's) and the case are overdue: one
+    // message of both to the reviewer; the clerk, whose work is done, is not told.
+    let (_, mine) = app.get(&t_rev, "/notifications").await;
     assert_eq!(mine.as_array().unwrap().len(), 1, "{mine}");
     assert!(
         mine[0]["body"].as_str().unwrap().starts_with("2 件超期："),
         "{mine}"
     );
+    let (_, clerks) = app.get(&t_clerk, "/notifications").await;
+    assert_eq!(clerks.as_array().unwrap().len(), 0, "{clerks}");
     let (_, theirs) = app.get(&t_sup, "/notifications").await;
     assert_eq!(theirs[0]["title"], "办件超期");
     // The supervisors' page lists it; the clerk sees the reminder on the inbox instead.
@@ -66,9 +71,12 @@ async fn alerts_and_notifications(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(page.status(), 403);
+    let (client, _) = app.login("rev", PASSWORD).await;
     let inbox = app.page(&client, "/work").await;
     assert!(
-        inbox.contains("时限提醒") && inbox.contains("已超过期限 2026-10-09"),
+        inbox.contains("时限提醒")
+            && inbox.contains("2 件超期：")
+            && inbox.contains("已超过期限 2026-"),
         "{inbox}"
     );
 

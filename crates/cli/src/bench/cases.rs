@@ -24,7 +24,7 @@ pub struct Options {
     /// SQLite only: normal or full.
     pub synchronous: String,
     pub clients: usize,
-    /// Lifecycles (6 commands each) measured.
+    /// Lifecycles (`LIFECYCLE` commands each) measured.
     pub lifecycles: usize,
     /// Cases put in the database before measuring.
     pub seed: usize,
@@ -70,7 +70,10 @@ fn actor() -> Actor {
     )
 }
 
-fn lifecycle() -> [Command; 6] {
+/// Commands in one lifecycle: submit, accept (which ends the 受理 step), review, decide, conclude.
+const LIFECYCLE: usize = 5;
+
+fn lifecycle() -> [Command; LIFECYCLE] {
     [
         Command::Submit {
             channel: Channel::Window,
@@ -84,9 +87,6 @@ fn lifecycle() -> [Command; 6] {
             materials: vec!["申请书".into()],
         },
         Command::Accept,
-        Command::CompleteStep {
-            opinion: "材料齐全，符合受理条件".into(),
-        },
         Command::CompleteStep {
             opinion: "经审查，申请人符合法定条件".into(),
         },
@@ -242,7 +242,7 @@ pub async fn cases(opts: Options) -> anyhow::Result<()> {
         .await?;
     let backend = store.backend();
     println!(
-        "bench cases: {}{}, {} clients, {} lifecycles of 6 commands, {} cases seeded",
+        "bench cases: {}{}, {} clients, {} lifecycles of {LIFECYCLE} commands, {} cases seeded",
         backend.name(),
         if backend == Backend::Sqlite {
             format!(" synchronous={}", opts.synchronous.to_uppercase())
@@ -264,8 +264,14 @@ pub async fn cases(opts: Options) -> anyhow::Result<()> {
         );
     }
     let before = database_bytes(&store, sqlite_path.is_some()).await;
-    let (mut latencies, elapsed) =
-        drive(&store, opts.clients, opts.lifecycles, 6, Some("measuring")).await?;
+    let (mut latencies, elapsed) = drive(
+        &store,
+        opts.clients,
+        opts.lifecycles,
+        LIFECYCLE,
+        Some("measuring"),
+    )
+    .await?;
     let after = database_bytes(&store, sqlite_path.is_some()).await;
     latencies.sort();
     let commands = latencies.len() as f64;

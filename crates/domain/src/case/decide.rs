@@ -22,6 +22,25 @@ fn require_text(value: &str, what: &str) -> Result<(), CaseError> {
     }
 }
 
+/// Where an item's first step is the window's 受理 (a clerk's step), acceptance is that step's
+/// act: accepting completes it, so the case goes straight on to review.
+fn first_review_step(item: &ItemRef) -> usize {
+    usize::from(item.steps.first().is_some_and(|s| s.role == Role::Clerk))
+}
+
+/// The acceptance event, followed by the completion of the 受理 step where the item has one.
+fn acceptance_ends_step(accepted: Event, item: &ItemRef, opinion: &str, ctx: &Ctx) -> Vec<Event> {
+    let mut events = vec![accepted];
+    if first_review_step(item) == 1 {
+        events.push(Event::StepCompleted {
+            step: 0,
+            opinion: opinion.to_owned(),
+            on: ctx.today,
+        });
+    }
+    events
+}
+
 /// Refuses a command that breaks a rule, or returns the events it causes.
 pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Event>, CaseError> {
     super::bounds::check(command, ctx)?;
@@ -122,7 +141,12 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
                     },
                 ]);
             }
-            Ok(vec![accepted])
+            Ok(acceptance_ends_step(
+                accepted,
+                item,
+                "材料齐全，予以受理",
+                ctx,
+            ))
         }
         Command::RefuseAcceptance {
             reasons,
@@ -167,7 +191,7 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
             if *supply_by <= ctx.today {
                 return Err(rule("补交期限须晚于今天"));
             }
-            Ok(vec![Event::AcceptedWithDeficiencies {
+            let accepted = Event::AcceptedWithDeficiencies {
                 case_no: state.case_no.clone().unwrap_or_else(|| ctx.case_no.clone()),
                 query_code: state
                     .query_code
@@ -178,7 +202,8 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
                 pending: pending.clone(),
                 supply_by: *supply_by,
                 commitment: commitment.clone(),
-            }])
+            };
+            Ok(acceptance_ends_step(accepted, item, "容缺受理", ctx))
         }
         Command::ApproveOnPledge { pledge, verify_by } => {
             in_stage(&[Stage::InReview])?;
@@ -371,8 +396,8 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
         }
         Command::ReturnStep { reasons } => {
             in_stage(&[Stage::InReview])?;
-            if state.current_step == 0 {
-                // Nothing to return to: not an option at this point.
+            if state.current_step <= first_review_step(item()?) {
+                // Nothing to return to (acceptance is not undone by a return): not an option.
                 return Err(CaseError::WrongStage(stage.label()));
             }
             let Some(step) = item()?.steps.get(state.current_step) else {

@@ -29,7 +29,6 @@ fn concluded() -> Case {
         opinion: "同意".into(),
     };
     c.run(&clerk, "2026-09-24", Command::Accept).unwrap();
-    c.run(&clerk, "2026-09-24", opinion()).unwrap();
     c.run(&reviewer, "2026-09-25", opinion()).unwrap();
     let decision = Decision {
         approved: true,

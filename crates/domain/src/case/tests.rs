@@ -118,28 +118,22 @@ fn pages_offer_only_what_the_aggregate_would_allow() {
     );
     assert!(offered(&reviewer, &c.state).is_empty());
     c.run(&clerk, "2026-09-24", Command::Accept).unwrap();
+    // Acceptance ended the 受理 step: the clerk is not offered a second completion of it.
     assert_eq!(
         offered(&clerk, &c.state),
         vec![
             "request_supplement",
-            "complete_step",
             "start_special_procedure",
             "collect_fee",
             "withdraw"
         ]
     );
+    assert!(offered(&reviewer, &c.state).contains(&"complete_step"));
+    assert!(!offered(&reviewer, &c.state).contains(&"return_step"));
     // While steps remain an approver is not offered the decision.
     let approver = staff(3, &[Role::Approver], &[]);
     assert!(!offered(&approver, &c.state).contains(&"decide"));
     // At the approver's last step the decision is the act, not a separate completion.
-    c.run(
-        &clerk,
-        "2026-09-24",
-        Command::CompleteStep {
-            opinion: "齐全".into(),
-        },
-    )
-    .unwrap();
     c.run(
         &reviewer,
         "2026-09-28",
@@ -266,14 +260,6 @@ fn a_promised_case_from_window_to_delivery_across_national_day() {
         c.state.remaining_days(d("2026-09-24"), &c.cal).unwrap(),
         Some(5)
     );
-    c.run(
-        &clerk,
-        "2026-09-28",
-        Command::CompleteStep {
-            opinion: "材料齐全".into(),
-        },
-    )
-    .unwrap();
     c.run(
         &reviewer,
         "2026-09-29",
@@ -509,16 +495,14 @@ fn a_pledge_is_verified_once_by_the_department_after_approval() {
         ),
         "nothing to verify before an approval on pledge"
     );
-    for (who, day) in [(&clerk, "2026-09-24"), (&reviewer, "2026-09-28")] {
-        c.run(
-            who,
-            day,
-            Command::CompleteStep {
-                opinion: "符合".into(),
-            },
-        )
-        .unwrap();
-    }
+    c.run(
+        &reviewer,
+        "2026-09-28",
+        Command::CompleteStep {
+            opinion: "符合".into(),
+        },
+    )
+    .unwrap();
     c.run(
         &approver,
         "2026-09-28",
@@ -612,14 +596,6 @@ fn deficiencies_block_conclusion_until_supplied_or_waived() {
             pending: vec!["健康证明".into()],
             supply_by: d("2026-10-20"),
             commitment: "本人承诺十五日内补交".into(),
-        },
-    )
-    .unwrap();
-    c.run(
-        &clerk,
-        "2026-09-25",
-        Command::CompleteStep {
-            opinion: "受理".into(),
         },
     )
     .unwrap();
@@ -726,11 +702,18 @@ fn illegal_transitions_and_wrong_people_are_refused() {
         Err(CaseError::NotAllowed(_))
     ));
     c.state.materials.push("申请书".into());
-    c.run(&clerk, "2026-09-24", Command::Accept).unwrap();
+    let accepted = c.run(&clerk, "2026-09-24", Command::Accept).unwrap();
+    assert!(
+        matches!(
+            accepted[..],
+            [Event::Accepted { .. }, Event::StepCompleted { step: 0, .. }]
+        ),
+        "acceptance is the 受理 step's act"
+    );
     assert!(
         matches!(
             c.run(
-                &reviewer,
+                &clerk,
                 "2026-09-25",
                 Command::CompleteStep {
                     opinion: "x".into()
@@ -738,7 +721,20 @@ fn illegal_transitions_and_wrong_people_are_refused() {
             ),
             Err(CaseError::NotAllowed(_))
         ),
-        "the clerk's step first"
+        "the reviewer's step now"
+    );
+    assert!(
+        matches!(
+            c.run(
+                &reviewer,
+                "2026-09-25",
+                Command::ReturnStep {
+                    reasons: "x".into()
+                }
+            ),
+            Err(CaseError::WrongStage(_))
+        ),
+        "a return does not undo acceptance"
     );
     assert!(
         matches!(

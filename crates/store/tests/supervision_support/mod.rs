@@ -129,9 +129,6 @@ pub fn all_roles(w: &World) -> Actor {
 pub async fn conclude_quickly(store: &Store, w: &World, id: CaseId, day: &str) {
     let commands = [
         Command::CompleteStep {
-            opinion: "材料齐全".into(),
-        },
-        Command::CompleteStep {
             opinion: "符合条件".into(),
         },
         Command::Decide {
