@@ -157,7 +157,7 @@ impl crate::AccountStore<'_> {
     ) -> StoreResult<Vec<SecurityEvent>> {
         Ok(sqlx::query_as(
             "SELECT id, at, kind, account_id, login, remote, detail FROM security_events
-             WHERE ($1 IS NULL OR id < $1) ORDER BY id DESC LIMIT $2",
+             WHERE ($1 IS NULL OR id < $1) ORDER BY id DESC LIMIT CAST($2 AS BIGINT)",
         )
         .bind(before)
         .bind(limit.clamp(1, 500))

@@ -433,7 +433,7 @@ impl crate::CaseStore<'_> {
         latest_only: bool,
     ) -> StoreResult<Vec<AuditProblem>> {
         let mut checkpoints: Vec<Checkpoint> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {CHECKPOINT_COLUMNS} FROM audit_checkpoints ORDER BY id DESC LIMIT $1"
+            "SELECT {CHECKPOINT_COLUMNS} FROM audit_checkpoints ORDER BY id DESC LIMIT CAST($1 AS BIGINT)"
         )))
         .bind(if latest_only { 2 } else { i64::MAX })
         .fetch_all(&self.store.pool)
@@ -535,7 +535,7 @@ impl crate::CaseStore<'_> {
     /// The newest checkpoints, newest first, as published for witnesses.
     pub async fn published_checkpoints(self, limit: i64) -> StoreResult<Vec<PublishedCheckpoint>> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {PUBLISHED_COLUMNS} FROM audit_checkpoints ORDER BY id DESC LIMIT $1"
+            "SELECT {PUBLISHED_COLUMNS} FROM audit_checkpoints ORDER BY id DESC LIMIT CAST($1 AS BIGINT)"
         )))
         .bind(limit.clamp(1, 1000))
         .fetch_all(&self.store.pool)

@@ -340,7 +340,7 @@ impl crate::CaseStore<'_> {
                AND ($2 = 0 OR c.item_id = $2)
                AND ($3 = '' OR t.due <= $3)
                AND ({sort} > $4 OR ({sort} = $4 AND c.id > $5))
-             ORDER BY {sort}, c.id LIMIT $6"
+             ORDER BY {sort}, c.id LIMIT CAST($6 AS BIGINT)"
         );
         let rows: Vec<CaseRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(f.what.clone().unwrap_or_default())
@@ -368,7 +368,7 @@ impl crate::CaseStore<'_> {
             "SELECT c.id AS case_id, c.case_no, c.item_name, c.applicant, t.due_on AS verify_by
              FROM case_timers t JOIN cases c ON c.id = t.case_id
              WHERE t.kind = 'pledge_verification' AND t.department_id = $1
-             ORDER BY t.due_on, t.case_id LIMIT $2",
+             ORDER BY t.due_on, t.case_id LIMIT CAST($2 AS BIGINT)",
         )
         .bind(department_id)
         .bind(limit)
@@ -380,7 +380,7 @@ impl crate::CaseStore<'_> {
     /// filter: what would narrow their own list.
     pub async fn task_kinds(self, actor: &Actor) -> StoreResult<Vec<String>> {
         let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT DISTINCT t.what FROM case_tasks t WHERE {} ORDER BY t.what LIMIT $1",
+            "SELECT DISTINCT t.what FROM case_tasks t WHERE {} ORDER BY t.what LIMIT CAST($1 AS BIGINT)",
             inbox_scope(actor)
         )))
         .bind(MAX_TASK_KINDS)
@@ -410,7 +410,7 @@ impl crate::CaseStore<'_> {
                AND ($8 = 0 OR c.department_id = $8)
                AND ($9 = 0 OR c.applicant_account = $9)
                AND ($10 = 0 OR c.id < $10)
-             ORDER BY c.id DESC LIMIT $11"
+             ORDER BY c.id DESC LIMIT CAST($11 AS BIGINT)"
         );
         let rows: Vec<CaseRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(exact(&f.case_no))

@@ -61,7 +61,7 @@ impl crate::OutboxStore<'_> {
             Backend::Sqlite => "",
         };
         let taken: Vec<(i64,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT id FROM notifications WHERE dispatched_at IS NULL ORDER BY id LIMIT $1{lock}"
+            "SELECT id FROM notifications WHERE dispatched_at IS NULL ORDER BY id LIMIT CAST($1 AS BIGINT){lock}"
         )))
         .bind(limit)
         .fetch_all(&mut *tx)
@@ -112,7 +112,7 @@ impl crate::OutboxStore<'_> {
         let due: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT notification_id, channel FROM notification_deliveries
              WHERE status IN ('pending', 'failed') AND next_at <= $1
-             ORDER BY next_at LIMIT $2{lock}"
+             ORDER BY next_at LIMIT CAST($2 AS BIGINT){lock}"
         )))
         .bind(now)
         .bind(limit)

@@ -581,7 +581,7 @@ impl crate::SupervisionStore<'_> {
     /// Cards, newest first: of one month, or all.
     pub async fn cards(self, period: Option<&str>, limit: i64) -> StoreResult<Vec<Card>> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {} FROM cards WHERE ($1 = '' OR period = $1) ORDER BY id DESC LIMIT $2",
+            "SELECT {} FROM cards WHERE ($1 = '' OR period = $1) ORDER BY id DESC LIMIT CAST($2 AS BIGINT)",
             *CARD_COLS
         )))
         .bind(period.unwrap_or(""))
@@ -606,7 +606,7 @@ impl crate::SupervisionStore<'_> {
                  OR (target = 'department' AND target_id = $3)
                  OR (target = 'window'
                      AND target_id IN (SELECT window_id FROM window_staff WHERE staff_id = $2)))
-             ORDER BY id DESC LIMIT $4",
+             ORDER BY id DESC LIMIT CAST($4 AS BIGINT)",
             *CARD_COLS
         )))
         .bind(period.unwrap_or(""))

@@ -736,7 +736,7 @@ impl crate::SupervisionStore<'_> {
     pub async fn findings(self, open_only: bool, limit: i64) -> StoreResult<Vec<Finding>> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {FINDING_COLS} FROM {FINDING_FROM}
-             WHERE ($1 = 0 OR f.closed_at IS NULL) ORDER BY f.id DESC LIMIT $2"
+             WHERE ($1 = 0 OR f.closed_at IS NULL) ORDER BY f.id DESC LIMIT CAST($2 AS BIGINT)"
         )))
         .bind(i64::from(open_only))
         .bind(limit)
@@ -788,7 +788,7 @@ impl crate::SupervisionStore<'_> {
              FROM supervision_alerts a JOIN cases c ON c.id = a.case_id
              WHERE ($1 = 0 OR a.department_id = $1)
                AND ($2 = 0 OR c.stage IN ('in_review', 'decided'))
-             ORDER BY a.id DESC LIMIT $3",
+             ORDER BY a.id DESC LIMIT CAST($3 AS BIGINT)",
         )
         .bind(department_id.unwrap_or_default())
         .bind(i64::from(running_only))
@@ -805,7 +805,7 @@ impl crate::SupervisionStore<'_> {
     ) -> StoreResult<Vec<Notification>> {
         Ok(sqlx::query_as(
             "SELECT id, case_id, title, body, created_at, read_at FROM notifications
-             WHERE account_id = $1 ORDER BY id DESC LIMIT $2",
+             WHERE account_id = $1 ORDER BY id DESC LIMIT CAST($2 AS BIGINT)",
         )
         .bind(account_id)
         .bind(limit)

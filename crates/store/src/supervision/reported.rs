@@ -305,7 +305,7 @@ impl crate::SupervisionStore<'_> {
     ) -> StoreResult<Vec<ReportedCase>> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {CASE_COLS} FROM reported_cases rc
-             WHERE ($1 = 0 OR rc.department_id = $1) ORDER BY rc.updated_at DESC, rc.id DESC LIMIT $2"
+             WHERE ($1 = 0 OR rc.department_id = $1) ORDER BY rc.updated_at DESC, rc.id DESC LIMIT CAST($2 AS BIGINT)"
         )))
         .bind(department_id.unwrap_or_default())
         .bind(limit)

@@ -118,7 +118,7 @@ impl crate::SupervisionStore<'_> {
     ) -> StoreResult<Vec<Urging>> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {URGING_COLS} FROM urgings u JOIN cases c ON c.id = u.case_id
-             WHERE ($1 = 0 OR u.department_id = $1) ORDER BY u.id DESC LIMIT $2"
+             WHERE ($1 = 0 OR u.department_id = $1) ORDER BY u.id DESC LIMIT CAST($2 AS BIGINT)"
         )))
         .bind(department_id.unwrap_or_default())
         .bind(limit)
