@@ -685,6 +685,7 @@ async fn a_case_from_the_window_to_delivery_followed_by_the_applicant() {
         text.contains("材料齐全，予以受理") && text.contains("审查"),
         "{text}"
     );
+    screenshot(&client, "case-accepted").await;
     click_and_wait(&client, "nav form button").await;
 
     login(&client, &base, "rev", PASSWORD).await;
