@@ -96,17 +96,7 @@ async fn audit_verify_names_the_first_bad_event_and_fails() {
         online_only: false,
         materials: vec![],
     };
-    let submit = Command::Submit {
-        channel: Channel::Window,
-        item: Box::new(item),
-        applicant: Applicant {
-            kind: "individual".into(),
-            name: "张伟".into(),
-            id_number: "11010519491231002X".into(),
-            mobile: "13800000000".into(),
-        },
-        materials: vec![],
-    };
+    let submit = onewindow_store::testing::submission(Channel::Window, item, "张伟", &[]);
     let by = Provenance {
         actor_id: AccountId(1),
         command_id: "c1",

@@ -411,3 +411,24 @@ pub fn food_licence_ref(dept: DepartmentId) -> onewindow_domain::case::ItemRef {
         online_only: false,
     }
 }
+
+/// An application for `item` by `name` (the test resident id and mobile) through `channel`,
+/// with the materials named.
+pub fn submission(
+    channel: onewindow_domain::case::Channel,
+    item: onewindow_domain::case::ItemRef,
+    name: &str,
+    materials: &[&str],
+) -> onewindow_domain::case::Command {
+    onewindow_domain::case::Command::Submit {
+        channel,
+        item: Box::new(item),
+        applicant: onewindow_domain::case::Applicant {
+            kind: "individual".into(),
+            name: name.into(),
+            id_number: "11010519491231002X".into(),
+            mobile: "13800000000".into(),
+        },
+        materials: materials.iter().map(|m| (*m).to_owned()).collect(),
+    }
+}

@@ -9,6 +9,7 @@ use onewindow_domain::org::{Power, Role};
 use onewindow_store::case::commands::{CommandOutcome, CommandRequest};
 use onewindow_store::case::queries::{CaseFilter, InboxFilter};
 use onewindow_store::on_every_backend;
+use onewindow_store::testing::submission;
 use onewindow_store::{Store, StoreError};
 
 fn d(s: &str) -> NaiveDate {
@@ -38,17 +39,7 @@ fn staff(id: i64, role: Role) -> Actor {
 }
 
 fn submit(name: &str) -> Command {
-    Command::Submit {
-        channel: Channel::Window,
-        item: Box::new(item()),
-        applicant: Applicant {
-            kind: "individual".into(),
-            name: name.into(),
-            id_number: "11010519491231002X".into(),
-            mobile: "13800000000".into(),
-        },
-        materials: vec!["申请书".into()],
-    }
+    submission(Channel::Window, item(), name, &["申请书"])
 }
 
 async fn run(

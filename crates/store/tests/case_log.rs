@@ -9,6 +9,7 @@ use onewindow_domain::org::Role;
 use onewindow_store::case::log::Provenance;
 use onewindow_store::case::log_tree::LogEntry;
 use onewindow_store::on_every_backend;
+use onewindow_store::testing::submission;
 
 use onewindow_store::{Store, StoreError};
 
@@ -78,17 +79,7 @@ async fn accepted_case(store: &Store, n: u32) -> CaseId {
         at: 1,
         today: chrono::NaiveDate::from_ymd_opt(2026, 9, 24).unwrap(),
     };
-    let submit = Command::Submit {
-        channel: Channel::Window,
-        item: Box::new(item()),
-        applicant: Applicant {
-            kind: "individual".into(),
-            name: "张伟".into(),
-            id_number: "11010519491231002X".into(),
-            mobile: "13800000000".into(),
-        },
-        materials: vec!["申请书".into()],
-    };
+    let submit = submission(Channel::Window, item(), "张伟", &["申请书"]);
     let events = decide(&CaseState::default(), &submit, &ctx("2026-09-24")).unwrap();
     let (id, state) = store.cases().create_case(&events, &by).await.unwrap();
     let events = decide(&state, &Command::Accept, &ctx("2026-09-24")).unwrap();

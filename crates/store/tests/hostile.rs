@@ -8,7 +8,7 @@ use onewindow_domain::ids::CaseId;
 use onewindow_domain::org::Role;
 use onewindow_store::case::commands::CommandRequest;
 use onewindow_store::org::Deactivatable;
-use onewindow_store::testing::{Org, PASSWORD, TestDb, seed_org, seed_staff};
+use onewindow_store::testing::{Org, PASSWORD, TestDb, seed_org, seed_staff, submission};
 use onewindow_store::{Backend, Store, StoreError, on_every_backend};
 
 fn item(org: &Org) -> ItemRef {
@@ -62,17 +62,7 @@ async fn reassigned_only_to_the_steps_people(store: &Store) {
     let as_actor = |s: &onewindow_store::org::Staff, role| {
         Actor::staff(s.account_id, s.id, &[role], s.department_id)
     };
-    let submit = Command::Submit {
-        channel: Channel::Window,
-        item: Box::new(item(&org)),
-        applicant: Applicant {
-            kind: "individual".into(),
-            name: "张伟".into(),
-            id_number: "11010519491231002X".into(),
-            mobile: "13800000000".into(),
-        },
-        materials: vec![],
-    };
+    let submit = submission(Channel::Window, item(&org), "张伟", &[]);
     let clerk = as_actor(&clerk, Role::Clerk);
     let id = run(store, None, &clerk, submit).await.unwrap();
     run(store, Some(id), &clerk, Command::Accept).await.unwrap();

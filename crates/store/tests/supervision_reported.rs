@@ -7,6 +7,7 @@ use onewindow_store::Store;
 use onewindow_store::on_every_backend;
 use onewindow_store::supervision::assessment::{Period, Target};
 use onewindow_store::supervision::reported::ReportOutcome;
+use onewindow_store::testing::submission;
 
 mod supervision_support;
 use supervision_support::*;
@@ -64,17 +65,7 @@ async fn reported_and_online_only(store: &Store) {
         &w,
         None,
         "2026-09-24",
-        Command::Submit {
-            channel: Channel::Online,
-            item: Box::new(w.item.clone()),
-            applicant: Applicant {
-                kind: "individual".into(),
-                name: "赵敏".into(),
-                id_number: "11010519491231002X".into(),
-                mobile: "13800000000".into(),
-            },
-            materials: vec![],
-        },
+        submission(Channel::Online, w.item.clone(), "赵敏", &[]),
     )
     .await
     .unwrap();

@@ -41,6 +41,18 @@ fn acceptance_ends_step(accepted: Event, item: &ItemRef, opinion: &str, ctx: &Ct
     events
 }
 
+/// The case number and query code acceptance records: those a first 一次性告知 already gave
+/// the applicant, or new ones.
+fn numbers(state: &CaseState, ctx: &Ctx) -> (String, String) {
+    (
+        state.case_no.clone().unwrap_or_else(|| ctx.case_no.clone()),
+        state
+            .query_code
+            .clone()
+            .unwrap_or_else(|| ctx.query_code.clone()),
+    )
+}
+
 /// Refuses a command that breaks a rule, or returns the events it causes.
 pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Event>, CaseError> {
     super::bounds::check(command, ctx)?;
@@ -115,12 +127,10 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
                     missing.join("、")
                 )));
             }
+            let (case_no, query_code) = numbers(state, ctx);
             let accepted = Event::Accepted {
-                case_no: state.case_no.clone().unwrap_or_else(|| ctx.case_no.clone()),
-                query_code: state
-                    .query_code
-                    .clone()
-                    .unwrap_or_else(|| ctx.query_code.clone()),
+                case_no,
+                query_code,
                 accepted_on: ctx.today,
                 due: deadline(ctx.calendar, item, ctx.today, 0, 0)?,
             };
@@ -191,12 +201,10 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
             if *supply_by <= ctx.today {
                 return Err(rule("补交期限须晚于今天"));
             }
+            let (case_no, query_code) = numbers(state, ctx);
             let accepted = Event::AcceptedWithDeficiencies {
-                case_no: state.case_no.clone().unwrap_or_else(|| ctx.case_no.clone()),
-                query_code: state
-                    .query_code
-                    .clone()
-                    .unwrap_or_else(|| ctx.query_code.clone()),
+                case_no,
+                query_code,
                 accepted_on: ctx.today,
                 due: deadline(ctx.calendar, item, ctx.today, 0, 0)?,
                 pending: pending.clone(),

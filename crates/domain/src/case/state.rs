@@ -156,6 +156,18 @@ impl CaseState {
         Ok(timers)
     }
 
+    /// Acceptance, plain or 容缺: numbered, in review from that day under its deadline, and
+    /// no longer waiting on a supplement (a notice answered by acceptance ends its pause).
+    fn accepted(&mut self, case_no: &str, query_code: &str, on: NaiveDate, due: NaiveDate) {
+        self.stage = Some(Stage::InReview);
+        self.case_no = Some(case_no.to_owned());
+        self.query_code = Some(query_code.to_owned());
+        self.accepted_on = Some(on);
+        self.step_since = Some(on);
+        self.due = Some(due);
+        self.paused = None;
+    }
+
     pub fn apply(&mut self, event: &Event) {
         self.version += 1;
         match event {
@@ -176,15 +188,7 @@ impl CaseState {
                 query_code,
                 accepted_on,
                 due,
-            } => {
-                self.stage = Some(Stage::InReview);
-                self.case_no = Some(case_no.clone());
-                self.query_code = Some(query_code.clone());
-                self.accepted_on = Some(*accepted_on);
-                self.step_since = Some(*accepted_on);
-                self.due = Some(*due);
-                self.paused = None;
-            }
+            } => self.accepted(case_no, query_code, *accepted_on, *due),
             Event::AcceptedWithDeficiencies {
                 case_no,
                 query_code,
@@ -194,12 +198,7 @@ impl CaseState {
                 supply_by,
                 ..
             } => {
-                self.stage = Some(Stage::InReview);
-                self.case_no = Some(case_no.clone());
-                self.query_code = Some(query_code.clone());
-                self.accepted_on = Some(*accepted_on);
-                self.step_since = Some(*accepted_on);
-                self.due = Some(*due);
+                self.accepted(case_no, query_code, *accepted_on, *due);
                 self.pending_deficiencies = pending.clone();
                 self.deficiency_supply_by = Some(*supply_by);
             }

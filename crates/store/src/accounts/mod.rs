@@ -540,12 +540,7 @@ impl crate::AccountStore<'_> {
         .bind(account_id)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM sessions WHERE account_id = $1")
-            .bind(account_id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        end_sessions_and_commit(tx, account_id).await
     }
 
     /// Disables or re-enables a login; disabling ends its sessions at once.
@@ -565,10 +560,7 @@ impl crate::AccountStore<'_> {
             return Err(StoreError::NotFound("account"));
         }
         if disabled {
-            sqlx::query("DELETE FROM sessions WHERE account_id = $1")
-                .bind(account_id)
-                .execute(&mut *tx)
-                .await?;
+            return end_sessions_and_commit(tx, account_id).await;
         }
         tx.commit().await?;
         Ok(())
@@ -680,6 +672,20 @@ impl crate::AccountStore<'_> {
         .await?;
         Ok(account)
     }
+}
+
+/// Ends every session of an account as part of the change that calls for it (a new password,
+/// a disabled login), and commits that change.
+async fn end_sessions_and_commit(
+    mut tx: sqlx::Transaction<'_, sqlx::Any>,
+    account_id: AccountId,
+) -> StoreResult<()> {
+    sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -297,15 +297,7 @@ impl crate::CaseStore<'_> {
             let mut expected_seq = 1;
             let mut problem: Option<AuditProblem> = None;
             while i < rows.len() && rows[i].event.case_id < case_id {
-                problems.push(AuditProblem::case(
-                    rows[i].event.case_id,
-                    rows[i].event.seq,
-                    "事件不属于任何办件（被插入）",
-                ));
-                let orphan = rows[i].event.case_id;
-                while i < rows.len() && rows[i].event.case_id == orphan {
-                    i += 1;
-                }
+                i = skip_orphan(&rows, i, &mut problems);
             }
             while i < rows.len() && rows[i].event.case_id == case_id {
                 let (r, mac) = (&rows[i].event, rows[i].mac.as_deref());
@@ -365,15 +357,7 @@ impl crate::CaseStore<'_> {
             problems.extend(problem);
         }
         while i < rows.len() {
-            problems.push(AuditProblem::case(
-                rows[i].event.case_id,
-                rows[i].event.seq,
-                "事件不属于任何办件（被插入）",
-            ));
-            let orphan = rows[i].event.case_id;
-            while i < rows.len() && rows[i].event.case_id == orphan {
-                i += 1;
-            }
+            i = skip_orphan(&rows, i, &mut problems);
         }
         Ok(problems)
     }
@@ -609,4 +593,19 @@ pub(crate) fn prepare_append(
     }
     batch.version = state.version;
     Ok((state, prev, batch))
+}
+
+/// Events of a case id with no case row (inserted behind the store's back): the first is
+/// reported, all of them are passed over; returns the index after them.
+fn skip_orphan(rows: &[LoggedEvent], mut i: usize, problems: &mut Vec<AuditProblem>) -> usize {
+    let orphan = rows[i].event.case_id;
+    problems.push(AuditProblem::case(
+        orphan,
+        rows[i].event.seq,
+        "事件不属于任何办件（被插入）",
+    ));
+    while i < rows.len() && rows[i].event.case_id == orphan {
+        i += 1;
+    }
+    i
 }

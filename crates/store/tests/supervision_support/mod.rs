@@ -15,7 +15,9 @@ use onewindow_store::org::*;
 use onewindow_store::supervision::assessment::{Assessment, CardRuleChange, Period, Target};
 use onewindow_store::supervision::reported::ReportOutcome;
 use onewindow_store::supervision::{SupervisionSettings, SweepReport};
-use onewindow_store::testing::{TestDb, backends, food_licence_ref, seed_org, seed_staff};
+use onewindow_store::testing::{
+    TestDb, backends, food_licence_ref, seed_org, seed_staff, submission,
+};
 use onewindow_store::{Store, StoreError};
 
 pub fn d(s: &str) -> NaiveDate {
@@ -86,17 +88,7 @@ pub async fn submit_case(store: &Store, w: &World, name: &str) -> CaseId {
         w,
         None,
         "2026-09-24",
-        Command::Submit {
-            channel: Channel::Window,
-            item: Box::new(w.item.clone()),
-            applicant: Applicant {
-                kind: "individual".into(),
-                name: name.into(),
-                id_number: "11010519491231002X".into(),
-                mobile: "13800000000".into(),
-            },
-            materials: vec![],
-        },
+        submission(Channel::Window, w.item.clone(), name, &[]),
     )
     .await
     .unwrap()

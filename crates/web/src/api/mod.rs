@@ -135,3 +135,15 @@ pub(crate) async fn gate(
 ) -> Result<(), ApiError> {
     Ok(crate::auth::require(state, &user.principal, user.remote.as_deref(), action, dept).await?)
 }
+
+/// The caller as a case actor (roles, powers, whom they back up), once the gate allows them
+/// `action` in their own department: how a unit's own work (an inbox, an explanation, an
+/// appeal) begins.
+pub(crate) async fn own_unit_actor(
+    state: &AppState,
+    user: &crate::auth::ApiUser,
+    action: impl Into<onewindow_domain::auth::Action>,
+) -> Result<onewindow_domain::case::Actor, ApiError> {
+    gate(state, user, action, user.principal.department_id).await?;
+    Ok(state.store.cases().case_actor(&user.principal).await?)
+}

@@ -15,7 +15,7 @@ use onewindow_store::case::queries::{
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
-use crate::api::{ApiJson, gate};
+use crate::api::{ApiJson, gate, own_unit_actor};
 use crate::auth::ApiUser;
 use crate::case::{SubmitInput, act, submit, visible_case};
 use crate::error::ApiError;
@@ -216,14 +216,7 @@ pub async fn inbox(
     user: ApiUser,
     Query(q): Query<InboxQuery>,
 ) -> ApiResult<Json<Page<CaseRow>>> {
-    gate(
-        &state,
-        &user,
-        CaseAction::View,
-        user.principal.department_id,
-    )
-    .await?;
-    let actor = state.store.cases().case_actor(&user.principal).await?;
+    let actor = own_unit_actor(&state, &user, CaseAction::View).await?;
     Ok(Json(
         state
             .store

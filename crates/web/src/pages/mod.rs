@@ -409,6 +409,17 @@ pub(crate) async fn gate(
     .await?)
 }
 
+/// The page user as a case actor, once the gate allows them `action` in their own department
+/// (the pages' side of `api::own_unit_actor`).
+pub(crate) async fn own_unit_actor(
+    state: &AppState,
+    user: &PageUser,
+    action: impl Into<onewindow_domain::auth::Action>,
+) -> Result<onewindow_domain::case::Actor, PageError> {
+    gate(state, user, action, user.principal.department_id).await?;
+    Ok(state.store.cases().case_actor(&user.principal).await?)
+}
+
 /// Reads the file part named `field` of a multipart form: (file name, bytes). Oversized or
 /// broken uploads become a field error on `field`.
 pub(crate) async fn read_upload(

@@ -63,14 +63,7 @@ pub(super) async fn inbox(
     user: PageUser,
     Query(q): Query<InboxParams>,
 ) -> PageResult {
-    gate(
-        &state,
-        &user,
-        CaseAction::View,
-        user.principal.department_id,
-    )
-    .await?;
-    let actor = state.store.cases().case_actor(&user.principal).await?;
+    let actor = own_unit_actor(&state, &user, CaseAction::View).await?;
     let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
     let filter_by = InboxFilter {
         what: opt(&q.what),

@@ -30,7 +30,9 @@ use crate::case::api::{CaseQuery, Progress, public_label};
 use crate::case::{ApplicantInput, SubmitInput, act, submit, visible_case};
 use crate::error::{ApiError, PageError};
 use crate::kit::query_string;
-use crate::pages::{Chrome, FormData, PageResult, gate, local_time, render, render_with_status};
+use crate::pages::{
+    Chrome, FormData, PageResult, gate, local_time, own_unit_actor, render, render_with_status,
+};
 
 mod lists;
 use lists::*;

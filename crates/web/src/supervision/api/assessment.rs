@@ -12,7 +12,7 @@ use onewindow_store::supervision::assessment::{
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
-use crate::api::{ApiJson, gate};
+use crate::api::{ApiJson, gate, own_unit_actor};
 use crate::auth::ApiUser;
 use crate::error::ApiError;
 use onewindow_domain::org::FieldErrors;
@@ -139,14 +139,7 @@ pub async fn appeal_card(
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<AppealInput>,
 ) -> ApiResult<Json<Card>> {
-    gate(
-        &state,
-        &user,
-        SupervisionAction::Answer,
-        user.principal.department_id,
-    )
-    .await?;
-    let actor = state.store.cases().case_actor(&user.principal).await?;
+    let actor = own_unit_actor(&state, &user, SupervisionAction::Answer).await?;
     Ok(Json(
         state
             .store

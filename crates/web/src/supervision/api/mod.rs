@@ -15,7 +15,7 @@ use onewindow_domain::org::FieldErrors;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::api::{ApiJson, gate};
+use crate::api::{ApiJson, gate, own_unit_actor};
 use crate::auth::ApiUser;
 use crate::error::ApiError;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -149,14 +149,7 @@ pub async fn explain_urging(
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<ExplanationInput>,
 ) -> ApiResult<Json<onewindow_store::supervision::Urging>> {
-    gate(
-        &state,
-        &user,
-        SupervisionAction::Answer,
-        user.principal.department_id,
-    )
-    .await?;
-    let actor = state.store.cases().case_actor(&user.principal).await?;
+    let actor = own_unit_actor(&state, &user, SupervisionAction::Answer).await?;
     Ok(Json(
         state
             .store

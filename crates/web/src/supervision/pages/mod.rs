@@ -24,7 +24,8 @@ use crate::kit::{
     Cell, FormPage, Section, crumb, csv_download, live_page, page, redirect, short_name,
 };
 use crate::pages::{
-    Chrome, FormBuilder, FormData, PageResult, can, form_outcome, gate, render, render_with_status,
+    Chrome, FormBuilder, FormData, PageResult, can, form_outcome, gate, own_unit_actor, render,
+    render_with_status,
 };
 
 pub fn router() -> Router<AppState> {
@@ -597,15 +598,8 @@ async fn urging_explain(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> PageResult {
-    gate(
-        &state,
-        &user,
-        SupervisionAction::Answer,
-        user.principal.department_id,
-    )
-    .await?;
+    let actor = own_unit_actor(&state, &user, SupervisionAction::Answer).await?;
     let data = FormData::parse(&body);
-    let actor = state.store.cases().case_actor(&user.principal).await?;
     match state
         .store
         .supervision()

@@ -158,15 +158,8 @@ pub(super) async fn appeal(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> PageResult {
-    gate(
-        &state,
-        &user,
-        SupervisionAction::Answer,
-        user.principal.department_id,
-    )
-    .await?;
+    let actor = own_unit_actor(&state, &user, SupervisionAction::Answer).await?;
     let data = FormData::parse(&body);
-    let actor = state.store.cases().case_actor(&user.principal).await?;
     let errors = match form_outcome(
         state
             .store

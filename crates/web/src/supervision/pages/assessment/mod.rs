@@ -21,7 +21,7 @@ use crate::AppState;
 use crate::auth::PageUser;
 use crate::error::PageError;
 use crate::kit::{Cell, Section, crumb, page, redirect, saved};
-use crate::pages::{FormBuilder, FormData, PageResult, can, form_outcome, gate};
+use crate::pages::{FormBuilder, FormData, PageResult, can, form_outcome, gate, own_unit_actor};
 
 mod settings;
 use settings::*;
