@@ -62,15 +62,27 @@ async fn drafting_publishing_and_versions(app: &TestApp) {
     bad["promised_limit_days"] = json!(20);
     bad["materials"][0]["deficiency_allowed"] = json!(true);
     bad["steps"][0]["department_id"] = json!(9999);
-    let (s, problem) = app.post(&chief, "/items", bad).await;
+    // An application form whose choice has no options and whose condition names a field
+    // that does not come before it.
+    bad["form"] = json!([
+        {"key": "kind", "label": "申请类型", "field_type": "choice", "required": true},
+        {"key": "old_no", "label": "原证号", "field_type": "text", "shown_when": {"field": "later"}}
+    ]);
+    let (s, problem) = app.post(&chief, "/items", bad.clone()).await;
     assert_eq!(s, 422);
     let f = problem_fields(&problem);
     assert!(
         f.contains(&"promised_limit_days".into())
             && f.contains(&"materials[0].deficiency_allowed".into())
-            && f.contains(&"steps[0].department_id".into()),
+            && f.contains(&"steps[0].department_id".into())
+            && f.contains(&"form[0].options".into())
+            && f.contains(&"form[1].shown_when".into()),
         "{f:?}"
     );
+    // A field type the forms do not have is refused where the document is read.
+    bad["form"][0]["field_type"] = json!("photo");
+    let (s, problem) = app.post(&chief, "/items", bad).await;
+    assert_eq!(s, 422, "{problem}");
     let (s, problem) = app
         .post(&chief, "/items", json!({"name": "只有名称"}))
         .await;

@@ -2,7 +2,9 @@
 //! citing real laws), built into complete GB/T 39046 documents for the demo organisation.
 
 use anyhow::{Context, bail};
-use onewindow_domain::catalog::{Fee, ItemDoc, LegalBasis, Material, SpecialProcedure, Step};
+use onewindow_domain::catalog::{
+    Condition, Fee, FormField, ItemDoc, LegalBasis, Material, SpecialProcedure, Step,
+};
 use onewindow_domain::ids::{DepartmentId, WindowId};
 use onewindow_store::org::{Department, Window};
 
@@ -22,6 +24,54 @@ pub const SYNONYMS: &[(&str, &[&str])] = &[
 ];
 
 const PHRASINGS: &str = include_str!("phrasings.txt");
+
+const FORMS: &str = include_str!("forms.txt");
+
+/// The application forms of `forms.txt`, by item name.
+fn forms() -> anyhow::Result<std::collections::BTreeMap<String, Vec<FormField>>> {
+    let mut out: std::collections::BTreeMap<String, Vec<FormField>> = Default::default();
+    for line in FORMS
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+    {
+        let f: Vec<&str> = line.split('|').collect();
+        let [
+            item,
+            key,
+            label,
+            field_type,
+            required,
+            help,
+            options,
+            shown_when,
+        ] = f[..]
+        else {
+            bail!("demo form line has {} fields: {line}", f.len());
+        };
+        out.entry(item.to_owned()).or_default().push(FormField {
+            key: key.into(),
+            label: label.into(),
+            field_type: field_type
+                .parse()
+                .map_err(|e| anyhow::anyhow!("{e}: {line}"))?,
+            required: required == "1",
+            help: help.into(),
+            options: options
+                .split('、')
+                .filter(|o| !o.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            shown_when: (!shown_when.is_empty()).then(|| {
+                let (field, equals) = shown_when.split_once('=').unwrap_or((shown_when, ""));
+                Condition {
+                    field: field.into(),
+                    equals: equals.into(),
+                }
+            }),
+        });
+    }
+    Ok(out)
+}
 
 /// What the demo's search starts with: the synonyms and the everyday phrasings of
 /// `phrasings.txt` (开奶茶店 → 食品经营许可), merged by term.
@@ -123,6 +173,7 @@ pub fn items(
     hours: &str,
 ) -> anyhow::Result<Vec<ItemDoc>> {
     let mut out = Vec::new();
+    let mut forms = forms()?;
     let mut seq_per_dept = std::collections::HashMap::new();
     for line in LINES
         .lines()
@@ -293,7 +344,11 @@ pub fn items(
                 .filter(|s| !s.is_empty())
                 .map(material)
                 .collect(),
+            form: forms.remove(f[1]).unwrap_or_default(),
         });
+    }
+    if let Some(name) = forms.keys().next() {
+        bail!("demo form for an item the catalogue lacks: {name}");
     }
     Ok(out)
 }
@@ -301,6 +356,26 @@ pub fn items(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_demo_forms_are_valid_and_cover_twenty_items() {
+        let forms = forms().unwrap();
+        assert!(forms.len() >= 20, "{} items with forms", forms.len());
+        let names: Vec<&str> = LINES
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.split('|').nth(1))
+            .collect();
+        for (item, form) in &forms {
+            assert!(
+                names.contains(&item.as_str()),
+                "{item} is not in catalog.txt"
+            );
+            let mut errors = onewindow_domain::org::FieldErrors::new();
+            onewindow_domain::catalog::form::check_form(form, &mut errors);
+            assert!(errors.0.is_empty(), "{item}: {errors:?}");
+        }
+    }
 
     #[test]
     fn material_notation() {

@@ -131,7 +131,8 @@ fn diff_values(path: &str, a: &Value, b: &Value, out: &mut Vec<FieldChange>) {
 fn by_name(list: &[Value]) -> Option<Vec<(String, &Value)>> {
     let mut named = Vec::with_capacity(list.len());
     for v in list {
-        let name = v.get("name")?.as_str()?.trim();
+        // Form fields are named by their key.
+        let name = v.get("name").or_else(|| v.get("key"))?.as_str()?.trim();
         if name.is_empty()
             || name.contains(['[', ']', '.'])
             || named.iter().any(|(n, _): &(String, &Value)| n == name)
@@ -176,6 +177,9 @@ pub fn display_value(path: &str, value: Option<&Value>) -> String {
     let table = code_table_of(element);
     let scalar = |v: &Value| -> String {
         match v {
+            Value::String(s) if element == "field_type" => s
+                .parse::<FieldType>()
+                .map_or_else(|_| s.clone(), |t| t.label().to_owned()),
             Value::String(s) => table
                 .and_then(|t| label(t, s))
                 .map_or_else(|| s.clone(), str::to_owned),
@@ -190,6 +194,7 @@ pub fn display_value(path: &str, value: Option<&Value>) -> String {
                 .get("name")
                 .or_else(|| o.get("law"))
                 .or_else(|| o.get("question"))
+                .or_else(|| o.get("label"))
                 .and_then(Value::as_str)
                 .map_or_else(|| "（一项）".to_owned(), str::to_owned),
             Value::Array(_) => String::new(),
@@ -296,4 +301,14 @@ const ELEMENT_LABELS: &[(&str, &str)] = &[
     ("template", "空白表格"),
     ("sample", "示例样表"),
     ("notes", "填报说明"),
+    ("form", "申请表"),
+    ("key", "字段标识"),
+    ("label", "字段名称"),
+    ("field_type", "字段类型"),
+    ("required", "必填"),
+    ("help", "填写提示"),
+    ("options", "选项"),
+    ("shown_when", "显示条件"),
+    ("field", "依据字段"),
+    ("equals", "取值"),
 ];

@@ -11,7 +11,9 @@ use crate::ids::{CreditCode, DepartmentId, WindowId};
 use crate::org::FieldErrors;
 
 mod changes;
+pub mod form;
 pub use changes::{FieldChange, code_table_of, diff, display_value, element_label};
+pub use form::{Condition, FieldType, FormField};
 
 /// A code table: (code, Chinese name), exactly as printed in the standard.
 pub type CodeTable = &'static [(&'static str, &'static str)];
@@ -327,6 +329,9 @@ pub struct ItemDoc {
     #[serde(default)]
     pub window_ids: Vec<WindowId>,
     pub materials: Vec<Material>,
+    /// The application form filled in online (申请表); none for items not applied for online.
+    #[serde(default)]
+    pub form: Vec<FormField>,
 }
 
 /// What validation needs to know about the organisation.
@@ -569,6 +574,7 @@ impl ItemDoc {
                 e.add(&f("deficiency_allowed"), "必要材料不能同时设为容缺材料");
             }
         }
+        form::check_form(&self.form, &mut e);
         e.into_result()
     }
 

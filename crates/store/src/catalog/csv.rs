@@ -57,7 +57,11 @@ pub const COLUMNS: &[&str] = &[
     "faqs",
     "window_ids",
     "materials",
+    "form",
 ];
+
+/// Columns an older export may lack (elements added since): read as empty.
+const ADDED_LATER: &[&str] = &["form"];
 
 pub fn write(docs: &[ItemDoc]) -> StoreResult<String> {
     let mut out = csv::WriterBuilder::new()
@@ -105,7 +109,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<ItemDoc>, FieldErrors> {
     let missing: Vec<&str> = COLUMNS
         .iter()
         .copied()
-        .filter(|c| !headers.iter().any(|h| h == *c))
+        .filter(|c| !ADDED_LATER.contains(c) && !headers.iter().any(|h| h == *c))
         .collect();
     let unknown: Vec<&str> = headers.iter().filter(|h| !COLUMNS.contains(h)).collect();
     let mut errors = FieldErrors::new();

@@ -72,17 +72,27 @@ fn yuan(fen: u64) -> String {
 }
 
 fn parse_yuan(s: &str) -> Option<u64> {
-    let s = s.trim();
-    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
-    if whole.is_empty()
-        || frac.len() > 2
-        || !whole.bytes().all(|b| b.is_ascii_digit())
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-    {
-        return None;
+    form::parse_yuan(s.trim()).ok()
+}
+
+/// A field's condition as one cell: `key` (has a value) or `key=value`.
+fn condition_text(c: &Option<Condition>) -> String {
+    match c {
+        Some(c) if c.equals.is_empty() => c.field.clone(),
+        Some(c) => format!("{}={}", c.field, c.equals),
+        None => String::new(),
     }
-    let frac = format!("{frac:0<2}");
-    Some(whole.parse::<u64>().ok()? * 100 + frac.parse::<u64>().ok()?)
+}
+
+fn condition_of(text: &str) -> Option<Condition> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| {
+        let (field, equals) = text.split_once('=').unwrap_or((text, ""));
+        Condition {
+            field: field.trim().to_owned(),
+            equals: equals.trim().to_owned(),
+        }
+    })
 }
 
 fn flag(b: bool) -> String {
@@ -155,6 +165,27 @@ fn list_specs(
                 col("template", "空白表格", "text"),
                 col("sample", "示例样表", "text"),
                 col("notes", "填报说明", "text"),
+            ],
+        ),
+        (
+            "form",
+            "申请表（网上申请时填写）",
+            "申请人的姓名、证件号码和手机号码取自其账户，无须列入。字段标识用小写字母、数字和下划线；选项用顿号分隔；显示条件写“字段标识”（有值时显示）或“字段标识=取值”。",
+            vec![
+                col("key", "字段标识", "text"),
+                col("label", "字段名称", "text"),
+                select_col(
+                    "field_type",
+                    "类型",
+                    FieldType::ALL
+                        .iter()
+                        .map(|t| (t.key().to_owned(), t.label().to_owned()))
+                        .collect(),
+                ),
+                col("required", "必填", "checkbox"),
+                col("help", "填写提示", "text"),
+                col("options", "选项", "text"),
+                col("shown_when", "显示条件", "text"),
             ],
         ),
         (
@@ -269,6 +300,16 @@ pub fn doc_to_form(doc: &ItemDoc) -> FormData {
         put(&k("template"), m.template.clone());
         put(&k("sample"), m.sample.clone());
         put(&k("notes"), m.notes.clone());
+    }
+    for (i, field) in doc.form.iter().enumerate() {
+        let k = |name: &str| format!("form[{i}].{name}");
+        put(&k("key"), field.key.clone());
+        put(&k("label"), field.label.clone());
+        put(&k("field_type"), field.field_type.key().to_owned());
+        put(&k("required"), flag(field.required));
+        put(&k("help"), field.help.clone());
+        put(&k("options"), field.options.join("、"));
+        put(&k("shown_when"), condition_text(&field.shown_when));
     }
     for (i, q) in doc.faqs.iter().enumerate() {
         put(&format!("faqs[{i}].question"), q.question.clone());
@@ -424,6 +465,22 @@ pub fn form_to_doc(data: &FormData) -> (ItemDoc, FieldErrors) {
             template: data.text(&k("template")),
             sample: data.text(&k("sample")),
             notes: data.text(&k("notes")),
+        });
+    }
+    for i in row_indices(data, "form", "key") {
+        let k = |n: &str| format!("form[{i}].{n}");
+        let field_type = data.text(&k("field_type")).parse().unwrap_or_else(|_| {
+            e.add(&k("field_type"), "请选择字段类型");
+            FieldType::Text
+        });
+        doc.form.push(FormField {
+            key: data.text(&k("key")).trim().to_owned(),
+            label: data.text(&k("label")),
+            field_type,
+            required: data.flag(&k("required")),
+            help: data.text(&k("help")),
+            options: split(data.text(&k("options"))),
+            shown_when: condition_of(&data.text(&k("shown_when"))),
         });
     }
     for i in row_indices(data, "faqs", "question") {
@@ -650,6 +707,25 @@ mod tests {
             }],
             service_targets: vec!["1".into(), "2".into()],
             appointment: true,
+            form: vec![
+                FormField {
+                    key: "kind".into(),
+                    label: "申请类型".into(),
+                    field_type: FieldType::Choice,
+                    required: true,
+                    options: vec!["新办".into(), "延续".into()],
+                    ..Default::default()
+                },
+                FormField {
+                    key: "old_no".into(),
+                    label: "原许可证编号".into(),
+                    shown_when: Some(Condition {
+                        field: "kind".into(),
+                        equals: "延续".into(),
+                    }),
+                    ..Default::default()
+                },
+            ],
             ..Default::default()
         };
         let (back, errors) = form_to_doc(&doc_to_form(&doc));
