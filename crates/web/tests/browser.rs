@@ -114,14 +114,16 @@ async fn fill(client: &Client, id: &str, value: &str) {
     el.send_keys(value).await.unwrap();
 }
 
+/// Chooses `value` in the drop-down with this id, or else this name.
 async fn select(client: &Client, id: &str, value: &str) {
-    client
-        .find(Locator::Id(id))
-        .await
-        .unwrap()
-        .select_by_value(value)
-        .await
-        .unwrap();
+    let el = match client.find(Locator::Id(id)).await {
+        Ok(el) => el,
+        Err(_) => client
+            .find(Locator::Css(&format!("select[name='{id}']")))
+            .await
+            .unwrap_or_else(|e| panic!("drop-down {id}: {e}")),
+    };
+    el.select_by_value(value).await.unwrap();
 }
 
 /// Clicks and waits until a new, fully loaded page has replaced the current one.
@@ -353,6 +355,13 @@ async fn search_guide_then_admin_edits_and_publishes_a_new_version() {
     screenshot(&client, "item-edit-error").await;
     fill(&client, "f-promised_limit_days", "2").await;
     fill(&client, "steps[1].limit_days", "1").await;
+    // The application form gains a field: a choice with no options is refused on its row.
+    fill(&client, "form[0].key", "premises_kind").await;
+    fill(&client, "form[0].label", "经营场所类型").await;
+    select(&client, "form[0].field_type", "choice").await;
+    click_and_wait(&client, "form.item-form button[type=submit]").await;
+    assert!(page_text(&client).await.contains("选择题至少需要一个选项"));
+    fill(&client, "form[0].options", "自有、租赁").await;
     click_and_wait(&client, "form.item-form button[type=submit]").await;
     assert!(page_text(&client).await.contains("第 2 版草稿"));
     screenshot(&client, "item-draft").await;
@@ -363,6 +372,16 @@ async fn search_guide_then_admin_edits_and_publishes_a_new_version() {
         "{text}"
     );
     screenshot(&client, "item-published").await;
+    client
+        .goto(&format!("{base}/admin/items/{}/diff?from=1&to=2", item.id))
+        .await
+        .unwrap();
+    let text = page_text(&client).await;
+    assert!(
+        text.contains("申请表“经营场所类型”") && text.contains("自有、租赁"),
+        "{text}"
+    );
+    screenshot(&client, "item-diff-form").await;
 
     client
         .goto(&format!("{base}/items/{}", item.id))

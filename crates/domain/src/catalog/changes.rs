@@ -7,8 +7,19 @@ use super::*;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldChange {
     pub path: String,
+    /// The element as people read it (`申请表“经营场所类型” › 选项`).
+    pub label: String,
     pub before: Option<Value>,
     pub after: Option<Value>,
+}
+
+fn change(path: String, before: Option<Value>, after: Option<Value>) -> FieldChange {
+    FieldChange {
+        path,
+        label: String::new(),
+        before,
+        after,
+    }
 }
 
 /// Field-by-field differences between two versions, in document order.
@@ -19,6 +30,23 @@ pub fn diff(before: &ItemDoc, after: &ItemDoc) -> Vec<FieldChange> {
     );
     let mut out = Vec::new();
     diff_values("", &a, &b, &mut out);
+    // Form fields are matched by key but named by their label (the newer one).
+    let labels: BTreeMap<&str, &str> = before
+        .form
+        .iter()
+        .chain(&after.form)
+        .map(|f| (f.key.as_str(), f.label.trim()))
+        .filter(|(_, l)| !l.is_empty() && !l.contains(['[', ']', '.']))
+        .collect();
+    for c in &mut out {
+        let named = match c.path.strip_prefix("form[").and_then(|r| r.split_once(']')) {
+            Some((key, rest)) if labels.contains_key(key) => {
+                format!("form[{}]{rest}", labels[key])
+            }
+            _ => c.path.clone(),
+        };
+        c.label = element_label(&named);
+    }
     out
 }
 
@@ -34,11 +62,7 @@ fn diff_values(path: &str, a: &Value, b: &Value, out: &mut Vec<FieldChange>) {
                 };
                 match (x.get(*k), y.get(*k)) {
                     (Some(u), Some(v)) => diff_values(&p, u, v, out),
-                    (u, v) => out.push(FieldChange {
-                        path: p,
-                        before: u.cloned(),
-                        after: v.cloned(),
-                    }),
+                    (u, v) => out.push(change(p, u.cloned(), v.cloned())),
                 }
             }
         }
@@ -53,11 +77,7 @@ fn diff_values(path: &str, a: &Value, b: &Value, out: &mut Vec<FieldChange>) {
                 keys
             };
             if sorted(x) != sorted(y) {
-                out.push(FieldChange {
-                    path: path.to_owned(),
-                    before: Some(a.clone()),
-                    after: Some(b.clone()),
-                });
+                out.push(change(path.to_owned(), Some(a.clone()), Some(b.clone())));
             }
         }
         // Lists of named records (materials, steps, fees …) are matched by name: a record
@@ -76,32 +96,24 @@ fn diff_values(path: &str, a: &Value, b: &Value, out: &mut Vec<FieldChange>) {
             let mut was: Vec<Value> = names(&before);
             was.retain(|n| after.iter().any(|(a, _)| Value::String(a.clone()) == *n));
             if path == "steps" && kept != was {
-                out.push(FieldChange {
-                    path: path.to_owned(),
-                    before: Some(Value::Array(names(&before))),
-                    after: Some(Value::Array(names(&after))),
-                });
+                out.push(change(
+                    path.to_owned(),
+                    Some(Value::Array(names(&before))),
+                    Some(Value::Array(names(&after))),
+                ));
             }
             for (name, u) in &before {
                 let p = format!("{path}[{name}]");
                 match after.iter().find(|(n, _)| n == name) {
                     Some((_, v)) => diff_values(&p, u, v, out),
-                    None => out.push(FieldChange {
-                        path: p,
-                        before: Some((*u).clone()),
-                        after: None,
-                    }),
+                    None => out.push(change(p, Some((*u).clone()), None)),
                 }
             }
             for (name, v) in after
                 .iter()
                 .filter(|(n, _)| !before.iter().any(|(b, _)| b == n))
             {
-                out.push(FieldChange {
-                    path: format!("{path}[{name}]"),
-                    before: None,
-                    after: Some((*v).clone()),
-                });
+                out.push(change(format!("{path}[{name}]"), None, Some((*v).clone())));
             }
         }
         (Value::Array(x), Value::Array(y)) => {
@@ -109,19 +121,11 @@ fn diff_values(path: &str, a: &Value, b: &Value, out: &mut Vec<FieldChange>) {
                 let p = format!("{path}[{i}]");
                 match (x.get(i), y.get(i)) {
                     (Some(u), Some(v)) => diff_values(&p, u, v, out),
-                    (u, v) => out.push(FieldChange {
-                        path: p,
-                        before: u.cloned(),
-                        after: v.cloned(),
-                    }),
+                    (u, v) => out.push(change(p, u.cloned(), v.cloned())),
                 }
             }
         }
-        _ if a != b => out.push(FieldChange {
-            path: path.to_owned(),
-            before: Some(a.clone()),
-            after: Some(b.clone()),
-        }),
+        _ if a != b => out.push(change(path.to_owned(), Some(a.clone()), Some(b.clone()))),
         _ => {}
     }
 }
@@ -190,6 +194,21 @@ pub fn display_value(path: &str, value: Option<&Value>) -> String {
             ),
             Value::Number(n) => n.to_string(),
             Value::Null => "（无）".to_owned(),
+            // A form field: its label, type and choices (经营场所类型（选择：自有、租赁）).
+            Value::Object(o) if o.contains_key("field_type") => {
+                match serde_json::from_value::<FormField>(v.clone()) {
+                    Ok(f) if f.options.is_empty() => {
+                        format!("{}（{}）", f.label, f.field_type.label())
+                    }
+                    Ok(f) => format!(
+                        "{}（{}：{}）",
+                        f.label,
+                        f.field_type.label(),
+                        f.options.join("、")
+                    ),
+                    Err(_) => "（一项）".to_owned(),
+                }
+            }
             Value::Object(o) => o
                 .get("name")
                 .or_else(|| o.get("law"))

@@ -407,10 +407,9 @@ mod tests {
         let changes = diff(&before, &after);
         let changed: Vec<&str> = changes.iter().map(|c| c.path.as_str()).collect();
         assert_eq!(changed, ["form[shop_name].label", "form[area]"]);
-        assert_eq!(
-            element_label("form[shop_name].label"),
-            "申请表“shop_name” › 字段名称"
-        );
+        // Matched by key, named by label.
+        assert_eq!(changes[0].label, "申请表“店铺名称” › 字段名称");
+        assert_eq!(element_label("form[shop_name]"), "申请表“shop_name”");
         assert_eq!(
             display_value("form[area].field_type", Some(&serde_json::json!("number"))),
             "数字"

@@ -199,7 +199,7 @@ pub struct Change {
 impl From<FieldChange> for Change {
     fn from(c: FieldChange) -> Self {
         Change {
-            label: onewindow_domain::catalog::element_label(&c.path),
+            label: c.label,
             path: c.path,
             before: c.before,
             after: c.after,

@@ -656,7 +656,7 @@ pub(super) async fn diff_page(
         .iter()
         .map(|c| {
             vec![
-                Cell::text(element_label(&c.path)),
+                Cell::text(&c.label),
                 Cell::text(display_value(&c.path, c.before.as_ref())),
                 Cell::text(display_value(&c.path, c.after.as_ref())),
             ]
