@@ -387,7 +387,16 @@ async fn search_guide_then_admin_edits_and_publishes_a_new_version() {
         .goto(&format!("{base}/items/{}", item.id))
         .await
         .unwrap();
-    assert!(page_text(&client).await.contains("承诺 2 个工作日"));
+    let text = page_text(&client).await;
+    assert!(text.contains("承诺 2 个工作日"), "{text}");
+    // The guide tells the applicant what the online form will ask.
+    assert!(
+        text.contains("网上申请需填写") && text.contains("可选：自有、租赁。"),
+        "{text}"
+    );
+    client.set_window_size(375, 900).await.unwrap();
+    assert_stacked(&client, "table.form-fields").await;
+    client.set_window_size(1280, 1000).await.unwrap();
     client
         .goto(&format!("{base}/items/{}?version=1", item.id))
         .await

@@ -251,6 +251,8 @@ pub(super) struct GuidePage {
     materials: Vec<MaterialRow>,
     fees: Vec<(String, String, String)>,
     specials: Vec<String>,
+    /// The online application form: (field, type, 必填/选填, when and how to fill it in).
+    form: Vec<(String, &'static str, &'static str, String)>,
     flow_svg: String,
     result_sample: Option<(String, String)>,
 }
@@ -541,6 +543,35 @@ pub fn render_guide(
             )
         })
         .collect();
+    let form = doc
+        .form
+        .iter()
+        .map(|f| {
+            let when = f.shown_when.as_ref().map(|c| {
+                let of = doc
+                    .form
+                    .iter()
+                    .find(|g| g.key == c.field)
+                    .map_or(c.field.as_str(), |g| g.label.as_str());
+                if c.equals.is_empty() {
+                    format!("填写“{of}”后需填写。")
+                } else {
+                    format!("“{of}”为“{}”时填写。", c.equals)
+                }
+            });
+            let choices =
+                (!f.options.is_empty()).then(|| format!("可选：{}。", f.options.join("、")));
+            (
+                f.label.clone(),
+                f.field_type.label(),
+                if f.required { "必填" } else { "选填" },
+                [when, choices, Some(f.help.clone())]
+                    .into_iter()
+                    .flatten()
+                    .collect::<String>(),
+            )
+        })
+        .collect();
     let page = GuidePage {
         chrome: Chrome::new(doc.name.clone(), ctx),
         item_id: version.item_id,
@@ -554,6 +585,7 @@ pub fn render_guide(
         materials,
         fees,
         specials,
+        form,
         flow_svg: flow_svg(doc, &dept_name),
         result_sample,
         doc: doc.clone(),
