@@ -134,14 +134,7 @@ fn pages_offer_only_what_the_aggregate_would_allow() {
     let approver = staff(3, &[Role::Approver], &[]);
     assert!(!offered(&approver, &c.state).contains(&"decide"));
     // At the approver's last step the decision is the act, not a separate completion.
-    c.run(
-        &reviewer,
-        "2026-09-28",
-        Command::CompleteStep {
-            opinion: "符合".into(),
-        },
-    )
-    .unwrap();
+    c.complete_step(&reviewer, "2026-09-28");
     let offered_now = offered(&approver, &c.state);
     assert!(offered_now.contains(&"decide") && !offered_now.contains(&"complete_step"));
 }
@@ -222,6 +215,17 @@ impl Case {
             self.state.apply(e);
         }
         Ok(events)
+    }
+    /// The actor's step, completed on `today` with a plain opinion.
+    pub(super) fn complete_step(&mut self, actor: &Actor, today: &str) {
+        self.run(
+            actor,
+            today,
+            Command::CompleteStep {
+                opinion: "符合".into(),
+            },
+        )
+        .unwrap();
     }
     pub(super) fn submit(&mut self, kind: &str, materials: &[&str]) {
         let clerk = staff(1, &[Role::Clerk], &[]);
@@ -495,14 +499,7 @@ fn a_pledge_is_verified_once_by_the_department_after_approval() {
         ),
         "nothing to verify before an approval on pledge"
     );
-    c.run(
-        &reviewer,
-        "2026-09-28",
-        Command::CompleteStep {
-            opinion: "符合".into(),
-        },
-    )
-    .unwrap();
+    c.complete_step(&reviewer, "2026-09-28");
     c.run(
         &approver,
         "2026-09-28",
