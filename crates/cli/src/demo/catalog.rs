@@ -61,13 +61,7 @@ fn forms() -> anyhow::Result<std::collections::BTreeMap<String, Vec<FormField>>>
                 .filter(|o| !o.is_empty())
                 .map(str::to_owned)
                 .collect(),
-            shown_when: (!shown_when.is_empty()).then(|| {
-                let (field, equals) = shown_when.split_once('=').unwrap_or((shown_when, ""));
-                Condition {
-                    field: field.into(),
-                    equals: equals.into(),
-                }
-            }),
+            shown_when: Condition::parse(shown_when),
         });
     }
     Ok(out)

@@ -63,6 +63,30 @@ pub struct Condition {
     pub equals: String,
 }
 
+impl Condition {
+    /// A condition written in one line, as the item editor and the demo's forms write it:
+    /// `key` (has an answer) or `key=value`; none for blank text.
+    pub fn parse(text: &str) -> Option<Condition> {
+        let text = text.trim();
+        (!text.is_empty()).then(|| {
+            let (field, equals) = text.split_once('=').unwrap_or((text, ""));
+            Condition {
+                field: field.trim().to_owned(),
+                equals: equals.trim().to_owned(),
+            }
+        })
+    }
+
+    /// The one-line form `parse` reads.
+    pub fn text(&self) -> String {
+        if self.equals.is_empty() {
+            self.field.clone()
+        } else {
+            format!("{}={}", self.field, self.equals)
+        }
+    }
+}
+
 fn valid_key(key: &str) -> bool {
     let mut bytes = key.bytes();
     key.len() <= 32
@@ -86,15 +110,8 @@ pub fn check_form(form: &[FormField], e: &mut FieldErrors) {
         } else if form[..i].iter().any(|g| g.key == f.key) {
             e.add(&at("key"), format!("字段标识“{}”重复", f.key));
         }
-        let label = f.label.trim();
-        if label.is_empty() {
-            e.add(&at("label"), "不能为空");
-        } else if label.chars().count() > 50 {
-            e.add(&at("label"), "不能超过 50 个字符");
-        }
-        if f.help.chars().count() > 200 {
-            e.add(&at("help"), "不能超过 200 个字符");
-        }
+        super::check_len(e, &at("label"), &f.label, 50, true);
+        super::check_len(e, &at("help"), &f.help, 200, false);
         match f.field_type {
             FieldType::Choice if f.options.is_empty() => {
                 e.add(&at("options"), "选择题至少需要一个选项")

@@ -75,26 +75,6 @@ fn parse_yuan(s: &str) -> Option<u64> {
     form::parse_yuan(s.trim()).ok()
 }
 
-/// A field's condition as one cell: `key` (has a value) or `key=value`.
-fn condition_text(c: &Option<Condition>) -> String {
-    match c {
-        Some(c) if c.equals.is_empty() => c.field.clone(),
-        Some(c) => format!("{}={}", c.field, c.equals),
-        None => String::new(),
-    }
-}
-
-fn condition_of(text: &str) -> Option<Condition> {
-    let text = text.trim();
-    (!text.is_empty()).then(|| {
-        let (field, equals) = text.split_once('=').unwrap_or((text, ""));
-        Condition {
-            field: field.trim().to_owned(),
-            equals: equals.trim().to_owned(),
-        }
-    })
-}
-
 fn flag(b: bool) -> String {
     if b { "1".into() } else { String::new() }
 }
@@ -309,7 +289,14 @@ pub fn doc_to_form(doc: &ItemDoc) -> FormData {
         put(&k("required"), flag(field.required));
         put(&k("help"), field.help.clone());
         put(&k("options"), field.options.join("、"));
-        put(&k("shown_when"), condition_text(&field.shown_when));
+        put(
+            &k("shown_when"),
+            field
+                .shown_when
+                .as_ref()
+                .map(Condition::text)
+                .unwrap_or_default(),
+        );
     }
     for (i, q) in doc.faqs.iter().enumerate() {
         put(&format!("faqs[{i}].question"), q.question.clone());
@@ -480,7 +467,7 @@ pub fn form_to_doc(data: &FormData) -> (ItemDoc, FieldErrors) {
             required: data.flag(&k("required")),
             help: data.text(&k("help")),
             options: split(data.text(&k("options"))),
-            shown_when: condition_of(&data.text(&k("shown_when"))),
+            shown_when: Condition::parse(&data.text(&k("shown_when"))),
         });
     }
     for i in row_indices(data, "faqs", "question") {
