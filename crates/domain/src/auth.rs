@@ -9,7 +9,7 @@ use crate::org::{AccountKind, Role};
 // Every context's actions, beside the gate that decides them.
 pub use crate::{
     accounts::AccountAction, calendar::CalendarAction, case::CaseAction, catalog::CatalogAction,
-    org::OrgAction, supervision::SupervisionAction,
+    hall::HallAction, org::OrgAction, supervision::SupervisionAction,
 };
 
 /// The acting user, as established by a session cookie or an API token.
@@ -153,7 +153,8 @@ by_context!(
     Catalog(CatalogAction),
     Calendar(CalendarAction),
     Case(CaseAction),
-    Supervision(SupervisionAction)
+    Supervision(SupervisionAction),
+    Hall(HallAction)
 );
 
 impl Action {
@@ -192,9 +193,19 @@ pub fn authorize(
     }
     if matches!(
         action,
-        Action::Accounts(AccountAction::ViewOwn) | Action::Case(CaseAction::Apply)
+        Action::Accounts(AccountAction::ViewOwn)
+            | Action::Case(CaseAction::Apply)
+            | Action::Hall(HallAction::ViewOwn)
     ) {
         return Ok(());
+    }
+    // Applying online is for applicants' accounts: drafts and uploads of their own.
+    if action == Action::Hall(HallAction::Apply) {
+        return if who.is_staff() {
+            Err(Denied::Role)
+        } else {
+            Ok(())
+        };
     }
     if !who.is_staff() {
         return Err(Denied::NotStaff);
@@ -257,6 +268,9 @@ pub fn authorize(
             SupervisionAction::View | SupervisionAction::Act => role(supervisor),
             SupervisionAction::Answer => sees_cases(),
             SupervisionAction::Configure => Err(Denied::Role),
+        },
+        Action::Hall(a) => match a {
+            HallAction::Apply | HallAction::ViewOwn | HallAction::Configure => Err(Denied::Role),
         },
     }
 }
@@ -325,7 +339,7 @@ mod tests {
                 Access::Read => assert_eq!(outcome, Ok(()), "{action:?}"),
             }
         }
-        assert_eq!(writes, 13, "write actions");
+        assert_eq!(writes, 15, "write actions");
     }
 
     #[test]
@@ -368,6 +382,22 @@ mod tests {
         assert_eq!(
             authorize(&applicant, OrgAction::View, None),
             Err(Denied::NotStaff)
+        );
+        assert_eq!(authorize(&applicant, HallAction::Apply, None), Ok(()));
+        assert_eq!(
+            authorize(&applicant, HallAction::Configure, None),
+            Err(Denied::NotStaff)
+        );
+        let clerk = staff(&[Role::Clerk], Some(DepartmentId(1)));
+        assert_eq!(
+            authorize(&clerk, HallAction::Apply, None),
+            Err(Denied::Role)
+        );
+        applicant.token_scope = Some(TokenScope::Read);
+        assert_eq!(authorize(&applicant, HallAction::ViewOwn, None), Ok(()));
+        assert_eq!(
+            authorize(&applicant, HallAction::Apply, None),
+            Err(Denied::ReadOnlyToken)
         );
     }
 }

@@ -8,6 +8,7 @@ pub mod case;
 pub mod catalog;
 pub mod codes;
 pub mod exchange;
+pub mod hall;
 pub mod ids;
 pub mod org;
 pub mod supervision;

@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod case;
 pub mod catalog;
 mod error;
+pub mod hall;
 mod infra;
 pub mod org;
 mod projections;
@@ -304,6 +305,8 @@ handles! {
     /// Electronic supervision: sweeps, alerts, urgings, findings, cards, assessment, reported
     /// cases (`supervision`).
     supervision => SupervisionStore,
+    /// The online hall: drafts, uploads, online submission, messages (`hall`).
+    hall => HallStore,
     /// The notification outbox (`infra::outbox`).
     outbox => OutboxStore,
 }

@@ -421,6 +421,7 @@ pub fn submission(
     materials: &[&str],
 ) -> onewindow_domain::case::Command {
     onewindow_domain::case::Command::Submit {
+        application: None,
         channel,
         item: Box::new(item),
         applicant: onewindow_domain::case::Applicant {

@@ -26,10 +26,7 @@ async fn sweeps_across_the_holidays(store: &Store) {
         Some(b),
         "2026-09-24",
         Command::RequestSupplement {
-            missing: vec![Missing {
-                material: "健康证明".into(),
-                reason: "已过期".into(),
-            }],
+            missing: vec![Missing::material("健康证明", "已过期")],
             reason: String::new(),
             supply_by: None,
         },
@@ -224,7 +221,10 @@ async fn sweeps_across_the_holidays(store: &Store) {
         &w,
         Some(b),
         "2026-10-12",
-        Command::SupplementReceived { materials: vec![] },
+        Command::SupplementReceived {
+            materials: vec![],
+            application: None,
+        },
     )
     .await
     .unwrap();
@@ -434,10 +434,7 @@ async fn event_findings(store: &Store) {
     let mut w = world(store).await;
     w.item.fee_standard_fen = 1000;
     let notice = |reason: &str| Command::RequestSupplement {
-        missing: vec![Missing {
-            material: "健康证明".into(),
-            reason: "已过期".into(),
-        }],
+        missing: vec![Missing::material("健康证明", "已过期")],
         reason: reason.into(),
         supply_by: None,
     };
@@ -459,7 +456,10 @@ async fn event_findings(store: &Store) {
         &w,
         Some(a),
         "2026-09-28",
-        Command::SupplementReceived { materials: vec![] },
+        Command::SupplementReceived {
+            materials: vec![],
+            application: None,
+        },
     )
     .await
     .unwrap();
@@ -490,7 +490,10 @@ async fn event_findings(store: &Store) {
         &w,
         Some(a),
         "2026-09-29",
-        Command::SupplementReceived { materials: vec![] },
+        Command::SupplementReceived {
+            materials: vec![],
+            application: None,
+        },
     )
     .await
     .unwrap();

@@ -76,6 +76,7 @@ const LIFECYCLE: usize = 5;
 fn lifecycle() -> [Command; LIFECYCLE] {
     [
         Command::Submit {
+            application: None,
             channel: Channel::Window,
             item: Box::new(item()),
             applicant: Applicant {

@@ -686,6 +686,7 @@ async fn demo_cases(
             &clerk,
             day,
             Command::Submit {
+                application: None,
                 channel: Channel::Window,
                 item: Box::new(food.clone()),
                 applicant: who_applies,
@@ -718,6 +719,7 @@ async fn demo_cases(
         &clerk,
         working_days_before(&cal, today, 1)?,
         Command::Submit {
+            application: None,
             channel: Channel::Window,
             item: Box::new(food.clone()),
             applicant: applicant("孙伟", &resident_id("37132119900707071"), "13905391005"),
@@ -737,10 +739,10 @@ async fn demo_cases(
         &clerk,
         today,
         Command::RequestSupplement {
-            missing: vec![Missing {
-                material: "从业人员健康证明".into(),
-                reason: "所附健康证明已过有效期，请提交有效期内的证明".into(),
-            }],
+            missing: vec![Missing::material(
+                "从业人员健康证明",
+                "所附健康证明已过有效期，请提交有效期内的证明",
+            )],
             reason: String::new(),
             supply_by: None,
         },
@@ -756,6 +758,7 @@ async fn demo_cases(
         &clerk,
         today,
         Command::Submit {
+            application: None,
             channel: Channel::Window,
             item: Box::new(name_check.clone()),
             applicant: applicant("周敏", &resident_id("37130219830520182"), "13905391006"),
@@ -774,6 +777,7 @@ async fn demo_cases(
         &clerk,
         day,
         Command::Submit {
+            application: None,
             channel: Channel::Window,
             item: Box::new(shop.clone()),
             applicant: applicant("吴强", &resident_id("37130219950211091"), "13905391007"),

@@ -6,7 +6,7 @@
 
 use chrono::NaiveDate;
 
-use super::{Applicant, CaseError, Command, Ctx, Decision, Delivery};
+use super::{Applicant, ApplicationRef, CaseError, Command, Ctx, Decision, Delivery};
 
 /// Reasons, opinions, commitments, notes (characters).
 pub const MAX_TEXT: usize = 2_000;
@@ -23,9 +23,11 @@ pub fn check(command: &Command, ctx: &Ctx) -> Result<(), CaseError> {
         Command::Submit {
             applicant,
             materials,
+            application,
             ..
         } => {
             check_applicant(applicant)?;
+            check_application(application.as_ref())?;
             names("materials", materials)
         }
         Command::RefuseAcceptance {
@@ -58,6 +60,9 @@ pub fn check(command: &Command, ctx: &Ctx) -> Result<(), CaseError> {
             for (i, m) in missing.iter().enumerate() {
                 name(&format!("missing[{i}].material"), &m.material)?;
                 text(&format!("missing[{i}].reason"), &m.reason)?;
+                if let Some(f) = &m.field {
+                    name(&format!("missing[{i}].field"), f)?;
+                }
             }
             if let Some(by) = supply_by {
                 ahead("supply_by", *by, ctx)?;
@@ -101,7 +106,13 @@ pub fn check(command: &Command, ctx: &Ctx) -> Result<(), CaseError> {
         Command::Deliver {
             delivery: Delivery::Express { waybill },
         } => name("delivery.waybill", waybill),
-        Command::SupplementReceived { materials } => names("materials", materials),
+        Command::SupplementReceived {
+            materials,
+            application,
+        } => {
+            check_application(application.as_ref())?;
+            names("materials", materials)
+        }
         Command::Accept
         | Command::EndSpecialProcedure
         | Command::Conclude
@@ -117,6 +128,20 @@ fn check_applicant(a: &Applicant) -> Result<(), CaseError> {
     }
     name("applicant.mobile", &a.mobile)?;
     name("applicant.id_number", &a.id_number)
+}
+
+/// An application reference: a positive number and a SHA-256 digest in hex.
+fn check_application(a: Option<&ApplicationRef>) -> Result<(), CaseError> {
+    match a {
+        Some(a)
+            if a.id <= 0
+                || a.digest.len() != 64
+                || !a.digest.bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
+            Err(invalid("application", "网上申请的编号或摘要无效"))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn invalid(field: &str, message: impl Into<String>) -> CaseError {

@@ -95,16 +95,21 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
             item,
             applicant,
             materials,
+            application,
         } => {
             in_stage(&[Stage::New])?;
             if *channel == Channel::Window && !actor.has(Role::Clerk) {
                 return Err(CaseError::NotAllowed("窗口登记须由窗口人员办理"));
+            }
+            if application.is_some() && (*channel != Channel::Online || actor.is_staff()) {
+                return Err(CaseError::NotAllowed("网上申请须由申请人本人提交"));
             }
             Ok(vec![Event::Submitted {
                 channel: *channel,
                 item: item.clone(),
                 applicant: applicant.clone(),
                 materials: materials.clone(),
+                application: application.clone(),
             }])
         }
         Command::Accept => {
@@ -305,15 +310,24 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
                 query_code: numbered.then(|| ctx.query_code.clone()),
             }])
         }
-        Command::SupplementReceived { materials } => {
+        Command::SupplementReceived {
+            materials,
+            application,
+        } => {
             let Some(Pause::Supplement { since }) = &state.paused else {
                 return Err(CaseError::WrongStage(stage.label()));
             };
             let item = item()?;
-            if !department_staff(item) {
+            // The department's staff register what came in; the applicant of an online case
+            // (whose ownership the store checks) answers from the application itself.
+            let online_applicant = !actor.is_staff() && state.channel == Some(Channel::Online);
+            if !(department_staff(item) || online_applicant) {
                 return Err(CaseError::NotAllowed(
                     "只有办理部门的工作人员可以登记补正材料",
                 ));
+            }
+            if online_applicant && application.is_none() {
+                return Err(rule("网上补正须提交补正后的申请"));
             }
             if let Some(other) = materials
                 .iter()
@@ -336,6 +350,7 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
                 paused_days,
                 due,
                 materials: materials.clone(),
+                application: application.clone(),
             }])
         }
         Command::SupplyDeficiency { material } => {
@@ -700,17 +715,17 @@ pub fn available_commands(state: &CaseState, ctx: &Ctx) -> Vec<&'static str> {
         (
             "request_supplement",
             Command::RequestSupplement {
-                missing: vec![Missing {
-                    material: text(),
-                    reason: text(),
-                }],
+                missing: vec![Missing::material(text(), text())],
                 reason: text(),
                 supply_by: None,
             },
         ),
         (
             "supplement_received",
-            Command::SupplementReceived { materials: vec![] },
+            Command::SupplementReceived {
+                materials: vec![],
+                application: None,
+            },
         ),
         (
             "supply_deficiency",

@@ -141,6 +141,7 @@ fn values_without_bounds_are_refused_naming_their_field() {
     );
 
     let submit = |name: &str, materials: Vec<String>| Command::Submit {
+        application: None,
         channel: Channel::Window,
         item: Box::new(super::tests::item("2")),
         applicant: Applicant {
@@ -223,13 +224,16 @@ mod fuzz {
                 |(missing, reason)| Command::RequestSupplement {
                     missing: missing
                         .into_iter()
-                        .map(|(material, reason)| Missing { material, reason })
+                        .map(|(material, reason)| Missing::material(material, reason))
                         .collect(),
                     reason,
                     supply_by: None,
                 }
             ),
-            Just(Command::SupplementReceived { materials: vec![] }),
+            Just(Command::SupplementReceived {
+                materials: vec![],
+                application: None,
+            }),
             text().prop_map(|opinion| Command::CompleteStep { opinion }),
             text().prop_map(|reasons| Command::ReturnStep { reasons }),
             (any::<i64>(), text()).prop_map(|(staff_id, reason)| Command::Reassign {

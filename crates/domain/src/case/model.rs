@@ -236,10 +236,35 @@ pub enum Pause {
     Special { name: String, since: NaiveDate },
 }
 
+/// One item of a one-time notice: a material (by its name) or a form field (by its key, with
+/// its label as `material`), and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Missing {
     pub material: String,
     pub reason: String,
+    /// The online form's field this item names, when it names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl Missing {
+    /// A material that is missing or wrong.
+    pub fn material(material: impl Into<String>, reason: impl Into<String>) -> Missing {
+        Missing {
+            material: material.into(),
+            reason: reason.into(),
+            field: None,
+        }
+    }
+}
+
+/// The online application a case was submitted from (网上申请): its number in the hall and a
+/// SHA-256 digest of what was submitted (answers, delivery, the files' hashes), so that the
+/// case's hash chain also vouches for the application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicationRef {
+    pub id: i64,
+    pub digest: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -259,6 +284,8 @@ pub enum Event {
         item: Box<ItemRef>,
         applicant: Applicant,
         materials: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        application: Option<ApplicationRef>,
     },
     Accepted {
         case_no: String,
@@ -311,6 +338,10 @@ pub enum Event {
         /// What the applicant brought.
         #[serde(default)]
         materials: Vec<String>,
+        /// The digest of the online application as corrected, when the applicant answered
+        /// online.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        application: Option<ApplicationRef>,
     },
     DeficiencySupplied {
         material: String,
@@ -381,6 +412,9 @@ pub enum Command {
         item: Box<ItemRef>,
         applicant: Applicant,
         materials: Vec<String>,
+        /// The online application submitted (channel `online` from the hall).
+        #[serde(default)]
+        application: Option<ApplicationRef>,
     },
     Accept,
     RefuseAcceptance {
@@ -409,9 +443,13 @@ pub enum Command {
         supply_by: Option<NaiveDate>,
     },
     /// The supplements asked for have come in: the materials received now join the case's.
+    /// Registered by the department's staff, or sent by the applicant of an online case from
+    /// the corrected application.
     SupplementReceived {
         #[serde(default)]
         materials: Vec<String>,
+        #[serde(default)]
+        application: Option<ApplicationRef>,
     },
     SupplyDeficiency {
         material: String,

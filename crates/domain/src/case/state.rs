@@ -24,6 +24,9 @@ pub struct CaseState {
     pub assignee: Option<StaffId>,
     pub paused: Option<Pause>,
     pub supplement_notices: u32,
+    /// What the open one-time notice asks for (empty when none is open).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub asked: Vec<Missing>,
     pub pending_deficiencies: Vec<String>,
     pub deficiency_supply_by: Option<NaiveDate>,
     pub pledge_verify_by: Option<NaiveDate>,
@@ -84,10 +87,10 @@ impl CaseState {
             }]
         };
         match (self.stage(), &self.paused) {
-            (Stage::Submitted, _) => at("受理", Role::Clerk, item.department_id),
-            (Stage::InReview, Some(Pause::Supplement { .. })) => {
+            (Stage::Submitted | Stage::InReview, Some(Pause::Supplement { .. })) => {
                 at("等待补正", Role::Clerk, item.department_id)
             }
+            (Stage::Submitted, _) => at("受理", Role::Clerk, item.department_id),
             (Stage::InReview, _) => match item.steps.get(self.current_step) {
                 Some(step) => at(&step.name, step.role, step.department_id),
                 None => at("决定", Role::Approver, item.department_id),
@@ -166,6 +169,7 @@ impl CaseState {
         self.step_since = Some(on);
         self.due = Some(due);
         self.paused = None;
+        self.asked.clear();
     }
 
     pub fn apply(&mut self, event: &Event) {
@@ -176,6 +180,7 @@ impl CaseState {
                 item,
                 applicant,
                 materials,
+                ..
             } => {
                 self.stage = Some(Stage::Submitted);
                 self.channel = Some(*channel);
@@ -211,12 +216,14 @@ impl CaseState {
                 });
             }
             Event::SupplementRequested {
+                missing,
                 since,
                 case_no,
                 query_code,
                 ..
             } => {
                 self.supplement_notices += 1;
+                self.asked = missing.clone();
                 self.paused = Some(Pause::Supplement { since: *since });
                 if case_no.is_some() {
                     self.case_no = case_no.clone();
@@ -227,8 +234,10 @@ impl CaseState {
                 paused_days,
                 due,
                 materials,
+                ..
             } => {
                 self.paused = None;
+                self.asked.clear();
                 self.paused_days += paused_days;
                 self.step_paused_days += paused_days;
                 if self.due.is_some()

@@ -36,6 +36,7 @@ fn findings_follow_their_events() {
     // An item that must be handled online, taken at a window; online, or with a window
     // among its forms, it is fine.
     let submitted = |channel, online_only| Event::Submitted {
+        application: None,
         channel,
         item: Box::new(ItemRef {
             online_only,
@@ -233,6 +234,7 @@ impl Case {
             &clerk,
             "2026-09-24",
             Command::Submit {
+                application: None,
                 channel: Channel::Window,
                 item: Box::new(item(kind)),
                 applicant: Applicant {
@@ -329,10 +331,7 @@ fn the_first_notice_before_acceptance_numbers_the_case_and_acceptance_keeps_the_
         query_code: format!("Q{number}"),
     };
     let notice = |supply_by: Option<&str>, reason: &str| Command::RequestSupplement {
-        missing: vec![Missing {
-            material: "健康证明".into(),
-            reason: "已过期".into(),
-        }],
+        missing: vec![Missing::material("健康证明", "已过期")],
         reason: reason.into(),
         supply_by: supply_by.map(d),
     };
@@ -363,6 +362,7 @@ fn the_first_notice_before_acceptance_numbers_the_case_and_acceptance_keeps_the_
     let received = decide(
         &state,
         &Command::SupplementReceived {
+            application: None,
             materials: vec!["健康证明".into()],
         },
         &at("2026-09-25", "B"),
@@ -399,10 +399,7 @@ fn supplement_pauses_the_clock_and_a_second_notice_needs_a_reason() {
     let mut c = Case::new();
     c.submit("2", &["申请书"]);
     c.run(&clerk, "2026-09-24", Command::Accept).unwrap();
-    let missing = vec![Missing {
-        material: "健康证明".into(),
-        reason: "已过期".into(),
-    }];
+    let missing = vec![Missing::material("健康证明", "已过期")];
     c.run(
         &clerk,
         "2026-09-28",
@@ -434,7 +431,10 @@ fn supplement_pauses_the_clock_and_a_second_notice_needs_a_reason() {
         .run(
             &clerk,
             "2026-10-08",
-            Command::SupplementReceived { materials: vec![] },
+            Command::SupplementReceived {
+                materials: vec![],
+                application: None,
+            },
         )
         .unwrap();
     assert!(matches!(
@@ -793,7 +793,10 @@ fn illegal_transitions_and_wrong_people_are_refused() {
         c.run(
             &clerk,
             "2026-09-28",
-            Command::SupplementReceived { materials: vec![] }
+            Command::SupplementReceived {
+                materials: vec![],
+                application: None,
+            }
         ),
         Err(CaseError::WrongStage(_))
     ));
@@ -903,10 +906,7 @@ fn supplements_at_the_window_lead_to_acceptance() {
         &clerk,
         "2026-09-24",
         Command::RequestSupplement {
-            missing: vec![Missing {
-                material: "申请书".into(),
-                reason: "未提交".into(),
-            }],
+            missing: vec![Missing::material("申请书", "未提交")],
             reason: String::new(),
             supply_by: None,
         },
@@ -919,6 +919,7 @@ fn supplements_at_the_window_lead_to_acceptance() {
             &clerk,
             "2026-09-28",
             Command::SupplementReceived {
+                application: None,
                 materials: vec!["户口本".into()]
             }
         ),
@@ -929,6 +930,7 @@ fn supplements_at_the_window_lead_to_acceptance() {
             &clerk,
             "2026-09-28",
             Command::SupplementReceived {
+                application: None,
                 materials: vec!["申请书".into()],
             },
         )

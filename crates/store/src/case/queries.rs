@@ -430,6 +430,37 @@ impl crate::CaseStore<'_> {
     }
 
     /// One case with its timeline (actors by name).
+    /// A case's folded state as last written.
+    pub async fn case_state(self, case_id: CaseId) -> StoreResult<CaseState> {
+        let (state,): (String,) = sqlx::query_as("SELECT state FROM cases WHERE id = $1")
+            .bind(case_id)
+            .fetch_optional(&self.store.pool)
+            .await?
+            .ok_or(StoreError::NotFound("case"))?;
+        serde_json::from_str(&state).map_err(|e| StoreError::Config(e.to_string()))
+    }
+
+    /// An applicant's cases, newest first: those they submitted online and those accepted for
+    /// them at a window under their resident id or credit code.
+    pub async fn applicant_cases(
+        self,
+        account_id: AccountId,
+        id_number: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<CaseRow>> {
+        let sql = format!(
+            "SELECT {ROW} FROM cases c
+             WHERE c.applicant_account = $1 OR (c.applicant_id = $2 AND c.applicant_id <> '')
+             ORDER BY c.id DESC LIMIT CAST($3 AS BIGINT)"
+        );
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(account_id)
+            .bind(id_number)
+            .bind(limit.clamp(1, 500))
+            .fetch_all(&self.store.pool)
+            .await?)
+    }
+
     pub async fn case_view(self, case_id: CaseId) -> StoreResult<CaseView> {
         let case_id = case_id.get();
         let sql = format!("SELECT {ROW} FROM cases c WHERE c.id = $1");

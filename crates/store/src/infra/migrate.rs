@@ -122,6 +122,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "security_log_chain",
         include_str!("../../migrations/0023_security_log_chain.sql"),
     ),
+    (
+        24,
+        "hall_applications",
+        include_str!("../../migrations/0024_hall_applications.sql"),
+    ),
 ];
 
 /// A migration's text for one database. With `-- [sqlite]` and `-- [postgres]` sections, what

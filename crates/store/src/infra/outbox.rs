@@ -47,7 +47,8 @@ impl crate::OutboxStore<'_> {
     /// Takes up to `limit` notifications not yet offered to the outside channels and queues one
     /// delivery per channel for those created since `since` (older ones are only marked: an
     /// outage of the notifier does not send stale news later; with no channel, all are only
-    /// marked). Returns how many notifications were taken and deliveries queued.
+    /// marked), except on a channel the account opted out of. Returns how many notifications
+    /// were taken and deliveries queued.
     pub async fn queue_deliveries(
         self,
         channels: &[&str],
@@ -80,8 +81,10 @@ impl crate::OutboxStore<'_> {
             queued += sqlx::query(sqlx::AssertSqlSafe(format!(
                 "INSERT INTO notification_deliveries
                     (notification_id, channel, status, attempts, next_at, updated_at)
-                 SELECT id, $1, 'pending', 0, $2, $2 FROM notifications
+                 SELECT id, $1, 'pending', 0, $2, $2 FROM notifications n
                  WHERE id IN ({ids}) AND created_at >= $3
+                   AND NOT EXISTS (SELECT 1 FROM notification_optouts o
+                                   WHERE o.account_id = n.account_id AND o.channel = $1)
                  ON CONFLICT DO NOTHING"
             )))
             .bind(*channel)

@@ -5,6 +5,7 @@
 
 mod case_row;
 mod findings;
+mod hall;
 mod rollups;
 mod tasks;
 mod timers;
@@ -89,4 +90,5 @@ pub(crate) const PROJECTIONS: &[&dyn Projection] = &[
     &timers::Timers,
     &rollups::Rollups,
     &findings::Findings,
+    &hall::Hall,
 ];

@@ -133,6 +133,7 @@ pub async fn submit(
         .into());
     }
     let command = Command::Submit {
+        application: None,
         channel,
         item: Box::new(item),
         applicant,

@@ -157,10 +157,7 @@ pub(super) fn parse_missing(text: &str) -> Vec<Missing> {
                 .split_once('：')
                 .or_else(|| l.split_once(':'))
                 .unwrap_or((l, ""));
-            Missing {
-                material: m.trim().to_owned(),
-                reason: r.trim().to_owned(),
-            }
+            Missing::material(m.trim().to_owned(), r.trim().to_owned())
         })
         .collect()
 }
@@ -245,6 +242,7 @@ pub(super) async fn check_acceptance(
     let submitted = onewindow_domain::case::decide(
         &CaseState::default(),
         &Command::Submit {
+            application: None,
             channel: onewindow_domain::case::Channel::Window,
             item: Box::new(item),
             applicant,

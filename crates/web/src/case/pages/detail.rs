@@ -283,6 +283,7 @@ pub(super) fn form_command(data: &FormData, errors: &mut FieldErrors) -> Option<
             return acceptance_command(data, errors);
         }
         "supplement_received" => Command::SupplementReceived {
+            application: None,
             materials: data.all("received"),
         },
         "supply_deficiency" => Command::SupplyDeficiency {
