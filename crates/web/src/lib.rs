@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod case;
 pub mod catalog;
 pub mod error;
+pub mod hall;
 pub mod kit;
 pub mod notify;
 pub mod org;

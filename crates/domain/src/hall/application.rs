@@ -44,7 +44,7 @@ const MIB: u64 = 1024 * 1024;
 
 /// Bytes as people read a limit: `10 MB`, `512 KB`.
 pub fn size_text(bytes: u64) -> String {
-    if bytes >= MIB && bytes % MIB == 0 {
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
         format!("{} MB", bytes / MIB)
     } else if bytes >= MIB {
         format!("{:.1} MB", bytes as f64 / MIB as f64)

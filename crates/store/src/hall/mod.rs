@@ -330,8 +330,9 @@ impl crate::HallStore<'_> {
         limit: i64,
     ) -> StoreResult<Vec<ApplicationSummary>> {
         Ok(sqlx::query_as(
-            "SELECT a.id, a.item_id, i.name AS item_name, a.case_id, a.updated_at
-             FROM hall_applications a JOIN items i ON i.id = a.item_id
+            "SELECT a.id, a.item_id, v.name AS item_name, a.case_id, a.updated_at
+             FROM hall_applications a
+             JOIN item_versions v ON v.item_id = a.item_id AND v.version = a.item_version
              WHERE a.account_id = $1 ORDER BY a.id DESC LIMIT CAST($2 AS BIGINT)",
         )
         .bind(account_id)
@@ -426,10 +427,28 @@ impl crate::HallStore<'_> {
         }
     }
 
+    /// Whether a file of `size` bytes may be attached to the material now (before its bytes
+    /// are written anywhere): the application is the applicant's and open for that material,
+    /// and the centre's limits allow it.
+    pub async fn precheck(
+        self,
+        account_id: AccountId,
+        id: i64,
+        material: &str,
+        size: u64,
+    ) -> StoreResult<()> {
+        let app = self.application(account_id, id).await?;
+        self.check_material_open(&app, material).await?;
+        let doc = self.doc(&app).await?;
+        let limits = self.limits().await?;
+        Ok(check_upload(&doc, &limits, &app.uploads(), material, size)?)
+    }
+
     /// Attaches a stored file (its bytes already written to the blob store and sniffed) to a
     /// material, within the centre's limits. The check and the insert share a transaction
     /// that first takes the application's row, so that parallel uploads cannot together pass
     /// a limit.
+    #[allow(clippy::too_many_arguments)]
     pub async fn attach(
         self,
         account_id: AccountId,
@@ -445,6 +464,9 @@ impl crate::HallStore<'_> {
             return Err(
                 FieldErrors::single("file", "文件名无效（不超过 100 个字符，不含斜杠）").into(),
             );
+        }
+        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(FieldErrors::single("file", "文件摘要无效").into());
         }
         let app = self.application(account_id, id).await?;
         self.check_material_open(&app, material).await?;

@@ -1,4 +1,4 @@
-//! Uploaded files (form templates, samples): content-addressed by SHA-256 on the local disk.
+//! Uploaded files (form templates, samples, applicants' materials): content-addressed by SHA-256 on the local disk.
 //! A file is written to a temporary name, flushed to disk, then renamed into place, so an
 //! acknowledged upload survives a crash and a half-written one is never visible.
 
@@ -88,6 +88,12 @@ impl BlobStore {
             errors.add("file", "文件不能超过 10 MB");
         }
         errors.into_result()?;
+        self.put_content(bytes)
+    }
+
+    /// Stores bytes whose kind the caller has checked; returns their SHA-256. Written to a
+    /// temporary name, flushed and renamed, so an acknowledged file survives a crash.
+    pub fn put_content(&self, bytes: &[u8]) -> StoreResult<String> {
         let sha256 = hex::encode(Sha256::digest(bytes));
         let target = self.path(&sha256);
         if target.exists() {

@@ -30,6 +30,7 @@ use crate::error::ApiError;
         (name = "cases", description = "办件：申请、受理、补正、审查、决定、办结、送达；收件箱、检索、办件查询、工作日历"),
         (name = "supervision", description = "电子监察：预警阈值、黄牌红牌与申诉、扣分考核、星级评定、红旗窗口"),
         (name = "exchange", description = "部门自建系统办件数据汇聚：受理、过程、结果信息报送"),
+        (name = "hall", description = "网上办事大厅：在线申请、草稿、材料上传、提交与补正、我的办件、消息"),
     )
 )]
 struct ApiDoc;
@@ -54,6 +55,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::case::api::api())
         .merge(crate::calendar::api::api())
         .merge(crate::supervision::api::api())
+        .merge(crate::hall::api::api())
         .merge(crate::audit::api());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

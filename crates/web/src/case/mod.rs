@@ -214,8 +214,28 @@ pub async fn visible_case(
             Some(view.row.department_id),
         )
         .await?;
-    } else if view.applicant_account != Some(who.account_id) || who.kind == AccountKind::Staff {
+    } else if who.kind == AccountKind::Staff || !applicant_owns(state, who, &view).await? {
         return Err(crate::error::ApiError::NotFound("case"));
     }
     Ok(view)
+}
+
+/// Whether an applicant may see a case: they submitted it online, or it was accepted (at a
+/// window) under their own resident id or credit code.
+async fn applicant_owns(
+    state: &AppState,
+    who: &Principal,
+    view: &CaseView,
+) -> Result<bool, crate::error::ApiError> {
+    if view.applicant_account == Some(who.account_id) {
+        return Ok(true);
+    }
+    let Some(filed_under) = view.state.applicant.as_ref().map(|a| a.id_number.as_str()) else {
+        return Ok(false);
+    };
+    match state.store.cases().applicant_of(who.account_id).await {
+        Ok(me) => Ok(!filed_under.is_empty() && me.id_number == filed_under),
+        Err(StoreError::Invalid(_) | StoreError::NotFound(_)) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
 }

@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::calendar::pages::router())
         .merge(crate::catalog::pages::router())
         .merge(crate::case::pages::router())
+        .merge(crate::hall::pages::router())
         .merge(crate::audit::router())
 }
 
@@ -100,6 +101,8 @@ pub fn notice_text(key: &str) -> &'static str {
         "granted" => "已授权。",
         "revoked" => "已收回授权。",
         "case_registered" => "已登记，待受理。",
+        "submitted" => "申请已提交，请留意消息通知。",
+        "resubmitted" => "补正已提交，等待部门审核。",
         "urged" => "催办通知书已发出。",
         "handover" => "已退出本机上一位用户的登录，现为您本人登录。",
         _ => "",

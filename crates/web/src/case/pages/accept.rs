@@ -162,6 +162,28 @@ pub(super) fn parse_missing(text: &str) -> Vec<Missing> {
         .collect()
 }
 
+/// The itemised rows of a one-time notice form: each material (`why:m:<name>`) or form field
+/// (`why:f:<key>:<label>`) whose reason was filled in.
+pub(super) fn itemised_missing(data: &FormData) -> Vec<Missing> {
+    data.0
+        .iter()
+        .filter(|(_, why)| !why.trim().is_empty())
+        .filter_map(|(k, why)| {
+            let why = why.trim().to_owned();
+            if let Some(name) = k.strip_prefix("why:m:") {
+                Some(Missing::material(name, why))
+            } else {
+                let (key, label) = k.strip_prefix("why:f:")?.split_once(':')?;
+                Some(Missing {
+                    material: label.to_owned(),
+                    reason: why,
+                    field: Some(key.to_owned()),
+                })
+            }
+        })
+        .collect()
+}
+
 pub(super) fn parse_date(errors: &mut FieldErrors, data: &FormData, name: &str) -> NaiveDate {
     match NaiveDate::parse_from_str(data.text(name).trim(), "%Y-%m-%d") {
         Ok(d) => d,
@@ -183,7 +205,10 @@ pub(super) fn acceptance_command(data: &FormData, errors: &mut FieldErrors) -> O
             commitment: data.text("commitment"),
         },
         "request_supplement" => Command::RequestSupplement {
-            missing: parse_missing(&data.text("missing")),
+            missing: itemised_missing(data)
+                .into_iter()
+                .chain(parse_missing(&data.text("missing")))
+                .collect(),
             reason: data.text("second_reason"),
             supply_by: match data.text("supplement_by").trim() {
                 "" => None,

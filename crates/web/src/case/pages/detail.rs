@@ -51,6 +51,78 @@ pub(super) struct CasePage {
     receipt: bool,
     notice: bool,
     decision_document: bool,
+    /// The online application the case came from, shown for pre-review.
+    online: Option<OnlinePanel>,
+}
+
+/// An online application as the clerk pre-reviews it: the answers by label, the delivery
+/// chosen, and each material's files, viewable in the browser.
+pub(super) struct OnlinePanel {
+    pub answers: Vec<(String, String)>,
+    /// (key, label) of the form's fields, for the itemised notice.
+    pub fields: Vec<(String, String)>,
+    pub delivery: String,
+    pub deferred: String,
+    pub materials: Vec<(String, Vec<OnlineFile>)>,
+    pub digest: String,
+}
+
+pub(super) struct OnlineFile {
+    pub name: String,
+    pub href: String,
+    pub kind: String,
+    pub size: String,
+    pub image: bool,
+    pub pdf: bool,
+}
+
+/// The online application of a case, if it came from the hall.
+async fn online_panel(state: &AppState, case_id: CaseId) -> Result<Option<OnlinePanel>, PageError> {
+    let hall = state.store.hall();
+    let Some(app) = hall.application_of_case(case_id).await? else {
+        return Ok(None);
+    };
+    let doc = hall.doc(&app).await?;
+    Ok(Some(OnlinePanel {
+        answers: doc
+            .form
+            .iter()
+            .filter_map(|f| {
+                app.content
+                    .answers
+                    .get(&f.key)
+                    .map(|v| (f.label.clone(), v.clone()))
+            })
+            .collect(),
+        fields: doc
+            .form
+            .iter()
+            .map(|f| (f.key.clone(), f.label.clone()))
+            .collect(),
+        delivery: app.content.delivery.text(),
+        deferred: app.content.deferred.join("、"),
+        materials: doc
+            .materials
+            .iter()
+            .map(|m| {
+                let files = app
+                    .files
+                    .iter()
+                    .filter(|f| f.material == m.name)
+                    .map(|f| OnlineFile {
+                        name: f.filename.clone(),
+                        href: format!("/work/cases/{case_id}/files/{}", f.id),
+                        kind: f.kind.label().to_owned(),
+                        size: onewindow_domain::hall::size_text(f.size as u64),
+                        image: f.kind.is_image(),
+                        pdf: f.kind == onewindow_domain::hall::FileKind::Pdf,
+                    })
+                    .collect();
+                (m.name.clone(), files)
+            })
+            .collect(),
+        digest: app.digest(),
+    }))
 }
 
 impl CasePage {
@@ -254,6 +326,7 @@ pub(super) async fn case_view_page(
             .map(|d| d.to_string())
             .unwrap_or_default(),
         form_id: form_id(),
+        online: online_panel(state, view.row.id).await?,
     })
 }
 

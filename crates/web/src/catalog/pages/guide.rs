@@ -578,7 +578,10 @@ pub fn render_guide(
         version: version.version,
         banner,
         limits: doc.limits_in_words(),
-        online: doc.online_depth.parse::<u8>().unwrap_or(0) >= 2 && status == ItemStatus::Active,
+        // Applied for online on the version in force only.
+        online: doc.online_depth.parse::<u8>().unwrap_or(0) >= 2
+            && status == ItemStatus::Active
+            && current == Some(version.version),
         print,
         basics,
         contact,

@@ -1,0 +1,956 @@
+//! The applicant's pages: start an application from a guide, fill in the form and upload the
+//! materials (one form that works without JavaScript; a small script autosaves), submit,
+//! correct after a one-time notice, my cases (我的办件) with each case's public timeline, the
+//! message centre and its channels; and the files of an online application for the staff who
+//! handle its case.
+
+use askama::Template;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use onewindow_domain::auth::HallAction;
+use onewindow_domain::case::{CaseState, Pause, Stage};
+use onewindow_domain::catalog::form::FieldType;
+use onewindow_domain::catalog::{ItemDoc, MATERIAL_REQUIREMENTS, label};
+use onewindow_domain::hall::{DeliveryMethod, Limits, size_text};
+use onewindow_domain::ids::{CaseId, ItemId, ResidentId};
+use onewindow_domain::org::FieldErrors;
+use onewindow_store::hall::{Application, CHANNELS, Standing};
+use onewindow_store::{StoreError, now_ms};
+
+use crate::AppState;
+use crate::auth::{PageUser, require};
+use crate::case::api::public_label;
+use crate::error::{ApiError, PageError};
+use crate::hall::{draft_from_form, file_response, upload};
+use crate::pages::{Chrome, FormData, PageResult, local_time, render, render_with_status};
+
+/// The most a page upload may carry: the largest application an administrator may allow.
+const MAX_UPLOAD_BODY: usize = 1024 * 1024 * 1024 + 1024 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/apply/{item_id}", get(start_page).post(start))
+        .route("/my", get(my_cases))
+        .route(
+            "/my/applications/{id}",
+            get(application_page)
+                .post(application_post)
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BODY)),
+        )
+        .route("/my/applications/{id}/autosave", post(autosave))
+        .route("/my/applications/{id}/files/{file}", get(own_file))
+        .route("/my/cases/{id}", get(my_case))
+        .route("/my/messages", get(messages).post(messages_post))
+        .route("/work/cases/{id}/files/{file}", get(case_file))
+}
+
+/// Only applicants apply; staff who open these pages are told so.
+async fn applicant(state: &AppState, user: &PageUser) -> Result<(), PageError> {
+    require(
+        state,
+        &user.principal,
+        user.ctx.remote.as_deref(),
+        HallAction::Apply,
+        None,
+    )
+    .await
+    .map_err(|_| PageError::Forbidden("网上申请须使用申请人（自然人或法人）账号登录".into()))
+}
+
+// ---- starting ----
+
+#[derive(Template)]
+#[template(path = "hall/start.html")]
+struct StartPage {
+    chrome: Chrome,
+    item_id: ItemId,
+    name: String,
+    materials: Vec<(String, String)>,
+    fields: usize,
+    error: String,
+}
+
+async fn start_page(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(item_id): Path<ItemId>,
+) -> PageResult {
+    applicant(&state, &user).await?;
+    let version = state.store.catalog().current_version(item_id).await?;
+    render(&StartPage {
+        chrome: Chrome::new(format!("在线办理 · {}", version.doc.name), &user.ctx),
+        item_id,
+        name: version.doc.name.clone(),
+        materials: version
+            .doc
+            .materials
+            .iter()
+            .map(|m| {
+                (
+                    m.name.clone(),
+                    label(MATERIAL_REQUIREMENTS, &m.requirement)
+                        .unwrap_or("")
+                        .to_owned(),
+                )
+            })
+            .collect(),
+        fields: version.doc.form.len(),
+        error: String::new(),
+    })
+}
+
+async fn start(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(item_id): Path<ItemId>,
+) -> PageResult {
+    applicant(&state, &user).await?;
+    match state
+        .store
+        .hall()
+        .start(user.principal.account_id, item_id)
+        .await
+    {
+        Ok(app) => Ok(Redirect::to(&format!("/my/applications/{}", app.id)).into_response()),
+        Err(StoreError::Invalid(e)) => {
+            let version = state.store.catalog().current_version(item_id).await?;
+            let page = StartPage {
+                chrome: Chrome::new(format!("在线办理 · {}", version.doc.name), &user.ctx),
+                item_id,
+                name: version.doc.name.clone(),
+                materials: vec![],
+                fields: 0,
+                error: messages_of(&e),
+            };
+            render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn messages_of(e: &FieldErrors) -> String {
+    e.0.iter()
+        .map(|(_, m)| m.as_str())
+        .collect::<Vec<_>>()
+        .join("；")
+}
+
+// ---- the application ----
+
+pub struct FieldView {
+    pub key: String,
+    pub label: String,
+    /// text, textarea, number, date, select, tel
+    pub input: &'static str,
+    pub value: String,
+    pub required: bool,
+    pub help: String,
+    pub options: Vec<String>,
+    /// `key=value` of the condition, for the script; empty when always shown.
+    pub shown_when: String,
+    pub condition_text: String,
+    pub error: String,
+    pub editable: bool,
+    /// Named in the open notice, with its reason.
+    pub asked: String,
+}
+
+pub struct FileView {
+    pub id: i64,
+    pub name: String,
+    pub size: String,
+    pub kind: String,
+    pub href: String,
+    pub image: bool,
+}
+
+pub struct MaterialView {
+    pub index: usize,
+    pub name: String,
+    pub copies: String,
+    pub requirement: String,
+    pub notes: String,
+    pub deficiency_allowed: bool,
+    pub deferred: bool,
+    pub files: Vec<FileView>,
+    pub error: String,
+    pub editable: bool,
+    pub asked: String,
+}
+
+#[derive(Template)]
+#[template(path = "hall/application.html")]
+struct ApplicationPage {
+    chrome: Chrome,
+    id: i64,
+    revision: i64,
+    item_name: String,
+    item_id: ItemId,
+    version: i64,
+    applicant_name: String,
+    applicant_id: String,
+    applicant_mobile: String,
+    /// draft, submitted, correcting
+    phase: &'static str,
+    status: String,
+    case_id: Option<CaseId>,
+    asked: Vec<(String, String)>,
+    fields: Vec<FieldView>,
+    materials: Vec<MaterialView>,
+    delivery: String,
+    recipient: String,
+    mobile: String,
+    address: String,
+    delivery_error: String,
+    delivery_editable: bool,
+    errors: Vec<String>,
+    limits: String,
+    accept: &'static str,
+    updated: String,
+}
+
+fn input_of(t: FieldType) -> &'static str {
+    match t {
+        FieldType::MultiLine | FieldType::Address => "textarea",
+        FieldType::Number => "number",
+        FieldType::Date => "date",
+        FieldType::Choice => "select",
+        FieldType::Mobile => "tel",
+        FieldType::Amount => "amount",
+        FieldType::Text | FieldType::ResidentId | FieldType::CreditCode => "text",
+    }
+}
+
+/// The application's page: its form as saved (or as just submitted, with `errors`).
+async fn application_view(
+    state: &AppState,
+    user: &PageUser,
+    app: &Application,
+    typed: Option<&FormData>,
+    errors: &FieldErrors,
+) -> Result<ApplicationPage, PageError> {
+    let hall = state.store.hall();
+    let doc: ItemDoc = hall.doc(app).await?;
+    let standing: Option<Standing> = hall.standing(app).await?;
+    let correcting = standing.as_ref().is_some_and(Standing::correcting);
+    let draft = app.case_id.is_none();
+    let asked_of = |field: Option<&str>, material: &str| -> String {
+        standing
+            .as_ref()
+            .filter(|s| s.correcting())
+            .and_then(|s| {
+                s.case.asked.iter().find(|m| match field {
+                    Some(k) => m.field.as_deref() == Some(k),
+                    None => m.field.is_none() && m.material == material,
+                })
+            })
+            .map(|m| m.reason.clone())
+            .unwrap_or_default()
+    };
+    let applicant = state
+        .store
+        .cases()
+        .applicant_of(user.principal.account_id)
+        .await?;
+    let value = |key: &str| match typed {
+        Some(d) => d.text(&format!("a.{key}")),
+        None => app.content.answers.get(key).cloned().unwrap_or_default(),
+    };
+    let fields = doc
+        .form
+        .iter()
+        .map(|f| FieldView {
+            key: f.key.clone(),
+            label: f.label.clone(),
+            input: input_of(f.field_type),
+            value: value(&f.key),
+            required: f.required,
+            help: f.help.clone(),
+            options: f.options.clone(),
+            shown_when: f.shown_when.as_ref().map(|c| c.text()).unwrap_or_default(),
+            condition_text: f
+                .shown_when
+                .as_ref()
+                .map(|c| {
+                    let on = doc
+                        .form
+                        .iter()
+                        .find(|x| x.key == c.field)
+                        .map_or(c.field.as_str(), |x| x.label.as_str());
+                    if c.equals.is_empty() {
+                        format!("填写“{on}”后须填写")
+                    } else {
+                        format!("“{on}”为“{}”时须填写", c.equals)
+                    }
+                })
+                .unwrap_or_default(),
+            error: errors
+                .message_for(&format!("answers.{}", f.key))
+                .unwrap_or_default()
+                .to_owned(),
+            editable: draft
+                || (correcting
+                    && standing
+                        .as_ref()
+                        .is_some_and(|s| s.reopened.fields.contains(&f.key))),
+            asked: asked_of(Some(&f.key), ""),
+        })
+        .collect();
+    let materials = doc
+        .materials
+        .iter()
+        .enumerate()
+        .map(|(i, m)| MaterialView {
+            index: i,
+            name: m.name.clone(),
+            copies: match (m.originals, m.copies) {
+                (0, c) => format!("复印件 {c} 份"),
+                (o, 0) => format!("原件 {o} 份"),
+                (o, c) => format!("原件 {o} 份、复印件 {c} 份"),
+            },
+            requirement: if m.requirement == "conditional" && !m.condition.is_empty() {
+                format!("情形必要：{}", m.condition)
+            } else {
+                label(MATERIAL_REQUIREMENTS, &m.requirement)
+                    .unwrap_or("")
+                    .to_owned()
+            },
+            notes: m.notes.clone(),
+            deficiency_allowed: m.deficiency_allowed,
+            deferred: match typed {
+                Some(d) => d.all("deferred").contains(&m.name),
+                None => app.content.deferred.contains(&m.name),
+            },
+            files: app
+                .files
+                .iter()
+                .filter(|f| f.material == m.name)
+                .map(|f| FileView {
+                    id: f.id,
+                    name: f.filename.clone(),
+                    size: size_text(f.size as u64),
+                    kind: f.kind.label().to_owned(),
+                    href: format!("/my/applications/{}/files/{}", app.id, f.id),
+                    image: f.kind.is_image(),
+                })
+                .collect(),
+            error: errors
+                .message_for(&format!("materials[{i}]"))
+                .or_else(|| errors.message_for(&format!("file.{i}")))
+                .unwrap_or_default()
+                .to_owned(),
+            editable: draft
+                || (correcting
+                    && standing
+                        .as_ref()
+                        .is_some_and(|s| s.reopened.materials.contains(&m.name))),
+            asked: asked_of(None, &m.name),
+        })
+        .collect();
+    let d = &app.content.delivery;
+    let pick = |name: &str, stored: &str| match typed {
+        Some(t) => t.text(name),
+        None => stored.to_owned(),
+    };
+    let limits: Limits = hall.limits().await?;
+    let (phase, status) = match &standing {
+        None => (
+            "draft",
+            "草稿：填写内容会自动保存，可随时在其他设备上继续。".to_owned(),
+        ),
+        Some(s) if s.correcting() => (
+            "correcting",
+            "需要补正：请按下列一次性告知修改，其他内容保持不变，然后提交补正。".to_owned(),
+        ),
+        Some(s) => ("submitted", format!("已提交：{}", plain_state(&s.case))),
+    };
+    let delivery_error = [
+        "delivery.method",
+        "delivery.recipient",
+        "delivery.mobile",
+        "delivery.address",
+    ]
+    .iter()
+    .filter_map(|k| errors.message_for(k))
+    .collect::<Vec<_>>()
+    .join("；");
+    Ok(ApplicationPage {
+        chrome: Chrome::new(format!("在线办理 · {}", doc.name), &user.ctx),
+        id: app.id,
+        revision: app.revision,
+        item_name: doc.name.clone(),
+        item_id: app.item_id,
+        version: app.item_version,
+        applicant_name: applicant.name,
+        applicant_id: ResidentId::parse(&applicant.id_number)
+            .map(|r| r.masked())
+            .unwrap_or(applicant.id_number),
+        applicant_mobile: applicant.mobile,
+        phase,
+        status,
+        case_id: app.case_id,
+        asked: standing
+            .as_ref()
+            .filter(|s| s.correcting())
+            .map(|s| {
+                s.case
+                    .asked
+                    .iter()
+                    .map(|m| (m.material.clone(), m.reason.clone()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        fields,
+        materials,
+        delivery: pick(
+            "delivery.method",
+            d.method.map(DeliveryMethod::key).unwrap_or_default(),
+        ),
+        recipient: pick("delivery.recipient", &d.recipient),
+        mobile: pick("delivery.mobile", &d.mobile),
+        address: pick("delivery.address", &d.address),
+        delivery_error,
+        delivery_editable: draft,
+        errors: errors.0.iter().map(|(_, m)| m.clone()).collect(),
+        limits: format!(
+            "可上传 PDF、JPG、PNG、OFD（按文件内容识别）；单个文件不超过 {}，全部文件合计不超过 {}，每项材料最多 {} 个文件。",
+            size_text(limits.max_file_bytes),
+            size_text(limits.max_application_bytes),
+            limits.max_files_per_material
+        ),
+        accept: ".pdf,.jpg,.jpeg,.png,.ofd,application/pdf,image/jpeg,image/png",
+        updated: local_time(app.updated_at),
+    })
+}
+
+async fn own_application(
+    state: &AppState,
+    user: &PageUser,
+    id: i64,
+) -> Result<Application, PageError> {
+    Ok(state
+        .store
+        .hall()
+        .application(user.principal.account_id, id)
+        .await?)
+}
+
+async fn application_page(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+) -> PageResult {
+    applicant(&state, &user).await?;
+    let app = own_application(&state, &user, id).await?;
+    render(&application_view(&state, &user, &app, None, &FieldErrors::new()).await?)
+}
+
+/// The one form of the application page: saves what was typed, attaches the files chosen,
+/// removes a file, and submits or resubmits, as the pressed button says (`op`).
+async fn application_post(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    mut multipart: Multipart,
+) -> PageResult {
+    applicant(&state, &user).await?;
+    let me = user.principal.account_id;
+    let app = own_application(&state, &user, id).await?;
+    let doc = state.store.hall().doc(&app).await?;
+    let limits = state.store.hall().limits().await?;
+    let mut data = FormData::default();
+    let mut errors = FieldErrors::new();
+    loop {
+        let part = match multipart.next_field().await {
+            Ok(Some(p)) => p,
+            Ok(None) => break,
+            Err(_) => {
+                errors.add("file", "上传中断或文件过大，请重新选择文件");
+                break;
+            }
+        };
+        let name = part.name().unwrap_or_default().to_owned();
+        let Some(index) = name.strip_prefix("file.") else {
+            let text = part.text().await.unwrap_or_default();
+            if text.len() <= 10_000 {
+                data.0.push((name, text));
+            }
+            continue;
+        };
+        let filename = part.file_name().unwrap_or_default().to_owned();
+        let material = index
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| doc.materials.get(i))
+            .map(|m| m.name.clone());
+        let bytes = match read_limited(part, limits.max_file_bytes).await {
+            Ok(b) => b,
+            Err(message) => {
+                errors.add(&name, message);
+                continue;
+            }
+        };
+        if bytes.is_empty() && filename.is_empty() {
+            continue;
+        }
+        let Some(material) = material else {
+            errors.add(&name, "本事项没有这项材料");
+            continue;
+        };
+        if let Err(e) = upload(&state, me, id, &material, &filename, bytes).await {
+            match e {
+                ApiError::Invalid(f) => {
+                    for (_, m) in f.0 {
+                        errors.add(&name, m);
+                    }
+                }
+                other => return Err(other.into()),
+            }
+        }
+    }
+    let op = data.text("op");
+    // What was typed is saved whatever the button (a submitted application keeps only what a
+    // notice reopened).
+    if app.case_id.is_none() || op == "resubmit" || op == "save" || op.starts_with("remove:") {
+        match state
+            .store
+            .hall()
+            .save(me, id, &draft_from_form(&data), None)
+            .await
+        {
+            Ok(_) => {}
+            Err(StoreError::Invalid(f)) if app.case_id.is_none() => errors.0.extend(f.0),
+            Err(StoreError::Invalid(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if let Some(file) = op.strip_prefix("remove:") {
+        let file_id = file.parse::<i64>().map_err(|_| PageError::NotFound)?;
+        if let Err(e) = state.store.hall().detach(me, id, file_id).await {
+            match e {
+                StoreError::Invalid(f) => errors.0.extend(f.0),
+                other => return Err(other.into()),
+            }
+        }
+    }
+    if errors.is_empty() {
+        let today = state.clock.today();
+        let outcome = match op.as_str() {
+            "submit" => Some(state.store.hall().submit(me, id, today).await),
+            "resubmit" => Some(state.store.hall().resubmit(me, id, today).await),
+            _ => None,
+        };
+        match outcome {
+            None => {
+                return Ok(
+                    Redirect::to(&format!("/my/applications/{id}?notice=saved")).into_response()
+                );
+            }
+            Some(Ok(case_id)) => {
+                let notice = if op == "submit" {
+                    "submitted"
+                } else {
+                    "resubmitted"
+                };
+                return Ok(
+                    Redirect::to(&format!("/my/cases/{case_id}?notice={notice}")).into_response(),
+                );
+            }
+            Some(Err(StoreError::Invalid(f))) => errors.0.extend(f.0),
+            Some(Err(StoreError::Rejected(e))) => errors.add("application", e.to_string()),
+            Some(Err(e)) => return Err(e.into()),
+        }
+    }
+    let app = own_application(&state, &user, id).await?;
+    // Typed values are shown again only for fields that were editable.
+    let typed = app.case_id.is_none().then_some(&data);
+    let page = application_view(&state, &user, &app, typed, &errors).await?;
+    render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+}
+
+/// A file part's bytes, refused once they pass `max` (the whole file is never held beyond it).
+async fn read_limited(
+    mut part: axum::extract::multipart::Field<'_>,
+    max: u64,
+) -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::new();
+    loop {
+        match part.chunk().await {
+            Ok(Some(chunk)) => {
+                if (bytes.len() + chunk.len()) as u64 > max {
+                    return Err(format!("文件不能超过 {}", size_text(max)));
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(bytes),
+            Err(_) => return Err("上传中断，请重新选择文件".into()),
+        }
+    }
+}
+
+/// The script's autosave: the form's fields (no files) saved against the revision the page
+/// was loaded with; JSON back (`revision`, or a conflict).
+async fn autosave(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    crate::auth::require(
+        &state,
+        &user.principal,
+        user.ctx.remote.as_deref(),
+        HallAction::Apply,
+        None,
+    )
+    .await?;
+    let data = FormData::parse(&body);
+    let base = data.text("revision").parse::<i64>().ok();
+    let revision = state
+        .store
+        .hall()
+        .save(user.principal.account_id, id, &draft_from_form(&data), base)
+        .await?;
+    Ok(
+        axum::Json(serde_json::json!({ "revision": revision, "saved_at": local_time(now_ms()) }))
+            .into_response(),
+    )
+}
+
+async fn own_file(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path((id, file)): Path<(i64, i64)>,
+) -> Result<Response, PageError> {
+    let app = own_application(&state, &user, id).await?;
+    let file = state.store.hall().file(app.id, file).await?;
+    Ok(file_response(&state, &file)?)
+}
+
+/// A file of an online application, for the staff who may see its case.
+async fn case_file(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path((case_id, file)): Path<(CaseId, i64)>,
+) -> Result<Response, PageError> {
+    crate::case::visible_case(&state, &user.principal, user.ctx.remote.as_deref(), case_id).await?;
+    let app = state
+        .store
+        .hall()
+        .application_of_case(case_id)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let file = state.store.hall().file(app.id, file).await?;
+    Ok(file_response(&state, &file)?)
+}
+
+// ---- my cases ----
+
+/// Where a case stands, in the applicant's words.
+pub fn plain_state(s: &CaseState) -> String {
+    match (s.stage(), &s.paused) {
+        (Stage::Submitted | Stage::InReview, Some(Pause::Supplement { .. })) => {
+            "需要补正，等待您补充材料".into()
+        }
+        (Stage::Submitted, _) => "已提交，等待部门预审受理".into(),
+        (Stage::InReview, Some(Pause::Special { name, .. })) => {
+            format!("办理中（{name}，期间暂停计时）")
+        }
+        (Stage::InReview, None) => "办理中".into(),
+        (Stage::Decided, _) => match &s.decision {
+            Some(d) if d.approved => "已作出准予决定，等待办结".into(),
+            _ => "已作出不予许可决定".into(),
+        },
+        (Stage::Concluded, _) => "已办结，等待领取或送达".into(),
+        (Stage::Delivered, _) => "已办结，结果已送达".into(),
+        (stage, _) => stage.label().into(),
+    }
+}
+
+pub struct MyCaseRow {
+    pub id: CaseId,
+    pub case_no: String,
+    pub item_name: String,
+    pub state: String,
+    pub due: String,
+    pub left: String,
+    pub tone: &'static str,
+    pub channel: String,
+}
+
+pub struct DraftRow {
+    pub id: i64,
+    pub item_name: String,
+    pub updated: String,
+}
+
+#[derive(Template)]
+#[template(path = "hall/my.html")]
+struct MyPage {
+    chrome: Chrome,
+    drafts: Vec<DraftRow>,
+    cases: Vec<MyCaseRow>,
+    unread: i64,
+}
+
+async fn my_cases(State(state): State<AppState>, user: PageUser) -> PageResult {
+    applicant(&state, &user).await?;
+    let me = user.principal.account_id;
+    let hall = state.store.hall();
+    let drafts = hall
+        .applications(me, 100)
+        .await?
+        .into_iter()
+        .filter(|a| a.case_id.is_none())
+        .map(|a| DraftRow {
+            id: a.id,
+            item_name: a.item_name,
+            updated: local_time(a.updated_at),
+        })
+        .collect();
+    let id_number = state.store.cases().applicant_of(me).await?.id_number;
+    let rows = state
+        .store
+        .cases()
+        .applicant_cases(me, &id_number, 200)
+        .await?;
+    let today = state.clock.today();
+    let mut cases = Vec::with_capacity(rows.len());
+    for r in rows {
+        let s = state.store.cases().case_state(r.id).await?;
+        let cal = state.store.calendar().calendar_for(&r.region_code).await?;
+        let (left, tone) = match s.remaining_days(today, &cal) {
+            Ok(Some(n)) if n < 0 => (format!("已超期 {} 个工作日", -n), "bad"),
+            Ok(Some(n)) => (
+                format!("剩余 {n} 个工作日"),
+                if n <= 2 { "warn" } else { "on" },
+            ),
+            _ => (String::new(), "off"),
+        };
+        cases.push(MyCaseRow {
+            id: r.id,
+            case_no: r.case_no.clone().unwrap_or_else(|| "（待受理）".into()),
+            item_name: r.item_name.clone(),
+            state: plain_state(&s),
+            due: r.due.clone().unwrap_or_default(),
+            left,
+            tone,
+            channel: s.channel.map(|c| c.label()).unwrap_or_default().to_owned(),
+        });
+    }
+    render(&MyPage {
+        chrome: Chrome::new("我的办件", &user.ctx),
+        drafts,
+        cases,
+        unread: hall.unread(me).await?,
+    })
+}
+
+pub struct StepView {
+    pub at: String,
+    pub what: String,
+}
+
+#[derive(Template)]
+#[template(path = "hall/case.html")]
+struct MyCasePage {
+    chrome: Chrome,
+    id: CaseId,
+    item_name: String,
+    case_no: String,
+    query_code: String,
+    channel: String,
+    state: String,
+    correcting: bool,
+    application: Option<i64>,
+    accepted_on: String,
+    due: String,
+    left: String,
+    result: String,
+    delivery: String,
+    timeline: Vec<StepView>,
+    documents: Vec<(&'static str, &'static str)>,
+    messages: Vec<(String, String, String)>,
+}
+
+async fn my_case(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<CaseId>,
+) -> PageResult {
+    let view =
+        crate::case::visible_case(&state, &user.principal, user.ctx.remote.as_deref(), id).await?;
+    let s = &view.state;
+    let item = s.item.as_ref();
+    let cal = state
+        .store
+        .calendar()
+        .calendar_for(&view.row.region_code)
+        .await?;
+    let left = match s.remaining_days(state.clock.today(), &cal) {
+        Ok(Some(n)) if n < 0 => format!("已超期 {} 个工作日", -n),
+        Ok(Some(n)) => format!("剩余 {n} 个工作日"),
+        _ => String::new(),
+    };
+    let application = state.store.hall().application_of_case(id).await?;
+    let correcting = application.is_some()
+        && matches!(s.paused, Some(Pause::Supplement { .. }))
+        && !s.stage().is_closed();
+    let mut documents = Vec::new();
+    if s.accepted_on.is_some() {
+        documents.push(("receipt", "受理回执"));
+    }
+    if s.supplement_notices > 0 {
+        documents.push(("notice", "一次性告知书"));
+    }
+    if s.decision.is_some() || s.stage() == Stage::Refused {
+        documents.push(("decision", "决定书"));
+    }
+    let delivery = view
+        .events
+        .iter()
+        .rev()
+        .find(|e| e.kind == "delivered")
+        .map(|e| public_label(&e.payload, item))
+        .or_else(|| {
+            application
+                .as_ref()
+                .map(|a| format!("您选择：{}", a.content.delivery.text()))
+        })
+        .unwrap_or_default();
+    state
+        .store
+        .hall()
+        .mark_read(user.principal.account_id, Some(id))
+        .await?;
+    let messages = state
+        .store
+        .hall()
+        .messages(user.principal.account_id, 200)
+        .await?
+        .into_iter()
+        .filter(|m| m.case_id == Some(id))
+        .map(|m| (local_time(m.created_at), m.title, m.body))
+        .collect();
+    render(&MyCasePage {
+        chrome: Chrome::new(format!("我的办件 · {}", view.row.item_name), &user.ctx),
+        id,
+        item_name: view.row.item_name.clone(),
+        case_no: view.row.case_no.clone().unwrap_or_default(),
+        query_code: s.query_code.clone().unwrap_or_default(),
+        channel: s.channel.map(|c| c.label()).unwrap_or_default().to_owned(),
+        state: plain_state(s),
+        correcting,
+        application: application.as_ref().map(|a| a.id),
+        accepted_on: s.accepted_on.map(|d| d.to_string()).unwrap_or_default(),
+        due: s.due.map(|d| d.to_string()).unwrap_or_default(),
+        left,
+        result: s
+            .decision
+            .as_ref()
+            .map(|d| {
+                if d.approved {
+                    "准予".to_owned()
+                } else {
+                    format!("不予许可：{}", d.reasons)
+                }
+            })
+            .unwrap_or_default(),
+        delivery,
+        timeline: view
+            .events
+            .iter()
+            .filter(|e| !matches!(e.kind.as_str(), "reassigned"))
+            .map(|e| StepView {
+                at: local_time(e.at),
+                what: public_label(&e.payload, item),
+            })
+            .collect(),
+        documents,
+        messages,
+    })
+}
+
+// ---- messages ----
+
+#[derive(Template)]
+#[template(path = "hall/messages.html")]
+struct MessagesPage {
+    chrome: Chrome,
+    messages: Vec<MessageView>,
+    channels: Vec<(&'static str, &'static str, bool)>,
+}
+
+pub struct MessageView {
+    pub at: String,
+    pub title: String,
+    pub body: String,
+    pub unread: bool,
+    pub href: String,
+}
+
+async fn messages(State(state): State<AppState>, user: PageUser) -> PageResult {
+    let me = user.principal.account_id;
+    let hall = state.store.hall();
+    let optouts = hall.optouts(me).await?;
+    let page = MessagesPage {
+        chrome: Chrome::new("消息中心", &user.ctx),
+        messages: hall
+            .messages(me, 200)
+            .await?
+            .into_iter()
+            .map(|m| MessageView {
+                at: local_time(m.created_at),
+                title: m.title,
+                body: m.body,
+                unread: m.read_at.is_none(),
+                href: m
+                    .case_id
+                    .map(|c| {
+                        if user.principal.is_staff() {
+                            format!("/work/cases/{c}")
+                        } else {
+                            format!("/my/cases/{c}")
+                        }
+                    })
+                    .unwrap_or_default(),
+            })
+            .collect(),
+        channels: CHANNELS
+            .iter()
+            .map(|(k, l)| (*k, *l, !optouts.iter().any(|o| o == k)))
+            .collect(),
+    };
+    render(&page)
+}
+
+async fn messages_post(State(state): State<AppState>, user: PageUser, body: Bytes) -> PageResult {
+    let data = FormData::parse(&body);
+    let me = user.principal.account_id;
+    match data.text("op").as_str() {
+        "read" => {
+            state.store.hall().mark_read(me, None).await?;
+        }
+        "channels" => {
+            require(
+                &state,
+                &user.principal,
+                user.ctx.remote.as_deref(),
+                onewindow_domain::auth::AccountAction::ViewOwn,
+                None,
+            )
+            .await?;
+            state
+                .store
+                .hall()
+                .set_channels(me, &data.all("channel"))
+                .await?;
+        }
+        _ => return Err(PageError::NotFound),
+    }
+    Ok(Redirect::to("/my/messages?notice=saved").into_response())
+}
