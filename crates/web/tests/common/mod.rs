@@ -3,6 +3,8 @@
 
 #![allow(dead_code, unused_imports, unused_macros)]
 
+pub mod browser;
+
 use onewindow_domain::catalog::ItemDoc;
 use onewindow_domain::ids::{AccountId, CentreId, DepartmentId, ItemId};
 use std::net::SocketAddr;
