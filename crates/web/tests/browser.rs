@@ -245,8 +245,6 @@ async fn search_guide_then_admin_edits_and_publishes_a_new_version() {
     app.stop().await;
 }
 
-/// Clicks the submit button of the case page's form for `action`.
-
 /// A window journey's start, on Thursday 24 September 2026 (the day before the Mid-Autumn
 /// Festival): the organisation, the window clerk `clerk`, the 食品经营许可 item, and a browser
 /// (None when chromedriver is not installed, outside CI).

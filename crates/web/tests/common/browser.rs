@@ -172,7 +172,7 @@ pub async fn login(client: &Client, base: &str, login: &str, password: &str) {
     submit_main_form(client).await;
 }
 
-/// Uses the case page's form for `action` (accept, request_supplement, …).
+/// Clicks the submit button of the case page's form for `action`.
 pub async fn act(client: &Client, action: &str) {
     click_and_wait(
         client,
