@@ -2,6 +2,7 @@
 //! Figures are printed, never asserted: they are measurements, not tests.
 
 pub mod cases;
+pub mod hall;
 pub mod http;
 pub mod supervision;
 
@@ -140,7 +141,7 @@ impl ScratchDb {
     }
 }
 
-fn report(label: &str, mut samples: Vec<Duration>) {
+pub(crate) fn report(label: &str, mut samples: Vec<Duration>) {
     samples.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
