@@ -560,24 +560,16 @@ impl crate::HallStore<'_> {
         let submission = check_submission(&current.doc, &app.content, &app.uploads())?;
         let item = self.store.cases().item_ref_for_case(app.item_id).await?;
         let applicant = self.store.cases().applicant_of(account_id).await?;
+        let command = Command::Submit {
+            channel: Channel::Online,
+            item: Box::new(item),
+            applicant,
+            materials: submission.materials,
+            application: Some(app.reference()),
+        };
+        let key = format!("hall-application-{id}");
         let outcome = self
-            .store
-            .cases()
-            .execute(CommandRequest {
-                case_id: None,
-                expected_version: None,
-                command: Command::Submit {
-                    channel: Channel::Online,
-                    item: Box::new(item),
-                    applicant,
-                    materials: submission.materials,
-                    application: Some(app.reference()),
-                },
-                actor: applicant_actor(account_id),
-                idempotency_key: Some(format!("hall-application-{id}")),
-                today,
-                at: now_ms(),
-            })
+            .as_applicant(account_id, None, command, key, today)
             .await;
         match outcome {
             Ok(o) => Ok(o.case_id),
@@ -693,24 +685,37 @@ impl crate::HallStore<'_> {
             .filter(|m| uploads.iter().any(|u| &u.material == *m))
             .cloned()
             .collect();
+        let command = Command::SupplementReceived {
+            materials,
+            application: Some(app.reference()),
+        };
+        let key = format!("hall-correction-{id}-{}", standing.case.supplement_notices);
+        self.as_applicant(account_id, Some(case_id), command, key, today)
+            .await?;
+        Ok(case_id)
+    }
+
+    /// Runs a command through the case engine as the applicant, under an idempotency key
+    /// that makes a retry return the first result.
+    async fn as_applicant(
+        self,
+        account_id: AccountId,
+        case_id: Option<CaseId>,
+        command: Command,
+        key: String,
+        today: chrono::NaiveDate,
+    ) -> StoreResult<crate::case::commands::CommandOutcome> {
         self.store
             .cases()
             .execute(CommandRequest {
-                case_id: Some(case_id),
+                case_id,
                 expected_version: None,
-                command: Command::SupplementReceived {
-                    materials,
-                    application: Some(app.reference()),
-                },
+                command,
                 actor: applicant_actor(account_id),
-                idempotency_key: Some(format!(
-                    "hall-correction-{id}-{}",
-                    standing.case.supplement_notices
-                )),
+                idempotency_key: Some(key),
                 today,
                 at: now_ms(),
             })
-            .await?;
-        Ok(case_id)
+            .await
     }
 }

@@ -74,19 +74,19 @@ struct StartPage {
     error: String,
 }
 
-async fn start_page(
-    State(state): State<AppState>,
-    user: PageUser,
-    Path(item_id): Path<ItemId>,
-) -> PageResult {
-    applicant(&state, &user).await?;
+/// The start page for an item's published version, with a refusal when there is one.
+async fn start_view(
+    state: &AppState,
+    user: &PageUser,
+    item_id: ItemId,
+    error: String,
+) -> Result<StartPage, PageError> {
     let version = state.store.catalog().current_version(item_id).await?;
-    render(&StartPage {
-        chrome: Chrome::new(format!("在线办理 · {}", version.doc.name), &user.ctx),
+    let doc = version.doc;
+    Ok(StartPage {
+        chrome: Chrome::new(format!("在线办理 · {}", doc.name), &user.ctx),
         item_id,
-        name: version.doc.name.clone(),
-        materials: version
-            .doc
+        materials: doc
             .materials
             .iter()
             .map(|m| {
@@ -98,9 +98,19 @@ async fn start_page(
                 )
             })
             .collect(),
-        fields: version.doc.form.len(),
-        error: String::new(),
+        fields: doc.form.len(),
+        name: doc.name,
+        error,
     })
+}
+
+async fn start_page(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(item_id): Path<ItemId>,
+) -> PageResult {
+    applicant(&state, &user).await?;
+    render(&start_view(&state, &user, item_id, String::new()).await?)
 }
 
 async fn start(
@@ -117,15 +127,7 @@ async fn start(
     {
         Ok(app) => Ok(Redirect::to(&format!("/my/applications/{}", app.id)).into_response()),
         Err(StoreError::Invalid(e)) => {
-            let version = state.store.catalog().current_version(item_id).await?;
-            let page = StartPage {
-                chrome: Chrome::new(format!("在线办理 · {}", version.doc.name), &user.ctx),
-                item_id,
-                name: version.doc.name.clone(),
-                materials: vec![],
-                fields: 0,
-                error: messages_of(&e),
-            };
+            let page = start_view(&state, &user, item_id, messages_of(&e)).await?;
             render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Err(e) => Err(e.into()),
