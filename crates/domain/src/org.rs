@@ -30,6 +30,14 @@ impl FieldErrors {
     pub fn into_result(self) -> Result<(), FieldErrors> {
         if self.is_empty() { Ok(()) } else { Err(self) }
     }
+    /// Every message in one line, as a page's banner shows them.
+    pub fn summary(&self) -> String {
+        self.0
+            .iter()
+            .map(|(_, m)| m.as_str())
+            .collect::<Vec<_>>()
+            .join("；")
+    }
     pub fn message_for(&self, field: &str) -> Option<&str> {
         self.0
             .iter()

@@ -16,7 +16,7 @@ mod projections;
 pub mod supervision;
 pub mod testing;
 
-pub use infra::{attempts, blobs, outbox, search, spreadsheet};
+pub use infra::{attempts, blobs, messages, outbox, search, spreadsheet};
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -307,7 +307,8 @@ handles! {
     supervision => SupervisionStore,
     /// The online hall: drafts, uploads, online submission, messages (`hall`).
     hall => HallStore,
-    /// The notification outbox (`infra::outbox`).
+    /// The notification outbox and the accounts' message centre (`infra::outbox`,
+    /// `infra::messages`).
     outbox => OutboxStore,
 }
 

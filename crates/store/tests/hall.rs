@@ -201,7 +201,7 @@ async fn online_application(store: &Store) {
     assert!(hall.save(me, app.id, &complete(), None).await.is_err());
     assert_ne!(hall.start(me, item).await.unwrap().id, app.id);
     assert_eq!(
-        hall.messages(me, 10).await.unwrap()[0].title,
+        store.outbox().messages(me, None, 10).await.unwrap()[0].title,
         "已收到您的网上申请"
     );
 
@@ -226,7 +226,8 @@ async fn online_application(store: &Store) {
     };
     run(store, case_id, &clerk, notice).await;
     let app = hall.application(me, app.id).await.unwrap();
-    let standing = hall.standing(&app).await.unwrap().unwrap();
+    let doc = hall.doc(&app).await.unwrap();
+    let standing = hall.standing(&app, &doc).await.unwrap().unwrap();
     assert!(standing.correcting());
     assert_eq!(standing.reopened.fields, ["shop"]);
     assert_eq!(standing.reopened.materials, ["经营场所使用证明"]);
@@ -273,19 +274,27 @@ async fn online_application(store: &Store) {
     assert!(state.asked.is_empty());
     assert_eq!(state.stage(), Stage::Submitted);
     let app = hall.application(me, app.id).await.unwrap();
-    assert!(!hall.standing(&app).await.unwrap().unwrap().correcting());
+    assert!(
+        !hall
+            .standing(&app, &doc)
+            .await
+            .unwrap()
+            .unwrap()
+            .correcting()
+    );
     run(store, case_id, &clerk, Command::Accept).await;
-    let titles: Vec<String> = hall
-        .messages(me, 10)
+    let titles: Vec<String> = store
+        .outbox()
+        .messages(me, None, 10)
         .await
         .unwrap()
         .into_iter()
         .map(|m| m.title)
         .collect();
     assert_eq!(titles, ["申请已受理", "需要补正", "已收到您的网上申请"]);
-    assert_eq!(hall.unread(me).await.unwrap(), 3);
-    hall.mark_read(me, Some(case_id)).await.unwrap();
-    assert_eq!(hall.unread(me).await.unwrap(), 0);
+    assert_eq!(store.outbox().unread(me).await.unwrap(), 3);
+    store.outbox().mark_read(me, Some(case_id)).await.unwrap();
+    assert_eq!(store.outbox().unread(me).await.unwrap(), 0);
 
     // A case accepted at a window under the applicant's id number is theirs to see.
     let window = store
@@ -313,7 +322,7 @@ async fn online_application(store: &Store) {
         .await
         .unwrap()
         .into_iter()
-        .map(|c| c.id)
+        .map(|(c, _)| c.id)
         .collect();
     assert_eq!(mine, [window, case_id]);
 }

@@ -288,8 +288,8 @@ async fn a_broken_log_raises_a_red_alarm(store: &Store) {
     }
     for (who, expected) in [(&supervisor, 1), (&admin, 1), (&clerk, 0)] {
         let got = store
-            .supervision()
-            .notifications(who.account_id, 10)
+            .outbox()
+            .messages(who.account_id, None, 10)
             .await
             .unwrap();
         assert_eq!(

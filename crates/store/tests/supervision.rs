@@ -196,8 +196,8 @@ async fn sweeps_across_the_holidays(store: &Store) {
     // the clerk, whose work is done, is not.
     let count = |account| async move {
         store
-            .supervision()
-            .notifications(account, 100)
+            .outbox()
+            .messages(account, None, 100)
             .await
             .unwrap()
             .len()
@@ -207,8 +207,8 @@ async fn sweeps_across_the_holidays(store: &Store) {
     assert_eq!(count(w.supervisor_account).await, 4);
     assert_eq!(count(w.clerk_account).await, 0);
     let n = store
-        .supervision()
-        .notifications(w.supervisor_account, 1)
+        .outbox()
+        .messages(w.supervisor_account, None, 1)
         .await
         .unwrap();
     assert_eq!(n[0].title, "办件超期");
@@ -249,8 +249,8 @@ async fn supervision_sweeps_across_the_holidays() {
 /// The supervisor was told once, by the sweep that raised them, of all `alerts` (red ones).
 async fn supervisor_told(store: &Store, w: &World, alerts: usize) {
     let told = store
-        .supervision()
-        .notifications(w.supervisor_account, 1000)
+        .outbox()
+        .messages(w.supervisor_account, None, 1000)
         .await
         .unwrap();
     assert_eq!(told.len(), 1, "one message per sweep and person: {told:?}");

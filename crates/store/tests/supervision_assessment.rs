@@ -200,8 +200,8 @@ async fn thresholds_cards_and_assessment(store: &Store) {
     assert_eq!(card("staff_red").target_id, clerk_staff.get());
     assert!(
         store
-            .supervision()
-            .notifications(w.clerk_account, 100)
+            .outbox()
+            .messages(w.clerk_account, None, 100)
             .await
             .unwrap()
             .iter()

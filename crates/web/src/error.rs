@@ -260,12 +260,7 @@ impl From<StoreError> for PageError {
             StoreError::NotFound(_) => PageError::NotFound,
             StoreError::Busy => PageError::Busy,
             StoreError::TooManyAttempts => PageError::TooManyAttempts,
-            StoreError::Invalid(f) => PageError::BadRequest(
-                f.0.into_iter()
-                    .map(|(_, m)| m)
-                    .collect::<Vec<_>>()
-                    .join("；"),
-            ),
+            StoreError::Invalid(f) => PageError::BadRequest(f.summary()),
             other => PageError::Internal(other.into()),
         }
     }
@@ -277,12 +272,7 @@ impl From<ApiError> for PageError {
         match e {
             ApiError::NotFound(_) => PageError::NotFound,
             ApiError::Forbidden(why) => PageError::Forbidden(why),
-            ApiError::Invalid(f) => PageError::BadRequest(
-                f.0.into_iter()
-                    .map(|(_, m)| m)
-                    .collect::<Vec<_>>()
-                    .join("；"),
-            ),
+            ApiError::Invalid(f) => PageError::BadRequest(f.summary()),
             ApiError::Case(e) => PageError::BadRequest(e.to_string()),
             ApiError::Busy => PageError::Busy,
             ApiError::TooManyAttempts => PageError::TooManyAttempts,

@@ -13,14 +13,6 @@ use fantoccini::{Client, Locator};
 use onewindow_store::Backend;
 use serde_json::json;
 
-/// A real one-page PDF and a real 1×1 PNG, written here.
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/MediaBox[0 0 200 200]/Parent 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
-const PNG: &[u8] = &[
-    137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0,
-    0, 0, 31, 21, 196, 137, 0, 0, 0, 13, 73, 68, 65, 84, 120, 218, 99, 100, 96, 248, 95, 15, 0, 2,
-    135, 1, 128, 235, 71, 186, 146, 0, 0, 0, 0, 73, 69, 78, 68, 174, 66, 96, 130,
-];
-
 fn sample_file(name: &str, bytes: &[u8]) -> String {
     let dir = std::env::temp_dir().join(format!("ow-hall-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

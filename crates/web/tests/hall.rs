@@ -13,16 +13,6 @@ use onewindow_domain::ids::AccountId;
 use onewindow_store::accounts::IndividualRegistration;
 use serde_json::{Value, json};
 
-/// A real one-page PDF, written here.
-pub const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/MediaBox[0 0 200 200]/Parent 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
-
-/// A real 1×1 PNG image.
-pub const PNG: &[u8] = &[
-    137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0,
-    0, 0, 31, 21, 196, 137, 0, 0, 0, 13, 73, 68, 65, 84, 120, 218, 99, 100, 96, 248, 95, 15, 0, 2,
-    135, 1, 128, 235, 71, 186, 146, 0, 0, 0, 0, 73, 69, 78, 68, 174, 66, 96, 130,
-];
-
 /// The food licence with an online form: the shop's name, and its floor area.
 fn item_with_form(dept: onewindow_domain::ids::DepartmentId) -> Value {
     let mut doc = food_licence_doc(dept);

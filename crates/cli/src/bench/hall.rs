@@ -1,14 +1,15 @@
 //! `onewindow bench hall`: the online hall's hot paths in process, on a fresh database (SQLite
 //! with `synchronous=FULL` by default, as production runs): a draft's autosave, and an
-//! application with five materials of 1 MB each — uploads (sniffed, written and fsynced to the
-//! blob store, attached within the limits) and the submission through the case engine.
+//! application with five materials of 1 MB each — uploads through the path the pages and the
+//! API take (sniffed, written and fsynced to the blob store, attached within the limits) and
+//! the submission through the case engine.
 
 use std::time::Instant;
 
 use chrono::NaiveDate;
 use onewindow_domain::catalog::Material;
 use onewindow_domain::catalog::form::{FieldType, FormField};
-use onewindow_domain::hall::{DeliveryMethod, DraftContent, sniff};
+use onewindow_domain::hall::{DeliveryMethod, DraftContent};
 use onewindow_domain::ids::AccountId;
 use onewindow_store::Store;
 use onewindow_store::accounts::IndividualRegistration;
@@ -120,14 +121,9 @@ pub async fn hall(o: Options) -> anyhow::Result<()> {
         for m in 1..=MATERIALS {
             let mut bytes = format!("%PDF-1.7\n% application {n} material {m}\n").into_bytes();
             bytes.resize(FILE_BYTES, b' ');
-            let kind = sniff(&bytes).expect("a PDF");
-            let size = bytes.len() as u64;
-            let material = format!("材料{m}");
-            hall.precheck(me, app_id, &material, size).await?;
-            let b = blobs.clone();
-            let sha = tokio::task::spawn_blocking(move || b.put_content(&bytes)).await??;
-            hall.attach(me, app_id, &material, "扫描件.pdf", &sha, size, kind)
-                .await?;
+            hall.upload(&blobs, me, app_id, &format!("材料{m}"), "扫描件.pdf", bytes)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
         }
         uploads.push(started.elapsed());
         let t = Instant::now();

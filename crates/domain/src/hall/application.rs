@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::files::FileKind;
 use crate::case::Missing;
 use crate::catalog::ItemDoc;
 use crate::catalog::form::{MAX_FIELDS, check_answers};
@@ -166,7 +165,6 @@ impl DraftContent {
 pub struct Upload {
     pub material: String,
     pub size: u64,
-    pub kind: FileKind,
 }
 
 /// Whether one more file of `size` bytes may be attached to `material`: the item has the
@@ -379,7 +377,6 @@ mod tests {
         Upload {
             material: material.into(),
             size,
-            kind: FileKind::Pdf,
         }
     }
 

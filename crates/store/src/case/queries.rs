@@ -440,25 +440,38 @@ impl crate::CaseStore<'_> {
         serde_json::from_str(&state).map_err(|e| StoreError::Config(e.to_string()))
     }
 
-    /// An applicant's cases, newest first: those they submitted online and those accepted for
-    /// them at a window under their resident id or credit code.
+    /// An applicant's cases, newest first, each with its state: those they submitted online
+    /// and those accepted for them at a window under their resident id or credit code.
     pub async fn applicant_cases(
         self,
         account_id: AccountId,
         id_number: &str,
         limit: i64,
-    ) -> StoreResult<Vec<CaseRow>> {
+    ) -> StoreResult<Vec<(CaseRow, CaseState)>> {
+        #[derive(sqlx::FromRow)]
+        struct WithState {
+            #[sqlx(flatten)]
+            row: CaseRow,
+            state: String,
+        }
         let sql = format!(
-            "SELECT {ROW} FROM cases c
+            "SELECT {ROW}, c.state FROM cases c
              WHERE c.applicant_account = $1 OR (c.applicant_id = $2 AND c.applicant_id <> '')
              ORDER BY c.id DESC LIMIT CAST($3 AS BIGINT)"
         );
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        let rows: Vec<WithState> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(account_id)
             .bind(id_number)
             .bind(limit.clamp(1, 500))
             .fetch_all(&self.store.pool)
-            .await?)
+            .await?;
+        rows.into_iter()
+            .map(|r| {
+                let state = serde_json::from_str(&r.state)
+                    .map_err(|e| StoreError::Config(e.to_string()))?;
+                Ok((r.row, state))
+            })
+            .collect()
     }
 
     pub async fn case_view(self, case_id: CaseId) -> StoreResult<CaseView> {

@@ -1,23 +1,21 @@
 //! The online hall (网上办事大厅): applications kept as drafts on the server, the files attached
 //! to their materials, submission through the case engine (channel `online`, idempotent),
-//! corrections after a one-time notice, the centre's upload limits and the applicant's message
-//! channels. Every function takes the applicant's account and refuses another's application
-//! as not found, so ids cannot be probed.
-
-mod messages;
-
-pub use messages::{CHANNELS, Message};
+//! corrections after a one-time notice, and the centre's upload limits. Every function takes
+//! the applicant's account and refuses another's application as not found, so ids cannot be
+//! probed. The applicant's messages are the accounts' message centre (`outbox().messages`).
 
 use onewindow_domain::case::{Actor, ApplicationRef, CaseState, Channel, Command, Pause};
 use onewindow_domain::catalog::{ItemDoc, ItemStatus, diff, element_label};
 use onewindow_domain::hall::{
-    DraftContent, FileKind, Limits, Reopened, Upload, check_submission, check_upload,
+    ACCEPTED, DraftContent, FileKind, Limits, Reopened, Upload, check_submission, check_upload,
+    sniff,
 };
 use onewindow_domain::ids::{AccountId, CaseId, ItemId};
 use onewindow_domain::org::FieldErrors;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::blobs::BlobStore;
 use crate::case::commands::CommandRequest;
 use crate::{StoreError, StoreResult, now_ms};
 
@@ -69,7 +67,6 @@ impl Application {
             .map(|f| Upload {
                 material: f.material.clone(),
                 size: f.size as u64,
-                kind: f.kind,
             })
             .collect()
     }
@@ -153,6 +150,25 @@ const LIMIT_KEYS: [&str; 3] = [
     "max_files_per_material",
 ];
 
+/// An application open for files of one material, with what checking a file against it
+/// needs: its item version and the centre's limits.
+struct Slot {
+    app: Application,
+    doc: ItemDoc,
+    limits: Limits,
+}
+
+/// A file's name as the applicant knows it: 1–100 characters, no slashes.
+fn check_filename(filename: &str) -> StoreResult<&str> {
+    let name = filename.trim();
+    if name.is_empty() || name.chars().count() > 100 || name.contains(['/', '\\']) {
+        return Err(
+            FieldErrors::single("file", "文件名无效（不超过 100 个字符，不含斜杠）").into(),
+        );
+    }
+    Ok(name)
+}
+
 fn not_editable() -> StoreError {
     StoreError::Invalid(FieldErrors::single(
         "application",
@@ -161,7 +177,7 @@ fn not_editable() -> StoreError {
 }
 
 /// The actor an applicant is to the case engine: their account, no staff role.
-pub fn applicant_actor(account_id: AccountId) -> Actor {
+fn applicant_actor(account_id: AccountId) -> Actor {
     Actor {
         account_id,
         staff_id: None,
@@ -342,13 +358,13 @@ impl crate::HallStore<'_> {
     }
 
     /// Where a submitted application stands, and what a notice reopened; None for a draft.
-    pub async fn standing(self, app: &Application) -> StoreResult<Option<Standing>> {
+    /// `doc` is the application's item version (`doc`).
+    pub async fn standing(self, app: &Application, doc: &ItemDoc) -> StoreResult<Option<Standing>> {
         let Some(case_id) = app.case_id else {
             return Ok(None);
         };
         let case = self.store.cases().case_state(case_id).await?;
-        let doc = self.doc(app).await?;
-        let reopened = Reopened::of(&case.asked, &doc);
+        let reopened = Reopened::of(&case.asked, doc);
         Ok(Some(Standing { case, reopened }))
     }
 
@@ -397,7 +413,8 @@ impl crate::HallStore<'_> {
                 current: app.revision as u64,
             });
         }
-        let standing = self.standing(&app).await?.ok_or(not_editable())?;
+        let doc = self.doc(&app).await?;
+        let standing = self.standing(&app, &doc).await?.ok_or(not_editable())?;
         if !standing.correcting() {
             return Err(not_editable());
         }
@@ -417,8 +434,13 @@ impl crate::HallStore<'_> {
 
     /// Whether a material's files may change now: any material of a draft, only a reopened
     /// one of a submitted application under a notice.
-    async fn check_material_open(self, app: &Application, material: &str) -> StoreResult<()> {
-        match self.standing(app).await? {
+    async fn check_material_open(
+        self,
+        app: &Application,
+        doc: &ItemDoc,
+        material: &str,
+    ) -> StoreResult<()> {
+        match self.standing(app, doc).await? {
             None => Ok(()),
             Some(s) if s.correcting() && s.reopened.materials.iter().any(|m| m == material) => {
                 Ok(())
@@ -427,27 +449,53 @@ impl crate::HallStore<'_> {
         }
     }
 
-    /// Whether a file of `size` bytes may be attached to the material now (before its bytes
-    /// are written anywhere): the application is the applicant's and open for that material,
-    /// and the centre's limits allow it.
-    pub async fn precheck(
+    /// The applicant's application, open for files of `material`, with what checking a file
+    /// against it needs.
+    async fn slot(self, account_id: AccountId, id: i64, material: &str) -> StoreResult<Slot> {
+        let app = self.application(account_id, id).await?;
+        let doc = self.doc(&app).await?;
+        self.check_material_open(&app, &doc, material).await?;
+        Ok(Slot {
+            app,
+            doc,
+            limits: self.limits().await?,
+        })
+    }
+
+    /// Checks, stores and attaches one uploaded file to a material. The kind comes from the
+    /// bytes; the file name and the limits are checked before anything is written to disk,
+    /// and the limits again, with the insert, in one transaction.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn upload(
         self,
+        blobs: &BlobStore,
         account_id: AccountId,
         id: i64,
         material: &str,
-        size: u64,
-    ) -> StoreResult<()> {
-        let app = self.application(account_id, id).await?;
-        self.check_material_open(&app, material).await?;
-        let doc = self.doc(&app).await?;
-        let limits = self.limits().await?;
-        Ok(check_upload(&doc, &limits, &app.uploads(), material, size)?)
+        filename: &str,
+        bytes: Vec<u8>,
+    ) -> StoreResult<AttachedFile> {
+        let Some(kind) = sniff(&bytes) else {
+            return Err(FieldErrors::single(
+                "file",
+                format!("“{filename}”的内容不是允许的文件类型（按文件内容识别，与文件名无关），可上传：{ACCEPTED}"),
+            )
+            .into());
+        };
+        let name = check_filename(filename)?;
+        let slot = self.slot(account_id, id, material).await?;
+        let size = bytes.len() as u64;
+        check_upload(&slot.doc, &slot.limits, &slot.app.uploads(), material, size)?;
+        let blobs = blobs.clone();
+        let sha256 = tokio::task::spawn_blocking(move || blobs.put_content(&bytes))
+            .await
+            .map_err(|e| StoreError::Config(format!("storing upload: {e}")))??;
+        self.insert_file(&slot, material, name, &sha256, size, kind)
+            .await
     }
 
-    /// Attaches a stored file (its bytes already written to the blob store and sniffed) to a
-    /// material, within the centre's limits. The check and the insert share a transaction
-    /// that first takes the application's row, so that parallel uploads cannot together pass
-    /// a limit.
+    /// Attaches a file already in the blob store (its bytes sniffed as `kind`) to a material,
+    /// within the centre's limits.
     #[allow(clippy::too_many_arguments)]
     pub async fn attach(
         self,
@@ -459,19 +507,27 @@ impl crate::HallStore<'_> {
         size: u64,
         kind: FileKind,
     ) -> StoreResult<AttachedFile> {
-        let name = filename.trim();
-        if name.is_empty() || name.chars().count() > 100 || name.contains(['/', '\\']) {
-            return Err(
-                FieldErrors::single("file", "文件名无效（不超过 100 个字符，不含斜杠）").into(),
-            );
-        }
+        let name = check_filename(filename)?;
         if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(FieldErrors::single("file", "文件摘要无效").into());
         }
-        let app = self.application(account_id, id).await?;
-        self.check_material_open(&app, material).await?;
-        let doc = self.doc(&app).await?;
-        let limits = self.limits().await?;
+        let slot = self.slot(account_id, id, material).await?;
+        self.insert_file(&slot, material, name, sha256, size, kind)
+            .await
+    }
+
+    /// Inserts a file's row. The check and the insert share a transaction that first takes
+    /// the application's row, so that parallel uploads cannot together pass a limit.
+    async fn insert_file(
+        self,
+        slot: &Slot,
+        material: &str,
+        name: &str,
+        sha256: &str,
+        size: u64,
+        kind: FileKind,
+    ) -> StoreResult<AttachedFile> {
+        let id = slot.app.id;
         let now = now_ms();
         let mut tx = self.store.pool.begin().await?;
         sqlx::query("UPDATE hall_applications SET updated_at = $1 WHERE id = $2")
@@ -490,10 +546,9 @@ impl crate::HallStore<'_> {
             .map(|(material, size)| Upload {
                 material,
                 size: size.max(0) as u64,
-                kind,
             })
             .collect();
-        check_upload(&doc, &limits, &uploads, material, size)?;
+        check_upload(&slot.doc, &slot.limits, &uploads, material, size)?;
         let size = i64::try_from(size).map_err(|_| FieldErrors::single("file", "文件过大"))?;
         let (file_id,): (i64,) = sqlx::query_as(
             "INSERT INTO hall_files (application_id, material, sha256, filename, size, kind, uploaded_at)
@@ -521,7 +576,8 @@ impl crate::HallStore<'_> {
             .iter()
             .find(|f| f.id == file_id)
             .ok_or(StoreError::NotFound("file"))?;
-        self.check_material_open(&app, &file.material).await?;
+        let doc = self.doc(&app).await?;
+        self.check_material_open(&app, &doc, &file.material).await?;
         let sql = if app.case_id.is_none() {
             "DELETE FROM hall_files WHERE id = $1 AND application_id = $2"
         } else {
@@ -655,7 +711,8 @@ impl crate::HallStore<'_> {
         today: chrono::NaiveDate,
     ) -> StoreResult<CaseId> {
         let app = self.application(account_id, id).await?;
-        let standing = self.standing(&app).await?.ok_or(not_editable())?;
+        let doc = self.doc(&app).await?;
+        let standing = self.standing(&app, &doc).await?.ok_or(not_editable())?;
         let case_id = app.case_id.ok_or(not_editable())?;
         if !standing.correcting() {
             return Err(StoreError::Invalid(FieldErrors::single(
@@ -663,7 +720,6 @@ impl crate::HallStore<'_> {
                 "该申请当前没有需要补正的内容",
             )));
         }
-        let doc = self.doc(&app).await?;
         let uploads = app.uploads();
         check_submission(&doc, &app.content, &uploads)?;
         let mut e = FieldErrors::new();

@@ -160,18 +160,6 @@ pub struct Alert {
     pub raised_on: String,
 }
 
-/// A message in someone's in-app inbox.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Notification {
-    pub id: i64,
-    pub case_id: Option<CaseId>,
-    pub title: String,
-    pub body: String,
-    pub created_at: i64,
-    pub read_at: Option<i64>,
-}
-
 // The sweep's statements share their parameters: $1 today, $2 now (ms), $3 the sweep's id, and
 // after the alerts are raised $4 the reply deadline of its urging notices and $5 the lowest
 // alert id it raised (another sweep's rows from there on differ in $3).
@@ -792,22 +780,6 @@ impl crate::SupervisionStore<'_> {
         )
         .bind(department_id.unwrap_or_default())
         .bind(i64::from(running_only))
-        .bind(limit)
-        .fetch_all(&self.store.pool)
-        .await?)
-    }
-
-    /// One person's notifications, newest first.
-    pub async fn notifications(
-        self,
-        account_id: AccountId,
-        limit: i64,
-    ) -> StoreResult<Vec<Notification>> {
-        Ok(sqlx::query_as(
-            "SELECT id, case_id, title, body, created_at, read_at FROM notifications
-             WHERE account_id = $1 ORDER BY id DESC LIMIT CAST($2 AS BIGINT)",
-        )
-        .bind(account_id)
         .bind(limit)
         .fetch_all(&self.store.pool)
         .await?)

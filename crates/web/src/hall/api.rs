@@ -11,7 +11,8 @@ use onewindow_domain::auth::HallAction;
 use onewindow_domain::hall::{DraftContent, Limits};
 use onewindow_domain::ids::{CaseId, ItemId};
 use onewindow_store::case::queries::CaseRow;
-use onewindow_store::hall::{Application, ApplicationSummary, AttachedFile, Message};
+use onewindow_store::hall::{Application, ApplicationSummary, AttachedFile};
+use onewindow_store::messages::Message;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
@@ -20,7 +21,7 @@ use crate::AppState;
 use crate::api::{ApiJson, gate};
 use crate::auth::ApiUser;
 use crate::error::ApiError;
-use crate::hall::{file_response, upload};
+use crate::hall::file_response;
 
 /// The most a file upload request may carry (the largest file an administrator may allow).
 const MAX_FILE_BODY: usize = 100 * 1024 * 1024 + 64 * 1024;
@@ -166,15 +167,18 @@ pub async fn upload_file(
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<AttachedFile>)> {
     gate(&state, &user, HallAction::Apply, None).await?;
-    let file = upload(
-        &state,
-        user.principal.account_id,
-        id,
-        &q.material,
-        &q.name,
-        body.to_vec(),
-    )
-    .await?;
+    let file = state
+        .store
+        .hall()
+        .upload(
+            &state.blobs,
+            user.principal.account_id,
+            id,
+            &q.material,
+            &q.name,
+            body.to_vec(),
+        )
+        .await?;
     Ok((StatusCode::CREATED, Json(file)))
 }
 
@@ -269,13 +273,12 @@ pub async fn my_cases(
     gate(&state, &user, HallAction::ViewOwn, None).await?;
     let me = user.principal.account_id;
     let id_number = state.store.cases().applicant_of(me).await?.id_number;
-    Ok(Json(
-        state
-            .store
-            .cases()
-            .applicant_cases(me, &id_number, 200)
-            .await?,
-    ))
+    let cases = state
+        .store
+        .cases()
+        .applicant_cases(me, &id_number, 200)
+        .await?;
+    Ok(Json(cases.into_iter().map(|(row, _)| row).collect()))
 }
 
 #[utoipa::path(get, path = "/hall/messages", tag = "hall", security(("bearer" = [])),
@@ -289,8 +292,8 @@ pub async fn my_messages(
     Ok(Json(
         state
             .store
-            .hall()
-            .messages(user.principal.account_id, 200)
+            .outbox()
+            .messages(user.principal.account_id, None, 200)
             .await?,
     ))
 }
@@ -320,7 +323,7 @@ pub async fn read_messages(
     .await?;
     state
         .store
-        .hall()
+        .outbox()
         .mark_read(user.principal.account_id, input.case_id)
         .await?;
     Ok(StatusCode::NO_CONTENT)

@@ -1,59 +1,17 @@
 //! The online hall (网上办事大厅) on the web: the applicant's pages (apply with the form and
 //! uploads, my cases, messages) and API, and what the staff pages show of an online
-//! application. Uploads are judged by their bytes, written to the blob store only after the
-//! limits allow them, and attached to the draft in the store.
+//! application. Uploads go to the store's `hall().upload`, which judges them by their bytes.
 
 pub mod api;
 pub mod pages;
 
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use onewindow_domain::hall::{ACCEPTED, DraftContent, sniff};
-use onewindow_domain::ids::AccountId;
-use onewindow_domain::org::FieldErrors;
+use onewindow_domain::hall::DraftContent;
 use onewindow_store::hall::AttachedFile;
 
 use crate::AppState;
 use crate::error::ApiError;
-
-/// Checks, stores and attaches one uploaded file to a material of the applicant's application.
-/// The kind comes from the bytes; the limits are checked before anything is written to disk,
-/// and again, with the insert, in one transaction.
-pub async fn upload(
-    state: &AppState,
-    account_id: AccountId,
-    application_id: i64,
-    material: &str,
-    filename: &str,
-    bytes: Vec<u8>,
-) -> Result<AttachedFile, ApiError> {
-    let Some(kind) = sniff(&bytes) else {
-        return Err(FieldErrors::single(
-            "file",
-            format!("“{filename}”的内容不是允许的文件类型（按文件内容识别，与文件名无关），可上传：{ACCEPTED}"),
-        )
-        .into());
-    };
-    let hall = state.store.hall();
-    hall.precheck(account_id, application_id, material, bytes.len() as u64)
-        .await?;
-    let blobs = state.blobs.clone();
-    let size = bytes.len() as u64;
-    let sha256 = tokio::task::spawn_blocking(move || blobs.put_content(&bytes))
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))??;
-    Ok(hall
-        .attach(
-            account_id,
-            application_id,
-            material,
-            filename,
-            &sha256,
-            size,
-            kind,
-        )
-        .await?)
-}
 
 /// A stored file as the browser should show it: its sniffed type, inline for images and PDFs
 /// (downloaded otherwise), never sniffed again by the browser and never run as a page.

@@ -18,14 +18,15 @@ use onewindow_domain::catalog::{ItemDoc, MATERIAL_REQUIREMENTS, label};
 use onewindow_domain::hall::{DeliveryMethod, Limits, size_text};
 use onewindow_domain::ids::{CaseId, ItemId, ResidentId};
 use onewindow_domain::org::FieldErrors;
-use onewindow_store::hall::{Application, CHANNELS, Standing};
+use onewindow_store::hall::{Application, Standing};
+use onewindow_store::messages::CHANNELS;
 use onewindow_store::{StoreError, now_ms};
 
 use crate::AppState;
 use crate::auth::{PageUser, require};
 use crate::case::api::public_label;
 use crate::error::{ApiError, PageError};
-use crate::hall::{draft_from_form, file_response, upload};
+use crate::hall::{draft_from_form, file_response};
 use crate::pages::{Chrome, FormData, PageResult, local_time, render, render_with_status};
 
 /// The most a page upload may carry: the largest application an administrator may allow.
@@ -127,18 +128,11 @@ async fn start(
     {
         Ok(app) => Ok(Redirect::to(&format!("/my/applications/{}", app.id)).into_response()),
         Err(StoreError::Invalid(e)) => {
-            let page = start_view(&state, &user, item_id, messages_of(&e)).await?;
+            let page = start_view(&state, &user, item_id, e.summary()).await?;
             render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Err(e) => Err(e.into()),
     }
-}
-
-fn messages_of(e: &FieldErrors) -> String {
-    e.0.iter()
-        .map(|(_, m)| m.as_str())
-        .collect::<Vec<_>>()
-        .join("；")
 }
 
 // ---- the application ----
@@ -237,7 +231,7 @@ async fn application_view(
 ) -> Result<ApplicationPage, PageError> {
     let hall = state.store.hall();
     let doc: ItemDoc = hall.doc(app).await?;
-    let standing: Option<Standing> = hall.standing(app).await?;
+    let standing: Option<Standing> = hall.standing(app, &doc).await?;
     let correcting = standing.as_ref().is_some_and(Standing::correcting);
     let draft = app.case_id.is_none();
     let asked_of = |field: Option<&str>, material: &str| -> String {
@@ -503,15 +497,19 @@ async fn application_post(
             errors.add(&name, "本事项没有这项材料");
             continue;
         };
-        if let Err(e) = upload(&state, me, id, &material, &filename, bytes).await {
-            match e {
-                ApiError::Invalid(f) => {
-                    for (_, m) in f.0 {
-                        errors.add(&name, m);
-                    }
+        let uploaded = state
+            .store
+            .hall()
+            .upload(&state.blobs, me, id, &material, &filename, bytes)
+            .await;
+        match uploaded {
+            Ok(_) => {}
+            Err(StoreError::Invalid(f)) => {
+                for (_, m) in f.0 {
+                    errors.add(&name, m);
                 }
-                other => return Err(other.into()),
             }
+            Err(other) => return Err(other.into()),
         }
     }
     let op = data.text("op");
@@ -722,8 +720,7 @@ async fn my_cases(State(state): State<AppState>, user: PageUser) -> PageResult {
         .await?;
     let today = state.clock.today();
     let mut cases = Vec::with_capacity(rows.len());
-    for r in rows {
-        let s = state.store.cases().case_state(r.id).await?;
+    for (r, s) in rows {
         let cal = state.store.calendar().calendar_for(&r.region_code).await?;
         let (left, tone) = match s.remaining_days(today, &cal) {
             Ok(Some(n)) if n < 0 => (format!("已超期 {} 个工作日", -n), "bad"),
@@ -748,7 +745,7 @@ async fn my_cases(State(state): State<AppState>, user: PageUser) -> PageResult {
         chrome: Chrome::new("我的办件", &user.ctx),
         drafts,
         cases,
-        unread: hall.unread(me).await?,
+        unread: state.store.outbox().unread(me).await?,
     })
 }
 
@@ -826,16 +823,15 @@ async fn my_case(
         .unwrap_or_default();
     state
         .store
-        .hall()
+        .outbox()
         .mark_read(user.principal.account_id, Some(id))
         .await?;
     let messages = state
         .store
-        .hall()
-        .messages(user.principal.account_id, 200)
+        .outbox()
+        .messages(user.principal.account_id, Some(id), 200)
         .await?
         .into_iter()
-        .filter(|m| m.case_id == Some(id))
         .map(|m| (local_time(m.created_at), m.title, m.body))
         .collect();
     render(&MyCasePage {
@@ -897,12 +893,12 @@ pub struct MessageView {
 
 async fn messages(State(state): State<AppState>, user: PageUser) -> PageResult {
     let me = user.principal.account_id;
-    let hall = state.store.hall();
-    let optouts = hall.optouts(me).await?;
+    let messages = state.store.outbox();
+    let optouts = messages.optouts(me).await?;
     let page = MessagesPage {
         chrome: Chrome::new("消息中心", &user.ctx),
-        messages: hall
-            .messages(me, 200)
+        messages: messages
+            .messages(me, None, 200)
             .await?
             .into_iter()
             .map(|m| MessageView {
@@ -935,7 +931,7 @@ async fn messages_post(State(state): State<AppState>, user: PageUser, body: Byte
     let me = user.principal.account_id;
     match data.text("op").as_str() {
         "read" => {
-            state.store.hall().mark_read(me, None).await?;
+            state.store.outbox().mark_read(me, None).await?;
         }
         "channels" => {
             require(
@@ -948,7 +944,7 @@ async fn messages_post(State(state): State<AppState>, user: PageUser, body: Byte
             .await?;
             state
                 .store
-                .hall()
+                .outbox()
                 .set_channels(me, &data.all("channel"))
                 .await?;
         }

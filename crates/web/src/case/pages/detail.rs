@@ -472,21 +472,11 @@ pub(super) async fn case_act(
                 Err(ApiError::IdempotencyMismatch) => {
                     "该表单已提交过，请刷新页面后重新填写。".into()
                 }
-                Err(ApiError::Invalid(f)) => {
-                    f.0.into_iter()
-                        .map(|(_, m)| m)
-                        .collect::<Vec<_>>()
-                        .join("；")
-                }
+                Err(ApiError::Invalid(f)) => f.summary(),
                 Err(e) => return Err(PageError::from(e)),
             }
         }
-        _ => errors
-            .0
-            .iter()
-            .map(|(_, m)| m.clone())
-            .collect::<Vec<_>>()
-            .join("；"),
+        _ => errors.summary(),
     };
     let view = case_for(&state, &user, id).await?;
     let action = data.text("action");

@@ -38,7 +38,7 @@ pub(super) struct ListPage {
     next: String,
     today: String,
     /// The latest deadline warnings and overdue alerts for this person (inbox only).
-    alerts: Vec<onewindow_store::supervision::Notification>,
+    alerts: Vec<onewindow_store::messages::Message>,
     /// Urging notices to this person's department still waiting for an accepted explanation.
     urgings: Vec<onewindow_store::supervision::Urging>,
     /// Cards given to this person, their window or their department, not revoked.
@@ -75,8 +75,10 @@ pub(super) async fn inbox(
     let (cases, supervision) = (state.store.cases(), state.store.supervision());
     let page = cases.inbox(&actor, &filter_by).await?;
     let what = cases.task_kinds(&actor).await?;
-    let alerts = supervision
-        .notifications(user.principal.account_id, 5)
+    let alerts = state
+        .store
+        .outbox()
+        .messages(user.principal.account_id, None, 5)
         .await?;
     let urgings = match user.principal.department_id {
         Some(d) => supervision.urgings(Some(d), 20).await?,

@@ -625,14 +625,7 @@ pub(super) async fn item_action(
         Ok(notice) => {
             Ok(Redirect::to(&format!("/admin/items/{id}?notice={notice}")).into_response())
         }
-        Err(errors) => Err(PageError::BadRequest(
-            errors
-                .0
-                .into_iter()
-                .map(|(_, m)| m)
-                .collect::<Vec<_>>()
-                .join("；"),
-        )),
+        Err(errors) => Err(PageError::BadRequest(errors.summary())),
     }
 }
 

@@ -51,18 +51,18 @@ pub fn api() -> OpenApiRouter<AppState> {
 type ApiResult<T> = Result<T, ApiError>;
 
 #[utoipa::path(get, path = "/notifications", tag = "cases", security(("bearer" = [])),
-    responses((status = 200, body = Vec<onewindow_store::supervision::Notification>)))]
+    responses((status = 200, body = Vec<onewindow_store::messages::Message>)))]
 /// The caller's in-app notifications (deadline warnings and overdue alerts), newest first.
 pub async fn notifications(
     State(state): State<AppState>,
     user: ApiUser,
-) -> ApiResult<Json<Vec<onewindow_store::supervision::Notification>>> {
+) -> ApiResult<Json<Vec<onewindow_store::messages::Message>>> {
     gate(&state, &user, AccountAction::ViewOwn, None).await?;
     Ok(Json(
         state
             .store
-            .supervision()
-            .notifications(user.principal.account_id, 100)
+            .outbox()
+            .messages(user.principal.account_id, None, 100)
             .await?,
     ))
 }

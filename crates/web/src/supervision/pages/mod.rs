@@ -578,12 +578,7 @@ async fn urging_page(state: &AppState, user: &PageUser, id: i64, error: String) 
 fn refusal(e: onewindow_store::StoreError) -> Result<String, PageError> {
     use onewindow_store::StoreError;
     match e {
-        StoreError::Invalid(f) => Ok(f
-            .0
-            .into_iter()
-            .map(|(_, m)| m)
-            .collect::<Vec<_>>()
-            .join("；")),
+        StoreError::Invalid(f) => Ok(f.summary()),
         StoreError::Rejected(onewindow_domain::case::CaseError::NotAllowed(why)) => {
             Err(PageError::Forbidden(why.to_owned()))
         }

@@ -1,5 +1,7 @@
-//! The applicant's message centre (消息中心): the notifications the case events wrote to their
-//! account, read and marked read; and the outside channels (SMS, e-mail) they want them on.
+//! The message centre (消息中心) of every account: the in-app notifications written to it
+//! (deadline warnings, urgings and cards for staff; case news for applicants), read and marked
+//! read; and the outside channels (SMS, e-mail) each account wants them on, which the outbox
+//! honours.
 
 use onewindow_domain::ids::{AccountId, CaseId};
 use serde::Serialize;
@@ -11,6 +13,7 @@ pub const CHANNELS: [(&str, &str); 2] = [("sms", "短信"), ("email", "电子邮
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+/// A message in someone's in-app inbox.
 pub struct Message {
     pub id: i64,
     #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
@@ -21,14 +24,21 @@ pub struct Message {
     pub read_at: Option<i64>,
 }
 
-impl crate::HallStore<'_> {
-    /// The account's messages, newest first.
-    pub async fn messages(self, account_id: AccountId, limit: i64) -> StoreResult<Vec<Message>> {
+impl crate::OutboxStore<'_> {
+    /// The account's messages, newest first: all of them, or those of one case.
+    pub async fn messages(
+        self,
+        account_id: AccountId,
+        case_id: Option<CaseId>,
+        limit: i64,
+    ) -> StoreResult<Vec<Message>> {
         Ok(sqlx::query_as(
             "SELECT id, case_id, title, body, created_at, read_at FROM notifications
-             WHERE account_id = $1 ORDER BY id DESC LIMIT CAST($2 AS BIGINT)",
+             WHERE account_id = $1 AND (CAST($2 AS BIGINT) IS NULL OR case_id = CAST($2 AS BIGINT))
+             ORDER BY id DESC LIMIT CAST($3 AS BIGINT)",
         )
         .bind(account_id)
+        .bind(case_id)
         .bind(limit.clamp(1, 500))
         .fetch_all(&self.store.pool)
         .await?)
