@@ -199,8 +199,11 @@ pub fn authorize(
     ) {
         return Ok(());
     }
-    // Applying online is for applicants' accounts: drafts and uploads of their own.
-    if action == Action::Hall(HallAction::Apply) {
+    // Applying and booking online are for applicants' accounts: things of their own.
+    if matches!(
+        action,
+        Action::Hall(HallAction::Apply) | Action::Hall(HallAction::Book)
+    ) {
         return if who.is_staff() {
             Err(Denied::Role)
         } else {
@@ -270,7 +273,14 @@ pub fn authorize(
             SupervisionAction::Configure => Err(Denied::Role),
         },
         Action::Hall(a) => match a {
-            HallAction::Apply | HallAction::ViewOwn | HallAction::Configure => Err(Denied::Role),
+            HallAction::ViewBookings => sees_cases(),
+            HallAction::CheckIn => {
+                role(who.has_role(Role::Clerk) || who.has_role(Role::ChiefRepresentative))
+                    .and_then(|()| sees_cases())
+            }
+            HallAction::Apply | HallAction::Book | HallAction::ViewOwn | HallAction::Configure => {
+                Err(Denied::Role)
+            }
         },
     }
 }

@@ -2,6 +2,9 @@
 //! key it is stored and sent as and its Chinese label. A key is parsed once where it enters;
 //! an unknown key is an error naming it, never a default.
 
+/// Characters of codes people read aloud or type (query codes, check-in codes): no 0/O, 1/I/L.
+pub const UNAMBIGUOUS: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+
 /// Declares a code enum: `Variant = "key", "标签";` for each variant. The enum gets `ALL`,
 /// `key()`, `label()`, `FromStr` and `TryFrom<String>` (for reading database columns), and
 /// serialises as its key.

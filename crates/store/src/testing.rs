@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use sqlx::{AssertSqlSafe, Connection};
 
 use onewindow_domain::catalog::{ItemDoc, LegalBasis, Material, Step};
-use onewindow_domain::ids::{CentreId, DepartmentId, HallId};
+use onewindow_domain::ids::{AccountId, CentreId, DepartmentId, HallId};
 
 use crate::org::{
     CentreInput, DepartmentInput, HallInput, NewStaff, RegionInput, Staff, StaffInput,
@@ -432,4 +432,85 @@ pub fn submission(
         },
         materials: materials.iter().map(|m| (*m).to_owned()).collect(),
     }
+}
+
+/// `n` individual applicants (王测试1, 王测试2, …) with valid resident ids — born 1980-01-01,
+/// sequence numbers from `first` — who sign in with PASSWORD. One password hash serves them
+/// all, so thousands are made in a moment (races and benchmarks need many people).
+pub async fn seed_applicants(store: &Store, first: u32, n: u32) -> Vec<AccountId> {
+    let hash = crate::accounts::hash_password(PASSWORD)
+        .await
+        .expect("hash");
+    let mut ids = Vec::with_capacity(n as usize);
+    let mut tx = store.pool.begin().await.expect("begin");
+    for i in first..first + n {
+        // 110105 19800101 + a 3-digit sequence in a 4-digit block per thousand (the day moves).
+        let body = format!(
+            "1101051980{:02}{:02}{:03}",
+            1 + (i / 28_000) % 12,
+            1 + (i / 1000) % 28,
+            i % 1000
+        );
+        let chars: Vec<char> = body.chars().collect();
+        let resident = format!(
+            "{body}{}",
+            onewindow_domain::ids::resident_check_char(&chars)
+        );
+        let (id,): (AccountId,) = sqlx::query_as(
+            "INSERT INTO accounts (kind, login, display_name, password_hash, mobile, resident_id,
+                                   disabled, failed_logins, created_at, updated_at)
+             VALUES ('individual', $1, $2, $3, '13900000000', $1, 0, 0, $4, $4) RETURNING id",
+        )
+        .bind(&resident)
+        .bind(format!("王测试{i}"))
+        .bind(&hash)
+        .bind(crate::now_ms())
+        .fetch_one(&mut *tx)
+        .await
+        .expect("applicant");
+        ids.push(id);
+    }
+    tx.commit().await.expect("commit");
+    ids
+}
+
+/// `n` open windows of `dept` (None: comprehensive windows) in a new zone of `hall`, numbered
+/// from `first`.
+pub async fn seed_windows(
+    store: &Store,
+    centre: CentreId,
+    hall: HallId,
+    dept: Option<DepartmentId>,
+    first: u32,
+    n: u32,
+) -> Vec<crate::org::Window> {
+    let zone = store
+        .org()
+        .create_zone(
+            hall,
+            &crate::org::ZoneInput {
+                name: format!("区域{first}"),
+                purpose: String::new(),
+            },
+        )
+        .await
+        .expect("zone");
+    let mut windows = Vec::new();
+    for i in first..first + n {
+        windows.push(
+            store
+                .org()
+                .create_window(&crate::org::WindowInput {
+                    centre_id: centre,
+                    number: format!("{i:02}"),
+                    name: format!("窗口{i}"),
+                    department_id: dept,
+                    zone_id: Some(zone.id),
+                    is_open: true,
+                })
+                .await
+                .expect("window"),
+        );
+    }
+    windows
 }

@@ -4,6 +4,7 @@
 //! messages. The rules here are pure; drafts and files are kept by the store's `hall`.
 
 mod application;
+pub mod booking;
 mod files;
 
 pub use application::{
@@ -20,7 +21,15 @@ crate::actions! {
         Apply => Write,
         /// Read one's own applications, cases and messages.
         ViewOwn => Read,
-        /// Set the upload limits (centre administrators).
+        /// Book, cancel and move one's own appointments (applicants).
+        Book => Write,
+        /// See a department's appointments of a day (its staff; comprehensive windows and
+        /// centre-wide roles see every department's).
+        ViewBookings => Read,
+        /// Check in an applicant who arrived for their appointment (window staff).
+        CheckIn => Write,
+        /// Set the upload limits, the halls' opening hours and the booking rules (centre
+        /// administrators).
         Configure => Write,
     }
 }

@@ -54,14 +54,17 @@ pub struct CommandOutcome {
     pub replayed: bool,
 }
 
-/// Characters of a query code: no 0/O, 1/I/L.
-const CODE_CHARS: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+/// A random code of `len` characters people can read aloud (query codes, check-in codes).
+pub(crate) fn random_code(len: usize) -> String {
+    let chars = onewindow_domain::codes::UNAMBIGUOUS;
+    let mut rng = rand::rng();
+    (0..len)
+        .map(|_| chars[rng.random_range(0..chars.len())] as char)
+        .collect()
+}
 
 fn query_code() -> String {
-    let mut rng = rand::rng();
-    (0..6)
-        .map(|_| CODE_CHARS[rng.random_range(0..CODE_CHARS.len())] as char)
-        .collect()
+    random_code(6)
 }
 
 /// A case number: the region code, the acceptance date and the case id, e.g. 37130020260924000123.

@@ -4,6 +4,8 @@
 //! the applicant's account and refuses another's application as not found, so ids cannot be
 //! probed. The applicant's messages are the accounts' message centre (`outbox().messages`).
 
+pub mod bookings;
+
 use onewindow_domain::case::{Actor, ApplicationRef, CaseState, Channel, Command, Pause};
 use onewindow_domain::catalog::{ItemDoc, ItemStatus, diff, element_label};
 use onewindow_domain::hall::{

@@ -127,6 +127,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "hall_applications",
         include_str!("../../migrations/0024_hall_applications.sql"),
     ),
+    (
+        25,
+        "hall_bookings",
+        include_str!("../../migrations/0025_hall_bookings.sql"),
+    ),
 ];
 
 /// A migration's text for one database. With `-- [sqlite]` and `-- [postgres]` sections, what

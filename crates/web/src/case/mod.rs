@@ -29,6 +29,13 @@ impl Clock {
         self.fixed
             .unwrap_or_else(|| (Utc::now() + Duration::hours(8)).date_naive())
     }
+
+    /// The local time now: the business date with the time of day in Asia/Shanghai (a fixed
+    /// date keeps the real time of day, so that slots pass as the day goes on).
+    pub fn now(&self) -> chrono::NaiveDateTime {
+        let real = (Utc::now() + Duration::hours(8)).naive_utc();
+        self.today().and_time(real.time())
+    }
 }
 
 /// An applicant as entered at the window or sent by an integrating system.

@@ -3,6 +3,7 @@
 //! application. Uploads go to the store's `hall().upload`, which judges them by their bytes.
 
 pub mod api;
+pub mod bookings;
 pub mod pages;
 
 use axum::http::{StatusCode, header};

@@ -100,11 +100,7 @@ pub struct Section {
 }
 
 impl Section {
-    pub(super) fn table(
-        heading: &str,
-        headers: Vec<&'static str>,
-        rows: Vec<Vec<Cell>>,
-    ) -> Section {
+    pub fn table(heading: &str, headers: Vec<&'static str>, rows: Vec<Vec<Cell>>) -> Section {
         Section {
             heading: heading.to_owned(),
             table: Some(Table {
@@ -124,7 +120,7 @@ impl Section {
         }
         self
     }
-    pub(super) fn form(form: Form) -> Section {
+    pub fn form(form: Form) -> Section {
         Section {
             heading: String::new(),
             table: None,
@@ -286,4 +282,16 @@ pub fn query_string(pairs: &[(&str, &str)]) -> String {
         }
     }
     s.finish()
+}
+
+/// `text` as a QR code in SVG, or nothing if it cannot be encoded.
+pub fn qr_svg(text: &str) -> String {
+    qrcode::QrCode::new(text.as_bytes())
+        .map(|code| {
+            code.render::<qrcode::render::svg::Color>()
+                .min_dimensions(132, 132)
+                .quiet_zone(true)
+                .build()
+        })
+        .unwrap_or_default()
 }

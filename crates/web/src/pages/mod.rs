@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::catalog::pages::router())
         .merge(crate::case::pages::router())
         .merge(crate::hall::pages::router())
+        .merge(crate::hall::bookings::router())
         .merge(crate::audit::router())
 }
 
@@ -105,6 +106,9 @@ pub fn notice_text(key: &str) -> &'static str {
         "resubmitted" => "补正已提交，等待部门审核。",
         "urged" => "催办通知书已发出。",
         "handover" => "已退出本机上一位用户的登录，现为您本人登录。",
+        "booked" => "预约成功，请按时到场，凭签到码或二维码在窗口签到。",
+        "cancelled" => "预约已取消。",
+        "moved" => "预约已改期，签到码不变。",
         _ => "",
     }
 }

@@ -68,7 +68,7 @@ impl Print {
             item_name: item.name.clone(),
             applicant: applicant.map(|a| a.name.clone()).unwrap_or_default(),
             applicant_id: applicant.map(|a| mask_id(&a.id_number)).unwrap_or_default(),
-            progress_qr: qr_svg(&progress_url),
+            progress_qr: crate::kit::qr_svg(&progress_url),
             progress_url,
         })
     }
@@ -136,16 +136,4 @@ pub(super) fn progress_link(ctx: &RequestCtx, headers: &HeaderMap, case_no: &str
     let scheme = if ctx.secure { "https" } else { "http" };
     let case_no: String = url::form_urlencoded::byte_serialize(case_no.as_bytes()).collect();
     format!("{scheme}://{host}/progress?case_no={case_no}")
-}
-
-/// `text` as a QR code in SVG, or nothing if it cannot be encoded.
-pub(super) fn qr_svg(text: &str) -> String {
-    qrcode::QrCode::new(text.as_bytes())
-        .map(|code| {
-            code.render::<qrcode::render::svg::Color>()
-                .min_dimensions(132, 132)
-                .quiet_zone(true)
-                .build()
-        })
-        .unwrap_or_default()
 }

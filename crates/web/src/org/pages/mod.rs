@@ -7,7 +7,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 
 use axum::routing::{get, post};
-use onewindow_domain::auth::{AccountAction, OrgAction, Principal, SupervisionAction};
+use onewindow_domain::auth::{AccountAction, HallAction, OrgAction, Principal, SupervisionAction};
 use onewindow_domain::org::{CentreKind, FieldErrors, Power, RegionLevel, Role};
 use onewindow_store::org::*;
 
@@ -111,6 +111,14 @@ async fn index(State(state): State<AppState>, user: PageUser) -> PageResult {
             href: "/admin/staff",
             count: s.org().list_staff(None, dept).await?.len().to_string(),
             hint: "角色、AB岗、首席代表授权",
+        });
+    }
+    if can(p, HallAction::Configure, None) {
+        cards.push(IndexCard {
+            title: "网上大厅设置",
+            href: "/admin/hall",
+            count: "设置".into(),
+            hint: "大厅预约时间、预约规则、上传限制",
         });
     }
     if can(p, SupervisionAction::View, None) {
