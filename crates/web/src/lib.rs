@@ -245,6 +245,7 @@ pub async fn serve(
         witnesses,
     ));
     let sweeper = tokio::spawn(supervision_sweeper(state.store.clone(), state.clock));
+    let reminders = tokio::spawn(booking_reminders(state.store.clone(), state.clock));
     axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -254,6 +255,7 @@ pub async fn serve(
     jobs.abort();
     checkpoints.abort();
     sweeper.abort();
+    reminders.abort();
     notifier.abort();
     Ok(())
 }
@@ -339,6 +341,20 @@ async fn supervision_sweeper(store: Store, clock: case::Clock) {
                 }
             }
             Err(e) => tracing::error!(error = ?e, "supervision sweep"),
+        }
+    }
+}
+
+/// Reminds applicants of tomorrow's appointments (checked at start and every ten minutes;
+/// each booking is reminded once, also with several instances).
+async fn booking_reminders(store: Store, clock: case::Clock) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        match store.hall().send_reminders(clock.now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(bookings = n, "appointment reminders sent"),
+            Err(e) => tracing::error!(error = ?e, "sending appointment reminders"),
         }
     }
 }

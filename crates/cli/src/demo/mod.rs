@@ -202,6 +202,7 @@ pub async fn load(
         ),
     ];
     let mut zone_ids = Vec::new();
+    let mut approval_hall = None;
     for (name, floor, description, zones) in halls {
         let hall = store
             .org()
@@ -226,6 +227,9 @@ pub async fn load(
                 )
                 .await?;
             zone_ids.push(((*zone).to_owned(), z.id));
+        }
+        if *name == "行政审批大厅" {
+            approval_hall = Some(hall.id);
         }
     }
     let zone = |name: &str| zone_ids.iter().find(|(z, _)| z == name).map(|(_, id)| *id);
@@ -402,6 +406,20 @@ pub async fn load(
             .context("demo staff")
     };
     let admin = by_login("admin")?.account_id;
+    // Appointments: the approval hall serves through lunch (午间不休, as Linyi does); the
+    // others keep the default hours with a lunch break.
+    if let Some(hall) = approval_hall {
+        let through_lunch = onewindow_domain::hall::booking::Schedule {
+            sessions: onewindow_domain::hall::booking::Schedule::parse_sessions("08:30-17:30")
+                .map_err(|e| anyhow::anyhow!(e))?,
+            slot_minutes: 30,
+            per_window: 2,
+        };
+        store
+            .hall()
+            .set_schedule(hall, &through_lunch, admin)
+            .await?;
+    }
     for login in ["shouxi", "zhujian"] {
         let chief = by_login(login)?;
         for power in Power::ALL {

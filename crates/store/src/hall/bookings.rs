@@ -724,8 +724,20 @@ impl crate::HallStore<'_> {
     }
 
     /// Reminds applicants of tomorrow's bookings made before today, once each (the notifier
-    /// hands the message on to SMS and e-mail). Returns how many were reminded.
+    /// hands the message on to SMS and e-mail), in batches of 500. Returns how many were
+    /// reminded.
     pub async fn send_reminders(self, now: NaiveDateTime) -> StoreResult<u64> {
+        let mut total = 0;
+        loop {
+            let n = self.remind_batch(now).await?;
+            total += n;
+            if n < 500 {
+                return Ok(total);
+            }
+        }
+    }
+
+    async fn remind_batch(self, now: NaiveDateTime) -> StoreResult<u64> {
         let today = now.date();
         let tomorrow = (today + Duration::days(1)).to_string();
         let made_before = utc_ms(today.and_time(NaiveTime::MIN));

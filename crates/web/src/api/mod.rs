@@ -56,6 +56,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::calendar::api::api())
         .merge(crate::supervision::api::api())
         .merge(crate::hall::api::api())
+        .merge(crate::hall::bookings_api::api())
         .merge(crate::audit::api());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

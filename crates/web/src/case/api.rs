@@ -34,7 +34,7 @@ pub fn api() -> OpenApiRouter<AppState> {
 type ApiResult<T> = Result<T, ApiError>;
 
 /// The Idempotency-Key header: 1–128 printable ASCII characters.
-fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
     let Some(v) = headers.get("idempotency-key") else {
         return Ok(None);
     };

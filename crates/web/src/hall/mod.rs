@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod bookings;
+pub mod bookings_api;
 pub mod pages;
 
 use axum::http::{StatusCode, header};
