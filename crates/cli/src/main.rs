@@ -613,6 +613,7 @@ async fn serve(mut store: Store, settings: &Settings) -> anyhow::Result<()> {
                 .map_err(anyhow::Error::msg)?,
             clock: onewindow_web::case::Clock {
                 fixed: settings.today,
+                time: None,
             },
         }),
         notifiers,

@@ -22,6 +22,8 @@ use crate::auth::require;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Clock {
     pub fixed: Option<NaiveDate>,
+    /// A fixed time of day with the fixed date (tests that check someone in at 08:45).
+    pub time: Option<chrono::NaiveTime>,
 }
 
 impl Clock {
@@ -34,7 +36,7 @@ impl Clock {
     /// date keeps the real time of day, so that slots pass as the day goes on).
     pub fn now(&self) -> chrono::NaiveDateTime {
         let real = (Utc::now() + Duration::hours(8)).naive_utc();
-        self.today().and_time(real.time())
+        self.today().and_time(self.time.unwrap_or(real.time()))
     }
 }
 

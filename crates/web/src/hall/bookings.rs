@@ -646,7 +646,7 @@ async fn check_in(State(state): State<AppState>, user: PageUser, body: Bytes) ->
     .await?;
     let q = DeskQuery {
         window: window.map(|w| w.0),
-        day: None,
+        day: Some(data.text("day")),
     };
     match state
         .store

@@ -54,6 +54,11 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 /// The application with its business date fixed (deadlines then do not depend on the day the
 /// tests run).
 pub async fn spawn_app_on(backend: Backend, today: Option<&str>) -> TestApp {
+    spawn_app_at(backend, today, None).await
+}
+
+/// The application with its business date and time of day fixed (`08:45`).
+pub async fn spawn_app_at(backend: Backend, today: Option<&str>, time: Option<&str>) -> TestApp {
     let db = TestDb::create(backend).await;
     let store = db.store().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -75,6 +80,7 @@ pub async fn spawn_app_on(backend: Backend, today: Option<&str>) -> TestApp {
         trusted_proxies: Default::default(),
         clock: onewindow_web::case::Clock {
             fixed: today.map(|d| d.parse().expect("test date")),
+            time: time.map(|t| chrono::NaiveTime::parse_from_str(t, "%H:%M").expect("test time")),
         },
     });
     let server = tokio::spawn(async move {
