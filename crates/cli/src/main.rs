@@ -229,18 +229,7 @@ enum BenchCommand {
     },
     /// The online hall: draft autosave, and applications of five 1 MB uploads submitted
     /// through the case engine (SQLite FULL by default).
-    Hall {
-        /// `sqlite` (a fresh temporary file) or a postgres:// URL (a fresh database beside it).
-        #[arg(long, default_value = "sqlite")]
-        database: String,
-        /// SQLite: `normal` or `full`.
-        #[arg(long, default_value = "full")]
-        synchronous: String,
-        #[arg(long, default_value_t = 2_000)]
-        saves: usize,
-        #[arg(long, default_value_t = 200)]
-        applications: usize,
-    },
+    Hall(bench::hall::Options),
     /// The supervision sweep over a large open caseload: with nothing due, and with many cases
     /// overdue at once.
     Supervision {
@@ -398,20 +387,7 @@ async fn main() -> anyhow::Result<()> {
             })
             .await
         }
-        Command::Bench(BenchCommand::Hall {
-            database,
-            synchronous,
-            saves,
-            applications,
-        }) => {
-            bench::hall::hall(bench::hall::Options {
-                database,
-                synchronous,
-                saves: saves.max(1),
-                applications: applications.max(1),
-            })
-            .await
-        }
+        Command::Bench(BenchCommand::Hall(o)) => bench::hall::hall(o).await,
         Command::Bench(BenchCommand::Cases {
             database,
             synchronous,

@@ -83,6 +83,8 @@ pub struct Shared {
     /// One security-log writer at a time in this process (the chain takes one entry per place;
     /// writers in other processes retry on the unique place).
     security_writer: Arc<tokio::sync::Mutex<()>>,
+    /// SQLite: the booking writer, started on first use (`hall::bookings`).
+    booking_writer: std::sync::OnceLock<tokio::sync::mpsc::Sender<hall::bookings::Queued>>,
     /// Counts the changes to what the public pages show (catalogue, synonyms, organisation)
     /// made through this store; pages rendered before a change are stale.
     public_revision: std::sync::atomic::AtomicU64,
@@ -168,6 +170,7 @@ impl Store {
             sqlite_file,
             event_key: std::sync::OnceLock::new(),
             security_writer: Arc::default(),
+            booking_writer: std::sync::OnceLock::new(),
             public_revision: Default::default(),
         }))
     }

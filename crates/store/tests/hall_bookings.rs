@@ -436,6 +436,7 @@ async fn races(store: &Store) {
         }
     }
     assert_eq!(mine, 3);
+    assert_eq!(store.hall().slots_over_capacity().await.unwrap(), 0);
     assert_eq!(store.hall().bookings(me, 20).await.unwrap().len(), 3);
 }
 

@@ -130,7 +130,10 @@ async fn book_move_and_check_in() {
     fill(&client, "code", "ZZZZ2222").await;
     click_and_wait(&client, "form[method=post][action='/work/bookings'] button").await;
     let text = page_text(&client).await;
-    assert!(text.contains("签到码无效") && text.contains("王小明"), "{text}");
+    assert!(
+        text.contains("签到码无效") && text.contains("王小明"),
+        "{text}"
+    );
     screenshot(&client, "booking-desk-1366").await;
     app.stop().await;
 }

@@ -11,24 +11,44 @@ use onewindow_domain::catalog::Material;
 use onewindow_domain::catalog::form::{FieldType, FormField};
 use onewindow_domain::hall::{DeliveryMethod, DraftContent};
 use onewindow_domain::ids::AccountId;
+use onewindow_domain::ids::ItemId;
 use onewindow_store::Store;
 use onewindow_store::accounts::IndividualRegistration;
 use onewindow_store::blobs::BlobStore;
-use onewindow_store::testing::{item_doc, seed_org};
+use onewindow_store::testing::{Org, item_doc, seed_applicants, seed_org, seed_windows};
 
 use crate::bench::{ScratchDb, report};
 
+#[derive(Debug, clap::Args)]
 pub struct Options {
+    /// `sqlite` (a fresh temporary file) or a postgres:// URL (a fresh database beside it).
+    #[arg(long, default_value = "sqlite")]
     pub database: String,
+    /// SQLite: `normal` or `full`.
+    #[arg(long, default_value = "full")]
     pub synchronous: String,
+    #[arg(long, default_value_t = 2_000)]
     pub saves: usize,
+    #[arg(long, default_value_t = 200)]
     pub applications: usize,
+    /// Appointment bookings made by `clients` applicants' clients at once.
+    #[arg(long, default_value_t = 8_000)]
+    pub bookings: usize,
+    #[arg(long, default_value_t = 16)]
+    pub clients: usize,
 }
 
 const MATERIALS: usize = 5;
 const FILE_BYTES: usize = 1024 * 1024;
 
 pub async fn hall(o: Options) -> anyhow::Result<()> {
+    let o = Options {
+        saves: o.saves.max(1),
+        applications: o.applications.max(1),
+        bookings: o.bookings.clamp(1, 100_000),
+        clients: o.clients.clamp(1, 256),
+        ..o
+    };
     let params = if o.database == "sqlite" {
         format!("?synchronous={}", o.synchronous)
     } else {
@@ -42,6 +62,7 @@ pub async fn hall(o: Options) -> anyhow::Result<()> {
     let org = seed_org(&store).await;
     let mut doc = item_doc("01", "个体工商户设立登记", org.dept);
     doc.handling_forms = vec!["1".into(), "2".into()];
+    doc.appointment = true;
     doc.materials = (1..=MATERIALS)
         .map(|i| Material {
             name: format!("材料{i}"),
@@ -139,8 +160,144 @@ pub async fn hall(o: Options) -> anyhow::Result<()> {
     report("5 uploads × 1 MB", uploads);
     report("submit (case engine)", submits);
     report("uploads + submit", totals);
+    bookings(&store, org, item.id, &o).await?;
     let _ = std::fs::remove_dir_all(blobs.dir());
     store.close().await;
     db.remove().await?;
+    Ok(())
+}
+
+/// Appointments: `clients` clients book at once for many applicants (each person's bookings on
+/// different days, in slots chosen at random), then race for the ten places of one slot; every
+/// slot's count is checked against its capacity and its bookings.
+async fn bookings(store: &Store, org: Org, item: ItemId, o: &Options) -> anyhow::Result<()> {
+    use onewindow_domain::hall::booking::{BookingRules, Schedule};
+    use onewindow_store::hall::bookings::BookingRequest;
+    use rand::Rng;
+
+    let windows = 10;
+    seed_windows(store, org.centre, org.hall, Some(org.dept), 1, windows).await;
+    let schedule = Schedule {
+        per_window: 20,
+        ..Schedule::default()
+    };
+    store
+        .hall()
+        .set_schedule(org.hall, &schedule, AccountId(1))
+        .await?;
+    store
+        .hall()
+        .set_booking_rules(
+            &BookingRules {
+                max_open: 10,
+                ..BookingRules::default()
+            },
+            AccountId(1),
+        )
+        .await?;
+    // Monday 7 December 2026 at 08:00; ten working days for the load, the eleventh for the race.
+    let now = NaiveDate::from_ymd_opt(2026, 12, 7)
+        .and_then(|d| d.and_hms_opt(8, 0, 0))
+        .expect("date");
+    let days: Vec<NaiveDate> = store
+        .hall()
+        .days(item, org.hall, now)
+        .await?
+        .into_iter()
+        .filter(|d| d.closed.is_none())
+        .filter_map(|d| NaiveDate::parse_from_str(&d.day, "%Y-%m-%d").ok())
+        .collect();
+    anyhow::ensure!(days.len() >= 11, "eleven working days in the horizon");
+    let slots = schedule.slots();
+    let per_person = 5;
+    let people = seed_applicants(store, 1, o.bookings.div_ceil(per_person) as u32).await;
+    println!(
+        "appointments: {} bookings by {} clients for {} applicants, {} places a slot",
+        o.bookings,
+        o.clients,
+        people.len(),
+        windows * schedule.per_window
+    );
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..o.clients {
+        let store = store.clone();
+        let (people, days, slots) = (people.clone(), days.clone(), slots.clone());
+        let (clients, total, hall) = (o.clients, o.bookings, org.hall);
+        tasks.push(tokio::spawn(async move {
+            let mut times = Vec::new();
+            let mut refused = 0usize;
+            let mut n = c;
+            while n < total {
+                let (person, k) = (people[n / per_person], n % per_person);
+                let slot = slots[rand::rng().random_range(0..slots.len())];
+                let req = BookingRequest {
+                    item_id: item,
+                    hall_id: hall,
+                    day: days[k],
+                    start: slot.start,
+                    key: format!("bench-{n}"),
+                };
+                let t = Instant::now();
+                match store.hall().book(person, &req, now).await {
+                    Ok(_) => times.push(t.elapsed()),
+                    Err(onewindow_store::StoreError::Invalid(_)) => refused += 1,
+                    Err(e) => return Err(anyhow::anyhow!("{e:?}")),
+                }
+                n += clients;
+            }
+            Ok::<_, anyhow::Error>((times, refused))
+        }));
+    }
+    let (mut times, mut refused) = (Vec::new(), 0);
+    for t in tasks {
+        let (mut t, r) = t.await??;
+        times.append(&mut t);
+        refused += r;
+    }
+    let elapsed = started.elapsed();
+    println!(
+        "bookings: {} made, {refused} refused (full) in {:.2} s: {:.0} bookings/s",
+        times.len(),
+        elapsed.as_secs_f64(),
+        times.len() as f64 / elapsed.as_secs_f64()
+    );
+    report("booking (16 clients)", times);
+
+    // The last places: ten in one slot, 16 clients × 8 applicants racing for them.
+    store
+        .hall()
+        .set_schedule(
+            org.hall,
+            &Schedule {
+                per_window: 1,
+                ..schedule.clone()
+            },
+            AccountId(1),
+        )
+        .await?;
+    let racers = seed_applicants(store, 50_000, 128).await;
+    let mut tasks = Vec::new();
+    for (i, who) in racers.into_iter().enumerate() {
+        let store = store.clone();
+        let req = BookingRequest {
+            item_id: item,
+            hall_id: org.hall,
+            day: days[10],
+            start: slots[0].start,
+            key: format!("race-{i}"),
+        };
+        tasks.push(tokio::spawn(async move {
+            store.hall().book(who, &req, now).await.is_ok()
+        }));
+    }
+    let mut won = 0;
+    for t in tasks {
+        won += usize::from(t.await?);
+    }
+    // Every slot: no more taken than its capacity, and as many bookings as taken.
+    let over = store.hall().slots_over_capacity().await?;
+    println!("race for 10 places: {won} booked; slots over capacity or miscounted: {over}");
+    anyhow::ensure!(won == 10 && over == 0, "capacity broken");
     Ok(())
 }

@@ -456,62 +456,46 @@ impl crate::HallStore<'_> {
         let slot = self
             .checked_slot(&place, &rules, req.day, req.start, now)
             .await?;
-        let _turn = self.turn().await;
-        let mut tx = self.store.pool.begin().await?;
-        hold(&mut tx, account_id).await?;
-        let done: Option<(i64,)> =
-            sqlx::query_as("SELECT id FROM bookings WHERE account_id = $1 AND request_key = $2")
-                .bind(account_id)
-                .bind(&req.key)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if let Some((id,)) = done {
-            tx.rollback().await?;
-            return self.booking(account_id, id).await;
-        }
-        Self::check_person(&mut tx, &rules, account_id, now).await?;
-        same_day(&mut tx, account_id, req.item_id, req.day, None).await?;
-        take(&mut tx, &slot).await?;
-        // Times of a booking are on the business clock, like its slot.
-        let now_ms = utc_ms(now);
-        let code = random_code(CODE_LEN);
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO bookings (account_id, item_id, item_name, department_id, hall_id, pool, day,
-                start_minute, end_minute, starts_at, ends_at, code, status, request_key,
-                created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'booked', $13, $14, $14)
-             RETURNING id",
-        )
-        .bind(account_id)
-        .bind(req.item_id)
-        .bind(&item_name)
-        .bind(department)
-        .bind(req.hall_id)
-        .bind(&slot.pool)
-        .bind(req.day.to_string())
-        .bind(slot.time.start_minute())
-        .bind(slot.end_minute())
-        .bind(utc_ms(slot.starts()))
-        .bind(utc_ms(slot.ends()))
-        .bind(&code)
-        .bind(&req.key)
-        .bind(now_ms)
-        .fetch_one(&mut *tx)
-        .await?;
-        notify(
-            &mut tx,
+        let job = BookJob {
             account_id,
-            "预约成功",
-            &format!(
-                "您已预约{} {} 在{}办理“{item_name}”，签到码 {code}。请按时到场，凭签到码或二维码在窗口签到。",
-                req.day.format("%Y年%m月%d日"),
-                slot.time.text(),
-                place.hall_name,
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+            req: req.clone(),
+            item_name,
+            department,
+            hall_name: place.hall_name,
+            slot,
+            rules,
+            now,
+        };
+        let id = match self.store.backend {
+            // SQLite: one writer; bookings waiting together share one transaction and one
+            // fsync, each kept or undone by its own savepoint.
+            Backend::Sqlite => self.queue(job).await?,
+            // PostgreSQL: concurrent transactions, serialised where they meet by row locks.
+            Backend::Postgres => {
+                let mut tx = self.store.pool.begin().await?;
+                let id = job.run(&mut tx).await?;
+                tx.commit().await?;
+                id
+            }
+        };
         self.booking(account_id, id).await
+    }
+
+    /// Hands a booking to the store's booking writer (started on first use) and waits for its
+    /// committed answer.
+    async fn queue(self, job: BookJob) -> StoreResult<i64> {
+        let sender = self.store.booking_writer.get_or_init(|| {
+            let (tx, rx) = tokio::sync::mpsc::channel(4096);
+            tokio::spawn(write_loop(self.store.clone(), rx));
+            tx
+        });
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let stopped = || StoreError::Config("booking writer stopped".into());
+        sender
+            .send(Queued { job, reply })
+            .await
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
     }
 
     /// Cancels a booking that has not begun; its place is free again at once.
@@ -779,6 +763,20 @@ impl crate::HallStore<'_> {
         Ok(due.len() as u64)
     }
 
+    /// Slots whose count is above their capacity or differs from their bookings (an audit of
+    /// the counters; none ever should).
+    pub async fn slots_over_capacity(self) -> StoreResult<i64> {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM booking_slots s
+             WHERE s.taken > s.capacity OR s.taken <> (
+                SELECT COUNT(*) FROM bookings b WHERE b.hall_id = s.hall_id AND b.pool = s.pool
+                  AND b.day = s.day AND b.start_minute = s.start_minute AND b.status <> 'cancelled')",
+        )
+        .fetch_one(&self.store.pool)
+        .await?;
+        Ok(n)
+    }
+
     /// Checks a slot against the hall's hours, the calendar and the rules; with the slot's
     /// capacity (the windows serving it × the people a window sees in a slot).
     async fn checked_slot(
@@ -808,7 +806,7 @@ impl crate::HallStore<'_> {
     /// Whether the applicant may book now: open bookings and recent no-shows. (Everything
     /// inside a booking's transaction reads through it: a second connection taken while the
     /// transaction holds locks could wait on a pool the lock's waiters have drained.)
-    async fn check_person(
+    pub(crate) async fn check_person(
         tx: &mut Tx<'_>,
         rules: &BookingRules,
         account_id: AccountId,
@@ -845,6 +843,140 @@ impl crate::HallStore<'_> {
             Backend::Postgres => None,
         }
     }
+}
+
+/// A booking checked against everything outside the transaction (the item, the hall, the
+/// slot, the rules), to be written.
+pub(crate) struct BookJob {
+    account_id: AccountId,
+    req: BookingRequest,
+    item_name: String,
+    department: DepartmentId,
+    hall_name: String,
+    slot: Slot,
+    rules: BookingRules,
+    now: NaiveDateTime,
+}
+
+/// A booking waiting for the writer, with where to send its answer.
+pub(crate) struct Queued {
+    job: BookJob,
+    reply: tokio::sync::oneshot::Sender<StoreResult<i64>>,
+}
+
+/// At most this many bookings share a transaction.
+const MAX_BATCH: usize = 64;
+
+impl BookJob {
+    /// Writes the booking in `tx`, or refuses it: the applicant's holder row first, then the
+    /// request key (a repeat answers the booking it made), their limits, the place, the row
+    /// and the message. Returns the booking's id.
+    async fn run(&self, tx: &mut Tx<'_>) -> StoreResult<i64> {
+        let (account_id, req, slot, now) = (self.account_id, &self.req, &self.slot, self.now);
+        hold(tx, account_id).await?;
+        let done: Option<(i64,)> =
+            sqlx::query_as("SELECT id FROM bookings WHERE account_id = $1 AND request_key = $2")
+                .bind(account_id)
+                .bind(&req.key)
+                .fetch_optional(&mut **tx)
+                .await?;
+        if let Some((id,)) = done {
+            return Ok(id);
+        }
+        crate::HallStore::check_person(tx, &self.rules, account_id, now).await?;
+        same_day(tx, account_id, req.item_id, req.day, None).await?;
+        take(tx, slot).await?;
+        let code = random_code(CODE_LEN);
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO bookings (account_id, item_id, item_name, department_id, hall_id, pool, day,
+                start_minute, end_minute, starts_at, ends_at, code, status, request_key,
+                created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'booked', $13, $14, $14)
+             RETURNING id",
+        )
+        .bind(account_id)
+        .bind(req.item_id)
+        .bind(&self.item_name)
+        .bind(self.department)
+        .bind(req.hall_id)
+        .bind(&slot.pool)
+        .bind(req.day.to_string())
+        .bind(slot.time.start_minute())
+        .bind(slot.end_minute())
+        .bind(utc_ms(slot.starts()))
+        .bind(utc_ms(slot.ends()))
+        .bind(&code)
+        .bind(&req.key)
+        // Times of a booking are on the business clock, like its slot.
+        .bind(utc_ms(now))
+        .fetch_one(&mut **tx)
+        .await?;
+        notify(
+            tx,
+            account_id,
+            "预约成功",
+            &format!(
+                "您已预约{} {} 在{}办理“{}”，签到码 {code}。请按时到场，凭签到码或二维码在窗口签到。",
+                req.day.format("%Y年%m月%d日"),
+                slot.time.text(),
+                self.hall_name,
+                self.item_name,
+            ),
+        )
+        .await?;
+        Ok(id)
+    }
+}
+
+/// SQLite's booking writer: takes whatever bookings wait and writes them in one transaction,
+/// each inside its own savepoint; nobody is answered before the commit.
+async fn write_loop(store: crate::Store, mut rx: tokio::sync::mpsc::Receiver<Queued>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    loop {
+        if rx.recv_many(&mut batch, MAX_BATCH).await == 0 {
+            return;
+        }
+        let queued = std::mem::take(&mut batch);
+        let _turn = store.hall().turn().await;
+        match write_batch(&store, &queued).await {
+            Ok(results) => {
+                for (q, r) in queued.into_iter().zip(results) {
+                    let _ = q.reply.send(r);
+                }
+            }
+            Err(e) => {
+                for q in queued {
+                    let _ = q.reply.send(Err(StoreError::Config(format!(
+                        "数据库暂不可用，请稍后重试：{e}"
+                    ))));
+                }
+            }
+        }
+    }
+}
+
+async fn write_batch(
+    store: &crate::Store,
+    queued: &[Queued],
+) -> StoreResult<Vec<StoreResult<i64>>> {
+    use sqlx::Acquire;
+    let mut tx = store.pool.begin().await?;
+    let mut results = Vec::with_capacity(queued.len());
+    for q in queued {
+        let mut one = (&mut tx).begin().await?;
+        match q.job.run(&mut one).await {
+            Ok(id) => {
+                one.commit().await?;
+                results.push(Ok(id));
+            }
+            Err(e) => {
+                one.rollback().await?;
+                results.push(Err(e));
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(results)
 }
 
 /// A slot checked for booking, with its place counter's key and capacity.
