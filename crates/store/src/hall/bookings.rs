@@ -333,6 +333,10 @@ impl crate::HallStore<'_> {
     /// hall with open comprehensive windows.
     pub async fn places(self, item_id: ItemId) -> StoreResult<Vec<Place>> {
         let (_, department) = self.bookable_item(item_id).await?;
+        self.places_of(department).await
+    }
+
+    async fn places_of(self, department: DepartmentId) -> StoreResult<Vec<Place>> {
         let rows: Vec<PlaceRow> = sqlx::query_as(
             "SELECT h.id AS hall_id, h.name AS hall_name, c.name AS centre_name, c.address,
                     c.region_code, w.department_id, COUNT(*) AS windows
@@ -365,8 +369,8 @@ impl crate::HallStore<'_> {
             .collect())
     }
 
-    async fn place(self, item_id: ItemId, hall_id: HallId) -> StoreResult<Place> {
-        self.places(item_id)
+    async fn place(self, department: DepartmentId, hall_id: HallId) -> StoreResult<Place> {
+        self.places_of(department)
             .await?
             .into_iter()
             .find(|p| p.hall_id == hall_id)
@@ -380,7 +384,8 @@ impl crate::HallStore<'_> {
         hall_id: HallId,
         now: NaiveDateTime,
     ) -> StoreResult<Vec<DaySlots>> {
-        let place = self.place(item_id, hall_id).await?;
+        let (_, department) = self.bookable_item(item_id).await?;
+        let place = self.place(department, hall_id).await?;
         let schedule = self.schedule(hall_id).await?;
         let rules = self.booking_rules().await?;
         let calendar = self
@@ -451,7 +456,7 @@ impl crate::HallStore<'_> {
             return Err(FieldErrors::single("key", "请求标识无效").into());
         }
         let (item_name, department) = self.bookable_item(req.item_id).await?;
-        let place = self.place(req.item_id, req.hall_id).await?;
+        let place = self.place(department, req.hall_id).await?;
         let rules = self.booking_rules().await?;
         let slot = self
             .checked_slot(&place, &rules, req.day, req.start, now)
@@ -556,7 +561,7 @@ impl crate::HallStore<'_> {
         if !changeable(booking.status, booking.starts(), now) {
             return Err(not_changeable());
         }
-        let place = self.place(booking.item_id, booking.hall_id).await?;
+        let place = self.place(booking.department_id, booking.hall_id).await?;
         let rules = self.booking_rules().await?;
         let slot = self.checked_slot(&place, &rules, day, start, now).await?;
         if booking.date() == day && booking.slot().start == start {
@@ -803,37 +808,6 @@ impl crate::HallStore<'_> {
         })
     }
 
-    /// Whether the applicant may book now: open bookings and recent no-shows. (Everything
-    /// inside a booking's transaction reads through it: a second connection taken while the
-    /// transaction holds locks could wait on a pool the lock's waiters have drained.)
-    pub(crate) async fn check_person(
-        tx: &mut Tx<'_>,
-        rules: &BookingRules,
-        account_id: AccountId,
-        now: NaiveDateTime,
-    ) -> StoreResult<()> {
-        let now_at = utc_ms(now);
-        let (open,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM bookings WHERE account_id = $1 AND status = 'booked' AND ends_at > $2",
-        )
-        .bind(account_id)
-        .bind(now_at)
-        .fetch_one(&mut **tx)
-        .await?;
-        let since = utc_ms(now - Duration::days(i64::from(rules.no_show_days)));
-        let missed: Vec<(i64,)> = sqlx::query_as(
-            "SELECT ends_at FROM bookings WHERE account_id = $1 AND status = 'booked'
-               AND ends_at <= $2 AND ends_at > $3",
-        )
-        .bind(account_id)
-        .bind(now_at)
-        .bind(since)
-        .fetch_all(&mut **tx)
-        .await?;
-        let missed: Vec<NaiveDateTime> = missed.into_iter().map(|(t,)| local(t)).collect();
-        Ok(rules.check_person(open.clamp(0, i64::from(u32::MAX)) as u32, &missed, now)?)
-    }
-
     /// SQLite: one booking write of this process at a time (SQLite has one writer; waiting
     /// here is fair and quick, its busy loop is neither). PostgreSQL: the rows lock.
     async fn turn(self) -> Option<tokio::sync::MutexGuard<'static, ()>> {
@@ -883,8 +857,7 @@ impl BookJob {
         if let Some((id,)) = done {
             return Ok(id);
         }
-        crate::HallStore::check_person(tx, &self.rules, account_id, now).await?;
-        same_day(tx, account_id, req.item_id, req.day, None).await?;
+        check_person(tx, &self.rules, account_id, req, now).await?;
         take(tx, slot).await?;
         let code = random_code(CODE_LEN);
         let (id,): (i64,) = sqlx::query_as(
@@ -1016,6 +989,52 @@ async fn hold(tx: &mut Tx<'_>, account_id: AccountId) -> StoreResult<()> {
     Ok(())
 }
 
+/// Whether the applicant may book this: one booking per item and day, and the rules' limits
+/// on open bookings and recent no-shows; read in one statement from their bookings since the
+/// no-show period began. (Everything inside a booking's transaction reads through it: a second
+/// connection taken while the transaction holds locks could wait on a pool the lock's waiters
+/// have drained.)
+async fn check_person(
+    tx: &mut Tx<'_>,
+    rules: &BookingRules,
+    account_id: AccountId,
+    req: &BookingRequest,
+    now: NaiveDateTime,
+) -> StoreResult<()> {
+    let since = utc_ms(now - Duration::days(i64::from(rules.no_show_days)));
+    let rows: Vec<(ItemId, String, String, i64)> = sqlx::query_as(
+        "SELECT item_id, day, status, ends_at FROM bookings
+         WHERE account_id = $1 AND status <> 'cancelled' AND ends_at > $2",
+    )
+    .bind(account_id)
+    .bind(since)
+    .fetch_all(&mut **tx)
+    .await?;
+    let day = req.day.to_string();
+    if rows.iter().any(|r| r.0 == req.item_id && r.1 == day) {
+        return Err(once_a_day(req.day));
+    }
+    let now_at = utc_ms(now);
+    let booked = rows.iter().filter(|r| r.2 == BookingStatus::Booked.key());
+    let open = booked.clone().filter(|r| r.3 > now_at).count();
+    let missed: Vec<NaiveDateTime> = booked
+        .filter(|r| r.3 <= now_at)
+        .map(|r| local(r.3))
+        .collect();
+    Ok(rules.check_person(open.min(u32::MAX as usize) as u32, &missed, now)?)
+}
+
+fn once_a_day(day: NaiveDate) -> StoreError {
+    FieldErrors::single(
+        "slot",
+        format!(
+            "您已预约 {} 办理该事项，同一事项每天只能预约一次",
+            day.format("%Y年%m月%d日")
+        ),
+    )
+    .into()
+}
+
 /// One booking per item and day for a person.
 async fn same_day(
     tx: &mut Tx<'_>,
@@ -1035,14 +1054,7 @@ async fn same_day(
     .fetch_optional(&mut **tx)
     .await?;
     match other {
-        Some(_) => Err(FieldErrors::single(
-            "slot",
-            format!(
-                "您已预约 {} 办理该事项，同一事项每天只能预约一次",
-                day.format("%Y年%m月%d日")
-            ),
-        )
-        .into()),
+        Some(_) => Err(once_a_day(day)),
         None => Ok(()),
     }
 }
@@ -1050,25 +1062,21 @@ async fn same_day(
 /// Takes a place in a slot, or refuses when it is full: the guarded UPDATE is the only place
 /// a slot's count rises, against the capacity the windows give now.
 async fn take(tx: &mut Tx<'_>, slot: &Slot) -> StoreResult<()> {
-    let day = slot.day.to_string();
-    sqlx::query(
-        "INSERT INTO booking_slots (hall_id, pool, day, start_minute, capacity, taken)
-         VALUES ($1, $2, $3, $4, $5, 0) ON CONFLICT DO NOTHING",
-    )
-    .bind(slot.hall_id)
-    .bind(&slot.pool)
-    .bind(&day)
-    .bind(slot.time.start_minute())
-    .bind(slot.capacity)
-    .execute(&mut **tx)
-    .await?;
+    if slot.capacity < 1 {
+        return Err(full());
+    }
+    // A new slot row starts with this place taken; an existing one takes it only while below
+    // capacity (the row is locked for the update, and the condition read after the lock).
     let taken = sqlx::query(
-        "UPDATE booking_slots SET taken = taken + 1, capacity = $5
-         WHERE hall_id = $1 AND pool = $2 AND day = $3 AND start_minute = $4 AND taken < $5",
+        "INSERT INTO booking_slots (hall_id, pool, day, start_minute, capacity, taken)
+         VALUES ($1, $2, $3, $4, $5, 1)
+         ON CONFLICT (hall_id, pool, day, start_minute) DO UPDATE
+            SET taken = booking_slots.taken + 1, capacity = excluded.capacity
+            WHERE booking_slots.taken < excluded.capacity",
     )
     .bind(slot.hall_id)
     .bind(&slot.pool)
-    .bind(&day)
+    .bind(slot.day.to_string())
     .bind(slot.time.start_minute())
     .bind(slot.capacity)
     .execute(&mut **tx)
