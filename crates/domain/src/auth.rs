@@ -349,7 +349,47 @@ mod tests {
                 Access::Read => assert_eq!(outcome, Ok(()), "{action:?}"),
             }
         }
-        assert_eq!(writes, 15, "write actions");
+        assert_eq!(writes, 17, "write actions");
+    }
+
+    #[test]
+    fn appointments_are_booked_by_applicants_and_checked_in_by_the_department() {
+        let mut applicant = staff(&[], None);
+        applicant.kind = AccountKind::Individual;
+        applicant.staff_id = None;
+        let clerk = staff(&[Role::Clerk], Some(DepartmentId(7)));
+        let reviewer = staff(&[Role::Reviewer], Some(DepartmentId(7)));
+        let comprehensive = staff(&[Role::Clerk], None);
+        assert_eq!(authorize(&applicant, HallAction::Book, None), Ok(()));
+        assert_eq!(authorize(&clerk, HallAction::Book, None), Err(Denied::Role));
+        assert_eq!(
+            authorize(&applicant, HallAction::CheckIn, Some(DepartmentId(7))),
+            Err(Denied::NotStaff)
+        );
+        assert_eq!(
+            authorize(&clerk, HallAction::CheckIn, Some(DepartmentId(7))),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(&clerk, HallAction::CheckIn, Some(DepartmentId(8))),
+            Err(Denied::OtherDepartment)
+        );
+        assert_eq!(
+            authorize(&reviewer, HallAction::CheckIn, Some(DepartmentId(7))),
+            Err(Denied::Role)
+        );
+        assert_eq!(
+            authorize(&reviewer, HallAction::ViewBookings, Some(DepartmentId(7))),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(&comprehensive, HallAction::CheckIn, Some(DepartmentId(8))),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(&clerk, HallAction::Configure, None),
+            Err(Denied::Role)
+        );
     }
 
     #[test]

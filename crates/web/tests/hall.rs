@@ -9,8 +9,6 @@ mod common;
 
 use common::*;
 use onewindow_domain::auth::TokenScope;
-use onewindow_domain::ids::AccountId;
-use onewindow_store::accounts::IndividualRegistration;
 use serde_json::{Value, json};
 
 /// The food licence with an online form: the shop's name, and its floor area.
@@ -21,23 +19,6 @@ fn item_with_form(dept: onewindow_domain::ids::DepartmentId) -> Value {
         {"key": "area", "label": "经营面积（平方米）", "field_type": "number", "required": true}
     ]);
     doc
-}
-
-async fn register(app: &TestApp, name: &str, resident_id: &str) -> AccountId {
-    app.store
-        .accounts()
-        .register_individual(
-            &IndividualRegistration {
-                name: name.into(),
-                resident_id: resident_id.into(),
-                mobile: "13900000000".into(),
-                password: PASSWORD.into(),
-            },
-            None,
-        )
-        .await
-        .unwrap()
-        .id
 }
 
 async fn upload(

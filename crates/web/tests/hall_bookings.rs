@@ -8,26 +8,7 @@ mod common;
 
 use common::*;
 use onewindow_domain::auth::TokenScope;
-use onewindow_domain::ids::AccountId;
-use onewindow_store::accounts::IndividualRegistration;
 use serde_json::{Value, json};
-
-async fn register(app: &TestApp, name: &str, resident_id: &str) -> AccountId {
-    app.store
-        .accounts()
-        .register_individual(
-            &IndividualRegistration {
-                name: name.into(),
-                resident_id: resident_id.into(),
-                mobile: "13900000000".into(),
-                password: PASSWORD.into(),
-            },
-            None,
-        )
-        .await
-        .unwrap()
-        .id
-}
 
 async fn book(app: &TestApp, token: &str, key: &str, body: Value) -> (u16, Value) {
     let resp = browser()

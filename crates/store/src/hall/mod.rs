@@ -216,12 +216,17 @@ impl crate::HallStore<'_> {
             limits.max_application_bytes as i64,
             i64::from(limits.max_files_per_material),
         ];
+        self.set_settings(&LIMIT_KEYS, &values, by).await
+    }
+
+    /// Writes settings of `hall_settings` together (keys and values in step).
+    async fn set_settings(self, keys: &[&str], values: &[i64], by: AccountId) -> StoreResult<()> {
         let mut tx = self.store.pool.begin().await?;
-        for (key, value) in LIMIT_KEYS.iter().zip(values) {
+        for (key, value) in keys.iter().zip(values) {
             sqlx::query(
                 "UPDATE hall_settings SET value = $1, changed_by = $2, changed_at = $3 WHERE key = $4",
             )
-            .bind(value)
+            .bind(*value)
             .bind(by)
             .bind(now_ms())
             .bind(*key)

@@ -240,6 +240,24 @@ impl TestApp {
     }
 }
 
+/// Registers an individual applicant who signs in with PASSWORD.
+pub async fn register(app: &TestApp, name: &str, resident_id: &str) -> AccountId {
+    app.store
+        .accounts()
+        .register_individual(
+            &onewindow_store::accounts::IndividualRegistration {
+                name: name.into(),
+                resident_id: resident_id.into(),
+                mobile: "13900000000".into(),
+                password: PASSWORD.into(),
+            },
+            None,
+        )
+        .await
+        .unwrap()
+        .id
+}
+
 /// A real one-page PDF for uploads, made here.
 pub const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/MediaBox[0 0 200 200]/Parent 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
 
