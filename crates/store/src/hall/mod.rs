@@ -537,11 +537,20 @@ impl crate::HallStore<'_> {
         let id = slot.app.id;
         let now = now_ms();
         let mut tx = self.store.pool.begin().await?;
-        sqlx::query("UPDATE hall_applications SET updated_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        // Still as it was checked: a draft not submitted meanwhile (or the same case).
+        let still = sqlx::query(
+            "UPDATE hall_applications SET updated_at = $1
+             WHERE id = $2 AND (case_id = CAST($3 AS BIGINT) OR (case_id IS NULL AND CAST($3 AS BIGINT) IS NULL))",
+        )
+        .bind(now)
+        .bind(id)
+        .bind(slot.app.case_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if still == 0 {
+            return Err(not_editable());
+        }
         let attached: Vec<(String, i64)> = sqlx::query_as(
             "SELECT material, size FROM hall_files WHERE application_id = $1 AND removed_at IS NULL",
         )
