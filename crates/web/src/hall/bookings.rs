@@ -855,11 +855,20 @@ async fn settings_post(
             if let Err(m) = &sessions {
                 errors.add("sessions", m.clone());
             }
+            let parsed = sessions.is_ok();
             let schedule = Schedule {
                 sessions: sessions.unwrap_or_default(),
                 slot_minutes: number(&mut errors, "slot_minutes"),
                 per_window: number(&mut errors, "per_window"),
             };
+            // Every field's message at once, not only the first field's.
+            if let Err(e) = schedule.check() {
+                for (field, message) in e.0 {
+                    if (parsed || field != "sessions") && errors.message_for(&field).is_none() {
+                        errors.add(&field, message);
+                    }
+                }
+            }
             let Ok(hall_id) = hall_id else {
                 return Err(PageError::BadRequest("请选择大厅".into()));
             };
