@@ -94,6 +94,7 @@ async fn audit_verify_names_the_first_bad_event_and_fails() {
         fee_standard_fen: 0,
         region_code: "371300000000".into(),
         online_only: false,
+        branches: vec![],
         materials: vec![],
     };
     let submit = onewindow_store::testing::submission(Channel::Window, item, "张伟", &[]);

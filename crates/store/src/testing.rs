@@ -409,6 +409,7 @@ pub fn food_licence_ref(dept: DepartmentId) -> onewindow_domain::case::ItemRef {
         materials: vec![],
         region_code: "371300000000".into(),
         online_only: false,
+        branches: vec![],
     }
 }
 

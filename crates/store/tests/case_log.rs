@@ -45,6 +45,7 @@ fn item() -> ItemRef {
         fee_standard_fen: 0,
         region_code: "371300000000".into(),
         online_only: false,
+        branches: vec![],
         materials: vec![MaterialRef {
             name: "申请书".into(),
             required: true,

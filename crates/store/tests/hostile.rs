@@ -31,6 +31,7 @@ fn item(org: &Org) -> ItemRef {
         materials: vec![],
         region_code: "371300000000".into(),
         online_only: false,
+        branches: vec![],
     }
 }
 

@@ -58,6 +58,7 @@ fn item() -> ItemRef {
         }],
         region_code: "371300000000".into(),
         online_only: false,
+        branches: vec![],
     }
 }
 

@@ -298,6 +298,12 @@ pub fn items(
                 f[6], f[7]
             ),
             steps: steps(f[3], promised, dept.id.get()),
+            // The co-departments sign within two thirds of the promised limit.
+            joint_limit_days: if joint_department_ids.is_empty() || promised == 0 {
+                0
+            } else {
+                (promised * 2 / 3).max(1)
+            },
             joint_department_ids,
             intermediary_services: Vec::new(),
             quantity_limit: "无数量限制".into(),

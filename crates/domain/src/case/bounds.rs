@@ -56,14 +56,7 @@ pub fn check(command: &Command, ctx: &Ctx) -> Result<(), CaseError> {
             reason,
             supply_by,
         } => {
-            list_len("missing", missing.len())?;
-            for (i, m) in missing.iter().enumerate() {
-                name(&format!("missing[{i}].material"), &m.material)?;
-                text(&format!("missing[{i}].reason"), &m.reason)?;
-                if let Some(f) = &m.field {
-                    name(&format!("missing[{i}].field"), f)?;
-                }
-            }
+            missing_items(missing)?;
             if let Some(by) = supply_by {
                 ahead("supply_by", *by, ctx)?;
             }
@@ -113,11 +106,46 @@ pub fn check(command: &Command, ctx: &Ctx) -> Result<(), CaseError> {
             check_application(application.as_ref())?;
             names("materials", materials)
         }
+        Command::CompleteBranchStep { branch, opinion } => {
+            branch_index(*branch)?;
+            text("opinion", opinion)
+        }
+        Command::ReturnBranch { branch, reasons } => {
+            branch_index(*branch)?;
+            text("reasons", reasons)
+        }
+        Command::ResendBranch { branch, note } => {
+            branch_index(*branch)?;
+            text("note", note)
+        }
+        Command::AskBranchSupplement { branch, missing } => {
+            branch_index(*branch)?;
+            missing_items(missing)
+        }
         Command::Accept
         | Command::EndSpecialProcedure
         | Command::Conclude
         | Command::Deliver { .. } => Ok(()),
     }
+}
+
+fn missing_items(missing: &[super::Missing]) -> Result<(), CaseError> {
+    list_len("missing", missing.len())?;
+    for (i, m) in missing.iter().enumerate() {
+        name(&format!("missing[{i}].material"), &m.material)?;
+        text(&format!("missing[{i}].reason"), &m.reason)?;
+        if let Some(f) = &m.field {
+            name(&format!("missing[{i}].field"), f)?;
+        }
+    }
+    Ok(())
+}
+
+fn branch_index(branch: usize) -> Result<(), CaseError> {
+    if branch >= MAX_LIST {
+        return Err(invalid("branch", "会办部门序号超出范围"));
+    }
+    Ok(())
 }
 
 fn check_applicant(a: &Applicant) -> Result<(), CaseError> {

@@ -14,7 +14,7 @@ fn deadline(
     cal.add_working_days(accepted_on, item.promised_days + paused + extended)
 }
 
-fn require_text(value: &str, what: &str) -> Result<(), CaseError> {
+pub(super) fn require_text(value: &str, what: &str) -> Result<(), CaseError> {
     if value.trim().is_empty() {
         Err(rule(format!("须填写{what}")))
     } else {
@@ -31,6 +31,10 @@ fn first_review_step(item: &ItemRef) -> usize {
 /// The acceptance event, followed by the completion of the 受理 step where the item has one.
 fn acceptance_ends_step(accepted: Event, item: &ItemRef, opinion: &str, ctx: &Ctx) -> Vec<Event> {
     let mut events = vec![accepted];
+    if !item.branches.is_empty() {
+        // 即时分送: every co-department starts the day the lead accepts.
+        events.push(Event::BranchesSent { on: ctx.today });
+    }
     if first_review_step(item) == 1 {
         events.push(Event::StepCompleted {
             step: 0,
@@ -51,6 +55,20 @@ fn numbers(state: &CaseState, ctx: &Ctx) -> (String, String) {
             .clone()
             .unwrap_or_else(|| ctx.query_code.clone()),
     )
+}
+
+/// A joint case is decided only when every co-department has signed its opinion: a permit
+/// issued while a review is still pending is the classic failure of joint approval.
+fn branches_signed(state: &CaseState) -> Result<(), CaseError> {
+    let unsigned = state.unsigned_branches();
+    if unsigned.is_empty() {
+        Ok(())
+    } else {
+        Err(CaseError::NotYet(format!(
+            "并联审批尚有部门未会签：{}",
+            unsigned.join("、")
+        )))
+    }
 }
 
 /// Refuses a command that breaks a rule, or returns the events it causes.
@@ -223,6 +241,7 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
             if !actor.has(Role::Approver) {
                 return Err(CaseError::NotAllowed("告知承诺审批须由审批人作出"));
             }
+            branches_signed(state)?;
             require_text(pledge, "承诺书内容")?;
             if *verify_by <= ctx.today {
                 return Err(rule("核查期限须晚于今天"));
@@ -283,11 +302,23 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
                     "只有办理部门的工作人员可以一次性告知",
                 ));
             }
-            if missing.is_empty()
-                || missing
-                    .iter()
-                    .any(|m| m.material.trim().is_empty() || m.reason.trim().is_empty())
+            if missing
+                .iter()
+                .any(|m| m.material.trim().is_empty() || m.reason.trim().is_empty())
             {
+                return Err(rule("一次性告知须逐项列明缺少或有误的材料及原因"));
+            }
+            // One notice: what the co-departments asked for goes with the lead's own items.
+            let mut missing = missing.clone();
+            for m in state.gathered_supplements() {
+                if !missing
+                    .iter()
+                    .any(|x| x.material == m.material && x.field == m.field)
+                {
+                    missing.push(m);
+                }
+            }
+            if missing.is_empty() {
                 return Err(rule("一次性告知须逐项列明缺少或有误的材料及原因"));
             }
             let second = state.supplement_notices > 0;
@@ -301,7 +332,7 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
             // Numbered now if not yet: the applicant leaves with the number on the notice.
             let numbered = state.case_no.is_none();
             Ok(vec![Event::SupplementRequested {
-                missing: missing.clone(),
+                missing,
                 second,
                 reason: reason.clone(),
                 since: ctx.today,
@@ -533,6 +564,7 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
                     item.steps[state.current_step].name
                 )));
             }
+            branches_signed(state)?;
             if !decision.approved {
                 require_text(&decision.reasons, "不予许可的理由")?;
                 require_text(&decision.legal_basis, "不予许可的法律依据")?;
@@ -623,6 +655,10 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
                 reason: reason.clone(),
             }])
         }
+        Command::CompleteBranchStep { .. }
+        | Command::ReturnBranch { .. }
+        | Command::ResendBranch { .. }
+        | Command::AskBranchSupplement { .. } => super::joint::decide_branch(state, command, ctx),
         Command::ReturnCase { reasons } => {
             in_stage(&[Stage::Submitted, Stage::InReview])?;
             if !(actor.has(Role::ChiefRepresentative)

@@ -6,6 +6,9 @@ mod bounds;
 mod decide;
 #[cfg(test)]
 mod hostile_tests;
+mod joint;
+#[cfg(test)]
+mod joint_tests;
 mod model;
 mod schedule;
 mod state;
@@ -22,6 +25,7 @@ use crate::org::{FieldErrors, Power, Role};
 
 pub use bounds::{MAX_FEE_FEN, MAX_LIST, MAX_NAME, MAX_TEXT};
 pub use decide::{available_commands, decide, finding_of};
+pub use joint::*;
 use model::rule;
 pub use model::*;
 pub use schedule::*;

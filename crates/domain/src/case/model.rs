@@ -24,6 +24,10 @@ pub struct ItemRef {
     /// The item may be applied for online only: its handling forms (A.5) leave out 窗口办理.
     #[serde(default)]
     pub online_only: bool,
+    /// 并联审批: the co-departments (共同实施部门) that review at the same time as the lead
+    /// department, each on its own branch; empty for a case one department handles.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub branches: Vec<BranchRef>,
 }
 
 impl ItemRef {
@@ -86,12 +90,68 @@ impl ItemRef {
                 .collect(),
             region_code: region_code.to_owned(),
             online_only: !doc.handling_forms.iter().any(|f| f == "1"),
+            branches: if case_type == CaseType::Instant {
+                Vec::new()
+            } else {
+                let limit = match doc.joint_limit_days {
+                    0 => doc.promised_limit_days,
+                    days => days,
+                };
+                doc.joint_department_ids
+                    .iter()
+                    .map(|d| BranchRef::review(*d, limit))
+                    .collect()
+            },
         })
     }
 
     /// The name of step `i`, or 决定 once every step is done.
     pub fn step_name(&self, i: usize) -> &str {
         self.steps.get(i).map_or("决定", |s| s.name.as_str())
+    }
+}
+
+/// One co-department's part of a joint case (并联审批): its steps, handled by its own staff,
+/// and its limit in working days from the day the lead department sent it (即时分送), inside
+/// the joint deadline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BranchRef {
+    pub department_id: DepartmentId,
+    /// The department's name as the joint signing form prints it; filled in by the store.
+    #[serde(default)]
+    pub department_name: String,
+    pub steps: Vec<StepRef>,
+    pub limit_days: u32,
+}
+
+impl BranchRef {
+    /// A co-department's review: its reviewer examines, its approver signs the joint opinion
+    /// (会签).
+    pub fn review(department_id: DepartmentId, limit_days: u32) -> BranchRef {
+        let step = |name: &str, role| StepRef {
+            name: name.to_owned(),
+            role,
+            department_id,
+            limit_days: 0,
+        };
+        BranchRef {
+            department_id,
+            department_name: String::new(),
+            steps: vec![
+                step("会办审查", Role::Reviewer),
+                step("会签", Role::Approver),
+            ],
+            limit_days,
+        }
+    }
+
+    /// The department's name, or its number when the name is not known.
+    pub fn label(&self) -> String {
+        if self.department_name.is_empty() {
+            format!("部门 {}", self.department_id)
+        } else {
+            self.department_name.clone()
+        }
     }
 }
 
@@ -401,6 +461,36 @@ pub enum Event {
     Returned {
         reasons: String,
     },
+    /// 即时分送: on acceptance, every branch of a joint case starts at once.
+    BranchesSent {
+        on: NaiveDate,
+    },
+    /// A co-department completed a step of its branch; completing the last one signs the
+    /// branch's opinion (会签).
+    BranchStepCompleted {
+        branch: usize,
+        step: usize,
+        opinion: String,
+        on: NaiveDate,
+    },
+    /// A co-department returned its branch to the lead department, with its reasons.
+    BranchReturned {
+        branch: usize,
+        reasons: String,
+        on: NaiveDate,
+    },
+    /// The lead department sent a returned branch again, from its first step.
+    BranchResent {
+        branch: usize,
+        note: String,
+        on: NaiveDate,
+    },
+    /// A co-department's list of what the applicant must supplement, gathered by the lead into
+    /// the case's one notice (一次性告知).
+    BranchSupplementAsked {
+        branch: usize,
+        missing: Vec<Missing>,
+    },
 }
 
 /// What someone asks to do.
@@ -493,6 +583,27 @@ pub enum Command {
     },
     ReturnCase {
         reasons: String,
+    },
+    /// A co-department's step on its branch of a joint case (the last one signs, 会签).
+    CompleteBranchStep {
+        branch: usize,
+        opinion: String,
+    },
+    /// A co-department sends its branch back to the lead department.
+    ReturnBranch {
+        branch: usize,
+        reasons: String,
+    },
+    /// The lead department sends a returned branch again.
+    ResendBranch {
+        branch: usize,
+        note: String,
+    },
+    /// A co-department lists what the applicant must supplement; the lead sends it with the
+    /// case's one notice.
+    AskBranchSupplement {
+        branch: usize,
+        missing: Vec<Missing>,
     },
 }
 

@@ -38,6 +38,9 @@ pub struct CaseState {
     pub decision: Option<Decision>,
     pub fee_collected: bool,
     pub returns: u32,
+    /// The branches of a joint case (并联审批), in the order of the item's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub branches: Vec<BranchState>,
     /// Number of events applied; commands name the version they expect.
     pub version: u64,
 }
@@ -91,10 +94,24 @@ impl CaseState {
                 at("等待补正", Role::Clerk, item.department_id)
             }
             (Stage::Submitted, _) => at("受理", Role::Clerk, item.department_id),
-            (Stage::InReview, _) => match item.steps.get(self.current_step) {
-                Some(step) => at(&step.name, step.role, step.department_id),
-                None => at("决定", Role::Approver, item.department_id),
-            },
+            (Stage::InReview, _) => {
+                // The decision (the approver's last step, or after the steps) waits for the
+                // co-departments' signatures.
+                let deciding = self.current_step + 1 >= item.steps.len()
+                    && item
+                        .steps
+                        .get(self.current_step)
+                        .is_none_or(|s| s.role == Role::Approver);
+                let mut lines = match item.steps.get(self.current_step) {
+                    _ if deciding && !self.unsigned_branches().is_empty() => {
+                        at("等待会办部门会签", Role::Approver, item.department_id)
+                    }
+                    Some(step) => at(&step.name, step.role, step.department_id),
+                    None => at("决定", Role::Approver, item.department_id),
+                };
+                lines.extend(self.branch_tasks(item));
+                lines
+            }
             (Stage::Decided, _) => at("办结", Role::Approver, item.department_id),
             (Stage::Concluded, _) => at("送达", Role::Clerk, item.department_id),
             _ => Vec::new(),
@@ -303,6 +320,12 @@ impl CaseState {
             Event::Delivered { .. } => self.stage = Some(Stage::Delivered),
             Event::Withdrawn { .. } => self.stage = Some(Stage::Withdrawn),
             Event::Returned { .. } => self.stage = Some(Stage::Returned),
+            Event::BranchesSent { .. }
+            | Event::BranchStepCompleted { .. }
+            | Event::BranchReturned { .. }
+            | Event::BranchResent { .. }
+            | Event::BranchSupplementAsked { .. } => {}
         }
+        self.apply_joint(event);
     }
 }

@@ -167,6 +167,7 @@ pub(super) fn item(case_type: &str) -> ItemRef {
         fee_standard_fen: 0,
         region_code: "371300000000".into(),
         online_only: false,
+        branches: vec![],
         materials: vec![
             MaterialRef {
                 name: "申请书".into(),

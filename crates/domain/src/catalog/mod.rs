@@ -290,6 +290,10 @@ pub struct ItemDoc {
     /// 共同实施部门.
     #[serde(default)]
     pub joint_department_ids: Vec<DepartmentId>,
+    /// 会办时限: working days the co-departments have, from the day the case is sent to them,
+    /// to sign their opinions; 0 means the whole promised limit.
+    #[serde(default)]
+    pub joint_limit_days: u32,
     #[serde(default)]
     pub intermediary_services: Vec<String>,
     #[serde(default)]
@@ -497,6 +501,11 @@ impl ItemDoc {
                     "共同实施部门不能是实施部门本身",
                 );
             }
+        }
+        if self.joint_limit_days > self.promised_limit_days {
+            e.add("joint_limit_days", "会办时限不能超过承诺时限");
+        } else if self.joint_limit_days > 0 && self.joint_department_ids.is_empty() {
+            e.add("joint_limit_days", "没有共同实施部门时无须填写会办时限");
         }
         for (i, p) in self.special_procedures.iter().enumerate() {
             check_code(

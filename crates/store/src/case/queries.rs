@@ -225,7 +225,15 @@ impl crate::CaseStore<'_> {
         .bind(doc.department_id)
         .fetch_one(&self.store.pool)
         .await?;
-        Ok(ItemRef::from_doc(item_id, version, &doc, &region)?)
+        let mut item = ItemRef::from_doc(item_id, version, &doc, &region)?;
+        for branch in &mut item.branches {
+            let (name,): (String,) = sqlx::query_as("SELECT name FROM departments WHERE id = $1")
+                .bind(branch.department_id)
+                .fetch_one(&self.store.pool)
+                .await?;
+            branch.department_name = name;
+        }
+        Ok(item)
     }
 
     /// The applicant an online application is filed for: the account's own verified identity.

@@ -34,6 +34,7 @@ pub const COLUMNS: &[&str] = &[
     "acceptance_conditions",
     "steps",
     "joint_department_ids",
+    "joint_limit_days",
     "intermediary_services",
     "quantity_limit",
     "special_procedures",
@@ -61,7 +62,7 @@ pub const COLUMNS: &[&str] = &[
 ];
 
 /// Columns an older export may lack (elements added since): read as empty.
-const ADDED_LATER: &[&str] = &["form"];
+const ADDED_LATER: &[&str] = &["form", "joint_limit_days"];
 
 pub fn write(docs: &[ItemDoc]) -> StoreResult<String> {
     let mut out = csv::WriterBuilder::new()

@@ -285,6 +285,10 @@ pub fn public_label(
     item: Option<&onewindow_domain::case::ItemRef>,
 ) -> String {
     let step = |i: usize| item.map_or("办理", |it| it.step_name(i)).to_owned();
+    let dept = |i: usize| {
+        item.and_then(|it| it.branches.get(i))
+            .map_or_else(|| "会办部门".to_owned(), |b| b.label())
+    };
     match serde_json::from_value::<Event>(payload.clone()) {
         Ok(e) => match e {
             Event::Submitted { channel, .. } => format!("{}提交申请", channel.label()),
@@ -361,6 +365,26 @@ pub fn public_label(
             },
             Event::Withdrawn { .. } => "申请人撤回申请".into(),
             Event::Returned { .. } => "退件".into(),
+            Event::BranchesSent { .. } => "并联审批：同步分送各会办部门".into(),
+            Event::BranchStepCompleted {
+                branch, step: i, ..
+            } => {
+                let steps = item
+                    .and_then(|it| it.branches.get(branch))
+                    .map_or(&[][..], |b| &b.steps[..]);
+                match steps.get(i) {
+                    Some(s) if i + 1 == steps.len() => {
+                        format!("{}已会签（{}）", dept(branch), s.name)
+                    }
+                    Some(s) => format!("{}完成{}", dept(branch), s.name),
+                    None => format!("{}完成会办环节", dept(branch)),
+                }
+            }
+            Event::BranchReturned { branch, .. } => format!("{}退回牵头部门", dept(branch)),
+            Event::BranchResent { branch, .. } => format!("重新分送{}", dept(branch)),
+            Event::BranchSupplementAsked { branch, .. } => {
+                format!("{}提出补正意见（由牵头部门一次性告知）", dept(branch))
+            }
         },
         Err(_) => "办理记录".into(),
     }

@@ -165,8 +165,19 @@ pub async fn act(
         return Err(FieldErrors::single("command.type", "提交申请请使用 POST /cases").into());
     }
     if who.is_staff() {
-        let department = state.store.cases().case_department(case_id).await?;
-        require(state, who, remote, CaseAction::Handle, Some(department)).await?;
+        // A co-department acts on its own branch of a joint case: the gate checks that it may
+        // handle its own department's work, the aggregate that the branch is its own.
+        let department = match &command {
+            Command::CompleteBranchStep { .. }
+            | Command::ReturnBranch { .. }
+            | Command::AskBranchSupplement { .. }
+                if who.department_id.is_some() =>
+            {
+                who.department_id
+            }
+            _ => Some(state.store.cases().case_department(case_id).await?),
+        };
+        require(state, who, remote, CaseAction::Handle, department).await?;
     } else {
         require(state, who, remote, CaseAction::Apply, None).await?;
     }
@@ -215,14 +226,23 @@ pub async fn visible_case(
 ) -> Result<CaseView, crate::error::ApiError> {
     let view = state.store.cases().case_view(case_id).await?;
     if who.is_staff() {
-        require(
-            state,
-            who,
-            remote,
-            CaseAction::View,
-            Some(view.row.department_id),
-        )
-        .await?;
+        // A joint case is seen by its co-departments as well as by the lead department.
+        let co_department = view.state.item.as_ref().is_some_and(|i| {
+            i.branches.iter().any(|b| {
+                onewindow_domain::auth::authorize(who, CaseAction::View, Some(b.department_id))
+                    .is_ok()
+            })
+        });
+        if !co_department {
+            require(
+                state,
+                who,
+                remote,
+                CaseAction::View,
+                Some(view.row.department_id),
+            )
+            .await?;
+        }
     } else if who.kind == AccountKind::Staff || !applicant_owns(state, who, &view).await? {
         return Err(crate::error::ApiError::NotFound("case"));
     }

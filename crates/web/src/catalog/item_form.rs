@@ -233,6 +233,7 @@ pub fn doc_to_form(doc: &ItemDoc) -> FormData {
     for d in &doc.joint_department_ids {
         put("joint_department_ids", d.to_string());
     }
+    put("joint_limit_days", doc.joint_limit_days.to_string());
     for (i, b) in doc.legal_bases.iter().enumerate() {
         put(&format!("legal_bases[{i}].law"), b.law.clone());
         put(&format!("legal_bases[{i}].article"), b.article.clone());
@@ -395,6 +396,7 @@ pub fn form_to_doc(data: &FormData) -> (ItemDoc, FieldErrors) {
         supervise_phone: data.text("supervise_phone"),
         window_ids: ids(data, &mut e, "window_ids"),
         joint_department_ids: ids(data, &mut e, "joint_department_ids"),
+        joint_limit_days: number(data, &mut e, "joint_limit_days"),
         ..Default::default()
     };
     for i in row_indices(data, "legal_bases", "law") {
@@ -554,6 +556,11 @@ pub fn sections(
         b("条件与结果")
             .textarea("acceptance_conditions", "受理条件", true)
             .checkboxes("joint_department_ids", "共同实施部门", false, options(all))
+            .number(
+                "joint_limit_days",
+                "会办时限（工作日，0 为承诺时限）",
+                false,
+            )
             .textarea("intermediary_services", "中介服务（每行一项）", false)
             .text("quantity_limit", "数量限制", false, "")
             .text("result_name", "结果名称", true, "")

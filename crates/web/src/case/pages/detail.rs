@@ -53,6 +53,8 @@ pub(super) struct CasePage {
     decision_document: bool,
     /// The online application the case came from, shown for pre-review.
     online: Option<OnlinePanel>,
+    /// The co-departments' branches of a joint case (并联审批).
+    joint: Option<JointPanel>,
 }
 
 /// An online application as the clerk pre-reviews it: the answers by label, the delivery
@@ -206,19 +208,29 @@ pub(super) async fn case_view_page(
         .unwrap_or_default();
     let cal = state.store.calendar().calendar_for(&region).await?;
     let actor = state.store.cases().case_actor(&user.principal).await?;
+    let ctx = Ctx {
+        today,
+        actor: &actor,
+        calendar: &cal,
+        case_no: String::new(),
+        query_code: String::new(),
+    };
     let actions = if user.principal.is_staff() {
-        available_commands(
-            s,
-            &Ctx {
-                today,
-                actor: &actor,
-                calendar: &cal,
-                case_no: String::new(),
-                query_code: String::new(),
-            },
-        )
+        available_commands(s, &ctx)
     } else {
         vec![]
+    };
+    let joint = match item.as_ref().filter(|i| !i.branches.is_empty()) {
+        Some(i) => {
+            let lead = state
+                .store
+                .org()
+                .get_department(i.department_id)
+                .await?
+                .name;
+            joint_panel(view, &ctx, lead)?
+        }
+        None => None,
     };
     let staff = if actions.contains(&"reassign") {
         state
@@ -327,6 +339,7 @@ pub(super) async fn case_view_page(
             .unwrap_or_default(),
         form_id: form_id(),
         online: online_panel(state, view.row.id).await?,
+        joint,
     })
 }
 
@@ -433,6 +446,9 @@ pub(super) fn form_command(data: &FormData, errors: &mut FieldErrors) -> Option<
         "return_case" => Command::ReturnCase {
             reasons: t("reasons"),
         },
+        "complete_branch_step" | "return_branch" | "resend_branch" | "ask_branch_supplement" => {
+            return branch_command(data, errors);
+        }
         _ => {
             errors.add("action", "未知操作");
             return None;

@@ -15,7 +15,7 @@ use chrono::NaiveDate;
 use onewindow_domain::auth::{CaseAction, Principal};
 use onewindow_domain::calendar::WorkCalendar;
 use onewindow_domain::case::{
-    CaseState, Command, Ctx, Decision, Delivery, Missing, Stage, available_commands,
+    CaseState, Command, Ctx, Decision, Delivery, Event, Missing, Stage, available_commands,
 };
 use onewindow_domain::ids::CaseId;
 use onewindow_domain::org::{FieldErrors, Role};
@@ -48,6 +48,8 @@ mod decision;
 use decision::*;
 mod progress;
 use progress::*;
+mod joint;
+use joint::*;
 
 /// The case as this signed-in person may see it, for a page (a case they may not see is the
 /// friendly not-found page).
@@ -80,7 +82,7 @@ pub fn router() -> Router<AppState> {
         .route("/work/accept", get(accept_page).post(accept_submit))
         .route("/work/cases/{id}", get(case_page))
         .route("/work/cases/{id}/act", post(case_act))
-        // The printed documents: receipt, notice, decision.
+        // The printed documents: receipt, notice, decision, joint signing form.
         .route("/work/cases/{id}/{document}", get(document))
         .route("/progress", get(progress_page))
 }

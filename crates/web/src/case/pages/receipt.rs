@@ -44,6 +44,7 @@ pub(super) async fn document(
         "receipt" => receipt(&print).await,
         "notice" => notice(&print).await,
         "decision" => decision(&print).await,
+        "joint-form" => joint_form(&print).await,
         _ => Err(PageError::NotFound),
     }
 }
