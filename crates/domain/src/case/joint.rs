@@ -234,6 +234,34 @@ impl CaseState {
         all
     }
 
+    /// The limits of the open branches, each watched against its co-department.
+    pub(super) fn branch_timers(
+        &self,
+        item: &ItemRef,
+        cal: &WorkCalendar,
+        warn: &WarnThreshold,
+    ) -> Result<Vec<Timer>, CalendarError> {
+        let mut timers = Vec::new();
+        for (i, (b, s)) in item.branches.iter().zip(&self.branches).enumerate() {
+            let (BranchStatus::Open, Some(on)) = (s.status, s.sent_on) else {
+                continue;
+            };
+            if b.limit_days == 0 {
+                continue;
+            }
+            let limit = b.limit_days.saturating_add(s.paused_days);
+            let warn_days = warn.days_before(b.limit_days).min(limit);
+            timers.push(Timer {
+                kind: TimerKind::Branch,
+                slot: u16::try_from(i + 1).unwrap_or(u16::MAX),
+                department_id: Some(b.department_id),
+                warn_on: cal.add_working_days(on, limit - warn_days)?,
+                due_on: cal.add_working_days(on, limit)?,
+            });
+        }
+        Ok(timers)
+    }
+
     /// The open tasks of the branches, on slots 1.. of the case.
     pub(super) fn branch_tasks(&self, item: &ItemRef) -> Vec<Work> {
         if self.stage() != Stage::InReview || self.paused.is_some() {

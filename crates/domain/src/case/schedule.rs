@@ -74,6 +74,11 @@ impl WarnThreshold {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Timer {
     pub kind: TimerKind,
+    /// The line of the case it runs on: 0 for the case's own clocks, 1.. for the branches of
+    /// a joint case, each watched against its co-department.
+    pub slot: u16,
+    /// The department answerable for it when not the case's own (a branch's co-department).
+    pub department_id: Option<DepartmentId>,
     /// From this day the deadline is close (yellow).
     pub warn_on: NaiveDate,
     /// The last working day; after its close the deadline is missed (red).
@@ -91,6 +96,19 @@ pub enum TimerKind {
     Deficiency,
     /// 告知承诺 verification due.
     PledgeVerification,
+    /// A co-department's limit on its branch of a joint case (会办时限).
+    Branch,
+}
+
+impl Timer {
+    /// The key a case's timer is stored under: its kind, and for a branch its slot
+    /// (`branch_2`), so that each branch's clock is a row of its own.
+    pub fn key(&self) -> std::borrow::Cow<'static, str> {
+        match self.kind {
+            TimerKind::Branch => format!("branch_{}", self.slot).into(),
+            kind => kind.key().into(),
+        }
+    }
 }
 
 impl TimerKind {
@@ -100,6 +118,7 @@ impl TimerKind {
             TimerKind::Step => "step",
             TimerKind::Deficiency => "deficiency",
             TimerKind::PledgeVerification => "pledge_verification",
+            TimerKind::Branch => "branch",
         }
     }
     pub fn label(self) -> &'static str {
@@ -108,6 +127,7 @@ impl TimerKind {
             TimerKind::Step => "环节时限",
             TimerKind::Deficiency => "容缺材料补交期限",
             TimerKind::PledgeVerification => "告知承诺核查期限",
+            TimerKind::Branch => "会办时限",
         }
     }
 }

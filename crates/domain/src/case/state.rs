@@ -137,6 +137,8 @@ impl CaseState {
                 .min(total);
             timers.push(Timer {
                 kind: TimerKind::Case,
+                slot: 0,
+                department_id: None,
                 warn_on: cal.add_working_days(accepted_on, total - warn_days)?,
                 due_on: due,
             });
@@ -150,9 +152,14 @@ impl CaseState {
             let warn_days = warn.days_before(step.limit_days).min(limit);
             timers.push(Timer {
                 kind: TimerKind::Step,
+                slot: 0,
+                department_id: None,
                 warn_on: cal.add_working_days(since, limit - warn_days)?,
                 due_on: cal.add_working_days(since, limit)?,
             });
+        }
+        if clock_runs && self.stage() == Stage::InReview {
+            timers.extend(self.branch_timers(item, cal, warn)?);
         }
         if !self.stage().is_closed()
             && !self.pending_deficiencies.is_empty()
@@ -160,6 +167,8 @@ impl CaseState {
         {
             timers.push(Timer {
                 kind: TimerKind::Deficiency,
+                slot: 0,
+                department_id: None,
                 warn_on: by,
                 due_on: by,
             });
@@ -169,6 +178,8 @@ impl CaseState {
         {
             timers.push(Timer {
                 kind: TimerKind::PledgeVerification,
+                slot: 0,
+                department_id: None,
                 warn_on: by,
                 due_on: by,
             });

@@ -1,5 +1,6 @@
 //! The deadlines supervision watches (`case_timers`, supervision): one row per running clock of
-//! a case with its warning and due days. A changed row is marked fresh for the next sweep.
+//! a case with its warning and due days, answerable to the case's department or, for a branch
+//! of a joint case, to its co-department. A changed row is marked fresh for the next sweep.
 
 use super::{Change, Projection};
 use crate::infra::batch::{WriteBatch, sql};
@@ -18,13 +19,13 @@ impl Projection for Timers {
         let timers = timers_of(c.after)?;
         for gone in before
             .iter()
-            .filter(|b| !timers.iter().any(|t| t.kind == b.kind))
+            .filter(|b| !timers.iter().any(|t| t.key() == b.key()))
         {
             batch.add(
                 sql!("DELETE FROM case_timers WHERE case_id = :case_id AND kind = :kind"),
                 vec![
                     ("case_id", c.case_id.into()),
-                    ("kind", gone.kind.key().into()),
+                    ("kind", gone.key().into_owned().into()),
                 ],
             )?;
         }
@@ -33,9 +34,9 @@ impl Projection for Timers {
                 ("warn_on", t.warn_on.to_string().into()),
                 ("due_on", t.due_on.to_string().into()),
                 ("case_id", c.case_id.into()),
-                ("kind", t.kind.key().into()),
+                ("kind", t.key().into_owned().into()),
             ];
-            match before.iter().find(|b| b.kind == t.kind) {
+            match before.iter().find(|b| b.key() == t.key()) {
                 Some(b) if b == t => {}
                 Some(_) => batch.add(
                     sql!(
@@ -45,7 +46,10 @@ impl Projection for Timers {
                     args,
                 )?,
                 None => {
-                    args.push(("department_id", c.department().into()));
+                    args.push((
+                        "department_id",
+                        t.department_id.unwrap_or(c.department()).into(),
+                    ));
                     batch.add(
                         sql!(
                             "INSERT INTO case_timers (warn_on, due_on, case_id, kind, department_id)

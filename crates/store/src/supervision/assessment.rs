@@ -219,13 +219,14 @@ impl Metric {
         };
         match self {
             Metric::OverdueCases | Metric::OverdueSteps => format!(
-                "FROM supervision_alerts x {} WHERE x.level = 'red' AND x.timer_kind = '{}'
+                "FROM supervision_alerts x {} WHERE x.level = 'red' AND {}
                    AND x.raised_on >= $1 AND x.raised_on <= $2",
                 case("JOIN"),
                 if self == Metric::OverdueCases {
-                    "case"
+                    "x.timer_kind = 'case'"
                 } else {
-                    "step"
+                    // A co-department over its branch's limit is a step over its limit.
+                    "(x.timer_kind = 'step' OR x.timer_kind LIKE 'branch%')"
                 }
             ),
             Metric::Urgings => format!(

@@ -225,9 +225,11 @@ fn raised_cte(backend: crate::Backend) -> String {
     let task = match backend {
         crate::Backend::Postgres => format!(
             "LEFT JOIN LATERAL (SELECT assignee, role, department_id FROM case_tasks k
-                WHERE k.id = x.case_id * {slots} LIMIT 1) t ON true"
+                WHERE k.id = x.case_id * {slots} + {BRANCH_SLOT} LIMIT 1) t ON true"
         ),
-        crate::Backend::Sqlite => format!("LEFT JOIN case_tasks t ON t.id = x.case_id * {slots}"),
+        crate::Backend::Sqlite => {
+            format!("LEFT JOIN case_tasks t ON t.id = x.case_id * {slots} + {BRANCH_SLOT}")
+        }
     };
     format!(
         "raised AS MATERIALIZED (SELECT x.id, x.case_id, x.department_id, x.level, x.timer_kind,
@@ -239,6 +241,10 @@ fn raised_cte(backend: crate::Backend) -> String {
         FROM raised GROUP BY assignee, role, task_department, department_id)"
     )
 }
+
+/// The line of the case an alert's timer runs on: a branch's slot (`branch_2`), else 0.
+const BRANCH_SLOT: &str = "(CASE WHEN x.timer_kind LIKE 'branch%'
+    THEN CAST(SUBSTR(x.timer_kind, 8) AS BIGINT) ELSE 0 END)";
 
 /// The raised alerts that call for an urging notice: a case's own limit gone red.
 const URGED: &str = "FROM raised a WHERE a.level = 'red' AND a.timer_kind = 'case'";
@@ -262,8 +268,10 @@ pub(super) const ADD_URGED: &str = "ON CONFLICT (day, department_id)
 const FIND_RED: &str = "INSERT INTO findings (rule_code, case_id, department_id, alert_id, detail, raised_on, raised_at)
     SELECT r.code, a.case_id, a.department_id, a.id, '期限 ' || a.due_on || ' 已过', $1, $2
     FROM raised a JOIN finding_rules r ON r.enabled = 1 AND r.code =
-        CASE a.timer_kind WHEN 'case' THEN 'case_overdue' WHEN 'step' THEN 'step_overdue'
-                          WHEN 'deficiency' THEN 'deficiency_not_supplied' ELSE 'pledge_not_verified' END
+        CASE WHEN a.timer_kind IN ('step', 'case') OR a.timer_kind LIKE 'branch%'
+                 THEN CASE a.timer_kind WHEN 'case' THEN 'case_overdue' ELSE 'step_overdue' END
+             WHEN a.timer_kind = 'deficiency' THEN 'deficiency_not_supplied'
+             ELSE 'pledge_not_verified' END
     WHERE a.level = 'red'";
 
 /// Everyone an alert concerns: the assignee (or, unassigned, the staff whose role the open task
@@ -284,8 +292,9 @@ const NOTIFY: &str =
             || CASE WHEN p.n > p.red THEN (p.n - p.red) || ' 件临近期限' ELSE '' END || '：' END
         || (SELECT COALESCE(c.case_no, '') || ' ' || c.item_name || '（' || c.applicant || '）'
             FROM cases c WHERE c.id = a.case_id)
-        || CASE a.timer_kind WHEN 'step' THEN '当前环节' WHEN 'deficiency' THEN '容缺材料补交'
-                             WHEN 'pledge_verification' THEN '告知承诺核查' ELSE '办理' END
+        || CASE WHEN a.timer_kind LIKE 'branch%' THEN '并联审批会办'
+                ELSE CASE a.timer_kind WHEN 'step' THEN '当前环节' WHEN 'deficiency' THEN '容缺材料补交'
+                             WHEN 'pledge_verification' THEN '告知承诺核查' ELSE '办理' END END
         || CASE a.level WHEN 'red' THEN '已超过期限 ' ELSE '临近期限 ' END || a.due_on
         || CASE WHEN p.n = 1 THEN '' ELSE ' 等' END,
         $2
@@ -503,7 +512,7 @@ impl crate::SupervisionStore<'_> {
                     )
                     .bind(t.warn_on.to_string())
                     .bind(id)
-                    .bind(t.kind.key())
+                    .bind(t.key().into_owned())
                     .execute(&mut *conn)
                     .await?
                     .rows_affected();

@@ -226,10 +226,16 @@ pub async fn visible_case(
 ) -> Result<CaseView, crate::error::ApiError> {
     let view = state.store.cases().case_view(case_id).await?;
     if who.is_staff() {
-        // A joint case is seen by its co-departments as well as by the lead department.
+        // A joint case is seen by its co-departments, once sent to them, as well as by the
+        // lead department.
         let co_department = view.state.item.as_ref().is_some_and(|i| {
-            i.branches.iter().any(|b| {
-                onewindow_domain::auth::authorize(who, CaseAction::View, Some(b.department_id))
+            i.branches.iter().zip(&view.state.branches).any(|(b, s)| {
+                s.status != onewindow_domain::case::BranchStatus::Waiting
+                    && onewindow_domain::auth::authorize(
+                        who,
+                        CaseAction::View,
+                        Some(b.department_id),
+                    )
                     .is_ok()
             })
         });

@@ -181,6 +181,7 @@ async fn supervision_page(fp: FormPage<'_>) -> PageResult {
         "step" => "环节时限",
         "deficiency" => "容缺补交",
         "pledge_verification" => "承诺核查",
+        k if k.starts_with("branch") => "会办时限",
         _ => "时限",
     };
     let rows = alerts
