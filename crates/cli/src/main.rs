@@ -230,6 +230,9 @@ enum BenchCommand {
     /// The online hall: draft autosave, and applications of five 1 MB uploads submitted
     /// through the case engine (SQLite FULL by default).
     Hall(bench::hall::Options),
+    /// Joint cases (并联审批) of five co-departments against single-department cases, in the
+    /// same run.
+    Joint(bench::joint::Options),
     /// The supervision sweep over a large open caseload: with nothing due, and with many cases
     /// overdue at once.
     Supervision {
@@ -388,6 +391,7 @@ async fn main() -> anyhow::Result<()> {
             .await
         }
         Command::Bench(BenchCommand::Hall(o)) => bench::hall::hall(o).await,
+        Command::Bench(BenchCommand::Joint(o)) => bench::joint::joint(o).await,
         Command::Bench(BenchCommand::Cases {
             database,
             synchronous,

@@ -30,7 +30,7 @@ pub struct Options {
     pub seed: usize,
 }
 
-fn item() -> ItemRef {
+pub(crate) fn item() -> ItemRef {
     let step = |name: &str, role| StepRef {
         name: name.into(),
         role,
@@ -62,7 +62,7 @@ fn item() -> ItemRef {
     }
 }
 
-fn actor() -> Actor {
+pub(crate) fn actor() -> Actor {
     Actor::staff(
         AccountId(1),
         StaffId(1),
@@ -72,26 +72,30 @@ fn actor() -> Actor {
 }
 
 /// Commands in one lifecycle: submit, accept (which ends the 受理 step), review, decide, conclude.
-const LIFECYCLE: usize = 5;
+pub(crate) const LIFECYCLE: usize = 5;
 
-fn lifecycle() -> [Command; LIFECYCLE] {
+/// Who gives which command, in order, for one case.
+pub(crate) type Plan = fn() -> Vec<(Actor, Command)>;
+
+/// A window application of `item` with its application form.
+pub(crate) fn submission(item: ItemRef) -> Command {
+    Command::Submit {
+        application: None,
+        channel: Channel::Window,
+        item: Box::new(item),
+        applicant: Applicant {
+            kind: "individual".into(),
+            name: "张伟".into(),
+            id_number: "11010519491231002X".into(),
+            mobile: "13800000000".into(),
+        },
+        materials: vec!["申请书".into()],
+    }
+}
+
+/// The approver's decision and conclusion that end a lifecycle.
+pub(crate) fn decision() -> [Command; 2] {
     [
-        Command::Submit {
-            application: None,
-            channel: Channel::Window,
-            item: Box::new(item()),
-            applicant: Applicant {
-                kind: "individual".into(),
-                name: "张伟".into(),
-                id_number: "11010519491231002X".into(),
-                mobile: "13800000000".into(),
-            },
-            materials: vec!["申请书".into()],
-        },
-        Command::Accept,
-        Command::CompleteStep {
-            opinion: "经审查，申请人符合法定条件".into(),
-        },
         Command::Decide {
             decision: Decision {
                 approved: true,
@@ -103,11 +107,27 @@ fn lifecycle() -> [Command; LIFECYCLE] {
     ]
 }
 
+pub(crate) fn lifecycle() -> Vec<(Actor, Command)> {
+    let [decide, conclude] = decision();
+    [
+        submission(item()),
+        Command::Accept,
+        Command::CompleteStep {
+            opinion: "经审查，申请人符合法定条件".into(),
+        },
+        decide,
+        conclude,
+    ]
+    .into_iter()
+    .map(|c| (actor(), c))
+    .collect()
+}
+
 async fn run_command(
     store: &Store,
     case_id: Option<CaseId>,
     version: Option<u64>,
-    command: Command,
+    (actor, command): (Actor, Command),
     today: NaiveDate,
 ) -> anyhow::Result<(CaseId, u64)> {
     let out = store
@@ -116,7 +136,7 @@ async fn run_command(
             case_id,
             expected_version: version,
             command,
-            actor: actor(),
+            actor,
             idempotency_key: None,
             today,
             at: onewindow_store::now_ms(),
@@ -132,12 +152,13 @@ async fn client(
     n: usize,
     steps: usize,
     done: Arc<AtomicU64>,
+    plan: Plan,
 ) -> anyhow::Result<Vec<Duration>> {
     let today = NaiveDate::from_ymd_opt(2026, 9, 24).expect("date");
     let mut latencies = Vec::with_capacity(n * steps);
     for _ in 0..n {
         let (mut id, mut version) = (None, None);
-        for command in lifecycle().into_iter().take(steps) {
+        for command in plan().into_iter().take(steps) {
             let t = Instant::now();
             let (case_id, v) = run_command(&store, id, version, command, today).await?;
             latencies.push(t.elapsed());
@@ -149,13 +170,14 @@ async fn client(
     Ok(latencies)
 }
 
-/// Runs `total` lifecycles over `clients` concurrent clients.
-async fn drive(
+/// Runs `total` lifecycles of `plan` over `clients` concurrent clients.
+pub(crate) async fn drive(
     store: &Store,
     clients: usize,
     total: usize,
     steps: usize,
     progress: Option<&str>,
+    plan: Plan,
 ) -> anyhow::Result<(Vec<Duration>, Duration)> {
     let done = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
@@ -167,6 +189,7 @@ async fn drive(
             share,
             steps,
             done.clone(),
+            plan,
         )));
     }
     let ticker = progress.map(|label| {
@@ -258,7 +281,7 @@ pub async fn cases(opts: Options) -> anyhow::Result<()> {
     if opts.seed > 0 {
         // Submitted and accepted cases, as a busy centre's database holds.
         let t = Instant::now();
-        drive(&store, 32, opts.seed, 2, Some("seeding")).await?;
+        drive(&store, 32, opts.seed, 2, Some("seeding"), lifecycle).await?;
         println!(
             "seeded {} cases in {:.1} s",
             opts.seed,
@@ -272,6 +295,7 @@ pub async fn cases(opts: Options) -> anyhow::Result<()> {
         opts.lifecycles,
         LIFECYCLE,
         Some("measuring"),
+        lifecycle,
     )
     .await?;
     let after = database_bytes(&store, sqlite_path.is_some()).await;

@@ -4,6 +4,7 @@
 pub mod cases;
 pub mod hall;
 pub mod http;
+pub mod joint;
 pub mod supervision;
 
 use onewindow_domain::ids::{CentreId, DepartmentId, ItemId};

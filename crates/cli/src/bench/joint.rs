@@ -1,0 +1,176 @@
+//! `onewindow bench joint`: joint cases (并联审批) through the case engine, against single-
+//! department cases in the same run. A joint case has five co-departments, each with three steps
+//! (会办审查, 会办复核, 会签) by its own staff, between the lead's acceptance and its decision: 20
+//! commands, each a separate round trip as a web request makes it.
+
+use std::time::Duration;
+
+use onewindow_domain::case::{Actor, BranchRef, Command, StepRef};
+use onewindow_domain::ids::{AccountId, DepartmentId, StaffId};
+use onewindow_domain::org::Role;
+use onewindow_store::{Backend, Store};
+
+use crate::bench::cases::{LIFECYCLE, actor, decision, drive, item, lifecycle, submission};
+use crate::bench::{ScratchDb, percentile};
+
+#[derive(Debug, clap::Args)]
+pub struct Options {
+    /// `sqlite` (a fresh temporary file) or a postgres:// URL (a fresh database beside it).
+    #[arg(long, default_value = "sqlite")]
+    pub database: String,
+    /// SQLite: `normal` or `full` (fsync on every commit).
+    #[arg(long, default_value = "normal")]
+    pub synchronous: String,
+    #[arg(long, default_value_t = 1)]
+    pub clients: usize,
+    /// Cases of each kind measured (single-department, then joint).
+    #[arg(long, default_value_t = 1_000)]
+    pub cases: usize,
+}
+
+const BRANCHES: usize = 5;
+const BRANCH_STEPS: usize = 3;
+/// Submit, accept, the lead's review, five branches of three steps, decide, conclude.
+const JOINT: usize = LIFECYCLE + BRANCHES * BRANCH_STEPS;
+
+/// The co-department `i` (departments 11, 12, …).
+fn department(i: usize) -> DepartmentId {
+    DepartmentId(11 + i as i64)
+}
+
+fn co_staff(i: usize) -> Actor {
+    let id = 100 + i as i64;
+    Actor::staff(
+        AccountId(id),
+        StaffId(id),
+        &[Role::Reviewer, Role::Approver],
+        Some(department(i)),
+    )
+}
+
+fn joint_lifecycle() -> Vec<(Actor, Command)> {
+    let mut joint_item = item();
+    joint_item.branches = (0..BRANCHES)
+        .map(|i| {
+            let step = |name: &str, role| StepRef {
+                name: name.into(),
+                role,
+                department_id: department(i),
+                limit_days: 0,
+            };
+            BranchRef {
+                department_id: department(i),
+                department_name: format!("会办部门{}", i + 1),
+                steps: vec![
+                    step("会办审查", Role::Reviewer),
+                    step("会办复核", Role::Reviewer),
+                    step("会签", Role::Approver),
+                ],
+                limit_days: 3,
+            }
+        })
+        .collect();
+    let mut plan = vec![
+        (actor(), submission(joint_item)),
+        (actor(), Command::Accept),
+        (
+            actor(),
+            Command::CompleteStep {
+                opinion: "经审查，申请人符合法定条件".into(),
+            },
+        ),
+    ];
+    for branch in 0..BRANCHES {
+        for _ in 0..BRANCH_STEPS {
+            plan.push((
+                co_staff(branch),
+                Command::CompleteBranchStep {
+                    branch,
+                    opinion: "同意".into(),
+                },
+            ));
+        }
+    }
+    plan.extend(decision().map(|c| (actor(), c)));
+    plan
+}
+
+/// Commands per second, p50 and p99 of one kind of case.
+fn figures(latencies: &mut [Duration], elapsed: Duration) -> (f64, f64, f64) {
+    latencies.sort();
+    (
+        latencies.len() as f64 / elapsed.as_secs_f64(),
+        percentile(latencies, 0.50).as_secs_f64() * 1e3,
+        percentile(latencies, 0.99).as_secs_f64() * 1e3,
+    )
+}
+
+pub async fn joint(opts: Options) -> anyhow::Result<()> {
+    let scratch = ScratchDb::create(
+        &opts.database,
+        "bench_joint",
+        &format!("?synchronous={}", opts.synchronous),
+    )
+    .await?;
+    let mut store = Store::open(&scratch.url).await?;
+    store
+        .set_event_key(onewindow_store::case::checkpoints::EventKey::from_bytes(
+            [9; 32],
+        ))
+        .await?;
+    let backend = store.backend();
+    let clients = opts.clients.max(1);
+    let cases = opts.cases.max(1);
+    println!(
+        "bench joint: {}{}, {clients} clients, {cases} cases of each kind: single-department ({LIFECYCLE} commands) and joint with {BRANCHES} co-departments of {BRANCH_STEPS} steps ({JOINT} commands)",
+        backend.name(),
+        if backend == Backend::Sqlite {
+            format!(" synchronous={}", opts.synchronous.to_uppercase())
+        } else {
+            String::new()
+        },
+    );
+    let (mut single, single_time) =
+        drive(&store, clients, cases, LIFECYCLE, Some("单部门"), lifecycle).await?;
+    let (mut joint, joint_time) = drive(
+        &store,
+        clients,
+        cases,
+        JOINT,
+        Some("并联审批"),
+        joint_lifecycle,
+    )
+    .await?;
+    check(&store).await?;
+    let (single_rate, single_p50, single_p99) = figures(&mut single, single_time);
+    let (joint_rate, joint_p50, joint_p99) = figures(&mut joint, joint_time);
+    println!(
+        "single-department: {single_rate:.0} commands/s, p50 {single_p50:.3} ms, p99 {single_p99:.3} ms"
+    );
+    println!(
+        "joint: {joint_rate:.0} commands/s, p50 {joint_p50:.3} ms, p99 {joint_p99:.3} ms; {:.0} joint cases/s",
+        cases as f64 / joint_time.as_secs_f64()
+    );
+    println!(
+        "cost per command, joint ÷ single-department: {:.2}× (target ≤ 1.5×)",
+        single_rate / joint_rate
+    );
+    store.close().await;
+    scratch.remove().await
+}
+
+/// Every joint case ended concluded with all its branches signed, and no task is left open.
+async fn check(store: &Store) -> anyhow::Result<()> {
+    let (open,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM case_tasks WHERE slot > 0")
+        .fetch_one(store.pool())
+        .await?;
+    let (unfinished,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM cases WHERE stage <> 'concluded'")
+            .fetch_one(store.pool())
+            .await?;
+    anyhow::ensure!(
+        open == 0 && unfinished == 0,
+        "{open} branch tasks open, {unfinished} cases not concluded"
+    );
+    Ok(())
+}
