@@ -547,3 +547,98 @@ async fn catalog_import_export_round_trip() {
 async fn catalog_search() {
     on_every_backend!(search_with_synonyms_and_filters);
 }
+
+/// 前置审批: a chain of prerequisites publishes; a version that would close the loop
+/// (互为前置) is refused naming it, and so is an unknown prerequisite; nothing is published.
+async fn prerequisite_loops(store: &Store) {
+    let (dept, _) = org(store).await;
+    let dept = DepartmentId(dept);
+    let by = AccountId(1);
+    let with = |code: &str, name: &str, pre: &[&str]| {
+        let mut d = doc(code, name, dept);
+        d.prerequisites = pre.iter().map(|p| format!("0102001{p}")).collect();
+        d
+    };
+    // A needs B, B needs C: a chain, in one file naming items of the same file.
+    store
+        .catalog()
+        .import_items(
+            vec![
+                with("000000001", "建设用地规划许可", &["000000002"]),
+                with("000000002", "建设项目用地预审", &["000000003"]),
+                with("000000003", "项目立项备案", &[]),
+            ],
+            by,
+        )
+        .await
+        .unwrap();
+    // C needing A would close A → B → C → A.
+    let c = store
+        .catalog()
+        .item_by_code("0102001000000003")
+        .await
+        .unwrap();
+    store
+        .catalog()
+        .save_draft(c.id, with("000000003", "项目立项备案", &["000000001"]), by)
+        .await
+        .unwrap();
+    let err = store.catalog().publish(c.id, by).await.unwrap_err();
+    let StoreError::Invalid(fields) = err else {
+        panic!("{err:?}");
+    };
+    let message = fields.message_for("prerequisites").unwrap();
+    assert!(
+        message.contains(
+            "项目立项备案（0102001000000003） → 建设用地规划许可（0102001000000001） → 建设项目用地预审（0102001000000002） → 项目立项备案（0102001000000003）"
+        ),
+        "{message}"
+    );
+    let current = store.catalog().current_version(c.id).await.unwrap();
+    assert!(current.doc.prerequisites.is_empty(), "nothing published");
+    // Two items of one file naming each other, and an unknown item, are refused with their rows.
+    let err = store
+        .catalog()
+        .import_items(
+            vec![
+                with("000000004", "甲", &["000000005"]),
+                with("000000005", "乙", &["000000004"]),
+                with("000000006", "丙", &["000000099"]),
+            ],
+            by,
+        )
+        .await
+        .unwrap_err();
+    let StoreError::Invalid(fields) = err else {
+        panic!("{err:?}");
+    };
+    assert!(
+        fields.message_for("第 1 项 prerequisites").is_some(),
+        "{fields:?}"
+    );
+    assert!(
+        fields
+            .message_for("第 3 项 prerequisites")
+            .is_some_and(|m| m.contains("不在事项目录中")),
+        "{fields:?}"
+    );
+    assert!(
+        store
+            .catalog()
+            .item_by_code("0102001000000004")
+            .await
+            .is_err()
+    );
+    // An item naming itself is refused by the document's own rules.
+    let err = store
+        .catalog()
+        .import_items(vec![with("000000007", "丁", &["000000007"])], by)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)));
+}
+
+#[tokio::test]
+async fn catalog_prerequisite_loops_are_refused() {
+    on_every_backend!(prerequisite_loops);
+}

@@ -8,36 +8,7 @@ mod common;
 
 use common::*;
 use onewindow_domain::auth::TokenScope;
-use onewindow_domain::ids::DepartmentId;
-use onewindow_store::org::DepartmentInput;
 use serde_json::{Value, json};
-
-/// A department with a valid credit code made from its 17 leading characters.
-async fn department(
-    app: &TestApp,
-    org: &Org,
-    name: &str,
-    short: &str,
-    first17: &str,
-) -> DepartmentId {
-    let chars: Vec<char> = first17.chars().collect();
-    let code = format!(
-        "{first17}{}",
-        onewindow_domain::ids::credit_check_char(&chars)
-    );
-    app.store
-        .org()
-        .create_department(&DepartmentInput {
-            centre_id: org.centre,
-            name: name.into(),
-            short_name: short.into(),
-            credit_code: code,
-            phone: String::new(),
-        })
-        .await
-        .expect("department")
-        .id
-}
 
 fn branches(body: &Value) -> Vec<Value> {
     body["state"]["branches"]
@@ -48,16 +19,20 @@ fn branches(body: &Value) -> Vec<Value> {
 
 async fn joint_case(app: &TestApp) {
     let org = app.seed_org().await;
-    let fire = department(app, &org, "临沂市消防救援支队", "消防", "11371300MB2853977").await;
-    let land = department(
-        app,
-        &org,
-        "临沂市自然资源和规划局",
-        "自然资源",
-        "11371300004323755",
-    )
-    .await;
-    let bystander = department(app, &org, "临沂市教育局", "教育", "11371300004323819").await;
+    let fire = app
+        .department(&org, "临沂市消防救援支队", "消防", "11371300MB2853977")
+        .await;
+    let land = app
+        .department(
+            &org,
+            "临沂市自然资源和规划局",
+            "自然资源",
+            "11371300004323755",
+        )
+        .await;
+    let bystander = app
+        .department(&org, "临沂市教育局", "教育", "11371300004323819")
+        .await;
     let clerk = app.dept_staff(&org, org.dept, "clerk", &["clerk"]).await;
     let reviewer = app.dept_staff(&org, org.dept, "rev", &["reviewer"]).await;
     let approver = app.dept_staff(&org, org.dept, "appr", &["approver"]).await;

@@ -305,6 +305,7 @@ pub fn items(
                 (promised * 2 / 3).max(1)
             },
             joint_department_ids,
+            prerequisites: Vec::new(),
             intermediary_services: Vec::new(),
             quantity_limit: "无数量限制".into(),
             special_procedures,
@@ -349,6 +350,26 @@ pub fn items(
     }
     if let Some(name) = forms.keys().next() {
         bail!("demo form for an item the catalogue lacks: {name}");
+    }
+    // 前置审批 along a construction project's path: land-use planning before works planning
+    // before the building permit, and the permit before pre-sales.
+    for (item, needs) in [
+        ("建设工程规划许可证核发", "建设用地规划许可证核发"),
+        ("建筑工程施工许可证核发", "建设工程规划许可证核发"),
+        ("商品房预售许可", "建筑工程施工许可证核发"),
+    ] {
+        let code = |name: &str| {
+            out.iter()
+                .find(|d| d.name == name)
+                .map(|d| d.implementation_code.clone())
+                .with_context(|| format!("demo prerequisite {name}"))
+        };
+        let needs = code(needs)?;
+        let at = out
+            .iter()
+            .position(|d| d.name == item)
+            .with_context(|| format!("demo item {item}"))?;
+        out[at].prerequisites.push(needs);
     }
     Ok(out)
 }

@@ -193,6 +193,20 @@ impl CaseState {
         }
     }
 
+    /// Whether the lead department has reached its decision (the approver's last step, or
+    /// past the steps) and waits for co-departments to sign.
+    pub fn awaiting_signatures(&self) -> bool {
+        let Some(item) = self.item.as_ref() else {
+            return false;
+        };
+        let deciding = self.current_step + 1 >= item.steps.len()
+            && item
+                .steps
+                .get(self.current_step)
+                .is_none_or(|s| s.role == Role::Approver);
+        self.stage() == Stage::InReview && deciding && !self.unsigned_branches().is_empty()
+    }
+
     /// The branches not yet signed, by department, for the decision's refusal.
     pub fn unsigned_branches(&self) -> Vec<String> {
         let Some(item) = self.item.as_ref() else {

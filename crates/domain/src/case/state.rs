@@ -95,15 +95,8 @@ impl CaseState {
             }
             (Stage::Submitted, _) => at("受理", Role::Clerk, item.department_id),
             (Stage::InReview, _) => {
-                // The decision (the approver's last step, or after the steps) waits for the
-                // co-departments' signatures.
-                let deciding = self.current_step + 1 >= item.steps.len()
-                    && item
-                        .steps
-                        .get(self.current_step)
-                        .is_none_or(|s| s.role == Role::Approver);
                 let mut lines = match item.steps.get(self.current_step) {
-                    _ if deciding && !self.unsigned_branches().is_empty() => {
+                    _ if self.awaiting_signatures() => {
                         at("等待会办部门会签", Role::Approver, item.department_id)
                     }
                     Some(step) => at(&step.name, step.role, step.department_id),

@@ -280,6 +280,7 @@ const ELEMENT_LABELS: &[(&str, &str)] = &[
     ("description", "说明"),
     ("joint_department_ids", "共同实施部门"),
     ("joint_limit_days", "会办时限"),
+    ("prerequisites", "前置事项"),
     ("intermediary_services", "中介服务"),
     ("quantity_limit", "数量限制"),
     ("special_procedures", "特别程序"),

@@ -12,8 +12,10 @@ use crate::org::FieldErrors;
 
 mod changes;
 pub mod form;
+mod prerequisites;
 pub use changes::{FieldChange, code_table_of, diff, display_value, element_label};
 pub use form::{Condition, FieldType, FormField};
+pub use prerequisites::PrerequisiteGraph;
 
 /// A code table: (code, Chinese name), exactly as printed in the standard.
 pub type CodeTable = &'static [(&'static str, &'static str)];
@@ -294,6 +296,9 @@ pub struct ItemDoc {
     /// to sign their opinions; 0 means the whole promised limit.
     #[serde(default)]
     pub joint_limit_days: u32,
+    /// 前置审批: the items (by implementation code) that must be approved first.
+    #[serde(default)]
+    pub prerequisites: Vec<String>,
     #[serde(default)]
     pub intermediary_services: Vec<String>,
     #[serde(default)]
@@ -500,6 +505,20 @@ impl ItemDoc {
                     &format!("joint_department_ids[{i}]"),
                     "共同实施部门不能是实施部门本身",
                 );
+            }
+        }
+        let mut named = std::collections::BTreeSet::new();
+        for (i, code) in self.prerequisites.iter().enumerate() {
+            let field = format!("prerequisites[{i}]");
+            if code.is_empty()
+                || code.len() > 24
+                || !code.bytes().all(|b| b.is_ascii_alphanumeric())
+            {
+                e.add(&field, "前置事项应填写其实施编码（字母和数字，至多 24 位）");
+            } else if *code == self.implementation_code {
+                e.add(&field, "事项不能是自身的前置事项");
+            } else if !named.insert(code) {
+                e.add(&field, "前置事项重复");
             }
         }
         if self.joint_limit_days > self.promised_limit_days {

@@ -35,6 +35,7 @@ pub const COLUMNS: &[&str] = &[
     "steps",
     "joint_department_ids",
     "joint_limit_days",
+    "prerequisites",
     "intermediary_services",
     "quantity_limit",
     "special_procedures",
@@ -62,7 +63,7 @@ pub const COLUMNS: &[&str] = &[
 ];
 
 /// Columns an older export may lack (elements added since): read as empty.
-const ADDED_LATER: &[&str] = &["form", "joint_limit_days"];
+const ADDED_LATER: &[&str] = &["form", "joint_limit_days", "prerequisites"];
 
 pub fn write(docs: &[ItemDoc]) -> StoreResult<String> {
     let mut out = csv::WriterBuilder::new()

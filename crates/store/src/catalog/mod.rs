@@ -7,7 +7,7 @@ pub mod csv;
 use onewindow_domain::ids::{AccountId, DepartmentId, ItemId, WindowId};
 use std::collections::HashSet;
 
-use onewindow_domain::catalog::{ItemDoc, ItemStatus, OrgLookup, VersionStatus};
+use onewindow_domain::catalog::{ItemDoc, ItemStatus, OrgLookup, PrerequisiteGraph, VersionStatus};
 use onewindow_domain::org::FieldErrors;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -359,6 +359,8 @@ impl crate::CatalogStore<'_> {
         // The organisation may have changed since the draft was saved.
         let version = self.get_version(item_id, draft).await?;
         version.doc.validate(&self.org_snapshot().await?)?;
+        self.check_prerequisites(&[(&version.doc, "prerequisites".to_owned())])
+            .await?;
         let mut tx = self.store.pool.begin().await?;
         if effective > today {
             schedule_in(&mut tx, item_id, by, &effective).await?;
@@ -515,6 +517,28 @@ impl crate::CatalogStore<'_> {
         Ok(out)
     }
 
+    /// 前置审批 checked at publication: the prerequisites of `docs` (each with the field its
+    /// errors go under) are items of the catalogue, and none closes a loop with the published
+    /// versions (互为前置). Only an item naming prerequisites can close a loop through itself.
+    async fn check_prerequisites(self, docs: &[(&ItemDoc, String)]) -> StoreResult<()> {
+        if docs.iter().all(|(d, _)| d.prerequisites.is_empty()) {
+            return Ok(());
+        }
+        let mut graph = PrerequisiteGraph::default();
+        for (_, d) in self.published_docs().await? {
+            graph.set(&d.implementation_code, &d.name, &d.prerequisites);
+        }
+        for (d, _) in docs {
+            graph.set(&d.implementation_code, &d.name, &d.prerequisites);
+        }
+        let changed: Vec<(String, String)> = docs
+            .iter()
+            .filter(|(d, _)| !d.prerequisites.is_empty())
+            .map(|(d, field)| (d.implementation_code.clone(), field.clone()))
+            .collect();
+        Ok(graph.check(&changed)?)
+    }
+
     /// How many items the public can find (active, with a published version).
     pub async fn count_active_items(self) -> StoreResult<u64> {
         let (n,): (i64,) = sqlx::query_as(
@@ -557,6 +581,12 @@ impl crate::CatalogStore<'_> {
             prepared.push(doc);
         }
         errors.into_result()?;
+        let rows: Vec<(&ItemDoc, String)> = prepared
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d, format!("第 {} 项 prerequisites", i + 1)))
+            .collect();
+        self.check_prerequisites(&rows).await?;
         let existing = self.published_docs().await?;
         let mut report = ImportReport::default();
         let mut tx = self.store.pool.begin().await?;

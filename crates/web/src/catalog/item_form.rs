@@ -234,6 +234,7 @@ pub fn doc_to_form(doc: &ItemDoc) -> FormData {
         put("joint_department_ids", d.to_string());
     }
     put("joint_limit_days", doc.joint_limit_days.to_string());
+    put("prerequisites", doc.prerequisites.join("\n"));
     for (i, b) in doc.legal_bases.iter().enumerate() {
         put(&format!("legal_bases[{i}].law"), b.law.clone());
         put(&format!("legal_bases[{i}].article"), b.article.clone());
@@ -397,6 +398,7 @@ pub fn form_to_doc(data: &FormData) -> (ItemDoc, FieldErrors) {
         window_ids: ids(data, &mut e, "window_ids"),
         joint_department_ids: ids(data, &mut e, "joint_department_ids"),
         joint_limit_days: number(data, &mut e, "joint_limit_days"),
+        prerequisites: split(data.text("prerequisites")),
         ..Default::default()
     };
     for i in row_indices(data, "legal_bases", "law") {
@@ -561,6 +563,7 @@ pub fn sections(
                 "会办时限（工作日，0 为承诺时限）",
                 false,
             )
+            .textarea("prerequisites", "前置事项（每行一个实施编码）", false)
             .textarea("intermediary_services", "中介服务（每行一项）", false)
             .text("quantity_limit", "数量限制", false, "")
             .text("result_name", "结果名称", true, "")

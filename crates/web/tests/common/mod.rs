@@ -152,6 +152,34 @@ impl TestApp {
         self.staff(login, roles, Some(org.centre), Some(dept)).await
     }
 
+    /// Another department of the fixture's centre, its credit code completed from its first
+    /// 17 characters.
+    pub async fn department(
+        &self,
+        org: &Org,
+        name: &str,
+        short: &str,
+        first17: &str,
+    ) -> DepartmentId {
+        let chars: Vec<char> = first17.chars().collect();
+        let code = format!(
+            "{first17}{}",
+            onewindow_domain::ids::credit_check_char(&chars)
+        );
+        self.store
+            .org()
+            .create_department(&DepartmentInput {
+                centre_id: org.centre,
+                name: name.into(),
+                short_name: short.into(),
+                credit_code: code,
+                phone: String::new(),
+            })
+            .await
+            .expect("department")
+            .id
+    }
+
     /// A page's HTML as a signed-in (or anonymous) client sees it.
     pub async fn page(&self, client: &reqwest::Client, path: &str) -> String {
         let resp = client.get(self.url(path)).send().await.unwrap();

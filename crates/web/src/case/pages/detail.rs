@@ -55,6 +55,8 @@ pub(super) struct CasePage {
     online: Option<OnlinePanel>,
     /// The co-departments' branches of a joint case (并联审批).
     joint: Option<JointPanel>,
+    /// This person has a branch to work on (the forms are in the joint panel).
+    joint_actions: bool,
 }
 
 /// An online application as the clerk pre-reviews it: the answers by label, the delivery
@@ -290,6 +292,7 @@ pub(super) async fn case_view_page(
         channel: s.channel.map(|c| c.label()).unwrap_or_default().to_owned(),
         stage: s.stage().label().to_owned(),
         step: match (s.stage(), &item) {
+            (Stage::InReview, Some(_)) if s.awaiting_signatures() => "等待会办部门会签".to_owned(),
             (Stage::InReview, Some(i)) => i.step_name(s.current_step).to_owned(),
             _ => view.row.step_name.clone().unwrap_or_default(),
         },
@@ -339,6 +342,9 @@ pub(super) async fn case_view_page(
             .unwrap_or_default(),
         form_id: form_id(),
         online: online_panel(state, view.row.id).await?,
+        joint_actions: joint
+            .as_ref()
+            .is_some_and(|j| j.branches.iter().any(|b| !b.actions.is_empty())),
         joint,
     })
 }

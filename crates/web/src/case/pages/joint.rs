@@ -227,6 +227,12 @@ pub(super) async fn joint_form(p: &Print) -> PageResult {
                     signer: e.actor_name.clone(),
                     on: on.to_string(),
                 }),
+                Ok(Event::Decided { .. }) => Some(OpinionView {
+                    step: "决定".into(),
+                    opinion: event_detail(&e.payload),
+                    signer: e.actor_name.clone(),
+                    on: local_time(e.at).chars().take(10).collect(),
+                }),
                 _ => None,
             },
         )

@@ -343,6 +343,7 @@ pub fn render_guide(
     current: Option<i64>,
     status: ItemStatus,
     dept_names: &[(DepartmentId, String)],
+    prerequisite_names: &[(String, String)],
     ctx: &RequestCtx,
     print: bool,
 ) -> Result<String, PageError> {
@@ -436,6 +437,23 @@ pub fn render_guide(
                 doc.joint_department_ids
                     .iter()
                     .map(|d| dept_name(*d))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            },
+        ),
+        (
+            "前置审批",
+            if doc.prerequisites.is_empty() {
+                "无".into()
+            } else {
+                doc.prerequisites
+                    .iter()
+                    .map(|code| {
+                        prerequisite_names
+                            .iter()
+                            .find(|(c, _)| c == code)
+                            .map_or_else(|| code.clone(), |(_, name)| name.clone())
+                    })
                     .collect::<Vec<_>>()
                     .join("、")
             },
@@ -618,11 +636,18 @@ pub(super) async fn guide(
         .into_iter()
         .map(|d| (d.id, d.name))
         .collect();
+    let mut prerequisites = Vec::new();
+    for code in &version.doc.prerequisites {
+        if let Ok(p) = state.store.catalog().item_by_code(code).await {
+            prerequisites.push((code.clone(), p.name));
+        }
+    }
     let html = render_guide(
         &version,
         current,
         item.status,
         &depts,
+        &prerequisites,
         &ctx,
         q.print == Some(1),
     )?;

@@ -1,0 +1,136 @@
+//! 并联审批 in headless Chromium: the fire brigade's reviewer finds the joint case in the inbox
+//! and records the review, its approver signs (1366 px); the lead's approver on a phone (375 px)
+//! sees every department's branch, is refused the decision while one is open, decides once all
+//! have signed, and prints the joint signing form. Runs when chromedriver is installed, and
+//! must run under CI=true.
+
+#[macro_use]
+mod common;
+
+use common::browser::*;
+use common::*;
+use onewindow_domain::auth::TokenScope;
+use onewindow_store::Backend;
+use serde_json::json;
+
+#[tokio::test]
+async fn departments_sign_one_form() {
+    let Some(driver_path) = chromedriver() else {
+        eprintln!("chromedriver not installed; browser test not run");
+        return;
+    };
+    let app = spawn_app_on(Backend::Sqlite, Some("2026-09-28")).await;
+    let org = app.seed_org().await;
+    let fire = app
+        .department(&org, "临沂市消防救援支队", "消防", "11371300MB2853977")
+        .await;
+    let clerk = app.dept_staff(&org, org.dept, "clerk", &["clerk"]).await;
+    app.dept_staff(&org, org.dept, "appr", &["reviewer", "approver"])
+        .await;
+    app.dept_staff(&org, fire, "firerev", &["reviewer"]).await;
+    app.dept_staff(&org, fire, "firesign", &["approver"]).await;
+    let police = app
+        .dept_staff(&org, org.other_dept, "police", &["reviewer", "approver"])
+        .await;
+    let mut doc = food_licence_doc(org.dept);
+    doc["joint_department_ids"] = json!([org.other_dept, fire]);
+    doc["joint_limit_days"] = json!(3);
+    let item = import_item(&app, doc, clerk.account_id).await;
+    let t_clerk = app.token(clerk.account_id, TokenScope::Write).await;
+    let (_, opened) = app
+        .post(&t_clerk, "/cases", json!({"item_id": item, "materials": ["申请书"],
+            "applicant": {"kind": "company", "name": "临沂某建设有限公司", "id_number": "91371302MA3C7Q5K8E", "mobile": "13800000000"}}))
+        .await;
+    let id = opened["case_id"].as_i64().expect("case opened");
+    let (status, body) = app.command(&t_clerk, id, json!({"type": "accept"})).await;
+    assert_eq!(status, 200, "{body}");
+    let base = app.url("");
+    let (_driver, client) = start_browser(&driver_path).await;
+
+    // The fire brigade's reviewer: the case is in the inbox; the branch form records the review.
+    client.set_window_size(1366, 900).await.unwrap();
+    login(&client, &base, "firerev", PASSWORD).await;
+    client.goto(&format!("{base}/work")).await.unwrap();
+    let text = page_text(&client).await;
+    assert!(text.contains("食品经营许可"), "{text}");
+    assert!(text.contains("会办审查"), "{text}");
+    client
+        .goto(&format!("{base}/work/cases/{id}"))
+        .await
+        .unwrap();
+    let text = page_text(&client).await;
+    assert!(
+        text.contains("并联审批")
+            && text.contains("临沂市消防救援支队")
+            && text.contains("临沂市公安局"),
+        "{text}"
+    );
+    screenshot(&client, "joint-branch-1366").await;
+    fill(&client, "bo-1", "消防设计文件齐全，符合要求").await;
+    act(&client, "complete_branch_step").await;
+    click_and_wait(&client, "form[action='/logout'] button").await;
+    login(&client, &base, "firesign", PASSWORD).await;
+    client
+        .goto(&format!("{base}/work/cases/{id}"))
+        .await
+        .unwrap();
+    fill(&client, "bo-1", "同意").await;
+    act(&client, "complete_branch_step").await;
+    let text = page_text(&client).await;
+    assert!(text.contains("已会签"), "{text}");
+
+    // The lead's approver on a phone: the branches as cards; no decision while 公安 is open.
+    let t_police = app.token(police.account_id, TokenScope::Write).await;
+    client.set_window_size(375, 900).await.unwrap();
+    click_and_wait(&client, "form[action='/logout'] button").await;
+    login(&client, &base, "appr", PASSWORD).await;
+    client
+        .goto(&format!("{base}/work/cases/{id}"))
+        .await
+        .unwrap();
+    fill(&client, "o-complete_step", "符合条件").await;
+    act(&client, "complete_step").await;
+    let text = page_text(&client).await;
+    assert!(
+        text.contains("等待会办部门会签") || text.contains("审查中"),
+        "{text}"
+    );
+    assert_stacked(&client, "#joint table").await;
+    assert!(
+        client
+            .find(fantoccini::Locator::Css(
+                "form.action-form input[name=action][value=decide]"
+            ))
+            .await
+            .is_err(),
+        "no decision is offered while a branch is open"
+    );
+    screenshot(&client, "joint-case-375").await;
+    for _ in 0..2 {
+        let (status, body) = app
+            .command(
+                &t_police,
+                id,
+                json!({"type": "complete_branch_step", "branch": 0, "opinion": "同意"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    client.refresh().await.unwrap();
+    fill(&client, "dr-decide", "符合法定条件").await;
+    act(&client, "decide").await;
+    client
+        .goto(&format!("{base}/work/cases/{id}/joint-form"))
+        .await
+        .unwrap();
+    let text = page_text(&client).await;
+    assert!(
+        text.contains("并联审批会签表") && text.contains("各会办部门均已会签"),
+        "{text}"
+    );
+    assert!(text.contains("消防设计文件齐全，符合要求"), "{text}");
+    screenshot(&client, "joint-form-375").await;
+    client.set_window_size(1366, 900).await.unwrap();
+    screenshot(&client, "joint-form-1366").await;
+    app.stop().await;
+}
