@@ -9,7 +9,7 @@ use crate::org::{AccountKind, Role};
 // Every context's actions, beside the gate that decides them.
 pub use crate::{
     accounts::AccountAction, calendar::CalendarAction, case::CaseAction, catalog::CatalogAction,
-    hall::HallAction, org::OrgAction, supervision::SupervisionAction,
+    hall::HallAction, joint::JointAction, org::OrgAction, supervision::SupervisionAction,
 };
 
 /// The acting user, as established by a session cookie or an API token.
@@ -154,7 +154,8 @@ by_context!(
     Calendar(CalendarAction),
     Case(CaseAction),
     Supervision(SupervisionAction),
-    Hall(HallAction)
+    Hall(HallAction),
+    Joint(JointAction)
 );
 
 impl Action {
@@ -282,6 +283,9 @@ pub fn authorize(
                 Err(Denied::Role)
             }
         },
+        Action::Joint(a) => match a {
+            JointAction::ManageBundles => Err(Denied::Role),
+        },
     }
 }
 
@@ -349,7 +353,7 @@ mod tests {
                 Access::Read => assert_eq!(outcome, Ok(()), "{action:?}"),
             }
         }
-        assert_eq!(writes, 17, "write actions");
+        assert_eq!(writes, 18, "write actions");
     }
 
     #[test]

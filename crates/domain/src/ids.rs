@@ -410,4 +410,6 @@ id_types! {
     StaffId;
     /// An account (账户) of staff or of an applicant.
     AccountId;
+    /// A 一件事一次办 bundle of items.
+    BundleId;
 }

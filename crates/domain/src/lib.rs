@@ -10,5 +10,6 @@ pub mod codes;
 pub mod exchange;
 pub mod hall;
 pub mod ids;
+pub mod joint;
 pub mod org;
 pub mod supervision;

@@ -11,6 +11,7 @@ pub mod catalog;
 mod error;
 pub mod hall;
 mod infra;
+pub mod joint;
 pub mod org;
 mod projections;
 pub mod supervision;
@@ -310,6 +311,8 @@ handles! {
     supervision => SupervisionStore,
     /// The online hall: drafts, uploads, online submission, messages (`hall`).
     hall => HallStore,
+    /// Joint approval beyond one item: 一件事一次办 bundles (`joint`).
+    joint => JointStore,
     /// The notification outbox and the accounts' message centre (`infra::outbox`,
     /// `infra::messages`).
     outbox => OutboxStore,

@@ -12,6 +12,7 @@ pub mod case;
 pub mod catalog;
 pub mod error;
 pub mod hall;
+pub mod joint;
 pub mod kit;
 pub mod notify;
 pub mod org;

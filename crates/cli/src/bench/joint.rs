@@ -67,6 +67,7 @@ fn joint_lifecycle() -> Vec<(Actor, Command)> {
                     step("会签", Role::Approver),
                 ],
                 limit_days: 3,
+                item: None,
             }
         })
         .collect();

@@ -317,5 +317,53 @@ pub(super) async fn demo_cases(
         )
         .await?;
     }
+    // 一件事：开办餐饮店, accepted once at the 市场监管 window yesterday; the fire brigade has
+    // checked and signed, the food licence is still under review.
+    let restaurant = store
+        .joint()
+        .bundles(true)
+        .await?
+        .into_iter()
+        .find(|b| b.name == "开办餐饮店")
+        .context("demo bundle")?;
+    let owner = applicant("马丽", &resident_id("37130219910823152"), "13905391010");
+    let joint = store
+        .joint()
+        .case_item(restaurant.id, &owner.id_number)
+        .await?;
+    let day = working_days_before(&cal, today, 1)?;
+    let opened = run(
+        None,
+        &clerk,
+        day,
+        Command::Submit {
+            application: None,
+            channel: Channel::Window,
+            item: Box::new(joint.clone()),
+            applicant: owner,
+            materials: all_required(&joint),
+        },
+    )
+    .await?;
+    let id = Some(opened.case_id);
+    run(id, &clerk, day, Command::Accept).await?;
+    if let Some(branch) = joint
+        .branches
+        .iter()
+        .position(|b| Some(b.department_id) == fire.department_id)
+    {
+        for _ in 0..joint.branches[branch].steps.len() {
+            run(
+                id,
+                &fire,
+                day,
+                Command::CompleteBranchStep {
+                    branch,
+                    opinion: "经检查，场所消防安全符合要求".into(),
+                },
+            )
+            .await?;
+        }
+    }
     Ok(())
 }

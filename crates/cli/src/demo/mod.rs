@@ -2,6 +2,7 @@
 //! centre described in the seed reports (floors 1–2 便民服务, 3 审批+税务, 4 中介, 5 交易),
 //! its departments with valid credit codes, windows, staff for every role and two applicants.
 
+mod bundles;
 mod cases;
 pub mod catalog;
 #[cfg(test)]
@@ -530,6 +531,7 @@ pub async fn load(
         DEMO_PASSWORD.to_owned(),
         "企业申请人 临沂沂蒙云商贸有限公司".to_owned(),
     ));
+    bundles::demo_bundles(store, admin).await?;
     if let Err(e) = cases::demo_cases(store, &created, today).await {
         // Outside the calendar's years, say, the centre still runs; it starts without cases.
         eprintln!("演示办件未载入：{e}");
@@ -686,7 +688,7 @@ mod tests {
             .fetch_one(store.pool())
             .await
             .unwrap();
-        assert_eq!(cases, 9, "demo cases at every stage");
+        assert_eq!(cases, 10, "demo cases at every stage");
         let food_department = items
             .iter()
             .find(|i| i.name == "食品经营许可")

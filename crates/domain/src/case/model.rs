@@ -122,6 +122,18 @@ pub struct BranchRef {
     pub department_name: String,
     pub steps: Vec<StepRef>,
     pub limit_days: u32,
+    /// The item this branch handles, when the joint case bundles several items (一件事);
+    /// none for a co-department's review of the case's own item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item: Option<BranchItem>,
+}
+
+/// An item handled on a branch of a bundle's joint case, as published when it was filed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BranchItem {
+    pub item_id: ItemId,
+    pub version: i64,
+    pub name: String,
 }
 
 impl BranchRef {
@@ -142,15 +154,21 @@ impl BranchRef {
                 step("会签", Role::Approver),
             ],
             limit_days,
+            item: None,
         }
     }
 
-    /// The department's name, or its number when the name is not known.
+    /// The department's name (or its number when the name is not known), with the item it
+    /// handles in a bundle.
     pub fn label(&self) -> String {
-        if self.department_name.is_empty() {
+        let department = if self.department_name.is_empty() {
             format!("部门 {}", self.department_id)
         } else {
             self.department_name.clone()
+        };
+        match &self.item {
+            Some(item) => format!("{department}（{}）", item.name),
+            None => department,
         }
     }
 }

@@ -226,6 +226,12 @@ impl crate::CaseStore<'_> {
         .fetch_one(&self.store.pool)
         .await?;
         let mut item = ItemRef::from_doc(item_id, version, &doc, &region)?;
+        self.name_branches(&mut item).await?;
+        Ok(item)
+    }
+
+    /// Puts the departments' names on a joint case's branches, as its signing form prints them.
+    pub(crate) async fn name_branches(self, item: &mut ItemRef) -> StoreResult<()> {
         for branch in &mut item.branches {
             let (name,): (String,) = sqlx::query_as("SELECT name FROM departments WHERE id = $1")
                 .bind(branch.department_id)
@@ -233,7 +239,7 @@ impl crate::CaseStore<'_> {
                 .await?;
             branch.department_name = name;
         }
-        Ok(item)
+        Ok(())
     }
 
     /// The applicant an online application is filed for: the account's own verified identity.

@@ -132,6 +132,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "hall_bookings",
         include_str!("../../migrations/0025_hall_bookings.sql"),
     ),
+    (
+        26,
+        "bundles",
+        include_str!("../../migrations/0026_bundles.sql"),
+    ),
 ];
 
 /// A migration's text for one database. With `-- [sqlite]` and `-- [postgres]` sections, what

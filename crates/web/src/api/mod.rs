@@ -31,6 +31,7 @@ use crate::error::ApiError;
         (name = "supervision", description = "电子监察：预警阈值、黄牌红牌与申诉、扣分考核、星级评定、红旗窗口"),
         (name = "exchange", description = "部门自建系统办件数据汇聚：受理、过程、结果信息报送"),
         (name = "hall", description = "网上办事大厅：在线申请、草稿、材料上传、提交与补正、我的办件、消息"),
+        (name = "joint", description = "并联审批：一件事一次办（多个事项一次申请、合并材料、并联办理）"),
     )
 )]
 struct ApiDoc;
@@ -57,6 +58,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::supervision::api::api())
         .merge(crate::hall::api::api())
         .merge(crate::hall::bookings_api::api())
+        .merge(crate::joint::api::api())
         .merge(crate::audit::api());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

@@ -7,7 +7,7 @@ pub mod pages;
 use chrono::{Duration, NaiveDate, Utc};
 use onewindow_domain::auth::{CaseAction, Principal};
 use onewindow_domain::case::{Applicant, Channel, Command};
-use onewindow_domain::ids::{CaseId, CreditCode, ItemId, ResidentId};
+use onewindow_domain::ids::{BundleId, CaseId, CreditCode, ItemId, ResidentId};
 use onewindow_domain::org::{AccountKind, FieldErrors, validate_mobile};
 use onewindow_store::StoreError;
 use onewindow_store::case::commands::{CommandOutcome, CommandRequest};
@@ -51,10 +51,15 @@ pub struct ApplicantInput {
     pub mobile: String,
 }
 
-/// A new application.
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+/// A new application: of one item, or of a 一件事 bundle (then `item_id` is left out).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct SubmitInput {
+    #[serde(default)]
     pub item_id: ItemId,
+    /// A 一件事一次办 bundle applied for at once: one joint case over its items.
+    #[serde(default)]
+    #[schema(value_type = Option<i64>)]
+    pub bundle_id: Option<BundleId>,
     /// Required for staff registering at a window; applicants apply as themselves.
     #[serde(default)]
     pub applicant: Option<ApplicantInput>,
@@ -102,6 +107,22 @@ pub fn validate_applicant(input: &ApplicantInput, prefix: &str) -> Result<Applic
     })
 }
 
+/// What an application is filed under: its item as published now, or a bundle's joint case
+/// (whose items' prerequisites must be met by this applicant).
+pub async fn item_for(
+    state: &AppState,
+    input: &SubmitInput,
+    applicant_id: &str,
+) -> Result<onewindow_domain::case::ItemRef, crate::error::ApiError> {
+    match input.bundle_id {
+        Some(bundle) => Ok(state.store.joint().case_item(bundle, applicant_id).await?),
+        None if input.item_id.get() > 0 => {
+            Ok(state.store.cases().item_ref_for_case(input.item_id).await?)
+        }
+        None => Err(FieldErrors::single("item_id", "请选择事项或一件事").into()),
+    }
+}
+
 /// Why a case command did not go through, for pages and the API alike.
 pub type CaseResult<T> = Result<T, StoreError>;
 
@@ -120,7 +141,6 @@ pub async fn submit(
         require(state, who, remote, CaseAction::Apply, None).await?;
         Channel::Online
     };
-    let item = state.store.cases().item_ref_for_case(input.item_id).await?;
     let applicant = match (channel, &input.applicant) {
         (Channel::Window, Some(a)) => validate_applicant(a, "applicant.")?,
         (Channel::Window, None) => {
@@ -128,6 +148,7 @@ pub async fn submit(
         }
         (Channel::Online, _) => state.store.cases().applicant_of(who.account_id).await?,
     };
+    let item = item_for(state, input, &applicant.id_number).await?;
     let unknown: Vec<&str> = input
         .materials
         .iter()

@@ -36,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::case::pages::router())
         .merge(crate::hall::pages::router())
         .merge(crate::hall::bookings::router())
+        .merge(crate::joint::pages::router())
         .merge(crate::audit::router())
 }
 

@@ -2,7 +2,7 @@
 //! item's version, then 受理, 容缺受理, 一次性告知 or 不予受理.
 
 use super::*;
-use onewindow_domain::ids::ItemId;
+use onewindow_domain::ids::{BundleId, ItemId};
 
 // ---- window acceptance ----
 
@@ -19,7 +19,11 @@ pub struct MaterialCheck {
 pub(super) struct AcceptPage {
     chrome: Chrome,
     items: Vec<(ItemId, String, bool)>,
+    /// 一件事 bundles this window may accept, the chosen one marked.
+    bundles: Vec<(BundleId, String, bool)>,
     item_id: ItemId,
+    /// The bundle chosen instead of an item (0: none).
+    bundle_id: i64,
     item_name: String,
     case_type: String,
     promised_days: u32,
@@ -44,6 +48,8 @@ impl AcceptPage {
 pub(super) struct AcceptParams {
     #[serde(default)]
     item_id: Option<ItemId>,
+    #[serde(default)]
+    bundle_id: Option<BundleId>,
 }
 
 pub(super) async fn accept_page(
@@ -59,7 +65,10 @@ pub(super) async fn accept_page(
     )
     .await?;
     let mut data = FormData::default();
-    if let Some(id) = q.item_id {
+    if let Some(id) = q.bundle_id {
+        data.0.push(("bundle_id".into(), id.to_string()));
+        data.0.push(("applicant_kind".into(), "individual".into()));
+    } else if let Some(id) = q.item_id {
         data.0.push(("item_id".into(), id.to_string()));
         data.0.push(("applicant_kind".into(), "individual".into()));
     }
@@ -94,7 +103,21 @@ pub(super) async fn accept_form(
     };
     let items = state.store.catalog().list_items(&filter).await?;
     let item_id: ItemId = data.text("item_id").parse().unwrap_or_default();
+    let bundle_id: i64 = data.text("bundle_id").parse().unwrap_or_default();
+    // A bundle is accepted at its leading item's window (or a comprehensive window).
+    let bundles = state.store.joint().bundles(true).await?;
     let mut page = AcceptPage {
+        bundles: bundles
+            .iter()
+            .filter(|b| {
+                sees_all_cases(p)
+                    || items
+                        .iter()
+                        .any(|i| Some(i.id) == b.items.first().map(|x| x.id))
+            })
+            .map(|b| (b.id, b.name.clone(), b.id.get() == bundle_id))
+            .collect(),
+        bundle_id,
         chrome: Chrome::new("窗口受理", &user.ctx),
         items: items
             .iter()
@@ -111,10 +134,50 @@ pub(super) async fn accept_form(
         refusal,
         form_id: form_id(),
     };
-    if item_id.get() > 0
+    let ticked = data.all("materials");
+    if bundle_id > 0
+        && let Some(b) = bundles.iter().find(|b| b.id.get() == bundle_id)
+    {
+        page.item_name = format!("一件事：{}", b.name);
+        page.case_type = format!(
+            "并联审批，{} 个事项：{}",
+            b.items.len(),
+            b.items
+                .iter()
+                .map(|i| i.name.as_str())
+                .collect::<Vec<_>>()
+                .join("、")
+        );
+        for i in &b.items {
+            let Ok(v) = state.store.catalog().current_version(i.id).await else {
+                continue;
+            };
+            page.promised_days = page.promised_days.max(v.doc.promised_limit_days);
+            for m in &v.doc.materials {
+                let required = m.requirement == "required";
+                match page.materials.iter_mut().find(|x| x.name == m.name) {
+                    // One material for every item that needs it.
+                    Some(x) => {
+                        x.required |= required;
+                        x.deficiency_allowed &= m.deficiency_allowed;
+                        x.note = format!("{}；{}共用", x.note, i.name);
+                    }
+                    None => page.materials.push(MaterialCheck {
+                        name: m.name.clone(),
+                        note: format!(
+                            "原件 {} 份，复印件 {} 份（{}）",
+                            m.originals, m.copies, i.name
+                        ),
+                        required,
+                        deficiency_allowed: m.deficiency_allowed,
+                        checked: ticked.contains(&m.name),
+                    }),
+                }
+            }
+        }
+    } else if item_id.get() > 0
         && let Ok(v) = state.store.catalog().current_version(item_id).await
     {
-        let ticked = data.all("materials");
         page.item_name = v.doc.name.clone();
         page.case_type = if v.doc.is_instant() {
             "即办件".into()
@@ -234,17 +297,17 @@ pub(super) async fn check_acceptance(
     input: &SubmitInput,
     command: &Command,
 ) -> Result<(), String> {
-    let item = state
-        .store
-        .cases()
-        .item_ref_for_case(input.item_id)
-        .await
-        .map_err(|e| e.to_string())?;
     let applicant = input
         .applicant
         .as_ref()
         .and_then(|a| crate::case::validate_applicant(a, "").ok())
         .ok_or_else(|| "申请人信息有误".to_owned())?;
+    let item = crate::case::item_for(state, input, &applicant.id_number)
+        .await
+        .map_err(|e| match e {
+            ApiError::Invalid(f) => f.summary(),
+            other => other.to_string(),
+        })?;
     let actor = state
         .store
         .cases()
@@ -296,7 +359,12 @@ pub(super) async fn accept_submit(
     .await?;
     let data = FormData::parse(&body);
     let mut errors = FieldErrors::new();
-    let item_id = data.i64(&mut errors, "item_id");
+    let bundle_id: Option<BundleId> = data.text("bundle_id").parse().ok();
+    let item_id = if bundle_id.is_some() {
+        0
+    } else {
+        data.i64(&mut errors, "item_id")
+    };
     let applicant = ApplicantInput {
         kind: data.text("applicant_kind"),
         name: data.text("applicant_name"),
@@ -319,7 +387,8 @@ pub(super) async fn accept_submit(
         .await;
     }
     let input = SubmitInput {
-        item_id,
+        item_id: ItemId(item_id),
+        bundle_id,
         applicant: Some(applicant),
         materials: data.all("materials"),
     };

@@ -121,6 +121,14 @@ async fn index(State(state): State<AppState>, user: PageUser) -> PageResult {
             hint: "大厅预约时间、预约规则、上传限制",
         });
     }
+    if can(p, onewindow_domain::auth::JointAction::ManageBundles, None) {
+        cards.push(IndexCard {
+            title: "一件事一次办",
+            href: "/admin/bundles",
+            count: s.joint().bundles(false).await?.len().to_string(),
+            hint: "多个事项合成一件事，一次受理、并联审批",
+        });
+    }
     if can(p, SupervisionAction::View, None) {
         cards.push(IndexCard {
             title: "电子监察",

@@ -1,0 +1,249 @@
+//! Bundles on the web: the public 一件事一次办 list and each bundle's page (what it covers, the
+//! departments that handle it at once, one set of materials, the joint limit), and the centre
+//! administrator's page that defines them.
+
+use askama::Template;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use onewindow_domain::auth::JointAction;
+use onewindow_domain::ids::{BundleId, ItemId};
+use onewindow_domain::joint::{BundleInput, MAX_ITEMS};
+use onewindow_domain::org::FieldErrors;
+use onewindow_store::catalog::ItemFilter;
+use onewindow_store::joint::Bundle;
+
+use crate::AppState;
+use crate::auth::{PageUser, RequestCtx};
+use crate::error::PageError;
+use crate::kit::{Cell, Section, page, redirect, saved};
+use crate::pages::{Chrome, FormBuilder, FormData, PageResult, gate, render};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/bundles", get(list))
+        .route("/bundles/{id}", get(show))
+        .route("/admin/bundles", get(admin).post(admin_create))
+        .route("/admin/bundles/{id}/active", post(admin_active))
+}
+
+#[derive(Template)]
+#[template(path = "joint/bundles.html")]
+struct ListPage {
+    chrome: Chrome,
+    bundles: Vec<Bundle>,
+}
+
+async fn list(State(state): State<AppState>, ctx: RequestCtx) -> PageResult {
+    render(&ListPage {
+        chrome: Chrome::new("一件事一次办", &ctx),
+        bundles: state.store.joint().bundles(true).await?,
+    })
+}
+
+/// A material of the bundle, with the items that need it.
+struct MaterialView {
+    name: String,
+    items: Vec<String>,
+    required: bool,
+}
+
+#[derive(Template)]
+#[template(path = "joint/bundle.html")]
+struct BundlePage {
+    chrome: Chrome,
+    bundle: Bundle,
+    promised_days: u32,
+    materials: Vec<MaterialView>,
+    /// A window of the leading item's department, where the bundle is accepted.
+    lead: String,
+}
+
+async fn show(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    Path(id): Path<BundleId>,
+) -> PageResult {
+    let bundle = state.store.joint().bundle(id).await?;
+    if !bundle.active {
+        return Err(PageError::NotFound);
+    }
+    let mut promised_days = 0;
+    let mut materials: Vec<MaterialView> = Vec::new();
+    for item in &bundle.items {
+        let Ok(v) = state.store.catalog().current_version(item.id).await else {
+            continue;
+        };
+        promised_days = promised_days.max(v.doc.promised_limit_days);
+        for m in &v.doc.materials {
+            let required = m.requirement == "required";
+            match materials.iter_mut().find(|x| x.name == m.name) {
+                Some(x) => {
+                    x.items.push(item.name.clone());
+                    x.required |= required;
+                }
+                None => materials.push(MaterialView {
+                    name: m.name.clone(),
+                    items: vec![item.name.clone()],
+                    required,
+                }),
+            }
+        }
+    }
+    let lead = bundle
+        .items
+        .first()
+        .map(|i| i.department.clone())
+        .unwrap_or_default();
+    render(&BundlePage {
+        chrome: Chrome::new(format!("一件事：{}", bundle.name), &ctx),
+        bundle,
+        promised_days,
+        materials,
+        lead,
+    })
+}
+
+async fn admin(State(state): State<AppState>, user: PageUser) -> PageResult {
+    admin_view(&state, &user, &FormData::default(), &FieldErrors::new()).await
+}
+
+async fn admin_view(
+    state: &AppState,
+    user: &PageUser,
+    data: &FormData,
+    errors: &FieldErrors,
+) -> PageResult {
+    gate(state, user, JointAction::ManageBundles, None).await?;
+    let bundles = state.store.joint().bundles(false).await?;
+    let rows = bundles
+        .iter()
+        .map(|b| {
+            vec![
+                Cell::link(&b.name, format!("/bundles/{}", b.id)),
+                Cell::text(
+                    b.items
+                        .iter()
+                        .map(|i| format!("{}（{}）", i.name, i.department))
+                        .collect::<Vec<_>>()
+                        .join("、"),
+                ),
+                Cell::active(b.active),
+                Cell::toggle("bundles", b.id, b.active, true),
+            ]
+        })
+        .collect();
+    let items = state
+        .store
+        .catalog()
+        .list_items(&ItemFilter {
+            department_id: None,
+            status: Some("active".into()),
+            item_type: None,
+        })
+        .await?;
+    let options: Vec<(String, String)> = items
+        .iter()
+        .filter(|i| i.current_version.is_some())
+        .map(|i| (i.id.to_string(), i.name.clone()))
+        .collect();
+    let sections = vec![
+        Section::table(
+            "一件事",
+            vec!["名称", "事项（第一个为牵头事项）", "状态", ""],
+            rows,
+        ),
+        Section::form(
+            FormBuilder::new("/admin/bundles", "新增一件事", data, errors)
+                .title("新增一件事")
+                .text("name", "名称", true, "按群众和企业的说法，如“开办餐饮店”")
+                .textarea("description", "说明", false)
+                .select(
+                    "lead",
+                    "牵头事项（其部门一次受理、作出决定）",
+                    true,
+                    Some("请选择"),
+                    options.clone(),
+                )
+                .checkboxes(
+                    "others",
+                    &format!("并联办理的其他事项（1 至 {} 个）", MAX_ITEMS - 1),
+                    true,
+                    options,
+                )
+                .build(),
+        ),
+    ];
+    page(
+        user,
+        "一件事一次办",
+        vec![],
+        "一件事由多个已发布的事项组成：申请人一次申请、一套材料，牵头事项的窗口一次受理，各事项的部门同步审查，全部会签后统一决定、统一送达。",
+        sections,
+        errors,
+    )
+}
+
+async fn admin_create(State(state): State<AppState>, user: PageUser, body: Bytes) -> PageResult {
+    gate(&state, &user, JointAction::ManageBundles, None).await?;
+    let data = FormData::parse(&body);
+    let mut errors = FieldErrors::new();
+    let lead: Option<ItemId> = data.text("lead").parse().ok();
+    if lead.is_none() {
+        errors.add("lead", "请选择牵头事项");
+    }
+    let mut item_ids: Vec<ItemId> = lead.into_iter().collect();
+    for v in data.all("others") {
+        match v.parse::<ItemId>() {
+            Ok(id) if Some(id) != lead => item_ids.push(id),
+            Ok(_) => {}
+            Err(_) => errors.add("others", "事项编号无效"),
+        }
+    }
+    let input = BundleInput {
+        name: data.text("name"),
+        description: data.text("description"),
+        item_ids,
+    };
+    let created = saved(
+        &mut errors,
+        state
+            .store
+            .joint()
+            .create_bundle(&input, user.principal.account_id),
+    )
+    .await?;
+    match created {
+        Some(_) => redirect("/admin/bundles", "saved"),
+        None => {
+            // The bundle's own field names, as the form shows them.
+            let mut shown = FieldErrors::new();
+            for (field, message) in errors.0 {
+                let field = match field.as_str() {
+                    "item_ids" => "others".to_owned(),
+                    f if f.starts_with("item_ids[") => "others".to_owned(),
+                    f => f.to_owned(),
+                };
+                shown.add(&field, message);
+            }
+            admin_view(&state, &user, &data, &shown).await
+        }
+    }
+}
+
+async fn admin_active(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<BundleId>,
+    body: Bytes,
+) -> PageResult {
+    gate(&state, &user, JointAction::ManageBundles, None).await?;
+    let data = FormData::parse(&body);
+    state
+        .store
+        .joint()
+        .set_bundle_active(id, data.text("active") == "1")
+        .await?;
+    redirect("/admin/bundles", "saved")
+}
