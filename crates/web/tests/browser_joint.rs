@@ -134,3 +134,70 @@ async fn departments_sign_one_form() {
     screenshot(&client, "joint-form-1366").await;
     app.stop().await;
 }
+
+/// 一件事一次办 as the public and the administrator see it: the bundle list and a bundle's
+/// page on a phone (its items as cards, one material list), and the definition page at 1366 px
+/// refusing a bundle of one item in Chinese.
+#[tokio::test]
+async fn a_bundle_on_a_phone_and_its_definition() {
+    let Some(driver_path) = chromedriver() else {
+        eprintln!("chromedriver not installed; browser test not run");
+        return;
+    };
+    let app = spawn_app_on(Backend::Sqlite, Some("2026-09-28")).await;
+    let org = app.seed_org().await;
+    let admin = app
+        .staff("admin", &["centre_admin"], Some(org.centre), None)
+        .await;
+    let mut ids = Vec::new();
+    for (dept, code, name) in [
+        (org.dept, "0102001371300001", "个体工商户设立登记"),
+        (org.dept, "0102001371300002", "食品经营许可"),
+        (org.other_dept, "0102001371300003", "特种行业许可"),
+    ] {
+        let mut doc = food_licence_doc(dept);
+        doc["implementation_code"] = json!(code);
+        doc["name"] = json!(name);
+        ids.push(import_item(&app, doc, admin.account_id).await);
+    }
+    let bundle = app
+        .store
+        .joint()
+        .create_bundle(
+            &onewindow_domain::joint::BundleInput {
+                name: "开办餐饮店".into(),
+                description: "营业执照、食品经营许可和特种行业许可，一次申请、并联审批。".into(),
+                item_ids: ids.clone(),
+            },
+            admin.account_id,
+        )
+        .await
+        .unwrap();
+    let base = app.url("");
+    let (_driver, client) = start_browser(&driver_path).await;
+    client.set_window_size(375, 900).await.unwrap();
+    client.goto(&format!("{base}/")).await.unwrap();
+    click_and_wait(&client, "a[href='/bundles']").await;
+    screenshot(&client, "bundles-375").await;
+    click_and_wait(&client, &format!("a[href='/bundles/{}']", bundle.id)).await;
+    let text = page_text(&client).await;
+    assert!(text.contains("3 个事项并联审批"), "{text}");
+    assert_eq!(
+        text.matches("申请书").count(),
+        1,
+        "one material, once: {text}"
+    );
+    assert_stacked(&client, "table.stack").await;
+    screenshot(&client, "bundle-375").await;
+
+    client.set_window_size(1366, 900).await.unwrap();
+    login(&client, &base, "admin", PASSWORD).await;
+    client.goto(&format!("{base}/admin/bundles")).await.unwrap();
+    fill(&client, "name", "只有一项").await;
+    select(&client, "lead", &ids[0].to_string()).await;
+    submit_main_form(&client).await;
+    let text = page_text(&client).await;
+    assert!(text.contains("一件事须包含 2 至 10 个事项"), "{text}");
+    screenshot(&client, "bundles-admin-1366").await;
+    app.stop().await;
+}

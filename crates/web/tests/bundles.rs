@@ -55,36 +55,32 @@ async fn bundles(app: &TestApp) {
     let t_admin = app.token(admin.account_id, TokenScope::Write).await;
     let t_clerk = app.token(clerk.account_id, TokenScope::Write).await;
     let by = admin.account_id;
-    let (licence, _) = item(
-        app,
-        by,
-        org.dept,
-        "001",
-        "个体工商户设立登记",
-        &["申请书", "身份证明"],
-        &[],
-    )
-    .await;
-    let (food, _) = item(
-        app,
-        by,
-        org.dept,
-        "002",
-        "食品经营许可",
-        &["身份证明", "健康证明"],
-        &[],
-    )
-    .await;
-    let (check, _) = item(
-        app,
-        by,
-        fire,
-        "003",
-        "公众聚集场所消防安全检查",
-        &["消防安全检查申报表"],
-        &[],
-    )
-    .await;
+    let mut made = Vec::new();
+    for (dept, code, name, materials) in [
+        (
+            org.dept,
+            "001",
+            "个体工商户设立登记",
+            &["申请书", "身份证明"][..],
+        ),
+        (
+            org.dept,
+            "002",
+            "食品经营许可",
+            &["身份证明", "健康证明"][..],
+        ),
+        (
+            fire,
+            "003",
+            "公众聚集场所消防安全检查",
+            &["消防安全检查申报表"][..],
+        ),
+    ] {
+        made.push(item(app, by, dept, code, name, materials, &[]).await.0);
+    }
+    let [licence, food, check] = made[..] else {
+        unreachable!()
+    };
 
     // Bad definitions are refused by field, and nothing is written.
     let (status, body) = app

@@ -92,28 +92,32 @@ pub(super) async fn demo_cases(
             1,
         ),
     ];
-    // A food licence application with every required material, accepted at the window.
-    let accept_food = async |who_applies: Applicant, day| -> anyhow::Result<Option<CaseId>> {
+    // An application with every required material, accepted at the window by `by`.
+    let accept = async |by: &Actor,
+                        item: &ItemRef,
+                        who_applies: Applicant,
+                        day|
+           -> anyhow::Result<Option<CaseId>> {
         let opened = run(
             None,
-            &clerk,
+            by,
             day,
             Command::Submit {
                 application: None,
                 channel: Channel::Window,
-                item: Box::new(food.clone()),
+                item: Box::new(item.clone()),
                 applicant: who_applies,
-                materials: all_required(&food),
+                materials: all_required(item),
             },
         )
         .await?;
         let id = Some(opened.case_id);
-        run(id, &clerk, day, Command::Accept).await?;
+        run(id, by, day, Command::Accept).await?;
         Ok(id)
     };
     for (who_applies, ago, steps) in plans {
         let day = working_days_before(&cal, today, ago)?;
-        let id = accept_food(who_applies, day).await?;
+        let id = accept(&clerk, &food, who_applies, day).await?;
         for _ in 0..steps {
             run(
                 id,
@@ -242,7 +246,9 @@ pub(super) async fn demo_cases(
     // Approved on pledge (告知承诺) and concluded: the on-site verification is still to come,
     // listed on the reviewer's inbox until it is recorded.
     let day = working_days_before(&cal, today, 3)?;
-    let id = accept_food(
+    let id = accept(
+        &clerk,
+        &food,
         applicant("刘洋", &resident_id("37130219870315282"), "13905391008"),
         day,
     )
@@ -280,26 +286,13 @@ pub(super) async fn demo_cases(
         actor_of(who("xiaofang")?, false),
     );
     let day = working_days_before(&cal, today, 3)?;
-    let opened = run(
-        None,
-        &lead,
-        day,
-        Command::Submit {
-            application: None,
-            channel: Channel::Window,
-            item: Box::new(permit.clone()),
-            applicant: Applicant {
-                kind: "company".into(),
-                name: "临沂市沂蒙建设集团有限公司".into(),
-                id_number: credit_code("91", "371300", "MA3CX7K2"),
-                mobile: "13905391009".into(),
-            },
-            materials: all_required(&permit),
-        },
-    )
-    .await?;
-    let id = Some(opened.case_id);
-    run(id, &lead, day, Command::Accept).await?;
+    let company = Applicant {
+        kind: "company".into(),
+        name: "临沂市沂蒙建设集团有限公司".into(),
+        id_number: credit_code("91", "371300", "MA3CX7K2"),
+        mobile: "13905391009".into(),
+    };
+    let id = accept(&lead, &permit, company, day).await?;
     let fire_branch = permit
         .branches
         .iter()
@@ -332,21 +325,7 @@ pub(super) async fn demo_cases(
         .case_item(restaurant.id, &owner.id_number)
         .await?;
     let day = working_days_before(&cal, today, 1)?;
-    let opened = run(
-        None,
-        &clerk,
-        day,
-        Command::Submit {
-            application: None,
-            channel: Channel::Window,
-            item: Box::new(joint.clone()),
-            applicant: owner,
-            materials: all_required(&joint),
-        },
-    )
-    .await?;
-    let id = Some(opened.case_id);
-    run(id, &clerk, day, Command::Accept).await?;
+    let id = accept(&clerk, &joint, owner, day).await?;
     if let Some(branch) = joint
         .branches
         .iter()

@@ -44,6 +44,11 @@ struct BundleRow {
     active: i64,
 }
 
+/// A bundle's items as stored: a JSON list of ids, the leading item first.
+fn item_list(input: &BundleInput) -> StoreResult<String> {
+    serde_json::to_string(&input.item_ids).map_err(|e| StoreError::Config(e.to_string()))
+}
+
 impl crate::JointStore<'_> {
     /// The bundles, the active ones only when asked, by name.
     pub async fn bundles(self, active_only: bool) -> StoreResult<Vec<Bundle>> {
