@@ -132,10 +132,7 @@ impl crate::JointStore<'_> {
         )
         .bind(input.name.trim())
         .bind(input.description.trim())
-        .bind(
-            serde_json::to_string(&input.item_ids)
-                .map_err(|e| StoreError::Config(e.to_string()))?,
-        )
+        .bind(item_list(input)?)
         .bind(input.item_ids[0])
         .bind(by)
         .bind(now)
@@ -154,10 +151,7 @@ impl crate::JointStore<'_> {
         )
         .bind(input.name.trim())
         .bind(input.description.trim())
-        .bind(
-            serde_json::to_string(&input.item_ids)
-                .map_err(|e| StoreError::Config(e.to_string()))?,
-        )
+        .bind(item_list(input)?)
         .bind(input.item_ids[0])
         .bind(now_ms())
         .bind(id)
