@@ -82,54 +82,45 @@ async fn bundles(app: &TestApp) {
         unreachable!()
     };
 
+    let define = async |token: &str, body: Value| app.post(token, "/bundles", body).await;
     // Bad definitions are refused by field, and nothing is written.
-    let (status, body) = app
-        .post(
-            &t_admin,
-            "/bundles",
-            json!({"name": "开办餐饮店", "item_ids": [licence]}),
-        )
-        .await;
+    let (status, body) = define(
+        &t_admin,
+        json!({"name": "开办餐饮店", "item_ids": [licence]}),
+    )
+    .await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(problem_fields(&body), ["item_ids"]);
-    let (status, body) = app
-        .post(
-            &t_admin,
-            "/bundles",
-            json!({"name": "开办餐饮店", "item_ids": [licence, 99999]}),
-        )
-        .await;
+    let (status, body) = define(
+        &t_admin,
+        json!({"name": "开办餐饮店", "item_ids": [licence, 99999]}),
+    )
+    .await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(problem_fields(&body), ["item_ids[1]"]);
-    let (status, body) = app
-        .post(
-            &t_clerk,
-            "/bundles",
-            json!({"name": "开办餐饮店", "item_ids": [licence, food]}),
-        )
-        .await;
+    let (status, body) = define(
+        &t_clerk,
+        json!({"name": "开办餐饮店", "item_ids": [licence, food]}),
+    )
+    .await;
     assert_eq!(status, 403, "only centre administrators: {body}");
     let (_, listed) = app.get(&t_clerk, "/bundles").await;
     assert_eq!(listed, json!([]));
 
-    let (status, bundle) = app
-        .post(
-            &t_admin,
-            "/bundles",
-            json!({"name": "开办餐饮店", "description": "一次申请",
+    let (status, bundle) = define(
+        &t_admin,
+        json!({"name": "开办餐饮店", "description": "一次申请",
             "item_ids": [licence, food, check]}),
-        )
-        .await;
+    )
+    .await;
     assert_eq!(status, 201, "{bundle}");
     let bundle_id = bundle["id"].as_i64().unwrap();
     assert_eq!(bundle["items"][2]["department"], "临沂市消防救援支队");
-    let (status, body) = app
-        .post(
-            &t_admin,
-            "/bundles",
-            json!({"name": "开办餐饮店", "item_ids": [licence, food]}),
-        )
-        .await;
+    let (status, body) = define(
+        &t_admin,
+        json!({"name": "开办餐饮店", "item_ids": [licence, food]}),
+    )
+    .await;
     assert_eq!(status, 422, "same name: {body}");
 
     // The window files the bundle once: one joint case, one set of materials.
@@ -190,13 +181,11 @@ async fn bundles(app: &TestApp) {
         &[permit_code],
     )
     .await;
-    let (_, parallel) = app
-        .post(
-            &t_admin,
-            "/bundles",
-            json!({"name": "许可一件事", "item_ids": [permit, needs]}),
-        )
-        .await;
+    let (_, parallel) = define(
+        &t_admin,
+        json!({"name": "许可一件事", "item_ids": [permit, needs]}),
+    )
+    .await;
     let (status, body) = app
         .post(
             &t_clerk,
@@ -205,13 +194,11 @@ async fn bundles(app: &TestApp) {
         )
         .await;
     assert_eq!(status, 201, "in the bundle, in parallel: {body}");
-    let (_, after) = app
-        .post(
-            &t_admin,
-            "/bundles",
-            json!({"name": "后续一件事", "item_ids": [needs, food]}),
-        )
-        .await;
+    let (_, after) = define(
+        &t_admin,
+        json!({"name": "后续一件事", "item_ids": [needs, food]}),
+    )
+    .await;
     let after = after["id"].as_i64().unwrap();
     let (status, body) = app
         .post(
