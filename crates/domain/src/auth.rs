@@ -284,6 +284,10 @@ pub fn authorize(
             }
         },
         Action::Joint(a) => match a {
+            JointAction::ViewProjects => Ok(()),
+            JointAction::ManageProjects => {
+                role(who.department_id.is_none() && who.has_role(Role::Clerk))
+            }
             JointAction::ManageBundles => Err(Denied::Role),
         },
     }
@@ -353,7 +357,7 @@ mod tests {
                 Access::Read => assert_eq!(outcome, Ok(()), "{action:?}"),
             }
         }
-        assert_eq!(writes, 18, "write actions");
+        assert_eq!(writes, 19, "write actions");
     }
 
     #[test]

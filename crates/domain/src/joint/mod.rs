@@ -5,6 +5,8 @@
 //! case: the first item's department leads and accepts, every other item is a branch of its
 //! own department, reviewed at the same time under the longest of the items' limits.
 
+pub mod project;
+
 use serde::{Deserialize, Serialize};
 
 use crate::case::{BranchItem, BranchRef, CaseType, ItemRef, MaterialRef, StepRef};
@@ -14,8 +16,14 @@ use crate::org::{FieldErrors, Role};
 crate::actions! {
     /// What may be done with joint approval's own records.
     pub enum JointAction {
-        /// Define, change and take off 一件事 bundles (centre administrators).
+        /// Define, change and take off 一件事 bundles, and set the stages of investment
+        /// projects (centre administrators).
         ManageBundles => Write,
+        /// See investment projects, their stages and the monthly bulletin (staff).
+        ViewProjects => Read,
+        /// Register investment projects and start their stages (the centre's 代办 staff:
+        /// comprehensive-window clerks and centre administrators).
+        ManageProjects => Write,
     }
 }
 

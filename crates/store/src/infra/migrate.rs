@@ -137,6 +137,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "bundles",
         include_str!("../../migrations/0026_bundles.sql"),
     ),
+    (
+        27,
+        "projects",
+        include_str!("../../migrations/0027_projects.sql"),
+    ),
 ];
 
 /// A migration's text for one database. With `-- [sqlite]` and `-- [postgres]` sections, what

@@ -4,6 +4,8 @@
 //! materials — once the items' prerequisites (前置审批) are met: each is in the bundle itself
 //! (handled in parallel by the bundle's rule) or concluded for the same applicant before.
 
+pub mod projects;
+
 use onewindow_domain::case::ItemRef;
 use onewindow_domain::ids::{AccountId, BundleId, ItemId};
 use onewindow_domain::joint::{BundleInput, bundle_item};
@@ -175,6 +177,32 @@ impl crate::JointStore<'_> {
         self.bundle(id).await
     }
 
+    /// The items concluded for the applicant with this id number: each concluded case's item,
+    /// and the items a joint case handled on its branches.
+    async fn concluded_items(self, applicant_id: &str) -> StoreResult<Vec<ItemId>> {
+        let rows: Vec<(ItemId, String)> = sqlx::query_as(
+            "SELECT item_id, state FROM cases
+             WHERE applicant_id = $1 AND stage IN ('concluded', 'delivered')",
+        )
+        .bind(applicant_id)
+        .fetch_all(&self.store.pool)
+        .await?;
+        let mut items = Vec::new();
+        for (item_id, state) in rows {
+            items.push(item_id);
+            let state: onewindow_domain::case::CaseState =
+                serde_json::from_str(&state).map_err(|e| StoreError::Config(e.to_string()))?;
+            if let Some(item) = state.item {
+                items.extend(
+                    item.branches
+                        .iter()
+                        .filter_map(|b| b.item.as_ref().map(|i| i.item_id)),
+                );
+            }
+        }
+        Ok(items)
+    }
+
     /// What an application of bundle `id` by the applicant with this id number is filed under:
     /// one joint case over the items as published now. Refused, naming the item, when the
     /// bundle is off, an item is no longer open, or an item's prerequisite is neither in the
@@ -215,26 +243,21 @@ impl crate::JointStore<'_> {
             items.push(item);
         }
         let mut errors = FieldErrors::new();
+        // The applicant's concluded work: each case's item, and the items of its branches.
+        let mut done: Option<Vec<ItemId>> = None;
         for (name, code) in prerequisites {
             if codes.contains(&code) {
                 continue;
             }
-            let done: Option<(i64,)> = sqlx::query_as(
-                "SELECT c.id FROM cases c JOIN items i ON i.id = c.item_id
-                 WHERE i.implementation_code = $1 AND c.applicant_id = $2
-                   AND c.stage IN ('concluded', 'delivered') LIMIT 1",
-            )
-            .bind(&code)
-            .bind(applicant_id)
-            .fetch_optional(&self.store.pool)
-            .await?;
+            let needed = self.store.catalog().item_by_code(&code).await.ok();
             if done.is_none() {
-                let needed = self
-                    .store
-                    .catalog()
-                    .item_by_code(&code)
-                    .await
-                    .map_or(code.clone(), |i| i.name);
+                done = Some(self.concluded_items(applicant_id).await?);
+            }
+            let met = needed
+                .as_ref()
+                .is_some_and(|n| done.as_ref().is_some_and(|d| d.contains(&n.id)));
+            if !met {
+                let needed = needed.map_or(code.clone(), |i| i.name);
                 errors.add("bundle_id", format!("“{name}”须先办结前置事项“{needed}”"));
             }
         }

@@ -6,3 +6,5 @@
 
 pub mod api;
 pub mod pages;
+pub mod projects_api;
+pub mod projects_pages;

@@ -9,6 +9,7 @@ use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use onewindow_domain::auth::JointAction;
 use onewindow_domain::ids::{BundleId, ItemId};
+use onewindow_domain::joint::project::StagePlan;
 use onewindow_domain::joint::{BundleInput, MAX_ITEMS};
 use onewindow_domain::org::FieldErrors;
 use onewindow_store::catalog::ItemFilter;
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/bundles/{id}", get(show))
         .route("/admin/bundles", get(admin).post(admin_create))
         .route("/admin/bundles/{id}/active", post(admin_active))
+        .route("/admin/bundles/stages", post(admin_stages))
 }
 
 #[derive(Template)]
@@ -148,6 +150,24 @@ async fn admin_view(
         .filter(|i| i.current_version.is_some())
         .map(|i| (i.id.to_string(), i.name.clone()))
         .collect();
+    let plan = state.store.joint().stage_plan().await?;
+    let names = |id| {
+        bundles
+            .iter()
+            .find(|b| b.id == id)
+            .map(|b| b.name.clone())
+            .unwrap_or_default()
+    };
+    let plan_text: String = plan
+        .iter()
+        .map(|s| format!("{}：{}", s.name, names(s.bundle_id)))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let stage_data = if data.text("stages").is_empty() {
+        FormData::from_pairs([("stages", plan_text)])
+    } else {
+        data.clone()
+    };
     let sections = vec![
         Section::table(
             "一件事",
@@ -171,6 +191,16 @@ async fn admin_view(
                     &format!("并联办理的其他事项（1 至 {} 个）", MAX_ITEMS - 1),
                     true,
                     options,
+                )
+                .build(),
+        ),
+        Section::form(
+            FormBuilder::new("/admin/bundles/stages", "保存审批阶段", &stage_data, errors)
+                .title("投资项目审批阶段")
+                .textarea(
+                    "stages",
+                    "每行一个阶段，按顺序写“阶段名称：一件事名称”",
+                    true,
                 )
                 .build(),
         ),
@@ -230,6 +260,49 @@ async fn admin_create(State(state): State<AppState>, user: PageUser, body: Bytes
             admin_view(&state, &user, &data, &shown).await
         }
     }
+}
+
+/// The path of project stages from lines of "阶段名称：一件事名称".
+async fn admin_stages(State(state): State<AppState>, user: PageUser, body: Bytes) -> PageResult {
+    gate(&state, &user, JointAction::ManageBundles, None).await?;
+    let data = FormData::parse(&body);
+    let bundles = state.store.joint().bundles(true).await?;
+    let mut errors = FieldErrors::new();
+    let mut plan = Vec::new();
+    for line in data
+        .text("stages")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
+        let (name, bundle) = line
+            .split_once('：')
+            .or_else(|| line.split_once(':'))
+            .unwrap_or((line, ""));
+        match bundles.iter().find(|b| b.name == bundle.trim()) {
+            Some(b) => plan.push(StagePlan {
+                name: name.trim().to_owned(),
+                bundle_id: b.id,
+            }),
+            None => errors.add(
+                "stages",
+                format!("“{line}”：找不到名为“{}”的一件事", bundle.trim()),
+            ),
+        }
+    }
+    if errors.is_empty() {
+        match state
+            .store
+            .joint()
+            .set_stage_plan(&plan, user.principal.account_id)
+            .await
+        {
+            Ok(()) => return redirect("/admin/bundles", "saved"),
+            Err(onewindow_store::StoreError::Invalid(e)) => errors.add("stages", e.summary()),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    admin_view(&state, &user, &data, &errors).await
 }
 
 async fn admin_active(

@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::hall::pages::router())
         .merge(crate::hall::bookings::router())
         .merge(crate::joint::pages::router())
+        .merge(crate::joint::projects_pages::router())
         .merge(crate::audit::router())
 }
 
