@@ -201,3 +201,97 @@ async fn a_bundle_on_a_phone_and_its_definition() {
     screenshot(&client, "bundles-admin-1366").await;
     app.stop().await;
 }
+
+/// An investment project as the centre's 代办 staff see it: registered in the browser with a
+/// wrong code first (named in Chinese), then its stages at 1366 px with the first one's
+/// materials to tick and start, the started stage at 375 px, and the month's bulletin.
+#[tokio::test]
+async fn a_project_registered_and_started_in_the_browser() {
+    let Some(driver_path) = chromedriver() else {
+        eprintln!("chromedriver not installed; browser test not run");
+        return;
+    };
+    let app = spawn_app_on(Backend::Sqlite, Some("2026-09-28")).await;
+    let org = app.seed_org().await;
+    let admin = app
+        .staff("admin", &["centre_admin"], Some(org.centre), None)
+        .await;
+    app.staff("daiban", &["clerk"], Some(org.centre), None)
+        .await;
+    let mut ids = Vec::new();
+    for (i, dept) in [org.dept, org.other_dept].into_iter().enumerate() {
+        let mut doc = food_licence_doc(dept);
+        doc["implementation_code"] = json!(format!("010200137130000{i}"));
+        doc["name"] = json!(["建设用地规划许可证核发", "建设项目环境影响报告表审批"][i]);
+        ids.push(import_item(&app, doc, admin.account_id).await);
+    }
+    let t_admin = app.token(admin.account_id, TokenScope::Write).await;
+    let (_, b) = app
+        .post(
+            &t_admin,
+            "/bundles",
+            json!({"name": "立项用地规划许可", "item_ids": ids}),
+        )
+        .await;
+    let (status, _) = app
+        .api(
+            &t_admin,
+            reqwest::Method::PUT,
+            "/project-stages",
+            Some(json!([{"name": "立项用地规划许可", "bundle_id": b["id"]}])),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let base = app.url("");
+    let (_driver, client) = start_browser(&driver_path).await;
+    client.set_window_size(1366, 900).await.unwrap();
+    login(&client, &base, "daiban", PASSWORD).await;
+    client.goto(&format!("{base}/work/projects")).await.unwrap();
+    for (field, value) in [
+        ("code", "2017-371300-47-05-012345"),
+        ("name", "临沂国际商贸城二期"),
+        ("investor", "临沂市沂蒙建设集团有限公司"),
+        ("investor_code", "91371302MA3C7Q5K8E"),
+        ("location", "兰山区北城新区"),
+        ("investment", "51480.5"),
+    ] {
+        fill(&client, field, value).await;
+    }
+    submit_main_form(&client).await;
+    let text = page_text(&client).await;
+    assert!(
+        text.contains("类型应为 01（审批）、02（核准）或 03（备案）"),
+        "{text}"
+    );
+    fill(&client, "code", "2017-371300-47-03-012345").await;
+    submit_main_form(&client).await;
+    let text = page_text(&client).await;
+    assert!(
+        text.contains("立项用地规划许可") && text.contains("未启动"),
+        "{text}"
+    );
+    screenshot(&client, "project-1366").await;
+    for m in client
+        .find_all(fantoccini::Locator::Css("input[name=materials]"))
+        .await
+        .unwrap()
+    {
+        m.click().await.unwrap();
+    }
+    submit_main_form(&client).await;
+    let url = client.current_url().await.unwrap();
+    assert!(url.path().starts_with("/work/cases/"), "{url}");
+    client.set_window_size(375, 900).await.unwrap();
+    client.back().await.unwrap();
+    client.refresh().await.unwrap();
+    let text = page_text(&client).await;
+    assert!(text.contains("办理中"), "{text}");
+    assert_stacked(&client, "table.stack").await;
+    screenshot(&client, "project-375").await;
+    client
+        .goto(&format!("{base}/work/projects/bulletin?month=2026-09"))
+        .await
+        .unwrap();
+    screenshot(&client, "bulletin-375").await;
+    app.stop().await;
+}

@@ -1,13 +1,16 @@
 //! The demo's 一件事一次办 bundles, made of its catalogue's items: opening a restaurant, opening
-//! a company, and a baby's birth.
+//! a company, a baby's birth, and the four stages of a construction project; and a project
+//! registered on that path with its first stage started.
 
 use anyhow::Context;
+use onewindow_domain::case::Actor;
 use onewindow_domain::ids::AccountId;
 use onewindow_domain::joint::BundleInput;
+use onewindow_domain::joint::project::{ProjectInput, StagePlan};
 use onewindow_store::Store;
 
 /// (name, description, items with the leading one first).
-const BUNDLES: [(&str, &str, &[&str]); 3] = [
+const BUNDLES: [(&str, &str, &[&str]); 7] = [
     (
         "开办餐饮店",
         "个体餐饮店开业所需的营业执照、食品经营许可和消防安全检查，一次申请、并联审批。",
@@ -32,7 +35,37 @@ const BUNDLES: [(&str, &str, &[&str]); 3] = [
         "出生医学证明、户口登记和社会保障卡，一次申请。",
         &["出生医学证明首次签发", "出生登记", "社会保障卡申领"],
     ),
+    (
+        "立项用地规划许可",
+        "工程建设项目第一阶段：用地预审与选址、建设用地规划许可、环境影响评价。",
+        &[
+            "建设用地规划许可证核发",
+            "建设项目用地预审与选址意见书",
+            "建设项目环境影响报告表审批",
+        ],
+    ),
+    (
+        "工程建设许可",
+        "工程建设项目第二阶段：建设工程规划许可与建筑垃圾处置核准。",
+        &["建设工程规划许可证核发", "城市建筑垃圾处置核准"],
+    ),
+    (
+        "施工许可",
+        "工程建设项目第三阶段：施工许可与质量监督注册。",
+        &["建筑工程施工许可证核发", "房屋建筑工程质量监督注册"],
+    ),
+    (
+        "竣工验收",
+        "工程建设项目第四阶段：竣工验收备案与消防安全检查。",
+        &[
+            "建设工程竣工验收备案",
+            "公众聚集场所投入使用、营业前消防安全检查",
+        ],
+    ),
 ];
+
+/// The construction path: each stage the bundle of the same name.
+const STAGES: [&str; 4] = ["立项用地规划许可", "工程建设许可", "施工许可", "竣工验收"];
 
 pub(super) async fn demo_bundles(store: &Store, by: AccountId) -> anyhow::Result<()> {
     let items = store.catalog().list_items(&Default::default()).await?;
@@ -59,5 +92,73 @@ pub(super) async fn demo_bundles(store: &Store, by: AccountId) -> anyhow::Result
             )
             .await?;
     }
+    let bundles = store.joint().bundles(true).await?;
+    let plan = STAGES
+        .iter()
+        .map(|name| {
+            bundles
+                .iter()
+                .find(|b| b.name == *name)
+                .map(|b| StagePlan {
+                    name: (*name).to_owned(),
+                    bundle_id: b.id,
+                })
+                .with_context(|| format!("demo stage {name}"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    store.joint().set_stage_plan(&plan, by).await?;
     Ok(())
+}
+
+/// A construction project on the path, its first stage started by the comprehensive window.
+pub(super) async fn demo_project(
+    store: &Store,
+    agent: &Actor,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<()> {
+    use chrono::Datelike;
+    let project = store
+        .joint()
+        .create_project(
+            &ProjectInput {
+                code: format!("{}-371302-70-03-000123", today.year()),
+                name: "临沂国际商贸城二期".into(),
+                investor: "临沂市沂蒙建设集团有限公司".into(),
+                investor_code: super::credit_code("91", "371300", "MA3CX7K2"),
+                location: "兰山区北城新区".into(),
+                investment: "51480.50".into(),
+                industry: "房地产业".into(),
+            },
+            today,
+            agent.account_id,
+        )
+        .await?;
+    let stage = store
+        .joint()
+        .case_item(plan_bundle(store, 0).await?, &project.investor_code)
+        .await?;
+    let materials: Vec<String> = stage
+        .materials
+        .iter()
+        .filter(|m| m.required)
+        .map(|m| m.name.clone())
+        .collect();
+    store
+        .joint()
+        .start_stage(project.id, 1, &materials, agent, today)
+        .await?;
+    Ok(())
+}
+
+async fn plan_bundle(
+    store: &Store,
+    stage: usize,
+) -> anyhow::Result<onewindow_domain::ids::BundleId> {
+    store
+        .joint()
+        .stage_plan()
+        .await?
+        .get(stage)
+        .map(|s| s.bundle_id)
+        .context("demo stage")
 }

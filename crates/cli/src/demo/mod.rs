@@ -536,6 +536,7 @@ pub async fn load(
         // Outside the calendar's years, say, the centre still runs; it starts without cases.
         eprintln!("演示办件未载入：{e}");
     }
+    bundles::demo_project(store, &actor_of(by_login("zonghe")?, false), today).await?;
     demo_reports(store, by_login("budongchan")?, today).await?;
     Ok(logins)
 }
@@ -688,7 +689,13 @@ mod tests {
             .fetch_one(store.pool())
             .await
             .unwrap();
-        assert_eq!(cases, 10, "demo cases at every stage");
+        assert_eq!(cases, 11, "demo cases at every stage");
+        // 一件事 bundles, and a construction project with its first stage under way.
+        assert_eq!(store.joint().bundles(true).await.unwrap().len(), 7);
+        let projects = store.joint().projects().await.unwrap();
+        assert_eq!(projects.len(), 1);
+        assert_eq!(projects[0].stages.len(), 4);
+        assert_eq!(projects[0].stages[0].status, "running");
         let food_department = items
             .iter()
             .find(|i| i.name == "食品经营许可")

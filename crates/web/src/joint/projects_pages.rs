@@ -162,7 +162,7 @@ async fn show(State(state): State<AppState>, user: PageUser, Path(id): Path<i64>
                 ),
                 (None, true) => {
                     start_form.get_or_insert((s.stage, s.name.clone(), s.bundle_id));
-                    Cell::link("启动本阶段", format!("#start-{}", s.stage))
+                    Cell::text("可启动（见下方）")
                 }
                 (None, false) => Cell::text("待上一阶段办结"),
             };
@@ -285,7 +285,11 @@ async fn bulletin(
         Cell::text(b.items.to_string()),
         Cell::text(format!("{} 万元", b.investment)),
         Cell::text(b.stages.to_string()),
-        Cell::text(format!("{:.1}%", b.on_time_percent)),
+        Cell::text(if b.stages == 0 {
+            "—（本月无办结）".to_owned()
+        } else {
+            format!("{:.1}%", b.on_time_percent)
+        }),
     ]];
     let lines = b
         .lines
