@@ -101,6 +101,45 @@ async fn projects(app: &TestApp) {
         .await;
     assert_eq!(status, 422, "the code is registered once");
 
+    // 代办: the comprehensive window's staff member acts for the investor under its letter.
+    let agent = |until: &str| json!({"staff_id": daiban.id, "authorisation": "委托书 YM-2026-001：全部审批阶段", "valid_until": until});
+    let put = |path: String, body: Value| {
+        let t = t_daiban.clone();
+        async move { app.api(&t, reqwest::Method::PUT, &path, Some(body)).await }
+    };
+    let (status, body) = put(format!("/projects/{id}/agent"), agent("2026-09-01")).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(problem_fields(&body), ["valid_until"]);
+    let (status, body) = put(format!("/projects/{id}/agent"), agent("2027-09-30")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["agent"]["name"], "测试daiban");
+    // 会商: the departments present must have been invited; the minutes are kept.
+    let meeting = |attended: Value| {
+        json!({"held_on": "2026-09-28", "topic": "用地规划方案会商",
+        "invited": [org.dept, org.other_dept], "attended": attended,
+        "minutes": "各部门对用地规划方案提出意见", "decisions": "按修改后的方案办理"})
+    };
+    let (status, body) = app
+        .post(
+            &t_daiban,
+            &format!("/projects/{id}/meetings"),
+            meeting(json!([99])),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    let (status, body) = app
+        .post(
+            &t_daiban,
+            &format!("/projects/{id}/meetings"),
+            meeting(json!([org.dept])),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        body["meetings"][0]["attended"],
+        json!(["临沂市市场监督管理局"])
+    );
+
     // Stages in order: the second waits for the first to be concluded.
     let start = |stage: i64| format!("/projects/{id}/stages/{stage}/start");
     let (status, body) = app
@@ -173,8 +212,15 @@ async fn projects(app: &TestApp) {
     let (status, _) = app.get(&t_rev, "/projects/bulletin?month=2026-13").await;
     assert_eq!(status, 422);
 
-    // The pages.
+    // The agent is named on the stage's case as acting for the investor.
     let (client, _) = app.login("daiban", PASSWORD).await;
+    let timeline = app.page(&client, &format!("/work/cases/{case}")).await;
+    assert!(
+        timeline.contains("代办员，受临沂市沂蒙建设集团有限公司委托"),
+        "{timeline}"
+    );
+
+    // The pages.
     let page = app.page(&client, &format!("/work/projects/{id}")).await;
     assert!(
         page.contains("立项用地规划许可") && page.contains("已办结"),

@@ -6,7 +6,7 @@ use anyhow::Context;
 use onewindow_domain::case::Actor;
 use onewindow_domain::ids::AccountId;
 use onewindow_domain::joint::BundleInput;
-use onewindow_domain::joint::project::{ProjectInput, StagePlan};
+use onewindow_domain::joint::project::{AgentInput, MeetingInput, ProjectInput, StagePlan};
 use onewindow_store::Store;
 
 /// (name, description, items with the leading one first).
@@ -143,6 +143,45 @@ pub(super) async fn demo_project(
         .filter(|m| m.required)
         .map(|m| m.name.clone())
         .collect();
+    // 代办 under the investor's letter, and the planning consultation held on it.
+    let staff = agent.staff_id.context("demo agent")?;
+    store
+        .joint()
+        .assign_agent(
+            project.id,
+            &AgentInput {
+                staff_id: staff,
+                authorisation: "委托书 YM-2026-018：立项至竣工验收全部审批阶段".into(),
+                valid_until: (today + chrono::Duration::days(365)).to_string(),
+            },
+            today,
+            agent.account_id,
+        )
+        .await?;
+    let departments = store.org().list_departments(None).await?;
+    let invited: Vec<_> = departments
+        .iter()
+        .filter(|d| ["自然资源", "住建", "生态环境", "消防救援"].contains(&d.short_name.as_str()))
+        .map(|d| d.id)
+        .collect();
+    store
+        .joint()
+        .record_meeting(
+            project.id,
+            &MeetingInput {
+                held_on: today.to_string(),
+                topic: "二期用地规划与环评方案会商".into(),
+                attended: invited.clone(),
+                invited,
+                minutes:
+                    "自然资源、住建、生态环境、消防救援四部门对用地规划和环评方案逐项提出意见。"
+                        .into(),
+                decisions: "用地规划按修改后的总平面图办理；环评与规划许可并联审查。".into(),
+            },
+            today,
+            agent.account_id,
+        )
+        .await?;
     store
         .joint()
         .start_stage(project.id, 1, &materials, agent, today)

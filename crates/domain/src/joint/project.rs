@@ -199,9 +199,114 @@ pub fn check_plan(plan: &[StagePlan]) -> Result<(), FieldErrors> {
     e.into_result()
 }
 
+/// 代办: the centre's agent for a project, under the investor's letter of authorisation.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AgentInput {
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub staff_id: crate::ids::StaffId,
+    /// The letter's number and what it covers (委托书编号及代办范围).
+    pub authorisation: String,
+    /// YYYY-MM-DD, today or later.
+    pub valid_until: String,
+}
+
+impl AgentInput {
+    pub fn check(&self, today: chrono::NaiveDate) -> Result<chrono::NaiveDate, FieldErrors> {
+        let mut e = FieldErrors::new();
+        let n = self.authorisation.trim().chars().count();
+        if n == 0 || n > 200 {
+            e.add("authorisation", "请填写委托书编号及代办范围（200 字以内）");
+        }
+        let until = chrono::NaiveDate::parse_from_str(self.valid_until.trim(), "%Y-%m-%d");
+        match until {
+            Ok(d) if d < today => e.add("valid_until", "委托期限不能早于今天"),
+            Ok(_) => {}
+            Err(_) => e.add("valid_until", "日期格式应为 YYYY-MM-DD"),
+        }
+        e.into_result()?;
+        until.map_err(|_| FieldErrors::single("valid_until", "日期格式应为 YYYY-MM-DD"))
+    }
+}
+
+/// 会商: a consultation meeting on a complex project.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MeetingInput {
+    /// YYYY-MM-DD, recorded on or after the day.
+    pub held_on: String,
+    pub topic: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<i64>))]
+    pub invited: Vec<crate::ids::DepartmentId>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<i64>))]
+    pub attended: Vec<crate::ids::DepartmentId>,
+    pub minutes: String,
+    pub decisions: String,
+}
+
+impl MeetingInput {
+    /// Every field's problem at once; the meeting cannot be later than `today`.
+    pub fn check(&self, today: chrono::NaiveDate) -> Result<chrono::NaiveDate, FieldErrors> {
+        let mut e = FieldErrors::new();
+        let held = chrono::NaiveDate::parse_from_str(self.held_on.trim(), "%Y-%m-%d");
+        match held {
+            Ok(d) if d > today => e.add("held_on", "会商纪要在会后登记，日期不能晚于今天"),
+            Ok(_) => {}
+            Err(_) => e.add("held_on", "日期格式应为 YYYY-MM-DD"),
+        }
+        for (field, value, max) in [
+            ("topic", &self.topic, 100),
+            ("minutes", &self.minutes, 5000),
+            ("decisions", &self.decisions, 2000),
+        ] {
+            let n = value.trim().chars().count();
+            if n == 0 || n > max {
+                e.add(field, format!("请填写（{max} 字以内）"));
+            }
+        }
+        if self.invited.is_empty() || self.invited.len() > 50 {
+            e.add("invited", "请选择受邀部门（至多 50 个）");
+        }
+        if let Some(d) = self.attended.iter().find(|d| !self.invited.contains(d)) {
+            e.add("attended", format!("出席的部门 {d} 不在受邀部门中"));
+        }
+        e.into_result()?;
+        held.map_err(|_| FieldErrors::single("held_on", "日期格式应为 YYYY-MM-DD"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn meetings_and_agents_are_checked() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 9, 28).unwrap();
+        let meeting = MeetingInput {
+            held_on: "2026-09-29".into(),
+            topic: String::new(),
+            invited: vec![crate::ids::DepartmentId(1)],
+            attended: vec![crate::ids::DepartmentId(2)],
+            minutes: "会议纪要".into(),
+            decisions: String::new(),
+        };
+        let e = meeting.check(today).unwrap_err();
+        for field in ["held_on", "topic", "attended", "decisions"] {
+            assert!(e.message_for(field).is_some(), "{field}: {e:?}");
+        }
+        let agent = AgentInput {
+            staff_id: crate::ids::StaffId(1),
+            authorisation: "委托书 2026-001：全部审批阶段".into(),
+            valid_until: "2026-09-27".into(),
+        };
+        assert!(
+            agent
+                .check(today)
+                .unwrap_err()
+                .message_for("valid_until")
+                .is_some()
+        );
+    }
 
     #[test]
     fn project_codes_are_read_part_by_part() {

@@ -142,6 +142,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "projects",
         include_str!("../../migrations/0027_projects.sql"),
     ),
+    (
+        28,
+        "project_agents_meetings",
+        include_str!("../../migrations/0028_project_agents_meetings.sql"),
+    ),
 ];
 
 /// A migration's text for one database. With `-- [sqlite]` and `-- [postgres]` sections, what

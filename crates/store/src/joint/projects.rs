@@ -9,8 +9,10 @@ use std::collections::BTreeSet;
 use chrono::NaiveDate;
 use onewindow_domain::calendar::WorkCalendar;
 use onewindow_domain::case::{Actor, Applicant, CaseState, Channel, Command};
-use onewindow_domain::ids::{AccountId, BundleId, CaseId, DepartmentId};
-use onewindow_domain::joint::project::{ProjectInput, StagePlan, check_plan, wan_text};
+use onewindow_domain::ids::{AccountId, BundleId, CaseId, DepartmentId, StaffId};
+use onewindow_domain::joint::project::{
+    AgentInput, MeetingInput, ProjectInput, StagePlan, check_plan, wan_text,
+};
 use onewindow_domain::org::FieldErrors;
 use serde::Serialize;
 
@@ -55,6 +57,46 @@ pub struct Project {
     pub region: String,
     pub created_on: String,
     pub stages: Vec<ProjectStage>,
+    /// 代办: the centre's agent acting for the investor, when one is assigned.
+    pub agent: Option<ProjectAgent>,
+    /// 会商: the consultation meetings held, the latest first.
+    pub meetings: Vec<ProjectMeeting>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProjectAgent {
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub staff_id: StaffId,
+    pub name: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub account_id: AccountId,
+    pub authorisation: String,
+    pub valid_until: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProjectMeeting {
+    pub id: i64,
+    pub held_on: String,
+    pub topic: String,
+    /// Department names.
+    pub invited: Vec<String>,
+    pub attended: Vec<String>,
+    pub minutes: String,
+    pub decisions: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct MeetingRow {
+    id: i64,
+    held_on: String,
+    topic: String,
+    invited: String,
+    attended: String,
+    minutes: String,
+    decisions: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -307,7 +349,157 @@ impl crate::JointStore<'_> {
             region: r.region,
             created_on: r.created_on,
             stages,
+            agent: self.agent(r.id).await?,
+            meetings: self.meetings(r.id).await?,
         })
+    }
+
+    async fn agent(self, project_id: i64) -> StoreResult<Option<ProjectAgent>> {
+        Ok(sqlx::query_as(
+            "SELECT a.staff_id, s.name, s.account_id, a.authorisation, a.valid_until
+             FROM project_agents a JOIN staff s ON s.id = a.staff_id WHERE a.project_id = $1",
+        )
+        .bind(project_id)
+        .fetch_optional(&self.store.pool)
+        .await?)
+    }
+
+    async fn meetings(self, project_id: i64) -> StoreResult<Vec<ProjectMeeting>> {
+        let rows: Vec<MeetingRow> = sqlx::query_as(
+            "SELECT id, held_on, topic, invited, attended, minutes, decisions
+             FROM project_meetings WHERE project_id = $1 ORDER BY held_on DESC, id DESC",
+        )
+        .bind(project_id)
+        .fetch_all(&self.store.pool)
+        .await?;
+        let departments = self.store.org().list_departments(None).await?;
+        let names = |json: &str| -> StoreResult<Vec<String>> {
+            let ids: Vec<DepartmentId> =
+                serde_json::from_str(json).map_err(|e| StoreError::Config(e.to_string()))?;
+            Ok(ids
+                .iter()
+                .map(|id| {
+                    departments
+                        .iter()
+                        .find(|d| d.id == *id)
+                        .map_or_else(|| format!("部门 {id}"), |d| d.name.clone())
+                })
+                .collect())
+        };
+        rows.into_iter()
+            .map(|r| {
+                Ok(ProjectMeeting {
+                    id: r.id,
+                    invited: names(&r.invited)?,
+                    attended: names(&r.attended)?,
+                    held_on: r.held_on,
+                    topic: r.topic,
+                    minutes: r.minutes,
+                    decisions: r.decisions,
+                })
+            })
+            .collect()
+    }
+
+    /// 代办: assigns (or replaces) the project's agent, an active staff member, under the
+    /// investor's letter of authorisation.
+    pub async fn assign_agent(
+        self,
+        project_id: i64,
+        input: &AgentInput,
+        today: NaiveDate,
+        by: AccountId,
+    ) -> StoreResult<Project> {
+        self.project(project_id).await?;
+        let until = input.check(today)?;
+        let staff = self
+            .store
+            .org()
+            .get_staff(input.staff_id)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound(_) => FieldErrors::single("staff_id", "工作人员不存在").into(),
+                other => other,
+            })?;
+        if !staff.active.get() {
+            return Err(FieldErrors::single("staff_id", "该工作人员已停用").into());
+        }
+        sqlx::query(
+            "INSERT INTO project_agents (project_id, staff_id, authorisation, valid_until,
+                 assigned_by, assigned_at) VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (project_id) DO UPDATE SET staff_id = excluded.staff_id,
+                 authorisation = excluded.authorisation, valid_until = excluded.valid_until,
+                 assigned_by = excluded.assigned_by, assigned_at = excluded.assigned_at",
+        )
+        .bind(project_id)
+        .bind(input.staff_id)
+        .bind(input.authorisation.trim())
+        .bind(until.to_string())
+        .bind(by)
+        .bind(now_ms())
+        .execute(&self.store.pool)
+        .await?;
+        self.project(project_id).await
+    }
+
+    /// 会商: records a consultation meeting held on the project, with the departments invited
+    /// and present, its minutes and decisions.
+    pub async fn record_meeting(
+        self,
+        project_id: i64,
+        input: &MeetingInput,
+        today: NaiveDate,
+        by: AccountId,
+    ) -> StoreResult<Project> {
+        let project = self.project(project_id).await?;
+        let held = input.check(today)?;
+        if held.to_string() < project.created_on {
+            return Err(FieldErrors::single("held_on", "会商日期不能早于项目登记日期").into());
+        }
+        let departments = self.store.org().list_departments(None).await?;
+        if let Some(d) = input
+            .invited
+            .iter()
+            .find(|d| !departments.iter().any(|x| x.id == **d))
+        {
+            return Err(FieldErrors::single("invited", format!("部门 {d} 不存在")).into());
+        }
+        let json = |ids: &[DepartmentId]| {
+            serde_json::to_string(ids).map_err(|e| StoreError::Config(e.to_string()))
+        };
+        sqlx::query(
+            "INSERT INTO project_meetings (project_id, held_on, topic, invited, attended, minutes,
+                 decisions, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(project_id)
+        .bind(held.to_string())
+        .bind(input.topic.trim())
+        .bind(json(&input.invited)?)
+        .bind(json(&input.attended)?)
+        .bind(input.minutes.trim())
+        .bind(input.decisions.trim())
+        .bind(by)
+        .bind(now_ms())
+        .execute(&self.store.pool)
+        .await?;
+        self.project(project_id).await
+    }
+
+    /// Who acts for an investor on this case: the agent of the project whose stage it is, with
+    /// the investor and the authorisation, as the case's timeline names them.
+    pub async fn agent_of_case(
+        self,
+        case_id: CaseId,
+    ) -> StoreResult<Option<(AccountId, String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT s.account_id, p.investor, a.authorisation
+             FROM project_stages ps JOIN projects p ON p.id = ps.project_id
+             JOIN project_agents a ON a.project_id = p.id JOIN staff s ON s.id = a.staff_id
+             WHERE ps.case_id = $1",
+        )
+        .bind(case_id)
+        .fetch_optional(&self.store.pool)
+        .await?)
     }
 
     /// Starts stage `stage` (1-based) of a project: one joint case over the stage's bundle for

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use onewindow_domain::auth::JointAction;
-use onewindow_domain::joint::project::{ProjectInput, StagePlan};
+use onewindow_domain::joint::project::{AgentInput, MeetingInput, ProjectInput, StagePlan};
 use onewindow_store::joint::projects::{Bulletin, Project};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
@@ -21,6 +21,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(list_projects, create_project))
         .routes(routes!(get_project))
         .routes(routes!(start_stage))
+        .routes(routes!(assign_agent))
+        .routes(routes!(record_meeting))
         .routes(routes!(get_stage_plan, set_stage_plan))
         .routes(routes!(bulletin))
 }
@@ -105,6 +107,45 @@ pub async fn start_stage(
             case_id: case.get(),
         }),
     ))
+}
+
+#[utoipa::path(put, path = "/projects/{id}/agent", tag = "joint", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = AgentInput,
+    responses((status = 200, body = Project), (status = 422, body = crate::error::Problem)))]
+/// 代办: assigns the project's agent under the investor's letter of authorisation.
+pub async fn assign_agent(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<AgentInput>,
+) -> ApiResult<Json<Project>> {
+    gate(&state, &user, JointAction::ManageProjects, None).await?;
+    Ok(Json(
+        state
+            .store
+            .joint()
+            .assign_agent(id, &input, state.clock.today(), user.principal.account_id)
+            .await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/projects/{id}/meetings", tag = "joint", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = MeetingInput,
+    responses((status = 201, body = Project), (status = 422, body = crate::error::Problem)))]
+/// 会商: records a consultation meeting: departments invited and present, minutes, decisions.
+pub async fn record_meeting(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<MeetingInput>,
+) -> ApiResult<(StatusCode, Json<Project>)> {
+    gate(&state, &user, JointAction::ManageProjects, None).await?;
+    let project = state
+        .store
+        .joint()
+        .record_meeting(id, &input, state.clock.today(), user.principal.account_id)
+        .await?;
+    Ok((StatusCode::CREATED, Json(project)))
 }
 
 #[utoipa::path(get, path = "/project-stages", tag = "joint", security(("bearer" = [])),

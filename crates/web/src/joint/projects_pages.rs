@@ -6,7 +6,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use onewindow_domain::auth::JointAction;
-use onewindow_domain::joint::project::ProjectInput;
+use onewindow_domain::joint::project::{AgentInput, MeetingInput, ProjectInput};
 use onewindow_domain::org::FieldErrors;
 use serde::Deserialize;
 
@@ -21,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .route("/work/projects/bulletin", get(bulletin))
         .route("/work/projects/{id}", get(show))
         .route("/work/projects/{id}/stages/{stage}/start", post(start))
+        .route("/work/projects/{id}/{record}", post(record))
 }
 
 async fn list(State(state): State<AppState>, user: PageUser) -> PageResult {
@@ -115,7 +116,18 @@ async fn register(State(state): State<AppState>, user: PageUser, body: Bytes) ->
 }
 
 async fn show(State(state): State<AppState>, user: PageUser, Path(id): Path<i64>) -> PageResult {
-    gate(&state, &user, JointAction::ViewProjects, None).await?;
+    show_view(&state, &user, id, None, &FieldErrors::new()).await
+}
+
+/// The project page; a refused agent or meeting form is shown again with what was typed.
+async fn show_view(
+    state: &AppState,
+    user: &PageUser,
+    id: i64,
+    refused: Option<(&str, &FormData)>,
+    errors: &FieldErrors,
+) -> PageResult {
+    gate(state, user, JointAction::ViewProjects, None).await?;
     let p = state.store.joint().project(id).await?;
     let may_start = crate::pages::can(&user.principal, JointAction::ManageProjects, None);
     let facts = vec![
@@ -223,14 +235,154 @@ async fn show(State(state): State<AppState>, user: PageUser, Path(id): Path<i64>
             ));
         }
     }
+    let agent = match &p.agent {
+        Some(a) => vec![vec![
+            Cell::text(&a.name),
+            Cell::text(&a.authorisation),
+            Cell::text(&a.valid_until),
+        ]],
+        None => vec![],
+    };
+    sections.push(Section::table(
+        "代办",
+        vec!["代办员", "委托书及代办范围", "委托期限"],
+        agent,
+    ));
+    let meetings = p
+        .meetings
+        .iter()
+        .map(|m| {
+            vec![
+                Cell::text(&m.held_on),
+                Cell::text(&m.topic),
+                Cell::text(format!(
+                    "邀请：{}；出席：{}",
+                    m.invited.join("、"),
+                    m.attended.join("、")
+                )),
+                Cell::text(&m.minutes),
+                Cell::text(&m.decisions),
+            ]
+        })
+        .collect();
+    sections.push(Section::table(
+        "会商",
+        vec!["日期", "议题", "部门", "纪要", "会商意见"],
+        meetings,
+    ));
+    if may_start {
+        let no_errors = FieldErrors::new();
+        let form_of = |name: &str| match refused {
+            Some((r, data)) if r == name => (data.clone(), errors),
+            _ => (FormData::default(), &no_errors),
+        };
+        let staff = state
+            .store
+            .org()
+            .list_staff(None, None)
+            .await?
+            .into_iter()
+            .filter(|s| s.active.get())
+            .map(|s| (s.id.to_string(), format!("{}（{}）", s.name, s.login)))
+            .collect();
+        let departments: Vec<(String, String)> = state
+            .store
+            .org()
+            .list_departments(None)
+            .await?
+            .into_iter()
+            .filter(|d| d.active.get())
+            .map(|d| (d.id.to_string(), d.name))
+            .collect();
+        let (data, errs) = form_of("agent");
+        sections.push(Section::form(
+            FormBuilder::new(
+                format!("/work/projects/{}/agent", p.id),
+                "指派代办员",
+                &data,
+                errs,
+            )
+            .title("指派代办员（凭项目单位授权委托书）")
+            .select("staff_id", "代办员", true, Some("请选择"), staff)
+            .text("authorisation", "委托书编号及代办范围", true, "")
+            .text("valid_until", "委托期限", true, "YYYY-MM-DD")
+            .build(),
+        ));
+        let (data, errs) = form_of("meetings");
+        sections.push(Section::form(
+            FormBuilder::new(
+                format!("/work/projects/{}/meetings", p.id),
+                "登记会商",
+                &data,
+                errs,
+            )
+            .title("登记会商纪要")
+            .text("held_on", "会商日期", true, "YYYY-MM-DD")
+            .text("topic", "议题", true, "")
+            .checkboxes("invited", "受邀部门", true, departments.clone())
+            .checkboxes("attended", "出席部门", false, departments)
+            .textarea("minutes", "会议纪要", true)
+            .textarea("decisions", "会商意见（决定事项）", true)
+            .build(),
+        ));
+    }
     page(
-        &user,
+        user,
         &p.name,
         crumb("投资项目", "/work/projects"),
         "",
         sections,
-        &FieldErrors::new(),
+        errors,
     )
+}
+
+/// 代办 and 会商 forms of the project page.
+async fn record(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path((id, record)): Path<(i64, String)>,
+    body: Bytes,
+) -> PageResult {
+    gate(&state, &user, JointAction::ManageProjects, None).await?;
+    let data = FormData::parse(&body);
+    let (joint, today, by) = (
+        state.store.joint(),
+        state.clock.today(),
+        user.principal.account_id,
+    );
+    let ids = |name: &str| -> Vec<onewindow_domain::ids::DepartmentId> {
+        data.all(name)
+            .iter()
+            .filter_map(|v| v.parse().ok())
+            .collect()
+    };
+    let mut errors = FieldErrors::new();
+    let done = match record.as_str() {
+        "agent" => {
+            let input = AgentInput {
+                staff_id: data.text("staff_id").parse().unwrap_or_default(),
+                authorisation: data.text("authorisation"),
+                valid_until: data.text("valid_until"),
+            };
+            saved(&mut errors, joint.assign_agent(id, &input, today, by)).await?
+        }
+        "meetings" => {
+            let input = MeetingInput {
+                held_on: data.text("held_on"),
+                topic: data.text("topic"),
+                invited: ids("invited"),
+                attended: ids("attended"),
+                minutes: data.text("minutes"),
+                decisions: data.text("decisions"),
+            };
+            saved(&mut errors, joint.record_meeting(id, &input, today, by)).await?
+        }
+        _ => return Err(crate::error::PageError::NotFound),
+    };
+    match done {
+        Some(_) => redirect(&format!("/work/projects/{id}"), "saved"),
+        None => show_view(&state, &user, id, Some((record.as_str(), &data)), &errors).await,
+    }
 }
 
 async fn start(

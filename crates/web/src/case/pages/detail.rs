@@ -311,16 +311,24 @@ pub(super) async fn case_view_page(
             .as_ref()
             .map(|d| if d.approved { "准予" } else { "不予许可" }.to_owned())
             .unwrap_or_default(),
-        timeline: view
-            .events
-            .iter()
-            .map(|e| TimelineView {
-                at: local_time(e.at),
-                what: public_label(&e.payload, item.as_ref()),
-                detail: event_detail(&e.payload),
-                actor: e.actor_name.clone(),
-            })
-            .collect(),
+        timeline: {
+            // 代办: the project's agent is named as acting for the investor.
+            let agent = state.store.joint().agent_of_case(view.row.id).await?;
+            view.events
+                .iter()
+                .map(|e| TimelineView {
+                    at: local_time(e.at),
+                    what: public_label(&e.payload, item.as_ref()),
+                    detail: event_detail(&e.payload),
+                    actor: match &agent {
+                        Some((account, investor, letter)) if *account == e.actor_id => {
+                            format!("{}（代办员，受{investor}委托：{letter}）", e.actor_name)
+                        }
+                        _ => e.actor_name.clone(),
+                    },
+                })
+                .collect()
+        },
         actions,
         staff,
         error: String::new(),
