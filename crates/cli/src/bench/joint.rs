@@ -30,6 +30,9 @@ pub struct Options {
     /// from the catalogue, merged and submitted), one after another.
     #[arg(long, default_value_t = 500)]
     pub bundles: usize,
+    /// Investment projects, each with a stage concluded this month, for the monthly bulletin.
+    #[arg(long, default_value_t = 10_000)]
+    pub projects: usize,
 }
 
 const BRANCHES: usize = 5;
@@ -160,7 +163,7 @@ pub async fn joint(opts: Options) -> anyhow::Result<()> {
         "cost per command, joint ÷ single-department: {:.2}× (target ≤ 1.5×)",
         single_rate / joint_rate
     );
-    let mut filed = bundle_submissions(&store, opts.bundles.max(1)).await?;
+    let (mut filed, bundle) = bundle_submissions(&store, opts.bundles.max(1)).await?;
     filed.sort();
     println!(
         "bundle of 4 items filed as one joint case: {} applications, p50 {:.3} ms, p99 {:.3} ms (target p99 ≤ 20 ms on SQLite FULL)",
@@ -168,13 +171,25 @@ pub async fn joint(opts: Options) -> anyhow::Result<()> {
         percentile(&filed, 0.50).as_secs_f64() * 1e3,
         percentile(&filed, 0.99).as_secs_f64() * 1e3,
     );
+    let mut bulletins = bulletin(&store, bundle, opts.projects.max(1)).await?;
+    bulletins.sort();
+    println!(
+        "monthly bulletin over {} projects: p50 {:.1} ms, p99 {:.1} ms over {} runs (target ≤ 50 ms)",
+        opts.projects.max(1),
+        percentile(&bulletins, 0.50).as_secs_f64() * 1e3,
+        percentile(&bulletins, 0.99).as_secs_f64() * 1e3,
+        bulletins.len()
+    );
     store.close().await;
     scratch.remove().await
 }
 
 /// Times `n` window applications of a four-item bundle over published catalogue items: the
 /// bundle's items read and merged into one joint case (`joint().case_item`), then submitted.
-async fn bundle_submissions(store: &Store, n: usize) -> anyhow::Result<Vec<Duration>> {
+async fn bundle_submissions(
+    store: &Store,
+    n: usize,
+) -> anyhow::Result<(Vec<Duration>, onewindow_domain::ids::BundleId)> {
     let org = onewindow_store::testing::seed_org(store).await;
     let docs: Vec<_> = (0..4)
         .map(|i| {
@@ -227,7 +242,59 @@ async fn bundle_submissions(store: &Store, n: usize) -> anyhow::Result<Vec<Durat
             .await?;
         latencies.push(t.elapsed());
     }
-    Ok(latencies)
+    Ok((latencies, bundle.id))
+}
+
+/// `n` projects whose first stage is one of the run's concluded cases (they are shared among
+/// projects when there are fewer), then the month's bulletin timed 20 times.
+async fn bulletin(
+    store: &Store,
+    bundle: onewindow_domain::ids::BundleId,
+    n: usize,
+) -> anyhow::Result<Vec<Duration>> {
+    let concluded: Vec<(i64,)> =
+        sqlx::query_as("SELECT id FROM cases WHERE stage = 'concluded' ORDER BY id")
+            .fetch_all(store.pool())
+            .await?;
+    anyhow::ensure!(!concluded.is_empty(), "no concluded cases to link");
+    let mut tx = store.pool().begin().await?;
+    for i in 0..n {
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO projects (code, name, investor, investor_code, location, investment,
+                 industry, kind, region, created_on, created_at)
+             VALUES ($1, $2, '临沂市沂蒙建设集团有限公司', '91371302MA3C7Q5K8E', '兰山区', $3,
+                 '房地产业', '03', '371302', '2026-09-01', 0) RETURNING id",
+        )
+        .bind(format!("2026-371302-70-03-{:06}", i + 1))
+        .bind(format!("项目{i}"))
+        .bind(5_000_000 + i as i64)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO project_stages (project_id, stage, name, bundle_id, case_id, started_on,
+                 items, departments)
+             VALUES ($1, 1, '立项用地规划许可', $2, $3, '2026-09-24', 4, '[7,11,12,13,14,15]')",
+        )
+        .bind(id)
+        .bind(bundle)
+        .bind(concluded[i % concluded.len()].0)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    let cal = store.calendar().calendar_for("371300000000").await?;
+    let mut times = Vec::new();
+    for _ in 0..20 {
+        let t = std::time::Instant::now();
+        let b = store.joint().bulletin("2026-09", &cal).await?;
+        times.push(t.elapsed());
+        anyhow::ensure!(
+            b.projects as usize == n,
+            "bulletin counted {} projects",
+            b.projects
+        );
+    }
+    Ok(times)
 }
 
 /// Every joint case ended concluded with all its branches signed, and no task is left open.

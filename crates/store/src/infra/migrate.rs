@@ -147,6 +147,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "project_agents_meetings",
         include_str!("../../migrations/0028_project_agents_meetings.sql"),
     ),
+    (
+        29,
+        "project_stage_facts",
+        include_str!("../../migrations/0029_project_stage_facts.sql"),
+    ),
 ];
 
 /// A migration's text for one database. With `-- [sqlite]` and `-- [postgres]` sections, what

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 use onewindow_domain::calendar::WorkCalendar;
-use onewindow_domain::case::{Actor, Applicant, CaseState, Channel, Command};
+use onewindow_domain::case::{Actor, Applicant, Channel, Command};
 use onewindow_domain::ids::{AccountId, BundleId, CaseId, DepartmentId, StaffId};
 use onewindow_domain::joint::project::{
     AgentInput, MeetingInput, ProjectInput, StagePlan, check_plan, wan_text,
@@ -159,18 +159,20 @@ pub struct Bulletin {
     pub zero_reports: Vec<String>,
 }
 
-/// A stage started or concluded in the bulletin's month, with its project and case.
-#[derive(sqlx::FromRow)]
-struct BulletinRow {
-    code: String,
-    name: String,
-    investment: i64,
-    stage: String,
-    accepted_on: Option<String>,
-    concluded_on: Option<String>,
-    due: Option<String>,
-    state: String,
-}
+/// A stage started or concluded in the bulletin's month, with its project and case, as the
+/// bulletin's query packs it (a JSON array in this order).
+#[derive(serde::Deserialize)]
+struct BulletinRow(
+    String,
+    String,
+    i64,
+    String,
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
 
 const PROJECT_COLS: &str =
     "id, code, name, investor, investor_code, location, investment, industry, kind,
@@ -543,6 +545,16 @@ impl crate::JointStore<'_> {
                 FieldErrors::single("materials", format!("“{other}”不是本阶段的材料")).into(),
             );
         }
+        // What the bulletin counts: the items handled and the departments taking part.
+        let items = 1 + item.branches.iter().filter(|b| b.item.is_some()).count() as i64;
+        let mut departments: Vec<DepartmentId> = vec![item.department_id];
+        for b in &item.branches {
+            if !departments.contains(&b.department_id) {
+                departments.push(b.department_id);
+            }
+        }
+        let departments =
+            serde_json::to_string(&departments).map_err(|e| StoreError::Config(e.to_string()))?;
         let out = self
             .store
             .cases()
@@ -568,8 +580,9 @@ impl crate::JointStore<'_> {
             })
             .await?;
         sqlx::query(
-            "INSERT INTO project_stages (project_id, stage, name, bundle_id, case_id, started_on)
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (project_id, stage) DO NOTHING",
+            "INSERT INTO project_stages (project_id, stage, name, bundle_id, case_id, started_on,
+                 items, departments)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (project_id, stage) DO NOTHING",
         )
         .bind(project_id)
         .bind(stage)
@@ -577,6 +590,8 @@ impl crate::JointStore<'_> {
         .bind(this.bundle_id)
         .bind(out.case_id)
         .bind(today.to_string())
+        .bind(items)
+        .bind(departments)
         .execute(&self.store.pool)
         .await?;
         Ok(out.case_id)
@@ -590,39 +605,55 @@ impl crate::JointStore<'_> {
             .checked_add_months(chrono::Months::new(1))
             .ok_or_else(|| FieldErrors::single("month", "月份超出范围"))?;
         let (from, to) = (first.to_string(), next.to_string());
-        let rows: Vec<BulletinRow> = sqlx::query_as(
-            "SELECT p.code, p.name, p.investment, s.name AS stage, c.accepted_on,
-                        c.concluded_on, c.due, c.state
-                 FROM project_stages s JOIN projects p ON p.id = s.project_id
-                 JOIN cases c ON c.id = s.case_id
-                 WHERE (c.concluded_on >= $1 AND c.concluded_on < $2)
-                    OR (s.started_on >= $1 AND s.started_on < $2)
-                 ORDER BY p.id, s.stage",
-        )
+        // The month's stages come back as one value, a JSON array a line: one row to carry
+        // across instead of one per stage (10,000 projects in a month read in one piece).
+        let (all, json_array, as_text) = match self.store.backend {
+            crate::Backend::Sqlite => ("group_concat(r, char(10))", "json_array", ""),
+            crate::Backend::Postgres => (
+                "string_agg(r, E'\\n' ORDER BY pid, stage)",
+                "json_build_array",
+                "::text",
+            ),
+        };
+        let (packed,): (Option<String>,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {all} FROM (
+                SELECT {json_array}(p.code, p.name, p.investment, s.name, s.items, s.departments,
+                        c.accepted_on, c.concluded_on, c.due){as_text} AS r, p.id AS pid, s.stage
+                FROM project_stages s JOIN projects p ON p.id = s.project_id
+                JOIN cases c ON c.id = s.case_id
+                WHERE (c.concluded_on >= $1 AND c.concluded_on < $2)
+                   OR (s.started_on >= $1 AND s.started_on < $2)
+                ORDER BY p.id, s.stage) t"
+        )))
         .bind(&from)
         .bind(&to)
-        .fetch_all(&self.store.pool)
+        .fetch_one(&self.store.pool)
         .await?;
+        let rows = packed
+            .unwrap_or_default()
+            .lines()
+            .map(serde_json::from_str::<BulletinRow>)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| StoreError::Config(e.to_string()))?;
         let mut lines: Vec<BulletinLine> = Vec::new();
+        let mut by_code: std::collections::HashMap<String, usize> = Default::default();
         let mut involved: BTreeSet<DepartmentId> = BTreeSet::new();
         let (mut items, mut stages, mut on_time, mut investment) = (0i64, 0i64, 0i64, 0i64);
-        for BulletinRow {
+        for BulletinRow(
             code,
             name,
-            investment: money,
+            money,
             stage,
-            accepted_on: accepted,
-            concluded_on: concluded,
+            stage_items,
+            departments,
+            accepted,
+            concluded,
             due,
-            state,
-        } in rows
+        ) in rows
         {
-            let state: CaseState =
-                serde_json::from_str(&state).map_err(|e| StoreError::Config(e.to_string()))?;
-            if let Some(item) = &state.item {
-                involved.insert(item.department_id);
-                involved.extend(item.branches.iter().map(|b| b.department_id));
-            }
+            let departments: Vec<DepartmentId> = serde_json::from_str(&departments)
+                .map_err(|e| StoreError::Config(e.to_string()))?;
+            involved.extend(departments);
             let Some(concluded) = concluded.filter(|c| *c >= from && *c < to) else {
                 continue;
             };
@@ -635,10 +666,8 @@ impl crate::JointStore<'_> {
             };
             stages += 1;
             on_time += i64::from(in_time);
-            items += 1 + state.item.as_ref().map_or(0, |i| {
-                i.branches.iter().filter(|b| b.item.is_some()).count() as i64
-            });
-            match lines.iter_mut().find(|l| l.code == code) {
+            items += stage_items;
+            match by_code.get(&code).map(|i| &mut lines[*i]) {
                 Some(l) => {
                     l.concluded.push(stage);
                     l.days_used += i64::from(days);
@@ -646,6 +675,7 @@ impl crate::JointStore<'_> {
                 }
                 None => {
                     investment += money;
+                    by_code.insert(code.clone(), lines.len());
                     lines.push(BulletinLine {
                         code,
                         name,
