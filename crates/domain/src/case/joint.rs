@@ -229,19 +229,15 @@ impl CaseState {
         for (b, s) in item.branches.iter().zip(&self.branches) {
             for m in &s.asked {
                 let reason = format!("{}（{}）", m.reason, b.label());
-                if !all
-                    .iter()
-                    .any(|x| x.material == m.material && x.field == m.field)
-                {
-                    all.push(Missing {
-                        reason,
-                        ..m.clone()
-                    });
-                } else if let Some(x) = all
+                match all
                     .iter_mut()
                     .find(|x| x.material == m.material && x.field == m.field)
                 {
-                    x.reason = format!("{}；{reason}", x.reason);
+                    Some(x) => x.reason = format!("{}；{reason}", x.reason),
+                    None => all.push(Missing {
+                        reason,
+                        ..m.clone()
+                    }),
                 }
             }
         }

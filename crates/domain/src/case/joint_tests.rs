@@ -39,7 +39,7 @@ fn submitted() -> Case {
             applicant: Applicant {
                 kind: "company".into(),
                 name: "临沂某建设有限公司".into(),
-                id_number: "91371300MA3C0XXX0X".into(),
+                id_number: "91371302MA3C7Q5K8E".into(),
                 mobile: "13800000000".into(),
             },
             materials: vec!["申请书".into()],

@@ -374,6 +374,10 @@ impl crate::JointStore<'_> {
         .bind(project_id)
         .fetch_all(&self.store.pool)
         .await?;
+        if rows.is_empty() {
+            // Most projects have no meeting: the project list reads no departments for them.
+            return Ok(Vec::new());
+        }
         let departments = self.store.org().list_departments(None).await?;
         let names = |json: &str| -> StoreResult<Vec<String>> {
             let ids: Vec<DepartmentId> =

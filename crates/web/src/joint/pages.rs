@@ -44,20 +44,13 @@ async fn list(State(state): State<AppState>, ctx: RequestCtx) -> PageResult {
     })
 }
 
-/// A material of the bundle, with the items that need it.
-struct MaterialView {
-    name: String,
-    items: Vec<String>,
-    required: bool,
-}
-
 #[derive(Template)]
 #[template(path = "joint/bundle.html")]
 struct BundlePage {
     chrome: Chrome,
     bundle: Bundle,
     promised_days: u32,
-    materials: Vec<MaterialView>,
+    materials: Vec<super::BundleMaterial>,
     /// A window of the leading item's department, where the bundle is accepted.
     lead: String,
 }
@@ -71,28 +64,7 @@ async fn show(
     if !bundle.active {
         return Err(PageError::NotFound);
     }
-    let mut promised_days = 0;
-    let mut materials: Vec<MaterialView> = Vec::new();
-    for item in &bundle.items {
-        let Ok(v) = state.store.catalog().current_version(item.id).await else {
-            continue;
-        };
-        promised_days = promised_days.max(v.doc.promised_limit_days);
-        for m in &v.doc.materials {
-            let required = m.requirement == "required";
-            match materials.iter_mut().find(|x| x.name == m.name) {
-                Some(x) => {
-                    x.items.push(item.name.clone());
-                    x.required |= required;
-                }
-                None => materials.push(MaterialView {
-                    name: m.name.clone(),
-                    items: vec![item.name.clone()],
-                    required,
-                }),
-            }
-        }
-    }
+    let (promised_days, materials) = super::bundle_materials(&state, &bundle).await?;
     let lead = bundle
         .items
         .first()

@@ -148,33 +148,28 @@ pub(super) async fn accept_form(
                 .collect::<Vec<_>>()
                 .join("、")
         );
-        for i in &b.items {
-            let Ok(v) = state.store.catalog().current_version(i.id).await else {
-                continue;
-            };
-            page.promised_days = page.promised_days.max(v.doc.promised_limit_days);
-            for m in &v.doc.materials {
-                let required = m.requirement == "required";
-                match page.materials.iter_mut().find(|x| x.name == m.name) {
-                    // One material for every item that needs it.
-                    Some(x) => {
-                        x.required |= required;
-                        x.deficiency_allowed &= m.deficiency_allowed;
-                        x.note = format!("{}；{}共用", x.note, i.name);
-                    }
-                    None => page.materials.push(MaterialCheck {
-                        name: m.name.clone(),
-                        note: format!(
-                            "原件 {} 份，复印件 {} 份（{}）",
-                            m.originals, m.copies, i.name
-                        ),
-                        required,
-                        deficiency_allowed: m.deficiency_allowed,
-                        checked: ticked.contains(&m.name),
-                    }),
-                }
-            }
-        }
+        let (promised, materials) = crate::joint::bundle_materials(state, b).await?;
+        page.promised_days = promised;
+        page.materials = materials
+            .into_iter()
+            .map(|m| MaterialCheck {
+                // One material for every item that needs it.
+                note: format!(
+                    "原件 {} 份，复印件 {} 份（{}）{}",
+                    m.originals,
+                    m.copies,
+                    m.items[0],
+                    m.items[1..]
+                        .iter()
+                        .map(|i| format!("；{i}共用"))
+                        .collect::<String>()
+                ),
+                checked: ticked.contains(&m.name),
+                name: m.name,
+                required: m.required,
+                deficiency_allowed: m.deficiency_allowed,
+            })
+            .collect();
     } else if item_id.get() > 0
         && let Ok(v) = state.store.catalog().current_version(item_id).await
     {
