@@ -289,6 +289,12 @@ pub fn authorize(
                 role(who.department_id.is_none() && who.has_role(Role::Clerk))
             }
             JointAction::ManageBundles => Err(Denied::Role),
+            JointAction::PreReview => role(
+                [Role::Reviewer, Role::Approver, Role::ChiefRepresentative]
+                    .iter()
+                    .any(|r| who.has_role(*r)),
+            )
+            .and_then(|()| own_department()),
         },
     }
 }

@@ -400,3 +400,131 @@ async fn superseded_version(store: &Store) {
 async fn a_draft_follows_the_item_to_its_new_version() {
     on_every_backend!(superseded_version);
 }
+
+/// Online joint pre-review over time: an item handled with a co-department goes to both at
+/// once, due three working days later counted past the National Day holiday; the applicant
+/// sees nothing of the opinions while the round runs and sees them (and who did not answer)
+/// when its deadline has passed; rounds follow one another up to the limit, and end with the
+/// formal submission. An item one department handles alone has no joint pre-review.
+async fn prereview_rounds(store: &Store) {
+    use onewindow_domain::joint::prereview::{MAX_ROUNDS, OpinionInput, RoundState, Verdict};
+    let org = seed_org(store).await;
+    let mut joint = doc(org.dept);
+    joint.joint_department_ids = vec![org.other_dept];
+    let item = published(store, joint).await;
+    let alone = published(store, item_doc("02", "个体工商户变更登记", org.dept)).await;
+    let me = applicant(store).await;
+    let hall = store.hall();
+    let cal = store.calendar().calendar_for("").await.unwrap();
+    let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+    let solo = hall.start(me, alone).await.unwrap();
+    assert_eq!(
+        fields(
+            store
+                .joint()
+                .request_prereview(me, solo.id, day(9, 29), &cal)
+                .await
+                .unwrap_err()
+        ),
+        ["application"]
+    );
+    let app = hall.start(me, item).await.unwrap();
+    let round = store
+        .joint()
+        .request_prereview(me, app.id, day(9, 29), &cal)
+        .await
+        .unwrap();
+    // 9-30, then the holiday to 10-07 (and its make-up day), then 10-09.
+    assert_eq!(round.opinions.len(), 2);
+    assert_eq!(
+        round.due_on,
+        cal.add_working_days(day(9, 29), 3).unwrap().to_string()
+    );
+    assert!(round.due_on.as_str() > "2026-10-07", "{}", round.due_on);
+    let answer = OpinionInput {
+        verdict: Some(Verdict::Correct),
+        comment: "经营场所证明须为租赁合同全文".into(),
+    };
+    store
+        .joint()
+        .answer_prereview(round.id, org.dept, &answer, AccountId(1), "审查员")
+        .await
+        .unwrap();
+    // Another applicant's application is not found; a department not asked cannot answer.
+    let stranger = store
+        .joint()
+        .answer_prereview(
+            round.id,
+            onewindow_domain::ids::DepartmentId(9999),
+            &answer,
+            AccountId(1),
+            "x",
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(fields(stranger), ["department"]);
+    let now = store.joint().prereview(round.id).await.unwrap();
+    assert_eq!(now.state(day(9, 30)), RoundState::Waiting);
+    let hidden = now.clone().for_applicant(day(9, 30));
+    assert!(hidden.opinions.iter().all(|o| o.comment.is_none()));
+    assert!(
+        store
+            .joint()
+            .request_prereview(me, app.id, day(9, 30), &cal)
+            .await
+            .is_err(),
+        "one round at a time"
+    );
+    // The deadline passes with the co-department silent: the applicant sees what was said.
+    let late = NaiveDate::parse_from_str(&now.due_on, "%Y-%m-%d")
+        .unwrap()
+        .succ_opt()
+        .unwrap();
+    assert_eq!(now.state(late), RoundState::Overdue);
+    let shown = now.for_applicant(late);
+    assert_eq!(
+        shown.opinions[0].comment.as_deref(),
+        Some("经营场所证明须为租赁合同全文")
+    );
+    assert!(shown.opinions[1].answered_at.is_none());
+    // Further rounds up to the limit.
+    let mut last = 1;
+    while last < MAX_ROUNDS {
+        let r = store
+            .joint()
+            .request_prereview(me, app.id, late, &cal)
+            .await
+            .unwrap();
+        last = r.round;
+        for o in &r.opinions {
+            let ok = OpinionInput {
+                verdict: Some(Verdict::NoObjection),
+                comment: String::new(),
+            };
+            store
+                .joint()
+                .answer_prereview(r.id, o.department_id, &ok, AccountId(1), "审查员")
+                .await
+                .unwrap();
+        }
+    }
+    assert_eq!(
+        fields(
+            store
+                .joint()
+                .request_prereview(me, app.id, late, &cal)
+                .await
+                .unwrap_err()
+        ),
+        ["application"]
+    );
+    assert_eq!(
+        store.joint().prereviews_of(app.id).await.unwrap().len() as i64,
+        MAX_ROUNDS
+    );
+}
+
+#[tokio::test]
+async fn joint_pre_review_rounds_run_on_working_days() {
+    on_every_backend!(prereview_rounds);
+}

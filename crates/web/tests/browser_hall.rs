@@ -9,31 +9,9 @@ mod common;
 
 use common::browser::*;
 use common::*;
-use fantoccini::{Client, Locator};
+use fantoccini::Locator;
 use onewindow_store::Backend;
 use serde_json::json;
-
-fn sample_file(name: &str, bytes: &[u8]) -> String {
-    let dir = std::env::temp_dir().join(format!("ow-hall-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).unwrap();
-    path.to_string_lossy().into_owned()
-}
-
-async fn choose_file(client: &Client, name: &str, path: &str) {
-    client
-        .find(Locator::Css(&format!("input[name='{name}']")))
-        .await
-        .unwrap_or_else(|e| panic!("file input {name}: {e}"))
-        .send_keys(path)
-        .await
-        .unwrap();
-}
-
-async fn sign_out(client: &Client) {
-    click_and_wait(client, "form[action='/logout'] button").await;
-}
 
 #[tokio::test]
 async fn register_apply_online_correct_and_follow_the_case() {

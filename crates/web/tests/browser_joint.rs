@@ -9,6 +9,7 @@ mod common;
 
 use common::browser::*;
 use common::*;
+use fantoccini::Locator;
 use onewindow_domain::auth::TokenScope;
 use onewindow_store::Backend;
 use serde_json::json;
@@ -168,6 +169,7 @@ async fn a_bundle_on_a_phone_and_its_definition() {
                 name: "开办餐饮店".into(),
                 description: "营业执照、食品经营许可和特种行业许可，一次申请、并联审批。".into(),
                 item_ids: ids.clone(),
+                field_map: vec![],
             },
             admin.account_id,
         )
@@ -293,5 +295,177 @@ async fn a_project_registered_and_started_in_the_browser() {
         .await
         .unwrap();
     screenshot(&client, "bulletin-375").await;
+    app.stop().await;
+}
+
+/// A bundle applied for online with its one form, and its joint pre-review: the applicant on
+/// a phone (375 px) starts 开办餐饮店 from its page, fills one form in which the items' shared
+/// fields appear once, uploads the shared material once and asks for pre-review; the fire
+/// brigade's reviewer (1366 px) finds it in the queue and asks for a correction; once the
+/// other department has answered, the applicant sees both opinions together.
+#[tokio::test]
+async fn a_bundle_applied_for_online_and_pre_reviewed() {
+    let Some(driver_path) = chromedriver() else {
+        eprintln!("chromedriver not installed; browser test not run");
+        return;
+    };
+    let app = spawn_app_on(Backend::Sqlite, Some("2026-09-28")).await;
+    let org = app.seed_org().await;
+    let admin = app
+        .staff("admin", &["centre_admin"], Some(org.centre), None)
+        .await;
+    let reviewer = app
+        .dept_staff(&org, org.dept, "rev", &["reviewer", "approver"])
+        .await;
+    app.dept_staff(&org, org.other_dept, "firerev", &["reviewer", "approver"])
+        .await;
+    let field = |key: &str, label: &str, t: &str| json!({"key": key, "label": label, "field_type": t, "required": true});
+    let mut ids = Vec::new();
+    for (dept, code, name, form, material) in [
+        (
+            org.dept,
+            "0102001371300001",
+            "个体工商户设立登记",
+            json!([
+                field("trade_name", "个体工商户名称", "text"),
+                field("premises", "经营场所", "address")
+            ]),
+            "经营者身份证明",
+        ),
+        (
+            org.dept,
+            "0102001371300002",
+            "食品经营许可",
+            json!([
+                field("operator_name", "经营者名称", "text"),
+                field("premises", "经营场所", "address"),
+                field("area", "经营场所面积（平方米）", "number")
+            ]),
+            "经营者身份证明",
+        ),
+        (
+            org.other_dept,
+            "0102001371300003",
+            "公众聚集场所消防安全检查",
+            json!([field("premises", "场所地址", "address")]),
+            "消防安全检查申报表",
+        ),
+    ] {
+        let mut doc = food_licence_doc(dept);
+        doc["implementation_code"] = json!(code);
+        doc["name"] = json!(name);
+        doc["form"] = form;
+        doc["materials"] = json!([{"name": material, "originals": 1, "copies": 0,
+            "requirement": "required", "source": "applicant"}]);
+        ids.push(import_item(&app, doc, admin.account_id).await);
+    }
+    let bundle = app
+        .store
+        .joint()
+        .create_bundle(
+            &onewindow_domain::joint::BundleInput {
+                name: "开办餐饮店".into(),
+                description: "营业执照、食品经营许可和消防安全检查，一次申请、并联审批。".into(),
+                item_ids: ids.clone(),
+                field_map: vec![onewindow_domain::joint::FieldMapping {
+                    item_id: ids[1],
+                    field: "operator_name".into(),
+                    to: "trade_name".into(),
+                }],
+            },
+            admin.account_id,
+        )
+        .await
+        .unwrap();
+    register(&app, "马丽", "11010519491231002X").await;
+    let base = app.url("");
+    let (_driver, client) = start_browser(&driver_path).await;
+
+    // The applicant, on a phone: one form of three fields for six, one upload per material.
+    client.set_window_size(375, 900).await.unwrap();
+    login(&client, &base, "11010519491231002X", PASSWORD).await;
+    client
+        .goto(&format!("{base}/bundles/{}", bundle.id))
+        .await
+        .unwrap();
+    let text = page_text(&client).await;
+    assert!(text.contains("一张表 3 项（各事项合计 6 项"), "{text}");
+    click_and_wait(&client, &format!("a[href='/apply/bundle/{}']", bundle.id)).await;
+    click_and_wait(&client, "form[action^='/apply/bundle/'] button").await;
+    let text = page_text(&client).await;
+    assert!(text.contains("网上联合预审"), "{text}");
+    assert_eq!(
+        text.matches("经营场所").count(),
+        2,
+        "asked once (and its area): {text}"
+    );
+    fill(&client, "a-trade_name", "好味小吃店").await;
+    fill(&client, "a-premises", "临沂市兰山区金雀山路 8 号").await;
+    fill(&client, "a-area", "35").await;
+    choose_file(&client, "file.0", &sample_file("身份证.png", PNG)).await;
+    choose_file(&client, "file.1", &sample_file("消防申报表.pdf", PDF)).await;
+    click_and_wait(&client, "button[value=prereview]").await;
+    let text = page_text(&client).await;
+    assert!(text.contains("第 1 轮预审：各部门预审中"), "{text}");
+    assert!(text.contains("已提出 0/2"), "{text}");
+    screenshot(&client, "bundle-apply-375").await;
+    sign_out(&client).await;
+
+    // The fire brigade's reviewer asks for a correction (1366 px).
+    client.set_window_size(1366, 900).await.unwrap();
+    login(&client, &base, "firerev", PASSWORD).await;
+    client
+        .goto(&format!("{base}/work/prereviews"))
+        .await
+        .unwrap();
+    click_and_wait(&client, "#prereviews a").await;
+    let text = page_text(&client).await;
+    assert!(
+        text.contains("好味小吃店") && text.contains("消防申报表.pdf"),
+        "{text}"
+    );
+    click_and_wait(&client, "#answer form button[type=submit]").await;
+    assert!(page_text(&client).await.contains("请选择预审意见"));
+    client
+        .find(Locator::Css("input[name=verdict][value=correct]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fill(&client, "comment", "请补充场所平面图，并注明疏散通道").await;
+    click_and_wait(&client, "#answer form button[type=submit]").await;
+    let text = page_text(&client).await;
+    assert!(
+        text.contains("预审意见已提出") && text.contains("需修改"),
+        "{text}"
+    );
+    screenshot(&client, "prereview-department-1366").await;
+    sign_out(&client).await;
+
+    // The other department answers; the applicant sees both opinions together.
+    let t_rev = app.token(reviewer.account_id, TokenScope::Write).await;
+    let (_, rounds) = app.get(&t_rev, "/prereviews").await;
+    let round = rounds[0]["id"].as_i64().unwrap();
+    let (status, _) = app
+        .post(
+            &t_rev,
+            &format!("/prereviews/{round}/opinions"),
+            json!({"verdict": "ok"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    client.set_window_size(375, 900).await.unwrap();
+    login(&client, &base, "11010519491231002X", PASSWORD).await;
+    client.goto(&format!("{base}/my")).await.unwrap();
+    click_and_wait(&client, "a[href^='/my/applications/']").await;
+    let text = page_text(&client).await;
+    assert!(text.contains("各部门意见已全部提出"), "{text}");
+    assert!(
+        text.contains("请补充场所平面图") && text.contains("无意见"),
+        "{text}"
+    );
+    assert_stacked(&client, "#prereview table.stack").await;
+    screenshot(&client, "bundle-prereviewed-375").await;
     app.stop().await;
 }

@@ -21,26 +21,6 @@ fn item_with_form(dept: onewindow_domain::ids::DepartmentId) -> Value {
     doc
 }
 
-async fn upload(
-    app: &TestApp,
-    token: &str,
-    id: i64,
-    material: &str,
-    name: &str,
-    bytes: &[u8],
-) -> (u16, Value) {
-    let resp = browser()
-        .post(app.url(&format!("/api/v1/hall/applications/{id}/files")))
-        .query(&[("material", material), ("name", name)])
-        .bearer_auth(token)
-        .body(bytes.to_vec())
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
-
 async fn journey(app: &TestApp) {
     let org = app.seed_org().await;
     let clerk = app.dept_staff(&org, org.dept, "clerk", &["clerk"]).await;

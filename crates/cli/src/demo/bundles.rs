@@ -5,8 +5,8 @@
 use anyhow::Context;
 use onewindow_domain::case::Actor;
 use onewindow_domain::ids::AccountId;
-use onewindow_domain::joint::BundleInput;
 use onewindow_domain::joint::project::{AgentInput, MeetingInput, ProjectInput, StagePlan};
+use onewindow_domain::joint::{BundleInput, FieldMapping};
 use onewindow_store::Store;
 
 /// (name, description, items with the leading one first).
@@ -64,6 +64,15 @@ const BUNDLES: [(&str, &str, &[&str]); 7] = [
     ),
 ];
 
+/// Fields of one item that mean what another item's field means, asked once in the bundle's
+/// merged form: (bundle, item, the item's field, the merged form's key). Fields with the same
+/// key (经营场所 `premises`) are merged without a line here.
+const FIELD_MAP: [(&str, &str, &str, &str); 3] = [
+    ("开办餐饮店", "食品经营许可", "operator_name", "trade_name"),
+    ("开办企业", "社会保险登记", "unit_name", "company_name"),
+    ("开办企业", "社会保险登记", "unit_address", "domicile"),
+];
+
 /// The construction path: each stage the bundle of the same name.
 const STAGES: [&str; 4] = ["立项用地规划许可", "工程建设许可", "施工许可", "竣工验收"];
 
@@ -80,6 +89,22 @@ pub(super) async fn demo_bundles(store: &Store, by: AccountId) -> anyhow::Result
                     .with_context(|| format!("demo bundle item {n}"))
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
+        let field_map = FIELD_MAP
+            .iter()
+            .filter(|(bundle, ..)| *bundle == name)
+            .map(|(_, item, field, to)| {
+                let item_id = items
+                    .iter()
+                    .find(|i| i.name == *item)
+                    .map(|i| i.id)
+                    .with_context(|| format!("demo mapping item {item}"))?;
+                Ok(FieldMapping {
+                    item_id,
+                    field: (*field).into(),
+                    to: (*to).into(),
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
         store
             .joint()
             .create_bundle(
@@ -87,10 +112,12 @@ pub(super) async fn demo_bundles(store: &Store, by: AccountId) -> anyhow::Result
                     name: name.into(),
                     description: description.into(),
                     item_ids,
+                    field_map,
                 },
                 by,
             )
-            .await?;
+            .await
+            .with_context(|| format!("demo bundle {name}"))?;
     }
     let bundles = store.joint().bundles(true).await?;
     let plan = STAGES

@@ -87,7 +87,9 @@ impl Condition {
     }
 }
 
-fn valid_key(key: &str) -> bool {
+/// Whether `key` can name a form field: a lower-case letter, then lower-case letters, digits
+/// and `_`, 32 bytes at most.
+pub fn valid_key(key: &str) -> bool {
     let mut bytes = key.bytes();
     key.len() <= 32
         && bytes.next().is_some_and(|b| b.is_ascii_lowercase())

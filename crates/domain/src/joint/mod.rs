@@ -5,7 +5,11 @@
 //! case: the first item's department leads and accepts, every other item is a branch of its
 //! own department, reviewed at the same time under the longest of the items' limits.
 
+mod form;
+pub mod prereview;
 pub mod project;
+
+pub use form::{FieldMapping, ItemForm, MAX_MAPPINGS, bundle_doc, merged_form};
 
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +28,9 @@ crate::actions! {
         /// Register investment projects and start their stages (the centre's 代办 staff:
         /// comprehensive-window clerks and centre administrators).
         ManageProjects => Write,
+        /// Answer an online joint pre-review for one's department (its reviewers, approvers
+        /// and chief representative).
+        PreReview => Write,
     }
 }
 
@@ -40,6 +47,10 @@ pub struct BundleInput {
     pub description: String,
     /// The items, the leading one first (its department accepts and decides).
     pub item_ids: Vec<ItemId>,
+    /// Items' form fields asked under another key of the one merged form (fields with the
+    /// same key are asked once without a mapping).
+    #[serde(default)]
+    pub field_map: Vec<FieldMapping>,
 }
 
 impl BundleInput {
@@ -247,6 +258,7 @@ mod tests {
             name: "开办餐饮店".into(),
             description: String::new(),
             item_ids: ids.iter().map(|i| ItemId(*i)).collect(),
+            field_map: vec![],
         };
         assert!(input(&[1, 2]).check().is_ok());
         assert!(input(&[1]).check().is_err());

@@ -12,7 +12,7 @@ use onewindow_domain::hall::{
     ACCEPTED, DraftContent, FileKind, Limits, Reopened, Upload, check_submission, check_upload,
     sniff,
 };
-use onewindow_domain::ids::{AccountId, CaseId, ItemId};
+use onewindow_domain::ids::{AccountId, BundleId, CaseId, ItemId};
 use onewindow_domain::org::FieldErrors;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -49,6 +49,12 @@ pub struct Application {
     #[cfg_attr(feature = "openapi", schema(value_type = i64))]
     pub item_id: ItemId,
     pub item_version: i64,
+    /// A bundle's application (一件事): the bundle, and the versions of its items the merged
+    /// form was filled in against (item_id and item_version are the leading item's).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
+    pub bundle_id: Option<BundleId>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Vec<i64>>))]
+    pub item_versions: Vec<(ItemId, i64)>,
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub content: DraftContent,
     /// Counts the saves; an autosave names the revision it edited.
@@ -81,9 +87,13 @@ impl Application {
             .iter()
             .map(|f| (f.material.as_str(), f.sha256.as_str()))
             .collect();
-        let canonical =
-            serde_json::to_string(&(self.item_id, self.item_version, &self.content, files))
-                .unwrap_or_default();
+        let canonical = match self.bundle_id {
+            None => serde_json::to_string(&(self.item_id, self.item_version, &self.content, files)),
+            Some(bundle) => {
+                serde_json::to_string(&(bundle, &self.item_versions, &self.content, files))
+            }
+        }
+        .unwrap_or_default();
         hex::encode(Sha256::digest(canonical.as_bytes()))
     }
 
@@ -130,6 +140,8 @@ struct ApplicationRow {
     account_id: AccountId,
     item_id: ItemId,
     item_version: i64,
+    bundle_id: Option<BundleId>,
+    item_versions: Option<String>,
     content: String,
     revision: i64,
     case_id: Option<CaseId>,
@@ -139,8 +151,8 @@ struct ApplicationRow {
 }
 
 const APPLICATION: &str =
-    "SELECT id, account_id, item_id, item_version, content, revision, case_id,
-    submitted_at, created_at, updated_at FROM hall_applications";
+    "SELECT id, account_id, item_id, item_version, bundle_id, item_versions, content, revision,
+    case_id, submitted_at, created_at, updated_at FROM hall_applications";
 
 const FILES: &str = "SELECT id, material, sha256, filename, size, kind, uploaded_at, removed_at
     FROM hall_files";
@@ -241,7 +253,8 @@ impl crate::HallStore<'_> {
     /// draft per item, so that a second device resumes the first device's work.
     pub async fn start(self, account_id: AccountId, item_id: ItemId) -> StoreResult<Application> {
         let open: Option<(i64,)> = sqlx::query_as(
-            "SELECT id FROM hall_applications WHERE account_id = $1 AND item_id = $2 AND case_id IS NULL
+            "SELECT id FROM hall_applications
+             WHERE account_id = $1 AND item_id = $2 AND case_id IS NULL AND bundle_id IS NULL
              ORDER BY id DESC LIMIT 1",
         )
         .bind(account_id)
@@ -264,6 +277,50 @@ impl crate::HallStore<'_> {
         .bind(account_id)
         .bind(item_id)
         .bind(version.version)
+        .bind(content)
+        .bind(now)
+        .fetch_one(&self.store.pool)
+        .await?;
+        self.application(account_id, id).await
+    }
+
+    /// The applicant's open draft for a bundle (一件事), or a new one on the merged form of its
+    /// items as published now: one draft per bundle, as for an item.
+    pub async fn start_bundle(
+        self,
+        account_id: AccountId,
+        bundle_id: BundleId,
+    ) -> StoreResult<Application> {
+        let open: Option<(i64,)> = sqlx::query_as(
+            "SELECT id FROM hall_applications
+             WHERE account_id = $1 AND bundle_id = $2 AND case_id IS NULL
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(account_id)
+        .bind(bundle_id)
+        .fetch_optional(&self.store.pool)
+        .await?;
+        if let Some((id,)) = open {
+            return self.application(account_id, id).await;
+        }
+        self.store.cases().applicant_of(account_id).await?;
+        let now_doc = self.store.joint().bundle_doc_now(bundle_id).await?;
+        let (lead, lead_version) = now_doc.versions[0];
+        let content = serde_json::to_string(&DraftContent::default())
+            .map_err(|e| StoreError::Config(e.to_string()))?;
+        let versions = serde_json::to_string(&now_doc.versions)
+            .map_err(|e| StoreError::Config(e.to_string()))?;
+        let now = now_ms();
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO hall_applications (account_id, item_id, item_version, bundle_id,
+                 item_versions, content, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+        )
+        .bind(account_id)
+        .bind(lead)
+        .bind(lead_version)
+        .bind(bundle_id)
+        .bind(versions)
         .bind(content)
         .bind(now)
         .fetch_one(&self.store.pool)
@@ -296,6 +353,18 @@ impl crate::HallStore<'_> {
         self.with_files(row).await
     }
 
+    /// An application by its id, for the departments a joint pre-review asked about it (the
+    /// caller checks that they may see it).
+    pub async fn application_by_id(self, id: i64) -> StoreResult<Application> {
+        let row: ApplicationRow =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("{APPLICATION} WHERE id = $1")))
+                .bind(id)
+                .fetch_optional(&self.store.pool)
+                .await?
+                .ok_or(StoreError::NotFound("application"))?;
+        self.with_files(row).await
+    }
+
     /// The application a case was submitted from, if it came from the hall (for the staff who
     /// handle the case; the caller checks that they may see it).
     pub async fn application_of_case(self, case_id: CaseId) -> StoreResult<Option<Application>> {
@@ -323,6 +392,12 @@ impl crate::HallStore<'_> {
             account_id: row.account_id,
             item_id: row.item_id,
             item_version: row.item_version,
+            bundle_id: row.bundle_id,
+            item_versions: match &row.item_versions {
+                Some(v) => serde_json::from_str(v)
+                    .map_err(|e| StoreError::Config(format!("application {}: {e}", row.id)))?,
+                None => Vec::new(),
+            },
             content: serde_json::from_str(&row.content)
                 .map_err(|e| StoreError::Config(format!("application {}: {e}", row.id)))?,
             revision: row.revision,
@@ -353,9 +428,10 @@ impl crate::HallStore<'_> {
         limit: i64,
     ) -> StoreResult<Vec<ApplicationSummary>> {
         Ok(sqlx::query_as(
-            "SELECT a.id, a.item_id, v.name AS item_name, a.case_id, a.updated_at
+            "SELECT a.id, a.item_id, COALESCE(b.name, v.name) AS item_name, a.case_id, a.updated_at
              FROM hall_applications a
              JOIN item_versions v ON v.item_id = a.item_id AND v.version = a.item_version
+             LEFT JOIN bundles b ON b.id = a.bundle_id
              WHERE a.account_id = $1 ORDER BY a.id DESC LIMIT CAST($2 AS BIGINT)",
         )
         .bind(account_id)
@@ -375,14 +451,39 @@ impl crate::HallStore<'_> {
         Ok(Some(Standing { case, reopened }))
     }
 
-    /// The item version the application is filled in against.
+    /// The item version the application is filled in against; for a bundle, the merged form
+    /// and materials of the versions it was filled in against.
     pub async fn doc(self, app: &Application) -> StoreResult<ItemDoc> {
+        if let Some(bundle) = app.bundle_id {
+            let bundle = self.store.joint().bundle(bundle).await?;
+            return Ok(self
+                .store
+                .joint()
+                .bundle_doc_at(&bundle, app.item_versions.clone())
+                .await?
+                .doc);
+        }
         Ok(self
             .store
             .catalog()
             .get_version(app.item_id, app.item_version)
             .await?
             .doc)
+    }
+
+    /// What an application would be filled in against now: the item's published version, or
+    /// the bundle's merged form over its items' published versions; with the versions.
+    async fn doc_now(self, app: &Application) -> StoreResult<(ItemDoc, Vec<(ItemId, i64)>)> {
+        match app.bundle_id {
+            Some(bundle) => {
+                let b = self.store.joint().bundle_doc_now(bundle).await?;
+                Ok((b.doc, b.versions))
+            }
+            None => {
+                let v = self.open_version(app.item_id).await?;
+                Ok((v.doc, vec![(app.item_id, v.version)]))
+            }
+        }
     }
 
     /// Saves what the applicant typed. A draft takes everything; a submitted application only
@@ -622,16 +723,26 @@ impl crate::HallStore<'_> {
         if let Some(case_id) = app.case_id {
             return Ok(case_id);
         }
-        let current = self.open_version(app.item_id).await?;
-        if current.version != app.item_version {
-            let message = self
-                .move_to_version(&app, &current.doc, current.version)
-                .await?;
+        let (doc, versions) = self.doc_now(&app).await?;
+        let changed = match app.bundle_id {
+            Some(_) => versions != app.item_versions,
+            None => versions[0].1 != app.item_version,
+        };
+        if changed {
+            let message = self.move_to_version(&app, &doc, &versions).await?;
             return Err(FieldErrors::single("item_version", message).into());
         }
-        let submission = check_submission(&current.doc, &app.content, &app.uploads())?;
-        let item = self.store.cases().item_ref_for_case(app.item_id).await?;
+        let submission = check_submission(&doc, &app.content, &app.uploads())?;
         let applicant = self.store.cases().applicant_of(account_id).await?;
+        let item = match app.bundle_id {
+            Some(bundle) => {
+                self.store
+                    .joint()
+                    .case_item(bundle, &applicant.id_number)
+                    .await?
+            }
+            None => self.store.cases().item_ref_for_case(app.item_id).await?,
+        };
         let command = Command::Submit {
             channel: Channel::Online,
             item: Box::new(item),
@@ -655,14 +766,21 @@ impl crate::HallStore<'_> {
         }
     }
 
-    /// Moves a draft to a newer version of its item, keeping what still fits; returns what
-    /// changed, as the applicant is told.
+    /// Moves a draft to a newer version of its item (or of its bundle's items), keeping what
+    /// still fits; returns what changed, as the applicant is told.
     async fn move_to_version(
         self,
         app: &Application,
         new: &ItemDoc,
-        version: i64,
+        versions: &[(ItemId, i64)],
     ) -> StoreResult<String> {
+        let version = versions[0].1;
+        let item_versions = match app.bundle_id {
+            Some(_) => Some(
+                serde_json::to_string(versions).map_err(|e| StoreError::Config(e.to_string()))?,
+            ),
+            None => None,
+        };
         let old = self.doc(app).await?;
         let mut content = app.content.clone();
         content
@@ -676,12 +794,13 @@ impl crate::HallStore<'_> {
         let mut tx = self.store.pool.begin().await?;
         sqlx::query(
             "UPDATE hall_applications SET item_version = $1, content = $2, revision = revision + 1,
-                updated_at = $3 WHERE id = $4 AND case_id IS NULL",
+                updated_at = $3, item_versions = $5 WHERE id = $4 AND case_id IS NULL",
         )
         .bind(version)
         .bind(json)
         .bind(now_ms())
         .bind(app.id)
+        .bind(item_versions)
         .execute(&mut *tx)
         .await?;
         for f in &app.files {
@@ -706,8 +825,12 @@ impl crate::HallStore<'_> {
         labels.dedup();
         let more = labels.len().saturating_sub(8);
         labels.truncate(8);
+        let updated = match app.bundle_id {
+            Some(_) => "一件事所含事项的办事指南已更新".to_owned(),
+            None => format!("办事指南已更新为第 {version} 版"),
+        };
         Ok(format!(
-            "办事指南已更新为第 {version} 版，申请已转到新版本，请核对后再提交。变化：{}{}",
+            "{updated}，申请已转到新版本，请核对后再提交。变化：{}{}",
             labels.join("、"),
             if more > 0 {
                 format!(" 等 {} 处", labels.len() + more)

@@ -152,6 +152,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "project_stage_facts",
         include_str!("../../migrations/0029_project_stage_facts.sql"),
     ),
+    (
+        30,
+        "project_stage_conclusion",
+        include_str!("../../migrations/0030_project_stage_conclusion.sql"),
+    ),
+    (
+        31,
+        "bundle_applications_prereviews",
+        include_str!("../../migrations/0031_bundle_applications_prereviews.sql"),
+    ),
 ];
 
 /// A migration's text for one database. With `-- [sqlite]` and `-- [postgres]` sections, what

@@ -4,11 +4,13 @@
 //! materials — once the items' prerequisites (前置审批) are met: each is in the bundle itself
 //! (handled in parallel by the bundle's rule) or concluded for the same applicant before.
 
+pub mod prereview;
 pub mod projects;
 
 use onewindow_domain::case::ItemRef;
+use onewindow_domain::catalog::ItemDoc;
 use onewindow_domain::ids::{AccountId, BundleId, ItemId};
-use onewindow_domain::joint::{BundleInput, bundle_item};
+use onewindow_domain::joint::{BundleInput, FieldMapping, ItemForm, bundle_doc, bundle_item};
 use onewindow_domain::org::FieldErrors;
 use serde::Serialize;
 
@@ -35,6 +37,17 @@ pub struct Bundle {
     pub active: bool,
     /// The leading item first.
     pub items: Vec<BundleItemView>,
+    /// Items' form fields asked under another key of the merged form.
+    pub field_map: Vec<FieldMapping>,
+}
+
+/// A bundle's one application form and materials, from the versions of its items in force
+/// (or those an application was filled in against).
+#[derive(Debug, Clone)]
+pub struct BundleDoc {
+    pub doc: ItemDoc,
+    /// Each item with its version, the leading item first.
+    pub versions: Vec<(ItemId, i64)>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -44,6 +57,7 @@ struct BundleRow {
     description: String,
     item_ids: String,
     active: i64,
+    field_map: String,
 }
 
 /// A bundle's items as stored: a JSON list of ids, the leading item first.
@@ -51,11 +65,15 @@ fn item_list(input: &BundleInput) -> StoreResult<String> {
     serde_json::to_string(&input.item_ids).map_err(|e| StoreError::Config(e.to_string()))
 }
 
+fn field_map(input: &BundleInput) -> StoreResult<String> {
+    serde_json::to_string(&input.field_map).map_err(|e| StoreError::Config(e.to_string()))
+}
+
 impl crate::JointStore<'_> {
     /// The bundles, the active ones only when asked, by name.
     pub async fn bundles(self, active_only: bool) -> StoreResult<Vec<Bundle>> {
         let rows: Vec<BundleRow> = sqlx::query_as(
-            "SELECT id, name, description, item_ids, active FROM bundles
+            "SELECT id, name, description, item_ids, active, field_map FROM bundles
              WHERE ($1 = 0 OR active = 1) ORDER BY id",
         )
         .bind(i64::from(active_only))
@@ -70,7 +88,7 @@ impl crate::JointStore<'_> {
 
     pub async fn bundle(self, id: BundleId) -> StoreResult<Bundle> {
         let row: BundleRow = sqlx::query_as(
-            "SELECT id, name, description, item_ids, active FROM bundles WHERE id = $1",
+            "SELECT id, name, description, item_ids, active, field_map FROM bundles WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.store.pool)
@@ -100,28 +118,112 @@ impl crate::JointStore<'_> {
             description: r.description,
             active: r.active == 1,
             items,
+            field_map: serde_json::from_str(&r.field_map)
+                .map_err(|e| StoreError::Config(e.to_string()))?,
         })
     }
 
-    /// Checks a bundle's definition against the catalogue: its own rules, and every item
-    /// published and open for applications.
+    /// Checks a bundle's definition against the catalogue: its own rules, every item
+    /// published and open for applications, and the items' forms merging into one.
     async fn check(self, input: &BundleInput) -> StoreResult<()> {
         let mut errors = match input.check() {
             Ok(()) => FieldErrors::new(),
             Err(e) => e,
         };
+        let mut docs = Vec::with_capacity(input.item_ids.len());
         for (i, id) in input.item_ids.iter().enumerate() {
-            if let Err(e) = self.store.cases().item_ref_for_case(*id).await {
-                match e {
-                    StoreError::Invalid(_) | StoreError::NotFound(_) => errors.add(
-                        &format!("item_ids[{i}]"),
-                        "该事项未发布、已暂停或已取消，不能列入一件事",
-                    ),
-                    other => return Err(other),
-                }
+            match self.store.cases().item_ref_for_case(*id).await {
+                Ok(item) => docs.push((
+                    *id,
+                    self.store
+                        .catalog()
+                        .get_version(*id, item.version)
+                        .await?
+                        .doc,
+                )),
+                Err(StoreError::Invalid(_) | StoreError::NotFound(_)) => errors.add(
+                    &format!("item_ids[{i}]"),
+                    "该事项未发布、已暂停或已取消，不能列入一件事",
+                ),
+                Err(other) => return Err(other),
+            }
+        }
+        if errors.is_empty() {
+            let items: Vec<ItemForm<'_>> = docs
+                .iter()
+                .map(|(item_id, doc)| ItemForm {
+                    item_id: *item_id,
+                    doc,
+                })
+                .collect();
+            if let Err(e) = bundle_doc(&input.name, &items, &input.field_map) {
+                errors.0.extend(e.0);
             }
         }
         Ok(errors.into_result()?)
+    }
+
+    /// The bundle's one application as its items are published now, for a new application:
+    /// refused, naming the item, when the bundle is off or an item is no longer open, and
+    /// naming the fields when the items' forms no longer merge.
+    pub async fn bundle_doc_now(self, id: BundleId) -> StoreResult<BundleDoc> {
+        let bundle = self.bundle(id).await?;
+        if !bundle.active {
+            return Err(FieldErrors::single("bundle_id", "该一件事已停办").into());
+        }
+        let mut versions = Vec::with_capacity(bundle.items.len());
+        for view in &bundle.items {
+            let item = self.store.catalog().get_item(view.id).await?;
+            match (item.status, item.current_version) {
+                (onewindow_domain::catalog::ItemStatus::Active, Some(v)) => {
+                    versions.push((view.id, v))
+                }
+                _ => {
+                    return Err(FieldErrors::single(
+                        "bundle_id",
+                        format!("一件事中的“{}”已暂停或取消，暂不能申请", view.name),
+                    )
+                    .into());
+                }
+            }
+        }
+        self.bundle_doc_at(&bundle, versions).await
+    }
+
+    /// The bundle's one application over the given versions of its items.
+    pub async fn bundle_doc_at(
+        self,
+        bundle: &Bundle,
+        versions: Vec<(ItemId, i64)>,
+    ) -> StoreResult<BundleDoc> {
+        let mut docs = Vec::with_capacity(versions.len());
+        for (item_id, version) in &versions {
+            docs.push((
+                *item_id,
+                self.store
+                    .catalog()
+                    .get_version(*item_id, *version)
+                    .await?
+                    .doc,
+            ));
+        }
+        let items: Vec<ItemForm<'_>> = docs
+            .iter()
+            .map(|(item_id, doc)| ItemForm {
+                item_id: *item_id,
+                doc,
+            })
+            .collect();
+        let doc = bundle_doc(&bundle.name, &items, &bundle.field_map).map_err(|e| {
+            StoreError::Invalid(FieldErrors::single(
+                "bundle_id",
+                format!(
+                    "一件事的申请表合并失败，请联系中心管理员调整：{}",
+                    e.summary()
+                ),
+            ))
+        })?;
+        Ok(BundleDoc { doc, versions })
     }
 
     pub async fn create_bundle(self, input: &BundleInput, by: AccountId) -> StoreResult<Bundle> {
@@ -129,8 +231,8 @@ impl crate::JointStore<'_> {
         let now = now_ms();
         let (id,): (BundleId,) = sqlx::query_as(
             "INSERT INTO bundles (name, description, item_ids, lead_item_id, active, created_by,
-                                  created_at, updated_at)
-             VALUES ($1, $2, $3, $4, 1, $5, $6, $6) RETURNING id",
+                                  created_at, updated_at, field_map)
+             VALUES ($1, $2, $3, $4, 1, $5, $6, $6, $7) RETURNING id",
         )
         .bind(input.name.trim())
         .bind(input.description.trim())
@@ -138,6 +240,7 @@ impl crate::JointStore<'_> {
         .bind(input.item_ids[0])
         .bind(by)
         .bind(now)
+        .bind(field_map(input)?)
         .fetch_one(&self.store.pool)
         .await
         .map_err(unique_as("name", "已有同名的一件事"))?;
@@ -149,7 +252,7 @@ impl crate::JointStore<'_> {
         self.check(input).await?;
         sqlx::query(
             "UPDATE bundles SET name = $1, description = $2, item_ids = $3, lead_item_id = $4,
-                    updated_at = $5 WHERE id = $6",
+                    updated_at = $5, field_map = $7 WHERE id = $6",
         )
         .bind(input.name.trim())
         .bind(input.description.trim())
@@ -157,6 +260,7 @@ impl crate::JointStore<'_> {
         .bind(input.item_ids[0])
         .bind(now_ms())
         .bind(id)
+        .bind(field_map(input)?)
         .execute(&self.store.pool)
         .await
         .map_err(unique_as("name", "已有同名的一件事"))?;

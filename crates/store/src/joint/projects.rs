@@ -7,7 +7,6 @@
 use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
-use onewindow_domain::calendar::WorkCalendar;
 use onewindow_domain::case::{Actor, Applicant, Channel, Command};
 use onewindow_domain::ids::{AccountId, BundleId, CaseId, DepartmentId, StaffId};
 use onewindow_domain::joint::project::{
@@ -159,20 +158,10 @@ pub struct Bulletin {
     pub zero_reports: Vec<String>,
 }
 
-/// A stage started or concluded in the bulletin's month, with its project and case, as the
-/// bulletin's query packs it (a JSON array in this order).
+/// A stage concluded in the bulletin's month, with its project, as the bulletin's query packs
+/// it (a JSON array in this order): code, name, investment, stage, items, days used, on time.
 #[derive(serde::Deserialize)]
-struct BulletinRow(
-    String,
-    String,
-    i64,
-    String,
-    i64,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
+struct BulletinRow(String, String, i64, String, i64, i64, i64);
 
 const PROJECT_COLS: &str =
     "id, code, name, investor, investor_code, location, investment, industry, kind,
@@ -602,15 +591,16 @@ impl crate::JointStore<'_> {
     }
 
     /// 月通报 for `month` (YYYY-MM): the stages concluded in it, on `cal`'s working days.
-    pub async fn bulletin(self, month: &str, cal: &WorkCalendar) -> StoreResult<Bulletin> {
+    pub async fn bulletin(self, month: &str) -> StoreResult<Bulletin> {
         let first = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
             .map_err(|_| FieldErrors::single("month", "月份格式应为 YYYY-MM"))?;
         let next = first
             .checked_add_months(chrono::Months::new(1))
             .ok_or_else(|| FieldErrors::single("month", "月份超出范围"))?;
         let (from, to) = (first.to_string(), next.to_string());
-        // The month's stages come back as one value, a JSON array a line: one row to carry
-        // across instead of one per stage (10,000 projects in a month read in one piece).
+        // The month's concluded stages come back as one value, a JSON array a line: one row to
+        // carry across instead of one per stage (10,000 projects in a month read in one piece).
+        // Each stage's conclusion is kept on it by the case projection, so no case is read.
         let (all, json_array, as_text) = match self.store.backend {
             crate::Backend::Sqlite => ("group_concat(r, char(10))", "json_array", ""),
             crate::Backend::Postgres => (
@@ -621,12 +611,10 @@ impl crate::JointStore<'_> {
         };
         let (packed,): (Option<String>,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {all} FROM (
-                SELECT {json_array}(p.code, p.name, p.investment, s.name, s.items, s.departments,
-                        c.accepted_on, c.concluded_on, c.due){as_text} AS r, p.id AS pid, s.stage
+                SELECT {json_array}(p.code, p.name, p.investment, s.name, s.items, s.days_used,
+                        s.on_time){as_text} AS r, p.id AS pid, s.stage
                 FROM project_stages s JOIN projects p ON p.id = s.project_id
-                JOIN cases c ON c.id = s.case_id
-                WHERE (c.concluded_on >= $1 AND c.concluded_on < $2)
-                   OR (s.started_on >= $1 AND s.started_on < $2)
+                WHERE s.concluded_on >= $1 AND s.concluded_on < $2
                 ORDER BY p.id, s.stage) t"
         )))
         .bind(&from)
@@ -639,42 +627,35 @@ impl crate::JointStore<'_> {
             .map(serde_json::from_str::<BulletinRow>)
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| StoreError::Config(e.to_string()))?;
+        // The departments taking part in a stage started or concluded in the month: few
+        // distinct lists, however many stages.
+        let lists: Vec<(String,)> = sqlx::query_as(
+            "SELECT DISTINCT departments FROM project_stages
+             WHERE (concluded_on >= $1 AND concluded_on < $2)
+                OR (started_on >= $1 AND started_on < $2)",
+        )
+        .bind(&from)
+        .bind(&to)
+        .fetch_all(&self.store.pool)
+        .await?;
+        let mut involved: BTreeSet<DepartmentId> = BTreeSet::new();
+        for (list,) in lists {
+            let departments: Vec<DepartmentId> =
+                serde_json::from_str(&list).map_err(|e| StoreError::Config(e.to_string()))?;
+            involved.extend(departments);
+        }
         let mut lines: Vec<BulletinLine> = Vec::new();
         let mut by_code: std::collections::HashMap<String, usize> = Default::default();
-        let mut involved: BTreeSet<DepartmentId> = BTreeSet::new();
         let (mut items, mut stages, mut on_time, mut investment) = (0i64, 0i64, 0i64, 0i64);
-        for BulletinRow(
-            code,
-            name,
-            money,
-            stage,
-            stage_items,
-            departments,
-            accepted,
-            concluded,
-            due,
-        ) in rows
-        {
-            let departments: Vec<DepartmentId> = serde_json::from_str(&departments)
-                .map_err(|e| StoreError::Config(e.to_string()))?;
-            involved.extend(departments);
-            let Some(concluded) = concluded.filter(|c| *c >= from && *c < to) else {
-                continue;
-            };
-            let in_time = due.as_ref().is_none_or(|d| concluded <= *d);
-            let days = match (accepted.as_deref().map(parse_day), parse_day(&concluded)) {
-                (Some(Some(a)), Some(c)) => cal
-                    .working_days_between(a, c)
-                    .map_err(|e| StoreError::Config(e.to_string()))?,
-                _ => 0,
-            };
+        for BulletinRow(code, name, money, stage, stage_items, days, in_time) in rows {
+            let in_time = in_time != 0;
             stages += 1;
             on_time += i64::from(in_time);
             items += stage_items;
             match by_code.get(&code).map(|i| &mut lines[*i]) {
                 Some(l) => {
                     l.concluded.push(stage);
-                    l.days_used += i64::from(days);
+                    l.days_used += days;
                     l.on_time &= in_time;
                 }
                 None => {
@@ -685,7 +666,7 @@ impl crate::JointStore<'_> {
                         name,
                         investment: wan_text(money),
                         concluded: vec![stage],
-                        days_used: i64::from(days),
+                        days_used: days,
                         on_time: in_time,
                     });
                 }
@@ -712,8 +693,4 @@ impl crate::JointStore<'_> {
                 .collect(),
         })
     }
-}
-
-fn parse_day(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
 }

@@ -6,6 +6,7 @@
 mod case_row;
 mod findings;
 mod hall;
+mod joint;
 mod rollups;
 mod tasks;
 mod timers;
@@ -91,4 +92,5 @@ pub(crate) const PROJECTIONS: &[&dyn Projection] = &[
     &rollups::Rollups,
     &findings::Findings,
     &hall::Hall,
+    &joint::ProjectStages,
 ];

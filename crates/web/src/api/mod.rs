@@ -60,6 +60,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::hall::bookings_api::api())
         .merge(crate::joint::api::api())
         .merge(crate::joint::projects_api::api())
+        .merge(crate::joint::prereview::api())
         .merge(crate::audit::api());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

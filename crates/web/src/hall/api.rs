@@ -17,6 +17,8 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
+use onewindow_domain::org::FieldErrors;
+
 use crate::AppState;
 use crate::api::{ApiJson, gate};
 use crate::auth::ApiUser;
@@ -34,6 +36,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(get_file, remove_file))
         .routes(routes!(submit_application))
         .routes(routes!(resubmit_application))
+        .routes(routes!(application_form))
         .routes(routes!(my_cases))
         .routes(routes!(my_messages))
         .routes(routes!(read_messages))
@@ -44,26 +47,37 @@ type ApiResult<T> = Result<T, ApiError>;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct StartInput {
-    #[schema(value_type = i64)]
-    pub item_id: ItemId,
+    /// The item to apply for; or
+    #[serde(default)]
+    #[schema(value_type = Option<i64>)]
+    pub item_id: Option<ItemId>,
+    /// the 一件事 bundle to apply for with one merged form and one set of materials.
+    #[serde(default)]
+    #[schema(value_type = Option<i64>)]
+    pub bundle_id: Option<onewindow_domain::ids::BundleId>,
 }
 
 #[utoipa::path(post, path = "/hall/applications", tag = "hall", security(("bearer" = [])),
     request_body = StartInput,
     responses((status = 201, body = Application), (status = 422, body = crate::error::Problem)))]
-/// Starts an online application for an item (or returns the open draft for it): one draft per
-/// item, so another device resumes it.
+/// Starts an online application for an item or a bundle (or returns the open draft for it):
+/// one draft per item or bundle, so another device resumes it.
 pub async fn start_application(
     State(state): State<AppState>,
     user: ApiUser,
     ApiJson(input): ApiJson<StartInput>,
 ) -> ApiResult<(StatusCode, Json<Application>)> {
     gate(&state, &user, HallAction::Apply, None).await?;
-    let app = state
-        .store
-        .hall()
-        .start(user.principal.account_id, input.item_id)
-        .await?;
+    let me = user.principal.account_id;
+    let app = match (input.item_id, input.bundle_id) {
+        (Some(item), None) => state.store.hall().start(me, item).await?,
+        (None, Some(bundle)) => state.store.hall().start_bundle(me, bundle).await?,
+        _ => {
+            return Err(
+                FieldErrors::single("item_id", "请选择一个事项或一件事（二者选一）").into(),
+            );
+        }
+    };
     Ok((StatusCode::CREATED, Json(app)))
 }
 
@@ -82,6 +96,26 @@ pub async fn list_applications(
             .applications(user.principal.account_id, 200)
             .await?,
     ))
+}
+
+#[utoipa::path(get, path = "/hall/applications/{id}/form", tag = "hall", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = Object), (status = 404, body = crate::error::Problem)))]
+/// What the application is filled in against: its item's version, or for a bundle (一件事) the
+/// one merged form and set of materials over its items' versions (an item document in the
+/// catalogue's format).
+pub async fn application_form(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<onewindow_domain::catalog::ItemDoc>> {
+    gate(&state, &user, HallAction::ViewOwn, None).await?;
+    let app = state
+        .store
+        .hall()
+        .application(user.principal.account_id, id)
+        .await?;
+    Ok(Json(state.store.hall().doc(&app).await?))
 }
 
 #[utoipa::path(get, path = "/hall/applications/{id}", tag = "hall", security(("bearer" = [])),

@@ -16,7 +16,7 @@ use onewindow_domain::case::{CaseState, Pause, Stage};
 use onewindow_domain::catalog::form::FieldType;
 use onewindow_domain::catalog::{ItemDoc, MATERIAL_REQUIREMENTS, label};
 use onewindow_domain::hall::{DeliveryMethod, Limits, size_text};
-use onewindow_domain::ids::{CaseId, ItemId, ResidentId};
+use onewindow_domain::ids::{BundleId, CaseId, ItemId, ResidentId};
 use onewindow_domain::org::FieldErrors;
 use onewindow_store::hall::{Application, Standing};
 use onewindow_store::messages::CHANNELS;
@@ -35,6 +35,10 @@ const MAX_UPLOAD_BODY: usize = 1024 * 1024 * 1024 + 1024 * 1024;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/apply/{item_id}", get(start_page).post(start))
+        .route(
+            "/apply/bundle/{bundle_id}",
+            get(start_bundle_page).post(start_bundle),
+        )
         .route("/my", get(my_cases))
         .route(
             "/my/applications/{id}",
@@ -68,25 +72,75 @@ async fn applicant(state: &AppState, user: &PageUser) -> Result<(), PageError> {
 #[template(path = "hall/start.html")]
 struct StartPage {
     chrome: Chrome,
-    item_id: ItemId,
+    /// Where the guide is (the item's or the bundle's page) and where the form posts.
+    guide: String,
+    action: String,
+    /// For a bundle: its items, handled by their departments at once.
+    items: Vec<String>,
     name: String,
     materials: Vec<(String, String)>,
     fields: usize,
     error: String,
 }
 
-/// The start page for an item's published version, with a refusal when there is one.
+/// What an application is started for: an item, or a bundle (一件事).
+#[derive(Clone, Copy)]
+enum Target {
+    Item(ItemId),
+    Bundle(BundleId),
+}
+
+/// The start page for an item's published version (or a bundle's merged form over its
+/// items'), with a refusal when there is one.
 async fn start_view(
     state: &AppState,
     user: &PageUser,
-    item_id: ItemId,
-    error: String,
+    target: Target,
+    mut error: String,
 ) -> Result<StartPage, PageError> {
-    let version = state.store.catalog().current_version(item_id).await?;
-    let doc = version.doc;
+    let (doc, guide, action, items) = match target {
+        Target::Item(item_id) => (
+            state.store.catalog().current_version(item_id).await?.doc,
+            format!("/items/{item_id}"),
+            format!("/apply/{item_id}"),
+            vec![],
+        ),
+        Target::Bundle(id) => {
+            let bundle = state.store.joint().bundle(id).await?;
+            if !bundle.active {
+                return Err(PageError::NotFound);
+            }
+            let items = bundle
+                .items
+                .iter()
+                .map(|i| format!("{}（{}）", i.name, i.department))
+                .collect();
+            let doc = match state.store.joint().bundle_doc_now(id).await {
+                Ok(b) => b.doc,
+                Err(StoreError::Invalid(e)) => {
+                    if error.is_empty() {
+                        error = e.summary();
+                    }
+                    ItemDoc {
+                        name: bundle.name.clone(),
+                        ..Default::default()
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            };
+            (
+                doc,
+                format!("/bundles/{id}"),
+                format!("/apply/bundle/{id}"),
+                items,
+            )
+        }
+    };
     Ok(StartPage {
         chrome: Chrome::new(format!("在线办理 · {}", doc.name), &user.ctx),
-        item_id,
+        guide,
+        action,
+        items,
         materials: doc
             .materials
             .iter()
@@ -111,7 +165,7 @@ async fn start_page(
     Path(item_id): Path<ItemId>,
 ) -> PageResult {
     applicant(&state, &user).await?;
-    render(&start_view(&state, &user, item_id, String::new()).await?)
+    render(&start_view(&state, &user, Target::Item(item_id), String::new()).await?)
 }
 
 async fn start(
@@ -119,16 +173,38 @@ async fn start(
     user: PageUser,
     Path(item_id): Path<ItemId>,
 ) -> PageResult {
+    start_target(&state, &user, Target::Item(item_id)).await
+}
+
+async fn start_bundle_page(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(bundle_id): Path<BundleId>,
+) -> PageResult {
     applicant(&state, &user).await?;
-    match state
-        .store
-        .hall()
-        .start(user.principal.account_id, item_id)
-        .await
-    {
+    render(&start_view(&state, &user, Target::Bundle(bundle_id), String::new()).await?)
+}
+
+async fn start_bundle(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(bundle_id): Path<BundleId>,
+) -> PageResult {
+    start_target(&state, &user, Target::Bundle(bundle_id)).await
+}
+
+/// Opens the applicant's draft (theirs already, or a new one) and goes to it.
+async fn start_target(state: &AppState, user: &PageUser, target: Target) -> PageResult {
+    applicant(state, user).await?;
+    let me = user.principal.account_id;
+    let started = match target {
+        Target::Item(id) => state.store.hall().start(me, id).await,
+        Target::Bundle(id) => state.store.hall().start_bundle(me, id).await,
+    };
+    match started {
         Ok(app) => Ok(Redirect::to(&format!("/my/applications/{}", app.id)).into_response()),
         Err(StoreError::Invalid(e)) => {
-            let page = start_view(&state, &user, item_id, e.summary()).await?;
+            let page = start_view(state, user, target, e.summary()).await?;
             render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Err(e) => Err(e.into()),
@@ -185,8 +261,13 @@ struct ApplicationPage {
     id: i64,
     revision: i64,
     item_name: String,
-    item_id: ItemId,
-    version: i64,
+    /// The guide it was filled in against: the item's version, or the bundle's page.
+    guide: String,
+    guide_text: String,
+    /// Online joint pre-review: whether it may be asked for, and the rounds so far.
+    can_prereview: bool,
+    prereview_days: u32,
+    prereviews: Vec<crate::joint::prereview::RoundView>,
     applicant_name: String,
     applicant_id: String,
     applicant_mobile: String,
@@ -379,8 +460,29 @@ async fn application_view(
         id: app.id,
         revision: app.revision,
         item_name: doc.name.clone(),
-        item_id: app.item_id,
-        version: app.item_version,
+        guide: match app.bundle_id {
+            Some(b) => format!("/bundles/{b}"),
+            None => format!("/items/{}?version={}", app.item_id, app.item_version),
+        },
+        guide_text: match app.bundle_id {
+            Some(_) => "一件事说明".to_owned(),
+            None => format!("办事指南（第 {} 版）", app.item_version),
+        },
+        can_prereview: draft && (app.bundle_id.is_some() || !doc.joint_department_ids.is_empty()),
+        prereview_days: state.store.joint().prereview_days().await?,
+        prereviews: state
+            .store
+            .joint()
+            .prereviews_of(app.id)
+            .await?
+            .into_iter()
+            .map(|r| {
+                crate::joint::prereview::RoundView::of(
+                    r.for_applicant(state.clock.today()),
+                    state.clock.today(),
+                )
+            })
+            .collect(),
         applicant_name: applicant.name,
         applicant_id: ResidentId::parse(&applicant.id_number)
             .map(|r| r.masked())
@@ -535,6 +637,25 @@ async fn application_post(
                 StoreError::Invalid(f) => errors.0.extend(f.0),
                 other => return Err(other.into()),
             }
+        }
+    }
+    if errors.is_empty() && op == "prereview" {
+        let today = state.clock.today();
+        let cal = state.store.calendar().calendar_for("").await?;
+        match state
+            .store
+            .joint()
+            .request_prereview(me, id, today, &cal)
+            .await
+        {
+            Ok(_) => {
+                return Ok(Redirect::to(&format!(
+                    "/my/applications/{id}?notice=prereview#prereview"
+                ))
+                .into_response());
+            }
+            Err(StoreError::Invalid(f)) => errors.0.extend(f.0),
+            Err(e) => return Err(e.into()),
         }
     }
     if errors.is_empty() {

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod pages;
+pub mod prereview;
 pub mod projects_api;
 pub mod projects_pages;
 

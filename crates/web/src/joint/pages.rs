@@ -10,8 +10,9 @@ use axum::routing::{get, post};
 use onewindow_domain::auth::JointAction;
 use onewindow_domain::ids::{BundleId, ItemId};
 use onewindow_domain::joint::project::StagePlan;
-use onewindow_domain::joint::{BundleInput, MAX_ITEMS};
+use onewindow_domain::joint::{BundleInput, FieldMapping, MAX_ITEMS};
 use onewindow_domain::org::FieldErrors;
+use onewindow_store::StoreError;
 use onewindow_store::catalog::ItemFilter;
 use onewindow_store::joint::Bundle;
 
@@ -53,6 +54,11 @@ struct BundlePage {
     materials: Vec<super::BundleMaterial>,
     /// A window of the leading item's department, where the bundle is accepted.
     lead: String,
+    /// The one merged form's fields, and how many the items' forms ask together; or why the
+    /// bundle cannot be applied for online now.
+    fields: usize,
+    item_fields: usize,
+    online_error: String,
 }
 
 async fn show(
@@ -70,12 +76,26 @@ async fn show(
         .first()
         .map(|i| i.department.clone())
         .unwrap_or_default();
+    let (fields, online_error) = match state.store.joint().bundle_doc_now(id).await {
+        Ok(b) => (b.doc.form.len(), String::new()),
+        Err(StoreError::Invalid(e)) => (0, e.summary()),
+        Err(e) => return Err(e.into()),
+    };
+    let mut item_fields = 0;
+    for item in &bundle.items {
+        if let Ok(v) = state.store.catalog().current_version(item.id).await {
+            item_fields += v.doc.form.len();
+        }
+    }
     render(&BundlePage {
         chrome: Chrome::new(format!("一件事：{}", bundle.name), &ctx),
         bundle,
         promised_days,
         materials,
         lead,
+        fields,
+        item_fields,
+        online_error,
     })
 }
 
@@ -164,6 +184,11 @@ async fn admin_view(
                     true,
                     options,
                 )
+                .textarea(
+                    "field_map",
+                    "申请表字段映射（可不填）：各事项申请表中标识相同的字段只填一次；含义相同但标识不同的，每行写“事项名称.字段标识=合并后的字段标识”",
+                    false,
+                )
                 .build(),
         ),
         Section::form(
@@ -203,10 +228,13 @@ async fn admin_create(State(state): State<AppState>, user: PageUser, body: Bytes
             Err(_) => errors.add("others", "事项编号无效"),
         }
     }
+    let field_map =
+        parse_field_map(&state, &data.text("field_map"), &item_ids, &mut errors).await?;
     let input = BundleInput {
         name: data.text("name"),
         description: data.text("description"),
         item_ids,
+        field_map,
     };
     let created = saved(
         &mut errors,
@@ -225,6 +253,7 @@ async fn admin_create(State(state): State<AppState>, user: PageUser, body: Bytes
                 let field = match field.as_str() {
                     "item_ids" => "others".to_owned(),
                     f if f.starts_with("item_ids[") => "others".to_owned(),
+                    f if f.starts_with("field_map") => "field_map".to_owned(),
                     f => f.to_owned(),
                 };
                 shown.add(&field, message);
@@ -232,6 +261,45 @@ async fn admin_create(State(state): State<AppState>, user: PageUser, body: Bytes
             admin_view(&state, &user, &data, &shown).await
         }
     }
+}
+
+/// Field mappings from lines of "事项名称.字段标识=合并后的字段标识", naming the bundle's items by
+/// name; a line that does not read so is named in `errors`.
+async fn parse_field_map(
+    state: &AppState,
+    text: &str,
+    item_ids: &[ItemId],
+    errors: &mut FieldErrors,
+) -> Result<Vec<FieldMapping>, PageError> {
+    let mut names = Vec::with_capacity(item_ids.len());
+    for id in item_ids {
+        names.push((*id, state.store.catalog().get_item(*id).await?.name));
+    }
+    let mut out = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let parsed = line
+            .split_once('=')
+            .or_else(|| line.split_once('＝'))
+            .and_then(|(from, to)| {
+                let (item, field) = from.trim().rsplit_once('.')?;
+                let id = names.iter().find(|(_, n)| n == item.trim())?.0;
+                Some(FieldMapping {
+                    item_id: id,
+                    field: field.trim().to_owned(),
+                    to: to.trim().to_owned(),
+                })
+            });
+        match parsed {
+            Some(m) => out.push(m),
+            None => errors.add(
+                "field_map",
+                format!(
+                    "“{line}”应写作“事项名称.字段标识=合并后的字段标识”，事项须是本一件事所选的事项"
+                ),
+            ),
+        }
+    }
+    Ok(out)
 }
 
 /// The path of project stages from lines of "阶段名称：一件事名称".

@@ -192,6 +192,5 @@ pub async fn bulletin(
     Query(q): Query<MonthQuery>,
 ) -> ApiResult<Json<Bulletin>> {
     gate(&state, &user, JointAction::ViewProjects, None).await?;
-    let cal = state.store.calendar().calendar_for("").await?;
-    Ok(Json(state.store.joint().bulletin(&q.month, &cal).await?))
+    Ok(Json(state.store.joint().bulletin(&q.month).await?))
 }

@@ -424,8 +424,7 @@ async fn bulletin(
         .month
         .filter(|m| !m.trim().is_empty())
         .unwrap_or_else(|| state.clock.today().format("%Y-%m").to_string());
-    let cal = state.store.calendar().calendar_for("").await?;
-    let b = match state.store.joint().bulletin(&month, &cal).await {
+    let b = match state.store.joint().bulletin(&month).await {
         Ok(b) => b,
         Err(onewindow_store::StoreError::Invalid(e)) => {
             return Err(crate::error::PageError::BadRequest(e.summary()));

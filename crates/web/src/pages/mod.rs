@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::hall::bookings::router())
         .merge(crate::joint::pages::router())
         .merge(crate::joint::projects_pages::router())
+        .merge(crate::joint::prereview::router())
         .merge(crate::audit::router())
 }
 
@@ -111,6 +112,8 @@ pub fn notice_text(key: &str) -> &'static str {
         "booked" => "预约成功，请按时到场，凭签到码或二维码在窗口签到。",
         "cancelled" => "预约已取消。",
         "moved" => "预约已改期，签到码不变。",
+        "prereview" => "已送各部门联合预审，意见全部提出或期限届满后在本页一并显示。",
+        "opinion" => "预审意见已提出。",
         _ => "",
     }
 }

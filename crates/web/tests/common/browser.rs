@@ -180,3 +180,28 @@ pub async fn act(client: &Client, action: &str) {
     )
     .await;
 }
+
+/// A file of `bytes` under `name` in a temporary folder, to choose in a file input.
+pub fn sample_file(name: &str, bytes: &[u8]) -> String {
+    let dir = std::env::temp_dir().join(format!("ow-hall-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// Chooses the file at `path` in the file input named `name`.
+pub async fn choose_file(client: &Client, name: &str, path: &str) {
+    client
+        .find(Locator::Css(&format!("input[name='{name}']")))
+        .await
+        .unwrap_or_else(|e| panic!("file input {name}: {e}"))
+        .send_keys(path)
+        .await
+        .unwrap();
+}
+
+/// Signs out through the page header's button.
+pub async fn sign_out(client: &Client) {
+    click_and_wait(client, "form[action='/logout'] button").await;
+}

@@ -286,6 +286,27 @@ pub async fn register(app: &TestApp, name: &str, resident_id: &str) -> AccountId
         .id
 }
 
+/// Uploads `bytes` as a file of `material` to an online application over the API.
+pub async fn upload(
+    app: &TestApp,
+    token: &str,
+    id: i64,
+    material: &str,
+    name: &str,
+    bytes: &[u8],
+) -> (u16, Value) {
+    let resp = browser()
+        .post(app.url(&format!("/api/v1/hall/applications/{id}/files")))
+        .query(&[("material", material), ("name", name)])
+        .bearer_auth(token)
+        .body(bytes.to_vec())
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
 /// A real one-page PDF for uploads, made here.
 pub const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/MediaBox[0 0 200 200]/Parent 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
 
