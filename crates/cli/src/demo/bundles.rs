@@ -228,3 +228,68 @@ async fn plan_bundle(
         .map(|s| s.bundle_id)
         .context("demo stage")
 }
+
+/// 张伟's draft of 开办餐饮店 sent to online joint pre-review: one department has asked for a
+/// correction, the others have yet to answer (staff see it at /work/prereviews, 张伟 on his
+/// application page once every department has answered or the deadline passed).
+pub(super) async fn demo_prereview(
+    store: &Store,
+    person: AccountId,
+    staff: &[onewindow_store::org::Staff],
+    today: chrono::NaiveDate,
+) -> anyhow::Result<()> {
+    use onewindow_domain::hall::{DeliveryMethod, DraftContent};
+    use onewindow_domain::joint::prereview::{OpinionInput, Verdict};
+    let bundles = store.joint().bundles(true).await?;
+    let bundle = bundles
+        .iter()
+        .find(|b| b.name == "开办餐饮店")
+        .context("the demo restaurant bundle")?;
+    let app = store.hall().start_bundle(person, bundle.id).await?;
+    let mut content = DraftContent::default();
+    for (key, value) in [
+        ("trade_name", "伟记小吃店"),
+        ("form_of_composition", "个人经营"),
+        ("business_scope", "餐饮服务（热食类食品制售）"),
+        ("premises", "临沂市兰山区金雀山路 18 号"),
+        ("capital", "50000"),
+        ("employees", "3"),
+        ("main_business", "餐饮服务经营者"),
+        ("catering_kind", "热食类食品制售"),
+        ("area", "45"),
+        ("internet_sales", "否"),
+    ] {
+        content.answers.insert(key.into(), value.into());
+    }
+    content.delivery.method = Some(DeliveryMethod::Pickup);
+    store.hall().save(person, app.id, &content, None).await?;
+    let cal = store.calendar().calendar_for("").await?;
+    let round = store
+        .joint()
+        .request_prereview(person, app.id, today, &cal)
+        .await?;
+    let lead = round
+        .opinions
+        .first()
+        .context("the pre-review's departments")?
+        .department_id;
+    let reviewer = staff
+        .iter()
+        .find(|s| s.department_id == Some(lead) && s.roles.iter().any(|r| r == "reviewer"))
+        .context("a reviewer of the restaurant bundle's leading department")?;
+    store
+        .joint()
+        .answer_prereview(
+            round.id,
+            lead,
+            &OpinionInput {
+                verdict: Some(Verdict::Correct),
+                comment: "经营范围请按《国民经济行业分类》写作“正餐服务”或“快餐服务”；资金数额与租赁合同所载不一致，请核对。"
+                    .into(),
+            },
+            reviewer.account_id,
+            &reviewer.name,
+        )
+        .await?;
+    Ok(())
+}

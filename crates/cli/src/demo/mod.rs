@@ -495,7 +495,7 @@ pub async fn load(
     }
 
     let person_id = resident_id("37130219900307241");
-    store
+    let person = store
         .accounts()
         .register_individual(
             &IndividualRegistration {
@@ -538,6 +538,7 @@ pub async fn load(
     }
     bundles::demo_project(store, &actor_of(by_login("zonghe")?, false), today).await?;
     demo_reports(store, by_login("budongchan")?, today).await?;
+    bundles::demo_prereview(store, person.id, &created, today).await?;
     Ok(logins)
 }
 
