@@ -363,7 +363,28 @@ mod tests {
                 Access::Read => assert_eq!(outcome, Ok(()), "{action:?}"),
             }
         }
-        assert_eq!(writes, 19, "write actions");
+        assert_eq!(writes, 20, "write actions");
+    }
+
+    #[test]
+    fn a_pre_review_is_answered_by_its_own_department_s_reviewers() {
+        let reviewer = staff(&[Role::Reviewer], Some(DepartmentId(7)));
+        let clerk = staff(&[Role::Clerk], Some(DepartmentId(7)));
+        let comprehensive = staff(&[Role::Reviewer], None);
+        let own = Some(DepartmentId(7));
+        assert_eq!(authorize(&reviewer, JointAction::PreReview, own), Ok(()));
+        assert_eq!(
+            authorize(&reviewer, JointAction::PreReview, Some(DepartmentId(8))),
+            Err(Denied::OtherDepartment)
+        );
+        assert_eq!(
+            authorize(&clerk, JointAction::PreReview, own),
+            Err(Denied::Role)
+        );
+        assert_eq!(
+            authorize(&comprehensive, JointAction::PreReview, own),
+            Err(Denied::OtherDepartment)
+        );
     }
 
     #[test]

@@ -35,6 +35,18 @@ pub struct ItemForm<'a> {
     pub doc: &'a ItemDoc,
 }
 
+impl<'a> ItemForm<'a> {
+    /// The items of a bundle as merging reads them, from each item's id and version.
+    pub fn of(docs: &'a [(ItemId, ItemDoc)]) -> Vec<ItemForm<'a>> {
+        docs.iter()
+            .map(|(item_id, doc)| ItemForm {
+                item_id: *item_id,
+                doc,
+            })
+            .collect()
+    }
+}
+
 /// Where a merged field came from, to name it in a refusal.
 struct Origin<'a> {
     item: &'a str,
@@ -235,16 +247,8 @@ mod tests {
                 field("category", "经营项目", FieldType::Text, true),
             ],
         );
-        let items = [
-            ItemForm {
-                item_id: ItemId(1),
-                doc: &licence,
-            },
-            ItemForm {
-                item_id: ItemId(2),
-                doc: &food,
-            },
-        ];
+        let docs = [(ItemId(1), licence), (ItemId(2), food)];
+        let items = ItemForm::of(&docs);
         let form = merged_form(&items, &[map(2, "premises_area", "area")]).unwrap();
         let keys: Vec<&str> = form.iter().map(|f| f.key.as_str()).collect();
         assert_eq!(keys, ["shop_name", "address", "area", "category"]);
@@ -257,7 +261,7 @@ mod tests {
         assert_eq!(joint.name, "开办餐饮店");
         assert_eq!(joint.form.len(), 4);
         // The sample's materials are the same in both: asked once.
-        assert_eq!(joint.materials.len(), licence.materials.len());
+        assert_eq!(joint.materials.len(), docs[0].1.materials.len());
     }
 
     #[test]
@@ -276,16 +280,8 @@ mod tests {
                 field("start", "开始日期", FieldType::Text, false),
             ],
         );
-        let items = [
-            ItemForm {
-                item_id: ItemId(1),
-                doc: &a,
-            },
-            ItemForm {
-                item_id: ItemId(2),
-                doc: &b,
-            },
-        ];
+        let docs = [(ItemId(1), a), (ItemId(2), b)];
+        let items = ItemForm::of(&docs);
         // The same key of different types, and a mapping onto a field of another type.
         let e = merged_form(&items, &[map(2, "start", "opened")]).unwrap_err();
         let paths: Vec<&str> = e.0.iter().map(|(p, _)| p.as_str()).collect();
@@ -342,16 +338,8 @@ mod tests {
         let mut old_b = old.clone();
         old_b.shown_when = Condition::parse("apply_kind=延续");
         let b = doc("乙", vec![kind_b, old_b]);
-        let items = [
-            ItemForm {
-                item_id: ItemId(1),
-                doc: &a,
-            },
-            ItemForm {
-                item_id: ItemId(2),
-                doc: &b,
-            },
-        ];
+        let docs = [(ItemId(1), a), (ItemId(2), b)];
+        let items = ItemForm::of(&docs);
         // Mapped, 乙's condition names 甲's field and they agree.
         let form = merged_form(&items, &[map(2, "apply_kind", "kind")]).unwrap();
         assert_eq!(form.len(), 2);

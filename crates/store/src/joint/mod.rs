@@ -149,13 +149,7 @@ impl crate::JointStore<'_> {
             }
         }
         if errors.is_empty() {
-            let items: Vec<ItemForm<'_>> = docs
-                .iter()
-                .map(|(item_id, doc)| ItemForm {
-                    item_id: *item_id,
-                    doc,
-                })
-                .collect();
+            let items = ItemForm::of(&docs);
             if let Err(e) = bundle_doc(&input.name, &items, &input.field_map) {
                 errors.0.extend(e.0);
             }
@@ -207,13 +201,7 @@ impl crate::JointStore<'_> {
                     .doc,
             ));
         }
-        let items: Vec<ItemForm<'_>> = docs
-            .iter()
-            .map(|(item_id, doc)| ItemForm {
-                item_id: *item_id,
-                doc,
-            })
-            .collect();
+        let items = ItemForm::of(&docs);
         let doc = bundle_doc(&bundle.name, &items, &bundle.field_map).map_err(|e| {
             StoreError::Invalid(FieldErrors::single(
                 "bundle_id",
