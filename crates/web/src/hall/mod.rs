@@ -5,6 +5,7 @@
 pub mod api;
 pub mod bookings;
 pub mod bookings_api;
+pub mod my;
 pub mod pages;
 
 use axum::http::{StatusCode, header};

@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::catalog::pages::router())
         .merge(crate::case::pages::router())
         .merge(crate::hall::pages::router())
+        .merge(crate::hall::my::router())
         .merge(crate::hall::bookings::router())
         .merge(crate::joint::pages::router())
         .merge(crate::joint::projects_pages::router())
