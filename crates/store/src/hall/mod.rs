@@ -734,15 +734,7 @@ impl crate::HallStore<'_> {
         }
         let submission = check_submission(&doc, &app.content, &app.uploads())?;
         let applicant = self.store.cases().applicant_of(account_id).await?;
-        let item = match app.bundle_id {
-            Some(bundle) => {
-                self.store
-                    .joint()
-                    .case_item(bundle, &applicant.id_number)
-                    .await?
-            }
-            None => self.store.cases().item_ref_for_case(app.item_id).await?,
-        };
+        let item = self.case_item(&app, &applicant.id_number).await?;
         let command = Command::Submit {
             channel: Channel::Online,
             item: Box::new(item),
@@ -763,6 +755,20 @@ impl crate::HallStore<'_> {
                 .case_id
                 .ok_or(StoreError::IdempotencyMismatch),
             Err(e) => Err(e),
+        }
+    }
+
+    /// What the application would be filed under now for the applicant with this id number:
+    /// its item as published, or its bundle's joint case over the items as published (their
+    /// prerequisites checked).
+    pub async fn case_item(
+        self,
+        app: &Application,
+        applicant_id: &str,
+    ) -> StoreResult<onewindow_domain::case::ItemRef> {
+        match app.bundle_id {
+            Some(bundle) => self.store.joint().case_item(bundle, applicant_id).await,
+            None => self.store.cases().item_ref_for_case(app.item_id).await,
         }
     }
 

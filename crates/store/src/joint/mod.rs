@@ -48,6 +48,8 @@ pub struct BundleDoc {
     pub doc: ItemDoc,
     /// Each item with its version, the leading item first.
     pub versions: Vec<(ItemId, i64)>,
+    /// How many fields the items' own forms ask together (the merged form asks fewer).
+    pub item_fields: usize,
 }
 
 #[derive(sqlx::FromRow)]
@@ -211,7 +213,12 @@ impl crate::JointStore<'_> {
                 ),
             ))
         })?;
-        Ok(BundleDoc { doc, versions })
+        let item_fields = docs.iter().map(|(_, d)| d.form.len()).sum();
+        Ok(BundleDoc {
+            doc,
+            versions,
+            item_fields,
+        })
     }
 
     pub async fn create_bundle(self, input: &BundleInput, by: AccountId) -> StoreResult<Bundle> {

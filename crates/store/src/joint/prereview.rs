@@ -12,7 +12,6 @@ use onewindow_domain::joint::prereview::{
 use onewindow_domain::org::FieldErrors;
 use serde::Serialize;
 
-use crate::hall::Application;
 use crate::{StoreError, StoreResult, now_ms};
 
 /// One department's answer (or its absence).
@@ -152,7 +151,13 @@ impl crate::JointStore<'_> {
                 FieldErrors::single("application", "申请已正式提交，不能再申请预审").into(),
             );
         }
-        let departments = departments_of(&self.item_of(&app).await?)?;
+        let applicant = self.store.cases().applicant_of(account_id).await?;
+        let item = self
+            .store
+            .hall()
+            .case_item(&app, &applicant.id_number)
+            .await?;
+        let departments = departments_of(&item)?;
         let rounds = self.prereviews_of(application_id).await?;
         if let Some(last) = rounds.last() {
             if last.state(today) == RoundState::Waiting {
@@ -203,17 +208,6 @@ impl crate::JointStore<'_> {
         }
         tx.commit().await?;
         self.prereview(id).await
-    }
-
-    /// The joint case's item the application would be filed under now.
-    async fn item_of(self, app: &Application) -> StoreResult<onewindow_domain::case::ItemRef> {
-        match app.bundle_id {
-            Some(bundle) => {
-                let applicant = self.store.cases().applicant_of(app.account_id).await?;
-                self.case_item(bundle, &applicant.id_number).await
-            }
-            None => self.store.cases().item_ref_for_case(app.item_id).await,
-        }
     }
 
     /// A round, with every department's opinion (for staff; the caller checks who may see it).

@@ -76,17 +76,11 @@ async fn show(
         .first()
         .map(|i| i.department.clone())
         .unwrap_or_default();
-    let (fields, online_error) = match state.store.joint().bundle_doc_now(id).await {
-        Ok(b) => (b.doc.form.len(), String::new()),
-        Err(StoreError::Invalid(e)) => (0, e.summary()),
+    let (fields, item_fields, online_error) = match state.store.joint().bundle_doc_now(id).await {
+        Ok(b) => (b.doc.form.len(), b.item_fields, String::new()),
+        Err(StoreError::Invalid(e)) => (0, 0, e.summary()),
         Err(e) => return Err(e.into()),
     };
-    let mut item_fields = 0;
-    for item in &bundle.items {
-        if let Ok(v) = state.store.catalog().current_version(item.id).await {
-            item_fields += v.doc.form.len();
-        }
-    }
     render(&BundlePage {
         chrome: Chrome::new(format!("一件事：{}", bundle.name), &ctx),
         bundle,
