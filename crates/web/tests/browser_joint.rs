@@ -319,7 +319,7 @@ async fn a_bundle_applied_for_online_and_pre_reviewed() {
         .await;
     app.dept_staff(&org, org.other_dept, "firerev", &["reviewer", "approver"])
         .await;
-    let field = |key: &str, label: &str, t: &str| json!({"key": key, "label": label, "field_type": t, "required": true});
+    let field = required_field;
     let mut ids = Vec::new();
     for (dept, code, name, form, material) in [
         (
@@ -351,12 +351,8 @@ async fn a_bundle_applied_for_online_and_pre_reviewed() {
             "消防安全检查申报表",
         ),
     ] {
-        let mut doc = food_licence_doc(dept);
-        doc["implementation_code"] = json!(code);
-        doc["name"] = json!(name);
+        let mut doc = food_like_doc(dept, code, name, &[material]);
         doc["form"] = form;
-        doc["materials"] = json!([{"name": material, "originals": 1, "copies": 0,
-            "requirement": "required", "source": "applicant"}]);
         ids.push(import_item(&app, doc, admin.account_id).await);
     }
     let bundle = app

@@ -24,21 +24,9 @@ async fn item(
     form: Value,
     materials: &[&str],
 ) -> ItemId {
-    let mut doc = food_licence_doc(dept);
-    doc["implementation_code"] = json!(format!("0102001371300{code}"));
-    doc["name"] = json!(name);
+    let mut doc = food_like_doc(dept, &format!("0102001371300{code}"), name, materials);
     doc["form"] = form;
-    doc["materials"] = Value::Array(
-        materials
-            .iter()
-            .map(|m| json!({"name": m, "originals": 1, "copies": 0, "requirement": "required", "source": "applicant"}))
-            .collect(),
-    );
     import_item(app, doc, by).await
-}
-
-fn field(key: &str, label: &str, field_type: &str) -> Value {
-    json!({"key": key, "label": label, "field_type": field_type, "required": true})
 }
 
 async fn bundle_online(app: &TestApp) {
@@ -69,8 +57,8 @@ async fn bundle_online(app: &TestApp) {
         "001",
         "个体工商户设立登记",
         json!([
-            field("trade_name", "个体工商户名称", "text"),
-            field("premises", "经营场所", "address")
+            required_field("trade_name", "个体工商户名称", "text"),
+            required_field("premises", "经营场所", "address")
         ]),
         &["申请书", "身份证明"],
     )
@@ -82,9 +70,9 @@ async fn bundle_online(app: &TestApp) {
         "002",
         "食品经营许可",
         json!([
-            field("operator_name", "经营者名称", "text"),
-            field("premises", "经营场所", "address"),
-            field("area", "经营场所面积（平方米）", "number")
+            required_field("operator_name", "经营者名称", "text"),
+            required_field("premises", "经营场所", "address"),
+            required_field("area", "经营场所面积（平方米）", "number")
         ]),
         &["身份证明", "健康证明"],
     )
@@ -96,8 +84,8 @@ async fn bundle_online(app: &TestApp) {
         "003",
         "公众聚集场所消防安全检查",
         json!([
-            field("premises", "场所地址", "address"),
-            field("area", "场所面积说明", "text")
+            required_field("premises", "场所地址", "address"),
+            required_field("area", "场所面积说明", "text")
         ]),
         &["消防安全检查申报表"],
     )

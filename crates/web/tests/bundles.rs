@@ -22,16 +22,8 @@ async fn item(
     materials: &[&str],
     prerequisites: &[String],
 ) -> (ItemId, String) {
-    let mut doc = food_licence_doc(dept);
     let implementation = format!("0102001371300{code}");
-    doc["implementation_code"] = json!(implementation);
-    doc["name"] = json!(name);
-    doc["materials"] = Value::Array(
-        materials
-            .iter()
-            .map(|m| json!({"name": m, "originals": 1, "copies": 0, "requirement": "required", "source": "applicant"}))
-            .collect(),
-    );
+    let mut doc = food_like_doc(dept, &implementation, name, materials);
     doc["prerequisites"] = json!(prerequisites);
     (import_item(app, doc, by).await, implementation)
 }

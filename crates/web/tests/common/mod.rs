@@ -329,6 +329,31 @@ pub fn problem_fields(body: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// An item like the food licence of `dept` under another implementation code and name, each
+/// of `materials` one required original from the applicant.
+pub fn food_like_doc(
+    dept: DepartmentId,
+    implementation_code: &str,
+    name: &str,
+    materials: &[&str],
+) -> Value {
+    let mut doc = food_licence_doc(dept);
+    doc["implementation_code"] = json!(implementation_code);
+    doc["name"] = json!(name);
+    doc["materials"] = Value::Array(
+        materials
+            .iter()
+            .map(|m| json!({"name": m, "originals": 1, "copies": 0, "requirement": "required", "source": "applicant"}))
+            .collect(),
+    );
+    doc
+}
+
+/// A required field of an application form.
+pub fn required_field(key: &str, label: &str, field_type: &str) -> Value {
+    json!({"key": key, "label": label, "field_type": field_type, "required": true})
+}
+
 /// The 食品经营许可 catalogue document of `dept`: window acceptance, review, approval; 5
 /// working days; a fee of 10 yuan; a required application form and a health certificate that
 /// may come later.
