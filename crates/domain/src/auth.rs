@@ -9,7 +9,7 @@ use crate::org::{AccountKind, Role};
 // Every context's actions, beside the gate that decides them.
 pub use crate::{
     accounts::AccountAction, calendar::CalendarAction, case::CaseAction, catalog::CatalogAction,
-    hall::HallAction, joint::JointAction, org::OrgAction, supervision::SupervisionAction,
+    hall::HallAction, joint::JointAction, org::OrgAction, reviews::ReviewAction, supervision::SupervisionAction,
 };
 
 /// The acting user, as established by a session cookie or an API token.
@@ -155,7 +155,8 @@ by_context!(
     Case(CaseAction),
     Supervision(SupervisionAction),
     Hall(HallAction),
-    Joint(JointAction)
+    Joint(JointAction),
+    Reviews(ReviewAction)
 );
 
 impl Action {
@@ -197,6 +198,7 @@ pub fn authorize(
         Action::Accounts(AccountAction::ViewOwn)
             | Action::Case(CaseAction::Apply)
             | Action::Hall(HallAction::ViewOwn)
+            | Action::Reviews(ReviewAction::Rate)
     ) {
         return Ok(());
     }
@@ -296,6 +298,21 @@ pub fn authorize(
             )
             .and_then(|()| own_department()),
         },
+        Action::Reviews(a) => match a {
+            ReviewAction::View => sees_cases(),
+            ReviewAction::Supervise | ReviewAction::DecideAppeal => role(supervisor),
+            ReviewAction::Answer => role(
+                [Role::Reviewer, Role::Approver, Role::ChiefRepresentative]
+                    .iter()
+                    .any(|r| who.has_role(*r)),
+            )
+            .and_then(|()| own_department()),
+            ReviewAction::EnterByPhone | ReviewAction::InviteAtWindow => {
+                role(who.has_role(Role::Clerk) || who.has_role(Role::ChiefRepresentative))
+                    .and_then(|()| sees_cases())
+            }
+            ReviewAction::Rate | ReviewAction::Configure => Err(Denied::Role),
+        },
     }
 }
 
@@ -363,7 +380,7 @@ mod tests {
                 Access::Read => assert_eq!(outcome, Ok(()), "{action:?}"),
             }
         }
-        assert_eq!(writes, 20, "write actions");
+        assert_eq!(writes, 26, "write actions");
     }
 
     #[test]

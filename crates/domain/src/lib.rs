@@ -12,4 +12,5 @@ pub mod hall;
 pub mod ids;
 pub mod joint;
 pub mod org;
+pub mod reviews;
 pub mod supervision;

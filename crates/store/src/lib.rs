@@ -14,6 +14,7 @@ mod infra;
 pub mod joint;
 pub mod org;
 mod projections;
+pub mod reviews;
 pub mod supervision;
 pub mod testing;
 
@@ -313,6 +314,8 @@ handles! {
     hall => HallStore,
     /// Joint approval beyond one item: 一件事一次办 bundles (`joint`).
     joint => JointStore,
+    /// 好差评: reviews of cases and visits, their answers and appeals, the figures (`reviews`).
+    reviews => ReviewStore,
     /// The notification outbox and the accounts' message centre (`infra::outbox`,
     /// `infra::messages`).
     outbox => OutboxStore,

@@ -122,6 +122,15 @@ pub fn check(command: &Command, ctx: &Ctx) -> Result<(), CaseError> {
             branch_index(*branch)?;
             missing_items(missing)
         }
+        Command::Review {
+            rating, query_code, ..
+        } => {
+            text("rating.comment", &rating.comment)?;
+            names("rating.reasons", &rating.reasons)?;
+            query_code
+                .as_deref()
+                .map_or(Ok(()), |c| name("query_code", c))
+        }
         Command::Accept
         | Command::EndSpecialProcedure
         | Command::Conclude

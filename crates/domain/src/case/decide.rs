@@ -655,6 +655,11 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
                 reason: reason.clone(),
             }])
         }
+        Command::Review {
+            rating,
+            query_code,
+            policy,
+        } => review(state, rating, query_code.as_deref(), policy, ctx),
         Command::CompleteBranchStep { .. }
         | Command::ReturnBranch { .. }
         | Command::ResendBranch { .. }
@@ -675,6 +680,78 @@ pub fn decide(state: &CaseState, command: &Command, ctx: &Ctx) -> Result<Vec<Eve
             }])
         }
     }
+}
+
+/// 一事一评: once the case is over, its applicant rates it once and may follow up once. The
+/// applicant acts through their account (the caller checks it is theirs) or with the case's
+/// query code; staff only enter a review given by phone, for the handling department or at a
+/// comprehensive window.
+fn review(
+    state: &CaseState,
+    rating: &Rating,
+    query_code: Option<&str>,
+    policy: &ReviewPolicy,
+    ctx: &Ctx,
+) -> Result<Vec<Event>, CaseError> {
+    let stage = state.stage();
+    if !matches!(
+        stage,
+        Stage::Concluded | Stage::Delivered | Stage::Refused | Stage::Returned
+    ) {
+        return Err(rule(format!(
+            "办件办结后才能评价（当前：{}）",
+            stage.label()
+        )));
+    }
+    let actor = ctx.actor;
+    if actor.is_staff() {
+        let department = state.item.as_ref().map(|i| i.department_id);
+        let at_window = actor.has(Role::Clerk) || actor.has(Role::ChiefRepresentative);
+        if !rating.channel.by_staff()
+            || !at_window
+            || !(actor.department_id.is_none() || actor.department_id == department)
+        {
+            return Err(CaseError::NotAllowed(
+                "工作人员只能代为登记电话评价（本部门或综合窗口）",
+            ));
+        }
+    } else {
+        if rating.channel.by_staff() || rating.channel == crate::reviews::ReviewChannel::Tablet {
+            return Err(CaseError::Invalid {
+                field: "channel".into(),
+                message: "电话评价由工作人员登记，评价器用于窗口的一次一评".into(),
+            });
+        }
+        if let Some(code) = query_code
+            && state.query_code.as_deref() != Some(code)
+        {
+            return Err(CaseError::NotAllowed("查询码不正确"));
+        }
+    }
+    if state.reviews >= 2 {
+        return Err(rule("本件已评价并追评过，评价不能修改或再次提交"));
+    }
+    policy.check().map_err(|e| CaseError::Invalid {
+        field: "policy".into(),
+        message: e.summary(),
+    })?;
+    let due = match rating.grade() {
+        crate::reviews::Grade::Bad => {
+            let h = crate::reviews::Handling::open(ctx.today, policy, ctx.calendar)?;
+            Some(BadReviewDue {
+                callback_by: h.callback_by,
+                rectify_by: h.rectify_by,
+            })
+        }
+        _ => None,
+    };
+    Ok(vec![Event::Reviewed {
+        rating: rating.clone(),
+        follow_up: state.reviews == 1,
+        on: ctx.today,
+        due,
+        appeal_by: ctx.calendar.add_working_days(ctx.today, policy.appeal_days)?,
+    }])
 }
 
 /// The supervision finding an event proves, if any: the rule's code and what happened. Called

@@ -10,6 +10,8 @@ mod joint;
 #[cfg(test)]
 mod joint_tests;
 mod model;
+#[cfg(test)]
+mod review_tests;
 mod schedule;
 mod state;
 #[cfg(test)]
@@ -22,6 +24,7 @@ use crate::calendar::{CalendarError, WorkCalendar};
 pub use crate::catalog::CaseType;
 pub use crate::ids::{AccountId, CaseId, DepartmentId, ItemId, StaffId};
 use crate::org::{FieldErrors, Power, Role};
+pub use crate::reviews::{BadReviewDue, Rating, ReviewPolicy};
 
 pub use bounds::{MAX_FEE_FEN, MAX_LIST, MAX_NAME, MAX_TEXT};
 pub use decide::{available_commands, decide, finding_of};

@@ -509,6 +509,17 @@ pub enum Event {
         branch: usize,
         missing: Vec<Missing>,
     },
+    /// 一事一评: the applicant's review of the service once the case is over (the second one
+    /// is the follow-up, 追评). Never edited; a bad one carries the deadlines for its callback
+    /// and rectification, and every one the last day the department may appeal it.
+    Reviewed {
+        rating: Rating,
+        follow_up: bool,
+        on: NaiveDate,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        due: Option<BadReviewDue>,
+        appeal_by: NaiveDate,
+    },
 }
 
 /// What someone asks to do.
@@ -622,6 +633,18 @@ pub enum Command {
     AskBranchSupplement {
         branch: usize,
         missing: Vec<Missing>,
+    },
+    /// 一事一评: the applicant rates the service once the case is over, and may follow it up
+    /// once (追评). Given by the applicant's account, by whoever holds the case's query code
+    /// (the QR code on the receipt), or entered by staff for a caller (channel `phone`). The
+    /// centre's deadlines for answering a bad review come with it (the reviews context fills
+    /// them in from its settings).
+    Review {
+        rating: Rating,
+        #[serde(default)]
+        query_code: Option<String>,
+        #[serde(default)]
+        policy: ReviewPolicy,
     },
 }
 

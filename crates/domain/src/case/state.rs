@@ -41,6 +41,9 @@ pub struct CaseState {
     /// The branches of a joint case (并联审批), in the order of the item's.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub branches: Vec<BranchState>,
+    /// Reviews given (一事一评 and its follow-up).
+    #[serde(default)]
+    pub reviews: u32,
     /// Number of events applied; commands name the version they expect.
     pub version: u64,
 }
@@ -329,6 +332,7 @@ impl CaseState {
             | Event::BranchReturned { .. }
             | Event::BranchResent { .. }
             | Event::BranchSupplementAsked { .. } => {}
+            Event::Reviewed { .. } => self.reviews += 1,
         }
         self.apply_joint(event);
     }

@@ -377,8 +377,19 @@ async fn run_one(
             current: state.version,
         });
     }
-    // Applicants act only on their own cases.
-    if req.actor.staff_id.is_none() && req.case_id.is_some() && owner != Some(req.actor.account_id)
+    // Applicants act only on their own cases; a review may also come from whoever holds the
+    // case's query code, which the case itself checks.
+    let by_code = matches!(
+        req.command,
+        Command::Review {
+            query_code: Some(_),
+            ..
+        }
+    );
+    if req.actor.staff_id.is_none()
+        && req.case_id.is_some()
+        && owner != Some(req.actor.account_id)
+        && !by_code
     {
         return Err(StoreError::Rejected(CaseError::NotAllowed(
             "只能办理本人的申请",

@@ -162,6 +162,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "bundle_applications_prereviews",
         include_str!("../../migrations/0031_bundle_applications_prereviews.sql"),
     ),
+    (
+        32,
+        "reviews",
+        include_str!("../../migrations/0032_reviews.sql"),
+    ),
 ];
 
 /// A migration's text for one database. With `-- [sqlite]` and `-- [postgres]` sections, what

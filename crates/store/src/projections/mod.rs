@@ -7,6 +7,7 @@ mod case_row;
 mod findings;
 mod hall;
 mod joint;
+mod reviews;
 mod rollups;
 mod tasks;
 mod timers;
@@ -93,4 +94,5 @@ pub(crate) const PROJECTIONS: &[&dyn Projection] = &[
     &findings::Findings,
     &hall::Hall,
     &joint::ProjectStages,
+    &reviews::Reviews,
 ];

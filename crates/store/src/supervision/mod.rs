@@ -382,6 +382,24 @@ const FIND_UNANSWERED: &str = "INSERT INTO findings (rule_code, case_id, departm
         AND u.explanation IS NULL
         AND (SELECT 1 FROM findings f WHERE f.rule_code = r.code AND f.urging_id = u.id) IS NULL";
 
+/// A real-name bad review not called back, or not rectified, by its day is a finding, once
+/// per review and rule (好差评: 差评逾期未回访, 差评逾期未整改).
+const FIND_LATE_CALLBACKS: &str = "INSERT INTO findings (rule_code, case_id, department_id, review_id, detail, raised_on, raised_at)
+    SELECT r.code, v.case_id, h.department_id, h.review_id,
+        '差评回访期限 ' || h.callback_by || ' 已过，未回访评价人', $1, $2
+    FROM review_handling h JOIN reviews v ON v.id = h.review_id
+    JOIN finding_rules r ON r.code = 'review_callback_late' AND r.enabled = 1
+    WHERE h.state = 'callback' AND h.callback_by < $1
+        AND (SELECT 1 FROM findings f WHERE f.rule_code = r.code AND f.review_id = h.review_id) IS NULL";
+
+const FIND_LATE_RECTIFICATIONS: &str = "INSERT INTO findings (rule_code, case_id, department_id, review_id, detail, raised_on, raised_at)
+    SELECT r.code, v.case_id, h.department_id, h.review_id,
+        '差评整改期限 ' || h.rectify_by || ' 已过，未完成整改', $1, $2
+    FROM review_handling h JOIN reviews v ON v.id = h.review_id
+    JOIN finding_rules r ON r.code = 'review_rectify_late' AND r.enabled = 1
+    WHERE h.state IN ('callback', 'rectify') AND h.rectify_by < $1
+        AND (SELECT 1 FROM findings f WHERE f.rule_code = r.code AND f.review_id = h.review_id) IS NULL";
+
 const FINDING_COLS: &str = "f.id, f.rule_code, r.name AS rule_name, r.severity, f.case_id,
     COALESCE(c.case_no, rc.project_no) AS case_no, rr.reported_case_id AS report_id, f.record_id,
     f.department_id, f.event_seq, f.alert_id, f.detail, f.raised_on, f.disposition, f.closed_by";
@@ -614,6 +632,15 @@ impl crate::SupervisionStore<'_> {
             .execute(&mut *tx)
             .await?
             .rows_affected();
+        for sql in [FIND_LATE_CALLBACKS, FIND_LATE_RECTIFICATIONS] {
+            report.findings += sqlx::query(sql)
+                .persistent(false)
+                .bind(&day)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        }
         if self.store.backend == crate::Backend::Sqlite {
             sqlx::query(CLEAR_FRESH).execute(&mut *tx).await?;
         }

@@ -385,6 +385,13 @@ pub fn public_label(
             Event::BranchSupplementAsked { branch, .. } => {
                 format!("{}提出补正意见（由牵头部门一次性告知）", dept(branch))
             }
+            Event::Reviewed {
+                rating, follow_up, ..
+            } => format!(
+                "申请人{}：{}",
+                if follow_up { "追评" } else { "评价" },
+                rating.level.label()
+            ),
         },
         Err(_) => "办理记录".into(),
     }
