@@ -9,7 +9,8 @@ use crate::org::{AccountKind, Role};
 // Every context's actions, beside the gate that decides them.
 pub use crate::{
     accounts::AccountAction, calendar::CalendarAction, case::CaseAction, catalog::CatalogAction,
-    hall::HallAction, joint::JointAction, org::OrgAction, reviews::ReviewAction, supervision::SupervisionAction,
+    hall::HallAction, joint::JointAction, org::OrgAction, reviews::ReviewAction,
+    supervision::SupervisionAction,
 };
 
 /// The acting user, as established by a session cookie or an API token.

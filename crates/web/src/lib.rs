@@ -18,6 +18,7 @@ pub mod notify;
 pub mod org;
 pub mod page_cache;
 pub mod pages;
+pub mod reviews;
 pub mod supervision;
 
 use std::net::SocketAddr;

@@ -750,7 +750,9 @@ fn review(
         follow_up: state.reviews == 1,
         on: ctx.today,
         due,
-        appeal_by: ctx.calendar.add_working_days(ctx.today, policy.appeal_days)?,
+        appeal_by: ctx
+            .calendar
+            .add_working_days(ctx.today, policy.appeal_days)?,
     }])
 }
 

@@ -36,8 +36,12 @@ fn review(level: Satisfaction, channel: ReviewChannel, code: Option<&str>) -> Co
 fn concluded() -> Case {
     let mut c = Case::new();
     c.submit("1", &["申请书"]);
-    c.run(&staff(1, &[Role::Clerk], &[]), "2026-09-24", Command::Accept)
-        .unwrap();
+    c.run(
+        &staff(1, &[Role::Clerk], &[]),
+        "2026-09-24",
+        Command::Accept,
+    )
+    .unwrap();
     assert_eq!(c.state.stage(), Stage::Concluded);
     c
 }
@@ -64,12 +68,14 @@ fn a_case_is_rated_once_after_conclusion_and_followed_up_once() {
     // A bad review on Friday 25 September: called back by Wednesday 30 September, rectified
     // over the National Day holiday by 22 October; appealed by 9 October.
     match &first[..] {
-        [Event::Reviewed {
-            follow_up: false,
-            due: Some(due),
-            appeal_by,
-            ..
-        }] => {
+        [
+            Event::Reviewed {
+                follow_up: false,
+                due: Some(due),
+                appeal_by,
+                ..
+            },
+        ] => {
             assert_eq!(due.callback_by, d("2026-09-30"));
             assert_eq!(due.rectify_by, d("2026-10-22"));
             assert_eq!(*appeal_by, d("2026-10-09"));
@@ -128,7 +134,9 @@ fn the_query_code_must_match_and_staff_only_enter_phone_reviews() {
         Err(CaseError::NotAllowed(_))
     ));
     let by_applicant_phone = c.run(&applicant(), "2026-09-25", phone.clone());
-    assert!(matches!(by_applicant_phone, Err(CaseError::Invalid { field, .. }) if field == "channel"));
+    assert!(
+        matches!(by_applicant_phone, Err(CaseError::Invalid { field, .. }) if field == "channel")
+    );
     c.run(&clerk, "2026-09-25", phone).unwrap();
     c.run(
         &AnyCodeHolder::actor(),

@@ -279,7 +279,10 @@ mod tests {
             satisfied: false,
             note: String::new(),
         };
-        assert!(h.after(&unhappy, today, &policy, &cal()).is_err(), "reason needed");
+        assert!(
+            h.after(&unhappy, today, &policy, &cal()).is_err(),
+            "reason needed"
+        );
         let again = h
             .after(
                 &HandlingStep::Confirm {
@@ -336,10 +339,15 @@ mod tests {
             kind: "malicious".into(),
             grounds: "评价人当天未到中心办事".into(),
         };
-        assert_eq!(ok.check(day("2026-06-12"), by).unwrap().0, AppealKind::Malicious);
+        assert_eq!(
+            ok.check(day("2026-06-12"), by).unwrap().0,
+            AppealKind::Malicious
+        );
         let e = ok.check(day("2026-06-13"), by).unwrap_err();
         assert!(e.message_for("review").is_some());
-        let e = AppealInput::default().check(day("2026-06-10"), by).unwrap_err();
+        let e = AppealInput::default()
+            .check(day("2026-06-10"), by)
+            .unwrap_err();
         assert!(e.message_for("kind").is_some());
         assert!(e.message_for("grounds").is_some());
         let e = AppealDecisionInput {

@@ -183,10 +183,7 @@ impl RatingInput {
             chosen.push(r.to_owned());
         }
         if chosen.len() > MAX_REASONS {
-            e.add(
-                "reasons",
-                format!("差评原因最多选择 {MAX_REASONS} 项"),
-            );
+            e.add("reasons", format!("差评原因最多选择 {MAX_REASONS} 项"));
         }
         let comment = self.comment.trim();
         if comment.chars().count() > MAX_COMMENT {
@@ -196,9 +193,7 @@ impl RatingInput {
             e.add("comment", "评价内容含有不可见的控制字符");
         }
         match level.map(Satisfaction::grade) {
-            Some(Grade::Bad) if chosen.is_empty() => {
-                e.add("reasons", "差评请至少选择一项原因")
-            }
+            Some(Grade::Bad) if chosen.is_empty() => e.add("reasons", "差评请至少选择一项原因"),
             Some(Grade::Good | Grade::Medium) => chosen.clear(),
             _ => {}
         }
@@ -317,14 +312,26 @@ mod tests {
 
     #[test]
     fn the_five_levels_carry_their_a8_codes_and_grades() {
-        assert_eq!(Satisfaction::from_code(1), Some(Satisfaction::VerySatisfied));
-        assert_eq!(Satisfaction::from_code(5).map(Satisfaction::label), Some("非常不满意"));
+        assert_eq!(
+            Satisfaction::from_code(1),
+            Some(Satisfaction::VerySatisfied)
+        );
+        assert_eq!(
+            Satisfaction::from_code(5).map(Satisfaction::label),
+            Some("非常不满意")
+        );
         assert_eq!(Satisfaction::from_code(0), None);
         assert_eq!(Satisfaction::from_code(6), None);
         let grades: Vec<Grade> = Satisfaction::ALL.iter().map(|s| s.grade()).collect();
         assert_eq!(
             grades,
-            [Grade::Good, Grade::Good, Grade::Medium, Grade::Bad, Grade::Bad]
+            [
+                Grade::Good,
+                Grade::Good,
+                Grade::Medium,
+                Grade::Bad,
+                Grade::Bad
+            ]
         );
         assert_eq!(serde_json::to_string(&Satisfaction::Basic).unwrap(), "3");
         assert!(serde_json::from_str::<Satisfaction>("7").is_err());

@@ -123,10 +123,7 @@ impl ReviewStore<'_> {
     ) -> StoreResult<Review> {
         let review = self.get(id).await?;
         let view = review.handling.as_ref().ok_or_else(|| {
-            StoreError::Invalid(FieldErrors::single(
-                "review",
-                "只有实名差评需要回访和整改",
-            ))
+            StoreError::Invalid(FieldErrors::single("review", "只有实名差评需要回访和整改"))
         })?;
         let (account, name) = match &who {
             Answerer::Department {
@@ -168,7 +165,11 @@ impl ReviewStore<'_> {
             HandlingStep::Callback { notes } => ("callback", notes.trim()),
             HandlingStep::Rectify { measures } => ("rectify", measures.trim()),
             HandlingStep::Confirm { satisfied, note } => (
-                if *satisfied { "confirm" } else { "dissatisfied" },
+                if *satisfied {
+                    "confirm"
+                } else {
+                    "dissatisfied"
+                },
                 note.trim(),
             ),
         };
@@ -237,7 +238,9 @@ impl ReviewStore<'_> {
             return Err(StoreError::NotFound("review"));
         }
         if review.appeal.is_some() {
-            return Err(FieldErrors::single("review", "该评价已申诉过，每条评价只能申诉一次").into());
+            return Err(
+                FieldErrors::single("review", "该评价已申诉过，每条评价只能申诉一次").into(),
+            );
         }
         let (kind, grounds) = input.check(today, parse_day(&review.appeal_by)?)?;
         let at = now_ms();
@@ -256,7 +259,9 @@ impl ReviewStore<'_> {
         .execute(&mut *tx)
         .await?;
         if inserted.rows_affected() == 0 {
-            return Err(FieldErrors::single("review", "该评价已申诉过，每条评价只能申诉一次").into());
+            return Err(
+                FieldErrors::single("review", "该评价已申诉过，每条评价只能申诉一次").into(),
+            );
         }
         let body = format!("{}：{grounds}", kind.label());
         insert_log(&mut tx, id, "appeal", &body, by.0, by.1, at).await?;
@@ -295,10 +300,11 @@ impl ReviewStore<'_> {
             return Err(FieldErrors::single("review", "该申诉已审核").into());
         }
         if decision == AppealDecision::Upheld {
-            let excluded = sqlx::query("UPDATE reviews SET excluded = 1 WHERE id = $1 AND excluded = 0")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            let excluded =
+                sqlx::query("UPDATE reviews SET excluded = 1 WHERE id = $1 AND excluded = 0")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
             if excluded.rows_affected() == 1 {
                 let (rectified,): (i64,) = sqlx::query_as(
                     "SELECT COUNT(*) FROM review_handling WHERE review_id = $1 AND rectified_at IS NOT NULL",

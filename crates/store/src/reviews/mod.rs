@@ -7,6 +7,7 @@
 mod answers;
 mod tablets;
 
+pub use answers::{Answerer, Appeal, HandlingView, LogEntry};
 pub use tablets::{Tablet, Visit};
 
 use chrono::NaiveDate;
@@ -437,7 +438,11 @@ impl ReviewStore<'_> {
         let (case_id, actor, query_code) = match rater {
             Rater::Account(account_id) => {
                 let case_id = case_id.ok_or(StoreError::NotFound("case"))?;
-                (case_id, applicant(account_id), self.code_for(account_id, case_id).await?)
+                (
+                    case_id,
+                    applicant(account_id),
+                    self.code_for(account_id, case_id).await?,
+                )
             }
             Rater::Code {
                 case_no,
@@ -449,13 +454,13 @@ impl ReviewStore<'_> {
                     .cases()
                     .case_by_query_code(&case_no, &code, remote.as_deref())
                     .await?;
-                (view.row.id, applicant(AccountId(0)), view.state.query_code.clone())
+                (
+                    view.row.id,
+                    applicant(AccountId(0)),
+                    view.state.query_code.clone(),
+                )
             }
-            Rater::Staff(actor) => (
-                case_id.ok_or(StoreError::NotFound("case"))?,
-                actor,
-                None,
-            ),
+            Rater::Staff(actor) => (case_id.ok_or(StoreError::NotFound("case"))?, actor, None),
         };
         let out = self
             .store
@@ -512,13 +517,23 @@ impl ReviewStore<'_> {
         }
     }
 
+    /// The case with number `case_no`, if any (staff entering a review by phone).
+    pub async fn case_by_no(self, case_no: &str) -> StoreResult<Option<CaseId>> {
+        let row: Option<(CaseId,)> = sqlx::query_as("SELECT id FROM cases WHERE case_no = $1")
+            .bind(case_no.trim())
+            .fetch_optional(&self.store.pool)
+            .await?;
+        Ok(row.map(|r| r.0))
+    }
+
     /// A review with its answer's steps.
     pub async fn get(self, id: i64) -> StoreResult<Review> {
-        let row: Option<ReviewRow> =
-            sqlx::query_as(sqlx::AssertSqlSafe(format!("{REVIEW_SELECT} WHERE r.id = $1")))
-                .bind(id)
-                .fetch_optional(&self.store.pool)
-                .await?;
+        let row: Option<ReviewRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{REVIEW_SELECT} WHERE r.id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.store.pool)
+        .await?;
         let mut review = Review::from(row.ok_or(StoreError::NotFound("review"))?);
         review.log = self.log(id).await?;
         Ok(review)

@@ -117,9 +117,8 @@ impl ReviewStore<'_> {
                     .bind(case_id)
                     .fetch_optional(&self.store.pool)
                     .await?;
-            let (d,) = found.ok_or_else(|| {
-                StoreError::Invalid(FieldErrors::single("case_id", "办件不存在"))
-            })?;
+            let (d,) = found
+                .ok_or_else(|| StoreError::Invalid(FieldErrors::single("case_id", "办件不存在")))?;
             department = Some(d);
         }
         let at = now_ms();
@@ -180,7 +179,9 @@ impl ReviewStore<'_> {
         .execute(&mut *tx)
         .await?;
         if taken.rows_affected() == 0 {
-            return Err(FieldErrors::single("visit", "本次服务已评价或已超时，感谢您的参与").into());
+            return Err(
+                FieldErrors::single("visit", "本次服务已评价或已超时，感谢您的参与").into(),
+            );
         }
         sqlx::query(
             "INSERT INTO reviews (source, case_id, department_id, window_id, staff_id, item_id, channel, level,
@@ -228,5 +229,17 @@ impl ReviewStore<'_> {
         batch.run(&mut *tx).await?;
         tx.commit().await?;
         self.get(id).await
+    }
+}
+
+impl ReviewStore<'_> {
+    /// The window a staff member is seated at, if any.
+    pub async fn seat_of(self, staff_id: StaffId) -> StoreResult<Option<WindowId>> {
+        let row: Option<(WindowId,)> =
+            sqlx::query_as("SELECT window_id FROM window_staff WHERE staff_id = $1")
+                .bind(staff_id)
+                .fetch_optional(&self.store.pool)
+                .await?;
+        Ok(row.map(|r| r.0))
     }
 }

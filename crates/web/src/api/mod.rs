@@ -32,6 +32,7 @@ use crate::error::ApiError;
         (name = "exchange", description = "部门自建系统办件数据汇聚：受理、过程、结果信息报送"),
         (name = "hall", description = "网上办事大厅：在线申请、草稿、材料上传、提交与补正、我的办件、消息"),
         (name = "joint", description = "并联审批：一件事一次办（多个事项一次申请、合并材料、并联办理）"),
+        (name = "reviews", description = "好差评：一事一评、一次一评、差评回访整改、申诉、统计"),
     )
 )]
 struct ApiDoc;
@@ -61,6 +62,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::joint::api::api())
         .merge(crate::joint::projects_api::api())
         .merge(crate::joint::prereview::api())
+        .merge(crate::reviews::api::api())
         .merge(crate::audit::api());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

@@ -138,6 +138,8 @@ struct AdminPage {
     sections: Vec<Section>,
     /// Live counts streamed over SSE (the supervision dashboard).
     live: Option<onewindow_store::supervision::LiveCounts>,
+    /// A public page: no way back to administration.
+    public: bool,
 }
 
 /// The supervision dashboard: an admin page with the live counts on top.
@@ -170,6 +172,23 @@ pub fn page(
     render_admin(AdminPage::new(user, title, crumbs, intro, sections), errors)
 }
 
+/// A public page of sections (tables and forms), for anyone signed in or not.
+pub fn public_page(
+    ctx: &crate::auth::RequestCtx,
+    title: &str,
+    intro: &str,
+    sections: Vec<Section>,
+) -> PageResult {
+    render(&AdminPage {
+        chrome: Chrome::new(title, ctx),
+        crumbs: Vec::new(),
+        intro: intro.to_owned(),
+        sections,
+        live: None,
+        public: true,
+    })
+}
+
 impl AdminPage {
     fn new(
         user: &PageUser,
@@ -184,6 +203,7 @@ impl AdminPage {
             intro: intro.to_owned(),
             sections,
             live: None,
+            public: false,
         }
     }
 }

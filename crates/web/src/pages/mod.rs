@@ -40,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::joint::pages::router())
         .merge(crate::joint::projects_pages::router())
         .merge(crate::joint::prereview::router())
+        .merge(crate::reviews::router())
         .merge(crate::audit::router())
 }
 
@@ -115,6 +116,10 @@ pub fn notice_text(key: &str) -> &'static str {
         "moved" => "预约已改期，签到码不变。",
         "prereview" => "已送各部门联合预审，意见全部提出或期限届满后在本页一并显示。",
         "opinion" => "预审意见已提出。",
+        "rated" => "感谢您的评价！",
+        "answered" => "已登记。",
+        "appealed" => "申诉已提交，等待中心审核。",
+        "decided" => "已审核。",
         _ => "",
     }
 }
