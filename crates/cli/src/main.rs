@@ -233,6 +233,9 @@ enum BenchCommand {
     /// Joint cases (并联审批) of five co-departments against single-department cases, in the
     /// same run.
     Joint(bench::joint::Options),
+    /// 好差评: submitting reviews of concluded cases (SQLite FULL by default), and the 满意率
+    /// of every department for a year over 10,000,000 reviews from the rollups.
+    Reviews(bench::reviews::Options),
     /// The supervision sweep over a large open caseload: with nothing due, and with many cases
     /// overdue at once.
     Supervision {
@@ -392,6 +395,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Bench(BenchCommand::Hall(o)) => bench::hall::hall(o).await,
         Command::Bench(BenchCommand::Joint(o)) => bench::joint::joint(o).await,
+        Command::Bench(BenchCommand::Reviews(o)) => bench::reviews::reviews(o).await,
         Command::Bench(BenchCommand::Cases {
             database,
             synchronous,

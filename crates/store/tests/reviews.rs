@@ -346,6 +346,25 @@ async fn a_bad_review_answered(store: &Store) {
         (2, 1, 1, 1, 1)
     );
     assert_eq!(market.satisfaction_rate, Some(50.0));
+    // The bad review costs the department a point in the 100-point scheme.
+    let scores = store
+        .supervision()
+        .assessment(
+            onewindow_store::supervision::assessment::Target::Department,
+            &onewindow_store::supervision::assessment::Period::month_of(today),
+        )
+        .await
+        .unwrap();
+    let scored = scores
+        .iter()
+        .find(|a| a.target_id == w.org.dept.get())
+        .unwrap();
+    let bad_line = scored
+        .deductions
+        .iter()
+        .find(|d| d.code == "bad_reviews")
+        .unwrap();
+    assert_eq!((bad_line.count, bad_line.points), (1, 1));
     assert_eq!(market.rectify_rate, Some(100.0));
     let by_channel = reviews
         .figures(Dimension::Channel, "2026-12-01", "2026-12-31", None)

@@ -311,7 +311,11 @@ async fn alerts_and_notifications(app: &TestApp) {
     let (_, open) = app.get(&t_sup, "/supervision/findings?open=true").await;
     assert!(open.as_array().unwrap().is_empty());
     let (_, rules) = app.get(&t_sup, "/supervision/rules").await;
-    assert_eq!(rules.as_array().unwrap().len(), 12);
+    assert_eq!(
+        rules.as_array().unwrap().len(),
+        14,
+        "with the two 好差评 rules"
+    );
     let (status, _) = app
         .api(
             &t_sup_w,

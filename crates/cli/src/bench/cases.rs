@@ -12,8 +12,8 @@ use onewindow_domain::case::{
 };
 use onewindow_domain::ids::{AccountId, CaseId, DepartmentId, ItemId, StaffId};
 use onewindow_domain::org::Role;
+use onewindow_store::Store;
 use onewindow_store::case::commands::CommandRequest;
-use onewindow_store::{Backend, Store};
 
 use crate::bench::{ScratchDb, percentile};
 
@@ -250,33 +250,12 @@ async fn database_bytes(store: &Store, sqlite: bool) -> u64 {
 }
 
 pub async fn cases(opts: Options) -> anyhow::Result<()> {
-    let scratch = ScratchDb::create(
-        &opts.database,
-        "bench_cases",
-        &format!("?synchronous={}", opts.synchronous),
-    )
-    .await?;
+    let (scratch, store, database) =
+        ScratchDb::with_store(&opts.database, "bench_cases", &opts.synchronous).await?;
     let sqlite_path = scratch.sqlite_path.clone();
-    let url = scratch.url.clone();
-    let mut store = Store::open(&url).await?;
-    // As a server writes: every event authenticated with the event key.
-    store
-        .set_event_key(onewindow_store::case::checkpoints::EventKey::from_bytes(
-            [9; 32],
-        ))
-        .await?;
-    let backend = store.backend();
     println!(
-        "bench cases: {}{}, {} clients, {} lifecycles of {LIFECYCLE} commands, {} cases seeded",
-        backend.name(),
-        if backend == Backend::Sqlite {
-            format!(" synchronous={}", opts.synchronous.to_uppercase())
-        } else {
-            String::new()
-        },
-        opts.clients,
-        opts.lifecycles,
-        opts.seed
+        "bench cases: {database}, {} clients, {} lifecycles of {LIFECYCLE} commands, {} cases seeded",
+        opts.clients, opts.lifecycles, opts.seed
     );
     if opts.seed > 0 {
         // Submitted and accepted cases, as a busy centre's database holds.

@@ -8,7 +8,7 @@ use std::time::Duration;
 use onewindow_domain::case::{Actor, BranchRef, Command, StepRef};
 use onewindow_domain::ids::{AccountId, DepartmentId, StaffId};
 use onewindow_domain::org::Role;
-use onewindow_store::{Backend, Store};
+use onewindow_store::Store;
 
 use crate::bench::cases::{LIFECYCLE, actor, decision, drive, item, lifecycle, submission};
 use crate::bench::{ScratchDb, percentile};
@@ -114,29 +114,12 @@ fn figures(latencies: &mut [Duration], elapsed: Duration) -> (f64, f64, f64) {
 }
 
 pub async fn joint(opts: Options) -> anyhow::Result<()> {
-    let scratch = ScratchDb::create(
-        &opts.database,
-        "bench_joint",
-        &format!("?synchronous={}", opts.synchronous),
-    )
-    .await?;
-    let mut store = Store::open(&scratch.url).await?;
-    store
-        .set_event_key(onewindow_store::case::checkpoints::EventKey::from_bytes(
-            [9; 32],
-        ))
-        .await?;
-    let backend = store.backend();
+    let (scratch, store, database) =
+        ScratchDb::with_store(&opts.database, "bench_joint", &opts.synchronous).await?;
     let clients = opts.clients.max(1);
     let cases = opts.cases.max(1);
     println!(
-        "bench joint: {}{}, {clients} clients, {cases} cases of each kind: single-department ({LIFECYCLE} commands) and joint with {BRANCHES} co-departments of {BRANCH_STEPS} steps ({JOINT} commands)",
-        backend.name(),
-        if backend == Backend::Sqlite {
-            format!(" synchronous={}", opts.synchronous.to_uppercase())
-        } else {
-            String::new()
-        },
+        "bench joint: {database}, {clients} clients, {cases} cases of each kind: single-department ({LIFECYCLE} commands) and joint with {BRANCHES} co-departments of {BRANCH_STEPS} steps ({JOINT} commands)",
     );
     let (mut single, single_time) =
         drive(&store, clients, cases, LIFECYCLE, Some("单部门"), lifecycle).await?;

@@ -5,6 +5,7 @@ pub mod cases;
 pub mod hall;
 pub mod http;
 pub mod joint;
+pub mod reviews;
 pub mod supervision;
 
 use onewindow_domain::ids::{CentreId, DepartmentId, ItemId};
@@ -127,6 +128,35 @@ impl ScratchDb {
             dir,
             postgres: Some((admin, unique)),
         })
+    }
+
+    /// A fresh database with SQLite's `synchronous` setting and a store on it that writes as a
+    /// server does (every event authenticated with an event key), with the run's database as
+    /// the header line names it (`SQLite synchronous=FULL`).
+    pub async fn with_store(
+        database: &str,
+        name: &str,
+        synchronous: &str,
+    ) -> anyhow::Result<(ScratchDb, onewindow_store::Store, String)> {
+        let scratch =
+            ScratchDb::create(database, name, &format!("?synchronous={synchronous}")).await?;
+        let mut store = onewindow_store::Store::open(&scratch.url).await?;
+        store
+            .set_event_key(onewindow_store::case::checkpoints::EventKey::from_bytes(
+                [9; 32],
+            ))
+            .await?;
+        let backend = store.backend();
+        let label = if backend == onewindow_store::Backend::Sqlite {
+            format!(
+                "{} synchronous={}",
+                backend.name(),
+                synchronous.to_uppercase()
+            )
+        } else {
+            backend.name().to_owned()
+        };
+        Ok((scratch, store, label))
     }
 
     /// Removes the database (close its stores first).

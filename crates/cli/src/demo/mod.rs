@@ -7,6 +7,7 @@ mod cases;
 pub mod catalog;
 #[cfg(test)]
 mod relevance;
+mod reviews;
 
 use anyhow::Context;
 use onewindow_domain::case::Actor;
@@ -508,7 +509,7 @@ pub async fn load(
         )
         .await?;
     logins.push((
-        person_id,
+        person_id.clone(),
         DEMO_PASSWORD.to_owned(),
         "个人申请人 张伟".to_owned(),
     ));
@@ -539,6 +540,15 @@ pub async fn load(
     bundles::demo_project(store, &actor_of(by_login("zonghe")?, false), today).await?;
     demo_reports(store, by_login("budongchan")?, today).await?;
     bundles::demo_prereview(store, person.id, &created, today).await?;
+    match reviews::demo_reviews(store, &created, &person_id, today).await {
+        Ok(tablet) if !tablet.is_empty() => logins.push((
+            tablet,
+            "—".to_owned(),
+            "市场监管窗口的评价器（在窗口平板上打开，无需登录）".to_owned(),
+        )),
+        Ok(_) => {}
+        Err(e) => eprintln!("演示评价未载入：{e}"),
+    }
     Ok(logins)
 }
 
@@ -690,7 +700,23 @@ mod tests {
             .fetch_one(store.pool())
             .await
             .unwrap();
-        assert_eq!(cases, 11, "demo cases at every stage");
+        assert_eq!(cases, 12, "demo cases at every stage");
+        // 好差评: a good review, a bad one waiting for its callback, a tablet at the window.
+        let reviews = store
+            .reviews()
+            .list(&onewindow_store::reviews::ReviewFilter {
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(reviews.len(), 2);
+        assert!(
+            reviews
+                .iter()
+                .any(|r| r.handling.as_ref().is_some_and(|h| h.state == "callback"))
+        );
+        assert!(logins.iter().any(|(l, _, _)| l.starts_with("/tablet/")));
         // 一件事 bundles, and a construction project with its first stage under way.
         assert_eq!(store.joint().bundles(true).await.unwrap().len(), 7);
         let projects = store.joint().projects().await.unwrap();

@@ -157,10 +157,12 @@ pub enum Metric {
     MajorFindings,
     YellowCards,
     RedCards,
+    /// 差评 not taken out by an upheld appeal (好差评).
+    BadReviews,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 8] = [
+    pub const ALL: [Metric; 9] = [
         Metric::OverdueCases,
         Metric::OverdueSteps,
         Metric::Urgings,
@@ -169,6 +171,7 @@ impl Metric {
         Metric::MajorFindings,
         Metric::YellowCards,
         Metric::RedCards,
+        Metric::BadReviews,
     ];
     pub fn key(self) -> &'static str {
         match self {
@@ -180,6 +183,7 @@ impl Metric {
             Metric::MajorFindings => "major_findings",
             Metric::YellowCards => "yellow_cards",
             Metric::RedCards => "red_cards",
+            Metric::BadReviews => "bad_reviews",
         }
     }
     pub fn from_key(k: &str) -> Option<Metric> {
@@ -195,6 +199,7 @@ impl Metric {
             Metric::MajorFindings => "严重问题",
             Metric::YellowCards => "黄牌",
             Metric::RedCards => "红牌",
+            Metric::BadReviews => "差评",
         }
     }
     /// Cards are issued on what happened, not on other cards.
@@ -252,6 +257,12 @@ impl Metric {
             ),
             Metric::YellowCards => cards("yellow"),
             Metric::RedCards => cards("red"),
+            // A review names its window and staff member itself (a visit has no case).
+            Metric::BadReviews => "FROM reviews x
+                 LEFT JOIN (SELECT id, id AS accepted_window FROM windows) c ON c.id = x.window_id
+                 LEFT JOIN staff s ON s.id = x.staff_id
+                 WHERE x.grade = 'bad' AND x.excluded = 0 AND x.day >= $1 AND x.day <= $2"
+                .to_owned(),
         }
     }
 

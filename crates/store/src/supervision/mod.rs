@@ -61,6 +61,10 @@ pub struct Indicators {
     /// Average working days used per concluded case, and promised.
     pub avg_days_used: Option<f64>,
     pub avg_days_promised: Option<f64>,
+    /// Reviews given in the period (好差评, less those an upheld appeal took out), and the
+    /// 满意率 (good ÷ all).
+    pub reviews: i64,
+    pub satisfaction_rate: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, sqlx::FromRow)]
@@ -673,6 +677,15 @@ impl crate::SupervisionStore<'_> {
         .bind(to)
         .fetch_all(&self.store.pool)
         .await?;
+        let reviewed: Vec<(DepartmentId, i64, i64)> = sqlx::query_as(
+            "SELECT department_id, CAST(SUM(reviews) AS BIGINT), CAST(SUM(good) AS BIGINT)
+             FROM review_rollups WHERE dimension = 'department' AND day >= $1 AND day <= $2
+             GROUP BY department_id",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.store.pool)
+        .await?;
         let departments: Vec<(DepartmentId,)> =
             sqlx::query_as("SELECT id FROM departments WHERE active = 1 ORDER BY id")
                 .fetch_all(&self.store.pool)
@@ -689,6 +702,10 @@ impl crate::SupervisionStore<'_> {
                         ..Default::default()
                     });
                 let urged = urged.iter().find(|u| u.0 == d).map_or(0, |u| u.1);
+                let (reviews, good) = reviewed
+                    .iter()
+                    .find(|r| r.0 == d)
+                    .map_or((0, 0), |r| (r.1, r.2));
                 Indicators {
                     department_id: d,
                     received: s.received,
@@ -706,6 +723,8 @@ impl crate::SupervisionStore<'_> {
                     accuracy_rate: rate(s.accurate, s.concluded),
                     avg_days_used: average(s.days_used, s.concluded),
                     avg_days_promised: average(s.days_promised, s.concluded),
+                    reviews,
+                    satisfaction_rate: rate(good, reviews),
                 }
             })
             .collect())

@@ -151,6 +151,8 @@ struct MyCasePage {
     timeline: Vec<StepView>,
     documents: Vec<(&'static str, &'static str)>,
     messages: Vec<(String, String, String)>,
+    /// What the applicant is offered about rating: 去评价, 追评, or the reviews given.
+    review: &'static str,
 }
 
 async fn my_case(
@@ -211,7 +213,16 @@ async fn my_case(
         .into_iter()
         .map(|m| (local_time(m.created_at), m.title, m.body))
         .collect();
+    // 一事一评 once the case is over (a withdrawn application is not rated).
+    let review = match (s.stage(), s.reviews) {
+        (Stage::Withdrawn, _) => "",
+        (stage, 0) if stage.is_closed() => "评价本次服务",
+        (stage, 1) if stage.is_closed() => "查看评价 / 追评",
+        (_, n) if n >= 2 => "查看评价",
+        _ => "",
+    };
     render(&MyCasePage {
+        review,
         chrome: Chrome::new(format!("我的办件 · {}", view.row.item_name), &user.ctx),
         id,
         item_name: view.row.item_name.clone(),

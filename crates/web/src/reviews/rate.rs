@@ -79,6 +79,8 @@ pub struct RatePage {
     level_error: String,
     reasons_error: String,
     comment_error: String,
+    /// What happens to the review, under the form.
+    note: &'static str,
 }
 
 impl RatePage {
@@ -121,6 +123,7 @@ impl RatePage {
             level_error: String::new(),
             reasons_error: String::new(),
             comment_error: String::new(),
+            note: "评价提交后不能修改；办结后可追评一次。实名差评将由办理部门回访并整改。",
         })
     }
 
@@ -144,14 +147,8 @@ impl RatePage {
             .map(|(_, m)| m.clone())
             .unwrap_or_default();
         self.comment_error = at("comment");
-        let shown = ["level", "comment"];
-        let rest: Vec<&str> = errors
-            .0
-            .iter()
-            .filter(|(f, _)| !shown.contains(&f.as_str()) && !f.starts_with("reasons"))
-            .map(|(_, m)| m.as_str())
-            .collect();
-        self.error = rest.join("；");
+        // Above the form too: on a phone the field's message may be out of sight.
+        self.error = format!("评价未提交：{}", errors.summary());
     }
 
     /// The reviews the case has had: the form stays for a follow-up after the first.
@@ -425,6 +422,7 @@ async fn tablet_page(
                 _ => String::new(),
             };
             page.hidden = vec![("visit".into(), v.id.to_string())];
+            page.note = "评价直接提交中心，不经窗口工作人员；差评将由部门整改。";
         }
         None => {
             page.open = false;

@@ -30,9 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/work/reviews/light", post(light))
         .route("/work/reviews/figures", get(figures))
         .route("/work/reviews/{id}", get(one))
-        .route("/work/reviews/{id}/answer", post(answer))
-        .route("/work/reviews/{id}/appeal", post(appeal))
-        .route("/work/reviews/{id}/decision", post(decide))
+        .route("/work/reviews/{id}/{act}", post(act_on))
         .route("/admin/reviews", get(settings).post(settings_post))
         .route("/admin/reviews/reasons", post(add_reason))
         .route("/admin/reviews/reasons/{id}/active", post(toggle_reason))
@@ -335,7 +333,7 @@ async fn one_page(
     match r.handling.as_ref().map(|h| h.state.as_str()) {
         Some("callback") if answers => sections.push(Section::form(
             FormBuilder::new(
-                format!("/work/reviews/{id}/answer?step=callback"),
+                format!("/work/reviews/{id}/callback"),
                 "登记回访",
                 data,
                 errors,
@@ -346,7 +344,7 @@ async fn one_page(
         )),
         Some("rectify") if answers => sections.push(Section::form(
             FormBuilder::new(
-                format!("/work/reviews/{id}/answer?step=rectify"),
+                format!("/work/reviews/{id}/rectify"),
                 "登记整改",
                 data,
                 errors,
@@ -412,109 +410,62 @@ async fn one(State(state): State<AppState>, user: PageUser, Path(id): Path<i64>)
     one_page(&state, &user, id, &FormData::default(), &FieldErrors::new()).await
 }
 
-#[derive(Deserialize)]
-struct StepQuery {
-    step: String,
-}
-
-async fn answer(
+/// A step on a review: the department's callback, rectification or appeal, or the centre's
+/// decision on the appeal; refused on its form, field by field.
+async fn act_on(
     State(state): State<AppState>,
     user: PageUser,
-    Path(id): Path<i64>,
-    Query(q): Query<StepQuery>,
+    Path((id, act)): Path<(i64, String)>,
     body: axum::body::Bytes,
 ) -> PageResult {
-    let p = &user.principal;
-    let review = state.store.reviews().get(id).await?;
-    gate(
-        &state,
-        &user,
-        ReviewAction::Answer,
-        Some(review.department_id),
-    )
-    .await?;
     let data = FormData::parse(&body);
-    let step = match q.step.as_str() {
-        "callback" => HandlingStep::Callback {
-            notes: data.text("notes"),
-        },
-        _ => HandlingStep::Rectify {
-            measures: data.text("measures"),
-        },
-    };
-    let who = Answerer::Department {
-        department: p.department_id,
-        account: p.account_id,
-        name: p.display_name.clone(),
-    };
-    let done = state
-        .store
-        .reviews()
-        .answer(id, who, &step, state.clock.today())
-        .await;
-    match form_outcome(done)? {
-        Ok(_) => redirect(&format!("/work/reviews/{id}"), "answered"),
-        Err(e) => one_page(&state, &user, id, &data, &e).await,
-    }
-}
-
-async fn appeal(
-    State(state): State<AppState>,
-    user: PageUser,
-    Path(id): Path<i64>,
-    body: axum::body::Bytes,
-) -> PageResult {
     let p = &user.principal;
-    let review = state.store.reviews().get(id).await?;
-    gate(
-        &state,
-        &user,
-        ReviewAction::Answer,
-        Some(review.department_id),
-    )
-    .await?;
-    let data = FormData::parse(&body);
-    let input = AppealInput {
-        kind: data.text("kind"),
-        grounds: data.text("grounds"),
+    let reviews = state.store.reviews();
+    let today = state.clock.today();
+    let by = (p.account_id, p.display_name.as_str());
+    let done = if act == "decision" {
+        gate(&state, &user, ReviewAction::DecideAppeal, None).await?;
+        let input = AppealDecisionInput {
+            decision: data.text("decision"),
+            note: data.text("note"),
+        };
+        reviews.decide_appeal(id, &input, by).await
+    } else {
+        let department = reviews.get(id).await?.department_id;
+        gate(&state, &user, ReviewAction::Answer, Some(department)).await?;
+        let who = Answerer::Department {
+            department: p.department_id,
+            account: p.account_id,
+            name: p.display_name.clone(),
+        };
+        let step = match act.as_str() {
+            "callback" => Some(HandlingStep::Callback {
+                notes: data.text("notes"),
+            }),
+            "rectify" => Some(HandlingStep::Rectify {
+                measures: data.text("measures"),
+            }),
+            "appeal" => None,
+            _ => return Err(PageError::NotFound),
+        };
+        match step {
+            Some(step) => reviews.answer(id, who, &step, today).await,
+            None => {
+                let input = AppealInput {
+                    kind: data.text("kind"),
+                    grounds: data.text("grounds"),
+                };
+                reviews.appeal(id, p.department_id, &input, by, today).await
+            }
+        }
     };
-    let done = state
-        .store
-        .reviews()
-        .appeal(
-            id,
-            p.department_id,
-            &input,
-            (p.account_id, &p.display_name),
-            state.clock.today(),
-        )
-        .await;
-    match form_outcome(done)? {
-        Ok(_) => redirect(&format!("/work/reviews/{id}"), "appealed"),
-        Err(e) => one_page(&state, &user, id, &data, &e).await,
-    }
-}
-
-async fn decide(
-    State(state): State<AppState>,
-    user: PageUser,
-    Path(id): Path<i64>,
-    body: axum::body::Bytes,
-) -> PageResult {
-    gate(&state, &user, ReviewAction::DecideAppeal, None).await?;
-    let p = &user.principal;
-    let data = FormData::parse(&body);
-    let input = AppealDecisionInput {
-        decision: data.text("decision"),
-        note: data.text("note"),
+    let notice = match act.as_str() {
+        "appeal" => "appealed",
+        "decision" => "decided",
+        _ => "answered",
     };
-    let done = state
-        .store
-        .reviews()
-        .decide_appeal(id, &input, (p.account_id, &p.display_name))
-        .await;
     match form_outcome(done)? {
-        Ok(_) => redirect(&format!("/work/reviews/{id}"), "decided"),
+        Ok(_) => redirect(&format!("/work/reviews/{id}"), notice),
         Err(e) => one_page(&state, &user, id, &data, &e).await,
     }
 }

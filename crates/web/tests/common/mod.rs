@@ -409,3 +409,34 @@ pub async fn accepted_case(app: &TestApp, dept: DepartmentId, clerk: AccountId) 
     assert_eq!(status, 200);
     (id, t_clerk)
 }
+
+/// A case of an instant item (即办件) filed at the window for 张伟: concluded on acceptance.
+pub async fn concluded_case(app: &TestApp, org: &Org, clerk: &str) -> (i64, String, String) {
+    let mut doc = food_like_doc(org.dept, "0102001371300077", "食品小作坊登记", &["申请书"]);
+    doc["case_type"] = json!("1");
+    doc["promised_limit_days"] = json!(0);
+    doc["fees"] = json!([]);
+    let clerk = app.dept_staff(org, org.dept, clerk, &["clerk"]).await;
+    let item = import_item(app, doc, clerk.account_id).await;
+    let t = app.token(clerk.account_id, TokenScope::Write).await;
+    let (status, opened) = app
+        .post(&t, "/cases", json!({"item_id": item, "materials": ["申请书"],
+                "applicant": {"kind": "individual", "name": "张伟", "id_number": "11010519491231002X", "mobile": "13800000000"}}))
+        .await;
+    assert_eq!(status, 201, "{opened}");
+    let id = opened["case_id"].as_i64().unwrap();
+    let (status, body) = app.command(&t, id, json!({"type": "accept"})).await;
+    assert_eq!(status, 200, "{body}");
+    let view = app
+        .store
+        .cases()
+        .case_view(onewindow_domain::ids::CaseId(id))
+        .await
+        .unwrap();
+    assert_eq!(view.row.stage, "concluded");
+    (
+        id,
+        view.row.case_no.clone().unwrap(),
+        view.state.query_code.clone().unwrap(),
+    )
+}

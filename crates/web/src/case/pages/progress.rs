@@ -12,6 +12,8 @@ pub(super) struct ProgressPage {
     query_code: String,
     asked: bool,
     progress: Option<Progress>,
+    /// The case is over and not yet rated twice: the QR code on the receipt leads on to 评价.
+    can_rate: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -28,6 +30,7 @@ pub(super) async fn progress_page(
     Query(q): Query<ProgressParams>,
 ) -> PageResult {
     let asked = !q.case_no.trim().is_empty() && !q.query_code.trim().is_empty();
+    let mut can_rate = false;
     let progress = if asked {
         match state
             .store
@@ -35,7 +38,13 @@ pub(super) async fn progress_page(
             .case_by_query_code(&q.case_no, &q.query_code, ctx.remote.as_deref())
             .await
         {
-            Ok(view) => Some(Progress::of(&view)),
+            Ok(view) => {
+                let stage = view.state.stage();
+                can_rate = stage.is_closed()
+                    && stage != onewindow_domain::case::Stage::Withdrawn
+                    && view.state.reviews < 2;
+                Some(Progress::of(&view))
+            }
             Err(onewindow_store::StoreError::NotFound(_)) => None,
             Err(e) => return Err(e.into()),
         }
@@ -55,6 +64,7 @@ pub(super) async fn progress_page(
             query_code: q.query_code.trim().to_owned(),
             asked,
             progress,
+            can_rate,
         },
     )
 }

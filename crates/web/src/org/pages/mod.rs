@@ -137,6 +137,28 @@ async fn index(State(state): State<AppState>, user: PageUser) -> PageResult {
             hint: "办件预警、超期与提醒",
         });
     }
+    if can(p, onewindow_domain::auth::ReviewAction::Supervise, None)
+        || can(
+            p,
+            onewindow_domain::auth::ReviewAction::View,
+            p.department_id,
+        )
+    {
+        cards.push(IndexCard {
+            title: "好差评",
+            href: "/work/reviews",
+            count: "查看".into(),
+            hint: "评价、差评回访整改、申诉与统计",
+        });
+    }
+    if can(p, onewindow_domain::auth::ReviewAction::Configure, None) {
+        cards.push(IndexCard {
+            title: "好差评设置",
+            href: "/admin/reviews",
+            count: "设置".into(),
+            hint: "差评原因、回访整改期限、窗口评价器",
+        });
+    }
     if can(p, AccountAction::ViewSecurityLog, None) {
         cards.push(IndexCard {
             title: "安全日志",

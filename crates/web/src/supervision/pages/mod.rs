@@ -230,6 +230,7 @@ async fn supervision_page(fp: FormPage<'_>) -> PageResult {
                 Cell::text(pct(f.urging_rate)),
                 Cell::text(pct(f.delay_rate)),
                 Cell::text(pct(f.accuracy_rate)),
+                Cell::text(pct(f.satisfaction_rate)),
                 if f.overdue > 0 {
                     Cell::tag(f.overdue.to_string(), "bad")
                 } else {
@@ -271,6 +272,7 @@ async fn supervision_page(fp: FormPage<'_>) -> PageResult {
                     "催办率",
                     "延误率",
                     "准确率",
+                    "满意率",
                     "超期办结",
                 ],
                 department_rows,
@@ -459,6 +461,8 @@ async fn bulletin(
         "准确率",
         "平均用时（工作日）",
         "平均承诺时限（工作日）",
+        "评价数",
+        "满意率",
     ];
     let rows: Vec<Vec<String>> = figures
         .iter()
@@ -480,6 +484,8 @@ async fn bulletin(
                 pct(f.accuracy_rate),
                 days(f.avg_days_used),
                 days(f.avg_days_promised),
+                f.reviews.to_string(),
+                pct(f.satisfaction_rate),
             ]
         })
         .collect();
