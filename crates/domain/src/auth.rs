@@ -200,6 +200,7 @@ pub fn authorize(
             | Action::Case(CaseAction::Apply)
             | Action::Hall(HallAction::ViewOwn)
             | Action::Reviews(ReviewAction::Rate)
+            | Action::Reviews(ReviewAction::Complain)
     ) {
         return Ok(());
     }
@@ -301,18 +302,24 @@ pub fn authorize(
         },
         Action::Reviews(a) => match a {
             ReviewAction::View => sees_cases(),
-            ReviewAction::Supervise | ReviewAction::DecideAppeal => role(supervisor),
+            ReviewAction::Supervise | ReviewAction::DecideAppeal | ReviewAction::Oversee => {
+                role(supervisor)
+            }
             ReviewAction::Answer => role(
                 [Role::Reviewer, Role::Approver, Role::ChiefRepresentative]
                     .iter()
                     .any(|r| who.has_role(*r)),
             )
             .and_then(|()| own_department()),
-            ReviewAction::EnterByPhone | ReviewAction::InviteAtWindow => {
+            ReviewAction::Intake if supervisor => Ok(()),
+            ReviewAction::EnterByPhone | ReviewAction::InviteAtWindow | ReviewAction::Intake => {
                 role(who.has_role(Role::Clerk) || who.has_role(Role::ChiefRepresentative))
                     .and_then(|()| sees_cases())
             }
-            ReviewAction::Rate | ReviewAction::Configure => Err(Denied::Role),
+            ReviewAction::Rate
+            | ReviewAction::Complain
+            | ReviewAction::Configure
+            | ReviewAction::ApproveFaq => Err(Denied::Role),
         },
     }
 }
@@ -381,7 +388,7 @@ mod tests {
                 Access::Read => assert_eq!(outcome, Ok(()), "{action:?}"),
             }
         }
-        assert_eq!(writes, 26, "write actions");
+        assert_eq!(writes, 30, "write actions");
     }
 
     #[test]

@@ -5,7 +5,10 @@
 //! department may appeal (申诉) a mistaken or malicious review, and the centre decides. The
 //! rules here are pure: the store records, the web shows.
 
+pub mod complaints;
+pub mod consult;
 pub mod handling;
+pub mod hotline;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -299,6 +302,15 @@ crate::actions! {
         DecideAppeal => Write,
         /// The reasons' list, the deadlines and the windows' tablets (centre administrators).
         Configure => Write,
+        /// Complain online, ask a question online, rate a complaint's handling (applicants).
+        Complain => Write,
+        /// Take complaints and questions by phone or in person, record consultations (window
+        /// staff and the centre's service staff).
+        Intake => Write,
+        /// Assign complaints, review replies, import the hotline's calls (supervisors).
+        Oversee => Write,
+        /// Approve answers for an item's FAQ (centre administrators).
+        ApproveFaq => Write,
     }
 }
 

@@ -167,6 +167,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "reviews",
         include_str!("../../migrations/0032_reviews.sql"),
     ),
+    (
+        33,
+        "complaints_consultations_hotline",
+        include_str!("../../migrations/0033_complaints_consultations_hotline.sql"),
+    ),
 ];
 
 /// A migration's text for one database. With `-- [sqlite]` and `-- [postgres]` sections, what

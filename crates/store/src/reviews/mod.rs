@@ -5,6 +5,9 @@
 //! tables are written here and by the reviews projection only.
 
 mod answers;
+pub mod complaints;
+pub mod consult;
+pub mod hotline;
 mod tablets;
 
 pub use answers::{Answerer, Appeal, HandlingView, LogEntry};

@@ -404,6 +404,14 @@ const FIND_LATE_RECTIFICATIONS: &str = "INSERT INTO findings (rule_code, case_id
     WHERE h.state IN ('callback', 'rectify') AND h.rectify_by < $1
         AND (SELECT 1 FROM findings f WHERE f.rule_code = r.code AND f.review_id = h.review_id) IS NULL";
 
+/// A complaint with its department past its reply day is a finding, once (投诉逾期未答复).
+const FIND_OVERDUE_COMPLAINTS: &str = "INSERT INTO findings (rule_code, case_id, department_id, complaint_id, detail, raised_on, raised_at)
+    SELECT r.code, c.case_id, c.department_id, c.id,
+        '投诉答复期限 ' || c.reply_by || ' 已过，部门未答复', $1, $2
+    FROM complaints c JOIN finding_rules r ON r.code = 'complaint_overdue' AND r.enabled = 1
+    WHERE c.state = 'assigned' AND c.reply_by < $1 AND c.department_id IS NOT NULL
+        AND (SELECT 1 FROM findings f WHERE f.rule_code = r.code AND f.complaint_id = c.id) IS NULL";
+
 const FINDING_COLS: &str = "f.id, f.rule_code, r.name AS rule_name, r.severity, f.case_id,
     COALESCE(c.case_no, rc.project_no) AS case_no, rr.reported_case_id AS report_id, f.record_id,
     f.department_id, f.event_seq, f.alert_id, f.detail, f.raised_on, f.disposition, f.closed_by";
@@ -636,7 +644,11 @@ impl crate::SupervisionStore<'_> {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-        for sql in [FIND_LATE_CALLBACKS, FIND_LATE_RECTIFICATIONS] {
+        for sql in [
+            FIND_LATE_CALLBACKS,
+            FIND_LATE_RECTIFICATIONS,
+            FIND_OVERDUE_COMPLAINTS,
+        ] {
             report.findings += sqlx::query(sql)
                 .persistent(false)
                 .bind(&day)
