@@ -8,6 +8,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod bench;
 mod demo;
+mod hotline;
 mod settings;
 
 use onewindow_domain::ids::{AccountId, CentreId, DepartmentId};
@@ -125,6 +126,9 @@ enum Command {
     /// The working-day calendar (statutory holidays and make-up workdays).
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// The 12345 hotline's call records.
+    #[command(subcommand)]
+    Hotline(hotline::HotlineCommand),
     /// Benchmarks for the performance targets (build with --release for real figures).
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -357,6 +361,7 @@ async fn main() -> anyhow::Result<()> {
         Command::User(cmd) => user_command(&open_store(&settings).await?, cmd).await,
         Command::Token(cmd) => token_command(&open_store(&settings).await?, cmd).await,
         Command::Catalog(cmd) => catalog_command(&settings, cmd).await,
+        Command::Hotline(cmd) => hotline::run(open_store(&settings).await?, cmd).await,
         Command::Bench(BenchCommand::Catalog { items, runs }) => bench::catalog(items, runs),
         Command::Bench(BenchCommand::Http {
             connections,

@@ -294,7 +294,7 @@ pub fn catalog(items: usize, runs: usize) -> anyhow::Result<()> {
             Some(1),
             onewindow_domain::catalog::ItemStatus::Active,
             &depts,
-            &[],
+            &Default::default(),
             &ctx,
             false,
         )

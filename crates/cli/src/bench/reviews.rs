@@ -42,6 +42,9 @@ pub struct Options {
     /// Readings of the year's figures.
     #[arg(long, default_value_t = 200)]
     pub runs: usize,
+    /// Rows of a hotline export imported (0 skips it).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub hotline_rows: u64,
 }
 
 fn ms(d: Duration) -> f64 {
@@ -170,6 +173,59 @@ async fn year_of_rollups(store: &Store, opts: &Options, first: NaiveDate) -> any
     Ok(rows)
 }
 
+/// A hotline export of `rows` calls over a month, a third of them transferred to one of three
+/// departments, imported with a progress bar; then imported again (nothing added).
+async fn hotline_import(store: &Store, rows: u64) -> anyhow::Result<()> {
+    // The departments calls are transferred to (and calls the hotline settled itself).
+    onewindow_store::testing::seed_org(store).await;
+    let names = ["临沂市市场监督管理局", "临沂市公安局", ""];
+    let mut csv = String::with_capacity(rows as usize * 96);
+    csv.push_str(&onewindow_domain::reviews::hotline::HEADER.join(","));
+    csv.push('\n');
+    for i in 0..rows {
+        let department = names[(i % 3) as usize];
+        let (result, answered) = if department.is_empty() {
+            ("", if i % 50 == 0 { "0" } else { "1" })
+        } else if i % 10 == 0 {
+            ("失败", "1")
+        } else {
+            ("成功", "1")
+        };
+        let satisfaction = ["满意", "基本满意", "", "不满意"][(i % 4) as usize];
+        csv.push_str(&format!(
+            "ZT{i:09},2026-11-{:02} {:02}:{:02}:{:02},138****{:04},{},{answered},{department},{result},{satisfaction}\n",
+            1 + i % 30,
+            8 + i % 10,
+            i % 60,
+            (i / 60) % 60,
+            i % 10_000,
+            ["咨询", "投诉", "求助", "建议"][(i % 4) as usize],
+        ));
+    }
+    let t = Instant::now();
+    let report = store
+        .reviews()
+        .import_hotline(csv.as_bytes(), &|done, total| {
+            crate::hotline::progress("导入话单", done, total)
+        })
+        .await?;
+    let first = t.elapsed();
+    let t = Instant::now();
+    let again = store
+        .reviews()
+        .import_hotline(csv.as_bytes(), &|_, _| {})
+        .await?;
+    println!(
+        "hotline import of {rows} calls ({:.0} MB): {:.1} s ({} added); the same file again {:.1} s ({} added)",
+        csv.len() as f64 / 1e6,
+        first.as_secs_f64(),
+        report.added,
+        t.elapsed().as_secs_f64(),
+        again.added,
+    );
+    Ok(())
+}
+
 pub async fn reviews(opts: Options) -> anyhow::Result<()> {
     let (scratch, store, database) =
         ScratchDb::with_store(&opts.database, "bench_reviews", &opts.synchronous).await?;
@@ -262,6 +318,9 @@ pub async fn reviews(opts: Options) -> anyhow::Result<()> {
             ms(percentile(&times, 0.50)),
             ms(percentile(&times, 0.99)),
         );
+    }
+    if opts.hotline_rows > 0 {
+        hotline_import(&store, opts.hotline_rows).await?;
     }
     store.close().await;
     scratch.remove().await

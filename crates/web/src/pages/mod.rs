@@ -2,7 +2,7 @@
 //! pages are built from, the error pages, and the public home page. Each context's pages are in
 //! its own folder (`crate::<context>::pages`) and are merged into `router()` here.
 
-pub use crate::catalog::pages::render_guide;
+pub use crate::catalog::pages::{GuideExtras, render_guide};
 
 use askama::Template;
 use axum::Router;

@@ -33,6 +33,9 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(decide_appeal))
         .routes(routes!(light))
         .routes(routes!(figures))
+        .merge(super::complaints::api())
+        .merge(super::hotline::api())
+        .merge(super::consult::api())
 }
 
 /// Whose reviews the caller sees and whether by name: supervisors every department's by

@@ -3,6 +3,9 @@
 //! public monthly figures (`work`), and the API (`api`).
 
 pub mod api;
+pub mod complaints;
+pub mod consult;
+pub mod hotline;
 pub mod rate;
 pub mod work;
 
@@ -22,4 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/tablet/{key}", get(rate::tablet))
         .route("/tablet/{key}/rate", post(rate::rate_at_tablet))
         .merge(work::router())
+        .merge(complaints::router())
+        .merge(hotline::router())
+        .merge(consult::router())
 }

@@ -255,6 +255,8 @@ pub(super) struct GuidePage {
     form: Vec<(String, &'static str, &'static str, String)>,
     flow_svg: String,
     result_sample: Option<(String, String)>,
+    /// Questions answered and approved for the FAQ (常见问题), after the version's own.
+    asked: Vec<(String, String)>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -338,15 +340,24 @@ pub fn flow_svg(doc: &ItemDoc, dept_name: &dyn Fn(DepartmentId) -> String) -> St
 }
 
 /// Renders the guide of one version; the page handler and the benchmark share it.
+/// What a guide shows beside its version: the names of its prerequisites (implementation code,
+/// name), and the questions answered about it that an administrator approved for its FAQ.
+#[derive(Default)]
+pub struct GuideExtras<'a> {
+    pub prerequisites: &'a [(String, String)],
+    pub asked: &'a [(String, String)],
+}
+
 pub fn render_guide(
     version: &ItemVersion,
     current: Option<i64>,
     status: ItemStatus,
     dept_names: &[(DepartmentId, String)],
-    prerequisite_names: &[(String, String)],
+    extras: &GuideExtras<'_>,
     ctx: &RequestCtx,
     print: bool,
 ) -> Result<String, PageError> {
+    let prerequisite_names = extras.prerequisites;
     let doc = &version.doc;
     let dept_name = |id: DepartmentId| {
         dept_names
@@ -609,6 +620,7 @@ pub fn render_guide(
         form,
         flow_svg: flow_svg(doc, &dept_name),
         result_sample,
+        asked: extras.asked.to_vec(),
         doc: doc.clone(),
     };
     page.render().map_err(|e| PageError::Internal(e.into()))
@@ -642,12 +654,16 @@ pub(super) async fn guide(
             prerequisites.push((code.clone(), p.name));
         }
     }
+    let asked = state.store.reviews().faq(id).await?;
     let html = render_guide(
         &version,
         current,
         item.status,
         &depts,
-        &prerequisites,
+        &GuideExtras {
+            prerequisites: &prerequisites,
+            asked: &asked,
+        },
         &ctx,
         q.print == Some(1),
     )?;

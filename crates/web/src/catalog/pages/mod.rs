@@ -33,7 +33,7 @@ use crate::pages::{
 
 mod guide;
 use guide::*;
-pub use guide::{flow_svg, render_guide};
+pub use guide::{GuideExtras, flow_svg, render_guide};
 mod items;
 use items::*;
 mod exchange;
