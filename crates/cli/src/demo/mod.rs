@@ -717,6 +717,21 @@ mod tests {
                 .any(|r| r.handling.as_ref().is_some_and(|h| h.state == "callback"))
         );
         assert!(logins.iter().any(|(l, _, _)| l.starts_with("/tablet/")));
+        let complaints = store
+            .reviews()
+            .complaints(&onewindow_store::reviews::complaints::ComplaintFilter {
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(complaints[0].state, "received");
+        let hotline = store
+            .reviews()
+            .hotline_figures("2026-11-01", "2026-11-30")
+            .await
+            .unwrap();
+        assert_eq!(hotline.iter().map(|f| f.calls).sum::<i64>(), 6);
         // 一件事 bundles, and a construction project with its first stage under way.
         assert_eq!(store.joint().bundles(true).await.unwrap().len(), 7);
         let projects = store.joint().projects().await.unwrap();

@@ -14,6 +14,99 @@ use onewindow_store::reviews::Rater;
 use super::{actor_of, working_days_before};
 
 /// Loads the reviews; returns the tablet's address.
+/// 张伟's complaint waiting for the centre to assign it, his question on the food licence
+/// waiting for 市场监管's answer, one answered at the window, and a small hotline export.
+async fn complaints_and_questions(
+    store: &Store,
+    clerk: &Staff,
+    person_id: &str,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<()> {
+    use onewindow_domain::reviews::complaints::ComplaintInput;
+    use onewindow_domain::reviews::consult::ConsultationInput;
+    use onewindow_store::reviews::complaints::Filer;
+    let reviews = store.reviews();
+    let person = store
+        .accounts()
+        .find_account(person_id)
+        .await
+        .context("demo applicant")?;
+    let department = clerk.department_id.context("demo clerk's department")?;
+    reviews
+        .file_complaint(
+            &ComplaintInput {
+                channel: "web".into(),
+                subject: "department".into(),
+                subject_ref: department.to_string(),
+                title: "窗口要求提供指南未列明的材料".into(),
+                content: "办理食品经营许可时，窗口要求提供房屋产权证明复印件两份，办事指南中没有这项要求。".into(),
+                ..Default::default()
+            },
+            Filer::Account {
+                id: person.id,
+                name: person.display_name.clone(),
+                mobile: person.mobile.clone(),
+            },
+            today,
+            None,
+        )
+        .await?;
+    let food = store
+        .catalog()
+        .list_items(&Default::default())
+        .await?
+        .into_iter()
+        .find(|i| i.name == "食品经营许可")
+        .context("demo item")?;
+    reviews
+        .ask(
+            &ConsultationInput {
+                item_id: Some(food.id.get()),
+                channel: "online".into(),
+                question: "小餐饮店面积不到 50 平方米，也需要办理食品经营许可吗？".into(),
+                answer: String::new(),
+            },
+            (person.id, &person.display_name),
+            today,
+        )
+        .await?;
+    reviews
+        .record_consultation(
+            &ConsultationInput {
+                item_id: Some(food.id.get()),
+                channel: "window".into(),
+                question: "健康证明可以后补吗？".into(),
+                answer: "可以容缺受理，受理后 10 个工作日内补交。".into(),
+            },
+            clerk.department_id,
+            (clerk.account_id, &clerk.name),
+            today,
+            None,
+        )
+        .await?;
+    let month = today.format("%Y-%m");
+    let mut csv = onewindow_domain::reviews::hotline::HEADER.join(",");
+    for (i, (category, to, result, satisfaction)) in [
+        ("咨询", "", "", "满意"),
+        ("投诉", "临沂市市场监督管理局", "成功", "满意"),
+        ("求助", "临沂市市场监督管理局", "成功", "基本满意"),
+        ("投诉", "临沂市市场监督管理局", "失败", "不满意"),
+        ("建议", "", "", ""),
+        ("咨询", "", "", "满意"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        csv.push_str(&format!(
+            "\nDEMO-{month}-{i:04},{month}-01 09:{:02}:00,139****{:04},{category},1,{to},{result},{satisfaction}",
+            i * 7,
+            1000 + i
+        ));
+    }
+    reviews.import_hotline(csv.as_bytes(), &|_, _| {}).await?;
+    Ok(())
+}
+
 pub(super) async fn demo_reviews(
     store: &Store,
     staff: &[Staff],
@@ -127,6 +220,7 @@ pub(super) async fn demo_reviews(
         .cases()
         .execute(run(Some(opened.case_id), Command::Accept))
         .await?;
+    complaints_and_questions(store, clerk, person_id, today).await?;
     // The 市场监管 window's tablet.
     let window = match reviews.seat_of(clerk.id).await? {
         Some(w) => w,

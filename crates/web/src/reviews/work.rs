@@ -141,9 +141,12 @@ async fn list_page(
         Cell::link("待审核申诉", "/work/reviews?appealed=1"),
         Cell::link("统计", "/work/reviews/figures"),
         Cell::link("登记电话评价", "/work/reviews/phone"),
+        Cell::link("效能投诉", "/work/complaints"),
+        Cell::link("咨询", "/work/consultations"),
+        Cell::link("12345 热线", "/work/hotline"),
     ]];
     let mut sections = vec![
-        Section::table("", vec!["", "", "", "", "", ""], links),
+        Section::table("", vec![""; 9], links),
         Section::table("评价", headers, rows),
     ];
     if user.principal.staff_id.is_some()
