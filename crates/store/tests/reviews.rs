@@ -627,6 +627,35 @@ async fn a_tablet_rates_a_window_service(store: &Store) {
         .await
         .unwrap();
     assert_eq!(by_staff[0].name, "测试clerk");
+
+    // A reply to the invitation SMS rates 张伟's latest case that is over (the 13900000000 of
+    // his account): the digit is the level, the reasons are found in the words.
+    let e = reviews
+        .rate_by_sms("13900000000", "好", today, None)
+        .await
+        .unwrap_err();
+    assert_eq!(fields(e), ["text"]);
+    assert!(matches!(
+        reviews.rate_by_sms("13700000000", "1", today, None).await,
+        Err(StoreError::NotFound(_))
+    ));
+    let e = reviews
+        .rate_by_sms("13900000000", "５ 太差了", today, None)
+        .await
+        .unwrap_err();
+    assert_eq!(fields(e), ["reasons"], "a bad review needs a reason");
+    let sms = reviews
+        .rate_by_sms(
+            "13900000000",
+            "4 等候时间长，排了一上午",
+            today,
+            Some("sms-1".into()),
+        )
+        .await
+        .unwrap();
+    assert_eq!((sms.channel.as_str(), sms.level), ("sms", 4));
+    assert_eq!(sms.reasons, ["等候时间长"]);
+    assert_eq!(sms.case_id, Some(case));
 }
 
 #[tokio::test]

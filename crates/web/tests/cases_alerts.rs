@@ -313,8 +313,8 @@ async fn alerts_and_notifications(app: &TestApp) {
     let (_, rules) = app.get(&t_sup, "/supervision/rules").await;
     assert_eq!(
         rules.as_array().unwrap().len(),
-        14,
-        "with the two 好差评 rules"
+        15,
+        "with the rules of 好差评 and complaints"
     );
     let (status, _) = app
         .api(
@@ -520,7 +520,7 @@ async fn alerts_and_notifications(app: &TestApp) {
         ),
         (
             "/admin/supervision/assessment?unit=staff&period=2026-Q4&format=csv",
-            "\u{feff}名称,受理,得分,星级,等级,一般问题（次）,一般问题（扣分）",
+            "\u{feff}名称,受理,得分,星级,等级,差评（次）,差评（扣分）,一般问题（次）,一般问题（扣分）",
         ),
         ("/admin/supervision/cards", "黄牌"),
         ("/admin/supervision/settings", "百分制扣分标准"),

@@ -236,6 +236,7 @@ async fn journey(app: &TestApp) {
         titles,
         [
             "办理结果已送达",
+            "邀请您评价本次服务",
             "已办结",
             "已作出决定",
             "申请已受理",

@@ -490,6 +490,66 @@ impl ReviewStore<'_> {
         self.get(id.0).await
     }
 
+    /// A review sent by SMS in reply to the invitation (channel `sms`): the text starts with the
+    /// level's digit (1 非常满意 … 5 非常不满意); a bad one names its reasons in words (each of the
+    /// centre's reasons the text contains), and the rest is the comment. It rates the latest
+    /// case of the account with mobile `from` that is over and not rated and followed up yet.
+    pub async fn rate_by_sms(
+        self,
+        from: &str,
+        text: &str,
+        today: NaiveDate,
+        key: Option<String>,
+    ) -> StoreResult<Review> {
+        let text = text.trim();
+        let mut chars = text.chars();
+        let level = chars
+            .next()
+            .and_then(|c| {
+                c.to_digit(10)
+                    .or_else(|| "０１２３４５".find(c).map(|i| (i / 3) as u32))
+            })
+            .filter(|d| (1..=5).contains(d));
+        let Some(level) = level else {
+            return Err(FieldErrors::single(
+                "text",
+                "请回复数字 1 至 5：1 非常满意，2 满意，3 基本满意，4 不满意，5 非常不满意",
+            )
+            .into());
+        };
+        let rest = chars.as_str().trim();
+        let reasons: Vec<String> = self
+            .reason_texts()
+            .await?
+            .into_iter()
+            .filter(|r| rest.contains(r.as_str()))
+            .collect();
+        let found: Option<(AccountId, CaseId)> = sqlx::query_as(
+            "SELECT a.id, c.id FROM accounts a
+             JOIN cases c ON c.applicant_account = a.id
+                OR (c.applicant_id <> '' AND (c.applicant_id = a.resident_id OR c.applicant_id = a.credit_code))
+             WHERE a.mobile = $1 AND a.kind <> 'staff'
+               AND c.stage IN ('concluded', 'delivered', 'refused', 'returned')
+               AND (SELECT COUNT(*) FROM reviews r WHERE r.case_id = c.id AND r.source LIKE 'case:%') < 2
+             ORDER BY c.id DESC LIMIT 1",
+        )
+        .bind(from.trim())
+        .fetch_optional(&self.store.pool)
+        .await?;
+        let (account, case_id) = found.ok_or(StoreError::NotFound("case"))?;
+        let input = RatingInput {
+            level: Some(i64::from(level)),
+            channel: ReviewChannel::Sms.key().into(),
+            reasons,
+            comment: rest
+                .chars()
+                .take(onewindow_domain::reviews::MAX_COMMENT)
+                .collect(),
+        };
+        self.rate_case(Rater::Account(account), Some(case_id), &input, today, key)
+            .await
+    }
+
     /// For an applicant rating a case filed at a window under their id number (no account of
     /// theirs on it), the case's query code, which vouches for them to the case engine; none
     /// for their own online cases (the engine checks the account). NotFound for anyone else.

@@ -33,6 +33,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(decide_appeal))
         .routes(routes!(light))
         .routes(routes!(figures))
+        .routes(routes!(sms_reply))
         .merge(super::complaints::api())
         .merge(super::hotline::api())
         .merge(super::consult::api())
@@ -367,4 +368,42 @@ pub async fn figures(
             .figures(by, &from.to_string(), &to.to_string(), department)
             .await?,
     ))
+}
+
+/// An SMS received by the centre's gateway.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct Sms {
+    /// The sender's mobile number.
+    pub from: String,
+    /// What they wrote, e.g. `4 等候时间长`.
+    pub text: String,
+}
+
+#[utoipa::path(post, path = "/reviews/sms", tag = "reviews", security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "短信网关的消息编号")),
+    request_body = Sms,
+    responses((status = 201, body = Review), (status = 404, body = crate::error::Problem, description = "该号码没有待评价的办件"),
+        (status = 422, body = crate::error::Problem, description = "回复不是 1 至 5，或差评未写原因")))]
+/// A reply to the invitation SMS, passed on by the SMS gateway (its account takes reviews like
+/// window staff): the digit is the level, a bad one names its reasons in words.
+pub async fn sms_reply(
+    State(state): State<AppState>,
+    user: ApiUser,
+    headers: HeaderMap,
+    ApiJson(sms): ApiJson<Sms>,
+) -> ApiResult<(StatusCode, Json<Review>)> {
+    gate(
+        &state,
+        &user,
+        ReviewAction::Intake,
+        user.principal.department_id,
+    )
+    .await?;
+    let key = idempotency_key(&headers)?;
+    let review = state
+        .store
+        .reviews()
+        .rate_by_sms(&sms.from, &sms.text, state.clock.today(), key)
+        .await?;
+    Ok((StatusCode::CREATED, Json(review.anonymous())))
 }
