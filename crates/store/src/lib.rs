@@ -76,6 +76,9 @@ pub struct Shared {
     writer: Arc<case::commands::Writer>,
     /// The warning threshold as the centre set it (loaded on first use).
     warn: Arc<std::sync::RwLock<Option<onewindow_domain::case::WarnThreshold>>>,
+    /// The centre's review deadlines and reasons in force, and when they were read (kept for a
+    /// few seconds: a review is given far more often than they change).
+    review_settings: Arc<std::sync::RwLock<Option<reviews::Settings>>>,
     /// SQLite: the database file and its `synchronous` setting, for the case writer's own
     /// connection.
     sqlite_file: Option<(std::path::PathBuf, &'static str)>,
@@ -169,6 +172,7 @@ impl Store {
             calendars: Arc::new(calendar::Calendars::new()?),
             writer: case::commands::new_writer(),
             warn: Arc::default(),
+            review_settings: Arc::default(),
             sqlite_file,
             event_key: std::sync::OnceLock::new(),
             security_writer: Arc::default(),

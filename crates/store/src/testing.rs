@@ -435,6 +435,29 @@ pub fn submission(
     }
 }
 
+/// An individual applicant who signs in with PASSWORD.
+pub async fn register_applicant(
+    store: &Store,
+    name: &str,
+    resident_id: &str,
+    mobile: &str,
+) -> AccountId {
+    store
+        .accounts()
+        .register_individual(
+            &crate::accounts::IndividualRegistration {
+                name: name.into(),
+                resident_id: resident_id.into(),
+                mobile: mobile.into(),
+                password: PASSWORD.into(),
+            },
+            None,
+        )
+        .await
+        .expect("applicant")
+        .id
+}
+
 /// `n` individual applicants (王测试1, 王测试2, …) with valid resident ids — born 1980-01-01,
 /// sequence numbers from `first` — who sign in with PASSWORD. One password hash serves them
 /// all, so thousands are made in a moment (races and benchmarks need many people).

@@ -9,10 +9,9 @@ use chrono::NaiveDate;
 use onewindow_domain::ids::AccountId;
 use onewindow_domain::reviews::complaints::{ComplaintInput, ComplaintStep};
 use onewindow_domain::reviews::consult::{ConsultationInput, FaqState};
-use onewindow_store::accounts::IndividualRegistration;
 use onewindow_store::reviews::complaints::{ComplaintFilter, Filer};
 use onewindow_store::reviews::consult::ConsultationFilter;
-use onewindow_store::testing::{PASSWORD, item_doc, seed_org, seed_staff};
+use onewindow_store::testing::{item_doc, register_applicant, seed_org, seed_staff};
 use onewindow_store::{Store, StoreError, on_every_backend};
 
 fn d(s: &str) -> NaiveDate {
@@ -27,20 +26,7 @@ fn fields(e: StoreError) -> Vec<String> {
 }
 
 async fn applicant(store: &Store) -> AccountId {
-    store
-        .accounts()
-        .register_individual(
-            &IndividualRegistration {
-                name: "张伟".into(),
-                resident_id: "11010519491231002X".into(),
-                mobile: "13900000000".into(),
-                password: PASSWORD.into(),
-            },
-            None,
-        )
-        .await
-        .unwrap()
-        .id
+    register_applicant(store, "张伟", "11010519491231002X", "13900000000").await
 }
 
 async fn a_complaint_s_life(store: &Store) {

@@ -11,9 +11,8 @@ use onewindow_domain::catalog::form::{FieldType, FormField};
 use onewindow_domain::catalog::{ItemDoc, Material};
 use onewindow_domain::hall::{DeliveryMethod, DraftContent, FileKind, Limits};
 use onewindow_domain::ids::{AccountId, CaseId, ItemId};
-use onewindow_store::accounts::IndividualRegistration;
 use onewindow_store::case::commands::CommandRequest;
-use onewindow_store::testing::{PASSWORD, item_doc, seed_org, seed_staff};
+use onewindow_store::testing::{item_doc, register_applicant, seed_org, seed_staff};
 use onewindow_store::{Store, StoreError, on_every_backend};
 
 const RESIDENT: &str = "11010519491231002X";
@@ -57,20 +56,7 @@ async fn published(store: &Store, doc: ItemDoc) -> ItemId {
 }
 
 async fn applicant(store: &Store) -> AccountId {
-    store
-        .accounts()
-        .register_individual(
-            &IndividualRegistration {
-                name: "王小明".into(),
-                resident_id: RESIDENT.into(),
-                mobile: "13900000000".into(),
-                password: PASSWORD.into(),
-            },
-            None,
-        )
-        .await
-        .unwrap()
-        .id
+    register_applicant(store, "王小明", RESIDENT, "13900000000").await
 }
 
 fn complete() -> DraftContent {

@@ -10,11 +10,10 @@ use onewindow_domain::case::{Actor, CaseType, Channel, Command};
 use onewindow_domain::ids::{AccountId, CaseId, StaffId};
 use onewindow_domain::org::Role;
 use onewindow_domain::reviews::{AppealDecisionInput, AppealInput, HandlingStep, RatingInput};
-use onewindow_store::accounts::IndividualRegistration;
 use onewindow_store::case::commands::CommandRequest;
 use onewindow_store::reviews::{Answerer, Dimension, Rater};
 use onewindow_store::testing::{
-    PASSWORD, food_licence_ref, seed_org, seed_staff, seed_windows, submission,
+    food_licence_ref, register_applicant, seed_org, seed_staff, seed_windows, submission,
 };
 use onewindow_store::{Store, StoreError, on_every_backend};
 
@@ -61,20 +60,7 @@ async fn world(store: &Store) -> World {
     )
     .await;
     let supervisor = seed_staff(store, "jiancha", &["supervisor"], Some(org.centre), None).await;
-    let me = store
-        .accounts()
-        .register_individual(
-            &IndividualRegistration {
-                name: "张伟".into(),
-                resident_id: RESIDENT.into(),
-                mobile: "13900000000".into(),
-                password: PASSWORD.into(),
-            },
-            None,
-        )
-        .await
-        .unwrap()
-        .id;
+    let me = register_applicant(store, "张伟", RESIDENT, "13900000000").await;
     World {
         clerk: Actor::staff(clerk.account_id, clerk.id, &[Role::Clerk], Some(org.dept)),
         clerk_staff: clerk.id,

@@ -333,6 +333,7 @@ impl ReviewStore<'_> {
     }
 }
 
+/// One step of a bad review's answer, in `tx`.
 async fn insert_log(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     id: i64,
@@ -342,19 +343,14 @@ async fn insert_log(
     name: &str,
     at: i64,
 ) -> StoreResult<()> {
-    sqlx::query(
+    super::log_step(
+        tx,
         "INSERT INTO review_handling_log (review_id, step, body, by_account, by_name, at)
          VALUES ($1, $2, $3, $4, $5, $6)",
+        (id, step, body),
+        (by, name, at),
     )
-    .bind(id)
-    .bind(step)
-    .bind(body)
-    .bind(by)
-    .bind(name)
-    .bind(at)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    .await
 }
 
 async fn source_of(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: i64) -> StoreResult<String> {

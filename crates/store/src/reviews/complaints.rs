@@ -441,6 +441,7 @@ impl ReviewStore<'_> {
     }
 }
 
+/// One step of a complaint, in `tx`.
 async fn complaint_log(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     id: i64,
@@ -450,17 +451,12 @@ async fn complaint_log(
     name: &str,
     at: i64,
 ) -> StoreResult<()> {
-    sqlx::query(
+    super::log_step(
+        tx,
         "INSERT INTO complaint_log (complaint_id, step, body, by_account, by_name, at)
          VALUES ($1, $2, $3, $4, $5, $6)",
+        (id, step, body),
+        (by, name, at),
     )
-    .bind(id)
-    .bind(step)
-    .bind(body)
-    .bind(by)
-    .bind(name)
-    .bind(at)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    .await
 }

@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::{ReviewStore, StoreError, StoreResult, now_ms};
 
 /// Rows written per statement.
-const CHUNK: usize = 500;
+const CHUNK: usize = 50;
 /// Bad rows named in a refusal (the count says how many there were in all).
 const NAMED: usize = 100;
 

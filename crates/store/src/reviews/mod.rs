@@ -72,6 +72,26 @@ pub(crate) fn rollup(
     Ok(())
 }
 
+/// Appends a step to one of the context's logs (`sql` inserts record, step, body, account,
+/// name and time, in that order): what was done to a record and by whom is kept, never edited.
+pub(crate) async fn log_step(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    sql: &'static str,
+    (id, step, body): (i64, &str, &str),
+    (by, name, at): (AccountId, &str, i64),
+) -> StoreResult<()> {
+    sqlx::query(sql)
+        .bind(id)
+        .bind(step)
+        .bind(body)
+        .bind(by)
+        .bind(name)
+        .bind(at)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 onewindow_domain::code_enum! {
     /// What the figures are counted by.
     pub enum Dimension {
@@ -335,9 +355,55 @@ impl Figures {
     }
 }
 
+/// The centre's review deadlines and reasons in force, as last read.
+#[derive(Clone)]
+pub(crate) struct Settings {
+    policy: ReviewPolicy,
+    reasons: Vec<String>,
+    read: std::time::Instant,
+}
+
+/// How long settings read from the database are used (another instance's change shows within).
+const SETTINGS_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl ReviewStore<'_> {
+    /// The deadlines and reasons in force, from memory when read in the last few seconds.
+    async fn settings(self) -> StoreResult<Settings> {
+        if let Some(s) = self
+            .store
+            .review_settings
+            .read()
+            .expect("review settings lock")
+            .as_ref()
+            .filter(|s| s.read.elapsed() < SETTINGS_TTL)
+        {
+            return Ok(s.clone());
+        }
+        let fresh = Settings {
+            policy: self.read_policy().await?,
+            reasons: self
+                .reasons(false)
+                .await?
+                .into_iter()
+                .map(|r| r.text)
+                .collect(),
+            read: std::time::Instant::now(),
+        };
+        *self.store.review_settings.write().expect("review settings lock") = Some(fresh.clone());
+        Ok(fresh)
+    }
+
+    /// Forgets the settings in memory after a change made here.
+    fn settings_changed(self) {
+        *self.store.review_settings.write().expect("review settings lock") = None;
+    }
+
     /// The centre's deadlines for bad reviews and appeals.
     pub async fn policy(self) -> StoreResult<ReviewPolicy> {
+        Ok(self.settings().await?.policy)
+    }
+
+    async fn read_policy(self) -> StoreResult<ReviewPolicy> {
         let rows: Vec<(String, i64)> = sqlx::query_as("SELECT key, value FROM review_settings")
             .fetch_all(&self.store.pool)
             .await?;
@@ -372,6 +438,7 @@ impl ReviewStore<'_> {
             .await?;
         }
         tx.commit().await?;
+        self.settings_changed();
         Ok(())
     }
 
@@ -386,12 +453,7 @@ impl ReviewStore<'_> {
     }
 
     async fn reason_texts(self) -> StoreResult<Vec<String>> {
-        Ok(self
-            .reasons(false)
-            .await?
-            .into_iter()
-            .map(|r| r.text)
-            .collect())
+        Ok(self.settings().await?.reasons)
     }
 
     /// Adds a reason at the end of the list (at most 30 reasons).
@@ -409,6 +471,7 @@ impl ReviewStore<'_> {
             .bind(all.len() as i64 + 1)
             .execute(&self.store.pool)
             .await?;
+        self.settings_changed();
         Ok(())
     }
 
@@ -422,6 +485,7 @@ impl ReviewStore<'_> {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("reason"));
         }
+        self.settings_changed();
         Ok(())
     }
 
@@ -482,12 +546,18 @@ impl ReviewStore<'_> {
                 at: now_ms(),
             })
             .await?;
-        let seq = out.version as i64;
-        let id: (i64,) = sqlx::query_as("SELECT id FROM reviews WHERE source = $1")
-            .bind(format!("case:{}:{seq}", out.case_id))
-            .fetch_one(&self.store.pool)
-            .await?;
-        self.get(id.0).await
+        // The review is the command's one event; a new review has no answer steps yet.
+        let source = format!("case:{}:{}", out.case_id, out.version);
+        let row: Option<ReviewRow> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("{REVIEW_SELECT} WHERE r.source = $1")))
+                .bind(source)
+                .fetch_optional(&self.store.pool)
+                .await?;
+        let review = Review::from(row.ok_or(StoreError::NotFound("review"))?);
+        if out.replayed {
+            return self.get(review.id).await;
+        }
+        Ok(review)
     }
 
     /// A review sent by SMS in reply to the invitation (channel `sms`): the text starts with the
