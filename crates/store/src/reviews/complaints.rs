@@ -238,7 +238,12 @@ impl ReviewStore<'_> {
         if let Some(call) = hotline_call {
             super::hotline::link_call(&mut tx, call, Some(id), None).await?;
         }
-        complaint_log(&mut tx, id, "filed", c.channel.label(), entered_by, "", at).await?;
+        let who = match (account, c.anonymous) {
+            (None, _) => "工作人员登记",
+            (Some(_), true) => "匿名投诉人",
+            (Some(_), false) => c.name.as_str(),
+        };
+        complaint_log(&mut tx, id, "filed", c.channel.label(), entered_by, who, at).await?;
         tx.commit().await?;
         self.complaint(id).await
     }

@@ -389,13 +389,21 @@ impl ReviewStore<'_> {
                 .collect(),
             read: std::time::Instant::now(),
         };
-        *self.store.review_settings.write().expect("review settings lock") = Some(fresh.clone());
+        *self
+            .store
+            .review_settings
+            .write()
+            .expect("review settings lock") = Some(fresh.clone());
         Ok(fresh)
     }
 
     /// Forgets the settings in memory after a change made here.
     fn settings_changed(self) {
-        *self.store.review_settings.write().expect("review settings lock") = None;
+        *self
+            .store
+            .review_settings
+            .write()
+            .expect("review settings lock") = None;
     }
 
     /// The centre's deadlines for bad reviews and appeals.
@@ -548,11 +556,12 @@ impl ReviewStore<'_> {
             .await?;
         // The review is the command's one event; a new review has no answer steps yet.
         let source = format!("case:{}:{}", out.case_id, out.version);
-        let row: Option<ReviewRow> =
-            sqlx::query_as(sqlx::AssertSqlSafe(format!("{REVIEW_SELECT} WHERE r.source = $1")))
-                .bind(source)
-                .fetch_optional(&self.store.pool)
-                .await?;
+        let row: Option<ReviewRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{REVIEW_SELECT} WHERE r.source = $1"
+        )))
+        .bind(source)
+        .fetch_optional(&self.store.pool)
+        .await?;
         let review = Review::from(row.ok_or(StoreError::NotFound("review"))?);
         if out.replayed {
             return self.get(review.id).await;

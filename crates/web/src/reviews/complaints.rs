@@ -454,6 +454,15 @@ async fn one_page(
     match c.state.as_str() {
         "received" if oversees => {
             let departments = state.store.org().list_departments(None).await?;
+            // The department the complaint names is offered first.
+            let preset;
+            let data = match c.department_id {
+                Some(d) if data.0.is_empty() => {
+                    preset = FormData::from_pairs([("department_id", d.to_string())]);
+                    &preset
+                }
+                _ => data,
+            };
             sections.push(Section::form(
                 FormBuilder::new(
                     format!("/work/complaints/{id}/assign"),
