@@ -161,15 +161,8 @@ async fn year_of_rollups(store: &Store, opts: &Options, first: NaiveDate) -> any
             .await?;
         }
         tx.commit().await?;
-        let filled = (day as usize + 1) * 40 / days as usize;
-        eprint!(
-            "\r一年的统计汇总 [{}{}] {}/{days} 天",
-            "#".repeat(filled),
-            ".".repeat(40 - filled),
-            day + 1
-        );
+        crate::hotline::progress("一年的统计汇总", day + 1, days);
     }
-    eprintln!();
     Ok(rows)
 }
 

@@ -694,10 +694,7 @@ fn review(
     ctx: &Ctx,
 ) -> Result<Vec<Event>, CaseError> {
     let stage = state.stage();
-    if !matches!(
-        stage,
-        Stage::Concluded | Stage::Delivered | Stage::Refused | Stage::Returned
-    ) {
+    if !stage.is_rateable() {
         return Err(rule(format!(
             "办件办结后才能评价（当前：{}）",
             stage.label()

@@ -292,6 +292,11 @@ impl Stage {
             Stage::Returned => "已退件",
         }
     }
+    /// Over with a result or a refusal (办结, 送达, 不予受理, 退件): the service may be rated.
+    /// A withdrawn application was not served and is not.
+    pub fn is_rateable(self) -> bool {
+        self.is_closed() && self != Stage::Withdrawn
+    }
     pub fn is_closed(self) -> bool {
         matches!(
             self,

@@ -61,6 +61,12 @@ impl CaseState {
         s
     }
 
+    /// Whether the applicant may rate the case now: it is over and has not been rated and
+    /// followed up yet (一事一评, once and one 追评).
+    pub fn awaits_review(&self) -> bool {
+        self.stage().is_rateable() && self.reviews < 2
+    }
+
     /// Working days left until the deadline (negative when overdue); None when no clock runs.
     pub fn remaining_days(
         &self,

@@ -190,8 +190,9 @@ fn not_editable() -> StoreError {
     ))
 }
 
-/// The actor an applicant is to the case engine: their account, no staff role.
-fn applicant_actor(account_id: AccountId) -> Actor {
+/// The actor an applicant is to the case engine: their account, no staff role (account 0 for
+/// whoever holds a case's query code).
+pub(crate) fn applicant_actor(account_id: AccountId) -> Actor {
     Actor {
         account_id,
         staff_id: None,

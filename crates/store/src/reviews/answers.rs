@@ -205,23 +205,16 @@ impl ReviewStore<'_> {
         self.get(id).await
     }
 
-    /// Whether `account` gave the review: the account of its case, or an applicant's account
-    /// under the id number the case was filed with.
+    /// Whether `account` gave the review: the case is theirs, as for rating it.
     async fn reviewed_by(self, review: &Review, account: AccountId) -> StoreResult<bool> {
         let Some(case_id) = review.case_id else {
             return Ok(false);
         };
-        let found: Option<(i64,)> = sqlx::query_as(
-            "SELECT c.id FROM cases c JOIN accounts a ON a.id = $2
-             WHERE c.id = $1 AND (c.applicant_account = a.id
-                OR (c.applicant_account IS NULL AND c.applicant_id <> ''
-                    AND (a.resident_id = c.applicant_id OR a.credit_code = c.applicant_id)))",
-        )
-        .bind(case_id)
-        .bind(account)
-        .fetch_optional(&self.store.pool)
-        .await?;
-        Ok(found.is_some())
+        match self.code_for(account, case_id).await {
+            Ok(_) => Ok(true),
+            Err(StoreError::NotFound(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// The department's appeal against one of its reviews, within the appeal period, once.

@@ -21,7 +21,9 @@ use onewindow_domain::reviews::{RatingInput, ReviewChannel, ReviewPolicy, check_
 use serde::Serialize;
 
 use crate::case::commands::CommandRequest;
+use crate::hall::applicant_actor as applicant;
 use crate::infra::batch::{WriteBatch, sql};
+use crate::supervision::rate;
 use crate::{ReviewStore, StoreError, StoreResult, now_ms};
 
 /// Adds `n` reviews (1, or -1 for one an appeal excludes) and `rectified` rectifications to the
@@ -332,10 +334,6 @@ pub struct Figures {
     pub rectify_rate: Option<f64>,
 }
 
-fn rate(part: i64, whole: i64) -> Option<f64> {
-    (whole > 0).then(|| (part as f64 * 1000.0 / whole as f64).round() / 10.0)
-}
-
 impl Figures {
     fn of(unit: String, name: String, n: [i64; 6]) -> Figures {
         let [reviews, good, medium, bad, answerable, rectified] = n;
@@ -508,8 +506,10 @@ impl ReviewStore<'_> {
         today: NaiveDate,
         key: Option<String>,
     ) -> StoreResult<Review> {
-        let rating = input.check(&self.reason_texts().await?)?;
-        let policy = self.policy().await?;
+        let Settings {
+            policy, reasons, ..
+        } = self.settings().await?;
+        let rating = input.check(&reasons)?;
         let (case_id, actor, query_code) = match rater {
             Rater::Account(account_id) => {
                 let case_id = case_id.ok_or(StoreError::NotFound("case"))?;
@@ -632,7 +632,11 @@ impl ReviewStore<'_> {
     /// For an applicant rating a case filed at a window under their id number (no account of
     /// theirs on it), the case's query code, which vouches for them to the case engine; none
     /// for their own online cases (the engine checks the account). NotFound for anyone else.
-    async fn code_for(self, account_id: AccountId, case_id: CaseId) -> StoreResult<Option<String>> {
+    pub(super) async fn code_for(
+        self,
+        account_id: AccountId,
+        case_id: CaseId,
+    ) -> StoreResult<Option<String>> {
         let row: Option<(Option<AccountId>, String, Option<String>)> = sqlx::query_as(
             "SELECT applicant_account, applicant_id, query_code FROM cases WHERE id = $1",
         )
@@ -777,17 +781,5 @@ impl ReviewStore<'_> {
             }
         };
         Ok(sqlx::query_as(sql).fetch_all(&self.store.pool).await?)
-    }
-}
-
-/// The actor an applicant (or the holder of a query code, account 0) is to the case engine.
-fn applicant(account_id: AccountId) -> Actor {
-    Actor {
-        account_id,
-        staff_id: None,
-        roles: vec![],
-        department_id: None,
-        powers: vec![],
-        backup_for: vec![],
     }
 }

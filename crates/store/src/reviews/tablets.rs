@@ -147,6 +147,33 @@ impl ReviewStore<'_> {
         Ok(id)
     }
 
+    /// The clerk `staff_id` lights the tablet of the window they are seated at, for the case
+    /// numbered `case_no` when one is given (blank: a service without a case).
+    pub async fn light_at_seat(
+        self,
+        by: AccountId,
+        staff_id: Option<StaffId>,
+        case_no: &str,
+    ) -> StoreResult<i64> {
+        let window = match staff_id {
+            Some(s) => self.seat_of(s).await?,
+            None => None,
+        }
+        .ok_or_else(|| {
+            StoreError::Invalid(FieldErrors::single(
+                "window_id",
+                "您尚未安排到窗口，不能使用评价器",
+            ))
+        })?;
+        let case_id = match case_no.trim() {
+            "" => None,
+            no => Some(self.case_by_no(no).await?.ok_or_else(|| {
+                StoreError::Invalid(FieldErrors::single("case_no", "未找到该办件编号"))
+            })?),
+        };
+        self.light(window, by, staff_id, case_id).await
+    }
+
     /// The rating given on a tablet for the service waiting on it: once, while it waits.
     pub async fn rate_visit(
         self,

@@ -214,11 +214,10 @@ async fn my_case(
         .map(|m| (local_time(m.created_at), m.title, m.body))
         .collect();
     // 一事一评 once the case is over (a withdrawn application is not rated).
-    let review = match (s.stage(), s.reviews) {
-        (Stage::Withdrawn, _) => "",
-        (stage, 0) if stage.is_closed() => "评价本次服务",
-        (stage, 1) if stage.is_closed() => "查看评价 / 追评",
-        (_, n) if n >= 2 => "查看评价",
+    let review = match (s.awaits_review(), s.reviews) {
+        (true, 0) => "评价本次服务",
+        (true, _) => "查看评价 / 追评",
+        (false, n) if n >= 2 => "查看评价",
         _ => "",
     };
     render(&MyCasePage {

@@ -217,6 +217,12 @@ fn render_admin(page: AdminPage, errors: &FieldErrors) -> PageResult {
     }
 }
 
+/// A rate (percent) as pages show it: one decimal and a percent sign, or a dash when there is
+/// nothing to divide by.
+pub fn pct(r: Option<f64>) -> String {
+    r.map_or_else(|| "—".to_owned(), |v| format!("{v:.1}%"))
+}
+
 pub fn crumb(label: &str, href: &str) -> Vec<(String, String)> {
     vec![(label.to_owned(), href.to_owned())]
 }

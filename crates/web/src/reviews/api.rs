@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use onewindow_domain::auth::ReviewAction;
-use onewindow_domain::ids::{CaseId, DepartmentId};
+use onewindow_domain::ids::CaseId;
 use onewindow_domain::org::FieldErrors;
 use onewindow_domain::reviews::{AppealDecisionInput, AppealInput, HandlingStep, RatingInput};
 use onewindow_store::reviews::{Answerer, Dimension, Figures, Rater, Review, ReviewFilter};
@@ -39,19 +39,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(super::consult::api())
 }
 
-/// Whose reviews the caller sees and whether by name: supervisors every department's by
-/// name; a department's staff their own, anonymous.
-async fn scope(state: &AppState, user: &ApiUser) -> ApiResult<(Option<DepartmentId>, bool)> {
-    let p = &user.principal;
-    if onewindow_domain::auth::authorize(p, ReviewAction::Supervise, None).is_ok() {
-        return Ok((None, true));
-    }
-    gate(state, user, ReviewAction::View, p.department_id).await?;
-    Ok((p.department_id, false))
-}
-
 async fn visible(state: &AppState, user: &ApiUser, id: i64) -> ApiResult<Review> {
-    let (department, named) = scope(state, user).await?;
+    let (department, named) = super::scope(state, &user.principal, user.remote.as_deref()).await?;
     let r = state.store.reviews().get(id).await?;
     if department.is_some_and(|d| d != r.department_id) {
         return Err(onewindow_store::StoreError::NotFound("review").into());
@@ -146,7 +135,7 @@ pub async fn list(
     user: ApiUser,
     Query(q): Query<ListParams>,
 ) -> ApiResult<Json<Vec<Review>>> {
-    let (department, named) = scope(&state, &user).await?;
+    let (department, named) = super::scope(&state, &user.principal, user.remote.as_deref()).await?;
     let reviews = state
         .store
         .reviews()
@@ -284,31 +273,14 @@ pub async fn light(
 ) -> ApiResult<(StatusCode, Json<Lit>)> {
     let p = &user.principal;
     gate(&state, &user, ReviewAction::InviteAtWindow, p.department_id).await?;
-    let window = match p.staff_id {
-        Some(s) => state.store.reviews().seat_of(s).await?,
-        None => None,
-    }
-    .ok_or_else(|| FieldErrors::single("window_id", "您尚未安排到窗口，不能使用评价器"))?;
-    let case_id = match body
-        .case_no
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        Some(no) => Some(
-            state
-                .store
-                .reviews()
-                .case_by_no(no)
-                .await?
-                .ok_or_else(|| FieldErrors::single("case_no", "未找到该办件编号"))?,
-        ),
-        None => None,
-    };
     let visit_id = state
         .store
         .reviews()
-        .light(window, p.account_id, p.staff_id, case_id)
+        .light_at_seat(
+            p.account_id,
+            p.staff_id,
+            body.case_no.as_deref().unwrap_or(""),
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(Lit { visit_id })))
 }
@@ -332,7 +304,7 @@ pub async fn figures(
     user: ApiUser,
     Query(q): Query<FigureParams>,
 ) -> ApiResult<Json<Vec<Figures>>> {
-    let (department, _) = scope(&state, &user).await?;
+    let (department, _) = super::scope(&state, &user.principal, user.remote.as_deref()).await?;
     let mut e = FieldErrors::new();
     let by = match q.by.as_deref().unwrap_or("department").parse::<Dimension>() {
         Ok(d) => Some(d),

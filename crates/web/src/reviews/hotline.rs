@@ -23,7 +23,7 @@ use crate::api::gate as api_gate;
 use crate::auth::ApiUser;
 use crate::auth::PageUser;
 use crate::error::ApiError;
-use crate::kit::{Cell, Section, crumb, page, redirect};
+use crate::kit::{Cell, Section, crumb, page, pct, redirect};
 use crate::pages::{FormBuilder, FormData, PageResult, form_outcome, gate, read_upload};
 
 /// A hotline export may be large: 1,000,000 calls is about 90 MB.
@@ -47,10 +47,6 @@ struct MonthQuery {
     from: String,
     #[serde(default)]
     to: String,
-}
-
-fn pct(r: Option<f64>) -> String {
-    r.map_or_else(|| "—".into(), |r| format!("{r:.1}%"))
 }
 
 async fn overview_page(

@@ -11,8 +11,25 @@ pub mod work;
 
 use axum::Router;
 use axum::routing::{get, post};
+use onewindow_domain::auth::{Denied, Principal, ReviewAction};
+use onewindow_domain::ids::DepartmentId;
 
 use crate::AppState;
+
+/// Whose reviews `who` sees, and whether with the reviewers' names: supervisors every
+/// department's, by name; a department's staff their own, anonymous (好差评 is anonymous to the
+/// window staff).
+pub(crate) async fn scope(
+    state: &AppState,
+    who: &Principal,
+    remote: Option<&str>,
+) -> Result<(Option<DepartmentId>, bool), Denied> {
+    if onewindow_domain::auth::authorize(who, ReviewAction::Supervise, None).is_ok() {
+        return Ok((None, true));
+    }
+    crate::auth::require(state, who, remote, ReviewAction::View, who.department_id).await?;
+    Ok((who.department_id, false))
+}
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -183,7 +183,7 @@ fn device_channel(headers: &HeaderMap) -> &'static str {
 }
 
 fn case_closed(stage: &str) -> bool {
-    matches!(stage, "concluded" | "delivered" | "refused" | "returned")
+    onewindow_domain::case::Stage::from_key(stage).is_some_and(|s| s.is_rateable())
 }
 
 // ---- the applicant's own case ----

@@ -20,7 +20,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::auth::{PageUser, RequestCtx};
 use crate::error::PageError;
-use crate::kit::{Cell, Section, crumb, page, redirect};
+use crate::kit::{Cell, Section, crumb, page, pct, redirect};
 use crate::pages::{FormBuilder, FormData, PageResult, can, form_outcome, gate, local_time};
 
 pub fn router() -> Router<AppState> {
@@ -38,18 +38,11 @@ pub fn router() -> Router<AppState> {
         .route("/reviews", get(public))
 }
 
-/// Whose reviews a user sees, and whether with the reviewers' names: supervisors all, by
-/// name; a department's staff their own, anonymous.
 async fn scope(
     state: &AppState,
     user: &PageUser,
 ) -> Result<(Option<DepartmentId>, bool), PageError> {
-    let p = &user.principal;
-    if can(p, ReviewAction::Supervise, None) {
-        return Ok((None, true));
-    }
-    gate(state, user, ReviewAction::View, p.department_id).await?;
-    Ok((p.department_id, false))
+    Ok(super::scope(state, &user.principal, user.ctx.remote.as_deref()).await?)
 }
 
 fn shown(r: Review, named: bool) -> Review {
@@ -200,26 +193,10 @@ async fn light(
     .await?;
     let data = FormData::parse(&body);
     let p = &user.principal;
-    let window = match p.staff_id {
-        Some(s) => state.store.reviews().seat_of(s).await?,
-        None => None,
-    };
-    let Some(window) = window else {
-        return list_with_error(&state, &user, &data, "您尚未安排到窗口，不能使用评价器").await;
-    };
-    let case_id = match data.text("case_no").trim() {
-        "" => None,
-        no => match state.store.reviews().case_by_no(no).await? {
-            Some(id) => Some(id),
-            None => {
-                return list_with_error(&state, &user, &data, "未找到该办件编号").await;
-            }
-        },
-    };
     let lit = state
         .store
         .reviews()
-        .light(window, p.account_id, p.staff_id, case_id)
+        .light_at_seat(p.account_id, p.staff_id, &data.text("case_no"))
         .await;
     match form_outcome(lit)? {
         Ok(_) => redirect("/work/reviews", "answered"),
@@ -600,10 +577,6 @@ struct FiguresQuery {
     to: String,
 }
 
-fn rate_text(r: Option<f64>) -> String {
-    r.map_or_else(|| "—".into(), |r| format!("{r:.1}%"))
-}
-
 fn figure_rows(figures: &[Figures]) -> Vec<Vec<Cell>> {
     figures
         .iter()
@@ -614,9 +587,9 @@ fn figure_rows(figures: &[Figures]) -> Vec<Vec<Cell>> {
                 Cell::text(f.good.to_string()),
                 Cell::text(f.medium.to_string()),
                 Cell::text(f.bad.to_string()),
-                Cell::text(rate_text(f.satisfaction_rate)),
-                Cell::text(rate_text(f.bad_rate)),
-                Cell::text(rate_text(f.rectify_rate)),
+                Cell::text(pct(f.satisfaction_rate)),
+                Cell::text(pct(f.bad_rate)),
+                Cell::text(pct(f.rectify_rate)),
             ]
         })
         .collect()

@@ -39,10 +39,7 @@ pub(super) async fn progress_page(
             .await
         {
             Ok(view) => {
-                let stage = view.state.stage();
-                can_rate = stage.is_closed()
-                    && stage != onewindow_domain::case::Stage::Withdrawn
-                    && view.state.reviews < 2;
+                can_rate = view.state.awaits_review();
                 Some(Progress::of(&view))
             }
             Err(onewindow_store::StoreError::NotFound(_)) => None,

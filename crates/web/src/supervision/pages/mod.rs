@@ -73,10 +73,7 @@ async fn live_counts(
     Ok(axum::response::sse::Sse::new(stream).keep_alive(axum::response::sse::KeepAlive::default()))
 }
 
-/// A rate as the supervision pages show it: one decimal and a percent sign, or a dash.
-fn pct(r: Option<f64>) -> String {
-    r.map_or_else(|| "—".to_owned(), |v| format!("{v:.1}%"))
-}
+pub(super) use crate::kit::pct;
 
 /// An average (working days) with one decimal, or a dash.
 fn days(r: Option<f64>) -> String {
