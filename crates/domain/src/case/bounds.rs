@@ -235,6 +235,12 @@ fn bounded(
     Ok(())
 }
 
+/// Whether `c` may stand in free text (reasons, opinions, comments): no control character but
+/// the line breaks and tabs a text box sends, and no direction override.
+pub fn is_text_char(c: char) -> bool {
+    (!c.is_control() || matches!(c, '\n' | '\r' | '\t')) && !is_direction_override(c)
+}
+
 /// Characters that reorder how text is shown (Trojan Source, CVE-2021-42574): a name could
 /// read differently from what is stored.
 fn is_direction_override(c: char) -> bool {

@@ -26,7 +26,7 @@ pub use crate::ids::{AccountId, CaseId, DepartmentId, ItemId, StaffId};
 use crate::org::{FieldErrors, Power, Role};
 pub use crate::reviews::{BadReviewDue, Rating, ReviewPolicy};
 
-pub use bounds::{MAX_FEE_FEN, MAX_LIST, MAX_NAME, MAX_TEXT};
+pub use bounds::{MAX_FEE_FEN, MAX_LIST, MAX_NAME, MAX_TEXT, is_text_char};
 pub use decide::{available_commands, decide, finding_of};
 pub use joint::*;
 use model::rule;

@@ -92,16 +92,7 @@ pub struct Complaint {
 }
 
 fn text(e: &mut FieldErrors, field: &str, value: &str, what: &str, max: usize) -> String {
-    let t = value.trim();
-    let n = t.chars().count();
-    if n == 0 {
-        e.add(field, format!("请填写{what}"));
-    } else if n > max {
-        e.add(field, format!("{what}不能超过 {max} 个字"));
-    } else if t.chars().any(|c| c.is_control() && c != '\n') {
-        e.add(field, format!("{what}含有不可见的控制字符"));
-    }
-    t.to_owned()
+    super::bounded_text(e, field, value, what, max, true)
 }
 
 /// A reply, a supervisor's note or the reason for sending a reply back.

@@ -51,23 +51,9 @@ pub struct ConsultationInput {
 
 /// A text of a consultation, trimmed and bounded.
 pub fn check_text(field: &str, value: &str, what: &str) -> Result<String, FieldErrors> {
-    let t = value.trim();
-    let n = t.chars().count();
-    if n == 0 {
-        Err(FieldErrors::single(field, format!("请填写{what}")))
-    } else if n > MAX_TEXT {
-        Err(FieldErrors::single(
-            field,
-            format!("{what}不能超过 {MAX_TEXT} 个字"),
-        ))
-    } else if t.chars().any(|c| c.is_control() && c != '\n') {
-        Err(FieldErrors::single(
-            field,
-            format!("{what}含有不可见的控制字符"),
-        ))
-    } else {
-        Ok(t.to_owned())
-    }
+    let mut e = FieldErrors::new();
+    let t = super::bounded_text(&mut e, field, value, what, MAX_TEXT, true);
+    e.into_result().map(|()| t)
 }
 
 impl ConsultationInput {

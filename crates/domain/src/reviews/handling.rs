@@ -70,14 +70,7 @@ pub enum HandlingStep {
 }
 
 fn text(e: &mut FieldErrors, field: &str, value: &str, what: &str, required: bool) {
-    let n = value.trim().chars().count();
-    if required && n == 0 {
-        e.add(field, format!("请填写{what}"));
-    } else if n > MAX_COMMENT {
-        e.add(field, format!("{what}不能超过 {MAX_COMMENT} 个字"));
-    } else if value.chars().any(|c| c.is_control() && c != '\n') {
-        e.add(field, format!("{what}含有不可见的控制字符"));
-    }
+    super::bounded_text(e, field, value, what, MAX_COMMENT, required);
 }
 
 impl Handling {

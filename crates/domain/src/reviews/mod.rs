@@ -188,13 +188,14 @@ impl RatingInput {
         if chosen.len() > MAX_REASONS {
             e.add("reasons", format!("差评原因最多选择 {MAX_REASONS} 项"));
         }
-        let comment = self.comment.trim();
-        if comment.chars().count() > MAX_COMMENT {
-            e.add("comment", format!("评价内容不能超过 {MAX_COMMENT} 个字"));
-        }
-        if comment.chars().any(|c| c.is_control() && c != '\n') {
-            e.add("comment", "评价内容含有不可见的控制字符");
-        }
+        let comment = bounded_text(
+            &mut e,
+            "comment",
+            &self.comment,
+            "评价内容",
+            MAX_COMMENT,
+            false,
+        );
         match level.map(Satisfaction::grade) {
             Some(Grade::Bad) if chosen.is_empty() => e.add("reasons", "差评请至少选择一项原因"),
             Some(Grade::Good | Grade::Medium) => chosen.clear(),
@@ -205,9 +206,32 @@ impl RatingInput {
             level: level.expect("checked above"),
             channel: channel.expect("checked above"),
             reasons: chosen,
-            comment: comment.to_owned(),
+            comment,
         })
     }
+}
+
+/// A free text of the context, trimmed: required or not, at most `max` characters, only
+/// characters free text may hold (`case::is_text_char`); a problem is added to `e` under
+/// `field`, naming `what`.
+pub(crate) fn bounded_text(
+    e: &mut FieldErrors,
+    field: &str,
+    value: &str,
+    what: &str,
+    max: usize,
+    required: bool,
+) -> String {
+    let t = value.trim();
+    let n = t.chars().count();
+    if required && n == 0 {
+        e.add(field, format!("请填写{what}"));
+    } else if n > max {
+        e.add(field, format!("{what}不能超过 {max} 个字"));
+    } else if !t.chars().all(crate::case::is_text_char) {
+        e.add(field, format!("{what}含有不可见的控制字符"));
+    }
+    t.to_owned()
 }
 
 /// The centre's working days for answering bad reviews.
@@ -418,6 +442,40 @@ mod tests {
         .check(&reasons())
         .unwrap_err();
         assert!(e.message_for("comment").is_some());
+    }
+
+    #[test]
+    fn a_text_box_s_line_breaks_pass_and_direction_overrides_do_not() {
+        // Browsers send a text box's line breaks as CRLF.
+        let ok = RatingInput {
+            level: Some(2),
+            channel: "pc".into(),
+            comment: "第一行\r\n第二行".into(),
+            ..Default::default()
+        }
+        .check(&reasons())
+        .unwrap();
+        assert_eq!(ok.comment, "第一行\r\n第二行");
+        let e = RatingInput {
+            comment: "好\u{202E}评".into(),
+            ..ok_input()
+        }
+        .check(&reasons())
+        .unwrap_err();
+        assert!(e.message_for("comment").is_some());
+        let mut e = FieldErrors::new();
+        bounded_text(&mut e, "notes", "已回访\r\n已致歉", "回访情况", 10, true);
+        bounded_text(&mut e, "nul", "a\u{0}b", "内容", 10, true);
+        assert_eq!(e.0.len(), 1);
+        assert!(e.message_for("nul").is_some());
+    }
+
+    fn ok_input() -> RatingInput {
+        RatingInput {
+            level: Some(1),
+            channel: "pc".into(),
+            ..Default::default()
+        }
     }
 
     #[test]
