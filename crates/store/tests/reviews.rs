@@ -613,6 +613,14 @@ async fn a_tablet_rates_a_window_service(store: &Store) {
         .await
         .unwrap();
     assert_eq!(by_staff[0].name, "测试clerk");
+    let by_item = reviews
+        .figures(Dimension::Item, "2026-12-01", "2026-12-31", None)
+        .await
+        .unwrap();
+    assert_eq!(
+        by_item[0].name, "食品经营许可",
+        "the name the case was filed under"
+    );
 
     // A reply to the invitation SMS rates 张伟's latest case that is over (the 13900000000 of
     // his account): the digit is the level, the reasons are found in the words.

@@ -739,13 +739,31 @@ impl ReviewStore<'_> {
         .fetch_all(&self.store.pool)
         .await?;
         let names = self.names(dimension).await?;
+        let mut by_unit: std::collections::HashMap<&str, &str> = names
+            .iter()
+            .map(|(u, n)| (u.as_str(), n.as_str()))
+            .collect();
+        // An item no longer in the catalogue keeps the name its cases were filed under.
+        let mut filed: Vec<(String, String)> = Vec::new();
+        if dimension == Dimension::Item {
+            for (unit, ..) in rows.iter().filter(|r| !by_unit.contains_key(r.0.as_str())) {
+                let found: Option<(String,)> =
+                    sqlx::query_as("SELECT item_name FROM cases WHERE item_id = $1 LIMIT 1")
+                        .bind(unit.parse::<i64>().unwrap_or(-1))
+                        .fetch_optional(&self.store.pool)
+                        .await?;
+                if let Some((name,)) = found {
+                    filed.push((unit.clone(), name));
+                }
+            }
+            by_unit.extend(filed.iter().map(|(u, n)| (u.as_str(), n.as_str())));
+        }
         let mut out: Vec<Figures> = rows
             .into_iter()
             .map(|(unit, a, b, c, d, e, f)| {
-                let name = names
-                    .iter()
-                    .find(|(u, _)| *u == unit)
-                    .map_or_else(|| unit.clone(), |(_, n)| n.clone());
+                let name = by_unit
+                    .get(unit.as_str())
+                    .map_or_else(|| unit.clone(), |n| (*n).to_owned());
                 Figures::of(unit, name, [a, b, c, d, e, f])
             })
             .collect();
@@ -767,11 +785,14 @@ impl ReviewStore<'_> {
             Dimension::Department => {
                 "SELECT CAST(id AS TEXT), name FROM departments WHERE active = 1 ORDER BY id"
             }
-            Dimension::Window => "SELECT CAST(id AS TEXT), number || '号窗口 ' || name FROM windows",
+            Dimension::Window => {
+                "SELECT CAST(id AS TEXT), number || '号窗口 ' || name FROM windows"
+            }
             Dimension::Staff => "SELECT CAST(id AS TEXT), name FROM staff",
+            // The catalogue's names, not the rollups scanned again for their items.
             Dimension::Item => {
-                "SELECT DISTINCT CAST(item_id AS TEXT), item_name FROM cases
-                 WHERE item_id IN (SELECT DISTINCT CAST(unit AS BIGINT) FROM review_rollups WHERE dimension = 'item')"
+                "SELECT CAST(i.id AS TEXT), v.name FROM items i
+                 JOIN item_versions v ON v.id = i.current_version_id"
             }
             Dimension::Channel => {
                 return Ok(ReviewChannel::ALL
