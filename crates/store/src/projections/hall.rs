@@ -105,26 +105,39 @@ impl Projection for Hall {
                 ],
             )?;
         }
-        let (Some((title, body)), Some(applicant)) = (message(e), e.after.applicant.as_ref())
-        else {
-            return Ok(());
-        };
-        if applicant.id_number.is_empty() {
-            return Ok(());
+        match message(e) {
+            Some((title, body)) => message_applicant(e, batch, title, body),
+            None => Ok(()),
         }
-        batch.add(
-            sql!(
-                "INSERT INTO notifications (account_id, case_id, title, body, created_at)
-                 SELECT id, :case_id, :title, :body, :at FROM accounts
-                 WHERE kind <> 'staff' AND (resident_id = :id_number OR credit_code = :id_number)"
-            ),
-            vec![
-                ("case_id", e.case_id.into()),
-                ("title", title.into()),
-                ("body", body.into()),
-                ("at", e.by.at.into()),
-                ("id_number", applicant.id_number.clone().into()),
-            ],
-        )
     }
+}
+
+/// A message to the applicant's accounts, found by the id number the case was filed under (so
+/// window cases reach them too); none when the case has no id number.
+pub(super) fn message_applicant(
+    e: &Appended<'_>,
+    batch: &mut WriteBatch,
+    title: String,
+    body: String,
+) -> StoreResult<()> {
+    let Some(applicant) = e.after.applicant.as_ref() else {
+        return Ok(());
+    };
+    if applicant.id_number.is_empty() {
+        return Ok(());
+    }
+    batch.add(
+        sql!(
+            "INSERT INTO notifications (account_id, case_id, title, body, created_at)
+             SELECT id, :case_id, :title, :body, :at FROM accounts
+             WHERE kind <> 'staff' AND (resident_id = :id_number OR credit_code = :id_number)"
+        ),
+        vec![
+            ("case_id", e.case_id.into()),
+            ("title", title.into()),
+            ("body", body.into()),
+            ("at", e.by.at.into()),
+            ("id_number", applicant.id_number.clone().into()),
+        ],
+    )
 }

@@ -96,34 +96,16 @@ impl Projection for Reviews {
     }
 }
 
-/// The invitation to rate a case that has ended, to the applicant's account (found by the id
-/// number the case was filed under, as the hall's messages are).
+/// The invitation to rate a case that has ended, to the applicant's accounts (as the hall's
+/// messages reach them).
 fn invite(e: &Appended<'_>, batch: &mut WriteBatch) -> StoreResult<()> {
-    let Some(applicant) = e.after.applicant.as_ref() else {
-        return Ok(());
-    };
-    if applicant.id_number.is_empty() {
-        return Ok(());
-    }
     let item = e.after.item.as_ref().map_or("", |i| i.name.as_str());
-    batch.add(
-        sql!(
-            "INSERT INTO notifications (account_id, case_id, title, body, created_at)
-             SELECT id, :case_id, :title, :body, :at FROM accounts
-             WHERE kind <> 'staff' AND (resident_id = :id_number OR credit_code = :id_number)"
+    super::hall::message_applicant(
+        e,
+        batch,
+        "邀请您评价本次服务".into(),
+        format!(
+            "“{item}”已办理完毕。请在“我的办件”中对本次服务作出评价（非常满意至非常不满意），您的评价将帮助我们改进工作。"
         ),
-        vec![
-            ("case_id", e.case_id.into()),
-            ("title", "邀请您评价本次服务".into()),
-            (
-                "body",
-                format!(
-                    "“{item}”已办理完毕。请在“我的办件”中对本次服务作出评价（非常满意至非常不满意），您的评价将帮助我们改进工作。"
-                )
-                .into(),
-            ),
-            ("at", e.by.at.into()),
-            ("id_number", applicant.id_number.clone().into()),
-        ],
     )
 }
