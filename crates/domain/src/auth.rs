@@ -10,7 +10,7 @@ use crate::org::{AccountKind, Role};
 pub use crate::{
     accounts::AccountAction, calendar::CalendarAction, case::CaseAction, catalog::CatalogAction,
     hall::HallAction, joint::JointAction, org::OrgAction, reviews::ReviewAction,
-    supervision::SupervisionAction,
+    supervision::SupervisionAction, trading::TradingAction,
 };
 
 /// The acting user, as established by a session cookie or an API token.
@@ -157,7 +157,8 @@ by_context!(
     Supervision(SupervisionAction),
     Hall(HallAction),
     Joint(JointAction),
-    Reviews(ReviewAction)
+    Reviews(ReviewAction),
+    Trading(TradingAction)
 );
 
 impl Action {
@@ -203,6 +204,14 @@ pub fn authorize(
             | Action::Reviews(ReviewAction::Complain)
     ) {
         return Ok(());
+    }
+    // Bids come from companies, by their credit code.
+    if action == Action::Trading(TradingAction::Bid) {
+        return if who.kind == AccountKind::Company {
+            Ok(())
+        } else {
+            Err(Denied::Role)
+        };
     }
     // Applying and booking online are for applicants' accounts: things of their own.
     if matches!(
@@ -321,6 +330,17 @@ pub fn authorize(
             | ReviewAction::Configure
             | ReviewAction::ApproveFaq => Err(Denied::Role),
         },
+        Action::Trading(a) => {
+            let trading = who.has_role(Role::TradingOfficer);
+            match a {
+                TradingAction::View => role(trading || supervisor),
+                TradingAction::Manage
+                | TradingAction::ManageExperts
+                | TradingAction::Open
+                | TradingAction::SetOpeningKey => role(trading),
+                TradingAction::Bid => Err(Denied::Role),
+            }
+        }
     }
 }
 

@@ -14,3 +14,4 @@ pub mod joint;
 pub mod org;
 pub mod reviews;
 pub mod supervision;
+pub mod trading;

@@ -189,6 +189,7 @@ labelled_enum!(
         ChiefRepresentative => ("chief_representative", "首席代表"),
         CentreAdmin => ("centre_admin", "中心管理员"),
         Supervisor => ("supervisor", "监察人员"),
+        TradingOfficer => ("trading_officer", "交易中心工作人员"),
     }
 );
 

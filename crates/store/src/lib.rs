@@ -17,6 +17,7 @@ mod projections;
 pub mod reviews;
 pub mod supervision;
 pub mod testing;
+pub mod trading;
 
 pub use infra::{attempts, blobs, messages, outbox, search, spreadsheet};
 
@@ -320,6 +321,9 @@ handles! {
     joint => JointStore,
     /// 好差评: reviews of cases and visits, their answers and appeals, the figures (`reviews`).
     reviews => ReviewStore,
+    /// 公共资源交易: projects, lots, announcements, sealed bids, openings, expert draws
+    /// (`trading`).
+    trading => TradingStore,
     /// The notification outbox and the accounts' message centre (`infra::outbox`,
     /// `infra::messages`).
     outbox => OutboxStore,

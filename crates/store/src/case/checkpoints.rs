@@ -69,6 +69,11 @@ impl AuditKey {
     pub fn public_key_hex(&self) -> String {
         hex::encode(self.key.verifying_key().to_bytes())
     }
+
+    /// An Ed25519 signature of `message`, in hex (trading's opening records).
+    pub fn sign_hex(&self, message: &[u8]) -> String {
+        hex::encode(self.key.sign(message).to_bytes())
+    }
 }
 
 /// The case writer's key: every event it appends carries HMAC-SHA256(key, event hash). It lives

@@ -172,6 +172,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "complaints_consultations_hotline",
         include_str!("../../migrations/0033_complaints_consultations_hotline.sql"),
     ),
+    (
+        34,
+        "trading",
+        include_str!("../../migrations/0034_trading.sql"),
+    ),
 ];
 
 /// A migration's text for one database. With `-- [sqlite]` and `-- [postgres]` sections, what
