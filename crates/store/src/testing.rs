@@ -458,6 +458,32 @@ pub async fn register_applicant(
         .id
 }
 
+/// A valid unified social credit code numbered `n` (a company of Lanshan district, Linyi).
+pub fn company_code(n: u32) -> String {
+    let body: Vec<char> = format!("91371302{n:09}").chars().collect();
+    let check = onewindow_domain::ids::credit_check_char(&body);
+    format!("{}{check}", body.iter().collect::<String>())
+}
+
+/// A company's account (法人) with the credit code numbered `n`, who signs in with PASSWORD.
+pub async fn register_company(store: &Store, name: &str, n: u32) -> AccountId {
+    store
+        .accounts()
+        .register_company(
+            &crate::accounts::CompanyRegistration {
+                name: name.into(),
+                credit_code: company_code(n),
+                legal_representative: "张法人".into(),
+                mobile: format!("139{n:08}"),
+                password: PASSWORD.into(),
+            },
+            None,
+        )
+        .await
+        .expect("company")
+        .id
+}
+
 /// `n` individual applicants (王测试1, 王测试2, …) with valid resident ids — born 1980-01-01,
 /// sequence numbers from `first` — who sign in with PASSWORD. One password hash serves them
 /// all, so thousands are made in a moment (races and benchmarks need many people).

@@ -1,0 +1,428 @@
+//! 公共资源交易 through the store on every backend: a 公开招标 lot published against the law's
+//! period (refused at 19 days, taken at 25), a late clarification moving the deadline, bidders
+//! registering, a bid replaced and one withdrawn, an unregistered company and a zero price
+//! refused; the officials take their shares once, with their passphrases; a copy of the database
+//! before the opening reveals no bid; the opening refused early, with too few shares and with a
+//! wrong one, then done with k shares and its record signed; a late bid refused; an expert draw
+//! that avoids the owner's and the bidders' employers and a failed credit record, refuses seeds
+//! given before the commitment, re-derives, and replaces a decline.
+
+use chrono::{DateTime, Duration, Utc};
+use onewindow_domain::calendar::WorkCalendar;
+use onewindow_domain::ids::{AccountId, StaffId};
+use onewindow_domain::trading::LotStatus;
+use onewindow_domain::trading::draw;
+use onewindow_store::blobs::BlobStore;
+use onewindow_store::case::checkpoints::AuditKey;
+use onewindow_store::testing::{company_code, register_company, seed_org, seed_staff};
+use onewindow_store::trading::seal;
+use onewindow_store::trading::{
+    Clarification, ExpertInput, LotInput, ProjectInput, PublishInput, local_date,
+};
+use onewindow_store::{Store, StoreError, now_ms, on_every_backend};
+
+const PASS: &str = "开标口令-2026-甲乙丙";
+
+fn message(e: StoreError) -> String {
+    match e {
+        StoreError::Invalid(f) => {
+            f.0.into_iter()
+                .map(|(k, m)| format!("{k}: {m}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        }
+        other => panic!("expected field errors, got {other:?}"),
+    }
+}
+
+fn at(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap()
+}
+
+fn project(owner: u32) -> ProjectInput {
+    ProjectInput {
+        code: format!("LYGG-2026-{owner:03}"),
+        name: "兰山区第一实验小学教学楼改造工程".into(),
+        sector: "construction".into(),
+        method: "open_tender".into(),
+        owner_name: "临沂市兰山区教育和体育局".into(),
+        owner_credit_code: company_code(owner),
+        agency_name: Some("山东正信招标有限公司".into()),
+        agency_credit_code: Some(company_code(owner + 1)),
+        budget: "12,800,000".into(),
+        funding_source: "财政资金".into(),
+        lots: vec![LotInput {
+            name: "施工标段".into(),
+            budget: "12800000.00".into(),
+        }],
+    }
+}
+
+async fn a_tender_from_announcement_to_draw(store: &Store) {
+    let org = seed_org(store).await;
+    let mut officials: Vec<StaffId> = Vec::new();
+    for n in 0..3 {
+        let s = seed_staff(
+            store,
+            &format!("kaibiao{n}"),
+            &["trading_officer"],
+            Some(org.centre),
+            None,
+        )
+        .await;
+        officials.push(s.id);
+    }
+    let manager = seed_staff(
+        store,
+        "jiaoyi",
+        &["trading_officer"],
+        Some(org.centre),
+        None,
+    )
+    .await;
+    let by = manager.account_id;
+    let t = store.trading();
+    assert!(message(t.set_opening_key(officials[0], "短口令").await.unwrap_err()).contains("至少"));
+    for s in &officials {
+        t.set_opening_key(*s, PASS).await.unwrap();
+    }
+    let p = t.create_project(&project(100), by).await.unwrap();
+    let lot = t.lots(p.id).await.unwrap().remove(0);
+    assert_eq!(lot.status, LotStatus::Draft);
+    // Bad input: a budget that is not an amount, a bad credit code, no lots.
+    let mut bad = project(200);
+    bad.budget = "-5".into();
+    bad.owner_credit_code = "91371302000000000X".into();
+    bad.lots.clear();
+    let e = message(t.create_project(&bad, by).await.unwrap_err());
+    assert!(
+        e.contains("budget") && e.contains("owner_credit_code") && e.contains("lots"),
+        "{e}"
+    );
+
+    let cal = WorkCalendar::official().unwrap();
+    let today = local_date(now_ms());
+    let deadline_on = |days: i64| {
+        at((today + Duration::days(days))
+            .and_hms_opt(1, 30, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp_millis())
+    };
+    let publish = |days: i64| PublishInput {
+        title: "兰山区第一实验小学教学楼改造工程施工招标公告".into(),
+        body: "资格要求：具备建筑工程施工总承包三级及以上资质。".into(),
+        docs: ("招标文件.pdf".into(), seal::sha256_hex(b"docs")),
+        docs_issued_on: today,
+        bid_deadline: deadline_on(days),
+        opening_at: deadline_on(days),
+        officials: officials.clone(),
+        threshold: 2,
+    };
+    let e = message(
+        t.publish_lot(lot.id, &publish(19), &cal, by)
+            .await
+            .unwrap_err(),
+    );
+    assert!(e.contains("20 日") && e.contains("第二十四条"), "{e}");
+    t.publish_lot(lot.id, &publish(25), &cal, by).await.unwrap();
+    let lot = t.lot(lot.id).await.unwrap();
+    assert_eq!(lot.status, LotStatus::Published);
+    let deadline = lot.bid_deadline.unwrap();
+
+    // A clarification changing the documents ten days before the deadline moves it 15 days on.
+    let ten_before = deadline - 10 * 86_400_000;
+    let c = t
+        .clarify(
+            lot.id,
+            &Clarification {
+                title: "澄清更正公告（一）".into(),
+                body: "工程量清单第 3 项更正。".into(),
+                changes_documents: true,
+            },
+            &cal,
+            by,
+            ten_before,
+        )
+        .await
+        .unwrap();
+    let lot = t.lot(lot.id).await.unwrap();
+    let deadline = lot.bid_deadline.unwrap();
+    assert_eq!(c.moved_to, Some(deadline));
+    assert_eq!(
+        local_date(deadline),
+        local_date(ten_before) + Duration::days(15)
+    );
+    let before = deadline - 3_600_000;
+
+    // Registration, questions, bids.
+    let mut bidders: Vec<AccountId> = Vec::new();
+    for (n, name) in [
+        "临沂建工集团有限公司",
+        "山东华建建设有限公司",
+        "兰山城建有限公司",
+        "沂蒙路桥有限公司",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let a = register_company(store, name, 300 + n as u32).await;
+        bidders.push(a);
+    }
+    let outsider = register_company(store, "未报名公司", 399).await;
+    for b in &bidders[..3] {
+        t.register(lot.id, *b, before).await.unwrap();
+    }
+    t.register(lot.id, bidders[3], before).await.unwrap();
+    let q = t
+        .ask(lot.id, bidders[0], "工期是否可以顺延？", before)
+        .await
+        .unwrap();
+    t.answer(q.id, "工期以招标文件为准，不予顺延。")
+        .await
+        .unwrap();
+    assert_eq!(t.questions(lot.id, false).await.unwrap().len(), 1);
+    let blobs_dir = std::env::temp_dir().join(format!("ow-trading-{}", now_ms()));
+    let blobs = BlobStore::new(&blobs_dir);
+    let file = |s: &str| vec![("投标文件.pdf".to_owned(), s.as_bytes().to_vec())];
+    let e = message(
+        t.submit_bid(lot.id, outsider, 100, file("x"), &blobs, before)
+            .await
+            .unwrap_err(),
+    );
+    assert!(e.contains("未报名"), "{e}");
+    let e = message(
+        t.submit_bid(lot.id, bidders[0], 0, file("x"), &blobs, before)
+            .await
+            .unwrap_err(),
+    );
+    assert!(e.contains("price"), "{e}");
+    let prices = [
+        1_250_000_000i64,
+        1_199_000_000,
+        1_230_000_000,
+        1_100_000_000,
+    ];
+    let mut receipts = Vec::new();
+    for (b, price) in bidders.iter().zip(prices) {
+        receipts.push(
+            t.submit_bid(
+                lot.id,
+                *b,
+                price,
+                file(&format!("技术标 {price}")),
+                &blobs,
+                before,
+            )
+            .await
+            .unwrap(),
+        );
+    }
+    // The first bidder replaces its bid; the fourth withdraws.
+    let replaced = t
+        .submit_bid(
+            lot.id,
+            bidders[0],
+            1_210_000_000,
+            file("技术标 修订"),
+            &blobs,
+            before,
+        )
+        .await
+        .unwrap();
+    assert!(replaced.log_seq > receipts[3].log_seq);
+    t.withdraw_bid(lot.id, bidders[3], before).await.unwrap();
+
+    // The officials take their shares, once, with their own passphrase.
+    let e = message(
+        t.take_share(lot.id, officials[0], "错误的口令错误的口令")
+            .await
+            .unwrap_err(),
+    );
+    assert!(e.contains("口令不正确"), "{e}");
+    let mut shares = Vec::new();
+    for s in &officials {
+        shares.push(t.take_share(lot.id, *s, PASS).await.unwrap());
+    }
+    assert!(
+        message(t.take_share(lot.id, officials[0], PASS).await.unwrap_err()).contains("已领取")
+    );
+
+    // A copy of the database now: no price, and no key to open a bid with.
+    let pool = store.pool();
+    let rows: Vec<(String, String, Option<i64>)> =
+        sqlx::query_as("SELECT header, files, price_fen FROM trading_bids WHERE lot_id = $1")
+            .bind(lot.id)
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    for (header, files, price) in &rows {
+        assert_eq!(*price, None);
+        assert_eq!(files, "[]");
+        let bytes = hex::decode(header).unwrap();
+        assert!(!String::from_utf8_lossy(&bytes).contains("price_fen"));
+    }
+    let copied: Vec<(Option<String>,)> =
+        sqlx::query_as("SELECT sealed FROM trading_shares WHERE lot_id = $1")
+            .bind(lot.id)
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    assert!(
+        copied.iter().all(|r| r.0.is_none()),
+        "shares are gone once taken"
+    );
+    let one = onewindow_store::trading::ShareText::parse(&shares[0])
+        .unwrap()
+        .2;
+    assert!(seal::rebuild(2, &[one], lot.public_key.as_deref().unwrap()).is_err());
+
+    // The opening: early, too few shares, a wrong share; then k shares.
+    let key = AuditKey::from_seed([4; 32]);
+    let opening = lot.opening_at.unwrap();
+    let e = message(
+        t.open_lot(lot.id, &shares, &key, by, opening - 1)
+            .await
+            .unwrap_err(),
+    );
+    assert!(e.contains("未到开标时间"), "{e}");
+    let e = message(
+        t.open_lot(lot.id, &shares[..1], &key, by, opening)
+            .await
+            .unwrap_err(),
+    );
+    assert!(e.contains("需要 2 份"), "{e}");
+    let mut wrong = shares[1].clone();
+    let last = wrong.pop().unwrap();
+    wrong.push(if last == '0' { '1' } else { '0' });
+    let e = message(
+        t.open_lot(lot.id, &[shares[0].clone(), wrong], &key, by, opening)
+            .await
+            .unwrap_err(),
+    );
+    assert!(e.contains("shares[1]") && e.contains("不正确"), "{e}");
+    let late = t
+        .submit_bid(
+            lot.id,
+            bidders[3],
+            1_000_000_000,
+            file("迟到"),
+            &blobs,
+            deadline,
+        )
+        .await
+        .unwrap_err();
+    assert!(message(late).contains("截止"));
+    let record = t
+        .open_lot(lot.id, &shares[1..], &key, by, opening)
+        .await
+        .unwrap();
+    assert!(!record.failed);
+    let mut read: Vec<(String, i64)> = record
+        .bids
+        .iter()
+        .map(|b| (b.company.clone(), b.price_fen))
+        .collect();
+    read.sort();
+    let mut expected = vec![
+        ("兰山城建有限公司".to_owned(), 1_230_000_000),
+        ("山东华建建设有限公司".to_owned(), 1_199_000_000),
+        ("临沂建工集团有限公司".to_owned(), 1_210_000_000),
+    ];
+    expected.sort();
+    assert_eq!(
+        read, expected,
+        "the replaced and the withdrawn bids are not read"
+    );
+    let bid = &record.bids[0];
+    assert_eq!(bid.files[0].name, "投标文件.pdf");
+    let published = t.opening(lot.id).await.unwrap().unwrap();
+    assert_eq!(published.hash, record.hash);
+    {
+        use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+        let vk = VerifyingKey::from_bytes(
+            &hex::decode(key.public_key_hex())
+                .unwrap()
+                .try_into()
+                .unwrap(),
+        )
+        .unwrap();
+        let sig =
+            Signature::from_bytes(&hex::decode(&record.signature).unwrap().try_into().unwrap());
+        vk.verify(record.hash.as_bytes(), &sig).unwrap();
+    }
+    assert_eq!(t.lot(lot.id).await.unwrap().status, LotStatus::Opened);
+    assert!(
+        t.open_lot(lot.id, &shares[1..], &key, by, opening)
+            .await
+            .is_err()
+    );
+
+    // The expert draw.
+    let expert = |n: u32, employer: u32| ExpertInput {
+        name: format!("专家{n}"),
+        specialty: "建筑工程".into(),
+        region: "临沂市".into(),
+        employer: format!("单位{employer}"),
+        employer_credit_code: company_code(employer),
+        mobile: format!("137{n:08}"),
+    };
+    let mut ids = Vec::new();
+    for n in 0..12 {
+        ids.push(t.add_expert(&expert(n, 500 + n)).await.unwrap());
+    }
+    let owners = t.add_expert(&expert(20, 100)).await.unwrap();
+    let bidders_employee = t.add_expert(&expert(21, 301)).await.unwrap();
+    let bad_credit = t.add_expert(&expert(22, 600)).await.unwrap();
+    t.set_expert(bad_credit, true, true).await.unwrap();
+    assert!(message(t.add_expert(&ExpertInput::default()).await.unwrap_err()).contains("name"));
+    let e = message(
+        t.commit_draw(lot.id, "建筑工程", 3, 180, true, by, opening)
+            .await
+            .unwrap_err(),
+    );
+    assert!(e.contains("种子值须在专家库摘要公布之后"), "{e}");
+    let d = t
+        .commit_draw(lot.id, "建筑工程", 3, 180, false, by, opening)
+        .await
+        .unwrap();
+    assert_eq!(d.record.pool, ids);
+    for excluded in [owners, bidders_employee, bad_credit] {
+        assert!(!d.record.pool.contains(&excluded));
+    }
+    assert_eq!(d.record.pool_hash, draw::pool_hash(&ids));
+    assert!(message(t.run_draw(d.id).await.unwrap_err()).contains("至少需要 2 名"));
+    assert!(message(t.add_seed(d.id, manager.id, "42").await.unwrap_err()).contains("开标人"));
+    t.add_seed(d.id, officials[0], "830417").await.unwrap();
+    t.add_seed(d.id, officials[2], "5521").await.unwrap();
+    let d = t.run_draw(d.id).await.unwrap();
+    assert_eq!(d.record.picks.len(), 3);
+    assert_eq!(
+        d.record.seeds,
+        vec![
+            "830417".to_owned(),
+            "5521".to_owned(),
+            t.lot(lot.id).await.unwrap().last_receipt.unwrap()
+        ]
+    );
+    draw::verify(&d.record).unwrap();
+    let declined = d.record.picks[1].expert;
+    let d = t.answer_pick(d.id, declined, false).await.unwrap();
+    assert_eq!(d.record.picks.len(), 4);
+    assert!(d.record.picks[1].declined);
+    draw::verify(&d.record).unwrap();
+    t.answer_pick(d.id, d.record.picks[0].expert, true)
+        .await
+        .unwrap();
+    assert!(
+        t.answer_pick(d.id, d.record.picks[0].expert, true)
+            .await
+            .is_err()
+    );
+    let _ = std::fs::remove_dir_all(blobs_dir);
+}
+
+#[tokio::test]
+async fn a_tender_runs_from_announcement_to_a_verified_draw() {
+    on_every_backend!(a_tender_from_announcement_to_draw);
+}
