@@ -10,6 +10,7 @@ mod bench;
 mod demo;
 mod hotline;
 mod settings;
+mod trading;
 
 use onewindow_domain::ids::{AccountId, CentreId, DepartmentId};
 use std::path::PathBuf;
@@ -129,6 +130,9 @@ enum Command {
     /// The 12345 hotline's call records.
     #[command(subcommand)]
     Hotline(hotline::HotlineCommand),
+    /// 公共资源交易: re-derive a published expert draw.
+    #[command(subcommand)]
+    Trading(trading::TradingCommand),
     /// Benchmarks for the performance targets (build with --release for real figures).
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -240,6 +244,9 @@ enum BenchCommand {
     /// 好差评: submitting reviews of concluded cases (SQLite FULL by default), and the 满意率
     /// of every department for a year over 10,000,000 reviews from the rollups.
     Reviews(bench::reviews::Options),
+    /// 公共资源交易: sealed bids of 1 MB taken concurrently (SQLite FULL by default), the
+    /// opening of them all, and the expert draw from a 100,000-expert pool.
+    Trading(bench::trading::Options),
     /// The supervision sweep over a large open caseload: with nothing due, and with many cases
     /// overdue at once.
     Supervision {
@@ -362,6 +369,8 @@ async fn main() -> anyhow::Result<()> {
         Command::Token(cmd) => token_command(&open_store(&settings).await?, cmd).await,
         Command::Catalog(cmd) => catalog_command(&settings, cmd).await,
         Command::Hotline(cmd) => hotline::run(open_store(&settings).await?, cmd).await,
+        Command::Trading(cmd) => trading::run(cmd),
+        Command::Bench(BenchCommand::Trading(o)) => bench::trading::trading(o).await,
         Command::Bench(BenchCommand::Catalog { items, runs }) => bench::catalog(items, runs),
         Command::Bench(BenchCommand::Http {
             connections,

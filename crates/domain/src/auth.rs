@@ -408,7 +408,7 @@ mod tests {
                 Access::Read => assert_eq!(outcome, Ok(()), "{action:?}"),
             }
         }
-        assert_eq!(writes, 30, "write actions");
+        assert_eq!(writes, 35, "write actions");
     }
 
     #[test]

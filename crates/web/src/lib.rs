@@ -20,6 +20,7 @@ pub mod page_cache;
 pub mod pages;
 pub mod reviews;
 pub mod supervision;
+pub mod trading;
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -7,6 +7,7 @@ pub mod http;
 pub mod joint;
 pub mod reviews;
 pub mod supervision;
+pub mod trading;
 
 use onewindow_domain::ids::{CentreId, DepartmentId, ItemId};
 use std::time::{Duration, Instant};

@@ -19,7 +19,8 @@ pub const MAX_DRAW: i64 = 50;
 pub const MAX_AVOID_DAYS: i64 = 3650;
 pub const MAX_SEED: usize = 64;
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExpertInput {
     pub name: String,

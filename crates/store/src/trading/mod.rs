@@ -31,7 +31,8 @@ fn invalid(field: &str, message: impl Into<String>) -> StoreError {
 }
 
 /// A project as entered: names, the owner and agency by credit code, budget, its lots.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProjectInput {
     /// 项目编号, unique.
@@ -51,7 +52,8 @@ pub struct ProjectInput {
     pub lots: Vec<LotInput>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LotInput {
     pub name: String,
@@ -144,7 +146,8 @@ pub struct PublishInput {
 }
 
 /// A clarification or change of a lot's documents (澄清更正).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Clarification {
     pub title: String,

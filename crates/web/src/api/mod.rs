@@ -63,6 +63,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::joint::projects_api::api())
         .merge(crate::joint::prereview::api())
         .merge(crate::reviews::api::api())
+        .merge(crate::trading::api::api())
         .merge(crate::audit::api());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

@@ -41,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::joint::projects_pages::router())
         .merge(crate::joint::prereview::router())
         .merge(crate::reviews::router())
+        .merge(crate::trading::router())
         .merge(crate::audit::router())
 }
 

@@ -1,0 +1,282 @@
+//! 公共资源交易 on the web: the public trading pages (announcements, a lot's timeline with its
+//! answered questions, opening record and expert draws, each draw re-derived on the page and
+//! offered as JSON for `onewindow trading verify-draw`), and the API (`api`).
+
+pub mod api;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::routing::get;
+use chrono::{DateTime, Utc};
+use onewindow_domain::trading::draw::{self, DrawRecord};
+use onewindow_domain::trading::fen_to_yuan;
+
+use crate::AppState;
+use crate::auth::RequestCtx;
+use crate::error::ApiError;
+use crate::kit::{Cell, Section, public_page};
+use crate::pages::PageResult;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/trading", get(index))
+        .route("/trading/lots/{id}", get(lot_page))
+        .route("/trading/draws/{file}", get(draw_json))
+}
+
+/// A stored instant as Beijing time.
+fn when(ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms + 8 * 3_600_000)
+        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+async fn index(State(state): State<AppState>, ctx: RequestCtx) -> PageResult {
+    let t = state.store.trading();
+    let announcements = t.announcements(None, 100).await?;
+    let projects = t.projects(100).await?;
+    let mut project_rows = Vec::new();
+    for p in &projects {
+        for l in t.lots(p.id).await? {
+            project_rows.push(vec![
+                Cell::text(p.code.clone()),
+                Cell::link(
+                    format!("{} · {}", p.name, l.name),
+                    format!("/trading/lots/{}", l.id),
+                ),
+                Cell::text(p.sector.label()),
+                Cell::text(p.method.label()),
+                Cell::text(format!("{} 元", fen_to_yuan(l.budget_fen))),
+                Cell::tag(l.status.label(), "on"),
+                Cell::text(l.bid_deadline.map(when).unwrap_or_default()),
+            ]);
+        }
+    }
+    let rows = announcements
+        .iter()
+        .map(|a| {
+            vec![
+                Cell::text(when(a.published_at)),
+                Cell::text(a.kind.label()),
+                match a.lot_id {
+                    Some(l) => Cell::link(a.title.clone(), format!("/trading/lots/{l}")),
+                    None => Cell::text(a.title.clone()),
+                },
+            ]
+        })
+        .collect();
+    public_page(
+        &ctx,
+        "公共资源交易",
+        "工程建设招标投标、政府采购、土地使用权和矿业权出让、国有产权和农村产权交易的公告与结果。投标文件到达即加密，开标前任何人无法查看；评标专家随机抽取，过程公开可验证。",
+        vec![
+            Section::table("交易公告", vec!["发布时间", "类别", "标题"], rows),
+            Section::table(
+                "项目与标段",
+                vec![
+                    "项目编号",
+                    "项目 · 标段",
+                    "交易领域",
+                    "交易方式",
+                    "预算",
+                    "状态",
+                    "投标截止",
+                ],
+                project_rows,
+            ),
+        ],
+    )
+}
+
+async fn lot_page(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let t = state.store.trading();
+    let lot = t.lot(id).await?;
+    let p = t.project(lot.project_id).await?;
+    let mut sections = vec![Section::table(
+        "标段信息",
+        vec!["", ""],
+        vec![
+            vec![Cell::text("项目编号"), Cell::text(p.code.clone())],
+            vec![
+                Cell::text("招标人（采购人）"),
+                Cell::text(format!("{}（{}）", p.owner_name, p.owner_credit_code)),
+            ],
+            vec![
+                Cell::text("代理机构"),
+                Cell::text(p.agency_name.clone().unwrap_or_else(|| "无".into())),
+            ],
+            vec![
+                Cell::text("交易领域 / 方式"),
+                Cell::text(format!("{} / {}", p.sector.label(), p.method.label())),
+            ],
+            vec![
+                Cell::text("标段预算"),
+                Cell::text(format!("{} 元", fen_to_yuan(lot.budget_fen))),
+            ],
+            vec![Cell::text("资金来源"), Cell::text(p.funding_source.clone())],
+            vec![Cell::text("状态"), Cell::tag(lot.status.label(), "on")],
+            vec![
+                Cell::text("文件发出日期"),
+                Cell::text(lot.docs_issued_on.clone().unwrap_or_default()),
+            ],
+            vec![
+                Cell::text("投标截止时间"),
+                Cell::text(lot.bid_deadline.map(when).unwrap_or_default()),
+            ],
+            vec![
+                Cell::text("开标时间"),
+                Cell::text(lot.opening_at.map(when).unwrap_or_default()),
+            ],
+            vec![
+                Cell::text("开标密钥公钥"),
+                Cell::text(lot.public_key.clone().map_or(String::new(), |k| {
+                    format!("{k}（需 {} 名开标人的密钥份额方可开标）", lot.threshold)
+                })),
+            ],
+        ],
+    )];
+    let announcements: Vec<Vec<Cell>> = t
+        .announcements(Some(p.id), 100)
+        .await?
+        .into_iter()
+        .filter(|a| a.lot_id.is_none() || a.lot_id == Some(id))
+        .map(|a| {
+            let moved = a
+                .moved_to
+                .map(|m| format!("（投标截止时间顺延至 {}）", when(m)))
+                .unwrap_or_default();
+            vec![
+                Cell::text(when(a.published_at)),
+                Cell::text(a.kind.label()),
+                Cell::text(format!("{}{moved}\n{}", a.title, a.body)),
+            ]
+        })
+        .collect();
+    sections.push(Section::table(
+        "公告",
+        vec!["发布时间", "类别", "内容"],
+        announcements,
+    ));
+    let questions: Vec<Vec<Cell>> = t
+        .questions(id, false)
+        .await?
+        .into_iter()
+        .map(|q| {
+            vec![
+                Cell::text(q.question),
+                Cell::text(q.answer.unwrap_or_default()),
+            ]
+        })
+        .collect();
+    if !questions.is_empty() {
+        sections.push(Section::table("答疑", vec!["问题", "答复"], questions));
+    }
+    if let Some(r) = t.opening(id).await? {
+        let rows = r
+            .bids
+            .iter()
+            .map(|b| {
+                vec![
+                    Cell::text(b.company.clone()),
+                    Cell::text(b.bidder_credit_code.clone()),
+                    Cell::text(format!("{} 元", b.price)),
+                    Cell::text(
+                        b.files
+                            .iter()
+                            .map(|f| format!("{}（SHA-256 {}）", f.name, f.sha256))
+                            .collect::<Vec<_>>()
+                            .join("\n"),
+                    ),
+                ]
+            })
+            .collect();
+        sections.push(Section::table(
+            &format!(
+                "开标记录（{}{}；日志第 {} 条，摘要 {}，签名 {}）",
+                when(r.opened_at),
+                if r.failed { "，流标" } else { "" },
+                r.log_seq,
+                r.hash,
+                r.signature
+            ),
+            vec!["投标人", "统一社会信用代码", "投标报价", "投标文件"],
+            rows,
+        ));
+    }
+    for d in t.draws(id).await? {
+        let verdict = if d.drawn_at.is_none() {
+            "待录入种子值".to_owned()
+        } else {
+            match draw::verify(&d.record) {
+                Ok(()) => "本页已按公开算法重新计算，结果一致".to_owned(),
+                Err(m) => format!("重新计算不一致：{m}"),
+            }
+        };
+        let picks = d
+            .record
+            .picks
+            .iter()
+            .map(|p| {
+                vec![
+                    Cell::text(p.i.to_string()),
+                    Cell::text(format!("专家编号 {}", p.expert)),
+                    Cell::text(if p.declined {
+                        "拒绝，按下一序号补抽"
+                    } else {
+                        "抽中"
+                    }),
+                ]
+            })
+            .collect();
+        sections.push(Section::table(
+            &format!(
+                "专家抽取 {}：{}，{} 名；专家库 {} 人，摘要 {}（{} 公布）；种子值：{}；{}",
+                d.id,
+                d.specialty,
+                d.count,
+                d.record.pool.len(),
+                d.record.pool_hash,
+                when(d.committed_at),
+                if d.record.seeds.is_empty() {
+                    "尚未抽取".to_owned()
+                } else {
+                    d.record.seeds.join("、")
+                },
+                verdict
+            ),
+            vec!["序号 i", "抽取结果", "答复"],
+            picks,
+        ));
+        sections.push(Section::table(
+            "",
+            vec![""],
+            vec![vec![Cell::link(
+                "下载抽取记录（JSON，可用 onewindow trading verify-draw 验证）",
+                format!("/trading/draws/{}.json", d.id),
+            )]],
+        ));
+    }
+    public_page(
+        &ctx,
+        &format!("{} · {}", p.name, lot.name),
+        "本标段的公告、答疑、开标记录与专家抽取过程。专家姓名在评标结束前保密。",
+        sections,
+    )
+}
+
+/// `/trading/draws/{id}.json`: the draw's record, the input of `onewindow trading verify-draw`.
+async fn draw_json(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+) -> Result<Json<DrawRecord>, ApiError> {
+    let id: i64 = file
+        .strip_suffix(".json")
+        .and_then(|n| n.parse().ok())
+        .ok_or(onewindow_store::StoreError::NotFound("draw"))?;
+    Ok(Json(state.store.trading().draw(id).await?.record))
+}
