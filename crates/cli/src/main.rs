@@ -629,7 +629,7 @@ async fn run_demo(settings: Settings) -> anyhow::Result<()> {
     let today = settings
         .today
         .unwrap_or_else(|| (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive());
-    let logins = demo::load(&store, today).await?;
+    let logins = demo::load(&store, today, &settings.data_dir).await?;
     println!(
         "演示数据目录：{}（运行日志在其中的 {DEMO_LOG}）",
         settings.data_dir.display()

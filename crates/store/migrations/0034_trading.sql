@@ -116,7 +116,7 @@ CREATE TABLE trading_bids (
     price_fen    BIGINT,
     opened       TEXT
 );
-CREATE INDEX trading_bids_lot ON trading_bids (lot_id, status);
+CREATE INDEX trading_bids_lot ON trading_bids (lot_id, account_id, status);
 
 -- Each lot's log: every bid's receipt, withdrawal, share presented, the opening record and the
 -- draws, each entry's hash over the previous one's and its body; the opening is signed.

@@ -120,12 +120,14 @@ async fn a_tender_from_announcement_to_draw(store: &Store) {
         threshold: 2,
     };
     let e = message(
-        t.publish_lot(lot.id, &publish(19), &cal, by)
+        t.publish_lot(lot.id, &publish(19), &cal, by, now_ms())
             .await
             .unwrap_err(),
     );
     assert!(e.contains("20 日") && e.contains("第二十四条"), "{e}");
-    t.publish_lot(lot.id, &publish(25), &cal, by).await.unwrap();
+    t.publish_lot(lot.id, &publish(25), &cal, by, now_ms())
+        .await
+        .unwrap();
     let lot = t.lot(lot.id).await.unwrap();
     assert_eq!(lot.status, LotStatus::Published);
     let deadline = lot.bid_deadline.unwrap();
@@ -392,9 +394,20 @@ async fn a_tender_from_announcement_to_draw(store: &Store) {
     }
     assert_eq!(d.record.pool_hash, draw::pool_hash(&ids));
     assert!(message(t.run_draw(d.id).await.unwrap_err()).contains("至少需要 2 名"));
-    assert!(message(t.add_seed(d.id, manager.id, "42").await.unwrap_err()).contains("开标人"));
-    t.add_seed(d.id, officials[0], "830417").await.unwrap();
-    t.add_seed(d.id, officials[2], "5521").await.unwrap();
+    assert!(
+        message(
+            t.add_seed(d.id, manager.id, "42", opening)
+                .await
+                .unwrap_err()
+        )
+        .contains("开标人")
+    );
+    t.add_seed(d.id, officials[0], "830417", opening)
+        .await
+        .unwrap();
+    t.add_seed(d.id, officials[2], "5521", opening)
+        .await
+        .unwrap();
     let d = t.run_draw(d.id).await.unwrap();
     assert_eq!(d.record.picks.len(), 3);
     assert_eq!(

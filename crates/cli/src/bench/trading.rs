@@ -118,6 +118,7 @@ pub async fn trading(o: Options) -> anyhow::Result<()> {
         },
         &WorkCalendar::official()?,
         by,
+        now_ms(),
     )
     .await?;
     let companies = seed_companies(&store, lot.id, o.bids).await?;
@@ -226,7 +227,8 @@ pub async fn trading(o: Options) -> anyhow::Result<()> {
     report(&format!("  draw commit ({} experts)", o.experts), commits);
     if let Some(d) = last {
         for s in &officials[..2] {
-            t.add_seed(d.id, *s, "20261205").await?;
+            t.add_seed(d.id, *s, "20261205", deadline.timestamp_millis())
+                .await?;
         }
         let t0 = Instant::now();
         let drawn = t.run_draw(d.id).await?;

@@ -8,6 +8,7 @@ pub mod catalog;
 #[cfg(test)]
 mod relevance;
 mod reviews;
+mod trading;
 
 use anyhow::Context;
 use onewindow_domain::case::Actor;
@@ -101,6 +102,7 @@ type PersonSeed = (
 pub async fn load(
     store: &Store,
     today: chrono::NaiveDate,
+    data_dir: &std::path::Path,
 ) -> anyhow::Result<Vec<(String, String, String)>> {
     if !store.org().list_centres().await?.is_empty() {
         return Ok(Vec::new());
@@ -514,7 +516,7 @@ pub async fn load(
         "个人申请人 张伟".to_owned(),
     ));
     let company_code = credit_code("91", "371302", "MA3C7Q5K");
-    store
+    let company = store
         .accounts()
         .register_company(
             &CompanyRegistration {
@@ -549,6 +551,20 @@ pub async fn load(
         Ok(_) => {}
         Err(e) => eprintln!("演示评价未载入：{e}"),
     }
+    let blobs = onewindow_store::blobs::BlobStore::new(data_dir.join("files"));
+    let key =
+        onewindow_store::case::checkpoints::AuditKey::load_or_create(&data_dir.join("audit-key"))?;
+    trading::demo_trading(
+        store,
+        centre.id,
+        &blobs,
+        &key,
+        company.id,
+        today,
+        &mut logins,
+    )
+    .await
+    .context("demo trading")?;
     Ok(logins)
 }
 
@@ -663,7 +679,8 @@ mod tests {
         let db = onewindow_store::testing::TestDb::create(onewindow_store::Backend::Sqlite).await;
         let store = db.store().await;
         let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
-        let logins = load(&store, today).await.unwrap();
+        let data = std::env::temp_dir().join(format!("onewindow-demo-{}", std::process::id()));
+        let logins = load(&store, today, &data).await.unwrap();
         assert!(logins.iter().any(|(l, _, _)| l == "admin"));
         let items = store
             .catalog()
@@ -760,7 +777,7 @@ mod tests {
             assert!(findings.iter().any(|f| f.rule_code == rule), "{rule}");
         }
         assert!(store.cases().verify_case_log().await.unwrap().is_empty());
-        assert!(load(&store, today).await.unwrap().is_empty());
+        assert!(load(&store, today, &data).await.unwrap().is_empty());
         store.close().await;
         db.cleanup().await;
     }

@@ -142,7 +142,8 @@ async fn citizens_find_what_they_ask_for() {
     let db = onewindow_store::testing::TestDb::create(onewindow_store::Backend::Sqlite).await;
     let store = db.store().await;
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
-    super::load(&store, today).await.unwrap();
+    let data = std::env::temp_dir().join(format!("onewindow-relevance-{}", std::process::id()));
+    super::load(&store, today, &data).await.unwrap();
     let filter = SearchFilter::default();
     let (mut top1, mut top3) = (0usize, 0usize);
     let mut by_kind: std::collections::BTreeMap<&str, (usize, usize, usize)> = Default::default();

@@ -333,7 +333,7 @@ impl TradingStore<'_> {
         })
         .await
         .map_err(|e| StoreError::Config(e.to_string()))??;
-        let at = now_ms();
+        let at = now;
         let mut tx = self.store.pool.begin().await?;
         sqlx::query(
             "UPDATE trading_bids SET status = 'replaced' WHERE lot_id = $1 AND account_id = $2 AND status = 'sealed'",
@@ -394,7 +394,7 @@ impl TradingStore<'_> {
     pub async fn withdraw_bid(self, lot_id: i64, account: AccountId, now: i64) -> StoreResult<()> {
         let lot = self.lot(lot_id).await?;
         open_for_bids(&lot, now)?;
-        let at = now_ms();
+        let at = now;
         let mut tx = self.store.pool.begin().await?;
         let bid: Option<(i64, String)> = sqlx::query_as(
             "UPDATE trading_bids SET status = 'withdrawn' WHERE lot_id = $1 AND account_id = $2 AND status = 'sealed'
@@ -466,7 +466,7 @@ impl TradingStore<'_> {
         let opened = tokio::task::spawn_blocking(move || open_bids(lot_id, k, &bytes, &pk, sealed))
             .await
             .map_err(|e| StoreError::Config(e.to_string()))??;
-        let at = now_ms();
+        let at = now;
         let failed = opened.len() < project.method.min_bids();
         let mut record = OpeningRecord {
             lot_id,

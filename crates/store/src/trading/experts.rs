@@ -192,7 +192,7 @@ impl TradingStore<'_> {
         let pool_hash = draw::pool_hash(&pool);
         let pool_json =
             serde_json::to_string(&pool).map_err(|e| StoreError::Config(e.to_string()))?;
-        let at = now_ms();
+        let at = now;
         let mut tx = self.store.pool.begin().await?;
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO trading_draws (lot_id, specialty, count, avoid_days, pool, pool_hash, committed_at, created_by)
@@ -222,7 +222,13 @@ impl TradingStore<'_> {
     }
 
     /// Step 2: an opening official's random contribution, entered after the commitment.
-    pub async fn add_seed(self, draw_id: i64, staff: StaffId, value: &str) -> StoreResult<Draw> {
+    pub async fn add_seed(
+        self,
+        draw_id: i64,
+        staff: StaffId,
+        value: &str,
+        now: i64,
+    ) -> StoreResult<Draw> {
         let d = self.draw(draw_id).await?;
         if d.drawn_at.is_some() {
             return Err(invalid("value", "本次抽取已完成，不能再录入种子值"));
@@ -244,7 +250,7 @@ impl TradingStore<'_> {
                 format!("种子值应为 1–{MAX_SEED} 个可见的 ASCII 字符（如随机数字）"),
             ));
         }
-        let at = now_ms();
+        let at = now;
         if at < d.committed_at {
             return Err(invalid("value", "种子值不能早于专家库摘要公布"));
         }

@@ -331,6 +331,7 @@ impl TradingStore<'_> {
         input: &PublishInput,
         cal: &WorkCalendar,
         by: AccountId,
+        now: i64,
     ) -> StoreResult<Announcement> {
         let lot = self.lot(lot_id).await?;
         let project = self.project(lot.project_id).await?;
@@ -349,7 +350,7 @@ impl TradingStore<'_> {
         ) {
             e.add("bid_deadline", b.0);
         }
-        if input.docs_issued_on < local_date(now_ms()) {
+        if input.docs_issued_on < local_date(now) {
             e.add("docs_issued_on", "文件发出日期不能早于今天");
         }
         if opening < deadline {
@@ -379,7 +380,7 @@ impl TradingStore<'_> {
             sealed.push((*staff, share[0], hex::encode(s), seal::sha256_hex(share)));
         }
         drop(lot_key.shares);
-        let at = now_ms();
+        let at = now;
         let mut tx = self.store.pool.begin().await?;
         let updated = sqlx::query(
             "UPDATE trading_lots SET status = 'published', threshold = $1, docs_name = $2, docs_sha256 = $3,
@@ -481,7 +482,7 @@ impl TradingStore<'_> {
             // The same time of day, on the first day the law allows.
             deadline + (day - local_date(deadline)).num_milliseconds()
         });
-        let at = now_ms();
+        let at = now;
         let mut tx = self.store.pool.begin().await?;
         if let Some(to) = moved {
             let shift = to - deadline;

@@ -204,6 +204,7 @@ pub async fn publish(
             },
             &cal,
             user.principal.account_id,
+            now_ms(),
         )
         .await?;
     Ok((StatusCode::CREATED, Json(a)))
@@ -478,7 +479,11 @@ pub async fn draw_seed(
     gate(&state, &user, TradingAction::Open, None).await?;
     let staff = staff_of(&user)?;
     Ok(Json(
-        state.store.trading().add_seed(id, staff, &b.text).await?,
+        state
+            .store
+            .trading()
+            .add_seed(id, staff, &b.text, now_ms())
+            .await?,
     ))
 }
 
