@@ -89,6 +89,10 @@ pub struct Shared {
     /// One security-log writer at a time in this process (the chain takes one entry per place;
     /// writers in other processes retry on the unique place).
     security_writer: Arc<tokio::sync::Mutex<()>>,
+    /// SQLite: one bid transaction at a time in this process, so that concurrent bidders queue
+    /// here (their sealing and file writes go on in parallel) instead of contending for the
+    /// database's write lock.
+    bid_writer: Arc<tokio::sync::Mutex<()>>,
     /// SQLite: the booking writer, started on first use (`hall::bookings`).
     booking_writer: std::sync::OnceLock<tokio::sync::mpsc::Sender<hall::bookings::Queued>>,
     /// Counts the changes to what the public pages show (catalogue, synonyms, organisation)
@@ -177,6 +181,7 @@ impl Store {
             sqlite_file,
             event_key: std::sync::OnceLock::new(),
             security_writer: Arc::default(),
+            bid_writer: Arc::default(),
             booking_writer: std::sync::OnceLock::new(),
             public_revision: Default::default(),
         }))

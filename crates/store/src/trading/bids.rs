@@ -334,6 +334,10 @@ impl TradingStore<'_> {
         .await
         .map_err(|e| StoreError::Config(e.to_string()))??;
         let at = now;
+        let _one_writer = match self.store.backend {
+            crate::Backend::Sqlite => Some(self.store.bid_writer.lock().await),
+            crate::Backend::Postgres => None,
+        };
         let mut tx = self.store.pool.begin().await?;
         sqlx::query(
             "UPDATE trading_bids SET status = 'replaced' WHERE lot_id = $1 AND account_id = $2 AND status = 'sealed'",
