@@ -21,12 +21,8 @@ use crate::bench::{ScratchDb, report};
 
 #[derive(Debug, clap::Args)]
 pub struct Options {
-    /// `sqlite` (a fresh temporary file) or a postgres:// URL (a fresh database beside it).
-    #[arg(long, default_value = "sqlite")]
-    pub database: String,
-    /// SQLite: `normal` or `full`.
-    #[arg(long, default_value = "full")]
-    pub synchronous: String,
+    #[command(flatten)]
+    pub db: crate::bench::Database,
     #[arg(long, default_value_t = 2_000)]
     pub saves: usize,
     #[arg(long, default_value_t = 200)]
@@ -49,12 +45,12 @@ pub async fn hall(o: Options) -> anyhow::Result<()> {
         clients: o.clients.clamp(1, 256),
         ..o
     };
-    let params = if o.database == "sqlite" {
-        format!("?synchronous={}", o.synchronous)
+    let params = if o.db.database == "sqlite" {
+        format!("?synchronous={}", o.db.synchronous)
     } else {
         String::new()
     };
-    let db = ScratchDb::create(&o.database, "hall", &params).await?;
+    let db = ScratchDb::create(&o.db.database, "hall", &params).await?;
     let store = Store::open(&db.url).await?;
     let blobs = BlobStore::new(
         std::env::temp_dir().join(format!("onewindow_hall_files_{}", std::process::id())),
@@ -108,7 +104,7 @@ pub async fn hall(o: Options) -> anyhow::Result<()> {
     println!(
         "online hall on {} ({}), {} autosaves, {} applications of {MATERIALS} × 1 MB",
         store.backend().name(),
-        o.synchronous,
+        o.db.synchronous,
         o.saves,
         o.applications
     );

@@ -90,6 +90,17 @@ pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i.min(sorted.len() - 1)]
 }
 
+/// Where a benchmark's scratch database lives, for benchmarks that default to SQLite FULL.
+#[derive(Debug, clap::Args)]
+pub struct Database {
+    /// `sqlite` (a fresh temporary file) or a postgres:// URL (a fresh database beside it).
+    #[arg(long, default_value = "sqlite")]
+    pub database: String,
+    /// SQLite: `normal` or `full` (fsync on every commit).
+    #[arg(long, default_value = "full")]
+    pub synchronous: String,
+}
+
 /// A fresh database for one benchmark: an SQLite file in a temporary folder (with `params` on
 /// its URL), or a new PostgreSQL database beside the server a postgres:// URL names.
 pub(crate) struct ScratchDb {

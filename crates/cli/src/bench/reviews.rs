@@ -23,12 +23,8 @@ use crate::bench::{ScratchDb, percentile};
 
 #[derive(Debug, clap::Args)]
 pub struct Options {
-    /// `sqlite` (a fresh temporary file) or a postgres:// URL (a fresh database beside it).
-    #[arg(long, default_value = "sqlite")]
-    pub database: String,
-    /// SQLite: `normal` or `full` (fsync on every commit).
-    #[arg(long, default_value = "full")]
-    pub synchronous: String,
+    #[command(flatten)]
+    pub db: crate::bench::Database,
     #[arg(long, default_value_t = 16)]
     pub clients: usize,
     /// Cases concluded and then rated.
@@ -221,7 +217,7 @@ async fn hotline_import(store: &Store, rows: u64) -> anyhow::Result<()> {
 
 pub async fn reviews(opts: Options) -> anyhow::Result<()> {
     let (scratch, store, database) =
-        ScratchDb::with_store(&opts.database, "bench_reviews", &opts.synchronous).await?;
+        ScratchDb::with_store(&opts.db.database, "bench_reviews", &opts.db.synchronous).await?;
     let backend = store.backend();
     let clients = opts.clients.max(1);
     let n = opts.reviews.max(1);

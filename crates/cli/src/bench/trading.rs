@@ -23,12 +23,8 @@ use crate::hotline::progress;
 
 #[derive(Debug, clap::Args)]
 pub struct Options {
-    /// `sqlite` (a fresh temporary file) or a postgres:// URL (a fresh database beside it).
-    #[arg(long, default_value = "sqlite")]
-    pub database: String,
-    /// SQLite: `normal` or `full` (fsync on every commit).
-    #[arg(long, default_value = "full")]
-    pub synchronous: String,
+    #[command(flatten)]
+    pub db: crate::bench::Database,
     #[arg(long, default_value_t = 16)]
     pub clients: usize,
     /// Bids on the lot, one per company.
@@ -49,7 +45,7 @@ const PASS: &str = "bench-opening-passphrase";
 
 pub async fn trading(o: Options) -> anyhow::Result<()> {
     let (scratch, store, label) =
-        ScratchDb::with_store(&o.database, "trading", &o.synchronous).await?;
+        ScratchDb::with_store(&o.db.database, "trading", &o.db.synchronous).await?;
     println!(
         "公共资源交易 on {label}: {} bids of {} bytes from {} clients",
         o.bids, o.bid_bytes, o.clients

@@ -115,7 +115,7 @@ impl TradingStore<'_> {
     pub async fn experts(self, specialty: Option<&str>, limit: i64) -> StoreResult<Vec<Expert>> {
         Ok(sqlx::query_as(
             "SELECT id, name, specialty, region, employer, employer_credit_code, available, credit_bad
-             FROM trading_experts WHERE ($1 IS NULL OR specialty = $1) ORDER BY id LIMIT $2",
+             FROM trading_experts WHERE ($1 IS NULL OR specialty = $1) ORDER BY id LIMIT CAST($2 AS BIGINT)",
         )
         .bind(specialty)
         .bind(limit.clamp(1, 1000))

@@ -176,6 +176,9 @@ pub fn local_date(ms: i64) -> NaiveDate {
         .date_naive()
 }
 
+const PROJECT_COLS: &str = "id, code, name, sector, method, owner_name, owner_credit_code,
+    agency_name, agency_credit_code, budget_fen, funding_source, created_at";
+
 const LOT_COLS: &str = "id, project_id, seq, name, budget_fen, status, threshold, docs_name, docs_sha256,
     docs_issued_on, bid_deadline, opening_at, public_key, published_at, opened_at, log_seq, log_head,
     last_receipt";
@@ -281,11 +284,9 @@ impl TradingStore<'_> {
     }
 
     pub async fn project(self, id: i64) -> StoreResult<Project> {
-        sqlx::query_as(
-            "SELECT id, code, name, sector, method, owner_name, owner_credit_code, agency_name,
-                    agency_credit_code, budget_fen, funding_source, created_at
-             FROM trading_projects WHERE id = $1",
-        )
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {PROJECT_COLS} FROM trading_projects WHERE id = $1"
+        )))
         .bind(id)
         .fetch_optional(&self.store.pool)
         .await?
@@ -294,11 +295,9 @@ impl TradingStore<'_> {
 
     /// The newest projects first.
     pub async fn projects(self, limit: i64) -> StoreResult<Vec<Project>> {
-        Ok(sqlx::query_as(
-            "SELECT id, code, name, sector, method, owner_name, owner_credit_code, agency_name,
-                    agency_credit_code, budget_fen, funding_source, created_at
-             FROM trading_projects ORDER BY id DESC LIMIT $1",
-        )
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {PROJECT_COLS} FROM trading_projects ORDER BY id DESC LIMIT CAST($1 AS BIGINT)"
+        )))
         .bind(limit.clamp(1, 500))
         .fetch_all(&self.store.pool)
         .await?)
@@ -531,7 +530,7 @@ impl TradingStore<'_> {
         Ok(sqlx::query_as(
             "SELECT id, project_id, lot_id, kind, title, body, moved_to, published_at
              FROM trading_announcements WHERE ($1 IS NULL OR project_id = $1)
-             ORDER BY published_at DESC, id DESC LIMIT $2",
+             ORDER BY published_at DESC, id DESC LIMIT CAST($2 AS BIGINT)",
         )
         .bind(project)
         .bind(limit.clamp(1, 500))
