@@ -39,6 +39,9 @@ async fn index(State(state): State<AppState>, ctx: RequestCtx) -> PageResult {
     let mut project_rows = Vec::new();
     for p in &projects {
         for l in t.lots(p.id).await? {
+            if l.status == onewindow_domain::trading::LotStatus::Draft {
+                continue;
+            }
             project_rows.push(vec![
                 Cell::text(p.code.clone()),
                 Cell::link(
@@ -96,6 +99,9 @@ async fn lot_page(
 ) -> PageResult {
     let t = state.store.trading();
     let lot = t.lot(id).await?;
+    if lot.status == onewindow_domain::trading::LotStatus::Draft {
+        return Err(onewindow_store::StoreError::NotFound("lot").into());
+    }
     let p = t.project(lot.project_id).await?;
     let mut sections = vec![Section::table(
         "标段信息",
@@ -196,14 +202,30 @@ async fn lot_page(
             })
             .collect();
         sections.push(Section::table(
-            &format!(
-                "开标记录（{}{}；日志第 {} 条，摘要 {}，签名 {}）",
-                when(r.opened_at),
-                if r.failed { "，流标" } else { "" },
-                r.log_seq,
-                r.hash,
-                r.signature
-            ),
+            if r.failed {
+                "开标记录（流标）"
+            } else {
+                "开标记录"
+            },
+            vec!["", ""],
+            vec![
+                vec![Cell::text("开标时间"), Cell::text(when(r.opened_at))],
+                vec![
+                    Cell::text("标段日志位置"),
+                    Cell::text(format!("第 {} 条", r.log_seq)),
+                ],
+                vec![
+                    Cell::text("记录摘要（SHA-256）"),
+                    Cell::text(r.hash.clone()),
+                ],
+                vec![
+                    Cell::text("签名（Ed25519）"),
+                    Cell::text(r.signature.clone()),
+                ],
+            ],
+        ));
+        sections.push(Section::table(
+            "",
             vec!["投标人", "统一社会信用代码", "投标报价", "投标文件"],
             rows,
         ));
@@ -234,21 +256,38 @@ async fn lot_page(
             })
             .collect();
         sections.push(Section::table(
-            &format!(
-                "专家抽取 {}：{}，{} 名；专家库 {} 人，摘要 {}（{} 公布）；种子值：{}；{}",
-                d.id,
-                d.specialty,
-                d.count,
-                d.record.pool.len(),
-                d.record.pool_hash,
-                when(d.committed_at),
-                if d.record.seeds.is_empty() {
-                    "尚未抽取".to_owned()
-                } else {
-                    d.record.seeds.join("、")
-                },
-                verdict
-            ),
+            &format!("专家抽取 {}：{}，{} 名", d.id, d.specialty, d.count),
+            vec!["", ""],
+            vec![
+                vec![
+                    Cell::text("符合条件的专家"),
+                    Cell::text(format!(
+                        "{} 人（回避近 {} 日为同一招标人抽中者）",
+                        d.record.pool.len(),
+                        d.avoid_days
+                    )),
+                ],
+                vec![
+                    Cell::text("专家库摘要（SHA-256）"),
+                    Cell::text(format!(
+                        "{}（{} 公布）",
+                        d.record.pool_hash,
+                        when(d.committed_at)
+                    )),
+                ],
+                vec![
+                    Cell::text("种子值"),
+                    Cell::text(if d.record.seeds.is_empty() {
+                        format!("已录入 {} 个，尚未抽取", d.seeds_entered)
+                    } else {
+                        d.record.seeds.join("、")
+                    }),
+                ],
+                vec![Cell::text("验证"), Cell::text(verdict)],
+            ],
+        ));
+        sections.push(Section::table(
+            "",
             vec!["序号 i", "抽取结果", "答复"],
             picks,
         ));
