@@ -158,8 +158,14 @@ impl TradingStore<'_> {
         }
         e.into_result()?;
         let since = now - avoid_days * 86_400_000;
-        let pool: Vec<(i64,)> = sqlx::query_as(
-            "SELECT e.id FROM trading_experts e
+        // The list comes back as one text of ids (a row per expert costs more than the query):
+        // group_concat on SQLite, string_agg on PostgreSQL; sorted here.
+        let concat = match self.store.backend {
+            crate::Backend::Sqlite => "group_concat(e.id, ',')",
+            crate::Backend::Postgres => "string_agg(CAST(e.id AS TEXT), ',')",
+        };
+        let (pool,): (Option<String>,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {concat} FROM trading_experts e
              WHERE e.specialty = $1 AND e.available = 1 AND e.credit_bad = 0
                AND e.employer_credit_code <> $2
                AND e.employer_credit_code NOT IN
@@ -167,22 +173,25 @@ impl TradingStore<'_> {
                AND e.id NOT IN
                    (SELECT p.expert_id FROM trading_draw_picks p JOIN trading_draws d ON d.id = p.draw_id
                     WHERE d.lot_id = $3)
-               AND NOT EXISTS
-                   (SELECT 1 FROM trading_draw_picks p
+               AND e.id NOT IN
+                   (SELECT p.expert_id FROM trading_draw_picks p
                     JOIN trading_draws d ON d.id = p.draw_id
                     JOIN trading_lots l ON l.id = d.lot_id
                     JOIN trading_projects pr ON pr.id = l.project_id
-                    WHERE p.expert_id = e.id AND p.declined = 0 AND pr.owner_credit_code = $2
-                      AND d.drawn_at >= $4)
-             ORDER BY e.id",
-        )
+                    WHERE p.declined = 0 AND pr.owner_credit_code = $2 AND d.drawn_at >= $4)"
+        )))
         .bind(&specialty)
         .bind(&project.owner_credit_code)
         .bind(lot_id)
         .bind(since)
-        .fetch_all(&self.store.pool)
+        .fetch_one(&self.store.pool)
         .await?;
-        let pool: Vec<i64> = pool.into_iter().map(|r| r.0).collect();
+        let mut pool: Vec<i64> = pool
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|id| id.parse().ok())
+            .collect();
+        pool.sort_unstable();
         if (pool.len() as i64) < count {
             return Err(invalid(
                 "count",
@@ -218,7 +227,23 @@ impl TradingStore<'_> {
         )
         .await?;
         tx.commit().await?;
-        self.draw(id).await
+        Ok(Draw {
+            id,
+            lot_id,
+            specialty,
+            count,
+            avoid_days,
+            committed_at: at,
+            drawn_at: None,
+            seeds_entered: 0,
+            record: DrawRecord {
+                pool,
+                pool_hash,
+                seeds: Vec::new(),
+                count: count as usize,
+                picks: Vec::new(),
+            },
+        })
     }
 
     /// Step 2: an opening official's random contribution, entered after the commitment.
