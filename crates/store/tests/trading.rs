@@ -12,6 +12,7 @@ use onewindow_domain::calendar::WorkCalendar;
 use onewindow_domain::ids::{AccountId, StaffId};
 use onewindow_domain::trading::LotStatus;
 use onewindow_domain::trading::draw;
+use onewindow_domain::trading::evaluation::{Criteria, Item};
 use onewindow_store::blobs::BlobStore;
 use onewindow_store::case::checkpoints::AuditKey;
 use onewindow_store::testing::{company_code, register_company, seed_org, seed_staff};
@@ -431,6 +432,79 @@ async fn a_tender_from_announcement_to_draw(store: &Store) {
         t.answer_pick(d.id, d.record.picks[0].expert, true)
             .await
             .is_err()
+    );
+
+    // Evaluation: criteria of 100 points, the accepted experts' scores, the ranking.
+    for p in d.record.picks.iter().skip(1).filter(|p| !p.declined) {
+        t.answer_pick(d.id, p.expert, true).await.unwrap();
+    }
+    let criteria = Criteria {
+        price_points: 30,
+        items: vec![
+            Item {
+                name: "技术方案".into(),
+                max: 50,
+            },
+            Item {
+                name: "商务条款".into(),
+                max: 20,
+            },
+        ],
+    };
+    let mut wrong = criteria.clone();
+    wrong.price_points = 40;
+    assert!(message(t.set_criteria(lot.id, &wrong, opening).await.unwrap_err()).contains("100 分"));
+    t.set_criteria(lot.id, &criteria, opening).await.unwrap();
+    let experts: Vec<i64> = d
+        .record
+        .picks
+        .iter()
+        .filter(|p| !p.declined)
+        .map(|p| p.expert)
+        .collect();
+    let bid_ids: Vec<i64> = record.bids.iter().map(|b| b.bid_id).collect();
+    let e = message(
+        t.score(lot.id, declined, bid_ids[0], &[40, 15], opening)
+            .await
+            .unwrap_err(),
+    );
+    assert!(e.contains("确认参加"), "{e}");
+    let e = message(
+        t.score(lot.id, experts[0], bid_ids[0], &[51, 15], opening)
+            .await
+            .unwrap_err(),
+    );
+    assert!(e.contains("scores[0]"), "{e}");
+    for (n, x) in experts.iter().enumerate() {
+        for (b, bid) in bid_ids.iter().enumerate() {
+            t.score(
+                lot.id,
+                *x,
+                *bid,
+                &[40 + b as u32 + n as u32 % 2, 15],
+                opening,
+            )
+            .await
+            .unwrap();
+            if n == 0 && b == 0 {
+                let e = message(t.evaluate(lot.id, by, opening).await.unwrap_err());
+                assert!(e.contains("尚未"), "{e}");
+            }
+        }
+    }
+    let report = t.evaluate(lot.id, by, opening).await.unwrap();
+    assert_eq!(report.ranking.len(), 3);
+    assert_eq!(report.ranking[0].rank, 1);
+    assert!(report.ranking.windows(2).all(|w| w[0].total >= w[1].total));
+    assert_eq!(t.lot(lot.id).await.unwrap().status, LotStatus::Evaluated);
+    assert!(
+        t.score(lot.id, experts[0], bid_ids[0], &[1, 1], opening)
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        t.evaluation(lot.id).await.unwrap().unwrap().ranking,
+        report.ranking
     );
     let _ = std::fs::remove_dir_all(blobs_dir);
 }

@@ -6,6 +6,7 @@
 use chrono::{Duration, NaiveDate};
 use onewindow_domain::calendar::WorkCalendar;
 use onewindow_domain::ids::{AccountId, CentreId, StaffId};
+use onewindow_domain::trading::evaluation::{Criteria, Item};
 use onewindow_store::Store;
 use onewindow_store::accounts::CompanyRegistration;
 use onewindow_store::blobs::BlobStore;
@@ -242,6 +243,53 @@ pub async fn demo_trading(
     for p in drawn.record.picks.iter().filter(|p| !p.declined) {
         t.answer_pick(draw.id, p.expert, true).await?;
     }
+    // The evaluation: 30 points for price, 50 technical, 20 commercial; each expert's scores.
+    t.set_criteria(
+        lot.id,
+        &Criteria {
+            price_points: 30,
+            items: vec![
+                Item {
+                    name: "施工组织设计".into(),
+                    max: 50,
+                },
+                Item {
+                    name: "项目管理机构与业绩".into(),
+                    max: 20,
+                },
+            ],
+        },
+        deadline,
+    )
+    .await?;
+    let opened: Vec<i64> = t
+        .bids(lot.id, None)
+        .await?
+        .into_iter()
+        .filter(|b| b.status == onewindow_domain::trading::BidStatus::Opened)
+        .map(|b| b.id)
+        .collect();
+    for (n, p) in drawn
+        .record
+        .picks
+        .iter()
+        .filter(|p| !p.declined)
+        .enumerate()
+    {
+        for (b, bid) in opened.iter().enumerate() {
+            let technical = 38 + ((n as u32 * 3 + b as u32 * 5) % 11);
+            let commercial = 14 + ((n as u32 + b as u32 * 2) % 6);
+            t.score(
+                lot.id,
+                p.expert,
+                *bid,
+                &[technical, commercial],
+                deadline + 3_600_000,
+            )
+            .await?;
+        }
+    }
+    t.evaluate(lot.id, by, deadline + 7_200_000).await?;
 
     // A procurement lot open for bids today; the demo company may register and bid.
     let project = t

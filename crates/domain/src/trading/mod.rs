@@ -5,6 +5,7 @@
 //! store encrypts, records and counts; the web shows.
 
 pub mod draw;
+pub mod evaluation;
 pub mod periods;
 
 use crate::code_enum;

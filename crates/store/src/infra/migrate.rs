@@ -177,6 +177,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "trading",
         include_str!("../../migrations/0034_trading.sql"),
     ),
+    (
+        35,
+        "trading_evaluation",
+        include_str!("../../migrations/0035_trading_evaluation.sql"),
+    ),
 ];
 
 /// A migration's text for one database. With `-- [sqlite]` and `-- [postgres]` sections, what

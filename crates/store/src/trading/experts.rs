@@ -463,6 +463,22 @@ impl TradingStore<'_> {
         })
     }
 
+    /// The names of the experts with these ids (shown once the evaluation has ended).
+    pub async fn expert_names(self, ids: &[i64]) -> StoreResult<Vec<(i64, String, String)>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let row: Option<(String, String)> =
+                sqlx::query_as("SELECT name, employer FROM trading_experts WHERE id = $1")
+                    .bind(*id)
+                    .fetch_optional(&self.store.pool)
+                    .await?;
+            if let Some((name, employer)) = row {
+                out.push((*id, name, employer));
+            }
+        }
+        Ok(out)
+    }
+
     /// A lot's draws.
     pub async fn draws(self, lot_id: i64) -> StoreResult<Vec<Draw>> {
         let ids: Vec<(i64,)> =

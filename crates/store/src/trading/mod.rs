@@ -5,10 +5,12 @@
 //! tables are written here only.
 
 mod bids;
+mod evaluation;
 mod experts;
 pub mod seal;
 
 pub use bids::{BidReceipt, BidView, OpenedBid, OpeningRecord, ShareText};
+pub use evaluation::Evaluation;
 pub use experts::{Draw, Expert, ExpertInput};
 
 use chrono::{DateTime, NaiveDate, Utc};

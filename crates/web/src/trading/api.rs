@@ -10,7 +10,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use onewindow_domain::auth::TradingAction;
 use onewindow_domain::ids::StaffId;
 use onewindow_domain::org::FieldErrors;
+use onewindow_domain::trading::evaluation::Criteria;
 use onewindow_domain::trading::parse_yuan;
+use onewindow_store::trading::Evaluation;
 use onewindow_store::trading::{
     Announcement, BidReceipt, Clarification, Draw, ExpertInput, Lot, OpeningRecord, Project,
     ProjectInput, PublishInput, Question,
@@ -43,6 +45,9 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(take_share))
         .routes(routes!(open))
         .routes(routes!(add_expert))
+        .routes(routes!(set_criteria))
+        .routes(routes!(score))
+        .routes(routes!(evaluate, get_evaluation))
         .routes(routes!(commit_draw))
         .routes(routes!(draw_seed))
         .routes(routes!(run_draw))
@@ -522,4 +527,85 @@ pub async fn add_expert(
     gate(&state, &user, TradingAction::ManageExperts, None).await?;
     let id = state.store.trading().add_expert(&input).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+#[utoipa::path(put, path = "/trading/lots/{id}/criteria", tag = "trading", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = Criteria,
+    responses((status = 204), (status = 422, body = crate::error::Problem, description = "合计须为 100 分")))]
+/// Sets the lot's criteria (price points and items, 100 in all), until the first score.
+pub async fn set_criteria(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(c): ApiJson<Criteria>,
+) -> ApiResult<StatusCode> {
+    gate(&state, &user, TradingAction::Manage, None).await?;
+    state.store.trading().set_criteria(id, &c, now_ms()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct ScoreBody {
+    pub expert_id: i64,
+    pub bid_id: i64,
+    /// Item by item, in the criteria's order.
+    pub scores: Vec<u32>,
+}
+
+#[utoipa::path(post, path = "/trading/lots/{id}/scores", tag = "trading", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = ScoreBody,
+    responses((status = 204), (status = 422, body = crate::error::Problem)))]
+/// Records an accepted expert's scores of one opened bid.
+pub async fn score(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<ScoreBody>,
+) -> ApiResult<StatusCode> {
+    gate(&state, &user, TradingAction::Manage, None).await?;
+    state
+        .store
+        .trading()
+        .score(id, b.expert_id, b.bid_id, &b.scores, now_ms())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/trading/lots/{id}/evaluation", tag = "trading", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 201, body = Evaluation), (status = 422, body = crate::error::Problem, description = "尚有专家未评分")))]
+/// Forms the evaluation report once every accepted expert has scored every bid.
+pub async fn evaluate(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<(StatusCode, Json<Evaluation>)> {
+    gate(&state, &user, TradingAction::Manage, None).await?;
+    let r = state
+        .store
+        .trading()
+        .evaluate(id, user.principal.account_id, now_ms())
+        .await?;
+    Ok((StatusCode::CREATED, Json(r)))
+}
+
+#[utoipa::path(get, path = "/trading/lots/{id}/evaluation", tag = "trading", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = Evaluation), (status = 404, body = crate::error::Problem)))]
+/// The lot's evaluation report.
+pub async fn get_evaluation(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Evaluation>> {
+    gate(&state, &user, TradingAction::View, None).await?;
+    Ok(Json(
+        state
+            .store
+            .trading()
+            .evaluation(id)
+            .await?
+            .ok_or(StoreError::NotFound("evaluation"))?,
+    ))
 }

@@ -230,6 +230,62 @@ async fn lot_page(
             rows,
         ));
     }
+    if let Some(ev) = t.evaluation(id).await? {
+        let opening = t.opening(id).await?;
+        let company = |bid: i64| {
+            opening
+                .as_ref()
+                .and_then(|o| o.bids.iter().find(|b| b.bid_id == bid))
+                .map_or_else(|| bid.to_string(), |b| b.company.clone())
+        };
+        let rows = ev
+            .ranking
+            .iter()
+            .map(|r| {
+                vec![
+                    Cell::text(r.rank.to_string()),
+                    Cell::text(company(r.bid_id)),
+                    Cell::text(format!("{} 元", fen_to_yuan(r.price_fen))),
+                    Cell::text(format!("{:.2}", r.price_score)),
+                    Cell::text(
+                        ev.criteria
+                            .items
+                            .iter()
+                            .zip(&r.item_scores)
+                            .map(|(i, s)| format!("{} {s:.2}", i.name))
+                            .collect::<Vec<_>>()
+                            .join("；"),
+                    ),
+                    Cell::text(format!("{:.2}", r.total)),
+                ]
+            })
+            .collect();
+        sections.push(Section::table(
+            &format!(
+                "评标结果（{}，价格分 {} 分）",
+                when(ev.evaluated_at),
+                ev.criteria.price_points
+            ),
+            vec![
+                "排名",
+                "投标人",
+                "投标报价",
+                "价格分",
+                "各评分项（专家平均）",
+                "总分",
+            ],
+            rows,
+        ));
+        let names = t.expert_names(&ev.experts).await?;
+        sections.push(Section::table(
+            "评标委员会（评标结束后公开）",
+            vec!["专家编号", "姓名", "工作单位"],
+            names
+                .into_iter()
+                .map(|(i, n, e)| vec![Cell::text(i.to_string()), Cell::text(n), Cell::text(e)])
+                .collect(),
+        ));
+    }
     for d in t.draws(id).await? {
         let verdict = if d.drawn_at.is_none() {
             "待录入种子值".to_owned()
@@ -303,7 +359,7 @@ async fn lot_page(
     public_page(
         &ctx,
         &format!("{} · {}", p.name, lot.name),
-        "本标段的公告、答疑、开标记录与专家抽取过程。专家姓名在评标结束前保密。",
+        "本标段的公告、答疑、开标记录、专家抽取过程与评标结果。专家姓名在评标结束前保密。",
         sections,
     )
 }
