@@ -506,6 +506,69 @@ async fn a_tender_from_announcement_to_draw(store: &Store) {
         t.evaluation(lot.id).await.unwrap().unwrap().ranking,
         report.ranking
     );
+
+    // Publicity (at least 3 days), an objection answered, the award and the contract.
+    let day = 86_400_000;
+    let e = message(
+        t.publish_candidates(lot.id, 2, &cal, by, opening)
+            .await
+            .unwrap_err(),
+    );
+    assert!(e.contains("第五十四条"), "{e}");
+    let p = t
+        .publish_candidates(lot.id, 3, &cal, by, opening)
+        .await
+        .unwrap();
+    assert_eq!(p.candidates[0].bid_id, report.ranking[0].bid_id);
+    assert!(
+        message(
+            t.object(lot.id, outsider, "不服", opening + day)
+                .await
+                .unwrap_err()
+        )
+        .contains("投标人")
+    );
+    let o = t
+        .object(lot.id, bidders[2], "第一名业绩不实。", opening + day)
+        .await
+        .unwrap();
+    assert!(message(t.award(lot.id, by, opening + day).await.unwrap_err()).contains("公示期未满"));
+    assert!(message(t.award(lot.id, by, p.ends_at).await.unwrap_err()).contains("质疑未答复"));
+    assert!(
+        message(
+            t.object(lot.id, bidders[1], "迟到的质疑", p.ends_at)
+                .await
+                .unwrap_err()
+        )
+        .contains("已结束")
+    );
+    t.answer_objection(o.id, "经核查，业绩属实，质疑不成立。", opening + day)
+        .await
+        .unwrap();
+    let award = t.award(lot.id, by, p.ends_at).await.unwrap();
+    assert_eq!(award.bid_id, report.ranking[0].bid_id);
+    assert_eq!(award.savings_fen, 1_280_000_000 - award.amount_fen);
+    assert!(t.award(lot.id, by, p.ends_at).await.is_err());
+    let contract = |signed: &str| onewindow_store::trading::Contract {
+        amount_fen: award.amount_fen,
+        signed_on: signed.into(),
+        starts_on: "2027-01-05".into(),
+        ends_on: "2027-08-31".into(),
+    };
+    assert!(
+        message(
+            t.record_contract(lot.id, &contract("2027-02-01"), p.ends_at)
+                .await
+                .unwrap_err()
+        )
+        .contains("ends_on")
+    );
+    let signed = t
+        .record_contract(lot.id, &contract("2026-12-30"), p.ends_at)
+        .await
+        .unwrap();
+    assert!(signed.contract.is_some());
+    assert_eq!(t.lot(lot.id).await.unwrap().status, LotStatus::Contracted);
     let _ = std::fs::remove_dir_all(blobs_dir);
 }
 

@@ -290,6 +290,36 @@ pub async fn demo_trading(
         }
     }
     t.evaluate(lot.id, by, deadline + 7_200_000).await?;
+    // Three days of publicity with one objection answered, the award, and the contract.
+    let evaluated = deadline + 7_200_000;
+    let publicity = t.publish_candidates(lot.id, 3, &cal, by, evaluated).await?;
+    let objection = t
+        .object(
+            lot.id,
+            companies[2],
+            "第一中标候选人项目经理业绩存疑，请核查。",
+            evaluated + 86_400_000,
+        )
+        .await?;
+    t.answer_objection(
+        objection.id,
+        "经核查，项目经理业绩真实有效，质疑不成立。",
+        evaluated + 2 * 86_400_000,
+    )
+    .await?;
+    let award = t.award(lot.id, by, publicity.ends_at).await?;
+    let signed = today - Duration::days(5);
+    t.record_contract(
+        lot.id,
+        &onewindow_store::trading::Contract {
+            amount_fen: award.amount_fen,
+            signed_on: signed.to_string(),
+            starts_on: (signed + Duration::days(10)).to_string(),
+            ends_on: (signed + Duration::days(240)).to_string(),
+        },
+        at(signed, 10, 0),
+    )
+    .await?;
 
     // A procurement lot open for bids today; the demo company may register and bid.
     let project = t

@@ -182,6 +182,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "trading_evaluation",
         include_str!("../../migrations/0035_trading_evaluation.sql"),
     ),
+    (
+        36,
+        "trading_award",
+        include_str!("../../migrations/0036_trading_award.sql"),
+    ),
 ];
 
 /// A migration's text for one database. With `-- [sqlite]` and `-- [postgres]` sections, what

@@ -4,11 +4,13 @@
 //! each lot's hash-chained log (`bids`); the expert pool and the draws (`experts`). The trading
 //! tables are written here only.
 
+mod award;
 mod bids;
 mod evaluation;
 mod experts;
 pub mod seal;
 
+pub use award::{Award, Candidate, Contract, Objection, Publicity};
 pub use bids::{BidReceipt, BidView, OpenedBid, OpeningRecord, ShareText};
 pub use evaluation::Evaluation;
 pub use experts::{Draw, Expert, ExpertInput};

@@ -12,11 +12,11 @@ use onewindow_domain::ids::StaffId;
 use onewindow_domain::org::FieldErrors;
 use onewindow_domain::trading::evaluation::Criteria;
 use onewindow_domain::trading::parse_yuan;
-use onewindow_store::trading::Evaluation;
 use onewindow_store::trading::{
     Announcement, BidReceipt, Clarification, Draw, ExpertInput, Lot, OpeningRecord, Project,
     ProjectInput, PublishInput, Question,
 };
+use onewindow_store::trading::{Award, Contract, Evaluation, Objection, Publicity};
 use onewindow_store::{StoreError, now_ms};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
@@ -48,6 +48,11 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(set_criteria))
         .routes(routes!(score))
         .routes(routes!(evaluate, get_evaluation))
+        .routes(routes!(publish_candidates))
+        .routes(routes!(object))
+        .routes(routes!(answer_objection))
+        .routes(routes!(award))
+        .routes(routes!(contract))
         .routes(routes!(commit_draw))
         .routes(routes!(draw_seed))
         .routes(routes!(run_draw))
@@ -608,4 +613,130 @@ pub async fn get_evaluation(
             .await?
             .ok_or(StoreError::NotFound("evaluation"))?,
     ))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct DaysBody {
+    /// Days of publicity (at least 3).
+    pub days: u32,
+}
+
+#[utoipa::path(post, path = "/trading/lots/{id}/candidates", tag = "trading", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = DaysBody,
+    responses((status = 201, body = Publicity), (status = 422, body = crate::error::Problem, description = "公示期不足 3 日等")))]
+/// Publishes the winning candidates (中标候选人公示).
+pub async fn publish_candidates(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<DaysBody>,
+) -> ApiResult<(StatusCode, Json<Publicity>)> {
+    gate(&state, &user, TradingAction::Manage, None).await?;
+    let cal = state.store.calendar().calendar_for("").await?;
+    let p = state
+        .store
+        .trading()
+        .publish_candidates(id, b.days, &cal, user.principal.account_id, now_ms())
+        .await?;
+    Ok((StatusCode::CREATED, Json(p)))
+}
+
+#[utoipa::path(post, path = "/trading/lots/{id}/objections", tag = "trading", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = TextBody,
+    responses((status = 201, body = Objection), (status = 422, body = crate::error::Problem)))]
+/// A bidder's objection (质疑) during the publicity.
+pub async fn object(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<TextBody>,
+) -> ApiResult<(StatusCode, Json<Objection>)> {
+    gate(&state, &user, TradingAction::Bid, None).await?;
+    let o = state
+        .store
+        .trading()
+        .object(id, user.principal.account_id, &b.text, now_ms())
+        .await?;
+    Ok((StatusCode::CREATED, Json(o)))
+}
+
+#[utoipa::path(post, path = "/trading/objections/{id}/answer", tag = "trading", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = TextBody,
+    responses((status = 200, body = Objection), (status = 422, body = crate::error::Problem)))]
+/// Answers an objection; the objector is told.
+pub async fn answer_objection(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<TextBody>,
+) -> ApiResult<Json<Objection>> {
+    gate(&state, &user, TradingAction::Manage, None).await?;
+    Ok(Json(
+        state
+            .store
+            .trading()
+            .answer_objection(id, &b.text, now_ms())
+            .await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/trading/lots/{id}/award", tag = "trading", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 201, body = Award), (status = 422, body = crate::error::Problem, description = "公示未满或质疑未答复")))]
+/// Awards the lot to the first candidate once the publicity has ended and every objection is
+/// answered.
+pub async fn award(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<(StatusCode, Json<Award>)> {
+    gate(&state, &user, TradingAction::Manage, None).await?;
+    let a = state
+        .store
+        .trading()
+        .award(id, user.principal.account_id, now_ms())
+        .await?;
+    Ok((StatusCode::CREATED, Json(a)))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct ContractBody {
+    /// Yuan, as text.
+    pub amount: String,
+    pub signed_on: String,
+    pub starts_on: String,
+    pub ends_on: String,
+}
+
+#[utoipa::path(post, path = "/trading/lots/{id}/contract", tag = "trading", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = ContractBody,
+    responses((status = 201, body = Award), (status = 422, body = crate::error::Problem)))]
+/// Records the signed contract of an awarded lot.
+pub async fn contract(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<ContractBody>,
+) -> ApiResult<(StatusCode, Json<Award>)> {
+    gate(&state, &user, TradingAction::Manage, None).await?;
+    let mut e = FieldErrors::new();
+    let amount_fen = parse_yuan(&mut e, "amount", &b.amount);
+    e.into_result().map_err(StoreError::Invalid)?;
+    let a = state
+        .store
+        .trading()
+        .record_contract(
+            id,
+            &Contract {
+                amount_fen,
+                signed_on: b.signed_on,
+                starts_on: b.starts_on,
+                ends_on: b.ends_on,
+            },
+            now_ms(),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(a)))
 }

@@ -286,6 +286,80 @@ async fn lot_page(
                 .collect(),
         ));
     }
+    if let Some(p) = t.publicity(id).await? {
+        sections.push(Section::table(
+            &format!(
+                "中标候选人公示（{} 至 {}）",
+                when(p.starts_at),
+                when(p.ends_at)
+            ),
+            vec!["名次", "投标人", "投标报价", "评分"],
+            p.candidates
+                .iter()
+                .map(|c| {
+                    vec![
+                        Cell::text(c.rank.to_string()),
+                        Cell::text(c.company.clone()),
+                        Cell::text(format!("{} 元", fen_to_yuan(c.price_fen))),
+                        Cell::text(format!("{:.2}", c.total)),
+                    ]
+                })
+                .collect(),
+        ));
+        let objections: Vec<Vec<Cell>> = t
+            .objections(id)
+            .await?
+            .into_iter()
+            .map(|o| {
+                vec![
+                    Cell::text(when(o.filed_at)),
+                    Cell::text(o.objection),
+                    Cell::text(o.answer.unwrap_or_else(|| "待答复".into())),
+                ]
+            })
+            .collect();
+        if !objections.is_empty() {
+            sections.push(Section::table(
+                "质疑与答复",
+                vec!["提出时间", "质疑", "答复"],
+                objections,
+            ));
+        }
+    }
+    if let Some(a) = t.award_of(id).await? {
+        let mut rows = vec![
+            vec![
+                Cell::text("中标人"),
+                Cell::text(format!("{}（{}）", a.company, a.credit_code)),
+            ],
+            vec![
+                Cell::text("中标金额"),
+                Cell::text(format!("{} 元", fen_to_yuan(a.amount_fen))),
+            ],
+            vec![
+                Cell::text("节约资金"),
+                Cell::text(format!(
+                    "{} 元（预算 {} 元）",
+                    fen_to_yuan(a.savings_fen),
+                    fen_to_yuan(a.budget_fen)
+                )),
+            ],
+            vec![Cell::text("确定时间"), Cell::text(when(a.awarded_at))],
+        ];
+        if let Some(c) = &a.contract {
+            rows.push(vec![
+                Cell::text("合同"),
+                Cell::text(format!(
+                    "{} 元，{} 签订，履约期 {} 至 {}",
+                    fen_to_yuan(c.amount_fen),
+                    c.signed_on,
+                    c.starts_on,
+                    c.ends_on
+                )),
+            ]);
+        }
+        sections.push(Section::table("中标结果与合同", vec!["", ""], rows));
+    }
     for d in t.draws(id).await? {
         let verdict = if d.drawn_at.is_none() {
             "待录入种子值".to_owned()
