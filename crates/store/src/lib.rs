@@ -396,6 +396,21 @@ pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
+/// A local time (Asia/Shanghai, the business time) as stored: UTC milliseconds.
+pub fn utc_ms(local: chrono::NaiveDateTime) -> i64 {
+    (local - chrono::Duration::hours(8))
+        .and_utc()
+        .timestamp_millis()
+}
+
+/// A stored time (UTC milliseconds) as local time (Asia/Shanghai).
+pub fn local(ms: i64) -> chrono::NaiveDateTime {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .naive_utc()
+        + chrono::Duration::hours(8)
+}
+
 /// The SQLite file holds password hashes and applicants' personal data: it is created readable
 /// and writable by the server's user only (0600), and an existing one is narrowed to that. SQLite
 /// gives its -wal and -shm files the database file's permissions.

@@ -23,11 +23,7 @@ fn passphrase(login: &str) -> String {
 
 /// Milliseconds of a Beijing date and time.
 fn at(day: NaiveDate, h: u32, m: u32) -> i64 {
-    day.and_hms_opt(h, m, 0)
-        .unwrap_or_default()
-        .and_utc()
-        .timestamp_millis()
-        - 8 * 3_600_000
+    onewindow_store::utc_ms(day.and_hms_opt(h, m, 0).unwrap_or_default())
 }
 
 pub async fn demo_trading(

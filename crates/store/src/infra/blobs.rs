@@ -52,6 +52,26 @@ pub fn parse_file_ref(value: &str) -> Option<(&str, &str)> {
         .then_some((hash, name))
 }
 
+/// Checks a file as every upload is checked: a plain name of at most 100 characters of an
+/// accepted kind, not empty, at most `MAX_FILE_BYTES`; problems go to `field`.
+pub fn check_file(errors: &mut FieldErrors, field: &str, filename: &str, bytes: &[u8]) {
+    let name = filename.trim();
+    if name.is_empty() || name.contains(['/', '\\']) || name.chars().count() > 100 {
+        errors.add(field, "文件名无效（不超过 100 个字符，不含斜杠）");
+    } else if content_type(name).is_none() {
+        let kinds: Vec<&str> = ALLOWED.iter().map(|(e, _)| *e).collect();
+        errors.add(
+            field,
+            format!("不支持的文件类型，可上传：{}", kinds.join("、")),
+        );
+    }
+    if bytes.is_empty() {
+        errors.add(field, "文件为空");
+    } else if bytes.len() > MAX_FILE_BYTES {
+        errors.add(field, "文件不能超过 10 MB");
+    }
+}
+
 /// Cheap to clone (every request's state carries one).
 #[derive(Debug, Clone)]
 pub struct BlobStore {
@@ -72,21 +92,7 @@ impl BlobStore {
     /// Checks and stores a file; returns its SHA-256. Storing the same content twice is free.
     pub fn put(&self, filename: &str, bytes: &[u8]) -> StoreResult<String> {
         let mut errors = FieldErrors::new();
-        let name = filename.trim();
-        if name.is_empty() || name.contains(['/', '\\']) || name.chars().count() > 100 {
-            errors.add("file", "文件名无效（不超过 100 个字符，不含斜杠）");
-        } else if content_type(name).is_none() {
-            let kinds: Vec<&str> = ALLOWED.iter().map(|(e, _)| *e).collect();
-            errors.add(
-                "file",
-                format!("不支持的文件类型，可上传：{}", kinds.join("、")),
-            );
-        }
-        if bytes.is_empty() {
-            errors.add("file", "文件为空");
-        } else if bytes.len() > MAX_FILE_BYTES {
-            errors.add("file", "文件不能超过 10 MB");
-        }
+        check_file(&mut errors, "file", filename, bytes);
         errors.into_result()?;
         self.put_content(bytes)
     }

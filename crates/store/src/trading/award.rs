@@ -105,8 +105,9 @@ impl TradingStore<'_> {
         let company = |bid: i64| {
             opening
                 .as_ref()
-                .and_then(|o| o.bids.iter().find(|b| b.bid_id == bid))
-                .map_or_else(String::new, |b| b.company.clone())
+                .and_then(|o| o.company(bid))
+                .unwrap_or_default()
+                .to_owned()
         };
         let candidates: Vec<Candidate> = ev
             .ranking

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::seal::{self, SealError};
 use super::{Lot, invalid, open_for_bids, share_aad};
-use crate::blobs::{BlobStore, MAX_FILE_BYTES, content_type};
+use crate::blobs::{BlobStore, check_file};
 use crate::case::checkpoints::AuditKey;
 use crate::{StoreError, StoreResult, TradingStore, now_ms};
 
@@ -89,6 +89,16 @@ pub struct OpeningRecord {
     pub hash: String,
     #[serde(default)]
     pub signature: String,
+}
+
+impl OpeningRecord {
+    /// The company that made a bid read at this opening.
+    pub fn company(&self, bid_id: i64) -> Option<&str> {
+        self.bids
+            .iter()
+            .find(|b| b.bid_id == bid_id)
+            .map(|b| b.company.as_str())
+    }
 }
 
 /// A bid as its bidder or the lot's staff see it before the opening: no price.
@@ -654,17 +664,7 @@ fn check_bid(price_fen: i64, files: &[(String, Vec<u8>)]) -> StoreResult<()> {
     }
     let mut total = 0usize;
     for (n, (name, bytes)) in files.iter().enumerate() {
-        let field = format!("files[{n}]");
-        if name.trim().is_empty()
-            || name.contains(['/', '\\'])
-            || name.chars().count() > 100
-            || content_type(name).is_none()
-        {
-            e.add(&field, "文件名无效或类型不支持");
-        }
-        if bytes.is_empty() || bytes.len() > MAX_FILE_BYTES {
-            e.add(&field, "文件为空或超过 10 MB");
-        }
+        check_file(&mut e, &format!("files[{n}]"), name, bytes);
         total = total.saturating_add(bytes.len());
     }
     if total > MAX_BID_BYTES {

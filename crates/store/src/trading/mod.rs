@@ -175,9 +175,7 @@ pub struct Question {
 
 /// The business date of a UTC instant (Asia/Shanghai).
 pub fn local_date(ms: i64) -> NaiveDate {
-    DateTime::<Utc>::from_timestamp_millis(ms + 8 * 3_600_000)
-        .unwrap_or_default()
-        .date_naive()
+    crate::local(ms).date()
 }
 
 const PROJECT_COLS: &str = "id, code, name, sector, method, owner_name, owner_credit_code,

@@ -8,7 +8,6 @@ use axum::Json;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::get;
-use chrono::{DateTime, Utc};
 use onewindow_domain::trading::draw::{self, DrawRecord};
 use onewindow_domain::trading::fen_to_yuan;
 
@@ -16,20 +15,13 @@ use crate::AppState;
 use crate::auth::RequestCtx;
 use crate::error::ApiError;
 use crate::kit::{Cell, Section, public_page};
-use crate::pages::PageResult;
+use crate::pages::{PageResult, local_time};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/trading", get(index))
         .route("/trading/lots/{id}", get(lot_page))
         .route("/trading/draws/{file}", get(draw_json))
-}
-
-/// A stored instant as Beijing time.
-fn when(ms: i64) -> String {
-    DateTime::<Utc>::from_timestamp_millis(ms + 8 * 3_600_000)
-        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_default()
 }
 
 async fn index(State(state): State<AppState>, ctx: RequestCtx) -> PageResult {
@@ -52,7 +44,7 @@ async fn index(State(state): State<AppState>, ctx: RequestCtx) -> PageResult {
                 Cell::text(p.method.label()),
                 Cell::text(format!("{} 元", fen_to_yuan(l.budget_fen))),
                 Cell::tag(l.status.label(), "on"),
-                Cell::text(l.bid_deadline.map(when).unwrap_or_default()),
+                Cell::text(l.bid_deadline.map(local_time).unwrap_or_default()),
             ]);
         }
     }
@@ -60,7 +52,7 @@ async fn index(State(state): State<AppState>, ctx: RequestCtx) -> PageResult {
         .iter()
         .map(|a| {
             vec![
-                Cell::text(when(a.published_at)),
+                Cell::text(local_time(a.published_at)),
                 Cell::text(a.kind.label()),
                 match a.lot_id {
                     Some(l) => Cell::link(a.title.clone(), format!("/trading/lots/{l}")),
@@ -132,11 +124,11 @@ async fn lot_page(
             ],
             vec![
                 Cell::text("投标截止时间"),
-                Cell::text(lot.bid_deadline.map(when).unwrap_or_default()),
+                Cell::text(lot.bid_deadline.map(local_time).unwrap_or_default()),
             ],
             vec![
                 Cell::text("开标时间"),
-                Cell::text(lot.opening_at.map(when).unwrap_or_default()),
+                Cell::text(lot.opening_at.map(local_time).unwrap_or_default()),
             ],
             vec![
                 Cell::text("开标密钥公钥"),
@@ -154,10 +146,10 @@ async fn lot_page(
         .map(|a| {
             let moved = a
                 .moved_to
-                .map(|m| format!("（投标截止时间顺延至 {}）", when(m)))
+                .map(|m| format!("（投标截止时间顺延至 {}）", local_time(m)))
                 .unwrap_or_default();
             vec![
-                Cell::text(when(a.published_at)),
+                Cell::text(local_time(a.published_at)),
                 Cell::text(a.kind.label()),
                 Cell::text(format!("{}{moved}\n{}", a.title, a.body)),
             ]
@@ -182,7 +174,8 @@ async fn lot_page(
     if !questions.is_empty() {
         sections.push(Section::table("答疑", vec!["问题", "答复"], questions));
     }
-    if let Some(r) = t.opening(id).await? {
+    let opening = t.opening(id).await?;
+    if let Some(r) = &opening {
         let rows = r
             .bids
             .iter()
@@ -209,7 +202,7 @@ async fn lot_page(
             },
             vec!["", ""],
             vec![
-                vec![Cell::text("开标时间"), Cell::text(when(r.opened_at))],
+                vec![Cell::text("开标时间"), Cell::text(local_time(r.opened_at))],
                 vec![
                     Cell::text("标段日志位置"),
                     Cell::text(format!("第 {} 条", r.log_seq)),
@@ -231,12 +224,11 @@ async fn lot_page(
         ));
     }
     if let Some(ev) = t.evaluation(id).await? {
-        let opening = t.opening(id).await?;
         let company = |bid: i64| {
             opening
                 .as_ref()
-                .and_then(|o| o.bids.iter().find(|b| b.bid_id == bid))
-                .map_or_else(|| bid.to_string(), |b| b.company.clone())
+                .and_then(|o| o.company(bid))
+                .map_or_else(|| bid.to_string(), str::to_owned)
         };
         let rows = ev
             .ranking
@@ -263,7 +255,7 @@ async fn lot_page(
         sections.push(Section::table(
             &format!(
                 "评标结果（{}，价格分 {} 分）",
-                when(ev.evaluated_at),
+                local_time(ev.evaluated_at),
                 ev.criteria.price_points
             ),
             vec![
@@ -290,8 +282,8 @@ async fn lot_page(
         sections.push(Section::table(
             &format!(
                 "中标候选人公示（{} 至 {}）",
-                when(p.starts_at),
-                when(p.ends_at)
+                local_time(p.starts_at),
+                local_time(p.ends_at)
             ),
             vec!["名次", "投标人", "投标报价", "评分"],
             p.candidates
@@ -312,7 +304,7 @@ async fn lot_page(
             .into_iter()
             .map(|o| {
                 vec![
-                    Cell::text(when(o.filed_at)),
+                    Cell::text(local_time(o.filed_at)),
                     Cell::text(o.objection),
                     Cell::text(o.answer.unwrap_or_else(|| "待答复".into())),
                 ]
@@ -344,7 +336,7 @@ async fn lot_page(
                     fen_to_yuan(a.budget_fen)
                 )),
             ],
-            vec![Cell::text("确定时间"), Cell::text(when(a.awarded_at))],
+            vec![Cell::text("确定时间"), Cell::text(local_time(a.awarded_at))],
         ];
         if let Some(c) = &a.contract {
             rows.push(vec![
@@ -402,7 +394,7 @@ async fn lot_page(
                     Cell::text(format!(
                         "{}（{} 公布）",
                         d.record.pool_hash,
-                        when(d.committed_at)
+                        local_time(d.committed_at)
                     )),
                 ],
                 vec![

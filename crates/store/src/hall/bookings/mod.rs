@@ -23,7 +23,7 @@ mod writes;
 pub(crate) use writes::Queued;
 use writes::{BookJob, Slot, hold, not_changeable, notify, release, same_day, take, write_loop};
 
-use crate::{Backend, StoreError, StoreResult, now_ms};
+use crate::{Backend, StoreError, StoreResult, now_ms, utc_ms};
 
 /// The windows a booking is served at: a department's own windows in a hall, or the hall's
 /// comprehensive windows (综合窗口) for a department without windows of its own there.
@@ -190,18 +190,6 @@ const RULE_KEYS: [&str; 4] = [
     "booking_no_show_days",
     "booking_days_ahead",
 ];
-
-/// A local time (Asia/Shanghai) as stored: UTC milliseconds.
-fn utc_ms(local: NaiveDateTime) -> i64 {
-    (local - Duration::hours(8)).and_utc().timestamp_millis()
-}
-
-fn local(ms: i64) -> NaiveDateTime {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .unwrap_or_default()
-        .naive_utc()
-        + Duration::hours(8)
-}
 
 fn full() -> StoreError {
     FieldErrors::single("slot", "该时段已约满，请选择其他时段").into()

@@ -7,9 +7,10 @@ use onewindow_domain::hall::booking::{BookingRules, BookingStatus, CODE_LEN, Slo
 use onewindow_domain::ids::{AccountId, DepartmentId, HallId, ItemId};
 use onewindow_domain::org::FieldErrors;
 
-use super::{Booking, BookingRequest, Tx, full, local, utc_ms};
+use super::{Booking, BookingRequest, Tx, full};
 use crate::case::commands::random_code;
 use crate::{StoreError, StoreResult, now_ms};
+use crate::{local, utc_ms};
 
 /// A booking checked against everything outside the transaction (the item, the hall, the
 /// slot, the rules), to be written.
