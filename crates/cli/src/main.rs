@@ -44,7 +44,7 @@ struct Cli {
 pub struct Common {
     /// TOML settings file (keys: database_url, listen, data_dir, secure_cookies, log_format,
     /// today, sms_gateway, email_gateway, event_key_file, audit_public_key, witness_urls,
-    /// trusted_proxies).
+    /// trusted_proxies, ocid_prefix, public_url).
     #[arg(long, global = true, env = "ONEWINDOW_CONFIG")]
     config: Option<PathBuf>,
     /// sqlite://PATH or postgres://USER@HOST/DB [default: sqlite://DATA_DIR/onewindow.db]
@@ -101,6 +101,14 @@ pub struct Common {
         value_delimiter = ','
     )]
     trusted_proxies: Option<Vec<String>>,
+    /// The deployment's OCDS ocid prefix, as the Open Contracting Partnership assigned it
+    /// (`ocds-` and six letters or digits) [default: ocds-onewin]
+    #[arg(long, global = true, env = "ONEWINDOW_OCID_PREFIX")]
+    ocid_prefix: Option<String>,
+    /// The address the public reaches this deployment at, used in published links such as the
+    /// OCDS packages [default: http:// and the listen address]
+    #[arg(long, global = true, env = "ONEWINDOW_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -130,7 +138,7 @@ enum Command {
     /// The 12345 hotline's call records.
     #[command(subcommand)]
     Hotline(hotline::HotlineCommand),
-    /// 公共资源交易: re-derive a published expert draw.
+    /// 公共资源交易: re-derive a published expert draw, export the OCDS releases.
     #[command(subcommand)]
     Trading(trading::TradingCommand),
     /// Benchmarks for the performance targets (build with --release for real figures).
@@ -369,7 +377,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Token(cmd) => token_command(&open_store(&settings).await?, cmd).await,
         Command::Catalog(cmd) => catalog_command(&settings, cmd).await,
         Command::Hotline(cmd) => hotline::run(open_store(&settings).await?, cmd).await,
-        Command::Trading(cmd) => trading::run(cmd),
+        Command::Trading(cmd) => trading::run(&settings, cmd).await,
         Command::Bench(BenchCommand::Trading(o)) => bench::trading::trading(o).await,
         Command::Bench(BenchCommand::Catalog { items, runs }) => bench::catalog(items, runs),
         Command::Bench(BenchCommand::Http {
@@ -613,6 +621,7 @@ async fn serve(mut store: Store, settings: &Settings) -> anyhow::Result<()> {
                 fixed: settings.today,
                 time: None,
             },
+            ocds: trading::publication(settings),
         }),
         notifiers,
         settings

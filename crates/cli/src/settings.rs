@@ -31,6 +31,8 @@ struct FileSettings {
     audit_public_key: Option<String>,
     witness_urls: Option<Vec<String>>,
     trusted_proxies: Option<Vec<String>>,
+    ocid_prefix: Option<String>,
+    public_url: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -53,6 +55,9 @@ pub struct Settings {
     pub witness_urls: Vec<String>,
     /// Reverse proxies whose X-Forwarded-For is believed.
     pub trusted_proxies: Vec<String>,
+    /// The OCDS ocid prefix and the public address of the published packages.
+    pub ocid_prefix: String,
+    pub public_url: String,
 }
 
 impl Settings {
@@ -76,13 +81,20 @@ impl Settings {
             .clone()
             .or(file.database_url)
             .unwrap_or_else(|| format!("sqlite://{}/onewindow.db", data_dir.display()));
+        let listen = cli
+            .listen
+            .clone()
+            .or(file.listen)
+            .unwrap_or_else(|| "127.0.0.1:8080".into());
+        onewindow_domain::trading::ocds::check_prefix(
+            cli.ocid_prefix
+                .as_deref()
+                .or(file.ocid_prefix.as_deref())
+                .unwrap_or("ocds-onewin"),
+        )
+        .map_err(anyhow::Error::msg)?;
         Ok(Settings {
             database_url,
-            listen: cli
-                .listen
-                .clone()
-                .or(file.listen)
-                .unwrap_or_else(|| "127.0.0.1:8080".into()),
             secure_cookies: cli.secure_cookies.or(file.secure_cookies).unwrap_or(false),
             log_format: cli.log_format.or(file.log_format),
             today: cli.today.or(file.today),
@@ -104,6 +116,19 @@ impl Settings {
                 .clone()
                 .or(file.trusted_proxies)
                 .unwrap_or_default(),
+            ocid_prefix: cli
+                .ocid_prefix
+                .clone()
+                .or(file.ocid_prefix)
+                .unwrap_or_else(|| "ocds-onewin".into()),
+            public_url: cli
+                .public_url
+                .clone()
+                .or(file.public_url)
+                .unwrap_or_else(|| format!("http://{listen}"))
+                .trim_end_matches('/')
+                .to_string(),
+            listen,
             data_dir,
         })
     }
@@ -167,6 +192,8 @@ mod tests {
             audit_public_key: None,
             witness_urls: vec![],
             trusted_proxies: vec![],
+            ocid_prefix: String::new(),
+            public_url: String::new(),
         };
         assert_eq!(s.redacted_url(), "postgres://ow:***@db/ow");
     }

@@ -1,21 +1,72 @@
 //! `onewindow trading verify-draw FILE.json`: re-derives a published expert draw from its inputs
 //! (the eligible pool, the seed values, the count and the declines) by the algorithm in the
-//! README, without the platform or its database.
+//! README, without the platform or its database. `onewindow trading export-ocds --out FILE.json`:
+//! every published lot's OCDS releases (or, with `--records`, its records) as one package,
+//! written as it is read.
 
 use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Subcommand;
 use onewindow_domain::trading::draw::{self, DrawRecord};
+use onewindow_store::trading::ocds::{Package, Publication};
+
+use crate::settings::Settings;
+
+/// Where the deployment's OCDS packages say they come from.
+pub fn publication(settings: &Settings) -> Publication {
+    Publication {
+        prefix: settings.ocid_prefix.clone(),
+        base_url: settings.public_url.clone(),
+    }
+}
 
 #[derive(Subcommand)]
 pub enum TradingCommand {
     /// Re-derive an expert draw from its published record (`/trading/draws/{id}.json`).
     VerifyDraw { file: PathBuf },
+    /// Write the OCDS 1.1 release package (or record package) of every published lot.
+    ExportOcds {
+        /// Where to write the package (`-` for standard output).
+        #[arg(long)]
+        out: PathBuf,
+        /// A record package (each lot's releases and compiled release) instead of releases.
+        #[arg(long)]
+        records: bool,
+    },
 }
 
-pub fn run(cmd: TradingCommand) -> anyhow::Result<()> {
+pub async fn run(settings: &Settings, cmd: TradingCommand) -> anyhow::Result<()> {
     match cmd {
+        TradingCommand::ExportOcds { out, records } => {
+            let store = crate::open_store(settings).await?;
+            let p = publication(settings);
+            let (kind, path) = if records {
+                (Package::Records, "records")
+            } else {
+                (Package::Releases, "releases")
+            };
+            let uri = format!("{}/api/v1/trading/ocds/{path}", p.base_url);
+            let now = onewindow_store::now_ms();
+            let n = if out.as_os_str() == "-" {
+                let stdout = std::io::stdout().lock();
+                store
+                    .trading()
+                    .write_ocds(&p, kind, &uri, now, std::io::BufWriter::new(stdout))
+                    .await?
+            } else {
+                let file = std::fs::File::create(&out)
+                    .with_context(|| format!("creating {}", out.display()))?;
+                let n = store
+                    .trading()
+                    .write_ocds(&p, kind, &uri, now, std::io::BufWriter::new(file))
+                    .await?;
+                eprintln!("已导出 {n} 条 OCDS {path} 至 {}", out.display());
+                n
+            };
+            tracing::debug!(n, "ocds export");
+            Ok(())
+        }
         TradingCommand::VerifyDraw { file } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;

@@ -564,3 +564,92 @@ pub async fn seed_windows(
     }
     windows
 }
+
+/// Checks an OCDS package file offline with the standard's 1.1.5 copy (`ONEWINDOW_OCDS_STANDARD`
+/// names its folder, else `shared/reference/ocds-1.1.5` beside the checkout or under /work): a
+/// release package by lib-cove-ocds (no validation errors, no values outside the closed
+/// codelists), a record package by that folder's `validate_plain.py` against the record package
+/// schema (lib-cove-ocds would fetch the versioned release schema from the network). Both run in
+/// the virtual environment named by `ONEWINDOW_OCDS_VENV` (default `~/.cache/onewindow-ocds-venv`,
+/// which `.ci/run` makes). Returns `Ok(false)` when either is missing, which under `CI=true` is a
+/// failure.
+pub fn validate_ocds(package: &std::path::Path, records: bool) -> Result<bool, String> {
+    let venv = std::env::var("ONEWINDOW_OCDS_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(std::env::var("HOME").unwrap_or_default())
+                .join(".cache/onewindow-ocds-venv")
+        });
+    let folder = "shared/reference/ocds-1.1.5";
+    let standard = std::env::var("ONEWINDOW_OCDS_STANDARD")
+        .map(PathBuf::from)
+        .ok()
+        .into_iter()
+        .chain([
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../../..")
+                .join(folder),
+            PathBuf::from("/work").join(folder),
+        ])
+        .find(|p| p.join("standard-1__1__5.zip").exists())
+        .unwrap_or_else(|| PathBuf::from(folder));
+    let cove = venv.join("bin/libcoveocds");
+    if !cove.exists() || !standard.join("standard-1__1__5.zip").exists() {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            return Err(format!(
+                "CI=true but the OCDS validator is missing ({} or {})",
+                cove.display(),
+                standard.display()
+            ));
+        }
+        eprintln!("lib-cove-ocds not installed: the OCDS package is not validated");
+        return Ok(false);
+    }
+    let run = |cmd: &mut std::process::Command| {
+        cmd.output()
+            .map_err(|e| format!("running the OCDS validator: {e}"))
+    };
+    if records {
+        let out = run(std::process::Command::new(venv.join("bin/python"))
+            .arg(standard.join("validate_plain.py"))
+            .arg(standard.join("schema"))
+            .arg(package)
+            .arg("record-package-schema.json"))?;
+        return if out.status.success() {
+            Ok(true)
+        } else {
+            Err(format!(
+                "OCDS record package {} is not valid: {}",
+                package.display(),
+                String::from_utf8_lossy(&out.stdout)
+            ))
+        };
+    }
+    let out = run(std::process::Command::new(&cove)
+        .arg("--standard-zip")
+        .arg(standard.join("standard-1__1__5.zip"))
+        .arg(package))?;
+    if !out.status.success() {
+        return Err(format!(
+            "lib-cove-ocds failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("lib-cove-ocds printed no JSON: {e}"))?;
+    let errors = &report["validation_errors"];
+    let closed = &report["additional_closed_codelist_values"];
+    let empty = |v: &serde_json::Value| {
+        v.is_null()
+            || v.as_array().is_some_and(|a| a.is_empty())
+            || v.as_object().is_some_and(|o| o.is_empty())
+    };
+    if empty(errors) && empty(closed) {
+        Ok(true)
+    } else {
+        Err(format!(
+            "OCDS package {} is not valid: validation_errors {errors:#}, additional_closed_codelist_values {closed:#}",
+            package.display()
+        ))
+    }
+}

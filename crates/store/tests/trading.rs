@@ -5,17 +5,20 @@
 //! before the opening reveals no bid; the opening refused early, with too few shares and with a
 //! wrong one, then done with k shares and its record signed; a late bid refused; an expert draw
 //! that avoids the owner's and the bidders' employers and a failed credit record, refuses seeds
-//! given before the commitment, re-derives, and replaces a decline.
+//! given before the commitment, re-derives, and replaces a decline; then evaluation, publicity,
+//! award and contract, and the lot's OCDS releases validated by lib-cove-ocds.
 
 use chrono::{DateTime, Duration, Utc};
 use onewindow_domain::calendar::WorkCalendar;
 use onewindow_domain::ids::{AccountId, StaffId};
 use onewindow_domain::trading::LotStatus;
+use onewindow_domain::trading::auction::Phase;
 use onewindow_domain::trading::draw;
 use onewindow_domain::trading::evaluation::{Criteria, Item};
 use onewindow_store::blobs::BlobStore;
 use onewindow_store::case::checkpoints::AuditKey;
 use onewindow_store::testing::{company_code, register_company, seed_org, seed_staff};
+use onewindow_store::trading::ocds::{Package, Publication};
 use onewindow_store::trading::seal;
 use onewindow_store::trading::{
     Clarification, ExpertInput, LotInput, ProjectInput, PublishInput, local_date,
@@ -569,10 +572,250 @@ async fn a_tender_from_announcement_to_draw(store: &Store) {
         .unwrap();
     assert!(signed.contract.is_some());
     assert_eq!(t.lot(lot.id).await.unwrap().status, LotStatus::Contracted);
+    ocds_of_the_lot(store, lot.id, &blobs_dir).await;
     let _ = std::fs::remove_dir_all(blobs_dir);
+}
+
+/// The lot's OCDS releases: one per stage, in order, the amendment moving the tender period, the
+/// tenderers, award and contract; the package and the record package pass lib-cove-ocds.
+async fn ocds_of_the_lot(store: &Store, lot_id: i64, dir: &std::path::Path) {
+    let p = Publication {
+        prefix: "ocds-onewin".into(),
+        base_url: "https://ggzy.example.gov.cn".into(),
+    };
+    let page = store.trading().ocds_page(0, 10).await.unwrap();
+    let lot = page.iter().find(|l| l.lot.id == lot_id).unwrap();
+    let releases = lot.releases(&p);
+    let tags: Vec<&str> = releases
+        .iter()
+        .map(|r| r["tag"][0].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        tags,
+        [
+            "planning",
+            "tender",
+            "tenderAmendment",
+            "tenderUpdate",
+            "award",
+            "contract"
+        ]
+    );
+    let ocid = format!("ocds-onewin-{lot_id}");
+    assert!(releases.iter().all(|r| r["ocid"] == ocid.as_str()));
+    let (tender, amended) = (&releases[1]["tender"], &releases[2]["tender"]);
+    assert_ne!(
+        tender["tenderPeriod"]["endDate"], amended["tenderPeriod"]["endDate"],
+        "the clarification moved the deadline"
+    );
+    assert_eq!(releases[3]["tender"]["numberOfTenderers"], 3);
+    let last = &releases[5];
+    assert_eq!(last["awards"][0]["value"]["currency"], "CNY");
+    assert_eq!(last["contracts"][0]["awardID"], last["awards"][0]["id"]);
+    let supplier = last["awards"][0]["suppliers"][0]["id"].as_str().unwrap();
+    assert!(supplier.starts_with("CN-USCC-"));
+    let record = lot.record(&p);
+    assert_eq!(record["compiledRelease"]["tender"]["status"], "complete");
+    assert_eq!(record["compiledRelease"]["tag"][0], "compiled");
+    for kind in [Package::Releases, Package::Records] {
+        let path = dir.join(format!("ocds-{kind:?}.json"));
+        let file = std::fs::File::create(&path).unwrap();
+        let n = store
+            .trading()
+            .write_ocds(&p, kind, "https://ggzy.example.gov.cn/ocds", now_ms(), file)
+            .await
+            .unwrap();
+        assert!(n >= 1);
+        let package: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(package["version"], "1.1");
+        onewindow_store::testing::validate_ocds(&path, kind == Package::Records).unwrap();
+    }
 }
 
 #[tokio::test]
 async fn a_tender_runs_from_announcement_to_a_verified_draw() {
     on_every_backend!(a_tender_from_announcement_to_draw);
+}
+
+/// A land-use right listed online: the announcement 20 days ahead and a 10-day listing enforced;
+/// bids in public order from registered companies only, each at least the increment above the
+/// last; two bidders at the listing's end go to a timed round on an injected clock, each bid
+/// restarting the countdown; the round's end settles the award once, and the OCDS releases of
+/// the lot validate.
+async fn an_auction(store: &Store) {
+    let org = seed_org(store).await;
+    let manager = seed_staff(
+        store,
+        "jiaoyi",
+        &["trading_officer"],
+        Some(org.centre),
+        None,
+    )
+    .await;
+    let by = manager.account_id;
+    let t = store.trading();
+    let mut input = project(300);
+    input.sector = "land_mineral".into();
+    input.method = "auction".into();
+    input.name = "兰山区 2026-18 号地块国有建设用地使用权".into();
+    input.lots[0].name = "挂牌出让".into();
+    let p = t.create_project(&input, by).await.unwrap();
+    let lot = t.lots(p.id).await.unwrap().remove(0);
+    let cal = WorkCalendar::official().unwrap();
+    let now = now_ms();
+    let day = 86_400_000;
+    let today = local_date(now);
+    let start = today
+        .and_hms_opt(1, 0, 0)
+        .unwrap()
+        .and_utc()
+        .timestamp_millis()
+        + 21 * day;
+    let listing = |starts: i64, days: i64| onewindow_store::trading::ListingInput {
+        title: "兰山区 2026-18 号地块挂牌出让公告".into(),
+        body: "出让面积 12,000 平方米，用途住宅，出让年限 70 年。".into(),
+        docs: ("挂牌出让文件.pdf".into(), seal::sha256_hex(b"listing")),
+        starting_price: "80,000,000".into(),
+        increment: "500,000".into(),
+        reserve_price: Some("82,000,000".into()),
+        listing_starts_at: at(starts),
+        listing_ends_at: at(starts + days * day),
+        round_secs: 300,
+    };
+    // Sealed-bid publication is refused for a listing, and the law's periods are enforced.
+    let publish = PublishInput {
+        title: "x".into(),
+        body: "x".into(),
+        docs: ("a.pdf".into(), seal::sha256_hex(b"a")),
+        docs_issued_on: today,
+        bid_deadline: at(start),
+        opening_at: at(start),
+        officials: vec![],
+        threshold: 2,
+    };
+    assert!(
+        message(
+            t.publish_lot(lot.id, &publish, &cal, by, now)
+                .await
+                .unwrap_err()
+        )
+        .contains("挂牌")
+    );
+    let e = message(
+        t.publish_listing(lot.id, &listing(now + 5 * day, 9), &cal, by, now)
+            .await
+            .unwrap_err(),
+    );
+    assert!(
+        e.contains("listing_starts_at") && e.contains("第十条"),
+        "{e}"
+    );
+    assert!(
+        e.contains("listing_ends_at") && e.contains("第二十条"),
+        "{e}"
+    );
+    t.publish_listing(lot.id, &listing(start, 10), &cal, by, now)
+        .await
+        .unwrap();
+    let end = start + 10 * day;
+    let mut companies = Vec::new();
+    for n in 0..3 {
+        let c = register_company(store, &format!("临沂置业{n}有限公司"), 400 + n).await;
+        companies.push(c);
+    }
+    for c in &companies[..2] {
+        t.register(lot.id, *c, now).await.unwrap();
+    }
+    let offer = |who: usize, amount: &'static str, at: i64| {
+        let c = companies[who];
+        async move { t.offer(lot.id, c, amount, at).await }
+    };
+    assert!(message(offer(0, "80000000", start - 1).await.unwrap_err()).contains("尚未开始"));
+    assert!(message(offer(2, "80000000", start).await.unwrap_err()).contains("竞买申请"));
+    assert!(message(offer(0, "79999999", start).await.unwrap_err()).contains("80000000.00"));
+    let (first, _) = offer(0, "80000000", start + day).await.unwrap();
+    assert_eq!((first.seq, first.bidder_no), (1, 1));
+    assert!(message(offer(0, "81000000", start + day).await.unwrap_err()).contains("最高报价人"));
+    assert!(
+        message(offer(1, "80400000", start + 2 * day).await.unwrap_err()).contains("80500000.00")
+    );
+    let (_, after) = offer(1, "80500000", start + 2 * day).await.unwrap();
+    assert_eq!(after.next_minimum_fen, 8_100_000_000);
+    assert_eq!(
+        after.reserve_fen, None,
+        "the reserve stays hidden while bidding"
+    );
+    // The listing ends with two bidders: the timed round; each bid restarts its clock.
+    let round = t.auction(lot.id, end).await.unwrap();
+    assert_eq!(
+        round.phase,
+        Phase::Round {
+            ends_at: end + 300_000
+        }
+    );
+    assert_eq!(
+        t.settle_auction(lot.id, end + 1)
+            .await
+            .unwrap()
+            .map(|a| a.lot_id),
+        None
+    );
+    offer(0, "81500000", end + 290_000).await.unwrap();
+    let (_, v) = offer(1, "82500000", end + 580_000).await.unwrap();
+    assert_eq!(
+        v.phase,
+        Phase::Round {
+            ends_at: end + 880_000
+        }
+    );
+    assert!(message(offer(0, "83000000", end + 880_000).await.unwrap_err()).contains("已结束"));
+    let settled = t
+        .settle_auction(lot.id, end + 880_000)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(settled.winner.as_deref(), Some("临沂置业1有限公司"));
+    assert_eq!(settled.reserve_fen, Some(8_200_000_000));
+    assert!(
+        t.settle_auction(lot.id, end + 990_000)
+            .await
+            .unwrap()
+            .is_none(),
+        "settled once"
+    );
+    let l = t.lot(lot.id).await.unwrap();
+    assert_eq!(l.status, LotStatus::Awarded);
+    let award = t.award_of(lot.id).await.unwrap().unwrap();
+    assert_eq!(award.amount_fen, 8_250_000_000);
+    let p = Publication {
+        prefix: "ocds-onewin".into(),
+        base_url: "https://ggzy.example.gov.cn".into(),
+    };
+    let page = t.ocds_page(lot.id - 1, 1).await.unwrap();
+    let tags: Vec<String> = page[0]
+        .releases(&p)
+        .iter()
+        .map(|r| r["tag"][0].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(tags, ["planning", "tender", "tenderUpdate", "award"]);
+    let dir = std::env::temp_dir().join(format!("ow-auction-{}", now_ms()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("auction.json");
+    t.write_ocds(
+        &p,
+        Package::Releases,
+        "https://ggzy.example.gov.cn/ocds",
+        now,
+        std::fs::File::create(&path).unwrap(),
+    )
+    .await
+    .unwrap();
+    onewindow_store::testing::validate_ocds(&path, false).unwrap();
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn an_auction_ends_in_a_timed_round() {
+    on_every_backend!(an_auction);
 }

@@ -67,6 +67,8 @@ pub struct Services {
     pub trusted_proxies: auth::TrustedProxies,
     /// The business date for case handling.
     pub clock: case::Clock,
+    /// The OCDS ocid prefix and public address of the trading packages.
+    pub ocds: onewindow_store::trading::ocds::Publication,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

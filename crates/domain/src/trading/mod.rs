@@ -4,8 +4,10 @@
 //! officials, and the expert draw anyone can re-derive (`draw`). The rules here are pure: the
 //! store encrypts, records and counts; the web shows.
 
+pub mod auction;
 pub mod draw;
 pub mod evaluation;
+pub mod ocds;
 pub mod periods;
 
 use crate::code_enum;
@@ -103,6 +105,8 @@ code_enum! {
         Failed = "failed", "流标公告";
         Candidates = "candidates", "中标候选人公示";
         Award = "award", "中标结果公告";
+        Listing = "listing", "挂牌出让公告";
+        ListingResult = "listing_result", "挂牌出让结果公告";
     }
 }
 
@@ -113,6 +117,8 @@ code_enum! {
         Withdrawn = "withdrawn", "已撤回";
         Replaced = "replaced", "已替换";
         Opened = "opened", "已开启";
+        /// A listing auction's bid: public from the start.
+        Offered = "offered", "已报价";
     }
 }
 

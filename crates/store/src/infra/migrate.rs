@@ -187,6 +187,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "trading_award",
         include_str!("../../migrations/0036_trading_award.sql"),
     ),
+    (
+        37,
+        "trading_auctions",
+        include_str!("../../migrations/0037_trading_auctions.sql"),
+    ),
 ];
 
 /// A migration's text for one database. With `-- [sqlite]` and `-- [postgres]` sections, what

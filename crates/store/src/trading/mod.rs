@@ -4,12 +4,15 @@
 //! each lot's hash-chained log (`bids`); the expert pool and the draws (`experts`). The trading
 //! tables are written here only.
 
+mod auction;
 mod award;
 mod bids;
 mod evaluation;
 mod experts;
+pub mod ocds;
 pub mod seal;
 
+pub use auction::{AuctionView, ListingInput, OfferView};
 pub use award::{Award, Candidate, Contract, Objection, Publicity};
 pub use bids::{BidReceipt, BidView, OpenedBid, OpeningRecord, ShareText};
 pub use evaluation::Evaluation;
@@ -338,6 +341,9 @@ impl TradingStore<'_> {
         let project = self.project(lot.project_id).await?;
         if lot.status != LotStatus::Draft {
             return Err(invalid("lot", "该标段已发布"));
+        }
+        if !project.method.takes_sealed_bids() {
+            return Err(invalid("lot", "拍卖/挂牌标的请发布挂牌出让公告"));
         }
         let mut e = FieldErrors::new();
         let title = text(&mut e, "title", &input.title, "公告标题", 200);

@@ -57,6 +57,84 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(draw_seed))
         .routes(routes!(run_draw))
         .routes(routes!(get_draw))
+        .routes(routes!(ocds_releases))
+        .routes(routes!(ocds_records))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(default)]
+pub struct OcdsQuery {
+    /// The last lot id of the previous page (0 or absent: from the start).
+    pub after: i64,
+    /// Lots in this page, 1–100 (default 20); each lot gives its stages' releases.
+    pub limit: Option<i64>,
+}
+
+/// One page of published lots as an OCDS package, with the next page's link while there is one.
+async fn ocds_page(
+    state: &AppState,
+    q: &OcdsQuery,
+    kind: onewindow_store::trading::ocds::Package,
+) -> ApiResult<Json<serde_json::Value>> {
+    use onewindow_store::trading::ocds::{Package, package_head};
+    let limit = q.limit.unwrap_or(20);
+    if !(1..=100).contains(&limit) {
+        return Err(invalid("limit", "每页标段数应为 1–100"));
+    }
+    if q.after < 0 {
+        return Err(invalid("after", "起始标段编号不能为负"));
+    }
+    let page = state.store.trading().ocds_page(q.after, limit).await?;
+    let p = &state.ocds;
+    let (path, list) = match kind {
+        Package::Releases => (
+            "releases",
+            page.iter().flat_map(|l| l.releases(p)).collect::<Vec<_>>(),
+        ),
+        Package::Records => ("records", page.iter().map(|l| l.record(p)).collect()),
+    };
+    let here = format!("{}/api/v1/trading/ocds/{path}", p.base_url);
+    let mut head = package_head(
+        p,
+        &format!("{here}?after={}&limit={limit}", q.after),
+        now_ms(),
+    );
+    if let Some(last) = page.last().filter(|_| page.len() as i64 == limit) {
+        head.insert(
+            "links".into(),
+            serde_json::json!({ "next": format!("{here}?after={}&limit={limit}", last.lot.id) }),
+        );
+    }
+    head.insert(path.into(), serde_json::Value::Array(list));
+    Ok(Json(serde_json::Value::Object(head)))
+}
+
+#[utoipa::path(get, path = "/trading/ocds/releases", tag = "trading", params(OcdsQuery),
+    responses((status = 200, body = Object, description = "OCDS 1.1 release package"),
+        (status = 422, body = crate::error::Problem)))]
+/// Published lots' OCDS releases (planning, tender, amendments, opening, award, contract), a
+/// page of lots at a time: anyone may read them.
+pub async fn ocds_releases(
+    State(state): State<AppState>,
+    Query(q): Query<OcdsQuery>,
+) -> ApiResult<Json<serde_json::Value>> {
+    ocds_page(
+        &state,
+        &q,
+        onewindow_store::trading::ocds::Package::Releases,
+    )
+    .await
+}
+
+#[utoipa::path(get, path = "/trading/ocds/records", tag = "trading", params(OcdsQuery),
+    responses((status = 200, body = Object, description = "OCDS 1.1 record package"),
+        (status = 422, body = crate::error::Problem)))]
+/// Published lots' OCDS records: each lot's releases and its compiled release.
+pub async fn ocds_records(
+    State(state): State<AppState>,
+    Query(q): Query<OcdsQuery>,
+) -> ApiResult<Json<serde_json::Value>> {
+    ocds_page(&state, &q, onewindow_store::trading::ocds::Package::Records).await
 }
 
 fn invalid(field: &str, message: &str) -> ApiError {

@@ -82,6 +82,10 @@ pub async fn spawn_app_at(backend: Backend, today: Option<&str>, time: Option<&s
             fixed: today.map(|d| d.parse().expect("test date")),
             time: time.map(|t| chrono::NaiveTime::parse_from_str(t, "%H:%M").expect("test time")),
         },
+        ocds: onewindow_store::trading::ocds::Publication {
+            prefix: "ocds-onewin".into(),
+            base_url: format!("http://{addr}"),
+        },
     });
     let server = tokio::spawn(async move {
         let _ = onewindow_web::serve(listener, state, vec![], vec![]).await;
