@@ -622,6 +622,7 @@ async fn serve(mut store: Store, settings: &Settings) -> anyhow::Result<()> {
                 time: None,
             },
             ocds: trading::publication(settings),
+            auctions: Default::default(),
         }),
         notifiers,
         settings

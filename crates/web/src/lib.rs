@@ -69,6 +69,8 @@ pub struct Services {
     pub clock: case::Clock,
     /// The OCDS ocid prefix and public address of the trading packages.
     pub ocds: onewindow_store::trading::ocds::Publication,
+    /// The listing auctions' live feed.
+    pub auctions: trading::live::Hub,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -251,6 +253,7 @@ pub async fn serve(
     ));
     let sweeper = tokio::spawn(supervision_sweeper(state.store.clone(), state.clock));
     let reminders = tokio::spawn(booking_reminders(state.store.clone(), state.clock));
+    let auctions = tokio::spawn(trading::settle_auctions(state.clone()));
     axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -261,6 +264,7 @@ pub async fn serve(
     checkpoints.abort();
     sweeper.abort();
     reminders.abort();
+    auctions.abort();
     notifier.abort();
     Ok(())
 }

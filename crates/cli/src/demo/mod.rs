@@ -777,6 +777,41 @@ mod tests {
             assert!(findings.iter().any(|f| f.rule_code == rule), "{rule}");
         }
         assert!(store.cases().verify_case_log().await.unwrap().is_empty());
+        // 公共资源交易: the land listing ended in a timed round and was awarded; the demo's
+        // OCDS release package and record package validate.
+        let t = store.trading();
+        let listing = t
+            .projects(100)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|p| p.code == "LYTD-2026-09")
+            .unwrap();
+        let lot = t.lots(listing.id).await.unwrap().remove(0);
+        let auction = t.auction(lot.id, onewindow_store::now_ms()).await.unwrap();
+        assert!(auction.offers.len() > 3 && auction.winner.is_some());
+        let publication = onewindow_store::trading::ocds::Publication {
+            prefix: "ocds-onewin".into(),
+            base_url: "http://127.0.0.1:8080".into(),
+        };
+        for (kind, records) in [
+            (onewindow_store::trading::ocds::Package::Releases, false),
+            (onewindow_store::trading::ocds::Package::Records, true),
+        ] {
+            let path = data.join(format!("ocds-{records}.json"));
+            let n = t
+                .write_ocds(
+                    &publication,
+                    kind,
+                    "http://127.0.0.1:8080/api/v1/trading/ocds/releases",
+                    onewindow_store::now_ms(),
+                    std::fs::File::create(&path).unwrap(),
+                )
+                .await
+                .unwrap();
+            assert!(n >= 4, "{n}");
+            onewindow_store::testing::validate_ocds(&path, records).unwrap();
+        }
         assert!(load(&store, today, &data).await.unwrap().is_empty());
         store.close().await;
         db.cleanup().await;

@@ -1,7 +1,8 @@
 //! The demo's 公共资源交易: the trading centre's clerk and three opening officials, an expert
 //! pool, a construction tender run through the store's own commands from its announcement 40
 //! days ago to the opening and a verified expert draw with a decline, and a procurement lot open
-//! for bids today that the demo company may register and bid for.
+//! for bids today that the demo company may register and bid for; two land listings, one ended
+//! in a timed round and one in its listing now.
 
 use chrono::{Duration, NaiveDate};
 use onewindow_domain::calendar::WorkCalendar;
@@ -351,7 +352,7 @@ pub async fn demo_trading(
         &PublishInput {
             title: "临沂市政务服务中心自助服务终端采购公开招标公告（一包）".into(),
             body: "采购需求：自助服务终端 40 台，含三年质保。\n供应商须在线报名后下载招标文件；投标文件在线递交，到达即加密，开标前任何人无法查看。".into(),
-            docs: ("招标文件.pdf".into(), docs),
+            docs: ("招标文件.pdf".into(), docs.clone()),
             docs_issued_on: today,
             bid_deadline: chrono::DateTime::from_timestamp_millis(open_deadline).unwrap_or_default(),
             opening_at: chrono::DateTime::from_timestamp_millis(open_deadline).unwrap_or_default(),
@@ -364,5 +365,149 @@ pub async fn demo_trading(
     )
     .await?;
     t.register(lot.id, demo_company, at(today, 9, 0)).await?;
+    demo_listings(store, &cal, &docs, &companies, demo_company, by, today).await
+}
+
+/// Two land-use rights listed online: one whose listing ended 14 days ago in a timed round (two
+/// bidders raising each other until the clock ran out, the result recorded and the contract
+/// signed), and one in its listing now, with bids, that the demo company may bid in.
+async fn demo_listings(
+    store: &Store,
+    cal: &WorkCalendar,
+    docs: &str,
+    companies: &[AccountId],
+    demo_company: AccountId,
+    by: AccountId,
+    today: NaiveDate,
+) -> anyhow::Result<()> {
+    let t = store.trading();
+    let land = |code: &str, name: &str, budget: &str| ProjectInput {
+        code: code.into(),
+        name: name.into(),
+        sector: "land_mineral".into(),
+        method: "auction".into(),
+        owner_name: "临沂市自然资源和规划局".into(),
+        owner_credit_code: credit_code("11", "371300", "00431056"),
+        budget: budget.into(),
+        funding_source: "国有建设用地使用权出让".into(),
+        lots: vec![LotInput {
+            name: "挂牌出让".into(),
+            budget: budget.into(),
+        }],
+        ..Default::default()
+    };
+    let listing = |title: &str, starts: i64, ends: i64| {
+        onewindow_store::trading::ListingInput {
+        title: title.into(),
+        body: "出让宗地位于兰山区，用途为住宅用地，出让年限 70 年。竞买人须在线提交竞买申请；挂牌期间在线报价，报价实时公开；挂牌截止时有两名及以上竞买人报价的，进入限时竞价。".into(),
+        docs: ("挂牌出让文件.pdf".into(), docs.to_owned()),
+        starting_price: "86,000,000".into(),
+        increment: "500,000".into(),
+        reserve_price: Some("88,000,000".into()),
+        listing_starts_at: chrono::DateTime::from_timestamp_millis(starts).unwrap_or_default(),
+        listing_ends_at: chrono::DateTime::from_timestamp_millis(ends).unwrap_or_default(),
+        round_secs: 300,
+    }
+    };
+    let day = 86_400_000;
+
+    // Ended in a timed round.
+    let p = t
+        .create_project(
+            &land(
+                "LYTD-2026-09",
+                "兰山区 2026-09 号地块国有建设用地使用权",
+                "86000000",
+            ),
+            by,
+        )
+        .await?;
+    let lot = t.lots(p.id).await?.remove(0);
+    let starts = at(today - Duration::days(24), 9, 0);
+    let ends = at(today - Duration::days(14), 10, 0);
+    t.publish_listing(
+        lot.id,
+        &listing(
+            "兰山区 2026-09 号地块国有建设用地使用权挂牌出让公告",
+            starts,
+            ends,
+        ),
+        cal,
+        by,
+        at(today - Duration::days(45), 9, 0),
+    )
+    .await?;
+    for (n, c) in companies.iter().take(3).enumerate() {
+        t.register(lot.id, *c, starts - day + n as i64 * 60_000)
+            .await?;
+    }
+    let mut bids = vec![
+        (0, "86000000", starts + 2 * day),
+        (1, "86500000", starts + 5 * day),
+        (0, "87000000", starts + 8 * day),
+    ];
+    // The timed round: each bid within five minutes of the last.
+    let mut round_at = ends;
+    for (i, amount) in ["87500000", "88000000", "88500000", "89000000", "89500000"]
+        .into_iter()
+        .enumerate()
+    {
+        round_at += [170_000, 240_000, 95_000, 280_000, 130_000][i];
+        bids.push((1 - i % 2, amount, round_at));
+    }
+    for (who, amount, when) in bids {
+        t.offer(lot.id, companies[who], amount, when).await?;
+    }
+    let ended = round_at + 300_000;
+    t.settle_auction(lot.id, ended).await?;
+    let signed = today - Duration::days(7);
+    t.record_contract(
+        lot.id,
+        &onewindow_store::trading::Contract {
+            amount_fen: 8_950_000_000,
+            signed_on: signed.to_string(),
+            starts_on: signed.to_string(),
+            ends_on: (signed + Duration::days(365 * 70)).to_string(),
+        },
+        at(signed, 15, 0),
+    )
+    .await?;
+
+    // In its listing now.
+    let p = t
+        .create_project(
+            &land(
+                "LYTD-2026-14",
+                "兰山区 2026-14 号地块国有建设用地使用权",
+                "86000000",
+            ),
+            by,
+        )
+        .await?;
+    let lot = t.lots(p.id).await?.remove(0);
+    let starts = at(today - Duration::days(3), 9, 0);
+    t.publish_listing(
+        lot.id,
+        &listing(
+            "兰山区 2026-14 号地块国有建设用地使用权挂牌出让公告",
+            starts,
+            at(today + Duration::days(7), 10, 0),
+        ),
+        cal,
+        by,
+        at(today - Duration::days(30), 9, 0),
+    )
+    .await?;
+    for (n, c) in [companies[1], companies[3], demo_company]
+        .iter()
+        .enumerate()
+    {
+        t.register(lot.id, *c, starts - day + n as i64 * 60_000)
+            .await?;
+    }
+    t.offer(lot.id, companies[1], "86000000", starts + 3_600_000)
+        .await?;
+    t.offer(lot.id, companies[3], "86500000", starts + day)
+        .await?;
     Ok(())
 }

@@ -111,6 +111,7 @@ pub fn notice_text(key: &str) -> &'static str {
         "submitted" => "申请已提交，请留意消息通知。",
         "resubmitted" => "补正已提交，等待部门审核。",
         "urged" => "催办通知书已发出。",
+        "offered" => "报价已提交。",
         "handover" => "已退出本机上一位用户的登录，现为您本人登录。",
         "booked" => "预约成功，请按时到场，凭签到码或二维码在窗口签到。",
         "cancelled" => "预约已取消。",

@@ -16,6 +16,7 @@ use onewindow_store::trading::{
     Announcement, BidReceipt, Clarification, Draw, ExpertInput, Lot, OpeningRecord, Project,
     ProjectInput, PublishInput, Question,
 };
+use onewindow_store::trading::{AuctionView, OfferView};
 use onewindow_store::trading::{Award, Contract, Evaluation, Objection, Publicity};
 use onewindow_store::{StoreError, now_ms};
 use serde::{Deserialize, Serialize};
@@ -57,8 +58,113 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(draw_seed))
         .routes(routes!(run_draw))
         .routes(routes!(get_draw))
+        .routes(routes!(publish_listing))
+        .routes(routes!(auction, offer))
         .routes(routes!(ocds_releases))
         .routes(routes!(ocds_records))
+}
+
+/// A listing's publication as sent: prices in yuan as text, times in RFC 3339.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct ListingBody {
+    pub title: String,
+    pub body: String,
+    pub docs_name: String,
+    pub docs_sha256: String,
+    pub starting_price: String,
+    pub increment: String,
+    /// 底价, kept unpublished until the result; none: the highest bid wins.
+    pub reserve_price: Option<String>,
+    #[schema(value_type = String, format = DateTime)]
+    pub listing_starts_at: Option<DateTime<Utc>>,
+    #[schema(value_type = String, format = DateTime)]
+    pub listing_ends_at: Option<DateTime<Utc>>,
+    /// 限时竞价: the countdown each bid restarts, 10–3600 seconds.
+    pub round_secs: i64,
+}
+
+#[utoipa::path(post, path = "/trading/lots/{id}/listing", tag = "trading", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = ListingBody,
+    responses((status = 201, body = Announcement),
+        (status = 422, body = crate::error::Problem, description = "违反法定最短期限等")))]
+/// Publishes a listing auction (挂牌出让): 20 days' notice and 10 days' listing are checked.
+pub async fn publish_listing(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<ListingBody>,
+) -> ApiResult<(StatusCode, Json<Announcement>)> {
+    gate(&state, &user, TradingAction::Manage, None).await?;
+    let (Some(listing_starts_at), Some(listing_ends_at)) = (b.listing_starts_at, b.listing_ends_at)
+    else {
+        return Err(invalid("listing_starts_at", "请填写挂牌起止时间"));
+    };
+    if state.blobs.get(&b.docs_sha256).is_err() {
+        return Err(invalid("docs_sha256", "出让文件尚未上传"));
+    }
+    let cal = state.store.calendar().calendar_for("").await?;
+    let a = state
+        .store
+        .trading()
+        .publish_listing(
+            id,
+            &onewindow_store::trading::ListingInput {
+                title: b.title,
+                body: b.body,
+                docs: (b.docs_name, b.docs_sha256),
+                starting_price: b.starting_price,
+                increment: b.increment,
+                reserve_price: b.reserve_price,
+                listing_starts_at,
+                listing_ends_at,
+                round_secs: b.round_secs,
+            },
+            &cal,
+            user.principal.account_id,
+            now_ms(),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(a)))
+}
+
+#[utoipa::path(get, path = "/trading/lots/{id}/auction", tag = "trading", params(("id" = i64, Path)),
+    responses((status = 200, body = AuctionView), (status = 404, body = crate::error::Problem)))]
+/// A listing auction as it stands: its phase and countdown, the next lowest bid, every bid in
+/// public order by 竞买号; anyone may read it.
+pub async fn auction(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<AuctionView>> {
+    Ok(Json(state.store.trading().auction(id, now_ms()).await?))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct OfferBody {
+    /// Yuan, as text: at least the current price and the increment.
+    pub amount: String,
+}
+
+#[utoipa::path(post, path = "/trading/lots/{id}/auction", tag = "trading", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = OfferBody,
+    responses((status = 201, body = OfferView),
+        (status = 422, body = crate::error::Problem, description = "低于当前价加加价幅度、未报名或竞价已结束")))]
+/// Bids in a listing auction (a registered company); everyone watching sees it at once.
+pub async fn offer(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<OfferBody>,
+) -> ApiResult<(StatusCode, Json<OfferView>)> {
+    gate(&state, &user, TradingAction::Bid, None).await?;
+    let (o, view) = state
+        .store
+        .trading()
+        .offer(id, user.principal.account_id, &b.amount, now_ms())
+        .await?;
+    state.auctions.publish(&view);
+    Ok((StatusCode::CREATED, Json(o)))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]

@@ -3,6 +3,7 @@
 //! offered as JSON for `onewindow trading verify-draw`), and the API (`api`).
 
 pub mod api;
+pub mod live;
 
 use axum::Json;
 use axum::Router;
@@ -11,16 +12,55 @@ use axum::routing::get;
 use onewindow_domain::trading::draw::{self, DrawRecord};
 use onewindow_domain::trading::fen_to_yuan;
 
+use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::StreamExt;
+use onewindow_domain::auth::TradingAction;
+use onewindow_domain::trading::auction::{Outcome, Phase};
+use onewindow_store::{StoreError, now_ms};
+use tokio::sync::broadcast;
+
 use crate::AppState;
-use crate::auth::RequestCtx;
+use crate::auth::{PageUser, RequestCtx};
 use crate::error::ApiError;
 use crate::kit::{Cell, Section, public_page};
+use crate::pages::{Chrome, FormData, render, render_with_status};
 use crate::pages::{PageResult, local_time};
+
+/// Records each listing auction's result as soon as it has ended (checked every second; each
+/// result is recorded once, also with several instances) and tells its watchers.
+pub async fn settle_auctions(state: AppState) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        let now = onewindow_store::now_ms();
+        let t = state.store.trading();
+        let due = match t.unsettled_auctions(now).await {
+            Ok(due) => due,
+            Err(e) => {
+                tracing::error!(error = ?e, "finding ended auctions");
+                continue;
+            }
+        };
+        for lot in due {
+            match t.settle_auction(lot, now).await {
+                Ok(Some(view)) => {
+                    tracing::info!(lot, winner = ?view.winner, "auction settled");
+                    state.auctions.publish(&view);
+                }
+                Ok(None) => {}
+                Err(e) => tracing::error!(error = ?e, lot, "settling an auction"),
+            }
+        }
+    }
+}
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/trading", get(index))
         .route("/trading/lots/{id}", get(lot_page))
+        .route("/trading/lots/{id}/offer", axum::routing::post(offer))
+        .route("/trading/lots/{id}/live", get(live))
         .route("/trading/draws/{file}", get(draw_json))
 }
 
@@ -89,6 +129,225 @@ async fn lot_page(
     ctx: RequestCtx,
     Path(id): Path<i64>,
 ) -> PageResult {
+    render(&lot_view(&state, &ctx, id, None).await?)
+}
+
+/// A company's bid from the lot page; refused, the page again with the reason by the field.
+async fn offer(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> PageResult {
+    crate::pages::gate(&state, &user, TradingAction::Bid, None).await?;
+    let data = FormData::parse(&body);
+    let amount = data.text("amount");
+    match state
+        .store
+        .trading()
+        .offer(id, user.principal.account_id, &amount, now_ms())
+        .await
+    {
+        Ok((_, view)) => {
+            state.auctions.publish(&view);
+            crate::kit::redirect(&format!("/trading/lots/{id}"), "offered")
+        }
+        Err(StoreError::Invalid(f)) => {
+            let message =
+                f.0.into_iter()
+                    .map(|(_, m)| m)
+                    .collect::<Vec<_>>()
+                    .join("；");
+            let page = lot_view(&state, &user.ctx, id, Some((amount, message))).await?;
+            render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A listing auction's state as server-sent events: the whole state at once, then again after
+/// every bid and at the result.
+async fn live(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<
+    Sse<impl futures_util::Stream<Item = Result<Event, std::convert::Infallible>>>,
+    crate::error::PageError,
+> {
+    let rx = state.auctions.subscribe(id);
+    let first = state.store.trading().auction(id, now_ms()).await?;
+    let first = Event::default()
+        .event("auction")
+        .data(serde_json::to_string(&first).unwrap_or_default());
+    let store = state.store.clone();
+    let rest = futures_util::stream::unfold((rx, store), move |(mut rx, store)| async move {
+        let text: std::sync::Arc<str> = match rx.recv().await {
+            Ok(text) => text,
+            // Fell behind the buffer: send the whole state as it is now.
+            Err(broadcast::error::RecvError::Lagged(_)) => {
+                let view = store.trading().auction(id, now_ms()).await.ok()?;
+                serde_json::to_string(&view).ok()?.into()
+            }
+            Err(broadcast::error::RecvError::Closed) => return None,
+        };
+        Some((
+            Ok(Event::default().event("auction").data(&*text)),
+            (rx, store),
+        ))
+    });
+    let stream = futures_util::stream::once(async { Ok(first) }).chain(rest);
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+/// The auction panel of a listed lot's page.
+struct AuctionPanel {
+    lot_id: i64,
+    price: String,
+    next: String,
+    phase: &'static str,
+    /// When the current phase ends (UTC ms), 0 when over.
+    ends_at: i64,
+    remaining: String,
+    now: i64,
+    rules: String,
+    result: String,
+    offers: Vec<OfferRow>,
+    can_bid: bool,
+    hint: String,
+    amount: String,
+    error: String,
+}
+
+struct OfferRow {
+    seq: usize,
+    bidder_no: usize,
+    amount: String,
+    time: String,
+    log_seq: i64,
+}
+
+#[derive(askama::Template)]
+#[template(path = "trading/lot.html")]
+struct LotPage {
+    chrome: Chrome,
+    intro: String,
+    auction: Option<AuctionPanel>,
+    sections: Vec<Section>,
+}
+
+async fn auction_panel(
+    state: &AppState,
+    ctx: &RequestCtx,
+    id: i64,
+    bid: Option<(String, String)>,
+) -> Result<AuctionPanel, crate::error::PageError> {
+    let t = state.store.trading();
+    let a = t.auction(id, now_ms()).await?;
+    let (phase, ends_at) = match a.phase {
+        Phase::Upcoming { opens_at } => ("距挂牌开始", opens_at),
+        Phase::Listing { ends_at } => ("距挂牌截止", ends_at),
+        Phase::Round { ends_at } => ("限时竞价倒计时", ends_at),
+        Phase::Ended { .. } => ("竞价已结束", 0),
+    };
+    let result = match (a.phase, &a.winner) {
+        (Phase::Ended { .. }, Some(w)) => format!(
+            "竞得人：{w}，成交价 {} 元。",
+            a.offers
+                .last()
+                .map(|o| o.amount.clone())
+                .unwrap_or_default()
+        ),
+        (Phase::Ended { outcome, .. }, None) => match outcome {
+            Outcome::Won { .. } => "竞价已结束，正在确认结果。".into(),
+            Outcome::NoBids => "挂牌期间无人报价，流拍。".into(),
+            Outcome::BelowReserve => "最高报价未达到底价，流拍。".into(),
+        },
+        _ => String::new(),
+    };
+    let open = matches!(a.phase, Phase::Listing { .. } | Phase::Round { .. });
+    let company = ctx
+        .principal()
+        .filter(|p| p.kind == onewindow_domain::org::AccountKind::Company);
+    let registered = match company {
+        Some(p) => t.is_registered(id, p.account_id).await?,
+        None => false,
+    };
+    let hint = match (open, company, registered) {
+        (false, _, _) => String::new(),
+        (true, None, _) => "竞买人请以法人账号登录并报名后报价。".into(),
+        (true, Some(_), false) => "请先提交竞买申请（报名）后报价。".into(),
+        (true, Some(_), true) => String::new(),
+    };
+    let (amount, error) = bid.unwrap_or_default();
+    Ok(AuctionPanel {
+        lot_id: id,
+        price: a
+            .offers
+            .last()
+            .map_or_else(|| "暂无报价".into(), |o| o.amount.clone()),
+        next: fen_to_yuan(a.next_minimum_fen),
+        phase,
+        ends_at,
+        remaining: remaining(ends_at, a.now),
+        now: a.now,
+        rules: format!(
+            "起始价 {} 元，加价幅度 {} 元；挂牌时间 {} 至 {}。挂牌截止时有两名及以上竞买人报价的，进入限时竞价：每次报价后重新计时 {} 秒，计时结束时最高报价者竞得（设有底价的，须不低于底价）。竞买人以竞买号显示，结果公告时公布竞得人。",
+            fen_to_yuan(a.starting_fen),
+            fen_to_yuan(a.increment_fen),
+            local_time(a.listing_starts_at),
+            local_time(a.listing_ends_at),
+            a.round_secs
+        ),
+        result,
+        offers: a
+            .offers
+            .iter()
+            .rev()
+            .map(|o| OfferRow {
+                seq: o.seq,
+                bidder_no: o.bidder_no,
+                amount: o.amount.clone(),
+                time: local_seconds(o.at),
+                log_seq: o.log_seq,
+            })
+            .collect(),
+        can_bid: open && registered,
+        hint,
+        amount: if amount.is_empty() {
+            fen_to_yuan(a.next_minimum_fen)
+        } else {
+            amount
+        },
+        error,
+    })
+}
+
+/// What is left of a phase, as the page first shows it (the script then counts down).
+fn remaining(ends_at: i64, now: i64) -> String {
+    if ends_at == 0 {
+        return String::new();
+    }
+    let s = (ends_at - now).max(0) / 1000;
+    let (d, h, m, sec) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60, s % 60);
+    if d > 0 {
+        format!("{d} 天 {h:02}:{m:02}:{sec:02}")
+    } else {
+        format!("{h:02}:{m:02}:{sec:02}")
+    }
+}
+
+fn local_seconds(ms: i64) -> String {
+    onewindow_store::local(ms)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+async fn lot_view(
+    state: &AppState,
+    ctx: &RequestCtx,
+    id: i64,
+    bid: Option<(String, String)>,
+) -> Result<LotPage, crate::error::PageError> {
     let t = state.store.trading();
     let lot = t.lot(id).await?;
     if lot.status == onewindow_domain::trading::LotStatus::Draft {
@@ -122,6 +381,12 @@ async fn lot_page(
                 Cell::text("文件发出日期"),
                 Cell::text(lot.docs_issued_on.clone().unwrap_or_default()),
             ],
+        ],
+    )];
+    if p.method.takes_sealed_bids()
+        && let Some(info) = sections[0].table.as_mut()
+    {
+        info.rows.extend(vec![
             vec![
                 Cell::text("投标截止时间"),
                 Cell::text(lot.bid_deadline.map(local_time).unwrap_or_default()),
@@ -136,8 +401,8 @@ async fn lot_page(
                     format!("{k}（需 {} 名开标人的密钥份额方可开标）", lot.threshold)
                 })),
             ],
-        ],
-    )];
+        ]);
+    }
     let announcements: Vec<Vec<Cell>> = t
         .announcements(Some(p.id), 100)
         .await?
@@ -422,12 +687,22 @@ async fn lot_page(
             )]],
         ));
     }
-    public_page(
-        &ctx,
-        &format!("{} · {}", p.name, lot.name),
-        "本标段的公告、答疑、开标记录、专家抽取过程与评标结果。专家姓名在评标结束前保密。",
+    let auction = if p.method.takes_sealed_bids() {
+        None
+    } else {
+        Some(auction_panel(state, ctx, id, bid).await?)
+    };
+    Ok(LotPage {
+        chrome: Chrome::new(format!("{} · {}", p.name, lot.name), ctx),
+        intro: if auction.is_some() {
+            "本标的的出让公告、挂牌竞价与结果。报价实时显示，每次报价均记入标的日志。".into()
+        } else {
+            "本标段的公告、答疑、开标记录、专家抽取过程与评标结果。专家姓名在评标结束前保密。"
+                .into()
+        },
+        auction,
         sections,
-    )
+    })
 }
 
 /// `/trading/draws/{id}.json`: the draw's record, the input of `onewindow trading verify-draw`.

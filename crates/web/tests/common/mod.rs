@@ -86,6 +86,7 @@ pub async fn spawn_app_at(backend: Backend, today: Option<&str>, time: Option<&s
             prefix: "ocds-onewin".into(),
             base_url: format!("http://{addr}"),
         },
+        auctions: Default::default(),
     });
     let server = tokio::spawn(async move {
         let _ = onewindow_web::serve(listener, state, vec![], vec![]).await;
