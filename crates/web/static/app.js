@@ -74,6 +74,8 @@
   var skew = Number(panel.getAttribute('data-now')) - Date.now();
   var endsAt = Number(clock.getAttribute('data-ends-at'));
   var asked = false;
+  var rows = document.querySelectorAll('#auction-offers tr');
+  var shown = rows.length;
   function two(n) { return (n < 10 ? '0' : '') + n; }
   function time(ms) {
     var d = new Date(ms + 8 * 3600 * 1000);
@@ -109,17 +111,24 @@
     panel.classList.toggle('round', p.phase === 'round');
     var last = a.offers[a.offers.length - 1];
     document.getElementById('auction-price').textContent = last ? last.amount : '暂无报价';
-    document.getElementById('auction-next').textContent = yuan(a.next_minimum_fen);
+    document.getElementById('auction-next').textContent = p.phase === 'ended' ? '—' : yuan(a.next_minimum_fen);
+    // Events carry the last bids only: add the new ones; after a gap, ask for them all.
     var body = document.getElementById('auction-offers');
-    while (body.firstChild) body.removeChild(body.firstChild);
-    a.offers.slice().reverse().forEach(function (o) {
+    var first = a.offers[0];
+    if (first && first.seq > shown + 1) {
+      fetch('/api/v1/trading/lots/' + lot + '/auction').then(function (r) { return r.json(); }).then(show);
+      return;
+    }
+    a.offers.forEach(function (o) {
+      if (o.seq <= shown) return;
       var tr = document.createElement('tr');
       tr.appendChild(cell('序号', o.seq));
       tr.appendChild(cell('竞买号', o.bidder_no + ' 号'));
       tr.appendChild(cell('报价（元）', o.amount));
       tr.appendChild(cell('报价时间', time(o.at)));
       tr.appendChild(cell('日志位置', '第 ' + o.log_seq + ' 条'));
-      body.appendChild(tr);
+      body.insertBefore(tr, body.firstChild);
+      shown = o.seq;
     });
     var empty = document.getElementById('auction-empty');
     if (empty) empty.hidden = a.offers.length > 0;

@@ -8,6 +8,7 @@ pub mod joint;
 pub mod reviews;
 pub mod supervision;
 pub mod trading;
+pub mod trading_live;
 
 use onewindow_domain::ids::{CentreId, DepartmentId, ItemId};
 use std::time::{Duration, Instant};

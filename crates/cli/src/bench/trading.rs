@@ -3,7 +3,8 @@
 //! stored as a blob (fsynced), its receipt appended to the lot's log (SQLite FULL by default);
 //! (2) the opening of them all: shares checked, the key rebuilt, every header opened and read,
 //! the record signed and published; (3) the expert draw from a 100,000-expert pool: the eligible
-//! list queried, committed by its hash and stored, then the seeds and the picks.
+//! list queried, committed by its hash and stored, then the seeds and the picks; (4) and (5), the
+//! OCDS export and a watched listing auction, are in `trading_live`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -39,6 +40,15 @@ pub struct Options {
     /// Draws timed.
     #[arg(long, default_value_t = 20)]
     pub draws: usize,
+    /// OCDS releases exported (each seeded lot gives six); 0 skips.
+    #[arg(long, default_value_t = 100_000)]
+    pub releases: usize,
+    /// Browsers watching a listing auction's live feed; 0 skips.
+    #[arg(long, default_value_t = 200)]
+    pub viewers: usize,
+    /// Bids taken while they watch.
+    #[arg(long, default_value_t = 100)]
+    pub auction_bids: usize,
 }
 
 const PASS: &str = "bench-opening-passphrase";
@@ -239,6 +249,12 @@ pub async fn trading(o: Options) -> anyhow::Result<()> {
             run.as_secs_f64() * 1e3,
             t0.elapsed().as_secs_f64() * 1e3
         );
+    }
+    if o.releases > 0 {
+        super::trading_live::ocds(&store, o.releases).await?;
+    }
+    if o.viewers > 0 && o.auction_bids > 0 {
+        super::trading_live::auction_viewers(&store, by, o.viewers, o.auction_bids).await?;
     }
     store.close().await;
     let _ = std::fs::remove_dir_all(scratch_blobs());

@@ -285,7 +285,11 @@ async fn auction_panel(
             .offers
             .last()
             .map_or_else(|| "暂无报价".into(), |o| o.amount.clone()),
-        next: fen_to_yuan(a.next_minimum_fen),
+        next: if open || matches!(a.phase, Phase::Upcoming { .. }) {
+            fen_to_yuan(a.next_minimum_fen)
+        } else {
+            "—".into()
+        },
         phase,
         ends_at,
         remaining: remaining(ends_at, a.now),
