@@ -573,6 +573,17 @@ async fn a_tender_from_announcement_to_draw(store: &Store) {
     assert!(signed.contract.is_some());
     assert_eq!(t.lot(lot.id).await.unwrap().status, LotStatus::Contracted);
     ocds_of_the_lot(store, lot.id, &blobs_dir).await;
+    // The figures: one project, one lot awarded with three bidders, its savings.
+    let (rows, totals) = t.statistics().await.unwrap();
+    assert_eq!(rows.len(), 1);
+    let all = totals.last().unwrap();
+    assert_eq!(
+        (all.projects, all.lots, all.awarded, all.failed),
+        (1, 1, 1, 0)
+    );
+    assert_eq!(all.bidders_per_lot(), 3.0);
+    assert_eq!(all.savings_fen, 1_280_000_000 - award.amount_fen);
+    assert_eq!(rows[0].sector, "工程建设招标投标");
     let _ = std::fs::remove_dir_all(blobs_dir);
 }
 

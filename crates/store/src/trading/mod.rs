@@ -11,6 +11,7 @@ mod evaluation;
 mod experts;
 pub mod ocds;
 pub mod seal;
+pub mod statistics;
 
 pub use auction::{AuctionView, ListingInput, OfferView};
 pub use award::{Award, Candidate, Contract, Objection, Publicity};

@@ -60,6 +60,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(get_draw))
         .routes(routes!(publish_listing))
         .routes(routes!(auction, offer))
+        .routes(routes!(statistics))
         .routes(routes!(ocds_releases))
         .routes(routes!(ocds_records))
 }
@@ -165,6 +166,23 @@ pub async fn offer(
         .await?;
     state.auctions.publish(&view);
     Ok((StatusCode::CREATED, Json(o)))
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Statistics {
+    /// By month of publication, sector and method, newest month first.
+    pub rows: Vec<onewindow_store::trading::statistics::StatRow>,
+    /// Each sector's totals, then the whole.
+    pub totals: Vec<onewindow_store::trading::statistics::StatRow>,
+}
+
+#[utoipa::path(get, path = "/trading/statistics", tag = "trading",
+    responses((status = 200, body = Statistics)))]
+/// Trading figures: projects, lots, failed and awarded lots, bidders, budgets, awards and
+/// savings by sector, method and month; anyone may read them.
+pub async fn statistics(State(state): State<AppState>) -> ApiResult<Json<Statistics>> {
+    let (rows, totals) = state.store.trading().statistics().await?;
+    Ok(Json(Statistics { rows, totals }))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]

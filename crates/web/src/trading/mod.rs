@@ -58,6 +58,7 @@ pub async fn settle_auctions(state: AppState) {
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/trading", get(index))
+        .route("/trading/statistics", get(statistics))
         .route("/trading/lots/{id}", get(lot_page))
         .route("/trading/lots/{id}/offer", axum::routing::post(offer))
         .route("/trading/lots/{id}/live", get(live))
@@ -106,6 +107,11 @@ async fn index(State(state): State<AppState>, ctx: RequestCtx) -> PageResult {
         "公共资源交易",
         "工程建设招标投标、政府采购、土地使用权和矿业权出让、国有产权和农村产权交易的公告与结果。投标文件到达即加密，开标前任何人无法查看；评标专家随机抽取，过程公开可验证。",
         vec![
+            Section::table(
+                "",
+                vec![""],
+                vec![vec![Cell::link("交易统计", "/trading/statistics")]],
+            ),
             Section::table("交易公告", vec!["发布时间", "类别", "标题"], rows),
             Section::table(
                 "项目与标段",
@@ -119,6 +125,92 @@ async fn index(State(state): State<AppState>, ctx: RequestCtx) -> PageResult {
                     "投标截止",
                 ],
                 project_rows,
+            ),
+        ],
+    )
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct StatisticsQuery {
+    format: String,
+}
+
+const STAT_HEADERS: [&str; 12] = [
+    "月份",
+    "交易领域",
+    "交易方式",
+    "项目数",
+    "标段数",
+    "流标（流拍）",
+    "已成交",
+    "平均投标人数",
+    "预算（元）",
+    "成交标段预算（元）",
+    "成交金额（元）",
+    "节约资金（元）",
+];
+
+fn stat_cells(r: &onewindow_store::trading::statistics::StatRow) -> Vec<String> {
+    vec![
+        if r.month.is_empty() {
+            "合计".into()
+        } else {
+            r.month.clone()
+        },
+        if r.sector.is_empty() {
+            "全部".into()
+        } else {
+            r.sector.clone()
+        },
+        if r.method.is_empty() {
+            "全部".into()
+        } else {
+            r.method.clone()
+        },
+        r.projects.to_string(),
+        r.lots.to_string(),
+        r.failed.to_string(),
+        r.awarded.to_string(),
+        format!("{:.1}", r.bidders_per_lot()),
+        fen_to_yuan(r.budget_fen),
+        fen_to_yuan(r.awarded_budget_fen),
+        fen_to_yuan(r.award_fen),
+        fen_to_yuan(r.savings_fen),
+    ]
+}
+
+/// 交易统计: by sector, method and month, then each sector's totals and the whole; `?format=csv`
+/// downloads both.
+async fn statistics(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    axum::extract::Query(q): axum::extract::Query<StatisticsQuery>,
+) -> PageResult {
+    let (rows, totals) = state.store.trading().statistics().await?;
+    if q.format == "csv" {
+        let all: Vec<Vec<String>> = rows.iter().chain(&totals).map(stat_cells).collect();
+        return crate::kit::csv_download("trading-statistics.csv", &STAT_HEADERS, &all);
+    }
+    let table = |list: &[onewindow_store::trading::statistics::StatRow]| {
+        list.iter()
+            .map(|r| stat_cells(r).into_iter().map(Cell::text).collect())
+            .collect()
+    };
+    public_page(
+        &ctx,
+        "公共资源交易统计",
+        "已发布标段按交易领域、交易方式和发布月份统计：项目与标段数量、流标（流拍）、成交、平均投标（竞买）人数、预算、成交金额和节约资金（成交标段预算减成交金额）。",
+        vec![
+            Section::table("合计", STAT_HEADERS.to_vec(), table(&totals)),
+            Section::table("按月份、领域和方式", STAT_HEADERS.to_vec(), table(&rows)),
+            Section::table(
+                "",
+                vec![""],
+                vec![vec![Cell::link(
+                    "下载统计表（CSV）",
+                    "/trading/statistics?format=csv",
+                )]],
             ),
         ],
     )
