@@ -244,29 +244,37 @@ pub async fn serve(
     notifiers: notify::Notifiers,
     witnesses: Vec<audit::Witness>,
 ) -> anyhow::Result<()> {
-    let jobs = tokio::spawn(scheduled_versions(state.store.clone()));
-    let notifier = tokio::spawn(notify::notifier_job(state.store.clone(), notifiers));
-    let checkpoints = tokio::spawn(checkpointer(
-        state.store.clone(),
-        state.audit_key.clone(),
-        witnesses,
-    ));
-    let sweeper = tokio::spawn(supervision_sweeper(state.store.clone(), state.clock));
-    let reminders = tokio::spawn(booking_reminders(state.store.clone(), state.clock));
-    let auctions = tokio::spawn(trading::settle_auctions(state.clone()));
+    // The background jobs end with the server, also when its future is dropped.
+    let _jobs = Jobs(vec![
+        tokio::spawn(scheduled_versions(state.store.clone())),
+        tokio::spawn(notify::notifier_job(state.store.clone(), notifiers)),
+        tokio::spawn(checkpointer(
+            state.store.clone(),
+            state.audit_key.clone(),
+            witnesses,
+        )),
+        tokio::spawn(supervision_sweeper(state.store.clone(), state.clock)),
+        tokio::spawn(booking_reminders(state.store.clone(), state.clock)),
+        tokio::spawn(trading::settle_auctions(state.clone())),
+    ]);
     axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
-    jobs.abort();
-    checkpoints.abort();
-    sweeper.abort();
-    reminders.abort();
-    auctions.abort();
-    notifier.abort();
     Ok(())
+}
+
+/// Background tasks aborted when dropped.
+struct Jobs(Vec<tokio::task::JoinHandle<()>>);
+
+impl Drop for Jobs {
+    fn drop(&mut self) {
+        for job in &self.0 {
+            job.abort();
+        }
+    }
 }
 
 /// Signs a checkpoint of the case log at start and every ten minutes.

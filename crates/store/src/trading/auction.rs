@@ -14,6 +14,7 @@ use onewindow_domain::trading::{
 };
 use serde::Serialize;
 
+use super::award::{Winner, record_award};
 use super::bids::append_log;
 use super::{Announcement, invalid, local_date};
 use crate::{StoreError, StoreResult, TradingStore};
@@ -355,16 +356,14 @@ impl TradingStore<'_> {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        let offer = OfferView {
-            seq: offers.len() + 1,
-            bidder_no,
-            amount_fen,
-            amount: fen_to_yuan(amount_fen),
-            at: now,
-            log_seq,
-            hash,
-        };
-        Ok((offer, self.auction(lot_id, now).await?))
+        let view = self.auction(lot_id, now).await?;
+        let offer = view
+            .offers
+            .iter()
+            .find(|o| o.log_seq == log_seq)
+            .cloned()
+            .ok_or(StoreError::NotFound("bid"))?;
+        Ok((offer, view))
     }
 
     /// Listed lots whose listing has ended and whose result is not yet recorded.
@@ -431,30 +430,18 @@ impl TradingStore<'_> {
                 .bind(lot_id)
                 .execute(&mut *tx)
                 .await?;
-                sqlx::query(
-                    "INSERT INTO trading_awards (lot_id, bid_id, account_id, company, credit_code, amount_fen, awarded_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(lot_id)
-                .bind(bid)
-                .bind(bidder)
-                .bind(&company)
-                .bind(&code)
-                .bind(amount_fen)
-                .bind(at)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query(
-                    "INSERT INTO notifications (account_id, case_id, title, body, created_at) VALUES ($1, NULL, '成交确认书', $2, $3)",
-                )
-                .bind(bidder)
-                .bind(format!(
+                let notice = format!(
                     "{company}：你单位以 {} 元竞得{name}。请按出让文件约定签订成交确认书和出让合同。",
                     fen_to_yuan(amount_fen)
-                ))
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+                );
+                let winner = Winner {
+                    bid_id: bid,
+                    account: AccountId(bidder),
+                    company: &company,
+                    credit_code: &code,
+                    amount_fen,
+                };
+                record_award(&mut tx, lot_id, &winner, ("成交确认书", &notice), at).await?;
                 super::announce(
                     &mut tx,
                     &project,

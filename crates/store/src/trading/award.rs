@@ -75,6 +75,49 @@ pub struct Contract {
     pub ends_on: String,
 }
 
+/// Who won a lot, by which bid, for how much.
+pub(super) struct Winner<'a> {
+    pub bid_id: i64,
+    pub account: AccountId,
+    pub company: &'a str,
+    pub credit_code: &'a str,
+    pub amount_fen: i64,
+}
+
+/// Records an award in the caller's transaction: the award row and the winner's notice (中标通知书
+/// or 成交确认书) in their message centre. The caller moves the lot and announces the result.
+pub(super) async fn record_award(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    lot_id: i64,
+    w: &Winner<'_>,
+    (title, body): (&str, &str),
+    at: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO trading_awards (lot_id, bid_id, account_id, company, credit_code, amount_fen, awarded_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(lot_id)
+    .bind(w.bid_id)
+    .bind(w.account)
+    .bind(w.company)
+    .bind(w.credit_code)
+    .bind(w.amount_fen)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO notifications (account_id, case_id, title, body, created_at) VALUES ($1, NULL, $2, $3, $4)",
+    )
+    .bind(w.account)
+    .bind(title)
+    .bind(body)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 impl TradingStore<'_> {
     /// Publishes the first candidates of the evaluation for `days` days (at least the law's 3).
     pub async fn publish_candidates(
@@ -319,32 +362,20 @@ impl TradingStore<'_> {
         if changed.rows_affected() != 1 {
             return Err(invalid("lot", "该标段已确定中标人"));
         }
-        sqlx::query(
-            "INSERT INTO trading_awards (lot_id, bid_id, account_id, company, credit_code, amount_fen, awarded_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(lot_id)
-        .bind(first.bid_id)
-        .bind(account)
-        .bind(&company)
-        .bind(&credit_code)
-        .bind(amount)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO notifications (account_id, case_id, title, body, created_at) VALUES ($1, NULL, '中标通知书', $2, $3)",
-        )
-        .bind(account)
-        .bind(format!(
+        let winner = Winner {
+            bid_id: first.bid_id,
+            account,
+            company: &company,
+            credit_code: &credit_code,
+            amount_fen: amount,
+        };
+        let notice = format!(
             "{company}：你单位在{}{}中被确定为中标人，中标金额 {} 元。请按招标文件约定签订合同。",
             project.name,
             lot.name,
             fen_to_yuan(amount)
-        ))
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        );
+        record_award(&mut tx, lot_id, &winner, ("中标通知书", &notice), now).await?;
         super::announce(
             &mut tx,
             &project,

@@ -445,7 +445,7 @@ impl TradingStore<'_> {
         write!(out, "\"{list}\":[").map_err(io)?;
         let (mut after, mut written) = (0, 0u64);
         loop {
-            let page = self.ocds_page(after, 500).await?;
+            let page = self.ocds_page(after, 200).await?;
             let Some(last) = page.last() else { break };
             after = last.lot.id;
             for lot in &page {
