@@ -799,6 +799,13 @@ async fn an_auction(store: &Store) {
     assert_eq!(l.status, LotStatus::Awarded);
     let award = t.award_of(lot.id).await.unwrap().unwrap();
     assert_eq!(award.amount_fen, 8_250_000_000);
+    // A transfer's figures count the premium over the starting budget, not savings.
+    let (_, totals) = t.statistics().await.unwrap();
+    let all = totals.last().unwrap();
+    assert_eq!(
+        (all.premium_fen, all.savings_fen),
+        (8_250_000_000 - 1_280_000_000, 0)
+    );
     let p = Publication {
         prefix: "ocds-onewin".into(),
         base_url: "https://ggzy.example.gov.cn".into(),

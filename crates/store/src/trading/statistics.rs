@@ -1,6 +1,7 @@
 //! 交易统计 in Linyi's shape: per sector, method and month (of publication), the projects and
 //! lots put out, the lots failed (流标/流拍) and awarded, the bidders per lot, the budgets, the
-//! awarded amounts and the savings (budget − award, over awarded lots).
+//! awarded amounts, the savings of purchases (budget − award, over awarded lots) and the
+//! premium of transfers (award − starting budget: land, state and rural property).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -27,7 +28,10 @@ pub struct StatRow {
     /// Of the awarded lots: their budgets, the awards and the savings.
     pub awarded_budget_fen: i64,
     pub award_fen: i64,
+    /// Tenders and procurement: budget − award (节约资金).
     pub savings_fen: i64,
+    /// Transfers of land and property: award − budget (溢价).
+    pub premium_fen: i64,
 }
 
 impl StatRow {
@@ -123,6 +127,18 @@ fn add((row, projects): &mut (StatRow, BTreeSet<i64>), f: &LotFact) {
         row.awarded += 1;
         row.awarded_budget_fen = row.awarded_budget_fen.saturating_add(f.budget_fen);
         row.award_fen = row.award_fen.saturating_add(a);
-        row.savings_fen = row.savings_fen.saturating_add(f.budget_fen - a);
+        let transfer = matches!(
+            f.sector.parse::<Sector>(),
+            Ok(Sector::LandMineral | Sector::StateProperty | Sector::RuralProperty)
+        );
+        if transfer {
+            row.premium_fen = row
+                .premium_fen
+                .saturating_add(a.saturating_sub(f.budget_fen));
+        } else {
+            row.savings_fen = row
+                .savings_fen
+                .saturating_add(f.budget_fen.saturating_sub(a));
+        }
     }
 }

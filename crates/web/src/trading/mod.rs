@@ -136,22 +136,46 @@ struct StatisticsQuery {
     format: String,
 }
 
-const STAT_HEADERS: [&str; 12] = [
-    "月份",
-    "交易领域",
-    "交易方式",
-    "项目数",
-    "标段数",
-    "流标（流拍）",
-    "已成交",
-    "平均投标人数",
-    "预算（元）",
-    "成交标段预算（元）",
-    "成交金额（元）",
-    "节约资金（元）",
-];
+/// The figures' columns: amounts in 万元 on the page, in yuan in the CSV.
+fn stat_headers(wan: bool) -> Vec<&'static str> {
+    let mut h = vec![
+        "月份",
+        "交易领域",
+        "交易方式",
+        "项目数",
+        "标段数",
+        "流标（流拍）",
+        "已成交",
+        "平均投标人数",
+    ];
+    h.extend(if wan {
+        [
+            "预算（万元）",
+            "成交预算（万元）",
+            "成交金额（万元）",
+            "节约资金（万元）",
+            "溢价（万元）",
+        ]
+    } else {
+        [
+            "预算（元）",
+            "成交预算（元）",
+            "成交金额（元）",
+            "节约资金（元）",
+            "溢价（元）",
+        ]
+    });
+    h
+}
 
-fn stat_cells(r: &onewindow_store::trading::statistics::StatRow) -> Vec<String> {
+fn stat_cells(r: &onewindow_store::trading::statistics::StatRow, wan: bool) -> Vec<String> {
+    let amount = |fen: i64| {
+        if wan {
+            format!("{:.2}", fen as f64 / 1e6)
+        } else {
+            fen_to_yuan(fen)
+        }
+    };
     vec![
         if r.month.is_empty() {
             "合计".into()
@@ -173,10 +197,11 @@ fn stat_cells(r: &onewindow_store::trading::statistics::StatRow) -> Vec<String> 
         r.failed.to_string(),
         r.awarded.to_string(),
         format!("{:.1}", r.bidders_per_lot()),
-        fen_to_yuan(r.budget_fen),
-        fen_to_yuan(r.awarded_budget_fen),
-        fen_to_yuan(r.award_fen),
-        fen_to_yuan(r.savings_fen),
+        amount(r.budget_fen),
+        amount(r.awarded_budget_fen),
+        amount(r.award_fen),
+        amount(r.savings_fen),
+        amount(r.premium_fen),
     ]
 }
 
@@ -189,21 +214,25 @@ async fn statistics(
 ) -> PageResult {
     let (rows, totals) = state.store.trading().statistics().await?;
     if q.format == "csv" {
-        let all: Vec<Vec<String>> = rows.iter().chain(&totals).map(stat_cells).collect();
-        return crate::kit::csv_download("trading-statistics.csv", &STAT_HEADERS, &all);
+        let all: Vec<Vec<String>> = rows
+            .iter()
+            .chain(&totals)
+            .map(|r| stat_cells(r, false))
+            .collect();
+        return crate::kit::csv_download("trading-statistics.csv", &stat_headers(false), &all);
     }
     let table = |list: &[onewindow_store::trading::statistics::StatRow]| {
         list.iter()
-            .map(|r| stat_cells(r).into_iter().map(Cell::text).collect())
+            .map(|r| stat_cells(r, true).into_iter().map(Cell::text).collect())
             .collect()
     };
     public_page(
         &ctx,
         "公共资源交易统计",
-        "已发布标段按交易领域、交易方式和发布月份统计：项目与标段数量、流标（流拍）、成交、平均投标（竞买）人数、预算、成交金额和节约资金（成交标段预算减成交金额）。",
+        "已发布标段按交易领域、交易方式和发布月份统计：项目与标段数量、流标（流拍）、成交、平均投标（竞买）人数、预算和成交金额；招标采购类计节约资金（成交标段预算减成交金额），土地和产权出让类计溢价（成交金额减起始预算）。",
         vec![
-            Section::table("合计", STAT_HEADERS.to_vec(), table(&totals)),
-            Section::table("按月份、领域和方式", STAT_HEADERS.to_vec(), table(&rows)),
+            Section::table("合计", stat_headers(true), table(&totals)),
+            Section::table("按月份、领域和方式", stat_headers(true), table(&rows)),
             Section::table(
                 "",
                 vec![""],
