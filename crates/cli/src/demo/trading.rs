@@ -391,7 +391,7 @@ async fn demo_listings(
         budget: budget.into(),
         funding_source: "国有建设用地使用权出让".into(),
         lots: vec![LotInput {
-            name: "挂牌出让".into(),
+            name: "宗地".into(),
             budget: budget.into(),
         }],
         ..Default::default()
