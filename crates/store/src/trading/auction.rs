@@ -423,12 +423,13 @@ impl TradingStore<'_> {
                         .bind(bid)
                         .fetch_one(&mut *tx)
                         .await?;
-                sqlx::query(
-                    "UPDATE trading_lots SET status = 'awarded', opened_at = $1 WHERE id = $2",
+                super::move_lot(
+                    &mut tx,
+                    lot_id,
+                    (LotStatus::Published, LotStatus::Awarded),
+                    Some(at),
+                    "该标的已有结果",
                 )
-                .bind(at)
-                .bind(lot_id)
-                .execute(&mut *tx)
                 .await?;
                 let notice = format!(
                     "{company}：你单位以 {} 元竞得{name}。请按出让文件约定签订成交确认书和出让合同。",
@@ -461,12 +462,13 @@ impl TradingStore<'_> {
                 .await?;
             }
             Outcome::NoBids | Outcome::BelowReserve => {
-                sqlx::query(
-                    "UPDATE trading_lots SET status = 'failed', opened_at = $1 WHERE id = $2",
+                super::move_lot(
+                    &mut tx,
+                    lot_id,
+                    (LotStatus::Published, LotStatus::Failed),
+                    Some(at),
+                    "该标的已有结果",
                 )
-                .bind(at)
-                .bind(lot_id)
-                .execute(&mut *tx)
                 .await?;
                 let why = if outcome == Outcome::NoBids {
                     "挂牌期间无人报价".to_string()

@@ -353,15 +353,14 @@ impl TradingStore<'_> {
         .await?;
         let amount = amount.ok_or(StoreError::NotFound("bid price"))?;
         let mut tx = self.store.pool.begin().await?;
-        let changed = sqlx::query(
-            "UPDATE trading_lots SET status = 'awarded' WHERE id = $1 AND status = 'evaluated'",
+        super::move_lot(
+            &mut tx,
+            lot_id,
+            (LotStatus::Evaluated, LotStatus::Awarded),
+            None,
+            "该标段已确定中标人",
         )
-        .bind(lot_id)
-        .execute(&mut *tx)
         .await?;
-        if changed.rows_affected() != 1 {
-            return Err(invalid("lot", "该标段已确定中标人"));
-        }
         let winner = Winner {
             bid_id: first.bid_id,
             account,
@@ -427,15 +426,14 @@ impl TradingStore<'_> {
         }
         e.into_result()?;
         let mut tx = self.store.pool.begin().await?;
-        let changed = sqlx::query(
-            "UPDATE trading_lots SET status = 'contracted' WHERE id = $1 AND status = 'awarded'",
+        super::move_lot(
+            &mut tx,
+            lot_id,
+            (LotStatus::Awarded, LotStatus::Contracted),
+            None,
+            "确定中标人后方可登记合同，且只登记一次",
         )
-        .bind(lot_id)
-        .execute(&mut *tx)
         .await?;
-        if changed.rows_affected() != 1 {
-            return Err(invalid("lot", "确定中标人后方可登记合同，且只登记一次"));
-        }
         sqlx::query(
             "INSERT INTO trading_contracts (lot_id, amount_fen, signed_on, starts_on, ends_on, recorded_at)
              VALUES ($1, $2, $3, $4, $5, $6)",

@@ -526,17 +526,14 @@ impl TradingStore<'_> {
         } else {
             LotStatus::Opened
         };
-        let changed = sqlx::query(
-            "UPDATE trading_lots SET status = $1, opened_at = $2 WHERE id = $3 AND status = 'published'",
+        super::move_lot(
+            &mut tx,
+            lot_id,
+            (LotStatus::Published, status),
+            Some(at),
+            "该标段已开标",
         )
-        .bind(status.key())
-        .bind(at)
-        .bind(lot_id)
-        .execute(&mut *tx)
         .await?;
-        if changed.rows_affected() != 1 {
-            return Err(invalid("lot", "该标段已开标"));
-        }
         let mut lines: Vec<String> = record
             .bids
             .iter()

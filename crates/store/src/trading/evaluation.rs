@@ -193,15 +193,14 @@ impl TradingStore<'_> {
         };
         let body = serde_json::to_value(&report).map_err(|e| StoreError::Config(e.to_string()))?;
         let mut tx = self.store.pool.begin().await?;
-        let changed = sqlx::query(
-            "UPDATE trading_lots SET status = 'evaluated' WHERE id = $1 AND status = 'opened'",
+        super::move_lot(
+            &mut tx,
+            lot_id,
+            (LotStatus::Opened, LotStatus::Evaluated),
+            None,
+            "评标报告已形成",
         )
-        .bind(lot_id)
-        .execute(&mut *tx)
         .await?;
-        if changed.rows_affected() != 1 {
-            return Err(invalid("lot", "评标报告已形成"));
-        }
         sqlx::query(
             "INSERT INTO trading_evaluations (lot_id, report, evaluated_by, evaluated_at) VALUES ($1, $2, $3, $4)",
         )

@@ -725,6 +725,32 @@ fn share_aad(lot: i64, staff: StaffId) -> String {
     format!("lot:{lot}:share:{staff}")
 }
 
+/// Moves a lot from one status to the next in the caller's transaction (with the time it was
+/// opened or its listing ended, when given); refused with `refusal` when the lot is no longer in
+/// the first, so that two commands cannot both move it.
+pub(super) async fn move_lot(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    lot_id: i64,
+    (from, to): (LotStatus, LotStatus),
+    opened_at: Option<i64>,
+    refusal: &str,
+) -> StoreResult<()> {
+    let moved = sqlx::query(
+        "UPDATE trading_lots SET status = $1, opened_at = COALESCE($2, opened_at)
+         WHERE id = $3 AND status = $4",
+    )
+    .bind(to.key())
+    .bind(opened_at)
+    .bind(lot_id)
+    .bind(from.key())
+    .execute(&mut **tx)
+    .await?;
+    if moved.rows_affected() != 1 {
+        return Err(invalid("lot", refusal));
+    }
+    Ok(())
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn announce(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
