@@ -86,13 +86,12 @@ impl Settings {
             .clone()
             .or(file.listen)
             .unwrap_or_else(|| "127.0.0.1:8080".into());
-        onewindow_domain::trading::ocds::check_prefix(
-            cli.ocid_prefix
-                .as_deref()
-                .or(file.ocid_prefix.as_deref())
-                .unwrap_or("ocds-onewin"),
-        )
-        .map_err(anyhow::Error::msg)?;
+        let ocid_prefix = cli
+            .ocid_prefix
+            .clone()
+            .or(file.ocid_prefix)
+            .unwrap_or_else(|| "ocds-onewin".into());
+        onewindow_domain::trading::ocds::check_prefix(&ocid_prefix).map_err(anyhow::Error::msg)?;
         Ok(Settings {
             database_url,
             secure_cookies: cli.secure_cookies.or(file.secure_cookies).unwrap_or(false),
@@ -116,11 +115,7 @@ impl Settings {
                 .clone()
                 .or(file.trusted_proxies)
                 .unwrap_or_default(),
-            ocid_prefix: cli
-                .ocid_prefix
-                .clone()
-                .or(file.ocid_prefix)
-                .unwrap_or_else(|| "ocds-onewin".into()),
+            ocid_prefix,
             public_url: cli
                 .public_url
                 .clone()

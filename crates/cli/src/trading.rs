@@ -41,30 +41,33 @@ pub async fn run(settings: &Settings, cmd: TradingCommand) -> anyhow::Result<()>
         TradingCommand::ExportOcds { out, records } => {
             let store = crate::open_store(settings).await?;
             let p = publication(settings);
-            let (kind, path) = if records {
-                (Package::Records, "records")
+            let kind = if records {
+                Package::Records
             } else {
-                (Package::Releases, "releases")
+                Package::Releases
             };
-            let uri = format!("{}/api/v1/trading/ocds/{path}", p.base_url);
-            let now = onewindow_store::now_ms();
-            let n = if out.as_os_str() == "-" {
-                let stdout = std::io::stdout().lock();
-                store
-                    .trading()
-                    .write_ocds(&p, kind, &uri, now, std::io::BufWriter::new(stdout))
-                    .await?
+            let uri = format!("{}/api/v1/trading/ocds/{}", p.base_url, kind.field());
+            let out_writer: Box<dyn std::io::Write> = if out.as_os_str() == "-" {
+                Box::new(std::io::stdout().lock())
             } else {
-                let file = std::fs::File::create(&out)
-                    .with_context(|| format!("creating {}", out.display()))?;
-                let n = store
-                    .trading()
-                    .write_ocds(&p, kind, &uri, now, std::io::BufWriter::new(file))
-                    .await?;
-                eprintln!("已导出 {n} 条 OCDS {path} 至 {}", out.display());
-                n
+                Box::new(
+                    std::fs::File::create(&out)
+                        .with_context(|| format!("creating {}", out.display()))?,
+                )
             };
-            tracing::debug!(n, "ocds export");
+            let n = store
+                .trading()
+                .write_ocds(
+                    &p,
+                    kind,
+                    &uri,
+                    onewindow_store::now_ms(),
+                    std::io::BufWriter::new(out_writer),
+                )
+                .await?;
+            if out.as_os_str() != "-" {
+                eprintln!("已导出 {n} 条 OCDS {} 至 {}", kind.field(), out.display());
+            }
             Ok(())
         }
         TradingCommand::VerifyDraw { file } => {

@@ -62,6 +62,18 @@ fn project(owner: u32) -> ProjectInput {
     }
 }
 
+/// The trading centre's clerk, who publishes and manages lots.
+async fn clerk(store: &Store, org: &onewindow_store::testing::Org) -> onewindow_store::org::Staff {
+    seed_staff(
+        store,
+        "jiaoyi",
+        &["trading_officer"],
+        Some(org.centre),
+        None,
+    )
+    .await
+}
+
 async fn a_tender_from_announcement_to_draw(store: &Store) {
     let org = seed_org(store).await;
     let mut officials: Vec<StaffId> = Vec::new();
@@ -76,14 +88,7 @@ async fn a_tender_from_announcement_to_draw(store: &Store) {
         .await;
         officials.push(s.id);
     }
-    let manager = seed_staff(
-        store,
-        "jiaoyi",
-        &["trading_officer"],
-        Some(org.centre),
-        None,
-    )
-    .await;
+    let manager = clerk(store, &org).await;
     let by = manager.account_id;
     let t = store.trading();
     assert!(message(t.set_opening_key(officials[0], "短口令").await.unwrap_err()).contains("至少"));
@@ -656,14 +661,7 @@ async fn a_tender_runs_from_announcement_to_a_verified_draw() {
 /// the lot validate.
 async fn an_auction(store: &Store) {
     let org = seed_org(store).await;
-    let manager = seed_staff(
-        store,
-        "jiaoyi",
-        &["trading_officer"],
-        Some(org.centre),
-        None,
-    )
-    .await;
+    let manager = clerk(store, &org).await;
     let by = manager.account_id;
     let t = store.trading();
     let mut input = project(300);

@@ -15,8 +15,9 @@ const DAY_MS: i64 = 86_400_000;
 pub const MIN_ROUND_SECS: i64 = 10;
 pub const MAX_ROUND_SECS: i64 = 3_600;
 
-/// An auction's rules, times in UTC milliseconds.
+/// An auction's rules, times in UTC milliseconds (as the store's columns name them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct Rules {
     pub starting_fen: i64,
     pub increment_fen: i64,

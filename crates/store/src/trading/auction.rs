@@ -76,26 +76,9 @@ pub struct AuctionView {
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 struct RulesRow {
-    starting_fen: i64,
-    increment_fen: i64,
-    reserve_fen: Option<i64>,
-    listing_starts_at: i64,
-    listing_ends_at: i64,
-    round_secs: i64,
+    #[sqlx(flatten)]
+    rules: Rules,
     settled_at: Option<i64>,
-}
-
-impl RulesRow {
-    fn rules(&self) -> Rules {
-        Rules {
-            starting_fen: self.starting_fen,
-            increment_fen: self.increment_fen,
-            reserve_fen: self.reserve_fen,
-            listing_starts_at: self.listing_starts_at,
-            listing_ends_at: self.listing_ends_at,
-            round_secs: self.round_secs,
-        }
-    }
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -324,9 +307,8 @@ impl TradingStore<'_> {
             return Err(invalid("lot", "请先提交竞买申请（报名）后再报价"));
         };
         let row = self.rules_row(&mut tx, lot_id).await?;
-        let offers = self.offer_rows(&mut tx, lot_id).await?;
-        let rules = row.rules();
-        rules
+        let mut offers = self.offer_rows(&mut tx, lot_id).await?;
+        row.rules
             .check(&as_offers(&offers), account.get(), amount_fen, now)
             .map_err(|m| invalid("amount", m))?;
         let numbers = self.bidder_numbers(&mut tx, lot_id).await?;
@@ -340,10 +322,10 @@ impl TradingStore<'_> {
             now,
         )
         .await?;
-        sqlx::query(
+        let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO trading_bids (lot_id, account_id, credit_code, company, status, header, files,
                  sealed_hash, log_seq, submitted_at, price_fen)
-             VALUES ($1, $2, $3, $4, 'offered', '', '[]', $5, $6, $7, $8)",
+             VALUES ($1, $2, $3, $4, 'offered', '', '[]', $5, $6, $7, $8) RETURNING id",
         )
         .bind(lot_id)
         .bind(account)
@@ -353,14 +335,23 @@ impl TradingStore<'_> {
         .bind(log_seq)
         .bind(now)
         .bind(amount_fen)
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
-        let view = self.auction(lot_id, now).await?;
+        // The auction after this bid, from what the transaction read and wrote: the live feed
+        // and the bidder get it without reading it all again.
+        offers.push(OfferRow {
+            id,
+            account_id: account.get(),
+            price_fen: amount_fen,
+            submitted_at: now,
+            log_seq,
+            sealed_hash: hash,
+        });
+        let view = view(lot_id, &row, &offers, &numbers, None, now);
         let offer = view
             .offers
-            .iter()
-            .find(|o| o.log_seq == log_seq)
+            .last()
             .cloned()
             .ok_or(StoreError::NotFound("bid"))?;
         Ok((offer, view))
@@ -531,7 +522,7 @@ fn view(
     winner: Option<String>,
     now: i64,
 ) -> AuctionView {
-    let rules = row.rules();
+    let rules = row.rules;
     let plain = as_offers(offers);
     let phase = rules.phase(&plain, now);
     let ended = matches!(phase, Phase::Ended { .. });

@@ -79,13 +79,12 @@ impl TradingStore<'_> {
             .map(|p| (p.id, p))
             .collect();
         let mut announcements: HashMap<i64, Vec<Announcement>> = HashMap::new();
-        for a in sqlx::query_as::<_, Announcement>(
+        for a in in_page::<Announcement>(
+            pool,
             "SELECT id, project_id, lot_id, kind, title, body, moved_to, published_at
              FROM trading_announcements WHERE lot_id > $1 AND lot_id <= $2 ORDER BY id",
+            (lo, hi),
         )
-        .bind(lo)
-        .bind(hi)
-        .fetch_all(pool)
         .await?
         {
             announcements
@@ -94,13 +93,12 @@ impl TradingStore<'_> {
                 .push(a);
         }
         let mut first_deadline: HashMap<i64, i64> = HashMap::new();
-        for (lot, body) in sqlx::query_as::<_, (i64, String)>(
+        for (lot, body) in in_page::<(i64, String)>(
+            pool,
             "SELECT lot_id, body FROM trading_log WHERE kind IN ('published', 'listing')
              AND lot_id > $1 AND lot_id <= $2",
+            (lo, hi),
         )
-        .bind(lo)
-        .bind(hi)
-        .fetch_all(pool)
         .await?
         {
             let v: Value = serde_json::from_str(&body).unwrap_or_default();
@@ -109,13 +107,12 @@ impl TradingStore<'_> {
             }
         }
         let mut tenderers: HashMap<i64, Vec<(String, String)>> = HashMap::new();
-        for (lot, code, name) in sqlx::query_as::<_, (i64, String, String)>(
+        for (lot, code, name) in in_page::<(i64, String, String)>(
+            pool,
             "SELECT lot_id, credit_code, company FROM trading_bids
              WHERE status IN ('opened', 'offered') AND lot_id > $1 AND lot_id <= $2 ORDER BY lot_id, id",
+            (lo, hi),
         )
-        .bind(lo)
-        .bind(hi)
-        .fetch_all(pool)
         .await?
         {
             let list = tenderers.entry(lot).or_default();
@@ -123,24 +120,22 @@ impl TradingStore<'_> {
                 list.push((code, name));
             }
         }
-        let mut awards: HashMap<i64, OcdsAward> = sqlx::query_as::<_, OcdsAward>(
+        let mut awards: HashMap<i64, OcdsAward> = in_page::<OcdsAward>(
+            pool,
             "SELECT lot_id, company, credit_code, amount_fen, awarded_at FROM trading_awards
              WHERE lot_id > $1 AND lot_id <= $2",
+            (lo, hi),
         )
-        .bind(lo)
-        .bind(hi)
-        .fetch_all(pool)
         .await?
         .into_iter()
         .map(|a| (a.lot_id, a))
         .collect();
-        let mut contracts: HashMap<i64, OcdsContract> = sqlx::query_as::<_, OcdsContract>(
+        let mut contracts: HashMap<i64, OcdsContract> = in_page::<OcdsContract>(
+            pool,
             "SELECT lot_id, amount_fen, signed_on, starts_on, ends_on, recorded_at FROM trading_contracts
              WHERE lot_id > $1 AND lot_id <= $2",
+            (lo, hi),
         )
-        .bind(lo)
-        .bind(hi)
-        .fetch_all(pool)
         .await?
         .into_iter()
         .map(|c| (c.lot_id, c))
@@ -161,6 +156,22 @@ impl TradingStore<'_> {
             })
             .collect())
     }
+}
+
+/// Rows of one of a page's tables: those of the lots after `lo` up to `hi`.
+async fn in_page<T>(
+    pool: &sqlx::AnyPool,
+    sql: &'static str,
+    (lo, hi): (i64, i64),
+) -> StoreResult<Vec<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    Ok(sqlx::query_as(sql)
+        .bind(lo)
+        .bind(hi)
+        .fetch_all(pool)
+        .await?)
 }
 
 /// Where the packages say they come from and what their processes are called.
@@ -366,6 +377,14 @@ impl OcdsLot {
         out
     }
 
+    /// What a package of `kind` holds of this lot: its releases, or its record.
+    pub fn items(&self, p: &Publication, kind: Package) -> Vec<Value> {
+        match kind {
+            Package::Releases => self.releases(p),
+            Package::Records => vec![self.record(p)],
+        }
+    }
+
     /// The lot's record: its releases and their compiled release.
     pub fn record(&self, p: &Publication) -> Value {
         let ocid = self.ocid(p);
@@ -417,6 +436,16 @@ pub enum Package {
     Records,
 }
 
+impl Package {
+    /// The package's list field, also the last part of its API path.
+    pub fn field(self) -> &'static str {
+        match self {
+            Package::Releases => "releases",
+            Package::Records => "records",
+        }
+    }
+}
+
 impl TradingStore<'_> {
     /// Writes every published lot's releases (or records) as one package, a page of lots at a
     /// time, so that memory stays the same however many there are. Returns how many releases
@@ -438,22 +467,14 @@ impl TradingStore<'_> {
             serde_json::to_writer(&mut out, v).map_err(|e| io(e.into()))?;
             out.write_all(b",").map_err(io)?;
         }
-        let list = match kind {
-            Package::Releases => "releases",
-            Package::Records => "records",
-        };
-        write!(out, "\"{list}\":[").map_err(io)?;
+        write!(out, "\"{}\":[", kind.field()).map_err(io)?;
         let (mut after, mut written) = (0, 0u64);
         loop {
             let page = self.ocds_page(after, 200).await?;
             let Some(last) = page.last() else { break };
             after = last.lot.id;
             for lot in &page {
-                let items = match kind {
-                    Package::Releases => lot.releases(p),
-                    Package::Records => vec![lot.record(p)],
-                };
-                for item in items {
+                for item in lot.items(p, kind) {
                     if written > 0 {
                         out.write_all(b",").map_err(io)?;
                     }

@@ -200,7 +200,7 @@ async fn ocds_page(
     q: &OcdsQuery,
     kind: onewindow_store::trading::ocds::Package,
 ) -> ApiResult<Json<serde_json::Value>> {
-    use onewindow_store::trading::ocds::{Package, package_head};
+    use onewindow_store::trading::ocds::package_head;
     let limit = q.limit.unwrap_or(20);
     if !(1..=100).contains(&limit) {
         return Err(invalid("limit", "每页标段数应为 1–100"));
@@ -210,13 +210,8 @@ async fn ocds_page(
     }
     let page = state.store.trading().ocds_page(q.after, limit).await?;
     let p = &state.ocds;
-    let (path, list) = match kind {
-        Package::Releases => (
-            "releases",
-            page.iter().flat_map(|l| l.releases(p)).collect::<Vec<_>>(),
-        ),
-        Package::Records => ("records", page.iter().map(|l| l.record(p)).collect()),
-    };
+    let path = kind.field();
+    let list: Vec<serde_json::Value> = page.iter().flat_map(|l| l.items(p, kind)).collect();
     let here = format!("{}/api/v1/trading/ocds/{path}", p.base_url);
     let mut head = package_head(
         p,
